@@ -1,0 +1,139 @@
+"""Command-line parsing only: each command's work is in ``commands/``.
+
+Exit codes: 0 nothing at or above ``--fail-on``; 1 findings; 2 usage,
+configuration or repository error; 3 internal error.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from slopolicy import __version__
+from slopolicy.errors import UsageError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+FORMATS = ("text", "json", "github", "sarif", "junit", "markdown")
+
+DESCRIPTION = """\
+Policy as code for service levels. slopolicy validates OpenSLO v1 SLOs and
+slopolicy/v1 SLAs, proves each SLO is stricter than the SLA it backs, gates
+SLA changes on signed approvals, and audits every agreement's history.
+"""
+
+EPILOG = """\
+exit codes:
+  0  no problem at or above --fail-on
+  1  problems found
+  2  usage, configuration or repository error
+  3  internal error (run again with --debug for the traceback)
+
+examples:
+  slopolicy check                       check the documents .slopolicy.yaml selects
+  slopolicy check slos/ slas/globex.yaml
+  slopolicy check --format json --output report.json
+  slopolicy rules explain slo-stricter-than-sla
+  slopolicy schema SLA > sla.schema.json
+"""
+
+
+def _check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "check",
+        help="validate documents and run every rule",
+        description="Validate documents against their schemas and run every enabled rule. "
+        "With no PATH, checks the documents that .slopolicy.yaml selects "
+        "(documents.include/exclude). Named files are reported on; the rest of the "
+        "project is still loaded, so rules that span files stay complete.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check")
+    p.add_argument("--config", metavar="FILE", help="configuration file "
+                   "(default: .slopolicy.yaml, searched upward to the repository root)")
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="report format (default: text; github when GITHUB_ACTIONS=true)")
+    p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--base", metavar="REF", help="check changes against git REF "
+                   "(default: $PRE_COMMIT_FROM_REF when set)")
+    p.add_argument("--head", metavar="REF", help="the changed side (default: the working tree, "
+                   "or $PRE_COMMIT_TO_REF)")
+    p.add_argument("--reviews", metavar="FILE", help="forge review export (GitHub pull "
+                   "request reviews JSON) used as approval evidence")
+    p.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
+                   help="lowest severity that makes the exit code 1 (default: error)")
+    p.add_argument("--select", metavar="IDS", help="comma-separated rule ids to run (only these)")
+    p.add_argument("--ignore", metavar="IDS", help="comma-separated rule ids to skip")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    p.add_argument("--cache-dir", metavar="DIR", help="result cache folder "
+                   "(default: the user cache directory)")
+    p.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: all cores "
+                   "for large sets)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="slopolicy",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"slopolicy {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _check_parser(sub)
+
+    p = sub.add_parser("rules", help="list the rules, or explain one",
+                       description="List every rule (id, default severity, summary), "
+                       "or print one rule's documentation with examples.")
+    p.add_argument("action", nargs="?", choices=("list", "explain"), default="list")
+    p.add_argument("rule", nargs="?", metavar="ID", help="the rule to explain")
+    p.add_argument("--config", metavar="FILE", help="include the custom rules of this config")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = sub.add_parser("schema", help="print a JSON Schema",
+                       description="Print the JSON Schema of one KIND (SLO, SLI, Service, "
+                       "DataSource, AlertPolicy, AlertCondition, AlertNotificationTarget, SLA, "
+                       "config), or without KIND one schema that dispatches on apiVersion/kind, "
+                       "for editors (yaml-language-server) and check-jsonschema.")
+    p.add_argument("kind", nargs="?", metavar="KIND")
+
+    p = sub.add_parser("init", help="write a starter .slopolicy.yaml",
+                       description="Write a commented starter .slopolicy.yaml in the current "
+                       "folder (refuses to overwrite one unless --force).")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    if getattr(args, "format", None) is None and args.command == "check":
+        args.format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    module = importlib.import_module(f"slopolicy.commands.{args.command}")
+    try:
+        code: int = module.run(args)
+        return code
+    except UsageError as exc:
+        print(f"slopolicy: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("slopolicy: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one handler that maps the unexpected to exit 3
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(
+                f"slopolicy: internal error: {type(exc).__name__}: {exc} "
+                "(run with --debug for the traceback, and please report it)",
+                file=sys.stderr,
+            )
+        return EXIT_INTERNAL

@@ -1,0 +1,40 @@
+"""slopolicy init: write a commented starter .slopolicy.yaml."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from slopolicy.config import FILENAME
+from slopolicy.errors import UsageError
+from slopolicy.output import write_atomic
+
+STARTER = """\
+# slopolicy configuration: https://slopolicy.dev (see `slopolicy --help`)
+# Start from a preset: default, or strict (warnings fail too).
+extends: default
+
+# Which files hold SLOs and SLAs (gitignore-style globs, from this folder).
+# Other YAML (CI workflows, Helm charts) is skipped silently.
+documents:
+  include: ["**/*.yaml", "**/*.yml", "**/*.json"]
+  exclude: ["node_modules/", "vendor/"]
+
+# Per rule: a severity (error | warning | info | off) or {severity, options}.
+# `slopolicy rules` lists them; `slopolicy rules explain ID` explains one.
+rules: {}
+#  slo-headroom: {severity: warning, max-budget-ratio: 0.5}
+
+# Waive a finding only with a reason and an end date:
+waivers: []
+#  - {rule: slo-headroom, document: SLO/legacy-checkout, reason: "OPS-123", expires: 2027-01-31}
+"""
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path.cwd() / FILENAME
+    if path.exists() and not args.force:
+        raise UsageError(f"{FILENAME} exists already (use --force to overwrite it)")
+    write_atomic(path, STARTER)
+    sys.stdout.write(f"wrote {FILENAME}; run `slopolicy check` next\n")
+    return 0

@@ -1,0 +1,29 @@
+"""slopolicy schema: print a JSON Schema."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from slopolicy import schemas
+from slopolicy.errors import UsageError
+from slopolicy.resources import load_json
+
+
+def lookup(kind: str | None) -> Any:
+    if kind is None:
+        return schemas.bundle()
+    if kind.lower() in ("config", ".slopolicy.yaml"):
+        return load_json("schemas", schemas.CONFIG)
+    for api_version, known in schemas.kinds():
+        if known.lower() == kind.lower():
+            return schemas.kind_schema(api_version, known)
+    listed = ", ".join(k for _, k in schemas.kinds())
+    raise UsageError(f"unknown kind {kind!r}; known: {listed}, config")
+
+
+def run(args: argparse.Namespace) -> int:
+    json.dump(lookup(args.kind), sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0

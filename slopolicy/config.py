@@ -1,0 +1,235 @@
+""".slopolicy.yaml: discovery, validation, defaults and ``extends``.
+
+A configuration error is never a finding: it is a :class:`ConfigError`
+(exit 2) that names the file, the line and the key.
+"""
+from __future__ import annotations
+
+import datetime
+import decimal
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from slopolicy import schemas
+from slopolicy.documents import decode
+from slopolicy.errors import UsageError
+from slopolicy.problems import format_path
+from slopolicy.resources import data_dir
+from slopolicy.rules import Rule
+from slopolicy.yamlsource import LoadError, iter_documents, locate, locate_key
+
+FILENAME = ".slopolicy.yaml"
+PRESETS = ("default", "strict")
+DEFAULT_INCLUDE = ("**/*.yaml", "**/*.yml", "**/*.json")
+DEFAULT_EXCLUDE = (
+    ".git/",
+    "node_modules/",
+    ".venv/",
+    "venv/",
+    ".tox/",
+    ".slopolicy.yaml",
+    ".pre-commit-config.yaml",
+    ".pre-commit-hooks.yaml",
+)
+
+
+class ConfigError(UsageError):
+    """An unusable configuration: exit 2, with a located message."""
+
+
+@dataclass(frozen=True)
+class RuleSetting:
+    severity: str  # error | warning | info | off
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rule: str
+    reason: str
+    expires: datetime.date
+    document: str | None = None
+    path: str | None = None
+    file: str | None = None
+    line: int = 0  # where it is written, for unused or expired waivers
+
+
+@dataclass
+class Config:
+    root: Path  # documents globs are relative to this folder
+    path: Path | None = None  # the file read, if any
+    include: list[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))
+    exclude: list[str] = field(default_factory=list)
+    rules: dict[str, RuleSetting] = field(default_factory=dict)
+    approvals: dict[str, Any] = field(default_factory=dict)
+    waivers: list[Waiver] = field(default_factory=list)
+    policies: list[str] = field(default_factory=list)
+    plugins: list[str] = field(default_factory=list)
+
+    def setting(self, rule: Rule) -> RuleSetting:
+        return self.rules.get(rule.id, RuleSetting(rule.severity, rule.options))
+
+
+def find(start: Path, stop: Path) -> Path | None:
+    """The nearest .slopolicy.yaml from ``start`` up to ``stop`` (inclusive)."""
+    start = start.resolve()
+    stop = stop.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / FILENAME
+        if candidate.is_file():
+            return candidate
+        if folder == stop:
+            break
+    return None
+
+
+def load(path: Path | None, root: Path, rules: Mapping[str, Rule]) -> Config:
+    """Read ``path`` (or only the default preset when None) over the defaults."""
+    raw: dict[str, Any] = {"extends": "default"}
+    if path is not None:
+        raw = _read(path)
+        raw.setdefault("extends", "default")
+    merged = _with_presets(raw, path, seen=())
+    return _build(merged, path, root if path is None else path.parent, rules)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    text, problem = decode(raw)
+    if text is None:
+        assert problem is not None
+        raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
+    docs = list(iter_documents(text))
+    for doc in docs:
+        if isinstance(doc, LoadError):
+            raise ConfigError(f"{path}:{doc.line}:{doc.column}: {doc.message}")
+        if doc.error:
+            raise ConfigError(f"{path}:{doc.error.line}:{doc.error.column}: {doc.error.message}")
+        for issue in doc.issues:
+            raise ConfigError(f"{path}:{issue.line}:{issue.column}: {issue.message}")
+    data = docs[0].data if docs and not isinstance(docs[0], LoadError) else None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1:1: the configuration must be a mapping of settings")
+    _validate(path, text, data)
+    return data
+
+
+def _validate(path: Path, text: str, data: dict[str, Any]) -> None:
+    errors = schemas.errors(schemas.config_validator(), data)
+    if not errors:
+        return
+    tree = next(iter_documents(text, positions=True))
+    positions = None if isinstance(tree, LoadError) else tree.positions
+    for where, key, message in schemas.describe(errors[0]):
+        line, column = (locate_key if key else locate)(positions, where)
+        shown = format_path(where) or "(top level)"
+        raise ConfigError(f"{path}:{line}:{column}: {shown}: {message}")
+
+
+def _with_presets(raw: dict[str, Any], path: Path | None, seen: tuple[str, ...]) -> dict[str, Any]:
+    base_name = raw.get("extends")
+    if not base_name:
+        return raw
+    if base_name in PRESETS:
+        base_path = data_dir("policies") / f"{base_name}.yaml"
+    else:
+        base_path = (path.parent if path else Path.cwd()) / str(base_name)
+        if not base_path.is_file():
+            raise ConfigError(
+                f"{path}: extends: {base_name!r} is neither a preset "
+                f"({', '.join(PRESETS)}) nor a file"
+            )
+    key = str(base_path.resolve())
+    if key in seen:
+        raise ConfigError(f"{path}: extends: {base_name!r} extends itself")
+    base = _with_presets(_read(base_path), base_path, seen + (key,))
+    return _merge(base, raw)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = {**base, **over}
+    merged["rules"] = {**(base.get("rules") or {}), **(over.get("rules") or {})}
+    for key in ("waivers", "policies", "plugins"):
+        merged[key] = list(base.get(key) or []) + list(over.get(key) or [])
+    return merged
+
+
+def _build(raw: dict[str, Any], path: Path | None, root: Path, rules: Mapping[str, Rule]) -> Config:
+    config = Config(root=root, path=path)
+    documents = raw.get("documents") or {}
+    if documents.get("include"):
+        config.include = list(documents["include"])
+    config.exclude = list(DEFAULT_EXCLUDE) + list(documents.get("exclude") or [])
+    where = str(path) if path else "preset"
+    for rule_id, value in (raw.get("rules") or {}).items():
+        config.rules[rule_id] = _rule_setting(where, rule_id, value, rules)
+    config.approvals = dict(raw.get("approvals") or {})
+    config.policies = [str(p) for p in raw.get("policies") or []]
+    config.plugins = [str(p) for p in raw.get("plugins") or []]
+    config.waivers = [_waiver(where, w) for w in raw.get("waivers") or []]
+    return config
+
+
+def _rule_setting(where: str, rule_id: str, value: Any, rules: Mapping[str, Rule]) -> RuleSetting:
+    rule = rules.get(rule_id)
+    if rule is None:
+        hint = difflib.get_close_matches(rule_id, list(rules), n=1)
+        tip = f'; did you mean "{hint[0]}"?' if hint else "; `slopolicy rules` lists them"
+        raise ConfigError(f"{where}: rules.{rule_id}: unknown rule id{tip}")
+    if isinstance(value, str):
+        return RuleSetting(value, dict(rule.options))
+    options = dict(rule.options)
+    severity = rule.severity
+    for key, option in (value or {}).items():
+        if key == "severity":
+            severity = option
+            continue
+        if key not in rule.options:
+            known = ", ".join(rule.options) or "none"
+            raise ConfigError(
+                f"{where}: rules.{rule_id}.{key}: unknown option (options of {rule_id}: {known})"
+            )
+        options[key] = _option_value(where, f"rules.{rule_id}.{key}", rule.options[key], option)
+    return RuleSetting(severity, options)
+
+
+def _option_value(where: str, key: str, default: Any, value: Any) -> Any:
+    numeric = (int, float, decimal.Decimal)
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, numeric):
+        ok = isinstance(value, numeric) and not isinstance(value, bool)
+        value = decimal.Decimal(str(value)) if ok else value
+    elif default is None:
+        ok = True
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        raise ConfigError(
+            f"{where}: {key}: expected {type(default).__name__} like {default!r}, got {value!r}"
+        )
+    return value
+
+
+def _waiver(where: str, raw: Mapping[str, Any]) -> Waiver:
+    expires = raw["expires"]
+    try:
+        date = datetime.date.fromisoformat(str(expires))
+    except ValueError:
+        raise ConfigError(f"{where}: waivers: expires {expires!r} is not a date (YYYY-MM-DD)") from None
+    return Waiver(
+        rule=raw["rule"],
+        reason=raw["reason"],
+        expires=date,
+        document=raw.get("document"),
+        path=raw.get("path"),
+        file=raw.get("file"),
+    )

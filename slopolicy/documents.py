@@ -1,0 +1,240 @@
+"""Documents: loading files into identified documents with source positions.
+
+A file yields documents or load problems, never an exception: the run goes
+on past any broken file. A file may hold several YAML documents (``---``) or,
+as the OpenSLO Go SDK writes them, one YAML list of objects.
+"""
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from slopolicy import yamlsource
+from slopolicy.yamlsource import Path, Positions
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+
+FAMILIES: dict[str, frozenset[str]] = {
+    "openslo/v1": frozenset(
+        {
+            "SLO",
+            "SLI",
+            "Service",
+            "DataSource",
+            "AlertPolicy",
+            "AlertCondition",
+            "AlertNotificationTarget",
+        }
+    ),
+    "slopolicy/v1": frozenset({"SLA", "Approval", "Policy"}),
+}
+KNOWN_PREFIXES = ("openslo/", "slopolicy/")
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """A problem found while reading a file, before any rule runs."""
+
+    rule: str  # "yaml-syntax" | "duplicate-key"
+    message: str
+    line: int
+    column: int
+    related: tuple[tuple[int, int, str], ...] = ()
+
+
+@dataclass(eq=False)
+class Document:
+    """One object of a known (or claimed) apiVersion and kind."""
+
+    source: SourceFile
+    index: int  # position of the YAML document in the stream
+    item: int | None  # position in a top-level list, for list-shaped files
+    data: Mapping[str, Any]
+
+    @property
+    def api_version(self) -> str:
+        value = self.data.get("apiVersion")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def kind(self) -> str:
+        value = self.data.get("kind")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def name(self) -> str:
+        metadata = self.data.get("metadata")
+        if isinstance(metadata, Mapping):
+            value = metadata.get("name")
+            if isinstance(value, (str, int)):
+                return str(value)
+        return ""
+
+    @property
+    def spec(self) -> Mapping[str, Any]:
+        value = self.data.get("spec")
+        return value if isinstance(value, Mapping) else {}
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        return (self.api_version, self.kind, self.name)
+
+    @property
+    def known(self) -> bool:
+        return self.kind in FAMILIES.get(self.api_version, ())
+
+    @property
+    def label(self) -> str:
+        """``Kind/name``, as reports show a document."""
+        return f"{self.kind or '?'}/{self.name or '?'}"
+
+    @property
+    def prefix(self) -> Path:
+        return () if self.item is None else (self.item,)
+
+    def locate(self, path: Path, key: bool = False) -> tuple[int, int]:
+        return self.source.locate(self.index, self.prefix + tuple(path), key)
+
+
+@dataclass(eq=False)
+class SourceFile:
+    """A file on disk (or at a git ref), with what it yielded."""
+
+    path: str  # relative to the repository root, with "/"
+    text: str
+    documents: list[Document] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+    others: int = 0  # objects of no known apiVersion
+    foreign: list[tuple[int, int, str]] = field(default_factory=list)
+    _positions: list[Positions | None] | None = field(default=None, repr=False)
+
+    def locate(self, index: int, path: Path, key: bool = False) -> tuple[int, int]:
+        if self._positions is None:
+            self._positions = yamlsource.positions_of(self.text)
+        tree = self._positions[index] if index < len(self._positions) else None
+        if key:
+            return yamlsource.locate_key(tree, path)
+        return yamlsource.locate(tree, path)
+
+
+def decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
+    """Bytes to text: UTF-8 (with or without BOM), or UTF-16/32 with a BOM."""
+    if b"\x00" in raw[:8192] and not raw.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+    ):
+        return None, LoadProblem("yaml-syntax", "binary file (NUL bytes): not YAML or JSON", 1, 1)
+    for bom, encoding in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if raw.startswith(bom):
+            break
+    else:
+        encoding = "utf-8"
+    try:
+        return raw.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, LoadProblem(
+            "yaml-syntax",
+            f"not valid {encoding.upper().replace('-SIG', '')} text: byte 0x{raw[exc.start]:02x} "
+            "cannot be decoded; save the file as UTF-8",
+            line,
+            column,
+        )
+
+
+def load_bytes(path: str, raw: bytes) -> SourceFile:
+    """Load one file's bytes into a :class:`SourceFile`."""
+    if len(raw) > MAX_FILE_BYTES:
+        source = SourceFile(path, "")
+        source.problems.append(
+            LoadProblem(
+                "yaml-syntax",
+                f"file is {len(raw):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; "
+                "split it into smaller files",
+                1,
+                1,
+            )
+        )
+        return source
+    text, problem = decode(raw)
+    if text is None:
+        source = SourceFile(path, "")
+        assert problem is not None
+        source.problems.append(problem)
+        return source
+    return load_text(path, text)
+
+
+def load_text(path: str, text: str) -> SourceFile:
+    source = SourceFile(path, text)
+    for index, loaded in enumerate(yamlsource.iter_documents(text)):
+        if isinstance(loaded, yamlsource.LoadError):
+            source.problems.append(
+                LoadProblem("yaml-syntax", loaded.message, loaded.line, loaded.column)
+            )
+            break
+        for issue in loaded.issues:
+            rule = "duplicate-key" if issue.kind == "duplicate-key" else "yaml-syntax"
+            source.problems.append(
+                LoadProblem(rule, issue.message, issue.line, issue.column, issue.related)
+            )
+        if loaded.error is not None:
+            source.problems.append(
+                LoadProblem(
+                    "yaml-syntax", loaded.error.message, loaded.error.line, loaded.error.column
+                )
+            )
+            continue
+        _collect(source, index, loaded)
+    return source
+
+
+def _collect(source: SourceFile, index: int, loaded: yamlsource.LoadedDocument) -> None:
+    data = loaded.data
+    if data is None:
+        return  # an empty document: nothing to check
+    if isinstance(data, Mapping):
+        _add(source, index, None, data, loaded.line, loaded.column)
+        return
+    if isinstance(data, list):
+        for item, value in enumerate(data):
+            if isinstance(value, Mapping):
+                _add(source, index, item, value, loaded.line, loaded.column)
+            else:
+                source.others += 1
+                source.foreign.append(
+                    (loaded.line, loaded.column, f"item {item} of a top-level list is not a mapping")
+                )
+        return
+    source.others += 1
+    source.foreign.append(
+        (loaded.line, loaded.column, f"top-level {type(data).__name__} value is not a document")
+    )
+
+
+def _add(
+    source: SourceFile, index: int, item: int | None, data: Mapping[str, Any], line: int, col: int
+) -> None:
+    api = data.get("apiVersion")
+    if isinstance(api, str) and api.startswith(KNOWN_PREFIXES):
+        source.documents.append(Document(source, index, item, data))
+    else:
+        source.others += 1
+        where = "" if item is None else f"item {item}: "
+        source.foreign.append((line, col, f"{where}apiVersion {api!r} is not one slopolicy checks"))
+
+
+def iter_known(files: list[SourceFile]) -> Iterator[Document]:
+    for source in files:
+        for doc in source.documents:
+            if doc.known:
+                yield doc

@@ -1,0 +1,180 @@
+"""The check engine: files -> documents -> findings -> stamped problems.
+
+Data flows one way. Rules see every document of the project (so cross-file
+rules stay complete when pre-commit passes only the changed files); the
+engine then keeps the problems in the files that were asked about, or whose
+related locations are there (what a change breaks elsewhere).
+"""
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pathspec
+
+from slopolicy.config import Config, Waiver
+from slopolicy.documents import Document, LoadProblem, SourceFile, load_bytes
+from slopolicy.problems import Problem, resolve
+from slopolicy.rules import Rule
+
+
+@dataclass
+class Context:
+    """What a rule sees: every known document, every file, and lookups."""
+
+    files: list[SourceFile]
+    explicit: frozenset[str] = frozenset()  # files named on the command line
+    base: Any = None  # the base side, for change rules (set by --base)
+    config: Config | None = None
+    today: datetime.date = field(default_factory=datetime.date.today)
+    documents: list[Document] = field(init=False)
+    _named: dict[tuple[str, str, str], Document] = field(init=False)
+    _kinds: dict[tuple[str, str], list[Document]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.documents = [d for f in self.files for d in f.documents if d.known]
+        self._named = {}
+        self._kinds = {}
+        for doc in self.documents:
+            self._named.setdefault(doc.identity, doc)
+            self._kinds.setdefault((doc.api_version, doc.kind), []).append(doc)
+
+    def named(self, api_version: str, kind: str, name: str) -> Document | None:
+        return self._named.get((api_version, kind, name))
+
+    def of_kind(self, api_version: str, kind: str) -> list[Document]:
+        return self._kinds.get((api_version, kind), [])
+
+
+@dataclass
+class Result:
+    problems: list[Problem]
+    files: int
+    documents: int
+
+    def count(self, severity: str) -> int:
+        return sum(1 for p in self.problems if p.severity == severity and not p.waived)
+
+    @property
+    def waived(self) -> int:
+        return sum(1 for p in self.problems if p.waived)
+
+
+def discover(config: Config, repo_root: Path, under: Path | None = None) -> list[Path]:
+    """Files the document globs select, under the project root (or ``under``).
+
+    Globs are gitignore-style and relative to the project root (the folder of
+    .slopolicy.yaml); a folder outside it is matched relative to itself.
+    """
+    spec_in = pathspec.GitIgnoreSpec.from_lines(config.include)
+    spec_out = pathspec.GitIgnoreSpec.from_lines(config.exclude)
+    top = (under or config.root).resolve()
+    base = config.root.resolve()
+    if top != base and base not in top.parents:
+        base = top
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(top):
+        rel_folder = Path(folder).relative_to(base).as_posix()
+        rel_folder = "" if rel_folder == "." else rel_folder + "/"
+        dirs[:] = sorted(d for d in dirs if not spec_out.match_file(rel_folder + d + "/"))
+        for name in sorted(names):
+            rel = rel_folder + name
+            if spec_in.match_file(rel) and not spec_out.match_file(rel):
+                found.append(Path(folder) / name)
+    return found
+
+
+def relative(path: Path, repo_root: Path) -> str:
+    try:
+        return path.resolve().relative_to(repo_root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_files(paths: Iterable[Path], repo_root: Path) -> list[SourceFile]:
+    files = []
+    for path in paths:
+        rel = relative(path, repo_root)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            source = SourceFile(rel, "")
+            source.problems.append(
+                LoadProblem("yaml-syntax", f"cannot read file: {exc.strerror}", 1, 1)
+            )
+            files.append(source)
+            continue
+        files.append(load_bytes(rel, raw))
+    return files
+
+
+def run_rules(
+    ctx: Context,
+    rules: Mapping[str, Rule],
+    config: Config,
+    select: frozenset[str] | None = None,
+    ignore: frozenset[str] = frozenset(),
+) -> Iterator[Problem]:
+    for rule in rules.values():
+        if select is not None and rule.id not in select or rule.id in ignore:
+            continue
+        if rule.needs_base and ctx.base is None:
+            continue
+        setting = config.setting(rule)
+        if setting.severity == "off":
+            continue
+        for finding in rule.check(ctx, setting.options):
+            yield resolve(finding, rule.id, setting.severity)
+
+
+def keep_reported(problems: Iterable[Problem], report: frozenset[str] | None) -> list[Problem]:
+    """Problems in the files asked about, or pointing into them."""
+    if report is None:
+        return list(problems)
+    return [
+        p
+        for p in problems
+        if p.file in report or any(r.file in report for r in p.related)
+    ]
+
+
+def apply_waivers(
+    problems: list[Problem], waivers: list[Waiver], today: datetime.date
+) -> tuple[list[Problem], list[Waiver]]:
+    """Mark waived problems; return them and the waivers that matched nothing."""
+    used: set[int] = set()
+    out = []
+    for problem in problems:
+        for index, waiver in enumerate(waivers):
+            if _matches(waiver, problem):
+                used.add(index)
+                if waiver.expires >= today:
+                    problem = _waive(problem, waiver)
+                    break
+                problem = _expired(problem, waiver)
+        out.append(problem)
+    return out, [w for i, w in enumerate(waivers) if i not in used]
+
+
+def _matches(waiver: Waiver, problem: Problem) -> bool:
+    return (
+        waiver.rule == problem.rule
+        and (waiver.document is None or waiver.document == problem.document)
+        and (waiver.path is None or waiver.path == problem.path)
+        and (waiver.file is None or waiver.file == problem.file)
+    )
+
+
+def _waive(problem: Problem, waiver: Waiver) -> Problem:
+    return replace(problem, waived=True, waiver_reason=waiver.reason)
+
+
+def _expired(problem: Problem, waiver: Waiver) -> Problem:
+    note = f" (waiver expired on {waiver.expires.isoformat()}: {waiver.reason})"
+    if note in problem.message:
+        return problem
+    return replace(problem, message=problem.message + note)

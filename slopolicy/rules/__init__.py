@@ -1,0 +1,66 @@
+"""The rule registry.
+
+A rule is a module (or any object) with ``ID`` (stable kebab-case),
+``SEVERITY`` (``error`` | ``warning`` | ``info``), ``OPTIONS`` (option name
+-> default), a docstring that documents it with a passing and a failing
+example, and ``check(ctx, options)``, a generator of findings. Rules never
+format output: the engine stamps id and severity and reporters print.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from slopolicy.problems import Finding
+
+if TYPE_CHECKING:
+    from slopolicy.engine import Context
+
+CheckFunction = Callable[["Context", Mapping[str, Any]], Iterator[Finding]]
+
+# Module names under slopolicy.rules, in catalogue order.
+BUILTIN = (
+    "yaml_syntax",
+    "duplicate_key",
+    "schema",
+    "unknown_kind",
+    "duplicate_name",
+    "unresolved_reference",
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    options: Mapping[str, Any]
+    doc: str
+    check: CheckFunction
+    needs_base: bool = False  # change rules: only run with --base
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0] if self.doc.strip() else ""
+
+
+def from_module(module: ModuleType | Any) -> Rule:
+    return Rule(
+        id=module.ID,
+        severity=module.SEVERITY,
+        options=dict(getattr(module, "OPTIONS", {})),
+        doc=inspect.cleandoc(module.__doc__ or ""),
+        check=module.check,
+        needs_base=bool(getattr(module, "NEEDS_BASE", False)),
+    )
+
+
+def builtin_rules() -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for name in BUILTIN:
+        rule = from_module(importlib.import_module(f"slopolicy.rules.{name}"))
+        rules[rule.id] = rule
+    return rules

@@ -1,0 +1,49 @@
+"""The document breaks its JSON Schema.
+
+Every document of a known apiVersion and kind is validated against the
+published schema (``slopolicy schema KIND`` prints it). One problem per
+schema error, the most relevant first; an unknown property is reported at
+its key, with the closest allowed name when there is one.
+
+Passing example::
+
+    apiVersion: openslo/v1
+    kind: Service
+    metadata:
+      name: checkout
+    spec:
+      description: Checkout and payment flow
+
+Failing example (``markdown`` is not a Service field; the name has a space)::
+
+    apiVersion: openslo/v1
+    kind: Service
+    metadata:
+      name: check out
+    spec:
+      markdown: Checkout and payment flow
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from slopolicy import schemas
+from slopolicy.problems import Finding
+
+if TYPE_CHECKING:
+    from slopolicy.engine import Context
+
+ID = "schema"
+SEVERITY = "error"
+OPTIONS: dict[str, Any] = {}
+
+
+def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+    for doc in ctx.documents:
+        validator = schemas.validator(doc.api_version, doc.kind)
+        if validator is None:
+            continue
+        for error in schemas.errors(validator, doc.data):
+            for path, key, message in schemas.describe(error):
+                yield Finding(message, document=doc, path=path, key=key)

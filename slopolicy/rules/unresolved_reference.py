@@ -1,0 +1,122 @@
+"""A reference names no document.
+
+OpenSLO documents refer to each other by name: ``indicatorRef`` (an SLI),
+``alertPolicyRef`` (an AlertPolicy), ``conditionRef`` (an AlertCondition),
+``targetRef`` (an AlertNotificationTarget) and ``metricSourceRef`` (a
+DataSource). An SLA objective names its backing SLO with ``slo:`` and, when
+that SLO has several objectives, one of them with ``objective:`` (its
+``displayName``). Every name must resolve among the checked documents.
+
+Passing example::
+
+    apiVersion: openslo/v1
+    kind: SLI
+    metadata: {name: checkout-success}
+    ---
+    apiVersion: openslo/v1
+    kind: SLO
+    metadata: {name: checkout-availability}
+    spec:
+      indicatorRef: checkout-success
+
+Failing example (no SLI is named ``checkout-sucess``)::
+
+    apiVersion: openslo/v1
+    kind: SLO
+    metadata: {name: checkout-availability}
+    spec:
+      indicatorRef: checkout-sucess
+"""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from slopolicy.documents import Document
+from slopolicy.problems import Finding
+from slopolicy.yamlsource import Path
+
+if TYPE_CHECKING:
+    from slopolicy.engine import Context
+
+ID = "unresolved-reference"
+SEVERITY = "error"
+OPTIONS: dict[str, Any] = {}
+
+OPENSLO = "openslo/v1"
+REFERENCES = {
+    "indicatorRef": "SLI",
+    "alertPolicyRef": "AlertPolicy",
+    "conditionRef": "AlertCondition",
+    "targetRef": "AlertNotificationTarget",
+    "metricSourceRef": "DataSource",
+}
+
+
+def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+    for doc in ctx.documents:
+        if doc.api_version == OPENSLO:
+            for path, key, name in _references(doc.data, ()):
+                kind = REFERENCES[key]
+                if isinstance(name, str) and ctx.named(OPENSLO, kind, name) is None:
+                    yield _missing(ctx, doc, path, kind, name)
+        elif doc.kind == "SLA":
+            yield from _sla_references(ctx, doc)
+
+
+def _references(node: Any, path: Path) -> Iterator[tuple[Path, str, Any]]:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key in REFERENCES and not isinstance(value, (Mapping, list)):
+                yield path + (key,), key, value
+            else:
+                yield from _references(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _references(value, path + (index,))
+
+
+def _missing(ctx: Context, doc: Document, path: Path, kind: str, name: str) -> Finding:
+    names = [d.name for d in ctx.of_kind(OPENSLO, kind)]
+    hint = difflib.get_close_matches(name, names, n=1)
+    tip = f'; did you mean "{hint[0]}"?' if hint else (
+        f"; add a {kind} named {name!r}" if not names else ""
+    )
+    return Finding(f"{kind} {name!r} is not defined in the checked documents{tip}", doc, path)
+
+
+def _sla_references(ctx: Context, doc: Document) -> Iterator[Finding]:
+    objectives = doc.spec.get("objectives")
+    if not isinstance(objectives, list):
+        return
+    for index, objective in enumerate(objectives):
+        if not isinstance(objective, Mapping) or not isinstance(objective.get("slo"), str):
+            continue
+        path: Path = ("spec", "objectives", index)
+        slo = ctx.named(OPENSLO, "SLO", objective["slo"])
+        if slo is None:
+            yield _missing(ctx, doc, path + ("slo",), "SLO", objective["slo"])
+            continue
+        wanted = objective.get("objective")
+        if isinstance(wanted, str):
+            names = _objective_names(slo)
+            if wanted not in names:
+                listed = ", ".join(repr(n) for n in names) or "none with a displayName"
+                yield Finding(
+                    f"SLO {slo.name!r} has no objective with displayName {wanted!r} "
+                    f"(it has {listed})",
+                    doc,
+                    path + ("objective",),
+                )
+
+
+def _objective_names(slo: Document) -> list[str]:
+    objectives = slo.spec.get("objectives")
+    if not isinstance(objectives, list):
+        return []
+    return [
+        o["displayName"]
+        for o in objectives
+        if isinstance(o, Mapping) and isinstance(o.get("displayName"), str)
+    ]

@@ -1,0 +1,55 @@
+"""The file is not valid YAML or JSON.
+
+Reported at the line and column where the parser stopped, for a syntax error,
+and also for text that cannot be read safely: bytes that are not UTF-8,
+binary files, files over the size limit, nesting deeper than 256 levels,
+alias expansion beyond 250,000 nodes (a "billion laughs" bomb), and YAML
+tags such as ``!!python/object``, which slopolicy never constructs.
+
+Passing example::
+
+    apiVersion: openslo/v1
+    kind: Service
+    metadata:
+      name: checkout
+
+Failing example (an unclosed flow sequence)::
+
+    apiVersion: openslo/v1
+    kind: Service
+    metadata: {name: checkout, labels: [a, b}
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from slopolicy.problems import Finding, Related
+
+if TYPE_CHECKING:
+    from slopolicy.engine import Context
+
+ID = "yaml-syntax"
+SEVERITY = "error"
+OPTIONS: dict[str, Any] = {}
+
+
+def load_findings(ctx: Context, rule: str) -> Iterator[Finding]:
+    """Findings the loader recorded for ``rule`` (shared with duplicate-key)."""
+    for source in ctx.files:
+        for problem in source.problems:
+            if problem.rule == rule:
+                yield Finding(
+                    problem.message,
+                    file=source.path,
+                    line=problem.line,
+                    column=problem.column,
+                    related=tuple(
+                        Related(message, file=source.path, line=line, column=column)
+                        for line, column, message in problem.related
+                    ),
+                )
+
+
+def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+    yield from load_findings(ctx, ID)
