@@ -96,33 +96,42 @@ def load(path: Path | None, root: Path, rules: Mapping[str, Rule]) -> Config:
     return _build(merged, path, root if path is None else path.parent, rules)
 
 
+def _shown(path: Path) -> str:
+    """The path as the user would type it: relative to the current folder."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _read(path: Path) -> dict[str, Any]:
+    shown = _shown(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigError(f"{shown}: cannot read: {exc.strerror}") from None
     text, problem = decode(raw)
     if text is None:
         assert problem is not None
-        raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
+        raise ConfigError(f"{shown}:{problem.line}:{problem.column}: {problem.message}")
     docs = list(iter_documents(text))
     for doc in docs:
         if isinstance(doc, LoadError):
-            raise ConfigError(f"{path}:{doc.line}:{doc.column}: {doc.message}")
+            raise ConfigError(f"{shown}:{doc.line}:{doc.column}: {doc.message}")
         if doc.error:
-            raise ConfigError(f"{path}:{doc.error.line}:{doc.error.column}: {doc.error.message}")
+            raise ConfigError(f"{shown}:{doc.error.line}:{doc.error.column}: {doc.error.message}")
         for issue in doc.issues:
-            raise ConfigError(f"{path}:{issue.line}:{issue.column}: {issue.message}")
+            raise ConfigError(f"{shown}:{issue.line}:{issue.column}: {issue.message}")
     data = docs[0].data if docs and not isinstance(docs[0], LoadError) else None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1:1: the configuration must be a mapping of settings")
-    _validate(path, text, data)
+        raise ConfigError(f"{shown}:1:1: the configuration must be a mapping of settings")
+    _validate(shown, text, data)
     return data
 
 
-def _validate(path: Path, text: str, data: dict[str, Any]) -> None:
+def _validate(path: str, text: str, data: dict[str, Any]) -> None:
     errors = schemas.errors(schemas.config_validator(), data)
     if not errors:
         return
@@ -144,12 +153,13 @@ def _with_presets(raw: dict[str, Any], path: Path | None, seen: tuple[str, ...])
         base_path = (path.parent if path else Path.cwd()) / str(base_name)
         if not base_path.is_file():
             raise ConfigError(
-                f"{path}: extends: {base_name!r} is neither a preset "
+                f"{_shown(path) if path else 'preset'}: extends: {base_name!r} is neither a preset "
                 f"({', '.join(PRESETS)}) nor a file"
             )
+    where = _shown(path) if path else "preset"
     key = str(base_path.resolve())
     if key in seen:
-        raise ConfigError(f"{path}: extends: {base_name!r} extends itself")
+        raise ConfigError(f"{where}: extends: {base_name!r} extends itself")
     base = _with_presets(_read(base_path), base_path, seen + (key,))
     return _merge(base, raw)
 
@@ -168,7 +178,7 @@ def _build(raw: dict[str, Any], path: Path | None, root: Path, rules: Mapping[st
     if documents.get("include"):
         config.include = list(documents["include"])
     config.exclude = list(DEFAULT_EXCLUDE) + list(documents.get("exclude") or [])
-    where = str(path) if path else "preset"
+    where = _shown(path) if path else "preset"
     for rule_id, value in (raw.get("rules") or {}).items():
         config.rules[rule_id] = _rule_setting(where, rule_id, value, rules)
     config.approvals = dict(raw.get("approvals") or {})

@@ -304,10 +304,14 @@ class _Mark:
     column: int
 
 
-def _error_position(exc: YAMLError) -> tuple[int, int]:
+def _error_position(exc: YAMLError, text: str) -> tuple[int, int]:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if mark is not None:
         return mark.line + 1, mark.column + 1
+    position = getattr(exc, "position", None)  # a reader error: a character offset
+    if isinstance(position, int):
+        before = text[:position]
+        return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
     return 1, 1
 
 
@@ -351,7 +355,7 @@ def iter_documents(text: str, positions: bool = False) -> Iterator[LoadedDocumen
                 except LoadError as exc:
                     failed = exc
     except YAMLError as exc:
-        line, column = _error_position(exc)
+        line, column = _error_position(exc, text)
         yield LoadError(_error_message(exc), line, column)
 
 

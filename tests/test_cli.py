@@ -1,0 +1,175 @@
+"""The command line end to end, in-process: exit codes and whole outputs."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import Project
+from slopolicy import __version__
+
+SERVICE = "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: {name}\n"
+
+
+def test_text_output_and_summary(project: Project) -> None:
+    project.write("svc.yaml", SERVICE.format(name="Check Out"))
+    run = project.run("check")
+    assert run.code == 1
+    assert run.out.splitlines() == [
+        "svc.yaml:4:9: error [schema] 'Check Out' is not a valid name: an RFC 1123 label "
+        "(lower-case letters, digits and '-', starting and ending with a letter or digit, "
+        "at most 63 characters)",
+        "slopolicy: 1 error, 0 warnings in 1 document in 1 file",
+    ]
+
+
+def test_clean_run_exits_zero(project: Project) -> None:
+    project.write("svc.yaml", SERVICE.format(name="checkout"))
+    run = project.run("check")
+    assert (run.code, run.out) == (0, "slopolicy: no problems in 1 document in 1 file\n")
+
+
+def test_json_contract(project: Project) -> None:
+    project.write("b.yaml", SERVICE.format(name="B B"))
+    project.write("a.yaml", SERVICE.format(name="A A") + "spec: {x: 1}\n")
+    report = project.check().json
+    assert report["version"] == 1
+    assert report["tool"] == {"name": "slopolicy", "version": __version__}
+    assert report["summary"] == {"files": 2, "documents": 2, "errors": 3, "warnings": 0, "waived": 0}
+    keys = ["rule", "severity", "file", "line", "column", "document", "path", "message"]
+    assert all(list(p) == keys for p in report["problems"])
+    order = [(p["file"], p["line"], p["column"], p["rule"]) for p in report["problems"]]
+    assert order == sorted(order)
+    assert order[0][0] == "a.yaml"
+
+
+def test_github_format_is_default_on_actions(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    project.write("svc.yaml", SERVICE.format(name="a,b"))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    run = project.run("check")
+    first = run.out.splitlines()[0]
+    assert first.startswith("::error file=svc.yaml,line=4,col=9,title=slopolicy [schema]::")
+    assert run.code == 1
+
+
+def test_output_file(project: Project) -> None:
+    project.write("svc.yaml", SERVICE.format(name="checkout"))
+    run = project.run("check", "--format", "json", "--output", "out/report.json")
+    assert run.code == 0 and run.out == ""
+    assert json.loads((project.root / "out/report.json").read_text())["summary"]["documents"] == 1
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code"), [("error", 0), ("warning", 1), ("never", 0)]
+)
+def test_fail_on(project: Project, fail_on: str, code: int) -> None:
+    project.write(".slopolicy.yaml", "rules:\n  schema: warning\n")
+    project.write("svc.yaml", SERVICE.format(name="Bad Name"))
+    assert project.run("check", "--fail-on", fail_on).code == code
+
+
+def test_fail_on_never_with_errors(project: Project) -> None:
+    project.write("svc.yaml", SERVICE.format(name="Bad Name"))
+    assert project.run("check", "--fail-on", "never").code == 0
+
+
+def test_missing_path_is_usage_error(project: Project) -> None:
+    run = project.run("check", "nope.yaml")
+    assert run.code == 2
+    assert "nope.yaml: no such file or folder" in run.err
+
+
+def test_unknown_select_id_is_usage_error(project: Project) -> None:
+    run = project.run("check", "--select", "schema,nope")
+    assert run.code == 2 and "unknown rule id nope" in run.err
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("rules:\n  no-such-rule: error\n", "rules.no-such-rule: unknown rule id"),
+        ("rules:\n  schema: loud\n", ".slopolicy.yaml:2:11: rules.schema:"),
+        ("rulez: {}\n", '.slopolicy.yaml:1:1: rulez: unknown property "rulez"; did you mean "rules"?'),
+        ("rules:\n  schema: {severity: error, depth: 3}\n", "rules.schema.depth: unknown option"),
+        ("extends: nowhere.yaml\n", "extends: 'nowhere.yaml' is neither a preset"),
+        ("rules: [\n", ".slopolicy.yaml:2:1:"),
+        ("waivers:\n  - {rule: schema, reason: x}\n", "waivers[0]"),
+    ],
+)
+def test_configuration_errors_exit_2_naming_the_key(project: Project, config: str, message: str) -> None:
+    project.write(".slopolicy.yaml", config)
+    project.write("svc.yaml", SERVICE.format(name="checkout"))
+    run = project.run("check")
+    assert run.code == 2, run.err
+    assert message in run.err
+
+
+def test_config_discovered_upward_and_globs(project: Project) -> None:
+    project.write(".slopolicy.yaml", "documents:\n  include: ['slos/**']\n  exclude: ['slos/old/']\n")
+    project.write("slos/svc.yaml", SERVICE.format(name="Bad One"))
+    project.write("slos/old/svc.yaml", SERVICE.format(name="Bad Two"))
+    project.write("other/svc.yaml", SERVICE.format(name="Bad Three"))
+    (project.root / "slos" / "deep").mkdir()
+    assert [p[0] for p in project.check().problems()] == ["slos/svc.yaml"]
+
+
+def test_extends_strict_preset(project: Project) -> None:
+    project.write(".slopolicy.yaml", "extends: strict\n")
+    project.write("svc.yaml", SERVICE.format(name="checkout"))
+    assert project.run("check").code == 0
+
+
+def test_init_writes_a_config_that_passes_on_an_empty_repository(project: Project) -> None:
+    run = project.run("init")
+    assert run.code == 0
+    assert (project.root / ".slopolicy.yaml").is_file()
+    assert project.run("check").code == 0
+    assert project.run("init").code == 2  # never overwrites silently
+
+
+def test_schema_command(project: Project) -> None:
+    bundle = project.run("schema").json
+    assert bundle["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    sla = project.run("schema", "SLA").json
+    assert sla["$ref"] == "#/$defs/slopolicy-v1-SLA"
+    assert project.run("schema", "config").json["$id"].endswith("config.schema.json")
+    assert project.run("schema", "Nope").code == 2
+
+
+def test_rules_list_and_explain(project: Project) -> None:
+    run = project.run("rules")
+    ids = [line.split()[0] for line in run.out.splitlines() if line and not line.startswith("*")]
+    assert {"yaml-syntax", "schema", "unresolved-reference"} <= set(ids)
+    explained = project.run("rules", "explain", "duplicate-key")
+    assert explained.code == 0
+    assert "Passing example" in explained.out and "Failing example" in explained.out
+    assert project.run("rules", "explain", "nope").code == 2
+
+
+def test_version(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        project.run("--version")
+    assert exit_info.value.code == 0
+
+
+def test_internal_error_exit_3_without_traceback(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    project.write("svc.yaml", SERVICE.format(name="checkout"))
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr("slopolicy.engine.load_files", boom)
+    run = project.run("check")
+    assert run.code == 3
+    assert "internal error: RuntimeError: kaboom" in run.err and "Traceback" not in run.err
+
+
+def test_only_named_files_are_reported_but_all_are_context(project: Project) -> None:
+    project.write("a.yaml", SERVICE.format(name="checkout"))
+    project.write("b.yaml", SERVICE.format(name="checkout"))
+    project.write("c.yaml", SERVICE.format(name="Bad Name"))
+    # b duplicates a: reported when b is named, and when a is named (related)
+    assert project.check("b.yaml").problems() == [("b.yaml", 4, 9, "duplicate-name")]
+    assert project.check("a.yaml").problems() == [("b.yaml", 4, 9, "duplicate-name")]
+    assert project.check("c.yaml").problems() == [("c.yaml", 4, 9, "schema")]

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from slopolicy.yamlsource import LoadError, LoadedDocument, iter_documents, locate, locate_key, positions_of
+
+
+def load(text: str) -> list[LoadedDocument | LoadError]:
+    return list(iter_documents(text))
+
+
+def data(text: str) -> object:
+    (doc,) = load(text)
+    assert isinstance(doc, LoadedDocument)
+    return doc.data
+
+
+def test_floats_are_exact_decimals() -> None:
+    assert data("t: 99.95\n") == {"t": Decimal("99.95")}
+    assert str(data("t: 99.95\n")["t"]) == "99.95"  # type: ignore[index]
+
+
+def test_scalars_follow_yaml_1_2_core_schema() -> None:
+    assert data("[1, -2, 0x10, true, false, null, ~, yes, off, '1', 2025-01-01]") == [
+        1, -2, 16, True, False, None, None, "yes", "off", "1", "2025-01-01"
+    ]
+
+
+def test_quoted_scalars_stay_strings() -> None:
+    assert data('a: "0.5"\nb: \'true\'\n') == {"a": "0.5", "b": "true"}
+
+
+def test_duplicate_key_is_reported_at_the_second_key_and_last_value_wins() -> None:
+    (doc,) = load("a: 1\nb: 2\na: 3\n")
+    assert isinstance(doc, LoadedDocument)
+    assert doc.data == {"a": 3, "b": 2}
+    (issue,) = doc.issues
+    assert (issue.kind, issue.line, issue.column) == ("duplicate-key", 3, 1)
+    assert issue.related[0][:2] == (1, 1)
+
+
+def test_python_tags_are_never_constructed() -> None:
+    (doc,) = load("a: !!python/object/apply:os.system ['echo pwned']\n")
+    assert isinstance(doc, LoadedDocument)
+    assert doc.data == {"a": ["echo pwned"]}
+    (issue,) = doc.issues
+    assert issue.kind == "tag" and "!!python/object/apply:os.system" in issue.message
+    assert (issue.line, issue.column) == (1, 4)
+
+
+def test_alias_bomb_is_bounded() -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    prev = "a"
+    for name in "bcdefghi":
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+        prev = name
+    (doc,) = load("\n".join(lines) + "\n")
+    assert isinstance(doc, LoadedDocument)
+    assert doc.error is not None and "alias" in doc.error.message
+
+
+def test_deep_nesting_is_bounded_without_recursion() -> None:
+    (doc,) = load("[" * 20000 + "]" * 20000)
+    assert isinstance(doc, LoadedDocument)
+    assert doc.error is not None and "nesting deeper" in doc.error.message
+
+
+def test_syntax_error_has_a_position() -> None:
+    (error,) = load("a: 1\nb: [1, 2\nc: 3\n")
+    assert isinstance(error, LoadError)
+    assert error.line == 3
+
+
+def test_merge_keys() -> None:
+    assert data("base: &b {x: 1, y: 1}\nd:\n  <<: *b\n  y: 2\n") == {
+        "base": {"x": 1, "y": 1}, "d": {"x": 1, "y": 2}
+    }
+
+
+def test_positions_point_at_values_and_keys() -> None:
+    text = "a:\n  b:\n    - x: 1\n      y: 2\n"
+    (tree,) = positions_of(text)
+    assert locate(tree, ("a", "b", 0, "y")) == (4, 10)
+    assert locate_key(tree, ("a", "b", 0, "y")) == (4, 7)
+    # a missing key points at the deepest mapping that exists
+    assert locate(tree, ("a", "b", 0, "z")) == (3, 7)
+
+
+def test_several_documents_and_empty_ones() -> None:
+    docs = load("a: 1\n---\n---\nb: 2\n")
+    assert [d.data for d in docs if isinstance(d, LoadedDocument)] == [{"a": 1}, None, {"b": 2}]
+    assert load("") == []
