@@ -30,7 +30,7 @@ FAMILIES: dict[str, frozenset[str]] = {
     ),
     "slopolicy/v1": frozenset({"SLA", "Approval", "Policy"}),
 }
-KNOWN_PREFIXES = ("openslo/", "slopolicy/")
+KNOWN_PREFIXES = ("openslo/", "openslo.com/", "slopolicy/")
 
 
 @dataclass(frozen=True)

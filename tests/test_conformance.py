@@ -1,0 +1,103 @@
+"""slopolicy reaches the verdicts of the OpenSLO tools on their own data.
+
+The data is a verbatim copy (tests/conformance/, Apache-2.0). Where oslo is
+wrong (America/New_York is a valid zone; it rejected it only for lack of
+tzdata on its host) the test says so and expects the right answer.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import HERE, Project
+
+OPENSLO = HERE / "conformance" / "openslo"
+OSLO = OPENSLO / "oslo-validate"
+GO_SDK = OPENSLO / "go-sdk-v1-examples"
+
+# oslo's report: "Validation for v1.SLO 'web-availability' ..." then "- 'path' ..."
+_DOC = re.compile(r"Validation for (\w+)\.(\w+) '([^']*)'")
+_PATH = re.compile(r"^\s+- '([^']+)'")
+OSLO_IS_WRONG = {("SLO/web-availability", "spec.timeWindow[0].calendar.timeZone")}
+
+
+def oslo_findings(name: str) -> set[tuple[str, str]]:
+    """(document, path) pairs of oslo's report for one v1 input."""
+    found: set[tuple[str, str]] = set()
+    document = ""
+    for line in (OSLO / "outputs" / "validate" / name).read_text().splitlines():
+        if doc := _DOC.search(line):
+            document = f"{doc.group(2)}/{doc.group(3)}" if doc.group(1) == "v1" else ""
+        elif (path := _PATH.match(line)) and document:
+            found.add((document, path.group(1)))
+    return found
+
+
+def copy_in(project: Project, source: Path, name: str) -> None:
+    target = project.root / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
+def test_oslo_v1_suite_verdicts(project: Project) -> None:
+    copy_in(project, OSLO / "inputs" / "validate" / "v1.yaml", "v1.yaml")
+    run = project.check("v1.yaml", "--select", "schema")
+    ours = {(p["document"], p["path"]) for p in run.json["problems"]}
+    expected = oslo_findings("v1") - OSLO_IS_WRONG
+    assert expected == {
+        ("SLO/web-availability", "spec.objectives[0].op"),
+        ("Service/example service", "metadata.name"),
+    }
+    assert ours == expected
+    assert run.code == 1
+
+
+@pytest.mark.parametrize("name", ["v1alpha.yaml", "v2alpha.yaml", "invalid-apiversion.yaml"])
+def test_oslo_unsupported_versions_are_rejected(project: Project, name: str) -> None:
+    copy_in(project, OSLO / "inputs" / "validate" / name, name)
+    run = project.check(name)
+    assert run.code == 1
+    assert {p["rule"] for p in run.json["problems"]} == {"unknown-kind"}
+
+
+def test_oslo_unknown_field(project: Project) -> None:
+    copy_in(project, OSLO / "inputs" / "validate" / "unknown-field.yaml", "unknown-field.yaml")
+    run = project.check("unknown-field.yaml")
+    assert {(p["path"], p["line"], p["column"]) for p in run.json["problems"]} == {
+        ("metadata.name", 4, 9),
+        ("spec.markdown", 6, 3),
+    }
+
+
+def test_oslo_recursive_folder(project: Project) -> None:
+    shutil.copytree(OSLO / "inputs" / "validate" / "recursive", project.root / "recursive")
+    run = project.check("recursive")
+    by_file = {(p["file"], p["rule"]) for p in run.json["problems"]}
+    # oslo: every file of the tree is invalid (one v1, two v2alpha)
+    assert by_file == {
+        ("recursive/1.yaml", "schema"),
+        ("recursive/nested/2.yaml", "unknown-kind"),
+        ("recursive/nested/nested2/nested3/3.yaml", "unknown-kind"),
+    }
+
+
+def test_go_sdk_examples(project: Project) -> None:
+    for source in GO_SDK.glob("*.yaml"):
+        copy_in(project, source, source.name)
+    run = project.check("--select", "schema,yaml-syntax,duplicate-key,unknown-kind")
+    problems = [(p["file"], p["document"], p["path"]) for p in run.json["problems"]]
+    # the only schema error is the known one: op on a ratio SLI
+    assert problems == [("slos.yaml", "SLO/web-availability", "spec.objectives[0].op")]
+    assert run.json["summary"]["documents"] > 15
+
+
+@pytest.mark.parametrize("source", sorted((OPENSLO / "spec-examples").rglob("*.yaml")), ids=lambda p: p.name)
+def test_spec_examples_load_and_locate(project: Project, source: Path) -> None:
+    copy_in(project, source, source.name)
+    run = project.check(source.name, "--select", "schema,yaml-syntax,unknown-kind")
+    for problem in run.json["problems"]:
+        assert problem["rule"] == "schema"
+        assert problem["line"] > 1 and problem["document"].startswith("SLO/")
