@@ -43,7 +43,9 @@ def update_schema(path: Path, zones: list[str]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Rewrite the timeZone enum of the JSON Schema from tzdata.")
+    parser = argparse.ArgumentParser(
+        description="Rewrite the timeZone enum of the JSON Schema from tzdata."
+    )
     parser.add_argument("schema", nargs="?", type=Path, default=DEFAULT_SCHEMA)
     args = parser.parse_args(argv)
     zones = tzdata_zones()

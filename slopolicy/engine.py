@@ -55,6 +55,7 @@ class Result:
     problems: list[Problem]
     files: int
     documents: int
+    checked: list[str] = field(default_factory=list)  # the files reported on, sorted
 
     def count(self, severity: str) -> int:
         return sum(1 for p in self.problems if p.severity == severity and not p.waived)

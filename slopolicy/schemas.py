@@ -121,7 +121,7 @@ def _message(error: ValidationError) -> str:
     schema = error.schema if isinstance(error.schema, Mapping) else {}
     message = schema.get("errorMessage")
     if isinstance(message, str):
-        return message
+        return message.replace("{instance}", repr(error.instance))
     return ""
 
 

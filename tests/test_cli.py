@@ -19,7 +19,7 @@ def test_text_output_and_summary(project: Project) -> None:
     assert run.out.splitlines() == [
         "svc.yaml:4:9: error [schema] 'Check Out' is not a valid name: an RFC 1123 label "
         "(lower-case letters, digits and '-', starting and ending with a letter or digit, "
-        "at most 63 characters)",
+        "at most 63 characters, e.g. my-service)",
         "slopolicy: 1 error, 0 warnings in 1 document in 1 file",
     ]
 

@@ -68,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     kept.sort()
     files = [f for f in ctx.files if report_set is None or f.path in report_set]
     documents = sum(len([d for d in f.documents if d.known]) for f in files)
-    result = Result(kept, files=len(files), documents=documents)
+    result = Result(
+        kept, files=len(files), documents=documents, checked=sorted(f.path for f in files)
+    )
     report = reporters.Report(result, project.rules)
     buffer = io.StringIO()
     reporters.get(args.format)(report, buffer)

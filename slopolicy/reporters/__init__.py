@@ -29,6 +29,9 @@ _MODULES = {
     "text": "text",
     "json": "json_report",
     "github": "github",
+    "sarif": "sarif",
+    "junit": "junit",
+    "markdown": "markdown",
 }
 
 

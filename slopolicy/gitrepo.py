@@ -1,0 +1,239 @@
+"""All git access, through GitPython: refs, trees, blobs, history, trailers.
+
+Every call runs git directly (never a shell) and reads NUL-separated output
+where git offers it, so no path or ref can be misread. Blobs are read by one
+``git cat-file --batch`` process per call, never one process per file.
+
+This module imports GitPython, and is itself imported only by the commands
+that need history (``check --base``, ``diff``, ``approve``, ``audit``), so
+``slopolicy --version`` stays fast.
+"""
+from __future__ import annotations
+
+import datetime
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slopolicy.errors import UsageError
+
+NULL_SHA = "0" * 40
+FETCH_FULL = (
+    "fetch the full history (`git fetch --unshallow`, or in GitHub Actions `actions/checkout` "
+    "with `fetch-depth: 0`; in GitLab CI `GIT_DEPTH: 0`)"
+)
+# %(trailers) values are joined with this, a byte no e-mail address holds.
+_TRAILER_SEP = "\x1d"
+_FIELD_SEP = "\x1f"
+_RECORD_SEP = "\x1e"
+_LOG_FORMAT = _RECORD_SEP + _FIELD_SEP.join(
+    ("%H", "%an", "%ae", "%ce", "%cI", "%aI", "%s",
+     "%(trailers:key=Approved-by,valueonly,separator=%x1d)")
+)
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    path: str  # relative to the repository root, with "/"
+    blob: str  # object id
+    mode: str
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author_name: str
+    author_email: str
+    committer_email: str
+    date: datetime.datetime  # committer date: when it entered the history
+    author_date: datetime.datetime
+    subject: str
+    approved_by: tuple[str, ...]  # the values of its Approved-by: trailers
+    paths: tuple[str, ...]  # the paths it touched, among those asked about
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+
+class GitRepo:
+    """One repository. Construct with :func:`open_repo`."""
+
+    def __init__(self, repo: Any, error_type: type[Exception]) -> None:
+        self._repo = repo
+        self._git = repo.git
+        self._error = error_type  # git.GitCommandError, kept to avoid importing git here
+        self.root = Path(repo.working_tree_dir or repo.git_dir).resolve()
+
+    # -- refs ------------------------------------------------------------------
+
+    def is_shallow(self) -> bool:
+        return bool(self._git.rev_parse("--is-shallow-repository").strip() == "true")
+
+    def resolve(self, ref: str, what: str = "base ref") -> str:
+        """The commit id ``ref`` names; UsageError (exit 2) saying how to fetch it."""
+        if not ref or ref.startswith("-") or any(c in ref for c in "\0\n"):
+            raise UsageError(f"{what} {ref!r} is not a git ref")
+        try:
+            sha = self._git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+        except self._error:
+            raise UsageError(self._missing(ref, what)) from None
+        return str(sha).strip()
+
+    def _missing(self, ref: str, what: str) -> str:
+        branch = ref.split("/", 1)[1] if ref.startswith("origin/") else ref
+        message = (
+            f"{what} {ref!r} is not in this repository; fetch it first: "
+            f"`git fetch origin {branch}`"
+        )
+        if self.is_shallow():
+            message += f". This is a shallow clone: {FETCH_FULL}"
+        else:
+            message += " (in GitHub Actions: `actions/checkout` with `fetch-depth: 0`)"
+        return message + "; slopolicy never passes a change it cannot compare"
+
+    def require_history(self, purpose: str) -> None:
+        """Refuse a shallow clone: commits missing from it would pass unseen."""
+        if self.is_shallow():
+            raise UsageError(
+                f"this is a shallow clone, so {purpose} cannot see the commits it must check; "
+                f"{FETCH_FULL}"
+            )
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        try:
+            return str(self._git.merge_base(a, b)).strip() or None
+        except self._error:
+            return None  # unrelated histories: compare with ``a`` itself
+
+    def head(self) -> str | None:
+        try:
+            return str(self._git.rev_parse("--verify", "--quiet", "HEAD^{commit}")).strip()
+        except self._error:
+            return None  # an unborn branch
+
+    def commit_date(self, sha: str) -> datetime.datetime:
+        text = self._git.show("-s", "--format=%cI", sha, "--")
+        return datetime.datetime.fromisoformat(str(text).strip())
+
+    def user_email(self) -> str | None:
+        try:
+            return str(self._git.config("--get", "user.email")).strip() or None
+        except self._error:
+            return None
+
+    # -- trees and blobs -------------------------------------------------------
+
+    def tree(self, sha: str) -> list[TreeEntry]:
+        """Every file (blob) at ``sha``; submodules and symlinks are not documents."""
+        out = str(self._git.ls_tree("-r", "-z", "--full-tree", sha))
+        entries = []
+        for record in out.split("\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition("\t")
+            mode, kind, blob = meta.split(" ")
+            if kind == "blob" and mode in ("100644", "100755"):
+                entries.append(TreeEntry(path, blob, mode))
+        return entries
+
+    def read_blobs(self, ids: Iterable[str]) -> dict[str, bytes]:
+        """The content of each blob, read by one ``git cat-file --batch`` process."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        with tempfile.TemporaryFile() as requests:
+            requests.write("".join(f"{i}\n" for i in wanted).encode())
+            requests.seek(0)
+            out: bytes = self._git.cat_file("--batch", istream=requests, stdout_as_string=False)
+        return _parse_batch(out)
+
+    # -- history ---------------------------------------------------------------
+
+    def commits(self, base: str, head: str, paths: Sequence[str]) -> list[Commit]:
+        """Commits in ``base..head`` that touch any of ``paths``, newest first."""
+        if not paths:
+            return []
+        out = str(self._git.log(
+            "-z", "--name-only", "--no-renames", f"--format={_LOG_FORMAT}",
+            f"{base}..{head}", "--", *paths,
+        ))
+        return [c for c in (_parse_commit(r) for r in out.split(_RECORD_SEP)) if c]
+
+    def dirty(self, paths: Sequence[str]) -> set[str]:
+        """Which of ``paths`` differ in the working tree from HEAD (or are untracked)."""
+        if not paths:
+            return set()
+        out = str(self._git.status("--porcelain", "-z", "--untracked-files=all", "--", *paths))
+        found: set[str] = set()
+        records = out.split("\0")
+        index = 0
+        while index < len(records):
+            record = records[index]
+            index += 1
+            if len(record) < 4:
+                continue
+            found.add(record[3:])
+            if record[0] in "RC":  # a rename names its source in the next field
+                found.add(records[index])
+                index += 1
+        return found
+
+
+def _parse_batch(out: bytes) -> dict[str, bytes]:
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(out):
+        end = out.find(b"\n", pos)
+        header = out[pos:] if end < 0 else out[pos:end]
+        parts = header.split(b" ")
+        if len(parts) != 3:  # "<id> missing"
+            pos = len(out) if end < 0 else end + 1
+            continue
+        size = int(parts[2])
+        start = end + 1
+        blobs[parts[0].decode()] = out[start:start + size]
+        pos = start + size + 1
+    return blobs
+
+
+def _parse_commit(record: str) -> Commit | None:
+    if not record.strip("\0\n"):
+        return None
+    header, _, names = record.partition("\0")
+    fields = header.split(_FIELD_SEP)
+    if len(fields) != 8:
+        return None
+    sha, an, ae, ce, cdate, adate, subject, trailers = fields
+    paths = tuple(p for p in (n.strip("\n") for n in names.split("\0")) if p)
+    return Commit(
+        sha=sha,
+        author_name=an,
+        author_email=ae,
+        committer_email=ce,
+        date=datetime.datetime.fromisoformat(cdate),
+        author_date=datetime.datetime.fromisoformat(adate),
+        subject=subject,
+        approved_by=tuple(t.strip() for t in trailers.split(_TRAILER_SEP) if t.strip()),
+        paths=paths,
+    )
+
+
+def open_repo(start: Path) -> GitRepo:
+    """The repository holding ``start``; UsageError when there is none."""
+    try:
+        import git  # GitPython: imported here only, and only when history is needed
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise UsageError(f"GitPython is needed for git refs: {exc}") from None
+    try:
+        repo = git.Repo(start, search_parent_directories=True)
+        repo.git.rev_parse("--git-dir")
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise UsageError(
+            f"{start}: not inside a git repository; --base, diff and approve work on git refs"
+        ) from None
+    except git.GitCommandNotFound:
+        raise UsageError("git is not installed (or not on PATH)") from None
+    return GitRepo(repo, git.GitCommandError)

@@ -1,0 +1,439 @@
+"""The pull-request formats (SARIF, JUnit, Markdown, GitHub), end to end."""
+from __future__ import annotations
+
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from conftest import HERE, Project
+from slopolicy import __version__
+from slopolicy.engine import Result
+from slopolicy.problems import Problem, RelatedLocation
+from slopolicy.reporters import Report, github, junit, markdown, names
+from slopolicy.reporters.sarif import escape, split_doc
+from slopolicy.rules import builtin_rules
+
+SARIF_SCHEMA = HERE / "conformance" / "sarif" / "sarif-schema-2.1.0.json"
+
+SERVICE = "apiVersion: openslo/v1\nkind: Service\nmetadata: {{name: {name}}}\n"
+DUPLICATES = SERVICE.format(name="checkout") + "---\n" + SERVICE.format(name="checkout")
+BAD_NAME = 'apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: "a|b"\n'
+FORGE_ENV = (
+    "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA", "CI_PROJECT_URL", "CI_COMMIT_SHA"
+)
+
+
+@pytest.fixture
+def problems(project: Project, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A schema error, a duplicate with a related location, and a clean file."""
+    for name in FORGE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    project.write("services.yaml", DUPLICATES)
+    project.write("bad.yaml", BAD_NAME)
+    project.write("ok.yaml", SERVICE.format(name="ok"))
+    return project
+
+
+def message(project: Project, rule: str, *args: str) -> str:
+    """The message of ``rule``'s first problem in the JSON report, the contract
+    every format derives from (so these tests do not pin rule wording)."""
+    found = [p for p in project.check(*args).json["problems"] if p["rule"] == rule]
+    assert found, f"no {rule} problem"
+    text: str = found[0]["message"]
+    return text
+
+
+def sarif(project: Project, *args: str) -> dict[str, Any]:
+    run = project.run("check", "--format", "sarif", *args)
+    assert run.code in (0, 1), run.err
+    log: dict[str, Any] = json.loads(run.out)
+    return log
+
+
+def validate_sarif(log: dict[str, Any]) -> None:
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(log)]
+    assert errors == []
+
+
+def results_by_rule(log: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["ruleId"]: r for r in log["runs"][0]["results"]}
+
+
+def test_the_cli_offers_every_pull_request_format() -> None:
+    assert {"sarif", "junit", "markdown", "github"} <= set(names())
+
+
+# --- SARIF -------------------------------------------------------------------
+
+
+def test_sarif_is_valid_against_the_schema(problems: Project) -> None:
+    log = sarif(problems)
+    validate_sarif(log)
+    assert log["version"] == "2.1.0"
+    assert len(log["runs"]) == 1
+    driver = log["runs"][0]["tool"]["driver"]
+    assert (driver["name"], driver["version"]) == ("slopolicy", __version__)
+    assert driver["informationUri"] == "https://slopolicy.dev"
+
+
+def test_sarif_rules_carry_their_documentation(problems: Project) -> None:
+    rules = sarif(problems)["runs"][0]["tool"]["driver"]["rules"]
+    builtin = builtin_rules()
+    assert [r["id"] for r in rules][: len(builtin)] == list(builtin)
+    by_id = {r["id"]: r for r in rules}
+    for rule in builtin.values():
+        descriptor = by_id[rule.id]
+        prose, examples = split_doc(rule.doc)
+        assert descriptor["shortDescription"]["text"] == rule.summary
+        assert descriptor["fullDescription"]["text"] == prose
+        assert descriptor["help"]["text"] == rule.doc
+        assert "Passing example" in descriptor["help"]["markdown"]
+        assert "```yaml" in descriptor["help"]["markdown"]
+        assert examples and "Failing example" in examples
+        assert descriptor["defaultConfiguration"]["level"] == "error"
+    duplicate = by_id["duplicate-name"]
+    assert duplicate["name"] == "DuplicateName"
+    assert duplicate["fullDescription"]["text"].endswith(
+        "Reported at the later one, with the first as a\nrelated location."
+    )
+    assert "metadata: {name: checkout-latency}\n```" in duplicate["help"]["markdown"]
+
+
+def test_sarif_results_are_located_with_region_and_logical_locations(problems: Project) -> None:
+    log = sarif(problems)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    results = log["runs"][0]["results"]
+    assert [r["ruleId"] for r in results] == ["schema", "duplicate-name"]
+    for result in results:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["level"] == "error"
+        physical = result["locations"][0]["physicalLocation"]
+        assert physical["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        assert set(physical["region"]) == {"startLine", "startColumn"}
+    schema = results_by_rule(log)["schema"]
+    assert schema["message"]["text"] == escape(message(problems, "schema"))
+    assert schema["locations"][0] == {
+        "physicalLocation": {
+            "artifactLocation": {"uri": "bad.yaml", "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 4, "startColumn": 9},
+        },
+        "logicalLocations": [
+            {"name": "Service/a|b", "fullyQualifiedName": "Service/a|b", "kind": "object"},
+            {
+                "name": "metadata.name",
+                "fullyQualifiedName": "Service/a|b/metadata.name",
+                "kind": "property",
+            },
+        ],
+    }
+
+
+def test_sarif_related_locations_are_linked_from_the_message(problems: Project) -> None:
+    duplicate = results_by_rule(sarif(problems))["duplicate-name"]
+    assert duplicate["message"]["text"] == (
+        escape(message(problems, "duplicate-name")) + " (see [first Service/checkout](1))"
+    )
+    assert duplicate["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 7,
+        "startColumn": 18,
+    }
+    assert duplicate["relatedLocations"] == [
+        {
+            "id": 1,
+            "physicalLocation": {
+                "artifactLocation": {"uri": "services.yaml", "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 3, "startColumn": 18},
+            },
+            "message": {"text": "first Service/checkout"},
+        }
+    ]
+
+
+def test_sarif_fingerprint_follows_the_finding_not_the_line(problems: Project) -> None:
+    before = results_by_rule(sarif(problems))["duplicate-name"]
+    problems.write("services.yaml", "# moved down\n# by two lines\n" + DUPLICATES)
+    after = results_by_rule(sarif(problems))["duplicate-name"]
+    assert after["locations"][0]["physicalLocation"]["region"]["startLine"] == 9
+    assert before["partialFingerprints"] == after["partialFingerprints"]
+    fingerprint = after["partialFingerprints"]["primaryLocationLineHash"]
+    assert fingerprint.endswith(":1") and len(fingerprint) == 18
+
+
+def test_sarif_fingerprints_of_one_place_stay_distinct(project: Project) -> None:
+    project.write("slo.yaml", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: s}\nspec: {}\n")
+    results = sarif(project, "--select", "schema")["runs"][0]["results"]
+    at_spec = [
+        r["partialFingerprints"]["primaryLocationLineHash"]
+        for r in results
+        if r["locations"][0]["logicalLocations"][-1]["name"] == "spec"
+    ]
+    assert len(at_spec) >= 3  # budgetingMethod, objectives, service: all required
+    identity = at_spec[0].split(":")[0]
+    assert at_spec == [f"{identity}:{n}" for n in range(1, len(at_spec) + 1)]
+
+
+def test_sarif_waived_problem_is_an_external_suppression(problems: Project) -> None:
+    problems.write(
+        ".slopolicy.yaml",
+        "waivers:\n"
+        '  - {rule: schema, document: "Service/a|b", reason: "renaming, OPS-1", '
+        "expires: 2999-01-01}\n",
+    )
+    log = sarif(problems)
+    validate_sarif(log)
+    results = results_by_rule(log)
+    assert results["schema"]["suppressions"] == [
+        {"kind": "external", "status": "accepted", "justification": "renaming, OPS-1"}
+    ]
+    assert "suppressions" not in results["duplicate-name"]
+
+
+def test_sarif_escapes_brackets_and_encodes_uris(project: Project) -> None:
+    project.write(
+        "my slos/[a].yaml",
+        'apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: s}\nspec: {indicatorRef: "x[1]"}\n',
+    )
+    log = sarif(project, "--select", "unresolved-reference")
+    validate_sarif(log)
+    (result,) = log["runs"][0]["results"]
+    assert result["message"]["text"].startswith("SLI 'x\\[1\\]' is not defined")
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "my%20slos/%5Ba%5D.yaml"
+
+
+def test_sarif_without_problems_lists_rules_and_no_results(project: Project) -> None:
+    project.write("ok.yaml", SERVICE.format(name="ok"))
+    log = sarif(project)
+    validate_sarif(log)
+    assert log["runs"][0]["results"] == []
+    assert len(log["runs"][0]["tool"]["driver"]["rules"]) >= len(builtin_rules())
+
+
+# --- JUnit -------------------------------------------------------------------
+
+
+def junit_xml(project: Project, *args: str) -> ET.Element:
+    run = project.run("check", "--format", "junit", *args)
+    assert run.out.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
+    return ET.fromstring(run.out)
+
+
+def test_junit_has_one_testcase_per_file_and_correct_counts(problems: Project) -> None:
+    root = junit_xml(problems)
+    assert root.tag == "testsuites"
+    (suite,) = root.findall("testsuite")
+    assert suite.get("name") == "slopolicy"
+    for element in (root, suite):
+        assert (element.get("tests"), element.get("failures"), element.get("errors")) == (
+            "3",
+            "2",
+            "0",
+        )
+    cases = suite.findall("testcase")
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [
+        ("bad.yaml", "bad.yaml"),
+        ("ok.yaml", "ok.yaml"),
+        ("services.yaml", "services.yaml"),
+    ]
+    assert list(cases[1]) == []  # the clean file passes
+
+
+def test_junit_failure_says_where_and_what(problems: Project) -> None:
+    name_message = message(problems, "schema")
+    cases = {c.get("name"): c for c in junit_xml(problems).iter("testcase")}
+    bad = cases["bad.yaml"].find("failure")
+    assert bad is not None
+    assert bad.get("message") == f"[schema] {name_message}"
+    assert bad.get("type") == "schema"
+    assert bad.text == (
+        f"bad.yaml:4:9: error [schema] {name_message}\n"
+        "    document: Service/a|b\n"
+        "    path: metadata.name"
+    )
+    duplicate = cases["services.yaml"].find("failure")
+    assert duplicate is not None
+    assert duplicate.text is not None
+    assert duplicate.text.endswith("    related: services.yaml:3:18: first Service/checkout")
+
+
+def test_junit_one_failure_lists_every_error_of_a_file(project: Project) -> None:
+    project.write("two.yaml", BAD_NAME + "---\n" + BAD_NAME.replace("a|b", "c d"))
+    first = message(project, "schema")
+    (case,) = junit_xml(project).iter("testcase")
+    failures = case.findall("failure")
+    assert len(failures) == 1
+    assert failures[0].get("message") == f"[schema] {first} (and 1 more error)"
+    assert failures[0].text is not None
+    assert failures[0].text.count("error [schema]") == 2
+    assert "two.yaml:9:9: error [schema]" in failures[0].text
+
+
+def test_junit_warnings_and_waived_go_to_system_out(problems: Project) -> None:
+    problems.write(
+        ".slopolicy.yaml",
+        "rules:\n  duplicate-name: warning\nwaivers:\n"
+        '  - {rule: schema, document: "Service/a|b", reason: "renaming", expires: 2999-01-01}\n',
+    )
+    name_message = message(problems, "schema")
+    duplicate_message = message(problems, "duplicate-name")
+    root = junit_xml(problems)
+    assert (root.get("tests"), root.get("failures")) == ("3", "0")
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert [c.find("failure") for c in cases.values()] == [None, None, None]
+    bad_out = cases["bad.yaml"].findtext("system-out")
+    assert bad_out is not None
+    assert bad_out.startswith(f"bad.yaml:4:9: waived [schema] {name_message}\n    waiver: renaming")
+    services_out = cases["services.yaml"].findtext("system-out")
+    assert services_out is not None
+    assert services_out.startswith(
+        f"services.yaml:7:18: warning [duplicate-name] {duplicate_message}"
+    )
+
+
+def test_junit_reports_only_the_files_asked_about(problems: Project) -> None:
+    root = junit_xml(problems, "bad.yaml")
+    assert (root.get("tests"), root.get("failures")) == ("1", "1")
+    assert [c.get("name") for c in root.iter("testcase")] == ["bad.yaml"]
+
+
+def test_junit_survives_characters_xml_cannot_carry() -> None:
+    problem = Problem("a&b.yaml", 1, 1, "yaml-syntax", "error", "bad \x00 byte <here> & \x1b")
+    stream = io.StringIO()
+    junit.report(Report(Result([problem], files=1, documents=0, checked=["a&b.yaml"])), stream)
+    failure = ET.fromstring(stream.getvalue()).find("testsuite/testcase/failure")
+    assert failure is not None
+    assert failure.get("message") == "[yaml-syntax] bad \ufffd byte <here> & \ufffd"
+
+
+# --- Markdown ----------------------------------------------------------------
+
+
+def test_markdown_summary_and_table(problems: Project) -> None:
+    name_message = markdown.cell(message(problems, "schema"))
+    duplicate_message = markdown.cell(message(problems, "duplicate-name"))
+    run = problems.run("check", "--format", "markdown")
+    assert run.code == 1
+    assert run.out.splitlines() == [
+        "### ❌ slopolicy: 2 errors, 0 warnings in 4 documents in 3 files",
+        "",
+        "| Location | Severity | Rule | Document | Message |",
+        "|---|---|---|---|---|",
+        f"| bad.yaml:4 | error | `schema` | Service/a\\|b | {name_message} |",
+        (
+            f"| services.yaml:7 | error | `duplicate-name` | Service/checkout | {duplicate_message}"
+            "<br>↳ services.yaml:3:18: first Service/checkout |"
+        ),
+    ]
+
+
+def test_markdown_clean_run(project: Project) -> None:
+    project.write("ok.yaml", SERVICE.format(name="ok"))
+    run = project.run("check", "--format", "markdown")
+    assert (run.code, run.out) == (0, "### ✅ slopolicy: no problems in 1 document in 1 file\n")
+
+
+def test_markdown_links_to_the_commit_on_the_forge(
+    problems: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/slos")
+    monkeypatch.setenv("GITHUB_SHA", "abc123")
+    out = problems.run("check", "--format", "markdown", "bad.yaml").out
+    assert "| [bad.yaml:4](https://github.com/acme/slos/blob/abc123/bad.yaml#L4) | error |" in out
+
+
+def test_markdown_folds_long_tables(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in FORGE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    project.write("many.yaml", "---\n".join([SERVICE.format(name="same")] * 52))
+    lines = project.run("check", "--format", "markdown").out.splitlines()
+    assert lines[:5] == [
+        "### ❌ slopolicy: 51 errors, 0 warnings in 52 documents in 1 file",
+        "",
+        "<details>",
+        "<summary>51 problems</summary>",
+        "",
+    ]
+    assert lines[-1] == "</details>"
+    assert sum(1 for line in lines if line.startswith("| many.yaml:")) == 51
+
+
+def test_markdown_cells_escape_pipes_newlines_and_markup() -> None:
+    assert markdown.cell("a|b\nc <b>x</b> [y](z)") == (
+        "a\\|b<br>c \\<b\\>x\\</b\\> \\[y\\](z)"
+    )
+
+
+def test_markdown_waived_problem_shows_reason(problems: Project) -> None:
+    problems.write(
+        ".slopolicy.yaml",
+        'waivers:\n  - {rule: schema, document: "Service/a|b", reason: "renaming | OPS-1", '
+        "expires: 2999-01-01}\n",
+    )
+    name_message = markdown.cell(message(problems, "schema"))
+    out = problems.run("check", "--format", "markdown").out
+    assert out.splitlines()[0] == (
+        "### ❌ slopolicy: 1 error, 0 warnings, 1 waived in 4 documents in 3 files"
+    )
+    assert (
+        f"| bad.yaml:4 | waived | `schema` | Service/a\\|b | {name_message} "
+        "(waived: renaming \\| OPS-1) |"
+    ) in out
+
+
+def test_markdown_has_no_changes_section_without_a_base(problems: Project) -> None:
+    out = problems.run("check", "--format", "markdown").out
+    assert "Changed agreements" not in out
+
+
+# --- GitHub workflow commands ------------------------------------------------
+
+
+def test_github_escapes_properties(project: Project) -> None:
+    project.write("50%,x:y.yaml", BAD_NAME)
+    name_message = message(project, "schema")
+    run = project.run("check", "--format", "github")
+    assert run.out.splitlines() == [
+        "::error file=50%25%2Cx%3Ay.yaml,line=4,col=9,title=slopolicy [schema]::" + name_message,
+        "slopolicy: 1 error, 0 warnings in 1 document in 1 file",
+    ]
+
+
+def test_github_escapes_message_data() -> None:
+    problem = Problem(
+        "a.yaml", 2, 3, "schema", "warning", "50% done\r\nsecond line, a: b",
+        related=(RelatedLocation("b.yaml", 1, 1, "x"),),
+    )
+    stream = io.StringIO()
+    github.report(Report(Result([problem], files=1, documents=1)), stream)
+    assert stream.getvalue().splitlines()[0] == (
+        "::warning file=a.yaml,line=2,col=3,title=slopolicy [schema]::"
+        "50%25 done%0D%0Asecond line, a: b"
+    )
+
+
+def test_github_waived_problem_is_a_notice(problems: Project) -> None:
+    problems.write(
+        ".slopolicy.yaml",
+        'waivers:\n  - {rule: schema, document: "Service/a|b", reason: "x", expires: 2999-01-01}\n',
+    )
+    first = problems.run("check", "--format", "github").out.splitlines()[0]
+    assert first.startswith(
+        "::notice file=bad.yaml,line=4,col=9,title=slopolicy [schema] (waived)::"
+    )
+
+
+def test_reports_written_with_output(problems: Project, tmp_path: Path) -> None:
+    for fmt, name in (("sarif", "r.sarif"), ("junit", "r.xml"), ("markdown", "r.md")):
+        run = problems.run("check", "--format", fmt, "--output", f"out/{name}")
+        assert (run.code, run.out) == (1, "")
+    validate_sarif(json.loads((problems.root / "out/r.sarif").read_text(encoding="utf-8")))
+    assert ET.parse(problems.root / "out/r.xml").getroot().get("failures") == "2"
+    assert "| bad.yaml:4 |" in (problems.root / "out/r.md").read_text(encoding="utf-8")
