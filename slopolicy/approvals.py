@@ -588,3 +588,71 @@ def _match(reqs: Sequence[Requirement], pool: Mapping[str, set[str]]) -> list[in
     for slot in owner:
         filled[slots[slot]] += 1
     return filled
+
+
+# -- words for messages ------------------------------------------------------------
+
+KEY_HINT = "~/.ssh/id_ed25519"
+
+
+def needed(result: ApprovalResult) -> list[tuple[str, int, tuple[str, ...], tuple[str, ...]]]:
+    """Per role: how many more approvers, for which classes, and who holds the role."""
+    by_role: dict[str, tuple[int, list[str], tuple[str, ...]]] = {}
+    for short in result.missing:
+        count, classes, holders = by_role.get(short.role, (0, [], short.holders))
+        by_role[short.role] = (max(count, short.missing), classes + [short.change_class], holders)
+    return [(role, count, tuple(classes), holders)
+            for role, (count, classes, holders) in by_role.items()]
+
+
+def shortfall_text(result: ApprovalResult) -> str:
+    parts = []
+    for role, count, classes, holders in needed(result):
+        who = ", ".join(holders) if holders else "nobody holds it in the base policy"
+        parts.append(f"{count} more {role} approver{'s' if count != 1 else ''} "
+                     f"(for {'/'.join(classes)}; {role}: {who})")
+    return "; ".join(parts)
+
+
+def uncounted_text(result: ApprovalResult) -> str:
+    items = [f"{e.source} ({e.evidence}, {e.identity}): {e.reason}"
+             for e in result.evidence if not e.valid]
+    return ("Not counted: " + "; ".join(items) + ".") if items else ""
+
+
+def approve_command(path: str, role: str, holders: Sequence[str], document: str | None = None,
+                    removed_from: str | None = None) -> str:
+    signers = [h for h in holders if not h.startswith("github:")]
+    identity = signers[0] if len(signers) == 1 else "YOUR-ID"
+    parts = ["slopolicy approve", _arg(path), f"--role {_arg(role)}", f"--identity {_arg(identity)}",
+             f"--key {KEY_HINT}"]
+    if document:
+        parts.insert(2, f"--document {_arg(document)}")
+    if removed_from:
+        parts.insert(2, f"--removed-from {_arg(removed_from)}")
+    return " ".join(parts)
+
+
+def _arg(text: str) -> str:
+    return text if re.fullmatch(r"[A-Za-z0-9_@%+=:,./~-]+", text) else "'" + text.replace(
+        "'", "'\\''") + "'"
+
+
+def how_to_approve(result: ApprovalResult, path: str, records: str, document: str | None = None,
+                   removed_from: str | None = None) -> str:
+    """The command each missing approver runs, and what else would count."""
+    commands = []
+    reviewers: list[str] = []
+    for role, _count, _classes, holders in needed(result):
+        if any(not h.startswith("github:") for h in holders) or not holders:
+            commands.append(f"`{approve_command(path, role, holders, document, removed_from)}`")
+        reviewers += [h for h in holders if h.startswith("github:")]
+    text = ""
+    if commands:
+        text = (f"To approve, the approver runs {' and '.join(commands)} on this change and "
+                f"commits the record in {records}/")
+    if reviewers:
+        text += ("; or " if text else "To approve, ") + (
+            f"{', '.join(dict.fromkeys(reviewers))} approves the head commit on the pull request "
+            "(counted with --reviews)")
+    return text + "." if text else ""

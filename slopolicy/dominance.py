@@ -36,6 +36,7 @@ A window with no requests at all meets any ratio target (it has no failures).
 """
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -184,7 +185,8 @@ def budget_range_minutes(target: Decimal, window: Window) -> tuple[Decimal, Deci
 
 
 def format_budget(target: Decimal, window: Window) -> str:
-    """``43.2 bad minutes per rolling 30d``, ``40.32 to 44.64 bad minutes per calendar month (UTC)``."""
+    """``43.2 bad minutes per rolling 30d``, or for a calendar month (UTC) at 99.9%
+    ``40.32 to 44.64 bad minutes per calendar month (UTC)``."""
     return f"{_format_range(budget_range_minutes(target, window))} bad minutes per " \
            f"{format_window(window)}"
 
@@ -224,6 +226,7 @@ def _compare_kinds(slo: Terms, sla: Terms) -> Verdict | None:
     """Indicator, threshold, budgeting method and slices: what must match before budgets."""
     if slo.indicator != sla.indicator:
         return _incomparable(
+            slo, sla,
             f"the SLO measures {slo.indicator} and the SLA objective {sla.indicator}: they count "
             "different events; back the SLA objective with an SLO of the same indicator")
     if sla.indicator == "latency":
@@ -232,6 +235,7 @@ def _compare_kinds(slo: Terms, sla: Terms) -> Verdict | None:
             return verdict
     if slo.budgeting_method != sla.budgeting_method:
         return _incomparable(
+            slo, sla,
             f"the SLO budgets {slo.budgeting_method} and the SLA {sla.budgeting_method}: "
             f"{_method_words(slo.budgeting_method)} bounds nothing about "
             f"{_method_words(sla.budgeting_method)}; use the SLA's budgeting method")
@@ -244,11 +248,13 @@ def _compare_thresholds(slo: Terms, sla: Terms) -> Verdict | None:
     if slo.threshold is None or sla.threshold is None:
         missing = "SLO" if slo.threshold is None else "SLA objective"
         return _incomparable(
+            slo, sla,
             f"the {missing} gives no latency threshold, so it is unknown which requests count as "
             "good; add one (SLO annotation slopolicy/threshold, SLA objective threshold)")
     if slo.threshold > sla.threshold:
         t1, t2 = format_duration(slo.threshold), format_duration(sla.threshold)
         return _incomparable(
+            slo, sla,
             f"the SLO promises {format_percent(slo.target)} of requests within {t1}, the SLA "
             f"{format_percent(sla.target)} within {t2}: the SLO says nothing about {t2} (every "
             f"request could take between {t2} and {t1}); add an SLO objective at {t2} or less")
@@ -256,17 +262,20 @@ def _compare_thresholds(slo: Terms, sla: Terms) -> Verdict | None:
 
 
 def _method_words(method: str) -> str:
-    return "a share of good requests" if method == "Occurrences" else "a share of good time slices"
+    return {"Occurrences": "a share of good requests", "Timeslices": "a share of good time slices",
+            }.get(method, "an average of time-slice success ratios")
 
 
 def _compare_slices(slo: Terms, sla: Terms) -> Verdict | None:
     if slo.time_slice_window is None or sla.time_slice_window is None:
         missing = "SLO gives no timeSliceWindow" if slo.time_slice_window is None \
             else "SLA gives no timeSlice.window"
-        return _incomparable(f"the {missing}, so its {sla.budgeting_method} slices are unknown")
+        return _incomparable(
+            slo, sla, f"the {missing}, so its {sla.budgeting_method} slices are unknown")
     if slo.time_slice_window != sla.time_slice_window:
         s1, s2 = format_duration(slo.time_slice_window), format_duration(sla.time_slice_window)
         return _incomparable(
+            slo, sla,
             f"the SLO judges {s1} slices and the SLA {s2} slices: a slice of one says nothing "
             f"about the slices of the other; use the SLA's slice window, {s2}")
     if sla.budgeting_method != "Timeslices":
@@ -274,7 +283,7 @@ def _compare_slices(slo: Terms, sla: Terms) -> Verdict | None:
     if slo.time_slice_target is None or sla.time_slice_target is None:
         missing = "SLO gives no timeSliceTarget" if slo.time_slice_target is None \
             else "SLA gives no timeSlice.target"
-        return _incomparable(f"the {missing}, so it is unknown when a slice is good")
+        return _incomparable(slo, sla, f"the {missing}, so it is unknown when a slice is good")
     if slo.time_slice_target < sla.time_slice_target:
         slice_ = format_duration(sla.time_slice_window)
         p1, p2 = format_percent(slo.time_slice_target), format_percent(sla.time_slice_target)
@@ -302,8 +311,8 @@ def _stricter_elsewhere(slo: Terms, sla: Terms) -> str:
     return ""
 
 
-def _incomparable(reason: str) -> Verdict:
-    return Verdict(Status.INCOMPARABLE, _sentence(reason))
+def _incomparable(slo: Terms, sla: Terms, reason: str) -> Verdict:
+    return Verdict(Status.INCOMPARABLE, _sentence(f"{_both(slo, sla)}: {reason}"))
 
 
 def _sentence(text: str) -> str:
@@ -505,7 +514,7 @@ def _rolling_representatives(slo_window: Window, span: int) -> tuple[tuple[int, 
 
 
 def _diffs(bounds: Sequence[int]) -> tuple[int, ...]:
-    return tuple(b - a for a, b in zip(bounds, bounds[1:]))
+    return tuple(b - a for a, b in itertools.pairwise(bounds))
 
 
 def _period_phrase(sla_window: Window, case: _Case) -> str:
@@ -544,7 +553,8 @@ def _time_counterexample(slo: Terms, sla: Terms, case: _Case, period: str) -> st
                 f"{format_minutes(allowed)} minutes")
     cells = f"{format_window(slo.window)} windows"
     if len(amounts) == 1:
-        placed = f"{format_minutes(total)} bad minutes in {period}, inside one of the SLO's {cells},"
+        placed = (f"{format_minutes(total)} bad minutes in {period}, inside one of the SLO's "
+                  f"{cells},")
     elif len(set(amounts)) == 1:
         placed = (f"{format_minutes(amounts[0])} bad minutes in each of the {len(amounts)} "
                   f"{cells} that overlap {period}")
@@ -608,10 +618,10 @@ def _compare_occurrences(slo: Terms, sla: Terms, b_slo: Decimal, b_sla: Decimal)
             f"{shares}: proven, {margin}; the SLO's windows tile each SLA period, and periods made "
             "of windows that each meet the target meet it too"), None, ratio)
     if cut.inside is None:
-        return _incomparable(
+        return Verdict(Status.INCOMPARABLE, _sentence(
             f"{shares}: {cut.why}, and a success ratio over overlapping windows bounds the period "
             f"only by what tiles it; use windows that tile the SLA period, such as a "
-            f"{_tiling_hint(sla.window)}")
+            f"{_tiling_hint(sla.window)}"))
     return _diluted(slo, sla, shares, cut, b_slo)
 
 
@@ -640,14 +650,15 @@ def _diluted(slo: Terms, sla: Terms, shares: str, cut: _Cut, b_slo: Decimal) -> 
     assert cut.inside is not None
     good, bad = _mix(b_slo)
     traffic = (Traffic(cut.inside, 0, bad), *(Traffic(at, good, 0) for at in cut.outside))
+    where = "in the same SLO window outside it" if len(cut.outside) == 1 else \
+        "just before it and again just after it"
     return Verdict(
         Status.VIOLATED,
         _sentence(f"{shares}: {cut.why}, so successes outside the period can pay for failures "
                   "inside it"),
         f"{_requests(bad, 'failed')} inside the SLA period and {_requests(good, 'successful')} "
-        "in the same SLO "
-        f"window outside it meet the SLO at {format_percent(slo.target)} yet leave the period at "
-        f"0% success, below {format_percent(sla.target)}",
+        f"{where} meet the SLO at {format_percent(slo.target)} yet leave the period at 0% "
+        f"success, below {format_percent(sla.target)}",
         None, Witness(Duration(cut.period_ms), traffic=traffic, slo_windows=cut.slo_windows))
 
 

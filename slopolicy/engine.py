@@ -32,6 +32,7 @@ class Context:
     config: Config | None = None
     today: datetime.date = field(default_factory=datetime.date.today)
     documents: list[Document] = field(init=False)
+    memo: dict[str, Any] = field(init=False, default_factory=dict)  # shared work of rules
     _named: dict[tuple[str, str, str], Document] = field(init=False)
     _kinds: dict[tuple[str, str], list[Document]] = field(init=False)
 

@@ -15,14 +15,16 @@ ever become calendar windows.
 """
 from __future__ import annotations
 
+import importlib.resources
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation, localcontext
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Literal, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 
 class UnitError(ValueError):
@@ -260,15 +262,25 @@ UTC_NAMES = frozenset({
 })
 
 
-@lru_cache(maxsize=None)
+@cache
 def zone(name: str) -> tzinfo:
-    """The zone of an IANA name; UnitError for a name the tz database lacks."""
+    """The zone of an IANA name; UnitError for a name the tz database lacks.
+
+    Zones come from the ``tzdata`` package slopolicy depends on, as the schema's
+    zone list does, so a verdict never depends on the host's zoneinfo.
+    """
     if name in UTC_NAMES:
         return timezone.utc
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise UnitError(f"{name!r} is not an IANA time zone (like UTC or Europe/Berlin)") from None
+    if name not in _bundled_zone_names():
+        raise UnitError(f"{name!r} is not an IANA time zone (like UTC or Europe/Berlin)")
+    with importlib.resources.files("tzdata.zoneinfo").joinpath(*name.split("/")).open("rb") as f:
+        return ZoneInfo.from_file(f, key=name)
+
+
+@cache
+def _bundled_zone_names() -> frozenset[str]:
+    listing = importlib.resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in listing.splitlines() if line.strip())
 
 
 def same_zone(a: str, b: str) -> bool:
@@ -407,7 +419,8 @@ def window_from_openslo(item: object) -> Window:
 def window_from_sla(spec_window: object) -> Window:
     """An SLA ``spec.window`` (``{calendar: month, timeZone: UTC}`` or ``{rolling: 30d}``)."""
     if not isinstance(spec_window, Mapping):
-        raise UnitError("spec.window must be {calendar: <unit>, timeZone: <zone>} or {rolling: 30d}")
+        raise UnitError(
+            "spec.window must be {calendar: <unit>, timeZone: <zone>} or {rolling: 30d}")
     calendar, rolling = spec_window.get("calendar"), spec_window.get("rolling")
     if (calendar is None) == (rolling is None):
         raise UnitError("spec.window gives exactly one of calendar and rolling")
@@ -445,7 +458,7 @@ def local_time(ms: int, time_zone: str) -> datetime:
     return (_EPOCH + timedelta(milliseconds=ms)).astimezone(zone(time_zone)).replace(tzinfo=None)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)  # a day window over the horizon is ~37k instants
 def calendar_boundaries(window: Window) -> tuple[int, ...]:
     """UTC ms of each start of the window, covering HORIZON with one window to spare each side."""
     if window.unit is None or window.time_zone is None:
@@ -477,7 +490,7 @@ def calendar_periods(window: Window) -> tuple[tuple[int, int], ...]:
     lo = utc_ms(HORIZON[0], "UTC") + MS_PER_DAY  # a day of slack for any zone offset
     hi = utc_ms(HORIZON[1], "UTC") - MS_PER_DAY
     bounds = calendar_boundaries(window)
-    return tuple((s, e) for s, e in zip(bounds, bounds[1:]) if s >= lo and e <= hi)
+    return tuple((s, e) for s, e in itertools.pairwise(bounds) if s >= lo and e <= hi)
 
 
 @lru_cache(maxsize=64)
@@ -545,7 +558,8 @@ def format_period(unit: CalendarUnit, count: int = 1) -> str:
 
 
 def format_window(window: Window) -> str:
-    """``rolling 30d``, ``calendar month (UTC)``, ``calendar 2 months (UTC, from 2024-01-15 00:00)``."""
+    """``rolling 30d``, ``calendar month (UTC)``, or with a count and a start
+    ``calendar 2 months (UTC, from 2024-01-15 00:00)``."""
     if window.length is not None:
         return f"rolling {format_duration(window.length)}"
     assert window.unit is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,13 @@ import pytest
 
 from conftest import HERE, Project
 from slopolicy import __version__
+from slopolicy.approvals import ApprovalResult, Evidence, Shortfall, Subject
+from slopolicy.changes import ABSENT, DocumentChange, FieldChange, Key, ObjectiveChange
+from slopolicy.documents import Document, load_bytes
 from slopolicy.engine import Result
 from slopolicy.problems import Problem, RelatedLocation
 from slopolicy.reporters import Report, github, junit, markdown, names
-from slopolicy.reporters.sarif import escape, split_doc
+from slopolicy.reporters.sarif import LEVELS, escape, split_doc
 from slopolicy.rules import builtin_rules
 
 SARIF_SCHEMA = HERE / "conformance" / "sarif" / "sarif-schema-2.1.0.json"
@@ -90,16 +94,15 @@ def test_sarif_rules_carry_their_documentation(problems: Project) -> None:
     by_id = {r["id"]: r for r in rules}
     for rule in builtin.values():
         descriptor = by_id[rule.id]
-        prose, examples = split_doc(rule.doc)
         assert descriptor["shortDescription"]["text"] == rule.summary
-        assert descriptor["fullDescription"]["text"] == prose
+        assert descriptor["fullDescription"]["text"] == split_doc(rule.doc)[0]
         assert descriptor["help"]["text"] == rule.doc
-        assert "Passing example" in descriptor["help"]["markdown"]
-        assert "```yaml" in descriptor["help"]["markdown"]
-        assert examples and "Failing example" in examples
-        assert descriptor["defaultConfiguration"]["level"] == "error"
+        assert descriptor["help"]["markdown"].startswith(f"# {rule.id}\n\n{rule.summary}")
+        assert descriptor["defaultConfiguration"]["level"] == LEVELS[rule.severity]
     duplicate = by_id["duplicate-name"]
     assert duplicate["name"] == "DuplicateName"
+    assert duplicate["defaultConfiguration"]["level"] == "error"
+    assert "Failing example:\n\n```yaml\napiVersion: openslo/v1\n" in duplicate["help"]["markdown"]
     assert duplicate["fullDescription"]["text"].endswith(
         "Reported at the later one, with the first as a\nrelated location."
     )
@@ -437,3 +440,101 @@ def test_reports_written_with_output(problems: Project, tmp_path: Path) -> None:
     validate_sarif(json.loads((problems.root / "out/r.sarif").read_text(encoding="utf-8")))
     assert ET.parse(problems.root / "out/r.xml").getroot().get("failures") == "2"
     assert "| bad.yaml:4 |" in (problems.root / "out/r.md").read_text(encoding="utf-8")
+
+
+# --- Markdown: changed agreements ---------------------------------------------
+
+SLA = """\
+apiVersion: slopolicy/v1
+kind: SLA
+metadata: {{name: initech-billing}}
+spec:
+  customer: initech
+  service: billing
+  version: {version}
+  effective: {{from: 2025-07-01}}
+  window: {{rolling: 28d}}
+  budgetingMethod: Occurrences
+  objectives:
+    - {{name: availability, indicator: availability, target: {target}}}
+"""
+
+
+def sla_document(version: int, target: str) -> Document:
+    source = load_bytes("slas/initech.yaml", SLA.format(version=version, target=target).encode())
+    return source.documents[0]
+
+
+def test_markdown_changed_agreements_table() -> None:
+    base, head = sla_document(1, "0.995"), sla_document(2, "0.999")
+    objective = ("spec", "objectives", Key("availability"))
+    change = DocumentChange(
+        "slopolicy/v1", "SLA", "initech-billing", base, head,
+        fields=(
+            FieldChange((*objective, "target"), Decimal("0.995"), Decimal("0.999"), "tightened",
+                        None, None),
+            FieldChange(("spec", "changeNoticeDays"), 30, 14, "loosened", None, None),
+            FieldChange(("metadata", "labels"), ABSENT, {"tier": "gold"}, "metadata", None, None),
+        ),
+        objectives=(
+            ObjectiveChange("availability", frozenset({"tightened"}), "rolling 28d",
+                            "rolling 28d", (Decimal("201.6"),) * 2, (Decimal("40.32"),) * 2),
+        ),
+        approval=ApprovalResult(
+            Subject("SLA", "initech-billing", "sha256:0"), ("modified", "tightened"), {},
+            (Evidence("alice@acme.example", "signed", "approvals/a.yaml", "legal",
+                      frozenset({"legal"})),
+             Evidence("bob@acme.example", "claimed", "abc1234", reason="only a claim")),
+            (Shortfall("loosened", "sre", 1, 0, ("carol@acme.example",)),),
+        ),
+    )
+    metadata_only = DocumentChange("slopolicy/v1", "SLA", "other", base, head)
+    lines = markdown.changed_agreements([change, metadata_only])
+    assert lines == [
+        "#### Changed agreements",
+        "",
+        (
+            "| Agreement | Objective | Before → after | Direction "
+            "| Budget (bad minutes per window) | Approvals |"
+        ),
+        "|---|---|---|---|---|---|",
+        (
+            "| SLA/initech-billing v1 → v2 | availability | target: 0.995 → 0.999 | tightened "
+            "| 201.6 → 40.32 per rolling 28d "
+            "| ✅ alice@acme.example (legal, signed)"
+            "<br>✖ bob@acme.example (claimed): only a claim"
+            "<br>❌ 1 more sre for loosened (from carol@acme.example) |"
+        ),
+        "|  | — | spec.changeNoticeDays: 30 → 14 | loosened | — |  |",
+        "",
+    ]
+
+
+def test_markdown_added_agreement_and_no_change_set() -> None:
+    added = DocumentChange("slopolicy/v1", "SLA", "initech-billing", None, sla_document(1, "0.99"))
+    assert markdown.changed_agreements([added])[4] == (
+        "| SLA/initech-billing v1 | — | — | added | — | — |"
+    )
+    assert markdown.changed_agreements(None) == []
+    assert markdown.changed_agreements([]) == []
+
+
+def test_markdown_report_puts_changes_before_problems(problems: Project) -> None:
+    added = DocumentChange("slopolicy/v1", "SLA", "initech-billing", None, sla_document(1, "0.99"))
+    problem = Problem("a.yaml", 1, 1, "schema", "error", "bad")
+    stream = io.StringIO()
+    report = Report(Result([problem], files=1, documents=1), changes=[added])
+    markdown.report(report, stream)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("### ❌ slopolicy: 1 error")
+    assert lines[2] == "#### Changed agreements"
+    assert lines.index("| Location | Severity | Rule | Document | Message |") == 8
+
+
+def test_markdown_reads_the_documents_of_a_change_set() -> None:
+    added = DocumentChange("slopolicy/v1", "SLA", "initech-billing", None, sla_document(1, "0.99"))
+
+    class ChangeSet:
+        documents = [added]
+
+    assert markdown.changed_agreements(ChangeSet()) == markdown.changed_agreements([added])

@@ -1,6 +1,7 @@
 """Durations, percents, windows and their formatting (slopolicy.units)."""
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from decimal import Decimal
 
@@ -108,7 +109,7 @@ def test_shorthand_follows_the_openslo_pattern(text: object) -> None:
 
 @pytest.mark.parametrize(
     ("value", "ms"),
-    [(1, 60_000), (5, 300_000), (Decimal("2"), 120_000), ("1m", 60_000), ("30s", 30_000)],
+    [(1, 60_000), (5, 300_000), (Decimal(2), 120_000), ("1m", 60_000), ("30s", 30_000)],
 )
 def test_slice_window_bare_numbers_are_minutes(value: object, ms: int) -> None:
     assert parse_slice_window(value) == Duration(ms)
@@ -142,7 +143,7 @@ def test_targets_become_exact_fractions(target: object, percent: object, fractio
     ("target", "percent", "words"),
     [
         (None, None, "neither target nor targetPercent"),
-        (Decimal("0.9"), Decimal("90"), "not both"),
+        (Decimal("0.9"), Decimal(90), "not both"),
         (Decimal("99.9"), None, "did you mean targetPercent"),
         (None, Decimal("100.5"), "between 0 and 100"),
         (True, None, "must be a number"),
@@ -262,7 +263,7 @@ def test_utc_aliases_share_boundaries() -> None:
 
 def test_calendar_periods_tile_time() -> None:
     periods = calendar_periods(Window.calendar("week", 1, "Australia/Lord_Howe"))
-    assert all(a[1] == b[0] for a, b in zip(periods, periods[1:]))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(periods))
 
 
 # -- formatting --------------------------------------------------------------
@@ -329,4 +330,4 @@ def test_format_window(window: Window, text: str) -> None:
 def test_calendar_windows_with_a_count_tile_time(count: int, unit: str) -> None:
     window = Window.calendar(unit, count, "UTC", datetime(2001, 1, 1))  # type: ignore[arg-type]
     periods = calendar_periods(window)
-    assert periods and all(a[1] == b[0] for a, b in zip(periods, periods[1:]))
+    assert periods and all(a[1] == b[0] for a, b in itertools.pairwise(periods))

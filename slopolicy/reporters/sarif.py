@@ -28,7 +28,6 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 _PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "info": "recommendation"}
 # GitHub shows at most 1024 characters of a rule's short and full description.
 _DESCRIPTION_LIMIT = 1024
-_EXAMPLE = re.compile(r"^[^\n]*example[^\n]*::\s*$", re.IGNORECASE | re.MULTILINE)
 _LITERAL = re.compile(r"``([^`]+)``")
 
 
@@ -98,11 +97,13 @@ def rule_name(rule_id: str) -> str:
 
 
 def split_doc(doc: str) -> tuple[str, str]:
-    """(the description, the examples): a rule's doc up to its first example."""
-    match = _EXAMPLE.search(doc)
-    if match is None:
-        return doc.strip(), ""
-    return doc[: match.start()].strip(), doc[match.start():].strip()
+    """(the description, the examples): a rule's doc split before the paragraph
+    that introduces its first literal block (``Passing example::``)."""
+    paragraphs = re.split(r"\n\s*\n", doc.strip())
+    for index, paragraph in enumerate(paragraphs):
+        if paragraph.rstrip().endswith("::"):
+            return "\n\n".join(paragraphs[:index]), "\n\n".join(paragraphs[index:])
+    return doc.strip(), ""
 
 
 def help_markdown(rule: Rule) -> str:

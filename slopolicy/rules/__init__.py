@@ -30,6 +30,14 @@ BUILTIN = (
     "unknown_kind",
     "duplicate_name",
     "unresolved_reference",
+    "openslo_semantics",
+    "slo_stricter_than_sla",
+    "slo_headroom",
+    "sla_backed_by_slo",
+    "credit_tiers",
+    "support_times",
+    "effective_period",
+    "ambiguous_duration",
 )
 
 

@@ -1,0 +1,81 @@
+"""An SLA's effective period is empty, or two SLAs are in force at once.
+
+``effective.until`` is exclusive and must come after ``effective.from``. Two
+SLAs for the same customer and service whose periods overlap would give the
+customer two sets of terms on the same day: end the old one
+(``until``) where the new one starts (``from``).
+
+Passing example::
+
+    # SLA globex-public-api-2024: effective: {from: 2024-01-01, until: 2025-01-01}
+    # SLA globex-public-api:      effective: {from: 2025-01-01}
+
+Failing example (both in force during 2025)::
+
+    # SLA globex-public-api-2024: effective: {from: 2024-01-01, until: 2025-06-01}
+    # SLA globex-public-api:      effective: {from: 2025-01-01}
+"""
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from slopolicy.documents import Document
+from slopolicy.problems import Finding, Related
+
+if TYPE_CHECKING:
+    from slopolicy.engine import Context
+
+ID = "effective-period"
+SEVERITY = "error"
+OPTIONS: dict[str, Any] = {}
+
+Period = tuple[Document, datetime.date, datetime.date | None]
+
+
+def parse_date(value: object) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def period(sla: Document) -> Period | None:
+    effective = sla.spec.get("effective")
+    if not isinstance(effective, Mapping):
+        return None
+    start = parse_date(effective.get("from"))
+    if start is None:
+        return None
+    return sla, start, parse_date(effective.get("until"))
+
+
+def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+    periods: dict[tuple[str, str], list[Period]] = {}
+    for sla in ctx.of_kind("slopolicy/v1", "SLA"):
+        found = period(sla)
+        if found is None:
+            continue
+        _, start, until = found
+        if until is not None and until <= start:
+            yield Finding(
+                f"effective.until {until} is not after effective.from {start}: the agreement "
+                "is never in force (until is exclusive)",
+                document=sla, path=("spec", "effective", "until"),
+            )
+            continue
+        key = (str(sla.spec.get("customer")), str(sla.spec.get("service")))
+        periods.setdefault(key, []).append(found)
+    for (customer, service), group in periods.items():
+        group.sort(key=lambda p: (p[1], p[0].name))
+        for earlier, later in zip(group, group[1:]):
+            if earlier[2] is None or earlier[2] > later[1]:
+                yield Finding(
+                    f"SLAs {earlier[0].name} and {later[0].name} are both in force for customer "
+                    f"{customer}, service {service} from {later[1]}: end {earlier[0].name} with "
+                    f"`until: {later[1]}`",
+                    document=later[0], path=("spec", "effective", "from"),
+                    related=(Related(f"SLA {earlier[0].name} in force", document=earlier[0],
+                                     path=("spec", "effective")),),
+                )

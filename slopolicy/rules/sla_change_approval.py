@@ -1,0 +1,100 @@
+"""With a base ref: an SLA added, changed or deleted without the approvals the policy requires.
+
+Which approvals a change needs is the base's ``approvals.require``, per
+change class (``added``, ``modified``, ``tightened``, ``loosened``,
+``removed``); a change needs every requirement of every class it fits (a
+loosening is also a modification), each met by distinct people. Evidence is
+an Approval record signed for the exact content (``slopolicy approve``),
+verified against the base's allowed signers; an APPROVED review of the head
+commit (``--reviews``) by a ``github:LOGIN`` roster entry; or, only with
+``approvals.trailers: counted``, an ``Approved-by:`` trailer. Nobody approves
+their own change. Metadata-only changes (labels, owner) need no approval.
+
+Passing example (``.slopolicy.yaml`` requires ``modified: [{role: legal,
+count: 1}]``; the change raises a target and ``approvals/`` holds a record
+that alice@acme.example, a legal approver, signed for the new content)::
+
+    spec:
+      version: 4
+      objectives:
+        - {name: availability, indicator: availability, targetPercent: 99.95}
+
+Failing example (the same change, with no record, or with a record signed
+before a later edit of the document)::
+
+    spec:
+      version: 4
+      objectives:
+        - {name: availability, indicator: availability, targetPercent: 99.95}
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from slopolicy import approvals
+from slopolicy.changes import DocumentChange, FieldChange, show_value
+from slopolicy.problems import Finding
+
+if TYPE_CHECKING:
+    from slopolicy.engine import Context
+
+ID = "sla-change-approval"
+SEVERITY = "error"
+OPTIONS: dict[str, Any] = {}
+NEEDS_BASE = True
+
+
+def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+    base = ctx.base
+    assert base is not None
+    for change in base.changes.agreements:
+        result = change.approval
+        if result is None or result.satisfied:
+            continue
+        yield _finding(change, result, base.ref, base.policy.records)
+
+
+def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,
+             records: str) -> Finding:
+    removed = change.head is None
+    message = " ".join(t for t in (
+        f"{change.label} {_what(change)} and lacks approval: it needs "
+        f"{approvals.shortfall_text(result)}.",
+        approvals.uncounted_text(result),
+        approvals.how_to_approve(result, change.file, records, _document_flag(change),
+                                 ref if removed else None),
+    ) if t)
+    if removed:
+        assert change.base is not None
+        return Finding(message, document=change.base, path=("metadata", "name"))
+    return Finding(message, document=change.head, path=_where(change))
+
+
+def _what(change: DocumentChange) -> str:
+    if change.head is None:
+        return "is deleted"
+    if change.base is None:
+        return "is added"
+    shown = [f for f in change.fields if f.direction in ("tightened", "loosened", "modified")]
+    detail = ", ".join(_field(f) for f in shown[:3]) + (", …" if len(shown) > 3 else "")
+    return f"is {change.status}" + (f" ({detail})" if detail else "")
+
+
+def _field(item: FieldChange) -> str:
+    return f"{item.shown} {show_value(item.before)} → {show_value(item.after)}"
+
+
+def _where(change: DocumentChange) -> tuple[str | int, ...]:
+    for direction in ("loosened", "tightened", "modified"):
+        for item in change.fields:
+            if item.direction == direction and item.head_path:
+                return item.head_path
+    return ("spec", "version")
+
+
+def _document_flag(change: DocumentChange) -> str | None:
+    doc = change.head or change.base
+    assert doc is not None
+    others = [d for d in doc.source.documents if d.kind == change.kind and d is not doc]
+    return change.name if others else None

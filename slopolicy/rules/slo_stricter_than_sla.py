@@ -1,0 +1,79 @@
+"""An SLA objective's backing SLO does not prove it.
+
+Every SLA objective needs at least one backing SLO objective that
+*dominates* it: every behaviour that meets the SLO also meets the SLA, judged
+by the SLA's window, budgeting method and thresholds (DESIGN §2). When none
+does, each backing SLO objective is reported, at its target, with the SLA
+objective as a related location and the reason in numbers: VIOLATED comes
+with a counterexample (bad minutes, or requests, that meet the SLO and break
+the SLA); INCOMPARABLE says what a sound comparison is missing.
+
+Passing example (99.95% per calendar month proves 99.9% per calendar month)::
+
+    # SLO public-api-availability
+    spec:
+      service: public-api
+      timeWindow: [{duration: 1M, isRolling: false,
+                    calendar: {startTime: "2025-01-01 00:00:00", timeZone: UTC}}]
+      budgetingMethod: Occurrences
+      objectives: [{displayName: internal, target: 0.9995}]
+    # SLA globex-public-api
+    spec:
+      service: public-api
+      window: {calendar: month, timeZone: UTC}
+      budgetingMethod: Occurrences
+      objectives: [{name: availability, indicator: availability, targetPercent: 99.9}]
+
+Failing example (a rolling 30-day window lets 86.4 bad minutes into a
+31-day month, more than the 44.64 that 99.9% allows)::
+
+    # SLO public-api-availability
+    spec:
+      timeWindow: [{duration: 30d, isRolling: true}]
+      budgetingMethod: Timeslices
+      objectives: [{target: 0.999, timeSliceTarget: 0.95, timeSliceWindow: 1m}]
+    # SLA globex-public-api
+    spec:
+      window: {calendar: month, timeZone: UTC}
+      budgetingMethod: Timeslices
+      timeSlice: {window: 1m, target: 0.95}
+      objectives: [{name: availability, indicator: availability, targetPercent: 99.9}]
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from slopolicy.dominance import Status
+from slopolicy.linking import describe_objective, links
+from slopolicy.problems import Finding, Related
+
+if TYPE_CHECKING:
+    from slopolicy.engine import Context
+
+ID = "slo-stricter-than-sla"
+SEVERITY = "error"
+OPTIONS: dict[str, Any] = {}
+
+
+def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+    for link in links(ctx):
+        if not link.backings or link.dominating():
+            continue
+        sla_objective = describe_objective(link.sla, link.position)
+        customer = link.sla.spec.get("customer")
+        for backing in link.backings:
+            verdict = backing.verdict
+            what = "is weaker than" if verdict.status is Status.VIOLATED else "cannot be proven stricter than"
+            message = (
+                f"{describe_objective(backing.slo, backing.position)} {what} "
+                f"{sla_objective} (customer {customer}): {verdict.reason}"
+            )
+            if verdict.counterexample:
+                message += f" For example: {verdict.counterexample}"
+            yield Finding(
+                message,
+                document=backing.slo,
+                path=backing.path,
+                related=(Related(f"{sla_objective}", document=link.sla, path=link.path),),
+            )

@@ -1,0 +1,87 @@
+"""Support terms contradict themselves.
+
+Within a severity level the first response comes no later than the
+resolution; across levels a more severe one (P1 before P2, listed first) is
+never answered or resolved more slowly than a less severe one. Support terms
+have no OpenSLO counterpart, so they are checked only for consistency.
+
+Passing example::
+
+    support:
+      hours: 24x7
+      severities:
+        - {level: P1, response: 30m, resolution: 4h}
+        - {level: P2, response: 2h, resolution: 1d}
+
+Failing example (P1 resolved more slowly than P2; P2 answered after it is resolved)::
+
+    support:
+      severities:
+        - {level: P1, response: 30m, resolution: 2d}
+        - {level: P2, response: 2d, resolution: 1d}
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from slopolicy.documents import Document
+from slopolicy.problems import Finding, Related
+from slopolicy.units import Duration, UnitError, parse_duration
+
+if TYPE_CHECKING:
+    from slopolicy.engine import Context
+
+ID = "support-times"
+SEVERITY = "error"
+OPTIONS: dict[str, Any] = {}
+
+Level = tuple[int, str, Duration, Duration]  # index, level, response, resolution
+
+
+def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+    for sla in ctx.of_kind("slopolicy/v1", "SLA"):
+        levels = _levels(sla)
+        for index, level, response, resolution in levels:
+            if response.ms > resolution.ms:
+                yield Finding(
+                    f"{level}: first response {response} comes after resolution {resolution}; "
+                    "respond no later than you resolve",
+                    document=sla, path=("spec", "support", "severities", index, "response"),
+                )
+        for more, less in zip(levels, levels[1:]):
+            yield from _compare(sla, more, less)
+
+
+def _levels(sla: Document) -> list[Level]:
+    support = sla.spec.get("support")
+    severities = support.get("severities") if isinstance(support, Mapping) else None
+    out: list[Level] = []
+    for index, item in enumerate(severities if isinstance(severities, list) else []):
+        if not isinstance(item, Mapping):
+            return []
+        try:
+            out.append((index, str(item.get("level")), parse_duration(item.get("response")),
+                        parse_duration(item.get("resolution"))))
+        except UnitError:
+            return []  # the schema rule reports malformed durations
+    return sorted(out, key=lambda level: (_rank(level[1]), level[0]))
+
+
+def _rank(level: str) -> int:
+    """P1 < P2, Sev1 < Sev2; levels without a number keep their order."""
+    digits = re.search(r"[0-9]+", level)
+    return int(digits.group()) if digits else 1_000_000
+
+
+def _compare(sla: Document, more: Level, less: Level) -> Iterator[Finding]:
+    for field, position in (("response", 2), ("resolution", 3)):
+        if more[position].ms > less[position].ms:
+            base = ("spec", "support", "severities")
+            yield Finding(
+                f"{more[1]} is more severe than {less[1]} but its {field} time "
+                f"{more[position]} is slower than {less[1]}'s {less[position]}",
+                document=sla, path=base + (more[0], field),
+                related=(Related(f"{less[1]} {field}", document=sla, path=base + (less[0], field)),),
+            )

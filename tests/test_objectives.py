@@ -1,0 +1,281 @@
+"""From SLO and SLA documents to Terms (slopolicy.objectives)."""
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from slopolicy.dominance import Status, Terms, compare
+from slopolicy.objectives import ObjectiveTerms, sla_terms, slo_terms
+from slopolicy.units import Duration, Window
+
+D = Decimal
+DAY = 86_400_000
+
+RATIO_SLI = {
+    "ratioMetric": {
+        "counter": True,
+        "good": {"metricSource": {"type": "Prometheus", "spec": {"query": "good"}}},
+        "total": {"metricSource": {"type": "Prometheus", "spec": {"query": "total"}}},
+    }
+}
+THRESHOLD_SLI = {"thresholdMetric": {"metricSource": {"type": "Prometheus", "spec": {}}}}
+
+SLO: dict[str, Any] = {
+    "apiVersion": "openslo/v1",
+    "kind": "SLO",
+    "metadata": {"name": "public-api-availability"},
+    "spec": {
+        "service": "public-api",
+        "indicator": {"metadata": {"name": "ok-ratio"}, "spec": RATIO_SLI},
+        "timeWindow": [{"duration": "28d", "isRolling": True}],
+        "budgetingMethod": "Timeslices",
+        "objectives": [
+            {"displayName": "internal", "target": D("0.9995"), "timeSliceTarget": D("0.95"),
+             "timeSliceWindow": "1m"},
+        ],
+    },
+}
+
+SLA: dict[str, Any] = {
+    "apiVersion": "slopolicy/v1",
+    "kind": "SLA",
+    "metadata": {"name": "globex-public-api"},
+    "spec": {
+        "customer": "globex",
+        "service": "public-api",
+        "version": 3,
+        "effective": {"from": "2025-01-01"},
+        "window": {"calendar": "month", "timeZone": "UTC"},
+        "budgetingMethod": "Timeslices",
+        "timeSlice": {"window": "1m", "target": D("0.95")},
+        "objectives": [
+            {"name": "availability", "indicator": "availability", "targetPercent": D("99.9"),
+             "slo": "public-api-availability"},
+            {"name": "latency-p95", "indicator": "latency", "threshold": "500ms",
+             "targetPercent": 95},
+        ],
+    },
+}
+
+
+def no_sli(name: str) -> Mapping[str, Any] | None:
+    return None
+
+
+def slo(**changes: Any) -> dict[str, Any]:
+    """The SLO above with spec keys replaced (None removes one)."""
+    doc = copy.deepcopy(SLO)
+    for key, value in changes.items():
+        if key == "annotations":
+            doc["metadata"]["annotations"] = value
+        elif value is None:
+            doc["spec"].pop(key, None)
+        else:
+            doc["spec"][key] = value
+    return doc
+
+
+def only(results: list[ObjectiveTerms]) -> ObjectiveTerms:
+    assert len(results) == 1
+    return results[0]
+
+
+def reason_of(results: list[ObjectiveTerms]) -> str:
+    result = only(results)
+    assert result.terms is None and result.reason is not None
+    return result.reason
+
+
+# -- SLOs --------------------------------------------------------------------
+
+def test_slo_with_inline_ratio_sli_is_availability() -> None:
+    assert slo_terms(SLO, no_sli) == [ObjectiveTerms(0, Terms(
+        "availability", D("0.9995"), None, Window.rolling(Duration(28 * DAY)), "Timeslices",
+        Duration(60_000), D("0.95")), None)]
+
+
+def test_slo_entries_unpack_as_index_terms_reason() -> None:
+    index, terms, reason = only(slo_terms(SLO, no_sli))
+    assert (index, reason) == (0, None) and terms is not None
+
+
+def test_slo_referenced_sli_is_looked_up_by_name() -> None:
+    asked: list[str] = []
+
+    def lookup(name: str) -> Mapping[str, Any] | None:
+        asked.append(name)
+        return {"apiVersion": "openslo/v1", "kind": "SLI", "metadata": {"name": name},
+                "spec": RATIO_SLI}
+
+    terms = only(slo_terms(slo(indicator=None, indicatorRef="ok-ratio"), lookup)).terms
+    assert asked == ["ok-ratio"] and terms is not None and terms.indicator == "availability"
+
+
+def test_slo_unresolved_sli_without_annotation_has_no_terms() -> None:
+    reason = reason_of(slo_terms(slo(indicator=None, indicatorRef="missing"), no_sli))
+    assert "indicatorRef 'missing' names no SLI" in reason
+
+
+def test_slo_annotation_says_what_an_unresolved_sli_measures() -> None:
+    doc = slo(indicator=None, indicatorRef="missing",
+              annotations={"slopolicy/indicator": "availability"})
+    assert only(slo_terms(doc, no_sli)).terms is not None
+
+
+def test_threshold_metric_without_annotations_cannot_be_compared() -> None:
+    doc = slo(indicator={"metadata": {"name": "latency"}, "spec": THRESHOLD_SLI})
+    reason = reason_of(slo_terms(doc, no_sli))
+    assert "thresholdMetric" in reason and "slopolicy/indicator" in reason
+
+
+def test_latency_slo_from_annotations() -> None:
+    doc = slo(indicator={"metadata": {"name": "latency"}, "spec": THRESHOLD_SLI},
+              budgetingMethod="Occurrences",
+              annotations={"slopolicy/indicator": "latency", "slopolicy/threshold": "300ms"})
+    terms = only(slo_terms(doc, no_sli)).terms
+    assert terms is not None
+    assert (terms.indicator, terms.threshold, terms.budgeting_method) == \
+        ("latency", Duration(300), "Occurrences")
+
+
+@pytest.mark.parametrize(
+    ("annotations", "words"),
+    [
+        ({"slopolicy/indicator": "latency"}, "needs annotation slopolicy/threshold"),
+        ({"slopolicy/indicator": "latency", "slopolicy/threshold": "fast"},
+         "annotation slopolicy/threshold: 'fast' is not a duration"),
+        ({"slopolicy/indicator": "throughput"}, "availability or latency, not 'throughput'"),
+    ],
+)
+def test_bad_annotations_are_reasons(annotations: dict[str, str], words: str) -> None:
+    assert words in reason_of(slo_terms(slo(annotations=annotations), no_sli))
+
+
+def test_slo_without_time_window_has_no_terms() -> None:
+    assert "no timeWindow" in reason_of(slo_terms(slo(timeWindow=None), no_sli))
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"timeWindow": [{"duration": "1M", "isRolling": True}]}, "no fixed length"),
+        ({"timeWindow": []}, "exactly one item, not 0"),
+        ({"budgetingMethod": None}, "gives no budgetingMethod"),
+        ({"budgetingMethod": "Weighted"}, "not 'Weighted'"),
+        ({"objectives": [{"target": D("0.9"), "targetPercent": D("90")}]}, "not both"),
+        ({"objectives": [{"displayName": "no target"}]}, "neither target nor targetPercent"),
+        ({"objectives": [{"target": D("0.9"), "timeSliceWindow": "1M"}]}, "no fixed length"),
+        ({"objectives": ["oops"]}, "not a mapping"),
+        ({"indicator": None}, "neither indicator nor indicatorRef"),
+    ],
+)
+def test_slo_problems_become_reasons(changes: dict[str, Any], words: str) -> None:
+    assert words in reason_of(slo_terms(slo(**changes), no_sli))
+
+
+def test_slo_reasons_are_per_objective() -> None:
+    doc = slo(objectives=[{"target": D("0.999")}, {"displayName": "broken"},
+                          {"targetPercent": 99}])
+    results = slo_terms(doc, no_sli)
+    assert [(r.position, r.terms is None) for r in results] == [(0, False), (1, True), (2, False)]
+    assert results[2].terms is not None and results[2].terms.target == D("0.99")
+
+
+def test_composite_objective_uses_its_own_indicator() -> None:
+    doc = slo(objectives=[{"target": D("0.99"), "indicatorRef": "latency-sli"}])
+    reason = reason_of(slo_terms(doc, lambda name: {"spec": THRESHOLD_SLI}))
+    assert "thresholdMetric" in reason
+
+
+def test_calendar_slo_window_and_case_of_budgeting_method() -> None:
+    doc = slo(budgetingMethod="TimeSlices", timeWindow=[{
+        "duration": "1M", "isRolling": False,
+        "calendar": {"startTime": "2022-01-01 00:00:00", "timeZone": "Europe/Berlin"}}])
+    terms = only(slo_terms(doc, no_sli)).terms
+    assert terms is not None
+    assert terms.budgeting_method == "Timeslices"
+    assert terms.window == Window.calendar("month", 1, "Europe/Berlin")
+
+
+def test_float_targets_are_read_exactly() -> None:
+    doc = slo(objectives=[{"target": 0.9995, "timeSliceWindow": 1, "timeSliceTarget": 0.95}])
+    terms = only(slo_terms(doc, no_sli)).terms
+    assert terms is not None
+    assert (terms.target, terms.time_slice_window, terms.time_slice_target) == \
+        (D("0.9995"), Duration(60_000), D("0.95"))
+
+
+def test_missing_spec_or_objectives_yield_nothing() -> None:
+    assert slo_terms({"kind": "SLO"}, no_sli) == []
+    assert sla_terms({"kind": "SLA", "spec": {"objectives": "many"}}) == []
+
+
+# -- SLAs --------------------------------------------------------------------
+
+def test_sla_design_example() -> None:
+    availability, latency = sla_terms(SLA)
+    assert availability == ObjectiveTerms(0, Terms(
+        "availability", D("0.999"), None, Window.calendar("month"), "Timeslices",
+        Duration(60_000), D("0.95")), None)
+    assert latency.terms is not None
+    assert (latency.position, latency.terms.indicator, latency.terms.threshold,
+            latency.terms.target) == (1, "latency", Duration(500), D("0.95"))
+
+
+def test_sla_rolling_window_and_iso_slice() -> None:
+    doc = copy.deepcopy(SLA)
+    doc["spec"]["window"] = {"rolling": "30d"}
+    doc["spec"]["timeSlice"] = {"window": "PT5M", "targetPercent": 99}
+    terms = sla_terms(doc)[0].terms
+    assert terms is not None
+    assert (terms.window, terms.time_slice_window, terms.time_slice_target) == \
+        (Window.rolling(Duration(30 * DAY)), Duration(300_000), D("0.99"))
+
+
+@pytest.mark.parametrize(
+    ("spec_changes", "objective", "words"),
+    [
+        ({}, {"indicator": "latency", "targetPercent": 95}, "needs a threshold"),
+        ({}, {"indicator": "uptime", "targetPercent": 95}, "not 'uptime'"),
+        ({}, {"indicator": "latency", "threshold": "fast", "targetPercent": 95},
+         "not a duration"),
+        ({"window": None}, {"indicator": "availability", "target": D("0.99")}, "no spec.window"),
+        ({"window": {"calendar": "decade"}}, {"indicator": "availability", "target": D("0.99")},
+         "not 'decade'"),
+        ({"budgetingMethod": None}, {"indicator": "availability", "target": D("0.99")},
+         "gives no budgetingMethod"),
+        ({}, {"indicator": "availability", "targetPercent": D("120")}, "between 0 and 100"),
+    ],
+)
+def test_sla_problems_become_reasons(spec_changes: dict[str, Any], objective: dict[str, Any],
+                                     words: str) -> None:
+    doc = copy.deepcopy(SLA)
+    for key, value in spec_changes.items():
+        if value is None:
+            doc["spec"].pop(key)
+        else:
+            doc["spec"][key] = value
+    doc["spec"]["objectives"] = [objective]
+    assert words in reason_of(sla_terms(doc))
+
+
+# -- end to end --------------------------------------------------------------
+
+def test_extracted_terms_compare_as_design_says() -> None:
+    slo_side = only(slo_terms(SLO, no_sli)).terms
+    sla_side = sla_terms(SLA)[0].terms
+    assert slo_side is not None and sla_side is not None
+    assert compare(slo_side, sla_side).status is Status.PROVEN  # 99.95% rolling 28d vs 99.9%/month
+
+
+def test_extracted_rolling_30d_breaks_the_month() -> None:
+    doc = slo(timeWindow=[{"duration": "30d", "isRolling": True}],
+              objectives=[{"target": D("0.999"), "timeSliceTarget": D("0.95"),
+                           "timeSliceWindow": "1m"}])
+    slo_side, sla_side = only(slo_terms(doc, no_sli)).terms, sla_terms(SLA)[0].terms
+    assert slo_side is not None and sla_side is not None
+    assert compare(slo_side, sla_side).status is Status.VIOLATED
