@@ -38,6 +38,11 @@ BUILTIN = (
     "support_times",
     "effective_period",
     "ambiguous_duration",
+    "sla_change_approval",
+    "sla_version_bump",
+    "sla_retroactive_change",
+    "slo_loosened",
+    "policy_changed",
 )
 
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from slopolicy.documents import Document
 from slopolicy.problems import Finding
-from slopolicy.units import UnitError, to_decimal
+from slopolicy.units import UnitError, format_decimal, to_decimal
 
 if TYPE_CHECKING:
     from slopolicy.engine import Context
@@ -97,7 +97,8 @@ def _targets(doc: Document) -> Iterator[Finding]:
 
 def _message(key: str, value: Decimal) -> str:
     if key == "targetPercent":
-        return (f"targetPercent {value} means {value}%; for {value * 100}% write "
-                f"targetPercent: {value * 100} or target: {value}")
-    return (f"target {value} is above 1; target is a fraction: write target: {value / 100} "
-            f"or targetPercent: {value}")
+        percent = format_decimal(value * 100)
+        return (f"targetPercent {value} means {value}%; for {percent}% write "
+                f"targetPercent: {percent} or target: {value}")
+    return (f"target {value} is above 1; target is a fraction: write target: "
+            f"{format_decimal(value / 100)} or targetPercent: {value}")

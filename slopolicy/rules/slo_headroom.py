@@ -54,11 +54,11 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         sla_objective = describe_objective(link.sla, link.position)
         slo_target = _slo_target(best)
         needed = Decimal(1) - (Decimal(1) - slo_target) * limit / ratio if ratio else slo_target
-        margin = "no margin (the targets are equal)" if best.verdict.status is Status.EQUAL else (
-            f"may spend {format_percent(ratio)} of the SLA's error budget before it alerts"
+        margin = "with no margin (the targets are equal)" if best.verdict.status is Status.EQUAL else (
+            f"but may spend {format_percent(ratio)} of the SLA's error budget before it alerts"
         )
         yield Finding(
-            f"{describe_objective(best.slo, best.position)} proves {sla_objective} with "
+            f"{describe_objective(best.slo, best.position)} proves {sla_objective} "
             f"{margin}; max-budget-ratio is {limit}: raise the SLO target to at least "
             f"{format_percent(needed)}",
             document=best.slo,

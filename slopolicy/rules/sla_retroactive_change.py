@@ -1,0 +1,110 @@
+"""With a base ref: changed terms that would rewrite a period already past, or give too little notice.
+
+An agreement in force is changed by a new version that starts in the
+future; the old version stays in force until then. This rule reports terms
+that changed while the new version's ``effective.from`` is before the date
+of the change (the head commit's date, in the SLA's time zone; now, for
+uncommitted changes), and terms loosened with less notice than the
+agreement's ``changeNoticeDays`` (the base's value, which the customer
+agreed to) between the change and ``effective.from``.
+
+Passing example (changed on 2025-03-10; base ``changeNoticeDays: 30``)::
+
+    spec:
+      version: 4
+      effective: {from: 2025-05-01}
+      changeNoticeDays: 30
+      objectives:
+        - {name: availability, indicator: availability, targetPercent: 99.5}
+
+Failing example (changed on 2025-03-10, the old terms edited in place)::
+
+    spec:
+      version: 4
+      effective: {from: 2025-01-01}
+      objectives:
+        - {name: availability, indicator: availability, targetPercent: 99.5}
+"""
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from slopolicy import units
+from slopolicy.changes import DocumentChange
+from slopolicy.documents import Document
+from slopolicy.problems import Finding
+
+if TYPE_CHECKING:
+    from slopolicy.engine import Context
+
+ID = "sla-retroactive-change"
+SEVERITY = "error"
+OPTIONS: dict[str, Any] = {}
+NEEDS_BASE = True
+
+
+def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+    base = ctx.base
+    assert base is not None
+    for change in base.changes.agreements:
+        if "modified" not in change.classes or change.head is None:
+            continue
+        start = _date(_effective_from(change.head))
+        if start is None:
+            continue  # no readable date: the schema rule says so
+        changed_on = base.head_date.astimezone(_zone(change.head)).date()
+        notice = _notice(change) if "loosened" in change.classes else 0
+        earliest = changed_on + datetime.timedelta(days=notice)
+        if start >= earliest:
+            continue
+        yield Finding(_message(change, start, changed_on, notice, earliest),
+                      document=change.head, path=("spec", "effective", "from"))
+
+
+def _message(change: DocumentChange, start: datetime.date, changed_on: datetime.date,
+             notice: int, earliest: datetime.date) -> str:
+    fix = (f"make the new terms a new version with effective.from: {earliest.isoformat()} or "
+           "later; the old version stays in force until then")
+    if start < changed_on:
+        return (f"{change.label}: the terms changed on {changed_on.isoformat()} but the new version "
+                f"takes effect on {start.isoformat()}, so it would rewrite a period already past; "
+                f"{fix}" + (f" ({notice} days' notice for a loosening, changeNoticeDays)"
+                            if notice else ""))
+    days = (start - changed_on).days
+    return (f"{change.label}: the terms are loosened with {days} days' notice (from "
+            f"{changed_on.isoformat()} to {start.isoformat()}), but changeNoticeDays requires "
+            f"{notice}; {fix}")
+
+
+def _effective_from(doc: Document) -> Any:
+    effective = doc.spec.get("effective")
+    return effective.get("from") if isinstance(effective, Mapping) else None
+
+
+def _date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _zone(doc: Document) -> datetime.tzinfo:
+    window = doc.spec.get("window")
+    name = window.get("timeZone", "UTC") if isinstance(window, Mapping) else "UTC"
+    try:
+        return units.zone(str(name))
+    except units.UnitError:
+        return datetime.timezone.utc
+
+
+def _notice(change: DocumentChange) -> int:
+    """The notice the agreement in force asks for; a new value cannot shorten it."""
+    for doc in (change.base, change.head):
+        value = doc.spec.get("changeNoticeDays") if doc else None
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return 0

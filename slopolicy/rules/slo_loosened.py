@@ -1,0 +1,102 @@
+"""With a base ref: an SLO objective was weakened.
+
+Informs reviewers: a lower target, a slower latency threshold, a removed
+objective or SLO, or a window or method change that lets through behaviour
+the old objective did not. The SLA rules (``slo-stricter-than-sla``) say
+whether an agreement it backs is still proven; this one makes the weakening
+visible in the review, with the error budget before and after.
+
+Passing example (base: target 0.999)::
+
+    spec:
+      objectives:
+        - displayName: internal
+          target: 0.9995
+
+Failing example (base: target 0.999)::
+
+    spec:
+      objectives:
+        - displayName: internal
+          target: 0.995
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from slopolicy.changes import (
+    ABSENT,
+    LOOSENED,
+    SLO_KEY,
+    DocumentChange,
+    FieldChange,
+    Key,
+    ObjectiveChange,
+    format_budget,
+    show_value,
+)
+from slopolicy.problems import Finding
+
+if TYPE_CHECKING:
+    from slopolicy.engine import Context
+
+ID = "slo-loosened"
+SEVERITY = "warning"
+OPTIONS: dict[str, Any] = {}
+NEEDS_BASE = True
+
+
+def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+    base = ctx.base
+    assert base is not None
+    for change in base.changes.documents:
+        if (change.api_version, change.kind) != SLO_KEY:
+            continue
+        if change.head is None:
+            assert change.base is not None
+            yield Finding(f"{change.label} was deleted, and every SLA objective it backed with it; "
+                          "make sure another SLO backs them", document=change.base,
+                          path=("metadata", "name"))
+            continue
+        yield from _fields(change)
+
+
+def _fields(change: DocumentChange) -> Iterator[Finding]:
+    budgets = {o.key: o for o in change.objectives}
+    covered: set[str] = set()
+    for item in change.fields:
+        if item.direction != LOOSENED:
+            continue
+        key = _objective_key(item)
+        covered.add(key or "")
+        yield Finding(f"{change.label}: {_describe(item)} loosens the SLO{_budget(budgets, key)}; "
+                      "check that the SLAs it backs still hold and that this is intended",
+                      document=change.head, path=item.head_path or ("spec",))
+    for objective in change.objectives:
+        if LOOSENED in objective.directions and objective.key not in covered:
+            yield Finding(f"{change.label}: objective {objective.key} now lets through behaviour "
+                          f"the old one did not ({objective.window_before} → "
+                          f"{objective.window_after}{_budget(budgets, objective.key)})",
+                          document=change.head, path=("spec",))
+
+
+def _objective_key(item: FieldChange) -> str | None:
+    for part in item.path:
+        if isinstance(part, Key):
+            return part.value
+    return None
+
+
+def _describe(item: FieldChange) -> str:
+    if item.after is ABSENT:
+        return f"removing {item.shown}"
+    return f"{item.shown} {show_value(item.before)} → {show_value(item.after)}"
+
+
+def _budget(budgets: Mapping[str, ObjectiveChange], key: str | None) -> str:
+    objective = budgets.get(key or "")
+    if objective is None or objective.budget_before == objective.budget_after:
+        return ""
+    return (f": error budget {format_budget(objective.budget_before)} → "
+            f"{format_budget(objective.budget_after)} bad minutes per window")

@@ -1,0 +1,39 @@
+"""The shipped examples behave as examples/README.md says."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from slopolicy.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    old = Path.cwd()
+    os.chdir(REPO / "examples")
+    try:
+        code = main(list(args))
+    finally:
+        os.chdir(old)
+    return code, capsys.readouterr().out
+
+
+def test_acme_passes(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    code, out = run(capsys, "check", "acme")
+    assert (code, out) == (0, "slopolicy: no problems in 14 documents in 9 files\n")
+
+
+def test_acme_broken_output_is_what_the_readme_shows(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    code, out = run(capsys, "check", "acme-broken")
+    readme = (REPO / "examples" / "README.md").read_text()
+    shown = re.search(r"\$ slopolicy check examples/acme-broken\n(.*?)```", readme, re.S)
+    assert shown is not None
+    assert code == 1
+    assert out == shown.group(1)
