@@ -551,7 +551,7 @@ def _terms_by_key(doc: Document, lookup: objectives.SliLookup
              else str(n) for n, i in enumerate(items)]
     if len(set(names)) != len(names):
         names = [str(n) for n in range(len(items))]
-    return {names[t.index]: t.terms for t in found if t.index < len(names)}
+    return {names[position]: terms for position, terms, _ in found if position < len(names)}
 
 
 def _directions(old: dominance.Terms, new: dominance.Terms) -> frozenset[str]:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pathspec
 
@@ -21,6 +21,9 @@ from slopolicy.documents import Document, LoadProblem, SourceFile, load_bytes
 from slopolicy.problems import Problem, resolve
 from slopolicy.rules import Rule
 
+if TYPE_CHECKING:
+    from slopolicy.gate import BaseSide  # git is imported only when --base is given
+
 
 @dataclass
 class Context:
@@ -28,7 +31,7 @@ class Context:
 
     files: list[SourceFile]
     explicit: frozenset[str] = frozenset()  # files named on the command line
-    base: Any = None  # the base side, for change rules (set by --base)
+    base: BaseSide | None = None  # the base side, for change rules (set by --base)
     config: Config | None = None
     today: datetime.date = field(default_factory=datetime.date.today)
     documents: list[Document] = field(init=False)

@@ -5,7 +5,9 @@ import argparse
 import io
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slopolicy import engine, reporters
 from slopolicy.cli import EXIT_FINDINGS, EXIT_OK
@@ -13,6 +15,9 @@ from slopolicy.engine import Context, Result
 from slopolicy.errors import UsageError
 from slopolicy.output import write_atomic
 from slopolicy.project import Project, open_project
+
+if TYPE_CHECKING:
+    from slopolicy.gate import Gate
 
 
 def _ids(value: str | None, project: Project, flag: str) -> frozenset[str] | None:
@@ -41,6 +46,33 @@ def requested_files(paths: list[str], project: Project) -> tuple[list[Path], lis
     return named, found
 
 
+def open_gate(args: argparse.Namespace, project: Project) -> Gate | None:
+    """The base side with --base (or under pre-commit's pre-push, its from/to refs)."""
+    base = args.base or os.environ.get("PRE_COMMIT_FROM_REF") or None
+    head = args.head or (None if args.base else os.environ.get("PRE_COMMIT_TO_REF")) or None
+    if head and not base:
+        raise UsageError("--head needs --base: it names the changed side of a comparison")
+    if args.reviews and not base:
+        raise UsageError("--reviews needs --base: reviews approve a change against a base")
+    if not base:
+        return None
+    from slopolicy import gate  # imports git: only when a base is given
+
+    return gate.open_gate(project, base, head)
+
+
+def collect_at_ref(args: argparse.Namespace, project: Project, gate: Gate
+                   ) -> tuple[Context, frozenset[str] | None]:
+    """With --head REF the checked documents are that commit's, not the working tree's."""
+    files = gate.head_files()
+    report: frozenset[str] | None = None
+    if args.paths:
+        wanted = [engine.relative(Path(p), project.repo_root).rstrip("/") for p in args.paths]
+        report = frozenset(f.path for f in files
+                           if any(f.path == w or f.path.startswith(w + "/") for w in wanted))
+    return Context(files, config=project.config), report
+
+
 def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozenset[str] | None]:
     named, found = requested_files(args.paths, project)
     context_paths = engine.discover(project.config, project.repo_root)
@@ -61,7 +93,15 @@ def run(args: argparse.Namespace) -> int:
     project = open_project(args.paths, args.config)
     select = _ids(args.select, project, "--select")
     ignore = _ids(args.ignore, project, "--ignore") or frozenset()
-    ctx, report_set = collect(args, project)
+    gate = open_gate(args, project)
+    if gate is not None:
+        project = replace(project, config=gate.config)  # the base's policy judges the change
+        ctx, report_set = collect_at_ref(args, project, gate) if gate.head_ref else collect(
+            args, project)
+        ctx.base = gate.base_side(ctx.files, Path(args.reviews) if args.reviews else None)
+        note_policy(ctx)
+    else:
+        ctx, report_set = collect(args, project)
     problems = engine.run_rules(ctx, project.rules, project.config, select, ignore)
     kept = engine.keep_reported(problems, report_set)
     kept, _unused = engine.apply_waivers(kept, project.config.waivers, ctx.today)
@@ -71,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
     result = Result(
         kept, files=len(files), documents=documents, checked=sorted(f.path for f in files)
     )
-    report = reporters.Report(result, project.rules)
+    report = reporters.Report(result, project.rules,
+                              changes=ctx.base.changes if ctx.base is not None else None)
     buffer = io.StringIO()
     reporters.get(args.format)(report, buffer)
     if args.output:
@@ -79,6 +120,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(buffer.getvalue())
     return exit_code(result, args.fail_on)
+
+
+def note_policy(ctx: Context) -> None:
+    """Say on stderr that the head's edited policy was not used (no report format changes)."""
+    assert ctx.base is not None
+    change = ctx.base.changes.policy
+    if change is not None:
+        files = ", ".join(path for path, _ in change.files)
+        print(f"slopolicy: note: this change edits the policy ({files}); it was judged by "
+              f"{ctx.base.ref}'s policy, as every change is", file=sys.stderr)
 
 
 def exit_code(result: Result, fail_on: str) -> int:

@@ -1,0 +1,220 @@
+"""The SLO-vs-SLA rules: passing and failing documents, with (line, column)."""
+from __future__ import annotations
+
+from conftest import Project
+
+SLI = """\
+apiVersion: openslo/v1
+kind: SLI
+metadata:
+  name: api-success
+spec:
+  ratioMetric:
+    counter: true
+    good:
+      metricSource: {type: Prometheus, spec: {query: good}}
+    total:
+      metricSource: {type: Prometheus, spec: {query: total}}
+"""
+
+
+def slo(target: str, window: str = "calendar", name: str = "api-availability", extra: str = "") -> str:
+    time_window = (
+        "    - duration: 1M\n      isRolling: false\n"
+        "      calendar: {startTime: '2025-01-01 00:00:00', timeZone: UTC}\n"
+        if window == "calendar"
+        else f"    - duration: {window}\n      isRolling: true\n"
+    )
+    return (
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n"
+        f"  name: {name}\n{extra}"
+        "spec:\n  service: api\n  indicatorRef: api-success\n  timeWindow:\n"
+        f"{time_window}"
+        "  budgetingMethod: Occurrences\n  objectives:\n    - displayName: internal\n"
+        f"      target: {target}\n"
+    )
+
+
+def sla(percent: str = "99.9", more: str = "") -> str:
+    return (
+        "apiVersion: slopolicy/v1\nkind: SLA\nmetadata:\n  name: globex\nspec:\n"
+        "  customer: globex\n  service: api\n  version: 1\n  effective: {from: 2025-01-01}\n"
+        "  window: {calendar: month, timeZone: UTC}\n  budgetingMethod: Occurrences\n"
+        "  objectives:\n    - name: availability\n      indicator: availability\n"
+        f"      targetPercent: {percent}\n{more}"
+    )
+
+
+def write(project: Project, slo_text: str | None, sla_text: str) -> None:
+    project.write("sli.yaml", SLI)
+    if slo_text is not None:
+        project.write("slo.yaml", slo_text)
+    project.write("sla.yaml", sla_text)
+
+
+def test_proven_with_headroom_passes(project: Project) -> None:
+    write(project, slo("0.9995"), sla())
+    run = project.check()
+    assert run.json["problems"] == [] and run.code == 0
+
+
+def test_violated_is_reported_at_the_slo_target_with_the_sla_related(project: Project) -> None:
+    write(project, slo("0.995"), sla())
+    run = project.check()
+    assert run.problems() == [("slo.yaml", 15, 15, "slo-stricter-than-sla")]
+    (problem,) = run.json["problems"]
+    assert problem["path"] == "spec.objectives[0].target"
+    assert problem["related"][0]["file"] == "sla.yaml"
+    assert problem["related"][0]["line"] == 15
+    assert "99.5%" in problem["message"] and "99.9%" in problem["message"]
+
+
+def test_rolling_window_counterexample_names_the_minutes(project: Project) -> None:
+    text = slo("0.999", window="30d").replace("Occurrences", "Timeslices").replace(
+        "      target: 0.999\n", "      target: 0.999\n      timeSliceTarget: 0.95\n      timeSliceWindow: 1m\n"
+    )
+    sla_text = sla().replace("Occurrences", "Timeslices\n  timeSlice: {window: 1m, target: 0.95}")
+    write(project, text, sla_text)
+    (problem,) = project.check().json["problems"]
+    assert problem["rule"] == "slo-stricter-than-sla"
+    assert "43.2 bad minutes on day 1 and again on day 31" in problem["message"]
+    assert "86.4 > 44.64 minutes" in problem["message"]
+
+
+def test_occurrences_over_a_rolling_window_is_incomparable(project: Project) -> None:
+    write(project, slo("0.9999", window="28d"), sla())
+    (problem,) = project.check().json["problems"]
+    assert problem["rule"] == "slo-stricter-than-sla"
+    assert "cannot be proven stricter" in problem["message"]
+
+
+def test_headroom_warns_and_names_the_target_to_reach(project: Project) -> None:
+    write(project, slo("0.9992"), sla())
+    run = project.check()
+    assert run.problems() == [("slo.yaml", 15, 15, "slo-headroom")]
+    (problem,) = run.json["problems"]
+    assert problem["severity"] == "warning"
+    assert "80%" in problem["message"] and "at least 99.95%" in problem["message"]
+    assert run.code == 0  # warnings do not fail by default
+
+
+def test_equal_targets_have_no_headroom(project: Project) -> None:
+    write(project, slo("0.999"), sla())
+    (problem,) = project.check().json["problems"]
+    assert problem["rule"] == "slo-headroom" and "no margin" in problem["message"]
+
+
+def test_headroom_option(project: Project) -> None:
+    project.write(".slopolicy.yaml", "rules:\n  slo-headroom: {max-budget-ratio: 0.8}\n")
+    write(project, slo("0.9992"), sla())
+    assert project.check().json["problems"] == []
+
+
+def test_sla_without_backing_slo(project: Project) -> None:
+    write(project, None, sla())
+    run = project.check()
+    assert run.problems() == [("sla.yaml", 15, 22, "sla-backed-by-slo")]
+
+
+def test_one_dominating_slo_is_enough(project: Project) -> None:
+    write(project, slo("0.9995"), sla())
+    project.write("slo2.yaml", slo("0.99", name="api-availability-loose"))
+    assert project.check().json["problems"] == []
+
+
+def test_latency_needs_a_threshold_at_least_as_strict(project: Project) -> None:
+    extra = "  annotations:\n    slopolicy/indicator: latency\n    slopolicy/threshold: 700ms\n"
+    more = ""
+    sla_text = sla("95").replace("indicator: availability", "indicator: latency\n      threshold: 500ms")
+    write(project, slo("0.99", extra=extra), sla_text + more)
+    (problem,) = project.check().json["problems"]
+    assert problem["rule"] == "slo-stricter-than-sla"
+    assert "700ms" in problem["message"] or "700 ms" in problem["message"]
+
+
+CREDITS_OK = """\
+  credits:
+    - {below: 99.9, atLeast: 99.0, creditPercent: 10}
+    - {below: 99.0, atLeast: 95.0, creditPercent: 25}
+    - {below: 95.0, creditPercent: 100}
+"""
+
+
+def test_credit_tiers_pass(project: Project) -> None:
+    write(project, slo("0.9995"), sla(more=CREDITS_OK))
+    assert project.check().json["problems"] == []
+
+
+def test_credit_tiers_gap_and_less_credit(project: Project) -> None:
+    bad = CREDITS_OK.replace("below: 99.0, atLeast: 95.0, creditPercent: 25", "below: 98.0, atLeast: 95.0, creditPercent: 5")
+    write(project, slo("0.9995"), sla(more=bad))
+    assert project.check().problems() == [
+        ("sla.yaml", 17, 30, "credit-tiers"),
+        ("sla.yaml", 18, 51, "credit-tiers"),
+    ]
+
+
+def test_credit_tiers_must_start_at_the_target(project: Project) -> None:
+    write(project, slo("0.9995"), sla(more=CREDITS_OK.replace("below: 99.9,", "below: 99.5,")))
+    run = project.check()
+    assert run.problems() == [("sla.yaml", 17, 15, "credit-tiers")]
+    assert "below: 99.9" in run.json["problems"][0]["message"]
+
+
+def test_support_times(project: Project) -> None:
+    good = "  support:\n    severities:\n      - {level: P1, response: 30m, resolution: 4h}\n      - {level: P2, response: 2h, resolution: 1d}\n"
+    write(project, slo("0.9995"), sla(more=good))
+    assert project.check().json["problems"] == []
+    bad = good.replace("resolution: 1d", "resolution: 1h")
+    write(project, slo("0.9995"), sla(more=bad))
+    assert project.check().problems() == [
+        ("sla.yaml", 18, 48, "support-times"),
+        ("sla.yaml", 19, 31, "support-times"),
+    ]
+
+
+def test_effective_period_empty(project: Project) -> None:
+    text = sla().replace("effective: {from: 2025-01-01}", "effective: {from: 2025-01-01, until: 2024-01-01}")
+    write(project, slo("0.9995"), text)
+    assert project.check().problems() == [("sla.yaml", 9, 40, "effective-period")]
+
+
+def test_effective_period_overlap(project: Project) -> None:
+    write(project, slo("0.9995"), sla())
+    old = sla().replace("name: globex\n", "name: globex-2024\n").replace(
+        "effective: {from: 2025-01-01}", "effective: {from: 2024-01-01, until: 2025-06-01}")
+    project.write("old.yaml", old)
+    run = project.check("--select", "effective-period")
+    assert run.problems() == [("sla.yaml", 9, 21, "effective-period")]
+    # ending the old agreement where the new one starts passes
+    project.write("old.yaml", old.replace("until: 2025-06-01", "until: 2025-01-01"))
+    assert project.check("--select", "effective-period").json["problems"] == []
+
+
+def test_ambiguous_durations(project: Project) -> None:
+    text = slo("0.9995").replace("duration: 1M", "duration: 1m")
+    write(project, text, sla("0.999"))
+    rules = {(p[1], p[3]) for p in project.check().problems()}
+    assert (9, "ambiguous-duration") in rules  # 1m calendar window
+    assert (15, "ambiguous-duration") in rules  # targetPercent 0.999
+
+
+def test_ambiguous_rolling_month(project: Project) -> None:
+    write(project, slo("0.9995", window="1M"), sla())
+    rules = [(p[1], p[2], p[3]) for p in project.check().problems() if p[3] == "ambiguous-duration"]
+    assert rules == [(9, 17, "ambiguous-duration")]
+
+
+def test_openslo_semantics_op_on_ratio_sli_through_a_reference(project: Project) -> None:
+    text = slo("0.9995").replace("      target: 0.9995\n", "      op: gt\n      value: 0.9\n      target: 0.9995\n")
+    write(project, text, sla())
+    found = [(p[1], p[2], p[3]) for p in project.check().problems() if p[3] == "openslo-semantics"]
+    assert found == [(15, 7, "openslo-semantics"), (16, 7, "openslo-semantics")]
+
+
+def test_rules_explain_has_examples(project: Project) -> None:
+    for rule in ("slo-stricter-than-sla", "slo-headroom", "sla-backed-by-slo", "credit-tiers",
+                 "support-times", "effective-period", "ambiguous-duration", "openslo-semantics"):
+        run = project.run("rules", "explain", rule)
+        assert run.code == 0
+        assert "Passing example" in run.out and "Failing example" in run.out, rule
