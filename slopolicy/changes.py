@@ -413,10 +413,7 @@ def _sla_direction(path: Shown, before: Any, after: Any, sides: _Sides) -> str:
     if p[:2] == ("spec", "support"):
         return _support_direction(p, before, after)
     if p[:2] == ("spec", "exclusions"):
-        # An exclusion is downtime that does not count: more of it loosens.
-        return _presence(before, after, LOOSENED, TIGHTENED) if len(p) <= 3 else (
-            _compare(before, after, _ms, LOOSENED) if p[3:] == ("maxPerWindow",) else
-            _compare(before, after, _ms, TIGHTENED) if p[3:] == ("notice",) else MODIFIED)
+        return _exclusion_direction(p, before, after)
     if p[:2] == ("spec", "credits"):
         if len(p) == 2:
             return _presence(before, after, TIGHTENED, LOOSENED) or MODIFIED
@@ -441,6 +438,17 @@ def _sla_objective_direction(p: tuple[str, ...], path: Shown, before: Any, after
         return _compare(before, after, _ms, LOOSENED)
     if leaf in (("slo",), ("objective",)):
         return METADATA  # which internal SLO backs it is not a term of the agreement
+    return MODIFIED
+
+
+def _exclusion_direction(p: tuple[str, ...], before: Any, after: Any) -> str:
+    """An exclusion is downtime that does not count: more of it loosens."""
+    if len(p) <= 3:
+        return _presence(before, after, LOOSENED, TIGHTENED) or MODIFIED
+    if p[3:] == ("maxPerWindow",):
+        return _compare(before, after, _ms, LOOSENED)
+    if p[3:] == ("notice",):
+        return _compare(before, after, _ms, TIGHTENED)
     return MODIFIED
 
 

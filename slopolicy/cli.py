@@ -38,6 +38,10 @@ examples:
   slopolicy check --format json --output report.json
   slopolicy rules explain slo-stricter-than-sla
   slopolicy schema SLA > sla.schema.json
+  slopolicy check --base origin/main    gate this branch's changes (approvals, versions)
+  slopolicy diff origin/main            what changed in each agreement, with budgets
+  slopolicy approve slas/globex.yaml --role legal --identity alice@acme.example \
+      --key ~/.ssh/id_ed25519          sign an approval of the current content
 """
 
 
@@ -75,6 +79,44 @@ def _check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                    "for large sets)")
 
 
+def _gitops_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "diff", help="field-level changes of documents between refs",
+        description="Show what changed in each document between BASE and HEAD (default: the "
+        "working tree), as `git diff BASE [HEAD]` compares them: objectives keyed by name, each "
+        "change with its direction (tightened, loosened, modified, metadata) and each changed "
+        "objective with its error budget before and after. Documents are selected by BASE's "
+        ".slopolicy.yaml. Exits 0; `check --base` is the gate.")
+    p.add_argument("base", metavar="BASE", help="the git ref to compare with, e.g. origin/main")
+    p.add_argument("head", nargs="?", metavar="HEAD", help="the changed ref (default: the "
+                   "working tree)")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument("--output", metavar="FILE", help="write the diff to FILE instead of stdout")
+    p.add_argument("--config", metavar="FILE", help="configuration file (its path is read at "
+                   "BASE)")
+
+    p = sub.add_parser(
+        "approve", help="write a signed Approval record",
+        description="Sign an approval of a document's current content (the sha256 of its "
+        "canonical JSON) with your SSH key (`ssh-keygen -Y sign -n slopolicy`) and write it "
+        "into approvals.records. Commit the record with the change; any later edit of the "
+        "document voids it. PATH may be the configuration file, to approve a policy change. "
+        "The private key never enters the repository.")
+    p.add_argument("path", metavar="PATH", help="the file holding the document (or "
+                   ".slopolicy.yaml for a policy change)")
+    p.add_argument("--role", required=True, help="the role you approve in (approvals.roles)")
+    p.add_argument("--identity", required=True, metavar="ID", help="your identity, as in the "
+                   "roster and the allowed signers file, e.g. alice@acme.example")
+    p.add_argument("--key", required=True, metavar="KEY", help="your SSH private key (or the "
+                   "public key of one in ssh-agent), e.g. ~/.ssh/id_ed25519")
+    p.add_argument("--document", metavar="NAME", help="the SLA's metadata.name, when PATH holds "
+                   "several")
+    p.add_argument("--removed-from", metavar="REF", help="approve the deletion of the document "
+                   "PATH held at REF (e.g. origin/main)")
+    p.add_argument("--config", metavar="FILE", help="configuration file (default: "
+                   ".slopolicy.yaml, searched upward)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="slopolicy",
@@ -86,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _check_parser(sub)
+    _gitops_parsers(sub)
 
     p = sub.add_parser("rules", help="list the rules, or explain one",
                        description="List every rule (id, default severity, summary), "

@@ -9,7 +9,7 @@ import datetime
 import decimal
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ class Waiver:
     path: str | None = None
     file: str | None = None
     line: int = 0  # where it is written, for unused or expired waivers
+    source: str = ""  # the configuration file that holds it, relative to the repository root
 
 
 @dataclass
@@ -88,12 +89,27 @@ def find(start: Path, stop: Path) -> Path | None:
 
 def load(path: Path | None, root: Path, rules: Mapping[str, Rule]) -> Config:
     """Read ``path`` (or only the default preset when None) over the defaults."""
+    return build(read(path), path, root, rules)
+
+
+def read(path: Path | None) -> dict[str, Any]:
+    """The settings of ``path`` merged over its presets, not yet checked against rules.
+
+    Split from :func:`build` because ``policies`` and ``plugins`` add rules:
+    the registry is complete only after reading them.
+    """
     raw: dict[str, Any] = {"extends": "default"}
     if path is not None:
         raw = _read(path)
         raw.setdefault("extends", "default")
-    merged = _with_presets(raw, path, seen=())
-    return _build(merged, path, root if path is None else path.parent, rules)
+    return _with_presets(raw, path, seen=())
+
+
+def build(raw: dict[str, Any], path: Path | None, root: Path, rules: Mapping[str, Rule]) -> Config:
+    """Settings from :func:`read` -> a Config, checking rule ids and options."""
+    config = _build(raw, path, root if path is None else path.parent, rules)
+    config.waivers = [_located(w, root) for w in config.waivers]
+    return config
 
 
 def _shown(path: Path) -> str:
@@ -128,7 +144,41 @@ def _read(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{shown}:1:1: the configuration must be a mapping of settings")
     _validate(shown, text, data)
+    _mark_waivers(path, text, data)
     return data
+
+
+class _Entry(dict):  # type: ignore[type-arg]
+    """A waiver's settings, remembering where they are written (unused-waiver points there)."""
+
+    file: Path | None = None
+    line: int = 0
+
+
+def _mark_waivers(path: Path, text: str, data: dict[str, Any]) -> None:
+    waivers = data.get("waivers") or []
+    if not waivers:
+        return
+    tree = next(iter_documents(text, positions=True))
+    positions = None if isinstance(tree, LoadError) else tree.positions
+    marked = []
+    for index, waiver in enumerate(waivers):
+        entry = _Entry(waiver)
+        entry.file = path.resolve()
+        entry.line = locate(positions, ("waivers", index))[0]
+        marked.append(entry)
+    data["waivers"] = marked
+
+
+def _located(waiver: Waiver, repo_root: Path) -> Waiver:
+    """The waiver's file relative to the repository root, as problems name files."""
+    if not waiver.source:
+        return waiver
+    try:
+        shown = Path(waiver.source).relative_to(repo_root.resolve()).as_posix()
+    except ValueError:
+        shown = waiver.source
+    return replace(waiver, source=shown)
 
 
 def _validate(path: str, text: str, data: dict[str, Any]) -> None:
@@ -184,7 +234,9 @@ def _build(raw: dict[str, Any], path: Path | None, root: Path, rules: Mapping[st
     config.approvals = dict(raw.get("approvals") or {})
     config.policies = [str(p) for p in raw.get("policies") or []]
     config.plugins = [str(p) for p in raw.get("plugins") or []]
-    config.waivers = [_waiver(where, w) for w in raw.get("waivers") or []]
+    config.waivers = [
+        _waiver(where, f"waivers[{i}]", w, rules) for i, w in enumerate(raw.get("waivers") or [])
+    ]
     return config
 
 
@@ -229,12 +281,17 @@ def _option_value(where: str, key: str, default: Any, value: Any) -> Any:
     return value
 
 
-def _waiver(where: str, raw: Mapping[str, Any]) -> Waiver:
+def _waiver(where: str, key: str, raw: Mapping[str, Any], rules: Mapping[str, Rule]) -> Waiver:
     expires = raw["expires"]
     try:
         date = datetime.date.fromisoformat(str(expires))
     except ValueError:
-        raise ConfigError(f"{where}: waivers: expires {expires!r} is not a date (YYYY-MM-DD)") from None
+        raise ConfigError(f"{where}: {key}.expires: {expires!r} is not a date (YYYY-MM-DD)") from None
+    if raw["rule"] not in rules:
+        hint = difflib.get_close_matches(raw["rule"], list(rules), n=1)
+        tip = f'; did you mean "{hint[0]}"?' if hint else "; `slopolicy rules` lists them"
+        raise ConfigError(f"{where}: {key}.rule: unknown rule id {raw['rule']!r}{tip}")
+    origin = getattr(raw, "file", None)
     return Waiver(
         rule=raw["rule"],
         reason=raw["reason"],
@@ -242,4 +299,6 @@ def _waiver(where: str, raw: Mapping[str, Any]) -> Waiver:
         document=raw.get("document"),
         path=raw.get("path"),
         file=raw.get("file"),
+        line=getattr(raw, "line", 0),
+        source=str(origin) if origin else "",
     )

@@ -108,7 +108,21 @@ class SourceFile:
     problems: list[LoadProblem] = field(default_factory=list)
     others: int = 0  # objects of no known apiVersion
     foreign: list[tuple[int, int, str]] = field(default_factory=list)
+    # schema errors per document (by position in ``documents``), when known
+    schema_results: dict[int, list[tuple[Path, bool, str]]] = field(default_factory=dict)
     _positions: list[Positions | None] | None = field(default=None, repr=False)
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """What loading found, as plain data (for the cache and worker processes)."""
+        docs = [(d.index, d.item, d.data) for d in self.documents]
+        return (docs, self.problems, self.others, self.foreign, self.schema_results)
+
+    @classmethod
+    def restore(cls, path: str, text: str, snapshot: tuple[Any, ...]) -> SourceFile:
+        docs, problems, others, foreign, schema_results = snapshot
+        source = cls(path, text, [], list(problems), others, list(foreign), dict(schema_results))
+        source.documents = [Document(source, index, item, data) for index, item, data in docs]
+        return source
 
     def locate(self, index: int, path: Path, key: bool = False) -> tuple[int, int]:
         if self._positions is None:

@@ -8,6 +8,7 @@ related locations are there (what a change breaks elsewhere).
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 import pathspec
 
 from slopolicy.config import Config, Waiver
-from slopolicy.documents import Document, LoadProblem, SourceFile, load_bytes
+from slopolicy import schemas
+from slopolicy.cache import Cache, content_key
+from slopolicy.documents import Document, LoadProblem, SourceFile, decode, load_bytes
 from slopolicy.problems import Problem, resolve
 from slopolicy.rules import Rule
 
@@ -36,6 +39,8 @@ class Context:
     today: datetime.date = field(default_factory=datetime.date.today)
     documents: list[Document] = field(init=False)
     memo: dict[str, Any] = field(init=False, default_factory=dict)  # shared work of rules
+    # Waivers that matched nothing, for unused-waiver; None until waivers are applied.
+    unused_waivers: list[Waiver] | None = field(init=False, default=None)
     _named: dict[tuple[str, str, str], Document] = field(init=False)
     _kinds: dict[tuple[str, str], list[Document]] = field(init=False)
 
@@ -93,15 +98,64 @@ def discover(config: Config, repo_root: Path, under: Path | None = None) -> list
     return found
 
 
+@functools.lru_cache(maxsize=8)
+def _root_prefix(repo_root: Path) -> str:
+    return str(repo_root.resolve()) + os.sep
+
+
 def relative(path: Path, repo_root: Path) -> str:
-    try:
-        return path.resolve().relative_to(repo_root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """``path`` relative to the repository root, with ``/``; cheap for paths under it."""
+    prefix = _root_prefix(repo_root)
+    full = os.path.abspath(path)
+    if not full.startswith(prefix):
+        full = str(path.resolve())  # through a symlink, or outside the root
+    if full.startswith(prefix):
+        return full[len(prefix):].replace(os.sep, "/")
+    return path.as_posix()
 
 
-def load_files(paths: Iterable[Path], repo_root: Path) -> list[SourceFile]:
-    files = []
+PARALLEL_THRESHOLD = 400  # files to analyse before worker processes pay off
+
+
+def analyse(rel: str, raw: bytes) -> tuple[Any, ...]:
+    """Parse one file and validate its documents: the per-file, cacheable work."""
+    source = load_bytes(rel, raw)
+    for position, doc in enumerate(source.documents):
+        if doc.known:
+            source.schema_results[position] = schemas.document_errors(doc.data)
+    return source.snapshot()
+
+
+def _analyse_batch(batch: list[tuple[str, bytes]]) -> list[tuple[Any, ...]]:
+    return [analyse(rel, raw) for rel, raw in batch]
+
+
+def _analyse_all(work: list[tuple[str, bytes]], jobs: int | None) -> list[tuple[Any, ...]]:
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if jobs is None and len(work) < PARALLEL_THRESHOLD:
+        workers = 1
+    if workers <= 1 or len(work) < 2:
+        return _analyse_batch(work)
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(1, -(-len(work) // (workers * 4)))
+    batches = [work[i:i + size] for i in range(0, len(work), size)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return [snap for done in pool.map(_analyse_batch, batches) for snap in done]
+
+
+def load_files(
+    paths: Iterable[Path], repo_root: Path, cache: Cache | None = None, jobs: int | None = 1
+) -> list[SourceFile]:
+    """Read, parse and schema-check files; cached by content, in parallel when large.
+
+    ``jobs``: worker processes; None means all cores when the work is large.
+    The result is the same whatever ``jobs`` and the cache hold.
+    """
+    files: list[SourceFile | None] = []
+    texts: list[str] = []
+    work: list[tuple[str, bytes]] = []
+    slots: list[tuple[int, str]] = []
     for path in paths:
         rel = relative(path, repo_root)
         try:
@@ -112,9 +166,21 @@ def load_files(paths: Iterable[Path], repo_root: Path) -> list[SourceFile]:
                 LoadProblem("yaml-syntax", f"cannot read file: {exc.strerror}", 1, 1)
             )
             files.append(source)
+            texts.append("")
             continue
-        files.append(load_bytes(rel, raw))
-    return files
+        text = decode(raw)[0] or ""
+        key = content_key(raw) if cache is not None else ""
+        snapshot = cache.get(key) if cache is not None else None
+        files.append(SourceFile.restore(rel, text, snapshot) if snapshot is not None else None)
+        texts.append(text)
+        if snapshot is None:
+            work.append((rel, raw))
+            slots.append((len(files) - 1, key))
+    for (slot, key), (rel, _), snapshot in zip(slots, work, _analyse_all(work, jobs)):
+        if cache is not None:
+            cache.put(key, snapshot)
+        files[slot] = SourceFile.restore(rel, texts[slot], snapshot)
+    return [f for f in files if f is not None]
 
 
 def run_rules(
@@ -123,8 +189,11 @@ def run_rules(
     config: Config,
     select: frozenset[str] | None = None,
     ignore: frozenset[str] = frozenset(),
+    after_waivers: bool = False,
 ) -> Iterator[Problem]:
     for rule in rules.values():
+        if rule.after_waivers != after_waivers:
+            continue
         if select is not None and rule.id not in select or rule.id in ignore:
             continue
         if rule.needs_base and ctx.base is None:
@@ -134,6 +203,46 @@ def run_rules(
             continue
         for finding in rule.check(ctx, setting.options):
             yield resolve(finding, rule.id, setting.severity)
+
+
+def check(
+    ctx: Context,
+    rules: Mapping[str, Rule],
+    config: Config,
+    select: frozenset[str] | None = None,
+    ignore: frozenset[str] = frozenset(),
+    report: frozenset[str] | None = None,
+) -> list[Problem]:
+    """Rules, waivers, then the rules that judge waivers; sorted problems of ``report``.
+
+    Waivers are matched against the whole project's problems, before keeping
+    the files asked about, so whether a waiver is used never depends on
+    which files were named.
+    """
+    found = list(run_rules(ctx, rules, config, select, ignore))
+    found, unused = apply_waivers(found, config.waivers, ctx.today)
+    ctx.unused_waivers = [w for w in unused if _judged(w, ctx, rules, config, select, ignore)]
+    found += run_rules(ctx, rules, config, select, ignore, after_waivers=True)
+    return sorted(keep_reported(found, report))
+
+
+def _judged(
+    waiver: Waiver,
+    ctx: Context,
+    rules: Mapping[str, Rule],
+    config: Config,
+    select: frozenset[str] | None,
+    ignore: frozenset[str],
+) -> bool:
+    """Whether this run could have matched ``waiver``: its rule ran, without a base."""
+    rule = rules.get(waiver.rule)
+    if rule is None or ctx.base is not None:
+        return False  # with --base the base's waivers are in force: left to plain runs
+    if select is not None and rule.id not in select or rule.id in ignore:
+        return False
+    if rule.needs_base:
+        return False
+    return config.setting(rule).severity != "off"
 
 
 def keep_reported(problems: Iterable[Problem], report: frozenset[str] | None) -> list[Problem]:
@@ -169,9 +278,14 @@ def _matches(waiver: Waiver, problem: Problem) -> bool:
     return (
         waiver.rule == problem.rule
         and (waiver.document is None or waiver.document == problem.document)
-        and (waiver.path is None or waiver.path == problem.path)
+        and (waiver.path is None or _under(problem.path, waiver.path))
         and (waiver.file is None or waiver.file == problem.file)
     )
+
+
+def _under(path: str, prefix: str) -> bool:
+    """``spec.objectives`` covers itself and ``spec.objectives[0].target``."""
+    return path == prefix or path.startswith((prefix + ".", prefix + "["))
 
 
 def _waive(problem: Problem, waiver: Waiver) -> Problem:

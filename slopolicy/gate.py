@@ -401,7 +401,8 @@ class _Judge:
         self.reviews = approvals.load_reviews(reviews) if reviews else None
 
     def run(self, changeset: ChangeSet) -> None:
-        subjects = [(c, c.paths) for c in changeset.agreements if c.status != "unchanged"]
+        subjects: list[tuple[DocumentChange | PolicyChange, tuple[str, ...]]] = [
+            (c, c.paths) for c in changeset.agreements if c.status != "unchanged"]
         if changeset.policy:
             subjects.append((changeset.policy, changeset.policy.paths))
         if not subjects:

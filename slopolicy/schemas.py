@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, relevance
 
 from slopolicy.resources import load_json
@@ -56,15 +56,81 @@ def kind_schema(api_version: str, kind: str) -> dict[str, Any] | None:
     }
 
 
+def _enum(validator: Any, enums: list[Any], instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """``enum`` with a set lookup for strings: the time zone list has ~600 names."""
+    if isinstance(instance, str):
+        key = id(enums)
+        members = _ENUM_SETS.get(key)
+        if members is None:
+            members = _ENUM_SETS[key] = frozenset(e for e in enums if isinstance(e, str))
+        if instance in members:
+            return
+    yield from _draft_enum(validator, enums, instance, schema)
+
+
+_ENUM_SETS: dict[int, frozenset[str]] = {}
+_draft_enum = Draft202012Validator.VALIDATORS["enum"]
+_Validator = validators.extend(Draft202012Validator, {"enum": _enum})
+
+
+def _inline(node: Any, defs: Mapping[str, Any], done: dict[str, Any]) -> Any:
+    """The schema with every local ``$ref`` replaced by its target.
+
+    The bundle has no recursive definitions, and resolving references on
+    every instance is most of jsonschema's time; inlining them once keeps the
+    meaning (``$ref`` beside other keywords becomes an ``allOf`` member).
+    """
+    if isinstance(node, list):
+        return [_inline(item, defs, done) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _inline(value, defs, done) for key, value in node.items() if key != "$ref"}
+    ref = node.get("$ref")
+    if not (isinstance(ref, str) and ref.startswith("#/$defs/")):
+        return out
+    name = ref[len("#/$defs/"):]
+    if name not in done:
+        done[name] = _inline(defs[name], defs, done)
+    if not out or set(out) <= {"description", "title"}:
+        return done[name]
+    out["allOf"] = [done[name], *out.get("allOf", [])]
+    return out
+
+
 @functools.lru_cache(maxsize=None)
-def validator(api_version: str, kind: str) -> Draft202012Validator | None:
-    schema = kind_schema(api_version, kind)
-    return None if schema is None else Draft202012Validator(schema)
+def _inlined_defs() -> dict[str, Any]:
+    defs = bundle()["$defs"]
+    done: dict[str, Any] = {}
+    for name in defs:
+        if name not in done:
+            done[name] = _inline(defs[name], defs, done)
+    return done
+
+
+@functools.lru_cache(maxsize=None)
+def validator(api_version: str, kind: str) -> Any:
+    """The validator of one kind, built once; None for a kind with no schema."""
+    name = def_name(api_version, kind)
+    defs = _inlined_defs()
+    if name not in defs:
+        return None
+    return _Validator(defs[name])
 
 
 @functools.lru_cache(maxsize=None)
 def config_validator() -> Draft202012Validator:
     return Draft202012Validator(load_json("schemas", CONFIG))
+
+
+def document_errors(data: Mapping[str, Any]) -> list[tuple[Path, bool, str]]:
+    """(path, points-at-key, message) of every schema error of one document."""
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return []
+    found = validator(api_version, kind)
+    if found is None:
+        return []
+    return [item for error in errors(found, data) for item in describe(error)]
 
 
 def errors(validator: Draft202012Validator, instance: Any) -> list[ValidationError]:

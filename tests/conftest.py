@@ -72,6 +72,7 @@ def project(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pyt
     monkeypatch.delenv("PRE_COMMIT", raising=False)
     monkeypatch.delenv("PRE_COMMIT_FROM_REF", raising=False)
     monkeypatch.delenv("PRE_COMMIT_TO_REF", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a cache of its own
     root = tmp_path / "repo"
     root.mkdir()
     (root / ".git").mkdir()  # marks the repository root for config discovery

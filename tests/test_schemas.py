@@ -47,6 +47,7 @@ KIND_DEFS = {
     ("openslo/v1", "AlertCondition"): "openslo-v1-AlertCondition",
     ("openslo/v1", "AlertNotificationTarget"): "openslo-v1-AlertNotificationTarget",
     ("slopolicy/v1", "SLA"): "slopolicy-v1-SLA",
+    ("slopolicy/v1", "Approval"): "slopolicy-v1-Approval",
 }
 DELETE = object()
 

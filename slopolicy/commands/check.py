@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from slopolicy import engine, reporters
 from slopolicy.cli import EXIT_FINDINGS, EXIT_OK
 from slopolicy.engine import Context, Result
+from slopolicy.cache import Cache
+from slopolicy.cache import default_dir as default_cache_dir
 from slopolicy.errors import UsageError
 from slopolicy.output import write_atomic
 from slopolicy.project import Project, open_project
@@ -76,9 +78,15 @@ def collect_at_ref(args: argparse.Namespace, project: Project, gate: Gate
 def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozenset[str] | None]:
     named, found = requested_files(args.paths, project)
     context_paths = engine.discover(project.config, project.repo_root)
-    seen = {p.resolve() for p in context_paths}
-    extra = [p for p in named + found if p.resolve() not in seen]
-    files = engine.load_files(context_paths + extra, project.repo_root)
+    seen = {engine.relative(p, project.repo_root) for p in context_paths}
+    extra = [p for p in named + found if engine.relative(p, project.repo_root) not in seen]
+    cache = None
+    if not args.no_cache:
+        folder = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+        cache = Cache(folder, project.config.root)
+    files = engine.load_files(context_paths + extra, project.repo_root, cache, args.jobs)
+    if cache is not None:
+        cache.save()
     report: frozenset[str] | None = None
     if args.paths:
         report = frozenset(engine.relative(p, project.repo_root) for p in named + found)
@@ -102,10 +110,7 @@ def run(args: argparse.Namespace) -> int:
         note_policy(ctx)
     else:
         ctx, report_set = collect(args, project)
-    problems = engine.run_rules(ctx, project.rules, project.config, select, ignore)
-    kept = engine.keep_reported(problems, report_set)
-    kept, _unused = engine.apply_waivers(kept, project.config.waivers, ctx.today)
-    kept.sort()
+    kept = engine.check(ctx, project.rules, project.config, select, ignore, report_set)
     files = [f for f in ctx.files if report_set is None or f.path in report_set]
     documents = sum(len([d for d in f.documents if d.known]) for f in files)
     result = Result(

@@ -33,7 +33,7 @@ def problem_json(p: Problem) -> dict[str, Any]:
 
 def as_dict(report: Report) -> dict[str, Any]:
     result = report.result
-    return {
+    out: dict[str, Any] = {
         "version": 1,
         "tool": {"name": "slopolicy", "version": __version__},
         "summary": {
@@ -45,6 +45,11 @@ def as_dict(report: Report) -> dict[str, Any]:
         },
         "problems": [problem_json(p) for p in result.problems],
     }
+    if report.changes is not None:  # with --base: what changed, and the approvals found
+        from slopolicy.reporters.diff import changeset_json
+
+        out["changes"] = changeset_json(report.changes)
+    return out
 
 
 def report(report: Report, stream: TextIO) -> None:

@@ -149,7 +149,7 @@ def _results(problems: list[Problem], index: dict[str, int]) -> list[dict[str, A
     return results
 
 
-def _result(problem: Problem, rule_index: int, print_: str) -> dict[str, Any]:
+def _result(problem: Problem, rule_index: int, line_hash: str) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": problem.rule,
         "ruleIndex": rule_index,
@@ -159,7 +159,7 @@ def _result(problem: Problem, rule_index: int, print_: str) -> dict[str, Any]:
         # GitHub code scanning matches alerts across commits by this key only;
         # a hash of what the finding is about (not of the line's text) keeps
         # one alert while the line moves or its value is edited.
-        "partialFingerprints": {"primaryLocationLineHash": print_},
+        "partialFingerprints": {"primaryLocationLineHash": line_hash},
     }
     if problem.related:
         result["relatedLocations"] = [

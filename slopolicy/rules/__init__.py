@@ -38,6 +38,7 @@ BUILTIN = (
     "support_times",
     "effective_period",
     "ambiguous_duration",
+    "unused_waiver",
     "sla_change_approval",
     "sla_version_bump",
     "sla_retroactive_change",
@@ -54,6 +55,8 @@ class Rule:
     doc: str
     check: CheckFunction
     needs_base: bool = False  # change rules: only run with --base
+    after_waivers: bool = False  # runs once waivers are applied (it judges them)
+    source: str = ""  # where a custom rule is defined (policy file, plugin); "" if built in
 
     @property
     def summary(self) -> str:
@@ -68,6 +71,7 @@ def from_module(module: ModuleType | Any) -> Rule:
         doc=inspect.cleandoc(module.__doc__ or ""),
         check=module.check,
         needs_base=bool(getattr(module, "NEEDS_BASE", False)),
+        after_waivers=bool(getattr(module, "AFTER_WAIVERS", False)),
     )
 
 

@@ -40,10 +40,11 @@ OPTIONS: dict[str, Any] = {}
 
 
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
-    for doc in ctx.documents:
-        validator = schemas.validator(doc.api_version, doc.kind)
-        if validator is None:
-            continue
-        for error in schemas.errors(validator, doc.data):
-            for path, key, message in schemas.describe(error):
+    for source in ctx.files:
+        for position, doc in enumerate(source.documents):
+            if not doc.known:
+                continue
+            if position not in source.schema_results:  # not cached: validate now
+                source.schema_results[position] = schemas.document_errors(doc.data)
+            for path, key, message in source.schema_results[position]:
                 yield Finding(message, document=doc, path=path, key=key)

@@ -1,0 +1,160 @@
+"""slopolicy approve: write a signed Approval record for a document's current content.
+
+The record binds to the ``sha256:`` of the canonical JSON of the document
+as the working tree holds it now (or, with ``--removed-from REF``, of the
+document a removal deletes; or, for the configuration file, of the policy
+files). It is signed with ``ssh-keygen -Y sign -n slopolicy`` and written
+atomically into ``approvals.records``; the private key stays where it is.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from slopolicy import approvals, engine
+from slopolicy.approvals import Policy, Subject
+from slopolicy.documents import Document, load_bytes
+from slopolicy.errors import UsageError
+from slopolicy.output import write_atomic
+from slopolicy.project import Project, open_project
+
+SIGNABLE = ("SLA",)
+
+
+def run(args: argparse.Namespace) -> int:
+    project = open_project([args.path], args.config)
+    root = project.repo_root
+    policy = Policy.from_config(project.config.approvals, project.config.root, root)
+    key = _key(Path(args.key).expanduser(), root)
+    subject = _subject(args, project, policy)
+    _warn_roster(policy, args.role, args.identity)
+    timestamp = approvals.now_timestamp()
+    data = approvals.statement(subject, args.identity, args.role, "approved", timestamp)
+    signature = approvals.sign(data, key)
+    name = approvals.record_name(subject, args.role, args.identity)
+    target = root / policy.records / f"{name}.yaml"
+    write_atomic(target, approvals.render_record(
+        name, subject, args.identity, args.role, "approved", timestamp, signature))
+    _warn_unverified(data, signature, args.identity, policy, root)
+    shown = engine.relative(target, root)
+    what = "the removal of " if subject.removed else ""
+    version = f" version {subject.version}" if subject.version is not None else ""
+    sys.stdout.write(
+        f"wrote {shown}: {args.role} approval by {args.identity} of {what}{subject.label}{version} "
+        f"({approvals.short_digest(subject.digest)})\n"
+        f"commit it with the change (`git add {shown}`); any later edit of the "
+        f"{'policy' if subject.kind == approvals.POLICY_SUBJECT else 'document'} voids it\n")
+    return 0
+
+
+def _key(key: Path, root: Path) -> Path:
+    """The signing key, refused when a private key sits inside the repository."""
+    if not key.is_file():
+        raise UsageError(f"--key {key}: no such file (your SSH private key, or the public key of "
+                         "one that ssh-agent holds)")
+    inside = root.resolve() in key.resolve().parents
+    if inside and b"PRIVATE KEY" in key.read_bytes()[:200]:
+        raise UsageError(f"--key {key}: a private key inside the repository could be committed; "
+                         "keep it outside (e.g. ~/.ssh/) or use ssh-agent with the public key")
+    return key
+
+
+def _subject(args: argparse.Namespace, project: Project, policy: Policy) -> Subject:
+    root = project.repo_root
+    rel = engine.relative(Path(args.path), root)
+    if _is_policy(rel, project, policy):
+        return _policy_subject(project)
+    if args.removed_from:
+        return _removal_subject(args, project, rel)
+    path = Path(args.path)
+    if not path.is_file():
+        raise UsageError(f"{args.path}: no such file (to approve a deletion, add "
+                         "--removed-from BASE-REF)")
+    doc = _pick(load_bytes(rel, path.read_bytes()).documents, args.document, args.path)
+    return Subject(doc.kind, doc.name, approvals.digest(doc.data), _version(doc))
+
+
+def _is_policy(rel: str, project: Project, policy: Policy) -> bool:
+    config = project.config.path
+    config_rel = engine.relative(config, project.repo_root) if config else None
+    return rel in (config_rel, policy.allowed_signers)
+
+
+def _policy_subject(project: Project) -> Subject:
+    from slopolicy import gate  # the same reading of the policy files as the check's
+
+    root = project.repo_root
+    reader = gate.WorktreeReader(root, None)
+    config_rel = engine.relative(project.config.path, root) if project.config.path else None
+    chain = gate.config_chain(reader, config_rel) if config_rel else {}
+    return gate.policy_subject(reader, project.config, chain, config_rel, root)
+
+
+def _removal_subject(args: argparse.Namespace, project: Project, rel: str) -> Subject:
+    from slopolicy import gate, gitrepo  # git only for a removal
+
+    repo = gitrepo.open_repo(project.repo_root)
+    commit = repo.resolve(args.removed_from, "--removed-from ref")
+    raw = gate.CommitReader(repo, commit, args.removed_from).read_one(rel)
+    if raw is None:
+        raise UsageError(f"{rel}: no such file at {args.removed_from}")
+    doc = _pick(load_bytes(rel, raw).documents, args.document, f"{args.removed_from}:{rel}")
+    if Path(args.path).is_file():
+        still = [d for d in load_bytes(rel, Path(args.path).read_bytes()).documents
+                 if d.identity == doc.identity]
+        if still:
+            raise UsageError(f"{doc.label} is still in {args.path}: approve its content instead "
+                             "(without --removed-from)")
+    return Subject(doc.kind, doc.name, approvals.digest(doc.data), _version(doc), removed=True)
+
+
+def _pick(documents: list[Document], name: str | None, where: str) -> Document:
+    candidates = [d for d in documents if d.known and d.kind in SIGNABLE]
+    if name is not None:
+        chosen = [d for d in candidates if d.name == name]
+        if not chosen:
+            listed = ", ".join(d.name for d in candidates) or "none"
+            raise UsageError(f"{where}: no SLA named {name!r} (SLAs there: {listed})")
+        return chosen[0]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise UsageError(f"{where}: holds no SLA to approve (approve the configuration file "
+                         "for a policy change)")
+    listed = ", ".join(d.name for d in candidates)
+    raise UsageError(f"{where} holds several SLAs ({listed}): choose one with --document NAME")
+
+
+def _version(doc: Document) -> int | None:
+    version = doc.spec.get("version")
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
+
+
+def _warn_roster(policy: Policy, role: str, identity: str) -> None:
+    """Say early what the check will say later; the base's roster is the one that counts."""
+    if role not in policy.roles:
+        known = ", ".join(policy.roles) or "none"
+        _warn(f"role {role!r} is not in approvals.roles (roles: {known}); the record will not "
+              "count unless the base policy defines it")
+    elif role not in policy.roles_of(identity):
+        _warn(f"{identity} does not hold role {role!r} in approvals.roles; the record will not "
+              "count unless the base policy lists it")
+
+
+def _warn_unverified(data: bytes, signature: str, identity: str, policy: Policy,
+                     root: Path) -> None:
+    if policy.allowed_signers is None:
+        _warn("approvals.allowedSigners is not set: no check can verify this signature")
+        return
+    signers = root / policy.allowed_signers
+    if not signers.is_file():
+        _warn(f"{policy.allowed_signers} does not exist: no check can verify this signature")
+    elif not approvals.verify(data, signature, identity, signers.read_bytes()):
+        _warn(f"the signature does not verify for {identity} by {policy.allowed_signers}: add "
+              f"this key's line for {identity} there (a policy change), or sign with the key "
+              "listed for you")
+
+
+def _warn(message: str) -> None:
+    print(f"slopolicy: warning: {message}", file=sys.stderr)

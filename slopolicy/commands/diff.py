@@ -1,0 +1,52 @@
+"""slopolicy diff: the field-level changes of documents between two refs.
+
+Like ``git diff BASE [HEAD]``: the documents at BASE against HEAD (default:
+the working tree), both selected by BASE's document globs. Objectives are
+keyed by name, each change has a direction, and each changed objective its
+error budget before and after. Exit 0 whatever changed; ``check --base``
+is the gate.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from pathlib import Path
+
+from slopolicy import changes
+from slopolicy.output import write_atomic
+from slopolicy.project import open_project
+
+
+def run(args: argparse.Namespace) -> int:
+    from slopolicy import gate, gitrepo  # git only for the commands that read refs
+    from slopolicy.reporters import diff as render
+
+    project = open_project([], args.config)
+    root = project.repo_root
+    repo = gitrepo.open_repo(root)
+    base_commit = repo.resolve(args.base, "BASE")
+    head_commit = repo.resolve(args.head, "HEAD ref") if args.head else repo.head()
+    base: gate.Reader = gate.CommitReader(repo, base_commit, args.base)
+    head: gate.Reader = (gate.CommitReader(repo, head_commit, args.head) if args.head and head_commit
+                         else gate.WorktreeReader(root, head_commit))
+    rel = gate.config_rel(project, head) or gate.config_rel(project, base)
+    config, _chain = gate.config_at(base, rel, root, project.rules)
+    found = changes.compare_files(gate.load_side(base, config, root),
+                                  gate.load_side(head, config, root))
+    changeset = gate.ChangeSet(args.base, base_commit, base_commit, args.head, head_commit, found)
+    buffer = io.StringIO()
+    if args.format == "json":
+        json.dump({"version": 1, **render.changeset_json(changeset)}, buffer, indent=2,
+                  ensure_ascii=False)
+        buffer.write("\n")
+    elif args.format == "markdown":
+        render.markdown(changeset, buffer)
+    else:
+        render.text(changeset, buffer)
+    if args.output:
+        write_atomic(Path(args.output), buffer.getvalue())
+    else:
+        sys.stdout.write(buffer.getvalue())
+    return 0
