@@ -368,7 +368,7 @@ def _message(rule: CustomRule, activation: Mapping[str, Any]) -> str:
         value = evaluate(rule.message_expression, activation)
     except EvaluationError as exc:
         return f"{fallback} (messageExpression failed: {exc})"
-    if not isinstance(value, celtypes.StringType):
+    if not isinstance(value, str):  # StringType, or a plain str from cel-python's +
         return f"{fallback} (messageExpression gave {_type_name(type(value).__name__)}, not a string)"
     return str(value)
 
@@ -506,7 +506,7 @@ def _rule(shown: str, rel: str, doc: Document, index: int, raw: Mapping[str, Any
         options={},
         doc=_doc(compiled, doc),
         check=functools.partial(check_rule, compiled),
-        source=rel,
+        source=compiled.source,
     )
 
 
@@ -516,9 +516,8 @@ def _compile(shown: str, doc: Document, at: DocPath, rule_id: str, text: str) ->
     except ExpressionError as exc:
         line, column = doc.locate(at)
         raise ConfigError(
-            f"{shown}:{line}:{column}: rule {rule_id}: {at[-1]}: {exc.message} at line "
-            f"{exc.line}, column {exc.column} of the expression\n"
-            + _pointer(text, exc.line, exc.column)
+            f"{shown}:{line}:{column}: rule {rule_id}: {at[-1]} (expression line {exc.line}, "
+            f"column {exc.column}): {exc.message}\n" + _pointer(text, exc.line, exc.column)
         ) from None
 
 

@@ -1,11 +1,13 @@
 """Where a run stands: the repository root, the configuration, the rules."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from slopolicy import config as config_module
-from slopolicy.config import Config
+from slopolicy.config import Config, ConfigError
 from slopolicy.errors import UsageError
 from slopolicy.rules import Rule, builtin_rules
 
@@ -40,5 +42,25 @@ def open_project(paths: list[str], config_path: str | None) -> Project:
         if start.is_file():
             start = start.parent
         path = config_module.find(start if start.exists() else cwd, root)
-    config = config_module.load(path, root, rules)
+    raw = config_module.read(path)
+    rules = with_custom_rules(rules, raw, root if path is None else path.parent, root)
+    config = config_module.build(raw, path, root, rules)
     return Project(root, config, rules)
+
+
+def with_custom_rules(
+    builtin: dict[str, Rule], raw: Mapping[str, Any], config_dir: Path, root: Path
+) -> dict[str, Rule]:
+    """The built-in rules plus the house rules of ``policies`` and ``plugins``."""
+    from slopolicy import plugins, policies  # CEL and entry points: only when configured
+
+    custom = policies.load([str(p) for p in raw.get("policies") or []], config_dir, root)
+    custom += plugins.load([str(p) for p in raw.get("plugins") or []], root)
+    rules = dict(builtin)
+    for rule in custom:
+        clash = rules.get(rule.id)
+        if clash is not None:
+            kind = f"defined again in {clash.source}" if clash.source else "a built-in rule id"
+            raise ConfigError(f"{rule.source}: rule id {rule.id!r} is {kind}; choose another id")
+        rules[rule.id] = rule
+    return rules

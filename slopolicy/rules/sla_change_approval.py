@@ -76,7 +76,9 @@ def _what(change: DocumentChange) -> str:
         return "is deleted"
     if change.base is None:
         return "is added"
-    shown = [f for f in change.fields if f.direction in ("tightened", "loosened", "modified")]
+    order = ("loosened", "tightened", "modified")  # what a reviewer must weigh first
+    shown = sorted((f for f in change.fields if f.direction in order),
+                   key=lambda f: order.index(f.direction))
     detail = ", ".join(_field(f) for f in shown[:3]) + (", …" if len(shown) > 3 else "")
     return f"is {change.status}" + (f" ({detail})" if detail else "")
 

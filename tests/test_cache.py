@@ -1,0 +1,95 @@
+"""The result cache never serves a stale answer; parallel runs match serial ones."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import Project
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from generate import SLA, SLO  # noqa: E402
+
+
+def setup(project: Project, pairs: int = 3) -> None:
+    project.write(".slopolicy.yaml", "extends: default\n")
+    for i in range(pairs):
+        project.write(f"slos/svc-{i}.yaml", SLO.format(i=i))
+        project.write(f"slas/customer-{i}.yaml", SLA.format(i=i))
+
+
+def cache_files(project: Project) -> list[Path]:
+    return list((project.root.parent / "cache").rglob("results-*.pickle"))
+
+
+def test_warm_run_uses_the_cache_and_gives_the_same_answer(project: Project) -> None:
+    setup(project)
+    cold = project.check()
+    assert cache_files(project), "the first run writes the cache"
+    warm = project.check()
+    assert warm.out == cold.out and warm.code == cold.code == 0
+
+
+def test_edited_document_is_checked_again(project: Project) -> None:
+    setup(project)
+    assert project.check().json["problems"] == []
+    project.write("slas/customer-1.yaml", SLA.format(i=1).replace("version: 1", "version: 0"))
+    assert [p[3] for p in project.check().problems()] == ["schema"]
+
+
+def test_edited_referenced_slo_changes_the_sla_verdict(project: Project) -> None:
+    setup(project)
+    assert project.check().json["problems"] == []
+    project.write("slos/svc-2.yaml", SLO.format(i=2).replace("target: 0.9995", "target: 0.99"))
+    assert project.check().problems() == [("slos/svc-2.yaml", 34, 15, "slo-stricter-than-sla")]
+
+
+def test_changed_configuration_applies(project: Project) -> None:
+    setup(project)
+    project.write("slos/svc-0.yaml", SLO.format(i=0).replace("target: 0.9995", "target: 0.9992"))
+    assert [p["severity"] for p in project.check().json["problems"]] == ["warning"]
+    project.write(".slopolicy.yaml", "rules:\n  slo-headroom: error\n")
+    assert [p["severity"] for p in project.check().json["problems"]] == ["error"]
+    project.write(".slopolicy.yaml", "rules:\n  slo-headroom: {max-budget-ratio: 0.9}\n")
+    assert project.check().json["problems"] == []
+
+
+def test_a_new_version_or_schema_does_not_read_old_entries(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    setup(project, pairs=1)
+    project.check()
+    first = {p.name for p in cache_files(project)}
+    monkeypatch.setattr("slopolicy.cache.__version__", "999.0")
+    project.check()
+    assert {p.name for p in cache_files(project)} - first, "a new version uses a new cache file"
+
+
+def test_a_corrupt_cache_is_ignored(project: Project) -> None:
+    setup(project, pairs=1)
+    project.check()
+    for path in cache_files(project):
+        path.write_bytes(b"not a pickle")
+    run = project.check()
+    assert run.code == 0 and run.json["problems"] == []
+
+
+def test_no_cache_writes_nothing(project: Project) -> None:
+    setup(project, pairs=1)
+    project.check("--no-cache")
+    assert cache_files(project) == []
+
+
+def test_cache_dir_option(project: Project, tmp_path: Path) -> None:
+    setup(project, pairs=1)
+    project.check("--cache-dir", str(tmp_path / "elsewhere"))
+    assert list((tmp_path / "elsewhere").glob("results-*.pickle"))
+
+
+def test_parallel_output_is_identical_to_serial(project: Project) -> None:
+    setup(project, pairs=12)
+    project.write("slos/svc-3.yaml", SLO.format(i=3).replace("target: 0.9995", "target: 0.99"))
+    project.write("slas/customer-5.yaml", SLA.format(i=5).replace("customer: customer-5", "custmer: x"))
+    serial = project.check("--no-cache", "--jobs", "1")
+    parallel = project.check("--no-cache", "--jobs", "2")
+    assert parallel.out == serial.out
+    assert len(serial.json["problems"]) >= 2
