@@ -38,6 +38,7 @@ examples:
   slopolicy check --format json --output report.json
   slopolicy rules explain slo-stricter-than-sla
   slopolicy schema SLA > sla.schema.json
+  slopolicy test policy-tests/ --require-tests
   slopolicy check --base origin/main    gate this branch's changes (approvals, versions)
   slopolicy diff origin/main            what changed in each agreement, with budgets
   slopolicy approve slas/globex.yaml --role legal --identity alice@acme.example \
@@ -149,7 +150,34 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Write a commented starter .slopolicy.yaml in the current "
                        "folder (refuses to overwrite one unless --force).")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    _test_parser(sub)
     return parser
+
+
+def _test_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "test",
+        help="run the rules' fixture tests (cases of documents and expected findings)",
+        description="Run fixture tests for rules, built-in or custom. Every folder under DIR "
+        "that holds an expected.yaml is a case: its other YAML/JSON files are checked with the "
+        "project's configuration (without its waivers) and the findings must be exactly the "
+        "expected ones.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="expected.yaml:\n"
+        "  rules: [gold-needs-three-nines]   # optional: run only these rules\n"
+        "  findings:                         # [] when the documents must pass\n"
+        "    - {rule: gold-needs-three-nines, file: sla.yaml, line: 14}\n"
+        "      # optional: column, message (a part of the message)\n\n"
+        "exit codes: 0 every case passed; 1 a case failed or a rule is untested; "
+        "2 usage error or no cases",
+    )
+    p.add_argument("dir", nargs="?", default=".", metavar="DIR",
+                   help="folder of cases (default: the current folder)")
+    p.add_argument("--config", metavar="FILE", help="configuration file "
+                   "(default: .slopolicy.yaml, searched upward from DIR)")
+    p.add_argument("--require-tests", nargs="?", const="custom", choices=("custom", "all"),
+                   help="fail rules that no case expects a finding of: custom rules (the "
+                   "default), or all rules a case can run")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

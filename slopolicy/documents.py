@@ -66,7 +66,7 @@ class Document:
     @property
     def name(self) -> str:
         metadata = self.data.get("metadata")
-        if isinstance(metadata, Mapping):
+        if type(metadata) is dict or isinstance(metadata, Mapping):
             value = metadata.get("name")
             if isinstance(value, (str, int)):
                 return str(value)
@@ -75,7 +75,7 @@ class Document:
     @property
     def spec(self) -> Mapping[str, Any]:
         value = self.data.get("spec")
-        return value if isinstance(value, Mapping) else {}
+        return value if type(value) is dict or isinstance(value, Mapping) else {}
 
     @property
     def identity(self) -> tuple[str, str, str]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime
 import functools
 import os
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,8 +81,8 @@ def discover(config: Config, repo_root: Path, under: Path | None = None) -> list
     Globs are gitignore-style and relative to the project root (the folder of
     .slopolicy.yaml); a folder outside it is matched relative to itself.
     """
-    spec_in = pathspec.GitIgnoreSpec.from_lines(config.include)
-    spec_out = pathspec.GitIgnoreSpec.from_lines(config.exclude)
+    spec_in = _matcher(tuple(config.include))
+    spec_out = _matcher(tuple(config.exclude))
     top = (under or config.root).resolve()
     base = config.root.resolve()
     if top != base and base not in top.parents:
@@ -90,12 +91,26 @@ def discover(config: Config, repo_root: Path, under: Path | None = None) -> list
     for folder, dirs, names in os.walk(top):
         rel_folder = Path(folder).relative_to(base).as_posix()
         rel_folder = "" if rel_folder == "." else rel_folder + "/"
-        dirs[:] = sorted(d for d in dirs if not spec_out.match_file(rel_folder + d + "/"))
+        dirs[:] = sorted(d for d in dirs if not spec_out(rel_folder + d + "/"))
         for name in sorted(names):
             rel = rel_folder + name
-            if spec_in.match_file(rel) and not spec_out.match_file(rel):
+            if spec_in(rel) and not spec_out(rel):
                 found.append(Path(folder) / name)
     return found
+
+
+@functools.lru_cache(maxsize=16)
+def _matcher(lines: tuple[str, ...]) -> Callable[[str], bool]:
+    """A gitignore-style matcher; one regex when no pattern negates another."""
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    patterns = [p for p in spec.patterns if p.include is not None]
+    if all(p.include for p in patterns) and all(getattr(p, "regex", None) for p in patterns):
+        if not patterns:
+            return lambda path: False
+        parts = (re.sub(r"\(\?P<\w+>", "(?:", p.regex.pattern) for p in patterns)
+        union = re.compile("|".join(f"(?:{part})" for part in parts))
+        return lambda path: union.match(path) is not None
+    return spec.match_file  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=8)

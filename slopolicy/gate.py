@@ -313,6 +313,7 @@ class Gate:
     head_ref: str | None
     head_commit: str | None
     head: Reader
+    base: CommitReader  # the tip of the base ref: trusted policy, allowed signers
     config: Config  # trusted: the base's
     config_file: str | None
     config_chain: dict[str, bytes]
@@ -325,7 +326,8 @@ class Gate:
 
     def base_side(self, head_files: list[SourceFile], reviews: Path | None) -> BaseSide:
         root = self.project.repo_root
-        compare = CommitReader(self.repo, self.merge_base, self.base_ref)
+        compare = (self.base if self.merge_base == self.base_commit
+                   else CommitReader(self.repo, self.merge_base, self.base_ref))
         base_files = load_side(compare, self.config, root)
         found = changes.compare_files(base_files, head_files)
         changeset = ChangeSet(self.base_ref, self.base_commit, self.merge_base, self.head_ref,
@@ -381,13 +383,17 @@ def open_gate(project: Project, base_ref: str, head_ref: str | None) -> Gate:
                     else WorktreeReader(project.repo_root, head_commit))
     base = CommitReader(repo, base_commit, base_ref)
     rel = config_rel(project, head) or config_rel(project, base)
-    trusted, chain = config_at(base, rel, project.repo_root, project.rules)
+    if rel is None and project.config.path is not None:
+        # A configuration outside the repository is no part of any change: it stands.
+        trusted, chain = project.config, {}
+    else:
+        trusted, chain = config_at(base, rel, project.repo_root, project.rules)
     if head_ref:
         head_config, head_chain = config_at(head, rel, project.repo_root, project.rules)
     else:
         head_config, head_chain = project.config, config_chain(head, rel) if rel else {}
     return Gate(project, repo, base_ref, base_commit, merge_base, head_ref, head_commit, head,
-                trusted, rel, chain, head_config, head_chain)
+                base, trusted, rel, chain, head_config, head_chain)
 
 
 # -- approvals -------------------------------------------------------------------------
@@ -447,8 +453,7 @@ class _Judge:
 
     def _sources(self) -> EvidenceSources:
         gate = self.gate
-        base = CommitReader(gate.repo, gate.base_commit, gate.base_ref)
-        signers = base.read_one(self.policy.allowed_signers) if self.policy.allowed_signers else None
+        signers = gate.base.read_one(self.policy.allowed_signers) if self.policy.allowed_signers else None
         where = f"{gate.base_ref}:{self.policy.allowed_signers or '(approvals.allowedSigners unset)'}"
         return EvidenceSources(
             policy=self.policy,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.documents import Document
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from slopolicy.engine import Context
 
 OPENSLO = "openslo/v1"
+
+# Repositories repeat the same terms (one window, a few targets) many times.
+_compare = lru_cache(maxsize=4096)(compare)
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,7 @@ def _candidates(ctx: Context, slo: Document, sla: Terms, explicit: bool) -> list
             reason = entry.reason or "its terms cannot be read"
             out.append(Backing(slo, entry.position, Verdict(Status.INCOMPARABLE, reason)))
         elif entry.terms.indicator == sla.indicator or explicit:
-            out.append(Backing(slo, entry.position, compare(entry.terms, sla)))
+            out.append(Backing(slo, entry.position, _compare(entry.terms, sla)))
     return out
 
 

@@ -196,6 +196,8 @@ def _optional(value: object, parse: Callable[[object], _T]) -> _T | None:
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
+    if type(value) is dict:  # the common case, without the slower ABC check
+        return value
     return value if isinstance(value, Mapping) else {}
 
 

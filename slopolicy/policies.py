@@ -280,7 +280,9 @@ def _reason(exc: CELEvalError) -> str:
 
 
 def _type_name(raw: str) -> str:
-    return {"None": "null", "NoneType": "null"}.get(raw, raw.lower())
+    """``ListType``/``'str'``/``NoneType`` -> ``list``/``string``/``null``."""
+    name = raw[:-4] if raw.endswith("Type") and raw != "Type" else raw
+    return {"None": "null", "str": "string", "float": "double"}.get(name, name.lower())
 
 
 # -- rules -----------------------------------------------------------------------------

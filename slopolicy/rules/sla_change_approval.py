@@ -48,18 +48,23 @@ NEEDS_BASE = True
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     base = ctx.base
     assert base is not None
+    broken = {f.path for f in ctx.files if f.problems}
     for change in base.changes.agreements:
         result = change.approval
         if result is None or result.satisfied:
             continue
-        yield _finding(change, result, base.ref, base.policy.records)
+        yield _finding(change, result, base.ref, base.policy.records, broken)
 
 
 def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,
-             records: str) -> Finding:
+             records: str, broken: set[str]) -> Finding:
     removed = change.head is None
+    what = _what(change)
+    if removed and change.file in broken:
+        what = (f"is missing ({change.file} does not load: fix it first, or this counts as a "
+                "deletion)")
     message = " ".join(t for t in (
-        f"{change.label} {_what(change)} and lacks approval: it needs "
+        f"{change.label} {what} and lacks approval: it needs "
         f"{approvals.shortfall_text(result)}.",
         approvals.uncounted_text(result),
         approvals.how_to_approve(result, change.file, records, _document_flag(change),

@@ -1,0 +1,243 @@
+"""slopolicy test: fixture tests for rules, built-in or custom.
+
+In the spirit of ``conftest verify`` and ``kyverno test``: a case is a folder
+of documents with an ``expected.yaml`` that lists the findings the rules
+must produce (rule, file, line; optionally column and a message fragment)::
+
+    rules: [gold-needs-three-nines]     # optional: run only these rules
+    findings:
+      - {rule: gold-needs-three-nines, file: sla.yaml, line: 14}
+
+Each case runs the engine in-process with the project's configuration
+(its policies, plugins and severities; not its waivers, which are about the
+project's own documents). A case passes when the findings are exactly the
+expected ones; ``findings: []`` is a passing example.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from slopolicy import engine, schemas
+from slopolicy.cli import EXIT_FINDINGS, EXIT_OK
+from slopolicy.documents import decode
+from slopolicy.errors import UsageError
+from slopolicy.problems import Problem
+from slopolicy.project import Project, open_project
+from slopolicy.rules import Rule
+from slopolicy.yamlsource import LoadError, iter_documents, locate
+
+EXPECTED = "expected.yaml"
+SUFFIXES = (".yaml", ".yml", ".json")
+SKIPPED_DIRS = frozenset({".git", "node_modules", ".venv", "venv", ".tox", "__pycache__"})
+
+_FINDING = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["rule", "file", "line"],
+    "properties": {
+        "rule": {"type": "string", "minLength": 1},
+        "file": {"type": "string", "minLength": 1},
+        "line": {"type": "integer", "minimum": 1},
+        "column": {"type": "integer", "minimum": 1},
+        "message": {"type": "string", "minLength": 1},
+    },
+}
+EXPECTED_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["findings"],
+    "properties": {
+        "description": {"type": "string"},
+        "rules": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "findings": {"type": "array", "items": _FINDING},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Expected:
+    rule: str
+    file: str
+    line: int
+    column: int | None = None
+    message: str | None = None
+
+    def matches(self, problem: Problem) -> bool:
+        return (
+            (self.rule, self.file, self.line) == (problem.rule, problem.file, problem.line)
+            and self.column in (None, problem.column)
+            and (self.message is None or self.message in problem.message)
+        )
+
+    def __str__(self) -> str:
+        column = f":{self.column}" if self.column else ""
+        message = f" ...{self.message}..." if self.message else ""
+        return f"{self.rule} {self.file}:{self.line}{column}{message}"
+
+
+@dataclass
+class Case:
+    folder: Path
+    shown: str
+    rules: frozenset[str] | None
+    expected: list[Expected]
+    missing: list[Expected] = field(default_factory=list)
+    unexpected: list[Problem] = field(default_factory=list)
+    found: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return not self.missing and not self.unexpected
+
+
+def run(args: argparse.Namespace) -> int:
+    top = Path(args.dir)
+    if not top.is_dir():
+        raise UsageError(f"{args.dir}: no such folder")
+    project = open_project([args.dir], args.config)
+    cases = [_read_case(folder, project) for folder in find_cases(top)]
+    if not cases:
+        raise UsageError(
+            f"{args.dir}: no test cases (folders holding an {EXPECTED}); "
+            "see `slopolicy test --help`"
+        )
+    for case in cases:
+        _run_case(case, project)
+        sys.stdout.write(_render(case))
+    untested = _untested(cases, project, args.require_tests) if args.require_tests else []
+    for rule in untested:
+        where = f" ({rule.source})" if rule.source else ""
+        sys.stdout.write(f"UNTESTED {rule.id}{where}: no case expects a finding of it\n")
+    failed = sum(1 for case in cases if not case.passed)
+    sys.stdout.write(_summary(len(cases), failed, len(untested)) + "\n")
+    return EXIT_FINDINGS if failed or untested else EXIT_OK
+
+
+def find_cases(top: Path) -> list[Path]:
+    """Every folder under ``top`` (or ``top`` itself) that holds an expected.yaml."""
+    found = []
+    for folder, dirs, names in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        if EXPECTED in names:
+            found.append(Path(folder))
+    return sorted(found)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _read_case(folder: Path, project: Project) -> Case:
+    path = folder / EXPECTED
+    shown = _shown(path)
+    data = _load_expected(path, shown)
+    known = set(project.rules)
+    selected = data.get("rules")
+    for index, rule_id in enumerate(selected or []):
+        if rule_id not in known:
+            raise UsageError(f"{shown}: rules[{index}]: unknown rule id {rule_id!r}")
+    expected = []
+    for index, item in enumerate(data["findings"]):
+        if item["rule"] not in known:
+            raise UsageError(f"{shown}: findings[{index}].rule: unknown rule id {item['rule']!r}")
+        expected.append(Expected(item["rule"], item["file"], item["line"],
+                                 item.get("column"), item.get("message")))
+    rules = frozenset(selected) if selected is not None else None
+    return Case(folder, _shown(folder), rules, expected)
+
+
+def _load_expected(path: Path, shown: str) -> Mapping[str, Any]:
+    text, problem = decode(path.read_bytes())
+    if text is None:
+        assert problem is not None
+        raise UsageError(f"{shown}:{problem.line}:{problem.column}: {problem.message}")
+    loaded = next(iter_documents(text, positions=True), None)
+    if isinstance(loaded, LoadError):
+        raise UsageError(f"{shown}:{loaded.line}:{loaded.column}: {loaded.message}")
+    data = loaded.data if loaded is not None and loaded.error is None else None
+    errors = schemas.errors(Draft202012Validator(EXPECTED_SCHEMA), data)
+    if errors:
+        where, _key, message = next(schemas.describe(errors[0]))
+        line, column = locate(loaded.positions if loaded else None, where)
+        key = ".".join(str(p) for p in where) or "(top level)"
+        raise UsageError(f"{shown}:{line}:{column}: {key}: {message}")
+    assert isinstance(data, Mapping)
+    return data
+
+
+def case_files(folder: Path) -> list[Path]:
+    """The case's documents: its files and subfolders', not other cases' nor expected.yaml."""
+    files = []
+    for current, dirs, names in os.walk(folder):
+        dirs[:] = sorted(
+            d for d in dirs
+            if d not in SKIPPED_DIRS and not (Path(current) / d / EXPECTED).is_file()
+        )
+        files += [
+            Path(current) / name
+            for name in sorted(names)
+            if name.endswith(SUFFIXES) and not (name == EXPECTED and Path(current) == folder)
+        ]
+    return files
+
+
+def _run_case(case: Case, project: Project) -> None:
+    config = replace(project.config, waivers=[])
+    files = engine.load_files(case_files(case.folder), case.folder)
+    ctx = engine.Context(files, config=config)
+    problems = engine.check(ctx, project.rules, config, select=case.rules)
+    case.found = len(problems)
+    unmatched = list(problems)
+    for expected in case.expected:
+        hit = next((p for p in unmatched if expected.matches(p)), None)
+        if hit is None:
+            case.missing.append(expected)
+        else:
+            unmatched.remove(hit)
+    case.unexpected = unmatched
+
+
+def _render(case: Case) -> str:
+    plural = "" if case.found == 1 else "s"
+    if case.passed:
+        return f"PASS {case.shown} ({case.found} finding{plural})\n"
+    lines = [f"FAIL {case.shown}"]
+    lines += [f"  - expected {item}  (not found)" for item in case.missing]
+    lines += [
+        f"  + found    {p.rule} {p.file}:{p.line}:{p.column} {p.message}" for p in case.unexpected
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _untested(cases: list[Case], project: Project, scope: str) -> list[Rule]:
+    """Rules no case expects a finding of: custom ones, or with ``all`` every rule a
+    case can run (change rules need a base and unused-waiver needs waivers)."""
+    covered = {item.rule for case in cases for item in case.expected}
+    wanted = [
+        rule
+        for rule in project.rules.values()
+        if (rule.source or scope == "all")
+        and not rule.needs_base
+        and not rule.after_waivers
+        and project.config.setting(rule).severity != "off"
+    ]
+    return [rule for rule in wanted if rule.id not in covered]
+
+
+def _summary(cases: int, failed: int, untested: int) -> str:
+    plural = "" if cases == 1 else "s"
+    text = f"slopolicy test: {cases} case{plural}, {cases - failed} passed, {failed} failed"
+    if untested:
+        text += f", {untested} rule{'' if untested == 1 else 's'} untested"
+    return text

@@ -1,0 +1,179 @@
+"""Approval evidence: canonical content, records, signatures, reviews and the matching of roles."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from gitops import GitProject, Keys, keys, repo, sla  # noqa: F401 (fixtures)
+from slopolicy import approvals
+from slopolicy.approvals import Evidence, Policy, Requirement, Subject
+from slopolicy.documents import load_text
+
+
+# -- canonical content -------------------------------------------------------------------
+
+def test_canonical_json_is_sorted_compact_utf8_and_exact() -> None:
+    value = {"b": Decimal("99.90"), "a": [1, True, None, "é"], "c": {"z": 0, "y": "x"}}
+    assert approvals.canonical_json(value) == (
+        '{"a":[1,true,null,"é"],"b":99.90,"c":{"y":"x","z":0}}'.encode())
+
+
+def test_digest_binds_content_not_formatting() -> None:
+    flow = load_text("a.yaml", "kind: SLA\nspec: {objectives: [{name: a, target: 0.999}]}\n")
+    block = load_text("b.json", '{"spec": {"objectives": [{"target": 0.999, "name": "a"}]},'
+                                ' "kind": "SLA"}')
+    other = load_text("c.yaml", "kind: SLA\nspec: {objectives: [{name: a, target: 0.9990}]}\n")
+    digest = approvals.digest
+    assert digest(_data(flow)) == digest(_data(block))
+    assert digest(_data(flow)) != digest(_data(other))  # the text approved is the text bound
+    assert digest(_data(flow)).startswith("sha256:") and len(digest(_data(flow))) == 71
+
+
+def _data(source: object) -> object:
+    from slopolicy.yamlsource import iter_documents
+
+    return next(iter_documents(source.text)).data  # type: ignore[attr-defined, union-attr]
+
+
+# -- signatures --------------------------------------------------------------------------
+
+def test_sign_and_verify(keys: Keys) -> None:
+    data = b'{"statement":1}'
+    signature = approvals.sign(data, keys.private("alice"))
+    signers = keys.allowed_signers("alice", "bob").encode()
+    assert approvals.verify(data, signature, "alice@acme.example", signers)
+    assert not approvals.verify(data, signature, "bob@acme.example", signers)
+    assert not approvals.verify(data + b" ", signature, "alice@acme.example", signers)
+    assert not approvals.verify(data, signature, "alice@acme.example",
+                                keys.allowed_signers("bob").encode())
+
+
+def test_a_key_in_another_namespace_does_not_verify(keys: Keys) -> None:
+    data = b"x"
+    signature = approvals.sign(data, keys.private("alice"))
+    line = keys.signer_line("alice").replace('namespaces="slopolicy"', 'namespaces="git"')
+    assert not approvals.verify(data, signature, "alice@acme.example", line.encode())
+
+
+# -- records -----------------------------------------------------------------------------
+
+def test_a_written_record_is_a_valid_document(repo: GitProject) -> None:
+    run = repo.approve("alice", "legal")
+    assert run.code == 0, run.err
+    [path] = (repo.root / "approvals").iterdir()
+    checked = repo.check(f"approvals/{path.name}")
+    assert (checked.code, checked.json["problems"]) == (0, [])
+    [doc] = load_text(path.name, path.read_text()).documents
+    record = approvals.parse_record(doc)
+    assert record is not None
+    assert (record.subject.kind, record.subject.name, record.subject.version) == (
+        "SLA", "globex-public-api", 1)
+    assert (record.approver, record.role, record.decision) == ("alice@acme.example", "legal",
+                                                              "approved")
+    signers = repo.keys.allowed_signers("alice").encode()
+    assert approvals.verify(record.statement(), record.signature, record.approver, signers)
+
+
+def test_a_broken_record_is_a_schema_problem(repo: GitProject) -> None:
+    repo.write("approvals/bad.yaml", """\
+        apiVersion: slopolicy/v1
+        kind: Approval
+        metadata: {name: bad}
+        spec:
+          subject: {kind: SLA, name: x, digest: "md5:abc"}
+          approver: alice@acme.example
+          role: legal
+          decision: approved
+          timestamp: "2025-03-10T12:00:00Z"
+        """)
+    run = repo.check("approvals/bad.yaml")
+    assert run.problems() == [("approvals/bad.yaml", 5, 3, "schema"),
+                              ("approvals/bad.yaml", 5, 41, "schema")]
+    assert [p["message"] for p in run.json["problems"]] == [
+        "'signature' is required here", "expected sha256: and 64 lower-case hex digits"]
+
+
+def test_approve_picks_the_document(repo: GitProject) -> None:
+    two = sla() + "---\n" + sla().replace("globex-public-api", "globex-eu")
+    repo.write("slas/globex.yaml", two)
+    run = repo.approve("alice", "legal")
+    assert run.code == 2
+    assert "holds several SLAs (globex-public-api, globex-eu): choose one with --document" \
+        in run.err
+    assert repo.approve("alice", "legal", "slas/globex.yaml", "--document", "globex-eu").code == 0
+
+
+def test_approve_refuses_a_private_key_in_the_repository(repo: GitProject) -> None:
+    key = repo.root / "id_ed25519"
+    key.write_bytes(repo.keys.private("alice").read_bytes())
+    run = repo.run("approve", "slas/globex.yaml", "--role", "legal", "--identity",
+                   "alice@acme.example", "--key", str(key))
+    assert run.code == 2
+    assert "a private key inside the repository could be committed" in run.err
+    assert not (repo.root / "approvals").exists()
+
+
+def test_approve_needs_a_key(repo: GitProject) -> None:
+    run = repo.run("approve", "slas/globex.yaml", "--role", "legal", "--identity",
+                   "alice@acme.example", "--key", str(repo.root / "nope"))
+    assert run.code == 2 and "no such file" in run.err
+
+
+# -- judging -----------------------------------------------------------------------------
+
+POLICY = Policy(
+    roles={"legal": ("alice@x", "dave@x"), "sre": ("carol@x", "dave@x")},
+    require={"modified": (Requirement("legal", 1),),
+             "loosened": (Requirement("legal", 1), Requirement("sre", 1))},
+)
+SUBJECT = Subject("SLA", "a", "sha256:" + "0" * 64)
+
+
+def signed(identity: str, role: str) -> Evidence:
+    return Evidence(identity, approvals.SIGNED, "r.yaml", role, frozenset({role}))
+
+
+@pytest.mark.parametrize(("found", "missing"), [
+    ([], [("modified", "legal", 1), ("loosened", "legal", 1), ("loosened", "sre", 1)]),
+    ([signed("alice@x", "legal")], [("loosened", "sre", 1)]),
+    ([signed("dave@x", "legal"), signed("dave@x", "sre")], [("loosened", "sre", 1)]),
+    ([signed("dave@x", "legal"), signed("dave@x", "sre"), signed("carol@x", "sre")], []),
+    ([signed("alice@x", "legal"), signed("carol@x", "sre")], []),
+])
+def test_every_class_needs_distinct_people(found: list[Evidence],
+                                           missing: list[tuple[str, str, int]]) -> None:
+    result = approvals.judge(SUBJECT, {"modified", "loosened"}, found, POLICY)
+    assert [(s.change_class, s.role, s.missing) for s in result.missing] == missing
+
+
+def test_a_review_fills_any_role_its_login_holds() -> None:
+    review = Evidence("github:Carol-GH", approvals.REVIEW, "review", None, frozenset({"sre"}))
+    result = approvals.judge(SUBJECT, {"modified", "loosened"},
+                             [review, signed("alice@x", "legal")], POLICY)
+    assert result.satisfied
+
+
+def test_reviews_keep_each_users_latest_decision(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.json"
+    path.write_text(json.dumps([
+        {"user": {"login": "carol"}, "state": "APPROVED", "commit_id": "a",
+         "submitted_at": "2025-03-10T10:00:00Z"},
+        {"user": {"login": "carol"}, "state": "COMMENTED", "commit_id": "b",
+         "submitted_at": "2025-03-10T11:00:00Z"},
+        {"user": {"login": "dave"}, "state": "APPROVED", "commit_id": "a",
+         "submitted_at": "2025-03-10T12:00:00Z"},
+        {"user": {"login": "dave"}, "state": "DISMISSED", "commit_id": "a",
+         "submitted_at": "2025-03-10T13:00:00Z"},
+    ]))
+    assert [(r.login, r.state, r.commit) for r in approvals.load_reviews(path)] == [
+        ("carol", "APPROVED", "a"), ("dave", "DISMISSED", "a")]
+
+
+def test_noreply_addresses_are_github_logins() -> None:
+    authors = approvals.Authors()
+    authors.add("12345+Carol-GH@users.noreply.github.com", "commit abc1234")
+    assert authors.of("github:carol-gh") == "commit abc1234"
+    assert authors.of("carol@acme.example") is None

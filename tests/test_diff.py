@@ -1,0 +1,91 @@
+"""slopolicy diff: field-level changes between refs, with directions and error budgets."""
+from __future__ import annotations
+
+from gitops import GitProject, keys, repo, sla  # noqa: F401 (fixtures)
+
+
+def test_text_diff_of_a_loosening(repo: GitProject) -> None:
+    repo.write("slas/globex.yaml", sla(version=2, start="2025-05-01", target="99.5",
+                                       threshold="800ms"))
+    run = repo.run("diff", "main")
+    assert run.code == 0, run.err
+    assert run.out.splitlines() == [
+        "SLA/globex-public-api (slas/globex.yaml): loosened",
+        "  spec.version: 1 → 2 (version)",
+        "  spec.effective.from: 2025-01-01 → 2025-05-01 (modified)",
+        "  spec.objectives[availability].targetPercent: 99.9 → 99.5 (loosened)",
+        "  spec.objectives[latency-p95].threshold: 500ms → 800ms (loosened)",
+        "  objective availability: loosened; error budget 40.32–44.64 → 201.6–223.2 bad minutes "
+        "per window (calendar month (UTC))",
+        "  objective latency-p95: loosened; error budget 2016–2232 → 2016–2232 bad minutes per "
+        "window (calendar month (UTC))",
+        "slopolicy: 1 document changed between main and the working tree (1 loosened)",
+    ]
+
+
+def test_objectives_are_keyed_by_name(repo: GitProject) -> None:
+    text = sla()
+    first = text.index("    - name: availability")
+    second = text.index("    - name: latency-p95")
+    repo.write("slas/globex.yaml", text[:first] + text[second:] + text[first:second])
+    run = repo.run("diff", "main")
+    assert run.out == "slopolicy: no document changed between main and the working tree\n"
+
+
+def test_a_rewritten_value_is_not_a_change_of_terms(repo: GitProject) -> None:
+    repo.write("slas/globex.yaml", sla().replace("targetPercent: 99.9", "target: 0.999")
+               .replace("threshold: 500ms", "threshold: PT0.5S"))
+    changes = repo.run("diff", "main", "--format", "json").json["documents"]
+    assert [(c["path"], c["direction"]) for c in changes[0]["changes"]] == [
+        ("spec.objectives[availability].targetPercent", "metadata"),
+        ("spec.objectives[availability].target", "metadata"),
+        ("spec.objectives[latency-p95].threshold", "metadata"),
+    ]
+    assert (changes[0]["status"], changes[0]["classes"], changes[0]["objectives"]) == (
+        "metadata", [], [])
+
+
+def test_a_window_change_is_both_looser_and_tighter(repo: GitProject) -> None:
+    repo.write("slas/globex.yaml", sla(version=2, start="2025-05-01").replace(
+        "calendar: month\n    timeZone: UTC", "rolling: 30d"))
+    [change] = repo.run("diff", "main", "--format", "json").json["documents"]
+    assert change["classes"] == ["loosened", "modified", "tightened"]
+    availability = change["objectives"][0]
+    assert availability == {
+        "objective": "availability",
+        "directions": ["loosened", "tightened"],
+        "window": {"from": "calendar month (UTC)", "to": "rolling 30d"},
+        "budgetMinutes": {"from": {"min": 40.32, "max": 44.64}, "to": {"min": 43.2, "max": 43.2}},
+    }
+
+
+def test_diff_between_two_refs_and_markdown(repo: GitProject) -> None:
+    repo.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.95"))
+    repo.commit()
+    repo.write("slas/globex.yaml", "garbage: [")  # not HEAD: ignored
+    run = repo.run("diff", "main", "change", "--format", "markdown")
+    assert run.code == 0
+    assert run.out.splitlines()[:6] == [
+        "### slopolicy: 1 document changed between main and change (1 tightened)",
+        "",
+        "#### Changed agreements",
+        "",
+        "| Agreement | Objective | Before → after | Direction | Budget (bad minutes per window) "
+        "| Approvals |",
+        "|---|---|---|---|---|---|",
+    ]
+    assert run.out.splitlines()[6].startswith(
+        "| SLA/globex-public-api v1 → v2 | availability | targetPercent: 99.9 → 99.95 | tightened")
+
+
+def test_diff_of_a_missing_ref(repo: GitProject) -> None:
+    run = repo.run("diff", "v9")
+    assert run.code == 2
+    assert run.err.startswith("slopolicy: error: BASE 'v9' is not in this repository; fetch it "
+                              "first: `git fetch origin v9`")
+
+
+def test_diff_outside_a_repository(project: object) -> None:
+    run = project.run("diff", "main")  # type: ignore[attr-defined]
+    assert run.code == 2
+    assert "not inside a git repository" in run.err or "is not in this repository" in run.err
