@@ -1,0 +1,148 @@
+"""slopolicy's benchmark: every figure is a ratio against a baseline run here.
+
+    python bench/run.py            # all workloads (a few minutes on 2 cores)
+    python bench/run.py --quick    # skip the 100,000-document memory run
+
+Absolute times on a shared machine are noise; ratios measured in the same run
+on the same files are not. Each timing is the best of ``--repeat`` runs.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate  # noqa: E402
+
+SLOPOLICY = [sys.executable, "-m", "slopolicy"]
+
+
+def timed(argv: Sequence[str], cwd: Path, env: dict[str, str], repeat: int,
+          setup: object = None) -> float:
+    """Best wall time of ``repeat`` runs; each must exit 0."""
+    best = float("inf")
+    for _ in range(repeat):
+        if callable(setup):
+            setup()
+        start = time.perf_counter()
+        done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} failed: {done.stderr[-2000:]}")
+        best = min(best, elapsed)
+    return best
+
+
+def workload(root: Path, pairs: int) -> list[Path]:
+    paths = generate(root, pairs)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return paths
+
+
+def line(name: str, value: float, baseline: float, target: float, unit: str = "x") -> bool:
+    ratio = value / baseline
+    ok = ratio <= target
+    print(f"{name:<58} {ratio:6.2f}{unit}  (target <= {target}{unit}; "
+          f"{value:.2f}s vs {baseline:.2f}s)  {'ok' if ok else 'MISSED'}")
+    return ok
+
+
+def cold_vs_check_jsonschema(tmp: Path, env: dict[str, str], repeat: int) -> tuple[bool, float]:
+    root = tmp / "w4000"
+    paths = workload(root, 2000)
+    schema = tmp / "bundle.json"
+    schema.write_text(subprocess.run(SLOPOLICY + ["schema"], capture_output=True, text=True,
+                                     check=True).stdout)
+    rel = [str(p.relative_to(root)) for p in paths]
+    peer = timed(["check-jsonschema", "--schemafile", str(schema), *rel], root, env, repeat)
+    cold = timed(SLOPOLICY + ["check", "--no-cache"], root, env, repeat)
+    ok = line("cold check, 4,000 docs / check-jsonschema same files", cold, peer, 1.0)
+    cache = tmp / "cache4000"
+    timed(SLOPOLICY + ["check", "--cache-dir", str(cache)], root, env, 1)
+    warm = timed(SLOPOLICY + ["check", "--cache-dir", str(cache)], root, env, repeat)
+    ok &= line("warm check (nothing changed) / cold check", warm, cold, 0.25)
+    serial = timed(SLOPOLICY + ["check", "--no-cache", "--jobs", "1"], root, env, repeat)
+    line("cold check, all cores / one core (information)", cold, serial, 1.0)
+    return ok, cold
+
+
+def one_changed_in_20000(tmp: Path, env: dict[str, str], repeat: int) -> bool:
+    root = tmp / "w20000"
+    workload(root, 10000)
+    cache = tmp / "cache20000"
+    argv = SLOPOLICY + ["check", "--cache-dir", str(cache)]
+    cold = timed(SLOPOLICY + ["check", "--no-cache"], root, env, 1)
+    timed(argv, root, env, 1)
+    target = root / "slas" / "customer-7.yaml"
+    counter = iter(range(1_000_000))
+
+    def touch() -> None:
+        with open(target, "a") as f:
+            f.write(f"# edit {next(counter)}\n")
+
+    warm = timed(argv, root, env, repeat, setup=touch)
+    ok = line("one file changed, 20,000 docs, warm / cold", warm, cold, 0.25)
+    print(f"{'  the same, wall time':<58} {warm:6.2f}s  (target < 1s)  "
+          f"{'ok' if warm < 1 else 'MISSED'}")
+    return ok and warm < 1
+
+
+def memory_100000(tmp: Path, env: dict[str, str]) -> bool:
+    root = tmp / "w100000"
+    workload(root, 50000)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(SLOPOLICY + ["check", "--no-cache", "--jobs", "1"], cwd=root, env=env,
+                   stdout=subprocess.DEVNULL, check=True)
+    elapsed = time.perf_counter() - start
+    peak_mib = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    ok = peak_mib < 1024
+    print(f"{'100,000 docs, peak RSS':<58} {peak_mib:6.0f} MiB (target < 1024 MiB; "
+          f"{elapsed:.0f}s)  {'ok' if ok else 'MISSED'}")
+    return ok
+
+
+def startup(tmp: Path, env: dict[str, str], repeat: int) -> bool:
+    bare = timed([sys.executable, "-c", "pass"], tmp, env, repeat)
+    version = timed(SLOPOLICY + ["--version"], tmp, env, repeat)
+    root = tmp / "one"
+    workload(root, 1)
+    one = timed(SLOPOLICY + ["check", "--no-cache"], root, env, repeat)
+    print(f"{'slopolicy --version, wall time':<58} {version:6.2f}s  "
+          f"({version / bare:.1f}x a bare python start)")
+    print(f"{'one-file check, wall time':<58} {one:6.2f}s  ({one / bare:.1f}x a bare python start)")
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="skip the 100,000-document run")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    if shutil.which("check-jsonschema") is None:
+        raise SystemExit("check-jsonschema is needed: pip install -e '.[test]'")
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PRE_COMMIT")}
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix="slopolicy-bench-") as name:
+        tmp = Path(name)
+        env["XDG_CACHE_HOME"] = str(tmp / "xdg-cache")
+        results = [cold_vs_check_jsonschema(tmp, env, args.repeat)[0],
+                   one_changed_in_20000(tmp, env, args.repeat),
+                   startup(tmp, env, args.repeat)]
+        if not args.quick:
+            results.append(memory_100000(tmp, env))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
