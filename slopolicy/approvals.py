@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import math
 import re
 import subprocess
 import tempfile
@@ -68,7 +69,7 @@ def _canonical(value: Any) -> str:
         # JSON has no NaN or infinity; the schema refuses them in any document that counts.
         return str(value) if value.is_finite() else _string(str(value))
     if isinstance(value, float):
-        return repr(value) if value == value and abs(value) != float("inf") else _string(str(value))
+        return repr(value) if math.isfinite(value) else _string(str(value))
     return _string(str(value))
 
 
@@ -283,7 +284,8 @@ def now_timestamp() -> str:
 
 def _ssh_keygen(args: Sequence[str], data: bytes) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(["ssh-keygen", *args], input=data, capture_output=True, timeout=120)
+        return subprocess.run(["ssh-keygen", *args], input=data, capture_output=True, timeout=120,
+                              check=False)
     except FileNotFoundError:
         raise UsageError("ssh-keygen (OpenSSH 8.2 or later) is needed to sign and verify "
                          "approvals, and is not on PATH") from None
@@ -335,8 +337,8 @@ def load_reviews(path: Path) -> list[Review]:
         raise UsageError(f"--reviews {path}: expected the JSON list GitHub returns for "
                          "GET /repos/OWNER/REPO/pulls/N/reviews")
     latest: dict[str, Review] = {}
-    for index, item in enumerate(sorted(enumerate(data), key=_review_order)):
-        review = _review(path, item[0], item[1])
+    for index, item in sorted(enumerate(data), key=_review_order):
+        review = _review(path, index, item)
         # COMMENTED and PENDING reviews do not change a reviewer's decision on GitHub.
         if review and review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
             latest[normalize(review.login)] = review
@@ -648,9 +650,12 @@ def how_to_approve(result: ApprovalResult, path: str, records: str, document: st
             commands.append(f"`{approve_command(path, role, holders, document, removed_from)}`")
         reviewers += [h for h in holders if h.startswith("github:")]
     text = ""
-    if commands:
-        text = (f"To approve, the approver runs {' and '.join(commands)} on this change and "
-                f"commits the record in {records}/")
+    if len(commands) == 1:
+        text = (f"To approve, the approver runs {commands[0]} on this change and commits the "
+                f"record in {records}/")
+    elif commands:
+        text = (f"To approve, the approvers run {' and '.join(commands)} on this change and "
+                f"commit the records in {records}/")
     if reviewers:
         text += ("; or " if text else "To approve, ") + (
             f"{', '.join(dict.fromkeys(reviewers))} approves the head commit on the pull request "

@@ -14,6 +14,7 @@ only by slopolicy itself into the user's own cache directory.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -41,6 +42,18 @@ def _fingerprint(project_root: Path) -> str:
     return digest.hexdigest()[:32]
 
 
+def _load_without_gc(f: Any) -> Any:
+    # Unpickling builds many containers and frees none: collecting meanwhile
+    # only costs time (more than half of the load).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(f)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def content_key(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
@@ -55,7 +68,7 @@ class Cache:
         self.dirty = False
         try:
             with open(self.path, "rb") as f:
-                loaded = pickle.load(f)
+                loaded = _load_without_gc(f)
             if isinstance(loaded, dict):
                 self.entries = loaded
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):

@@ -363,16 +363,6 @@ def _presence(before: Any, after: Any, added: str, removed: str) -> str | None:
     return None
 
 
-def _objective_at(data: Mapping[str, Any], index_path: IndexPath | None) -> Mapping[str, Any]:
-    node: Any = data
-    for part in (index_path or ())[:3]:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return {}
-    return node if isinstance(node, Mapping) else {}
-
-
 def _target_direction(sides: _Sides, change_path: Shown, before: Any, after: Any) -> str:
     """Targets compare as fractions, so ``targetPercent: 99.9`` -> ``target: 0.999`` is a rewrite."""
     key = change_path[:3]

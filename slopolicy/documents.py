@@ -110,6 +110,9 @@ class SourceFile:
     foreign: list[tuple[int, int, str]] = field(default_factory=list)
     # schema errors per document (by position in ``documents``), when known
     schema_results: dict[int, list[tuple[Path, bool, str]]] = field(default_factory=dict)
+    # a file on disk keeps no text in memory: it is read again only to locate
+    # a problem (100,000 documents' text would be hundreds of megabytes)
+    origin: str | None = None
     _positions: list[Positions | None] | None = field(default=None, repr=False)
 
     def snapshot(self) -> tuple[Any, ...]:
@@ -118,19 +121,32 @@ class SourceFile:
         return (docs, self.problems, self.others, self.foreign, self.schema_results)
 
     @classmethod
-    def restore(cls, path: str, text: str, snapshot: tuple[Any, ...]) -> SourceFile:
+    def restore(
+        cls, path: str, text: str, snapshot: tuple[Any, ...], origin: str | None = None
+    ) -> SourceFile:
         docs, problems, others, foreign, schema_results = snapshot
-        source = cls(path, text, [], list(problems), others, list(foreign), dict(schema_results))
+        source = cls(path, text, [], list(problems), others, list(foreign), dict(schema_results),
+                     origin)
         source.documents = [Document(source, index, item, data) for index, item, data in docs]
         return source
 
     def locate(self, index: int, path: Path, key: bool = False) -> tuple[int, int]:
         if self._positions is None:
-            self._positions = yamlsource.positions_of(self.text)
+            self._positions = yamlsource.positions_of(self._text())
         tree = self._positions[index] if index < len(self._positions) else None
         if key:
             return yamlsource.locate_key(tree, path)
         return yamlsource.locate(tree, path)
+
+
+    def _text(self) -> str:
+        if self.text or self.origin is None:
+            return self.text
+        try:
+            with open(self.origin, "rb") as f:
+                return decode(f.read())[0] or ""
+        except OSError:
+            return ""
 
 
 def decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:

@@ -7,8 +7,10 @@ related locations are there (what a change breaks elsewhere).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
+import gc
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -21,7 +23,7 @@ import pathspec
 from slopolicy.config import Config, Waiver
 from slopolicy import schemas
 from slopolicy.cache import Cache, content_key
-from slopolicy.documents import Document, LoadProblem, SourceFile, decode, load_bytes
+from slopolicy.documents import Document, LoadProblem, SourceFile, load_bytes
 from slopolicy.problems import Problem, resolve
 from slopolicy.rules import Rule
 
@@ -168,9 +170,37 @@ def load_files(
     The result is the same whatever ``jobs`` and the cache hold.
     """
     files: list[SourceFile | None] = []
-    texts: list[str] = []
     work: list[tuple[str, bytes]] = []
-    slots: list[tuple[int, str]] = []
+    slots: list[tuple[int, str, str]] = []
+    with _no_cyclic_gc():  # restoring cached files makes no garbage to collect
+        _restore_cached(paths, repo_root, cache, files, work, slots)
+    for (slot, key, origin), (rel, _), snapshot in zip(slots, work, _analyse_all(work, jobs)):
+        if cache is not None:
+            cache.put(key, snapshot)
+        files[slot] = SourceFile.restore(rel, "", snapshot, origin)
+    return [f for f in files if f is not None]
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _restore_cached(
+    paths: Iterable[Path],
+    repo_root: Path,
+    cache: Cache | None,
+    files: list[SourceFile | None],
+    work: list[tuple[str, bytes]],
+    slots: list[tuple[int, str, str]],
+) -> None:
+    """Read each file; restore it from the cache, or queue it for analysis."""
     for path in paths:
         rel = relative(path, repo_root)
         try:
@@ -181,21 +211,14 @@ def load_files(
                 LoadProblem("yaml-syntax", f"cannot read file: {exc.strerror}", 1, 1)
             )
             files.append(source)
-            texts.append("")
             continue
-        text = decode(raw)[0] or ""
         key = content_key(raw) if cache is not None else ""
         snapshot = cache.get(key) if cache is not None else None
-        files.append(SourceFile.restore(rel, text, snapshot) if snapshot is not None else None)
-        texts.append(text)
+        origin = str(path)
+        files.append(SourceFile.restore(rel, "", snapshot, origin) if snapshot is not None else None)
         if snapshot is None:
             work.append((rel, raw))
-            slots.append((len(files) - 1, key))
-    for (slot, key), (rel, _), snapshot in zip(slots, work, _analyse_all(work, jobs)):
-        if cache is not None:
-            cache.put(key, snapshot)
-        files[slot] = SourceFile.restore(rel, texts[slot], snapshot)
-    return [f for f in files if f is not None]
+            slots.append((len(files) - 1, key, origin))
 
 
 def run_rules(

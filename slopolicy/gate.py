@@ -20,7 +20,6 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 import pathspec
 
@@ -30,7 +29,6 @@ from slopolicy.approvals import ApprovalResult, EvidenceSources, Policy, Subject
 from slopolicy.changes import DocumentChange
 from slopolicy.config import Config, ConfigError
 from slopolicy.documents import Document, SourceFile, load_bytes
-from slopolicy.errors import UsageError
 from slopolicy.gitrepo import Commit, GitRepo, open_repo
 from slopolicy.project import Project
 from slopolicy.rules import Rule
@@ -385,7 +383,7 @@ def open_gate(project: Project, base_ref: str, head_ref: str | None) -> Gate:
     rel = config_rel(project, head) or config_rel(project, base)
     if rel is None and project.config.path is not None:
         # A configuration outside the repository is no part of any change: it stands.
-        trusted, chain = project.config, {}
+        trusted, chain = project.config, dict[str, bytes]()
     else:
         trusted, chain = config_at(base, rel, project.repo_root, project.rules)
     if head_ref:
@@ -500,7 +498,3 @@ def policy_subject(reader: Reader, config: Config, chain: Mapping[str, bytes], r
     return Subject(approvals.POLICY_SUBJECT, rel or config_module.FILENAME,
                    approvals.policy_digest(files))
 
-
-def check_refs(base: str | None, head: str | None) -> None:
-    if head and not base:
-        raise UsageError("--head needs --base: it names the changed side of a comparison")

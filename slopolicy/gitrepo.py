@@ -19,7 +19,6 @@ from typing import Any
 
 from slopolicy.errors import UsageError
 
-NULL_SHA = "0" * 40
 FETCH_FULL = (
     "fetch the full history (`git fetch --unshallow`, or in GitHub Actions `actions/checkout` "
     "with `fetch-depth: 0`; in GitLab CI `GIT_DEPTH: 0`)"
@@ -77,7 +76,8 @@ class GitRepo:
         if not ref or ref.startswith("-") or any(c in ref for c in "\0\n"):
             raise UsageError(f"{what} {ref!r} is not a git ref")
         try:
-            sha = self._git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+            # A leading "-" was refused above, so the ref cannot be read as an option.
+            sha = self._git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
         except self._error:
             raise UsageError(self._missing(ref, what)) from None
         return str(sha).strip()

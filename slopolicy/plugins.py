@@ -32,18 +32,34 @@ _RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 def load(names: list[str], repo_root: Path) -> list[Rule]:
     if not names:
         return []
-    available = {ep.name: ep for ep in importlib.metadata.entry_points(group=GROUP)}
-    return [_load_one(name, available, repo_root.resolve()) for name in names]
+    root = repo_root.resolve()
+    available: dict[str, Any] = {}
+    local: dict[str, Any] = {}
+    # Every distribution, not entry_points(): that keeps only the first of a name on
+    # sys.path, so a copy inside the repository would hide the installed package.
+    for dist in importlib.metadata.distributions():
+        # A package that sits inside the checked repository is not installed code.
+        found = local if _inside(Path(str(dist.locate_file(""))), root) else available
+        for entry in dist.entry_points:
+            if entry.group == GROUP:
+                found.setdefault(entry.name, entry)
+    return [_load_one(name, available, local, root) for name in names]
 
 
-def _load_one(name: str, available: dict[str, Any], repo_root: Path) -> Rule:
+def _load_one(name: str, available: dict[str, Any], local: dict[str, Any], repo_root: Path) -> Rule:
     entry = available.get(name)
+    if entry is None and name in local:
+        raise ConfigError(
+            f"plugins: {name!r}: provided only by a package inside the repository under check "
+            f"({local[name].dist.locate_file('')}); slopolicy loads plugins only from installed "
+            "packages"
+        )
     if entry is None:
         raise ConfigError(f"plugins: {name!r}: {_missing(name, available)}")
     with _without(repo_root):
         try:
             loaded = entry.load()
-        except Exception as exc:  # any import failure of third-party code is a setup error
+        except Exception as exc:  # noqa: BLE001 -- any failure of a plugin's import: exit 2
             raise ConfigError(
                 f"plugins: {name!r}: cannot load {entry.value}: {type(exc).__name__}: {exc}"
             ) from None

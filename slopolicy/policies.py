@@ -26,11 +26,12 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import celpy
 import lark
 from celpy import celtypes
+from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError, base_functions
 
 from slopolicy import schemas
@@ -72,7 +73,7 @@ def _numeric(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], Any]:
     whenever a YAML integer meets a decimal literal.
     """
     numbers = (celtypes.IntType, celtypes.UintType, celtypes.DoubleType)
-    plain = celpy.evaluation.boolean(compare)
+    plain = celpy.evaluation.boolean(cast(Any, compare))
 
     def apply(left: Any, right: Any) -> Any:
         mixed = type(left) is not type(right)
@@ -111,13 +112,13 @@ def compile_expression(text: str) -> Expression:
     env = _environment()
     try:
         tree = env.compile(text)
-    except celpy.CELParseError as exc:
+    except CELParseError as exc:
         raise ExpressionError(_syntax_message(exc), exc.line or 1, exc.column or 1) from None
     names = _check_names(tree)
     return Expression(text, env.program(tree, functions=FUNCTIONS), names)
 
 
-def _syntax_message(exc: celpy.CELParseError) -> str:
+def _syntax_message(exc: CELParseError) -> str:
     cause = exc.__context__
     if isinstance(cause, lark.exceptions.UnexpectedToken):
         if cause.token.type == "$END":
@@ -128,7 +129,7 @@ def _syntax_message(exc: celpy.CELParseError) -> str:
     return "syntax error"
 
 
-def _check_names(tree: lark.Tree) -> frozenset[str]:
+def _check_names(tree: lark.Tree[Any]) -> frozenset[str]:
     """Every name is a variable, a macro's bound variable or a function (cel-go's
     checker would say so; cel-python has none, so a typo would only surface
     on evaluation, as a finding on every document)."""
@@ -139,13 +140,13 @@ def _check_names(tree: lark.Tree) -> frozenset[str]:
         if not isinstance(node, lark.Tree):
             continue
         if node.data in ("ident", "dot_ident"):
-            name = node.children[0]
+            name = cast(lark.Token, node.children[0])
             if name not in bound and name not in TYPE_NAMES:
                 if name not in VARIABLES:
                     raise _undeclared(name)
                 used.add(str(name))
         elif node.data == "ident_arg":
-            _known_function(node.children[0])
+            _known_function(cast(lark.Token, node.children[0]))
             stack += [(child, bound) for child in node.children[1:]]
         elif node.data == "member_dot":
             stack.append((node.children[0], bound))
@@ -156,8 +157,9 @@ def _check_names(tree: lark.Tree) -> frozenset[str]:
     return frozenset(used)
 
 
-def _method(node: lark.Tree, bound: frozenset[str]) -> list[tuple[Any, frozenset[str]]]:
+def _method(node: lark.Tree[Any], bound: frozenset[str]) -> list[tuple[Any, frozenset[str]]]:
     target, name, *rest = node.children
+    assert isinstance(name, lark.Token)
     args = list(rest[0].children) if rest else []
     if name not in MACROS:
         _known_function(name)
@@ -230,7 +232,7 @@ def evaluate(expression: Expression, activation: Mapping[str, Any]) -> Any:
         raise EvaluationError(_reason(exc)) from None
     except RecursionError:
         raise EvaluationError("the data is nested too deeply to evaluate") from None
-    except Exception as exc:  # cel-python's own failures: still one document's finding
+    except Exception as exc:  # noqa: BLE001 -- cel-python's own failures: still a finding
         raise EvaluationError(f"{type(exc).__name__}: {exc}") from None
     if isinstance(value, CELEvalError):
         raise EvaluationError(_reason(value))

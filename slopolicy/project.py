@@ -52,10 +52,16 @@ def with_custom_rules(
     builtin: dict[str, Rule], raw: Mapping[str, Any], config_dir: Path, root: Path
 ) -> dict[str, Rule]:
     """The built-in rules plus the house rules of ``policies`` and ``plugins``."""
-    from slopolicy import plugins, policies  # CEL and entry points: only when configured
+    custom: list[Rule] = []
+    # Imported only when configured: CEL's parser and the entry point scan cost time.
+    if raw.get("policies"):
+        from slopolicy import policies
 
-    custom = policies.load([str(p) for p in raw.get("policies") or []], config_dir, root)
-    custom += plugins.load([str(p) for p in raw.get("plugins") or []], root)
+        custom += policies.load([str(p) for p in raw["policies"]], config_dir, root)
+    if raw.get("plugins"):
+        from slopolicy import plugins
+
+        custom += plugins.load([str(p) for p in raw["plugins"]], root)
     rules = dict(builtin)
     for rule in custom:
         clash = rules.get(rule.id)

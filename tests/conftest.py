@@ -85,3 +85,23 @@ def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
         ["git", *args], cwd=cwd, env=full_env, check=True, capture_output=True, text=True
     )
     return done.stdout
+
+
+# -- real repositories and SSH keys for the change gate (tests/gitops.py) ----------------
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """An ed25519 key pair per user (alice, bob, carol, dave, mallory), made once per module."""
+    from gitops import Keys
+
+    return Keys(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture
+def repo(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+         keys: Any) -> Any:
+    """A real repository: main holds a policy and one SLA; branch ``change`` is checked out."""
+    from gitops import make_repo
+
+    return make_repo(tmp_path / "repo", capsys, monkeypatch, keys)

@@ -1,5 +1,8 @@
 """Real git repositories and real SSH keys for the change-gate tests.
 
+The fixtures ``keys`` (one key pair per user, made once per module) and
+``repo`` are in conftest.py.
+
 ``GitProject`` is a ``conftest.Project`` whose root is a real repository
 with a ``main`` branch (an approvals policy and one SLA, committed on
 2025-03-01) and a ``change`` branch checked out, where tests commit their
@@ -13,7 +16,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import Project, Run, git
 
 USERS = ("alice", "bob", "carol", "dave", "mallory")
@@ -92,11 +94,6 @@ class Keys:
         return "".join(self.signer_line(u) for u in users)
 
 
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
-    return Keys(tmp_path_factory.mktemp("keys"))
-
-
 class GitProject(Project):
     def __init__(self, root: Path, capsys: pytest.CaptureFixture[str], keys: Keys) -> None:
         super().__init__(root, capsys)
@@ -134,14 +131,13 @@ class GitProject(Project):
         return sorted(p["rule"] for p in run.json["problems"] if p["severity"] == "error")
 
 
-@pytest.fixture
-def repo(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-         keys: Keys) -> GitProject:
+def make_repo(root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+              keys: Keys) -> GitProject:
+    """The ``repo`` fixture (in conftest.py)."""
     for name in ("GITHUB_ACTIONS", "PRE_COMMIT", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    root = tmp_path / "repo"
     root.mkdir()
     project = GitProject(root, capsys, keys)
     project.git("init", "-q", "-b", "main")

@@ -6,12 +6,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from gitops import GitProject, Keys, sla
 
-from gitops import GitProject, Keys, keys, repo, sla  # noqa: F401 (fixtures)
 from slopolicy import approvals
 from slopolicy.approvals import Evidence, Policy, Requirement, Subject
 from slopolicy.documents import load_text
-
 
 # -- canonical content -------------------------------------------------------------------
 

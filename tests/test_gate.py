@@ -5,9 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import git
-from gitops import POLICY, GitProject, keys, repo, sla  # noqa: F401 (fixtures)
+from gitops import POLICY, GitProject, sla
 
 TIGHTENED = sla(version=2, start="2025-04-01", target="99.95")
 LOOSENED = sla(version=2, start="2025-05-01", target="99.5")
@@ -419,3 +418,53 @@ def test_slo_loosened_informs(repo: GitProject) -> None:
         "SLO/public-api-availability: spec.objectives[internal].target 0.9995 → 0.995 loosens "
         "the SLO: error budget 20.16 → 201.6 bad minutes per window; check that the SLAs it "
         "backs still hold and that this is intended")
+
+
+def test_a_broken_base_policy_names_the_ref(repo: GitProject) -> None:
+    repo.git("checkout", "-q", "main")
+    repo.write(".slopolicy.yaml", POLICY.replace('sla-backed-by-slo: "off"', "sla-backed: error"))
+    repo.commit("typo")
+    repo.git("checkout", "-q", "change")
+    run = repo.gate()
+    assert run.code == 2
+    assert run.err.startswith("slopolicy: error: main:.slopolicy.yaml: rules.sla-backed: unknown "
+                              "rule id")
+
+
+def test_a_file_that_no_longer_loads_is_not_silently_deleted(repo: GitProject) -> None:
+    repo.write("slas/globex.yaml", sla() + "  bad: [\n")
+    repo.commit()
+    run = repo.gate()
+    [message] = messages(run, "sla-change-approval")
+    assert message.startswith("SLA/globex-public-api is missing (slas/globex.yaml does not load: "
+                              "fix it first, or this counts as a deletion) and lacks approval")
+    assert "yaml-syntax" in repo.rules(run)
+
+
+def test_the_pre_push_hook_is_declared() -> None:
+    from ruamel.yaml import YAML
+
+    from conftest import REPO
+
+    hooks = YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text())
+    [hook] = [h for h in hooks if h["id"] == "slopolicy-pre-push"]
+    assert (hook["entry"], hook["stages"], hook["pass_filenames"], hook["always_run"]) == (
+        "slopolicy check", ["pre-push"], False, True)
+
+
+def test_ending_an_agreement_is_retroactive_only_in_the_past(repo: GitProject) -> None:
+    def ended(until: str) -> str:
+        return sla(version=2).replace("from: 2025-01-01", f"from: 2025-01-01\n    until: {until}")
+
+    repo.write("slas/globex.yaml", ended("2025-12-31"))
+    repo.commit()
+    repo.approve("alice", "legal")
+    assert repo.rules(repo.gate()) == []
+    repo.write("slas/globex.yaml", ended("2025-02-01"))
+    repo.commit()
+    repo.approve("alice", "legal")
+    run = repo.gate()
+    assert messages(run, "sla-retroactive-change") == [
+        "SLA/globex-public-api: the agreement is made to end on 2025-02-01, before the date of "
+        "the change 2025-03-10, so it would rewrite a period already past; end it on 2025-03-10 "
+        "or later"]

@@ -48,6 +48,7 @@ KIND_DEFS = {
     ("openslo/v1", "AlertNotificationTarget"): "openslo-v1-AlertNotificationTarget",
     ("slopolicy/v1", "SLA"): "slopolicy-v1-SLA",
     ("slopolicy/v1", "Approval"): "slopolicy-v1-Approval",
+    ("slopolicy/v1", "Policy"): "slopolicy-v1-Policy",
 }
 DELETE = object()
 

@@ -88,6 +88,7 @@ def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozen
     files = engine.load_files(context_paths + extra, project.repo_root, cache, args.jobs)
     if cache is not None:
         cache.save()
+    gc.freeze()
     report: frozenset[str] | None = None
     if args.paths:
         report = frozenset(engine.relative(p, project.repo_root) for p in named + found)
@@ -99,15 +100,12 @@ def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozen
 
 
 def run(args: argparse.Namespace) -> int:
-    # A check builds many long-lived objects and frees few: the cyclic garbage
-    # collector would only walk them again and again (a third of a warm run).
-    enabled = gc.isenabled()
-    gc.disable()
+    # A check builds many long-lived objects: once they are loaded, freeze them
+    # so the cyclic garbage collector stops walking them again and again.
     try:
         return _run(args)
     finally:
-        if enabled:
-            gc.enable()
+        gc.unfreeze()
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -24,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         listing = [
             {"id": r.id, "severity": r.severity, "configured": project.config.setting(r).severity,
-             "summary": r.summary, "options": {k: str(v) for k, v in r.options.items()}}
+             "summary": r.summary, "options": {k: str(v) for k, v in r.options.items()},
+             "source": r.source or "built-in"}
             for r in rules.values()
         ]
         json.dump(listing, sys.stdout, indent=2)

@@ -194,7 +194,8 @@ def case_files(folder: Path) -> list[Path]:
 
 def _run_case(case: Case, project: Project) -> None:
     config = replace(project.config, waivers=[])
-    files = engine.load_files(case_files(case.folder), case.folder)
+    folder = case.folder.resolve()  # findings name files relative to the case
+    files = engine.load_files(case_files(folder), folder)
     ctx = engine.Context(files, config=config)
     problems = engine.check(ctx, project.rules, config, select=case.rules)
     case.found = len(problems)

@@ -99,11 +99,10 @@ def policy_json(change: PolicyChange | None) -> dict[str, Any] | None:
 def text(changes: ChangeSet, stream: TextIO) -> None:
     for change in changes.documents:
         stream.write(f"{_title(change)}\n")
-        for item in change.fields:
-            stream.write(f"  {item.shown}: {show_value(item.before)} → "
-                         f"{show_value(item.after)} ({item.direction})\n")
-        for objective in change.objectives:
-            stream.write(f"  objective {objective.key}: {_objective_words(objective)}\n")
+        stream.writelines(f"  {item.shown}: {show_value(item.before)} → "
+                          f"{show_value(item.after)} ({item.direction})\n" for item in change.fields)
+        stream.writelines(f"  objective {o.key}: {_objective_words(o)}\n"
+                          for o in change.objectives)
     if changes.policy:
         files = ", ".join(f"{p} {s}" for p, s in changes.policy.files)
         stream.write(f"policy: {files}\n")

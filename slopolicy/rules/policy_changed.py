@@ -45,8 +45,8 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     files = ", ".join(f"{path} {state}" for path, state in change.files)
     where = next((p for p, s in change.files if s != "removed"), change.config_file)
     message = " ".join(t for t in (
-        f"the policy changed ({files}); this check used {base.ref}'s policy, and the change "
-        f"needs approval under it: {approvals.shortfall_text(change.approval)}.",
+        (f"the policy changed ({files}); this check used {base.ref}'s policy, and the change "
+         f"needs approval under it: {approvals.shortfall_text(change.approval)}."),
         approvals.uncounted_text(change.approval),
         approvals.how_to_approve(change.approval, change.config_file, base.policy.records),
     ) if t)

@@ -64,8 +64,8 @@ def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,
         what = (f"is missing ({change.file} does not load: fix it first, or this counts as a "
                 "deletion)")
     message = " ".join(t for t in (
-        f"{change.label} {what} and lacks approval: it needs "
-        f"{approvals.shortfall_text(result)}.",
+        (f"{change.label} {what} and lacks approval: it needs "
+         f"{approvals.shortfall_text(result)}."),
         approvals.uncounted_text(result),
         approvals.how_to_approve(result, change.file, records, _document_flag(change),
                                  ref if removed else None),

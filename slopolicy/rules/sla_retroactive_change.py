@@ -55,6 +55,9 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         if start is None:
             continue  # no readable date: the schema rule says so
         changed_on = base.head_date.astimezone(_zone(change.head)).date()
+        if _only_until(change):
+            yield from _ended(change, changed_on)
+            continue
         notice = _notice(change) if "loosened" in change.classes else 0
         earliest = changed_on + datetime.timedelta(days=notice)
         if start >= earliest:
@@ -76,6 +79,24 @@ def _message(change: DocumentChange, start: datetime.date, changed_on: datetime.
     return (f"{change.label}: the terms are loosened with {days} days' notice (from "
             f"{changed_on.isoformat()} to {start.isoformat()}), but changeNoticeDays requires "
             f"{notice}; {fix}")
+
+
+def _only_until(change: DocumentChange) -> bool:
+    """Only the end date changed: the terms stand, and only their end may be in the past."""
+    terms = [f for f in change.fields if f.direction in ("tightened", "loosened", "modified")]
+    return bool(terms) and all(f.shown == "spec.effective.until" for f in terms)
+
+
+def _ended(change: DocumentChange, changed_on: datetime.date) -> Iterator[Finding]:
+    assert change.head is not None
+    effective = change.head.spec.get("effective")
+    until = _date(effective.get("until")) if isinstance(effective, Mapping) else None
+    if until is not None and until < changed_on:
+        yield Finding(
+            f"{change.label}: the agreement is made to end on {until.isoformat()}, before the "
+            f"date of the change {changed_on.isoformat()}, so it would rewrite a period already "
+            f"past; end it on {changed_on.isoformat()} or later",
+            document=change.head, path=("spec", "effective", "until"))
 
 
 def _effective_from(doc: Document) -> Any:
