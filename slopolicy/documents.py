@@ -155,17 +155,14 @@ def decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
         (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
     ):
         return None, LoadProblem("yaml-syntax", "binary file (NUL bytes): not YAML or JSON", 1, 1)
-    for bom, encoding in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
+    boms = (
+        (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: it starts with the same bytes
         (codecs.BOM_UTF32_BE, "utf-32"),
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"),
         (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if raw.startswith(bom):
-            break
-    else:
-        encoding = "utf-8"
+    )
+    encoding = next((name for bom, name in boms if raw.startswith(bom)), "utf-8")
     try:
         return raw.decode(encoding), None
     except UnicodeDecodeError as exc:

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import pathspec
 
-from slopolicy.config import Config, Waiver
 from slopolicy import schemas
 from slopolicy.cache import Cache, content_key
+from slopolicy.config import Config, Waiver
 from slopolicy.documents import Document, LoadProblem, SourceFile, load_bytes
 from slopolicy.problems import Problem, resolve
 from slopolicy.rules import Rule
@@ -106,13 +106,15 @@ def _matcher(lines: tuple[str, ...]) -> Callable[[str], bool]:
     """A gitignore-style matcher; one regex when no pattern negates another."""
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     patterns = [p for p in spec.patterns if p.include is not None]
-    if all(p.include for p in patterns) and all(getattr(p, "regex", None) for p in patterns):
+    regexes = [getattr(p, "regex", None) for p in patterns]
+    if all(p.include for p in patterns) and all(r is not None for r in regexes):
         if not patterns:
             return lambda path: False
-        parts = (re.sub(r"\(\?P<\w+>", "(?:", p.regex.pattern) for p in patterns)
+        parts = (re.sub(r"\(\?P<\w+>", "(?:", r.pattern) for r in regexes if r is not None)
         union = re.compile("|".join(f"(?:{part})" for part in parts))
         return lambda path: union.match(path) is not None
-    return spec.match_file  # type: ignore[no-any-return]
+    match: Callable[[str], bool] = spec.match_file
+    return match
 
 
 @functools.lru_cache(maxsize=8)

@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import textwrap
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import Project
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-
 from conftest import Project
+
 from slopolicy import __version__
 
 SERVICE = "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: {name}\n"

@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import HERE, Project
 
 OPENSLO = HERE / "conformance" / "openslo"

@@ -442,9 +442,8 @@ def test_a_file_that_no_longer_loads_is_not_silently_deleted(repo: GitProject) -
 
 
 def test_the_pre_push_hook_is_declared() -> None:
-    from ruamel.yaml import YAML
-
     from conftest import REPO
+    from ruamel.yaml import YAML
 
     hooks = YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text())
     [hook] = [h for h in hooks if h["id"] == "slopolicy-pre-push"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 import codecs
 
 import pytest
-
 from conftest import Project
 
 GOOD = "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: checkout\n"

@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, git
 
 GOOD = "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: checkout\n"

@@ -10,8 +10,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-
 from conftest import HERE, Project
+
 from slopolicy import __version__
 from slopolicy.approvals import ApprovalResult, Evidence, Shortfall, Subject
 from slopolicy.changes import ABSENT, DocumentChange, FieldChange, Key, ObjectiveChange

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from slopolicy.yamlsource import LoadError, LoadedDocument, iter_documents, locate, locate_key, positions_of
+from slopolicy.yamlsource import (
+    LoadedDocument,
+    LoadError,
+    iter_documents,
+    locate,
+    locate_key,
+    positions_of,
+)
 
 
 def load(text: str) -> list[LoadedDocument | LoadError]:

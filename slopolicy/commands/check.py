@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slopolicy import engine, reporters
-from slopolicy.cli import EXIT_FINDINGS, EXIT_OK
-from slopolicy.engine import Context, Result
 from slopolicy.cache import Cache
 from slopolicy.cache import default_dir as default_cache_dir
+from slopolicy.cli import EXIT_FINDINGS, EXIT_OK
+from slopolicy.engine import Context, Result
 from slopolicy.errors import UsageError
 from slopolicy.output import write_atomic
 from slopolicy.project import Project, open_project

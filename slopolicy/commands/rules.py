@@ -44,6 +44,6 @@ def explain(rule: Rule, configured: str) -> str:
     lines = [f"{rule.id} (default severity: {rule.severity}; here: {configured})", ""]
     lines.append(rule.doc)
     if rule.options:
-        lines += ["", "Options (.slopolicy.yaml: rules: {%s: {OPTION: VALUE}}):" % rule.id]
+        lines += ["", f"Options (.slopolicy.yaml: rules: {{{rule.id}: {{OPTION: VALUE}}}}):"]
         lines += [f"  {name}: {default}" for name, default in rule.options.items()]
     return "\n".join(lines) + "\n"

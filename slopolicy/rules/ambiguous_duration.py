@@ -83,14 +83,14 @@ def _targets(doc: Document) -> Iterator[Finding]:
     for index, objective in enumerate(objectives if isinstance(objectives, list) else []):
         if not isinstance(objective, Mapping):
             continue
-        for key, bad in (("targetPercent", lambda v: v < 1), ("target", lambda v: v > 1)):
+        for key, limit in (("targetPercent", Decimal(1)), ("target", Decimal(1))):
             if key not in objective:
                 continue
             try:
                 value = to_decimal(objective[key], key)
             except UnitError:
                 continue
-            if value > 0 and bad(value):
+            if value > 0 and (value < limit if key == "targetPercent" else value > limit):
                 yield Finding(_message(key, value), document=doc,
                               path=("spec", "objectives", index, key))
 

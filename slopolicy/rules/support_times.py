@@ -76,12 +76,13 @@ def _rank(level: str) -> int:
 
 
 def _compare(sla: Document, more: Level, less: Level) -> Iterator[Finding]:
-    for field, position in (("response", 2), ("resolution", 3)):
-        if more[position].ms > less[position].ms:
+    for field, faster, slower in (("response", more[2], less[2]),
+                                  ("resolution", more[3], less[3])):
+        if faster.ms > slower.ms:
             base = ("spec", "support", "severities")
             yield Finding(
                 f"{more[1]} is more severe than {less[1]} but its {field} time "
-                f"{more[position]} is slower than {less[1]}'s {less[position]}",
+                f"{faster} is slower than {less[1]}'s {slower}",
                 document=sla, path=base + (more[0], field),
                 related=(Related(f"{less[1]} {field}", document=sla, path=base + (less[0], field)),),
             )
