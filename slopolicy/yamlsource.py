@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import decimal
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -28,6 +29,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 MAX_DEPTH = 256
 MAX_NODES = 250_000  # per document, counting every alias expansion
+_INTERN_MAX = 64
 
 PathPart = Union[str, int]
 Path = tuple[PathPart, ...]
@@ -265,6 +267,9 @@ class _Builder:
                 value, issue = _tagged_scalar(tag, event.value, mark)
                 if issue:
                     self.issues.append(issue)
+            if type(value) is str and len(value) <= _INTERN_MAX:
+                # keys and names repeat across thousands of documents: share them
+                value = sys.intern(value)
             pos = Positions(mark.line, mark.column) if self.positions else None
             self._count(1, mark)
             if event.anchor:
