@@ -37,3 +37,12 @@ def test_acme_broken_output_is_what_the_readme_shows(
     assert shown is not None
     assert code == 1
     assert out == shown.group(1)
+
+
+def test_readme_try_it_output_is_true(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    readme = (REPO / "README.md").read_text()
+    shown = re.search(r"\$ pip install \. && slopolicy check examples/acme\n(.*?)```", readme, re.S)
+    assert shown is not None
+    code, out = run(capsys, "check", "acme")
+    assert (code, out) == (0, shown.group(1))
