@@ -198,6 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("slopolicy: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`slopolicy schema | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except Exception as exc:  # the one handler that maps the unexpected to exit 3
         if args.debug:
             traceback.print_exc()

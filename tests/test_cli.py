@@ -172,3 +172,15 @@ def test_only_named_files_are_reported_but_all_are_context(project: Project) -> 
     assert project.check("b.yaml").problems() == [("b.yaml", 4, 9, "duplicate-name")]
     assert project.check("a.yaml").problems() == [("b.yaml", 4, 9, "duplicate-name")]
     assert project.check("c.yaml").problems() == [("c.yaml", 4, 9, "schema")]
+
+
+def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        f"{sys.executable} -m slopolicy schema | head -1", shell=True, cwd=tmp_path,
+        capture_output=True, text=True,
+    )
+    assert done.stdout == "{\n"
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
