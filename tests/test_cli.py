@@ -184,3 +184,19 @@ def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
     )
     assert done.stdout == "{\n"
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_published_schema_works_in_check_jsonschema(project: Project) -> None:
+    import subprocess
+
+    project.run("schema")
+    bundle = project.root / "bundle.json"
+    bundle.write_text(project.run("schema").out)
+    project.write("good.yaml", SERVICE.format(name="checkout"))
+    project.write("bad.yaml", SERVICE.format(name="Check Out"))
+    good = subprocess.run(["check-jsonschema", "--schemafile", str(bundle), "good.yaml"],
+                          cwd=project.root, capture_output=True, text=True)
+    assert good.returncode == 0, good.stdout + good.stderr
+    bad = subprocess.run(["check-jsonschema", "--schemafile", str(bundle), "bad.yaml"],
+                         cwd=project.root, capture_output=True, text=True)
+    assert bad.returncode == 1 and "metadata.name" in bad.stdout
