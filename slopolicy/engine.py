@@ -13,6 +13,7 @@ import functools
 import gc
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -149,18 +150,47 @@ def _analyse_batch(batch: list[tuple[str, bytes]]) -> list[tuple[Any, ...]]:
     return [analyse(rel, raw) for rel, raw in batch]
 
 
+PROGRESS_THRESHOLD = 1000  # files: below this a check is quick enough to stay silent
+
+
+class _Progress:
+    """``slopolicy: 1,200/4,000 files`` on an interactive stderr, for long work."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.shown = total >= PROGRESS_THRESHOLD and sys.stderr.isatty()
+
+    def add(self, count: int) -> None:
+        self.done += count
+        if self.shown:
+            sys.stderr.write(f"\rslopolicy: analysed {self.done:,}/{self.total:,} files")
+            if self.done >= self.total:
+                sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
 def _analyse_all(work: list[tuple[str, bytes]], jobs: int | None) -> list[tuple[Any, ...]]:
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs is None and len(work) < PARALLEL_THRESHOLD:
         workers = 1
-    if workers <= 1 or len(work) < 2:
-        return _analyse_batch(work)
+    workers = min(workers, max(1, len(work)))
+    size = max(1, -(-len(work) // (workers * 8)))
+    batches = [work[i:i + size] for i in range(0, len(work), size)]
+    progress = _Progress(len(work))
+    results: list[tuple[Any, ...]] = []
+    if workers <= 1:
+        for batch in batches:
+            results += _analyse_batch(batch)
+            progress.add(len(batch))
+        return results
     from concurrent.futures import ProcessPoolExecutor
 
-    size = max(1, -(-len(work) // (workers * 4)))
-    batches = [work[i:i + size] for i in range(0, len(work), size)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return [snap for done in pool.map(_analyse_batch, batches) for snap in done]
+        for done in pool.map(_analyse_batch, batches):
+            results += done
+            progress.add(len(done))
+    return results
 
 
 def load_files(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,48 @@ class Commit:
     @property
     def short(self) -> str:
         return self.sha[:7]
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One path a commit changed, as ``git log --raw`` reports it (no blob is read)."""
+
+    status: str  # A added, M modified, D deleted, R renamed, C copied, T type changed
+    old_path: str | None
+    new_path: str | None
+    old_blob: str | None  # None when the path is new
+    new_blob: str | None  # None when the path is gone (or not a regular file)
+
+
+@dataclass(frozen=True)
+class LoggedCommit:
+    """A commit of the walked history, with the changes it made to the paths asked about."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    date: datetime.datetime  # committer date: when it entered the history
+    author_date: datetime.datetime
+    subject: str
+    approved_by: tuple[str, ...]
+    changes: tuple[FileChange, ...]
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+    @property
+    def author(self) -> str:
+        return f"{self.author_name} <{self.author_email}>"
+
+
+_HISTORY_FORMAT = _RECORD_SEP + _FIELD_SEP.join(
+    ("%H", "%P", "%an", "%ae", "%cI", "%aI", "%s",
+     "%(trailers:key=Approved-by,valueonly,separator=%x1d)")
+)
+_NULL_BLOB = "0" * 40
+_REGULAR = ("100644", "100755")
 
 
 class GitRepo:
@@ -162,6 +204,33 @@ class GitRepo:
         ))
         return [c for c in (_parse_commit(r) for r in out.split(_RECORD_SEP)) if c]
 
+    def history(self, rev: str, pathspecs: Sequence[str]) -> list[LoggedCommit]:
+        """Every commit on the first-parent chain of ``rev`` that changes ``pathspecs``, oldest first.
+
+        One ``git log --raw`` with rename detection: a merge shows what it
+        changed against its first parent (what the branch gained when it
+        landed), so the chain reads as the branch's own record of events.
+        Pathspecs are from the repository root, with git's wildcards.
+        """
+        out: bytes = self._git.log(
+            "--first-parent", "--diff-merges=first-parent", "--reverse", "-M", "--raw", "-z",
+            "--no-abbrev", "--no-color", "--no-ext-diff", f"--format={_HISTORY_FORMAT}", rev,
+            "--", *(f":(top){p}" for p in pathspecs), stdout_as_string=False,
+        )
+        text = out.decode("utf-8", "replace")
+        return [c for c in (_parse_logged(r) for r in text.split(_RECORD_SEP)) if c]
+
+    def read_paths(self, rev: str, paths: Iterable[str]) -> dict[str, bytes]:
+        """The files ``paths`` as ``rev`` holds them (absent ones are left out), in one process."""
+        wanted = [p for p in dict.fromkeys(paths) if "\n" not in p]
+        if not wanted:
+            return {}
+        with tempfile.TemporaryFile() as requests:
+            requests.write("".join(f"{rev}:{p}\n" for p in wanted).encode())
+            requests.seek(0)
+            out: bytes = self._git.cat_file("--batch", istream=requests, stdout_as_string=False)
+        return {p: data for p, data in zip(wanted, _batch_in_order(out)) if data is not None}
+
     def dirty(self, paths: Sequence[str]) -> set[str]:
         """Which of ``paths`` differ in the working tree from HEAD (or are untracked)."""
         if not paths:
@@ -197,6 +266,68 @@ def _parse_batch(out: bytes) -> dict[str, bytes]:
         blobs[parts[0].decode()] = out[start:start + size]
         pos = start + size + 1
     return blobs
+
+
+def _batch_in_order(out: bytes) -> list[bytes | None]:
+    """Each answer of ``cat-file --batch`` in request order; None for a missing object."""
+    found: list[bytes | None] = []
+    pos = 0
+    while pos < len(out):
+        end = out.find(b"\n", pos)
+        header = out[pos:] if end < 0 else out[pos:end]
+        parts = header.split(b" ")
+        # "<name> missing": the name (rev:path) may hold spaces, so test the end first.
+        if header.endswith((b" missing", b" ambiguous")) or len(parts) != 3 or end < 0:
+            found.append(None)
+            pos = len(out) if end < 0 else end + 1
+            continue
+        size = int(parts[2])
+        found.append(out[end + 1:end + 1 + size] if parts[1] == b"blob" else None)
+        pos = end + 1 + size + 1
+    return found
+
+
+def _parse_logged(record: str) -> LoggedCommit | None:
+    if not record.strip("\0\n"):
+        return None
+    header, _, raw = record.partition("\0")
+    fields = header.split(_FIELD_SEP)
+    if len(fields) != 8:
+        return None
+    sha, parents, an, ae, cdate, adate, subject, trailers = fields
+    return LoggedCommit(
+        sha=sha,
+        parents=tuple(parents.split()),
+        author_name=an,
+        author_email=ae,
+        date=datetime.datetime.fromisoformat(cdate),
+        author_date=datetime.datetime.fromisoformat(adate),
+        subject=subject,
+        approved_by=tuple(t.strip() for t in trailers.split(_TRAILER_SEP) if t.strip()),
+        changes=tuple(_parse_raw(raw.lstrip("\n").split("\0"))),
+    )
+
+
+def _parse_raw(tokens: list[str]) -> Iterator[FileChange]:
+    """``:old-mode new-mode old-id new-id STATUS`` then one path (two for a rename or copy)."""
+    index = 0
+    while index < len(tokens):
+        meta = tokens[index].lstrip("\n")
+        index += 1
+        if not meta.startswith(":"):
+            continue
+        old_mode, new_mode, old_id, new_id, status = meta[1:].split(" ")
+        paths = tokens[index:index + (2 if status[0] in "RC" else 1)]
+        index += len(paths)
+        old_path, new_path = (paths[0], paths[-1]) if status[0] in "RC" else (
+            None if status[0] == "A" else paths[0], None if status[0] == "D" else paths[0])
+        yield FileChange(
+            status=status[0],
+            old_path=old_path,
+            new_path=new_path,
+            old_blob=old_id if old_id != _NULL_BLOB and old_mode in _REGULAR else None,
+            new_blob=new_id if new_id != _NULL_BLOB and new_mode in _REGULAR else None,
+        )
 
 
 def _parse_commit(record: str) -> Commit | None:

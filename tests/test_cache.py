@@ -92,3 +92,30 @@ def test_parallel_output_is_identical_to_serial(project: Project) -> None:
     parallel = project.check("--no-cache", "--jobs", "2")
     assert parallel.out == serial.out
     assert len(serial.json["problems"]) >= 2
+
+
+class _Terminal:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_on_a_terminal_for_large_sets(monkeypatch: pytest.MonkeyPatch) -> None:
+    from slopolicy import engine
+
+    terminal = _Terminal()
+    monkeypatch.setattr(engine.sys, "stderr", terminal)
+    work = [(f"f{i}.yaml", b"a: 1\n") for i in range(engine.PROGRESS_THRESHOLD)]
+    assert len(engine._analyse_all(work, 1)) == len(work)
+    assert f"analysed {len(work):,}/{len(work):,} files" in terminal.text
+    terminal.text = ""
+    engine._analyse_all(work[:10], 1)
+    assert terminal.text == ""  # small sets stay silent
