@@ -190,6 +190,9 @@ class Agreement:
 
     @property
     def file(self) -> str:
+        """Where it is now (where it was last, when removed)."""
+        if self.moves and self.moves[-1].index > self.latest.index:
+            return self.moves[-1].after
         return self.latest.file
 
     @property
@@ -288,7 +291,6 @@ class _Walker:
         self.selected: set[str] = set()
         self.policy: PolicyAt | None = None
         self.policy_paths: set[str] = set()
-        self.ranges: dict[str, list[Any]] = {}
 
     # -- reading ----------------------------------------------------------------------
 
@@ -338,6 +340,8 @@ class _Walker:
             if change.old_path is not None and change.status != "C":
                 touched.add(change.old_path)
                 before += self._remove(index, change.old_path)
+            if change.new_path is not None and change.new_path in self.files:
+                before += self._remove(index, change.new_path)  # a copy onto a file
             if change.new_path is not None and change.new_blob is not None:
                 touched.add(change.new_path)
                 after += self._add(index, commit, change.new_path, change.new_blob)
@@ -355,7 +359,6 @@ class _Walker:
         return self.docs_at.pop(path, [])
 
     def _add(self, index: int, commit: LoggedCommit, path: str, blob: str) -> list[Document]:
-        removed = self._remove(index, path) if path in self.files else []
         self.files[path] = blob
         docs, records = self.documents(path, blob)
         if docs:
@@ -364,8 +367,6 @@ class _Walker:
             span = RecordSpan(record, path, index, commit)
             self.open_spans.setdefault(path, []).append(span)
             self.spans.setdefault((record.subject.kind, record.subject.name), []).append(span)
-        # A document rewritten in place was "before" too: its old text left with the old blob.
-        self._pending_before = removed
         return docs
 
     def _apply(self, index: int, commit: LoggedCommit, policy: PolicyAt,
@@ -643,34 +644,33 @@ def in_range(version: Version, since: datetime.datetime | None,
     return (since is None or date >= since) and (until is None or date <= until)
 
 
-def failures(history: History, since: datetime.datetime | None = None,
-             until: datetime.datetime | None = None) -> list[Version]:
-    """The changes in the range that lacked the approvals their policy required."""
-    return [v for v in history.versions() if in_range(v, since, until) and not v.compliant]
-
-
 def in_force(agreement: Agreement, on: datetime.date,
              known_at: datetime.datetime | None = None) -> Version | None:
     """The terms in force on ``on`` as the repository said at ``known_at`` (None: now).
 
-    The recorded version with the latest ``effective.from`` on or before the
-    date (ties: the one recorded last) that has not ended: by its own
-    ``effective.until``, or by the agreement's removal before the date.
+    Each recorded version speaks for the dates from its ``effective.from``
+    on, and a version recorded later overrides it from its own start: the
+    old version stays in force until the new one starts (DESIGN §3). So the
+    answer is the version recorded last among those started by the date;
+    none when that one has ended (``effective.until``) or is the removal of
+    the agreement (which speaks from the day it was recorded).
+
+    With starts that grow with each version this is the version with the
+    latest ``effective.from`` on or before the date. A retroactive edit (a
+    new version starting before one recorded earlier) is where the two
+    differ: the version it replaced does not come back.
     """
-    known = [v for v in agreement.versions if known_at is None or v.commit.date <= known_at]
     best: Version | None = None
-    for position, version in enumerate(known):
-        starts = version.starts
-        if version.removed or starts is None or starts > on:
-            continue
-        ends = version.ends
-        if ends is not None and ends <= on:
-            continue
-        if any(r.removed and r.changed_on <= on for r in known[position + 1:]):
-            continue
-        if best is None or (starts, version.index) >= (best.starts or starts, best.index):
+    for version in agreement.versions:
+        if known_at is not None and version.commit.date > known_at:
+            continue  # not yet recorded then (committer dates need not grow with the walk)
+        starts = version.changed_on if version.removed else version.starts
+        if starts is not None and starts <= on:
             best = version
-    return best
+    if best is None or best.removed:
+        return None
+    ends = best.ends
+    return None if ends is not None and ends <= on else best
 
 
 @dataclass(frozen=True)
@@ -678,6 +678,7 @@ class InForce:
     """One agreement's answer to "which terms held on DATE", and what the repository said then."""
 
     agreement: Agreement
+    on: datetime.date
     version: Version | None  # as known at --known-at (or now)
     then: Version | None  # as known on the date itself
     asked_then: bool  # the date is before --known-at (or now), so "then" was asked
@@ -689,6 +690,13 @@ class InForce:
             return False
         return _terms(self.version) != _terms(self.then)
 
+    @property
+    def rewritten(self) -> bool:
+        """The repository held the agreement on the date and later said otherwise about it
+        (else the agreement was only recorded later, as when an existing contract is added)."""
+        then_at = end_of_day(self.on)
+        return self.differs and any(v.commit.date <= then_at for v in self.agreement.versions)
+
 
 def _terms(version: Version | None) -> Any:
     return None if version is None else changes.json_value(version.doc.spec)
@@ -699,16 +707,16 @@ def end_of_day(on: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(on, datetime.time.max, datetime.timezone.utc)
 
 
-def snapshot(history: History, on: datetime.date, known_at: datetime.datetime | None
-             ) -> list[InForce]:
+def snapshot(history: History, on: datetime.date, known_at: datetime.datetime | None,
+             agreements: Sequence[Agreement] | None = None) -> list[InForce]:
     """Every agreement in force on ``on`` (by either answer), as known at ``known_at``."""
     then_at = end_of_day(on)
     asked_then = known_at is None or then_at < known_at
     found = []
-    for agreement in history.agreements:
+    for agreement in history.agreements if agreements is None else agreements:
         now = in_force(agreement, on, known_at)
         then = in_force(agreement, on, then_at) if asked_then else now
-        answer = InForce(agreement, now, then, asked_then)
+        answer = InForce(agreement, on, now, then, asked_then)
         if now is not None or answer.differs:
             found.append(answer)
     return found
@@ -718,17 +726,37 @@ def rewritten_by(answer: InForce) -> Version | None:
     """The first version recorded after the date that changed the answer about it."""
     if not answer.differs:
         return None
-    then_at = end_of_day_of(answer)
+    then_at = end_of_day(answer.on)
     later = [v for v in answer.agreement.versions if v.commit.date > then_at]
     if answer.version is not None and answer.version in later:
         return answer.version
     return later[0] if later else None
 
 
-def end_of_day_of(answer: InForce) -> datetime.datetime:
-    version = answer.then or answer.version
-    return version.commit.date if version is not None else datetime.datetime.min.replace(
-        tzinfo=datetime.timezone.utc)
+@dataclass
+class Report:
+    """What an audit reporter shows: the history, the agreements asked about, the question."""
+
+    history: History
+    agreements: list[Agreement]
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None
+    as_of: datetime.date | None = None
+    known_at: datetime.datetime | None = None
+    answers: list[InForce] | None = None  # with --as-of / --known-at
+    name: str = ""  # the repository's folder name, for titles
+
+    def versions(self, agreement: Agreement) -> list[Version]:
+        """The agreement's versions committed in the range."""
+        return [v for v in agreement.versions if in_range(v, self.since, self.until)]
+
+    def shown(self) -> list[Agreement]:
+        """The agreements with a change in the range."""
+        return [a for a in self.agreements if self.versions(a)]
+
+    def failures(self) -> list[Version]:
+        return sorted((v for a in self.agreements for v in self.versions(a) if not v.compliant),
+                      key=lambda v: (v.index, v.change.label))
 
 
 # -- valid-time series (for the chart) -------------------------------------------------

@@ -1,16 +1,20 @@
-"""The result cache: what loading and schema validation found, by content.
+"""The result cache: what slopolicy learnt about each file, by content.
 
-An entry is keyed by the SHA-256 of a file's bytes, inside a cache file whose
-name binds the slopolicy version and the schema bundle, so a new version or a
-changed schema never reads an old answer. Only per-file work is cached
-(parsing and schema errors, which depend on nothing but the file's bytes);
-every rule that spans files runs again on every run, so a changed SLO that an
-SLA refers to, or a changed configuration, always shows.
+An entry is keyed by the SHA-256 of a file's bytes, in a folder whose name
+binds the slopolicy version, the cache format, the project and the schema
+bundle, so a new version or a changed schema never reads an old answer. Only
+per-file work is cached (parsing, schema errors, and what document-scope
+rules found, which depend on nothing but the file's bytes and the rule's
+options, part of the entry's key); every rule that spans files runs again on
+every run, so a changed SLO that an SLA refers to, or a changed
+configuration, always shows.
 
-The cache file is replaced atomically (a temporary file and a rename), so
-several processes (pre-commit, editors) may run at once: the last writer
-wins and no reader sees half a file. It holds pickled plain data written
-only by slopolicy itself into the user's own cache directory.
+Entries live in 256 shards by the first byte of their key, so a run that
+changed one file rewrites one or two small shards, not the whole cache. Each
+shard is replaced atomically (a temporary file and a rename): several
+processes (pre-commit, editors) may run at once, the last writer wins and no
+reader sees half a file. Shards hold pickled plain data written only by
+slopolicy itself into the user's own cache directory.
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from slopolicy import __version__
 from slopolicy.resources import data_dir
 from slopolicy.schemas import BUNDLE
 
-FORMAT = 1
+FORMAT = 3
 
 
 def default_dir() -> Path:
@@ -42,59 +46,76 @@ def _fingerprint(project_root: Path) -> str:
     return digest.hexdigest()[:32]
 
 
-def _load_without_gc(f: Any) -> Any:
+def content_key(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _load_without_gc(path: Path) -> Any:
     # Unpickling builds many containers and frees none: collecting meanwhile
     # only costs time (more than half of the load).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return pickle.load(f)
+        with open(path, "rb") as f:
+            return pickle.load(f)
     finally:
         if enabled:
             gc.enable()
-
-
-def content_key(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
 
 
 class Cache:
     """Snapshots of analysed files by content hash, for one project."""
 
     def __init__(self, folder: Path, project_root: Path) -> None:
-        self.path = folder / f"results-{_fingerprint(project_root)}.pickle"
-        self.entries: dict[str, tuple[Any, ...]] = {}
+        self.path = folder / f"results-{_fingerprint(project_root)}"
+        self.shards: dict[str, dict[str, tuple[Any, ...]]] = {}
         self.used: set[str] = set()
-        self.dirty = False
+        self.dirty: set[str] = set()
         try:
-            with open(self.path, "rb") as f:
-                loaded = _load_without_gc(f)
-            if isinstance(loaded, dict):
-                self.entries = loaded
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
-            self.entries = {}  # a missing or unreadable cache is an empty one
+            names = os.listdir(self.path)
+        except OSError:
+            names = []  # no cache yet
+        for name in names:
+            if name.endswith(".pickle") and len(name) == len("00.pickle"):
+                try:
+                    loaded = _load_without_gc(self.path / name)
+                except (OSError, EOFError, pickle.UnpicklingError, AttributeError,
+                        ValueError, TypeError, IndexError):
+                    continue  # an unreadable shard is an empty one
+                if isinstance(loaded, dict):
+                    self.shards[name[:2]] = loaded
 
     def get(self, key: str) -> tuple[Any, ...] | None:
-        entry = self.entries.get(key)
+        entry = self.shards.get(key[:2], {}).get(key)
         if entry is not None:
             self.used.add(key)
         return entry
 
     def put(self, key: str, snapshot: tuple[Any, ...]) -> None:
-        self.entries[key] = snapshot
+        self.shards.setdefault(key[:2], {})[key] = snapshot
         self.used.add(key)
-        self.dirty = True
+        self.dirty.add(key[:2])
 
     def save(self) -> None:
-        """Write the entries used by this run (dropping stale ones), atomically."""
-        if not self.dirty and len(self.used) == len(self.entries):
-            return
-        keep = {key: self.entries[key] for key in self.used if key in self.entries}
+        """Write the shards this run changed, dropping entries no file has any more."""
+        for shard, entries in self.shards.items():
+            stale = [key for key in entries if key not in self.used]
+            if stale or shard in self.dirty:
+                for key in stale:
+                    del entries[key]
+                self._write(shard, entries)
+        self.dirty.clear()
+
+    def _write(self, shard: str, entries: dict[str, tuple[Any, ...]]) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".results-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(keep, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
+            self.path.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{shard}-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    pickle.dump(entries, f, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, self.path / f"{shard}.pickle")
+            except BaseException:
+                os.unlink(tmp)
+                raise
         except OSError:
             pass  # a read-only or full cache folder only costs speed

@@ -43,6 +43,7 @@ examples:
   slopolicy diff origin/main            what changed in each agreement, with budgets
   slopolicy approve slas/globex.yaml --role legal --identity alice@acme.example \
       --key ~/.ssh/id_ed25519          sign an approval of the current content
+  slopolicy audit --format html --output audit.html   every agreement's history
 """
 
 
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _check_parser(sub)
     _gitops_parsers(sub)
+    _audit_parser(sub)
 
     p = sub.add_parser("rules", help="list the rules, or explain one",
                        description="List every rule (id, default severity, summary), "
@@ -152,6 +154,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     _test_parser(sub)
     return parser
+
+
+AUDIT_FORMATS = ("text", "json", "csv", "markdown", "html")
+
+
+def _audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "audit", help="the history of every agreement: versions, changes, approvals",
+        description="Walk the git history of HEAD (its first-parent chain) once and show every "
+        "version of every SLA: commit, author, date, effective period, field-level changes, the "
+        "approvals found and whether they met the policy of the change's parent commit. "
+        "--as-of answers which terms were in force on a date (valid time, by spec.effective); "
+        "--known-at limits that answer to what the repository said on a date (transaction time), "
+        "and alone asks what the repository said on that date about that date. Dates are "
+        "YYYY-MM-DD (a whole day, UTC) or ISO 8601 date-times.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="exit codes:\n  0  done (with --verify: every change carried its approvals)\n"
+        "  1  --verify: a change lacked the approvals it needed\n"
+        "  2  usage or repository error (a shallow clone: fetch the full history)\n\n"
+        "examples:\n"
+        "  slopolicy audit                               every agreement's timeline\n"
+        "  slopolicy audit slas/globex.yaml --format html --output audit.html\n"
+        "  slopolicy audit --as-of 2025-06-30            the terms in force on that date\n"
+        "  slopolicy audit --as-of 2025-03-15 --known-at 2025-03-15\n"
+        "  slopolicy audit --verify --since 2025-01-01   CI: every change approved?")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="only the agreements that are (or "
+                   "ever were) in these files or folders")
+    p.add_argument("--as-of", metavar="DATE", help="the terms in force on DATE (valid time)")
+    p.add_argument("--known-at", metavar="DATE", help="as the repository said on DATE "
+                   "(transaction time: commits up to the end of DATE)")
+    p.add_argument("--since", metavar="DATE", help="only changes committed on or after DATE")
+    p.add_argument("--until", metavar="DATE", help="only changes committed on or before DATE")
+    p.add_argument("--verify", action="store_true", help="exit 1 if any change in the range "
+                   "lacked the approvals its policy required, naming each commit")
+    p.add_argument("--format", choices=AUDIT_FORMATS, default="text",
+                   help="report format (default: text)")
+    p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
 
 
 def _test_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

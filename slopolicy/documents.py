@@ -7,7 +7,7 @@ as the OpenSLO Go SDK writes them, one YAML list of objects.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,6 +94,10 @@ class Document:
     def prefix(self) -> Path:
         return () if self.item is None else (self.item,)
 
+    def remember(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per content of this document's file (see SourceFile)."""
+        return self.source.remember((name, self.index, self.item), compute)
+
     def locate(self, path: Path, key: bool = False) -> tuple[int, int]:
         return self.source.locate(self.index, self.prefix + tuple(path), key)
 
@@ -110,6 +114,11 @@ class SourceFile:
     foreign: list[tuple[int, int, str]] = field(default_factory=list)
     # schema errors per document (by position in ``documents``), when known
     schema_results: dict[int, list[tuple[Path, bool, str]]] = field(default_factory=dict)
+    # what rules derived from this file alone (document-scope rule results,
+    # references, terms): kept with the file in the cache, keyed by content
+    derived: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    cache_key: str = ""
+    dirty: bool = False  # derived has entries the cache does not have yet
     # a file on disk keeps no text in memory: it is read again only to locate
     # a problem (100,000 documents' text would be hundreds of megabytes)
     origin: str | None = None
@@ -118,15 +127,15 @@ class SourceFile:
     def snapshot(self) -> tuple[Any, ...]:
         """What loading found, as plain data (for the cache and worker processes)."""
         docs = [(d.index, d.item, d.data) for d in self.documents]
-        return (docs, self.problems, self.others, self.foreign, self.schema_results)
+        return (docs, self.problems, self.others, self.foreign, self.schema_results, self.derived)
 
     @classmethod
     def restore(
         cls, path: str, text: str, snapshot: tuple[Any, ...], origin: str | None = None
     ) -> SourceFile:
-        docs, problems, others, foreign, schema_results = snapshot
+        docs, problems, others, foreign, schema_results, derived = snapshot
         source = cls(path, text, [], list(problems), others, list(foreign), dict(schema_results),
-                     origin)
+                     dict(derived), origin=origin)
         source.documents = [Document(source, index, item, data) for index, item, data in docs]
         return source
 
@@ -138,6 +147,14 @@ class SourceFile:
             return yamlsource.locate_key(tree, path)
         return yamlsource.locate(tree, path)
 
+
+    def remember(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, once per file content: it must depend on this file alone."""
+        if key in self.derived:
+            return self.derived[key]
+        value = self.derived[key] = compute()
+        self.dirty = True
+        return value
 
     def _text(self) -> str:
         if self.text or self.origin is None:

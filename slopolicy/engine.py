@@ -42,6 +42,7 @@ class Context:
     config: Config | None = None
     today: datetime.date = field(default_factory=datetime.date.today)
     documents: list[Document] = field(init=False)
+    cache: Cache | None = None  # where derived per-file results are kept between runs
     memo: dict[str, Any] = field(init=False, default_factory=dict)  # shared work of rules
     # Waivers that matched nothing, for unused-waiver; None until waivers are applied.
     unused_waivers: list[Waiver] | None = field(init=False, default=None)
@@ -126,6 +127,9 @@ def _root_prefix(repo_root: Path) -> str:
 def relative(path: Path, repo_root: Path) -> str:
     """``path`` relative to the repository root, with ``/``; cheap for paths under it."""
     prefix = _root_prefix(repo_root)
+    text = str(path)
+    if os.sep == "/" and text.startswith(prefix) and "/." not in text:
+        return text[len(prefix):]  # the common case: a found file under the root
     full = os.path.abspath(path)
     if not full.startswith(prefix):
         full = str(path.resolve())  # through a symlink, or outside the root
@@ -207,10 +211,21 @@ def load_files(
     with _no_cyclic_gc():  # restoring cached files makes no garbage to collect
         _restore_cached(paths, repo_root, cache, files, work, slots)
     for (slot, key, origin), (rel, _), snapshot in zip(slots, work, _analyse_all(work, jobs)):
-        if cache is not None:
-            cache.put(key, snapshot)
-        files[slot] = SourceFile.restore(rel, "", snapshot, origin)
+        source = files[slot] = SourceFile.restore(rel, "", snapshot, origin)
+        source.cache_key = key
+        source.dirty = True
     return [f for f in files if f is not None]
+
+
+def save_cache(cache: Cache | None, files: Iterable[SourceFile]) -> None:
+    """Store what this run learnt about each file (after the rules ran)."""
+    if cache is None:
+        return
+    for source in files:
+        if source.dirty and source.cache_key:
+            cache.put(source.cache_key, source.snapshot())
+            source.dirty = False
+    cache.save()
 
 
 @contextlib.contextmanager
@@ -247,7 +262,10 @@ def _restore_cached(
         key = content_key(raw) if cache is not None else ""
         snapshot = cache.get(key) if cache is not None else None
         origin = str(path)
-        files.append(SourceFile.restore(rel, "", snapshot, origin) if snapshot is not None else None)
+        restored = SourceFile.restore(rel, "", snapshot, origin) if snapshot is not None else None
+        if restored is not None:
+            restored.cache_key = key
+        files.append(restored)
         if snapshot is None:
             work.append((rel, raw))
             slots.append((len(files) - 1, key, origin))

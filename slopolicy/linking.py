@@ -89,19 +89,29 @@ def links(ctx: Context) -> list[Link]:
 def _slo_objectives(ctx: Context, slo: Document) -> list[ObjectiveTerms]:
     cache: dict[int, list[ObjectiveTerms]] = ctx.memo.setdefault("slo_terms", {})
     key = id(slo)
-    if key not in cache:
-        def lookup(name: str) -> Mapping[str, Any] | None:
-            sli = ctx.named(OPENSLO, "SLI", name)
-            return sli.data if sli else None
+    if key in cache:
+        return cache[key]
+    kept = slo.source.derived.get(("slo_terms", slo.index, slo.item))
+    if kept is not None:
+        cache[key] = kept
+        return kept
+    consulted: list[str] = []
 
-        cache[key] = slo_terms(slo.data, lookup)
-    return cache[key]
+    def lookup(name: str) -> Mapping[str, Any] | None:
+        consulted.append(name)
+        sli = ctx.named(OPENSLO, "SLI", name)
+        return sli.data if sli else None
+
+    terms = cache[key] = slo_terms(slo.data, lookup)
+    if not consulted:  # terms from this document alone: keep them with its file
+        slo.remember("slo_terms", lambda: terms)
+    return terms
 
 
 def _sla_links(ctx: Context, sla: Document) -> list[Link]:
     objectives = sla.spec.get("objectives")
     out = []
-    for entry in sla_terms(sla.data):
+    for entry in sla.remember("sla_terms", lambda: sla_terms(sla.data)):
         if entry.terms is None or not isinstance(objectives, list):
             continue  # the schema rule reports what makes the terms unreadable
         raw = objectives[entry.position]

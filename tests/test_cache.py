@@ -19,7 +19,7 @@ def setup(project: Project, pairs: int = 3) -> None:
 
 
 def cache_files(project: Project) -> list[Path]:
-    return list((project.root.parent / "cache").rglob("results-*.pickle"))
+    return list((project.root.parent / "cache").rglob("results-*/*.pickle"))
 
 
 def test_warm_run_uses_the_cache_and_gives_the_same_answer(project: Project) -> None:
@@ -57,10 +57,10 @@ def test_changed_configuration_applies(project: Project) -> None:
 def test_a_new_version_or_schema_does_not_read_old_entries(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     setup(project, pairs=1)
     project.check()
-    first = {p.name for p in cache_files(project)}
+    first = {p.parent.name for p in cache_files(project)}
     monkeypatch.setattr("slopolicy.cache.__version__", "999.0")
     project.check()
-    assert {p.name for p in cache_files(project)} - first, "a new version uses a new cache file"
+    assert {p.parent.name for p in cache_files(project)} - first, "a new version uses a new cache"
 
 
 def test_a_corrupt_cache_is_ignored(project: Project) -> None:
@@ -81,7 +81,32 @@ def test_no_cache_writes_nothing(project: Project) -> None:
 def test_cache_dir_option(project: Project, tmp_path: Path) -> None:
     setup(project, pairs=1)
     project.check("--cache-dir", str(tmp_path / "elsewhere"))
-    assert list((tmp_path / "elsewhere").glob("results-*.pickle"))
+    assert list((tmp_path / "elsewhere").glob("results-*/*.pickle"))
+
+
+def test_one_edit_rewrites_only_its_shards(project: Project) -> None:
+    setup(project, pairs=40)
+    project.check()
+    before = {p: p.stat().st_mtime_ns for p in cache_files(project)}
+    assert len(before) > 20
+    project.write("slos/svc-3.yaml", SLO.format(i=3).replace("target: 0.9995", "target: 0.99"))
+    assert project.check().problems()  # the edit is seen
+    after = {p: p.stat().st_mtime_ns for p in cache_files(project)}
+    rewritten = [p for p in after if before.get(p) != after[p]]
+    assert 1 <= len(rewritten) <= 2  # the new content's shard and the old content's
+
+
+def test_document_rule_results_are_kept_and_reused(project: Project) -> None:
+    setup(project, pairs=1)
+    bad = SLA.format(i=0).replace("creditPercent: 25", "creditPercent: 5")
+    project.write("slas/customer-0.yaml", bad)
+    cold = project.check()
+    warm = project.check()
+    assert cold.out == warm.out
+    assert [p[3] for p in warm.problems()] == ["credit-tiers"]
+    # severity is stamped at each run, so a changed configuration applies to kept results
+    project.write(".slopolicy.yaml", "rules:\n  credit-tiers: warning\n")
+    assert [p["severity"] for p in project.check().json["problems"]] == ["warning"]
 
 
 def test_parallel_output_is_identical_to_serial(project: Project) -> None:

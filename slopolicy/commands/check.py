@@ -86,8 +86,6 @@ def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozen
         folder = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
         cache = Cache(folder, project.config.root)
     files = engine.load_files(context_paths + extra, project.repo_root, cache, args.jobs)
-    if cache is not None:
-        cache.save()
     gc.freeze()
     report: frozenset[str] | None = None
     if args.paths:
@@ -96,7 +94,7 @@ def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozen
     explicit = frozenset() if os.environ.get("PRE_COMMIT") else frozenset(
         engine.relative(p, project.repo_root) for p in named
     )
-    return Context(files, explicit=explicit, config=project.config), report
+    return Context(files, explicit=explicit, config=project.config, cache=cache), report
 
 
 def run(args: argparse.Namespace) -> int:
@@ -122,6 +120,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         ctx, report_set = collect(args, project)
     kept = engine.check(ctx, project.rules, project.config, select, ignore, report_set)
+    engine.save_cache(ctx.cache, ctx.files)
     files = [f for f in ctx.files if report_set is None or f.path in report_set]
     documents = sum(len([d for d in f.documents if d.known]) for f in files)
     result = Result(

@@ -3,8 +3,10 @@
 A rule is a module (or any object) with ``ID`` (stable kebab-case),
 ``SEVERITY`` (``error`` | ``warning`` | ``info``), ``OPTIONS`` (option name
 -> default), a docstring that documents it with a passing and a failing
-example, and ``check(ctx, options)``, a generator of findings. Rules never
-format output: the engine stamps id and severity and reporters print.
+example, and ``check(ctx, options)``, a generator of findings. A rule that
+looks at one document at a time defines ``check_document(doc, options)``
+instead, and its results are cached with the file. Rules never format
+output: the engine stamps id and severity and reporters print.
 """
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.problems import Finding
+from slopolicy.problems import Finding, Related
 
 if TYPE_CHECKING:
+    from slopolicy.documents import Document
     from slopolicy.engine import Context
 
 CheckFunction = Callable[["Context", Mapping[str, Any]], Iterator[Finding]]
@@ -63,13 +66,46 @@ class Rule:
         return self.doc.strip().splitlines()[0] if self.doc.strip() else ""
 
 
+DocumentCheck = Callable[["Document", Mapping[str, Any]], Iterator[Finding]]
+PlainFinding = tuple[Any, bool, str, tuple[tuple[Any, str], ...]]
+
+
+def per_document(rule_id: str, check_document: DocumentCheck) -> CheckFunction:
+    """A rule's ``check`` from its ``check_document``, cached with each file.
+
+    A document-scope rule looks at one document and nothing else, so what it
+    finds depends only on that document's content and the rule's options: the
+    result is kept with the file in the cache and a warm run does not redo it.
+    """
+    def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+        key = rule_id + repr(sorted(options.items()))
+        for doc in ctx.documents:
+            def compute(doc: Document = doc) -> list[PlainFinding]:
+                return [_plain(doc, f) for f in check_document(doc, options)]
+
+            for path, at_key, message, related in doc.remember(key, compute):
+                yield Finding(message, document=doc, path=path, key=at_key, related=tuple(
+                    Related(text, document=doc, path=where) for where, text in related))
+
+    return check
+
+
+def _plain(doc: Document, finding: Finding) -> PlainFinding:
+    assert finding.document is doc and finding.line is None, "a document rule stays in its document"
+    related = tuple((r.path, r.message) for r in finding.related if r.document is doc)
+    return (finding.path, finding.key, finding.message, related)
+
+
 def from_module(module: ModuleType | Any) -> Rule:
+    check = getattr(module, "check", None)
+    if check is None:
+        check = per_document(module.ID, module.check_document)
     return Rule(
         id=module.ID,
         severity=module.SEVERITY,
         options=dict(getattr(module, "OPTIONS", {})),
         doc=inspect.cleandoc(module.__doc__ or ""),
-        check=module.check,
+        check=check,
         needs_base=bool(getattr(module, "NEEDS_BASE", False)),
         after_waivers=bool(getattr(module, "AFTER_WAIVERS", False)),
     )

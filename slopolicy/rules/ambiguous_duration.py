@@ -28,14 +28,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slopolicy.documents import Document
 from slopolicy.problems import Finding
 from slopolicy.units import UnitError, format_decimal, to_decimal
-
-if TYPE_CHECKING:
-    from slopolicy.engine import Context
 
 ID = "ambiguous-duration"
 SEVERITY = "warning"
@@ -44,12 +41,11 @@ OPTIONS: dict[str, Any] = {}
 _SHORTHAND = re.compile(r"^([1-9][0-9]*)([mhdwMQY])$")
 
 
-def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
-    for doc in ctx.documents:
-        if doc.kind == "SLO":
-            yield from _windows(doc)
-        if doc.kind in ("SLO", "SLA"):
-            yield from _targets(doc)
+def check_document(doc: Document, options: Mapping[str, Any]) -> Iterator[Finding]:
+    if doc.kind == "SLO":
+        yield from _windows(doc)
+    if doc.kind in ("SLO", "SLA"):
+        yield from _targets(doc)
 
 
 def _windows(doc: Document) -> Iterator[Finding]:

@@ -26,14 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slopolicy.documents import Document
 from slopolicy.problems import Finding
 from slopolicy.units import UnitError, to_decimal
-
-if TYPE_CHECKING:
-    from slopolicy.engine import Context
 
 ID = "credit-tiers"
 SEVERITY = "error"
@@ -42,11 +39,12 @@ OPTIONS: dict[str, Any] = {}
 Tier = tuple[int, Decimal, Decimal | None, Decimal]  # index, below, atLeast, credit
 
 
-def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
-    for sla in ctx.of_kind("slopolicy/v1", "SLA"):
-        tiers = _tiers(sla)
-        if tiers:
-            yield from _check_tiers(sla, tiers)
+def check_document(doc: Document, options: Mapping[str, Any]) -> Iterator[Finding]:
+    if doc.kind != "SLA":
+        return
+    tiers = _tiers(doc)
+    if tiers:
+        yield from _check_tiers(doc, tiers)
 
 
 def _tiers(sla: Document) -> list[Tier]:

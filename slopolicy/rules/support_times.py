@@ -24,14 +24,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slopolicy.documents import Document
 from slopolicy.problems import Finding, Related
 from slopolicy.units import Duration, UnitError, parse_duration
-
-if TYPE_CHECKING:
-    from slopolicy.engine import Context
 
 ID = "support-times"
 SEVERITY = "error"
@@ -40,18 +37,19 @@ OPTIONS: dict[str, Any] = {}
 Level = tuple[int, str, Duration, Duration]  # index, level, response, resolution
 
 
-def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
-    for sla in ctx.of_kind("slopolicy/v1", "SLA"):
-        levels = _levels(sla)
-        for index, level, response, resolution in levels:
-            if response.ms > resolution.ms:
-                yield Finding(
-                    f"{level}: first response {response} comes after resolution {resolution}; "
-                    "respond no later than you resolve",
-                    document=sla, path=("spec", "support", "severities", index, "response"),
-                )
-        for more, less in zip(levels, levels[1:]):
-            yield from _compare(sla, more, less)
+def check_document(sla: Document, options: Mapping[str, Any]) -> Iterator[Finding]:
+    if sla.kind != "SLA":
+        return
+    levels = _levels(sla)
+    for index, level, response, resolution in levels:
+        if response.ms > resolution.ms:
+            yield Finding(
+                f"{level}: first response {response} comes after resolution {resolution}; "
+                "respond no later than you resolve",
+                document=sla, path=("spec", "support", "severities", index, "response"),
+            )
+    for more, less in zip(levels, levels[1:]):
+        yield from _compare(sla, more, less)
 
 
 def _levels(sla: Document) -> list[Level]:

@@ -57,7 +57,8 @@ REFERENCES = {
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     for doc in ctx.documents:
         if doc.api_version == OPENSLO:
-            for path, key, name in _references(doc.data, ()):
+            found = doc.remember("references", lambda doc=doc: list(_references(doc.data, ())))
+            for path, key, name in found:
                 kind = REFERENCES[key]
                 if isinstance(name, str) and ctx.named(OPENSLO, kind, name) is None:
                     yield _missing(ctx, doc, path, kind, name)

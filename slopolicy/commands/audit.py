@@ -1,0 +1,127 @@
+"""slopolicy audit: what each agreement promised, when it changed, and who approved it.
+
+Parses the options, walks the history once (:func:`slopolicy.audit.walk`),
+answers the question asked (the timeline, or the terms in force on a date)
+and hands the answer to one of the audit reporters. With ``--verify`` the
+exit code is 1 when a change in the range lacked the approvals it needed.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import io
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from slopolicy import audit, gitrepo
+from slopolicy.audit import Agreement, Report
+from slopolicy.errors import UsageError
+from slopolicy.output import write_atomic
+from slopolicy.project import open_project
+
+EXIT_OK, EXIT_UNAPPROVED = 0, 1
+# --format -> module in slopolicy/reporters; each has ``timeline`` and ``snapshot``.
+REPORTERS = {
+    "text": "audit_text",
+    "json": "audit_json",
+    "csv": "audit_csv",
+    "markdown": "audit_markdown",
+    "html": "audit_html",
+}
+
+
+def run(args: argparse.Namespace) -> int:
+    as_of = _date(args.as_of, "--as-of") if args.as_of else None
+    known_at = _instant(args.known_at, "--known-at", end=True) if args.known_at else None
+    since = _instant(args.since, "--since", end=False) if args.since else None
+    until = _instant(args.until, "--until", end=True) if args.until else None
+    snapshot = as_of is not None or known_at is not None
+    if snapshot and (since or until):
+        raise UsageError("--since/--until limit the timeline; with --as-of or --known-at the "
+                         "answer is the terms in force on one date")
+    if as_of is None and known_at is not None:
+        as_of = known_at.date()  # what the repository said on that date about that date
+    project = open_project([], None)
+    repo = gitrepo.open_repo(project.repo_root)
+    repo.require_history("an audit (an audit of partial history is not an audit)")
+    history = audit.walk(project, repo, track_slos=args.format == "html" and not snapshot,
+                         progress=audit.tty_progress())
+    agreements = _chosen(history.agreements, args.paths, project.repo_root)
+    report = audit.Report(history, agreements, since, until, as_of, known_at,
+                          audit.snapshot(history, as_of, known_at, agreements)
+                          if as_of is not None else None, project.repo_root.name)
+    module = importlib.import_module(f"slopolicy.reporters.{REPORTERS[args.format]}")
+    buffer = io.StringIO(newline="")
+    (module.snapshot if snapshot else module.timeline)(report, buffer)
+    _write(buffer.getvalue(), args.output)
+    if args.verify:
+        return _verify(report, sys.stderr)
+    return EXIT_OK
+
+
+def _verify(report: Report, stream: TextIO) -> int:
+    failed = report.failures()
+    if not failed:
+        stream.write(f"slopolicy: audit --verify: every change of {len(report.agreements)} "
+                     f"agreement(s) in the range carried the approvals it needed\n")
+        return EXIT_OK
+    stream.write(f"slopolicy: audit --verify: {len(failed)} change(s) lacked the approvals "
+                 "they needed:\n")
+    for version in failed:
+        stream.write(f"  {version.commit.short} {version.change.label} "
+                     f"v{version.number} {version.status} "
+                     f"({version.commit.date.date().isoformat()}): "
+                     f"{version.missing_text()}\n")
+    return EXIT_UNAPPROVED
+
+
+def _chosen(agreements: list[Agreement], paths: list[str], root: Path) -> list[Agreement]:
+    """The agreements that are, or ever were, in one of ``paths`` (all without paths)."""
+    if not paths:
+        return agreements
+    wanted = [_relative(p, root) for p in paths]
+    return [a for a in agreements
+            if any(f == w or f.startswith(w.rstrip("/") + "/") or w == "" for f in a.files
+                   for w in wanted)]
+
+
+def _relative(path: str, root: Path) -> str:
+    full = (Path.cwd() / path).resolve()
+    try:
+        rel = full.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise UsageError(f"{path}: outside the repository {root}") from None
+    return "" if rel == "." else rel
+
+
+def _date(text: str, flag: str) -> datetime.date:
+    try:
+        if len(text) == 10:
+            return datetime.date.fromisoformat(text)
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        raise UsageError(f"{flag} {text!r}: not a date (YYYY-MM-DD, or an ISO 8601 "
+                         "date-time)") from None
+
+
+def _instant(text: str, flag: str, end: bool) -> datetime.datetime:
+    """A date-time; a bare date is its whole day in UTC (from its first or to its last instant)."""
+    if len(text) == 10:
+        day = _date(text, flag)
+        moment = datetime.time.max if end else datetime.time.min
+        return datetime.datetime.combine(day, moment, datetime.timezone.utc)
+    try:
+        value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{flag} {text!r}: not a date (YYYY-MM-DD, or an ISO 8601 "
+                         "date-time)") from None
+    return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        write_atomic(Path(output), text)
+    else:
+        sys.stdout.write(text)
