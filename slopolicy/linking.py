@@ -91,7 +91,7 @@ def _slo_objectives(ctx: Context, slo: Document) -> list[ObjectiveTerms]:
     key = id(slo)
     if key in cache:
         return cache[key]
-    kept = slo.source.derived.get(("slo_terms", slo.index, slo.item))
+    kept: list[ObjectiveTerms] | None = slo.source.derived.get(("slo_terms", slo.index, slo.item))
     if kept is not None:
         cache[key] = kept
         return kept

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import Project
@@ -175,9 +178,6 @@ def test_only_named_files_are_reported_but_all_are_context(project: Project) -> 
 
 
 def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     done = subprocess.run(
         f"{sys.executable} -m slopolicy schema | head -1", shell=True, cwd=tmp_path,
         capture_output=True, text=True,
@@ -187,8 +187,6 @@ def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
 
 
 def test_published_schema_works_in_check_jsonschema(project: Project) -> None:
-    import subprocess
-
     project.run("schema")
     bundle = project.root / "bundle.json"
     bundle.write_text(project.run("schema").out)

@@ -30,6 +30,7 @@ Failing example (no SLI is named ``checkout-sucess``)::
 from __future__ import annotations
 
 import difflib
+from functools import partial
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -57,13 +58,18 @@ REFERENCES = {
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     for doc in ctx.documents:
         if doc.api_version == OPENSLO:
-            found = doc.remember("references", lambda doc=doc: list(_references(doc.data, ())))
+            found: list[tuple[Path, str, Any]] = doc.remember(
+                "references", partial(_all_references, doc.data))
             for path, key, name in found:
                 kind = REFERENCES[key]
                 if isinstance(name, str) and ctx.named(OPENSLO, kind, name) is None:
                     yield _missing(ctx, doc, path, kind, name)
         elif doc.kind == "SLA":
             yield from _sla_references(ctx, doc)
+
+
+def _all_references(data: Any) -> list[tuple[Path, str, Any]]:
+    return list(_references(data, ()))
 
 
 def _references(node: Any, path: Path) -> Iterator[tuple[Path, str, Any]]:
