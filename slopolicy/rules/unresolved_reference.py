@@ -30,8 +30,8 @@ Failing example (no SLI is named ``checkout-sucess``)::
 from __future__ import annotations
 
 import difflib
-from functools import partial
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.documents import Document
