@@ -804,8 +804,9 @@ def objective_names(agreement: Agreement) -> list[str]:
 
 # -- progress --------------------------------------------------------------------------
 
-def tty_progress(stream: TextIO = sys.stderr) -> Progress | None:
+def tty_progress(stream: TextIO | None = None) -> Progress | None:
     """A one-line counter on a terminal; nothing when stderr is a file or a pipe."""
+    stream = stream or sys.stderr  # looked up now: tests and callers may replace it
     if not stream.isatty():
         return None
 

@@ -58,3 +58,38 @@ def test_hook_keeps_cross_file_rules_complete(tmp_path: Path, pre_commit_home: P
     only_b = try_repo(repo, pre_commit_home, "b.yaml")
     assert only_b.returncode == 1
     assert "b.yaml:4:9: error [duplicate-name]" in only_b.stdout
+
+
+def test_pre_push_hook_gates_an_unapproved_sla_change(tmp_path: Path, pre_commit_home: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    (repo / ".slopolicy.yaml").write_text(
+        "approvals:\n  roles: {legal: [alice@acme.example]}\n"
+        "  require: {modified: [{role: legal, count: 1}]}\n"
+        "rules: {sla-backed-by-slo: 'off'}\n"
+    )
+    sla = (
+        "apiVersion: slopolicy/v1\nkind: SLA\nmetadata: {name: globex}\nspec:\n"
+        "  customer: globex\n  service: api\n  version: 1\n  effective: {from: 2025-01-01}\n"
+        "  window: {calendar: month, timeZone: UTC}\n  budgetingMethod: Occurrences\n"
+        "  objectives: [{name: availability, indicator: availability, targetPercent: 99.9}]\n"
+    )
+    (repo / "sla.yaml").write_text(sla)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "sla.yaml").write_text(
+        sla.replace("version: 1", "version: 2").replace("2025-01-01", "2099-01-01")
+        .replace("99.9}", "99.95}")
+    )
+    git(repo, "commit", "-qam", "tighten")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "GIT_CONFIG_NOSYSTEM": "1"}
+    env.pop("GITHUB_ACTIONS", None)
+    done = subprocess.run(
+        ["pre-commit", "try-repo", str(REPO), "slopolicy-pre-push", "--hook-stage", "pre-push",
+         "--from-ref", base, "--to-ref", head, "--verbose"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "[sla-change-approval]" in done.stdout
+    assert "needs 1 more legal approver" in done.stdout

@@ -1,0 +1,513 @@
+"""``slopolicy audit`` on a real repository: a year of history, real commits, real signatures.
+
+The history (built once per module, committed at chosen dates):
+
+    C1  2025-03-01  policy, signers, SLA globex v1 (99.9 from 2025-01-01)   root: nothing required
+    C2  2025-03-10  globex v2: 99.95 from 2025-04-01                         tightened
+    C3  2025-03-11  alice's signed legal approval of v2 (by alice)           -> C2 approved
+    C4  2025-04-20  the backing SLO (99.95%)
+    C5  2025-05-20  globex v3: 99.5 from 2025-07-01, no approval             NOT APPROVED
+    C6  2025-06-01  slas/globex.yaml renamed to slas/globex-public-api.yaml
+    C7  2025-08-01  globex v4: 99.0, still from 2025-07-01 (retroactive), bob (legal) and
+                    carol (sre) approve; a record claiming alice, signed with mallory's key
+    C8  2025-09-01  the policy adds mallory to legal, and SLA initech is added with
+                    mallory's approval in the same commit: the parent's roster judges it  NOT APPROVED
+    C9  2025-10-01  initech v2: 99.95 from 2025-11-01, approved by mallory (now in the roster)
+    C10 2025-11-15  initech deleted without approval                         NOT APPROVED
+    C11 2025-12-01  globex owner changed (metadata), with an Approved-by: trailer (claimed)
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import subprocess
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Project, Run, git
+from gitops import POLICY, GitProject, Keys, sla
+
+from slopolicy.cli import main
+
+SLO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: public-api-availability
+spec:
+  service: public-api
+  budgetingMethod: Timeslices
+  indicator:
+    metadata: {name: public-api-ok}
+    spec:
+      ratioMetric:
+        counter: true
+        good: {metricSource: {type: Prometheus, spec: {query: good}}}
+        total: {metricSource: {type: Prometheus, spec: {query: total}}}
+  timeWindow:
+    - duration: 1M
+      isRolling: false
+      calendar: {startTime: "2025-01-01 00:00:00", timeZone: UTC}
+  objectives:
+    - displayName: internal
+      target: 0.9995
+      timeSliceTarget: 0.95
+      timeSliceWindow: 1m
+"""
+GLOBEX = "SLA/globex-public-api"
+INITECH = "SLA/initech-api"
+
+
+def initech(version: int = 1, start: str = "2025-09-01", target: str = "99.9") -> str:
+    return sla(version, start, target).replace("globex-public-api", "initech-api").replace(
+        "customer: globex", "customer: initech")
+
+
+class Builder(GitProject):
+    """A GitProject driven without capsys, so one history serves every test of the module."""
+
+    def approve_quietly(self, user: str, role: str, path: str, key: str | None = None) -> None:
+        old = Path.cwd()
+        os.chdir(self.root)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), \
+                    contextlib.redirect_stderr(io.StringIO()):
+                code = main(["approve", path, "--role", role, "--identity",
+                             f"{user}@acme.example", "--key", str(self.keys.private(key or user))])
+        finally:
+            os.chdir(old)
+        assert code == 0
+
+
+def build(root: Path, keys: Keys) -> dict[str, str]:
+    """The history above; returns each commit's id by name."""
+    root.mkdir(parents=True)
+    b = Builder(root, None, keys)  # type: ignore[arg-type]
+    b.git("init", "-q", "-b", "main")
+    ids: dict[str, str] = {}
+    b.write(".slopolicy.yaml", POLICY)
+    b.write(".slopolicy/allowed_signers", keys.allowed_signers("alice", "bob", "carol", "dave"))
+    b.write("slas/globex.yaml", sla())
+    ids["C1"] = b.commit("the globex agreement", date="2025-03-01T12:00:00+00:00")
+    b.write("slas/globex.yaml", sla(2, "2025-04-01", "99.95"))
+    ids["C2"] = b.commit("globex v2: 99.95", date="2025-03-10T12:00:00+00:00")
+    b.approve_quietly("alice", "legal", "slas/globex.yaml")
+    ids["C3"] = b.commit("legal approval", author="alice", date="2025-03-11T12:00:00+00:00")
+    b.write("slos/public-api.yaml", SLO)
+    ids["C4"] = b.commit("the backing SLO", date="2025-04-20T12:00:00+00:00")
+    b.write("slas/globex.yaml", sla(3, "2025-07-01", "99.5"))
+    ids["C5"] = b.commit("globex v3: 99.5", date="2025-05-20T12:00:00+00:00")
+    b.git("mv", "slas/globex.yaml", "slas/globex-public-api.yaml")
+    ids["C6"] = b.commit("rename", date="2025-06-01T12:00:00+00:00")
+    b.write("slas/globex-public-api.yaml", sla(4, "2025-07-01", "99.0"))
+    b.approve_quietly("bob", "legal", "slas/globex-public-api.yaml")
+    b.approve_quietly("carol", "sre", "slas/globex-public-api.yaml")
+    b.approve_quietly("alice", "legal", "slas/globex-public-api.yaml", key="mallory")
+    ids["C7"] = b.commit("globex v4: 99.0, in place", date="2025-08-01T12:00:00+00:00")
+    b.write(".slopolicy.yaml", POLICY.replace("legal: [alice@acme.example",
+                                              "legal: [mallory@acme.example, alice@acme.example"))
+    b.write(".slopolicy/allowed_signers", keys.allowed_signers(
+        "alice", "bob", "carol", "dave", "mallory"))
+    b.write("slas/initech.yaml", initech())
+    b.approve_quietly("mallory", "legal", "slas/initech.yaml")
+    ids["C8"] = b.commit("mallory joins legal; initech", date="2025-09-01T12:00:00+00:00")
+    b.write("slas/initech.yaml", initech(2, "2025-11-01", "99.95"))
+    b.approve_quietly("mallory", "legal", "slas/initech.yaml")
+    ids["C9"] = b.commit("initech v2", date="2025-10-01T12:00:00+00:00")
+    (root / "slas/initech.yaml").unlink()
+    ids["C10"] = b.commit("drop initech", date="2025-11-15T12:00:00+00:00")
+    b.write("slas/globex-public-api.yaml", sla(4, "2025-07-01", "99.0").replace(
+        "owner: accounts@acme.example", "owner: sales@acme.example"))
+    ids["C11"] = b.commit("globex owner\n\nApproved-by: Alice <alice@acme.example>",
+                          date="2025-12-01T12:00:00+00:00")
+    return ids
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> tuple[Path, dict[str, str]]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        patch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+        root = tmp_path_factory.mktemp("audit") / "repo"
+        return root, build(root, keys)
+
+
+@pytest.fixture
+def history(built: tuple[Path, dict[str, str]], capsys: pytest.CaptureFixture[str],
+            monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    return Project(built[0], capsys)
+
+
+@pytest.fixture
+def ids(built: tuple[Path, dict[str, str]]) -> dict[str, str]:
+    return built[1]
+
+
+def audit(project: Project, *args: str) -> Run:
+    return project.run("audit", *args)
+
+
+def agreement(data: dict[str, Any], label: str) -> dict[str, Any]:
+    return next(a for a in data["agreements"] if a["document"] == label)
+
+
+# -- the timeline --------------------------------------------------------------------------
+
+def test_timeline_json_has_every_version(history: Project, ids: dict[str, str]) -> None:
+    run = audit(history, "--format", "json")
+    assert run.code == 0, run.err
+    data = run.json
+    assert data["version"] == 1
+    assert data["summary"] == {"agreements": 2, "versions": 8, "nonCompliant": 3}
+    globex = agreement(data, GLOBEX)
+    assert globex["file"] == "slas/globex-public-api.yaml"
+    assert globex["files"] == ["slas/globex.yaml", "slas/globex-public-api.yaml"]
+    assert [(v["commit"], v["version"], v["change"], v["compliant"]) for v in globex["versions"]] \
+        == [(ids["C1"], 1, "added", True), (ids["C2"], 2, "tightened", True),
+            (ids["C5"], 3, "loosened", False), (ids["C7"], 4, "loosened", True),
+            (ids["C11"], 4, "metadata", True)]
+    assert globex["moves"] == [{"commit": ids["C6"], "date": "2025-06-01T12:00:00+00:00",
+                                "from": "slas/globex.yaml", "to": "slas/globex-public-api.yaml"}]
+    v2 = globex["versions"][1]
+    assert (v2["author"], v2["date"], v2["effective"]) == (
+        "Dev <dev@acme.example>", "2025-03-10T12:00:00+00:00",
+        {"from": "2025-04-01", "until": None})
+    assert {"path": "spec.objectives[availability].targetPercent", "from": 99.9, "to": 99.95,
+            "direction": "tightened"} in v2["changes"]
+    [found] = v2["approvals"]
+    assert {k: found[k] for k in ("identity", "role", "evidence", "valid", "reason")} == {
+        "identity": "alice@acme.example", "role": "legal", "evidence": "signed", "valid": True,
+        "reason": None}
+    assert found["recorded"]["commit"] == ids["C3"]  # approved in the next commit: it counts
+    assert v2["policy"]["commit"] == ids["C1"]
+    assert len(v2["commit"]) == 40
+
+
+def test_unapproved_loosening_says_what_was_missing(history: Project) -> None:
+    v3 = agreement(audit(history, "--format", "json").json, GLOBEX)["versions"][2]
+    assert v3["approvals"] == []
+    assert sorted((m["class"], m["role"], m["count"]) for m in v3["missing"]) == [
+        ("loosened", "legal", 1), ("loosened", "sre", 1), ("modified", "legal", 1)]
+    assert v3["retroactive"] is False
+
+
+def test_retroactive_edit_and_a_forged_signature(history: Project) -> None:
+    v4 = agreement(audit(history, "--format", "json").json, GLOBEX)["versions"][3]
+    assert v4["retroactive"] is True  # from 2025-07-01, changed on 2025-08-01
+    found = {(a["identity"], a["role"], a["valid"]) for a in v4["approvals"]}
+    assert found == {("bob@acme.example", "legal", True), ("carol@acme.example", "sre", True),
+                     ("alice@acme.example", "legal", False)}
+    forged = next(a for a in v4["approvals"] if not a["valid"])
+    assert "its signature does not verify for alice@acme.example" in forged["reason"]
+
+
+def test_the_policy_of_the_parent_commit_judges(history: Project, ids: dict[str, str]) -> None:
+    initech_ = agreement(audit(history, "--format", "json").json, INITECH)
+    added, tightened, removed = initech_["versions"]
+    assert (added["commit"], added["change"], added["compliant"]) == (ids["C8"], "added", False)
+    [mallory] = added["approvals"]
+    assert mallory["reason"] == ("mallory@acme.example does not hold role 'legal' in the base "
+                                 "policy")
+    assert added["policy"]["commit"] == ids["C7"]
+    assert (tightened["commit"], tightened["compliant"]) == (ids["C9"], True)
+    assert (removed["commit"], removed["change"], removed["compliant"]) == (
+        ids["C10"], "removed", False)
+    assert initech_["removed"] is True and initech_["file"] == "slas/initech.yaml"
+
+
+def test_a_trailer_is_shown_as_claimed(history: Project) -> None:
+    v5 = agreement(audit(history, "--format", "json").json, GLOBEX)["versions"][4]
+    assert [(a["identity"], a["evidence"], a["valid"]) for a in v5["approvals"]] == [
+        ("alice@acme.example", "claimed", False)]
+    assert v5["changes"] == [{"path": "metadata.owner", "from": "accounts@acme.example",
+                              "to": "sales@acme.example", "direction": "metadata"}]
+
+
+def test_text_timeline(history: Project, ids: dict[str, str]) -> None:
+    run = audit(history)
+    assert run.code == 0
+    lines = run.out.splitlines()
+    assert lines[0].startswith("2 agreements, 8 changes in repo at ")
+    assert lines[0].endswith(": 3 without the approvals they needed")
+    assert "SLA/globex-public-api  slas/globex-public-api.yaml  (customer globex, " \
+           "service public-api)" in lines
+    assert (f"  2025-03-10  {ids['C2'][:7]}  v2   tightened  Dev <dev@acme.example>  "
+            "effective 2025-04-01 →  approved") in lines
+    assert "      spec.objectives[availability].targetPercent: 99.9 → 99.95 (tightened)" in lines
+    assert (f"      ✓ alice@acme.example (legal, signed, committed in {ids['C3'][:7]} on "
+            "2025-03-11): counted") in lines
+    assert (f"  2025-06-01  {ids['C6'][:7]}  moved from slas/globex.yaml to "
+            "slas/globex-public-api.yaml") in lines
+    assert ("      ! retroactive: these terms take effect on 2025-07-01, before the change on "
+            "2025-08-01, so they rewrite a period already past") in lines
+
+
+def test_paths_and_range_limit_the_timeline(history: Project) -> None:
+    data = audit(history, "slas/initech.yaml", "--format", "json").json
+    assert [a["document"] for a in data["agreements"]] == [INITECH]
+    # The old name of a renamed file still finds the agreement.
+    data = audit(history, "slas/globex.yaml", "--format", "json").json
+    assert [a["document"] for a in data["agreements"]] == [GLOBEX]
+    data = audit(history, "--since", "2025-08-01", "--until", "2025-10-01", "--format", "json").json
+    assert [(a["document"], [v["version"] for v in a["versions"]]) for a in data["agreements"]] \
+        == [(GLOBEX, [4]), (INITECH, [1, 2])]
+
+
+# -- --verify ------------------------------------------------------------------------------
+
+def test_verify_names_each_unapproved_commit(history: Project, ids: dict[str, str]) -> None:
+    run = audit(history, "--verify")
+    assert run.code == 1
+    lines = run.err.splitlines()
+    assert lines[0] == "slopolicy: audit --verify: 3 change(s) lacked the approvals they needed:"
+    assert [line.split()[0] for line in lines[1:]] == [ids["C5"][:7], ids["C8"][:7],
+                                                       ids["C10"][:7]]
+    assert lines[1].startswith(f"  {ids['C5'][:7]} SLA/globex-public-api v3 loosened "
+                               "(2025-05-20): 1 more legal approver")
+    assert "1 more sre approver" in lines[1]
+
+
+def test_verify_passes_when_the_chain_holds(history: Project) -> None:
+    run = audit(history, "--verify", "--until", "2025-05-01", "--format", "json")
+    assert run.code == 0, run.err
+    assert run.json["summary"]["nonCompliant"] == 0
+    run = audit(history, "--verify", "--since", "2025-08-01", "--until", "2025-08-31")
+    assert run.code == 0
+    run = audit(history, "--verify", "--since", "2025-11-01")
+    assert (run.code, run.err.count("\n")) == (1, 2)
+
+
+# -- valid time and transaction time -------------------------------------------------------
+
+def in_force(project: Project, *args: str) -> dict[str, Any]:
+    run = audit(project, "--format", "json", *args)
+    assert run.code == 0, run.err
+    data: dict[str, Any] = run.json
+    return data
+
+
+def versions(data: dict[str, Any]) -> dict[str, tuple[int, str]]:
+    return {a["document"]: (a["version"], a["commit"]) for a in data["agreements"]}
+
+
+@pytest.mark.parametrize(("date", "expected"), [
+    ("2025-02-15", {GLOBEX: (1, "C1")}),
+    ("2025-04-15", {GLOBEX: (2, "C2")}),
+    ("2025-06-30", {GLOBEX: (2, "C2")}),  # v3 was recorded on 05-20 to start on 07-01
+    ("2025-07-15", {GLOBEX: (4, "C11")}),  # v4, as last recorded (owner changed in C11)
+    ("2025-09-15", {GLOBEX: (4, "C11"), INITECH: (1, "C8")}),
+    ("2025-11-10", {GLOBEX: (4, "C11"), INITECH: (2, "C9")}),
+    ("2025-11-20", {GLOBEX: (4, "C11")}),  # initech was deleted on 11-15
+])
+def test_as_of_gives_the_terms_in_force(history: Project, ids: dict[str, str], date: str,
+                                        expected: dict[str, tuple[int, str]]) -> None:
+    data = in_force(history, "--as-of", date)
+    assert (data["asOf"], data["knownAt"]) == (date, None)
+    assert versions(data) == {k: (v, ids[c]) for k, (v, c) in expected.items()}
+
+
+@pytest.mark.parametrize(("as_of", "known_at", "expected"), [
+    ("2025-07-15", "2025-07-15", {GLOBEX: (3, "C5")}),  # before the retroactive edit
+    ("2025-07-15", "2025-08-01", {GLOBEX: (4, "C7")}),
+    ("2025-11-20", "2025-11-01", {GLOBEX: (4, "C7"), INITECH: (2, "C9")}),  # not deleted yet
+    ("2025-04-15", "2025-03-05", {GLOBEX: (1, "C1")}),  # v2 was not recorded yet
+    ("2025-02-15", "2025-02-15", {}),  # the repository did not exist
+])
+def test_known_at_gives_what_the_repository_said(history: Project, ids: dict[str, str],
+                                                 as_of: str, known_at: str,
+                                                 expected: dict[str, tuple[int, str]]) -> None:
+    data = in_force(history, "--as-of", as_of, "--known-at", known_at)
+    assert data["knownAt"] == f"{known_at}T23:59:59.999999+00:00"
+    assert versions(data) == {k: (v, ids[c]) for k, (v, c) in expected.items()}
+
+
+def test_known_at_alone_asks_about_that_date(history: Project, ids: dict[str, str]) -> None:
+    data = in_force(history, "--known-at", "2025-07-15")
+    assert data["asOf"] == "2025-07-15"
+    assert versions(data) == {GLOBEX: (3, ids["C5"])}
+
+
+def test_a_retroactive_edit_shows_where_the_answers_differ(history: Project,
+                                                           ids: dict[str, str]) -> None:
+    data = in_force(history, "--as-of", "2025-07-15")
+    [edit] = data["retroactive"]
+    assert edit["document"] == GLOBEX and edit["kind"] == "rewritten"
+    assert (edit["then"]["version"], edit["then"]["commit"]) == (3, ids["C5"])
+    assert (edit["now"]["version"], edit["now"]["commit"]) == (4, ids["C11"])
+    assert edit["rewrittenBy"]["commit"] == ids["C7"]
+    terms = agreement(data, GLOBEX)["terms"]
+    assert terms["objectives"][0]["targetPercent"] == 99.0
+    assert in_force(history, "--as-of", "2025-04-15")["retroactive"] == []
+    text = audit(history, "--as-of", "2025-07-15").out
+    assert (f"  ! retroactive edit: as recorded on 2025-07-15, v3 (commit {ids['C5'][:7]}, "
+            f"effective 2025-07-01 →) was in force on that date; since {ids['C7'][:7]} "
+            "(2025-08-01, Dev <dev@acme.example>) the repository says v4 (effective "
+            "2025-07-01 →)") in text.splitlines()
+    assert "retroactive edit" in audit(history, "--as-of", "2025-07-15",
+                                       "--format", "markdown").out
+
+
+def test_an_agreement_recorded_after_its_start_is_no_rewrite(history: Project) -> None:
+    [note] = in_force(history, "--as-of", "2025-02-15")["retroactive"]
+    assert (note["kind"], note["then"], note["now"]["version"]) == ("recorded-later", None, 1)
+
+
+# -- formats -------------------------------------------------------------------------------
+
+def test_csv_reads_back_one_row_per_version(history: Project, ids: dict[str, str]) -> None:
+    run = audit(history, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(run.out)))
+    assert len(rows) == 8
+    assert [(r["document"], r["commit"], r["version"], r["change"], r["compliant"])
+            for r in rows[:3]] == [
+        (GLOBEX, ids["C1"], "1", "added", "yes"), (GLOBEX, ids["C2"], "2", "tightened", "yes"),
+        (GLOBEX, ids["C5"], "3", "loosened", "no")]
+    assert rows[1]["approvals"].startswith("alice@acme.example (legal, signed, committed in ")
+    assert rows[2]["missing"].startswith("1 more legal approver")
+    assert rows[3]["retroactive"] == "yes"
+    assert run.out.endswith("\r\n")
+    snapshot = list(csv.DictReader(io.StringIO(audit(history, "--format", "csv", "--as-of",
+                                                     "2025-09-15").out)))
+    assert [(r["document"], r["version"]) for r in snapshot] == [(GLOBEX, "4"), (INITECH, "1")]
+
+
+def test_markdown_has_a_table_per_agreement(history: Project, ids: dict[str, str]) -> None:
+    out = audit(history, "--format", "markdown").out
+    assert out.startswith("# Agreement audit\n")
+    assert out.count("| Date | Commit | Version | Effective | Change |") == 2
+    assert f"| 2025-05-20 | `{ids['C5'][:7]}` | 3 | 2025-07-01 → | loosened |" in out
+    assert f"> ⚠️ `{ids['C7'][:7]}`: retroactive: these terms take effect" in out
+
+
+class _Html(HTMLParser):
+    """Collects the tags and the SVG markup of a report."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.svgs: list[str] = []
+        self._depth = 0
+        self._svg: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag == "svg" and ("class", "timeline") in attrs:
+            self._depth = 1
+            self._svg = [self.get_starttag_text() or ""]
+        elif self._depth:
+            self._depth += tag == "svg"
+            self._svg.append(self.get_starttag_text() or "")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if self._depth:
+            self._svg.append(self.get_starttag_text() or "")  # already closed: "<rect .../>"
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._depth:
+            self._svg.append(f"</{tag}>")
+            self._depth -= tag == "svg"
+            if not self._depth:
+                self.svgs.append("".join(self._svg))
+
+    def handle_data(self, data: str) -> None:
+        if self._depth:
+            from html import escape
+
+            self._svg.append(escape(data))
+
+
+def test_html_is_one_self_contained_file_with_a_chart_per_agreement(history: Project) -> None:
+    run = audit(history, "--format", "html")
+    assert run.code == 0
+    page = _Html()
+    page.feed(run.out)
+    names = {t for t, _ in page.tags}
+    assert "script" not in names and "link" not in names and "img" not in names
+    assert "url(" not in run.out and "@import" not in run.out
+    assert all("src" not in attrs for _, attrs in page.tags)
+    assert "@media print" in run.out
+    assert len(page.svgs) == 2
+    namespace = {"s": "http://www.w3.org/2000/svg"}
+    globex, initech_ = (ET.fromstring(svg) for svg in page.svgs)
+    for chart, markers in ((globex, 5), (initech_, 3)):
+        panels = chart.findall("s:g[@class='objective']", namespace)
+        assert [p.get("data-objective") for p in panels] == ["availability", "latency-p95"]
+        for panel in panels:
+            [line] = panel.findall("s:path[@class='sla-target']", namespace)
+            assert line.get("d", "").startswith("M")
+        assert len(chart.findall(".//s:circle", namespace)) == markers
+    kinds = [c.get("class") for c in globex.findall(".//s:circle", namespace)]
+    assert kinds == ["marker not-required", "marker approved", "marker unapproved",
+                     "marker approved", "marker not-required"]
+    # The backing SLO's target beside the SLA's, for the availability objective only.
+    backing = globex.findall(".//s:path[@class='slo-target']", namespace)
+    assert len(backing) == 1
+    assert "99.95% (SLO/public-api-availability)" in (backing[0].findtext("s:title", "",
+                                                                            namespace))
+
+
+def test_html_snapshot(history: Project) -> None:
+    out = audit(history, "--format", "html", "--as-of", "2025-07-15").out
+    assert "<h1>Terms in force on 2025-07-15, as the repository says now</h1>" in out
+    assert "retroactive edit: as recorded on 2025-07-15" in out
+
+
+def test_output_file(history: Project, tmp_path: Path) -> None:
+    target = tmp_path / "audit.json"
+    run = audit(history, "--format", "json", "--output", str(target))
+    assert (run.code, run.out) == (0, "")
+    assert target.read_text().startswith('{\n  "version": 1,')
+
+
+# -- merges, errors ------------------------------------------------------------------------
+
+def test_a_merge_is_one_change_and_its_branch_authors_cannot_approve(repo: GitProject) -> None:
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("slas/globex.yaml", sla(2, "2025-04-01", "99.95"))
+    repo.commit("tighten", author="alice")
+    repo.approve("alice", "legal")
+    repo.commit("my own approval", author="alice")
+    repo.git("checkout", "-q", "change")
+    repo.git("merge", "-q", "--no-ff", "feature", "-m", "merge feature", author="dev")
+    data = repo.run("audit", "--format", "json").json
+    [added, tightened] = agreement(data, GLOBEX)["versions"]
+    assert tightened["subject"] == "merge feature"
+    assert tightened["compliant"] is False
+    [alice] = tightened["approvals"]
+    assert "alice@acme.example authored commit " in alice["reason"]
+    assert "nobody approves their own change" in alice["reason"]
+
+
+def test_a_shallow_clone_is_refused(built: tuple[Path, dict[str, str]], tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{built[0]}", str(clone)],
+                   check=True, capture_output=True)
+    run = Project(clone, capsys).run("audit")
+    assert run.code == 2
+    assert "shallow clone" in run.err and "fetch-depth: 0" in run.err
+
+
+def test_bad_dates_are_usage_errors(history: Project) -> None:
+    run = audit(history, "--as-of", "yesterday")
+    assert run.code == 2
+    assert "--as-of 'yesterday': not a date" in run.err
+    run = audit(history, "--as-of", "2025-01-01", "--since", "2025-01-01")
+    assert run.code == 2
+
+
+def test_a_repository_without_commits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "empty"
+    root.mkdir()
+    git(root, "init", "-q")
+    run = Project(root, capsys).run("audit", "--format", "json", "--verify")
+    assert run.code == 0
+    assert run.json["agreements"] == []
