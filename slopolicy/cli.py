@@ -41,8 +41,8 @@ examples:
   slopolicy test policy-tests/ --require-tests
   slopolicy check --base origin/main    gate this branch's changes (approvals, versions)
   slopolicy diff origin/main            what changed in each agreement, with budgets
-  slopolicy approve slas/globex.yaml --role legal --identity alice@acme.example \
-      --key ~/.ssh/id_ed25519          sign an approval of the current content
+  slopolicy approve slas/globex.yaml --role legal --identity alice@acme.example --key KEY
+                                        sign an approval of the current content
   slopolicy audit --format html --output audit.html   every agreement's history
 """
 
