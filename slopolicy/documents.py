@@ -274,7 +274,8 @@ def _add(
     else:
         source.others += 1
         where = "" if item is None else f"item {item}: "
-        source.foreign.append((line, col, f"{where}apiVersion {api!r} is not one slopolicy checks"))
+        shown = "no apiVersion" if api is None else f"apiVersion {api!r}, not one slopolicy checks"
+        source.foreign.append((line, col, f"{where}{shown}"))
 
 
 def iter_known(files: list[SourceFile]) -> Iterator[Document]:

@@ -103,6 +103,15 @@ def discover(config: Config, repo_root: Path, under: Path | None = None) -> list
     return found
 
 
+def selects(config: Config, path: Path) -> bool:
+    """Whether the document globs select ``path`` (a file under the project root)."""
+    try:
+        rel = Path(os.path.abspath(path)).relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return True  # outside the project: only an explicit name brings it in
+    return _matcher(tuple(config.include))(rel) and not _matcher(tuple(config.exclude))(rel)
+
+
 @functools.lru_cache(maxsize=16)
 def _matcher(lines: tuple[str, ...]) -> Callable[[str], bool]:
     """A gitignore-style matcher; one regex when no pattern negates another."""

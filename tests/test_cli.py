@@ -198,3 +198,13 @@ def test_published_schema_works_in_check_jsonschema(project: Project) -> None:
     bad = subprocess.run(["check-jsonschema", "--schemafile", str(bundle), "bad.yaml"],
                          cwd=project.root, capture_output=True, text=True)
     assert bad.returncode == 1 and "metadata.name" in bad.stdout
+
+
+def test_pre_commit_keeps_to_the_configured_documents(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    project.write(".slopolicy.yaml", "documents:\n  exclude: ['fixtures/']\n")
+    project.write("fixtures/dup.yaml", SERVICE.format(name="Bad Name"))
+    project.write("svc.yaml", SERVICE.format(name="checkout"))
+    assert project.check("fixtures/dup.yaml").code == 1  # named by hand: checked
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    run = project.check("fixtures/dup.yaml", "svc.yaml")
+    assert (run.code, run.json["problems"]) == (0, [])

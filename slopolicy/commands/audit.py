@@ -20,6 +20,7 @@ from slopolicy.audit import Agreement, Report
 from slopolicy.errors import UsageError
 from slopolicy.output import write_atomic
 from slopolicy.project import open_project
+from slopolicy.reporters import audit_words as words
 
 EXIT_OK, EXIT_UNAPPROVED = 0, 1
 # --format -> module in slopolicy/reporters; each has ``timeline`` and ``snapshot``.
@@ -69,11 +70,9 @@ def _verify(report: Report, stream: TextIO) -> int:
         return EXIT_OK
     stream.write(f"slopolicy: audit --verify: {len(failed)} change(s) lacked the approvals "
                  "they needed:\n")
-    for version in failed:
-        stream.write(f"  {version.commit.short} {version.change.label} "
-                     f"v{version.number} {version.status} "
-                     f"({version.commit.date.date().isoformat()}): "
-                     f"{version.missing_text()}\n")
+    for change in failed:
+        stream.write(f"  {change.commit.short} {words.title(change)} "
+                     f"({change.commit.date.date().isoformat()}): {change.missing_text()}\n")
     return EXIT_UNAPPROVED
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import gc
 import io
 import os
@@ -29,7 +30,9 @@ def _ids(value: str | None, project: Project, flag: str) -> frozenset[str] | Non
     ids = frozenset(v.strip() for v in value.split(",") if v.strip())
     unknown = sorted(ids - set(project.rules))
     if unknown:
-        raise UsageError(f"{flag}: unknown rule id {', '.join(unknown)} (see `slopolicy rules`)")
+        hints = [h for u in unknown for h in difflib.get_close_matches(u, list(project.rules), n=1)]
+        tip = f'; did you mean {", ".join(hints)}?' if hints else " (see `slopolicy rules`)"
+        raise UsageError(f"{flag}: unknown rule id {', '.join(unknown)}{tip}")
     return ids
 
 
@@ -78,8 +81,14 @@ def collect_at_ref(args: argparse.Namespace, project: Project, gate: Gate
 
 def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozenset[str] | None]:
     named, found = requested_files(args.paths, project)
+    asked = named + found
     context_paths = engine.discover(project.config, project.repo_root)
     seen = {engine.relative(p, project.repo_root) for p in context_paths}
+    if os.environ.get("PRE_COMMIT"):
+        # pre-commit passes every changed YAML file: load only what the
+        # configuration selects, as a folder scan does (problems that point
+        # into the others, such as a stale waiver in .slopolicy.yaml, still show)
+        named = [p for p in named if engine.selects(project.config, p)]
     extra = [p for p in named + found if engine.relative(p, project.repo_root) not in seen]
     cache = None
     if not args.no_cache:
@@ -89,7 +98,7 @@ def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozen
     gc.freeze()
     report: frozenset[str] | None = None
     if args.paths:
-        report = frozenset(engine.relative(p, project.repo_root) for p in named + found)
+        report = frozenset(engine.relative(p, project.repo_root) for p in asked)
     # Under pre-commit every changed YAML file is passed: treat them as a scan.
     explicit = frozenset() if os.environ.get("PRE_COMMIT") else frozenset(
         engine.relative(p, project.repo_root) for p in named

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import re
 import sys
 
 from slopolicy.errors import UsageError
@@ -18,7 +20,9 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("rules explain: which rule? (e.g. `slopolicy rules explain schema`)")
         rule = rules.get(args.rule)
         if rule is None:
-            raise UsageError(f"unknown rule id {args.rule!r} (see `slopolicy rules`)")
+            hint = difflib.get_close_matches(args.rule, list(rules), n=1)
+            tip = f'; did you mean "{hint[0]}"?' if hint else " (see `slopolicy rules`)"
+            raise UsageError(f"unknown rule id {args.rule!r}{tip}")
         sys.stdout.write(explain(rule, project.config.setting(rule).severity))
         return 0
     if args.format == "json":
@@ -32,17 +36,26 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     width = max(len(r.id) for r in rules.values())
+    starred = False
     for rule in rules.values():
         configured = project.config.setting(rule).severity
         shown = rule.severity if configured == rule.severity else f"{configured}*"
-        sys.stdout.write(f"{rule.id:<{width}}  {shown:<8}  {rule.summary}\n")
-    sys.stdout.write("\n* configured in .slopolicy.yaml; `slopolicy rules explain ID` for details\n")
+        starred = starred or configured != rule.severity
+        sys.stdout.write(f"{rule.id:<{width}}  {shown:<8}  {plain(rule.summary)}\n")
+    legend = "* as configured in .slopolicy.yaml; " if starred else ""
+    sys.stdout.write(f"\n{legend}`slopolicy rules explain ID` explains one, with examples\n")
     return 0
+
+
+def plain(text: str) -> str:
+    """Docstring markup for a terminal: ``code`` -> `code`, a closing ``::`` -> ``:``."""
+    text = re.sub(r"``([^`]+)``", r"`\1`", text)
+    return re.sub(r"::$", ":", text, flags=re.M)
 
 
 def explain(rule: Rule, configured: str) -> str:
     lines = [f"{rule.id} (default severity: {rule.severity}; here: {configured})", ""]
-    lines.append(rule.doc)
+    lines.append(plain(rule.doc))
     if rule.options:
         lines += ["", f"Options (.slopolicy.yaml: rules: {{{rule.id}: {{OPTION: VALUE}}}}):"]
         lines += [f"  {name}: {default}" for name, default in rule.options.items()]

@@ -84,10 +84,16 @@ def _at(sla: Document, index: int, key: str, message: str) -> Finding:
 def _check_tiers(sla: Document, tiers: list[Tier]) -> Iterator[Finding]:
     target = _target_percent(sla)
     first = tiers[0]
-    if target is not None and first[1] != target:
+    if target is not None and first[1] > target:
         yield _at(sla, first[0], "below",
-                  f"the best credit tier starts below {first[1]}%, but the availability target "
-                  f"is {target}%: make it `below: {target}` so every miss earns credit")
+                  f"the best credit tier starts below {first[1]}%, above the availability target "
+                  f"{target}%: credit would be paid while the promise is kept; "
+                  f"make it `below: {target}`")
+    elif target is not None and first[1] < target:
+        yield _at(sla, first[0], "below",
+                  f"the best credit tier starts below {first[1]}%, under the availability target "
+                  f"{target}%: a miss in [{first[1]}%, {target}%) earns no credit; "
+                  f"make it `below: {target}`")
     for (index, below, at_least, credit), nxt in zip(tiers, tiers[1:] + [None]):
         if at_least is not None and at_least >= below:
             yield _at(sla, index, "atLeast",

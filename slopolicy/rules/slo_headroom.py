@@ -19,13 +19,13 @@ Failing example (99.92% against 99.9%: the SLO may spend 80% of the SLA's budget
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.dominance import Status, Verdict
 from slopolicy.linking import Backing, describe_objective, links
 from slopolicy.problems import Finding, Related
-from slopolicy.units import format_percent
+from slopolicy.units import format_decimal
 
 if TYPE_CHECKING:
     from slopolicy.engine import Context
@@ -33,6 +33,14 @@ if TYPE_CHECKING:
 ID = "slo-headroom"
 SEVERITY = "warning"
 OPTIONS: dict[str, Any] = {"max-budget-ratio": Decimal("0.5")}
+
+
+def _shown(fraction: Decimal, rounding: str) -> str:
+    """A percent to two decimals at most; a target is rounded up so it still suffices."""
+    percent = fraction * 100
+    if percent != percent.quantize(Decimal("0.01"), rounding=rounding):
+        percent = percent.quantize(Decimal("0.01"), rounding=rounding)
+    return format_decimal(percent) + "%"
 
 
 def _ratio(verdict: Verdict) -> Decimal:
@@ -55,12 +63,13 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         slo_target = _slo_target(best)
         needed = Decimal(1) - (Decimal(1) - slo_target) * limit / ratio if ratio else slo_target
         margin = "with no margin (the targets are equal)" if best.verdict.status is Status.EQUAL else (
-            f"but may spend {format_percent(ratio)} of the SLA's error budget before it alerts"
+            f"but may spend {_shown(ratio, ROUND_HALF_UP)} of the SLA's error budget "
+            "before it alerts"
         )
         yield Finding(
             f"{describe_objective(best.slo, best.position)} proves {sla_objective} "
             f"{margin}; max-budget-ratio is {limit}: raise the SLO target to at least "
-            f"{format_percent(needed)}",
+            f"{_shown(needed, ROUND_CEILING)}",
             document=best.slo,
             path=best.path,
             related=(Related(sla_objective, document=link.sla, path=link.path),),

@@ -42,8 +42,8 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         if source.path in ctx.explicit and not source.documents and not source.problems:
             line, column, why = source.foreign[0] if source.foreign else (1, 1, "no documents")
             yield Finding(
-                f"{why}; this file was named explicitly but holds no OpenSLO v1 or "
-                "slopolicy/v1 document (exclude it in .slopolicy.yaml documents.exclude)",
+                f"{why}: this file was named on the command line but holds no OpenSLO v1 "
+                "or slopolicy/v1 document",
                 file=source.path,
                 line=line,
                 column=column,
