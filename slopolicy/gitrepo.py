@@ -11,6 +11,7 @@ that need history (``check --base``, ``diff``, ``approve``, ``audit``), so
 from __future__ import annotations
 
 import datetime
+import difflib
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -125,16 +126,33 @@ class GitRepo:
         return str(sha).strip()
 
     def _missing(self, ref: str, what: str) -> str:
-        branch = ref.split("/", 1)[1] if ref.startswith("origin/") else ref
-        message = (
-            f"{what} {ref!r} is not in this repository; fetch it first: "
-            f"`git fetch origin {branch}`"
-        )
+        message = f"{what} {ref!r} is not in this repository"
+        known = self._refs()
+        hint = difflib.get_close_matches(ref, known, n=1)
+        if hint:
+            message += f' (did you mean "{hint[0]}"?)'
+        remotes = [r for r in self._git.remote().split() if r]
+        remote = next((r for r in remotes if ref.startswith(r + "/")), None)
+        if remote is None and "/" in ref and not remotes:
+            remote = ref.split("/", 1)[0]
+        if remote is not None:
+            branch = ref[len(remote) + 1:]
+            # the explicit destination also works in single-branch (CI) clones
+            message += (f"; fetch it first: `git fetch {remote} "
+                        f"{branch}:refs/remotes/{remote}/{branch}`")
+        else:
+            message += f"; fetch it first: `git fetch {remotes[0] if remotes else 'origin'} {ref}`"
         if self.is_shallow():
             message += f". This is a shallow clone: {FETCH_FULL}"
         else:
             message += " (in GitHub Actions: `actions/checkout` with `fetch-depth: 0`)"
         return message + "; slopolicy never passes a change it cannot compare"
+
+    def _refs(self) -> list[str]:
+        try:
+            return [r for r in self._git.for_each_ref("--format=%(refname:short)").split("\n") if r]
+        except self._error:
+            return []
 
     def require_history(self, purpose: str) -> None:
         """Refuse a shallow clone: commits missing from it would pass unseen."""
@@ -363,7 +381,7 @@ def open_repo(start: Path) -> GitRepo:
         repo.git.rev_parse("--git-dir")
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise UsageError(
-            f"{start}: not inside a git repository; --base, diff and approve work on git refs"
+            f"{start}: not inside a git repository; check --base, diff and audit read git history"
         ) from None
     except git.GitCommandNotFound:
         raise UsageError("git is not installed (or not on PATH)") from None

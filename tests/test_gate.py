@@ -324,7 +324,7 @@ def test_missing_base_ref(repo: GitProject) -> None:
     assert run.code == 2
     assert run.err == (
         "slopolicy: error: base ref 'origin/release' is not in this repository; fetch it first: "
-        "`git fetch origin release` (in GitHub Actions: `actions/checkout` with `fetch-depth: 0`)"
+        "`git fetch origin release:refs/remotes/origin/release` (in GitHub Actions: `actions/checkout` with `fetch-depth: 0`)"
         "; slopolicy never passes a change it cannot compare\n")
 
 
@@ -467,3 +467,9 @@ def test_ending_an_agreement_is_retroactive_only_in_the_past(repo: GitProject) -
         "SLA/globex-public-api: the agreement is made to end on 2025-02-01, before the date of "
         "the change 2025-03-10, so it would rewrite a period already past; end it on 2025-03-10 "
         "or later"]
+
+
+def test_missing_ref_suggests_the_close_one(repo: GitProject) -> None:
+    run = repo.check("--base", "mian")
+    assert run.code == 2
+    assert 'did you mean "main"?' in run.err
