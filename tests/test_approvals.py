@@ -121,6 +121,14 @@ def test_approve_needs_a_key(repo: GitProject) -> None:
     assert run.code == 2 and "no such file" in run.err
 
 
+def test_approve_refuses_a_role_the_roster_does_not_have(repo: GitProject) -> None:
+    run = repo.run("approve", "slas/globex.yaml", "--role", "lgal", "--identity",
+                   "alice@acme.example", "--key", str(repo.keys.private("alice")))
+    assert run.code == 2
+    assert 'did you mean "legal"?' in run.err
+    assert not (repo.root / "approvals").exists()
+
+
 # -- judging -----------------------------------------------------------------------------
 
 POLICY = Policy(

@@ -9,6 +9,7 @@ atomically into ``approvals.records``; the private key stays where it is.
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 
@@ -133,10 +134,15 @@ def _version(doc: Document) -> int | None:
 
 def _warn_roster(policy: Policy, role: str, identity: str) -> None:
     """Say early what the check will say later; the base's roster is the one that counts."""
+    if policy.roles and role not in policy.roles:
+        # a role the roster does not have is a typo: such a record could never count
+        hint = difflib.get_close_matches(role, list(policy.roles), n=1)
+        tip = f'did you mean "{hint[0]}"? ' if hint else ""
+        raise UsageError(f"--role {role!r} is not in approvals.roles; {tip}"
+                         f"(roles: {', '.join(policy.roles)})")
     if role not in policy.roles:
-        known = ", ".join(policy.roles) or "none"
-        _warn(f"role {role!r} is not in approvals.roles (roles: {known}); the record will not "
-              "count unless the base policy defines it")
+        _warn(f"role {role!r} is not in approvals.roles (no roles are defined); the record will "
+              "not count unless the base policy defines it")
     elif role not in policy.roles_of(identity):
         _warn(f"{identity} does not hold role {role!r} in approvals.roles; the record will not "
               "count unless the base policy lists it")
