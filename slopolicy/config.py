@@ -19,7 +19,7 @@ from slopolicy.errors import UsageError
 from slopolicy.problems import format_path
 from slopolicy.resources import data_dir
 from slopolicy.rules import Rule
-from slopolicy.yamlsource import LoadError, iter_documents, locate, locate_key
+from slopolicy.yamlsource import LoadError, contains, iter_documents, locate, locate_key
 
 FILENAME = ".slopolicy.yaml"
 PRESETS = ("default", "strict")
@@ -37,7 +37,12 @@ DEFAULT_EXCLUDE = (
 
 
 class ConfigError(UsageError):
-    """An unusable configuration: exit 2, with a located message."""
+    """An unusable configuration; ``key`` is where in the file, when known."""
+
+    def __init__(self, message: str, key: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.key = key
+
 
 
 @dataclass(frozen=True)
@@ -107,9 +112,31 @@ def read(path: Path | None) -> dict[str, Any]:
 
 def build(raw: dict[str, Any], path: Path | None, root: Path, rules: Mapping[str, Rule]) -> Config:
     """Settings from :func:`read` -> a Config, checking rule ids and options."""
-    config = _build(raw, path, root if path is None else path.parent, rules)
+    try:
+        config = _build(raw, path, root if path is None else path.parent, rules)
+    except ConfigError as exc:
+        raise _with_line(exc, path) from None
     config.waivers = [_located(w, root) for w in config.waivers]
     return config
+
+
+def _with_line(exc: ConfigError, path: Path | None) -> ConfigError:
+    """The error with the line and column of its key in ``path``, when it is there."""
+    if not exc.key or path is None or not str(exc).startswith(_shown(path) + ": "):
+        return exc  # no key, or a file read from elsewhere (a git ref)
+    try:
+        loaded = next(iter_documents(path.read_text(encoding="utf-8"), positions=True))
+    except (OSError, UnicodeDecodeError, StopIteration):
+        return exc
+    if isinstance(loaded, LoadError) or loaded.positions is None:
+        return exc
+    tree = loaded.positions
+    if not contains(tree, exc.key):  # a preset's key, not written in this file
+        return exc
+    line, column = locate_key(tree, exc.key)
+    shown = _shown(path)
+    rest = str(exc)[len(shown) + 2:]
+    return ConfigError(f"{shown}:{line}:{column}: {rest}", exc.key)
 
 
 def _shown(path: Path) -> str:
@@ -245,7 +272,7 @@ def _rule_setting(where: str, rule_id: str, value: Any, rules: Mapping[str, Rule
     if rule is None:
         hint = difflib.get_close_matches(rule_id, list(rules), n=1)
         tip = f'; did you mean "{hint[0]}"?' if hint else "; `slopolicy rules` lists them"
-        raise ConfigError(f"{where}: rules.{rule_id}: unknown rule id{tip}")
+        raise ConfigError(f"{where}: rules.{rule_id}: unknown rule id{tip}", ("rules", rule_id))
     if isinstance(value, str):
         return RuleSetting(value, dict(rule.options))
     options = dict(rule.options)
@@ -256,10 +283,16 @@ def _rule_setting(where: str, rule_id: str, value: Any, rules: Mapping[str, Rule
             continue
         if key not in rule.options:
             known = ", ".join(rule.options) or "none"
+            hint = difflib.get_close_matches(str(key), list(rule.options), n=1)
+            tip = f'did you mean "{hint[0]}"? ' if hint else ""
             raise ConfigError(
-                f"{where}: rules.{rule_id}.{key}: unknown option (options of {rule_id}: {known})"
-            )
-        options[key] = _option_value(where, f"rules.{rule_id}.{key}", rule.options[key], option)
+                f"{where}: rules.{rule_id}.{key}: unknown option ({tip}options of {rule_id}: "
+                f"{known})", ("rules", rule_id, key))
+        try:
+            options[key] = _option_value(where, f"rules.{rule_id}.{key}", rule.options[key],
+                                         option)
+        except ConfigError as exc:
+            raise ConfigError(str(exc), ("rules", rule_id, key)) from None
     return RuleSetting(severity, options)
 
 
@@ -275,9 +308,9 @@ def _option_value(where: str, key: str, default: Any, value: Any) -> Any:
     else:
         ok = isinstance(value, type(default))
     if not ok:
-        raise ConfigError(
-            f"{where}: {key}: expected {type(default).__name__} like {default!r}, got {value!r}"
-        )
+        kind = "a number" if isinstance(default, numeric) else (
+            "true or false" if isinstance(default, bool) else f"a {type(default).__name__}")
+        raise ConfigError(f"{where}: {key}: expected {kind} like {default}, got {value!r}")
     return value
 
 
@@ -286,11 +319,15 @@ def _waiver(where: str, key: str, raw: Mapping[str, Any], rules: Mapping[str, Ru
     try:
         date = datetime.date.fromisoformat(str(expires))
     except ValueError:
-        raise ConfigError(f"{where}: {key}.expires: {expires!r} is not a date (YYYY-MM-DD)") from None
+        index = int(key[len("waivers["):-1])
+        raise ConfigError(f"{where}: {key}.expires: {expires!r} is not a date (YYYY-MM-DD)",
+                          ("waivers", index, "expires")) from None
     if raw["rule"] not in rules:
         hint = difflib.get_close_matches(raw["rule"], list(rules), n=1)
         tip = f'; did you mean "{hint[0]}"?' if hint else "; `slopolicy rules` lists them"
-        raise ConfigError(f"{where}: {key}.rule: unknown rule id {raw['rule']!r}{tip}")
+        index = int(key[len("waivers["):-1])
+        raise ConfigError(f"{where}: {key}.rule: unknown rule id {raw['rule']!r}{tip}",
+                          ("waivers", index, "rule"))
     origin = getattr(raw, "file", None)
     return Waiver(
         rule=raw["rule"],

@@ -390,6 +390,17 @@ def locate(tree: Positions | None, path: Path) -> tuple[int, int]:
     return node.line + 1, node.column + 1
 
 
+def contains(tree: Positions | None, path: Path) -> bool:
+    """Whether every part of ``path`` is written in ``tree``."""
+    node = tree
+    for part in path:
+        child = _child(node, part) if node is not None else None
+        if child is None:
+            return False
+        node = child[2]
+    return node is not None
+
+
 def locate_key(tree: Positions | None, path: Path) -> tuple[int, int]:
     """1-based (line, column) of the key that ends ``path`` (for unknown keys)."""
     if tree is None or not path:

@@ -208,3 +208,20 @@ def test_pre_commit_keeps_to_the_configured_documents(project: Project, monkeypa
     monkeypatch.setenv("PRE_COMMIT", "1")
     run = project.check("fixtures/dup.yaml", "svc.yaml")
     assert (run.code, run.json["problems"]) == (0, [])
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("rules:\n  slo-headrom: error\n", '.slopolicy.yaml:2:3: rules.slo-headrom: unknown rule id; did you mean "slo-headroom"?'),
+        ("rules:\n  slo-headroom: {max-budget-ration: 0.4}\n", '.slopolicy.yaml:2:18: rules.slo-headroom.max-budget-ration: unknown option (did you mean "max-budget-ratio"?'),
+        ("rules:\n  slo-headroom: {max-budget-ratio: half}\n", ".slopolicy.yaml:2:18: rules.slo-headroom.max-budget-ratio: expected a number like 0.5, got 'half'"),
+        ("waivers:\n  - {rule: schem, reason: x, expires: 2027-02-03}\n", '.slopolicy.yaml:2:6: waivers[0].rule: unknown rule id'),
+        ("waivers:\n  - {rule: schema, reason: x, expires: 2027-02-30}\n", ".slopolicy.yaml:2:31: waivers[0].expires: '2027-02-30' is not a date"),
+    ],
+)
+def test_configuration_errors_name_the_line(project: Project, config: str, message: str) -> None:
+    project.write(".slopolicy.yaml", config)
+    run = project.run("check")
+    assert run.code == 2
+    assert message in run.err

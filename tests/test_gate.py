@@ -427,8 +427,9 @@ def test_a_broken_base_policy_names_the_ref(repo: GitProject) -> None:
     repo.git("checkout", "-q", "change")
     run = repo.gate()
     assert run.code == 2
-    assert run.err.startswith("slopolicy: error: main:.slopolicy.yaml: rules.sla-backed: unknown "
-                              "rule id")
+    line = POLICY.splitlines().index('  sla-backed-by-slo: "off"') + 1
+    assert run.err.startswith(f"slopolicy: error: main:.slopolicy.yaml:{line}:3: rules.sla-backed: "
+                              "unknown rule id")
 
 
 def test_a_file_that_no_longer_loads_is_not_silently_deleted(repo: GitProject) -> None:
