@@ -24,7 +24,7 @@ import math
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -56,7 +56,7 @@ def canonical_json(value: Any) -> bytes:
 
 
 def _canonical(value: Any) -> str:
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):  # the exact type first: no ABC check
         items = sorted((str(k), v) for k, v in value.items())
         return "{" + ",".join(f"{_string(k)}:{_canonical(v)}" for k, v in items) + "}"
     if isinstance(value, (list, tuple)):
@@ -74,7 +74,12 @@ def _canonical(value: Any) -> str:
 
 
 def _string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    # What json.dumps(text, ensure_ascii=False) returns, without its per-call setup: an audit
+    # hashes every version of every agreement.
+    return _encode_string(text)
+
+
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def sha256(data: bytes) -> str:
@@ -522,7 +527,8 @@ class Shortfall:
     role: str
     needed: int
     have: int
-    holders: tuple[str, ...]  # who holds the role in the base policy
+    holders: tuple[str, ...]  # who holds the role in the base policy and may approve
+    authored: tuple[str, ...] = ()  # holders who changed the subject, so may not
 
     @property
     def missing(self) -> int:
@@ -547,7 +553,7 @@ class ApprovalResult:
 
 
 def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence],
-          policy: Policy) -> ApprovalResult:
+          policy: Policy, authors: Authors | None = None) -> ApprovalResult:
     """Every requirement of every class, each met by distinct identities."""
     classes = tuple(c for c in CHANGE_CLASSES if c in set(classes))
     requirements = policy.requirements(classes)
@@ -560,8 +566,11 @@ def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence]
         filled = _match(reqs, pool)
         for req, have in zip(reqs, filled):
             if have < req.count:
-                missing.append(Shortfall(change_class, req.role, req.count, have,
-                                         policy.holders(req.role)))
+                holders = policy.holders(req.role)
+                authored = tuple(h for h in holders if authors is not None and authors.of(h))
+                eligible = tuple(h for h in holders if h not in authored)
+                missing.append(Shortfall(change_class, req.role, req.count, have, eligible,
+                                         authored))
     return ApprovalResult(subject, classes, requirements, tuple(evidence), tuple(missing))
 
 
@@ -607,10 +616,21 @@ def needed(result: ApprovalResult) -> list[tuple[str, int, tuple[str, ...], tupl
             for role, (count, classes, holders) in by_role.items()]
 
 
+def _authored(result: ApprovalResult, role: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(h for s in result.missing if s.role == role for h in s.authored))
+
+
 def shortfall_text(result: ApprovalResult) -> str:
     parts = []
     for role, count, classes, holders in needed(result):
-        who = ", ".join(holders) if holders else "nobody holds it in the base policy"
+        authored = _authored(result, role)
+        if holders:
+            who = ", ".join(holders)
+        elif authored:
+            who = (f"nobody left: {', '.join(authored)} changed it and may not approve it; "
+                   "add an approver to the roster in a change of its own")
+        else:
+            who = "nobody holds it in the base policy"
         parts.append(f"{count} more {role} approver{'s' if count != 1 else ''} "
                      f"(for {'/'.join(classes)}; {role}: {who})")
     return "; ".join(parts)
@@ -646,7 +666,8 @@ def how_to_approve(result: ApprovalResult, path: str, records: str, document: st
     commands = []
     reviewers: list[str] = []
     for role, _count, _classes, holders in needed(result):
-        if any(not h.startswith("github:") for h in holders) or not holders:
+        nobody_left = not holders and _authored(result, role)
+        if any(not h.startswith("github:") for h in holders) or not (holders or nobody_left):
             commands.append(f"`{approve_command(path, role, holders, document, removed_from)}`")
         reviewers += [h for h in holders if h.startswith("github:")]
     text = ""

@@ -421,7 +421,7 @@ class _Judge:
             classes = {"policy"} if isinstance(item, PolicyChange) else item.classes
             authors, trailers = self._authors(commits, item_paths, dirty)
             evidence = sources.gather(subject, authors, trailers, not (dirty & set(item_paths)))
-            item.approval = approvals.judge(subject, classes, evidence, self.policy)
+            item.approval = approvals.judge(subject, classes, evidence, self.policy, authors)
 
     def _policy_subject(self) -> Subject:
         gate = self.gate

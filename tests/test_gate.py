@@ -98,6 +98,14 @@ def test_self_approval_does_not_count(repo: GitProject) -> None:
     assert repo.gate().code == 0
 
 
+def test_the_author_is_not_offered_as_an_approver(repo: GitProject) -> None:
+    repo.write("slas/globex.yaml", TIGHTENED)
+    repo.commit(author="alice")
+    [message] = messages(repo.gate(), "sla-change-approval")
+    assert "legal: bob@acme.example, dave@acme.example)" in message
+    assert "--identity alice@acme.example" not in message
+
+
 def test_a_record_signed_with_another_key_does_not_count(repo: GitProject) -> None:
     repo.write("slas/globex.yaml", TIGHTENED)
     repo.commit()
