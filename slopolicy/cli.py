@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print a JSON Schema",
                        description="Print the JSON Schema of one KIND (SLO, SLI, Service, "
                        "DataSource, AlertPolicy, AlertCondition, AlertNotificationTarget, SLA, "
-                       "config), or without KIND one schema that dispatches on apiVersion/kind, "
+                       "Approval, Policy, config), or without KIND one schema that dispatches on apiVersion/kind, "
                        "for editors (yaml-language-server) and check-jsonschema.")
     p.add_argument("kind", nargs="?", metavar="KIND")
 

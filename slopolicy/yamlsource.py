@@ -361,7 +361,11 @@ def iter_documents(text: str, positions: bool = False) -> Iterator[LoadedDocumen
                     failed = exc
     except YAMLError as exc:
         line, column = _error_position(exc, text)
-        yield LoadError(_error_message(exc), line, column)
+        message = _error_message(exc)
+        lines = text.splitlines()
+        if 0 < line <= len(lines) and lines[line - 1][column - 1:column] == "\t":
+            message += " (a tab: YAML indents with spaces)"
+        yield LoadError(message, line, column)
 
 
 def positions_of(text: str) -> list[Positions | None]:

@@ -119,3 +119,15 @@ def test_unknown_kind_in_scan_of_other_family_is_silent(project: Project) -> Non
     project.write(".github/workflows/ci.yml", "on: [push]\njobs: {}\n")
     run = project.check()
     assert (run.code, run.json["problems"]) == (0, [])
+
+
+def test_a_tab_is_named(project: Project) -> None:
+    project.write("tab.yaml", "apiVersion: openslo/v1\nkind: Service\nmetadata:\n\tname: x\n")
+    line, column, rule, message = single(project, "tab.yaml")
+    assert (line, column, rule) == (4, 1, "yaml-syntax") and "a tab" in message
+
+
+def test_an_empty_project_says_nothing_was_found(project: Project) -> None:
+    run = project.run("check")
+    assert run.code == 0
+    assert "no SLO or SLA document was found" in run.out

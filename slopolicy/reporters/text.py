@@ -41,6 +41,9 @@ def summary(report: Report) -> str:
     errors, warnings, infos = (result.count(s) for s in ("error", "warning", "info"))
     waived = f", {result.waived} waived" if result.waived else ""
     if not (errors or warnings or infos):
+        if not result.documents:
+            return (f"slopolicy: no problems in {scope}{waived}; no SLO or SLA document was "
+                    "found (documents.include in .slopolicy.yaml selects the files)")
         return f"slopolicy: no problems in {scope}{waived}"
     parts = [_plural(errors, "error"), _plural(warnings, "warning")]
     if infos:

@@ -71,9 +71,12 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         group.sort(key=lambda p: (p[1], p[0].name))
         for earlier, later in zip(group, group[1:]):
             if earlier[2] is None or earlier[2] > later[1]:
+                names = (f"SLAs {earlier[0].name} and {later[0].name} are"
+                         if earlier[0].name != later[0].name
+                         else f"two SLAs named {later[0].name} are")
                 yield Finding(
-                    f"SLAs {earlier[0].name} and {later[0].name} are both in force for customer "
-                    f"{customer}, service {service} from {later[1]}: end {earlier[0].name} with "
+                    f"{names} both in force for customer {customer}, service {service} from "
+                    f"{later[1]}: end the earlier one ({earlier[0].source.path}) with "
                     f"`until: {later[1]}`",
                     document=later[0], path=("spec", "effective", "from"),
                     related=(Related(f"SLA {earlier[0].name} in force", document=earlier[0],
