@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate  # noqa: E402
+from history import FLOOR, generate_history  # noqa: E402
 
 SLOPOLICY = [sys.executable, "-m", "slopolicy"]
 
@@ -123,6 +124,15 @@ def startup(tmp: Path, env: dict[str, str], repeat: int) -> bool:
     return True
 
 
+def audit_vs_floor(tmp: Path, env: dict[str, str], repeat: int) -> bool:
+    """``audit --format json`` over 2,000 commits and 50 agreements / git log + C-loader parses."""
+    root = tmp / "history2000"
+    generate_history(root, agreements=50, commits=2000)
+    floor = timed([sys.executable, "-c", FLOOR], root, env, repeat)
+    audit = timed(SLOPOLICY + ["audit", "--format", "json"], root, env, repeat)
+    return line("audit, 2,000 commits / 50 SLAs, vs git log + parse floor", audit, floor, 1.5)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -138,7 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         env["XDG_CACHE_HOME"] = str(tmp / "xdg-cache")
         results = [cold_vs_check_jsonschema(tmp, env, args.repeat)[0],
                    one_changed_in_20000(tmp, env, args.repeat),
-                   startup(tmp, env, args.repeat)]
+                   startup(tmp, env, args.repeat),
+                   audit_vs_floor(tmp, env, args.repeat)]
         if not args.quick:
             results.append(memory_100000(tmp, env))
     return 0 if all(results) else 1

@@ -12,7 +12,9 @@ its own check). After the walk each version is judged (``approvals.py``)
 with the Approval records that existed while it was the agreement's
 content: from the commit that recorded it until the next change of that
 agreement, so a change and its approval landing as two commits of one pull
-request still count together.
+request still count together. A change of the policy files (configuration,
+what it extends, allowed signers) is a :class:`PolicyChange`, judged the same
+way: an unapproved roster edit would otherwise let later approvals count.
 
 Time has two axes (bitemporal): *valid time* is when terms are in force
 (``spec.effective``), *transaction time* is when the repository said so (the
@@ -23,12 +25,15 @@ then differ, an edit rewrote the past.
 from __future__ import annotations
 
 import datetime
+import fnmatch
+import gc
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
@@ -36,7 +41,7 @@ from slopolicy import approvals, changes, gate, objectives, units
 from slopolicy import config as config_module
 from slopolicy.approvals import ApprovalResult, Authors, EvidenceSources, Policy, Record, Subject
 from slopolicy.changes import DocumentChange
-from slopolicy.config import ConfigError
+from slopolicy.config import Config, ConfigError
 from slopolicy.documents import Document, SourceFile, load_bytes
 from slopolicy.gitrepo import GitRepo, LoggedCommit
 from slopolicy.project import Project
@@ -60,10 +65,17 @@ Identity = tuple[str, str, str]
 class PolicyAt:
     """The policy that judges the changes of a stretch of history (from one parent commit)."""
 
-    commit: str | None  # the parent commit it was read at; None before the first commit
+    commit: str | None  # the commit it was read at; None before the first commit
     policy: Policy
     sources: EvidenceSources
+    subject: Subject  # what a policy approval of these files approves
+    files: Mapping[str, str | None]  # path -> sha256 of its content (None: absent)
+    folders: tuple[str, ...] = ()  # folders of house-rule policies: any file in them counts
     error: str | None = None  # the configuration there could not be read
+
+    def touched_by(self, paths: Iterable[str]) -> bool:
+        return any(p in self.files or any(p.startswith(f + "/") for f in self.folders)
+                   for p in paths)
 
 
 @dataclass(eq=False)
@@ -77,19 +89,80 @@ class RecordSpan:
     end: int | None = None  # index of the commit that changed or removed it
 
 
-@dataclass(eq=False)
-class Version:
-    """One recorded change of an agreement: a new version of its text, or its removal."""
+@dataclass(eq=False, kw_only=True)
+class Change:
+    """A change that may need approval, judged by the policy of its parent commit."""
 
     index: int  # the position of its commit in the walk (transaction order)
     commit: LoggedCommit
-    change: DocumentChange
     subject: Subject
-    policy: PolicyAt
+    policy: PolicyAt  # the policy of the parent commit
     authors: Authors
     trailers: list[tuple[str, str]]
     result: ApprovalResult | None = None
     recorded: dict[int, RecordSpan] = field(default_factory=dict)  # evidence index -> record
+
+    @property
+    def parent(self) -> str | None:
+        """The commit whose policy judged this change (None for a root commit)."""
+        return self.commit.parents[0] if self.commit.parents else None
+
+    @property
+    def classes(self) -> frozenset[str]:
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def status(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def compliant(self) -> bool:
+        return self.policy.error is None and self.result is not None and self.result.satisfied
+
+    def missing_text(self) -> str:
+        if self.policy.error is not None:
+            return f"the policy at {short(self.parent)} cannot be read: {self.policy.error}"
+        assert self.result is not None
+        return approvals.shortfall_text(self.result)
+
+
+@dataclass(eq=False, kw_only=True)
+class PolicyChange(Change):
+    """A change of the policy files: configuration, what it extends, allowed signers."""
+
+    config_file: str
+    files: tuple[tuple[str, str], ...]  # (path, added | modified | removed)
+
+    @property
+    def classes(self) -> frozenset[str]:
+        return frozenset({"policy"})
+
+    @property
+    def label(self) -> str:
+        return f"policy {self.config_file}"
+
+    @property
+    def status(self) -> str:
+        return "policy"
+
+
+@dataclass(eq=False, kw_only=True)
+class Version(Change):
+    """One recorded change of an agreement: a new version of its text, or its removal."""
+
+    change: DocumentChange
+
+    @property
+    def classes(self) -> frozenset[str]:
+        return self.change.classes
+
+    @property
+    def label(self) -> str:
+        return self.change.label
 
     @property
     def doc(self) -> Document:
@@ -128,28 +201,18 @@ class Version:
     def ends(self) -> datetime.date | None:
         return to_date(self.effective[1])
 
-    @property
-    def compliant(self) -> bool:
-        return self.policy.error is None and self.result is not None and self.result.satisfied
-
-    @property
+    @cached_property
     def changed_on(self) -> datetime.date:
         """The date of the change, in the agreement's time zone (as sla-retroactive-change)."""
         return self.commit.date.astimezone(zone_of(self.doc)).date()
 
-    @property
+    @cached_property
     def retroactive(self) -> bool:
         """The terms changed and the new version starts before the day of the change."""
-        if self.removed or not self.change.classes & TERMS_CLASSES:
+        if self.removed or not self.classes & TERMS_CLASSES:
             return False
         starts = self.starts
         return starts is not None and starts < self.changed_on
-
-    def missing_text(self) -> str:
-        if self.policy.error is not None:
-            return f"the policy at {short(self.policy.commit)} cannot be read: {self.policy.error}"
-        assert self.result is not None
-        return approvals.shortfall_text(self.result)
 
 
 @dataclass(frozen=True)
@@ -215,10 +278,7 @@ class History:
     head_date: datetime.datetime | None
     commits: list[LoggedCommit]
     agreements: list[Agreement]
-
-    def versions(self) -> list[Version]:
-        return sorted((v for a in self.agreements for v in a.versions),
-                      key=lambda v: (v.index, v.change.label))
+    policy_changes: list[PolicyChange] = field(default_factory=list)
 
 
 # -- dates -----------------------------------------------------------------------------
@@ -262,12 +322,21 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
     walker = _Walker(project, repo, track_slos)
     commits = repo.history(head, walker.pathspecs)
     walker.load(commits)
-    for index, commit in enumerate(commits):
-        walker.step(index, commit)
-        if progress and (index + 1) % PROGRESS_EVERY == 0:
-            progress(index + 1, len(commits))
-    agreements = walker.finish(len(commits))
-    return History(head, repo.commit_date(head), commits, agreements)
+    # Everything the walk builds is kept to the end: cyclic GC passes would only rescan it.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for index, commit in enumerate(commits):
+            walker.step(index, commit)
+            if progress and ((index + 1) % PROGRESS_EVERY == 0 or index + 1 == len(commits)):
+                progress(index + 1, len(commits))
+        agreements = walker.finish(len(commits))
+    finally:
+        if enabled:
+            gc.enable()
+    # The head commit's date: the last commit walked, unless later ones touched no document.
+    head_date = commits[-1].date if commits and commits[-1].sha == head else repo.commit_date(head)
+    return History(head, head_date, commits, agreements, walker.policy_changes)
 
 
 class _Walker:
@@ -290,7 +359,7 @@ class _Walker:
         self.spans: dict[tuple[str, str], list[RecordSpan]] = {}  # (kind, name) -> records
         self.selected: set[str] = set()
         self.policy: PolicyAt | None = None
-        self.policy_paths: set[str] = set()
+        self.policy_changes: list[PolicyChange] = []
 
     # -- reading ----------------------------------------------------------------------
 
@@ -324,8 +393,10 @@ class _Walker:
     def _parse(self, path: str, blob: str) -> SourceFile | None:
         if blob not in self.parsed:
             raw = self.blobs.get(blob)
-            # Most YAML in a repository is no document of ours: skip it unparsed.
-            holds = raw is not None and (b"slopolicy/" in raw or b"openslo" in raw)
+            # Most YAML in a repository is no document of ours: skip it unparsed. SLAs and
+            # approvals are slopolicy/v1; OpenSLO documents matter only to the chart.
+            holds = raw is not None and (b"slopolicy/" in raw or (
+                self.track_slos and b"openslo" in raw))
             self.parsed[blob] = load_bytes(path, raw) if holds and raw is not None else None
         return self.parsed[blob]
 
@@ -348,8 +419,8 @@ class _Walker:
             elif change.new_path is not None:  # now a symlink or submodule: no document
                 touched.add(change.new_path)
                 before += self._remove(index, change.new_path)
-        if touched & self.policy_paths or self.config_rel in touched:
-            self.policy = None  # read again before the next change is judged
+        if policy.touched_by(touched) or self.config_rel in touched:
+            self._policy_changed(index, commit, policy)
         self._apply(index, commit, policy, before, after, touched)
 
     def _remove(self, index: int, path: str) -> list[Document]:
@@ -410,8 +481,9 @@ class _Walker:
         if found.status in ("moved", "unchanged"):
             return
         authors, trailers = self._authors(commit, found.paths)
-        agreement.versions.append(Version(index, commit, found, gate.document_subject(found),
-                                          policy, authors, trailers))
+        agreement.versions.append(Version(
+            index=index, commit=commit, change=found, subject=gate.document_subject(found),
+            policy=policy, authors=authors, trailers=trailers))
 
     def _authors(self, commit: LoggedCommit, paths: Sequence[str]
                  ) -> tuple[Authors, list[tuple[str, str]]]:
@@ -436,9 +508,24 @@ class _Walker:
     def _policy(self, commit: LoggedCommit) -> PolicyAt:
         """The policy as the state before ``commit`` (its first parent) holds it."""
         if self.policy is None:
-            parent = commit.parents[0] if commit.parents else None
-            self.policy, self.policy_paths = _read_policy(self, parent)
+            self.policy = _read_policy(self, commit.parents[0] if commit.parents else None)
         return self.policy
+
+    def _policy_changed(self, index: int, commit: LoggedCommit, before: PolicyAt) -> None:
+        """The commit changed a policy file: record the change, judged by the policy before."""
+        after = _read_policy(self, commit.sha)
+        self.policy = after  # what judges the next change (the state now is this commit's)
+        if after.subject.digest == before.subject.digest:
+            return
+        files = tuple(
+            (path, "added" if before.files.get(path) is None
+             else "removed" if after.files.get(path) is None else "modified")
+            for path in sorted(set(before.files) | set(after.files))
+            if before.files.get(path) != after.files.get(path))
+        authors, trailers = self._authors(commit, [p for p, _ in files])
+        self.policy_changes.append(PolicyChange(
+            index=index, commit=commit, subject=after.subject, policy=before, authors=authors,
+            trailers=trailers, config_file=after.subject.name, files=files))
 
     # -- after the walk ---------------------------------------------------------------
 
@@ -448,27 +535,28 @@ class _Walker:
         for agreement in found:
             for number, version in enumerate(agreement.versions):
                 later = agreement.versions[number + 1:]
-                end = later[0].index if later else walked
-                self._judge(version, end)
+                self._judge(version, later[0].index if later else walked)
+        for number, change in enumerate(self.policy_changes):
+            following = self.policy_changes[number + 1:]
+            self._judge(change, following[0].index if following else walked)
         return found
 
-    def _judge(self, version: Version, end: int) -> None:
-        """Judge one version with the records that existed while it stood."""
-        policy = version.policy
+    def _judge(self, change: Change, end: int) -> None:
+        """Judge one change with the records that existed while it stood (until ``end``)."""
+        policy = change.policy
         folder = policy.policy.records.rstrip("/")
-        subject = version.subject
+        subject = change.subject
         spans = [
             s for s in self.spans.get((subject.kind, subject.name), ())
             if (s.path == folder or s.path.startswith(folder + "/"))
-            and s.start < end and (s.end is None or s.end > version.index)
-            and (s.start >= version.index or (s.record.subject.digest == subject.digest
-                                              and s.record.subject.removed == subject.removed))
+            and s.start < end and (s.end is None or s.end > change.index)
+            and (s.start >= change.index or (s.record.subject.digest == subject.digest
+                                             and s.record.subject.removed == subject.removed))
         ]
         sources = replace(policy.sources, records=[s.record for s in spans])
-        evidence = sources.gather(subject, version.authors, version.trailers, False)
-        version.recorded = dict(enumerate(spans))
-        version.result = approvals.judge(subject, version.change.classes, evidence,
-                                         policy.policy)
+        evidence = sources.gather(subject, change.authors, change.trailers, False)
+        change.recorded = dict(enumerate(spans))
+        change.result = approvals.judge(subject, change.classes, evidence, policy.policy)
 
     # -- backing SLOs (for the chart) -------------------------------------------------
 
@@ -479,9 +567,10 @@ class _Walker:
                 continue
             doc = self.index.get(identity)
             for name, (target, slo) in (_backing_targets(doc, self.index) if doc else {}).items():
-                series = agreement.slo_series.setdefault(name, [])
-                if not series or (series[-1].target, series[-1].slo) != (target, slo):
-                    series.append(SloPoint(commit.date, target, slo))
+                series = agreement.slo_series.get(name, [])
+                last = (series[-1].target, series[-1].slo) if series else (None, "")
+                if last != (target, slo):  # a series starts with the first backing SLO
+                    agreement.slo_series[name] = [*series, SloPoint(commit.date, target, slo)]
 
 
 def _config_rel(project: Project) -> str | None:
@@ -537,41 +626,61 @@ class _StateReader(gate.Reader):
 
 
 def _logged(path: str, pathspecs: Sequence[str]) -> bool:
-    import fnmatch  # git's default pathspec wildcards: "*" matches "/" too
-
+    # fnmatch as git's default pathspec wildcards: "*" matches "/" too.
     return any(fnmatch.fnmatchcase(path, spec) for spec in pathspecs)
 
 
-def _read_policy(walker: _Walker, parent: str | None) -> tuple[PolicyAt, set[str]]:
-    """The approvals policy, allowed signers and the paths that make them, at ``parent``."""
+def _read_policy(walker: _Walker, at: str | None) -> PolicyAt:
+    """The approvals policy and the files that make it, as the walk's state holds them.
+
+    ``at`` is the commit that state is (a change's parent); None before the first commit.
+    """
     project, root = walker.project, walker.root
-    reader = _StateReader(walker, parent)
+    reader = _StateReader(walker, at)
     rel = walker.config_rel
     chain: dict[str, bytes] = {}
     error = None
-    if rel is None:
-        settings, config_root = project.config.approvals, project.config.root
+    if rel is None:  # a configuration outside the repository is no part of its history
+        config = project.config
     else:
         config_root = root / PurePosixPath(rel).parent.as_posix()
         chain = gate.config_chain(reader, rel)
         try:
-            settings = _approvals_settings(chain, rel, reader.label)
+            settings = _settings(chain, rel, reader.label)
         except ConfigError as exc:
             settings, error = {}, str(exc)
-    policy = Policy.from_config(settings, config_root, root)
-    signers = reader.read_one(policy.allowed_signers) if policy.allowed_signers else None
+        config = Config(root=config_root, approvals=dict(settings.get("approvals") or {}),
+                        policies=[str(p) for p in settings.get("policies") or []])
+    policy = Policy.from_config(config.approvals, config.root, root)
+    files = gate.policy_files(reader, config, chain, rel, root) if rel else {}
+    signers = files.get(policy.allowed_signers) if policy.allowed_signers else None
+    if policy.allowed_signers and policy.allowed_signers not in files:
+        outside = Path(policy.allowed_signers)  # with a configuration outside the repository
+        signers = (outside.read_bytes() if outside.is_absolute() and outside.is_file()
+                   else reader.read_one(policy.allowed_signers))
     where = f"{reader.label}:{policy.allowed_signers or '(approvals.allowedSigners unset)'}"
     sources = EvidenceSources(policy=policy, allowed_signers=signers, allowed_signers_where=where)
-    paths = set(chain) | ({rel} if rel else set()) | (
-        {policy.allowed_signers} if policy.allowed_signers else set())
-    return PolicyAt(parent, policy, sources, error), paths
+    subject = Subject(approvals.POLICY_SUBJECT, rel or config_module.FILENAME,
+                      approvals.policy_digest(files))
+    folders = tuple(f for f in (_inside(config.root / e, root) for e in config.policies) if f)
+    hashes = {path: None if data is None else approvals.sha256(data)
+              for path, data in files.items()}
+    return PolicyAt(at, policy, sources, subject, hashes, folders, error)
 
 
-def _approvals_settings(chain: Mapping[str, bytes], rel: str, label: str) -> dict[str, Any]:
-    """The ``approvals`` section of the configuration chain (presets and extends merged).
+def _inside(path: Path, root: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
 
-    Only approvals matter to an audit, so rule ids of the time are not
-    checked against today's rules (a rule added since must not void the past).
+
+def _settings(chain: Mapping[str, bytes], rel: str, label: str) -> dict[str, Any]:
+    """The configuration chain's settings (presets and extends merged, schema checked).
+
+    Only approvals and policy files matter to an audit, so rule ids of the
+    time are not checked against today's rules (a rule added since must not
+    void the past).
     """
     if not chain:
         return {}
@@ -586,7 +695,7 @@ def _approvals_settings(chain: Mapping[str, bytes], rel: str, label: str) -> dic
             prefix = str(Path(tmp).resolve()) + os.sep
             raise ConfigError(str(exc).replace(prefix, f"{label}:").replace(
                 tmp + os.sep, f"{label}:")) from None
-    return dict(raw.get("approvals") or {})
+    return raw
 
 
 def _backing_targets(sla: Document, index: Mapping[Identity, Document]
@@ -638,9 +747,9 @@ def _display_name(slo: Document, position: int) -> str | None:
 
 # -- questions -------------------------------------------------------------------------
 
-def in_range(version: Version, since: datetime.datetime | None,
+def in_range(change: Change, since: datetime.datetime | None,
              until: datetime.datetime | None) -> bool:
-    date = version.commit.date
+    date = change.commit.date
     return (since is None or date >= since) and (until is None or date <= until)
 
 
@@ -688,7 +797,7 @@ class InForce:
         """A later edit rewrote what the repository had said about that date."""
         if not self.asked_then:
             return False
-        return _terms(self.version) != _terms(self.then)
+        return bool(_terms(self.version) != _terms(self.then))
 
     @property
     def rewritten(self) -> bool:
@@ -726,11 +835,13 @@ def rewritten_by(answer: InForce) -> Version | None:
     """The first version recorded after the date that changed the answer about it."""
     if not answer.differs:
         return None
+    then = _terms(answer.then)
     then_at = end_of_day(answer.on)
-    later = [v for v in answer.agreement.versions if v.commit.date > then_at]
-    if answer.version is not None and answer.version in later:
-        return answer.version
-    return later[0] if later else None
+    for version in answer.agreement.versions:
+        if version.commit.date > then_at and _terms(
+                in_force(answer.agreement, answer.on, version.commit.date)) != then:
+            return version
+    return None
 
 
 @dataclass
@@ -754,9 +865,15 @@ class Report:
         """The agreements with a change in the range."""
         return [a for a in self.agreements if self.versions(a)]
 
-    def failures(self) -> list[Version]:
-        return sorted((v for a in self.agreements for v in self.versions(a) if not v.compliant),
-                      key=lambda v: (v.index, v.change.label))
+    def policy_changes(self) -> list[PolicyChange]:
+        """The changes of the policy committed in the range."""
+        return [c for c in self.history.policy_changes if in_range(c, self.since, self.until)]
+
+    def failures(self) -> list[Change]:
+        """The changes in the range that lacked the approvals they needed."""
+        found: list[Change] = [v for a in self.agreements for v in self.versions(a)]
+        found += self.policy_changes()
+        return sorted((c for c in found if not c.compliant), key=lambda c: (c.index, c.label))
 
 
 # -- valid-time series (for the chart) -------------------------------------------------
@@ -773,10 +890,10 @@ def target_steps(agreement: Agreement, objective: str
             dates.add(version.changed_on)
     steps: list[tuple[datetime.date, Decimal | None, Version | None]] = []
     for date in sorted(dates):
-        version = in_force(agreement, date)
-        target = objective_target(version.doc, objective) if version else None
-        if not steps or steps[-1][1] != target or steps[-1][2] is not version:
-            steps.append((date, target, version))
+        found = in_force(agreement, date)
+        target = objective_target(found.doc, objective) if found else None
+        if not steps or steps[-1][1] != target or steps[-1][2] is not found:
+            steps.append((date, target, found))
     return steps
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from slopolicy import dominance, objectives, units
@@ -552,6 +553,7 @@ def _terms_by_key(doc: Document, lookup: objectives.SliLookup
     return {names[position]: terms for position, terms, _ in found if position < len(names)}
 
 
+@lru_cache(maxsize=4096)  # an agreement's history repeats the same few terms
 def _directions(old: dominance.Terms, new: dominance.Terms) -> frozenset[str]:
     """Judged both ways: what the new terms let through that the old did not, and back."""
     try:

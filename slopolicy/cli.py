@@ -162,12 +162,13 @@ AUDIT_FORMATS = ("text", "json", "csv", "markdown", "html")
 def _audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "audit", help="the history of every agreement: versions, changes, approvals",
-        description="Walk the git history of HEAD (its first-parent chain) once and show every "
-        "version of every SLA: commit, author, date, effective period, field-level changes, the "
-        "approvals found and whether they met the policy of the change's parent commit. "
-        "--as-of answers which terms were in force on a date (valid time, by spec.effective); "
-        "--known-at limits that answer to what the repository said on a date (transaction time), "
-        "and alone asks what the repository said on that date about that date. Dates are "
+        description="Walk the git history of HEAD (its first-parent chain) once and show every\n"
+        "version of every SLA, and every change of the policy: commit, author, date, effective\n"
+        "period, field-level changes, the approvals found and whether they met the policy of\n"
+        "the change's parent commit.\n\n"
+        "--as-of answers which terms were in force on a date (valid time, by spec.effective);\n"
+        "--known-at limits that answer to what the repository said on a date (transaction\n"
+        "time), and alone asks what it said on that date about that date. Dates are\n"
         "YYYY-MM-DD (a whole day, UTC) or ISO 8601 date-times.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="exit codes:\n  0  done (with --verify: every change carried its approvals)\n"

@@ -10,11 +10,13 @@ The history (built once per module, committed at chosen dates):
     C6  2025-06-01  slas/globex.yaml renamed to slas/globex-public-api.yaml
     C7  2025-08-01  globex v4: 99.0, still from 2025-07-01 (retroactive), bob (legal) and
                     carol (sre) approve; a record claiming alice, signed with mallory's key
-    C8  2025-09-01  the policy adds mallory to legal, and SLA initech is added with
-                    mallory's approval in the same commit: the parent's roster judges it  NOT APPROVED
+    C8  2025-09-01  the policy adds mallory to legal (carol, sre, approves that), and SLA
+                    initech is added with mallory's approval in the same commit: the
+                    parent's roster judges it                                NOT APPROVED
     C9  2025-10-01  initech v2: 99.95 from 2025-11-01, approved by mallory (now in the roster)
     C10 2025-11-15  initech deleted without approval                         NOT APPROVED
     C11 2025-12-01  globex owner changed (metadata), with an Approved-by: trailer (claimed)
+    C12 2025-12-15  dave leaves sre, without approval                        NOT APPROVED
 """
 from __future__ import annotations
 
@@ -115,6 +117,7 @@ def build(root: Path, keys: Keys) -> dict[str, str]:
         "alice", "bob", "carol", "dave", "mallory"))
     b.write("slas/initech.yaml", initech())
     b.approve_quietly("mallory", "legal", "slas/initech.yaml")
+    b.approve_quietly("carol", "sre", ".slopolicy.yaml")
     ids["C8"] = b.commit("mallory joins legal; initech", date="2025-09-01T12:00:00+00:00")
     b.write("slas/initech.yaml", initech(2, "2025-11-01", "99.95"))
     b.approve_quietly("mallory", "legal", "slas/initech.yaml")
@@ -125,6 +128,10 @@ def build(root: Path, keys: Keys) -> dict[str, str]:
         "owner: accounts@acme.example", "owner: sales@acme.example"))
     ids["C11"] = b.commit("globex owner\n\nApproved-by: Alice <alice@acme.example>",
                           date="2025-12-01T12:00:00+00:00")
+    policy = (root / ".slopolicy.yaml").read_text()
+    b.write(".slopolicy.yaml", policy.replace("sre: [carol@acme.example, dave@acme.example",
+                                              "sre: [carol@acme.example"))
+    ids["C12"] = b.commit("dave leaves sre", date="2025-12-15T12:00:00+00:00")
     return ids
 
 
@@ -165,7 +172,7 @@ def test_timeline_json_has_every_version(history: Project, ids: dict[str, str]) 
     assert run.code == 0, run.err
     data = run.json
     assert data["version"] == 1
-    assert data["summary"] == {"agreements": 2, "versions": 8, "nonCompliant": 3}
+    assert data["summary"] == {"agreements": 2, "versions": 8, "nonCompliant": 4}
     globex = agreement(data, GLOBEX)
     assert globex["file"] == "slas/globex-public-api.yaml"
     assert globex["files"] == ["slas/globex.yaml", "slas/globex-public-api.yaml"]
@@ -222,6 +229,24 @@ def test_the_policy_of_the_parent_commit_judges(history: Project, ids: dict[str,
     assert initech_["removed"] is True and initech_["file"] == "slas/initech.yaml"
 
 
+def test_policy_changes_are_judged_by_the_policy_before_them(history: Project,
+                                                            ids: dict[str, str]) -> None:
+    policy = audit(history, "--format", "json").json["policy"]
+    assert policy["file"] == ".slopolicy.yaml"
+    assert [(c["commit"], c["compliant"]) for c in policy["changes"]] == [
+        (ids["C1"], True), (ids["C8"], True), (ids["C12"], False)]
+    first, roster, dave = policy["changes"]
+    assert first["files"] == [{"path": ".slopolicy.yaml", "change": "added"},
+                              {"path": ".slopolicy/allowed_signers", "change": "added"}]
+    assert first["required"] == []  # before the first commit nothing was required
+    assert [(a["identity"], a["role"], a["valid"]) for a in roster["approvals"]] == [
+        ("carol@acme.example", "sre", True)]
+    assert roster["files"] == [{"path": ".slopolicy.yaml", "change": "modified"},
+                               {"path": ".slopolicy/allowed_signers", "change": "modified"}]
+    assert dave["missing"] == [{"class": "policy", "role": "sre", "count": 1, "holders": [
+        "carol@acme.example", "dave@acme.example", "github:carol-gh"]}]
+
+
 def test_a_trailer_is_shown_as_claimed(history: Project) -> None:
     v5 = agreement(audit(history, "--format", "json").json, GLOBEX)["versions"][4]
     assert [(a["identity"], a["evidence"], a["valid"]) for a in v5["approvals"]] == [
@@ -234,8 +259,8 @@ def test_text_timeline(history: Project, ids: dict[str, str]) -> None:
     run = audit(history)
     assert run.code == 0
     lines = run.out.splitlines()
-    assert lines[0].startswith("2 agreements, 8 changes in repo at ")
-    assert lines[0].endswith(": 3 without the approvals they needed")
+    assert lines[0].startswith("2 agreements, 8 changes, 3 policy changes in repo at ")
+    assert lines[0].endswith(": 4 without the approvals they needed")
     assert "SLA/globex-public-api  slas/globex-public-api.yaml  (customer globex, " \
            "service public-api)" in lines
     assert (f"  2025-03-10  {ids['C2'][:7]}  v2   tightened  Dev <dev@acme.example>  "
@@ -266,9 +291,12 @@ def test_verify_names_each_unapproved_commit(history: Project, ids: dict[str, st
     run = audit(history, "--verify")
     assert run.code == 1
     lines = run.err.splitlines()
-    assert lines[0] == "slopolicy: audit --verify: 3 change(s) lacked the approvals they needed:"
+    assert lines[0] == "slopolicy: audit --verify: 4 change(s) lacked the approvals they needed:"
     assert [line.split()[0] for line in lines[1:]] == [ids["C5"][:7], ids["C8"][:7],
-                                                       ids["C10"][:7]]
+                                                       ids["C10"][:7], ids["C12"][:7]]
+    assert lines[4] == (f"  {ids['C12'][:7]} policy .slopolicy.yaml (2025-12-15): 1 more sre "
+                        "approver (for policy; sre: carol@acme.example, dave@acme.example, "
+                        "github:carol-gh)")
     assert lines[1].startswith(f"  {ids['C5'][:7]} SLA/globex-public-api v3 loosened "
                                "(2025-05-20): 1 more legal approver")
     assert "1 more sre approver" in lines[1]
@@ -281,7 +309,7 @@ def test_verify_passes_when_the_chain_holds(history: Project) -> None:
     run = audit(history, "--verify", "--since", "2025-08-01", "--until", "2025-08-31")
     assert run.code == 0
     run = audit(history, "--verify", "--since", "2025-11-01")
-    assert (run.code, run.err.count("\n")) == (1, 2)
+    assert (run.code, run.err.count("\n")) == (1, 3)
 
 
 # -- valid time and transaction time -------------------------------------------------------
@@ -364,7 +392,7 @@ def test_an_agreement_recorded_after_its_start_is_no_rewrite(history: Project) -
 def test_csv_reads_back_one_row_per_version(history: Project, ids: dict[str, str]) -> None:
     run = audit(history, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(run.out)))
-    assert len(rows) == 8
+    assert len(rows) == 8 + 3  # the versions, then the policy changes
     assert [(r["document"], r["commit"], r["version"], r["change"], r["compliant"])
             for r in rows[:3]] == [
         (GLOBEX, ids["C1"], "1", "added", "yes"), (GLOBEX, ids["C2"], "2", "tightened", "yes"),
@@ -460,6 +488,27 @@ def test_html_snapshot(history: Project) -> None:
     assert "retroactive edit: as recorded on 2025-07-15" in out
 
 
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_goes_to_a_terminal_only(history: Project,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    old = Path.cwd()
+    os.chdir(history.root)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            assert main(["audit", "--format", "json"]) == 0
+    finally:
+        os.chdir(old)
+    assert terminal.getvalue() == "\rslopolicy: audit: 12/12 commits walked\n"
+    assert out.getvalue().startswith("{")  # never in the report itself
+    assert audit(history, "--format", "json").err == ""  # stderr is no terminal here
+
+
 def test_output_file(history: Project, tmp_path: Path) -> None:
     target = tmp_path / "audit.json"
     run = audit(history, "--format", "json", "--output", str(target))
@@ -511,3 +560,9 @@ def test_a_repository_without_commits(tmp_path: Path, capsys: pytest.CaptureFixt
     run = Project(root, capsys).run("audit", "--format", "json", "--verify")
     assert run.code == 0
     assert run.json["agreements"] == []
+    (root / "README.md").write_text("no agreements here\n")
+    git(root, "add", "README.md")
+    git(root, "-c", "user.name=Dev", "-c", "user.email=dev@acme.example", "commit", "-qm", "doc")
+    run = Project(root, capsys).run("audit", "--verify")  # a history, but no document in it
+    assert run.code == 0
+    assert run.out.startswith("0 agreements, 0 changes, 0 policy changes in empty at ")

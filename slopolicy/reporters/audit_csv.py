@@ -33,6 +33,14 @@ def timeline(report: Report, stream: TextIO) -> None:
                 "" if version.compliant else version.missing_text(),
                 "yes" if version.retroactive else "no",
             ])
+    for change in report.policy_changes():
+        out.writerow([
+            change.label, change.config_file, change.commit.date.isoformat(), change.commit.sha,
+            change.commit.author, "", "", "", "policy", "policy", words.policy_files(change),
+            "; ".join(line for _, line in words.evidence(change)),
+            "yes" if change.compliant else "no",
+            "" if change.compliant else change.missing_text(), "no",
+        ])
 
 
 def snapshot(report: Report, stream: TextIO) -> None:

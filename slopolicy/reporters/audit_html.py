@@ -20,6 +20,7 @@ from typing import TextIO
 from slopolicy import __version__, units
 from slopolicy.audit import (
     Agreement,
+    Change,
     InForce,
     Move,
     Report,
@@ -76,6 +77,7 @@ td li { margin: 0 0 2px; }
 .badge.added { background: #e7f8ee; color: #166534; }
 .badge.removed { background: #fde8e8; color: #991b1b; }
 .badge.moved { background: #f1f1f1; color: var(--muted); }
+.badge.retroactive { background: #fef3c7; color: #92400e; margin-top: 4px; }
 .ok { color: var(--ok); }
 .bad { color: var(--bad); }
 .none { color: var(--none); }
@@ -88,9 +90,8 @@ svg.swatch { flex: none; }
 table.versions { table-layout: fixed; }
 table.versions td { overflow-wrap: break-word; }
 table.versions th { letter-spacing: 0; }
-col.date { width: 92px; } col.commit { width: 80px; } col.version { width: 68px; }
-col.effective { width: 116px; } col.change { width: 96px; } col.policy { width: 18%; }
-col.approvals { width: 19%; }
+col.recorded { width: 11%; } col.version { width: 12%; } col.change { width: 10%; }
+col.approvals { width: 20%; } col.policy { width: 17%; }
 .path { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
   font-size: 12px; color: var(--muted); }
 .dir { font-size: 12px; color: var(--muted); }
@@ -108,6 +109,10 @@ footer { color: var(--muted); font-size: 12.5px; margin-top: 32px; }
   .card { border: none; border-top: 2px solid var(--ink); border-radius: 0; padding: 12px 0 0;
     break-inside: auto; }
   figure, tr, .note { break-inside: avoid; }
+  table { font-size: 8.5pt; }
+  th { font-size: 7.5pt; }
+  .path, .why, .badge { font-size: 7.5pt; }
+  .badge { padding: 0 5px; }
   h2, .meta { break-after: avoid; }
   a { color: inherit; text-decoration: none; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -129,8 +134,7 @@ def timeline(report: Report, stream: TextIO) -> None:
     stream.write(f"<h1>{escape(report.name or 'Agreements')}</h1>\n")
     stream.write(f'<p class="lede">{escape(words.summary(report))}</p>\n')
     if failed:
-        listed = ", ".join(f"{v.commit.short} ({v.change.label} {words.number(v)})"
-                           for v in failed)
+        listed = ", ".join(f"{c.commit.short} ({words.title(c)})" for c in failed)
         stream.write(f'<div class="verdict bad">✕ {len(failed)} change'
                      f'{"s" if len(failed) != 1 else ""} lacked the approvals '
                      f'{"they" if len(failed) != 1 else "it"} needed: {escape(listed)}</div>\n')
@@ -145,8 +149,31 @@ def timeline(report: Report, stream: TextIO) -> None:
         stream.write('<section class="card"><p>No agreement changed in the range.</p></section>\n')
     for agreement in agreements:
         stream.write(_agreement(report, agreement))
+    stream.write(_policy(report))
     stream.write("</main>\n")
     stream.write(_footer(report))
+
+
+def _policy(report: Report) -> str:
+    changes = report.policy_changes()
+    if not changes:
+        return ""
+    rows = []
+    for change in changes:
+        commit = change.commit
+        files = _list(f"{escape(state)} <code>{escape(path)}</code>" for path, state in change.files)
+        rows.append(f"<tr><td>{_day(commit.date)}<span class=\"why\"><code>"
+                    f"{escape(commit.short)}</code> · {escape(commit.author_name)}</span></td>"
+                    f"<td>{files}</td><td>{_evidence(change)}</td><td>{_verdict(change)}</td></tr>")
+    return ('<section class="card policy" id="policy"><h2>Policy<span class="id">'
+            f"{escape(changes[-1].config_file)}</span></h2>"
+            '<p class="meta">The configuration, what it extends and the allowed signers: who may '
+            "approve, and what each change needs. Each change of them is judged by the policy "
+            "before it.</p>"
+            '<table class="versions"><colgroup><col class="recorded"><col>'
+            '<col class="approvals"><col class="policy"></colgroup><thead><tr><th>Recorded</th>'
+            "<th>Files</th><th>Approvals</th><th>Policy</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></section>\n")
 
 
 def _head(title: str) -> str:
@@ -182,6 +209,13 @@ def _contents(report: Report, agreements: Sequence[Agreement]) -> str:
             f"<td>{escape(str(spec.get('customer', '')))}</td>"
             f"<td>{escape(current)}</td><td>{escape(_in_force_words(agreement, today))}</td>"
             f"<td>{len(versions)}</td><td>{state}</td></tr>")
+    policy = report.policy_changes()
+    if policy:
+        bad = sum(1 for c in policy if not c.compliant)
+        state = (f'<span class="bad">✕ {bad} without approval</span>' if bad
+                 else '<span class="ok">✓ approved</span>')
+        rows.append(f'<tr><td><a href="#policy">Policy</a></td><td></td><td></td><td></td>'
+                    f"<td>{len(policy)}</td><td>{state}</td></tr>")
     return ('<section class="card toc"><table><thead><tr><th>Agreement</th><th>Customer</th>'
             "<th>Latest</th><th>In force at head date</th><th>Changes</th><th>Approvals</th>"
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table></section>\n")
@@ -235,42 +269,32 @@ def _versions_table(report: Report, agreement: Agreement) -> str:
     rows = []
     for event in words.events(report, agreement):
         if isinstance(event, Move):
-            rows.append(f'<tr><td class="nowrap">{_day(event.commit.date)}</td>'
-                        f"<td><code>{escape(event.commit.short)}</code></td><td></td><td></td>"
-                        '<td><span class="badge moved">moved</span></td>'
+            rows.append(f'<tr><td>{_day(event.commit.date)}'
+                        f'<span class="why"><code>{escape(event.commit.short)}</code></span></td>'
+                        '<td></td><td><span class="badge moved">moved</span></td>'
                         f"<td>{escape(words.moved(event))}</td><td></td><td></td></tr>")
         else:
             rows.append(_version_row(event))
-    return ('<table class="versions"><colgroup><col class="date"><col class="commit">'
-            '<col class="version"><col class="effective"><col class="change"><col>'
-            '<col class="approvals"><col class="policy"></colgroup><thead><tr><th>Date</th>'
-            "<th>Commit</th><th>Version</th><th>Effective</th><th>Change</th><th>What changed</th>"
+    return ('<table class="versions"><colgroup><col class="recorded"><col class="version">'
+            '<col class="change"><col><col class="approvals"><col class="policy"></colgroup>'
+            "<thead><tr><th>Recorded</th><th>Version</th><th>Change</th><th>What changed</th>"
             f"<th>Approvals</th><th>Policy</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def _version_row(version: Version) -> str:
     commit = version.commit
     changed = _list(_field(f) for f in version.change.fields if f.direction != VERSION)
-    found = _list(
-        f'<span class="{"ok" if item.valid else "bad"}">{"✓" if item.valid else "✕"}</span> '
-        f"{escape(item.identity)} ({escape(item.role or ', '.join(sorted(item.roles)) or 'no role')}"
-        f", {escape(item.evidence)})"
-        + ("" if item.valid else f'<span class="why">{escape(item.reason)}</span>')
-        for item, _ in words.evidence(version))
-    verdict = words.verdict(version)
-    kind = "ok" if version.compliant else "bad"
-    if verdict == words.NO_REQUIREMENT:
-        kind = "none"
-    shown_verdict = (f'<span class="bad">✕ not approved</span><span class="why">'
-                     f"{escape(version.missing_text())}</span>" if not version.compliant
-                     else f'<span class="{kind}">✓ {escape(verdict)}</span>')
-    return (f'<tr><td class="nowrap">{_day(commit.date)}</td>'
-            f'<td><code title="{escape(commit.sha)}">{escape(commit.short)}</code>'
-            f'<span class="why">{escape(commit.author_name)}</span></td>'
-            f"<td>{escape(words.number(version))}</td>"
-            f'<td class="nowrap">{escape(words.effective(version))}</td>'
-            f'<td><span class="badge {escape(version.status)}">{escape(version.status)}</span></td>'
-            f"<td>{changed}</td><td>{found}</td><td>{shown_verdict}</td></tr>")
+    found = _evidence(version)
+    shown_verdict = _verdict(version)
+    retro = ('<span class="badge retroactive" title="takes effect before the day of the '
+             'change">retroactive</span>' if version.retroactive else "")
+    return (f'<tr><td>{_day(commit.date)}<span class="why">'
+            f'<code title="{escape(commit.sha)}">{escape(commit.short)}</code> · '
+            f"{escape(commit.author_name)}</span></td>"
+            f"<td><strong>{escape(words.number(version))}</strong>"
+            f'<span class="why">effective {escape(words.effective(version))}</span></td>'
+            f'<td><span class="badge {escape(version.status)}">{escape(version.status)}</span>'
+            f"{retro}</td><td>{changed}</td><td>{found}</td><td>{shown_verdict}</td></tr>")
 
 
 def _field(item: FieldChange) -> str:
@@ -280,6 +304,24 @@ def _field(item: FieldChange) -> str:
     return (f'<span class="path">{path}</span><br>{escape(show_value(item.before))} → '
             f'{escape(show_value(item.after))} <span class="dir {escape(item.direction)}">'
             f"{escape(item.direction)}</span>")
+
+
+def _evidence(change: Change) -> str:
+    return _list(
+        f'<span class="{"ok" if item.valid else "bad"}">{"✓" if item.valid else "✕"}</span> '
+        f"{escape(item.identity)} ({escape(item.role or ', '.join(sorted(item.roles)) or 'no role')}"
+        f", {escape(item.evidence)})"
+        + ("" if item.valid else f'<span class="why">{escape(item.reason)}</span>')
+        for item, _ in words.evidence(change))
+
+
+def _verdict(change: Change) -> str:
+    if not change.compliant:
+        return (f'<span class="bad">✕ not approved</span><span class="why">'
+                f"{escape(change.missing_text())}</span>")
+    verdict = words.verdict(change)
+    kind = "none" if verdict == words.NO_REQUIREMENT else "ok"
+    return f'<span class="{kind}">✓ {escape(verdict)}</span>'
 
 
 def _list(items: Iterable[str]) -> str:
@@ -356,12 +398,12 @@ def _panel(agreement: Agreement, name: str, axis: _Axis, top: int) -> str:
     out = [f'<g class="objective" data-objective="{escape(name)}">',
            f'<rect x="{LEFT}" y="{top}" width="{WIDTH - LEFT - RIGHT}" height="{PANEL}" '
            'fill="#f8fafc" stroke="#e2e8f0"/>',
-           f'<text x="12" y="{top + 20}" font-size="14" font-weight="600" fill="#1f2933">'
+           f'<text x="12" y="{top + 20}" font-size="15" font-weight="600" fill="#1f2933">'
            f"{escape(name)}</text>"]
     for value in _ticks_y(low, high):
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" '
                    f'y2="{y(value):.1f}" stroke="#e2e8f0"/>'
-                   f'<text x="{LEFT - 8}" y="{y(value) + 4:.1f}" font-size="11" fill="#5f6b7a" '
+                   f'<text x="{LEFT - 8}" y="{y(value) + 4:.1f}" font-size="12" fill="#5f6b7a" '
                    f'text-anchor="end">{escape(units.format_percent(value))}</text>')
     sla_path = _steps_path([(d, t) for d, t in steps], axis, y)
     out.append(f'<path class="sla-target" d="{sla_path}" fill="none" stroke="#1d4ed8" '
@@ -467,7 +509,7 @@ def _time_axis(axis: _Axis, top: int, height: int, report: Report) -> str:
         x = axis.x(tick)
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{top + 4}" '
                    'stroke="#94a3b8" stroke-opacity="0.35"/>'
-                   f'<text x="{x:.1f}" y="{top + 18}" font-size="11" fill="#5f6b7a" '
+                   f'<text x="{x:.1f}" y="{top + 18}" font-size="12" fill="#5f6b7a" '
                    f'text-anchor="middle">{escape(_tick_label(tick, axis))}</text>')
     head = report.history.head_date
     if head is not None:

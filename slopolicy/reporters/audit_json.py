@@ -20,11 +20,20 @@ Snapshot (``--as-of``/``--known-at``)::
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from slopolicy import __version__
 from slopolicy.approvals import Evidence
-from slopolicy.audit import Agreement, InForce, Report, Version, rewritten_by
+from slopolicy.audit import (
+    Agreement,
+    Change,
+    InForce,
+    PolicyChange,
+    Report,
+    Version,
+    rewritten_by,
+)
 from slopolicy.changes import json_value
 from slopolicy.reporters.diff import field_json
 
@@ -37,9 +46,35 @@ def snapshot(report: Report, stream: TextIO) -> None:
     _dump(snapshot_json(report), stream)
 
 
+_SCALARS = {None: "null", True: "true", False: "false"}
+_string: Callable[[str], str] = json.encoder.encode_basestring
+# Objects and lists are laid out one member a line down to this depth (a version's fields);
+# deeper values are written on one line by the C encoder: json's indent= is pure Python, and
+# the largest part of an audit of a long history.
+EXPANDED = 5
+
+
 def _dump(data: dict[str, Any], stream: TextIO) -> None:
-    json.dump(data, stream, indent=2, ensure_ascii=False)
+    stream.write(_layout(data, 0))
     stream.write("\n")
+
+
+def _layout(value: Any, depth: int) -> str:
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if value is None or kind is bool:
+        return _SCALARS[value]
+    if kind is int:
+        return str(value)
+    if depth >= EXPANDED or kind not in (dict, list) or not value:
+        return json.dumps(value, ensure_ascii=False)
+    pad = "  " * (depth + 1)
+    if kind is dict:
+        items = [f"{pad}{_string(str(k))}: {_layout(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
+    items = [f"{pad}{_layout(v, depth + 1)}" for v in value]
+    return "[\n" + ",\n".join(items) + "\n" + "  " * depth + "]"
 
 
 # -- timeline ------------------------------------------------------------------------
@@ -57,10 +92,46 @@ def timeline_json(report: Report) -> dict[str, Any]:
             "versions": sum(len(report.versions(a)) for a in agreements),
             "nonCompliant": len(failed),
         },
-        "failures": [{"commit": v.commit.sha, "document": v.change.label,
-                      "version": json_value(v.number), "change": v.status,
-                      "missing": v.missing_text()} for v in failed],
+        "failures": [{"commit": c.commit.sha, "document": c.label,
+                      "version": json_value(c.number) if isinstance(c, Version) else None,
+                      "change": c.status, "missing": c.missing_text()} for c in failed],
         "agreements": [agreement_json(a, report.versions(a)) for a in agreements],
+        "policy": {"file": _policy_file(report),
+                   "changes": [policy_change_json(c) for c in report.policy_changes()]},
+    }
+
+
+def _policy_file(report: Report) -> str | None:
+    changes = report.history.policy_changes
+    return changes[-1].config_file if changes else None
+
+
+def policy_change_json(change: PolicyChange) -> dict[str, Any]:
+    return {
+        "commit": change.commit.sha,
+        "author": change.commit.author,
+        "date": change.commit.date.isoformat(),
+        "subject": change.commit.subject,
+        "change": "policy",
+        "files": [{"path": path, "change": state} for path, state in change.files],
+        **_judged(change),
+        "digest": change.subject.digest,
+    }
+
+
+def _judged(change: Change) -> dict[str, Any]:
+    """The approvals found, what the policy of the parent commit required, and the verdict."""
+    result = change.result
+    return {
+        "approvals": [evidence_json(e, change, i)
+                      for i, e in enumerate(result.evidence if result else ())],
+        "required": [{"class": c, "role": r.role, "count": r.count}
+                     for c, reqs in (result.requirements.items() if result else ())
+                     for r in reqs],
+        "missing": [{"class": m.change_class, "role": m.role, "count": m.missing,
+                     "holders": list(m.holders)} for m in (result.missing if result else ())],
+        "policy": {"commit": change.parent, "error": change.policy.error},
+        "compliant": change.compliant,
     }
 
 
@@ -87,7 +158,6 @@ def agreement_json(agreement: Agreement, versions: list[Version]) -> dict[str, A
 
 def version_json(version: Version) -> dict[str, Any]:
     start, end = version.effective
-    result = version.result
     return {
         "commit": version.commit.sha,
         "author": version.commit.author,
@@ -99,21 +169,13 @@ def version_json(version: Version) -> dict[str, Any]:
         "change": version.status,
         "classes": sorted(version.change.classes),
         "changes": [field_json(f) for f in version.change.fields],
-        "approvals": [evidence_json(e, version, i)
-                      for i, e in enumerate(result.evidence if result else ())],
-        "required": [{"class": c, "role": r.role, "count": r.count}
-                     for c, reqs in (result.requirements.items() if result else ())
-                     for r in reqs],
-        "missing": [{"class": m.change_class, "role": m.role, "count": m.missing,
-                     "holders": list(m.holders)} for m in (result.missing if result else ())],
-        "policy": {"commit": version.policy.commit, "error": version.policy.error},
-        "compliant": version.compliant,
+        **_judged(version),
         "retroactive": version.retroactive,
         "digest": version.subject.digest,
     }
 
 
-def evidence_json(evidence: Evidence, version: Version, index: int) -> dict[str, Any]:
+def evidence_json(evidence: Evidence, version: Change, index: int) -> dict[str, Any]:
     span = version.recorded.get(index)
     return {
         "identity": evidence.identity,

@@ -12,8 +12,8 @@ def timeline(report: Report, stream: TextIO) -> None:
     failed = report.failures()
     if failed:
         stream.write("\n**Changes without the approvals they needed:** "
-                     + ", ".join(f"`{v.commit.short}` ({_cell(v.change.label)} "
-                                 f"{words.number(v)})" for v in failed) + "\n")
+                     + ", ".join(f"`{c.commit.short}` ({_cell(words.title(c))})"
+                                 for c in failed) + "\n")
     for agreement in report.shown():
         spec = agreement.latest.doc.spec
         stream.write(f"\n## {_cell(agreement.label)}\n\n`{agreement.file}` · customer "
@@ -34,6 +34,22 @@ def timeline(report: Report, stream: TextIO) -> None:
                 notes.append(f"`{event.commit.short}`: {words.retroactive(event)}")
         for note in notes:
             stream.write(f"\n> ⚠️ {_cell(note)}\n")
+    _policy(report, stream)
+
+
+def _policy(report: Report, stream: TextIO) -> None:
+    changes = report.policy_changes()
+    if not changes:
+        return
+    stream.write("\n## Policy\n\nThe configuration, what it extends, and the allowed signers: "
+                 "each change judged by the policy before it.\n\n"
+                 "| Date | Commit | Files | Approvals | Policy |\n|---|---|---|---|---|\n")
+    for change in changes:
+        found = "<br>".join(f"{'✅' if item.valid else '❌'} {_cell(line)}"
+                            for item, line in words.evidence(change))
+        verdict = ("✅ " if change.compliant else "❌ ") + _cell(words.verdict(change))
+        stream.write(f"| {change.commit.date.date().isoformat()} | `{change.commit.short}` | "
+                     f"{_cell(words.policy_files(change))} | {found} | {verdict} |\n")
 
 
 def _row(version: Version) -> str:

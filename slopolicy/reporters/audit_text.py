@@ -20,6 +20,15 @@ def timeline(report: Report, stream: TextIO) -> None:
                              f"{words.moved(event)}\n")
             else:
                 _version(event, stream)
+    changes = report.policy_changes()
+    if changes:
+        stream.write(f"\npolicy  {changes[-1].config_file}, what it extends, allowed signers\n")
+    for change in changes:
+        stream.write(f"  {change.commit.date.date().isoformat()}  {change.commit.short}  "
+                     f"{words.policy_files(change)}  {change.commit.author}  "
+                     f"{words.verdict(change)}\n")
+        for item, line in words.evidence(change):
+            stream.write(f"      {'✓' if item.valid else '✗'} {line}\n")
 
 
 def _version(version: Version, stream: TextIO) -> None:

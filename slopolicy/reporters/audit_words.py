@@ -1,17 +1,39 @@
 """Words the audit reporters share: one phrasing for a verdict, a change, an approval."""
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
 from slopolicy.approvals import Evidence
-from slopolicy.audit import Agreement, InForce, Move, Report, Version, rewritten_by
+from slopolicy.audit import (
+    Agreement,
+    Change,
+    InForce,
+    Move,
+    PolicyChange,
+    Report,
+    Version,
+    rewritten_by,
+)
 from slopolicy.changes import VERSION, show_value
 
 NO_REQUIREMENT = "no approval required"
 
 
-def verdict(version: Version) -> str:
+def title(change: Change) -> str:
+    """``SLA/name v3 loosened``, or ``policy .slopolicy.yaml``: what changed, in one phrase."""
+    if isinstance(change, Version):
+        return f"{change.label} {number(change)} {change.status}"
+    return change.label
+
+
+def policy_files(change: PolicyChange) -> str:
+    """``modified .slopolicy.yaml, added .slopolicy/allowed_signers``."""
+    return ", ".join(f"{state} {path}" for path, state in change.files)
+
+
+def verdict(version: Change) -> str:
     """``approved`` / ``no approval required`` / ``NOT APPROVED: what is missing``."""
     if not version.compliant:
         return f"NOT APPROVED: {version.missing_text()}"
@@ -40,7 +62,7 @@ def field_lines(version: Version) -> list[str]:
             for f in version.change.fields if f.direction != VERSION]
 
 
-def evidence(version: Version) -> Iterator[tuple[Evidence, str]]:
+def evidence(version: Change) -> Iterator[tuple[Evidence, str]]:
     """Each approval found, in words: who, in which role, how, and whether it counted."""
     result = version.result
     for index, item in enumerate(result.evidence if result else ()):
@@ -76,15 +98,18 @@ def events(report: Report, agreement: Agreement) -> list[Version | Move]:
 def summary(report: Report) -> str:
     shown = report.shown()
     changes = sum(len(report.versions(a)) for a in shown)
+    policy = len(report.policy_changes())
     failed = report.failures()
     head = report.history
     where = (f" at {head.head[:7]} ({head.head_date.date().isoformat()})"
              if head.head and head.head_date else "")
-    verdict_text = (f"{len(failed)} without the approvals they needed" if failed
+    verdict_text = (f"{len(failed)} without the approvals "
+                    f"{'they' if len(failed) != 1 else 'it'} needed" if failed
                     else "every one carried the approvals its policy required")
     return (f"{len(shown)} agreement{'s' if len(shown) != 1 else ''}, {changes} "
-            f"change{'s' if changes != 1 else ''}{_range(report)} in {report.name or 'the repository'}"
-            f"{where}: {verdict_text}")
+            f"change{'s' if changes != 1 else ''}, {policy} policy "
+            f"change{'s' if policy != 1 else ''}{_range(report)} in "
+            f"{report.name or 'the repository'}{where}: {verdict_text}")
 
 
 def _range(report: Report) -> str:
@@ -98,9 +123,16 @@ def _range(report: Report) -> str:
 
 def snapshot_title(report: Report) -> str:
     assert report.as_of is not None
-    known = (f"as the repository said on {report.known_at.isoformat()}" if report.known_at
+    known = (f"as the repository said {_instant(report.known_at)}" if report.known_at
              else "as the repository says now")
     return f"Terms in force on {report.as_of.isoformat()}, {known}"
+
+
+def _instant(moment: datetime.datetime) -> str:
+    """``at the end of 2025-07-15 (UTC)`` for a whole day, else ``on <ISO 8601>``."""
+    if moment.time() == datetime.time.max and moment.utcoffset() == datetime.timedelta(0):
+        return f"at the end of {moment.date().isoformat()} (UTC)"
+    return f"on {moment.isoformat()}"
 
 
 def difference(answer: InForce) -> str:
