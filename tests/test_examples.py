@@ -46,3 +46,17 @@ def test_readme_try_it_output_is_true(capsys: pytest.CaptureFixture[str], monkey
     assert shown is not None
     code, out = run(capsys, "check", "acme")
     assert (code, out) == (0, shown.group(1))
+
+
+def test_each_verdict_case_shows_what_its_readme_says(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    readme = (REPO / "examples" / "verdicts" / "README.md").read_text()
+    shown = re.findall(r"\$ slopolicy check examples/(verdicts/[\w-]+)\n(.*?)```", readme, re.S)
+    assert len(shown) == 9
+    for folder, expected in shown:
+        code, out = run(capsys, "check", folder)
+        assert out == expected, folder
+        errors = re.search(r"(\d+) errors?,", expected.splitlines()[-1])
+        assert code == (1 if errors and errors.group(1) != "0" else 0), folder

@@ -38,12 +38,14 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         if link.backings or isinstance(link.objective.get("slo"), str):
             continue  # a named SLO that does not exist is an unresolved-reference
         service = link.sla.spec.get("service")
+        if link.terms.indicator == "latency":
+            kind = ("a latency indicator (annotations slopolicy/indicator: latency, "
+                    "slopolicy/threshold: ...)")
+        else:
+            kind = "an availability indicator"
         yield Finding(
             f"no SLO backs {describe_objective(link.sla, link.position)}: add an OpenSLO SLO "
-            f"with spec.service {service!r} and a {link.terms.indicator} indicator"
-            + (" (annotations slopolicy/indicator: latency, slopolicy/threshold: ...)"
-               if link.terms.indicator == "latency" else "")
-            + ", or name one with slo:",
+            f"with spec.service {service!r} and {kind}, or name one with slo:",
             document=link.sla,
             path=link.path,
         )
