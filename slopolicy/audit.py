@@ -195,16 +195,16 @@ class Version(Change):
 
     @property
     def starts(self) -> datetime.date | None:
-        return to_date(self.effective[0])
+        return units.parse_date(self.effective[0])
 
     @property
     def ends(self) -> datetime.date | None:
-        return to_date(self.effective[1])
+        return units.parse_date(self.effective[1])
 
     @cached_property
     def changed_on(self) -> datetime.date:
         """The date of the change, in the agreement's time zone (as sla-retroactive-change)."""
-        return self.commit.date.astimezone(zone_of(self.doc)).date()
+        return self.commit.date.astimezone(units.window_zone(self.doc.spec.get("window"))).date()
 
     @cached_property
     def retroactive(self) -> bool:
@@ -282,27 +282,6 @@ class History:
 
 
 # -- dates -----------------------------------------------------------------------------
-
-def to_date(value: Any) -> datetime.date | None:
-    """A YAML date (kept as its text) as a date; None when it is no date."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def zone_of(doc: Document) -> datetime.tzinfo:
-    window = doc.spec.get("window")
-    name = window.get("timeZone", "UTC") if isinstance(window, Mapping) else "UTC"
-    try:
-        return units.zone(str(name))
-    except units.UnitError:
-        return datetime.timezone.utc
-
 
 def short(sha: str | None) -> str:
     return sha[:7] if sha else "(none)"

@@ -283,6 +283,27 @@ def _bundled_zone_names() -> frozenset[str]:
     return frozenset(line.strip() for line in listing.splitlines() if line.strip())
 
 
+def parse_date(value: object) -> date | None:
+    """A YAML date (kept as its text, or a date) as a date; None when it is none."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value is not None else None
+    except ValueError:
+        return None
+
+
+def window_zone(window: object) -> tzinfo:
+    """The zone of an SLA ``spec.window`` (UTC when it names none, or an unknown one)."""
+    name = window.get("timeZone", "UTC") if isinstance(window, Mapping) else "UTC"
+    try:
+        return zone(str(name))
+    except UnitError:
+        return timezone.utc
+
+
 def same_zone(a: str, b: str) -> bool:
     return a == b or (a in UTC_NAMES and b in UTC_NAMES)
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from slopolicy.documents import Document
 from slopolicy.problems import Finding, Related
+from slopolicy.units import parse_date
 
 if TYPE_CHECKING:
     from slopolicy.engine import Context
@@ -32,13 +33,6 @@ SEVERITY = "error"
 OPTIONS: dict[str, Any] = {}
 
 Period = tuple[Document, datetime.date, datetime.date | None]
-
-
-def parse_date(value: object) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(str(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 def period(sla: Document) -> Period | None:

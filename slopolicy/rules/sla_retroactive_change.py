@@ -51,10 +51,10 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     for change in base.changes.agreements:
         if "modified" not in change.classes or change.head is None:
             continue
-        start = _date(_effective_from(change.head))
+        start = units.parse_date(_effective_from(change.head))
         if start is None:
             continue  # no readable date: the schema rule says so
-        changed_on = base.head_date.astimezone(_zone(change.head)).date()
+        changed_on = base.head_date.astimezone(units.window_zone(change.head.spec.get("window"))).date()
         if _only_until(change):
             yield from _ended(change, changed_on)
             continue
@@ -90,7 +90,7 @@ def _only_until(change: DocumentChange) -> bool:
 def _ended(change: DocumentChange, changed_on: datetime.date) -> Iterator[Finding]:
     assert change.head is not None
     effective = change.head.spec.get("effective")
-    until = _date(effective.get("until")) if isinstance(effective, Mapping) else None
+    until = units.parse_date(effective.get("until")) if isinstance(effective, Mapping) else None
     if until is not None and until < changed_on:
         yield Finding(
             f"{change.label}: the agreement is made to end on {until.isoformat()}, before the "
@@ -102,24 +102,6 @@ def _ended(change: DocumentChange, changed_on: datetime.date) -> Iterator[Findin
 def _effective_from(doc: Document) -> Any:
     effective = doc.spec.get("effective")
     return effective.get("from") if isinstance(effective, Mapping) else None
-
-
-def _date(value: Any) -> datetime.date | None:
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-def _zone(doc: Document) -> datetime.tzinfo:
-    window = doc.spec.get("window")
-    name = window.get("timeZone", "UTC") if isinstance(window, Mapping) else "UTC"
-    try:
-        return units.zone(str(name))
-    except units.UnitError:
-        return datetime.timezone.utc
 
 
 def _notice(change: DocumentChange) -> int:
