@@ -164,6 +164,8 @@ def describe(error: ValidationError) -> Iterator[tuple[Path, bool, str]]:
             yield path + (key,), True, f'unknown property "{key}"{tip}'
         return
     if custom:
+        if validator == "type":  # say what was written: "99.9" in quotes is text
+            custom += f" (got {_shown(error.instance)})"
         yield path, False, custom
         return
     if validator == "required":

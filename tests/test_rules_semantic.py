@@ -218,3 +218,9 @@ def test_rules_explain_has_examples(project: Project) -> None:
         run = project.run("rules", "explain", rule)
         assert run.code == 0
         assert "Passing example" in run.out and "Failing example" in run.out, rule
+
+
+def test_a_quoted_number_is_named_as_text(project: Project) -> None:
+    write(project, slo("0.9995"), sla('"99.9"'))
+    (problem,) = project.check().json["problems"]
+    assert problem["rule"] == "schema" and "(got string '99.9')" in problem["message"]
