@@ -8,26 +8,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-SLI = """\
-apiVersion: openslo/v1
-kind: SLI
-metadata:
-  name: success-{i}
-spec:
-  ratioMetric:
-    counter: true
-    good:
-      metricSource:
-        type: Prometheus
-        spec:
-          query: sum(increase(http_requests_total{{service="svc-{i}",code!~"5.."}}[1m]))
-    total:
-      metricSource:
-        type: Prometheus
-        spec:
-          query: sum(increase(http_requests_total{{service="svc-{i}"}}[1m]))
-"""
-
 SLO = """\
 apiVersion: openslo/v1
 kind: SLO
