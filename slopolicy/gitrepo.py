@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from slopolicy.errors import UsageError
 
@@ -28,8 +28,9 @@ FETCH_FULL = (
 _TRAILER_SEP = "\x1d"
 _FIELD_SEP = "\x1f"
 _RECORD_SEP = "\x1e"
+# One header format for every log this module reads (see _Header).
 _LOG_FORMAT = _RECORD_SEP + _FIELD_SEP.join(
-    ("%H", "%an", "%ae", "%ce", "%cI", "%aI", "%s",
+    ("%H", "%P", "%an", "%ae", "%ce", "%cI", "%aI", "%s",
      "%(trailers:key=Approved-by,valueonly,separator=%x1d)")
 )
 
@@ -92,10 +93,6 @@ class LoggedCommit:
         return f"{self.author_name} <{self.author_email}>"
 
 
-_HISTORY_FORMAT = _RECORD_SEP + _FIELD_SEP.join(
-    ("%H", "%P", "%an", "%ae", "%cI", "%aI", "%s",
-     "%(trailers:key=Approved-by,valueonly,separator=%x1d)")
-)
 _NULL_BLOB = "0" * 40
 _REGULAR = ("100644", "100755")
 
@@ -232,7 +229,7 @@ class GitRepo:
         """
         out: bytes = self._git.log(
             "--first-parent", "--diff-merges=first-parent", "--reverse", "-M", "--raw", "-z",
-            "--no-abbrev", "--no-color", "--no-ext-diff", f"--format={_HISTORY_FORMAT}", rev,
+            "--no-abbrev", "--no-color", "--no-ext-diff", f"--format={_LOG_FORMAT}", rev,
             "--", *(f":(top){p}" for p in pathspecs), stdout_as_string=False,
         )
         text = out.decode("utf-8", "replace")
@@ -305,24 +302,44 @@ def _batch_in_order(out: bytes) -> list[bytes | None]:
     return found
 
 
-def _parse_logged(record: str) -> LoggedCommit | None:
+class _Header(NamedTuple):
+    """The fields of _LOG_FORMAT, and what follows the header (paths or raw changes)."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    committer_email: str
+    date: datetime.datetime
+    author_date: datetime.datetime
+    subject: str
+    approved_by: tuple[str, ...]
+    rest: str
+
+
+def _header(record: str) -> _Header | None:
     if not record.strip("\0\n"):
         return None
-    header, _, raw = record.partition("\0")
+    header, _, rest = record.partition("\0")
     fields = header.split(_FIELD_SEP)
-    if len(fields) != 8:
+    if len(fields) != 9:
         return None
-    sha, parents, an, ae, cdate, adate, subject, trailers = fields
+    sha, parents, an, ae, ce, cdate, adate, subject, trailers = fields
+    return _Header(
+        sha, tuple(parents.split()), an, ae, ce,
+        datetime.datetime.fromisoformat(cdate), datetime.datetime.fromisoformat(adate), subject,
+        tuple(t.strip() for t in trailers.split(_TRAILER_SEP) if t.strip()), rest,
+    )
+
+
+def _parse_logged(record: str) -> LoggedCommit | None:
+    h = _header(record)
+    if h is None:
+        return None
     return LoggedCommit(
-        sha=sha,
-        parents=tuple(parents.split()),
-        author_name=an,
-        author_email=ae,
-        date=datetime.datetime.fromisoformat(cdate),
-        author_date=datetime.datetime.fromisoformat(adate),
-        subject=subject,
-        approved_by=tuple(t.strip() for t in trailers.split(_TRAILER_SEP) if t.strip()),
-        changes=tuple(_parse_raw(raw.lstrip("\n").split("\0"))),
+        sha=h.sha, parents=h.parents, author_name=h.author_name, author_email=h.author_email,
+        date=h.date, author_date=h.author_date, subject=h.subject, approved_by=h.approved_by,
+        changes=tuple(_parse_raw(h.rest.lstrip("\n").split("\0"))),
     )
 
 
@@ -349,24 +366,14 @@ def _parse_raw(tokens: list[str]) -> Iterator[FileChange]:
 
 
 def _parse_commit(record: str) -> Commit | None:
-    if not record.strip("\0\n"):
+    h = _header(record)
+    if h is None:
         return None
-    header, _, names = record.partition("\0")
-    fields = header.split(_FIELD_SEP)
-    if len(fields) != 8:
-        return None
-    sha, an, ae, ce, cdate, adate, subject, trailers = fields
-    paths = tuple(p for p in (n.strip("\n") for n in names.split("\0")) if p)
     return Commit(
-        sha=sha,
-        author_name=an,
-        author_email=ae,
-        committer_email=ce,
-        date=datetime.datetime.fromisoformat(cdate),
-        author_date=datetime.datetime.fromisoformat(adate),
-        subject=subject,
-        approved_by=tuple(t.strip() for t in trailers.split(_TRAILER_SEP) if t.strip()),
-        paths=paths,
+        sha=h.sha, author_name=h.author_name, author_email=h.author_email,
+        committer_email=h.committer_email, date=h.date, author_date=h.author_date,
+        subject=h.subject, approved_by=h.approved_by,
+        paths=tuple(p for p in (n.strip("\n") for n in h.rest.split("\0")) if p),
     )
 
 
