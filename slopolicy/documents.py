@@ -7,7 +7,7 @@ as the OpenSLO Go SDK writes them, one YAML list of objects.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -277,9 +277,3 @@ def _add(
         shown = "no apiVersion" if api is None else f"apiVersion {api!r}, not one slopolicy checks"
         source.foreign.append((line, col, f"{where}{shown}"))
 
-
-def iter_known(files: list[SourceFile]) -> Iterator[Document]:
-    for source in files:
-        for doc in source.documents:
-            if doc.known:
-                yield doc

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.dominance import Status, Verdict
+from slopolicy.dominance import Status, Verdict, lacks_headroom
 from slopolicy.linking import Backing, describe_objective, links
 from slopolicy.problems import Finding, Related
 from slopolicy.units import format_decimal
@@ -56,9 +56,9 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         if not dominating:
             continue
         best: Backing = min(dominating, key=lambda b: _ratio(b.verdict))
-        ratio = _ratio(best.verdict)
-        if best.verdict.status is not Status.EQUAL and ratio <= limit:
+        if not lacks_headroom(best.verdict, limit):
             continue
+        ratio = _ratio(best.verdict)
         sla_objective = describe_objective(link.sla, link.position)
         slo_target = _slo_target(best)
         needed = Decimal(1) - (Decimal(1) - slo_target) * limit / ratio if ratio else slo_target
