@@ -224,3 +224,13 @@ def test_a_quoted_number_is_named_as_text(project: Project) -> None:
     write(project, slo("0.9995"), sla('"99.9"'))
     (problem,) = project.check().json["problems"]
     assert problem["rule"] == "schema" and "(got string '99.9')" in problem["message"]
+
+
+def test_effective_period_overlap_of_two_slas_with_one_name(project: Project) -> None:
+    write(project, slo("0.9995"), sla())
+    project.write("old.yaml", sla().replace("effective: {from: 2025-01-01}",
+                                            "effective: {from: 2024-01-01}"))
+    found = [p for p in project.check("--select", "effective-period").json["problems"]]
+    assert len(found) == 1
+    assert found[0]["message"].startswith("two SLAs named globex are both in force")
+    assert "end the earlier one (old.yaml)" in found[0]["message"]
