@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from slopolicy.cli import main
+from slopolicy.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -9,6 +9,14 @@ options, part of the entry's key); every rule that spans files runs again on
 every run, so a changed SLO that an SLA refers to, or a changed
 configuration, always shows.
 
+A second, small file, the index, remembers each file's stat signature (size,
+modification and change times in nanoseconds, inode, device) with the key of
+the content it had, so a warm run reads only the files whose signature
+changed. Like git's index it guards against "racy" files: a signature is
+recorded only when the file's modification time is older than the run by
+more than the coarsest file-system clock tick (2 s), so an edit made in the
+same tick as a run is never mistaken for no edit.
+
 Entries live in 256 shards by the first byte of their key, so a run that
 changed one file rewrites one or two small shards, not the whole cache. Each
 shard is replaced atomically (a temporary file and a rename): several
@@ -18,11 +26,11 @@ slopolicy itself into the user's own cache directory.
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import pickle
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +58,21 @@ def content_key(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def _load_without_gc(path: Path) -> Any:
-    # Unpickling builds many containers and frees none: collecting meanwhile
-    # only costs time (more than half of the load).
-    enabled = gc.isenabled()
-    gc.disable()
+Signature = tuple[int, int, int, int, int]
+RACY_NS = 2_000_000_000  # FAT keeps modification times to 2 s
+
+
+def signature(stat: os.stat_result) -> Signature:
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
+
+
+def _load(path: Path) -> Any:
     try:
         with open(path, "rb") as f:
             return pickle.load(f)
-    finally:
-        if enabled:
-            gc.enable()
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError,
+            IndexError):
+        return None  # an unreadable file is an empty one
 
 
 class Cache:
@@ -71,19 +83,34 @@ class Cache:
         self.shards: dict[str, dict[str, tuple[Any, ...]]] = {}
         self.used: set[str] = set()
         self.dirty: set[str] = set()
+        self.started_ns = time.time_ns()
+        index = _load(self.path / "index.pickle")
+        self.index: dict[str, tuple[Signature, str]] = index if isinstance(index, dict) else {}
+        self.seen: dict[str, tuple[Signature, str]] = {}
         try:
             names = os.listdir(self.path)
         except OSError:
             names = []  # no cache yet
+        # Unpickling builds many containers and frees none: callers keep the
+        # cyclic garbage collector off meanwhile (engine.loading).
         for name in names:
             if name.endswith(".pickle") and len(name) == len("00.pickle"):
-                try:
-                    loaded = _load_without_gc(self.path / name)
-                except (OSError, EOFError, pickle.UnpicklingError, AttributeError,
-                        ValueError, TypeError, IndexError):
-                    continue  # an unreadable shard is an empty one
+                loaded = _load(self.path / name)
                 if isinstance(loaded, dict):
                     self.shards[name[:2]] = loaded
+
+    def known_key(self, path: str, stat: Signature) -> str | None:
+        """The content key of ``path`` if its signature is the one recorded with it."""
+        entry = self.index.get(path)
+        if entry is not None and entry[0] == stat:
+            self.seen[path] = entry
+            return entry[1]
+        return None
+
+    def note(self, path: str, stat: Signature, key: str) -> None:
+        """Record ``path``'s signature and content key, unless the file is racy."""
+        if stat[1] < self.started_ns - RACY_NS:
+            self.seen[path] = (stat, key)
 
     def get(self, key: str) -> tuple[Any, ...] | None:
         entry = self.shards.get(key[:2], {}).get(key)
@@ -103,17 +130,20 @@ class Cache:
             if stale or shard in self.dirty:
                 for key in stale:
                     del entries[key]
-                self._write(shard, entries)
+                self._write(f"{shard}.pickle", entries)
         self.dirty.clear()
+        if self.seen != self.index:
+            self._write("index.pickle", self.seen)
+            self.index = dict(self.seen)
 
-    def _write(self, shard: str, entries: dict[str, tuple[Any, ...]]) -> None:
+    def _write(self, name: str, entries: dict[str, Any]) -> None:
         try:
             self.path.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{shard}-", suffix=".tmp")
+            fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{name}-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as f:
                     pickle.dump(entries, f, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, self.path / f"{shard}.pickle")
+                os.replace(tmp, self.path / name)
             except BaseException:
                 os.unlink(tmp)
                 raise

@@ -11,6 +11,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from slopolicy import __version__
 from slopolicy.errors import UsageError
@@ -253,3 +254,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return EXIT_INTERNAL
+
+
+def entry() -> NoReturn:
+    """The console script: :func:`main`, then an immediate exit.
+
+    A check of a large repository leaves millions of objects alive; letting
+    the interpreter take them apart one by one at exit costs as much as the
+    cached check itself (0.4 s for 20,000 documents). Everything is written
+    and closed by now, so the process flushes its output and ends.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = code or 141
+    try:
+        sys.stderr.flush()
+    finally:
+        os._exit(code)

@@ -44,33 +44,30 @@ class LoadProblem:
     related: tuple[tuple[int, int, str], ...] = ()
 
 
-@dataclass(eq=False)
 class Document:
-    """One object of a known (or claimed) apiVersion and kind."""
+    """One object of a known (or claimed) apiVersion and kind.
 
-    source: SourceFile
-    index: int  # position of the YAML document in the stream
-    item: int | None  # position in a top-level list, for list-shaped files
-    data: Mapping[str, Any]
+    Its identity (apiVersion, kind, name) is read once, when it is made:
+    every rule looks it up, tens of thousands of times in a large project.
+    """
 
-    @property
-    def api_version(self) -> str:
-        value = self.data.get("apiVersion")
-        return value if isinstance(value, str) else ""
+    __slots__ = ("source", "index", "item", "data", "api_version", "kind", "name", "known")
 
-    @property
-    def kind(self) -> str:
-        value = self.data.get("kind")
-        return value if isinstance(value, str) else ""
+    def __init__(
+        self, source: SourceFile, index: int, item: int | None, data: Mapping[str, Any]
+    ) -> None:
+        self.source = source
+        self.index = index  # position of the YAML document in the stream
+        self.item = item  # position in a top-level list, for list-shaped files
+        self.data = data
+        api, kind = data.get("apiVersion"), data.get("kind")
+        self.api_version: str = api if isinstance(api, str) else ""
+        self.kind: str = kind if isinstance(kind, str) else ""
+        self.name: str = _name(data.get("metadata"))
+        self.known: bool = self.kind in FAMILIES.get(self.api_version, ())
 
-    @property
-    def name(self) -> str:
-        metadata = self.data.get("metadata")
-        if type(metadata) is dict or isinstance(metadata, Mapping):
-            value = metadata.get("name")
-            if isinstance(value, (str, int)):
-                return str(value)
-        return ""
+    def __repr__(self) -> str:
+        return f"<Document {self.label} in {self.source.path}>"
 
     @property
     def spec(self) -> Mapping[str, Any]:
@@ -80,10 +77,6 @@ class Document:
     @property
     def identity(self) -> tuple[str, str, str]:
         return (self.api_version, self.kind, self.name)
-
-    @property
-    def known(self) -> bool:
-        return self.kind in FAMILIES.get(self.api_version, ())
 
     @property
     def label(self) -> str:
@@ -131,11 +124,12 @@ class SourceFile:
 
     @classmethod
     def restore(
-        cls, path: str, text: str, snapshot: tuple[Any, ...], origin: str | None = None
+        cls, path: str, text: str, snapshot: tuple[Any, ...], origin: str | None = None,
+        cache_key: str = "",
     ) -> SourceFile:
         docs, problems, others, foreign, schema_results, derived = snapshot
         source = cls(path, text, [], list(problems), others, list(foreign), dict(schema_results),
-                     dict(derived), origin=origin)
+                     dict(derived), cache_key, origin=origin)
         source.documents = [Document(source, index, item, data) for index, item, data in docs]
         return source
 
@@ -164,6 +158,14 @@ class SourceFile:
                 return decode(f.read())[0] or ""
         except OSError:
             return ""
+
+
+def _name(metadata: Any) -> str:
+    if type(metadata) is dict or isinstance(metadata, Mapping):
+        value = metadata.get("name")
+        if isinstance(value, (str, int)):
+            return str(value)
+    return ""
 
 
 def decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:

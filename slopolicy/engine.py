@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pathspec
 
 from slopolicy import schemas
-from slopolicy.cache import Cache, content_key
+from slopolicy.cache import Cache, content_key, signature
 from slopolicy.config import Config, Waiver
 from slopolicy.documents import Document, LoadProblem, SourceFile, load_bytes
 from slopolicy.problems import Problem, resolve
@@ -79,11 +79,13 @@ class Result:
         return sum(1 for p in self.problems if p.waived)
 
 
-def discover(config: Config, repo_root: Path, under: Path | None = None) -> list[Path]:
+def discover(config: Config, repo_root: Path, under: Path | None = None) -> list[str]:
     """Files the document globs select, under the project root (or ``under``).
 
     Globs are gitignore-style and relative to the project root (the folder of
-    .slopolicy.yaml); a folder outside it is matched relative to itself.
+    .slopolicy.yaml); a folder outside it is matched relative to itself. The
+    files are absolute path strings: a large repository has tens of
+    thousands, and Path objects would cost more than the walk.
     """
     spec_in = _matcher(tuple(config.include))
     spec_out = _matcher(tuple(config.exclude))
@@ -91,7 +93,7 @@ def discover(config: Config, repo_root: Path, under: Path | None = None) -> list
     base = config.root.resolve()
     if top != base and base not in top.parents:
         base = top
-    found: list[Path] = []
+    found: list[str] = []
     for folder, dirs, names in os.walk(top):
         rel_folder = Path(folder).relative_to(base).as_posix()
         rel_folder = "" if rel_folder == "." else rel_folder + "/"
@@ -99,7 +101,7 @@ def discover(config: Config, repo_root: Path, under: Path | None = None) -> list
         for name in sorted(names):
             rel = rel_folder + name
             if spec_in(rel) and not spec_out(rel):
-                found.append(Path(folder) / name)
+                found.append(os.path.join(folder, name))
     return found
 
 
@@ -133,7 +135,7 @@ def _root_prefix(repo_root: Path) -> str:
     return str(repo_root.resolve()) + os.sep
 
 
-def relative(path: Path, repo_root: Path) -> str:
+def relative(path: str | Path, repo_root: Path) -> str:
     """``path`` relative to the repository root, with ``/``; cheap for paths under it."""
     prefix = _root_prefix(repo_root)
     text = str(path)
@@ -141,10 +143,10 @@ def relative(path: Path, repo_root: Path) -> str:
         return text[len(prefix):]  # the common case: a found file under the root
     full = os.path.abspath(path)
     if not full.startswith(prefix):
-        full = str(path.resolve())  # through a symlink, or outside the root
+        full = os.path.realpath(path)  # through a symlink, or outside the root
     if full.startswith(prefix):
         return full[len(prefix):].replace(os.sep, "/")
-    return path.as_posix()
+    return Path(path).as_posix()
 
 
 PARALLEL_THRESHOLD = 400  # files to analyse before worker processes pay off
@@ -207,7 +209,7 @@ def _analyse_all(work: list[tuple[str, bytes]], jobs: int | None) -> list[tuple[
 
 
 def load_files(
-    paths: Iterable[Path], repo_root: Path, cache: Cache | None = None, jobs: int | None = 1
+    paths: Iterable[str | Path], repo_root: Path, cache: Cache | None = None, jobs: int | None = 1
 ) -> list[SourceFile]:
     """Read, parse and schema-check files; cached by content, in parallel when large.
 
@@ -217,11 +219,9 @@ def load_files(
     files: list[SourceFile | None] = []
     work: list[tuple[str, bytes]] = []
     slots: list[tuple[int, str, str]] = []
-    with _no_cyclic_gc():  # restoring cached files makes no garbage to collect
-        _restore_cached(paths, repo_root, cache, files, work, slots)
+    _restore_cached(paths, repo_root, cache, files, work, slots)
     for (slot, key, origin), (rel, _), snapshot in zip(slots, work, _analyse_all(work, jobs)):
-        source = files[slot] = SourceFile.restore(rel, "", snapshot, origin)
-        source.cache_key = key
+        source = files[slot] = SourceFile.restore(rel, "", snapshot, origin, key)
         source.dirty = True
     return [f for f in files if f is not None]
 
@@ -238,29 +238,50 @@ def save_cache(cache: Cache | None, files: Iterable[SourceFile]) -> None:
 
 
 @contextlib.contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
+def loading() -> Iterator[None]:
+    """Load the long-lived objects of a run (cache, documents) and freeze them.
+
+    Loading builds millions of containers and frees almost none: the cyclic
+    garbage collector is kept off meanwhile, then what was loaded is moved
+    out of its reach (``gc.freeze``) so it is not walked again and again.
+    Callers that are done with the objects may ``gc.unfreeze()``.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
 
 def _restore_cached(
-    paths: Iterable[Path],
+    paths: Iterable[str | Path],
     repo_root: Path,
     cache: Cache | None,
     files: list[SourceFile | None],
     work: list[tuple[str, bytes]],
     slots: list[tuple[int, str, str]],
 ) -> None:
-    """Read each file; restore it from the cache, or queue it for analysis."""
+    """Restore each file from the cache, or read it and queue it for analysis.
+
+    A file whose stat signature is the one the cache recorded with its
+    content key is not read at all (see slopolicy.cache).
+    """
     for path in paths:
         rel = relative(path, repo_root)
+        origin = str(path)
         try:
-            raw = path.read_bytes()
+            stat = signature(os.stat(origin)) if cache is not None else None
+            if stat is not None and cache is not None:
+                key = cache.known_key(rel, stat)
+                snapshot = cache.get(key) if key is not None else None
+                if key is not None and snapshot is not None:
+                    files.append(SourceFile.restore(rel, "", snapshot, origin, key))
+                    continue
+            with open(origin, "rb") as f:
+                raw = f.read()
         except OSError as exc:
             source = SourceFile(rel, "")
             source.problems.append(
@@ -268,14 +289,18 @@ def _restore_cached(
             )
             files.append(source)
             continue
-        key = content_key(raw) if cache is not None else ""
-        snapshot = cache.get(key) if cache is not None else None
-        origin = str(path)
-        restored = SourceFile.restore(rel, "", snapshot, origin) if snapshot is not None else None
-        if restored is not None:
-            restored.cache_key = key
-        files.append(restored)
-        if snapshot is None:
+        if cache is None or stat is None:
+            files.append(None)
+            work.append((rel, raw))
+            slots.append((len(files) - 1, "", origin))
+            continue
+        key = content_key(raw)
+        cache.note(rel, stat, key)
+        snapshot = cache.get(key)
+        if snapshot is not None:
+            files.append(SourceFile.restore(rel, "", snapshot, origin, key))
+        else:
+            files.append(None)
             work.append((rel, raw))
             slots.append((len(files) - 1, key, origin))
 

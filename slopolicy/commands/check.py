@@ -36,10 +36,10 @@ def _ids(value: str | None, project: Project, flag: str) -> frozenset[str] | Non
     return ids
 
 
-def requested_files(paths: list[str], project: Project) -> tuple[list[Path], list[Path]]:
+def requested_files(paths: list[str], project: Project) -> tuple[list[Path], list[str]]:
     """(files named explicitly, files found in named folders)."""
     named: list[Path] = []
-    found: list[Path] = []
+    found: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -81,7 +81,7 @@ def collect_at_ref(args: argparse.Namespace, project: Project, gate: Gate
 
 def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozenset[str] | None]:
     named, found = requested_files(args.paths, project)
-    asked = named + found
+    asked: list[str | Path] = [*named, *found]
     context_paths = engine.discover(project.config, project.repo_root)
     seen = {engine.relative(p, project.repo_root) for p in context_paths}
     if os.environ.get("PRE_COMMIT"):
@@ -89,13 +89,14 @@ def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozen
         # configuration selects, as a folder scan does (problems that point
         # into the others, such as a stale waiver in .slopolicy.yaml, still show)
         named = [p for p in named if engine.selects(project.config, p)]
-    extra = [p for p in named + found if engine.relative(p, project.repo_root) not in seen]
+    wanted: list[str | Path] = [*named, *found]
+    extra = [p for p in wanted if engine.relative(p, project.repo_root) not in seen]
     cache = None
-    if not args.no_cache:
-        folder = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
-        cache = Cache(folder, project.config.root)
-    files = engine.load_files(context_paths + extra, project.repo_root, cache, args.jobs)
-    gc.freeze()
+    with engine.loading():
+        if not args.no_cache:
+            folder = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+            cache = Cache(folder, project.config.root)
+        files = engine.load_files([*context_paths, *extra], project.repo_root, cache, args.jobs)
     report: frozenset[str] | None = None
     if args.paths:
         report = frozenset(engine.relative(p, project.repo_root) for p in asked)
