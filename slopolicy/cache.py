@@ -13,9 +13,9 @@ A second, small file, the index, remembers each file's stat signature (size,
 modification and change times in nanoseconds, inode, device) with the key of
 the content it had, so a warm run reads only the files whose signature
 changed. Like git's index it guards against "racy" files: a signature is
-recorded only when the file's modification time is older than the run by
-more than the coarsest file-system clock tick (2 s), so an edit made in the
-same tick as a run is never mistaken for no edit.
+recorded only when the file's modification and change times are older than
+the run by more than the coarsest file-system clock tick (2 s), so an edit
+made in the same tick as a run is never mistaken for no edit.
 
 Entries live in 256 shards by the first byte of their key, so a run that
 changed one file rewrites one or two small shards, not the whole cache. Each
@@ -109,7 +109,7 @@ class Cache:
 
     def note(self, path: str, stat: Signature, key: str) -> None:
         """Record ``path``'s signature and content key, unless the file is racy."""
-        if stat[1] < self.started_ns - RACY_NS:
+        if max(stat[1], stat[2]) < self.started_ns - RACY_NS:
             self.seen[path] = (stat, key)
 
     def get(self, key: str) -> tuple[Any, ...] | None:

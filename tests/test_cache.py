@@ -1,6 +1,8 @@
 """The result cache never serves a stale answer; parallel runs match serial ones."""
 from __future__ import annotations
 
+import os
+import pickle
 import sys
 from pathlib import Path
 
@@ -94,6 +96,56 @@ def test_one_edit_rewrites_only_its_shards(project: Project) -> None:
     after = {p: p.stat().st_mtime_ns for p in cache_files(project)}
     rewritten = [p for p in after if before.get(p) != after[p]]
     assert 1 <= len(rewritten) <= 2  # the new content's shard and the old content's
+
+
+def index(project: Project) -> dict[str, tuple[tuple[int, ...], str]]:
+    found = list((project.root.parent / "cache").rglob("results-*/index.pickle"))
+    if not found:
+        return {}  # nothing recorded yet
+    with open(found[0], "rb") as f:
+        loaded: dict[str, tuple[tuple[int, ...], str]] = pickle.load(f)
+    return loaded
+
+
+def test_unchanged_files_are_known_by_their_signature(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    setup(project)
+    monkeypatch.setattr("slopolicy.cache.RACY_NS", 0)  # files older than the run count as settled
+    project.check()
+    recorded = index(project)
+    assert set(recorded) == {f"slos/svc-{i}.yaml" for i in range(3)} | {
+        f"slas/customer-{i}.yaml" for i in range(3)}
+    stat = (project.root / "slos/svc-0.yaml").stat()
+    assert recorded["slos/svc-0.yaml"][0] == (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns,
+                                              stat.st_ino, stat.st_dev)
+
+
+def test_files_as_new_as_the_run_are_not_recorded(project: Project) -> None:
+    setup(project)  # written just now: an edit in the same clock tick could go unseen
+    project.check()
+    assert cache_files(project)  # the results are kept all the same
+    assert not [name for name in index(project) if name.startswith(("slos/", "slas/"))]
+
+
+def test_an_edit_that_keeps_size_and_modification_time_is_seen(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    setup(project)
+    monkeypatch.setattr("slopolicy.cache.RACY_NS", 0)
+    assert project.check().json["problems"] == []
+    path = project.root / "slas/customer-1.yaml"
+    before = path.stat()
+    path.write_text(SLA.format(i=1).replace("version: 1", "version: 0"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # as a careless tool might
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert [p[3] for p in project.check().problems()] == ["schema"]
+
+
+def test_a_deleted_file_leaves_the_index(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    setup(project)
+    monkeypatch.setattr("slopolicy.cache.RACY_NS", 0)
+    project.check()
+    (project.root / "slas/customer-2.yaml").unlink()
+    assert project.check().code == 0
+    assert "slas/customer-2.yaml" not in index(project)
 
 
 def test_document_rule_results_are_kept_and_reused(project: Project) -> None:
