@@ -1,7 +1,9 @@
 """Workloads for the benchmark: real-looking SLOs and SLAs, in numbers.
 
 Each SLA is backed by an SLO of its own service, so every cross-file rule
-has real work to do and the whole set passes.
+has real work to do and the whole set passes. Services come in three tiers
+(targets, time zones), as in a real catalogue: ``slo(i)`` and ``sla(i)``
+write service ``i`` in tier ``i % 3``.
 """
 from __future__ import annotations
 
@@ -38,11 +40,11 @@ spec:
       isRolling: false
       calendar:
         startTime: 2025-01-01 00:00:00
-        timeZone: UTC
+        timeZone: {zone}
   budgetingMethod: Occurrences
   objectives:
     - displayName: internal
-      target: 0.9995
+      target: {slo_target}
 """
 
 SLA = """\
@@ -61,12 +63,12 @@ spec:
     from: 2025-01-01
   window:
     calendar: month
-    timeZone: UTC
+    timeZone: {zone}
   budgetingMethod: Occurrences
   objectives:
     - name: availability
       indicator: availability
-      targetPercent: 99.9
+      targetPercent: {sla_target}
       slo: svc-{i}-availability
   support:
     hours: 24x7
@@ -74,9 +76,27 @@ spec:
       - {{level: P1, response: 30m, resolution: 4h}}
       - {{level: P2, response: 2h, resolution: 1d}}
   credits:
-    - {{below: 99.9, atLeast: 99.0, creditPercent: 10}}
-    - {{below: 99.0, creditPercent: 25}}
+    - {{below: {sla_target}, atLeast: {credit_floor}, creditPercent: 10}}
+    - {{below: {credit_floor}, creditPercent: 25}}
 """
+
+
+TIERS = (
+    {"zone": "UTC", "slo_target": "0.9995", "sla_target": "99.9", "credit_floor": "99.0"},
+    {"zone": "Europe/Berlin", "slo_target": "0.999", "sla_target": "99.5", "credit_floor": "99.0"},
+    {"zone": "America/New_York", "slo_target": "0.996", "sla_target": "99.0",
+     "credit_floor": "95.0"},
+)
+
+
+def slo(i: int) -> str:
+    """The SLO of service ``i`` (tier 0, every third service, is 99.95% in UTC)."""
+    return SLO.format(i=i, **TIERS[i % len(TIERS)])
+
+
+def sla(i: int) -> str:
+    """The SLA of customer ``i``, backed by ``slo(i)``."""
+    return SLA.format(i=i, **TIERS[i % len(TIERS)])
 
 
 def generate(root: Path, pairs: int) -> list[Path]:
@@ -86,11 +106,11 @@ def generate(root: Path, pairs: int) -> list[Path]:
     (root / ".slopolicy.yaml").write_text("extends: default\n")
     paths = []
     for i in range(pairs):
-        slo = root / "slos" / f"svc-{i}.yaml"
-        slo.write_text(SLO.format(i=i))
-        sla = root / "slas" / f"customer-{i}.yaml"
-        sla.write_text(SLA.format(i=i))
-        paths += [slo, sla]
+        slo_path = root / "slos" / f"svc-{i}.yaml"
+        slo_path.write_text(slo(i))
+        sla_path = root / "slas" / f"customer-{i}.yaml"
+        sla_path.write_text(sla(i))
+        paths += [slo_path, sla_path]
     return paths
 
 

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import SLA, SLO  # noqa: E402
+from generate import SLA, SLO, TIERS  # noqa: E402
 
 POLICY = """\
 extends: default
@@ -65,7 +65,7 @@ print(parsed)
 
 
 def sla(i: int, version: int, start: str, target: str) -> str:
-    text = SLA.format(i=i).replace("version: 1", f"version: {version}")
+    text = SLA.format(i=i, **TIERS[0]).replace("version: 1", f"version: {version}")
     text = text.replace("from: 2025-01-01", f"from: {start}")
     return text.replace("targetPercent: 99.9", f"targetPercent: {target}")
 
@@ -94,7 +94,7 @@ def stream(agreements: int, commits: int) -> bytes:
     files = [_inline(".slopolicy.yaml", POLICY),
              _inline(".slopolicy/allowed_signers", "# no keys yet\n")]
     for i in range(agreements):
-        files += [_inline(f"slos/svc-{i}.yaml", SLO.format(i=i)),
+        files += [_inline(f"slos/svc-{i}.yaml", SLO.format(i=i, **TIERS[0])),
                   _inline(f"slas/customer-{i}.yaml", sla(i, 1, "2022-01-01", "99.9"))]
     out = [_commit(1, START - datetime.timedelta(days=2), "the agreements\n", files)]
     versions = [1] * agreements
@@ -105,7 +105,7 @@ def stream(agreements: int, commits: int) -> bytes:
         trailer = "\nApproved-by: Alice <alice@acme.example>\n" if number % 2 else ""
         if number % 20 == 0:
             target = ("0.9995", "0.9999")[(number // 20) % 2]
-            text = SLO.format(i=i).replace("target: 0.9995", f"target: {target}")
+            text = SLO.format(i=i, **TIERS[0]).replace("target: 0.9995", f"target: {target}")
             change = _inline(f"slos/svc-{i}.yaml", text)
             out.append(_commit(number, when, f"svc-{i}: SLO {target}\n", [change]))
             continue

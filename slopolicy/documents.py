@@ -7,6 +7,7 @@ as the OpenSLO Go SDK writes them, one YAML list of objects.
 from __future__ import annotations
 
 import codecs
+import pickle
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,9 +50,14 @@ class Document:
 
     Its identity (apiVersion, kind, name) is read once, when it is made:
     every rule looks it up, tens of thousands of times in a large project.
+    A document restored from the cache holds its data as pickled bytes until
+    a rule reads ``data``: rules that span documents work from small facts
+    each document remembers (see ``remember``), so a warm run of a large
+    project unpickles only the documents that changed or have a finding.
     """
 
-    __slots__ = ("source", "index", "item", "data", "api_version", "kind", "name", "known")
+    __slots__ = ("source", "index", "item", "_data", "_pickled", "api_version", "kind", "name",
+                 "known")
 
     def __init__(
         self, source: SourceFile, index: int, item: int | None, data: Mapping[str, Any]
@@ -59,12 +65,35 @@ class Document:
         self.source = source
         self.index = index  # position of the YAML document in the stream
         self.item = item  # position in a top-level list, for list-shaped files
-        self.data = data
+        self._data: Mapping[str, Any] | None = data
+        self._pickled: bytes | None = None
         api, kind = data.get("apiVersion"), data.get("kind")
         self.api_version: str = api if isinstance(api, str) else ""
         self.kind: str = kind if isinstance(kind, str) else ""
         self.name: str = _name(data.get("metadata"))
         self.known: bool = self.kind in FAMILIES.get(self.api_version, ())
+
+    @classmethod
+    def restore(cls, source: SourceFile, kept: tuple[Any, ...]) -> Document:
+        doc = cls.__new__(cls)
+        doc.source = source
+        doc.index, doc.item, doc.api_version, doc.kind, doc.name, doc._pickled = kept
+        doc._data = None
+        doc.known = doc.kind in FAMILIES.get(doc.api_version, ())
+        return doc
+
+    def kept(self) -> tuple[Any, ...]:
+        """The document as the cache keeps it: position, identity, pickled data."""
+        if self._pickled is None:
+            self._pickled = pickle.dumps(self._data, protocol=pickle.HIGHEST_PROTOCOL)
+        return (self.index, self.item, self.api_version, self.kind, self.name, self._pickled)
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        data = self._data
+        if data is None:
+            data = self._data = pickle.loads(self._pickled or b"N.")
+        return data
 
     def __repr__(self) -> str:
         return f"<Document {self.label} in {self.source.path}>"
@@ -119,7 +148,7 @@ class SourceFile:
 
     def snapshot(self) -> tuple[Any, ...]:
         """What loading found, as plain data (for the cache and worker processes)."""
-        docs = [(d.index, d.item, d.data) for d in self.documents]
+        docs = [d.kept() for d in self.documents]
         return (docs, self.problems, self.others, self.foreign, self.schema_results, self.derived)
 
     @classmethod
@@ -127,10 +156,11 @@ class SourceFile:
         cls, path: str, text: str, snapshot: tuple[Any, ...], origin: str | None = None,
         cache_key: str = "",
     ) -> SourceFile:
+        """A file from its snapshot (which it then shares: a snapshot serves one file)."""
         docs, problems, others, foreign, schema_results, derived = snapshot
-        source = cls(path, text, [], list(problems), others, list(foreign), dict(schema_results),
-                     dict(derived), cache_key, origin=origin)
-        source.documents = [Document(source, index, item, data) for index, item, data in docs]
+        source = cls(path, text, [], problems, others, foreign, schema_results, derived,
+                     cache_key, origin=origin)
+        source.documents = [Document.restore(source, kept) for kept in docs]
         return source
 
     def locate(self, index: int, path: Path, key: bool = False) -> tuple[int, int]:

@@ -8,9 +8,8 @@ once per run and shared by the rules that need it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache, partial
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from slopolicy.documents import Document
 from slopolicy.dominance import Status, Terms, Verdict, compare
@@ -26,8 +25,7 @@ OPENSLO = "openslo/v1"
 _compare = lru_cache(maxsize=4096)(compare)
 
 
-@dataclass(frozen=True)
-class Backing:
+class Backing(NamedTuple):
     """One SLO objective that backs an SLA objective, and the verdict."""
 
     slo: Document
@@ -39,8 +37,7 @@ class Backing:
         return objective_target_path(self.slo, self.position)
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """An SLA objective with every SLO objective that backs it."""
 
     sla: Document
@@ -53,10 +50,6 @@ class Link:
         objectives = self.sla.spec.get("objectives")
         item = objectives[self.position] if isinstance(objectives, list) else {}
         return item if isinstance(item, Mapping) else {}
-
-    @property
-    def name(self) -> str:
-        return str(self.objective.get("name", self.position))
 
     @property
     def path(self) -> Path:
@@ -78,89 +71,146 @@ def objective_target_path(doc: Document, position: int) -> Path:
     return base
 
 
+# -- facts each document remembers (kept with its file in the cache) ---------
+
+def sla_references(sla: Document) -> list[tuple[int, str, str | None]]:
+    """(position, SLO name, objective displayName) of each objective that names its SLO."""
+    return sla.remember("sla_references", partial(_sla_references, sla))  # type: ignore[no-any-return]
+
+
+def _sla_references(sla: Document) -> list[tuple[int, str, str | None]]:
+    objectives = sla.spec.get("objectives")
+    found = []
+    for position, objective in enumerate(objectives if isinstance(objectives, list) else []):
+        if isinstance(objective, Mapping) and isinstance(objective.get("slo"), str):
+            wanted = objective.get("objective")
+            found.append((position, objective["slo"], wanted if isinstance(wanted, str) else None))
+    return found
+
+
+def display_names(slo: Document) -> list[str | None]:
+    """The displayName of each objective of an SLO (None where it has none)."""
+    return slo.remember("display_names", partial(_display_names, slo))  # type: ignore[no-any-return]
+
+
+def _display_names(slo: Document) -> list[str | None]:
+    objectives = slo.spec.get("objectives")
+    names: list[str | None] = []
+    for item in objectives if isinstance(objectives, list) else []:
+        name = item.get("displayName") if isinstance(item, Mapping) else None
+        names.append(name if isinstance(name, str) else None)
+    return names
+
+
+def service(doc: Document) -> str | None:
+    """``spec.service`` of an SLA or SLO, when it is a name."""
+    return doc.remember("service", partial(_service, doc))  # type: ignore[no-any-return]
+
+
+def _service(doc: Document) -> str | None:
+    value = doc.spec.get("service")
+    return value if isinstance(value, str) else None
+
+
+# -- links --------------------------------------------------------------------
+
 def links(ctx: Context) -> list[Link]:
     """Every SLA objective with derivable terms, with its backings."""
     if "links" not in ctx.memo:
-        ctx.memo["links"] = [link for sla in ctx.of_kind("slopolicy/v1", "SLA") for link in _sla_links(ctx, sla)]
+        ctx.memo["links"] = _Linker(ctx).all()
     found: list[Link] = ctx.memo["links"]
     return found
 
 
-def _slo_objectives(ctx: Context, slo: Document) -> list[ObjectiveTerms]:
-    cache: dict[int, list[ObjectiveTerms]] = ctx.memo.setdefault("slo_terms", {})
-    key = id(slo)
-    if key in cache:
-        return cache[key]
-    kept: list[ObjectiveTerms] | None = slo.source.derived.get(("slo_terms", slo.index, slo.item))
-    if kept is not None:
-        cache[key] = kept
-        return kept
-    consulted: list[str] = []
+class _Linker:
+    """Links every SLA objective, reading each document through its remembered facts."""
 
-    def lookup(name: str) -> Mapping[str, Any] | None:
-        consulted.append(name)
-        sli = ctx.named(OPENSLO, "SLI", name)
-        return sli.data if sli else None
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.slo_terms: dict[int, list[ObjectiveTerms]] = {}
+        self._by_service: dict[str, list[Document]] | None = None
 
-    terms = cache[key] = slo_terms(slo.data, lookup)
-    if not consulted:  # terms from this document alone: keep them with its file
-        slo.remember("slo_terms", lambda: terms)
-    return terms
+    def all(self) -> list[Link]:
+        out = []
+        for sla in self.ctx.of_kind("slopolicy/v1", "SLA"):
+            entries = sla.remember("sla_terms", partial(_terms_of_sla, sla))
+            if not entries:
+                continue
+            named = {position: (slo, wanted) for position, slo, wanted in sla_references(sla)}
+            for entry in entries:
+                if entry.terms is None:
+                    continue  # the schema rule reports what makes the terms unreadable
+                reference = named.get(entry.position)
+                if reference is not None:
+                    backings = self._named(reference[0], reference[1], entry.terms)
+                else:
+                    backings = self._by_service_of(sla, entry.terms)
+                out.append(Link(sla, entry.position, entry.terms, backings))
+        return out
 
-
-def _sla_links(ctx: Context, sla: Document) -> list[Link]:
-    objectives = sla.spec.get("objectives")
-    out = []
-    for entry in sla.remember("sla_terms", lambda: sla_terms(sla.data)):
-        if entry.terms is None or not isinstance(objectives, list):
-            continue  # the schema rule reports what makes the terms unreadable
-        raw = objectives[entry.position]
-        backings = tuple(_backings(ctx, sla, raw if isinstance(raw, Mapping) else {}, entry.terms))
-        out.append(Link(sla, entry.position, entry.terms, backings))
-    return out
-
-
-def _backings(ctx: Context, sla: Document, objective: Mapping[str, Any], terms: Terms) -> list[Backing]:
-    named = objective.get("slo")
-    if isinstance(named, str):
-        slo = ctx.named(OPENSLO, "SLO", named)
+    def _named(self, name: str, wanted: str | None, terms: Terms) -> tuple[Backing, ...]:
+        slo = self.ctx.named(OPENSLO, "SLO", name)
         if slo is None:
-            return []  # unresolved-reference reports it
-        wanted = objective.get("objective")
-        return [
-            b for b in _candidates(ctx, slo, terms, explicit=True)
-            if not isinstance(wanted, str) or _display_name(slo, b.position) == wanted
-        ]
-    service = sla.spec.get("service")
-    return [
-        backing
-        for slo in ctx.of_kind(OPENSLO, "SLO")
-        if slo.spec.get("service") == service
-        for backing in _candidates(ctx, slo, terms, explicit=False)
-    ]
+            return ()  # unresolved-reference reports it
+        found = self._candidates(slo, terms, explicit=True)
+        if wanted is None:
+            return found
+        names = display_names(slo)
+        return tuple(b for b in found if b.position < len(names) and names[b.position] == wanted)
+
+    def _by_service_of(self, sla: Document, terms: Terms) -> tuple[Backing, ...]:
+        if self._by_service is None:
+            self._by_service = {}
+            for slo in self.ctx.of_kind(OPENSLO, "SLO"):
+                name = service(slo)
+                if name is not None:
+                    self._by_service.setdefault(name, []).append(slo)
+        return tuple(
+            backing
+            for slo in self._by_service.get(service(sla) or "", ())
+            for backing in self._candidates(slo, terms, explicit=False)
+        )
+
+    def _candidates(self, slo: Document, sla: Terms, explicit: bool) -> tuple[Backing, ...]:
+        out = []
+        for entry in self._objectives(slo):
+            if entry.terms is None:
+                reason = entry.reason or "its terms cannot be read"
+                out.append(Backing(slo, entry.position, Verdict(Status.INCOMPARABLE, reason)))
+            elif explicit or entry.terms.indicator == sla.indicator:
+                out.append(Backing(slo, entry.position, _compare(entry.terms, sla)))
+        return tuple(out)
+
+    def _objectives(self, slo: Document) -> list[ObjectiveTerms]:
+        key = id(slo)
+        found = self.slo_terms.get(key)
+        if found is not None:
+            return found
+        kept: list[ObjectiveTerms] | None = slo.source.derived.get(("slo_terms", slo.index, slo.item))
+        if kept is not None:
+            found = self.slo_terms[key] = kept
+            return found
+        consulted: list[str] = []
+
+        def lookup(name: str) -> Mapping[str, Any] | None:
+            consulted.append(name)
+            sli = self.ctx.named(OPENSLO, "SLI", name)
+            return sli.data if sli else None
+
+        terms = self.slo_terms[key] = slo_terms(slo.data, lookup)
+        if not consulted:  # terms from this document alone: keep them with its file
+            slo.remember("slo_terms", lambda: terms)
+        return terms
 
 
-def _candidates(ctx: Context, slo: Document, sla: Terms, explicit: bool) -> list[Backing]:
-    out = []
-    for entry in _slo_objectives(ctx, slo):
-        if entry.terms is None:
-            reason = entry.reason or "its terms cannot be read"
-            out.append(Backing(slo, entry.position, Verdict(Status.INCOMPARABLE, reason)))
-        elif entry.terms.indicator == sla.indicator or explicit:
-            out.append(Backing(slo, entry.position, _compare(entry.terms, sla)))
-    return out
-
-
-def _display_name(slo: Document, position: int) -> str | None:
-    objectives = slo.spec.get("objectives")
-    item = objectives[position] if isinstance(objectives, list) else None
-    name = item.get("displayName") if isinstance(item, Mapping) else None
-    return name if isinstance(name, str) else None
+def _terms_of_sla(sla: Document) -> list[ObjectiveTerms]:
+    return sla_terms(sla.data)
 
 
 def describe_objective(doc: Document, position: int) -> str:
     """``SLO public-api-availability objective "internal"`` (or #1)."""
-    shown = _display_name(doc, position) if doc.kind == "SLO" else None
+    names = display_names(doc) if doc.kind == "SLO" else []
+    shown = names[position] if position < len(names) else None
     if doc.kind == "SLA":
         objectives = doc.spec.get("objectives")
         item = objectives[position] if isinstance(objectives, list) else None

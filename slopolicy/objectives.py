@@ -61,11 +61,18 @@ def sla_terms(sla_doc: Mapping[str, Any]) -> list[ObjectiveTerms]:
     ]
 
 
+# Objectives repeat the same terms (a few targets, one or two windows)
+# across thousands of documents: one shared object per distinct value keeps
+# memory and the result cache small.
+_SHARED: dict[ObjectiveTerms, ObjectiveTerms] = {}
+
+
 def _derive(index: int, build: Callable[[], Terms]) -> ObjectiveTerms:
     try:
-        return ObjectiveTerms(index, build(), None)
+        found = ObjectiveTerms(index, build(), None)
     except (_NoTerms, UnitError) as problem:
-        return ObjectiveTerms(index, None, str(problem))
+        found = ObjectiveTerms(index, None, str(problem))
+    return _SHARED.setdefault(found, found)
 
 
 # -- OpenSLO SLO -------------------------------------------------------------

@@ -10,14 +10,14 @@ import pytest
 from conftest import Project
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from generate import SLA, SLO  # noqa: E402
+from generate import sla, slo  # noqa: E402
 
 
 def setup(project: Project, pairs: int = 3) -> None:
     project.write(".slopolicy.yaml", "extends: default\n")
     for i in range(pairs):
-        project.write(f"slos/svc-{i}.yaml", SLO.format(i=i))
-        project.write(f"slas/customer-{i}.yaml", SLA.format(i=i))
+        project.write(f"slos/svc-{i}.yaml", slo(i))
+        project.write(f"slas/customer-{i}.yaml", sla(i))
 
 
 def cache_files(project: Project) -> list[Path]:
@@ -35,20 +35,20 @@ def test_warm_run_uses_the_cache_and_gives_the_same_answer(project: Project) -> 
 def test_edited_document_is_checked_again(project: Project) -> None:
     setup(project)
     assert project.check().json["problems"] == []
-    project.write("slas/customer-1.yaml", SLA.format(i=1).replace("version: 1", "version: 0"))
+    project.write("slas/customer-1.yaml", sla(1).replace("version: 1", "version: 0"))
     assert [p[3] for p in project.check().problems()] == ["schema"]
 
 
 def test_edited_referenced_slo_changes_the_sla_verdict(project: Project) -> None:
     setup(project)
     assert project.check().json["problems"] == []
-    project.write("slos/svc-2.yaml", SLO.format(i=2).replace("target: 0.9995", "target: 0.99"))
+    project.write("slos/svc-2.yaml", slo(2).replace("target: 0.996", "target: 0.98"))
     assert project.check().problems() == [("slos/svc-2.yaml", 34, 15, "slo-stricter-than-sla")]
 
 
 def test_changed_configuration_applies(project: Project) -> None:
     setup(project)
-    project.write("slos/svc-0.yaml", SLO.format(i=0).replace("target: 0.9995", "target: 0.9992"))
+    project.write("slos/svc-0.yaml", slo(0).replace("target: 0.9995", "target: 0.9992"))
     assert [p["severity"] for p in project.check().json["problems"]] == ["warning"]
     project.write(".slopolicy.yaml", "rules:\n  slo-headroom: error\n")
     assert [p["severity"] for p in project.check().json["problems"]] == ["error"]
@@ -91,7 +91,7 @@ def test_one_edit_rewrites_only_its_shards(project: Project) -> None:
     project.check()
     before = {p: p.stat().st_mtime_ns for p in cache_files(project)}
     assert len(before) > 20
-    project.write("slos/svc-3.yaml", SLO.format(i=3).replace("target: 0.9995", "target: 0.99"))
+    project.write("slos/svc-3.yaml", slo(3).replace("target: 0.9995", "target: 0.99"))
     assert project.check().problems()  # the edit is seen
     after = {p: p.stat().st_mtime_ns for p in cache_files(project)}
     rewritten = [p for p in after if before.get(p) != after[p]]
@@ -132,7 +132,7 @@ def test_an_edit_that_keeps_size_and_modification_time_is_seen(project: Project,
     assert project.check().json["problems"] == []
     path = project.root / "slas/customer-1.yaml"
     before = path.stat()
-    path.write_text(SLA.format(i=1).replace("version: 1", "version: 0"))
+    path.write_text(sla(1).replace("version: 1", "version: 0"))
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # as a careless tool might
     after = path.stat()
     assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
@@ -150,7 +150,7 @@ def test_a_deleted_file_leaves_the_index(project: Project, monkeypatch: pytest.M
 
 def test_document_rule_results_are_kept_and_reused(project: Project) -> None:
     setup(project, pairs=1)
-    bad = SLA.format(i=0).replace("creditPercent: 25", "creditPercent: 5")
+    bad = sla(0).replace("creditPercent: 25", "creditPercent: 5")
     project.write("slas/customer-0.yaml", bad)
     cold = project.check()
     warm = project.check()
@@ -163,8 +163,8 @@ def test_document_rule_results_are_kept_and_reused(project: Project) -> None:
 
 def test_parallel_output_is_identical_to_serial(project: Project) -> None:
     setup(project, pairs=12)
-    project.write("slos/svc-3.yaml", SLO.format(i=3).replace("target: 0.9995", "target: 0.99"))
-    project.write("slas/customer-5.yaml", SLA.format(i=5).replace("customer: customer-5", "custmer: x"))
+    project.write("slos/svc-3.yaml", slo(3).replace("target: 0.9995", "target: 0.99"))
+    project.write("slas/customer-5.yaml", sla(5).replace("customer: customer-5", "custmer: x"))
     serial = project.check("--no-cache", "--jobs", "1")
     parallel = project.check("--no-cache", "--jobs", "2")
     assert parallel.out == serial.out

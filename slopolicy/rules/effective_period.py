@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.documents import Document
@@ -33,25 +34,28 @@ SEVERITY = "error"
 OPTIONS: dict[str, Any] = {}
 
 Period = tuple[Document, datetime.date, datetime.date | None]
+# from, until, customer, service: what the rule needs of an SLA, remembered with its file
+Terms = tuple[datetime.date, datetime.date | None, str, str]
 
 
-def period(sla: Document) -> Period | None:
+def terms(sla: Document) -> Terms | None:
     effective = sla.spec.get("effective")
     if not isinstance(effective, Mapping):
         return None
     start = parse_date(effective.get("from"))
     if start is None:
         return None
-    return sla, start, parse_date(effective.get("until"))
+    customer, service = str(sla.spec.get("customer")), str(sla.spec.get("service"))
+    return start, parse_date(effective.get("until")), customer, service
 
 
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     periods: dict[tuple[str, str], list[Period]] = {}
     for sla in ctx.of_kind("slopolicy/v1", "SLA"):
-        found = period(sla)
+        found: Terms | None = sla.remember(ID, partial(terms, sla))
         if found is None:
             continue
-        _, start, until = found
+        start, until, customer, service = found
         if until is not None and until <= start:
             yield Finding(
                 f"effective.until {until} is not after effective.from {start}: the agreement "
@@ -59,8 +63,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
                 document=sla, path=("spec", "effective", "until"),
             )
             continue
-        key = (str(sla.spec.get("customer")), str(sla.spec.get("service")))
-        periods.setdefault(key, []).append(found)
+        periods.setdefault((customer, service), []).append((sla, start, until))
     for (customer, service), group in periods.items():
         group.sort(key=lambda p: (p[1], p[0].name))
         for earlier, later in zip(group, group[1:]):

@@ -25,10 +25,12 @@ Failing example (``op: gt`` on a ratio SLI)::
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.documents import Document
 from slopolicy.problems import Finding, Related
+from slopolicy.yamlsource import Path
 
 if TYPE_CHECKING:
     from slopolicy.engine import Context
@@ -38,32 +40,59 @@ SEVERITY = "error"
 OPTIONS: dict[str, Any] = {}
 
 
+# Per objective: which of op and value it has (None: not a mapping).
+Objectives = list[tuple[str, ...] | None]
+SloFacts = tuple[str | None, Objectives, list[tuple[Path, str]]]
+
+
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     for slo in ctx.of_kind("openslo/v1", "SLO"):
-        objectives = slo.spec.get("objectives")
-        if not isinstance(objectives, list):
+        facts: SloFacts | None = slo.remember(ID, partial(_slo_facts, slo))
+        if facts is None:
             continue
-        yield from _slices(slo, objectives)
-        ref = slo.spec.get("indicatorRef")
-        sli = ctx.named("openslo/v1", "SLI", ref) if isinstance(ref, str) else None
+        ref, objectives, slices = facts
+        for path, message in slices:
+            yield Finding(message, document=slo, path=path, key=True)
+        sli = ctx.named("openslo/v1", "SLI", ref) if ref is not None else None
         if sli is None:
             continue
         related = (Related(f"SLI {sli.name}", document=sli, path=("spec",)),)
-        if "ratioMetric" in sli.spec:
-            for index, objective in enumerate(objectives):
-                for key in ("op", "value"):
-                    if isinstance(objective, Mapping) and key in objective:
-                        yield Finding(
-                            f"{key} is only for a thresholdMetric SLI; SLI {sli.name} is a "
-                            f"ratioMetric, so remove {key}",
-                            document=slo, path=("spec", "objectives", index, key), key=True,
-                            related=related,
-                        )
-        elif "thresholdMetric" in sli.spec:
+        metric = sli.remember("metric", partial(_metric, sli))
+        if metric == "ratioMetric":
+            for index, keys in enumerate(objectives):
+                for key in keys or ():
+                    yield Finding(
+                        f"{key} is only for a thresholdMetric SLI; SLI {sli.name} is a "
+                        f"ratioMetric, so remove {key}",
+                        document=slo, path=("spec", "objectives", index, key), key=True,
+                        related=related,
+                    )
+        elif metric == "thresholdMetric":
             yield from _threshold(slo, objectives, sli, related)
 
 
-def _threshold(slo: Document, objectives: list[Any], sli: Document,
+def _slo_facts(slo: Document) -> SloFacts | None:
+    """What the checks need of an SLO, remembered with its file."""
+    objectives = slo.spec.get("objectives")
+    if not isinstance(objectives, list):
+        return None
+    ref = slo.spec.get("indicatorRef")
+    present: Objectives = [
+        tuple(k for k in ("op", "value") if k in objective)
+        if isinstance(objective, Mapping) else None
+        for objective in objectives
+    ]
+    return (ref if isinstance(ref, str) else None, present, list(_slices(slo, objectives)))
+
+
+def _metric(sli: Document) -> str | None:
+    for metric in ("ratioMetric", "thresholdMetric"):
+        if metric in sli.spec:
+            return metric
+    return None
+
+
+def _threshold(slo: Document, objectives: Objectives, sli: Document,
                related: tuple[Related, ...]) -> Iterator[Finding]:
     if len(objectives) > 1:
         yield Finding(
@@ -71,9 +100,9 @@ def _threshold(slo: Document, objectives: list[Any], sli: Document,
             f"(it has {len(objectives)})",
             document=slo, path=("spec", "objectives"), related=related,
         )
-    for index, objective in enumerate(objectives):
-        if isinstance(objective, Mapping):
-            missing = [k for k in ("op", "value") if k not in objective]
+    for index, keys in enumerate(objectives):
+        if keys is not None:
+            missing = [k for k in ("op", "value") if k not in keys]
             if missing:
                 yield Finding(
                     f"SLI {sli.name} is a thresholdMetric: the objective needs "
@@ -82,14 +111,14 @@ def _threshold(slo: Document, objectives: list[Any], sli: Document,
                 )
 
 
-def _slices(slo: Document, objectives: list[Any]) -> Iterator[Finding]:
+def _slices(slo: Document, objectives: list[Any]) -> Iterator[tuple[Path, str]]:
     if slo.spec.get("budgetingMethod") != "Occurrences":
         return
     for index, objective in enumerate(objectives):
         for key in ("timeSliceTarget", "timeSliceWindow"):
             if isinstance(objective, Mapping) and key in objective:
-                yield Finding(
+                yield (
+                    ("spec", "objectives", index, key),
                     f"{key} has no meaning with budgetingMethod Occurrences; remove it or "
                     "use Timeslices",
-                    document=slo, path=("spec", "objectives", index, key), key=True,
                 )

@@ -35,6 +35,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.documents import Document
+from slopolicy.linking import display_names, sla_references
 from slopolicy.problems import Finding
 from slopolicy.yamlsource import Path
 
@@ -59,7 +60,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     for doc in ctx.documents:
         if doc.api_version == OPENSLO:
             found: list[tuple[Path, str, Any]] = doc.remember(
-                "references", partial(_all_references, doc.data))
+                "references", partial(_all_references, doc))
             for path, key, name in found:
                 kind = REFERENCES[key]
                 if isinstance(name, str) and ctx.named(OPENSLO, kind, name) is None:
@@ -68,8 +69,8 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
             yield from _sla_references(ctx, doc)
 
 
-def _all_references(data: Any) -> list[tuple[Path, str, Any]]:
-    return list(_references(data, ()))
+def _all_references(doc: Document) -> list[tuple[Path, str, Any]]:
+    return list(_references(doc.data, ()))
 
 
 def _references(node: Any, path: Path) -> Iterator[tuple[Path, str, Any]]:
@@ -94,20 +95,14 @@ def _missing(ctx: Context, doc: Document, path: Path, kind: str, name: str) -> F
 
 
 def _sla_references(ctx: Context, doc: Document) -> Iterator[Finding]:
-    objectives = doc.spec.get("objectives")
-    if not isinstance(objectives, list):
-        return
-    for index, objective in enumerate(objectives):
-        if not isinstance(objective, Mapping) or not isinstance(objective.get("slo"), str):
-            continue
+    for index, name, wanted in sla_references(doc):
         path: Path = ("spec", "objectives", index)
-        slo = ctx.named(OPENSLO, "SLO", objective["slo"])
+        slo = ctx.named(OPENSLO, "SLO", name)
         if slo is None:
-            yield _missing(ctx, doc, path + ("slo",), "SLO", objective["slo"])
+            yield _missing(ctx, doc, path + ("slo",), "SLO", name)
             continue
-        wanted = objective.get("objective")
-        if isinstance(wanted, str):
-            names = _objective_names(slo)
+        if wanted is not None:
+            names = [n for n in display_names(slo) if n is not None]
             if wanted not in names:
                 listed = ", ".join(repr(n) for n in names) or "none with a displayName"
                 yield Finding(
@@ -116,14 +111,3 @@ def _sla_references(ctx: Context, doc: Document) -> Iterator[Finding]:
                     doc,
                     path + ("objective",),
                 )
-
-
-def _objective_names(slo: Document) -> list[str]:
-    objectives = slo.spec.get("objectives")
-    if not isinstance(objectives, list):
-        return []
-    return [
-        o["displayName"]
-        for o in objectives
-        if isinstance(o, Mapping) and isinstance(o.get("displayName"), str)
-    ]
