@@ -38,7 +38,7 @@ from slopolicy import __version__
 from slopolicy.resources import data_dir
 from slopolicy.schemas import BUNDLE
 
-FORMAT = 4
+FORMAT = 5
 
 
 def default_dir() -> Path:

@@ -129,6 +129,10 @@ class _Linker:
         self.ctx = ctx
         self.slo_terms: dict[int, list[ObjectiveTerms]] = {}
         self._by_service: dict[str, list[Document]] | None = None
+        # verdicts by the identity of the terms compared (equal terms are one
+        # shared object: see objectives.shared), holding the terms so no id
+        # is reused while the run lasts
+        self._verdicts: dict[tuple[int, int], tuple[Terms, Terms, Verdict]] = {}
 
     def all(self) -> list[Link]:
         out = []
@@ -178,8 +182,15 @@ class _Linker:
                 reason = entry.reason or "its terms cannot be read"
                 out.append(Backing(slo, entry.position, Verdict(Status.INCOMPARABLE, reason)))
             elif explicit or entry.terms.indicator == sla.indicator:
-                out.append(Backing(slo, entry.position, _compare(entry.terms, sla)))
+                out.append(Backing(slo, entry.position, self._verdict(entry.terms, sla)))
         return tuple(out)
+
+    def _verdict(self, slo: Terms, sla: Terms) -> Verdict:
+        key = (id(slo), id(sla))
+        known = self._verdicts.get(key)
+        if known is None:
+            known = self._verdicts[key] = (slo, sla, _compare(slo, sla))
+        return known[2]
 
     def _objectives(self, slo: Document) -> list[ObjectiveTerms]:
         key = id(slo)

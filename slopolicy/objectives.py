@@ -38,6 +38,10 @@ class ObjectiveTerms(NamedTuple):
     terms: Terms | None
     reason: str | None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # read back from the cache as the one shared object of its value
+        return (shared, (self.position, self.terms, self.reason))
+
 
 class _NoTerms(Exception):
     """The reason an objective's terms cannot be derived."""
@@ -63,16 +67,22 @@ def sla_terms(sla_doc: Mapping[str, Any]) -> list[ObjectiveTerms]:
 
 # Objectives repeat the same terms (a few targets, one or two windows)
 # across thousands of documents: one shared object per distinct value keeps
-# memory and the result cache small.
+# memory and the result cache small, and lets comparisons be remembered by
+# identity.
 _SHARED: dict[ObjectiveTerms, ObjectiveTerms] = {}
+
+
+def shared(position: int, terms: Terms | None, reason: str | None) -> ObjectiveTerms:
+    """The one ObjectiveTerms of this value in this process."""
+    found = ObjectiveTerms(position, terms, reason)
+    return _SHARED.setdefault(found, found)
 
 
 def _derive(index: int, build: Callable[[], Terms]) -> ObjectiveTerms:
     try:
-        found = ObjectiveTerms(index, build(), None)
+        return shared(index, build(), None)
     except (_NoTerms, UnitError) as problem:
-        found = ObjectiveTerms(index, None, str(problem))
-    return _SHARED.setdefault(found, found)
+        return shared(index, None, str(problem))
 
 
 # -- OpenSLO SLO -------------------------------------------------------------
