@@ -14,6 +14,7 @@ import importlib
 import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -77,13 +78,18 @@ def per_document(rule_id: str, check_document: DocumentCheck) -> CheckFunction:
     finds depends only on that document's content and the rule's options: the
     result is kept with the file in the cache and a warm run does not redo it.
     """
+    def compute(doc: Document, options: Mapping[str, Any]) -> list[PlainFinding]:
+        return [_plain(doc, f) for f in check_document(doc, options)]
+
     def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         key = rule_id + repr(sorted(options.items()))
         for doc in ctx.documents:
-            def compute(doc: Document = doc) -> list[PlainFinding]:
-                return [_plain(doc, f) for f in check_document(doc, options)]
-
-            for path, at_key, message, related in doc.remember(key, compute):
+            # the lookup Document.remember makes, inlined: this loop runs for
+            # every document of the project on every run
+            found = doc.source.derived.get((key, doc.index, doc.item))
+            if found is None:
+                found = doc.remember(key, partial(compute, doc, options))
+            for path, at_key, message, related in found:
                 yield Finding(message, document=doc, path=path, key=at_key, related=tuple(
                     Related(text, document=doc, path=where) for where, text in related))
 

@@ -65,6 +65,8 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
             continue
         periods.setdefault((customer, service), []).append((sla, start, until))
     for (customer, service), group in periods.items():
+        if len(group) < 2:
+            continue
         group.sort(key=lambda p: (p[1], p[0].name))
         for earlier, later in zip(group, group[1:]):
             if earlier[2] is None or earlier[2] > later[1]:

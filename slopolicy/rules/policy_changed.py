@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy import approvals
 from slopolicy.problems import Finding
 
 if TYPE_CHECKING:
@@ -37,6 +36,8 @@ NEEDS_BASE = True
 
 
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+    from slopolicy import approvals  # only when a check has a base
+
     base = ctx.base
     assert base is not None
     change = base.changes.policy

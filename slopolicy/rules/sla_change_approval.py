@@ -32,11 +32,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy import approvals
-from slopolicy.changes import DocumentChange, FieldChange, show_value
 from slopolicy.problems import Finding
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # git and change modules load only when a check has a base
+    from slopolicy import approvals
+    from slopolicy.changes import DocumentChange, FieldChange
     from slopolicy.engine import Context
 
 ID = "sla-change-approval"
@@ -58,6 +58,8 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
 
 def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,
              records: str, broken: set[str]) -> Finding:
+    from slopolicy import approvals
+
     removed = change.head is None
     what = _what(change)
     if removed and change.file in broken:
@@ -89,6 +91,8 @@ def _what(change: DocumentChange) -> str:
 
 
 def _field(item: FieldChange) -> str:
+    from slopolicy.changes import show_value
+
     return f"{item.shown} {show_value(item.before)} → {show_value(item.after)}"
 
 

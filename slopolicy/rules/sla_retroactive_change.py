@@ -32,11 +32,11 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from slopolicy import units
-from slopolicy.changes import DocumentChange
 from slopolicy.documents import Document
 from slopolicy.problems import Finding
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # git and change modules load only when a check has a base
+    from slopolicy.changes import DocumentChange
     from slopolicy.engine import Context
 
 ID = "sla-retroactive-change"

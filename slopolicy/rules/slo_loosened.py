@@ -25,20 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.changes import (
-    ABSENT,
-    LOOSENED,
-    SLO_KEY,
-    DocumentChange,
-    FieldChange,
-    Key,
-    ObjectiveChange,
-    format_budget,
-    show_value,
-)
 from slopolicy.problems import Finding
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # git and change modules load only when a check has a base
+    from slopolicy.changes import DocumentChange, FieldChange, ObjectiveChange
     from slopolicy.engine import Context
 
 ID = "slo-loosened"
@@ -48,6 +38,8 @@ NEEDS_BASE = True
 
 
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+    from slopolicy.changes import SLO_KEY
+
     base = ctx.base
     assert base is not None
     for change in base.changes.documents:
@@ -63,6 +55,8 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
 
 
 def _fields(change: DocumentChange) -> Iterator[Finding]:
+    from slopolicy.changes import LOOSENED
+
     budgets = {o.key: o for o in change.objectives}
     covered: set[str] = set()
     for item in change.fields:
@@ -82,6 +76,8 @@ def _fields(change: DocumentChange) -> Iterator[Finding]:
 
 
 def _objective_key(item: FieldChange) -> str | None:
+    from slopolicy.changes import Key
+
     for part in item.path:
         if isinstance(part, Key):
             return part.value
@@ -89,12 +85,16 @@ def _objective_key(item: FieldChange) -> str | None:
 
 
 def _describe(item: FieldChange) -> str:
+    from slopolicy.changes import ABSENT, show_value
+
     if item.after is ABSENT:
         return f"removing {item.shown}"
     return f"{item.shown} {show_value(item.before)} → {show_value(item.after)}"
 
 
 def _budget(budgets: Mapping[str, ObjectiveChange], key: str | None) -> str:
+    from slopolicy.changes import format_budget
+
     objective = budgets.get(key or "")
     if objective is None or objective.budget_before == objective.budget_after:
         return ""
