@@ -124,7 +124,7 @@ class Document:
         return self.source.locate(self.index, self.prefix + tuple(path), key)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class SourceFile:
     """A file on disk (or at a git ref), with what it yielded."""
 
@@ -157,9 +157,14 @@ class SourceFile:
         cache_key: str = "",
     ) -> SourceFile:
         """A file from its snapshot (which it then shares: a snapshot serves one file)."""
-        docs, problems, others, foreign, schema_results, derived = snapshot
-        source = cls(path, text, [], problems, others, foreign, schema_results, derived,
-                     cache_key, origin=origin)
+        # every field set here, without __init__: a warm run restores tens of
+        # thousands of files
+        source = cls.__new__(cls)
+        docs, source.problems, source.others, source.foreign, source.schema_results, \
+            source.derived = snapshot
+        source.path, source.text, source.cache_key, source.origin = path, text, cache_key, origin
+        source.dirty = False
+        source._positions = None
         source.documents = [Document.restore(source, kept) for kept in docs]
         return source
 

@@ -269,6 +269,7 @@ def _restore_cached(
     A file whose stat signature is the one the cache recorded with its
     content key is not read at all (see slopolicy.cache).
     """
+    restore = SourceFile.restore
     for path in paths:
         rel = relative(path, repo_root)
         origin = str(path)
@@ -278,7 +279,7 @@ def _restore_cached(
                 key = cache.known_key(rel, stat)
                 snapshot = cache.get(key) if key is not None else None
                 if key is not None and snapshot is not None:
-                    files.append(SourceFile.restore(rel, "", snapshot, origin, key))
+                    files.append(restore(rel, "", snapshot, origin, key))
                     continue
             with open(origin, "rb") as f:
                 raw = f.read()
