@@ -5,6 +5,7 @@ import os
 import pickle
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Project
@@ -146,6 +147,51 @@ def test_a_deleted_file_leaves_the_index(project: Project, monkeypatch: pytest.M
     (project.root / "slas/customer-2.yaml").unlink()
     assert project.check().code == 0
     assert "slas/customer-2.yaml" not in index(project)
+
+
+def warm_engine_run(project: Project, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The documents of a cached run made as `slopolicy check` makes it, after its rules."""
+    from slopolicy import engine
+    from slopolicy.cache import Cache, default_dir
+    from slopolicy.project import open_project
+
+    monkeypatch.chdir(project.root)
+    opened = open_project([], None)
+    with engine.loading():
+        cache = Cache(default_dir(), opened.config.root)
+        paths = engine.discover(opened.config, opened.repo_root)
+        files = engine.load_files(paths, opened.repo_root, cache)
+    ctx = engine.Context(files, config=opened.config, cache=cache)
+    problems = engine.check(ctx, opened.rules, opened.config)
+    assert problems == []
+    return ctx.documents
+
+
+def test_a_warm_run_unpickles_only_the_documents_that_changed(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    setup(project, pairs=6)
+    # every built-in rule runs (the tiers keep half of the SLA's budget)
+    project.write(".slopolicy.yaml",
+                  "extends: strict\nrules:\n  slo-headroom: {max-budget-ratio: 0.5}\n")
+    project.write("slas/customer-4.yaml", sla(4).replace(
+        "      slo: svc-4-availability", "      slo: svc-4-availability\n      objective: internal"))
+    project.write("slas/customer-5.yaml", sla(5).replace("      slo: svc-5-availability\n", ""))
+    monkeypatch.setattr("slopolicy.cache.RACY_NS", 0)
+    assert project.check().json["problems"] == []  # cold: the cache is written
+    project.write("slas/customer-1.yaml", sla(1) + "# reviewed\n")
+    documents = warm_engine_run(project, monkeypatch)
+    # cross-file rules read the others through the facts they remembered
+    read = {d.source.path for d in documents if d._data is not None}
+    assert read == {"slas/customer-1.yaml"}
+    assert len(documents) == 12
+
+
+def test_a_renamed_objective_breaks_the_sla_that_names_it(project: Project) -> None:
+    setup(project)
+    project.write("slas/customer-0.yaml", sla(0).replace(
+        "      slo: svc-0-availability", "      slo: svc-0-availability\n      objective: internal"))
+    assert project.check().json["problems"] == []
+    project.write("slos/svc-0.yaml", slo(0).replace("displayName: internal", "displayName: inner"))
+    assert project.check().problems() == [("slas/customer-0.yaml", 23, 18, "unresolved-reference")]
 
 
 def test_document_rule_results_are_kept_and_reused(project: Project) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import pickle
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -101,6 +102,14 @@ def test_slo_with_inline_ratio_sli_is_availability() -> None:
 def test_slo_entries_unpack_as_index_terms_reason() -> None:
     index, terms, reason = only(slo_terms(SLO, no_sli))
     assert (index, reason) == (0, None) and terms is not None
+
+
+def test_equal_terms_are_one_object_also_when_read_back_from_the_cache() -> None:
+    first, second = only(slo_terms(SLO, no_sli)), only(slo_terms(copy.deepcopy(SLO), no_sli))
+    assert first is second  # two documents with the same objective share its terms
+    assert pickle.loads(pickle.dumps([first], protocol=pickle.HIGHEST_PROTOCOL))[0] is first
+    other = only(slo_terms(slo(budgetingMethod="Occurrences"), no_sli))
+    assert other is not first and other != first
 
 
 def test_slo_referenced_sli_is_looked_up_by_name() -> None:
