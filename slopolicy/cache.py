@@ -1,13 +1,15 @@
 """The result cache: what slopolicy learnt about each file, by content.
 
 An entry is keyed by the SHA-256 of a file's bytes, in a folder whose name
-binds the slopolicy version, the cache format, the project and the schema
-bundle, so a new version or a changed schema never reads an old answer. Only
-per-file work is cached (parsing, schema errors, and what document-scope
-rules found, which depend on nothing but the file's bytes and the rule's
-options, part of the entry's key); every rule that spans files runs again on
-every run, so a changed SLO that an SLA refers to, or a changed
-configuration, always shows.
+binds the slopolicy version (and the state of its code), the cache format,
+the project, the schema bundle and the installed plugins' versions, so a new
+version, a changed schema or an upgraded plugin never reads an old answer.
+Only per-file work is cached: parsing, schema errors, what document-scope
+rules found (the rule's options are part of that result's key) and the
+small facts that rules spanning files remember of each document (its
+references, service, terms), all of which depend on nothing but the file's
+bytes. Every rule that spans files runs again on every run, so a changed
+SLO that an SLA refers to, or a changed configuration, always shows.
 
 A second, small file, the index, remembers each file's stat signature (size,
 modification and change times in nanoseconds, inode, device) with the key of
@@ -31,6 +33,7 @@ import os
 import pickle
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +50,30 @@ def default_dir() -> Path:
     return Path(platformdirs.user_cache_dir("slopolicy"))
 
 
-def _fingerprint(project_root: Path) -> str:
+def _fingerprint(project_root: Path, rules: Iterable[str]) -> str:
     digest = hashlib.sha256()
     digest.update(f"{FORMAT}\0{__version__}\0{project_root.resolve()}\0".encode())
     digest.update((data_dir("schemas") / BUNDLE).read_bytes())
+    digest.update(_code_stamp().encode())
+    digest.update("\0".join(sorted(rules)).encode())
     return digest.hexdigest()[:32]
+
+
+def _code_stamp() -> str:
+    """Size and modification time of slopolicy's own modules.
+
+    A release changes the version; a checkout under development changes its
+    files, and a cached answer of the old code would mislead its author.
+    """
+    package = os.path.dirname(os.path.abspath(__file__))
+    parts = []
+    for folder, dirs, names in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith(".py"):
+                stat = os.stat(os.path.join(folder, name))
+                parts.append(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "\n".join(parts)
 
 
 def content_key(raw: bytes) -> str:
@@ -78,8 +100,9 @@ def _load(path: Path) -> Any:
 class Cache:
     """Snapshots of analysed files by content hash, for one project."""
 
-    def __init__(self, folder: Path, project_root: Path) -> None:
-        self.path = folder / f"results-{_fingerprint(project_root)}"
+    def __init__(self, folder: Path, project_root: Path, rules: Iterable[str] = ()) -> None:
+        """``rules``: where the project's rules come from (plugins with their versions)."""
+        self.path = folder / f"results-{_fingerprint(project_root, rules)}"
         self.shards: dict[str, dict[str, tuple[Any, ...]]] = {}
         self.used: set[str] = set()
         self.dirty: set[str] = set()

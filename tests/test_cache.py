@@ -66,6 +66,25 @@ def test_a_new_version_or_schema_does_not_read_old_entries(project: Project, mon
     assert {p.parent.name for p in cache_files(project)} - first, "a new version uses a new cache"
 
 
+def test_an_upgraded_plugin_does_not_read_old_entries(tmp_path: Path) -> None:
+    from slopolicy.cache import Cache
+
+    old = Cache(tmp_path, tmp_path, {"plugin owner (acme-rules 1.0)"})
+    new = Cache(tmp_path, tmp_path, {"plugin owner (acme-rules 1.1)"})
+    assert old.path != new.path != Cache(tmp_path, tmp_path).path
+
+
+def test_edited_slopolicy_code_does_not_read_old_entries() -> None:
+    import slopolicy.cache
+    import slopolicy.rules.credit_tiers
+
+    stamp = slopolicy.cache._code_stamp()
+    for module in (slopolicy.cache, slopolicy.rules.credit_tiers):
+        source = Path(module.__file__ or "")
+        stat = source.stat()
+        assert f"{source.parent}/{source.name}:{stat.st_size}:{stat.st_mtime_ns}" in stamp
+
+
 def test_a_corrupt_cache_is_ignored(project: Project) -> None:
     setup(project, pairs=1)
     project.check()

@@ -95,7 +95,8 @@ def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozen
     with engine.loading():
         if not args.no_cache:
             folder = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
-            cache = Cache(folder, project.config.root)
+            cache = Cache(folder, project.config.root,
+                          {r.source for r in project.rules.values() if r.source.startswith("plugin ")})
         files = engine.load_files([*context_paths, *extra], project.repo_root, cache, args.jobs)
     report: frozenset[str] | None = None
     if args.paths:
