@@ -77,16 +77,28 @@ class Document:
     def restore(cls, source: SourceFile, kept: tuple[Any, ...]) -> Document:
         doc = cls.__new__(cls)
         doc.source = source
-        doc.index, doc.item, doc.api_version, doc.kind, doc.name, doc._pickled = kept
-        doc._data = None
+        doc.index, doc.item, doc.api_version, doc.kind, doc.name, payload = kept
+        if isinstance(payload, bytes):
+            doc._data, doc._pickled = None, payload
+        else:
+            doc._data, doc._pickled = payload, None
         doc.known = doc.kind in FAMILIES.get(doc.api_version, ())
         return doc
 
-    def kept(self) -> tuple[Any, ...]:
-        """The document as the cache keeps it: position, identity, pickled data."""
-        if self._pickled is None:
-            self._pickled = pickle.dumps(self._data, protocol=pickle.HIGHEST_PROTOCOL)
-        return (self.index, self.item, self.api_version, self.kind, self.name, self._pickled)
+    def kept(self, pickled: bool = True) -> tuple[Any, ...]:
+        """Position, identity and data: pickled, as the cache keeps it, or as it is.
+
+        Worker processes send data as it is: one pickle per batch shares
+        the strings documents repeat, which per-document pickles would not.
+        """
+        payload: Any = self._data
+        if pickled:
+            if self._pickled is None:
+                self._pickled = pickle.dumps(self._data, protocol=pickle.HIGHEST_PROTOCOL)
+            payload = self._pickled
+        elif payload is None:
+            payload = self.data
+        return (self.index, self.item, self.api_version, self.kind, self.name, payload)
 
     @property
     def data(self) -> Mapping[str, Any]:
@@ -146,9 +158,9 @@ class SourceFile:
     origin: str | None = None
     _positions: list[Positions | None] | None = field(default=None, repr=False)
 
-    def snapshot(self) -> tuple[Any, ...]:
+    def snapshot(self, pickled: bool = True) -> tuple[Any, ...]:
         """What loading found, as plain data (for the cache and worker processes)."""
-        docs = [d.kept() for d in self.documents]
+        docs = [d.kept(pickled) for d in self.documents]
         return (docs, self.problems, self.others, self.foreign, self.schema_results, self.derived)
 
     @classmethod

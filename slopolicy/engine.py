@@ -158,7 +158,7 @@ def analyse(rel: str, raw: bytes) -> tuple[Any, ...]:
     for position, doc in enumerate(source.documents):
         if doc.known:
             source.schema_results[position] = schemas.document_errors(doc.data)
-    return source.snapshot()
+    return source.snapshot(pickled=False)
 
 
 def _analyse_batch(batch: list[tuple[str, bytes]]) -> list[tuple[Any, ...]]:
@@ -219,7 +219,9 @@ def load_files(
     files: list[SourceFile | None] = []
     work: list[tuple[str, bytes]] = []
     slots: list[tuple[int, str, str]] = []
-    _restore_cached(paths, repo_root, cache, files, work, slots)
+    with loading():
+        _restore_cached(paths, repo_root, cache, files, work, slots)
+    # parsing makes cyclic garbage: the collector runs while files are analysed
     for (slot, key, origin), (rel, _), snapshot in zip(slots, work, _analyse_all(work, jobs)):
         source = files[slot] = SourceFile.restore(rel, "", snapshot, origin, key)
         source.dirty = True
@@ -239,12 +241,12 @@ def save_cache(cache: Cache | None, files: Iterable[SourceFile]) -> None:
 
 @contextlib.contextmanager
 def loading() -> Iterator[None]:
-    """Load the long-lived objects of a run (cache, documents) and freeze them.
+    """Load long-lived objects of a run (the cache, restored files) and freeze them.
 
-    Loading builds millions of containers and frees almost none: the cyclic
-    garbage collector is kept off meanwhile, then what was loaded is moved
-    out of its reach (``gc.freeze``) so it is not walked again and again.
-    Callers that are done with the objects may ``gc.unfreeze()``.
+    Unpickling builds millions of containers and frees almost none: the
+    cyclic garbage collector is kept off meanwhile, then what was loaded is
+    moved out of its reach (``gc.freeze``) so it is not walked again and
+    again. Callers that are done with the objects may ``gc.unfreeze()``.
     """
     enabled = gc.isenabled()
     gc.disable()

@@ -92,12 +92,13 @@ def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozen
     wanted: list[str | Path] = [*named, *found]
     extra = [p for p in wanted if engine.relative(p, project.repo_root) not in seen]
     cache = None
-    with engine.loading():
-        if not args.no_cache:
-            folder = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
-            cache = Cache(folder, project.config.root,
-                          {r.source for r in project.rules.values() if r.source.startswith("plugin ")})
-        files = engine.load_files([*context_paths, *extra], project.repo_root, cache, args.jobs)
+    if not args.no_cache:
+        folder = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+        plugins = {r.source for r in project.rules.values() if r.source.startswith("plugin ")}
+        with engine.loading():
+            cache = Cache(folder, project.config.root, plugins)
+    files = engine.load_files([*context_paths, *extra], project.repo_root, cache, args.jobs)
+    gc.freeze()
     report: frozenset[str] | None = None
     if args.paths:
         report = frozenset(engine.relative(p, project.repo_root) for p in asked)
