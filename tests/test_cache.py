@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,33 @@ def test_edited_slopolicy_code_does_not_read_old_entries() -> None:
         source = Path(module.__file__ or "")
         stat = source.stat()
         assert f"{source.parent}/{source.name}:{stat.st_size}:{stat.st_mtime_ns}" in stamp
+
+
+def test_a_changed_schema_bundle_does_not_read_old_entries(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    setup(project, pairs=1)
+    project.check()
+    first = {p.parent.name for p in cache_files(project)}
+    # the cache folder is named after the bundle's bytes: another file stands for an edit
+    monkeypatch.setattr("slopolicy.cache.BUNDLE", "config.schema.json")
+    project.check()
+    assert {p.parent.name for p in cache_files(project)} - first
+
+
+def test_concurrent_runs_share_one_cache_safely(project: Project) -> None:
+    setup(project, pairs=30)
+    project.write("slos/svc-3.yaml", slo(3).replace("target: 0.9995", "target: 0.99"))
+    env = {**os.environ, "XDG_CACHE_HOME": str(project.root.parent / "cache")}
+    argv = [sys.executable, "-m", "slopolicy", "check", "--format", "json"]
+    runs = [subprocess.Popen(argv, cwd=project.root, env=env, stdout=subprocess.PIPE, text=True)
+            for _ in range(4)]
+    outputs = [run.communicate()[0] for run in runs]
+    assert [run.returncode for run in runs] == [1, 1, 1, 1]
+    assert len(set(outputs)) == 1 and "slo-stricter-than-sla" in outputs[0]
+    again = subprocess.run(argv, cwd=project.root, env=env, capture_output=True, text=True)
+    assert again.stdout == outputs[0]
+    for shard in cache_files(project):
+        with open(shard, "rb") as f:
+            assert isinstance(pickle.load(f), dict)  # every shard whole
 
 
 def test_a_corrupt_cache_is_ignored(project: Project) -> None:
