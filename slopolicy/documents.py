@@ -130,7 +130,11 @@ class Document:
 
     def remember(self, name: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per content of this document's file (see SourceFile)."""
-        return self.source.remember((name, self.index, self.item), compute)
+        key = (name, self.index, self.item)
+        derived = self.source.derived  # looked up here: rules ask for every document
+        if key in derived:
+            return derived[key]
+        return self.source.remember(key, compute)
 
     def locate(self, path: Path, key: bool = False) -> tuple[int, int]:
         return self.source.locate(self.index, self.prefix + tuple(path), key)
