@@ -58,13 +58,19 @@ def test_changed_configuration_applies(project: Project) -> None:
     assert project.check().json["problems"] == []
 
 
-def test_a_new_version_or_schema_does_not_read_old_entries(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("name, value", [
+    ("__version__", "999.0"),  # a new release
+    ("BUNDLE", "config.schema.json"),  # the folder is named after the bundle's bytes: an edit
+])
+def test_a_new_version_or_schema_does_not_read_old_entries(
+    project: Project, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
     setup(project, pairs=1)
     project.check()
     first = {p.parent.name for p in cache_files(project)}
-    monkeypatch.setattr("slopolicy.cache.__version__", "999.0")
+    monkeypatch.setattr(f"slopolicy.cache.{name}", value)
     project.check()
-    assert {p.parent.name for p in cache_files(project)} - first, "a new version uses a new cache"
+    assert {p.parent.name for p in cache_files(project)} - first, "a new cache folder"
 
 
 def test_an_upgraded_plugin_does_not_read_old_entries(tmp_path: Path) -> None:
@@ -84,16 +90,6 @@ def test_edited_slopolicy_code_does_not_read_old_entries() -> None:
         source = Path(module.__file__ or "")
         stat = source.stat()
         assert f"{source.parent}/{source.name}:{stat.st_size}:{stat.st_mtime_ns}" in stamp
-
-
-def test_a_changed_schema_bundle_does_not_read_old_entries(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    setup(project, pairs=1)
-    project.check()
-    first = {p.parent.name for p in cache_files(project)}
-    # the cache folder is named after the bundle's bytes: another file stands for an edit
-    monkeypatch.setattr("slopolicy.cache.BUNDLE", "config.schema.json")
-    project.check()
-    assert {p.parent.name for p in cache_files(project)} - first
 
 
 def test_concurrent_runs_share_one_cache_safely(project: Project) -> None:
