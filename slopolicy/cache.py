@@ -24,13 +24,15 @@ changed one file rewrites one or two small shards, not the whole cache. Each
 shard is replaced atomically (a temporary file and a rename): several
 processes (pre-commit, editors) may run at once, the last writer wins and no
 reader sees half a file. Shards hold pickled plain data written only by
-slopolicy itself into the user's own cache directory.
+slopolicy itself into the user's own cache directory. A run that starts a new
+folder removes the folders no run has used for 30 days.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import pickle
+import re
 import tempfile
 import time
 from collections.abc import Iterable
@@ -81,6 +83,9 @@ def content_key(raw: bytes) -> str:
 
 
 Signature = tuple[int, int, int, int, int]
+UNUSED_DAYS = 30  # a results folder no run used for this long is removed
+_FOLDER = re.compile(r"results-[0-9a-f]{32}")
+_FILE = re.compile(r"(index|[0-9a-f]{2})\.pickle|\.(index|[0-9a-f]{2})\.pickle-\w+\.tmp")
 RACY_NS = 2_000_000_000  # FAT keeps modification times to 2 s
 
 
@@ -112,8 +117,11 @@ class Cache:
         self.seen: dict[str, tuple[Signature, str]] = {}
         try:
             names = os.listdir(self.path)
+            os.utime(self.path)  # in use: see prune()
+            self.existed = True
         except OSError:
             names = []  # no cache yet
+            self.existed = False
         # Unpickling builds many containers and frees none: callers keep the
         # cyclic garbage collector off meanwhile (engine.loading).
         for name in names:
@@ -158,6 +166,31 @@ class Cache:
         if self.seen != self.index:
             self._write("index.pickle", self.seen)
             self.index = dict(self.seen)
+        if not self.existed and self.path.is_dir():
+            self.existed = True
+            self.prune()
+
+    def prune(self) -> None:
+        """Remove the folders of other fingerprints that no run used for UNUSED_DAYS.
+
+        A new version, an edited schema or a moved project starts a new folder;
+        the old one would stay forever. Only folders that hold nothing but
+        slopolicy's own files are removed, whatever ``--cache-dir`` names.
+        """
+        limit = time.time() - UNUSED_DAYS * 86400
+        for sibling in self.path.parent.iterdir():
+            if sibling == self.path or not _FOLDER.fullmatch(sibling.name):
+                continue
+            try:
+                if sibling.is_symlink() or sibling.stat().st_mtime >= limit:
+                    continue
+                names = os.listdir(sibling)
+                if all(_FILE.fullmatch(name) for name in names):
+                    for name in names:
+                        os.unlink(sibling / name)
+                    sibling.rmdir()
+            except OSError:
+                continue  # another run is using or removing it
 
     def _write(self, name: str, entries: dict[str, Any]) -> None:
         try:

@@ -5,6 +5,7 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,29 @@ def test_concurrent_runs_share_one_cache_safely(project: Project) -> None:
     for shard in cache_files(project):
         with open(shard, "rb") as f:
             assert isinstance(pickle.load(f), dict)  # every shard whole
+
+
+def test_a_new_cache_folder_removes_folders_unused_for_30_days(project: Project) -> None:
+    from slopolicy.cache import default_dir
+
+    setup(project, pairs=1)
+    month_ago = time.time() - 31 * 86400
+
+    def folder(letter: str, files: tuple[str, ...], unused_since: float | None) -> Path:
+        path = default_dir() / f"results-{letter * 32}"
+        path.mkdir(parents=True)
+        for name in files:
+            (path / name).write_bytes(b"old")
+        if unused_since is not None:
+            os.utime(path, (unused_since, unused_since))
+        return path
+
+    stale = folder("a", ("00.pickle", "index.pickle", ".7f.pickle-x1y2.tmp"), month_ago)
+    recent = folder("b", ("00.pickle",), None)
+    not_ours = folder("c", ("00.pickle", "notes.txt"), month_ago)
+    project.check()
+    assert not stale.exists()
+    assert recent.exists() and not_ours.exists() and (not_ours / "notes.txt").exists()
 
 
 def test_a_corrupt_cache_is_ignored(project: Project) -> None:
