@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pathspec
 
@@ -30,8 +31,8 @@ from slopolicy.changes import DocumentChange
 from slopolicy.config import Config, ConfigError
 from slopolicy.documents import Document, SourceFile, load_bytes
 from slopolicy.gitrepo import Commit, GitRepo, open_repo
-from slopolicy.project import Project
-from slopolicy.rules import Rule
+from slopolicy.project import Project, with_custom_rules
+from slopolicy.rules import Rule, builtin_rules
 from slopolicy.yamlsource import LoadError, iter_documents
 
 MAX_EXTENDS = 16
@@ -177,29 +178,55 @@ def _extends(rel: str, data: bytes) -> str | None:
     return os.path.normpath((PurePosixPath(rel).parent / target).as_posix()).replace(os.sep, "/")
 
 
-def config_at(reader: Reader, rel: str | None, repo_root: Path, rules: Mapping[str, Rule]
-              ) -> tuple[Config, dict[str, bytes]]:
-    """The configuration as ``reader``'s side holds it (the default preset when absent)."""
+def config_at(reader: Reader, rel: str | None, repo_root: Path
+              ) -> tuple[Config, dict[str, bytes], dict[str, Rule]]:
+    """The configuration and rules as ``reader``'s side holds them.
+
+    Its house rules are compiled from that side's policy files, so a change
+    to them cannot weaken the check that judges it. No configuration means
+    the default preset and the built-in rules.
+    """
     root = repo_root / (PurePosixPath(rel).parent.as_posix() if rel else "")
     chain = config_chain(reader, rel) if rel else {}
     if not chain:
-        config = config_module.load(None, root, rules)
-        return config, {}
+        rules = builtin_rules()
+        return config_module.load(None, root, rules), {}, rules
     assert rel is not None
     with tempfile.TemporaryDirectory(prefix="slopolicy-config-") as tmp:
+        copy = Path(tmp)
         for path, data in chain.items():
-            target = Path(tmp) / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            _put(copy / path, data)
         try:
-            config = config_module.load(Path(tmp) / rel, root, rules)
+            raw = config_module.read(copy / rel)
+            for path, data in _policy_sources(reader, raw, rel).items():
+                _put(copy / path, data)
+            rules = with_custom_rules(builtin_rules(), raw, (copy / rel).parent, repo_root,
+                                      files_root=copy)
+            config = config_module.build(raw, copy / rel, root, rules)
         except ConfigError as exc:
             # Name the file as the user knows it: REF:path, not a temporary copy.
-            raise ConfigError(str(exc).replace(str(Path(tmp).resolve()) + os.sep, f"{reader.label}:")
+            raise ConfigError(str(exc).replace(str(copy.resolve()) + os.sep, f"{reader.label}:")
                               .replace(tmp + os.sep, f"{reader.label}:")) from None
     config.root = root.resolve()
     config.path = repo_root / rel
-    return config, chain
+    return config, chain, rules
+
+
+def _put(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _policy_sources(reader: Reader, raw: Mapping[str, Any], rel: str) -> dict[str, bytes]:
+    """The files (or folders of files) that ``policies:`` lists, as ``reader`` holds them."""
+    entries = raw.get("policies")
+    wanted: list[str] = []
+    for entry in entries if isinstance(entries, list) else []:
+        path = os.path.normpath((PurePosixPath(rel).parent / str(entry)).as_posix())
+        if path.startswith(".."):
+            continue  # outside the repository: no part of any change, and not copied
+        wanted += reader.under(path.replace(os.sep, "/"))
+    return reader.read(wanted)
 
 
 def policy_files(reader: Reader, config: Config, chain: Mapping[str, bytes], rel: str | None,
@@ -313,6 +340,7 @@ class Gate:
     head: Reader
     base: CommitReader  # the tip of the base ref: trusted policy, allowed signers
     config: Config  # trusted: the base's
+    rules: dict[str, Rule]  # trusted: the built-in rules and the base's house rules
     config_file: str | None
     config_chain: dict[str, bytes]
     head_config: Config
@@ -383,15 +411,15 @@ def open_gate(project: Project, base_ref: str, head_ref: str | None) -> Gate:
     rel = config_rel(project, head) or config_rel(project, base)
     if rel is None and project.config.path is not None:
         # A configuration outside the repository is no part of any change: it stands.
-        trusted, chain = project.config, dict[str, bytes]()
+        trusted, chain, rules = project.config, dict[str, bytes](), project.rules
     else:
-        trusted, chain = config_at(base, rel, project.repo_root, project.rules)
+        trusted, chain, rules = config_at(base, rel, project.repo_root)
     if head_ref:
-        head_config, head_chain = config_at(head, rel, project.repo_root, project.rules)
+        head_config, head_chain, _ = config_at(head, rel, project.repo_root)
     else:
         head_config, head_chain = project.config, config_chain(head, rel) if rel else {}
     return Gate(project, repo, base_ref, base_commit, merge_base, head_ref, head_commit, head,
-                base, trusted, rel, chain, head_config, head_chain)
+                base, trusted, rules, rel, chain, head_config, head_chain)
 
 
 # -- approvals -------------------------------------------------------------------------

@@ -49,15 +49,20 @@ def open_project(paths: list[str], config_path: str | None) -> Project:
 
 
 def with_custom_rules(
-    builtin: dict[str, Rule], raw: Mapping[str, Any], config_dir: Path, root: Path
+    builtin: dict[str, Rule], raw: Mapping[str, Any], config_dir: Path, root: Path,
+    files_root: Path | None = None,
 ) -> dict[str, Rule]:
-    """The built-in rules plus the house rules of ``policies`` and ``plugins``."""
+    """The built-in rules plus the house rules of ``policies`` and ``plugins``.
+
+    ``files_root``: where the repository's files are read from, when not from
+    ``root`` itself (a copy of a commit's policy files).
+    """
     custom: list[Rule] = []
     # Imported only when configured: CEL's parser and the entry point scan cost time.
     if raw.get("policies"):
         from slopolicy import policies
 
-        custom += policies.load([str(p) for p in raw["policies"]], config_dir, root)
+        custom += policies.load([str(p) for p in raw["policies"]], config_dir, files_root or root)
     if raw.get("plugins"):
         from slopolicy import plugins
 

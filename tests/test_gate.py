@@ -173,6 +173,52 @@ def test_a_waiver_added_in_the_change_does_not_waive(repo: GitProject) -> None:
     assert repo.rules(run) == ["policy-changed", "sla-change-approval"]
 
 
+HOUSE_RULES = """\
+apiVersion: slopolicy/v1
+kind: Policy
+metadata: {name: house}
+spec:
+  rules:
+    - id: sla-names-owner
+      severity: error
+      match: {kind: SLA}
+      assert: has(metadata.owner)
+      message: "add metadata.owner: who answers for this agreement"
+"""
+
+
+def with_house_rules_on_main(repo: GitProject) -> None:
+    repo.git("checkout", "-q", "main")
+    repo.write("policies/house.yaml", HOUSE_RULES)
+    repo.write(".slopolicy.yaml", POLICY + "policies: [policies/]\n")
+    repo.commit("house rules", date="2025-03-02T12:00:00+00:00")
+    repo.git("checkout", "-q", "change")
+    repo.git("merge", "-q", "--ff-only", "main")
+
+
+def test_house_rules_are_the_bases(repo: GitProject) -> None:
+    with_house_rules_on_main(repo)
+    repo.write("policies/house.yaml", HOUSE_RULES.replace("has(metadata.owner)",
+                                                          "has(metadata.name)"))
+    repo.write("slas/globex.yaml", sla().replace("  owner: accounts@acme.example\n", ""))
+    repo.commit()
+    assert repo.check().code == 0  # the working tree's own rules pass it
+    run = repo.gate()
+    assert repo.rules(run) == ["policy-changed", "sla-names-owner"]
+    [policy] = messages(run, "policy-changed")
+    assert "policies/house.yaml modified" in policy
+
+
+def test_house_rules_removed_in_the_change_still_judge_it(repo: GitProject) -> None:
+    with_house_rules_on_main(repo)
+    (repo.root / "policies/house.yaml").unlink()
+    repo.write(".slopolicy.yaml", POLICY)
+    repo.write("slas/globex.yaml", sla().replace("  owner: accounts@acme.example\n", ""))
+    repo.commit()
+    run = repo.gate()
+    assert repo.rules(run) == ["policy-changed", "sla-names-owner"]
+
+
 def test_a_metadata_change_needs_nothing(repo: GitProject) -> None:
     repo.write("slas/globex.yaml", sla().replace("accounts@", "sales@"))
     repo.commit()
@@ -438,6 +484,19 @@ def test_a_broken_base_policy_names_the_ref(repo: GitProject) -> None:
     line = POLICY.splitlines().index('  sla-backed-by-slo: "off"') + 1
     assert run.err.startswith(f"slopolicy: error: main:.slopolicy.yaml:{line}:3: rules.sla-backed: "
                               "unknown rule id")
+
+
+def test_a_broken_base_house_rule_names_the_ref(repo: GitProject) -> None:
+    repo.git("checkout", "-q", "main")
+    repo.write("policies/house.yaml", HOUSE_RULES.replace("has(metadata.owner)", "has(metadata.owner"))
+    repo.write(".slopolicy.yaml", POLICY + "policies: [policies/house.yaml]\n")
+    repo.commit("broken rule")
+    repo.git("checkout", "-q", "change")
+    repo.git("merge", "-q", "--ff-only", "main")
+    repo.write("policies/house.yaml", HOUSE_RULES)  # mended in the change: the base still judges
+    run = repo.gate()
+    assert run.code == 2
+    assert run.err.startswith("slopolicy: error: main:policies/house.yaml:9:15: rule sla-names-owner")
 
 
 def test_a_file_that_no_longer_loads_is_not_silently_deleted(repo: GitProject) -> None:

@@ -124,7 +124,8 @@ def _run(args: argparse.Namespace) -> int:
     ignore = _ids(args.ignore, project, "--ignore") or frozenset()
     gate = open_gate(args, project)
     if gate is not None:
-        project = replace(project, config=gate.config)  # the base's policy judges the change
+        # the base's policy and house rules judge the change
+        project = replace(project, config=gate.config, rules=gate.rules)
         ctx, report_set = collect_at_ref(args, project, gate) if gate.head_ref else collect(
             args, project)
         ctx.base = gate.base_side(ctx.files, Path(args.reviews) if args.reviews else None)

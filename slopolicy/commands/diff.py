@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     head: gate.Reader = (gate.CommitReader(repo, head_commit, args.head) if args.head and head_commit
                          else gate.WorktreeReader(root, head_commit))
     rel = gate.config_rel(project, head) or gate.config_rel(project, base)
-    config, _chain = gate.config_at(base, rel, root, project.rules)
+    config, _chain, _rules = gate.config_at(base, rel, root)
     found = changes.compare_files(gate.load_side(base, config, root),
                                   gate.load_side(head, config, root))
     changeset = gate.ChangeSet(args.base, base_commit, base_commit, args.head, head_commit, found)
