@@ -130,18 +130,23 @@ class Cache:
                 if isinstance(loaded, dict):
                     self.shards[name[:2]] = loaded
 
-    def known_key(self, path: str, stat: Signature) -> str | None:
-        """The content key of ``path`` if its signature is the one recorded with it."""
-        entry = self.index.get(path)
-        if entry is not None and entry[0] == stat:
-            self.seen[path] = entry
-            return entry[1]
-        return None
-
     def note(self, path: str, stat: Signature, key: str) -> None:
         """Record ``path``'s signature and content key, unless the file is racy."""
         if max(stat[1], stat[2]) < self.started_ns - RACY_NS:
             self.seen[path] = (stat, key)
+
+    def known(self, path: str, stat: Signature) -> tuple[str, tuple[Any, ...]] | None:
+        """The content key and snapshot of an unchanged file: its signature is recorded."""
+        entry = self.index.get(path)
+        if entry is None or entry[0] != stat:
+            return None
+        key = entry[1]
+        snapshot = self.shards.get(key[:2], {}).get(key)
+        if snapshot is None:
+            return None
+        self.seen[path] = entry
+        self.used.add(key)
+        return key, snapshot
 
     def get(self, key: str) -> tuple[Any, ...] | None:
         entry = self.shards.get(key[:2], {}).get(key)

@@ -277,12 +277,10 @@ def _restore_cached(
         origin = str(path)
         try:
             stat = signature(os.stat(origin)) if cache is not None else None
-            if stat is not None and cache is not None:
-                key = cache.known_key(rel, stat)
-                snapshot = cache.get(key) if key is not None else None
-                if key is not None and snapshot is not None:
-                    files.append(restore(rel, "", snapshot, origin, key))
-                    continue
+            known = cache.known(rel, stat) if stat is not None and cache is not None else None
+            if known is not None:
+                files.append(restore(rel, "", known[1], origin, known[0]))
+                continue
             with open(origin, "rb") as f:
                 raw = f.read()
         except OSError as exc:

@@ -83,14 +83,16 @@ def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozen
     named, found = requested_files(args.paths, project)
     asked: list[str | Path] = [*named, *found]
     context_paths = engine.discover(project.config, project.repo_root)
-    seen = {engine.relative(p, project.repo_root) for p in context_paths}
     if os.environ.get("PRE_COMMIT"):
         # pre-commit passes every changed YAML file: load only what the
         # configuration selects, as a folder scan does (problems that point
         # into the others, such as a stale waiver in .slopolicy.yaml, still show)
         named = [p for p in named if engine.selects(project.config, p)]
     wanted: list[str | Path] = [*named, *found]
-    extra = [p for p in wanted if engine.relative(p, project.repo_root) not in seen]
+    extra: list[str | Path] = []
+    if wanted:  # named files the globs do not select are checked too
+        seen = {engine.relative(p, project.repo_root) for p in context_paths}
+        extra = [p for p in wanted if engine.relative(p, project.repo_root) not in seen]
     cache = None
     if not args.no_cache:
         folder = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
