@@ -43,7 +43,7 @@ from slopolicy import __version__
 from slopolicy.resources import data_dir
 from slopolicy.schemas import BUNDLE
 
-FORMAT = 5
+FORMAT = 6
 
 
 def default_dir() -> Path:

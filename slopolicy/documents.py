@@ -57,7 +57,7 @@ class Document:
     """
 
     __slots__ = ("source", "index", "item", "_data", "_pickled", "api_version", "kind", "name",
-                 "known")
+                 "known", "facts")
 
     def __init__(
         self, source: SourceFile, index: int, item: int | None, data: Mapping[str, Any]
@@ -72,12 +72,15 @@ class Document:
         self.kind: str = kind if isinstance(kind, str) else ""
         self.name: str = _name(data.get("metadata"))
         self.known: bool = self.kind in FAMILIES.get(self.api_version, ())
+        # what rules derived from this document alone (document-scope rule
+        # results, references, terms): kept with it in the cache
+        self.facts: dict[str, Any] = {}
 
     @classmethod
     def restore(cls, source: SourceFile, kept: tuple[Any, ...]) -> Document:
         doc = cls.__new__(cls)
         doc.source = source
-        doc.index, doc.item, doc.api_version, doc.kind, doc.name, payload = kept
+        doc.index, doc.item, doc.api_version, doc.kind, doc.name, payload, doc.facts = kept
         if isinstance(payload, bytes):
             doc._data, doc._pickled = None, payload
         else:
@@ -86,7 +89,7 @@ class Document:
         return doc
 
     def kept(self, pickled: bool = True) -> tuple[Any, ...]:
-        """Position, identity and data: pickled, as the cache keeps it, or as it is.
+        """Position, identity, data and facts; the data pickled, as the cache keeps it, or as it is.
 
         Worker processes send data as it is: one pickle per batch shares
         the strings documents repeat, which per-document pickles would not.
@@ -98,7 +101,8 @@ class Document:
             payload = self._pickled
         elif payload is None:
             payload = self.data
-        return (self.index, self.item, self.api_version, self.kind, self.name, payload)
+        return (self.index, self.item, self.api_version, self.kind, self.name, payload,
+                self.facts)
 
     @property
     def data(self) -> Mapping[str, Any]:
@@ -129,12 +133,17 @@ class Document:
         return () if self.item is None else (self.item,)
 
     def remember(self, name: str, compute: Callable[[], Any]) -> Any:
-        """``compute()`` once per content of this document's file (see SourceFile)."""
-        key = (name, self.index, self.item)
-        derived = self.source.derived  # looked up here: rules ask for every document
-        if key in derived:
-            return derived[key]
-        return self.source.remember(key, compute)
+        """``compute()``, once per content of this document's file.
+
+        ``compute`` must depend on this document alone: its result is kept
+        with the file in the cache, keyed by the file's content.
+        """
+        facts = self.facts
+        if name in facts:
+            return facts[name]
+        value = facts[name] = compute()
+        self.source.dirty = True
+        return value
 
     def locate(self, path: Path, key: bool = False) -> tuple[int, int]:
         return self.source.locate(self.index, self.prefix + tuple(path), key)
@@ -152,11 +161,8 @@ class SourceFile:
     foreign: list[tuple[int, int, str]] = field(default_factory=list)
     # schema errors per document (by position in ``documents``), when known
     schema_results: dict[int, list[tuple[Path, bool, str]]] = field(default_factory=dict)
-    # what rules derived from this file alone (document-scope rule results,
-    # references, terms): kept with the file in the cache, keyed by content
-    derived: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     cache_key: str = ""
-    dirty: bool = False  # derived has entries the cache does not have yet
+    dirty: bool = False  # documents remembered facts the cache does not have yet
     # a file on disk keeps no text in memory: it is read again only to locate
     # a problem (100,000 documents' text would be hundreds of megabytes)
     origin: str | None = None
@@ -165,7 +171,7 @@ class SourceFile:
     def snapshot(self, pickled: bool = True) -> tuple[Any, ...]:
         """What loading found, as plain data (for the cache and worker processes)."""
         docs = [d.kept(pickled) for d in self.documents]
-        return (docs, self.problems, self.others, self.foreign, self.schema_results, self.derived)
+        return (docs, self.problems, self.others, self.foreign, self.schema_results)
 
     @classmethod
     def restore(
@@ -176,8 +182,7 @@ class SourceFile:
         # every field set here, without __init__: a warm run restores tens of
         # thousands of files
         source = cls.__new__(cls)
-        docs, source.problems, source.others, source.foreign, source.schema_results, \
-            source.derived = snapshot
+        docs, source.problems, source.others, source.foreign, source.schema_results = snapshot
         source.path, source.text, source.cache_key, source.origin = path, text, cache_key, origin
         source.dirty = False
         source._positions = None
@@ -192,14 +197,6 @@ class SourceFile:
             return yamlsource.locate_key(tree, path)
         return yamlsource.locate(tree, path)
 
-
-    def remember(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        """``compute()``, once per file content: it must depend on this file alone."""
-        if key in self.derived:
-            return self.derived[key]
-        value = self.derived[key] = compute()
-        self.dirty = True
-        return value
 
     def _text(self) -> str:
         if self.text or self.origin is None:

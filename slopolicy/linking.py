@@ -197,7 +197,7 @@ class _Linker:
         found = self.slo_terms.get(key)
         if found is not None:
             return found
-        kept: list[ObjectiveTerms] | None = slo.source.derived.get(("slo_terms", slo.index, slo.item))
+        kept: list[ObjectiveTerms] | None = slo.facts.get("slo_terms")
         if kept is not None:
             found = self.slo_terms[key] = kept
             return found

@@ -78,15 +78,16 @@ def per_document(rule_id: str, check_document: DocumentCheck) -> CheckFunction:
     finds depends only on that document's content and the rule's options: the
     result is kept with the file in the cache and a warm run does not redo it.
     """
-    def compute(doc: Document, options: Mapping[str, Any]) -> list[PlainFinding]:
-        return [_plain(doc, f) for f in check_document(doc, options)]
+    def compute(doc: Document, options: Mapping[str, Any]) -> tuple[PlainFinding, ...]:
+        # a tuple: most documents have no finding, and () is one shared object
+        return tuple(_plain(doc, f) for f in check_document(doc, options))
 
     def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         key = rule_id + repr(sorted(options.items()))
         for doc in ctx.documents:
-            # the lookup Document.remember makes, inlined: this loop runs for
-            # every document of the project on every run
-            found = doc.source.derived.get((key, doc.index, doc.item))
+            # Document.remember's lookup, inlined: this loop runs for every
+            # document of the project on every run
+            found = doc.facts.get(key)
             if found is None:
                 found = doc.remember(key, partial(compute, doc, options))
             for path, at_key, message, related in found:

@@ -59,7 +59,7 @@ REFERENCES = {
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     for doc in ctx.documents:
         if doc.api_version == OPENSLO:
-            found: list[tuple[Path, str, Any]] = doc.remember(
+            found: tuple[tuple[Path, str, Any], ...] = doc.remember(
                 "references", partial(_all_references, doc))
             for path, key, name in found:
                 kind = REFERENCES[key]
@@ -69,8 +69,8 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
             yield from _sla_references(ctx, doc)
 
 
-def _all_references(doc: Document) -> list[tuple[Path, str, Any]]:
-    return list(_references(doc.data, ()))
+def _all_references(doc: Document) -> tuple[tuple[Path, str, Any], ...]:
+    return tuple(_references(doc.data, ()))
 
 
 def _references(node: Any, path: Path) -> Iterator[tuple[Path, str, Any]]:
