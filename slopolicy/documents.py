@@ -166,6 +166,7 @@ class SourceFile:
     # a file on disk keeps no text in memory: it is read again only to locate
     # a problem (100,000 documents' text would be hundreds of megabytes)
     origin: str | None = None
+    raw: bytes | None = field(default=None, repr=False)  # a file at a git ref: its bytes
     _positions: list[Positions | None] | None = field(default=None, repr=False)
 
     def snapshot(self, pickled: bool = True) -> tuple[Any, ...]:
@@ -184,6 +185,7 @@ class SourceFile:
         source = cls.__new__(cls)
         docs, source.problems, source.others, source.foreign, source.schema_results = snapshot
         source.path, source.text, source.cache_key, source.origin = path, text, cache_key, origin
+        source.raw = None
         source.dirty = False
         source._positions = None
         source.documents = [Document.restore(source, kept) for kept in docs]
@@ -199,8 +201,12 @@ class SourceFile:
 
 
     def _text(self) -> str:
-        if self.text or self.origin is None:
+        if self.text:
             return self.text
+        if self.raw is not None:
+            return decode(self.raw)[0] or ""
+        if self.origin is None:
+            return ""
         try:
             with open(self.origin, "rb") as f:
                 return decode(f.read())[0] or ""

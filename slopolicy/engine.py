@@ -87,8 +87,8 @@ def discover(config: Config, repo_root: Path, under: Path | None = None) -> list
     files are absolute path strings: a large repository has tens of
     thousands, and Path objects would cost more than the walk.
     """
-    spec_in = _matcher(tuple(config.include))
-    spec_out = _matcher(tuple(config.exclude))
+    spec_in = matcher(tuple(config.include))
+    spec_out = matcher(tuple(config.exclude))
     top = (under or config.root).resolve()
     base = config.root.resolve()
     if top != base and base not in top.parents:
@@ -111,12 +111,15 @@ def selects(config: Config, path: Path) -> bool:
         rel = Path(os.path.abspath(path)).relative_to(config.root.resolve()).as_posix()
     except ValueError:
         return True  # outside the project: only an explicit name brings it in
-    return _matcher(tuple(config.include))(rel) and not _matcher(tuple(config.exclude))(rel)
+    return matcher(tuple(config.include))(rel) and not matcher(tuple(config.exclude))(rel)
 
 
 @functools.lru_cache(maxsize=16)
-def _matcher(lines: tuple[str, ...]) -> Callable[[str], bool]:
-    """A gitignore-style matcher; one regex when no pattern negates another."""
+def matcher(lines: tuple[str, ...]) -> Callable[[str], bool]:
+    """A gitignore-style matcher of relative paths (a folder ends in ``/``).
+
+    One regex when no pattern negates another.
+    """
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     patterns = [p for p in spec.patterns if p.include is not None]
     regexes = [getattr(p, "regex", None) for p in patterns]
@@ -218,10 +221,43 @@ def load_files(
     """
     files: list[SourceFile | None] = []
     work: list[tuple[str, bytes]] = []
-    slots: list[tuple[int, str, str]] = []
+    slots: list[tuple[int, str, str | None]] = []
     with loading():
         _restore_cached(paths, repo_root, cache, files, work, slots)
-    # parsing makes cyclic garbage: the collector runs while files are analysed
+    return _analysed(files, work, slots, jobs)
+
+
+def load_contents(
+    contents: Iterable[tuple[str, bytes]], cache: Cache | None = None, jobs: int | None = 1
+) -> list[SourceFile]:
+    """Files from bytes already read (a commit's blobs), as :func:`load_files` loads them.
+
+    Each file keeps its bytes to locate problems (it is on no disk).
+    """
+    files: list[SourceFile | None] = []
+    work: list[tuple[str, bytes]] = []
+    slots: list[tuple[int, str, str | None]] = []
+    kept: list[bytes] = []
+    with loading():
+        for rel, raw in contents:
+            key = content_key(raw)
+            snapshot = cache.get(key) if cache is not None else None
+            kept.append(raw)
+            if snapshot is not None:
+                files.append(SourceFile.restore(rel, "", snapshot, None, key))
+                continue
+            files.append(None)
+            work.append((rel, raw))
+            slots.append((len(files) - 1, key, None))
+    loaded = _analysed(files, work, slots, jobs)
+    for source, raw in zip(loaded, kept):
+        source.raw = raw
+    return loaded
+
+
+def _analysed(files: list[SourceFile | None], work: list[tuple[str, bytes]],
+              slots: list[tuple[int, str, str | None]], jobs: int | None) -> list[SourceFile]:
+    """``files`` with the queued ones analysed (the cyclic collector on: parsing makes garbage)."""
     for (slot, key, origin), (rel, _), snapshot in zip(slots, work, _analyse_all(work, jobs)):
         source = files[slot] = SourceFile.restore(rel, "", snapshot, origin, key)
         source.dirty = True
@@ -264,7 +300,7 @@ def _restore_cached(
     cache: Cache | None,
     files: list[SourceFile | None],
     work: list[tuple[str, bytes]],
-    slots: list[tuple[int, str, str]],
+    slots: list[tuple[int, str, str | None]],
 ) -> None:
     """Restore each file from the cache, or read it and queue it for analysis.
 

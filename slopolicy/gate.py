@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import pathspec
-
-from slopolicy import approvals, changes
+from slopolicy import approvals, changes, engine
 from slopolicy import config as config_module
 from slopolicy.approvals import ApprovalResult, EvidenceSources, Policy, Subject
+from slopolicy.cache import Cache
 from slopolicy.changes import DocumentChange
 from slopolicy.config import Config, ConfigError
 from slopolicy.documents import Document, SourceFile, load_bytes
@@ -123,26 +122,34 @@ class WorktreeReader(Reader):
 
 def select(config: Config, paths: Iterable[str], repo_root: Path) -> list[str]:
     """The paths the document globs pick, as ``engine.discover`` picks them on disk."""
-    spec_in = pathspec.GitIgnoreSpec.from_lines(config.include)
-    spec_out = pathspec.GitIgnoreSpec.from_lines(config.exclude)
+    spec_in = engine.matcher(tuple(config.include))
+    spec_out = engine.matcher(tuple(config.exclude))
     top = _rel(config.root, repo_root)
+    pruned: dict[str, bool] = {"": False}  # folder -> excluded, itself or by a parent
+
+    def excluded(folder: str) -> bool:
+        found = pruned.get(folder)
+        if found is None:
+            parent = folder.rpartition("/")[0]
+            found = pruned[folder] = excluded(parent) or spec_out(folder + "/")
+        return found
+
     chosen = []
     for path in sorted(paths):
         rel = path if not top else path[len(top) + 1:] if path.startswith(top + "/") else None
-        if rel is None:
+        if rel is None or excluded(rel.rpartition("/")[0]):
             continue
-        folders = PurePosixPath(rel).parents
-        if any(spec_out.match_file(f.as_posix() + "/") for f in folders if str(f) != "."):
-            continue
-        if spec_in.match_file(rel) and not spec_out.match_file(rel):
+        if spec_in(rel) and not spec_out(rel):
             chosen.append(path)
     return chosen
 
 
-def load_side(reader: Reader, config: Config, repo_root: Path) -> list[SourceFile]:
+def load_side(reader: Reader, config: Config, repo_root: Path, cache: Cache | None = None,
+              jobs: int | None = 1) -> list[SourceFile]:
+    """The documents the trusted globs select on ``reader``'s side (cached by content)."""
     chosen = select(config, reader.paths(), repo_root)
     blobs = reader.read(chosen)
-    return [load_bytes(p, blobs[p]) for p in chosen if p in blobs]
+    return engine.load_contents(((p, blobs[p]) for p in chosen if p in blobs), cache, jobs)
 
 
 def _rel(path: Path, repo_root: Path) -> str:
@@ -346,15 +353,16 @@ class Gate:
     head_config: Config
     head_chain: dict[str, bytes]
 
-    def head_files(self) -> list[SourceFile]:
+    def head_files(self, cache: Cache | None = None, jobs: int | None = 1) -> list[SourceFile]:
         """The documents at ``--head REF``, selected by the trusted globs."""
-        return load_side(self.head, self.config, self.project.repo_root)
+        return load_side(self.head, self.config, self.project.repo_root, cache, jobs)
 
-    def base_side(self, head_files: list[SourceFile], reviews: Path | None) -> BaseSide:
+    def base_side(self, head_files: list[SourceFile], reviews: Path | None,
+                  cache: Cache | None = None, jobs: int | None = 1) -> BaseSide:
         root = self.project.repo_root
         compare = (self.base if self.merge_base == self.base_commit
                    else CommitReader(self.repo, self.merge_base, self.base_ref))
-        base_files = load_side(compare, self.config, root)
+        base_files = load_side(compare, self.config, root, cache, jobs)
         found = changes.compare_files(base_files, head_files)
         changeset = ChangeSet(self.base_ref, self.base_commit, self.merge_base, self.head_ref,
                               self.head_commit, found, self._policy_change(compare))

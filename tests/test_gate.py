@@ -251,6 +251,38 @@ def test_added_and_removed_agreements_need_approval(repo: GitProject) -> None:
     assert repo.gate().code == 0
 
 
+def test_the_cached_base_side_gives_the_same_answer(repo: GitProject) -> None:
+    """Both sides are cached by content; a cached base file still locates its problems."""
+    on_main(repo, "slas/acme.yaml", sla().replace("globex-public-api", "acme-api"))
+    (repo.root / "slas/acme.yaml").unlink()  # a problem located in the base's copy
+    repo.write("slas/globex.yaml", TIGHTENED)
+    repo.commit()
+    cold = repo.gate()
+    [removed] = [p for p in cold.json["problems"] if p["document"] == "SLA/acme-api"]
+    assert (removed["file"], removed["line"]) == ("slas/acme.yaml", 4)
+    assert repo.gate().out == cold.out  # every file of both sides now from the cache
+    assert repo.gate("--no-cache").out == cold.out
+
+
+def test_select_picks_what_discover_finds(repo: GitProject) -> None:
+    from slopolicy import engine, gate
+    from slopolicy.config import load
+    from slopolicy.rules import builtin_rules
+
+    repo.write(".slopolicy.yaml", POLICY + "documents:\n  include: ['**/*.yaml', '**/*.yml']\n"
+               "  exclude: [fixtures/, '**/tmp/', '*.draft.yaml', 'slas/old/**']\n")
+    names = ["a.yaml", "b.yml", "c.json", "x.draft.yaml", "fixtures/f.yaml", "deep/fixtures/g.yaml",
+             "deep/tmp/h.yaml", "deep/tmpx/i.yaml", "slas/old/j.yaml", "slas/k.yaml",
+             "slas/old.yaml"]
+    for name in names:
+        repo.write(name, "kind: X\n")
+    config = load(repo.root / ".slopolicy.yaml", repo.root, builtin_rules())
+    on_disk = [engine.relative(p, repo.root) for p in engine.discover(config, repo.root)]
+    tracked = [*names, "slas/globex.yaml", ".slopolicy.yaml", ".slopolicy/allowed_signers"]
+    assert sorted(on_disk) == gate.select(config, tracked, repo.root)
+    assert "deep/tmpx/i.yaml" in on_disk and "deep/tmp/h.yaml" not in on_disk
+
+
 # -- versions and dates ----------------------------------------------------------------
 
 def test_terms_changed_without_a_version_bump(repo: GitProject) -> None:

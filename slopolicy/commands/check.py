@@ -67,19 +67,29 @@ def open_gate(args: argparse.Namespace, project: Project) -> Gate | None:
     return gate.open_gate(project, base, head)
 
 
-def collect_at_ref(args: argparse.Namespace, project: Project, gate: Gate
+def open_cache(args: argparse.Namespace, project: Project) -> Cache | None:
+    if args.no_cache:
+        return None
+    folder = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    plugins = {r.source for r in project.rules.values() if r.source.startswith("plugin ")}
+    with engine.loading():
+        return Cache(folder, project.config.root, plugins)
+
+
+def collect_at_ref(args: argparse.Namespace, project: Project, gate: Gate, cache: Cache | None
                    ) -> tuple[Context, frozenset[str] | None]:
     """With --head REF the checked documents are that commit's, not the working tree's."""
-    files = gate.head_files()
+    files = gate.head_files(cache, args.jobs)
     report: frozenset[str] | None = None
     if args.paths:
         wanted = [engine.relative(Path(p), project.repo_root).rstrip("/") for p in args.paths]
         report = frozenset(f.path for f in files
                            if any(f.path == w or f.path.startswith(w + "/") for w in wanted))
-    return Context(files, config=project.config), report
+    return Context(files, config=project.config, cache=cache), report
 
 
-def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozenset[str] | None]:
+def collect(args: argparse.Namespace, project: Project, cache: Cache | None
+            ) -> tuple[Context, frozenset[str] | None]:
     named, found = requested_files(args.paths, project)
     asked: list[str | Path] = [*named, *found]
     context_paths = engine.discover(project.config, project.repo_root)
@@ -93,12 +103,6 @@ def collect(args: argparse.Namespace, project: Project) -> tuple[Context, frozen
     if wanted:  # named files the globs do not select are checked too
         seen = {engine.relative(p, project.repo_root) for p in context_paths}
         extra = [p for p in wanted if engine.relative(p, project.repo_root) not in seen]
-    cache = None
-    if not args.no_cache:
-        folder = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
-        plugins = {r.source for r in project.rules.values() if r.source.startswith("plugin ")}
-        with engine.loading():
-            cache = Cache(folder, project.config.root, plugins)
     files = engine.load_files([*context_paths, *extra], project.repo_root, cache, args.jobs)
     gc.freeze()
     report: frozenset[str] | None = None
@@ -128,14 +132,16 @@ def _run(args: argparse.Namespace) -> int:
     if gate is not None:
         # the base's policy and house rules judge the change
         project = replace(project, config=gate.config, rules=gate.rules)
-        ctx, report_set = collect_at_ref(args, project, gate) if gate.head_ref else collect(
-            args, project)
-        ctx.base = gate.base_side(ctx.files, Path(args.reviews) if args.reviews else None)
+        cache = open_cache(args, project)
+        ctx, report_set = (collect_at_ref(args, project, gate, cache) if gate.head_ref
+                           else collect(args, project, cache))
+        ctx.base = gate.base_side(ctx.files, Path(args.reviews) if args.reviews else None,
+                                  cache, args.jobs)
         note_policy(ctx)
     else:
-        ctx, report_set = collect(args, project)
+        ctx, report_set = collect(args, project, open_cache(args, project))
     kept = engine.check(ctx, project.rules, project.config, select, ignore, report_set)
-    engine.save_cache(ctx.cache, ctx.files)
+    engine.save_cache(ctx.cache, ctx.files + (ctx.base.files if ctx.base is not None else []))
     files = [f for f in ctx.files if report_set is None or f.path in report_set]
     documents = sum(len([d for d in f.documents if d.known]) for f in files)
     result = Result(
