@@ -30,6 +30,7 @@ from slopolicy.rules import Rule
 
 if TYPE_CHECKING:
     from slopolicy.gate import BaseSide  # git is imported only when --base is given
+    from slopolicy.project import Project
 
 
 @dataclass
@@ -262,6 +263,15 @@ def _analysed(files: list[SourceFile | None], work: list[tuple[str, bytes]],
         source = files[slot] = SourceFile.restore(rel, "", snapshot, origin, key)
         source.dirty = True
     return [f for f in files if f is not None]
+
+
+def open_cache(project: Project, folder: Path | None = None) -> Cache:
+    """The project's result cache, in ``folder`` or the user cache directory."""
+    from slopolicy.cache import default_dir
+
+    plugins = {r.source for r in project.rules.values() if r.source.startswith("plugin ")}
+    with loading():
+        return Cache(folder or default_dir(), project.config.root, plugins)
 
 
 def save_cache(cache: Cache | None, files: Iterable[SourceFile]) -> None:

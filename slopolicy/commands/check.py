@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from slopolicy import engine, reporters
 from slopolicy.cache import Cache
-from slopolicy.cache import default_dir as default_cache_dir
 from slopolicy.cli import EXIT_FINDINGS, EXIT_OK
 from slopolicy.engine import Context, Result
 from slopolicy.errors import UsageError
@@ -70,10 +69,7 @@ def open_gate(args: argparse.Namespace, project: Project) -> Gate | None:
 def open_cache(args: argparse.Namespace, project: Project) -> Cache | None:
     if args.no_cache:
         return None
-    folder = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
-    plugins = {r.source for r in project.rules.values() if r.source.startswith("plugin ")}
-    with engine.loading():
-        return Cache(folder, project.config.root, plugins)
+    return engine.open_cache(project, Path(args.cache_dir) if args.cache_dir else None)
 
 
 def collect_at_ref(args: argparse.Namespace, project: Project, gate: Gate, cache: Cache | None

@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from slopolicy import changes
+from slopolicy import changes, engine
 from slopolicy.output import write_atomic
 from slopolicy.project import open_project
 
@@ -33,8 +33,10 @@ def run(args: argparse.Namespace) -> int:
                          else gate.WorktreeReader(root, head_commit))
     rel = gate.config_rel(project, head) or gate.config_rel(project, base)
     config, _chain, _rules = gate.config_at(base, rel, root)
-    found = changes.compare_files(gate.load_side(base, config, root),
-                                  gate.load_side(head, config, root))
+    cache = engine.open_cache(project)  # what `slopolicy check` learnt of each file serves here
+    sides = [gate.load_side(reader, config, root, cache, None) for reader in (base, head)]
+    found = changes.compare_files(*sides)
+    engine.save_cache(cache, sides[0] + sides[1])
     changeset = gate.ChangeSet(args.base, base_commit, base_commit, args.head, head_commit, found)
     buffer = io.StringIO()
     if args.format == "json":
