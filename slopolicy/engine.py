@@ -220,12 +220,10 @@ def load_files(
     ``jobs``: worker processes; None means all cores when the work is large.
     The result is the same whatever ``jobs`` and the cache hold.
     """
-    files: list[SourceFile | None] = []
-    work: list[tuple[str, bytes]] = []
-    slots: list[tuple[int, str, str | None]] = []
+    batch = _Batch()
     with loading():
-        _restore_cached(paths, repo_root, cache, files, work, slots)
-    return _analysed(files, work, slots, jobs)
+        _restore_cached(paths, repo_root, cache, batch)
+    return batch.analysed(jobs)
 
 
 def load_contents(
@@ -235,34 +233,43 @@ def load_contents(
 
     Each file keeps its bytes to locate problems (it is on no disk).
     """
-    files: list[SourceFile | None] = []
-    work: list[tuple[str, bytes]] = []
-    slots: list[tuple[int, str, str | None]] = []
+    batch = _Batch()
     kept: list[bytes] = []
     with loading():
         for rel, raw in contents:
+            kept.append(raw)
             key = content_key(raw)
             snapshot = cache.get(key) if cache is not None else None
-            kept.append(raw)
-            if snapshot is not None:
-                files.append(SourceFile.restore(rel, "", snapshot, None, key))
-                continue
-            files.append(None)
-            work.append((rel, raw))
-            slots.append((len(files) - 1, key, None))
-    loaded = _analysed(files, work, slots, jobs)
+            if snapshot is None:
+                batch.queue(rel, raw, key, None)
+            else:
+                batch.files.append(SourceFile.restore(rel, "", snapshot, None, key))
+    loaded = batch.analysed(jobs)
     for source, raw in zip(loaded, kept):
         source.raw = raw
     return loaded
 
 
-def _analysed(files: list[SourceFile | None], work: list[tuple[str, bytes]],
-              slots: list[tuple[int, str, str | None]], jobs: int | None) -> list[SourceFile]:
-    """``files`` with the queued ones analysed (the cyclic collector on: parsing makes garbage)."""
-    for (slot, key, origin), (rel, _), snapshot in zip(slots, work, _analyse_all(work, jobs)):
-        source = files[slot] = SourceFile.restore(rel, "", snapshot, origin, key)
-        source.dirty = True
-    return [f for f in files if f is not None]
+class _Batch:
+    """Files in order: restored from the cache, or queued to be analysed."""
+
+    def __init__(self) -> None:
+        self.files: list[SourceFile | None] = []
+        self.work: list[tuple[str, bytes]] = []
+        self.slots: list[tuple[int, str, str | None]] = []  # place, content key, origin
+
+    def queue(self, rel: str, raw: bytes, key: str, origin: str | None) -> None:
+        self.files.append(None)
+        self.work.append((rel, raw))
+        self.slots.append((len(self.files) - 1, key, origin))
+
+    def analysed(self, jobs: int | None) -> list[SourceFile]:
+        """Every file, the queued ones analysed (the cyclic collector on: parsing makes garbage)."""
+        done = _analyse_all(self.work, jobs)
+        for (slot, key, origin), (rel, _), snapshot in zip(self.slots, self.work, done):
+            source = self.files[slot] = SourceFile.restore(rel, "", snapshot, origin, key)
+            source.dirty = True
+        return [f for f in self.files if f is not None]
 
 
 def open_cache(project: Project, folder: Path | None = None) -> Cache:
@@ -305,12 +312,7 @@ def loading() -> Iterator[None]:
 
 
 def _restore_cached(
-    paths: Iterable[str | Path],
-    repo_root: Path,
-    cache: Cache | None,
-    files: list[SourceFile | None],
-    work: list[tuple[str, bytes]],
-    slots: list[tuple[int, str, str | None]],
+    paths: Iterable[str | Path], repo_root: Path, cache: Cache | None, batch: _Batch
 ) -> None:
     """Restore each file from the cache, or read it and queue it for analysis.
 
@@ -325,7 +327,7 @@ def _restore_cached(
             stat = signature(os.stat(origin)) if cache is not None else None
             known = cache.known(rel, stat) if stat is not None and cache is not None else None
             if known is not None:
-                files.append(restore(rel, "", known[1], origin, known[0]))
+                batch.files.append(restore(rel, "", known[1], origin, known[0]))
                 continue
             with open(origin, "rb") as f:
                 raw = f.read()
@@ -334,22 +336,18 @@ def _restore_cached(
             source.problems.append(
                 LoadProblem("yaml-syntax", f"cannot read file: {exc.strerror}", 1, 1)
             )
-            files.append(source)
+            batch.files.append(source)
             continue
         if cache is None or stat is None:
-            files.append(None)
-            work.append((rel, raw))
-            slots.append((len(files) - 1, "", origin))
+            batch.queue(rel, raw, "", origin)
             continue
         key = content_key(raw)
         cache.note(rel, stat, key)
         snapshot = cache.get(key)
-        if snapshot is not None:
-            files.append(SourceFile.restore(rel, "", snapshot, origin, key))
+        if snapshot is None:
+            batch.queue(rel, raw, key, origin)
         else:
-            files.append(None)
-            work.append((rel, raw))
-            slots.append((len(files) - 1, key, origin))
+            batch.files.append(restore(rel, "", snapshot, origin, key))
 
 
 def run_rules(
