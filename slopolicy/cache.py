@@ -115,6 +115,7 @@ class Cache:
         index = _load(self.path / "index.pickle")
         self.index: dict[str, tuple[Signature, str]] = index if isinstance(index, dict) else {}
         self.seen: dict[str, tuple[Signature, str]] = {}
+        self.stated = False  # whether this run looked files up by signature
         try:
             names = os.listdir(self.path)
             os.utime(self.path)  # in use: see prune()
@@ -137,6 +138,7 @@ class Cache:
 
     def known(self, path: str, stat: Signature) -> tuple[str, tuple[Any, ...]] | None:
         """The content key and snapshot of an unchanged file: its signature is recorded."""
+        self.stated = True
         entry = self.index.get(path)
         if entry is None or entry[0] != stat:
             return None
@@ -168,7 +170,7 @@ class Cache:
                     del entries[key]
                 self._write(f"{shard}.pickle", entries)
         self.dirty.clear()
-        if self.seen != self.index:
+        if self.stated and self.seen != self.index:  # a run of a commit's files keeps it
             self._write("index.pickle", self.seen)
             self.index = dict(self.seen)
         if not self.existed and self.path.is_dir():

@@ -207,6 +207,21 @@ def test_an_edit_that_keeps_size_and_modification_time_is_seen(project: Project,
     assert [p[3] for p in project.check().problems()] == ["schema"]
 
 
+def test_a_run_of_a_commits_files_keeps_the_index(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import git
+
+    setup(project)
+    git(project.root, "init", "-q", "-b", "main")  # a real repository, over the test's marker
+    git(project.root, "add", "-A")
+    git(project.root, "-c", "user.name=A", "-c", "user.email=a@example.com", "commit", "-qm", "x")
+    monkeypatch.setattr("slopolicy.cache.RACY_NS", 0)
+    project.check()
+    recorded = index(project)
+    assert len(recorded) == 6
+    assert project.check("--base", "main", "--head", "main").code == 0
+    assert index(project) == recorded
+
+
 def test_a_deleted_file_leaves_the_index(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     setup(project)
     monkeypatch.setattr("slopolicy.cache.RACY_NS", 0)
