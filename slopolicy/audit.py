@@ -30,7 +30,7 @@ import gc
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
@@ -333,6 +333,8 @@ class _Walker:
         self.parsed: dict[str, SourceFile | None] = {}  # blob -> what it holds (None: nothing)
         self.docs_at: dict[str, list[Document]] = {}  # path -> its SLAs, SLOs and SLIs
         self.index: dict[Identity, Document] = {}  # identity -> its current document
+        # spec.service -> the current SLOs of that service, in the order of ``index``
+        self.services: dict[Hashable, dict[Identity, None]] = {}
         self.agreements: dict[Identity, Agreement] = {}
         self.open_spans: dict[str, list[RecordSpan]] = {}
         self.spans: dict[tuple[str, str], list[RecordSpan]] = {}  # (kind, name) -> records
@@ -425,7 +427,7 @@ class _Walker:
         came: dict[Identity, Document] = {}
         for doc in after:
             came.setdefault(doc.identity, doc)
-        changed_slos = False
+        changed: list[tuple[Identity, Document | None, Document | None]] = []  # SLOs, SLIs
         for identity in list(dict.fromkeys([*gone, *came])):
             old = self.index.get(identity)
             new = came.get(identity)
@@ -438,9 +440,19 @@ class _Walker:
             if (identity[0], identity[1]) == SLA_KEY:
                 self._record(index, commit, policy, identity, old, new)
             else:
-                changed_slos = True
+                changed.append((identity, old, new))
+                if (identity[0], identity[1]) == SLO_KEY:
+                    self._reindex(identity, old, new)
         if self.track_slos:
-            self._track(commit, came, changed_slos)
+            self._track(commit, came, changed)
+
+    def _reindex(self, identity: Identity, old: Document | None, new: Document | None) -> None:
+        before = _service(old) if old is not None else None
+        after = _service(new) if new is not None else None
+        if old is not None and (new is None or before != after):
+            self.services.get(before, {}).pop(identity, None)
+        if new is not None and (old is None or before != after):
+            self.services.setdefault(after, {})[identity] = None
 
     def _record(self, index: int, commit: LoggedCommit, policy: PolicyAt, identity: Identity,
                 old: Document | None, new: Document | None) -> None:
@@ -540,16 +552,40 @@ class _Walker:
     # -- backing SLOs (for the chart) -------------------------------------------------
 
     def _track(self, commit: LoggedCommit, came: Mapping[Identity, Document],
-               changed_slos: bool) -> None:
+               changed: Sequence[tuple[Identity, Document | None, Document | None]]) -> None:
+        """Follow the backing SLO targets of the agreements this commit may have moved."""
+        every = any((i[0], i[1]) == SLI_KEY for i, _, _ in changed)  # terms may change anywhere
+        names = {i[2] for i, _, _ in changed}
+        services = {_service(d) for _, old, new in changed for d in (old, new) if d is not None}
         for identity, agreement in self.agreements.items():
-            if not changed_slos and identity not in came:
+            if identity not in came and not changed:
                 continue
             doc = self.index.get(identity)
-            for name, (target, slo) in (_backing_targets(doc, self.index) if doc else {}).items():
+            if doc is None or identity not in came and not every and not _backed_by(
+                    doc, services, names):
+                continue
+            for name, (target, slo) in self._backing_targets(doc).items():
                 series = agreement.slo_series.get(name, [])
                 last = (series[-1].target, series[-1].slo) if series else (None, "")
                 if last != (target, slo):  # a series starts with the first backing SLO
                     agreement.slo_series[name] = [*series, SloPoint(commit.date, target, slo)]
+
+    def _backing_targets(self, sla: Document) -> dict[str, tuple[Decimal | None, str]]:
+        """Per SLA objective: the strictest target of the SLO objectives backing it (DESIGN §1)."""
+        index = self.index
+
+        def lookup(name: str) -> Mapping[str, Any] | None:
+            sli = index.get((*SLI_KEY, name))
+            return sli.data if sli else None
+
+        def candidates(item: Mapping[str, Any]) -> list[Document]:
+            named = item.get("slo")
+            if isinstance(named, str):
+                found = index.get((*SLO_KEY, named))
+                return [found] if found else []
+            return [index[i] for i in self.services.get(_service(sla), ())]
+
+        return _strictest(sla, candidates, lookup)
 
 
 def _config_rel(project: Project) -> str | None:
@@ -677,22 +713,32 @@ def _settings(chain: Mapping[str, bytes], rel: str, label: str) -> dict[str, Any
     return raw
 
 
-def _backing_targets(sla: Document, index: Mapping[Identity, Document]
-                     ) -> dict[str, tuple[Decimal | None, str]]:
-    """Per SLA objective: the strictest target among the SLO objectives that back it (DESIGN §1)."""
+def _service(doc: Document) -> Hashable:
+    """``spec.service``, as a key (services are compared by value)."""
+    value = doc.spec.get("service")
+    return value if isinstance(value, Hashable) else repr(value)
+
+
+def _backed_by(sla: Document, services: set[Hashable], names: set[str]) -> bool:
+    """Whether an SLO of one of ``services``, or named in ``names``, may back ``sla``."""
+    if _service(sla) in services:
+        return True
+    raw = sla.spec.get("objectives")
+    return any(isinstance(item, Mapping) and item.get("slo") in names
+               for item in (raw if isinstance(raw, list) else []))
+
+
+def _strictest(sla: Document, candidates: Callable[[Mapping[str, Any]], list[Document]],
+               lookup: objectives.SliLookup) -> dict[str, tuple[Decimal | None, str]]:
+    """Per SLA objective (by name): the highest target of its candidates, and whose it is."""
     out: dict[str, tuple[Decimal | None, str]] = {}
     raw = sla.spec.get("objectives")
     items = raw if isinstance(raw, list) else []
-
-    def lookup(name: str) -> Mapping[str, Any] | None:
-        sli = index.get((*SLI_KEY, name))
-        return sli.data if sli else None
-
     for item in items:
         if not isinstance(item, Mapping) or "name" not in item:
             continue
         best: tuple[Decimal | None, str] = (None, "")
-        for slo in _candidate_slos(sla, item, index):
+        for slo in candidates(item):
             wanted = item.get("objective")
             for position, terms, _ in objectives.slo_terms(slo.data, lookup):
                 if terms is None or (terms.indicator != item.get("indicator")
@@ -704,17 +750,6 @@ def _backing_targets(sla: Document, index: Mapping[Identity, Document]
                     best = (terms.target, slo.label)
         out[str(item["name"])] = best
     return out
-
-
-def _candidate_slos(sla: Document, item: Mapping[str, Any], index: Mapping[Identity, Document]
-                    ) -> list[Document]:
-    named = item.get("slo")
-    if isinstance(named, str):
-        found = index.get((*SLO_KEY, named))
-        return [found] if found else []
-    service = sla.spec.get("service")
-    return [d for key, d in index.items() if (key[0], key[1]) == SLO_KEY
-            and d.spec.get("service") == service]
 
 
 def _display_name(slo: Document, position: int) -> str | None:

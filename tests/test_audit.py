@@ -26,6 +26,7 @@ import io
 import os
 import subprocess
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -566,3 +567,29 @@ def test_a_repository_without_commits(tmp_path: Path, capsys: pytest.CaptureFixt
     run = Project(root, capsys).run("audit", "--verify")  # a history, but no document in it
     assert run.code == 0
     assert run.out.startswith("0 agreements, 0 changes, 0 policy changes in empty at ")
+
+
+def test_the_chart_follows_an_slo_that_moves_to_another_service(
+    repo: GitProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from slopolicy import audit as walker
+    from slopolicy.gitrepo import open_repo
+    from slopolicy.project import open_project
+
+    other = sla().replace("globex-public-api", "globex-billing").replace(
+        "service: public-api", "service: billing")
+    repo.write("slas/billing.yaml", other)
+    repo.write("slos/public-api.yaml", SLO)
+    repo.commit("billing and the SLO", date="2025-03-02T12:00:00+00:00")
+    repo.write("slos/other.yaml", SLO.replace("public-api-availability", "checkout").replace(
+        "service: public-api", "service: checkout").replace("target: 0.9995", "target: 0.999"))
+    repo.commit("an SLO of a third service", date="2025-03-03T12:00:00+00:00")
+    repo.write("slos/public-api.yaml", SLO.replace("service: public-api", "service: billing"))
+    repo.commit("the SLO now measures billing", date="2025-03-04T12:00:00+00:00")
+    monkeypatch.chdir(repo.root)
+    history = walker.walk(open_project([], None), open_repo(repo.root), track_slos=True)
+    series = {a.name: [(p.date.day, p.target, p.slo) for p in a.slo_series["availability"]]
+              for a in history.agreements}
+    slo = "SLO/public-api-availability"
+    assert series["globex-public-api"] == [(2, Decimal("0.9995"), slo), (4, None, "")]
+    assert series["globex-billing"] == [(4, Decimal("0.9995"), slo)]
