@@ -146,7 +146,18 @@ class Document:
         return value
 
     def locate(self, path: Path, key: bool = False) -> tuple[int, int]:
-        return self.source.locate(self.index, self.prefix + tuple(path), key)
+        """Line and column of ``path`` (of its key with ``key``), 1-based.
+
+        Kept with the document's facts: a project with thousands of standing
+        warnings would otherwise parse those files again on every run.
+        """
+        at = (tuple(path), key)
+        positions: dict[tuple[Path, bool], tuple[int, int]] = self.remember("positions", dict)
+        found = positions.get(at)
+        if found is None:
+            found = positions[at] = self.source.locate(self.index, self.prefix + at[0], key)
+            self.source.dirty = True
+        return found
 
 
 @dataclass(eq=False, slots=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import decimal
 import fnmatch
 import functools
+import hashlib
 import operator
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -339,27 +340,46 @@ class CustomRule:
             names |= self.message_expression.names
         return "documents" in names
 
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """What its verdict on a document depends on, besides the document: its definition."""
+        definition = (self.id, self.match, self.assertion.text, self.message,
+                      self.message_expression.text if self.message_expression else None)
+        return "house-rule:" + hashlib.sha256(repr(definition).encode()).hexdigest()[:24]
+
 
 def check_rule(rule: CustomRule, ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
-    documents = _all_documents(ctx) if rule.reads_documents else None
+    """Judge every document the rule matches.
+
+    CEL is slow to interpret, and a rule that does not read ``documents``
+    depends on nothing but the document and its own definition: its verdicts
+    are kept with each document in the cache, as a built-in rule's are.
+    """
+    if rule.reads_documents:
+        documents = _all_documents(ctx)
+        for doc in ctx.documents:
+            for message in _judge(rule, ctx, doc, documents):
+                yield Finding(message, doc, rule.path)
+        return
     for doc in ctx.documents:
-        if not rule.match.selects(doc):
-            continue
-        activation = _activation(ctx, doc, documents)
-        try:
-            verdict = evaluate(rule.assertion, activation)
-        except EvaluationError as exc:
-            yield Finding(f"cannot evaluate {rule.id} on {doc.label}: {exc}", doc, rule.path)
-            continue
-        if not isinstance(verdict, celtypes.BoolType):
-            yield Finding(
-                f"the assert of {rule.id} gave {_type_name(type(verdict).__name__)}, "
-                "not true or false; fix the expression in its policy",
-                doc,
-                rule.path,
-            )
-        elif not verdict:
-            yield Finding(_message(rule, activation), doc, rule.path)
+        for message in doc.remember(rule.fingerprint,
+                                    functools.partial(_judge, rule, ctx, doc, None)):
+            yield Finding(message, doc, rule.path)
+
+
+def _judge(rule: CustomRule, ctx: Context, doc: Document, documents: Any) -> tuple[str, ...]:
+    """The messages of the rule's findings on ``doc`` (none, or one)."""
+    if not rule.match.selects(doc):
+        return ()
+    activation = _activation(ctx, doc, documents)
+    try:
+        verdict = evaluate(rule.assertion, activation)
+    except EvaluationError as exc:
+        return (f"cannot evaluate {rule.id} on {doc.label}: {exc}",)
+    if not isinstance(verdict, celtypes.BoolType):
+        return (f"the assert of {rule.id} gave {_type_name(type(verdict).__name__)}, "
+                "not true or false; fix the expression in its policy",)
+    return () if verdict else (_message(rule, activation),)
 
 
 def _message(rule: CustomRule, activation: Mapping[str, Any]) -> str:

@@ -156,6 +156,35 @@ def test_cross_document_rule_sees_every_document(project: Project) -> None:
     assert custom(run.problems(), "sla-service-exists") == []
 
 
+def test_cached_verdicts_follow_the_rule_and_the_document(project: Project) -> None:
+    house(project, GOLD)
+    project.write("slas/low.yaml", sla("low", target="99.5"))
+    project.write("slas/ok.yaml", sla("ok", target="99.95"))
+    assert [p[0] for p in custom(project.check().problems(), "gold-needs-three-nines")] == [
+        "slas/low.yaml"]
+    assert [p[0] for p in custom(project.check().problems(), "gold-needs-three-nines")] == [
+        "slas/low.yaml"]  # warm: the kept verdicts
+    house(project, GOLD.replace(">= 99.9", ">= 99.99"))  # a stricter rule judges again
+    assert [p[0] for p in custom(project.check().problems(), "gold-needs-three-nines")] == [
+        "slas/low.yaml", "slas/ok.yaml"]
+    project.write("slas/low.yaml", sla("low", target="99.999"))  # so does an edited document
+    assert [p[0] for p in custom(project.check().problems(), "gold-needs-three-nines")] == [
+        "slas/ok.yaml"]
+
+
+def test_a_rule_that_reads_documents_is_judged_on_every_run(project: Project) -> None:
+    house(project, """\
+        - id: sla-service-exists
+          match: {kind: SLA}
+          assert: documents.exists(d, d.kind == 'Service' && d.metadata.name == spec.service)
+          path: spec.service
+        """)
+    project.write("sla.yaml", sla())
+    assert custom(project.check().problems(), "sla-service-exists")
+    project.write("services.yaml", SERVICE.format(name="public-api"))  # sla.yaml is unchanged
+    assert custom(project.check().problems(), "sla-service-exists") == []
+
+
 def test_evaluation_error_is_a_finding_not_a_crash(project: Project) -> None:
     house(project, """\
         - id: needs-contract
