@@ -157,3 +157,16 @@ def test_select_and_ignore(project: Project, rule: str) -> None:
     assert selected == {rule}
     ignored = {p[3] for p in project.check("--ignore", rule).problems()}
     assert rule not in ignored and ignored
+
+
+def test_reference_hints_among_many_names_come_from_an_index() -> None:
+    from slopolicy.rules.unresolved_reference import Names
+
+    many = Names(f"svc-{i}-availability" for i in range(Names.SMALL + 100))
+    assert many.closest("svc-42-availabilty") == "svc-42-availability"  # a letter left out
+    assert many.closest("svc-42-avialability") == "svc-42-availability"  # two swapped
+    assert many.closest("svc-4x2-availability") == "svc-42-availability"  # one too many
+    assert many.closest("billing-latency") is None  # nothing within a couple of edits
+    few = Names(["checkout-success", "checkout-latency"])
+    assert few.closest("checkout-sucess") == "checkout-success"
+    assert few.closest("checkout-succ") == "checkout-success"  # difflib's wider net, when cheap
