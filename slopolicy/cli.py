@@ -76,8 +76,9 @@ def _check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--select", metavar="IDS", help="comma-separated rule ids to run (only these)")
     p.add_argument("--ignore", metavar="IDS", help="comma-separated rule ids to skip")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
-    p.add_argument("--cache-dir", metavar="DIR", help="result cache folder "
-                   "(default: the user cache directory)")
+    p.add_argument("--cache-dir", metavar="DIR", help="result cache folder (default: the user "
+                   "cache directory, ~/.cache/slopolicy on Linux); safe to delete, shared by "
+                   "concurrent runs")
     p.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: all cores "
                    "for large sets)")
 
