@@ -5,8 +5,12 @@ A rule is a module (or any object) with ``ID`` (stable kebab-case),
 -> default), a docstring that documents it with a passing and a failing
 example, and ``check(ctx, options)``, a generator of findings. A rule that
 looks at one document at a time defines ``check_document(doc, options)``
-instead, and its results are cached with the file. Rules never format
-output: the engine stamps id and severity and reporters print.
+instead, and its results are cached with the file. A rule that spans
+documents reads what it needs of each one through ``doc.remember(name,
+compute)``, a fact computed from that document alone and kept with it in the
+cache, so a warm run does not unpickle the documents that did not change.
+Rules never format output: the engine stamps id and severity and reporters
+print.
 """
 from __future__ import annotations
 
