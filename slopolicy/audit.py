@@ -44,6 +44,7 @@ from slopolicy.changes import DocumentChange
 from slopolicy.config import Config, ConfigError
 from slopolicy.documents import Document, SourceFile, load_bytes
 from slopolicy.gitrepo import GitRepo, LoggedCommit
+from slopolicy.linking import display_names
 from slopolicy.project import Project
 
 SLA_KEY = changes.SLA_KEY
@@ -744,19 +745,14 @@ def _strictest(sla: Document, candidates: Callable[[Mapping[str, Any]], list[Doc
                 if terms is None or (terms.indicator != item.get("indicator")
                                      and "slo" not in item):
                     continue
-                if isinstance(wanted, str) and _display_name(slo, position) != wanted:
+                names = display_names(slo)
+                if isinstance(wanted, str) and (
+                        position >= len(names) or names[position] != wanted):
                     continue
                 if best[0] is None or terms.target > best[0]:
                     best = (terms.target, slo.label)
         out[str(item["name"])] = best
     return out
-
-
-def _display_name(slo: Document, position: int) -> str | None:
-    raw = slo.spec.get("objectives")
-    item = raw[position] if isinstance(raw, list) and position < len(raw) else None
-    name = item.get("displayName") if isinstance(item, Mapping) else None
-    return name if isinstance(name, str) else None
 
 
 # -- questions -------------------------------------------------------------------------

@@ -199,13 +199,7 @@ class GitRepo:
     def read_blobs(self, ids: Iterable[str]) -> dict[str, bytes]:
         """The content of each blob, read by one ``git cat-file --batch`` process."""
         wanted = list(dict.fromkeys(ids))
-        if not wanted:
-            return {}
-        with tempfile.TemporaryFile() as requests:
-            requests.write("".join(f"{i}\n" for i in wanted).encode())
-            requests.seek(0)
-            out: bytes = self._git.cat_file("--batch", istream=requests, stdout_as_string=False)
-        return _parse_batch(out)
+        return _parse_batch(self._cat_file(wanted)) if wanted else {}
 
     # -- history ---------------------------------------------------------------
 
@@ -240,11 +234,16 @@ class GitRepo:
         wanted = [p for p in dict.fromkeys(paths) if "\n" not in p]
         if not wanted:
             return {}
+        out = self._cat_file([f"{rev}:{p}" for p in wanted])
+        return {p: data for p, data in zip(wanted, _batch_in_order(out)) if data is not None}
+
+    def _cat_file(self, objects: Sequence[str]) -> bytes:
+        """One ``git cat-file --batch`` over ``objects`` (ids or ``rev:path``)."""
         with tempfile.TemporaryFile() as requests:
-            requests.write("".join(f"{rev}:{p}\n" for p in wanted).encode())
+            requests.write("".join(f"{o}\n" for o in objects).encode())
             requests.seek(0)
             out: bytes = self._git.cat_file("--batch", istream=requests, stdout_as_string=False)
-        return {p: data for p, data in zip(wanted, _batch_in_order(out)) if data is not None}
+        return out
 
     def dirty(self, paths: Sequence[str]) -> set[str]:
         """Which of ``paths`` differ in the working tree from HEAD (or are untracked)."""

@@ -103,4 +103,5 @@ def repo(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest
     """A real repository: main holds a policy and one SLA; branch ``change`` is checked out."""
     from gitops import make_repo
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a cache of its own
     return make_repo(tmp_path / "repo", capsys, monkeypatch, keys)

@@ -237,8 +237,8 @@ def test_a_deleted_file_leaves_the_index(project: Project, monkeypatch: pytest.M
     assert "slas/customer-2.yaml" not in index(project)
 
 
-def warm_engine_run(project: Project, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The documents of a cached run made as `slopolicy check` makes it, after its rules."""
+def warm_engine_run(project: Project, monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[Any]]:
+    """The documents and problems of a cached run made as `slopolicy check` makes it."""
     from slopolicy import engine
     from slopolicy.cache import Cache, default_dir
     from slopolicy.project import open_project
@@ -250,9 +250,7 @@ def warm_engine_run(project: Project, monkeypatch: pytest.MonkeyPatch) -> list[A
         paths = engine.discover(opened.config, opened.repo_root)
         files = engine.load_files(paths, opened.repo_root, cache)
     ctx = engine.Context(files, config=opened.config, cache=cache)
-    problems = engine.check(ctx, opened.rules, opened.config)
-    assert problems == []
-    return ctx.documents
+    return ctx.documents, engine.check(ctx, opened.rules, opened.config)
 
 
 def test_a_warm_run_unpickles_only_the_documents_that_changed(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -266,11 +264,23 @@ def test_a_warm_run_unpickles_only_the_documents_that_changed(project: Project, 
     monkeypatch.setattr("slopolicy.cache.RACY_NS", 0)
     assert project.check().json["problems"] == []  # cold: the cache is written
     project.write("slas/customer-1.yaml", sla(1) + "# reviewed\n")
-    documents = warm_engine_run(project, monkeypatch)
+    documents, problems = warm_engine_run(project, monkeypatch)
+    assert problems == []
     # cross-file rules read the others through the facts they remembered
     read = {d.source.path for d in documents if d._data is not None}
     assert read == {"slas/customer-1.yaml"}
     assert len(documents) == 12
+
+
+def test_a_standing_finding_is_located_without_parsing_its_file_again(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    setup(project, pairs=2)
+    project.write("slas/customer-0.yaml", sla(0).replace("creditPercent: 25", "creditPercent: 5"))
+    cold = project.check().problems()
+    assert [p[3] for p in cold] == ["credit-tiers"]
+    documents, problems = warm_engine_run(project, monkeypatch)
+    assert [(p.file, p.line, p.column, p.rule) for p in problems] == cold
+    [source] = {d.source for d in documents if d.source.path == "slas/customer-0.yaml"}
+    assert source._positions is None  # where the finding is was remembered with the document
 
 
 def test_a_renamed_objective_breaks_the_sla_that_names_it(project: Project) -> None:

@@ -89,3 +89,14 @@ def test_diff_outside_a_repository(project: object) -> None:
     run = project.run("diff", "main")  # type: ignore[attr-defined]
     assert run.code == 2
     assert "not inside a git repository" in run.err or "is not in this repository" in run.err
+
+
+def test_diff_reads_and_fills_the_result_cache(repo: GitProject) -> None:
+    from slopolicy.cache import content_key
+
+    changed = sla(version=2, start="2025-05-01", target="99.95")
+    repo.write("slas/globex.yaml", changed)
+    assert repo.run("diff", "main").code == 0
+    shards = {p.name for p in (repo.root.parent / "cache").rglob("results-*/??.pickle")}
+    # both sides' contents are kept for the check (and the next diff) to reuse
+    assert {f"{content_key(text.encode())[:2]}.pickle" for text in (sla(), changed)} <= shards
