@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from slopolicy import __version__
-from slopolicy.errors import UsageError
+from slopolicy.model.errors import UsageError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 

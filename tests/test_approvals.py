@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from gitops import GitProject, Keys, sla
 
-from slopolicy import approvals
-from slopolicy.approvals import Evidence, Policy, Requirement, Subject
-from slopolicy.documents import load_text
+from slopolicy.gitops import approvals
+from slopolicy.gitops.approvals import Evidence, Policy, Requirement, Subject
+from slopolicy.load.documents import load_text
 
 # -- canonical content -------------------------------------------------------------------
 
@@ -32,7 +32,7 @@ def test_digest_binds_content_not_formatting() -> None:
 
 
 def _data(source: object) -> object:
-    from slopolicy.yamlsource import iter_documents
+    from slopolicy.load.yamlsource import iter_documents
 
     return next(iter_documents(source.text)).data  # type: ignore[attr-defined, union-attr]
 

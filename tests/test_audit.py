@@ -572,9 +572,9 @@ def test_a_repository_without_commits(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_the_chart_follows_an_slo_that_moves_to_another_service(
     repo: GitProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from slopolicy import audit as walker
-    from slopolicy.gitrepo import open_repo
-    from slopolicy.project import open_project
+    from slopolicy.config.project import open_project
+    from slopolicy.gitops import audit as walker
+    from slopolicy.gitops.git import open_repo
 
     other = sla().replace("globex-public-api", "globex-billing").replace(
         "service: public-api", "service: billing")

@@ -15,7 +15,7 @@ from conftest import Project
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from generate import sla, slo  # noqa: E402
 
-from slopolicy.cache import content_key  # noqa: E402
+from slopolicy.cache.store import content_key  # noqa: E402
 
 
 def setup(project: Project, pairs: int = 3) -> None:
@@ -71,13 +71,13 @@ def test_a_new_version_or_schema_does_not_read_old_entries(
     setup(project, pairs=1)
     project.check()
     first = {p.parent.name for p in cache_files(project)}
-    monkeypatch.setattr(f"slopolicy.cache.{name}", value)
+    monkeypatch.setattr(f"slopolicy.cache.store.{name}", value)
     project.check()
     assert {p.parent.name for p in cache_files(project)} - first, "a new cache folder"
 
 
 def test_an_upgraded_plugin_does_not_read_old_entries(tmp_path: Path) -> None:
-    from slopolicy.cache import Cache
+    from slopolicy.cache.store import Cache
 
     old = Cache(tmp_path, tmp_path, {"plugin owner (acme-rules 1.0)"})
     new = Cache(tmp_path, tmp_path, {"plugin owner (acme-rules 1.1)"})
@@ -85,10 +85,10 @@ def test_an_upgraded_plugin_does_not_read_old_entries(tmp_path: Path) -> None:
 
 
 def test_edited_slopolicy_code_does_not_read_old_entries() -> None:
-    import slopolicy.cache
+    import slopolicy.cache.store
     import slopolicy.rules.credit_tiers
 
-    stamp = slopolicy.cache._code_stamp()
+    stamp = slopolicy.cache.store._code_stamp()
     for module in (slopolicy.cache, slopolicy.rules.credit_tiers):
         source = Path(module.__file__ or "")
         stat = source.stat()
@@ -113,7 +113,7 @@ def test_concurrent_runs_share_one_cache_safely(project: Project) -> None:
 
 
 def test_a_new_cache_folder_removes_folders_unused_for_30_days(project: Project) -> None:
-    from slopolicy.cache import default_dir
+    from slopolicy.cache.store import default_dir
 
     setup(project, pairs=1)
     month_ago = time.time() - 31 * 86400
@@ -183,7 +183,7 @@ def index(project: Project) -> dict[str, tuple[tuple[int, ...], str]]:
 
 def test_unchanged_files_are_known_by_their_signature(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     setup(project)
-    monkeypatch.setattr("slopolicy.cache.RACY_NS", 0)  # files older than the run count as settled
+    monkeypatch.setattr("slopolicy.cache.store.RACY_NS", 0)  # files older than the run count as settled
     project.check()
     recorded = index(project)
     assert set(recorded) == {f"slos/svc-{i}.yaml" for i in range(3)} | {
@@ -202,7 +202,7 @@ def test_files_as_new_as_the_run_are_not_recorded(project: Project) -> None:
 
 def test_an_edit_that_keeps_size_and_modification_time_is_seen(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     setup(project)
-    monkeypatch.setattr("slopolicy.cache.RACY_NS", 0)
+    monkeypatch.setattr("slopolicy.cache.store.RACY_NS", 0)
     assert project.check().json["problems"] == []
     path = project.root / "slas/customer-1.yaml"
     before = path.stat()
@@ -220,7 +220,7 @@ def test_a_run_of_a_commits_files_keeps_the_index(project: Project, monkeypatch:
     git(project.root, "init", "-q", "-b", "main")  # a real repository, over the test's marker
     git(project.root, "add", "-A")
     git(project.root, "-c", "user.name=A", "-c", "user.email=a@example.com", "commit", "-qm", "x")
-    monkeypatch.setattr("slopolicy.cache.RACY_NS", 0)
+    monkeypatch.setattr("slopolicy.cache.store.RACY_NS", 0)
     project.check()
     recorded = index(project)
     assert len(recorded) == 6
@@ -230,7 +230,7 @@ def test_a_run_of_a_commits_files_keeps_the_index(project: Project, monkeypatch:
 
 def test_a_deleted_file_leaves_the_index(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     setup(project)
-    monkeypatch.setattr("slopolicy.cache.RACY_NS", 0)
+    monkeypatch.setattr("slopolicy.cache.store.RACY_NS", 0)
     project.check()
     (project.root / "slas/customer-2.yaml").unlink()
     assert project.check().code == 0
@@ -239,9 +239,9 @@ def test_a_deleted_file_leaves_the_index(project: Project, monkeypatch: pytest.M
 
 def warm_engine_run(project: Project, monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[Any]]:
     """The documents and problems of a cached run made as `slopolicy check` makes it."""
-    from slopolicy import engine
-    from slopolicy.cache import Cache, default_dir
-    from slopolicy.project import open_project
+    from slopolicy.cache.store import Cache, default_dir
+    from slopolicy.check import engine
+    from slopolicy.config.project import open_project
 
     monkeypatch.chdir(project.root)
     opened = open_project([], None)
@@ -261,7 +261,7 @@ def test_a_warm_run_unpickles_only_the_documents_that_changed(project: Project, 
     project.write("slas/customer-4.yaml", sla(4).replace(
         "      slo: svc-4-availability", "      slo: svc-4-availability\n      objective: internal"))
     project.write("slas/customer-5.yaml", sla(5).replace("      slo: svc-5-availability\n", ""))
-    monkeypatch.setattr("slopolicy.cache.RACY_NS", 0)
+    monkeypatch.setattr("slopolicy.cache.store.RACY_NS", 0)
     assert project.check().json["problems"] == []  # cold: the cache is written
     project.write("slas/customer-1.yaml", sla(1) + "# reviewed\n")
     documents, problems = warm_engine_run(project, monkeypatch)
@@ -330,7 +330,7 @@ class _Terminal:
 
 
 def test_progress_on_a_terminal_for_large_sets(monkeypatch: pytest.MonkeyPatch) -> None:
-    from slopolicy import engine
+    from slopolicy.check import engine
 
     terminal = _Terminal()
     monkeypatch.setattr(engine.sys, "stderr", terminal)

@@ -92,7 +92,7 @@ def test_diff_outside_a_repository(project: object) -> None:
 
 
 def test_diff_reads_and_fills_the_result_cache(repo: GitProject) -> None:
-    from slopolicy.cache import content_key
+    from slopolicy.cache.store import content_key
 
     changed = sla(version=2, start="2025-05-01", target="99.95")
     repo.write("slas/globex.yaml", changed)

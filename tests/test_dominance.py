@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slopolicy.dominance import (
+from slopolicy.slo.dominance import (
     Span,
     Status,
     Terms,
@@ -28,7 +28,7 @@ from slopolicy.dominance import (
     format_budget,
     lacks_headroom,
 )
-from slopolicy.units import Duration, UnitError, Window
+from slopolicy.slo.units import Duration, UnitError, Window
 
 D = Decimal
 DAY = 86_400_000

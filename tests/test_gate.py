@@ -265,8 +265,9 @@ def test_the_cached_base_side_gives_the_same_answer(repo: GitProject) -> None:
 
 
 def test_select_picks_what_discover_finds(repo: GitProject) -> None:
-    from slopolicy import engine, gate
-    from slopolicy.config import load
+    from slopolicy.check import engine
+    from slopolicy.config.settings import load
+    from slopolicy.gitops import gate
     from slopolicy.rules import builtin_rules
 
     repo.write(".slopolicy.yaml", POLICY + "documents:\n  include: ['**/*.yaml', '**/*.yml']\n"

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from slopolicy.dominance import Status, Terms, compare
-from slopolicy.objectives import ObjectiveTerms, sla_terms, slo_terms
-from slopolicy.units import Duration, Window
+from slopolicy.slo.dominance import Status, Terms, compare
+from slopolicy.slo.terms import ObjectiveTerms, sla_terms, slo_terms
+from slopolicy.slo.units import Duration, Window
 
 D = Decimal
 DAY = 86_400_000

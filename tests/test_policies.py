@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import HERE, REPO, Project
 
-from slopolicy import config as config_module
+from slopolicy.config import settings as config_module
+from slopolicy.load.yamlsource import iter_documents
 from slopolicy.rules import builtin_rules
-from slopolicy.yamlsource import iter_documents
 
 SLA = """\
 apiVersion: slopolicy/v1

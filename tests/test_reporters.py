@@ -13,13 +13,13 @@ import pytest
 from conftest import HERE, Project
 
 from slopolicy import __version__
-from slopolicy.approvals import ApprovalResult, Evidence, Shortfall, Subject
-from slopolicy.changes import ABSENT, DocumentChange, FieldChange, Key, ObjectiveChange
-from slopolicy.documents import Document, load_bytes
-from slopolicy.engine import Result
-from slopolicy.problems import Problem, RelatedLocation
-from slopolicy.reporters import Report, github, junit, markdown, names
-from slopolicy.reporters.sarif import LEVELS, escape, split_doc
+from slopolicy.changes.compare import ABSENT, DocumentChange, FieldChange, Key, ObjectiveChange
+from slopolicy.check.engine import Result
+from slopolicy.gitops.approvals import ApprovalResult, Evidence, Shortfall, Subject
+from slopolicy.load.documents import Document, load_bytes
+from slopolicy.model.problems import Problem, RelatedLocation
+from slopolicy.report.check import Report, github, junit, markdown, names
+from slopolicy.report.check.sarif import LEVELS, escape, split_doc
 from slopolicy.rules import builtin_rules
 
 SARIF_SCHEMA = HERE / "conformance" / "sarif" / "sarif-schema-2.1.0.json"

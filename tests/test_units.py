@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slopolicy.units import (
+from slopolicy.slo.units import (
     Duration,
     UnitError,
     Window,

@@ -13,12 +13,13 @@ import difflib
 import sys
 from pathlib import Path
 
-from slopolicy import approvals, engine
-from slopolicy.approvals import Policy, Subject
-from slopolicy.documents import Document, load_bytes
-from slopolicy.errors import UsageError
-from slopolicy.output import write_atomic
-from slopolicy.project import Project, open_project
+from slopolicy.check import engine
+from slopolicy.config.project import Project, open_project
+from slopolicy.gitops import approvals
+from slopolicy.gitops.approvals import Policy, Subject
+from slopolicy.load.documents import Document, load_bytes
+from slopolicy.model.errors import UsageError
+from slopolicy.report.output import write_atomic
 
 SIGNABLE = ("SLA",)
 
@@ -83,7 +84,7 @@ def _is_policy(rel: str, project: Project, policy: Policy) -> bool:
 
 
 def _policy_subject(project: Project) -> Subject:
-    from slopolicy import gate  # the same reading of the policy files as the check's
+    from slopolicy.gitops import gate  # the same reading of the policy files as the check's
 
     root = project.repo_root
     reader = gate.WorktreeReader(root, None)
@@ -93,7 +94,8 @@ def _policy_subject(project: Project) -> Subject:
 
 
 def _removal_subject(args: argparse.Namespace, project: Project, rel: str) -> Subject:
-    from slopolicy import gate, gitrepo  # git only for a removal
+    from slopolicy.gitops import gate  # git only for a removal
+    from slopolicy.gitops import git as gitrepo
 
     repo = gitrepo.open_repo(project.repo_root)
     commit = repo.resolve(args.removed_from, "--removed-from ref")

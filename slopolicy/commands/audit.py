@@ -1,6 +1,6 @@
 """slopolicy audit: what each agreement promised, when it changed, and who approved it.
 
-Parses the options, walks the history once (:func:`slopolicy.audit.walk`),
+Parses the options, walks the history once (:func:`slopolicy.gitops.audit.walk`),
 answers the question asked (the timeline, or the terms in force on a date)
 and hands the answer to one of the audit reporters. With ``--verify`` the
 exit code is 1 when a change in the range lacked the approvals it needed.
@@ -15,21 +15,22 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from slopolicy import audit, gitrepo
-from slopolicy.audit import Agreement, Report
-from slopolicy.errors import UsageError
-from slopolicy.output import write_atomic
-from slopolicy.project import open_project
-from slopolicy.reporters import audit_words as words
+from slopolicy.config.project import open_project
+from slopolicy.gitops import audit
+from slopolicy.gitops import git as gitrepo
+from slopolicy.gitops.audit import Agreement, Report
+from slopolicy.model.errors import UsageError
+from slopolicy.report.audit import words
+from slopolicy.report.output import write_atomic
 
 EXIT_OK, EXIT_UNAPPROVED = 0, 1
 # --format -> module in slopolicy/reporters; each has ``timeline`` and ``snapshot``.
 REPORTERS = {
-    "text": "audit_text",
-    "json": "audit_json",
-    "csv": "audit_csv",
-    "markdown": "audit_markdown",
-    "html": "audit_html",
+    "text": "text",
+    "json": "json",
+    "csv": "csv",
+    "markdown": "markdown",
+    "html": "html",
 }
 
 
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     report = audit.Report(history, agreements, since, until, as_of, known_at,
                           audit.snapshot(history, as_of, known_at, agreements)
                           if as_of is not None else None, project.repo_root.name)
-    module = importlib.import_module(f"slopolicy.reporters.{REPORTERS[args.format]}")
+    module = importlib.import_module(f"slopolicy.report.audit.{REPORTERS[args.format]}")
     buffer = io.StringIO(newline="")
     (module.snapshot if snapshot else module.timeline)(report, buffer)
     _write(buffer.getvalue(), args.output)

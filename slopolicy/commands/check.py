@@ -11,16 +11,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from slopolicy import engine, reporters
-from slopolicy.cache import Cache
+from slopolicy.cache.store import Cache
+from slopolicy.check import engine
+from slopolicy.check.engine import Context, Result
 from slopolicy.cli import EXIT_FINDINGS, EXIT_OK
-from slopolicy.engine import Context, Result
-from slopolicy.errors import UsageError
-from slopolicy.output import write_atomic
-from slopolicy.project import Project, open_project
+from slopolicy.config.project import Project, open_project
+from slopolicy.model.errors import UsageError
+from slopolicy.report import check as reporters
+from slopolicy.report.output import write_atomic
 
 if TYPE_CHECKING:
-    from slopolicy.gate import Gate
+    from slopolicy.gitops.gate import Gate
 
 
 def _ids(value: str | None, project: Project, flag: str) -> frozenset[str] | None:
@@ -61,7 +62,7 @@ def open_gate(args: argparse.Namespace, project: Project) -> Gate | None:
         raise UsageError("--reviews needs --base: reviews approve a change against a base")
     if not base:
         return None
-    from slopolicy import gate  # imports git: only when a base is given
+    from slopolicy.gitops import gate  # imports git: only when a base is given
 
     return gate.open_gate(project, base, head)
 

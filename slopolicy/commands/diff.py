@@ -14,14 +14,16 @@ import json
 import sys
 from pathlib import Path
 
-from slopolicy import changes, engine
-from slopolicy.output import write_atomic
-from slopolicy.project import open_project
+from slopolicy.changes import compare as changes
+from slopolicy.check import engine
+from slopolicy.config.project import open_project
+from slopolicy.report.output import write_atomic
 
 
 def run(args: argparse.Namespace) -> int:
-    from slopolicy import gate, gitrepo  # git only for the commands that read refs
-    from slopolicy.reporters import diff as render
+    from slopolicy.gitops import gate  # git only for the commands that read refs
+    from slopolicy.gitops import git as gitrepo
+    from slopolicy.report.changes import diff as render
 
     project = open_project([], args.config)
     root = project.repo_root

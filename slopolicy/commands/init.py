@@ -5,9 +5,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from slopolicy.config import FILENAME
-from slopolicy.errors import UsageError
-from slopolicy.output import write_atomic
+from slopolicy.config.settings import FILENAME
+from slopolicy.model.errors import UsageError
+from slopolicy.report.output import write_atomic
 
 STARTER = """\
 # slopolicy configuration: https://slopolicy.dev (see `slopolicy --help`)

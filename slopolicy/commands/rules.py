@@ -7,8 +7,8 @@ import json
 import re
 import sys
 
-from slopolicy.errors import UsageError
-from slopolicy.project import open_project
+from slopolicy.config.project import open_project
+from slopolicy.model.errors import UsageError
 from slopolicy.rules import Rule
 
 

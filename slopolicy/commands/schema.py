@@ -6,9 +6,9 @@ import json
 import sys
 from typing import Any
 
-from slopolicy import schemas
-from slopolicy.errors import UsageError
-from slopolicy.resources import load_json
+from slopolicy.load import schemas
+from slopolicy.load.resources import load_json
+from slopolicy.model.errors import UsageError
 
 
 def lookup(kind: str | None) -> Any:

@@ -25,14 +25,15 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from slopolicy import engine, schemas
+from slopolicy.check import engine
 from slopolicy.cli import EXIT_FINDINGS, EXIT_OK
-from slopolicy.documents import decode
-from slopolicy.errors import UsageError
-from slopolicy.problems import Problem
-from slopolicy.project import Project, open_project
+from slopolicy.config.project import Project, open_project
+from slopolicy.load import schemas
+from slopolicy.load.documents import decode
+from slopolicy.load.yamlsource import LoadError, iter_documents, locate
+from slopolicy.model.errors import UsageError
+from slopolicy.model.problems import Problem
 from slopolicy.rules import Rule
-from slopolicy.yamlsource import LoadError, iter_documents, locate
 
 EXPECTED = "expected.yaml"
 SUFFIXES = (".yaml", ".yml", ".json")

@@ -22,11 +22,11 @@ from functools import partial
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.problems import Finding, Related
+from slopolicy.model.problems import Finding, Related
 
 if TYPE_CHECKING:
-    from slopolicy.documents import Document
-    from slopolicy.engine import Context
+    from slopolicy.check.engine import Context
+    from slopolicy.load.documents import Document
 
 CheckFunction = Callable[["Context", Mapping[str, Any]], Iterator[Finding]]
 

@@ -30,9 +30,9 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from slopolicy.documents import Document
-from slopolicy.problems import Finding
-from slopolicy.units import UnitError, format_decimal, to_decimal
+from slopolicy.load.documents import Document
+from slopolicy.model.problems import Finding
+from slopolicy.slo.units import UnitError, format_decimal, to_decimal
 
 ID = "ambiguous-duration"
 SEVERITY = "warning"

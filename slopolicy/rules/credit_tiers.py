@@ -28,9 +28,9 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from slopolicy.documents import Document
-from slopolicy.problems import Finding
-from slopolicy.units import UnitError, to_decimal
+from slopolicy.load.documents import Document
+from slopolicy.model.problems import Finding
+from slopolicy.slo.units import UnitError, to_decimal
 
 ID = "credit-tiers"
 SEVERITY = "error"

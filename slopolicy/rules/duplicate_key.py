@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.problems import Finding
+from slopolicy.model.problems import Finding
 from slopolicy.rules.yaml_syntax import load_findings
 
 if TYPE_CHECKING:
-    from slopolicy.engine import Context
+    from slopolicy.check.engine import Context
 
 ID = "duplicate-key"
 SEVERITY = "error"

@@ -30,11 +30,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.documents import Document
-from slopolicy.problems import Finding, Related
+from slopolicy.load.documents import Document
+from slopolicy.model.problems import Finding, Related
 
 if TYPE_CHECKING:
-    from slopolicy.engine import Context
+    from slopolicy.check.engine import Context
 
 ID = "duplicate-name"
 SEVERITY = "error"

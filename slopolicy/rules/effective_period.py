@@ -22,12 +22,12 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.documents import Document
-from slopolicy.problems import Finding, Related
-from slopolicy.units import parse_date
+from slopolicy.load.documents import Document
+from slopolicy.model.problems import Finding, Related
+from slopolicy.slo.units import parse_date
 
 if TYPE_CHECKING:
-    from slopolicy.engine import Context
+    from slopolicy.check.engine import Context
 
 ID = "effective-period"
 SEVERITY = "error"

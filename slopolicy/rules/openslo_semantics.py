@@ -28,12 +28,12 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.documents import Document
-from slopolicy.problems import Finding, Related
-from slopolicy.yamlsource import Path
+from slopolicy.load.documents import Document
+from slopolicy.load.yamlsource import Path
+from slopolicy.model.problems import Finding, Related
 
 if TYPE_CHECKING:
-    from slopolicy.engine import Context
+    from slopolicy.check.engine import Context
 
 ID = "openslo-semantics"
 SEVERITY = "error"

@@ -24,10 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.problems import Finding
+from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:
-    from slopolicy.engine import Context
+    from slopolicy.check.engine import Context
 
 ID = "policy-changed"
 SEVERITY = "error"
@@ -36,7 +36,7 @@ NEEDS_BASE = True
 
 
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
-    from slopolicy import approvals  # only when a check has a base
+    from slopolicy.gitops import approvals  # only when a check has a base
 
     base = ctx.base
     assert base is not None

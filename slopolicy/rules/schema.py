@@ -28,11 +28,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy import schemas
-from slopolicy.problems import Finding
+from slopolicy.load import schemas
+from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:
-    from slopolicy.engine import Context
+    from slopolicy.check.engine import Context
 
 ID = "schema"
 SEVERITY = "error"

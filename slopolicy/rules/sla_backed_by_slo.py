@@ -22,11 +22,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.linking import describe_objective, links
-from slopolicy.problems import Finding
+from slopolicy.model.problems import Finding
+from slopolicy.rules.linking import describe_objective, links
 
 if TYPE_CHECKING:
-    from slopolicy.engine import Context
+    from slopolicy.check.engine import Context
 
 ID = "sla-backed-by-slo"
 SEVERITY = "error"

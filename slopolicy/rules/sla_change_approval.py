@@ -32,12 +32,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.problems import Finding
+from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:  # git and change modules load only when a check has a base
-    from slopolicy import approvals
-    from slopolicy.changes import DocumentChange, FieldChange
-    from slopolicy.engine import Context
+    from slopolicy.changes.compare import DocumentChange, FieldChange
+    from slopolicy.check.engine import Context
+    from slopolicy.gitops import approvals
 
 ID = "sla-change-approval"
 SEVERITY = "error"
@@ -58,7 +58,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
 
 def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,
              records: str, broken: set[str]) -> Finding:
-    from slopolicy import approvals
+    from slopolicy.gitops import approvals
 
     removed = change.head is None
     what = _what(change)
@@ -91,7 +91,7 @@ def _what(change: DocumentChange) -> str:
 
 
 def _field(item: FieldChange) -> str:
-    from slopolicy.changes import show_value
+    from slopolicy.changes.compare import show_value
 
     return f"{item.shown} {show_value(item.before)} → {show_value(item.after)}"
 

@@ -31,13 +31,13 @@ import datetime
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy import units
-from slopolicy.documents import Document
-from slopolicy.problems import Finding
+from slopolicy.load.documents import Document
+from slopolicy.model.problems import Finding
+from slopolicy.slo import units
 
 if TYPE_CHECKING:  # git and change modules load only when a check has a base
-    from slopolicy.changes import DocumentChange
-    from slopolicy.engine import Context
+    from slopolicy.changes.compare import DocumentChange
+    from slopolicy.check.engine import Context
 
 ID = "sla-retroactive-change"
 SEVERITY = "error"

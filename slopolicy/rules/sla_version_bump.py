@@ -24,10 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.problems import Finding
+from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:
-    from slopolicy.engine import Context
+    from slopolicy.check.engine import Context
 
 ID = "sla-version-bump"
 SEVERITY = "error"

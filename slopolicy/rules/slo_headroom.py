@@ -22,13 +22,13 @@ from collections.abc import Iterator, Mapping
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.dominance import Status, Verdict, lacks_headroom
-from slopolicy.linking import Backing, describe_objective, links
-from slopolicy.problems import Finding, Related
-from slopolicy.units import format_decimal
+from slopolicy.model.problems import Finding, Related
+from slopolicy.rules.linking import Backing, describe_objective, links
+from slopolicy.slo.dominance import Status, Verdict, lacks_headroom
+from slopolicy.slo.units import format_decimal
 
 if TYPE_CHECKING:
-    from slopolicy.engine import Context
+    from slopolicy.check.engine import Context
 
 ID = "slo-headroom"
 SEVERITY = "warning"

@@ -25,11 +25,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.problems import Finding
+from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:  # git and change modules load only when a check has a base
-    from slopolicy.changes import DocumentChange, FieldChange, ObjectiveChange
-    from slopolicy.engine import Context
+    from slopolicy.changes.compare import DocumentChange, FieldChange, ObjectiveChange
+    from slopolicy.check.engine import Context
 
 ID = "slo-loosened"
 SEVERITY = "warning"
@@ -38,7 +38,7 @@ NEEDS_BASE = True
 
 
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
-    from slopolicy.changes import SLO_KEY
+    from slopolicy.changes.compare import SLO_KEY
 
     base = ctx.base
     assert base is not None
@@ -55,7 +55,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
 
 
 def _fields(change: DocumentChange) -> Iterator[Finding]:
-    from slopolicy.changes import LOOSENED
+    from slopolicy.changes.compare import LOOSENED
 
     budgets = {o.key: o for o in change.objectives}
     covered: set[str] = set()
@@ -76,7 +76,7 @@ def _fields(change: DocumentChange) -> Iterator[Finding]:
 
 
 def _objective_key(item: FieldChange) -> str | None:
-    from slopolicy.changes import Key
+    from slopolicy.changes.compare import Key
 
     for part in item.path:
         if isinstance(part, Key):
@@ -85,7 +85,7 @@ def _objective_key(item: FieldChange) -> str | None:
 
 
 def _describe(item: FieldChange) -> str:
-    from slopolicy.changes import ABSENT, show_value
+    from slopolicy.changes.compare import ABSENT, show_value
 
     if item.after is ABSENT:
         return f"removing {item.shown}"
@@ -93,7 +93,7 @@ def _describe(item: FieldChange) -> str:
 
 
 def _budget(budgets: Mapping[str, ObjectiveChange], key: str | None) -> str:
-    from slopolicy.changes import format_budget
+    from slopolicy.changes.compare import format_budget
 
     objective = budgets.get(key or "")
     if objective is None or objective.budget_before == objective.budget_after:

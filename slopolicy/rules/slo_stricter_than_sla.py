@@ -44,12 +44,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.dominance import Status
-from slopolicy.linking import describe_objective, links
-from slopolicy.problems import Finding, Related
+from slopolicy.model.problems import Finding, Related
+from slopolicy.rules.linking import describe_objective, links
+from slopolicy.slo.dominance import Status
 
 if TYPE_CHECKING:
-    from slopolicy.engine import Context
+    from slopolicy.check.engine import Context
 
 ID = "slo-stricter-than-sla"
 SEVERITY = "error"

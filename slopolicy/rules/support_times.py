@@ -26,9 +26,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from slopolicy.documents import Document
-from slopolicy.problems import Finding, Related
-from slopolicy.units import Duration, UnitError, parse_duration
+from slopolicy.load.documents import Document
+from slopolicy.model.problems import Finding, Related
+from slopolicy.slo.units import Duration, UnitError, parse_duration
 
 ID = "support-times"
 SEVERITY = "error"

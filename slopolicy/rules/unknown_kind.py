@@ -23,11 +23,11 @@ import difflib
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.documents import FAMILIES, Document
-from slopolicy.problems import Finding
+from slopolicy.load.documents import FAMILIES, Document
+from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:
-    from slopolicy.engine import Context
+    from slopolicy.check.engine import Context
 
 ID = "unknown-kind"
 SEVERITY = "error"

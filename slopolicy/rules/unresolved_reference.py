@@ -34,13 +34,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.documents import Document
-from slopolicy.linking import display_names, sla_references
-from slopolicy.problems import Finding
-from slopolicy.yamlsource import Path
+from slopolicy.load.documents import Document
+from slopolicy.load.yamlsource import Path
+from slopolicy.model.problems import Finding
+from slopolicy.rules.linking import display_names, sla_references
 
 if TYPE_CHECKING:
-    from slopolicy.engine import Context
+    from slopolicy.check.engine import Context
 
 ID = "unresolved-reference"
 SEVERITY = "error"

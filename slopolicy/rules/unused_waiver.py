@@ -33,11 +33,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.config import FILENAME, Waiver
-from slopolicy.problems import Finding
+from slopolicy.config.settings import FILENAME, Waiver
+from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:
-    from slopolicy.engine import Context
+    from slopolicy.check.engine import Context
 
 ID = "unused-waiver"
 SEVERITY = "warning"

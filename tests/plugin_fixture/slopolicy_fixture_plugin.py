@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from slopolicy.problems import Finding
+from slopolicy.model.problems import Finding
 
 ID = "fixture-owner"
 SEVERITY = "warning"

@@ -1,0 +1,660 @@
+"""What changed between two sides: documents matched by identity, classified.
+
+Pure: two lists of :class:`SourceFile` in, :class:`DocumentChange` values out.
+Documents match by ``(apiVersion, kind, metadata.name)``, so a moved or
+renamed file keeps its identity. Objectives are keyed by ``name`` (an SLA)
+or ``displayName`` (an OpenSLO SLO), never by list position, so reordering
+them changes nothing.
+
+Every changed field gets a direction:
+
+* ``tightened``: some behaviour that met the old terms breaks the new ones
+  (the provider promises more): a higher target, a lower latency threshold,
+  a new objective, shorter support times, more credit;
+* ``loosened``: some behaviour that broke the old terms meets the new ones
+  (the customer gets less);
+* ``modified``: a change of terms with no single direction (window, method,
+  customer, effective dates);
+* ``metadata``: not a term (labels, owner, which SLO backs an objective, a
+  value rewritten without changing it, like ``500ms`` to ``0.5s``);
+* ``version``: ``spec.version`` and ``spec.supersedes``.
+
+Objectives whose terms can be derived are also compared whole with
+``dominance.compare``, both ways: a window change from a calendar month to a
+rolling 30 days is both a loosening and a tightening, and counts as both.
+
+A change belongs to every class it fits (DESIGN §4): ``added``, ``removed``,
+or ``modified`` plus ``tightened`` and/or ``loosened``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from slopolicy.load.documents import Document, SourceFile
+from slopolicy.slo import dominance, units
+from slopolicy.slo import terms as objectives
+
+if TYPE_CHECKING:
+    from slopolicy.gitops.approvals import ApprovalResult
+
+TIGHTENED, LOOSENED, MODIFIED, METADATA, VERSION = (
+    "tightened", "loosened", "modified", "metadata", "version")
+TERMS = frozenset({TIGHTENED, LOOSENED, MODIFIED})
+SLA_KEY = ("slopolicy/v1", "SLA")
+SLO_KEY = ("openslo/v1", "SLO")
+
+
+class _Absent:
+    """A side where a field does not exist (distinct from a YAML null)."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+
+
+@dataclass(frozen=True)
+class Key:
+    """A list item addressed by its name, shown as ``[name]``."""
+
+    value: str
+
+
+Part = str | int | Key
+Shown = tuple[Part, ...]
+IndexPath = tuple[str | int, ...]
+
+
+def show_path(path: Shown) -> str:
+    """``("spec", "objectives", Key("availability"), "target")`` -> ``spec.objectives[availability].target``."""
+    out = ""
+    for part in path:
+        if isinstance(part, Key):
+            out += f"[{part.value}]"
+        elif isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: Shown
+    before: Any  # ABSENT when the field is new
+    after: Any  # ABSENT when the field is gone
+    direction: str
+    base_path: IndexPath | None  # where it is in the base document
+    head_path: IndexPath | None  # where it is in the head document
+
+    @property
+    def shown(self) -> str:
+        return show_path(self.path)
+
+
+@dataclass(frozen=True)
+class ObjectiveChange:
+    """One objective's terms compared whole (both ways) and its error budget."""
+
+    key: str
+    directions: frozenset[str]
+    window_before: str | None = None
+    window_after: str | None = None
+    budget_before: tuple[Decimal, Decimal] | None = None  # least, most bad minutes per window
+    budget_after: tuple[Decimal, Decimal] | None = None
+
+
+@dataclass(eq=False)
+class DocumentChange:
+    api_version: str
+    kind: str
+    name: str
+    base: Document | None
+    head: Document | None
+    fields: tuple[FieldChange, ...] = ()
+    objectives: tuple[ObjectiveChange, ...] = ()
+    approval: ApprovalResult | None = None  # set by the gate, for changes that need approval
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+    @property
+    def file(self) -> str:
+        doc = self.head or self.base
+        assert doc is not None
+        return doc.source.path
+
+    @property
+    def base_file(self) -> str | None:
+        return self.base.source.path if self.base else None
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The files that hold it, on either side."""
+        return tuple(dict.fromkeys(d.source.path for d in (self.base, self.head) if d))
+
+    @property
+    def directions(self) -> frozenset[str]:
+        found = {f.direction for f in self.fields}
+        for objective in self.objectives:
+            found |= objective.directions
+        return frozenset(found)
+
+    @property
+    def classes(self) -> frozenset[str]:
+        """Every class the change fits; a loosening is also a modification."""
+        if self.base is None:
+            return frozenset({"added"})
+        if self.head is None:
+            return frozenset({"removed"})
+        directions = self.directions
+        if not directions & TERMS:
+            return frozenset()
+        return frozenset({MODIFIED}) | (directions & {TIGHTENED, LOOSENED})
+
+    @property
+    def status(self) -> str:
+        """One word: added, removed, loosened, tightened, modified, metadata, moved, unchanged."""
+        classes = self.classes
+        for word in ("added", "removed", LOOSENED, TIGHTENED, MODIFIED):
+            if word in classes:
+                return word
+        if self.fields:
+            return METADATA
+        return "moved" if self.base_file != self.file else "unchanged"
+
+    @property
+    def version_before(self) -> Any:
+        return self.base.spec.get("version") if self.base else None
+
+    @property
+    def version_after(self) -> Any:
+        return self.head.spec.get("version") if self.head else None
+
+
+# -- matching ----------------------------------------------------------------
+
+def compare_files(base: Sequence[SourceFile], head: Sequence[SourceFile]) -> list[DocumentChange]:
+    """Every document that differs between the sides, in head order then removals."""
+    before = _by_identity(base)
+    after = _by_identity(head)
+    lookups = (_sli_lookup(base), _sli_lookup(head))
+    changes = []
+    for identity, doc in after.items():
+        old = before.get(identity)
+        if old is not None and _same_bytes(old, doc):
+            # the same file, byte for byte: no field differs, so there is no
+            # change to classify (an SLO's changed SLI is that SLI's change)
+            continue
+        change = compare_documents(old, doc, lookups)
+        if change is not None:
+            changes.append(change)
+    for identity, doc in before.items():
+        if identity not in after:
+            changes.append(DocumentChange(*identity, base=doc, head=None))
+    return changes
+
+
+def _by_identity(files: Sequence[SourceFile]) -> dict[tuple[str, str, str], Document]:
+    found: dict[tuple[str, str, str], Document] = {}
+    for source in files:
+        for doc in source.documents:
+            if doc.known and doc.name:
+                found.setdefault(doc.identity, doc)  # a duplicate is duplicate-name's problem
+    return found
+
+
+def _same_bytes(base: Document, head: Document) -> bool:
+    """Both sides' document at one place in files of one content (hashed when cached)."""
+    key = base.source.cache_key
+    return (bool(key) and key == head.source.cache_key and base.source.path == head.source.path
+            and (base.index, base.item) == (head.index, head.item))
+
+
+def _sli_lookup(files: Sequence[SourceFile]) -> objectives.SliLookup:
+    slis = {d.name: d for f in files for d in f.documents if (d.api_version, d.kind) ==
+            ("openslo/v1", "SLI")}
+
+    def lookup(name: str) -> Mapping[str, Any] | None:
+        found = slis.get(name)
+        return found.data if found is not None else None  # read only when asked
+
+    return lookup
+
+
+def compare_documents(
+    base: Document | None,
+    head: Document,
+    lookups: tuple[objectives.SliLookup, objectives.SliLookup] | None = None,
+) -> DocumentChange | None:
+    """The change from ``base`` to ``head`` (None when nothing changed, not even the file)."""
+    identity = head.identity
+    if base is None:
+        return DocumentChange(*identity, base=None, head=head)
+    fields = tuple(diff_documents(base, head))
+    objs = tuple(_objective_changes(base, head, fields, lookups or (_none, _none)))
+    if not fields and not objs and base.source.path == head.source.path:
+        return None
+    return DocumentChange(*identity, base=base, head=head, fields=fields, objectives=objs)
+
+
+def _none(name: str) -> None:
+    return None
+
+
+# -- field diff --------------------------------------------------------------
+
+Rule = Callable[[Shown, Any, Any, "_Sides"], str]
+
+
+@dataclass(frozen=True)
+class _Sides:
+    base: Mapping[str, Any]
+    head: Mapping[str, Any]
+
+
+def diff_documents(base: Document, head: Document) -> Iterator[FieldChange]:
+    kind = (head.api_version, head.kind)
+    direction = _RULES.get(kind, _other_direction)
+    keys = _LIST_KEYS.get(kind, {})
+    sides = _Sides(base.data, head.data)
+    for path, b_path, h_path, before, after in _diff(base.data, head.data, (), (), (), keys):
+        yield FieldChange(path, before, after, direction(path, before, after, sides), b_path,
+                          h_path)
+
+
+def _diff(before: Any, after: Any, path: Shown, b_path: IndexPath, h_path: IndexPath,
+          keys: Mapping[tuple[str, ...], str]) -> Iterator[tuple[Shown, IndexPath | None,
+                                                                IndexPath | None, Any, Any]]:
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        yield from _diff_mappings(before, after, path, b_path, h_path, keys)
+        return
+    if isinstance(before, list) and isinstance(after, list):
+        key = keys.get(_pattern(path))
+        pairs = _keyed(before, after, key) if key else None
+        if pairs is not None:
+            for name, (bi, b), (hi, a) in pairs:
+                item = path + (Key(name),)
+                if bi >= 0 and hi >= 0:
+                    yield from _diff(b, a, item, b_path + (bi,), h_path + (hi,), keys)
+                else:  # the whole item is new or gone
+                    yield (item, b_path + (bi,) if bi >= 0 else None,
+                           h_path + (hi,) if hi >= 0 else None, b, a)
+            return
+        if len(before) == len(after):
+            for index, (b, a) in enumerate(zip(before, after)):
+                yield from _diff(b, a, path + (index,), b_path + (index,), h_path + (index,), keys)
+            return
+    if not _same(before, after):
+        yield (path, b_path, h_path, before, after)
+
+
+def _diff_mappings(before: Mapping[str, Any], after: Mapping[str, Any], path: Shown,
+                   b_path: IndexPath, h_path: IndexPath, keys: Mapping[tuple[str, ...], str]
+                   ) -> Iterator[tuple[Shown, IndexPath | None, IndexPath | None, Any, Any]]:
+    for name in list(before) + [k for k in after if k not in before]:
+        b, a = before.get(name, ABSENT), after.get(name, ABSENT)
+        if b is ABSENT or a is ABSENT:
+            if not (b is ABSENT and a is ABSENT):
+                yield (path + (name,), None if b is ABSENT else b_path + (name,),
+                       None if a is ABSENT else h_path + (name,), b, a)
+            continue
+        yield from _diff(b, a, path + (name,), b_path + (name,), h_path + (name,), keys)
+
+
+def _keyed(before: list[Any], after: list[Any], key: str
+           ) -> list[tuple[str, tuple[int, Any], tuple[int, Any]]] | None:
+    """Items paired by their ``key`` field; None when some item has no unique key."""
+    b_index = _index_by(before, key)
+    a_index = _index_by(after, key)
+    if b_index is None or a_index is None:
+        return None
+    names = list(b_index) + [n for n in a_index if n not in b_index]
+    return [(n, b_index.get(n, (-1, ABSENT)), a_index.get(n, (-1, ABSENT))) for n in names]
+
+
+def _index_by(items: list[Any], key: str) -> dict[str, tuple[int, Any]] | None:
+    found: dict[str, tuple[int, Any]] = {}
+    for index, item in enumerate(items):
+        name = item.get(key) if isinstance(item, Mapping) else None
+        if not isinstance(name, (str, int)) or str(name) in found:
+            return None
+        found[str(name)] = (index, item)
+    return found
+
+
+def _pattern(path: Shown) -> tuple[str, ...]:
+    return tuple("*" if isinstance(p, (Key, int)) else p for p in path)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal in value and type: YAML ``1`` and ``true`` differ, ``99.9`` and ``99.90`` do not."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, Decimal)) and isinstance(b, (int, Decimal)):
+        return Decimal(a) == Decimal(b)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Mapping):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return bool(a == b)
+
+
+# -- directions ----------------------------------------------------------------
+
+def _compare(before: Any, after: Any, parse: Callable[[Any], Any], higher_is: str) -> str:
+    """tightened/loosened by a parsed order; equal values are a rewrite (metadata)."""
+    try:
+        b, a = parse(before), parse(after)
+    except (units.UnitError, ValueError, TypeError, ArithmeticError):
+        return MODIFIED
+    if a == b:
+        return METADATA
+    other = LOOSENED if higher_is == TIGHTENED else TIGHTENED
+    return higher_is if a > b else other
+
+
+def _number(value: Any) -> Decimal:
+    return units.to_decimal(value)
+
+
+def _ms(value: Any) -> int:
+    return units.parse_duration(value).ms
+
+
+def _fraction(objective: Mapping[str, Any]) -> Decimal:
+    return units.parse_target(objective.get("target"), objective.get("targetPercent"))
+
+
+def _presence(before: Any, after: Any, added: str, removed: str) -> str | None:
+    if before is ABSENT:
+        return added
+    if after is ABSENT:
+        return removed
+    return None
+
+
+def _target_direction(sides: _Sides, change_path: Shown, before: Any, after: Any) -> str:
+    """Targets compare as fractions, so ``targetPercent: 99.9`` -> ``target: 0.999`` is a rewrite."""
+    key = change_path[:3]
+    b_obj = _keyed_item(sides.base, key)
+    a_obj = _keyed_item(sides.head, key)
+    try:
+        b, a = _fraction(b_obj), _fraction(a_obj)
+    except units.UnitError:
+        return MODIFIED
+    if a == b:
+        return METADATA
+    return TIGHTENED if a > b else LOOSENED
+
+
+def _keyed_item(data: Mapping[str, Any], path: Shown) -> Mapping[str, Any]:
+    node: Any = data
+    for part in path:
+        if isinstance(part, Key) and isinstance(node, list):
+            node = next((i for i in node if isinstance(i, Mapping) and str(
+                i.get("name", i.get("displayName", i.get("level")))) == part.value), {})
+        elif isinstance(part, int) and isinstance(node, list) and part < len(node):
+            node = node[part]
+        elif isinstance(part, str) and isinstance(node, Mapping):
+            node = node.get(part, {})
+        else:
+            return {}
+    return node if isinstance(node, Mapping) else {}
+
+
+def _sla_direction(path: Shown, before: Any, after: Any, sides: _Sides) -> str:
+    p = _pattern(path)
+    if p[:1] == ("metadata",):
+        return METADATA
+    if p in (("spec", "version"), ("spec", "supersedes")):
+        return VERSION
+    if p[:2] == ("spec", "objectives"):
+        return _sla_objective_direction(p, path, before, after, sides)
+    if p[:2] == ("spec", "support"):
+        return _support_direction(p, before, after)
+    if p[:2] == ("spec", "exclusions"):
+        return _exclusion_direction(p, before, after)
+    if p[:2] == ("spec", "credits"):
+        if len(p) == 2:
+            return _presence(before, after, TIGHTENED, LOOSENED) or MODIFIED
+        return _compare(before, after, _number, TIGHTENED) if p[3:] == ("creditPercent",) \
+            else MODIFIED
+    if p == ("spec", "changeNoticeDays"):
+        return _presence(before, after, TIGHTENED, LOOSENED) or _compare(
+            before, after, _number, TIGHTENED)
+    if p == ("spec", "timeSlice", "target"):
+        return _compare(before, after, _number, TIGHTENED)
+    return MODIFIED
+
+
+def _sla_objective_direction(p: tuple[str, ...], path: Shown, before: Any, after: Any,
+                             sides: _Sides) -> str:
+    if len(p) <= 3:  # a whole objective: a new promise, or one withdrawn
+        return _presence(before, after, TIGHTENED, LOOSENED) or MODIFIED
+    leaf = p[3:]
+    if leaf in (("target",), ("targetPercent",)):
+        return _target_direction(sides, path, before, after)
+    if leaf == ("threshold",):
+        return _compare(before, after, _ms, LOOSENED)
+    if leaf in (("slo",), ("objective",)):
+        return METADATA  # which internal SLO backs it is not a term of the agreement
+    return MODIFIED
+
+
+def _exclusion_direction(p: tuple[str, ...], before: Any, after: Any) -> str:
+    """An exclusion is downtime that does not count: more of it loosens."""
+    if len(p) <= 3:
+        return _presence(before, after, LOOSENED, TIGHTENED) or MODIFIED
+    if p[3:] == ("maxPerWindow",):
+        return _compare(before, after, _ms, LOOSENED)
+    if p[3:] == ("notice",):
+        return _compare(before, after, _ms, TIGHTENED)
+    return MODIFIED
+
+
+_SUPPORT_HOURS = {"business": 0, "24x7": 1}
+
+
+def _support_direction(p: tuple[str, ...], before: Any, after: Any) -> str:
+    if len(p) == 2:
+        return _presence(before, after, TIGHTENED, LOOSENED) or MODIFIED
+    if p[2:] == ("hours",):
+        return _compare(before, after, _SUPPORT_HOURS.__getitem__, TIGHTENED)
+    if p[2:3] == ("severities",):
+        if len(p) <= 4:
+            return _presence(before, after, TIGHTENED, LOOSENED) or MODIFIED
+        if p[4:] in (("response",), ("resolution",)):
+            return _compare(before, after, _ms, LOOSENED)
+    return MODIFIED
+
+
+def _slo_direction(path: Shown, before: Any, after: Any, sides: _Sides) -> str:
+    p = _pattern(path)
+    if p == ("metadata", "annotations", objectives.THRESHOLD_ANNOTATION):
+        return _compare(before, after, _ms, LOOSENED)
+    if p == ("metadata", "annotations", objectives.INDICATOR_ANNOTATION):
+        return MODIFIED
+    if p[:1] == ("metadata",) or p[:2] in (("spec", "description"), ("spec", "alertPolicies")):
+        return METADATA
+    if p[:2] == ("spec", "objectives"):
+        if len(p) <= 3:
+            return _presence(before, after, TIGHTENED, LOOSENED) or MODIFIED
+        leaf = p[3:]
+        if leaf in (("target",), ("targetPercent",)):
+            return _target_direction(sides, path, before, after)
+        if leaf == ("timeSliceTarget",):
+            return _compare(before, after, _number, TIGHTENED)
+        if leaf == ("displayName",):
+            return METADATA
+        if leaf == ("value",):
+            return _threshold_value_direction(sides, path, before, after)
+    return MODIFIED
+
+
+def _threshold_value_direction(sides: _Sides, path: Shown, before: Any, after: Any) -> str:
+    """A threshold objective's ``value``: stricter in the direction of its ``op``."""
+    op_before = _keyed_item(sides.base, path[:3]).get("op")
+    op_after = _keyed_item(sides.head, path[:3]).get("op")
+    if op_before != op_after:
+        return MODIFIED
+    if op_after in ("lt", "lte"):
+        return _compare(before, after, _number, LOOSENED)
+    if op_after in ("gt", "gte"):
+        return _compare(before, after, _number, TIGHTENED)
+    return MODIFIED
+
+
+def _other_direction(path: Shown, before: Any, after: Any, sides: _Sides) -> str:
+    return METADATA if _pattern(path)[:1] == ("metadata",) else MODIFIED
+
+
+_RULES: dict[tuple[str, str], Rule] = {SLA_KEY: _sla_direction, SLO_KEY: _slo_direction}
+_LIST_KEYS: dict[tuple[str, str], dict[tuple[str, ...], str]] = {
+    SLA_KEY: {
+        ("spec", "objectives"): "name",
+        ("spec", "support", "severities"): "level",
+        ("spec", "exclusions"): "name",
+    },
+    SLO_KEY: {("spec", "objectives"): "displayName"},
+}
+
+
+# -- whole objectives ------------------------------------------------------------
+
+def _objective_changes(base: Document, head: Document, fields: Sequence[FieldChange],
+                       lookups: tuple[objectives.SliLookup, objectives.SliLookup]
+                       ) -> Iterator[ObjectiveChange]:
+    """Each objective present on both sides whose terms changed, compared whole."""
+    kind = (head.api_version, head.kind)
+    if kind not in (SLA_KEY, SLO_KEY):
+        return
+    before = _terms_by_key(base, lookups[0])
+    after = _terms_by_key(head, lookups[1])
+    changed_spec = any(f.direction in TERMS or f.shown.startswith("metadata.annotations")
+                       for f in fields)
+    if not changed_spec:
+        return
+    for key, old in before.items():
+        new = after.get(key)
+        if old is None or new is None:
+            continue
+        directions = _directions(old, new)
+        if old == new and not directions:
+            continue
+        yield ObjectiveChange(
+            key, directions, units.format_window(old.window), units.format_window(new.window),
+            _budget(old), _budget(new))
+
+
+def _terms_by_key(doc: Document, lookup: objectives.SliLookup
+                  ) -> dict[str, dominance.Terms | None]:
+    if (doc.api_version, doc.kind) == SLA_KEY:
+        found = objectives.sla_terms(doc.data)
+    else:
+        found = objectives.slo_terms(doc.data, lookup)
+    raw = doc.spec.get("objectives")
+    items = raw if isinstance(raw, list) else []
+    key_field = "name" if doc.kind == "SLA" else "displayName"
+    names = [str(i.get(key_field)) if isinstance(i, Mapping) and i.get(key_field) is not None
+             else str(n) for n, i in enumerate(items)]
+    if len(set(names)) != len(names):
+        names = [str(n) for n in range(len(items))]
+    return {names[position]: terms for position, terms, _ in found if position < len(names)}
+
+
+@lru_cache(maxsize=4096)  # an agreement's history repeats the same few terms
+def _directions(old: dominance.Terms, new: dominance.Terms) -> frozenset[str]:
+    """Judged both ways: what the new terms let through that the old did not, and back."""
+    try:
+        loosened = not dominance.compare(new, old).dominates
+        tightened = not dominance.compare(old, new).dominates
+    except (units.UnitError, ValueError, ArithmeticError):
+        return frozenset({MODIFIED})
+    return frozenset(d for d, yes in ((LOOSENED, loosened), (TIGHTENED, tightened)) if yes)
+
+
+def _budget(terms: dominance.Terms) -> tuple[Decimal, Decimal] | None:
+    try:
+        return dominance.budget_range_minutes(terms.target, terms.window)
+    except (units.UnitError, ValueError, ArithmeticError):
+        return None
+
+
+def format_budget(bounds: tuple[Decimal, Decimal] | None) -> str:
+    if bounds is None:
+        return "?"
+    low, high = bounds
+    if low == high:
+        return units.format_minutes(low)
+    return f"{units.format_minutes(low)}–{units.format_minutes(high)}"
+
+
+# -- values as text and JSON -------------------------------------------------------
+
+def show_value(value: Any) -> str:
+    """A value as a reviewer reads it in one line."""
+    if value is ABSENT:
+        return "(none)"
+    if isinstance(value, Decimal):
+        return units.format_decimal(value, 12)
+    if isinstance(value, bool) or value is None:
+        return "true" if value is True else "false" if value is False else "null"
+    if isinstance(value, (Mapping, list)):
+        text = _compact(value)
+        return text if len(text) <= 80 else text[:79] + "…"
+    return str(value)
+
+
+def _compact(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_compact(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_compact(v) for v in value) + "]"
+    return show_value(value)
+
+
+def json_value(value: Any) -> Any:
+    """Plain JSON: Decimal as a number (int when whole), absent as null."""
+    if value is ABSENT:
+        return None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and "E" not in str(value) \
+            and "." not in str(value) else float(value)
+    if isinstance(value, Mapping):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_value(v) for v in value]
+    return value
+
+
+def budget_json(bounds: tuple[Decimal, Decimal] | None) -> dict[str, float] | None:
+    if bounds is None:
+        return None
+    return {"min": float(bounds[0]), "max": float(bounds[1])}
+
+
+@dataclass
+class Summary:
+    """Counts for a headline."""
+
+    documents: int = 0
+    agreements: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def summarize(changes: Sequence[DocumentChange]) -> Summary:
+    out = Summary(documents=len(changes))
+    for change in changes:
+        out.by_status[change.status] = out.by_status.get(change.status, 0) + 1
+        if (change.api_version, change.kind) == SLA_KEY:
+            out.agreements += 1
+    return out

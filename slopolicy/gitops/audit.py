@@ -1,0 +1,956 @@
+"""Audit: the history of every agreement, from one walk of git.
+
+One ``git log --raw`` over the document paths (first-parent chain, renames
+detected) and one ``git cat-file --batch`` read of every blob it names; each
+blob is parsed once (cached by blob id). The walk then replays the changes in
+order on a map of path -> blob, so it never lists a commit's tree.
+
+For every change of an SLA it keeps a :class:`Version`: the commit, the
+field-level change (``changes.py``), and the policy of the commit's parent
+(DESIGN §6: the base's policy judges a change, so a change cannot weaken
+its own check). After the walk each version is judged (``approvals.py``)
+with the Approval records that existed while it was the agreement's
+content: from the commit that recorded it until the next change of that
+agreement, so a change and its approval landing as two commits of one pull
+request still count together. A change of the policy files (configuration,
+what it extends, allowed signers) is a :class:`PolicyChange`, judged the same
+way: an unapproved roster edit would otherwise let later approvals count.
+
+Time has two axes (bitemporal): *valid time* is when terms are in force
+(``spec.effective``), *transaction time* is when the repository said so (the
+committer date). :func:`in_force` answers "which terms held on DATE, as the
+repository said on KNOWN_AT"; where the answers as known now and as known
+then differ, an edit rewrote the past.
+"""
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import gc
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import Any, TextIO
+
+from slopolicy.changes import compare as changes
+from slopolicy.changes.compare import DocumentChange
+from slopolicy.config import settings as config_module
+from slopolicy.config.project import Project
+from slopolicy.config.settings import Config, ConfigError
+from slopolicy.gitops import approvals, gate
+from slopolicy.gitops.approvals import (
+    ApprovalResult,
+    Authors,
+    EvidenceSources,
+    Policy,
+    Record,
+    Subject,
+)
+from slopolicy.gitops.git import GitRepo, LoggedCommit
+from slopolicy.load.documents import Document, SourceFile, load_bytes
+from slopolicy.rules.linking import display_names
+from slopolicy.slo import terms as objectives
+from slopolicy.slo import units
+
+SLA_KEY = changes.SLA_KEY
+SLO_KEY = changes.SLO_KEY
+SLI_KEY = ("openslo/v1", "SLI")
+APPROVAL_KEY = (approvals.API_VERSION, approvals.KIND)
+_TRACKED = frozenset({SLA_KEY, SLO_KEY, SLI_KEY})
+TERMS_CLASSES = frozenset({"modified", "tightened", "loosened"})
+# Every path that can hold a document, a policy or a signers file, as git pathspecs.
+BASE_PATHSPECS = ("*.yaml", "*.yml", "*.json", "*allowed_signers*")
+PROGRESS_EVERY = 100
+
+Identity = tuple[str, str, str]
+
+
+# -- the model -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PolicyAt:
+    """The policy that judges the changes of a stretch of history (from one parent commit)."""
+
+    commit: str | None  # the commit it was read at; None before the first commit
+    policy: Policy
+    sources: EvidenceSources
+    subject: Subject  # what a policy approval of these files approves
+    files: Mapping[str, str | None]  # path -> sha256 of its content (None: absent)
+    folders: tuple[str, ...] = ()  # folders of house-rule policies: any file in them counts
+    error: str | None = None  # the configuration there could not be read
+
+    def touched_by(self, paths: Iterable[str]) -> bool:
+        return any(p in self.files or any(p.startswith(f + "/") for f in self.folders)
+                   for p in paths)
+
+
+@dataclass(eq=False)
+class RecordSpan:
+    """An Approval record at one path, from the commit that added it to the one that removed it."""
+
+    record: Record
+    path: str
+    start: int  # index of the commit that added it, in the walk
+    commit: LoggedCommit
+    end: int | None = None  # index of the commit that changed or removed it
+
+
+@dataclass(eq=False, kw_only=True)
+class Change:
+    """A change that may need approval, judged by the policy of its parent commit."""
+
+    index: int  # the position of its commit in the walk (transaction order)
+    commit: LoggedCommit
+    subject: Subject
+    policy: PolicyAt  # the policy of the parent commit
+    authors: Authors
+    trailers: list[tuple[str, str]]
+    result: ApprovalResult | None = None
+    recorded: dict[int, RecordSpan] = field(default_factory=dict)  # evidence index -> record
+
+    @property
+    def parent(self) -> str | None:
+        """The commit whose policy judged this change (None for a root commit)."""
+        return self.commit.parents[0] if self.commit.parents else None
+
+    @property
+    def classes(self) -> frozenset[str]:
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def status(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def compliant(self) -> bool:
+        return self.policy.error is None and self.result is not None and self.result.satisfied
+
+    def missing_text(self) -> str:
+        if self.policy.error is not None:
+            return f"the policy at {short(self.parent)} cannot be read: {self.policy.error}"
+        assert self.result is not None
+        return approvals.shortfall_text(self.result)
+
+
+@dataclass(eq=False, kw_only=True)
+class PolicyChange(Change):
+    """A change of the policy files: configuration, what it extends, allowed signers."""
+
+    config_file: str
+    files: tuple[tuple[str, str], ...]  # (path, added | modified | removed)
+
+    @property
+    def classes(self) -> frozenset[str]:
+        return frozenset({"policy"})
+
+    @property
+    def label(self) -> str:
+        return f"policy {self.config_file}"
+
+    @property
+    def status(self) -> str:
+        return "policy"
+
+
+@dataclass(eq=False, kw_only=True)
+class Version(Change):
+    """One recorded change of an agreement: a new version of its text, or its removal."""
+
+    change: DocumentChange
+
+    @property
+    def classes(self) -> frozenset[str]:
+        return self.change.classes
+
+    @property
+    def label(self) -> str:
+        return self.change.label
+
+    @property
+    def doc(self) -> Document:
+        """The text this version recorded (for a removal: the text removed)."""
+        found = self.change.head or self.change.base
+        assert found is not None
+        return found
+
+    @property
+    def removed(self) -> bool:
+        return self.change.head is None
+
+    @property
+    def status(self) -> str:
+        return self.change.status
+
+    @property
+    def file(self) -> str:
+        return self.change.file
+
+    @property
+    def number(self) -> Any:
+        return self.doc.spec.get("version")
+
+    @property
+    def effective(self) -> tuple[Any, Any]:
+        value = self.doc.spec.get("effective")
+        value = value if isinstance(value, Mapping) else {}
+        return value.get("from"), value.get("until")
+
+    @property
+    def starts(self) -> datetime.date | None:
+        return units.parse_date(self.effective[0])
+
+    @property
+    def ends(self) -> datetime.date | None:
+        return units.parse_date(self.effective[1])
+
+    @cached_property
+    def changed_on(self) -> datetime.date:
+        """The date of the change, in the agreement's time zone (as sla-retroactive-change)."""
+        return self.commit.date.astimezone(units.window_zone(self.doc.spec.get("window"))).date()
+
+    @cached_property
+    def retroactive(self) -> bool:
+        """The terms changed and the new version starts before the day of the change."""
+        if self.removed or not self.classes & TERMS_CLASSES:
+            return False
+        starts = self.starts
+        return starts is not None and starts < self.changed_on
+
+
+@dataclass(frozen=True)
+class Move:
+    """The agreement moved to another file (a rename, or into another file)."""
+
+    index: int
+    commit: LoggedCommit
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class SloPoint:
+    """The backing SLO's target of one SLA objective, from a commit on (transaction time)."""
+
+    date: datetime.datetime
+    target: Decimal | None  # a fraction; None: no backing SLO then
+    slo: str  # ``SLO/name``, or "" when none
+
+
+@dataclass(eq=False)
+class Agreement:
+    api_version: str
+    kind: str
+    name: str
+    versions: list[Version] = field(default_factory=list)
+    moves: list[Move] = field(default_factory=list)
+    slo_series: dict[str, list[SloPoint]] = field(default_factory=dict)  # objective -> points
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+    @property
+    def latest(self) -> Version:
+        return self.versions[-1]
+
+    @property
+    def file(self) -> str:
+        """Where it is now (where it was last, when removed)."""
+        if self.moves and self.moves[-1].index > self.latest.index:
+            return self.moves[-1].after
+        return self.latest.file
+
+    @property
+    def files(self) -> list[str]:
+        """Every path that held it, oldest first."""
+        found = [p for v in self.versions for p in v.change.paths]
+        found += [p for m in self.moves for p in (m.before, m.after)]
+        return list(dict.fromkeys(found))
+
+    @property
+    def removed(self) -> bool:
+        return self.latest.removed
+
+
+@dataclass
+class History:
+    """Everything the walk found."""
+
+    head: str | None
+    head_date: datetime.datetime | None
+    commits: list[LoggedCommit]
+    agreements: list[Agreement]
+    policy_changes: list[PolicyChange] = field(default_factory=list)
+
+
+# -- dates -----------------------------------------------------------------------------
+
+def short(sha: str | None) -> str:
+    return sha[:7] if sha else "(none)"
+
+
+# -- the walk --------------------------------------------------------------------------
+
+Progress = Callable[[int, int], None]
+
+
+def walk(project: Project, repo: GitRepo, track_slos: bool = False,
+         progress: Progress | None = None) -> History:
+    """Walk the first-parent history of HEAD once and judge every change of an agreement."""
+    head = repo.head()
+    if head is None:
+        return History(None, None, [], [])
+    walker = _Walker(project, repo, track_slos)
+    commits = repo.history(head, walker.pathspecs)
+    walker.load(commits)
+    # Everything the walk builds is kept to the end: cyclic GC passes would only rescan it.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for index, commit in enumerate(commits):
+            walker.step(index, commit)
+            if progress and ((index + 1) % PROGRESS_EVERY == 0 or index + 1 == len(commits)):
+                progress(index + 1, len(commits))
+        agreements = walker.finish(len(commits))
+    finally:
+        if enabled:
+            gc.enable()
+    # The head commit's date: the last commit walked, unless later ones touched no document.
+    head_date = commits[-1].date if commits and commits[-1].sha == head else repo.commit_date(head)
+    return History(head, head_date, commits, agreements, walker.policy_changes)
+
+
+class _Walker:
+    """Replays the logged changes on a map of path -> blob, oldest first."""
+
+    def __init__(self, project: Project, repo: GitRepo, track_slos: bool) -> None:
+        self.project = project
+        self.repo = repo
+        self.root = project.repo_root
+        self.track_slos = track_slos
+        self.config_rel = _config_rel(project)
+        self.pathspecs = _pathspecs(project)
+        self.files: dict[str, str] = {}  # path -> blob, for the logged paths
+        self.blobs: dict[str, bytes] = {}
+        self.parsed: dict[str, SourceFile | None] = {}  # blob -> what it holds (None: nothing)
+        self.docs_at: dict[str, list[Document]] = {}  # path -> its SLAs, SLOs and SLIs
+        self.index: dict[Identity, Document] = {}  # identity -> its current document
+        # spec.service -> the current SLOs of that service, in the order of ``index``
+        self.services: dict[Hashable, dict[Identity, None]] = {}
+        self.agreements: dict[Identity, Agreement] = {}
+        self.open_spans: dict[str, list[RecordSpan]] = {}
+        self.spans: dict[tuple[str, str], list[RecordSpan]] = {}  # (kind, name) -> records
+        self.selected: set[str] = set()
+        self.policy: PolicyAt | None = None
+        self.policy_changes: list[PolicyChange] = []
+
+    # -- reading ----------------------------------------------------------------------
+
+    def load(self, commits: Sequence[LoggedCommit]) -> None:
+        """Read every blob the log names (one process), and pick the document paths."""
+        wanted = [c.new_blob for commit in commits for c in commit.changes if c.new_blob]
+        self.blobs = self.repo.read_blobs(wanted)
+        paths = {p for commit in commits for c in commit.changes
+                 for p in (c.old_path, c.new_path) if p}
+        self.selected = set(gate.select(self.project.config, paths, self.root))
+
+    def documents(self, path: str, blob: str) -> tuple[list[Document], list[Record]]:
+        """The SLAs, SLOs and SLIs, and the Approval records, a blob holds at ``path``."""
+        source = self._parse(path, blob)
+        if source is None:
+            return [], []
+        if source.path != path:  # the same content at another path (a rename or copy)
+            source = SourceFile.restore(path, source.text, source.snapshot())
+        docs: list[Document] = []
+        records: list[Record] = []
+        for doc in source.documents:
+            key = (doc.api_version, doc.kind)
+            if key in _TRACKED and doc.name and path in self.selected:
+                docs.append(doc)
+            elif key == APPROVAL_KEY:
+                record = approvals.parse_record(doc)
+                if record is not None:
+                    records.append(record)
+        return docs, records
+
+    def _parse(self, path: str, blob: str) -> SourceFile | None:
+        if blob not in self.parsed:
+            raw = self.blobs.get(blob)
+            # Most YAML in a repository is no document of ours: skip it unparsed. SLAs and
+            # approvals are slopolicy/v1; OpenSLO documents matter only to the chart.
+            holds = raw is not None and (b"slopolicy/" in raw or (
+                self.track_slos and b"openslo" in raw))
+            self.parsed[blob] = load_bytes(path, raw) if holds and raw is not None else None
+        return self.parsed[blob]
+
+    # -- one commit -------------------------------------------------------------------
+
+    def step(self, index: int, commit: LoggedCommit) -> None:
+        policy = self._policy(commit)
+        before: list[Document] = []
+        after: list[Document] = []
+        touched: set[str] = set()
+        for change in commit.changes:
+            if change.old_path is not None and change.status != "C":
+                touched.add(change.old_path)
+                before += self._remove(index, change.old_path)
+            if change.new_path is not None and change.new_path in self.files:
+                before += self._remove(index, change.new_path)  # a copy onto a file
+            if change.new_path is not None and change.new_blob is not None:
+                touched.add(change.new_path)
+                after += self._add(index, commit, change.new_path, change.new_blob)
+            elif change.new_path is not None:  # now a symlink or submodule: no document
+                touched.add(change.new_path)
+                before += self._remove(index, change.new_path)
+        if policy.touched_by(touched) or self.config_rel in touched:
+            self._policy_changed(index, commit, policy)
+        self._apply(index, commit, policy, before, after, touched)
+
+    def _remove(self, index: int, path: str) -> list[Document]:
+        self.files.pop(path, None)
+        for span in self.open_spans.pop(path, []):
+            span.end = index
+        return self.docs_at.pop(path, [])
+
+    def _add(self, index: int, commit: LoggedCommit, path: str, blob: str) -> list[Document]:
+        self.files[path] = blob
+        docs, records = self.documents(path, blob)
+        if docs:
+            self.docs_at[path] = docs
+        for record in records:
+            span = RecordSpan(record, path, index, commit)
+            self.open_spans.setdefault(path, []).append(span)
+            self.spans.setdefault((record.subject.kind, record.subject.name), []).append(span)
+        return docs
+
+    def _apply(self, index: int, commit: LoggedCommit, policy: PolicyAt,
+               before: list[Document], after: list[Document], touched: set[str]) -> None:
+        gone = {d.identity: d for d in before}
+        came: dict[Identity, Document] = {}
+        for doc in after:
+            came.setdefault(doc.identity, doc)
+        changed: list[tuple[Identity, Document | None, Document | None]] = []  # SLOs, SLIs
+        for identity in list(dict.fromkeys([*gone, *came])):
+            old = self.index.get(identity)
+            new = came.get(identity)
+            if new is None and old is not None and old.source.path not in touched:
+                continue  # a namesake elsewhere stands: duplicate-name's problem, not a change
+            if new is None:
+                self.index.pop(identity, None)
+            else:
+                self.index[identity] = new
+            if (identity[0], identity[1]) == SLA_KEY:
+                self._record(index, commit, policy, identity, old, new)
+            else:
+                changed.append((identity, old, new))
+                if (identity[0], identity[1]) == SLO_KEY:
+                    self._reindex(identity, old, new)
+        if self.track_slos:
+            self._track(commit, came, changed)
+
+    def _reindex(self, identity: Identity, old: Document | None, new: Document | None) -> None:
+        before = _service(old) if old is not None else None
+        after = _service(new) if new is not None else None
+        if old is not None and (new is None or before != after):
+            self.services.get(before, {}).pop(identity, None)
+        if new is not None and (old is None or before != after):
+            self.services.setdefault(after, {})[identity] = None
+
+    def _record(self, index: int, commit: LoggedCommit, policy: PolicyAt, identity: Identity,
+                old: Document | None, new: Document | None) -> None:
+        if new is None:
+            if old is None:
+                return
+            found: DocumentChange | None = DocumentChange(*identity, base=old, head=None)
+        else:
+            found = changes.compare_documents(old, new)
+        if found is None:
+            return
+        agreement = self.agreements.get(identity)
+        if agreement is None:
+            agreement = self.agreements[identity] = Agreement(*identity)
+        if old is not None and new is not None and old.source.path != new.source.path:
+            agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
+        if found.status in ("moved", "unchanged"):
+            return
+        authors, trailers = self._authors(commit, found.paths)
+        agreement.versions.append(Version(
+            index=index, commit=commit, change=found, subject=gate.document_subject(found),
+            policy=policy, authors=authors, trailers=trailers))
+
+    def _authors(self, commit: LoggedCommit, paths: Sequence[str]
+                 ) -> tuple[Authors, list[tuple[str, str]]]:
+        """Who made the change (nobody approves their own), and the trailers they wrote.
+
+        A merge brings the commits of its branch: their authors made the
+        change, as in the pull-request gate (merge base .. head).
+        """
+        authors = Authors()
+        trailers = [(value, f"commit {commit.short}") for value in commit.approved_by]
+        if len(commit.parents) > 1:
+            for branch in self.repo.commits(commit.parents[0], commit.sha, paths):
+                authors.add(branch.author_email, f"commit {branch.short}")
+                trailers += [(v, f"commit {branch.short}") for v in branch.approved_by
+                             if branch.sha != commit.sha]
+        else:
+            authors.add(commit.author_email, f"commit {commit.short}")
+        return authors, trailers
+
+    # -- the policy of the time -------------------------------------------------------
+
+    def _policy(self, commit: LoggedCommit) -> PolicyAt:
+        """The policy as the state before ``commit`` (its first parent) holds it."""
+        if self.policy is None:
+            self.policy = _read_policy(self, commit.parents[0] if commit.parents else None)
+        return self.policy
+
+    def _policy_changed(self, index: int, commit: LoggedCommit, before: PolicyAt) -> None:
+        """The commit changed a policy file: record the change, judged by the policy before."""
+        after = _read_policy(self, commit.sha)
+        self.policy = after  # what judges the next change (the state now is this commit's)
+        if after.subject.digest == before.subject.digest:
+            return
+        files = tuple(
+            (path, "added" if before.files.get(path) is None
+             else "removed" if after.files.get(path) is None else "modified")
+            for path in sorted(set(before.files) | set(after.files))
+            if before.files.get(path) != after.files.get(path))
+        authors, trailers = self._authors(commit, [p for p, _ in files])
+        self.policy_changes.append(PolicyChange(
+            index=index, commit=commit, subject=after.subject, policy=before, authors=authors,
+            trailers=trailers, config_file=after.subject.name, files=files))
+
+    # -- after the walk ---------------------------------------------------------------
+
+    def finish(self, walked: int) -> list[Agreement]:
+        found = sorted((a for a in self.agreements.values() if a.versions),
+                       key=lambda a: a.label)
+        for agreement in found:
+            for number, version in enumerate(agreement.versions):
+                later = agreement.versions[number + 1:]
+                self._judge(version, later[0].index if later else walked)
+        for number, change in enumerate(self.policy_changes):
+            following = self.policy_changes[number + 1:]
+            self._judge(change, following[0].index if following else walked)
+        return found
+
+    def _judge(self, change: Change, end: int) -> None:
+        """Judge one change with the records that existed while it stood (until ``end``)."""
+        policy = change.policy
+        folder = policy.policy.records.rstrip("/")
+        subject = change.subject
+        spans = [
+            s for s in self.spans.get((subject.kind, subject.name), ())
+            if (s.path == folder or s.path.startswith(folder + "/"))
+            and s.start < end and (s.end is None or s.end > change.index)
+            and (s.start >= change.index or (s.record.subject.digest == subject.digest
+                                             and s.record.subject.removed == subject.removed))
+        ]
+        sources = replace(policy.sources, records=[s.record for s in spans])
+        evidence = sources.gather(subject, change.authors, change.trailers, False)
+        change.recorded = dict(enumerate(spans))
+        change.result = approvals.judge(subject, change.classes, evidence, policy.policy)
+
+    # -- backing SLOs (for the chart) -------------------------------------------------
+
+    def _track(self, commit: LoggedCommit, came: Mapping[Identity, Document],
+               changed: Sequence[tuple[Identity, Document | None, Document | None]]) -> None:
+        """Follow the backing SLO targets of the agreements this commit may have moved."""
+        every = any((i[0], i[1]) == SLI_KEY for i, _, _ in changed)  # terms may change anywhere
+        names = {i[2] for i, _, _ in changed}
+        services = {_service(d) for _, old, new in changed for d in (old, new) if d is not None}
+        for identity, agreement in self.agreements.items():
+            if identity not in came and not changed:
+                continue
+            doc = self.index.get(identity)
+            if doc is None or identity not in came and not every and not _backed_by(
+                    doc, services, names):
+                continue
+            for name, (target, slo) in self._backing_targets(doc).items():
+                series = agreement.slo_series.get(name, [])
+                last = (series[-1].target, series[-1].slo) if series else (None, "")
+                if last != (target, slo):  # a series starts with the first backing SLO
+                    agreement.slo_series[name] = [*series, SloPoint(commit.date, target, slo)]
+
+    def _backing_targets(self, sla: Document) -> dict[str, tuple[Decimal | None, str]]:
+        """Per SLA objective: the strictest target of the SLO objectives backing it (DESIGN §1)."""
+        index = self.index
+
+        def lookup(name: str) -> Mapping[str, Any] | None:
+            sli = index.get((*SLI_KEY, name))
+            return sli.data if sli else None
+
+        def candidates(item: Mapping[str, Any]) -> list[Document]:
+            named = item.get("slo")
+            if isinstance(named, str):
+                found = index.get((*SLO_KEY, named))
+                return [found] if found else []
+            return [index[i] for i in self.services.get(_service(sla), ())]
+
+        return _strictest(sla, candidates, lookup)
+
+
+def _config_rel(project: Project) -> str | None:
+    """Where the configuration lives in the repository (None: outside it, so it stands)."""
+    path = project.config.path
+    if path is None:
+        return config_module.FILENAME
+    try:
+        return path.resolve().relative_to(project.repo_root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _pathspecs(project: Project) -> list[str]:
+    """The git pathspecs of the walk: documents, configuration and signers files."""
+    specs = list(BASE_PATHSPECS)
+    for pattern in project.config.include:
+        leaf = pattern.rsplit("/", 1)[-1]
+        if leaf.startswith("*.") and f"*{leaf[1:]}" not in specs:
+            specs.append(f"*{leaf[1:]}")
+    policy = Policy.from_config(project.config.approvals, project.config.root, project.repo_root)
+    if policy.allowed_signers and not policy.allowed_signers.startswith("/"):
+        specs.append(policy.allowed_signers)
+    return specs
+
+
+class _StateReader(gate.Reader):
+    """The files as the walk stands (a commit's parent), without listing a tree."""
+
+    def __init__(self, walker: _Walker, parent: str | None) -> None:
+        self.walker = walker
+        self.commit = parent
+        self.label = short(parent)
+
+    def paths(self) -> list[str]:
+        return list(self.walker.files)
+
+    def exists(self, path: str) -> bool:
+        return path in self.walker.files
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        unlogged: list[str] = []
+        for path in paths:
+            blob = self.walker.files.get(path)
+            if blob is not None and blob in self.walker.blobs:
+                out[path] = self.walker.blobs[blob]
+            elif blob is None and not _logged(path, self.walker.pathspecs):
+                unlogged.append(path)
+        if unlogged and self.commit:  # a file the walk does not follow: read it at the parent
+            out.update(self.walker.repo.read_paths(self.commit, unlogged))
+        return out
+
+
+def _logged(path: str, pathspecs: Sequence[str]) -> bool:
+    # fnmatch as git's default pathspec wildcards: "*" matches "/" too.
+    return any(fnmatch.fnmatchcase(path, spec) for spec in pathspecs)
+
+
+def _read_policy(walker: _Walker, at: str | None) -> PolicyAt:
+    """The approvals policy and the files that make it, as the walk's state holds them.
+
+    ``at`` is the commit that state is (a change's parent); None before the first commit.
+    """
+    project, root = walker.project, walker.root
+    reader = _StateReader(walker, at)
+    rel = walker.config_rel
+    chain: dict[str, bytes] = {}
+    error = None
+    if rel is None:  # a configuration outside the repository is no part of its history
+        config = project.config
+    else:
+        config_root = root / PurePosixPath(rel).parent.as_posix()
+        chain = gate.config_chain(reader, rel)
+        try:
+            settings = _settings(chain, rel, reader.label)
+        except ConfigError as exc:
+            settings, error = {}, str(exc)
+        config = Config(root=config_root, approvals=dict(settings.get("approvals") or {}),
+                        policies=[str(p) for p in settings.get("policies") or []])
+    policy = Policy.from_config(config.approvals, config.root, root)
+    files = gate.policy_files(reader, config, chain, rel, root) if rel else {}
+    signers = files.get(policy.allowed_signers) if policy.allowed_signers else None
+    if policy.allowed_signers and policy.allowed_signers not in files:
+        outside = Path(policy.allowed_signers)  # with a configuration outside the repository
+        signers = (outside.read_bytes() if outside.is_absolute() and outside.is_file()
+                   else reader.read_one(policy.allowed_signers))
+    where = f"{reader.label}:{policy.allowed_signers or '(approvals.allowedSigners unset)'}"
+    sources = EvidenceSources(policy=policy, allowed_signers=signers, allowed_signers_where=where)
+    subject = Subject(approvals.POLICY_SUBJECT, rel or config_module.FILENAME,
+                      approvals.policy_digest(files))
+    folders = tuple(f for f in (_inside(config.root / e, root) for e in config.policies) if f)
+    hashes = {path: None if data is None else approvals.sha256(data)
+              for path, data in files.items()}
+    return PolicyAt(at, policy, sources, subject, hashes, folders, error)
+
+
+def _inside(path: Path, root: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _settings(chain: Mapping[str, bytes], rel: str, label: str) -> dict[str, Any]:
+    """The configuration chain's settings (presets and extends merged, schema checked).
+
+    Only approvals and policy files matter to an audit, so rule ids of the
+    time are not checked against today's rules (a rule added since must not
+    void the past).
+    """
+    if not chain:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="slopolicy-audit-") as tmp:
+        for path, data in chain.items():
+            target = Path(tmp) / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        try:
+            raw = config_module.read(Path(tmp) / rel)
+        except ConfigError as exc:
+            prefix = str(Path(tmp).resolve()) + os.sep
+            raise ConfigError(str(exc).replace(prefix, f"{label}:").replace(
+                tmp + os.sep, f"{label}:")) from None
+    return raw
+
+
+def _service(doc: Document) -> Hashable:
+    """``spec.service``, as a key (services are compared by value)."""
+    value = doc.spec.get("service")
+    return value if isinstance(value, Hashable) else repr(value)
+
+
+def _backed_by(sla: Document, services: set[Hashable], names: set[str]) -> bool:
+    """Whether an SLO of one of ``services``, or named in ``names``, may back ``sla``."""
+    if _service(sla) in services:
+        return True
+    raw = sla.spec.get("objectives")
+    return any(isinstance(item, Mapping) and item.get("slo") in names
+               for item in (raw if isinstance(raw, list) else []))
+
+
+def _strictest(sla: Document, candidates: Callable[[Mapping[str, Any]], list[Document]],
+               lookup: objectives.SliLookup) -> dict[str, tuple[Decimal | None, str]]:
+    """Per SLA objective (by name): the highest target of its candidates, and whose it is."""
+    out: dict[str, tuple[Decimal | None, str]] = {}
+    raw = sla.spec.get("objectives")
+    items = raw if isinstance(raw, list) else []
+    for item in items:
+        if not isinstance(item, Mapping) or "name" not in item:
+            continue
+        best: tuple[Decimal | None, str] = (None, "")
+        for slo in candidates(item):
+            wanted = item.get("objective")
+            for position, terms, _ in objectives.slo_terms(slo.data, lookup):
+                if terms is None or (terms.indicator != item.get("indicator")
+                                     and "slo" not in item):
+                    continue
+                names = display_names(slo)
+                if isinstance(wanted, str) and (
+                        position >= len(names) or names[position] != wanted):
+                    continue
+                if best[0] is None or terms.target > best[0]:
+                    best = (terms.target, slo.label)
+        out[str(item["name"])] = best
+    return out
+
+
+# -- questions -------------------------------------------------------------------------
+
+def in_range(change: Change, since: datetime.datetime | None,
+             until: datetime.datetime | None) -> bool:
+    date = change.commit.date
+    return (since is None or date >= since) and (until is None or date <= until)
+
+
+def in_force(agreement: Agreement, on: datetime.date,
+             known_at: datetime.datetime | None = None) -> Version | None:
+    """The terms in force on ``on`` as the repository said at ``known_at`` (None: now).
+
+    Each recorded version speaks for the dates from its ``effective.from``
+    on, and a version recorded later overrides it from its own start: the
+    old version stays in force until the new one starts (DESIGN §3). So the
+    answer is the version recorded last among those started by the date;
+    none when that one has ended (``effective.until``) or is the removal of
+    the agreement (which speaks from the day it was recorded).
+
+    With starts that grow with each version this is the version with the
+    latest ``effective.from`` on or before the date. A retroactive edit (a
+    new version starting before one recorded earlier) is where the two
+    differ: the version it replaced does not come back.
+    """
+    best: Version | None = None
+    for version in agreement.versions:
+        if known_at is not None and version.commit.date > known_at:
+            continue  # not yet recorded then (committer dates need not grow with the walk)
+        starts = version.changed_on if version.removed else version.starts
+        if starts is not None and starts <= on:
+            best = version
+    if best is None or best.removed:
+        return None
+    ends = best.ends
+    return None if ends is not None and ends <= on else best
+
+
+@dataclass(frozen=True)
+class InForce:
+    """One agreement's answer to "which terms held on DATE", and what the repository said then."""
+
+    agreement: Agreement
+    on: datetime.date
+    version: Version | None  # as known at --known-at (or now)
+    then: Version | None  # as known on the date itself
+    asked_then: bool  # the date is before --known-at (or now), so "then" was asked
+
+    @property
+    def differs(self) -> bool:
+        """A later edit rewrote what the repository had said about that date."""
+        if not self.asked_then:
+            return False
+        return bool(_terms(self.version) != _terms(self.then))
+
+    @property
+    def rewritten(self) -> bool:
+        """The repository held the agreement on the date and later said otherwise about it
+        (else the agreement was only recorded later, as when an existing contract is added)."""
+        then_at = end_of_day(self.on)
+        return self.differs and any(v.commit.date <= then_at for v in self.agreement.versions)
+
+
+def _terms(version: Version | None) -> Any:
+    return None if version is None else changes.json_value(version.doc.spec)
+
+
+def end_of_day(on: datetime.date) -> datetime.datetime:
+    """The last instant of a date, in UTC: a date as transaction time includes its whole day."""
+    return datetime.datetime.combine(on, datetime.time.max, datetime.timezone.utc)
+
+
+def snapshot(history: History, on: datetime.date, known_at: datetime.datetime | None,
+             agreements: Sequence[Agreement] | None = None) -> list[InForce]:
+    """Every agreement in force on ``on`` (by either answer), as known at ``known_at``."""
+    then_at = end_of_day(on)
+    asked_then = known_at is None or then_at < known_at
+    found = []
+    for agreement in history.agreements if agreements is None else agreements:
+        now = in_force(agreement, on, known_at)
+        then = in_force(agreement, on, then_at) if asked_then else now
+        answer = InForce(agreement, on, now, then, asked_then)
+        if now is not None or answer.differs:
+            found.append(answer)
+    return found
+
+
+def rewritten_by(answer: InForce) -> Version | None:
+    """The first version recorded after the date that changed the answer about it."""
+    if not answer.differs:
+        return None
+    then = _terms(answer.then)
+    then_at = end_of_day(answer.on)
+    for version in answer.agreement.versions:
+        if version.commit.date > then_at and _terms(
+                in_force(answer.agreement, answer.on, version.commit.date)) != then:
+            return version
+    return None
+
+
+@dataclass
+class Report:
+    """What an audit reporter shows: the history, the agreements asked about, the question."""
+
+    history: History
+    agreements: list[Agreement]
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None
+    as_of: datetime.date | None = None
+    known_at: datetime.datetime | None = None
+    answers: list[InForce] | None = None  # with --as-of / --known-at
+    name: str = ""  # the repository's folder name, for titles
+
+    def versions(self, agreement: Agreement) -> list[Version]:
+        """The agreement's versions committed in the range."""
+        return [v for v in agreement.versions if in_range(v, self.since, self.until)]
+
+    def shown(self) -> list[Agreement]:
+        """The agreements with a change in the range."""
+        return [a for a in self.agreements if self.versions(a)]
+
+    def policy_changes(self) -> list[PolicyChange]:
+        """The changes of the policy committed in the range."""
+        return [c for c in self.history.policy_changes if in_range(c, self.since, self.until)]
+
+    def failures(self) -> list[Change]:
+        """The changes in the range that lacked the approvals they needed."""
+        found: list[Change] = [v for a in self.agreements for v in self.versions(a)]
+        found += self.policy_changes()
+        return sorted((c for c in found if not c.compliant), key=lambda c: (c.index, c.label))
+
+
+# -- valid-time series (for the chart) -------------------------------------------------
+
+def target_steps(agreement: Agreement, objective: str
+                 ) -> list[tuple[datetime.date, Decimal | None, Version | None]]:
+    """The objective's target in force from each date on, as the repository says now."""
+    dates: set[datetime.date] = set()
+    for version in agreement.versions:
+        for date in (version.starts, version.ends):
+            if date is not None:
+                dates.add(date)
+        if version.removed:
+            dates.add(version.changed_on)
+    steps: list[tuple[datetime.date, Decimal | None, Version | None]] = []
+    for date in sorted(dates):
+        found = in_force(agreement, date)
+        target = objective_target(found.doc, objective) if found else None
+        if not steps or steps[-1][1] != target or steps[-1][2] is not found:
+            steps.append((date, target, found))
+    return steps
+
+
+def objective_target(doc: Document, name: str) -> Decimal | None:
+    raw = doc.spec.get("objectives")
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, Mapping) and str(item.get("name")) == name:
+            try:
+                return units.parse_target(item.get("target"), item.get("targetPercent"))
+            except units.UnitError:
+                return None
+    return None
+
+
+def objective_names(agreement: Agreement) -> list[str]:
+    """Every objective any version named, in order of first appearance."""
+    names: dict[str, None] = {}
+    for version in agreement.versions:
+        raw = version.doc.spec.get("objectives")
+        for item in raw if isinstance(raw, list) else []:
+            if isinstance(item, Mapping) and "name" in item:
+                names.setdefault(str(item["name"]), None)
+    return list(names)
+
+
+# -- progress --------------------------------------------------------------------------
+
+def tty_progress(stream: TextIO | None = None) -> Progress | None:
+    """A one-line counter on a terminal; nothing when stderr is a file or a pipe."""
+    stream = stream or sys.stderr  # looked up now: tests and callers may replace it
+    if not stream.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        stream.write(f"\rslopolicy: audit: {done}/{total} commits walked")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return show

@@ -1,0 +1,394 @@
+"""All git access, through GitPython: refs, trees, blobs, history, trailers.
+
+Every call runs git directly (never a shell) and reads NUL-separated output
+where git offers it, so no path or ref can be misread. Blobs are read by one
+``git cat-file --batch`` process per call, never one process per file.
+
+This module imports GitPython, and is itself imported only by the commands
+that need history (``check --base``, ``diff``, ``approve``, ``audit``), so
+``slopolicy --version`` stays fast.
+"""
+from __future__ import annotations
+
+import datetime
+import difflib
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from slopolicy.model.errors import UsageError
+
+FETCH_FULL = (
+    "fetch the full history (`git fetch --unshallow`, or in GitHub Actions `actions/checkout` "
+    "with `fetch-depth: 0`; in GitLab CI `GIT_DEPTH: 0`)"
+)
+# %(trailers) values are joined with this, a byte no e-mail address holds.
+_TRAILER_SEP = "\x1d"
+_FIELD_SEP = "\x1f"
+_RECORD_SEP = "\x1e"
+# One header format for every log this module reads (see _Header).
+_LOG_FORMAT = _RECORD_SEP + _FIELD_SEP.join(
+    ("%H", "%P", "%an", "%ae", "%ce", "%cI", "%aI", "%s",
+     "%(trailers:key=Approved-by,valueonly,separator=%x1d)")
+)
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    path: str  # relative to the repository root, with "/"
+    blob: str  # object id
+    mode: str
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author_name: str
+    author_email: str
+    committer_email: str
+    date: datetime.datetime  # committer date: when it entered the history
+    author_date: datetime.datetime
+    subject: str
+    approved_by: tuple[str, ...]  # the values of its Approved-by: trailers
+    paths: tuple[str, ...]  # the paths it touched, among those asked about
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One path a commit changed, as ``git log --raw`` reports it (no blob is read)."""
+
+    status: str  # A added, M modified, D deleted, R renamed, C copied, T type changed
+    old_path: str | None
+    new_path: str | None
+    old_blob: str | None  # None when the path is new
+    new_blob: str | None  # None when the path is gone (or not a regular file)
+
+
+@dataclass(frozen=True)
+class LoggedCommit:
+    """A commit of the walked history, with the changes it made to the paths asked about."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    date: datetime.datetime  # committer date: when it entered the history
+    author_date: datetime.datetime
+    subject: str
+    approved_by: tuple[str, ...]
+    changes: tuple[FileChange, ...]
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+    @property
+    def author(self) -> str:
+        return f"{self.author_name} <{self.author_email}>"
+
+
+_NULL_BLOB = "0" * 40
+_REGULAR = ("100644", "100755")
+
+
+class GitRepo:
+    """One repository. Construct with :func:`open_repo`."""
+
+    def __init__(self, repo: Any, error_type: type[Exception]) -> None:
+        self._repo = repo
+        self._git = repo.git
+        self._error = error_type  # git.GitCommandError, kept to avoid importing git here
+        self.root = Path(repo.working_tree_dir or repo.git_dir).resolve()
+
+    # -- refs ------------------------------------------------------------------
+
+    def is_shallow(self) -> bool:
+        return bool(self._git.rev_parse("--is-shallow-repository").strip() == "true")
+
+    def resolve(self, ref: str, what: str = "base ref") -> str:
+        """The commit id ``ref`` names; UsageError (exit 2) saying how to fetch it."""
+        if not ref or ref.startswith("-") or any(c in ref for c in "\0\n"):
+            raise UsageError(f"{what} {ref!r} is not a git ref")
+        try:
+            # A leading "-" was refused above, so the ref cannot be read as an option.
+            sha = self._git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+        except self._error:
+            raise UsageError(self._missing(ref, what)) from None
+        return str(sha).strip()
+
+    def _missing(self, ref: str, what: str) -> str:
+        message = f"{what} {ref!r} is not in this repository"
+        known = self._refs()
+        hint = difflib.get_close_matches(ref, known, n=1)
+        if hint:
+            message += f' (did you mean "{hint[0]}"?)'
+        remotes = [r for r in self._git.remote().split() if r]
+        remote = next((r for r in remotes if ref.startswith(r + "/")), None)
+        if remote is None and "/" in ref and not remotes:
+            remote = ref.split("/", 1)[0]
+        if remote is not None:
+            branch = ref[len(remote) + 1:]
+            # the explicit destination also works in single-branch (CI) clones
+            message += (f"; fetch it first: `git fetch {remote} "
+                        f"{branch}:refs/remotes/{remote}/{branch}`")
+        else:
+            message += f"; fetch it first: `git fetch {remotes[0] if remotes else 'origin'} {ref}`"
+        if self.is_shallow():
+            message += f". This is a shallow clone: {FETCH_FULL}"
+        else:
+            message += " (in GitHub Actions: `actions/checkout` with `fetch-depth: 0`)"
+        return message + "; slopolicy never passes a change it cannot compare"
+
+    def _refs(self) -> list[str]:
+        try:
+            return [r for r in self._git.for_each_ref("--format=%(refname:short)").split("\n") if r]
+        except self._error:
+            return []
+
+    def require_history(self, purpose: str) -> None:
+        """Refuse a shallow clone: commits missing from it would pass unseen."""
+        if self.is_shallow():
+            raise UsageError(
+                f"this is a shallow clone, so {purpose} cannot see the commits it must check; "
+                f"{FETCH_FULL}"
+            )
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        try:
+            return str(self._git.merge_base(a, b)).strip() or None
+        except self._error:
+            return None  # unrelated histories: compare with ``a`` itself
+
+    def head(self) -> str | None:
+        try:
+            return str(self._git.rev_parse("--verify", "--quiet", "HEAD^{commit}")).strip()
+        except self._error:
+            return None  # an unborn branch
+
+    def commit_date(self, sha: str) -> datetime.datetime:
+        text = self._git.show("-s", "--format=%cI", sha, "--")
+        return datetime.datetime.fromisoformat(str(text).strip())
+
+    def user_email(self) -> str | None:
+        try:
+            return str(self._git.config("--get", "user.email")).strip() or None
+        except self._error:
+            return None
+
+    # -- trees and blobs -------------------------------------------------------
+
+    def tree(self, sha: str) -> list[TreeEntry]:
+        """Every file (blob) at ``sha``; submodules and symlinks are not documents."""
+        out = str(self._git.ls_tree("-r", "-z", "--full-tree", sha))
+        entries = []
+        for record in out.split("\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition("\t")
+            mode, kind, blob = meta.split(" ")
+            if kind == "blob" and mode in ("100644", "100755"):
+                entries.append(TreeEntry(path, blob, mode))
+        return entries
+
+    def read_blobs(self, ids: Iterable[str]) -> dict[str, bytes]:
+        """The content of each blob, read by one ``git cat-file --batch`` process."""
+        wanted = list(dict.fromkeys(ids))
+        return _parse_batch(self._cat_file(wanted)) if wanted else {}
+
+    # -- history ---------------------------------------------------------------
+
+    def commits(self, base: str, head: str, paths: Sequence[str]) -> list[Commit]:
+        """Commits in ``base..head`` that touch any of ``paths``, newest first."""
+        if not paths:
+            return []
+        out = str(self._git.log(
+            "-z", "--name-only", "--no-renames", f"--format={_LOG_FORMAT}",
+            f"{base}..{head}", "--", *paths,
+        ))
+        return [c for c in (_parse_commit(r) for r in out.split(_RECORD_SEP)) if c]
+
+    def history(self, rev: str, pathspecs: Sequence[str]) -> list[LoggedCommit]:
+        """Every commit on the first-parent chain of ``rev`` that changes ``pathspecs``, oldest first.
+
+        One ``git log --raw`` with rename detection: a merge shows what it
+        changed against its first parent (what the branch gained when it
+        landed), so the chain reads as the branch's own record of events.
+        Pathspecs are from the repository root, with git's wildcards.
+        """
+        out: bytes = self._git.log(
+            "--first-parent", "--diff-merges=first-parent", "--reverse", "-M", "--raw", "-z",
+            "--no-abbrev", "--no-color", "--no-ext-diff", f"--format={_LOG_FORMAT}", rev,
+            "--", *(f":(top){p}" for p in pathspecs), stdout_as_string=False,
+        )
+        text = out.decode("utf-8", "replace")
+        return [c for c in (_parse_logged(r) for r in text.split(_RECORD_SEP)) if c]
+
+    def read_paths(self, rev: str, paths: Iterable[str]) -> dict[str, bytes]:
+        """The files ``paths`` as ``rev`` holds them (absent ones are left out), in one process."""
+        wanted = [p for p in dict.fromkeys(paths) if "\n" not in p]
+        if not wanted:
+            return {}
+        out = self._cat_file([f"{rev}:{p}" for p in wanted])
+        return {p: data for p, data in zip(wanted, _batch_in_order(out)) if data is not None}
+
+    def _cat_file(self, objects: Sequence[str]) -> bytes:
+        """One ``git cat-file --batch`` over ``objects`` (ids or ``rev:path``)."""
+        with tempfile.TemporaryFile() as requests:
+            requests.write("".join(f"{o}\n" for o in objects).encode())
+            requests.seek(0)
+            out: bytes = self._git.cat_file("--batch", istream=requests, stdout_as_string=False)
+        return out
+
+    def dirty(self, paths: Sequence[str]) -> set[str]:
+        """Which of ``paths`` differ in the working tree from HEAD (or are untracked)."""
+        if not paths:
+            return set()
+        out = str(self._git.status("--porcelain", "-z", "--untracked-files=all", "--", *paths))
+        found: set[str] = set()
+        records = out.split("\0")
+        index = 0
+        while index < len(records):
+            record = records[index]
+            index += 1
+            if len(record) < 4:
+                continue
+            found.add(record[3:])
+            if record[0] in "RC":  # a rename names its source in the next field
+                found.add(records[index])
+                index += 1
+        return found
+
+
+def _parse_batch(out: bytes) -> dict[str, bytes]:
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(out):
+        end = out.find(b"\n", pos)
+        header = out[pos:] if end < 0 else out[pos:end]
+        parts = header.split(b" ")
+        if len(parts) != 3:  # "<id> missing"
+            pos = len(out) if end < 0 else end + 1
+            continue
+        size = int(parts[2])
+        start = end + 1
+        blobs[parts[0].decode()] = out[start:start + size]
+        pos = start + size + 1
+    return blobs
+
+
+def _batch_in_order(out: bytes) -> list[bytes | None]:
+    """Each answer of ``cat-file --batch`` in request order; None for a missing object."""
+    found: list[bytes | None] = []
+    pos = 0
+    while pos < len(out):
+        end = out.find(b"\n", pos)
+        header = out[pos:] if end < 0 else out[pos:end]
+        parts = header.split(b" ")
+        # "<name> missing": the name (rev:path) may hold spaces, so test the end first.
+        if header.endswith((b" missing", b" ambiguous")) or len(parts) != 3 or end < 0:
+            found.append(None)
+            pos = len(out) if end < 0 else end + 1
+            continue
+        size = int(parts[2])
+        found.append(out[end + 1:end + 1 + size] if parts[1] == b"blob" else None)
+        pos = end + 1 + size + 1
+    return found
+
+
+class _Header(NamedTuple):
+    """The fields of _LOG_FORMAT, and what follows the header (paths or raw changes)."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    committer_email: str
+    date: datetime.datetime
+    author_date: datetime.datetime
+    subject: str
+    approved_by: tuple[str, ...]
+    rest: str
+
+
+def _header(record: str) -> _Header | None:
+    if not record.strip("\0\n"):
+        return None
+    header, _, rest = record.partition("\0")
+    fields = header.split(_FIELD_SEP)
+    if len(fields) != 9:
+        return None
+    sha, parents, an, ae, ce, cdate, adate, subject, trailers = fields
+    return _Header(
+        sha, tuple(parents.split()), an, ae, ce,
+        datetime.datetime.fromisoformat(cdate), datetime.datetime.fromisoformat(adate), subject,
+        tuple(t.strip() for t in trailers.split(_TRAILER_SEP) if t.strip()), rest,
+    )
+
+
+def _parse_logged(record: str) -> LoggedCommit | None:
+    h = _header(record)
+    if h is None:
+        return None
+    return LoggedCommit(
+        sha=h.sha, parents=h.parents, author_name=h.author_name, author_email=h.author_email,
+        date=h.date, author_date=h.author_date, subject=h.subject, approved_by=h.approved_by,
+        changes=tuple(_parse_raw(h.rest.lstrip("\n").split("\0"))),
+    )
+
+
+def _parse_raw(tokens: list[str]) -> Iterator[FileChange]:
+    """``:old-mode new-mode old-id new-id STATUS`` then one path (two for a rename or copy)."""
+    index = 0
+    while index < len(tokens):
+        meta = tokens[index].lstrip("\n")
+        index += 1
+        if not meta.startswith(":"):
+            continue
+        old_mode, new_mode, old_id, new_id, status = meta[1:].split(" ")
+        paths = tokens[index:index + (2 if status[0] in "RC" else 1)]
+        index += len(paths)
+        old_path, new_path = (paths[0], paths[-1]) if status[0] in "RC" else (
+            None if status[0] == "A" else paths[0], None if status[0] == "D" else paths[0])
+        yield FileChange(
+            status=status[0],
+            old_path=old_path,
+            new_path=new_path,
+            old_blob=old_id if old_id != _NULL_BLOB and old_mode in _REGULAR else None,
+            new_blob=new_id if new_id != _NULL_BLOB and new_mode in _REGULAR else None,
+        )
+
+
+def _parse_commit(record: str) -> Commit | None:
+    h = _header(record)
+    if h is None:
+        return None
+    return Commit(
+        sha=h.sha, author_name=h.author_name, author_email=h.author_email,
+        committer_email=h.committer_email, date=h.date, author_date=h.author_date,
+        subject=h.subject, approved_by=h.approved_by,
+        paths=tuple(p for p in (n.strip("\n") for n in h.rest.split("\0")) if p),
+    )
+
+
+def open_repo(start: Path) -> GitRepo:
+    """The repository holding ``start``; UsageError when there is none."""
+    try:
+        import git  # GitPython: imported here only, and only when history is needed
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise UsageError(f"GitPython is needed for git refs: {exc}") from None
+    try:
+        repo = git.Repo(start, search_parent_directories=True)
+        repo.git.rev_parse("--git-dir")
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise UsageError(
+            f"{start}: not inside a git repository; check --base, diff and audit read git history"
+        ) from None
+    except git.GitCommandNotFound:
+        raise UsageError("git is not installed (or not on PATH)") from None
+    return GitRepo(repo, git.GitCommandError)

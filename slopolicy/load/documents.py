@@ -1,0 +1,346 @@
+"""Documents: loading files into identified documents with source positions.
+
+A file yields documents or load problems, never an exception: the run goes
+on past any broken file. A file may hold several YAML documents (``---``) or,
+as the OpenSLO Go SDK writes them, one YAML list of objects.
+"""
+from __future__ import annotations
+
+import codecs
+import pickle
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from slopolicy.load import yamlsource
+from slopolicy.load.yamlsource import Path, Positions
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+
+FAMILIES: dict[str, frozenset[str]] = {
+    "openslo/v1": frozenset(
+        {
+            "SLO",
+            "SLI",
+            "Service",
+            "DataSource",
+            "AlertPolicy",
+            "AlertCondition",
+            "AlertNotificationTarget",
+        }
+    ),
+    "slopolicy/v1": frozenset({"SLA", "Approval", "Policy"}),
+}
+KNOWN_PREFIXES = ("openslo/", "openslo.com/", "slopolicy/")
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """A problem found while reading a file, before any rule runs."""
+
+    rule: str  # "yaml-syntax" | "duplicate-key"
+    message: str
+    line: int
+    column: int
+    related: tuple[tuple[int, int, str], ...] = ()
+
+
+class Document:
+    """One object of a known (or claimed) apiVersion and kind.
+
+    Its identity (apiVersion, kind, name) is read once, when it is made:
+    every rule looks it up, tens of thousands of times in a large project.
+    A document restored from the cache holds its data as pickled bytes until
+    a rule reads ``data``: rules that span documents work from small facts
+    each document remembers (see ``remember``), so a warm run of a large
+    project unpickles only the documents that changed or have a finding.
+    """
+
+    __slots__ = ("source", "index", "item", "_data", "_pickled", "api_version", "kind", "name",
+                 "known", "facts")
+
+    def __init__(
+        self, source: SourceFile, index: int, item: int | None, data: Mapping[str, Any]
+    ) -> None:
+        self.source = source
+        self.index = index  # position of the YAML document in the stream
+        self.item = item  # position in a top-level list, for list-shaped files
+        self._data: Mapping[str, Any] | None = data
+        self._pickled: bytes | None = None
+        api, kind = data.get("apiVersion"), data.get("kind")
+        self.api_version: str = api if isinstance(api, str) else ""
+        self.kind: str = kind if isinstance(kind, str) else ""
+        self.name: str = _name(data.get("metadata"))
+        self.known: bool = self.kind in FAMILIES.get(self.api_version, ())
+        # what rules derived from this document alone (document-scope rule
+        # results, references, terms): kept with it in the cache
+        self.facts: dict[str, Any] = {}
+
+    @classmethod
+    def restore(cls, source: SourceFile, kept: tuple[Any, ...]) -> Document:
+        doc = cls.__new__(cls)
+        doc.source = source
+        doc.index, doc.item, doc.api_version, doc.kind, doc.name, payload, doc.facts = kept
+        if isinstance(payload, bytes):
+            doc._data, doc._pickled = None, payload
+        else:
+            doc._data, doc._pickled = payload, None
+        doc.known = doc.kind in FAMILIES.get(doc.api_version, ())
+        return doc
+
+    def kept(self, pickled: bool = True) -> tuple[Any, ...]:
+        """Position, identity, data and facts; the data pickled, as the cache keeps it, or as it is.
+
+        Worker processes send data as it is: one pickle per batch shares
+        the strings documents repeat, which per-document pickles would not.
+        """
+        payload: Any = self._data
+        if pickled:
+            if self._pickled is None:
+                self._pickled = pickle.dumps(self._data, protocol=pickle.HIGHEST_PROTOCOL)
+            payload = self._pickled
+        elif payload is None:
+            payload = self.data
+        return (self.index, self.item, self.api_version, self.kind, self.name, payload,
+                self.facts)
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        data = self._data
+        if data is None:
+            data = self._data = pickle.loads(self._pickled or b"N.")
+        return data
+
+    def __repr__(self) -> str:
+        return f"<Document {self.label} in {self.source.path}>"
+
+    @property
+    def spec(self) -> Mapping[str, Any]:
+        value = self.data.get("spec")
+        return value if type(value) is dict or isinstance(value, Mapping) else {}
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        return (self.api_version, self.kind, self.name)
+
+    @property
+    def label(self) -> str:
+        """``Kind/name``, as reports show a document."""
+        return f"{self.kind or '?'}/{self.name or '?'}"
+
+    @property
+    def prefix(self) -> Path:
+        return () if self.item is None else (self.item,)
+
+    def remember(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once per content of this document's file.
+
+        ``compute`` must depend on this document alone: its result is kept
+        with the file in the cache, keyed by the file's content.
+        """
+        facts = self.facts
+        if name in facts:
+            return facts[name]
+        value = facts[name] = compute()
+        self.source.dirty = True
+        return value
+
+    def locate(self, path: Path, key: bool = False) -> tuple[int, int]:
+        """Line and column of ``path`` (of its key with ``key``), 1-based.
+
+        Kept with the document's facts: a project with thousands of standing
+        warnings would otherwise parse those files again on every run.
+        """
+        at = (tuple(path), key)
+        positions: dict[tuple[Path, bool], tuple[int, int]] = self.remember("positions", dict)
+        found = positions.get(at)
+        if found is None:
+            found = positions[at] = self.source.locate(self.index, self.prefix + at[0], key)
+            self.source.dirty = True
+        return found
+
+
+@dataclass(eq=False, slots=True)
+class SourceFile:
+    """A file on disk (or at a git ref), with what it yielded."""
+
+    path: str  # relative to the repository root, with "/"
+    text: str
+    documents: list[Document] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+    others: int = 0  # objects of no known apiVersion
+    foreign: list[tuple[int, int, str]] = field(default_factory=list)
+    # schema errors per document (by position in ``documents``), when known
+    schema_results: dict[int, list[tuple[Path, bool, str]]] = field(default_factory=dict)
+    cache_key: str = ""
+    dirty: bool = False  # documents remembered facts the cache does not have yet
+    # a file on disk keeps no text in memory: it is read again only to locate
+    # a problem (100,000 documents' text would be hundreds of megabytes)
+    origin: str | None = None
+    raw: bytes | None = field(default=None, repr=False)  # a file at a git ref: its bytes
+    _positions: list[Positions | None] | None = field(default=None, repr=False)
+
+    def snapshot(self, pickled: bool = True) -> tuple[Any, ...]:
+        """What loading found, as plain data (for the cache and worker processes)."""
+        docs = [d.kept(pickled) for d in self.documents]
+        return (docs, self.problems, self.others, self.foreign, self.schema_results)
+
+    @classmethod
+    def restore(
+        cls, path: str, text: str, snapshot: tuple[Any, ...], origin: str | None = None,
+        cache_key: str = "",
+    ) -> SourceFile:
+        """A file from its snapshot (which it then shares: a snapshot serves one file)."""
+        # every field set here, without __init__: a warm run restores tens of
+        # thousands of files
+        source = cls.__new__(cls)
+        docs, source.problems, source.others, source.foreign, source.schema_results = snapshot
+        source.path, source.text, source.cache_key, source.origin = path, text, cache_key, origin
+        source.raw = None
+        source.dirty = False
+        source._positions = None
+        source.documents = [Document.restore(source, kept) for kept in docs]
+        return source
+
+    def locate(self, index: int, path: Path, key: bool = False) -> tuple[int, int]:
+        if self._positions is None:
+            self._positions = yamlsource.positions_of(self._text())
+        tree = self._positions[index] if index < len(self._positions) else None
+        if key:
+            return yamlsource.locate_key(tree, path)
+        return yamlsource.locate(tree, path)
+
+
+    def _text(self) -> str:
+        if self.text:
+            return self.text
+        if self.raw is not None:
+            return decode(self.raw)[0] or ""
+        if self.origin is None:
+            return ""
+        try:
+            with open(self.origin, "rb") as f:
+                return decode(f.read())[0] or ""
+        except OSError:
+            return ""
+
+
+def _name(metadata: Any) -> str:
+    if type(metadata) is dict or isinstance(metadata, Mapping):
+        value = metadata.get("name")
+        if isinstance(value, (str, int)):
+            return str(value)
+    return ""
+
+
+def decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
+    """Bytes to text: UTF-8 (with or without BOM), or UTF-16/32 with a BOM."""
+    if b"\x00" in raw[:8192] and not raw.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+    ):
+        return None, LoadProblem("yaml-syntax", "binary file (NUL bytes): not YAML or JSON", 1, 1)
+    boms = (
+        (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: it starts with the same bytes
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    )
+    encoding = next((name for bom, name in boms if raw.startswith(bom)), "utf-8")
+    try:
+        return raw.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, LoadProblem(
+            "yaml-syntax",
+            f"not valid {encoding.upper().replace('-SIG', '')} text: byte 0x{raw[exc.start]:02x} "
+            "cannot be decoded; save the file as UTF-8",
+            line,
+            column,
+        )
+
+
+def load_bytes(path: str, raw: bytes) -> SourceFile:
+    """Load one file's bytes into a :class:`SourceFile`."""
+    if len(raw) > MAX_FILE_BYTES:
+        source = SourceFile(path, "")
+        source.problems.append(
+            LoadProblem(
+                "yaml-syntax",
+                f"file is {len(raw):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; "
+                "split it into smaller files",
+                1,
+                1,
+            )
+        )
+        return source
+    text, problem = decode(raw)
+    if text is None:
+        source = SourceFile(path, "")
+        assert problem is not None
+        source.problems.append(problem)
+        return source
+    return load_text(path, text)
+
+
+def load_text(path: str, text: str) -> SourceFile:
+    source = SourceFile(path, text)
+    for index, loaded in enumerate(yamlsource.iter_documents(text)):
+        if isinstance(loaded, yamlsource.LoadError):
+            source.problems.append(
+                LoadProblem("yaml-syntax", loaded.message, loaded.line, loaded.column)
+            )
+            break
+        for issue in loaded.issues:
+            rule = "duplicate-key" if issue.kind == "duplicate-key" else "yaml-syntax"
+            source.problems.append(
+                LoadProblem(rule, issue.message, issue.line, issue.column, issue.related)
+            )
+        if loaded.error is not None:
+            source.problems.append(
+                LoadProblem(
+                    "yaml-syntax", loaded.error.message, loaded.error.line, loaded.error.column
+                )
+            )
+            continue
+        _collect(source, index, loaded)
+    return source
+
+
+def _collect(source: SourceFile, index: int, loaded: yamlsource.LoadedDocument) -> None:
+    data = loaded.data
+    if data is None:
+        return  # an empty document: nothing to check
+    if isinstance(data, Mapping):
+        _add(source, index, None, data, loaded.line, loaded.column)
+        return
+    if isinstance(data, list):
+        for item, value in enumerate(data):
+            if isinstance(value, Mapping):
+                _add(source, index, item, value, loaded.line, loaded.column)
+            else:
+                source.others += 1
+                source.foreign.append(
+                    (loaded.line, loaded.column, f"item {item} of a top-level list is not a mapping")
+                )
+        return
+    source.others += 1
+    source.foreign.append(
+        (loaded.line, loaded.column, f"top-level {type(data).__name__} value is not a document")
+    )
+
+
+def _add(
+    source: SourceFile, index: int, item: int | None, data: Mapping[str, Any], line: int, col: int
+) -> None:
+    api = data.get("apiVersion")
+    if isinstance(api, str) and api.startswith(KNOWN_PREFIXES):
+        source.documents.append(Document(source, index, item, data))
+    else:
+        source.others += 1
+        where = "" if item is None else f"item {item}: "
+        shown = "no apiVersion" if api is None else f"apiVersion {api!r}, not one slopolicy checks"
+        source.foreign.append((line, col, f"{where}{shown}"))
+

@@ -1,0 +1,218 @@
+"""The JSON Schemas by (apiVersion, kind), and validation errors as findings.
+
+One bundle (``schemas/slopolicy.schema.json``) holds every kind under
+``$defs``; a validator per kind is built once, on first use.
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import ValidationError, relevance
+
+from slopolicy.load.resources import load_json
+from slopolicy.load.yamlsource import Path
+
+BUNDLE = "slopolicy.schema.json"
+CONFIG = "config.schema.json"
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def def_name(api_version: str, kind: str) -> str:
+    return f"{api_version.replace('/', '-')}-{kind}"
+
+
+def bundle() -> dict[str, Any]:
+    value: dict[str, Any] = load_json("schemas", BUNDLE)
+    return value
+
+
+def kinds() -> list[tuple[str, str]]:
+    """Every (apiVersion, kind) the bundle defines."""
+    out = []
+    for name in bundle()["$defs"]:
+        for family in ("openslo-v1-", "slopolicy-v1-"):
+            if name.startswith(family) and name[len(family):][:1].isupper():
+                out.append((family[:-1].replace("-", "/"), name[len(family):]))
+    return out
+
+
+def kind_schema(api_version: str, kind: str) -> dict[str, Any] | None:
+    """A standalone schema for one kind (the bundle's $defs, one $ref)."""
+    whole = bundle()
+    name = def_name(api_version, kind)
+    if name not in whole["$defs"]:
+        return None
+    return {
+        "$schema": DIALECT,
+        "$id": f"https://slopolicy.dev/schemas/{api_version}/{kind}.schema.json",
+        "title": f"{api_version} {kind}",
+        "$ref": f"#/$defs/{name}",
+        "$defs": whole["$defs"],
+    }
+
+
+def _enum(validator: Any, enums: list[Any], instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """``enum`` with a set lookup for strings: the time zone list has ~600 names."""
+    if isinstance(instance, str):
+        key = id(enums)
+        members = _ENUM_SETS.get(key)
+        if members is None:
+            members = _ENUM_SETS[key] = frozenset(e for e in enums if isinstance(e, str))
+        if instance in members:
+            return
+    yield from _draft_enum(validator, enums, instance, schema)
+
+
+_ENUM_SETS: dict[int, frozenset[str]] = {}
+_draft_enum = Draft202012Validator.VALIDATORS["enum"]
+_Validator = validators.extend(Draft202012Validator, {"enum": _enum})
+
+
+def _inline(node: Any, defs: Mapping[str, Any], done: dict[str, Any]) -> Any:
+    """The schema with every local ``$ref`` replaced by its target.
+
+    The bundle has no recursive definitions, and resolving references on
+    every instance is most of jsonschema's time; inlining them once keeps the
+    meaning (``$ref`` beside other keywords becomes an ``allOf`` member).
+    """
+    if isinstance(node, list):
+        return [_inline(item, defs, done) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _inline(value, defs, done) for key, value in node.items() if key != "$ref"}
+    ref = node.get("$ref")
+    if not (isinstance(ref, str) and ref.startswith("#/$defs/")):
+        return out
+    name = ref[len("#/$defs/"):]
+    if name not in done:
+        done[name] = _inline(defs[name], defs, done)
+    if not out or set(out) <= {"description", "title"}:
+        return done[name]
+    out["allOf"] = [done[name], *out.get("allOf", [])]
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _inlined_defs() -> dict[str, Any]:
+    defs = bundle()["$defs"]
+    done: dict[str, Any] = {}
+    for name in defs:
+        if name not in done:
+            done[name] = _inline(defs[name], defs, done)
+    return done
+
+
+@functools.lru_cache(maxsize=None)
+def validator(api_version: str, kind: str) -> Any:
+    """The validator of one kind, built once; None for a kind with no schema."""
+    name = def_name(api_version, kind)
+    defs = _inlined_defs()
+    if name not in defs:
+        return None
+    return _Validator(defs[name])
+
+
+@functools.lru_cache(maxsize=None)
+def config_validator() -> Draft202012Validator:
+    return Draft202012Validator(load_json("schemas", CONFIG))
+
+
+def document_errors(data: Mapping[str, Any]) -> list[tuple[Path, bool, str]]:
+    """(path, points-at-key, message) of every schema error of one document."""
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return []
+    found = validator(api_version, kind)
+    if found is None:
+        return []
+    return [item for error in errors(found, data) for item in describe(error)]
+
+
+def errors(validator: Draft202012Validator, instance: Any) -> list[ValidationError]:
+    """Errors, most relevant first, each narrowed to its best sub-error."""
+    found = sorted(validator.iter_errors(instance), key=relevance, reverse=True)
+    return [_narrow(error) for error in found]
+
+
+def _narrow(error: ValidationError) -> ValidationError:
+    # anyOf/oneOf report the branch that came closest, as best_match does.
+    while error.context and error.validator in ("anyOf", "oneOf") and not _message(error):
+        best = sorted(error.context, key=relevance, reverse=True)[0]
+        if best.validator in ("not", "required") and len(error.context) > 1:
+            break
+        error = best
+    return error
+
+
+def describe(error: ValidationError) -> Iterator[tuple[Path, bool, str]]:
+    """(path, points-at-key, message) for one error, in users' words."""
+    path: Path = tuple(error.absolute_path)
+    validator = error.validator
+    custom = _message(error)
+    if validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        allowed = list(error.schema.get("properties", {}))
+        for key in _extra_keys(error):
+            hint = difflib.get_close_matches(str(key), allowed, n=1)
+            tip = f'; did you mean "{hint[0]}"?' if hint else (
+                f"; allowed here: {', '.join(allowed)}" if allowed else ""
+            )
+            yield path + (key,), True, f'unknown property "{key}"{tip}'
+        return
+    if custom:
+        if validator == "type":  # say what was written: "99.9" in quotes is text
+            custom += f" (got {_shown(error.instance)})"
+        yield path, False, custom
+        return
+    if validator == "required":
+        yield path, False, error.message.replace("is a required property", "is required here")
+        return
+    if validator == "enum":
+        options = [str(v) for v in error.validator_value]
+        hint = difflib.get_close_matches(str(error.instance), options, n=1)
+        listed = ", ".join(options) if len(options) <= 12 else f"one of {len(options)} values"
+        tip = f'; did you mean "{hint[0]}"?' if hint else ""
+        yield path, False, f"{error.instance!r} is not allowed: expected {listed}{tip}"
+        return
+    if validator == "type":
+        yield path, False, f"expected {error.validator_value}, got {_shown(error.instance)}"
+        return
+    yield path, False, error.message
+
+
+def _message(error: ValidationError) -> str:
+    """A schema's own words for a failed constraint (``errorMessage``)."""
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    message = schema.get("errorMessage")
+    if isinstance(message, str):
+        return message.replace("{instance}", repr(error.instance))
+    return ""
+
+
+def _extra_keys(error: ValidationError) -> list[Any]:
+    schema = error.schema
+    props = schema.get("properties", {})
+    patterns = list(schema.get("patternProperties", {}))
+    return [
+        key
+        for key in error.instance
+        if key not in props and not any(re.search(p, str(key)) for p in patterns)
+    ]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value}"

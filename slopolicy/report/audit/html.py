@@ -1,0 +1,599 @@
+"""The audit as one self-contained HTML file: no script, no remote font, style or image.
+
+Each agreement gets a timeline chart drawn as inline SVG: per objective, the
+target in force (valid time, by ``spec.effective``) as a step line, the
+backing SLO's target as committed (transaction time) as a dashed step line,
+and a marker for every change (green: it carried the approvals its policy
+required; red: it did not; grey: nothing was required). The CSS has a print
+section, so the file prints as a report an account manager can forward.
+"""
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from html import escape
+from typing import TextIO
+
+from slopolicy import __version__
+from slopolicy.changes.compare import VERSION, FieldChange, show_value
+from slopolicy.gitops.audit import (
+    Agreement,
+    Change,
+    InForce,
+    Move,
+    Report,
+    SloPoint,
+    Version,
+    objective_names,
+    target_steps,
+)
+from slopolicy.report.audit import words
+from slopolicy.slo import units
+
+CSS = """
+:root { --ink: #1f2933; --muted: #5f6b7a; --line: #d9dee5; --paper: #ffffff;
+  --wash: #f5f7fa; --sla: #1d4ed8; --slo: #c2410c; --ok: #15803d; --bad: #b91c1c;
+  --none: #6b7280; }
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--wash); color: var(--ink);
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+  sans-serif; }
+.page { max-width: 1120px; margin: 0 auto; padding: 32px 28px 48px; }
+header { margin-bottom: 28px; }
+.eyebrow { margin: 0; color: var(--muted); font-size: 13px; letter-spacing: .04em;
+  text-transform: uppercase; }
+h1 { margin: 4px 0 8px; font-size: 30px; line-height: 1.2; }
+h2 { margin: 0; font-size: 21px; line-height: 1.3; }
+h2 .id { color: var(--muted); font-weight: 400; font-size: 14px; margin-left: 8px; }
+.lede { margin: 0 0 14px; font-size: 16px; }
+.verdict { display: inline-block; padding: 8px 14px; border-radius: 6px; font-weight: 600;
+  border: 1px solid; }
+.verdict.ok { color: var(--ok); background: #ecfdf3; border-color: #a7e3bd; }
+.verdict.bad { color: var(--bad); background: #fef2f2; border-color: #f5b5b5; }
+.facts { display: flex; flex-wrap: wrap; gap: 6px 28px; margin: 16px 0 0; font-size: 13px;
+  color: var(--muted); }
+.facts div { display: flex; gap: 6px; }
+.facts dt { font-weight: 600; }
+.facts dd { margin: 0; }
+code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
+  font-size: 12.5px; }
+.card { background: var(--paper); border: 1px solid var(--line); border-radius: 10px;
+  padding: 22px 24px; margin: 0 0 24px; }
+.meta { margin: 4px 0 16px; color: var(--muted); font-size: 14px; }
+table { width: 100%; border-collapse: collapse; font-size: 13.5px; }
+th, td { text-align: left; vertical-align: top; padding: 7px 8px;
+  border-bottom: 1px solid var(--line); }
+th { font-size: 12px; text-transform: uppercase; letter-spacing: .03em; color: var(--muted);
+  font-weight: 600; }
+td ul { margin: 0; padding-left: 16px; }
+td li { margin: 0 0 2px; }
+.nowrap { white-space: nowrap; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px;
+  font-weight: 600; background: #eef2f7; color: var(--ink); white-space: nowrap; }
+.badge.tightened { background: #e0ecff; color: #1e40af; }
+.badge.loosened { background: #fff1e6; color: #9a3412; }
+.badge.added { background: #e7f8ee; color: #166534; }
+.badge.removed { background: #fde8e8; color: #991b1b; }
+.badge.moved { background: #f1f1f1; color: var(--muted); }
+.badge.retroactive { background: #fef3c7; color: #92400e; margin-top: 4px; }
+.ok { color: var(--ok); }
+.bad { color: var(--bad); }
+.none { color: var(--none); }
+.why { display: block; color: var(--muted); font-size: 12px; }
+.note { margin: 12px 0 0; padding: 10px 14px; border-left: 4px solid #d97706;
+  background: #fffbeb; font-size: 13.5px; }
+figure { margin: 0 0 18px; }
+figure svg.timeline { width: 100%; height: auto; display: block; }
+svg.swatch { flex: none; }
+table.versions { table-layout: fixed; }
+table.versions td { overflow-wrap: break-word; }
+table.versions th { letter-spacing: 0; }
+col.recorded { width: 11%; } col.version { width: 12%; } col.change { width: 10%; }
+col.approvals { width: 20%; } col.policy { width: 17%; }
+.path { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
+  font-size: 12px; color: var(--muted); }
+.dir { font-size: 12px; color: var(--muted); }
+.dir.tightened { color: #1e40af; } .dir.loosened { color: #9a3412; }
+figcaption { display: flex; flex-wrap: wrap; gap: 4px 18px; margin-top: 6px; font-size: 12.5px;
+  color: var(--muted); }
+.key { display: inline-flex; align-items: center; gap: 6px; }
+.toc td:first-child a { font-weight: 600; color: var(--ink); }
+a { color: var(--sla); }
+footer { color: var(--muted); font-size: 12.5px; margin-top: 32px; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  body { background: #fff; font-size: 10.5pt; }
+  .page { max-width: none; padding: 0; }
+  .card { border: none; border-top: 2px solid var(--ink); border-radius: 0; padding: 12px 0 0;
+    break-inside: auto; }
+  figure, tr, .note { break-inside: avoid; }
+  table { font-size: 8.5pt; }
+  th { font-size: 7.5pt; }
+  .path, .why, .badge { font-size: 7.5pt; }
+  .badge { padding: 0 5px; }
+  h2, .meta { break-after: avoid; }
+  a { color: inherit; text-decoration: none; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+# Chart geometry, in SVG user units (the SVG scales to the page width).
+WIDTH, LEFT, RIGHT = 1000, 190, 24
+PANEL, GAP, MARKS, AXIS, TOP = 96, 22, 34, 26, 10
+
+
+def timeline(report: Report, stream: TextIO) -> None:
+    agreements = report.shown()
+    failed = report.failures()
+    title = f"Agreement audit — {report.name}" if report.name else "Agreement audit"
+    stream.write(_head(title))
+    stream.write('<div class="page">\n<header>\n<p class="eyebrow">Agreement audit · from the '
+                 'git history</p>\n')
+    stream.write(f"<h1>{escape(report.name or 'Agreements')}</h1>\n")
+    stream.write(f'<p class="lede">{escape(words.summary(report))}</p>\n')
+    if failed:
+        listed = ", ".join(f"{c.commit.short} ({words.title(c)})" for c in failed)
+        stream.write(f'<div class="verdict bad">✕ {len(failed)} change'
+                     f'{"s" if len(failed) != 1 else ""} lacked the approvals '
+                     f'{"they" if len(failed) != 1 else "it"} needed: {escape(listed)}</div>\n')
+    else:
+        stream.write('<div class="verdict ok">✓ Every change carried the approvals its policy '
+                     "required</div>\n")
+    stream.write(_facts(report))
+    stream.write("</header>\n<main>\n")
+    if agreements:
+        stream.write(_contents(report, agreements))
+    else:
+        stream.write('<section class="card"><p>No agreement changed in the range.</p></section>\n')
+    for agreement in agreements:
+        stream.write(_agreement(report, agreement))
+    stream.write(_policy(report))
+    stream.write("</main>\n")
+    stream.write(_footer(report))
+
+
+def _policy(report: Report) -> str:
+    changes = report.policy_changes()
+    if not changes:
+        return ""
+    rows = []
+    for change in changes:
+        commit = change.commit
+        files = _list(f"{escape(state)} <code>{escape(path)}</code>" for path, state in change.files)
+        rows.append(f"<tr><td>{_day(commit.date)}<span class=\"why\"><code>"
+                    f"{escape(commit.short)}</code> · {escape(commit.author_name)}</span></td>"
+                    f"<td>{files}</td><td>{_evidence(change)}</td><td>{_verdict(change)}</td></tr>")
+    return ('<section class="card policy" id="policy"><h2>Policy<span class="id">'
+            f"{escape(changes[-1].config_file)}</span></h2>"
+            '<p class="meta">The configuration, what it extends and the allowed signers: who may '
+            "approve, and what each change needs. Each change of them is judged by the policy "
+            "before it.</p>"
+            '<table class="versions"><colgroup><col class="recorded"><col>'
+            '<col class="approvals"><col class="policy"></colgroup><thead><tr><th>Recorded</th>'
+            "<th>Files</th><th>Approvals</th><th>Policy</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></section>\n")
+
+
+def _head(title: str) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<meta name=\"generator\" content=\"slopolicy {__version__}\">\n"
+            f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n")
+
+
+def _facts(report: Report) -> str:
+    history = report.history
+    items = [("Repository head", f"<code>{escape((history.head or '')[:12])}</code>"),
+             ("Head date", _day(history.head_date)),
+             ("Commits walked", str(len(history.commits)))]
+    if report.since or report.until:
+        items.append(("Range", f"{_day(report.since) or '…'} – {_day(report.until) or '…'}"))
+    cells = "".join(f"<div><dt>{escape(k)}</dt><dd>{v}</dd></div>" for k, v in items)
+    return f'<dl class="facts">{cells}</dl>\n'
+
+
+def _contents(report: Report, agreements: Sequence[Agreement]) -> str:
+    today = report.history.head_date.date() if report.history.head_date else None
+    rows = []
+    for agreement in agreements:
+        spec = agreement.latest.doc.spec
+        versions = report.versions(agreement)
+        bad = sum(1 for v in versions if not v.compliant)
+        state = (f'<span class="bad">✕ {bad} without approval</span>' if bad
+                 else '<span class="ok">✓ approved</span>')
+        current = "removed" if agreement.removed else words.number(agreement.latest)
+        rows.append(
+            f'<tr><td><a href="#{_anchor(agreement)}">{escape(_title(agreement))}</a></td>'
+            f"<td>{escape(str(spec.get('customer', '')))}</td>"
+            f"<td>{escape(current)}</td><td>{escape(_in_force_words(agreement, today))}</td>"
+            f"<td>{len(versions)}</td><td>{state}</td></tr>")
+    policy = report.policy_changes()
+    if policy:
+        bad = sum(1 for c in policy if not c.compliant)
+        state = (f'<span class="bad">✕ {bad} without approval</span>' if bad
+                 else '<span class="ok">✓ approved</span>')
+        rows.append(f'<tr><td><a href="#policy">Policy</a></td><td></td><td></td><td></td>'
+                    f"<td>{len(policy)}</td><td>{state}</td></tr>")
+    return ('<section class="card toc"><table><thead><tr><th>Agreement</th><th>Customer</th>'
+            "<th>Latest</th><th>In force at head date</th><th>Changes</th><th>Approvals</th>"
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table></section>\n")
+
+
+def _in_force_words(agreement: Agreement, today: datetime.date | None) -> str:
+    from slopolicy.gitops.audit import in_force
+
+    if today is None:
+        return ""
+    version = in_force(agreement, today)
+    return f"{words.number(version)} since {words.effective(version).split(' ')[0]}" \
+        if version else "none"
+
+
+def _agreement(report: Report, agreement: Agreement) -> str:
+    spec = agreement.latest.doc.spec
+    meta = [f"customer <strong>{escape(str(spec.get('customer', '?')))}</strong>",
+            f"service <strong>{escape(str(spec.get('service', '?')))}</strong>",
+            f"<code>{escape(agreement.file)}</code>"]
+    if spec.get("contract"):
+        meta.append(f"contract {escape(str(spec['contract']))}")
+    if agreement.removed:
+        meta.append('<span class="bad">removed</span>')
+    out = [f'<section class="card agreement" id="{_anchor(agreement)}">',
+           f'<h2>{escape(_title(agreement))}<span class="id">{escape(agreement.label)}</span></h2>',
+           f'<p class="meta">{" · ".join(meta)}</p>',
+           chart(report, agreement),
+           _versions_table(report, agreement)]
+    for version in report.versions(agreement):
+        if version.retroactive:
+            out.append(f'<p class="note"><strong>{escape(version.commit.short)}</strong>: '
+                       f"{escape(words.retroactive(version))}</p>")
+    out.append("</section>\n")
+    return "\n".join(out)
+
+
+def _title(agreement: Agreement) -> str:
+    metadata = agreement.latest.doc.data.get("metadata")
+    shown = metadata.get("displayName") if isinstance(metadata, dict) else None
+    return str(shown) if shown else agreement.name
+
+
+def _anchor(agreement: Agreement) -> str:
+    return "agreement-" + re.sub(r"[^a-z0-9-]+", "-", agreement.name.lower())
+
+
+# -- the table -------------------------------------------------------------------------
+
+def _versions_table(report: Report, agreement: Agreement) -> str:
+    rows = []
+    for event in words.events(report, agreement):
+        if isinstance(event, Move):
+            rows.append(f'<tr><td>{_day(event.commit.date)}'
+                        f'<span class="why"><code>{escape(event.commit.short)}</code></span></td>'
+                        '<td></td><td><span class="badge moved">moved</span></td>'
+                        f"<td>{escape(words.moved(event))}</td><td></td><td></td></tr>")
+        else:
+            rows.append(_version_row(event))
+    return ('<table class="versions"><colgroup><col class="recorded"><col class="version">'
+            '<col class="change"><col><col class="approvals"><col class="policy"></colgroup>'
+            "<thead><tr><th>Recorded</th><th>Version</th><th>Change</th><th>What changed</th>"
+            f"<th>Approvals</th><th>Policy</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def _version_row(version: Version) -> str:
+    commit = version.commit
+    changed = _list(_field(f) for f in version.change.fields if f.direction != VERSION)
+    found = _evidence(version)
+    shown_verdict = _verdict(version)
+    retro = ('<span class="badge retroactive" title="takes effect before the day of the '
+             'change">retroactive</span>' if version.retroactive else "")
+    return (f'<tr><td>{_day(commit.date)}<span class="why">'
+            f'<code title="{escape(commit.sha)}">{escape(commit.short)}</code> · '
+            f"{escape(commit.author_name)}</span></td>"
+            f"<td><strong>{escape(words.number(version))}</strong>"
+            f'<span class="why">effective {escape(words.effective(version))}</span></td>'
+            f'<td><span class="badge {escape(version.status)}">{escape(version.status)}</span>'
+            f"{retro}</td><td>{changed}</td><td>{found}</td><td>{shown_verdict}</td></tr>")
+
+
+def _field(item: FieldChange) -> str:
+    """The path (breakable at its dots), then before → after and the direction."""
+    # "spec." is in every path of the terms: an account manager reads the rest.
+    path = escape(item.shown.removeprefix("spec.")).replace(".", ".<wbr>").replace("[", "<wbr>[")
+    return (f'<span class="path">{path}</span><br>{escape(show_value(item.before))} → '
+            f'{escape(show_value(item.after))} <span class="dir {escape(item.direction)}">'
+            f"{escape(item.direction)}</span>")
+
+
+def _evidence(change: Change) -> str:
+    return _list(
+        f'<span class="{"ok" if item.valid else "bad"}">{"✓" if item.valid else "✕"}</span> '
+        f"{escape(item.identity)} ({escape(item.role or ', '.join(sorted(item.roles)) or 'no role')}"
+        f", {escape(item.evidence)})"
+        + ("" if item.valid else f'<span class="why">{escape(item.reason)}</span>')
+        for item, _ in words.evidence(change))
+
+
+def _verdict(change: Change) -> str:
+    if not change.compliant:
+        return (f'<span class="bad">✕ not approved</span><span class="why">'
+                f"{escape(change.missing_text())}</span>")
+    verdict = words.verdict(change)
+    kind = "none" if verdict == words.NO_REQUIREMENT else "ok"
+    return f'<span class="{kind}">✓ {escape(verdict)}</span>'
+
+
+def _list(items: Iterable[str]) -> str:
+    shown = list(items)
+    return f"<ul>{''.join(f'<li>{i}</li>' for i in shown)}</ul>" if shown else ""
+
+
+# -- the chart -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Axis:
+    start: int  # proleptic ordinal days
+    end: int
+
+    def x(self, day: datetime.date) -> float:
+        span = max(self.end - self.start, 1)
+        return LEFT + (day.toordinal() - self.start) / span * (WIDTH - LEFT - RIGHT)
+
+
+def chart(report: Report, agreement: Agreement) -> str:
+    """One SVG: a panel per objective (SLA target and backing SLO target), then the markers."""
+    names = objective_names(agreement)
+    axis = _axis(report, agreement)
+    height = TOP + len(names) * (PANEL + GAP) + MARKS + AXIS
+    label = f"Targets of {agreement.label} over time"
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
+             f'role="img" aria-label="{escape(label)}" class="timeline" '
+             'font-family="system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif">',
+             f"<title>{escape(label)}</title>"]
+    for row, name in enumerate(names):
+        parts.append(_panel(agreement, name, axis, TOP + row * (PANEL + GAP)))
+    marks_top = TOP + len(names) * (PANEL + GAP)
+    parts.append(_markers(report, agreement, axis, marks_top))
+    parts.append(_time_axis(axis, marks_top + MARKS, height, report))
+    parts.append("</svg>")
+    legend = ('<figcaption><span class="key"><svg class="swatch" width="26" height="10" aria-hidden="true">'
+              '<line x1="0" y1="5" x2="26" y2="5" stroke="#1d4ed8" stroke-width="3"/></svg>'
+              "SLA target in force (by effective dates)</span>"
+              '<span class="key"><svg class="swatch" width="26" height="10" aria-hidden="true"><line x1="0" '
+              'y1="5" x2="26" y2="5" stroke="#c2410c" stroke-width="2" stroke-dasharray="5 3"/>'
+              "</svg>backing SLO target (as committed)</span>"
+              '<span class="key"><svg class="swatch" width="12" height="12" aria-hidden="true"><circle cx="6" '
+              'cy="6" r="5" fill="#15803d"/></svg>change approved</span>'
+              '<span class="key"><svg class="swatch" width="12" height="12" aria-hidden="true"><circle cx="6" '
+              'cy="6" r="5" fill="#b91c1c"/></svg>change without required approval</span>'
+              '<span class="key"><svg class="swatch" width="12" height="12" aria-hidden="true"><circle cx="6" '
+              'cy="6" r="5" fill="#6b7280"/></svg>no approval required</span></figcaption>')
+    return f'<figure class="chart">{"".join(parts)}{legend}</figure>'
+
+
+def _axis(report: Report, agreement: Agreement) -> _Axis:
+    days: list[datetime.date] = []
+    for version in agreement.versions:
+        days.append(version.commit.date.date())
+        days += [d for d in (version.starts, version.ends) if d is not None]
+    for series in agreement.slo_series.values():
+        days += [p.date.date() for p in series]
+    if report.history.head_date:
+        days.append(report.history.head_date.date())
+    start, end = min(days).toordinal(), max(days).toordinal()
+    pad = max((end - start) // 25, 7)
+    return _Axis(start - pad, end + pad)
+
+
+def _panel(agreement: Agreement, name: str, axis: _Axis, top: int) -> str:
+    steps = [(d, t) for d, t, _ in target_steps(agreement, name)]
+    slo = agreement.slo_series.get(name, [])
+    values = [t for _, t in steps if t is not None] + [p.target for p in slo if p.target is not None]
+    low, high = _range(values)
+
+    def y(value: Decimal) -> float:
+        return top + PANEL - 8 - float((value - low) / (high - low)) * (PANEL - 16)
+
+    out = [f'<g class="objective" data-objective="{escape(name)}">',
+           f'<rect x="{LEFT}" y="{top}" width="{WIDTH - LEFT - RIGHT}" height="{PANEL}" '
+           'fill="#f8fafc" stroke="#e2e8f0"/>',
+           f'<text x="12" y="{top + 20}" font-size="15" font-weight="600" fill="#1f2933">'
+           f"{escape(name)}</text>"]
+    for value in _ticks_y(low, high):
+        out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" '
+                   f'y2="{y(value):.1f}" stroke="#e2e8f0"/>'
+                   f'<text x="{LEFT - 8}" y="{y(value) + 4:.1f}" font-size="12" fill="#5f6b7a" '
+                   f'text-anchor="end">{escape(units.format_percent(value))}</text>')
+    sla_path = _steps_path([(d, t) for d, t in steps], axis, y)
+    out.append(f'<path class="sla-target" d="{sla_path}" fill="none" stroke="#1d4ed8" '
+               f'stroke-width="3" stroke-linejoin="round"><title>{escape(name)}: SLA target in '
+               f"force — {escape(_steps_words(steps))}</title></path>")
+    if slo:
+        slo_steps = [(p.date.date(), p.target) for p in slo]
+        out.append(f'<path class="slo-target" d="{_steps_path(slo_steps, axis, y)}" fill="none" '
+                   'stroke="#c2410c" stroke-width="2" stroke-dasharray="6 4">'
+                   f"<title>{escape(name)}: backing SLO target — {escape(_slo_words(slo))}"
+                   "</title></path>")
+    out.append("</g>")
+    return "".join(out)
+
+
+_NICE = tuple(Decimal(s) for s in ("0.0001", "0.0002", "0.0005", "0.001", "0.002", "0.005",
+                                     "0.01", "0.02", "0.05", "0.1", "0.2"))
+
+
+def _range(values: Sequence[Decimal]) -> tuple[Decimal, Decimal]:
+    """A y range on round steps around the values, with air, never above 100%."""
+    if not values:
+        return Decimal("0.99"), Decimal("1")
+    low, high = min(values), max(values)
+    if low == high:  # one level: show it against the next round values around it
+        low, high = low - (1 - low) / 2 or Decimal("0.0005"), min(high + (1 - high) / 2, Decimal(1))
+    step = _step(high - low)
+    low = (low / step).to_integral_value(rounding="ROUND_FLOOR") * step
+    high = min((high / step).to_integral_value(rounding="ROUND_CEILING") * step, Decimal(1))
+    if low == high:
+        low -= step
+    return max(low, Decimal(0)), high
+
+
+def _step(span: Decimal) -> Decimal:
+    """The round step that cuts ``span`` into two to five parts."""
+    return next((s for s in _NICE if span / s <= 3), _NICE[-1])
+
+
+def _ticks_y(low: Decimal, high: Decimal) -> list[Decimal]:
+    step = _step(high - low)
+    ticks, value = [], low
+    while value <= high + step / 1000:
+        ticks.append(value)
+        value += step
+    return ticks if len(ticks) <= 6 else [low, high]
+
+
+def _steps_path(steps: Sequence[tuple[datetime.date, Decimal | None]], axis: _Axis,
+                y: Callable[[Decimal], float]) -> str:
+    """A step line: each value holds from its date to the next; None leaves a gap."""
+    end = datetime.date.fromordinal(axis.end)
+    commands = []
+    for number, (day, value) in enumerate(steps):
+        if value is None:
+            continue
+        until = steps[number + 1][0] if number + 1 < len(steps) else end
+        x1, x2, level = axis.x(day), axis.x(until), y(value)
+        previous = steps[number - 1][1] if number else None
+        if number and previous is not None:
+            commands.append(f"V{level:.1f}H{x2:.1f}")
+        else:
+            commands.append(f"M{x1:.1f},{level:.1f}H{x2:.1f}")
+    return "".join(commands) or f"M{LEFT},0"
+
+
+def _steps_words(steps: Sequence[tuple[datetime.date, Decimal | None]]) -> str:
+    return "; ".join(f"from {d.isoformat()}: "
+                     f"{units.format_percent(t) if t is not None else 'not in force'}"
+                     for d, t in steps)
+
+
+def _slo_words(points: Sequence[SloPoint]) -> str:
+    return "; ".join(f"{p.date.date().isoformat()}: "
+                     + (f"{units.format_percent(p.target)} ({p.slo})" if p.target is not None
+                        else "no backing SLO") for p in points)
+
+
+def _markers(report: Report, agreement: Agreement, axis: _Axis, top: int) -> str:
+    out = [f'<g class="markers"><text x="12" y="{top + 21}" font-size="12" fill="#5f6b7a">'
+           "changes</text>",
+           f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{top + 17}" y2="{top + 17}" '
+           'stroke="#cbd5e1"/>']
+    for version in report.versions(agreement):
+        x = axis.x(version.commit.date.date())
+        kind = "approved" if version.compliant else "unapproved"
+        if version.compliant and words.verdict(version) == words.NO_REQUIREMENT:
+            kind = "not-required"
+        fill = {"approved": "#15803d", "unapproved": "#b91c1c", "not-required": "#6b7280"}[kind]
+        tip = (f"{version.commit.date.date().isoformat()} {version.commit.short} "
+               f"{words.number(version)} {version.status}: {words.verdict(version)}")
+        out.append(f'<circle class="marker {kind}" cx="{x:.1f}" cy="{top + 17}" r="6.5" '
+                   f'fill="{fill}" stroke="#fff" stroke-width="1.5"><title>{escape(tip)}</title>'
+                   "</circle>")
+    out.append("</g>")
+    return "".join(out)
+
+
+def _time_axis(axis: _Axis, top: int, height: int, report: Report) -> str:
+    out = [f'<g class="axis"><line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{top}" y2="{top}" '
+           'stroke="#94a3b8"/>']
+    for tick in _ticks(axis):
+        x = axis.x(tick)
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{top + 4}" '
+                   'stroke="#94a3b8" stroke-opacity="0.35"/>'
+                   f'<text x="{x:.1f}" y="{top + 18}" font-size="12" fill="#5f6b7a" '
+                   f'text-anchor="middle">{escape(_tick_label(tick, axis))}</text>')
+    head = report.history.head_date
+    if head is not None:
+        x = axis.x(head.date())
+        out.append(f'<line class="head" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{top}" '
+                   'stroke="#1f2933" stroke-dasharray="2 3"><title>head commit '
+                   f"{escape(head.date().isoformat())}</title></line>")
+    out.append("</g>")
+    return "".join(out)
+
+
+def _ticks(axis: _Axis) -> list[datetime.date]:
+    """First days of months (or quarters, or years) across the axis, at most about 12."""
+    start = datetime.date.fromordinal(axis.start)
+    end = datetime.date.fromordinal(axis.end)
+    months = (end.year - start.year) * 12 + end.month - start.month
+    step = next(s for s in (1, 2, 3, 6, 12, 24, 60) if months / s <= 12)
+    day = datetime.date(start.year, start.month, 1)
+    found = []
+    while day <= end:
+        if day >= start and (day.month - 1) % step == 0:
+            found.append(day)
+        day = datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return found
+
+
+def _tick_label(day: datetime.date, axis: _Axis) -> str:
+    span = axis.end - axis.start
+    if span > 3 * 365:
+        return str(day.year)
+    return day.strftime("%b %Y") if day.month == 1 or span < 200 else day.strftime("%b")
+
+
+# -- the answer for one date -----------------------------------------------------------
+
+def snapshot(report: Report, stream: TextIO) -> None:
+    title = words.snapshot_title(report)
+    stream.write(_head(f"{title} — {report.name}" if report.name else title))
+    stream.write('<div class="page">\n<header>\n<p class="eyebrow">Agreement audit · terms in '
+                 "force</p>\n")
+    stream.write(f"<h1>{escape(title)}</h1>\n")
+    answers = report.answers or []
+    shown = [a for a in answers if a.version is not None]
+    stream.write(f'<p class="lede">{len(shown)} agreement{"s" if len(shown) != 1 else ""} in '
+                 f"force{'' if report.known_at else ' (what the repository says now; '}"
+                 f"{'' if report.known_at else '--known-at asks what it said then)'}.</p>\n")
+    stream.write(_facts(report))
+    stream.write("</header>\n<main>\n")
+    for answer in answers:
+        stream.write(_answer(answer))
+    if not answers:
+        stream.write('<section class="card"><p>No agreement was in force on that date.</p>'
+                     "</section>\n")
+    stream.write("</main>\n")
+    stream.write(_footer(report))
+
+
+def _answer(answer: InForce) -> str:
+    agreement = answer.agreement
+    out = [f'<section class="card agreement" id="{_anchor(agreement)}">',
+           f'<h2>{escape(_title(agreement))}<span class="id">{escape(agreement.label)}</span></h2>']
+    version = answer.version
+    if version is None:
+        out.append('<p class="meta">not in force on that date</p>')
+    else:
+        commit = version.commit
+        out.append(f'<p class="meta">{escape(words.number(version))} · effective '
+                   f"{escape(words.effective(version))} · recorded {_day(commit.date)} in "
+                   f"<code>{escape(commit.short)}</code> by {escape(commit.author_name)} · "
+                   f"<code>{escape(version.file)}</code></p>")
+        out.append(_list(escape(line) for line in words.terms_lines(version)))
+    if answer.differs:
+        out.append(f'<p class="note">{escape(words.difference(answer))}</p>')
+    out.append("</section>\n")
+    return "\n".join(out)
+
+
+def _footer(report: Report) -> str:
+    return (f"<footer>Generated by slopolicy {escape(__version__)} from the first-parent history "
+            f"of {escape((report.history.head or 'HEAD')[:12])}. Each change is judged by the "
+            "policy of its parent commit (roster, requirements, allowed signers); approvals count "
+            "when recorded while the change stood.</footer>\n</div>\n</body>\n</html>\n")
+
+
+def _day(value: datetime.datetime | None) -> str:
+    return value.date().isoformat() if value is not None else ""

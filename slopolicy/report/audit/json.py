@@ -1,0 +1,246 @@
+"""The audit as JSON: the contract the other audit formats are derived from.
+
+Timeline::
+
+    {"version": 1, "agreements": [{"document": "SLA/name", "file": "...", "versions": [
+        {"commit": "<40 hex>", "author": "Name <email>", "date": "ISO 8601", "version": 3,
+         "effective": {"from": "2025-01-01", "until": null}, "change": "tightened",
+         "changes": [{"path": "...", "from": 99.9, "to": 99.95, "direction": "tightened"}],
+         "approvals": [{"identity": "...", "role": "legal", "evidence": "signed",
+                        "valid": true, "reason": null, ...}],
+         "compliant": true, ...}]}]}
+
+Snapshot (``--as-of``/``--known-at``)::
+
+    {"version": 1, "asOf": "2025-06-30", "knownAt": null,
+     "agreements": [{"document": "...", "version": 2, "commit": "...", "effective": {...},
+                     "terms": {...}}],
+     "retroactive": [...]}
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from slopolicy import __version__
+from slopolicy.changes.compare import json_value
+from slopolicy.gitops.approvals import Evidence
+from slopolicy.gitops.audit import (
+    Agreement,
+    Change,
+    InForce,
+    PolicyChange,
+    Report,
+    Version,
+    rewritten_by,
+)
+from slopolicy.report.changes.diff import field_json
+
+
+def timeline(report: Report, stream: TextIO) -> None:
+    _dump(timeline_json(report), stream)
+
+
+def snapshot(report: Report, stream: TextIO) -> None:
+    _dump(snapshot_json(report), stream)
+
+
+_SCALARS = {None: "null", True: "true", False: "false"}
+_string: Callable[[str], str] = json.encoder.encode_basestring
+# Objects and lists are laid out one member a line down to this depth (a version's fields);
+# deeper values are written on one line by the C encoder: json's indent= is pure Python, and
+# the largest part of an audit of a long history.
+EXPANDED = 5
+
+
+def _dump(data: dict[str, Any], stream: TextIO) -> None:
+    stream.write(_layout(data, 0))
+    stream.write("\n")
+
+
+def _layout(value: Any, depth: int) -> str:
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if value is None or kind is bool:
+        return _SCALARS[value]
+    if kind is int:
+        return str(value)
+    if depth >= EXPANDED or kind not in (dict, list) or not value:
+        return json.dumps(value, ensure_ascii=False)
+    pad = "  " * (depth + 1)
+    if kind is dict:
+        items = [f"{pad}{_string(str(k))}: {_layout(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
+    items = [f"{pad}{_layout(v, depth + 1)}" for v in value]
+    return "[\n" + ",\n".join(items) + "\n" + "  " * depth + "]"
+
+
+# -- timeline ------------------------------------------------------------------------
+
+def timeline_json(report: Report) -> dict[str, Any]:
+    agreements = report.shown()
+    failed = report.failures()
+    return {
+        "version": 1,
+        "tool": {"name": "slopolicy", "version": __version__},
+        "repository": _repository(report),
+        "range": {"since": _iso(report.since), "until": _iso(report.until)},
+        "summary": {
+            "agreements": len(agreements),
+            "versions": sum(len(report.versions(a)) for a in agreements),
+            "nonCompliant": len(failed),
+        },
+        "failures": [{"commit": c.commit.sha, "document": c.label,
+                      "version": json_value(c.number) if isinstance(c, Version) else None,
+                      "change": c.status, "missing": c.missing_text()} for c in failed],
+        "agreements": [agreement_json(a, report.versions(a)) for a in agreements],
+        "policy": {"file": _policy_file(report),
+                   "changes": [policy_change_json(c) for c in report.policy_changes()]},
+    }
+
+
+def _policy_file(report: Report) -> str | None:
+    changes = report.history.policy_changes
+    return changes[-1].config_file if changes else None
+
+
+def policy_change_json(change: PolicyChange) -> dict[str, Any]:
+    return {
+        "commit": change.commit.sha,
+        "author": change.commit.author,
+        "date": change.commit.date.isoformat(),
+        "subject": change.commit.subject,
+        "change": "policy",
+        "files": [{"path": path, "change": state} for path, state in change.files],
+        **_judged(change),
+        "digest": change.subject.digest,
+    }
+
+
+def _judged(change: Change) -> dict[str, Any]:
+    """The approvals found, what the policy of the parent commit required, and the verdict."""
+    result = change.result
+    return {
+        "approvals": [evidence_json(e, change, i)
+                      for i, e in enumerate(result.evidence if result else ())],
+        "required": [{"class": c, "role": r.role, "count": r.count}
+                     for c, reqs in (result.requirements.items() if result else ())
+                     for r in reqs],
+        "missing": [{"class": m.change_class, "role": m.role, "count": m.missing,
+                     "holders": list(m.holders)} for m in (result.missing if result else ())],
+        "policy": {"commit": change.parent, "error": change.policy.error},
+        "compliant": change.compliant,
+    }
+
+
+def _repository(report: Report) -> dict[str, Any]:
+    history = report.history
+    return {"name": report.name, "head": history.head, "date": _iso(history.head_date),
+            "commitsWalked": len(history.commits)}
+
+
+def agreement_json(agreement: Agreement, versions: list[Version]) -> dict[str, Any]:
+    spec = agreement.latest.doc.spec
+    return {
+        "document": agreement.label,
+        "file": agreement.file,
+        "files": agreement.files,
+        "customer": json_value(spec.get("customer")),
+        "service": json_value(spec.get("service")),
+        "removed": agreement.removed,
+        "versions": [version_json(v) for v in versions],
+        "moves": [{"commit": m.commit.sha, "date": m.commit.date.isoformat(), "from": m.before,
+                   "to": m.after} for m in agreement.moves],
+    }
+
+
+def version_json(version: Version) -> dict[str, Any]:
+    start, end = version.effective
+    return {
+        "commit": version.commit.sha,
+        "author": version.commit.author,
+        "date": version.commit.date.isoformat(),
+        "subject": version.commit.subject,
+        "file": version.file,
+        "version": json_value(version.number),
+        "effective": {"from": json_value(start), "until": json_value(end)},
+        "change": version.status,
+        "classes": sorted(version.change.classes),
+        "changes": [field_json(f) for f in version.change.fields],
+        **_judged(version),
+        "retroactive": version.retroactive,
+        "digest": version.subject.digest,
+    }
+
+
+def evidence_json(evidence: Evidence, version: Change, index: int) -> dict[str, Any]:
+    span = version.recorded.get(index)
+    return {
+        "identity": evidence.identity,
+        "role": evidence.role or ", ".join(sorted(evidence.roles)) or None,
+        "evidence": evidence.evidence,
+        "valid": evidence.valid,
+        "reason": evidence.reason or None,
+        "source": evidence.source,
+        "recorded": {"commit": span.commit.sha, "date": span.commit.date.isoformat()}
+        if span else None,
+    }
+
+
+# -- snapshot ------------------------------------------------------------------------
+
+def snapshot_json(report: Report) -> dict[str, Any]:
+    answers = report.answers or []
+    return {
+        "version": 1,
+        "tool": {"name": "slopolicy", "version": __version__},
+        "repository": _repository(report),
+        "asOf": report.as_of.isoformat() if report.as_of else None,
+        "knownAt": _iso(report.known_at),
+        "agreements": [in_force_json(a.agreement, a.version) for a in answers
+                       if a.version is not None],
+        "retroactive": [retroactive_json(a) for a in answers if a.differs],
+    }
+
+
+def in_force_json(agreement: Agreement, version: Version) -> dict[str, Any]:
+    start, end = version.effective
+    return {
+        "document": agreement.label,
+        "file": version.file,
+        "version": json_value(version.number),
+        "commit": version.commit.sha,
+        "recorded": version.commit.date.isoformat(),
+        "author": version.commit.author,
+        "effective": {"from": json_value(start), "until": json_value(end)},
+        "compliant": version.compliant,
+        "terms": json_value(version.doc.spec),
+    }
+
+
+def retroactive_json(answer: InForce) -> dict[str, Any]:
+    later = rewritten_by(answer)
+    return {
+        "document": answer.agreement.label,
+        "kind": "rewritten" if answer.rewritten else "recorded-later",
+        "asKnownOn": answer.on.isoformat(),
+        "then": _brief(answer.then),
+        "now": _brief(answer.version),
+        "rewrittenBy": None if later is None else {
+            "commit": later.commit.sha, "date": later.commit.date.isoformat(),
+            "author": later.commit.author, "version": json_value(later.number)},
+    }
+
+
+def _brief(version: Version | None) -> dict[str, Any] | None:
+    if version is None:
+        return None
+    start, end = version.effective
+    return {"version": json_value(version.number), "commit": version.commit.sha,
+            "effective": {"from": json_value(start), "until": json_value(end)}}
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else str(value.isoformat())

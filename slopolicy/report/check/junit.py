@@ -1,0 +1,95 @@
+"""JUnit XML, for the test report views of GitLab, Jenkins and GitHub Actions.
+
+One test suite, ``slopolicy``; one test case per checked file. A file with
+errors fails with one ``<failure>`` that lists every error: GitLab, Jenkins
+and most GitHub reporters read only the first ``<failure>`` of a test case,
+so a failure per problem would hide all but one. Warnings, notes and waived
+problems do not fail the file; they are listed in its ``<system-out>``.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from typing import TextIO
+
+from slopolicy.model.problems import Problem
+from slopolicy.report.check import Report
+
+# Characters XML 1.0 cannot carry at all, even escaped.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def report(report: Report, stream: TextIO) -> None:
+    root = build(report)
+    ET.indent(root)
+    stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    stream.write(ET.tostring(root, encoding="unicode"))
+    stream.write("\n")
+
+
+def build(report: Report) -> ET.Element:
+    by_file = _group(report.result.checked, report.result.problems)
+    cases = [_testcase(file, problems) for file, problems in by_file.items()]
+    failures = sum(1 for case in cases if case.find("failure") is not None)
+    counts = {"tests": str(len(cases)), "failures": str(failures), "errors": "0"}
+    root = ET.Element("testsuites", {"name": "slopolicy", **counts})
+    suite = ET.SubElement(root, "testsuite", {"name": "slopolicy", **counts, "skipped": "0"})
+    suite.extend(cases)
+    return root
+
+
+def _group(checked: Iterable[str], problems: Iterable[Problem]) -> dict[str, list[Problem]]:
+    """Problems by file, over every checked file and every file with a problem."""
+    problems = list(problems)
+    files = sorted(set(checked) | {p.file for p in problems})
+    by_file: dict[str, list[Problem]] = {file: [] for file in files}
+    for problem in problems:
+        by_file[problem.file].append(problem)
+    return by_file
+
+
+def _testcase(file: str, problems: list[Problem]) -> ET.Element:
+    attrs = {"classname": _xml(file), "name": _xml(file), "file": _xml(file), "time": "0"}
+    case = ET.Element("testcase", attrs)
+    errors = [p for p in problems if _fails(p)]
+    others = [p for p in problems if not _fails(p)]
+    if errors:
+        failure = ET.SubElement(case, "failure", {"message": _xml(_failure_message(errors))})
+        failure.set("type", errors[0].rule)
+        failure.text = _xml("\n".join(describe(p) for p in errors))
+    if others:
+        out = ET.SubElement(case, "system-out")
+        out.text = _xml("\n".join(describe(p) for p in others))
+    return case
+
+
+def _fails(problem: Problem) -> bool:
+    return problem.severity == "error" and not problem.waived
+
+
+def _failure_message(errors: list[Problem]) -> str:
+    first = f"[{errors[0].rule}] {errors[0].message}"
+    more = len(errors) - 1
+    return first if not more else f"{first} (and {more} more error{'s' if more > 1 else ''})"
+
+
+def describe(problem: Problem) -> str:
+    """One problem as text: where, what, in which document and path, related."""
+    severity = "waived" if problem.waived else problem.severity
+    where = f"{problem.file}:{problem.line}:{problem.column}"
+    lines = [f"{where}: {severity} [{problem.rule}] {problem.message}"]
+    if problem.waived:
+        lines.append(f"    waiver: {problem.waiver_reason}")
+    if problem.document:
+        lines.append(f"    document: {problem.document}")
+    if problem.path:
+        lines.append(f"    path: {problem.path}")
+    for related in problem.related:
+        at = f"{related.file}:{related.line}:{related.column}"
+        lines.append(f"    related: {at}: {related.message}")
+    return "\n".join(lines)
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)

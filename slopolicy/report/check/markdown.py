@@ -1,0 +1,217 @@
+"""A Markdown summary for a pull request comment or ``$GITHUB_STEP_SUMMARY``.
+
+A headline with the verdict and counts, the changed agreements (with
+``--base``), and a table of problems, folded into ``<details>`` when long.
+Every cell is escaped: messages quote document content, which must not
+break the table or inject markup into a review page.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from typing import Protocol, TextIO, runtime_checkable
+from urllib.parse import quote
+
+from slopolicy.changes.compare import (
+    SLA_KEY,
+    TERMS,
+    DocumentChange,
+    FieldChange,
+    Key,
+    ObjectiveChange,
+    format_budget,
+    show_path,
+    show_value,
+)
+from slopolicy.gitops.approvals import ApprovalResult, Evidence
+from slopolicy.model.problems import Problem
+from slopolicy.report.check import Report
+from slopolicy.report.check.text import summary
+
+FOLD_AFTER = 50  # more problems than this are folded into <details>
+MAX_ROWS = 200  # a PR comment holds 65,536 characters; the JSON report has them all
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+
+
+def report(report: Report, stream: TextIO) -> None:
+    lines = [headline(report), ""]
+    lines += changed_agreements(report.changes)
+    lines += problems_table(report.result.problems, link_base(os.environ))
+    stream.write("\n".join(lines).rstrip("\n") + "\n")
+
+
+def headline(report: Report) -> str:
+    icon = "❌" if report.result.count("error") else "✅"
+    return f"### {icon} {cell(summary(report))}"
+
+
+def cell(text: str) -> str:
+    """Text safe in a table cell: Markdown and HTML escaped, newlines as <br>."""
+    escaped = _SPECIAL.sub(r"\\\1", text)
+    return escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+
+
+def link_base(env: Mapping[str, str]) -> str | None:
+    """The URL of the checked commit's files on the forge CI runs on, if known."""
+    if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_REPOSITORY") and env.get("GITHUB_SHA"):
+        return f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}/blob/{env['GITHUB_SHA']}/"
+    if env.get("CI_PROJECT_URL") and env.get("CI_COMMIT_SHA"):
+        return f"{env['CI_PROJECT_URL']}/-/blob/{env['CI_COMMIT_SHA']}/"
+    return None
+
+
+def problems_table(problems: list[Problem], base: str | None) -> list[str]:
+    if not problems:
+        return []
+    shown = problems[:MAX_ROWS]
+    table = ["| Location | Severity | Rule | Document | Message |", "|---|---|---|---|---|"]
+    table += [_row(p, base) for p in shown]
+    if len(problems) > len(shown):
+        rest = len(problems) - len(shown)
+        table += ["", f"… and {rest} more; run `slopolicy check --format json` for all of them."]
+    if len(problems) <= FOLD_AFTER:
+        return [*table, ""]
+    summary_line = f"<summary>{len(problems)} problems</summary>"
+    return ["<details>", summary_line, "", *table, "", "</details>", ""]
+
+
+def _row(problem: Problem, base: str | None) -> str:
+    severity = "waived" if problem.waived else problem.severity
+    message = problem.message
+    if problem.waived:
+        message += f" (waived: {problem.waiver_reason})"
+    details = [cell(message)]
+    details += [
+        f"↳ {cell(f'{r.file}:{r.line}:{r.column}')}: {cell(r.message)}" for r in problem.related
+    ]
+    cells = [
+        _location(problem, base),
+        severity,
+        f"`{problem.rule}`",
+        cell(problem.document),
+        "<br>".join(details),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _location(problem: Problem, base: str | None) -> str:
+    text = cell(f"{problem.file}:{problem.line}")
+    if base is None or not problem.file:
+        return text
+    return f"[{text}]({base}{quote(problem.file, safe='/')}#L{problem.line})"
+
+
+# -- changed agreements (with --base) ------------------------------------------
+
+_CHANGES_HEADER = [
+    "#### Changed agreements",
+    "",
+    (
+        "| Agreement | Objective | Before → after | Direction "
+        "| Budget (bad minutes per window) | Approvals |"
+    ),
+    "|---|---|---|---|---|---|",
+]
+
+
+@runtime_checkable
+class _ChangeSet(Protocol):
+    documents: list[DocumentChange]
+
+
+def changed_agreements(changes: _ChangeSet | Iterable[DocumentChange] | None) -> list[str]:
+    """The "Changed agreements" section: a row per changed objective or term.
+
+    ``changes`` is ``Report.changes``: the change set of ``--base`` (its
+    ``documents``) or the document changes themselves. Left out without one
+    (no ``--base``) and when no agreement's terms changed.
+    """
+    if changes is None:
+        return []
+    documents = changes.documents if isinstance(changes, _ChangeSet) else changes
+    rows: list[str] = []
+    for change in documents:
+        if (change.api_version, change.kind) == SLA_KEY and change.classes:
+            rows += _agreement_rows(change)
+    return [*_CHANGES_HEADER, *rows, ""] if rows else []
+
+
+def _agreement_rows(change: DocumentChange) -> list[str]:
+    terms = _term_rows(change)
+    first = [_agreement(change), *terms[0], _approvals(change.approval)]
+    rest = [["", *row, ""] for row in terms[1:]]
+    return ["| " + " | ".join(cells) + " |" for cells in [first, *rest]]
+
+
+def _agreement(change: DocumentChange) -> str:
+    before, after = change.version_before, change.version_after
+    if before is not None and after is not None and before != after:
+        return cell(f"{change.label} v{before} → v{after}")
+    version = after if after is not None else before
+    return cell(change.label + (f" v{version}" if version is not None else ""))
+
+
+def _term_rows(change: DocumentChange) -> list[list[str]]:
+    """[objective, before → after, direction, budget] for each changed term."""
+    if change.base is None or change.head is None:
+        return [["—", "—", "added" if change.base is None else "removed", "—"]]
+    rows = [_objective_row(o, change.fields) for o in change.objectives]
+    whole = {o.key for o in change.objectives}
+    for field in change.fields:
+        key = _objective_key(field)
+        if field.direction not in TERMS or key in whole:
+            continue
+        if key is None:
+            rows.append(["—", _before_after(field.shown, field), field.direction, "—"])
+        else:
+            rows.append([cell(key), _before_after("", field), field.direction, "—"])
+    return rows or [["—", "—", ", ".join(sorted(change.classes)), "—"]]
+
+
+def _objective_key(field: FieldChange) -> str | None:
+    path = field.path
+    if path[:2] == ("spec", "objectives") and len(path) > 2 and isinstance(path[2], Key):
+        return path[2].value
+    return None
+
+
+def _objective_row(objective: ObjectiveChange, fields: Iterable[FieldChange]) -> list[str]:
+    own = [f for f in fields if _objective_key(f) == objective.key]
+    shown = "<br>".join(_before_after(show_path(f.path[3:]), f) for f in own) or "—"
+    directions = ", ".join(sorted(objective.directions)) or "modified"
+    return [cell(objective.key), shown, directions, _budget(objective)]
+
+
+def _before_after(label: str, field: FieldChange) -> str:
+    text = f"{show_value(field.before)} → {show_value(field.after)}"
+    return cell(f"{label}: {text}" if label else text)
+
+
+def _budget(objective: ObjectiveChange) -> str:
+    before_minutes = format_budget(objective.budget_before)
+    minutes = f"{before_minutes} → {format_budget(objective.budget_after)}"
+    before, after = objective.window_before, objective.window_after
+    if before == after:
+        return cell(f"{minutes} per {after}" if after else minutes)
+    return cell(f"{minutes} (per {before} → per {after})")
+
+
+def _approvals(result: ApprovalResult | None) -> str:
+    """Approvals found (✅ counted, ✖ not counted and why) and missing (❌)."""
+    if result is None:
+        return "—"
+    lines = [_evidence(e) for e in result.evidence]
+    for short in result.missing:
+        holders = f" (from {cell(', '.join(short.holders))})" if short.holders else ""
+        role = cell(short.role)
+        lines.append(f"❌ {short.missing} more {role} for {short.change_class}{holders}")
+    return "<br>".join(lines) or "none needed"
+
+
+def _evidence(evidence: Evidence) -> str:
+    who = cell(evidence.identity)
+    if not evidence.valid:
+        return f"✖ {who} ({evidence.evidence}): {cell(evidence.reason)}"
+    roles = ", ".join(sorted(evidence.roles)) or evidence.role or ""
+    return f"✅ {who} ({cell(roles)}, {evidence.evidence})"

@@ -1,0 +1,626 @@
+"""House rules: ``Policy`` documents whose rules are CEL expressions.
+
+A Policy (``apiVersion: slopolicy/v1``, ``kind: Policy``) lists rules; each
+selects documents (``match``) and asserts a CEL expression over one of them.
+CEL is side-effect free and terminating, so a policy from a pull request can
+fail a check but never run code. Every expression is compiled once, when the
+configuration is read: a syntax error, or a name that is no variable or
+function, is a :class:`ConfigError` (exit 2) naming the file, the rule id and
+the position in the expression. Evaluating a rule on one document can still
+fail (a missing field, an operator on mismatched types); that is a finding of
+the rule at that document, never a crash.
+
+The activation is the document (``apiVersion``, ``kind``, ``metadata``,
+``spec``) and ``documents``, every known document of the project, for rules
+that span documents. YAML integers are CEL ints and YAML decimals CEL
+doubles; comparisons between the two work (CEL's heterogeneous numeric
+comparison), so ``targetPercent >= 99.9`` holds for ``targetPercent: 100``.
+"""
+from __future__ import annotations
+
+import decimal
+import fnmatch
+import functools
+import hashlib
+import operator
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import celpy
+import lark
+from celpy import celtypes
+from celpy.celparser import CELParseError
+from celpy.evaluation import CELEvalError, base_functions
+
+from slopolicy.config.settings import ConfigError
+from slopolicy.load import schemas
+from slopolicy.load.documents import Document, load_bytes
+from slopolicy.load.yamlsource import Path as DocPath
+from slopolicy.model.problems import SEVERITIES, Finding
+from slopolicy.rules import Rule
+
+if TYPE_CHECKING:
+    from slopolicy.check.engine import Context
+
+API_VERSION, KIND = "slopolicy/v1", "Policy"
+VARIABLES = frozenset({"apiVersion", "kind", "metadata", "spec", "documents"})
+MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+TYPE_NAMES = frozenset(
+    {"int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type"}
+)
+DEFAULT_PATH: DocPath = ("metadata", "name")
+POLICY_SUFFIXES = (".yaml", ".yml", ".json")
+_MEMO = "slopolicy.rules.house"  # key of converted documents in Context.memo
+
+
+# -- compiling -------------------------------------------------------------------------
+
+
+class ExpressionError(Exception):
+    """A CEL expression that cannot be compiled, at a 1-based position in it."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+def _numeric(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], Any]:
+    """A comparison that also orders int against double, as the CEL spec now does.
+
+    cel-python compares only like types, so ``99 >= 99.9`` would be an error
+    whenever a YAML integer meets a decimal literal.
+    """
+    numbers = (celtypes.IntType, celtypes.UintType, celtypes.DoubleType)
+    plain = celpy.evaluation.boolean(cast(Any, compare))
+
+    def apply(left: Any, right: Any) -> Any:
+        mixed = type(left) is not type(right)
+        if mixed and isinstance(left, numbers) and isinstance(right, numbers):
+            return celtypes.BoolType(compare(float(left), float(right)))
+        return plain(left, right)
+
+    return apply
+
+
+FUNCTIONS: dict[str, Any] = {
+    "_<_": _numeric(operator.lt),
+    "_<=_": _numeric(operator.le),
+    "_>_": _numeric(operator.gt),
+    "_>=_": _numeric(operator.ge),
+    "_==_": _numeric(operator.eq),
+    "_!=_": _numeric(operator.ne),
+}
+KNOWN_FUNCTIONS = frozenset(base_functions) | frozenset(FUNCTIONS) | {"has"}
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> celpy.Environment:
+    return celpy.Environment()
+
+
+@dataclass(frozen=True)
+class Expression:
+    text: str
+    runner: Any  # celpy.Runner
+    names: frozenset[str]  # the activation variables it reads
+
+
+def compile_expression(text: str) -> Expression:
+    """Parse and check ``text``; raise :class:`ExpressionError` with its position."""
+    env = _environment()
+    try:
+        tree = env.compile(text)
+    except CELParseError as exc:
+        raise ExpressionError(_syntax_message(exc), exc.line or 1, exc.column or 1) from None
+    names = _check_names(tree)
+    return Expression(text, env.program(tree, functions=FUNCTIONS), names)
+
+
+def _syntax_message(exc: CELParseError) -> str:
+    cause = exc.__context__
+    if isinstance(cause, lark.exceptions.UnexpectedToken):
+        if cause.token.type == "$END":
+            return "syntax error: the expression ends too soon"
+        return f"syntax error: unexpected {str(cause.token)!r}"
+    if isinstance(cause, lark.exceptions.UnexpectedCharacters):
+        return f"syntax error: unexpected character {cause.char!r}"
+    return "syntax error"
+
+
+def _check_names(tree: lark.Tree[Any]) -> frozenset[str]:
+    """Every name is a variable, a macro's bound variable or a function (cel-go's
+    checker would say so; cel-python has none, so a typo would only surface
+    on evaluation, as a finding on every document)."""
+    used: set[str] = set()
+    stack: list[tuple[Any, frozenset[str]]] = [(tree, frozenset())]
+    while stack:
+        node, bound = stack.pop()
+        if not isinstance(node, lark.Tree):
+            continue
+        if node.data in ("ident", "dot_ident"):
+            name = cast(lark.Token, node.children[0])
+            if name not in bound and name not in TYPE_NAMES:
+                if name not in VARIABLES:
+                    raise _undeclared(name)
+                used.add(str(name))
+        elif node.data == "ident_arg":
+            _known_function(cast(lark.Token, node.children[0]))
+            stack += [(child, bound) for child in node.children[1:]]
+        elif node.data == "member_dot":
+            stack.append((node.children[0], bound))
+        elif node.data == "member_dot_arg":
+            stack += _method(node, bound)
+        else:
+            stack += [(child, bound) for child in node.children]
+    return frozenset(used)
+
+
+def _method(node: lark.Tree[Any], bound: frozenset[str]) -> list[tuple[Any, frozenset[str]]]:
+    target, name, *rest = node.children
+    assert isinstance(name, lark.Token)
+    args = list(rest[0].children) if rest else []
+    if name not in MACROS:
+        _known_function(name)
+        return [(target, bound)] + [(arg, bound) for arg in args]
+    variable = _bound_variable(args[0] if args else None, name)
+    return [(target, bound)] + [(arg, bound | {variable}) for arg in args[1:]]
+
+
+def _bound_variable(arg: Any, macro: lark.Token) -> str:
+    node = arg
+    # A bare name parses as a chain of one-child nodes (expr -> ... -> ident).
+    while isinstance(node, lark.Tree) and len(node.children) == 1 and node.data != "ident":
+        node = node.children[0]
+    if not (isinstance(node, lark.Tree) and node.data == "ident"):
+        raise ExpressionError(
+            f"{macro}() takes a variable name first, e.g. list.{macro}(x, ...)",
+            macro.line or 1,
+            macro.column or 1,
+        )
+    return str(node.children[0])
+
+
+def _known_function(name: lark.Token) -> None:
+    if name not in KNOWN_FUNCTIONS:
+        raise ExpressionError(f"unknown function {str(name)!r}", name.line or 1, name.column or 1)
+
+
+def _undeclared(name: lark.Token) -> ExpressionError:
+    listed = ", ".join(sorted(VARIABLES))
+    return ExpressionError(
+        f"undeclared reference {str(name)!r} (the variables are {listed})",
+        name.line or 1,
+        name.column or 1,
+    )
+
+
+# -- evaluating ------------------------------------------------------------------------
+
+
+class EvaluationError(Exception):
+    """A rule that could not be evaluated on one document (a finding, not a crash)."""
+
+
+def to_cel(value: Any) -> Any:
+    """Loaded YAML data -> CEL values: ints stay ints, decimals become doubles."""
+    if isinstance(value, bool):
+        return celtypes.BoolType(value)
+    if isinstance(value, int):
+        try:
+            return celtypes.IntType(value)
+        except ValueError:  # beyond int64: CEL has no bigger integer
+            return celtypes.DoubleType(float(value))
+    if isinstance(value, (decimal.Decimal, float)):
+        return celtypes.DoubleType(float(value))
+    if isinstance(value, str):
+        return celtypes.StringType(value)
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        return celtypes.MapType({to_cel(k): to_cel(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return celtypes.ListType([to_cel(v) for v in value])
+    return celtypes.StringType(str(value))
+
+
+def evaluate(expression: Expression, activation: Mapping[str, Any]) -> Any:
+    try:
+        value = expression.runner.evaluate(dict(activation))
+    except CELEvalError as exc:
+        raise EvaluationError(_reason(exc)) from None
+    except RecursionError:
+        raise EvaluationError("the data is nested too deeply to evaluate") from None
+    except Exception as exc:  # noqa: BLE001 -- cel-python's own failures: still a finding
+        raise EvaluationError(f"{type(exc).__name__}: {exc}") from None
+    if isinstance(value, CELEvalError):
+        raise EvaluationError(_reason(value))
+    return value
+
+
+_MEMBER = re.compile(r"no such member in mapping: '([^']*)'")
+_NULL = re.compile(r"None with type: .*? does not support field selection")
+_OVERLOAD = re.compile(
+    r"no matching overload for (?:Token\('RULE', '(\w+)'\)|(\S+)) applied to '\(([^)]*)\)'"
+)
+_TYPE = re.compile(r"(?:celtypes\.|')(\w+?)(?:Type)?'>")
+_OPERATORS = {
+    "addition_add": "+", "addition_sub": "-", "multiplication_mul": "*",
+    "multiplication_div": "/", "multiplication_mod": "%", "relation_in": "in",
+    "relation_lt": "<", "relation_le": "<=", "relation_gt": ">", "relation_ge": ">=",
+    "relation_eq": "==", "relation_ne": "!=", "unary_neg": "-", "unary_not": "!",
+}
+
+
+def _reason(exc: CELEvalError) -> str:
+    """cel-python's error, innermost first, in a user's words."""
+    text = str(exc.args)
+    member = _MEMBER.search(text)
+    if member:
+        return (
+            f"no field {member.group(1)!r} here (test optional fields with has(), "
+            f"e.g. has(spec.{member.group(1)}))"
+        )
+    if _NULL.search(text):
+        return "a field of null was read (test with has() first)"
+    for match in _OVERLOAD.finditer(text):
+        operands = [_type_name(t) for t in _TYPE.findall(match.group(3))]
+        if "CELEvalError" in match.group(3):
+            continue
+        op = _OPERATORS.get(match.group(1) or "", match.group(2) or match.group(1))
+        return (
+            f"no operator {op} for {' and '.join(operands)} (CEL does not convert "
+            "implicitly: use double(x), int(x) or string(x))"
+        )
+    for known, shown in (("divide by zero", "division by zero"), ("index out of range",
+                         "list index out of range"), ("no such key", "no such key in a map")):
+        if known in text:
+            return shown
+    first = exc.args[0] if exc.args else type(exc).__name__
+    return str(first)
+
+
+def _type_name(raw: str) -> str:
+    """``ListType``/``'str'``/``NoneType`` -> ``list``/``string``/``null``."""
+    name = raw[:-4] if raw.endswith("Type") and raw != "Type" else raw
+    return {"None": "null", "str": "string", "float": "double"}.get(name, name.lower())
+
+
+# -- rules -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which documents a rule applies to; every given selector must hold."""
+
+    api_versions: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    name: str | None = None  # a glob (fnmatch)
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def selects(self, doc: Document) -> bool:
+        if self.api_versions and doc.api_version not in self.api_versions:
+            return False
+        if self.kinds and doc.kind not in self.kinds:
+            return False
+        # Without a kind, a house rule is about SLOs and SLAs, not the policies themselves.
+        if not self.kinds and doc.kind == KIND and doc.api_version == API_VERSION:
+            return False
+        if self.name is not None and not fnmatch.fnmatchcase(doc.name, self.name):
+            return False
+        return all(_has_label(doc, key, value) for key, value in self.labels.items())
+
+
+def _has_label(doc: Document, key: str, value: str) -> bool:
+    metadata = doc.data.get("metadata")
+    labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
+    found = labels.get(key) if isinstance(labels, Mapping) else None
+    # OpenSLO allows a list of values per label key.
+    return found == value or isinstance(found, list) and value in found
+
+
+@dataclass(frozen=True)
+class CustomRule:
+    id: str
+    severity: str
+    description: str
+    match: Match
+    assertion: Expression
+    message: str | None
+    message_expression: Expression | None
+    path: DocPath
+    source: str  # file:line of its definition, for `rules explain`
+
+    @property
+    def reads_documents(self) -> bool:
+        names = self.assertion.names
+        if self.message_expression is not None:
+            names |= self.message_expression.names
+        return "documents" in names
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """What its verdict on a document depends on, besides the document: its definition."""
+        definition = (self.id, self.match, self.assertion.text, self.message,
+                      self.message_expression.text if self.message_expression else None)
+        return "house-rule:" + hashlib.sha256(repr(definition).encode()).hexdigest()[:24]
+
+
+def check_rule(rule: CustomRule, ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+    """Judge every document the rule matches.
+
+    CEL is slow to interpret, and a rule that does not read ``documents``
+    depends on nothing but the document and its own definition: its verdicts
+    are kept with each document in the cache, as a built-in rule's are.
+    """
+    if rule.reads_documents:
+        documents = _all_documents(ctx)
+        for doc in ctx.documents:
+            for message in _judge(rule, ctx, doc, documents):
+                yield Finding(message, doc, rule.path)
+        return
+    for doc in ctx.documents:
+        for message in doc.remember(rule.fingerprint,
+                                    functools.partial(_judge, rule, ctx, doc, None)):
+            yield Finding(message, doc, rule.path)
+
+
+def _judge(rule: CustomRule, ctx: Context, doc: Document, documents: Any) -> tuple[str, ...]:
+    """The messages of the rule's findings on ``doc`` (none, or one)."""
+    if not rule.match.selects(doc):
+        return ()
+    activation = _activation(ctx, doc, documents)
+    try:
+        verdict = evaluate(rule.assertion, activation)
+    except EvaluationError as exc:
+        return (f"cannot evaluate {rule.id} on {doc.label}: {exc}",)
+    if not isinstance(verdict, celtypes.BoolType):
+        return (f"the assert of {rule.id} gave {_type_name(type(verdict).__name__)}, "
+                "not true or false; fix the expression in its policy",)
+    return () if verdict else (_message(rule, activation),)
+
+
+def _message(rule: CustomRule, activation: Mapping[str, Any]) -> str:
+    fallback = rule.message or rule.description.strip().split("\n")[0] or (
+        f"{rule.id}: failed {rule.assertion.text}"
+    )
+    if rule.message_expression is None:
+        return fallback
+    try:
+        value = evaluate(rule.message_expression, activation)
+    except EvaluationError as exc:
+        return f"{fallback} (messageExpression failed: {exc})"
+    if not isinstance(value, str):  # StringType, or a plain str from cel-python's +
+        return f"{fallback} (messageExpression gave {_type_name(type(value).__name__)}, not a string)"
+    return str(value)
+
+
+def _activation(ctx: Context, doc: Document, documents: Any) -> dict[str, Any]:
+    converted = _converted(ctx, doc)
+    activation = {
+        "apiVersion": converted.get(celtypes.StringType("apiVersion"), celtypes.StringType("")),
+        "kind": converted.get(celtypes.StringType("kind"), celtypes.StringType("")),
+        # Absent in a broken document (schema reports that): an empty map keeps has() usable.
+        "metadata": _map_or_empty(converted.get(celtypes.StringType("metadata"))),
+        "spec": _map_or_empty(converted.get(celtypes.StringType("spec"))),
+    }
+    if documents is not None:
+        activation["documents"] = documents
+    return activation
+
+
+def _map_or_empty(value: Any) -> Any:
+    return value if isinstance(value, celtypes.MapType) else celtypes.MapType({})
+
+
+def _converted(ctx: Context, doc: Document) -> Any:
+    """Each document is converted once per run, however many rules read it."""
+    cache: dict[int, Any] = ctx.memo.setdefault(_MEMO, {})
+    key = id(doc)
+    if key not in cache:
+        cache[key] = to_cel(doc.data)
+    return cache[key]
+
+
+def _all_documents(ctx: Context) -> Any:
+    return celtypes.ListType([_converted(ctx, doc) for doc in ctx.documents])
+
+
+# -- loading ---------------------------------------------------------------------------
+
+
+def load(entries: list[str], config_dir: Path, repo_root: Path) -> list[Rule]:
+    """The rules of every Policy file that ``policies:`` lists (files or folders)."""
+    rules: list[Rule] = []
+    for path in _policy_files(entries, config_dir):
+        rules += _load_file(path, repo_root)
+    return rules
+
+
+def _policy_files(entries: list[str], config_dir: Path) -> list[Path]:
+    files: list[Path] = []
+    for entry in entries:
+        path = config_dir / entry
+        if path.is_dir():
+            # Only the folder's own files: case folders of `slopolicy test` may sit below.
+            files += sorted(p for p in path.iterdir() if p.is_file() and p.suffix in POLICY_SUFFIXES)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ConfigError(f"policies: {entry!r}: no such file or folder (relative to "
+                              f"{_shown(config_dir)})")
+    return files
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return str(path)
+
+
+def _load_file(path: Path, repo_root: Path) -> list[Rule]:
+    shown = _shown(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot read: {exc.strerror}") from None
+    source = load_bytes(shown, raw)
+    if source.problems:
+        first = source.problems[0]
+        raise ConfigError(f"{shown}:{first.line}:{first.column}: {first.message}")
+    if source.foreign:
+        line, column, why = source.foreign[0]
+        raise ConfigError(f"{shown}:{line}:{column}: {why}; a policy file holds Policy documents")
+    rel = _relative(path, repo_root)
+    rules: list[Rule] = []
+    for doc in source.documents:
+        _validate(shown, doc)
+        for index, raw_rule in enumerate(doc.spec.get("rules") or []):
+            rules.append(_rule(shown, rel, doc, index, raw_rule))
+    return rules
+
+
+def _relative(path: Path, repo_root: Path) -> str:
+    try:
+        return path.resolve().relative_to(repo_root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _validate(shown: str, doc: Document) -> None:
+    if doc.identity[:2] != (API_VERSION, KIND):
+        line, column = doc.locate(("kind",))
+        raise ConfigError(
+            f"{shown}:{line}:{column}: {doc.label} is not a Policy; a policy file holds "
+            f"documents of apiVersion {API_VERSION}, kind {KIND}"
+        )
+    validator = schemas.validator(API_VERSION, KIND)
+    assert validator is not None, "the schema bundle defines Policy"
+    errors = schemas.errors(validator, doc.data)
+    if errors:
+        where, key, message = next(schemas.describe(errors[0]))
+        line, column = doc.locate(where, key)
+        raise ConfigError(f"{shown}:{line}:{column}: {message}")
+
+
+def _rule(shown: str, rel: str, doc: Document, index: int, raw: Mapping[str, Any]) -> Rule:
+    at: DocPath = ("spec", "rules", index)
+    rule_id = str(raw["id"])
+    compiled = CustomRule(
+        id=rule_id,
+        severity=str(raw.get("severity", "error")),
+        description=str(raw.get("description", "")),
+        match=_match(raw.get("match") or {}),
+        assertion=_compile(shown, doc, at + ("assert",), rule_id, raw["assert"]),
+        message=raw.get("message"),
+        message_expression=(
+            _compile(shown, doc, at + ("messageExpression",), rule_id, raw["messageExpression"])
+            if "messageExpression" in raw else None
+        ),
+        path=_path(shown, doc, at + ("path",), rule_id, raw.get("path")),
+        source=f"{rel}:{doc.locate(at + ('id',))[0]}",
+    )
+    assert compiled.severity in SEVERITIES  # the schema's enum
+    return Rule(
+        id=rule_id,
+        severity=compiled.severity,
+        options={},
+        doc=_doc(compiled, doc),
+        check=functools.partial(check_rule, compiled),
+        source=compiled.source,
+    )
+
+
+def _compile(shown: str, doc: Document, at: DocPath, rule_id: str, text: str) -> Expression:
+    try:
+        return compile_expression(text)
+    except ExpressionError as exc:
+        line, column = doc.locate(at)
+        raise ConfigError(
+            f"{shown}:{line}:{column}: rule {rule_id}: {at[-1]} (expression line {exc.line}, "
+            f"column {exc.column}): {exc.message}\n" + _pointer(text, exc.line, exc.column)
+        ) from None
+
+
+def _pointer(text: str, line: int, column: int) -> str:
+    lines = text.splitlines() or [""]
+    source = lines[min(line, len(lines)) - 1]
+    return f"    {source}\n    {' ' * (column - 1)}^"
+
+
+_PATH_PART = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\["([^"]*)"\]')
+
+
+def parse_path(text: str) -> DocPath | None:
+    """``spec.objectives[0].target`` -> ("spec", "objectives", 0, "target"); None if malformed."""
+    parts: list[str | int] = []
+    position = 0
+    while position < len(text):
+        found = _PATH_PART.match(text, position)
+        if found is None or (found.group(0).startswith(".") and not parts):
+            return None
+        name, number, quoted = found.groups()
+        parts.append(int(number) if number is not None else (name or quoted or ""))
+        position = found.end()
+    return tuple(parts)
+
+
+def _path(shown: str, doc: Document, at: DocPath, rule_id: str, text: str | None) -> DocPath:
+    if text is None:
+        return DEFAULT_PATH
+    parsed = parse_path(text)
+    if not parsed:
+        line, column = doc.locate(at)
+        raise ConfigError(
+            f"{shown}:{line}:{column}: rule {rule_id}: path: {text!r} is not a path like "
+            "spec.objectives[0].target"
+        )
+    return parsed
+
+
+def _match(raw: Mapping[str, Any]) -> Match:
+    return Match(
+        api_versions=_strings(raw.get("apiVersion")),
+        kinds=_strings(raw.get("kind")),
+        name=raw.get("name"),
+        labels={str(k): str(v) for k, v in (raw.get("labels") or {}).items()},
+    )
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (str(value),) if isinstance(value, str) else tuple(str(v) for v in value)
+
+
+def _doc(rule: CustomRule, doc: Document) -> str:
+    """What `slopolicy rules explain` prints for a house rule."""
+    summary = rule.description.strip() or f"House rule {rule.id}."
+    selectors = _describe_match(rule.match)
+    lines = [
+        summary,
+        "",
+        f"Defined in {rule.source} ({doc.label}).",
+        f"Applies to: {selectors}.",
+        f"Asserts (CEL): {rule.assertion.text.strip()}",
+    ]
+    if rule.message:
+        lines.append(f"Message: {rule.message}")
+    if rule.message_expression is not None:
+        lines.append(f"Message (CEL): {rule.message_expression.text.strip()}")
+    return "\n".join(lines)
+
+
+def _describe_match(match: Match) -> str:
+    parts = []
+    if match.api_versions:
+        parts.append("apiVersion " + " or ".join(match.api_versions))
+    if match.kinds:
+        parts.append("kind " + " or ".join(match.kinds))
+    if match.name is not None:
+        parts.append(f"name {match.name}")
+    parts += [f"label {k}={v}" for k, v in match.labels.items()]
+    return ", ".join(parts) or "every document but policies"

@@ -1,0 +1,230 @@
+"""Which SLO objectives back each SLA objective, and how they compare.
+
+DESIGN §1: an SLA objective is backed by the SLO its ``slo:`` names (and the
+objective ``objective:`` names, by displayName), else by every SLO whose
+``spec.service`` is the SLA's service and whose indicator matches. Computed
+once per run and shared by the rules that need it.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache, partial
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from slopolicy.load.documents import Document
+from slopolicy.load.yamlsource import Path
+from slopolicy.slo.dominance import Status, Terms, Verdict, compare
+from slopolicy.slo.terms import ObjectiveTerms, sla_terms, slo_terms
+
+if TYPE_CHECKING:
+    from slopolicy.check.engine import Context
+
+OPENSLO = "openslo/v1"
+
+# Repositories repeat the same terms (one window, a few targets) many times.
+_compare = lru_cache(maxsize=4096)(compare)
+
+
+class Backing(NamedTuple):
+    """One SLO objective that backs an SLA objective, and the verdict."""
+
+    slo: Document
+    position: int
+    verdict: Verdict
+
+    @property
+    def path(self) -> Path:
+        return objective_target_path(self.slo, self.position)
+
+
+class Link(NamedTuple):
+    """An SLA objective with every SLO objective that backs it."""
+
+    sla: Document
+    position: int
+    terms: Terms
+    backings: tuple[Backing, ...]
+
+    @property
+    def objective(self) -> Mapping[str, Any]:
+        objectives = self.sla.spec.get("objectives")
+        item = objectives[self.position] if isinstance(objectives, list) else {}
+        return item if isinstance(item, Mapping) else {}
+
+    @property
+    def path(self) -> Path:
+        return objective_target_path(self.sla, self.position)
+
+    def dominating(self) -> list[Backing]:
+        return [b for b in self.backings if b.verdict.dominates]
+
+
+def objective_target_path(doc: Document, position: int) -> Path:
+    """``spec.objectives[i].target`` (or targetPercent): where a target is written."""
+    objectives = doc.spec.get("objectives")
+    objective = objectives[position] if isinstance(objectives, list) else None
+    base: Path = ("spec", "objectives", position)
+    if isinstance(objective, Mapping):
+        for key in ("targetPercent", "target"):
+            if key in objective:
+                return base + (key,)
+    return base
+
+
+# -- facts each document remembers (kept with its file in the cache) ---------
+
+def sla_references(sla: Document) -> list[tuple[int, str, str | None]]:
+    """(position, SLO name, objective displayName) of each objective that names its SLO."""
+    return sla.remember("sla_references", partial(_sla_references, sla))  # type: ignore[no-any-return]
+
+
+def _sla_references(sla: Document) -> list[tuple[int, str, str | None]]:
+    objectives = sla.spec.get("objectives")
+    found = []
+    for position, objective in enumerate(objectives if isinstance(objectives, list) else []):
+        if isinstance(objective, Mapping) and isinstance(objective.get("slo"), str):
+            wanted = objective.get("objective")
+            found.append((position, objective["slo"], wanted if isinstance(wanted, str) else None))
+    return found
+
+
+def display_names(slo: Document) -> list[str | None]:
+    """The displayName of each objective of an SLO (None where it has none)."""
+    return slo.remember("display_names", partial(_display_names, slo))  # type: ignore[no-any-return]
+
+
+def _display_names(slo: Document) -> list[str | None]:
+    objectives = slo.spec.get("objectives")
+    names: list[str | None] = []
+    for item in objectives if isinstance(objectives, list) else []:
+        name = item.get("displayName") if isinstance(item, Mapping) else None
+        names.append(name if isinstance(name, str) else None)
+    return names
+
+
+def service(doc: Document) -> str | None:
+    """``spec.service`` of an SLA or SLO, when it is a name."""
+    return doc.remember("service", partial(_service, doc))  # type: ignore[no-any-return]
+
+
+def _service(doc: Document) -> str | None:
+    value = doc.spec.get("service")
+    return value if isinstance(value, str) else None
+
+
+# -- links --------------------------------------------------------------------
+
+def links(ctx: Context) -> list[Link]:
+    """Every SLA objective with derivable terms, with its backings."""
+    if "links" not in ctx.memo:
+        ctx.memo["links"] = _Linker(ctx).all()
+    found: list[Link] = ctx.memo["links"]
+    return found
+
+
+class _Linker:
+    """Links every SLA objective, reading each document through its remembered facts."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.slo_terms: dict[int, list[ObjectiveTerms]] = {}
+        self._by_service: dict[str, list[Document]] | None = None
+        # verdicts by the identity of the terms compared (equal terms are one
+        # shared object: see objectives.shared), holding the terms so no id
+        # is reused while the run lasts
+        self._verdicts: dict[tuple[int, int], tuple[Terms, Terms, Verdict]] = {}
+
+    def all(self) -> list[Link]:
+        out = []
+        for sla in self.ctx.of_kind("slopolicy/v1", "SLA"):
+            entries = sla.remember("sla_terms", partial(_terms_of_sla, sla))
+            if not entries:
+                continue
+            named = {position: (slo, wanted) for position, slo, wanted in sla_references(sla)}
+            for entry in entries:
+                if entry.terms is None:
+                    continue  # the schema rule reports what makes the terms unreadable
+                reference = named.get(entry.position)
+                if reference is not None:
+                    backings = self._named(reference[0], reference[1], entry.terms)
+                else:
+                    backings = self._by_service_of(sla, entry.terms)
+                out.append(Link(sla, entry.position, entry.terms, backings))
+        return out
+
+    def _named(self, name: str, wanted: str | None, terms: Terms) -> tuple[Backing, ...]:
+        slo = self.ctx.named(OPENSLO, "SLO", name)
+        if slo is None:
+            return ()  # unresolved-reference reports it
+        found = self._candidates(slo, terms, explicit=True)
+        if wanted is None:
+            return found
+        names = display_names(slo)
+        return tuple(b for b in found if b.position < len(names) and names[b.position] == wanted)
+
+    def _by_service_of(self, sla: Document, terms: Terms) -> tuple[Backing, ...]:
+        if self._by_service is None:
+            self._by_service = {}
+            for slo in self.ctx.of_kind(OPENSLO, "SLO"):
+                name = service(slo)
+                if name is not None:
+                    self._by_service.setdefault(name, []).append(slo)
+        return tuple(
+            backing
+            for slo in self._by_service.get(service(sla) or "", ())
+            for backing in self._candidates(slo, terms, explicit=False)
+        )
+
+    def _candidates(self, slo: Document, sla: Terms, explicit: bool) -> tuple[Backing, ...]:
+        out = []
+        for entry in self._objectives(slo):
+            if entry.terms is None:
+                reason = entry.reason or "its terms cannot be read"
+                out.append(Backing(slo, entry.position, Verdict(Status.INCOMPARABLE, reason)))
+            elif explicit or entry.terms.indicator == sla.indicator:
+                out.append(Backing(slo, entry.position, self._verdict(entry.terms, sla)))
+        return tuple(out)
+
+    def _verdict(self, slo: Terms, sla: Terms) -> Verdict:
+        key = (id(slo), id(sla))
+        known = self._verdicts.get(key)
+        if known is None:
+            known = self._verdicts[key] = (slo, sla, _compare(slo, sla))
+        return known[2]
+
+    def _objectives(self, slo: Document) -> list[ObjectiveTerms]:
+        key = id(slo)
+        found = self.slo_terms.get(key)
+        if found is not None:
+            return found
+        kept: list[ObjectiveTerms] | None = slo.facts.get("slo_terms")
+        if kept is not None:
+            found = self.slo_terms[key] = kept
+            return found
+        consulted: list[str] = []
+
+        def lookup(name: str) -> Mapping[str, Any] | None:
+            consulted.append(name)
+            sli = self.ctx.named(OPENSLO, "SLI", name)
+            return sli.data if sli else None
+
+        terms = self.slo_terms[key] = slo_terms(slo.data, lookup)
+        if not consulted:  # terms from this document alone: keep them with its file
+            slo.remember("slo_terms", lambda: terms)
+        return terms
+
+
+def _terms_of_sla(sla: Document) -> list[ObjectiveTerms]:
+    return sla_terms(sla.data)
+
+
+def describe_objective(doc: Document, position: int) -> str:
+    """``SLO public-api-availability objective "internal"`` (or #1)."""
+    names = display_names(doc) if doc.kind == "SLO" else []
+    shown = names[position] if position < len(names) else None
+    if doc.kind == "SLA":
+        objectives = doc.spec.get("objectives")
+        item = objectives[position] if isinstance(objectives, list) else None
+        shown = str(item.get("name")) if isinstance(item, Mapping) and "name" in item else None
+    which = f'"{shown}"' if shown else f"#{position + 1}"
+    return f"{doc.kind} {doc.name} objective {which}"

@@ -1,0 +1,222 @@
+"""From documents to Terms: what each SLO or SLA objective promises.
+
+Pure: plain document data in (YAML floats as ``Decimal``), ``Terms`` out, one
+entry per objective. Where the terms cannot be derived the entry carries
+None and the reason, in words a rule can show as it is.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from functools import partial
+from typing import Any, NamedTuple, TypeVar, cast
+
+from slopolicy.slo.dominance import BUDGETING_METHODS, INDICATORS, BudgetingMethod, Indicator, Terms
+from slopolicy.slo.units import (
+    Duration,
+    UnitError,
+    Window,
+    parse_fraction,
+    parse_slice_window,
+    parse_target,
+    parse_threshold,
+    window_from_openslo,
+    window_from_sla,
+)
+
+INDICATOR_ANNOTATION = "slopolicy/indicator"
+THRESHOLD_ANNOTATION = "slopolicy/threshold"
+
+SliLookup = Callable[[str], Mapping[str, Any] | None]
+_T = TypeVar("_T")
+
+
+class ObjectiveTerms(NamedTuple):
+    """One objective: its position, and its terms or the reason there are none."""
+
+    position: int  # the index in spec.objectives
+    terms: Terms | None
+    reason: str | None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # read back from the cache as the one shared object of its value
+        return (shared, (self.position, self.terms, self.reason))
+
+
+class _NoTerms(Exception):
+    """The reason an objective's terms cannot be derived."""
+
+
+def slo_terms(slo_doc: Mapping[str, Any], sli_lookup: SliLookup) -> list[ObjectiveTerms]:
+    """The terms of each objective of an OpenSLO SLO document."""
+    spec = _mapping(slo_doc.get("spec"))
+    return [
+        _derive(index, partial(_slo_objective, slo_doc, spec, objective, sli_lookup))
+        for index, objective in enumerate(_list(spec.get("objectives")))
+    ]
+
+
+def sla_terms(sla_doc: Mapping[str, Any]) -> list[ObjectiveTerms]:
+    """The terms of each objective of a slopolicy SLA document."""
+    spec = _mapping(sla_doc.get("spec"))
+    return [
+        _derive(index, partial(_sla_objective, spec, objective))
+        for index, objective in enumerate(_list(spec.get("objectives")))
+    ]
+
+
+# Objectives repeat the same terms (a few targets, one or two windows)
+# across thousands of documents: one shared object per distinct value keeps
+# memory and the result cache small, and lets comparisons be remembered by
+# identity.
+_SHARED: dict[ObjectiveTerms, ObjectiveTerms] = {}
+
+
+def shared(position: int, terms: Terms | None, reason: str | None) -> ObjectiveTerms:
+    """The one ObjectiveTerms of this value in this process."""
+    found = ObjectiveTerms(position, terms, reason)
+    return _SHARED.setdefault(found, found)
+
+
+def _derive(index: int, build: Callable[[], Terms]) -> ObjectiveTerms:
+    try:
+        return shared(index, build(), None)
+    except (_NoTerms, UnitError) as problem:
+        return shared(index, None, str(problem))
+
+
+# -- OpenSLO SLO -------------------------------------------------------------
+
+def _slo_objective(doc: Mapping[str, Any], spec: Mapping[str, Any], objective: object,
+                   sli_lookup: SliLookup) -> Terms:
+    if not isinstance(objective, Mapping):
+        raise _NoTerms("the objective is not a mapping")
+    annotations = _mapping(_mapping(doc.get("metadata")).get("annotations"))
+    indicator = _slo_indicator(annotations, _sli_spec(spec, objective, sli_lookup))
+    method = _budgeting_method(spec.get("budgetingMethod"), "the SLO")
+    return Terms(
+        indicator=indicator,
+        target=parse_target(objective.get("target"), objective.get("targetPercent")),
+        threshold=_slo_threshold(annotations) if indicator == "latency" else None,
+        window=_slo_window(spec.get("timeWindow")),
+        budgeting_method=method,
+        time_slice_window=_optional(objective.get("timeSliceWindow"), parse_slice_window),
+        time_slice_target=_optional(objective.get("timeSliceTarget"),
+                                    lambda v: parse_fraction(v, "timeSliceTarget")),
+    )
+
+
+def _slo_indicator(annotations: Mapping[str, Any], sli_spec: Mapping[str, Any] | str
+                   ) -> Indicator:
+    """The annotation says what the SLI measures; a ratioMetric defaults to availability."""
+    declared = annotations.get(INDICATOR_ANNOTATION)
+    if declared is not None:
+        if declared not in INDICATORS:
+            raise _NoTerms(f"annotation {INDICATOR_ANNOTATION} is availability or latency, "
+                           f"not {declared!r}")
+        return cast(Indicator, declared)
+    if isinstance(sli_spec, str):
+        raise _NoTerms(sli_spec)
+    if "ratioMetric" in sli_spec:
+        return "availability"
+    if "thresholdMetric" in sli_spec:
+        raise _NoTerms(
+            "the SLI is a thresholdMetric, which OpenSLO does not say the meaning of: annotate "
+            f"the SLO with {INDICATOR_ANNOTATION} (availability or latency) and, for latency, "
+            f"{THRESHOLD_ANNOTATION} (like 300ms)")
+    raise _NoTerms("the SLI has neither ratioMetric nor thresholdMetric")
+
+
+def _sli_spec(spec: Mapping[str, Any], objective: Mapping[str, Any], sli_lookup: SliLookup
+              ) -> Mapping[str, Any] | str:
+    """The SLI's spec (a composite objective's own SLI first), or why there is none."""
+    for holder in (objective, spec):
+        inline = holder.get("indicator")
+        if isinstance(inline, Mapping):
+            return _mapping(inline.get("spec", inline))
+        ref = holder.get("indicatorRef")
+        if isinstance(ref, str):
+            sli = sli_lookup(ref)
+            if sli is None:
+                return f"indicatorRef {ref!r} names no SLI, so what the SLO measures is unknown"
+            return _mapping(sli.get("spec", sli))
+    return "the SLO has neither indicator nor indicatorRef"
+
+
+def _slo_threshold(annotations: Mapping[str, Any]) -> Duration:
+    value = annotations.get(THRESHOLD_ANNOTATION)
+    if value is None:
+        raise _NoTerms(f"a latency SLO needs annotation {THRESHOLD_ANNOTATION} (like 300ms): "
+                       "which requests are fast enough to count as good")
+    try:
+        return parse_threshold(value)
+    except UnitError as problem:
+        raise _NoTerms(f"annotation {THRESHOLD_ANNOTATION}: {problem}") from None
+
+
+def _slo_window(time_window: object) -> Window:
+    if time_window is None:
+        raise _NoTerms("the SLO has no timeWindow, so its budget has no period")
+    items = _list(time_window)
+    if len(items) != 1:
+        raise _NoTerms(f"timeWindow holds exactly one item, not {len(items)}")
+    return window_from_openslo(items[0])
+
+
+# -- slopolicy SLA -----------------------------------------------------------
+
+def _sla_objective(spec: Mapping[str, Any], objective: object) -> Terms:
+    if not isinstance(objective, Mapping):
+        raise _NoTerms("the objective is not a mapping")
+    indicator = objective.get("indicator")
+    if indicator not in INDICATORS:
+        raise _NoTerms(f"indicator is availability or latency, not {indicator!r}")
+    threshold = None
+    if indicator == "latency":
+        if objective.get("threshold") is None:
+            raise _NoTerms("a latency objective needs a threshold (like 500ms)")
+        threshold = parse_threshold(objective["threshold"])
+    if spec.get("window") is None:
+        raise _NoTerms("the SLA has no spec.window, so its budget has no period")
+    time_slice = _mapping(spec.get("timeSlice"))
+    return Terms(
+        indicator=cast(Indicator, indicator),
+        target=parse_target(objective.get("target"), objective.get("targetPercent")),
+        threshold=threshold,
+        window=window_from_sla(spec["window"]),
+        budgeting_method=_budgeting_method(spec.get("budgetingMethod"), "the SLA"),
+        time_slice_window=_optional(time_slice.get("window"), parse_slice_window),
+        time_slice_target=_slice_target(time_slice),
+    )
+
+
+def _slice_target(time_slice: Mapping[str, Any]) -> Decimal | None:
+    if time_slice.get("target") is None and time_slice.get("targetPercent") is None:
+        return None
+    return parse_target(time_slice.get("target"), time_slice.get("targetPercent"))
+
+
+# -- shared ------------------------------------------------------------------
+
+def _budgeting_method(value: object, whose: str) -> BudgetingMethod:
+    # OpenSLO's own notes spell it TimeSlices too: accept any case.
+    for method in BUDGETING_METHODS:
+        if isinstance(value, str) and value.lower() == method.lower():
+            return method
+    if value is None:
+        raise _NoTerms(f"{whose} gives no budgetingMethod")
+    raise _NoTerms(f"budgetingMethod is one of {', '.join(BUDGETING_METHODS)}, not {value!r}")
+
+
+def _optional(value: object, parse: Callable[[object], _T]) -> _T | None:
+    return None if value is None else parse(value)
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    if type(value) is dict:  # the common case, without the slower ABC check
+        return value
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
