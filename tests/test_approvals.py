@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from gitops import GitProject, Keys, sla
 
-from slopolicy.gitops import approvals
-from slopolicy.gitops.approvals import Evidence, Policy, Requirement, Subject
-from slopolicy.load.documents import load_text
+from slopolicy.changes import approvals
+from slopolicy.changes.approvals import Evidence, Policy, Requirement, Subject
+from slopolicy.gitops import evidence
+from slopolicy.load.files import load_text
 
 # -- canonical content -------------------------------------------------------------------
 
@@ -32,7 +33,7 @@ def test_digest_binds_content_not_formatting() -> None:
 
 
 def _data(source: object) -> object:
-    from slopolicy.load.yamlsource import iter_documents
+    from slopolicy.text.yamlsource import iter_documents
 
     return next(iter_documents(source.text)).data  # type: ignore[attr-defined, union-attr]
 
@@ -41,20 +42,20 @@ def _data(source: object) -> object:
 
 def test_sign_and_verify(keys: Keys) -> None:
     data = b'{"statement":1}'
-    signature = approvals.sign(data, keys.private("alice"))
+    signature = evidence.sign(data, keys.private("alice"))
     signers = keys.allowed_signers("alice", "bob").encode()
-    assert approvals.verify(data, signature, "alice@acme.example", signers)
-    assert not approvals.verify(data, signature, "bob@acme.example", signers)
-    assert not approvals.verify(data + b" ", signature, "alice@acme.example", signers)
-    assert not approvals.verify(data, signature, "alice@acme.example",
+    assert evidence.verify(data, signature, "alice@acme.example", signers)
+    assert not evidence.verify(data, signature, "bob@acme.example", signers)
+    assert not evidence.verify(data + b" ", signature, "alice@acme.example", signers)
+    assert not evidence.verify(data, signature, "alice@acme.example",
                                 keys.allowed_signers("bob").encode())
 
 
 def test_a_key_in_another_namespace_does_not_verify(keys: Keys) -> None:
     data = b"x"
-    signature = approvals.sign(data, keys.private("alice"))
+    signature = evidence.sign(data, keys.private("alice"))
     line = keys.signer_line("alice").replace('namespaces="slopolicy"', 'namespaces="git"')
-    assert not approvals.verify(data, signature, "alice@acme.example", line.encode())
+    assert not evidence.verify(data, signature, "alice@acme.example", line.encode())
 
 
 # -- records -----------------------------------------------------------------------------
@@ -73,7 +74,7 @@ def test_a_written_record_is_a_valid_document(repo: GitProject) -> None:
     assert (record.approver, record.role, record.decision) == ("alice@acme.example", "legal",
                                                               "approved")
     signers = repo.keys.allowed_signers("alice").encode()
-    assert approvals.verify(record.statement(), record.signature, record.approver, signers)
+    assert evidence.verify(record.statement(), record.signature, record.approver, signers)
 
 
 def test_a_broken_record_is_a_schema_problem(repo: GitProject) -> None:
@@ -175,7 +176,7 @@ def test_reviews_keep_each_users_latest_decision(tmp_path: Path) -> None:
         {"user": {"login": "dave"}, "state": "DISMISSED", "commit_id": "a",
          "submitted_at": "2025-03-10T13:00:00Z"},
     ]))
-    assert [(r.login, r.state, r.commit) for r in approvals.load_reviews(path)] == [
+    assert [(r.login, r.state, r.commit) for r in evidence.load_reviews(path)] == [
         ("carol", "APPROVED", "a"), ("dave", "DISMISSED", "a")]
 
 

@@ -93,7 +93,7 @@ def test_huge_file_is_checked(project: Project) -> None:
 
 
 def test_over_the_size_limit(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("slopolicy.load.documents.MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr("slopolicy.load.files.MAX_FILE_BYTES", 1000)
     project.write("big.yaml", GOOD + "# " + "x" * 2000 + "\n")
     line, column, rule, message = single(project, "big.yaml")
     assert rule == "yaml-syntax" and "over the 1,000-byte limit" in message

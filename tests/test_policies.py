@@ -14,8 +14,8 @@ import pytest
 from conftest import HERE, REPO, Project
 
 from slopolicy.config import settings as config_module
-from slopolicy.load.yamlsource import iter_documents
 from slopolicy.rules import builtin_rules
+from slopolicy.text.yamlsource import iter_documents
 
 SLA = """\
 apiVersion: slopolicy/v1

@@ -13,10 +13,11 @@ import pytest
 from conftest import HERE, Project
 
 from slopolicy import __version__
+from slopolicy.changes.approvals import ApprovalResult, Evidence, Shortfall, Subject
 from slopolicy.changes.compare import ABSENT, DocumentChange, FieldChange, Key, ObjectiveChange
 from slopolicy.check.engine import Result
-from slopolicy.gitops.approvals import ApprovalResult, Evidence, Shortfall, Subject
-from slopolicy.load.documents import Document, load_bytes
+from slopolicy.load.files import load_bytes
+from slopolicy.model.documents import Document
 from slopolicy.model.problems import Problem, RelatedLocation
 from slopolicy.report.check import Report, github, junit, markdown, names
 from slopolicy.report.check.sarif import LEVELS, escape, split_doc

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from slopolicy.load.yamlsource import (
+from slopolicy.text.yamlsource import (
     LoadedDocument,
     LoadError,
     iter_documents,

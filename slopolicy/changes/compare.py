@@ -34,12 +34,12 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.load.documents import Document, SourceFile
+from slopolicy.model.documents import Document, SourceFile
 from slopolicy.slo import dominance, units
 from slopolicy.slo import terms as objectives
 
 if TYPE_CHECKING:
-    from slopolicy.gitops.approvals import ApprovalResult
+    from slopolicy.changes.approvals import ApprovalResult
 
 TIGHTENED, LOOSENED, MODIFIED, METADATA, VERSION = (
     "tightened", "loosened", "modified", "metadata", "version")

@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING, Any
 import pathspec
 
 from slopolicy.cache.store import Cache, content_key, signature
-from slopolicy.config.settings import Config, Waiver
+from slopolicy.config.settings import Config
 from slopolicy.load import schemas
-from slopolicy.load.documents import Document, LoadProblem, SourceFile, load_bytes
+from slopolicy.load.files import load_bytes
+from slopolicy.model.documents import Document, LoadProblem, SourceFile
 from slopolicy.model.problems import Problem, resolve
+from slopolicy.model.waivers import Waiver
 from slopolicy.rules import Rule
 
 if TYPE_CHECKING:

@@ -13,11 +13,13 @@ import difflib
 import sys
 from pathlib import Path
 
+from slopolicy.changes import approvals
+from slopolicy.changes.approvals import Policy, Subject
 from slopolicy.check import engine
 from slopolicy.config.project import Project, open_project
-from slopolicy.gitops import approvals
-from slopolicy.gitops.approvals import Policy, Subject
-from slopolicy.load.documents import Document, load_bytes
+from slopolicy.gitops import evidence
+from slopolicy.load.files import load_bytes
+from slopolicy.model.documents import Document
 from slopolicy.model.errors import UsageError
 from slopolicy.report.output import write_atomic
 
@@ -31,12 +33,12 @@ def run(args: argparse.Namespace) -> int:
     key = _key(Path(args.key).expanduser(), root)
     subject = _subject(args, project, policy)
     _warn_roster(policy, args.role, args.identity)
-    timestamp = approvals.now_timestamp()
+    timestamp = evidence.now_timestamp()
     data = approvals.statement(subject, args.identity, args.role, "approved", timestamp)
-    signature = approvals.sign(data, key)
+    signature = evidence.sign(data, key)
     name = approvals.record_name(subject, args.role, args.identity)
     target = root / policy.records / f"{name}.yaml"
-    write_atomic(target, approvals.render_record(
+    write_atomic(target, evidence.render_record(
         name, subject, args.identity, args.role, "approved", timestamp, signature))
     _warn_unverified(data, signature, args.identity, policy, root)
     shown = engine.relative(target, root)
@@ -158,7 +160,7 @@ def _warn_unverified(data: bytes, signature: str, identity: str, policy: Policy,
     signers = root / policy.allowed_signers
     if not signers.is_file():
         _warn(f"{policy.allowed_signers} does not exist: no check can verify this signature")
-    elif not approvals.verify(data, signature, identity, signers.read_bytes()):
+    elif not evidence.verify(data, signature, identity, signers.read_bytes()):
         _warn(f"the signature does not verify for {identity} by {policy.allowed_signers}: add "
               f"this key's line for {identity} there (a policy change), or sign with the key "
               "listed for you")

@@ -29,11 +29,11 @@ from slopolicy.check import engine
 from slopolicy.cli import EXIT_FINDINGS, EXIT_OK
 from slopolicy.config.project import Project, open_project
 from slopolicy.load import schemas
-from slopolicy.load.documents import decode
-from slopolicy.load.yamlsource import LoadError, iter_documents, locate
 from slopolicy.model.errors import UsageError
 from slopolicy.model.problems import Problem
 from slopolicy.rules import Rule
+from slopolicy.text.decoding import decode
+from slopolicy.text.yamlsource import LoadError, iter_documents, locate
 
 EXPECTED = "expected.yaml"
 SUFFIXES = (".yaml", ".yml", ".json")

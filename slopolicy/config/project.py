@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from slopolicy.config import settings as config_module
-from slopolicy.config.settings import Config, ConfigError
-from slopolicy.model.errors import UsageError
+from slopolicy.config.settings import Config
+from slopolicy.model.errors import ConfigError, UsageError
 from slopolicy.rules import Rule, builtin_rules
 
 

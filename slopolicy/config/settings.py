@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from slopolicy.load import schemas
-from slopolicy.load.documents import decode
 from slopolicy.load.resources import data_dir
-from slopolicy.load.yamlsource import LoadError, contains, iter_documents, locate, locate_key
-from slopolicy.model.errors import UsageError
+from slopolicy.model.errors import ConfigError
 from slopolicy.model.problems import format_path
+from slopolicy.model.waivers import FILENAME as FILENAME  # the configuration file
+from slopolicy.model.waivers import Waiver
 from slopolicy.rules import Rule
+from slopolicy.text.decoding import decode
+from slopolicy.text.yamlsource import LoadError, contains, iter_documents, locate, locate_key
 
-FILENAME = ".slopolicy.yaml"
 PRESETS = ("default", "strict")
 DEFAULT_INCLUDE = ("**/*.yaml", "**/*.yml", "**/*.json")
 DEFAULT_EXCLUDE = (
@@ -36,13 +37,6 @@ DEFAULT_EXCLUDE = (
 )
 
 
-class ConfigError(UsageError):
-    """An unusable configuration; ``key`` is where in the file, when known."""
-
-    def __init__(self, message: str, key: tuple[str | int, ...] = ()) -> None:
-        super().__init__(message)
-        self.key = key
-
 
 
 @dataclass(frozen=True)
@@ -50,17 +44,6 @@ class RuleSetting:
     severity: str  # error | warning | info | off
     options: Mapping[str, Any]
 
-
-@dataclass(frozen=True)
-class Waiver:
-    rule: str
-    reason: str
-    expires: datetime.date
-    document: str | None = None
-    path: str | None = None
-    file: str | None = None
-    line: int = 0  # where it is written, for unused or expired waivers
-    source: str = ""  # the configuration file that holds it, relative to the repository root
 
 
 @dataclass

@@ -37,22 +37,20 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
+from slopolicy.changes import approvals
 from slopolicy.changes import compare as changes
+from slopolicy.changes.approvals import ApprovalResult, Authors, Policy, Record, Subject
 from slopolicy.changes.compare import DocumentChange
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
-from slopolicy.config.settings import Config, ConfigError
-from slopolicy.gitops import approvals, gate
-from slopolicy.gitops.approvals import (
-    ApprovalResult,
-    Authors,
-    EvidenceSources,
-    Policy,
-    Record,
-    Subject,
-)
+from slopolicy.config.settings import Config
+from slopolicy.gitops import gate
+from slopolicy.gitops.evidence import EvidenceSources
 from slopolicy.gitops.git import GitRepo, LoggedCommit
-from slopolicy.load.documents import Document, SourceFile, load_bytes
+from slopolicy.load.files import load_bytes
+from slopolicy.model.documents import Document, SourceFile
+from slopolicy.model.errors import ConfigError
+from slopolicy.rules import approval_text
 from slopolicy.rules.linking import display_names
 from slopolicy.slo import terms as objectives
 from slopolicy.slo import units
@@ -138,7 +136,7 @@ class Change:
         if self.policy.error is not None:
             return f"the policy at {short(self.parent)} cannot be read: {self.policy.error}"
         assert self.result is not None
-        return approvals.shortfall_text(self.result)
+        return approval_text.shortfall_text(self.result)
 
 
 @dataclass(eq=False, kw_only=True)

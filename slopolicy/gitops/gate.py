@@ -23,18 +23,22 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from slopolicy.cache.store import Cache
+from slopolicy.changes import approvals
 from slopolicy.changes import compare as changes
+from slopolicy.changes.approvals import ApprovalResult, Policy, Subject
 from slopolicy.changes.compare import DocumentChange
 from slopolicy.check import engine
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project, with_custom_rules
-from slopolicy.config.settings import Config, ConfigError
-from slopolicy.gitops import approvals
-from slopolicy.gitops.approvals import ApprovalResult, EvidenceSources, Policy, Subject
+from slopolicy.config.settings import Config
+from slopolicy.gitops import evidence
+from slopolicy.gitops.evidence import EvidenceSources
 from slopolicy.gitops.git import Commit, GitRepo, open_repo
-from slopolicy.load.documents import Document, SourceFile, load_bytes
-from slopolicy.load.yamlsource import LoadError, iter_documents
+from slopolicy.load.files import load_bytes
+from slopolicy.model.documents import Document, SourceFile
+from slopolicy.model.errors import ConfigError
 from slopolicy.rules import Rule, builtin_rules
+from slopolicy.text.yamlsource import LoadError, iter_documents
 
 MAX_EXTENDS = 16
 
@@ -440,7 +444,7 @@ class _Judge:
     def __init__(self, gate: Gate, policy: Policy, reviews: Path | None) -> None:
         self.gate = gate
         self.policy = policy
-        self.reviews = approvals.load_reviews(reviews) if reviews else None
+        self.reviews = evidence.load_reviews(reviews) if reviews else None
 
     def run(self, changeset: ChangeSet) -> None:
         subjects: list[tuple[DocumentChange | PolicyChange, tuple[str, ...]]] = [

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, relevance
 
 from slopolicy.load.resources import load_json
-from slopolicy.load.yamlsource import Path
+from slopolicy.text.yamlsource import Path
 
 BUNDLE = "slopolicy.schema.json"
 CONFIG = "config.schema.json"

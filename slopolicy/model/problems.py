@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from slopolicy.load.yamlsource import Path
+from slopolicy.text.yamlsource import Path
 
 if TYPE_CHECKING:
-    from slopolicy.load.documents import Document
+    from slopolicy.model.documents import Document
 
 SEVERITIES = ("error", "warning", "info")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")

@@ -26,7 +26,7 @@ from slopolicy.model.problems import Finding, Related
 
 if TYPE_CHECKING:
     from slopolicy.check.engine import Context
-    from slopolicy.load.documents import Document
+    from slopolicy.model.documents import Document
 
 CheckFunction = Callable[["Context", Mapping[str, Any]], Iterator[Finding]]
 

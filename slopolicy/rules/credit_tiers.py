@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from slopolicy.load.documents import Document
+from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding
 from slopolicy.slo.units import UnitError, to_decimal
 

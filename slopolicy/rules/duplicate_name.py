@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.load.documents import Document
+from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding, Related
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.load.documents import Document
+from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding, Related
 from slopolicy.slo.units import parse_date
 

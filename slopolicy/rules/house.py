@@ -35,12 +35,13 @@ from celpy import celtypes
 from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError, base_functions
 
-from slopolicy.config.settings import ConfigError
 from slopolicy.load import schemas
-from slopolicy.load.documents import Document, load_bytes
-from slopolicy.load.yamlsource import Path as DocPath
+from slopolicy.load.files import load_bytes
+from slopolicy.model.documents import Document
+from slopolicy.model.errors import ConfigError
 from slopolicy.model.problems import SEVERITIES, Finding
 from slopolicy.rules import Rule
+from slopolicy.text.yamlsource import Path as DocPath
 
 if TYPE_CHECKING:
     from slopolicy.check.engine import Context

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from slopolicy.load.documents import Document
-from slopolicy.load.yamlsource import Path
+from slopolicy.model.documents import Document
 from slopolicy.slo.dominance import Status, Terms, Verdict, compare
 from slopolicy.slo.terms import ObjectiveTerms, sla_terms, slo_terms
+from slopolicy.text.yamlsource import Path
 
 if TYPE_CHECKING:
     from slopolicy.check.engine import Context

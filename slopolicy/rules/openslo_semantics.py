@@ -28,9 +28,9 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.load.documents import Document
-from slopolicy.load.yamlsource import Path
+from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding, Related
+from slopolicy.text.yamlsource import Path
 
 if TYPE_CHECKING:
     from slopolicy.check.engine import Context

@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from slopolicy.config.settings import ConfigError
+from slopolicy.model.errors import ConfigError
 from slopolicy.model.problems import SEVERITIES
 from slopolicy.rules import Rule, from_module
 

@@ -36,7 +36,7 @@ NEEDS_BASE = True
 
 
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
-    from slopolicy.gitops import approvals  # only when a check has a base
+    from slopolicy.rules import approval_text  # only when a check has a base
 
     base = ctx.base
     assert base is not None
@@ -47,8 +47,8 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     where = next((p for p, s in change.files if s != "removed"), change.config_file)
     message = " ".join(t for t in (
         (f"the policy changed ({files}); this check used {base.ref}'s policy, and the change "
-         f"needs approval under it: {approvals.shortfall_text(change.approval)}."),
-        approvals.uncounted_text(change.approval),
-        approvals.how_to_approve(change.approval, change.config_file, base.policy.records),
+         f"needs approval under it: {approval_text.shortfall_text(change.approval)}."),
+        approval_text.uncounted_text(change.approval),
+        approval_text.how_to_approve(change.approval, change.config_file, base.policy.records),
     ) if t)
     yield Finding(message, file=where, line=1, column=1)

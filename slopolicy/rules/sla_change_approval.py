@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:  # git and change modules load only when a check has a base
+    from slopolicy.changes import approvals
     from slopolicy.changes.compare import DocumentChange, FieldChange
     from slopolicy.check.engine import Context
-    from slopolicy.gitops import approvals
 
 ID = "sla-change-approval"
 SEVERITY = "error"
@@ -58,7 +58,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
 
 def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,
              records: str, broken: set[str]) -> Finding:
-    from slopolicy.gitops import approvals
+    from slopolicy.rules import approval_text
 
     removed = change.head is None
     what = _what(change)
@@ -67,9 +67,9 @@ def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,
                 "deletion)")
     message = " ".join(t for t in (
         (f"{change.label} {what} and lacks approval: it needs "
-         f"{approvals.shortfall_text(result)}."),
-        approvals.uncounted_text(result),
-        approvals.how_to_approve(result, change.file, records, _document_flag(change),
+         f"{approval_text.shortfall_text(result)}."),
+        approval_text.uncounted_text(result),
+        approval_text.how_to_approve(result, change.file, records, _document_flag(change),
                                  ref if removed else None),
     ) if t)
     if removed:

@@ -31,7 +31,7 @@ import datetime
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.load.documents import Document
+from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding
 from slopolicy.slo import units
 

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from slopolicy.load.documents import Document
+from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding, Related
 from slopolicy.slo.units import Duration, UnitError, parse_duration
 

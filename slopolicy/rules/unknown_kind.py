@@ -23,7 +23,8 @@ import difflib
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.load.documents import FAMILIES, Document
+from slopolicy.model.documents import Document
+from slopolicy.model.kinds import FAMILIES
 from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:

@@ -34,10 +34,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.load.documents import Document
-from slopolicy.load.yamlsource import Path
+from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding
 from slopolicy.rules.linking import display_names, sla_references
+from slopolicy.text.yamlsource import Path
 
 if TYPE_CHECKING:
     from slopolicy.check.engine import Context

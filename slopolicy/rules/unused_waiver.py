@@ -33,8 +33,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.config.settings import FILENAME, Waiver
 from slopolicy.model.problems import Finding
+from slopolicy.model.waivers import FILENAME, Waiver
 
 if TYPE_CHECKING:
     from slopolicy.check.engine import Context

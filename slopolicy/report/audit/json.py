@@ -24,8 +24,8 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from slopolicy import __version__
+from slopolicy.changes.approvals import Evidence
 from slopolicy.changes.compare import json_value
-from slopolicy.gitops.approvals import Evidence
 from slopolicy.gitops.audit import (
     Agreement,
     Change,

@@ -5,8 +5,8 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
+from slopolicy.changes.approvals import Evidence
 from slopolicy.changes.compare import VERSION, show_value
-from slopolicy.gitops.approvals import Evidence
 from slopolicy.gitops.audit import (
     Agreement,
     Change,

@@ -21,7 +21,7 @@ from slopolicy.changes.compare import (
 )
 
 if TYPE_CHECKING:
-    from slopolicy.gitops.approvals import ApprovalResult
+    from slopolicy.changes.approvals import ApprovalResult
     from slopolicy.gitops.gate import ChangeSet, PolicyChange
 
 

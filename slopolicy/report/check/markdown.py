@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol, TextIO, runtime_checkable
 from urllib.parse import quote
 
+from slopolicy.changes.approvals import ApprovalResult, Evidence
 from slopolicy.changes.compare import (
     SLA_KEY,
     TERMS,
@@ -24,7 +25,6 @@ from slopolicy.changes.compare import (
     show_path,
     show_value,
 )
-from slopolicy.gitops.approvals import ApprovalResult, Evidence
 from slopolicy.model.problems import Problem
 from slopolicy.report.check import Report
 from slopolicy.report.check.text import summary

@@ -1,37 +1,20 @@
-"""Documents: loading files into identified documents with source positions.
+"""Documents and the files that hold them, with positions found on demand.
 
-A file yields documents or load problems, never an exception: the run goes
-on past any broken file. A file may hold several YAML documents (``---``) or,
-as the OpenSLO Go SDK writes them, one YAML list of objects.
+A :class:`SourceFile` is one file (on disk or at a git ref) and what loading
+found in it; a :class:`Document` is one object of a known apiVersion in it.
+Loading them is :mod:`slopolicy.load.files`.
 """
 from __future__ import annotations
 
-import codecs
 import pickle
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from slopolicy.load import yamlsource
-from slopolicy.load.yamlsource import Path, Positions
-
-MAX_FILE_BYTES = 32 * 1024 * 1024
-
-FAMILIES: dict[str, frozenset[str]] = {
-    "openslo/v1": frozenset(
-        {
-            "SLO",
-            "SLI",
-            "Service",
-            "DataSource",
-            "AlertPolicy",
-            "AlertCondition",
-            "AlertNotificationTarget",
-        }
-    ),
-    "slopolicy/v1": frozenset({"SLA", "Approval", "Policy"}),
-}
-KNOWN_PREFIXES = ("openslo/", "openslo.com/", "slopolicy/")
+from slopolicy.model.kinds import FAMILIES
+from slopolicy.text import yamlsource
+from slopolicy.text.decoding import decode
+from slopolicy.text.yamlsource import Path, Positions
 
 
 @dataclass(frozen=True)
@@ -231,116 +214,3 @@ def _name(metadata: Any) -> str:
         if isinstance(value, (str, int)):
             return str(value)
     return ""
-
-
-def decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
-    """Bytes to text: UTF-8 (with or without BOM), or UTF-16/32 with a BOM."""
-    if b"\x00" in raw[:8192] and not raw.startswith(
-        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
-    ):
-        return None, LoadProblem("yaml-syntax", "binary file (NUL bytes): not YAML or JSON", 1, 1)
-    boms = (
-        (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: it starts with the same bytes
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    )
-    encoding = next((name for bom, name in boms if raw.startswith(bom)), "utf-8")
-    try:
-        return raw.decode(encoding), None
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
-        return None, LoadProblem(
-            "yaml-syntax",
-            f"not valid {encoding.upper().replace('-SIG', '')} text: byte 0x{raw[exc.start]:02x} "
-            "cannot be decoded; save the file as UTF-8",
-            line,
-            column,
-        )
-
-
-def load_bytes(path: str, raw: bytes) -> SourceFile:
-    """Load one file's bytes into a :class:`SourceFile`."""
-    if len(raw) > MAX_FILE_BYTES:
-        source = SourceFile(path, "")
-        source.problems.append(
-            LoadProblem(
-                "yaml-syntax",
-                f"file is {len(raw):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; "
-                "split it into smaller files",
-                1,
-                1,
-            )
-        )
-        return source
-    text, problem = decode(raw)
-    if text is None:
-        source = SourceFile(path, "")
-        assert problem is not None
-        source.problems.append(problem)
-        return source
-    return load_text(path, text)
-
-
-def load_text(path: str, text: str) -> SourceFile:
-    source = SourceFile(path, text)
-    for index, loaded in enumerate(yamlsource.iter_documents(text)):
-        if isinstance(loaded, yamlsource.LoadError):
-            source.problems.append(
-                LoadProblem("yaml-syntax", loaded.message, loaded.line, loaded.column)
-            )
-            break
-        for issue in loaded.issues:
-            rule = "duplicate-key" if issue.kind == "duplicate-key" else "yaml-syntax"
-            source.problems.append(
-                LoadProblem(rule, issue.message, issue.line, issue.column, issue.related)
-            )
-        if loaded.error is not None:
-            source.problems.append(
-                LoadProblem(
-                    "yaml-syntax", loaded.error.message, loaded.error.line, loaded.error.column
-                )
-            )
-            continue
-        _collect(source, index, loaded)
-    return source
-
-
-def _collect(source: SourceFile, index: int, loaded: yamlsource.LoadedDocument) -> None:
-    data = loaded.data
-    if data is None:
-        return  # an empty document: nothing to check
-    if isinstance(data, Mapping):
-        _add(source, index, None, data, loaded.line, loaded.column)
-        return
-    if isinstance(data, list):
-        for item, value in enumerate(data):
-            if isinstance(value, Mapping):
-                _add(source, index, item, value, loaded.line, loaded.column)
-            else:
-                source.others += 1
-                source.foreign.append(
-                    (loaded.line, loaded.column, f"item {item} of a top-level list is not a mapping")
-                )
-        return
-    source.others += 1
-    source.foreign.append(
-        (loaded.line, loaded.column, f"top-level {type(data).__name__} value is not a document")
-    )
-
-
-def _add(
-    source: SourceFile, index: int, item: int | None, data: Mapping[str, Any], line: int, col: int
-) -> None:
-    api = data.get("apiVersion")
-    if isinstance(api, str) and api.startswith(KNOWN_PREFIXES):
-        source.documents.append(Document(source, index, item, data))
-    else:
-        source.others += 1
-        where = "" if item is None else f"item {item}: "
-        shown = "no apiVersion" if api is None else f"apiVersion {api!r}, not one slopolicy checks"
-        source.foreign.append((line, col, f"{where}{shown}"))
-

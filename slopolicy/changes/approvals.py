@@ -1,0 +1,364 @@
+"""Approvals as values: what a record approves, the roster, and judging evidence against it.
+
+Pure: no git, no ssh-keygen, no files. The evidence is gathered by
+:mod:`slopolicy.gitops.evidence`; the sentences that tell a person what is
+missing are :mod:`slopolicy.rules.approval_text`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from slopolicy.model.documents import Document
+
+SIGNED, REVIEW, CLAIMED = "signed", "review", "claimed"  # kinds of evidence
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+API_VERSION = "slopolicy/v1"
+
+
+KIND = "Approval"
+
+
+NAMESPACE = "slopolicy"  # the ssh-keygen -Y namespace: a signature for git is no approval
+
+
+POLICY_SUBJECT = "Configuration"  # subject kind of an approval of a policy change
+
+
+DEFAULT_RECORDS = "approvals"
+
+
+CHANGE_CLASSES = ("added", "modified", "loosened", "tightened", "removed", "policy")
+
+
+EMAIL_IN_ANGLES = re.compile(r"<([^<>\s]+)>")
+
+
+_NOREPLY = re.compile(r"^(?:[0-9]+\+)?([A-Za-z0-9-]+)@users\.noreply\.github\.com$")
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no whitespace, UTF-8; a Decimal is written as its own decimal text.
+
+    The loader keeps YAML floats as the Decimal of their source text, so
+    ``99.90`` and ``99.9`` hash differently: the approver approved the text.
+    """
+    return _canonical(value).encode("utf-8")
+
+
+def _canonical(value: Any) -> str:
+    if type(value) is dict or isinstance(value, Mapping):  # the exact type first: no ABC check
+        items = sorted((str(k), v) for k, v in value.items())
+        return "{" + ",".join(f"{json_string(k)}:{_canonical(v)}" for k, v in items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_canonical(v) for v in value) + "]"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        # JSON has no NaN or infinity; the schema refuses them in any document that counts.
+        return str(value) if value.is_finite() else json_string(str(value))
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else json_string(str(value))
+    return json_string(str(value))
+
+
+def json_string(text: str) -> str:
+    # What json.dumps(text, ensure_ascii=False) returns, without its per-call setup: an audit
+    # hashes every version of every agreement.
+    return _encode_string(text)
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def digest(document_data: Any) -> str:
+    """``sha256:`` of the canonical JSON of a document: what an approval binds to."""
+    return sha256(canonical_json(document_data))
+
+
+def policy_digest(files: Mapping[str, bytes | None]) -> str:
+    """``sha256:`` over the policy files (path -> content, None when absent)."""
+    return digest({path: None if data is None else sha256(data) for path, data in files.items()})
+
+
+@dataclass(frozen=True)
+class Requirement:
+    role: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The ``approvals`` section of a (trusted) configuration."""
+
+    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    require: Mapping[str, tuple[Requirement, ...]] = field(default_factory=dict)
+    trailers: str = "claimed"
+    records: str = DEFAULT_RECORDS  # folder, relative to the repository root
+    allowed_signers: str | None = None  # file, relative to the repository root
+
+    @classmethod
+    def from_config(cls, approvals: Mapping[str, Any], config_root: Path, repo_root: Path) -> Policy:
+        def rel(value: str) -> str:
+            path = (config_root / value).resolve()
+            try:
+                return path.relative_to(repo_root.resolve()).as_posix()
+            except ValueError:
+                return path.as_posix()
+
+        roles = {str(r): tuple(str(i) for i in ids or ()) for r, ids in
+                 (approvals.get("roles") or {}).items()}
+        require = {
+            str(c): tuple(Requirement(str(r["role"]), int(r["count"])) for r in reqs or ())
+            for c, reqs in (approvals.get("require") or {}).items()
+        }
+        signers = approvals.get("allowedSigners")
+        return cls(
+            roles=roles,
+            require=require,
+            trailers=str(approvals.get("trailers") or "claimed"),
+            records=rel(str(approvals.get("records") or DEFAULT_RECORDS)).rstrip("/"),
+            allowed_signers=rel(str(signers)) if signers else None,
+        )
+
+    def holders(self, role: str) -> tuple[str, ...]:
+        return self.roles.get(role, ())
+
+    def roles_of(self, identity: str) -> frozenset[str]:
+        key = normalize(identity)
+        return frozenset(r for r, ids in self.roles.items() if key in {normalize(i) for i in ids})
+
+    def requirements(self, classes: Iterable[str]) -> dict[str, tuple[Requirement, ...]]:
+        return {c: self.require[c] for c in classes if self.require.get(c)}
+
+
+def normalize(identity: str) -> str:
+    """Identities compare case-insensitively (e-mail domains and GitHub logins do)."""
+    return identity.strip().lower()
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an approval approves: one document's content (or a removal, or the policy)."""
+
+    kind: str
+    name: str
+    digest: str
+    version: int | None = None
+    removed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "name": self.name}
+        if self.version is not None:
+            out["version"] = self.version
+        if self.removed:
+            out["removed"] = True
+        out["digest"] = self.digest
+        return out
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Record:
+    """A parsed Approval record."""
+
+    file: str
+    subject: Subject
+    approver: str
+    role: str
+    decision: str
+    timestamp: str
+    signature: str
+    document: Document | None = None
+
+    def statement(self) -> bytes:
+        return statement(self.subject, self.approver, self.role, self.decision, self.timestamp)
+
+
+def statement(subject: Subject, approver: str, role: str, decision: str, timestamp: str) -> bytes:
+    """The exact bytes an approver signs: the canonical JSON of the record minus its signature."""
+    return canonical_json({
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "spec": {
+            "subject": subject.as_dict(),
+            "approver": approver,
+            "role": role,
+            "decision": decision,
+            "timestamp": timestamp,
+        },
+    })
+
+
+def parse_record(doc: Document) -> Record | None:
+    """A record from an Approval document; None when it is malformed (``schema`` says why)."""
+    spec = doc.spec
+    subject = spec.get("subject")
+    if not isinstance(subject, Mapping):
+        return None
+    texts = [subject.get("kind"), subject.get("name"), subject.get("digest"), spec.get("approver"),
+             spec.get("role"), spec.get("decision"), spec.get("timestamp"), spec.get("signature")]
+    if not all(isinstance(t, str) and t for t in texts):
+        return None
+    version = subject.get("version")
+    return Record(
+        file=doc.source.path,
+        subject=Subject(
+            kind=str(subject["kind"]),
+            name=str(subject["name"]),
+            digest=str(subject["digest"]),
+            version=version if isinstance(version, int) and not isinstance(version, bool) else None,
+            removed=subject.get("removed") is True,
+        ),
+        approver=str(spec["approver"]),
+        role=str(spec["role"]),
+        decision=str(spec["decision"]),
+        timestamp=str(spec["timestamp"]),
+        signature=str(spec["signature"]),
+        document=doc,
+    )
+
+
+def record_name(subject: Subject, role: str, approver: str) -> str:
+    """A stable RFC 1123 name: the same approver, role and content give the same record."""
+    tag = hashlib.sha256(canonical_json([subject.as_dict(), role, normalize(approver)]))
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{subject.name}-{role}".lower()).strip("-")[:48].strip("-")
+    return f"{slug or 'approval'}-{tag.hexdigest()[:12]}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One approval found, and whether it counts (``reason`` says why not)."""
+
+    identity: str
+    evidence: str  # signed | review | claimed
+    source: str  # the record file, the reviewed commit, the commit with the trailer
+    role: str | None = None  # the role a signed record claims
+    roles: frozenset[str] = frozenset()  # the roles it may fill, when valid
+    reason: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return not self.reason
+
+
+@dataclass
+class Authors:
+    """Who changed a subject in the range: they may not approve it."""
+
+    emails: dict[str, str] = field(default_factory=dict)  # normalized e-mail -> short sha
+    logins: dict[str, str] = field(default_factory=dict)  # normalized GitHub login -> short sha
+
+    def add(self, email: str, where: str) -> None:
+        key = normalize(email)
+        self.emails.setdefault(key, where)
+        match = _NOREPLY.match(key)
+        if match:
+            self.logins.setdefault(match.group(1), where)
+
+    def of(self, identity: str) -> str | None:
+        key = normalize(identity)
+        if key.startswith("github:"):
+            return self.logins.get(key[len("github:"):])
+        return self.emails.get(key)
+
+
+def short_digest(value: str) -> str:
+    return value[:19] + "…" if len(value) > 19 else value
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A requirement of one change class that the evidence does not meet."""
+
+    change_class: str
+    role: str
+    needed: int
+    have: int
+    holders: tuple[str, ...]  # who holds the role in the base policy and may approve
+    authored: tuple[str, ...] = ()  # holders who changed the subject, so may not
+
+    @property
+    def missing(self) -> int:
+        return self.needed - self.have
+
+
+@dataclass(frozen=True)
+class ApprovalResult:
+    subject: Subject
+    classes: tuple[str, ...]
+    requirements: Mapping[str, tuple[Requirement, ...]]
+    evidence: tuple[Evidence, ...]
+    missing: tuple[Shortfall, ...]
+
+    @property
+    def satisfied(self) -> bool:
+        return not self.missing
+
+    @property
+    def counted(self) -> tuple[Evidence, ...]:
+        return tuple(e for e in self.evidence if e.valid)
+
+
+def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence],
+          policy: Policy, authors: Authors | None = None) -> ApprovalResult:
+    """Every requirement of every class, each met by distinct identities."""
+    classes = tuple(c for c in CHANGE_CLASSES if c in set(classes))
+    requirements = policy.requirements(classes)
+    pool: dict[str, set[str]] = {}
+    for item in evidence:
+        if item.valid:
+            pool.setdefault(normalize(item.identity), set()).update(item.roles)
+    missing: list[Shortfall] = []
+    for change_class, reqs in requirements.items():
+        filled = _match(reqs, pool)
+        for req, have in zip(reqs, filled):
+            if have < req.count:
+                holders = policy.holders(req.role)
+                authored = tuple(h for h in holders if authors is not None and authors.of(h))
+                eligible = tuple(h for h in holders if h not in authored)
+                missing.append(Shortfall(change_class, req.role, req.count, have, eligible,
+                                         authored))
+    return ApprovalResult(subject, classes, requirements, tuple(evidence), tuple(missing))
+
+
+def _match(reqs: Sequence[Requirement], pool: Mapping[str, set[str]]) -> list[int]:
+    """How many slots of each requirement distinct identities fill (a maximum matching).
+
+    One identity fills one slot per class: a legal and an sre approval need two
+    people, even when one person holds both roles.
+    """
+    slots = [i for i, req in enumerate(reqs) for _ in range(req.count)]
+    owner: dict[int, str] = {}
+
+    def augment(identity: str, seen: set[int]) -> bool:
+        for slot, req_index in enumerate(slots):
+            if slot in seen or reqs[req_index].role not in pool[identity]:
+                continue
+            seen.add(slot)
+            if slot not in owner or augment(owner[slot], seen):
+                owner[slot] = identity
+                return True
+        return False
+
+    for identity in sorted(pool):
+        augment(identity, set())
+    filled = [0] * len(reqs)
+    for slot in owner:
+        filled[slots[slot]] += 1
+    return filled
