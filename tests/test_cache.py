@@ -15,7 +15,11 @@ from conftest import Project
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from generate import sla, slo  # noqa: E402
 
+from slopolicy import runtime
 from slopolicy.cache.store import content_key  # noqa: E402
+from slopolicy.check import analysis
+from slopolicy.load import discovery
+from slopolicy.rules.context import Context
 
 
 def setup(project: Project, pairs: int = 3) -> None:
@@ -245,11 +249,11 @@ def warm_engine_run(project: Project, monkeypatch: pytest.MonkeyPatch) -> tuple[
 
     monkeypatch.chdir(project.root)
     opened = open_project([], None)
-    with engine.loading():
+    with runtime.loading():
         cache = Cache(default_dir(), opened.config.root)
-        paths = engine.discover(opened.config, opened.repo_root)
-        files = engine.load_files(paths, opened.repo_root, cache)
-    ctx = engine.Context(files, config=opened.config, cache=cache)
+        paths = discovery.discover(opened.config, opened.repo_root)
+        files = analysis.load_files(paths, opened.repo_root, cache)
+    ctx = Context(files)
     return ctx.documents, engine.check(ctx, opened.rules, opened.config)
 
 
@@ -330,13 +334,13 @@ class _Terminal:
 
 
 def test_progress_on_a_terminal_for_large_sets(monkeypatch: pytest.MonkeyPatch) -> None:
-    from slopolicy.check import engine
+    from slopolicy.check import analysis
 
     terminal = _Terminal()
-    monkeypatch.setattr(engine.sys, "stderr", terminal)
-    work = [(f"f{i}.yaml", b"a: 1\n") for i in range(engine.PROGRESS_THRESHOLD)]
-    assert len(engine._analyse_all(work, 1)) == len(work)
+    monkeypatch.setattr(analysis.sys, "stderr", terminal)
+    work = [(f"f{i}.yaml", b"a: 1\n") for i in range(analysis.PROGRESS_THRESHOLD)]
+    assert len(analysis._analyse_all(work, 1)) == len(work)
     assert f"analysed {len(work):,}/{len(work):,} files" in terminal.text
     terminal.text = ""
-    engine._analyse_all(work[:10], 1)
+    analysis._analyse_all(work[:10], 1)
     assert terminal.text == ""  # small sets stay silent

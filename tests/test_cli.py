@@ -161,7 +161,7 @@ def test_internal_error_exit_3_without_traceback(project: Project, monkeypatch: 
     def boom(*args: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr("slopolicy.check.engine.load_files", boom)
+    monkeypatch.setattr("slopolicy.check.analysis.load_files", boom)
     run = project.run("check")
     assert run.code == 3
     assert "internal error: RuntimeError: kaboom" in run.err and "Traceback" not in run.err

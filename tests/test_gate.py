@@ -265,9 +265,9 @@ def test_the_cached_base_side_gives_the_same_answer(repo: GitProject) -> None:
 
 
 def test_select_picks_what_discover_finds(repo: GitProject) -> None:
-    from slopolicy.check import engine
     from slopolicy.config.settings import load
     from slopolicy.gitops import gate
+    from slopolicy.load import discovery
     from slopolicy.rules import builtin_rules
 
     repo.write(".slopolicy.yaml", POLICY + "documents:\n  include: ['**/*.yaml', '**/*.yml']\n"
@@ -278,7 +278,7 @@ def test_select_picks_what_discover_finds(repo: GitProject) -> None:
     for name in names:
         repo.write(name, "kind: X\n")
     config = load(repo.root / ".slopolicy.yaml", repo.root, builtin_rules())
-    on_disk = [engine.relative(p, repo.root) for p in engine.discover(config, repo.root)]
+    on_disk = [discovery.relative(p, repo.root) for p in discovery.discover(config, repo.root)]
     tracked = [*names, "slas/globex.yaml", ".slopolicy.yaml", ".slopolicy/allowed_signers"]
     assert sorted(on_disk) == gate.select(config, tracked, repo.root)
     assert "deep/tmpx/i.yaml" in on_disk and "deep/tmp/h.yaml" not in on_disk

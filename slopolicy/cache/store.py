@@ -124,7 +124,7 @@ class Cache:
             names = []  # no cache yet
             self.existed = False
         # Unpickling builds many containers and frees none: callers keep the
-        # cyclic garbage collector off meanwhile (engine.loading).
+        # cyclic garbage collector off meanwhile (runtime.loading).
         for name in names:
             if name.endswith(".pickle") and len(name) == len("00.pickle"):
                 loaded = _load(self.path / name)

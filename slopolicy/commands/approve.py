@@ -15,9 +15,9 @@ from pathlib import Path
 
 from slopolicy.changes import approvals
 from slopolicy.changes.approvals import Policy, Subject
-from slopolicy.check import engine
 from slopolicy.config.project import Project, open_project
 from slopolicy.gitops import evidence
+from slopolicy.load import discovery
 from slopolicy.load.files import load_bytes
 from slopolicy.model.documents import Document
 from slopolicy.model.errors import UsageError
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     write_atomic(target, evidence.render_record(
         name, subject, args.identity, args.role, "approved", timestamp, signature))
     _warn_unverified(data, signature, args.identity, policy, root)
-    shown = engine.relative(target, root)
+    shown = discovery.relative(target, root)
     what = "the removal of " if subject.removed else ""
     version = f" version {subject.version}" if subject.version is not None else ""
     sys.stdout.write(
@@ -66,7 +66,7 @@ def _key(key: Path, root: Path) -> Path:
 
 def _subject(args: argparse.Namespace, project: Project, policy: Policy) -> Subject:
     root = project.repo_root
-    rel = engine.relative(Path(args.path), root)
+    rel = discovery.relative(Path(args.path), root)
     if _is_policy(rel, project, policy):
         return _policy_subject(project)
     if args.removed_from:
@@ -81,7 +81,7 @@ def _subject(args: argparse.Namespace, project: Project, policy: Policy) -> Subj
 
 def _is_policy(rel: str, project: Project, policy: Policy) -> bool:
     config = project.config.path
-    config_rel = engine.relative(config, project.repo_root) if config else None
+    config_rel = discovery.relative(config, project.repo_root) if config else None
     return rel in (config_rel, policy.allowed_signers)
 
 
@@ -90,7 +90,7 @@ def _policy_subject(project: Project) -> Subject:
 
     root = project.repo_root
     reader = gate.WorktreeReader(root, None)
-    config_rel = engine.relative(project.config.path, root) if project.config.path else None
+    config_rel = discovery.relative(project.config.path, root) if project.config.path else None
     chain = gate.config_chain(reader, config_rel) if config_rel else {}
     return gate.policy_subject(reader, project.config, chain, config_rel, root)
 

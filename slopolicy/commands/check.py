@@ -3,22 +3,26 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import gc
 import io
 import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from slopolicy import runtime
 from slopolicy.cache.store import Cache
-from slopolicy.check import engine
-from slopolicy.check.engine import Context, Result
+from slopolicy.changes.changeset import BaseSide
+from slopolicy.check import analysis, engine
+from slopolicy.check.engine import Result
 from slopolicy.cli import EXIT_FINDINGS, EXIT_OK
 from slopolicy.config.project import Project, open_project
+from slopolicy.load import discovery
+from slopolicy.model.documents import SourceFile
 from slopolicy.model.errors import UsageError
 from slopolicy.report import check as reporters
 from slopolicy.report.output import write_atomic
+from slopolicy.rules.context import Context
 
 if TYPE_CHECKING:
     from slopolicy.gitops.gate import Gate
@@ -43,7 +47,7 @@ def requested_files(paths: list[str], project: Project) -> tuple[list[Path], lis
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            sub = engine.discover(project.config, project.repo_root, under=path)
+            sub = discovery.discover(project.config, project.repo_root, under=path)
             found.extend(sub)
         elif path.is_file():
             named.append(path)
@@ -70,55 +74,58 @@ def open_gate(args: argparse.Namespace, project: Project) -> Gate | None:
 def open_cache(args: argparse.Namespace, project: Project) -> Cache | None:
     if args.no_cache:
         return None
-    return engine.open_cache(project, Path(args.cache_dir) if args.cache_dir else None)
+    return analysis.open_cache(project, Path(args.cache_dir) if args.cache_dir else None)
+
+
+class Collected(NamedTuple):
+    """The checked side's files, those named explicitly, and those to report on (None: all)."""
+
+    files: list[SourceFile]
+    explicit: frozenset[str]
+    report: frozenset[str] | None
 
 
 def collect_at_ref(args: argparse.Namespace, project: Project, gate: Gate, cache: Cache | None
-                   ) -> tuple[Context, frozenset[str] | None]:
+                   ) -> Collected:
     """With --head REF the checked documents are that commit's, not the working tree's."""
     files = gate.head_files(cache, args.jobs)
     report: frozenset[str] | None = None
     if args.paths:
-        wanted = [engine.relative(Path(p), project.repo_root).rstrip("/") for p in args.paths]
+        wanted = [discovery.relative(Path(p), project.repo_root).rstrip("/") for p in args.paths]
         report = frozenset(f.path for f in files
                            if any(f.path == w or f.path.startswith(w + "/") for w in wanted))
-    return Context(files, config=project.config, cache=cache), report
+    return Collected(files, frozenset(), report)
 
 
-def collect(args: argparse.Namespace, project: Project, cache: Cache | None
-            ) -> tuple[Context, frozenset[str] | None]:
+def collect(args: argparse.Namespace, project: Project, cache: Cache | None) -> Collected:
     named, found = requested_files(args.paths, project)
     asked: list[str | Path] = [*named, *found]
-    context_paths = engine.discover(project.config, project.repo_root)
+    context_paths = discovery.discover(project.config, project.repo_root)
     if os.environ.get("PRE_COMMIT"):
         # pre-commit passes every changed YAML file: load only what the
         # configuration selects, as a folder scan does (problems that point
         # into the others, such as a stale waiver in .slopolicy.yaml, still show)
-        named = [p for p in named if engine.selects(project.config, p)]
+        named = [p for p in named if discovery.selects(project.config, p)]
     wanted: list[str | Path] = [*named, *found]
     extra: list[str | Path] = []
     if wanted:  # named files the globs do not select are checked too
-        seen = {engine.relative(p, project.repo_root) for p in context_paths}
-        extra = [p for p in wanted if engine.relative(p, project.repo_root) not in seen]
-    files = engine.load_files([*context_paths, *extra], project.repo_root, cache, args.jobs)
-    gc.freeze()
+        seen = {discovery.relative(p, project.repo_root) for p in context_paths}
+        extra = [p for p in wanted if discovery.relative(p, project.repo_root) not in seen]
+    files = analysis.load_files([*context_paths, *extra], project.repo_root, cache, args.jobs)
+    runtime.freeze()
     report: frozenset[str] | None = None
     if args.paths:
-        report = frozenset(engine.relative(p, project.repo_root) for p in asked)
+        report = frozenset(discovery.relative(p, project.repo_root) for p in asked)
     # Under pre-commit every changed YAML file is passed: treat them as a scan.
     explicit = frozenset() if os.environ.get("PRE_COMMIT") else frozenset(
-        engine.relative(p, project.repo_root) for p in named
+        discovery.relative(p, project.repo_root) for p in named
     )
-    return Context(files, explicit=explicit, config=project.config, cache=cache), report
+    return Collected(files, explicit, report)
 
 
 def run(args: argparse.Namespace) -> int:
-    # A check builds many long-lived objects: once they are loaded, freeze them
-    # so the cyclic garbage collector stops walking them again and again.
-    try:
+    with runtime.released():
         return _run(args)
-    finally:
-        gc.unfreeze()
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -126,26 +133,30 @@ def _run(args: argparse.Namespace) -> int:
     select = _ids(args.select, project, "--select")
     ignore = _ids(args.ignore, project, "--ignore") or frozenset()
     gate = open_gate(args, project)
+    base = None
     if gate is not None:
         # the base's policy and house rules judge the change
         project = replace(project, config=gate.config, rules=gate.rules)
         cache = open_cache(args, project)
-        ctx, report_set = (collect_at_ref(args, project, gate, cache) if gate.head_ref
-                           else collect(args, project, cache))
-        ctx.base = gate.base_side(ctx.files, Path(args.reviews) if args.reviews else None,
-                                  cache, args.jobs)
-        note_policy(ctx)
+        collected = (collect_at_ref(args, project, gate, cache) if gate.head_ref
+                     else collect(args, project, cache))
+        base = gate.base_side(collected.files, Path(args.reviews) if args.reviews else None,
+                              cache, args.jobs)
+        note_policy(base)
     else:
-        ctx, report_set = collect(args, project, open_cache(args, project))
+        cache = open_cache(args, project)
+        collected = collect(args, project, cache)
+    ctx = Context(collected.files, explicit=collected.explicit, base=base)
+    report_set = collected.report
     kept = engine.check(ctx, project.rules, project.config, select, ignore, report_set)
-    engine.save_cache(ctx.cache, ctx.files + (ctx.base.files if ctx.base is not None else []))
+    analysis.save_cache(cache, [*ctx.files, *(base.files if base is not None else ())])
     files = [f for f in ctx.files if report_set is None or f.path in report_set]
     documents = sum(len([d for d in f.documents if d.known]) for f in files)
     result = Result(
         kept, files=len(files), documents=documents, checked=sorted(f.path for f in files)
     )
     report = reporters.Report(result, project.rules,
-                              changes=ctx.base.changes if ctx.base is not None else None)
+                              changes=base.changes if base is not None else None)
     buffer = io.StringIO()
     reporters.get(args.format)(report, buffer)
     if args.output:
@@ -155,14 +166,13 @@ def _run(args: argparse.Namespace) -> int:
     return exit_code(result, args.fail_on)
 
 
-def note_policy(ctx: Context) -> None:
+def note_policy(base: BaseSide) -> None:
     """Say on stderr that the head's edited policy was not used (no report format changes)."""
-    assert ctx.base is not None
-    change = ctx.base.changes.policy
+    change = base.changes.policy
     if change is not None:
         files = ", ".join(path for path, _ in change.files)
         print(f"slopolicy: note: this change edits the policy ({files}); it was judged by "
-              f"{ctx.base.ref}'s policy, as every change is", file=sys.stderr)
+              f"{base.ref}'s policy, as every change is", file=sys.stderr)
 
 
 def exit_code(result: Result, fail_on: str) -> int:

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 from slopolicy.changes import compare as changes
-from slopolicy.check import engine
+from slopolicy.changes.changeset import ChangeSet
+from slopolicy.check import analysis
 from slopolicy.config.project import open_project
 from slopolicy.report.output import write_atomic
 
@@ -35,11 +36,11 @@ def run(args: argparse.Namespace) -> int:
                          else gate.WorktreeReader(root, head_commit))
     rel = gate.config_rel(project, head) or gate.config_rel(project, base)
     config, _chain, _rules = gate.config_at(base, rel, root)
-    cache = engine.open_cache(project)  # what `slopolicy check` learnt of each file serves here
+    cache = analysis.open_cache(project)  # what `slopolicy check` learnt of each file serves here
     sides = [gate.load_side(reader, config, root, cache, None) for reader in (base, head)]
     found = changes.compare_files(*sides)
-    engine.save_cache(cache, sides[0] + sides[1])
-    changeset = gate.ChangeSet(args.base, base_commit, base_commit, args.head, head_commit, found)
+    analysis.save_cache(cache, sides[0] + sides[1])
+    changeset = ChangeSet(args.base, base_commit, base_commit, args.head, head_commit, found)
     buffer = io.StringIO()
     if args.format == "json":
         json.dump({"version": 1, **render.changeset_json(changeset)}, buffer, indent=2,

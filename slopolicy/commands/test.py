@@ -25,13 +25,14 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from slopolicy.check import engine
+from slopolicy.check import analysis, engine
 from slopolicy.cli import EXIT_FINDINGS, EXIT_OK
 from slopolicy.config.project import Project, open_project
 from slopolicy.load import schemas
 from slopolicy.model.errors import UsageError
 from slopolicy.model.problems import Problem
 from slopolicy.rules import Rule
+from slopolicy.rules.context import Context
 from slopolicy.text.decoding import decode
 from slopolicy.text.yamlsource import LoadError, iter_documents, locate
 
@@ -196,8 +197,8 @@ def case_files(folder: Path) -> list[Path]:
 def _run_case(case: Case, project: Project) -> None:
     config = replace(project.config, waivers=[])
     folder = case.folder.resolve()  # findings name files relative to the case
-    files = engine.load_files(case_files(folder), folder)
-    ctx = engine.Context(files, config=config)
+    files = analysis.load_files(case_files(folder), folder)
+    ctx = Context(files)
     problems = engine.check(ctx, project.rules, config, select=case.rules)
     case.found = len(problems)
     unmatched = list(problems)

@@ -18,24 +18,26 @@ import datetime
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from slopolicy.cache.store import Cache
 from slopolicy.changes import approvals
 from slopolicy.changes import compare as changes
-from slopolicy.changes.approvals import ApprovalResult, Policy, Subject
+from slopolicy.changes.approvals import Policy, Subject
+from slopolicy.changes.changeset import BaseSide, ChangeSet, PolicyChange
 from slopolicy.changes.compare import DocumentChange
-from slopolicy.check import engine
+from slopolicy.check import analysis
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project, with_custom_rules
 from slopolicy.config.settings import Config
 from slopolicy.gitops import evidence
 from slopolicy.gitops.evidence import EvidenceSources
 from slopolicy.gitops.git import Commit, GitRepo, open_repo
+from slopolicy.load import discovery
 from slopolicy.load.files import load_bytes
-from slopolicy.model.documents import Document, SourceFile
+from slopolicy.model.documents import SourceFile
 from slopolicy.model.errors import ConfigError
 from slopolicy.rules import Rule, builtin_rules
 from slopolicy.text.yamlsource import LoadError, iter_documents
@@ -127,9 +129,9 @@ class WorktreeReader(Reader):
 
 
 def select(config: Config, paths: Iterable[str], repo_root: Path) -> list[str]:
-    """The paths the document globs pick, as ``engine.discover`` picks them on disk."""
-    spec_in = engine.matcher(tuple(config.include))
-    spec_out = engine.matcher(tuple(config.exclude))
+    """The paths the document globs pick, as ``discovery.discover`` picks them on disk."""
+    spec_in = discovery.matcher(tuple(config.include))
+    spec_out = discovery.matcher(tuple(config.exclude))
     top = _rel(config.root, repo_root)
     pruned: dict[str, bool] = {"": False}  # folder -> excluded, itself or by a parent
 
@@ -155,7 +157,7 @@ def load_side(reader: Reader, config: Config, repo_root: Path, cache: Cache | No
     """The documents the trusted globs select on ``reader``'s side (cached by content)."""
     chosen = select(config, reader.paths(), repo_root)
     blobs = reader.read(chosen)
-    return engine.load_contents(((p, blobs[p]) for p in chosen if p in blobs), cache, jobs)
+    return analysis.load_contents(((p, blobs[p]) for p in chosen if p in blobs), cache, jobs)
 
 
 def _rel(path: Path, repo_root: Path) -> str:
@@ -285,61 +287,6 @@ def config_rel(project: Project, reader: Reader) -> str | None:
 # -- the gate --------------------------------------------------------------------------
 
 @dataclass
-class PolicyChange:
-    """The policy files that differ between the merge base and the head."""
-
-    config_file: str
-    files: tuple[tuple[str, str], ...]  # (path, added | removed | modified)
-    approval: ApprovalResult | None = None
-
-    @property
-    def paths(self) -> tuple[str, ...]:
-        return tuple(p for p, _ in self.files)
-
-
-@dataclass
-class ChangeSet:
-    """Everything that changed, for rules and reporters (``Report.changes``)."""
-
-    base_ref: str
-    base_commit: str
-    merge_base: str
-    head_ref: str | None  # None: the working tree
-    head_commit: str | None
-    documents: list[DocumentChange] = field(default_factory=list)
-    policy: PolicyChange | None = None
-
-    @property
-    def agreements(self) -> list[DocumentChange]:
-        return [c for c in self.documents if (c.api_version, c.kind) == changes.SLA_KEY]
-
-    @property
-    def head_label(self) -> str:
-        return self.head_ref or "the working tree"
-
-
-@dataclass
-class BaseSide:
-    """``ctx.base``: what change rules compare the checked documents with."""
-
-    ref: str
-    commit: str  # the tip of the base ref: its policy is the trusted one
-    merge_base: str  # what the head is compared with
-    files: list[SourceFile]  # the documents at the merge base
-    config: Config  # the trusted configuration (from ``commit``)
-    policy: Policy
-    changes: ChangeSet
-    repo: GitRepo
-    head_ref: str | None
-    head_commit: str | None
-    head_date: datetime.datetime  # the date of the change: the head commit's, or now
-
-    @property
-    def documents(self) -> list[Document]:
-        return [d for f in self.files for d in f.documents if d.known]
-
-
-@dataclass
 class Gate:
     """A base ref opened for checking: refs resolved, trusted policy read."""
 
@@ -376,8 +323,8 @@ class Gate:
         _Judge(self, policy, reviews).run(changeset)
         return BaseSide(
             ref=self.base_ref, commit=self.base_commit, merge_base=self.merge_base,
-            files=base_files, config=self.config, policy=policy, changes=changeset,
-            repo=self.repo, head_ref=self.head_ref, head_commit=self.head_commit,
+            files=tuple(base_files), changes=changeset, records=policy.records,
+            head_ref=self.head_ref, head_commit=self.head_commit,
             head_date=self._head_date(changeset),
         )
 

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from slopolicy.model.problems import Finding, Related
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
     from slopolicy.model.documents import Document
+    from slopolicy.rules.context import Context
 
 CheckFunction = Callable[["Context", Mapping[str, Any]], Iterator[Finding]]
 

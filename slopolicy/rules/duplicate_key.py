@@ -25,7 +25,7 @@ from slopolicy.model.problems import Finding
 from slopolicy.rules.yaml_syntax import load_findings
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "duplicate-key"
 SEVERITY = "error"

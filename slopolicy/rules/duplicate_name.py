@@ -34,7 +34,7 @@ from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding, Related
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "duplicate-name"
 SEVERITY = "error"

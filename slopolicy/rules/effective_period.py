@@ -27,7 +27,7 @@ from slopolicy.model.problems import Finding, Related
 from slopolicy.slo.units import parse_date
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "effective-period"
 SEVERITY = "error"

@@ -41,10 +41,11 @@ from slopolicy.model.documents import Document
 from slopolicy.model.errors import ConfigError
 from slopolicy.model.problems import SEVERITIES, Finding
 from slopolicy.rules import Rule
+from slopolicy.rules.context import Derived
 from slopolicy.text.yamlsource import Path as DocPath
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 API_VERSION, KIND = "slopolicy/v1", "Policy"
 VARIABLES = frozenset({"apiVersion", "kind", "metadata", "spec", "documents"})
@@ -54,7 +55,6 @@ TYPE_NAMES = frozenset(
 )
 DEFAULT_PATH: DocPath = ("metadata", "name")
 POLICY_SUFFIXES = (".yaml", ".yml", ".json")
-_MEMO = "slopolicy.rules.house"  # key of converted documents in Context.memo
 
 
 # -- compiling -------------------------------------------------------------------------
@@ -418,7 +418,7 @@ def _map_or_empty(value: Any) -> Any:
 
 def _converted(ctx: Context, doc: Document) -> Any:
     """Each document is converted once per run, however many rules read it."""
-    cache: dict[int, Any] = ctx.memo.setdefault(_MEMO, {})
+    cache = ctx.derive(CONVERTED)
     key = id(doc)
     if key not in cache:
         cache[key] = to_cel(doc.data)
@@ -625,3 +625,7 @@ def _describe_match(match: Match) -> str:
         parts.append(f"name {match.name}")
     parts += [f"label {k}={v}" for k, v in match.labels.items()]
     return ", ".join(parts) or "every document but policies"
+
+
+# Documents as CEL values, by id(document), filled as rules read them.
+CONVERTED: Derived[dict[int, Any]] = Derived("documents as CEL values", lambda ctx: {})

@@ -12,12 +12,13 @@ from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from slopolicy.model.documents import Document
+from slopolicy.rules.context import Derived
 from slopolicy.slo.dominance import Status, Terms, Verdict, compare
 from slopolicy.slo.terms import ObjectiveTerms, sla_terms, slo_terms
 from slopolicy.text.yamlsource import Path
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 OPENSLO = "openslo/v1"
 
@@ -115,11 +116,8 @@ def _service(doc: Document) -> str | None:
 # -- links --------------------------------------------------------------------
 
 def links(ctx: Context) -> list[Link]:
-    """Every SLA objective with derivable terms, with its backings."""
-    if "links" not in ctx.memo:
-        ctx.memo["links"] = _Linker(ctx).all()
-    found: list[Link] = ctx.memo["links"]
-    return found
+    """Every SLA objective with derivable terms, with its backings (once per run)."""
+    return ctx.derive(LINKS)
 
 
 class _Linker:
@@ -228,3 +226,6 @@ def describe_objective(doc: Document, position: int) -> str:
         shown = str(item.get("name")) if isinstance(item, Mapping) and "name" in item else None
     which = f'"{shown}"' if shown else f"#{position + 1}"
     return f"{doc.kind} {doc.name} objective {which}"
+
+
+LINKS: Derived[list[Link]] = Derived("links", lambda ctx: _Linker(ctx).all())

@@ -33,7 +33,7 @@ from slopolicy.model.problems import Finding, Related
 from slopolicy.text.yamlsource import Path
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "openslo-semantics"
 SEVERITY = "error"

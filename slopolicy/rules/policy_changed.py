@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "policy-changed"
 SEVERITY = "error"
@@ -49,6 +49,6 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         (f"the policy changed ({files}); this check used {base.ref}'s policy, and the change "
          f"needs approval under it: {approval_text.shortfall_text(change.approval)}."),
         approval_text.uncounted_text(change.approval),
-        approval_text.how_to_approve(change.approval, change.config_file, base.policy.records),
+        approval_text.how_to_approve(change.approval, change.config_file, base.records),
     ) if t)
     yield Finding(message, file=where, line=1, column=1)

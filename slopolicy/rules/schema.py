@@ -32,7 +32,7 @@ from slopolicy.load import schemas
 from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "schema"
 SEVERITY = "error"

@@ -26,7 +26,7 @@ from slopolicy.model.problems import Finding
 from slopolicy.rules.linking import describe_objective, links
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "sla-backed-by-slo"
 SEVERITY = "error"

@@ -37,7 +37,7 @@ from slopolicy.model.problems import Finding
 if TYPE_CHECKING:  # git and change modules load only when a check has a base
     from slopolicy.changes import approvals
     from slopolicy.changes.compare import DocumentChange, FieldChange
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "sla-change-approval"
 SEVERITY = "error"
@@ -53,7 +53,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         result = change.approval
         if result is None or result.satisfied:
             continue
-        yield _finding(change, result, base.ref, base.policy.records, broken)
+        yield _finding(change, result, base.ref, base.records, broken)
 
 
 def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,

@@ -37,7 +37,7 @@ from slopolicy.slo import units
 
 if TYPE_CHECKING:  # git and change modules load only when a check has a base
     from slopolicy.changes.compare import DocumentChange
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "sla-retroactive-change"
 SEVERITY = "error"

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "sla-version-bump"
 SEVERITY = "error"

@@ -28,7 +28,7 @@ from slopolicy.slo.dominance import Status, Verdict, lacks_headroom
 from slopolicy.slo.units import format_decimal
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "slo-headroom"
 SEVERITY = "warning"

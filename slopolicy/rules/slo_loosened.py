@@ -29,7 +29,7 @@ from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:  # git and change modules load only when a check has a base
     from slopolicy.changes.compare import DocumentChange, FieldChange, ObjectiveChange
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "slo-loosened"
 SEVERITY = "warning"

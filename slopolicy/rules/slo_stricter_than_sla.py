@@ -49,7 +49,7 @@ from slopolicy.rules.linking import describe_objective, links
 from slopolicy.slo.dominance import Status
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "slo-stricter-than-sla"
 SEVERITY = "error"

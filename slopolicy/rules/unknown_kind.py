@@ -28,7 +28,7 @@ from slopolicy.model.kinds import FAMILIES
 from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "unknown-kind"
 SEVERITY = "error"

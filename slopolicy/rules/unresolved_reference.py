@@ -30,17 +30,19 @@ Failing example (no SLI is named ``checkout-sucess``)::
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding
+from slopolicy.rules.context import Derived
 from slopolicy.rules.linking import display_names, sla_references
 from slopolicy.text.yamlsource import Path
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "unresolved-reference"
 SEVERITY = "error"
@@ -86,10 +88,7 @@ def _references(node: Any, path: Path) -> Iterator[tuple[Path, str, Any]]:
 
 
 def _missing(ctx: Context, doc: Document, path: Path, kind: str, name: str) -> Finding:
-    key = f"{ID}: names of {kind}"
-    names: Names | None = ctx.memo.get(key)
-    if names is None:
-        names = ctx.memo[key] = Names(d.name for d in ctx.of_kind(OPENSLO, kind))
+    names = ctx.derive(_names_of(kind))
     hint = names.closest(name)
     tip = f'; did you mean "{hint}"?' if hint else (
         f"; add a {kind} named {name!r}" if not names.names else ""
@@ -157,3 +156,9 @@ def _sla_references(ctx: Context, doc: Document) -> Iterator[Finding]:
                     doc,
                     path + ("objective",),
                 )
+
+
+@functools.cache
+def _names_of(kind: str) -> Derived[Names]:
+    """The names of ``kind`` in the project, gathered once per run (one key per kind)."""
+    return Derived(f"names of {kind}", lambda ctx: Names(d.name for d in ctx.of_kind(OPENSLO, kind)))

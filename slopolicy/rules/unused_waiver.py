@@ -37,7 +37,7 @@ from slopolicy.model.problems import Finding
 from slopolicy.model.waivers import FILENAME, Waiver
 
 if TYPE_CHECKING:
-    from slopolicy.check.engine import Context
+    from slopolicy.rules.context import Context
 
 ID = "unused-waiver"
 SEVERITY = "warning"

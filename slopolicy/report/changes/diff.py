@@ -22,7 +22,7 @@ from slopolicy.changes.compare import (
 
 if TYPE_CHECKING:
     from slopolicy.changes.approvals import ApprovalResult
-    from slopolicy.gitops.gate import ChangeSet, PolicyChange
+    from slopolicy.changes.changeset import ChangeSet, PolicyChange
 
 
 # -- JSON ----------------------------------------------------------------------------

@@ -1,0 +1,63 @@
+"""A change set: what changed between the base and the head, and the base side rules see."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from slopolicy.changes.approvals import ApprovalResult
+from slopolicy.changes.compare import DocumentChange
+from slopolicy.model.documents import SourceFile
+from slopolicy.model.kinds import SLA_KEY
+
+
+@dataclass
+class PolicyChange:
+    """The policy files that differ between the merge base and the head."""
+
+    config_file: str
+    files: tuple[tuple[str, str], ...]  # (path, added | removed | modified)
+    approval: ApprovalResult | None = None
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(p for p, _ in self.files)
+
+
+@dataclass
+class ChangeSet:
+    """Everything that changed, for rules and reporters (``Report.changes``)."""
+
+    base_ref: str
+    base_commit: str
+    merge_base: str
+    head_ref: str | None  # None: the working tree
+    head_commit: str | None
+    documents: list[DocumentChange] = field(default_factory=list)
+    policy: PolicyChange | None = None
+
+    @property
+    def agreements(self) -> list[DocumentChange]:
+        return [c for c in self.documents if (c.api_version, c.kind) == SLA_KEY]
+
+    @property
+    def head_label(self) -> str:
+        return self.head_ref or "the working tree"
+
+
+@dataclass(frozen=True)
+class BaseSide:
+    """What change rules compare the checked documents with (``Context.base``).
+
+    Built by the gate from the base ref: every field is settled before any
+    rule runs.
+    """
+
+    ref: str
+    commit: str  # the tip of the base ref: its policy is the trusted one
+    merge_base: str  # what the head is compared with
+    files: tuple[SourceFile, ...]  # the documents at the merge base
+    changes: ChangeSet
+    records: str  # where the trusted policy keeps Approval records (approvals.records)
+    head_ref: str | None
+    head_commit: str | None
+    head_date: datetime.datetime  # the date of the change: the head commit's, or now

@@ -1,0 +1,196 @@
+"""Files to analysed documents: read, parsed and schema-checked once per content.
+
+Restored from the result cache when their content (or stat signature) is
+known, analysed on every core when there are many, in the same order and
+with the same result whatever the cache holds or the number of workers.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from slopolicy import runtime
+from slopolicy.cache.store import Cache, content_key, signature
+from slopolicy.load import schemas
+from slopolicy.load.discovery import relative
+from slopolicy.load.files import load_bytes
+from slopolicy.model.documents import LoadProblem, SourceFile
+
+if TYPE_CHECKING:
+    from slopolicy.config.project import Project
+
+
+PARALLEL_THRESHOLD = 400  # files to analyse before worker processes pay off
+
+
+def analyse(rel: str, raw: bytes) -> tuple[Any, ...]:
+    """Parse one file and validate its documents: the per-file, cacheable work."""
+    source = load_bytes(rel, raw)
+    for position, doc in enumerate(source.documents):
+        if doc.known:
+            source.schema_results[position] = schemas.document_errors(doc.data)
+    return source.snapshot(pickled=False)
+
+
+def _analyse_batch(batch: list[tuple[str, bytes]]) -> list[tuple[Any, ...]]:
+    return [analyse(rel, raw) for rel, raw in batch]
+
+
+PROGRESS_THRESHOLD = 1000  # files: below this a check is quick enough to stay silent
+
+
+class _Progress:
+    """``slopolicy: 1,200/4,000 files`` on an interactive stderr, for long work."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.shown = total >= PROGRESS_THRESHOLD and sys.stderr.isatty()
+
+    def add(self, count: int) -> None:
+        self.done += count
+        if self.shown:
+            sys.stderr.write(f"\rslopolicy: analysed {self.done:,}/{self.total:,} files")
+            if self.done >= self.total:
+                sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def _analyse_all(work: list[tuple[str, bytes]], jobs: int | None) -> list[tuple[Any, ...]]:
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if jobs is None and len(work) < PARALLEL_THRESHOLD:
+        workers = 1
+    workers = min(workers, max(1, len(work)))
+    size = max(1, -(-len(work) // (workers * 8)))
+    batches = [work[i:i + size] for i in range(0, len(work), size)]
+    progress = _Progress(len(work))
+    results: list[tuple[Any, ...]] = []
+
+    def done(batch: list[tuple[Any, ...]]) -> None:
+        results.extend(batch)
+        progress.add(len(batch))
+
+    runtime.parallel_map(_analyse_batch, batches, workers, done)
+    return results
+
+
+def load_files(
+    paths: Iterable[str | Path], repo_root: Path, cache: Cache | None = None, jobs: int | None = 1
+) -> list[SourceFile]:
+    """Read, parse and schema-check files; cached by content, in parallel when large.
+
+    ``jobs``: worker processes; None means all cores when the work is large.
+    The result is the same whatever ``jobs`` and the cache hold.
+    """
+    batch = _Batch()
+    with runtime.loading():
+        _restore_cached(paths, repo_root, cache, batch)
+    return batch.analysed(jobs)
+
+
+def load_contents(
+    contents: Iterable[tuple[str, bytes]], cache: Cache | None = None, jobs: int | None = 1
+) -> list[SourceFile]:
+    """Files from bytes already read (a commit's blobs), as :func:`load_files` loads them.
+
+    Each file keeps its bytes to locate problems (it is on no disk).
+    """
+    batch = _Batch()
+    kept: list[bytes] = []
+    with runtime.loading():
+        for rel, raw in contents:
+            kept.append(raw)
+            key = content_key(raw)
+            snapshot = cache.get(key) if cache is not None else None
+            if snapshot is None:
+                batch.queue(rel, raw, key, None)
+            else:
+                batch.files.append(SourceFile.restore(rel, "", snapshot, None, key))
+    loaded = batch.analysed(jobs)
+    for source, raw in zip(loaded, kept):
+        source.raw = raw
+    return loaded
+
+
+class _Batch:
+    """Files in order: restored from the cache, or queued to be analysed."""
+
+    def __init__(self) -> None:
+        self.files: list[SourceFile | None] = []
+        self.work: list[tuple[str, bytes]] = []
+        self.slots: list[tuple[int, str, str | None]] = []  # place, content key, origin
+
+    def queue(self, rel: str, raw: bytes, key: str, origin: str | None) -> None:
+        self.files.append(None)
+        self.work.append((rel, raw))
+        self.slots.append((len(self.files) - 1, key, origin))
+
+    def analysed(self, jobs: int | None) -> list[SourceFile]:
+        """Every file, the queued ones analysed (the cyclic collector on: parsing makes garbage)."""
+        done = _analyse_all(self.work, jobs)
+        for (slot, key, origin), (rel, _), snapshot in zip(self.slots, self.work, done):
+            source = self.files[slot] = SourceFile.restore(rel, "", snapshot, origin, key)
+            source.dirty = True
+        return [f for f in self.files if f is not None]
+
+
+def open_cache(project: Project, folder: Path | None = None) -> Cache:
+    """The project's result cache, in ``folder`` or the user cache directory."""
+    from slopolicy.cache.store import default_dir
+
+    plugins = {r.source for r in project.rules.values() if r.source.startswith("plugin ")}
+    with runtime.loading():
+        return Cache(folder or default_dir(), project.config.root, plugins)
+
+
+def save_cache(cache: Cache | None, files: Iterable[SourceFile]) -> None:
+    """Store what this run learnt about each file (after the rules ran)."""
+    if cache is None:
+        return
+    for source in files:
+        if source.dirty and source.cache_key:
+            cache.put(source.cache_key, source.snapshot())
+            source.dirty = False
+    cache.save()
+
+
+def _restore_cached(
+    paths: Iterable[str | Path], repo_root: Path, cache: Cache | None, batch: _Batch
+) -> None:
+    """Restore each file from the cache, or read it and queue it for analysis.
+
+    A file whose stat signature is the one the cache recorded with its
+    content key is not read at all (see slopolicy.cache).
+    """
+    restore = SourceFile.restore
+    for path in paths:
+        rel = relative(path, repo_root)
+        origin = str(path)
+        try:
+            stat = signature(os.stat(origin)) if cache is not None else None
+            known = cache.known(rel, stat) if stat is not None and cache is not None else None
+            if known is not None:
+                batch.files.append(restore(rel, "", known[1], origin, known[0]))
+                continue
+            with open(origin, "rb") as f:
+                raw = f.read()
+        except OSError as exc:
+            source = SourceFile(rel, "")
+            source.problems.append(
+                LoadProblem("yaml-syntax", f"cannot read file: {exc.strerror}", 1, 1)
+            )
+            batch.files.append(source)
+            continue
+        if cache is None or stat is None:
+            batch.queue(rel, raw, "", origin)
+            continue
+        key = content_key(raw)
+        cache.note(rel, stat, key)
+        snapshot = cache.get(key)
+        if snapshot is None:
+            batch.queue(rel, raw, key, origin)
+        else:
+            batch.files.append(restore(rel, "", snapshot, origin, key))

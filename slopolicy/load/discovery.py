@@ -1,0 +1,85 @@
+"""Which files are documents: the document globs over a folder, and paths as reports name them."""
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pathspec
+
+from slopolicy.config.settings import Config
+
+
+def discover(config: Config, repo_root: Path, under: Path | None = None) -> list[str]:
+    """Files the document globs select, under the project root (or ``under``).
+
+    Globs are gitignore-style and relative to the project root (the folder of
+    .slopolicy.yaml); a folder outside it is matched relative to itself. The
+    files are absolute path strings: a large repository has tens of
+    thousands, and Path objects would cost more than the walk.
+    """
+    spec_in = matcher(tuple(config.include))
+    spec_out = matcher(tuple(config.exclude))
+    top = (under or config.root).resolve()
+    base = config.root.resolve()
+    if top != base and base not in top.parents:
+        base = top
+    found: list[str] = []
+    for folder, dirs, names in os.walk(top):
+        rel_folder = Path(folder).relative_to(base).as_posix()
+        rel_folder = "" if rel_folder == "." else rel_folder + "/"
+        dirs[:] = sorted(d for d in dirs if not spec_out(rel_folder + d + "/"))
+        for name in sorted(names):
+            rel = rel_folder + name
+            if spec_in(rel) and not spec_out(rel):
+                found.append(os.path.join(folder, name))
+    return found
+
+
+def selects(config: Config, path: Path) -> bool:
+    """Whether the document globs select ``path`` (a file under the project root)."""
+    try:
+        rel = Path(os.path.abspath(path)).relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return True  # outside the project: only an explicit name brings it in
+    return matcher(tuple(config.include))(rel) and not matcher(tuple(config.exclude))(rel)
+
+
+@functools.lru_cache(maxsize=16)
+def matcher(lines: tuple[str, ...]) -> Callable[[str], bool]:
+    """A gitignore-style matcher of relative paths (a folder ends in ``/``).
+
+    One regex when no pattern negates another.
+    """
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    patterns = [p for p in spec.patterns if p.include is not None]
+    regexes = [getattr(p, "regex", None) for p in patterns]
+    if all(p.include for p in patterns) and all(r is not None for r in regexes):
+        if not patterns:
+            return lambda path: False
+        parts = (re.sub(r"\(\?P<\w+>", "(?:", r.pattern) for r in regexes if r is not None)
+        union = re.compile("|".join(f"(?:{part})" for part in parts))
+        return lambda path: union.match(path) is not None
+    match: Callable[[str], bool] = spec.match_file
+    return match
+
+
+@functools.lru_cache(maxsize=8)
+def _root_prefix(repo_root: Path) -> str:
+    return str(repo_root.resolve()) + os.sep
+
+
+def relative(path: str | Path, repo_root: Path) -> str:
+    """``path`` relative to the repository root, with ``/``; cheap for paths under it."""
+    prefix = _root_prefix(repo_root)
+    text = str(path)
+    if os.sep == "/" and text.startswith(prefix) and "/." not in text:
+        return text[len(prefix):]  # the common case: a found file under the root
+    full = os.path.abspath(path)
+    if not full.startswith(prefix):
+        full = os.path.realpath(path)  # through a symlink, or outside the root
+    if full.startswith(prefix):
+        return full[len(prefix):].replace(os.sep, "/")
+    return Path(path).as_posix()

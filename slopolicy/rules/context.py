@@ -1,0 +1,78 @@
+"""What a rule sees: every document of the project, lookups, and the base of a change.
+
+A :class:`Context` is built complete before any rule runs and never changes
+after. What several rules derive from the whole project (the links from SLAs
+to SLOs, the names of each kind) is a :class:`Derived` value, computed once
+per context on first use.
+"""
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from slopolicy.changes.changeset import BaseSide
+from slopolicy.model.documents import Document, SourceFile
+from slopolicy.model.waivers import Waiver
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, eq=False)
+class Derived(Generic[T]):
+    """Something rules derive once per run from the whole project, and share."""
+
+    name: str
+    compute: Callable[[Context], T]
+
+
+@dataclass(frozen=True, eq=False)
+class Context:
+    """Every known document, every file, the base side under ``--base``."""
+
+    files: Sequence[SourceFile]
+    explicit: frozenset[str] = frozenset()  # files named on the command line
+    base: BaseSide | None = None  # the base side, for change rules (with --base)
+    today: datetime.date = field(default_factory=datetime.date.today)
+    # Waivers that matched nothing: given to the rules that judge waivers
+    # (AFTER_WAIVERS), which run once the others' problems were waived.
+    unused_waivers: tuple[Waiver, ...] = ()
+    documents: tuple[Document, ...] = field(init=False)
+    _named: dict[tuple[str, str, str], Document] = field(init=False, repr=False)
+    _kinds: dict[tuple[str, str], list[Document]] = field(init=False, repr=False)
+    _derived: dict[Derived[Any], Any] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        documents = tuple(d for f in self.files for d in f.documents if d.known)
+        named: dict[tuple[str, str, str], Document] = {}
+        kinds: dict[tuple[str, str], list[Document]] = {}
+        for doc in documents:
+            named.setdefault(doc.identity, doc)
+            kinds.setdefault((doc.api_version, doc.kind), []).append(doc)
+        object.__setattr__(self, "documents", documents)
+        object.__setattr__(self, "_named", named)
+        object.__setattr__(self, "_kinds", kinds)
+        object.__setattr__(self, "_derived", {})
+
+    def named(self, api_version: str, kind: str, name: str) -> Document | None:
+        return self._named.get((api_version, kind, name))
+
+    def of_kind(self, api_version: str, kind: str) -> list[Document]:
+        return self._kinds.get((api_version, kind), [])
+
+    def derive(self, what: Derived[T]) -> T:
+        """``what.compute(self)``, once for this context."""
+        if what not in self._derived:
+            self._derived[what] = what.compute(self)
+        value: T = self._derived[what]
+        return value
+
+    def judging_waivers(self, unused: Sequence[Waiver]) -> Context:
+        """This context for the rules that judge waivers: the same documents, ``unused`` set."""
+        copy = Context.__new__(Context)
+        for name in ("files", "explicit", "base", "today", "documents", "_named", "_kinds",
+                     "_derived"):
+            object.__setattr__(copy, name, getattr(self, name))
+        object.__setattr__(copy, "unused_waivers", tuple(unused))
+        return copy
