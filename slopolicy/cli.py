@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from slopolicy import __version__
+from slopolicy.commands import EXIT_INTERNAL, EXIT_USAGE
 from slopolicy.model.errors import UsageError
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 FORMATS = ("text", "json", "github", "sarif", "junit", "markdown")
 

@@ -15,7 +15,7 @@ from slopolicy.cache.store import Cache
 from slopolicy.changes.changeset import BaseSide
 from slopolicy.check import analysis, engine
 from slopolicy.check.engine import Result
-from slopolicy.cli import EXIT_FINDINGS, EXIT_OK
+from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
 from slopolicy.config.project import Project, open_project
 from slopolicy.load import discovery
 from slopolicy.model.documents import SourceFile

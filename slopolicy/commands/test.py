@@ -26,7 +26,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from slopolicy.check import analysis, engine
-from slopolicy.cli import EXIT_FINDINGS, EXIT_OK
+from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
 from slopolicy.config.project import Project, open_project
 from slopolicy.load import schemas
 from slopolicy.model.errors import UsageError

@@ -6,13 +6,25 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import pathspec
 
-from slopolicy.config.settings import Config
+
+class Globs(Protocol):
+    """Which files are documents: gitignore-style globs relative to ``root`` (a Config)."""
+
+    @property
+    def root(self) -> Path: ...
+
+    @property
+    def include(self) -> list[str]: ...
+
+    @property
+    def exclude(self) -> list[str]: ...
 
 
-def discover(config: Config, repo_root: Path, under: Path | None = None) -> list[str]:
+def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[str]:
     """Files the document globs select, under the project root (or ``under``).
 
     Globs are gitignore-style and relative to the project root (the folder of
@@ -38,7 +50,7 @@ def discover(config: Config, repo_root: Path, under: Path | None = None) -> list
     return found
 
 
-def selects(config: Config, path: Path) -> bool:
+def selects(config: Globs, path: Path) -> bool:
     """Whether the document globs select ``path`` (a file under the project root)."""
     try:
         rel = Path(os.path.abspath(path)).relative_to(config.root.resolve()).as_posix()
