@@ -42,6 +42,10 @@ def _rank(package: str) -> int:
     return next(i for i, layer in enumerate(LAYERS) if package in layer)
 
 
+def _is_module(name: str) -> bool:
+    return (PACKAGE / f"{name}.py").exists() or (PACKAGE / name / "__init__.py").exists()
+
+
 def imports() -> list[tuple[str, str, str]]:
     """(importing package, imported package, where) for every slopolicy import."""
     found = []
@@ -50,7 +54,8 @@ def imports() -> list[tuple[str, str, str]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("slopolicy"):
                 targets = ([node.module] if node.module != "slopolicy"
-                           else [f"slopolicy.{a.name}" for a in node.names])
+                           else [f"slopolicy.{a.name}" if _is_module(a.name) else "slopolicy"
+                                 for a in node.names])
             elif isinstance(node, ast.Import):
                 targets = [a.name for a in node.names if a.name.startswith("slopolicy")]
             else:
