@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator, Mapping
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from slopolicy.cache.codec import codec
+from slopolicy.cache.facts import Fact
 from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding, Related
 from slopolicy.slo.units import parse_date
@@ -49,10 +50,13 @@ def terms(sla: Document) -> Terms | None:
     return start, parse_date(effective.get("until")), customer, service
 
 
+TERMS: Fact[Terms | None] = Fact(ID, terms, codec(Terms | None))
+
+
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     periods: dict[tuple[str, str], list[Period]] = {}
     for sla in ctx.of_kind("slopolicy/v1", "SLA"):
-        found: Terms | None = sla.remember(ID, partial(terms, sla))
+        found = TERMS.of(sla)
         if found is None:
             continue
         start, until, customer, service = found

@@ -35,6 +35,8 @@ from celpy import celtypes
 from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError, base_functions
 
+from slopolicy.cache.codec import codec
+from slopolicy.cache.facts import FactFamily
 from slopolicy.load import schemas
 from slopolicy.load.files import load_bytes
 from slopolicy.model.documents import Document
@@ -362,10 +364,18 @@ def check_rule(rule: CustomRule, ctx: Context, options: Mapping[str, Any]) -> It
             for message in _judge(rule, ctx, doc, documents):
                 yield Finding(message, doc, rule.path)
         return
+
+    def judge(doc: Document) -> tuple[str, ...]:
+        return _judge(rule, ctx, doc, None)
+
+    verdicts = VERDICTS.member(rule.fingerprint, judge).of
     for doc in ctx.documents:
-        for message in doc.remember(rule.fingerprint,
-                                    functools.partial(_judge, rule, ctx, doc, None)):
+        for message in verdicts(doc):
             yield Finding(message, doc, rule.path)
+
+
+# the messages of a house rule that reads one document, by the rule's definition
+VERDICTS: FactFamily[tuple[str, ...]] = FactFamily("house-verdicts", codec(tuple[str, ...]))
 
 
 def _judge(rule: CustomRule, ctx: Context, doc: Document, documents: Any) -> tuple[str, ...]:

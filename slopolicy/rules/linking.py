@@ -8,13 +8,15 @@ once per run and shared by the rules that need it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from slopolicy.cache.codec import codec
+from slopolicy.cache.facts import Fact
 from slopolicy.model.documents import Document
 from slopolicy.rules.context import Derived
 from slopolicy.slo.dominance import Status, Terms, Verdict, compare
-from slopolicy.slo.terms import ObjectiveTerms, sla_terms, slo_terms
+from slopolicy.slo.terms import ObjectiveTerms, shared, sla_terms, slo_terms
 from slopolicy.text.yamlsource import Path
 
 if TYPE_CHECKING:
@@ -72,11 +74,11 @@ def objective_target_path(doc: Document, position: int) -> Path:
     return base
 
 
-# -- facts each document remembers (kept with its file in the cache) ---------
+# -- facts each document keeps (with its file, in the cache) -----------------
 
 def sla_references(sla: Document) -> list[tuple[int, str, str | None]]:
     """(position, SLO name, objective displayName) of each objective that names its SLO."""
-    return sla.remember("sla_references", partial(_sla_references, sla))  # type: ignore[no-any-return]
+    return SLA_REFERENCES.of(sla)
 
 
 def _sla_references(sla: Document) -> list[tuple[int, str, str | None]]:
@@ -91,7 +93,7 @@ def _sla_references(sla: Document) -> list[tuple[int, str, str | None]]:
 
 def display_names(slo: Document) -> list[str | None]:
     """The displayName of each objective of an SLO (None where it has none)."""
-    return slo.remember("display_names", partial(_display_names, slo))  # type: ignore[no-any-return]
+    return DISPLAY_NAMES.of(slo)
 
 
 def _display_names(slo: Document) -> list[str | None]:
@@ -105,12 +107,44 @@ def _display_names(slo: Document) -> list[str | None]:
 
 def service(doc: Document) -> str | None:
     """``spec.service`` of an SLA or SLO, when it is a name."""
-    return doc.remember("service", partial(_service, doc))  # type: ignore[no-any-return]
+    return SERVICE.of(doc)
 
 
 def _service(doc: Document) -> str | None:
     value = doc.spec.get("service")
     return value if isinstance(value, str) else None
+
+
+def _terms_of_sla(sla: Document) -> list[ObjectiveTerms]:
+    return sla_terms(sla.data)
+
+
+def _own_slo_terms(slo: Document) -> list[ObjectiveTerms] | None:
+    """An SLO's terms when they come from it alone (no indicatorRef to follow), else None."""
+    consulted: list[str] = []
+
+    def lookup(name: str) -> Mapping[str, Any] | None:
+        consulted.append(name)
+        return None
+
+    terms = slo_terms(slo.data, lookup)
+    return None if consulted else terms
+
+
+def _shared(found: list[ObjectiveTerms] | None) -> list[ObjectiveTerms] | None:
+    """Equal terms read back as the one shared object of their value (see slo.terms.shared)."""
+    return None if found is None else [shared(*entry) for entry in found]
+
+
+SLA_REFERENCES: Fact[list[tuple[int, str, str | None]]] = Fact(
+    "sla-references", _sla_references, codec(list[tuple[int, str, str | None]]))
+DISPLAY_NAMES: Fact[list[str | None]] = Fact(
+    "display-names", _display_names, codec(list[str | None]))
+SERVICE: Fact[str | None] = Fact("service", _service, codec(str | None))
+SLA_TERMS: Fact[list[ObjectiveTerms]] = Fact(
+    "sla-terms", _terms_of_sla, codec(list[ObjectiveTerms]).then(_shared))
+SLO_OWN_TERMS: Fact[list[ObjectiveTerms] | None] = Fact(
+    "slo-own-terms", _own_slo_terms, codec(list[ObjectiveTerms] | None).then(_shared))
 
 
 # -- links --------------------------------------------------------------------
@@ -135,7 +169,7 @@ class _Linker:
     def all(self) -> list[Link]:
         out = []
         for sla in self.ctx.of_kind("slopolicy/v1", "SLA"):
-            entries = sla.remember("sla_terms", partial(_terms_of_sla, sla))
+            entries = SLA_TERMS.of(sla)
             if not entries:
                 continue
             named = {position: (slo, wanted) for position, slo, wanted in sla_references(sla)}
@@ -195,25 +229,17 @@ class _Linker:
         found = self.slo_terms.get(key)
         if found is not None:
             return found
-        kept: list[ObjectiveTerms] | None = slo.facts.get("slo_terms")
-        if kept is not None:
-            found = self.slo_terms[key] = kept
+        own = SLO_OWN_TERMS.of(slo)  # kept with its file when it needs no SLI elsewhere
+        if own is not None:
+            found = self.slo_terms[key] = own
             return found
-        consulted: list[str] = []
 
         def lookup(name: str) -> Mapping[str, Any] | None:
-            consulted.append(name)
             sli = self.ctx.named(OPENSLO, "SLI", name)
             return sli.data if sli else None
 
-        terms = self.slo_terms[key] = slo_terms(slo.data, lookup)
-        if not consulted:  # terms from this document alone: keep them with its file
-            slo.remember("slo_terms", lambda: terms)
-        return terms
-
-
-def _terms_of_sla(sla: Document) -> list[ObjectiveTerms]:
-    return sla_terms(sla.data)
+        found = self.slo_terms[key] = slo_terms(slo.data, lookup)
+        return found
 
 
 def describe_objective(doc: Document, position: int) -> str:

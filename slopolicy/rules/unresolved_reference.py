@@ -32,9 +32,10 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Iterable, Iterator, Mapping
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from slopolicy.cache.codec import codec
+from slopolicy.cache.facts import Fact
 from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding
 from slopolicy.rules.context import Derived
@@ -61,18 +62,22 @@ REFERENCES = {
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     for doc in ctx.documents:
         if doc.api_version == OPENSLO:
-            found: tuple[tuple[Path, str, Any], ...] = doc.remember(
-                "references", partial(_all_references, doc))
-            for path, key, name in found:
+            for path, key, name in REFERENCE_NAMES.of(doc):
                 kind = REFERENCES[key]
-                if isinstance(name, str) and ctx.named(OPENSLO, kind, name) is None:
+                if ctx.named(OPENSLO, kind, name) is None:
                     yield _missing(ctx, doc, path, kind, name)
         elif doc.kind == "SLA":
             yield from _sla_references(ctx, doc)
 
 
-def _all_references(doc: Document) -> tuple[tuple[Path, str, Any], ...]:
-    return tuple(_references(doc.data, ()))
+def _all_references(doc: Document) -> tuple[tuple[Path, str, str], ...]:
+    """(path, reference key, name) of every reference by name in an OpenSLO document."""
+    return tuple((path, key, name) for path, key, name in _references(doc.data, ())
+                 if isinstance(name, str))
+
+
+REFERENCE_NAMES: Fact[tuple[tuple[Path, str, str], ...]] = Fact(
+    "references", _all_references, codec(tuple[tuple[Path, str, str], ...]))
 
 
 def _references(node: Any, path: Path) -> Iterator[tuple[Path, str, Any]]:

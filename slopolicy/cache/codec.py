@@ -1,0 +1,336 @@
+"""Typed values to JSON-able data and back, checked against their declared types.
+
+:func:`codec` builds, once per type, a pair of functions: ``encode`` turns a
+value into data :mod:`json` writes as it is (objects, arrays, strings,
+numbers, booleans, null) and ``decode`` turns such data back into a value of
+exactly that type, or raises :class:`Malformed`. Records (dataclasses and
+named tuples) are objects keyed by their field names; ``Decimal``, dates and
+times are their exact text; tuples and lists are arrays. There is no way to
+name a type in the data: what a value is comes from the declaration alone,
+so reading data never constructs anything the declaration did not name.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import types
+import typing
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any, Generic, TypeVar
+
+from slopolicy.text.yamlsource import Path
+
+T = TypeVar("T")
+Json = Any  # what json.dumps writes and json.loads reads
+
+
+class Malformed(ValueError):
+    """Data that is not a value of the declared type."""
+
+
+class Codec(Generic[T]):
+    """How values of one type become JSON-able data, and back."""
+
+    __slots__ = ("encode", "decode", "kind", "types")
+
+    def __init__(self, encode: Callable[[T], Json], decode: Callable[[Json], T],
+                 kind: str, types: frozenset[type] | None = None) -> None:
+        self.encode = encode  # raises TypeError for a value not of the type
+        self.decode = decode  # raises Malformed
+        self.kind = kind  # the JSON kind it writes: "string", "number", "array", ...
+        # for scalars written as they are: the Python types they read back as
+        # (so a long column of them is checked at C speed)
+        self.types = types
+
+    def then(self, after: Callable[[T], T]) -> Codec[T]:
+        """The same data, each decoded value passed through ``after`` (to share equal values)."""
+        decode = self.decode
+        return Codec(self.encode, lambda data: after(decode(data)), self.kind)
+
+
+def codec(tp: Any) -> Codec[Any]:
+    """The codec of a type: a record, a scalar, or a list, tuple, dict or union of those."""
+    try:
+        return _BUILT[tp]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable annotation
+        return _build(tp)
+    built = _BUILT[tp] = _build(tp)
+    return built
+
+
+_BUILT: dict[Any, Codec[Any]] = {}
+
+
+def _exact(kind: type, json_kind: str) -> Codec[Any]:
+    def encode(value: Any) -> Any:
+        if type(value) is not kind:
+            raise TypeError(f"{value!r} is not {kind.__name__}")
+        return value
+
+    def decode(data: Any) -> Any:
+        if type(data) is not kind:
+            raise Malformed(f"{data!r} is not {kind.__name__}")
+        return data
+
+    return Codec(encode, decode, json_kind, frozenset({kind}))
+
+
+def _textual(kind: type, parse: Callable[[str], Any]) -> Codec[Any]:
+    """A type written as its exact text: str(value), parsed back by ``parse``."""
+    def encode(value: Any) -> str:
+        if type(value) is not kind:
+            raise TypeError(f"{value!r} is not {kind.__name__}")
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+    def decode(data: Any) -> Any:
+        if type(data) is not str:
+            raise Malformed(f"{data!r} is not the text of a {kind.__name__}")
+        try:
+            return parse(data)
+        except (ValueError, InvalidOperation):
+            raise Malformed(f"{data!r} is not the text of a {kind.__name__}") from None
+
+    return Codec(encode, decode, "string")
+
+
+def _naive(value: datetime.datetime) -> datetime.datetime:
+    if value.tzinfo is not None:
+        raise ValueError("only wall-clock times (no time zone) are kept")
+    return value
+
+
+_SCALARS: dict[Any, Codec[Any]] = {
+    str: _exact(str, "string"),
+    int: _exact(int, "number"),
+    bool: _exact(bool, "boolean"),
+    type(None): _exact(type(None), "null"),
+    Decimal: _textual(Decimal, Decimal),
+    datetime.date: _textual(datetime.date, datetime.date.fromisoformat),
+    datetime.datetime: _textual(
+        datetime.datetime, lambda text: _naive(datetime.datetime.fromisoformat(text))),
+}
+
+
+def _key_part() -> Codec[Any]:
+    """A part of a path into a document: a key (any YAML scalar key) or a list index."""
+    kinds = (str, int, bool, float, type(None))
+
+    def encode(value: Any) -> Any:
+        if type(value) not in kinds:
+            raise TypeError(f"{value!r} is not a key or an index")
+        return value
+
+    def decode(data: Any) -> Any:
+        if type(data) not in kinds:
+            raise Malformed(f"{data!r} is not a key or an index")
+        return data
+
+    return Codec(encode, decode, "scalar", frozenset(kinds))
+
+
+def _raw() -> Codec[Any]:
+    """JSON data as it is (what it means is up to whoever reads it, with a codec of its own)."""
+    def same(value: Any) -> Any:
+        return value
+
+    return Codec(same, same, "any")
+
+
+class Raw:
+    """The type of JSON data kept as it is, in a record: see :func:`_raw`."""
+
+
+def _build(tp: Any) -> Codec[Any]:
+    if tp == Path:  # keys that are not strings (YAML allows them) stay what they are
+        return _sequence(_key_part(), tuple)
+    if tp in _SCALARS:
+        return _SCALARS[tp]
+    if tp is Raw:
+        return _raw()
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is typing.Literal:
+        return _literal(args)
+    if origin in (typing.Union, types.UnionType):
+        return _union([codec(arg) for arg in args])
+    if origin is list:
+        return _sequence(codec(args[0]), list)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return _sequence(codec(args[0]), tuple)
+        return _fixed([codec(arg) for arg in args])
+    if origin is dict and args and args[0] is str:
+        return _mapping(codec(args[1]))
+    if isinstance(tp, type) and (dataclasses.is_dataclass(tp) or hasattr(tp, "_fields")):
+        return _record(tp)
+    raise TypeError(f"no codec for {tp!r}: declare facts with records, scalars and containers")
+
+
+def _literal(values: tuple[Any, ...]) -> Codec[Any]:
+    allowed = frozenset(values)
+    if not all(type(v) is str for v in values):
+        raise TypeError("only literal strings are supported")
+
+    def encode(value: Any) -> Any:
+        if type(value) is not str or value not in allowed:
+            raise TypeError(f"{value!r} is not one of {sorted(allowed)}")
+        return value
+
+    def decode(data: Any) -> Any:
+        if type(data) is not str or data not in allowed:
+            raise Malformed(f"{data!r} is not one of {sorted(allowed)}")
+        return data
+
+    return Codec(encode, decode, "string")
+
+
+def _union(members: list[Codec[Any]]) -> Codec[Any]:
+    kinds = [m.kind for m in members]
+    if len(set(kinds)) != len(kinds) or "scalar" in kinds and len(kinds) > 1:
+        raise TypeError("the members of a union must read back as different kinds of JSON value")
+    if len(members) == 2 and kinds[1] == "null":  # Optional: the common case, made quick
+        inner = members[0]
+
+        def encode_optional(value: Any) -> Any:
+            return None if value is None else inner.encode(value)
+
+        def decode_optional(data: Any) -> Any:
+            return None if data is None else inner.decode(data)
+
+        if inner.types is None:
+            return Codec(encode_optional, decode_optional, inner.kind + "?")
+        scalars = inner.types | {type(None)}
+
+        def decode_scalar(data: Any) -> Any:
+            if type(data) not in scalars:
+                raise Malformed(f"{data!r} is not {inner.kind} or null")
+            return data
+
+        return Codec(encode_optional, decode_scalar, inner.kind + "?", scalars)
+
+    def encode(value: Any) -> Any:
+        for member in members:
+            try:
+                return member.encode(value)
+            except TypeError:
+                continue
+        raise TypeError(f"{value!r} is none of the union's types")
+
+    def decode(data: Any) -> Any:
+        for member in members:
+            try:
+                return member.decode(data)
+            except Malformed:
+                continue
+        raise Malformed(f"{data!r} is none of the union's types")
+
+    every: frozenset[type] | None = frozenset()
+    for member in members:
+        every = every | member.types if every is not None and member.types is not None else None
+    return Codec(encode, decode, "|".join(kinds), every)
+
+
+def _sequence(item: Codec[Any], kind: type) -> Codec[Any]:
+    encode_item, decode_item, scalars = item.encode, item.decode, item.types
+    raw = item.kind == "any"  # JSON data as it is: nothing to decode
+
+    def encode(value: Any) -> list[Any]:
+        items: list[Any] | tuple[Any, ...] = value
+        if type(value) is not kind:
+            raise TypeError(f"{value!r} is not a {kind.__name__}")
+        if scalars is not None:
+            if not set(map(type, items)) <= scalars:
+                raise TypeError(f"{value!r} holds a value of another type")
+            return list(items)
+        return [encode_item(v) for v in items]
+
+    def decode(data: Any) -> Any:
+        if type(data) is not list:
+            raise Malformed(f"{data!r} is not an array")
+        if not data:
+            return () if kind is tuple else []
+        if scalars is not None:  # checked at once, kept as they are
+            if not set(map(type, data)) <= scalars:
+                raise Malformed(f"{data!r} holds a value of another type")
+            return data if kind is list else tuple(data)
+        if raw:
+            return data if kind is list else tuple(data)
+        decoded = [decode_item(v) for v in data]
+        return decoded if kind is list else tuple(decoded)
+
+    return Codec(encode, decode, "array")
+
+
+def _fixed(items: list[Codec[Any]]) -> Codec[Any]:
+    count = len(items)
+    encoders = [c.encode for c in items]
+    decoders = [c.decode for c in items]
+    kinds = [c.types for c in items]
+    scalars = [k for k in kinds if k is not None] if None not in kinds else None
+
+    def encode(value: Any) -> list[Any]:
+        if type(value) is not tuple or len(value) != count:
+            raise TypeError(f"{value!r} is not a tuple of {count}")
+        return [c(v) for c, v in zip(encoders, value)]
+
+    def decode(data: Any) -> Any:
+        if type(data) is not list or len(data) != count:
+            raise Malformed(f"{data!r} is not an array of {count}")
+        if scalars is not None:  # scalars only: checked at C speed
+            if not all(map(frozenset.__contains__, scalars, map(type, data))):
+                raise Malformed(f"{data!r} holds a value of another type")
+            return tuple(data)
+        return tuple([c(v) for c, v in zip(decoders, data)])
+
+    return Codec(encode, decode, "array")
+
+
+def _mapping(item: Codec[Any]) -> Codec[Any]:
+    def encode(value: Any) -> dict[str, Any]:
+        if type(value) is not dict or not all(type(k) is str for k in value):
+            raise TypeError(f"{value!r} is not a dict of str keys")
+        return {k: item.encode(v) for k, v in value.items()}
+
+    def decode(data: Any) -> Any:
+        if type(data) is not dict:
+            raise Malformed(f"{data!r} is not an object")
+        return {k: item.decode(v) for k, v in data.items()}
+
+    return Codec(encode, decode, "object")
+
+
+def _record(cls: type) -> Codec[Any]:
+    """A dataclass or named tuple, as an object of its fields (built on first use)."""
+    fields: list[tuple[str, Codec[Any]]] = []
+
+    def ready() -> list[tuple[str, Codec[Any]]]:
+        # resolved late: a record may refer to itself or to types declared after it
+        if not fields:
+            hints = typing.get_type_hints(cls)
+            names = ([f.name for f in dataclasses.fields(cls)] if dataclasses.is_dataclass(cls)
+                     else list(cls._fields))  # type: ignore[attr-defined]
+            fields.extend((name, codec(hints[name])) for name in names)
+        return fields
+
+    def encode(value: Any) -> dict[str, Any]:
+        if type(value) is not cls:
+            raise TypeError(f"{value!r} is not a {cls.__name__}")
+        return {name: c.encode(getattr(value, name)) for name, c in ready()}
+
+    def decode(data: Any) -> Any:
+        known = ready()
+        if type(data) is not dict or len(data) != len(known):
+            raise Malformed(f"{data!r} is not a {cls.__name__}")
+        try:
+            return cls(*[c.decode(data[name]) for name, c in known])
+        except KeyError as exc:
+            raise Malformed(f"a {cls.__name__} has {exc}") from None
+        except (TypeError, ValueError) as exc:  # the record refuses the values
+            if isinstance(exc, Malformed):
+                raise
+            raise Malformed(f"not a {cls.__name__}: {exc}") from None
+
+    return Codec(encode, decode, "object")

@@ -1,0 +1,395 @@
+"""The cache's records: what a cache file holds, named and typed, and files to and from them.
+
+A shard is one :class:`ShardRecord`: a table of the files it knows (by
+content key), a table of their documents (a document's row follows its
+file's), the distinct fact values those documents point to, and rows for
+the rare things (load problems, schema errors, kept positions) that name the
+file or document they belong to. Columns rather than one object per
+document: a warm run of 20,000 documents reads them all, and a column of
+20,000 names is checked and read at C speed. Documents' data follows the
+record in the file, each document's JSON text after the previous one's, and
+is decoded only when a rule reads it.
+
+Everything is checked against these declarations when read
+(:mod:`slopolicy.cache.codec`); a record that does not fit is a miss, never
+a crash.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slopolicy.cache import data as document_data
+from slopolicy.cache.codec import Json, Malformed, Raw, codec
+from slopolicy.cache.facts import KEEP_POSITIONS, NOT_KEPT, Fact, decoded_column, encode_facts
+from slopolicy.load.files import load_text
+from slopolicy.model.documents import Document, LoadProblem, SourceFile
+from slopolicy.text.yamlsource import Path
+
+
+@dataclass(frozen=True, slots=True)
+class FileTable:
+    """One row per file, by the SHA-256 of its bytes."""
+
+    key: list[str]
+    documents: list[int]  # how many documents it holds (their rows follow one another)
+    others: list[int]  # objects of no known apiVersion
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentTable:
+    """One row per document, in the order of the files' rows."""
+
+    index: list[int]  # the YAML document in the stream
+    item: list[int | None]  # the place in a top-level list
+    api_version: list[str]
+    kind: list[str]  # a document of a known kind was validated: its errors are rows of schema
+    name: list[str]
+    data: list[int]  # bytes of its data's JSON text (the texts follow the record in order)
+    facts: dict[str, list[int | None]]  # fact name -> each document's value (a place in values)
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadProblemRow:
+    file: int
+    rule: str
+    message: str
+    line: int
+    column: int
+    related: list[Mark]
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignRow:
+    """An object of no known apiVersion, or not a mapping."""
+
+    file: int
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaErrorRow:
+    document: int
+    path: Path
+    key: bool
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class PositionRow:
+    """Where a path of a document is (kept so a standing finding needs no parse)."""
+
+    document: int
+    path: Path
+    key: bool
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShardRecord:
+    files: FileTable
+    documents: DocumentTable
+    values: list[Raw]  # distinct fact values, each decoded by the codec of its fact
+    problems: list[LoadProblemRow]
+    foreign: list[ForeignRow]
+    schema: list[SchemaErrorRow]
+    positions: list[PositionRow]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRecord:
+    """The stat index: one column per field of each path's signature, and its content key."""
+
+    path: list[str]
+    size: list[int]
+    mtime_ns: list[int]
+    ctime_ns: list[int]
+    inode: list[int]
+    device: list[int]
+    key: list[str]
+
+
+SHARD = codec(ShardRecord)
+INDEX = codec(IndexRecord)
+
+
+# -- what a file yields, ready to be written ---------------------------------------------
+
+
+@dataclass(slots=True)
+class DocumentEntry:
+    index: int
+    item: int | None
+    identity: tuple[str, str, str]
+    data: bytes  # JSON text (see slopolicy.cache.data)
+    facts: dict[str, Json]
+    schema: list[tuple[Path, bool, str]]
+    positions: list[tuple[Path, bool, int, int]]
+
+
+@dataclass(slots=True)
+class FileEntry:
+    documents: list[DocumentEntry]
+    others: int
+    problems: list[LoadProblem]
+    foreign: list[tuple[int, int, str]]
+
+
+def entry_of(source: SourceFile) -> FileEntry:
+    """What the cache keeps of a file; TypeError or ValueError for a value it cannot keep."""
+    documents = []
+    for position, doc in enumerate(source.documents):
+        errors = source.schema_results.get(position)
+        kept: tuple[Shard, int] | None = doc.kept if isinstance(doc.kept, tuple) else None
+        if kept is not None and not doc.loaded:
+            text = kept[0].data_bytes(kept[1])  # as it was read: not decoded, not encoded again
+        else:
+            text = document_data.dumps(doc.data).encode("ascii")
+        located = doc.located if KEEP_POSITIONS and doc.located else {}
+        documents.append(DocumentEntry(
+            doc.index, doc.item, doc.identity, text, encode_facts(doc),
+            list(errors or ()), [(path, key, *at) for (path, key), at in located.items()]))
+    return FileEntry(documents, source.others, list(source.problems), list(source.foreign))
+
+
+def unsaved(source: SourceFile) -> bool:
+    """Whether the cache's entry lacks something of ``source``: facts, or (when kept) positions."""
+    if source.dirty:
+        return True
+    if not KEEP_POSITIONS:
+        return False
+    for doc in source.documents:
+        located = doc.located
+        if located:
+            kept: tuple[Shard, int] | None = doc.kept
+            if kept is None or len(located) > kept[0].positions_count(kept[1]):
+                return True
+    return False
+
+
+def encode_shard(entries: Mapping[str, FileEntry]) -> tuple[bytes, list[bytes]]:
+    """The record of a shard as JSON text, and the documents' data texts in order."""
+    files = FileTable([], [], [])
+    docs = DocumentTable([], [], [], [], [], [], {})
+    values: list[Json] = []
+    places: dict[str, int] = {}
+    record = ShardRecord(files, docs, values, [], [], [], [])
+    texts: list[bytes] = []
+    for key, entry in entries.items():
+        row = len(files.key)
+        files.key.append(key)
+        files.documents.append(len(entry.documents))
+        files.others.append(entry.others)
+        for p in entry.problems:
+            record.problems.append(LoadProblemRow(row, p.rule, p.message, p.line, p.column,
+                                                  [Mark(*r) for r in p.related]))
+        record.foreign.extend(ForeignRow(row, *f) for f in entry.foreign)
+        for doc in entry.documents:
+            _add_document(record, doc, places, texts)
+    body = json.dumps(SHARD.encode(record), ensure_ascii=True, separators=(",", ":"),
+                      allow_nan=True).encode("ascii")
+    return body, texts
+
+
+def _add_document(record: ShardRecord, doc: DocumentEntry, places: dict[str, int],
+                  texts: list[bytes]) -> None:
+    docs = record.documents
+    row = len(docs.index)
+    docs.index.append(doc.index)
+    docs.item.append(doc.item)
+    docs.api_version.append(doc.identity[0])
+    docs.kind.append(doc.identity[1])
+    docs.name.append(doc.identity[2])
+    docs.data.append(len(doc.data))
+    texts.append(doc.data)
+    for name, value in doc.facts.items():
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        place = places.get(text)
+        if place is None:
+            place = places[text] = len(record.values)
+            record.values.append(value)
+        column = docs.facts.get(name)
+        if column is None:
+            column = docs.facts[name] = [None] * row
+        column.append(place)
+    for column in docs.facts.values():
+        if len(column) == row:
+            column.append(None)  # this document does not keep that fact
+    record.schema.extend(SchemaErrorRow(row, *error) for error in doc.schema)
+    record.positions.extend(PositionRow(row, *at) for at in doc.positions)
+
+
+# -- a shard as read ---------------------------------------------------------------------
+
+
+class Shard:
+    """A shard read from disk: files restored from it on demand, documents' data on read."""
+
+    def __init__(self, record: ShardRecord, region: memoryview, digest: bytes) -> None:
+        _check_shape(record, len(region))
+        self.record = record
+        self.region = region
+        self.digest = digest  # SHA-256 of the region, as the record's MAC vouches for it
+        self.intact: bool | None = None  # whether the region is as written: checked on first use
+        docs = record.documents
+        self.ends = list(itertools.accumulate(docs.data))  # where each data text ends
+        self.first = [0, *itertools.accumulate(record.files.documents)]  # each file's first row
+        self.rows = {key: row for row, key in enumerate(record.files.key)}
+        self.others = record.files.others
+        self.facts = docs.facts
+        self.columns: dict[Fact[Any], list[Any]] = {}  # decoded fact columns
+        self.none = [NOT_KEPT] * len(docs.index)
+        # the rare rows by the file or document they name
+        self.problems: dict[int, list[LoadProblemRow]] = {}
+        self.foreign: dict[int, list[ForeignRow]] = {}
+        self.schema: dict[int, list[SchemaErrorRow]] = {}
+        self.positions: dict[int, list[PositionRow]] = {}
+        for problem in record.problems:
+            self.problems.setdefault(problem.file, []).append(problem)
+        for foreign in record.foreign:
+            self.foreign.setdefault(foreign.file, []).append(foreign)
+        for error in record.schema:
+            self.schema.setdefault(error.document, []).append(error)
+        for at in record.positions:
+            self.positions.setdefault(at.document, []).append(at)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.rows
+
+    def keys(self) -> list[str]:
+        return self.record.files.key
+
+    # the facts of its documents (slopolicy.cache.facts.KeptFacts)
+
+    def column(self, fact: Fact[Any]) -> list[Any]:
+        found = self.columns.get(fact)
+        if found is None:
+            places = self.facts.get(fact.name)
+            found = self.columns[fact] = (
+                decoded_column(places, self.record.values, fact.codec) if places is not None
+                else self.none)
+        return found
+
+    def raw_facts(self, row: int) -> dict[str, Json]:
+        values = self.record.values
+        out: dict[str, Json] = {}
+        for name, column in self.facts.items():
+            place = column[row]
+            if place is not None:
+                out[name] = values[place]
+        return out
+
+    def data_bytes(self, row: int) -> bytes:
+        """A document's data text; DataError if the data region is not the one written."""
+        if self.intact is None:
+            # hashed once, when a document's data is first read: a warm run reads few
+            self.intact = hmac.compare_digest(hashlib.sha256(self.region).digest(), self.digest)
+        if not self.intact:
+            raise document_data.DataError("the data region does not match its record")
+        return bytes(self.region[self.ends[row] - self.record.documents.data[row]:self.ends[row]])
+
+    def positions_count(self, row: int) -> int:
+        return len(self.positions.get(row, ()))
+
+    def restore(self, key: str, path: str, origin: str | None) -> SourceFile | None:
+        """The file of content ``key``, as ``path``; None if this shard does not have it."""
+        row = self.rows.get(key)
+        if row is None:
+            return None
+        problems = [LoadProblem(p.rule, p.message, p.line, p.column,
+                                tuple((m.line, m.column, m.message) for m in p.related))
+                    for p in self.problems[row]] if row in self.problems else []
+        foreign = ([(f.line, f.column, f.message) for f in self.foreign[row]]
+                   if row in self.foreign else [])
+        schema: dict[int, list[tuple[Path, bool, str]]] = {}
+        source = SourceFile.stored(path, key, origin, problems, self.others[row], foreign,
+                                   schema)
+        first, end = self.first[row], self.first[row + 1]
+        docs = self.record.documents
+        errors, positions = self.schema, self.positions
+        stored, load, documents = Document.stored, self.load, source.documents
+        for doc_row in range(first, end):
+            doc = stored(
+                source, docs.index[doc_row], docs.item[doc_row], docs.api_version[doc_row],
+                docs.kind[doc_row], docs.name[doc_row], load, (self, doc_row),
+                {(p.path, p.key): (p.line, p.column) for p in positions[doc_row]}
+                if doc_row in positions else None)
+            if doc.known:  # analysis validated it: its errors, if any, are rows of the record
+                schema[doc_row - first] = ([(e.path, e.key, e.message) for e in errors[doc_row]]
+                                           if doc_row in errors else [])
+            documents.append(doc)
+        return source
+
+    def entry(self, key: str) -> FileEntry:
+        """The file of content ``key`` as an entry, to be written again."""
+        source = self.restore(key, "", None)
+        assert source is not None
+        return entry_of(source)
+
+    def load(self, doc: Document) -> Mapping[str, Any]:
+        """A document's data, decoded from this shard when a rule first reads it."""
+        try:
+            loaded = document_data.loads(self.data_bytes(doc.kept[1]))
+        except document_data.DataError:
+            loaded = None
+        return loaded if type(loaded) is dict else _reload(doc)
+
+
+def _reload(doc: Document) -> Mapping[str, Any]:
+    """A document's data parsed again from its file: what the cache held was unreadable."""
+    source = doc.source
+    for candidate in load_text(source.path, source.read_text()).documents:
+        if (candidate.index, candidate.item) == (doc.index, doc.item):
+            return candidate.data
+    return {}
+
+
+def decode_shard(body: bytes, region: memoryview, digest: bytes) -> Shard:
+    """A shard from its record's JSON text and its data region; Malformed if it does not fit."""
+    try:
+        raw = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise Malformed(f"not JSON: {exc}") from None
+    return Shard(SHARD.decode(raw), region, digest)
+
+
+def _check_shape(record: ShardRecord, region: int) -> None:
+    """Every column as long as its table, and every row reference in range."""
+    files, docs = record.files, record.documents
+    count = len(docs.index)
+    if not len(files.key) == len(files.documents) == len(files.others):
+        raise Malformed("the file table's columns differ in length")
+    columns: list[list[Any]] = [docs.item, docs.api_version, docs.kind, docs.name, docs.data,
+                                *docs.facts.values()]
+    if any(len(column) != count for column in columns) or sum(files.documents) != count:
+        raise Malformed("the document table does not match the files")
+    if min(files.documents, default=0) < 0 or min(docs.data, default=0) < 0:
+        raise Malformed("a negative count")
+    if sum(docs.data) != region:
+        raise Malformed("the data region does not match the documents")
+    places = len(record.values)
+    for column in docs.facts.values():
+        used = {place for place in set(column) if place is not None}
+        if used and (min(used) < 0 or max(used) >= places):
+            raise Malformed("a fact points outside the values")
+    file_rows, doc_rows = range(len(files.key)), range(count)
+    if any(p.file not in file_rows for p in record.problems) or any(
+            f.file not in file_rows for f in record.foreign) or any(
+            e.document not in doc_rows for e in record.schema) or any(
+            at.document not in doc_rows for at in record.positions):
+        raise Malformed("a row names no file or document")
