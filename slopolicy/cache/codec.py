@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import types
 import typing
 from collections.abc import Callable
@@ -47,6 +48,24 @@ class Codec(Generic[T]):
         """The same data, each decoded value passed through ``after`` (to share equal values)."""
         decode = self.decode
         return Codec(self.encode, lambda data: after(decode(data)), self.kind)
+
+    def shared(self) -> Codec[T]:
+        """The same, each distinct datum decoded once per process (the decoded value shared).
+
+        For values that repeat across many documents (the same terms in every
+        shard), where reading the datum's text is cheaper than decoding it.
+        """
+        decode = self.decode
+        known: dict[str, T] = {}
+
+        def remembered(data: Json) -> T:
+            text = json.dumps(data, separators=(",", ":"))
+            found = known.get(text)
+            if found is None:
+                found = known[text] = decode(data)
+            return found
+
+        return Codec(self.encode, remembered, self.kind, self.types)
 
 
 def codec(tp: Any) -> Codec[Any]:
@@ -267,9 +286,11 @@ def _sequence(item: Codec[Any], kind: type) -> Codec[Any]:
 def _fixed(items: list[Codec[Any]]) -> Codec[Any]:
     count = len(items)
     encoders = [c.encode for c in items]
-    decoders = [c.decode for c in items]
-    kinds = [c.types for c in items]
-    scalars = [k for k in kinds if k is not None] if None not in kinds else None
+    # scalars are checked together at C speed; the rest decoded one by one
+    plain = [(i, c.types) for i, c in enumerate(items) if c.types is not None]
+    plain_at = [i for i, _ in plain]
+    plain_kinds = [kinds for _, kinds in plain]
+    decoded_at = [(i, c.decode) for i, c in enumerate(items) if c.types is None]
 
     def encode(value: Any) -> list[Any]:
         if type(value) is not tuple or len(value) != count:
@@ -279,11 +300,16 @@ def _fixed(items: list[Codec[Any]]) -> Codec[Any]:
     def decode(data: Any) -> Any:
         if type(data) is not list or len(data) != count:
             raise Malformed(f"{data!r} is not an array of {count}")
-        if scalars is not None:  # scalars only: checked at C speed
-            if not all(map(frozenset.__contains__, scalars, map(type, data))):
-                raise Malformed(f"{data!r} holds a value of another type")
-            return tuple(data)
-        return tuple([c(v) for c, v in zip(decoders, data)])
+        if not decoded_at:
+            values = data
+        else:
+            values = list(data)
+            for i, decode_item in decoded_at:
+                values[i] = decode_item(data[i])
+        if plain and not all(map(frozenset.__contains__, plain_kinds,
+                                 map(type, [data[i] for i in plain_at]))):
+            raise Malformed(f"{data!r} holds a value of another type")
+        return tuple(values)
 
     return Codec(encode, decode, "array")
 

@@ -357,12 +357,19 @@ def _read_file(path: Path) -> bytes | None:
         info = os.fstat(fd)
         if not stats.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
             return None
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read(MAX_FILE_BYTES + 1)
+        parts = []
+        left = info.st_size + 1  # one more: a file that grew meanwhile is not read whole
+        while left > 0:
+            part = os.read(fd, left)
+            if not part:
+                break
+            parts.append(part)
+            left -= len(part)
     except OSError:
         return None
     finally:
         os.close(fd)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _encode_index(seen: dict[str, tuple[Signature, str]]) -> bytes:

@@ -142,9 +142,9 @@ DISPLAY_NAMES: Fact[list[str | None]] = Fact(
     "display-names", _display_names, codec(list[str | None]))
 SERVICE: Fact[str | None] = Fact("service", _service, codec(str | None))
 SLA_TERMS: Fact[list[ObjectiveTerms]] = Fact(
-    "sla-terms", _terms_of_sla, codec(list[ObjectiveTerms]).then(_shared))
+    "sla-terms", _terms_of_sla, codec(list[ObjectiveTerms]).then(_shared).shared())
 SLO_OWN_TERMS: Fact[list[ObjectiveTerms] | None] = Fact(
-    "slo-own-terms", _own_slo_terms, codec(list[ObjectiveTerms] | None).then(_shared))
+    "slo-own-terms", _own_slo_terms, codec(list[ObjectiveTerms] | None).then(_shared).shared())
 
 
 # -- links --------------------------------------------------------------------
