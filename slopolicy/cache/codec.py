@@ -59,7 +59,7 @@ class Codec(Generic[T]):
         known: dict[str, T] = {}
 
         def remembered(data: Json) -> T:
-            text = json.dumps(data, separators=(",", ":"))
+            text = _text(data)
             found = known.get(text)
             if found is None:
                 found = known[text] = decode(data)
@@ -81,6 +81,7 @@ def codec(tp: Any) -> Codec[Any]:
 
 
 _BUILT: dict[Any, Codec[Any]] = {}
+_text = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _exact(kind: type, json_kind: str) -> Codec[Any]:

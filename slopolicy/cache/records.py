@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from slopolicy.cache import data as document_data
+from slopolicy.cache import facts as contract
 from slopolicy.cache.codec import Json, Malformed, Raw, codec
-from slopolicy.cache.facts import KEEP_POSITIONS, NOT_KEPT, Fact, decoded_column, encode_facts
+from slopolicy.cache.facts import NOT_KEPT, Fact, decoded_column, encode_facts
 from slopolicy.load.files import load_text
 from slopolicy.model.documents import Document, LoadProblem, SourceFile
 from slopolicy.text.yamlsource import Path
@@ -126,6 +127,8 @@ class IndexRecord:
 
 SHARD = codec(ShardRecord)
 INDEX = codec(IndexRecord)
+# one text per value, whatever the order of its keys: equal facts are stored once
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 
 # -- what a file yields, ready to be written ---------------------------------------------
@@ -160,7 +163,7 @@ def entry_of(source: SourceFile) -> FileEntry:
             text = kept[0].data_bytes(kept[1])  # as it was read: not decoded, not encoded again
         else:
             text = document_data.dumps(doc.data).encode("ascii")
-        located = doc.located if KEEP_POSITIONS and doc.located else {}
+        located = doc.located if contract.KEEP_POSITIONS and doc.located else {}
         documents.append(DocumentEntry(
             doc.index, doc.item, doc.identity, text, encode_facts(doc),
             list(errors or ()), [(path, key, *at) for (path, key), at in located.items()]))
@@ -168,18 +171,12 @@ def entry_of(source: SourceFile) -> FileEntry:
 
 
 def unsaved(source: SourceFile) -> bool:
-    """Whether the cache's entry lacks something of ``source``: facts, or (when kept) positions."""
-    if source.dirty:
-        return True
-    if not KEEP_POSITIONS:
-        return False
-    for doc in source.documents:
-        located = doc.located
-        if located:
-            kept: tuple[Shard, int] | None = doc.kept
-            if kept is None or len(located) > kept[0].positions_count(kept[1]):
-                return True
-    return False
+    """Whether the cache's entry lacks something of ``source``: facts, or (when kept) positions.
+
+    A position that is not kept is found by parsing the file again, so a
+    file whose text was parsed for positions this run has new ones.
+    """
+    return source.dirty or (contract.KEEP_POSITIONS and source.positions_parsed)
 
 
 def encode_shard(entries: Mapping[str, FileEntry]) -> tuple[bytes, list[bytes]]:
@@ -218,7 +215,7 @@ def _add_document(record: ShardRecord, doc: DocumentEntry, places: dict[str, int
     docs.data.append(len(doc.data))
     texts.append(doc.data)
     for name, value in doc.facts.items():
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        text = _canonical(value)
         place = places.get(text)
         if place is None:
             place = places[text] = len(record.values)
@@ -302,9 +299,6 @@ class Shard:
         if not self.intact:
             raise document_data.DataError("the data region does not match its record")
         return bytes(self.region[self.ends[row] - self.record.documents.data[row]:self.ends[row]])
-
-    def positions_count(self, row: int) -> int:
-        return len(self.positions.get(row, ()))
 
     def restore(self, key: str, path: str, origin: str | None) -> SourceFile | None:
         """The file of content ``key``, as ``path``; None if this shard does not have it."""

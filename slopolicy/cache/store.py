@@ -199,6 +199,8 @@ class Cache:
     def keep(self, files: Iterable[SourceFile]) -> None:
         """Store what this run learnt of each file (after the rules ran), then save."""
         for source in files:
+            if not (source.dirty or source.positions_parsed):
+                continue  # nothing new: most files of a warm run
             key = source.cache_key
             if not key or not unsaved(source):
                 continue

@@ -224,6 +224,11 @@ class SourceFile:
         source.raw, source.dirty, source._positions = None, False, None
         return source
 
+    @property
+    def positions_parsed(self) -> bool:
+        """Whether its text was parsed to locate something (not known from the cache)."""
+        return self._positions is not None
+
     def locate(self, index: int, path: Path, key: bool = False) -> tuple[int, int]:
         if self._positions is None:
             self._positions = yamlsource.positions_of(self.read_text())
