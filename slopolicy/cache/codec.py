@@ -301,12 +301,13 @@ def _fixed(items: list[Codec[Any]]) -> Codec[Any]:
     def decode(data: Any) -> Any:
         if type(data) is not list or len(data) != count:
             raise Malformed(f"{data!r} is not an array of {count}")
-        if not decoded_at:
-            values = data
-        else:
-            values = list(data)
-            for i, decode_item in decoded_at:
-                values[i] = decode_item(data[i])
+        if not decoded_at:  # scalars only
+            if not all(map(frozenset.__contains__, plain_kinds, map(type, data))):
+                raise Malformed(f"{data!r} holds a value of another type")
+            return tuple(data)
+        values = list(data)
+        for i, decode_item in decoded_at:
+            values[i] = decode_item(data[i])
         if plain and not all(map(frozenset.__contains__, plain_kinds,
                                  map(type, [data[i] for i in plain_at]))):
             raise Malformed(f"{data!r} holds a value of another type")

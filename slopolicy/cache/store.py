@@ -220,7 +220,7 @@ class Cache:
             shard = self.shards.get(prefix)
             fresh = self.fresh.get(prefix, {})
             old = shard.keys() if shard is not None else []
-            if prefix not in self.dirty and all(key in self.used for key in old):
+            if prefix not in self.dirty and self.used.issuperset(old):
                 continue
             entries: dict[str, FileEntry] = {}
             for key in old:

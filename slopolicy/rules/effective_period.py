@@ -35,8 +35,9 @@ SEVERITY = "error"
 OPTIONS: dict[str, Any] = {}
 
 Period = tuple[Document, datetime.date, datetime.date | None]
-# from, until, customer, service: what the rule needs of an SLA, remembered with its file
-Terms = tuple[datetime.date, datetime.date | None, str, str]
+# from and until (ISO dates), customer, service: what the rule needs of an SLA, kept
+# with its file (as text: every SLA's is read back on every run, and text reads fastest)
+Terms = tuple[str, str | None, str, str]
 
 
 def terms(sla: Document) -> Terms | None:
@@ -46,8 +47,9 @@ def terms(sla: Document) -> Terms | None:
     start = parse_date(effective.get("from"))
     if start is None:
         return None
+    until = parse_date(effective.get("until"))
     customer, service = str(sla.spec.get("customer")), str(sla.spec.get("service"))
-    return start, parse_date(effective.get("until")), customer, service
+    return start.isoformat(), until.isoformat() if until else None, customer, service
 
 
 TERMS: Fact[Terms | None] = Fact(ID, terms, codec(Terms | None))
@@ -59,7 +61,9 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         found = TERMS.of(sla)
         if found is None:
             continue
-        start, until, customer, service = found
+        start = datetime.date.fromisoformat(found[0])
+        until = datetime.date.fromisoformat(found[1]) if found[1] is not None else None
+        customer, service = found[2], found[3]
         if until is not None and until <= start:
             yield Finding(
                 f"effective.until {until} is not after effective.from {start}: the agreement "
