@@ -20,8 +20,9 @@ its definition.
 Positions are part of the contract too: locating a finding parses its file
 again, and a project with thousands of standing warnings would do that on
 every run. With :data:`KEEP_POSITIONS` the positions a run located are kept
-with the file (the cache sees, when it saves, which documents located
-more than their entry holds); locating never marks a file as changed.
+with the file: the cache saves again a file whose text was parsed for
+positions (so it had some that its entry did not). Locating itself never
+marks a file as changed.
 """
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-KEEP_POSITIONS = True  # where this run's findings are is kept with each file
+# Declared: where a run's findings are is kept with each file (see above).
+KEEP_POSITIONS = True
 
 _DECLARED: dict[str, tuple[str, object]] = {}  # name -> (declaring module, fact or family)
 NOT_KEPT: Any = object()
@@ -172,7 +174,7 @@ def decoded_column(places: list[int | None], values: list[Json], codec: Codec[An
         for place in used:
             try:
                 decoded[place] = codec.decode(values[place])
-            except (Malformed, TypeError):
+            except (Malformed, TypeError, ValueError, LookupError):
                 decoded[place] = NOT_KEPT  # computed afresh instead
     return [decoded[place] for place in places]
 

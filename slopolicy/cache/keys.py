@@ -12,8 +12,8 @@ folder: a key there would sign nothing.
 """
 from __future__ import annotations
 
+import contextlib
 import os
-import secrets
 import stat
 import sys
 import tempfile
@@ -44,7 +44,10 @@ def user_key(cache_folder: Path, path: Path | None = None) -> bytes:
     except FileNotFoundError:
         pass
     _create(path)
-    return _read(path)
+    try:
+        return _read(path)
+    except FileNotFoundError:
+        raise KeyUnavailable(f"the cache key {path} vanished as it was made") from None
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -73,6 +76,8 @@ def _read(path: Path) -> bytes:
             raise KeyUnavailable(f"the cache key {path} is open to other users "
                                  f"(mode {stat.S_IMODE(info.st_mode):04o}; it must be 0600)")
         text = os.read(fd, 256)
+    except OSError as exc:
+        raise KeyUnavailable(f"cannot read the cache key {path}: {exc.strerror}") from None
     finally:
         os.close(fd)
     try:
@@ -85,43 +90,39 @@ def _read(path: Path) -> bytes:
 
 
 def _create(path: Path) -> None:
-    """Write a new key to ``path`` unless another run does first; never replace one."""
+    """Publish a new key at ``path`` unless another run does first; never replace one."""
+    text = (os.urandom(KEY_BYTES).hex() + "\n").encode("ascii")  # the system's CSPRNG
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # mkstemp: O_EXCL, mode 0600 whatever the umask
+        # written whole to a private file first (mkstemp: O_EXCL, mode 0600 whatever the
+        # umask), so no run ever reads half a key
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{KEY_FILE}-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(tmp, path)  # atomic, and fails if a key exists
+            except FileExistsError:
+                pass  # another run made one first: that one is used
+            except OSError:
+                _create_in_place(path, text)  # a file system without hard links
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
     except OSError as exc:
-        raise KeyUnavailable(f"cannot create the cache key in {path.parent}: "
-                             f"{exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(secrets.token_hex(KEY_BYTES) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.link(tmp, path)  # atomic, and fails if the key exists
-        except FileExistsError:
-            pass  # another run made it first: use theirs
-        except OSError:
-            _create_in_place(path, tmp)  # a file system without hard links
-    finally:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        raise KeyUnavailable(f"cannot create the cache key {path}: {exc.strerror}") from None
 
 
-def _create_in_place(path: Path, tmp: str) -> None:
+def _create_in_place(path: Path, text: bytes) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags, 0o600)
     except FileExistsError:
         return
-    except OSError as exc:
-        raise KeyUnavailable(f"cannot create the cache key {path}: {exc.strerror}") from None
     with os.fdopen(fd, "wb") as f:
-        with open(tmp, "rb") as source:
-            f.write(source.read())
+        f.write(text)
 
 
 def note(reason: KeyUnavailable) -> None:

@@ -265,9 +265,6 @@ class Shard:
         for at in record.positions:
             self.positions.setdefault(at.document, []).append(at)
 
-    def __contains__(self, key: str) -> bool:
-        return key in self.rows
-
     def keys(self) -> list[str]:
         return self.record.files.key
 

@@ -108,7 +108,8 @@ Signature = tuple[int, int, int, int, int]
 UNUSED_DAYS = 30  # a results folder no run used for this long is removed
 _FOLDER = re.compile(r"results-[0-9a-f]{32}")
 # this format's files and older ones' (never read, but removed with their folder)
-_FILE = re.compile(r"(index|[0-9a-f]{2})\.(cache|pickle)|\.(index|[0-9a-f]{2})\.(cache|pickle)-\w+\.tmp")
+_FILE = re.compile(r"(index|[0-9a-f]{2})\.(cache|pickle)"
+                   r"|\.(index|[0-9a-f]{2})\.(cache|pickle)-\w+\.tmp")
 RACY_NS = 2_000_000_000  # FAT keeps modification times to 2 s
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a cache file larger than this is not read
 MAGIC = b"slopolicy-cache"
@@ -124,6 +125,9 @@ def open_cache(folder: Path, project_root: Path, rules: Iterable[str] = ()) -> C
         key = keys.user_key(folder)
     except keys.KeyUnavailable as reason:
         keys.note(reason)
+        return None
+    except OSError as exc:  # the config folder itself cannot be looked at
+        keys.note(keys.KeyUnavailable(f"cannot use the cache key: {exc.strerror}"))
         return None
     return Cache(folder, project_root, rules, key=key)
 
@@ -172,15 +176,9 @@ class Cache:
         entry = self.index.get(path)
         if entry is None or entry[0] != stat:
             return None
-        key = entry[1]
-        shard = self.shards.get(key[:2])
-        try:
-            source = shard.restore(key, path, origin) if shard is not None else None
-        except (Malformed, LookupError, TypeError, ValueError):
-            return None  # checked when read; anything else that does not fit is a miss too
+        source = self.restore(entry[1], path, origin)
         if source is not None:
             self.seen[path] = entry
-            self.used.add(key)
         return source
 
     def restore(self, key: str, path: str, origin: str | None) -> SourceFile | None:
@@ -240,6 +238,7 @@ class Cache:
         if not self.existed and self.path.is_dir():
             self.existed = True
             self.prune()
+
     def prune(self) -> None:
         """Remove the folders of other fingerprints that no run used for UNUSED_DAYS.
 
