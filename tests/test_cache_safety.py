@@ -21,6 +21,8 @@ from conftest import Project, Run
 from gitops import GitProject, sla
 
 from slopolicy.cache import keys, store
+from slopolicy.cache.codec import codec
+from slopolicy.cache.records import Ints
 from slopolicy.cache.store import FORMAT, Cache, content_key, default_dir
 from slopolicy.check import analysis
 from slopolicy.load.files import load_text
@@ -170,7 +172,9 @@ def signed(cache: Cache, path: Path, record: object, data: bytes = b"") -> None:
 def record_of(cache: Cache, path: Path) -> tuple[dict[str, object], bytes]:
     found = cache._read(path.name)
     assert found is not None
-    return json.loads(found[0]), bytes(found[1])
+    data = found[2]()
+    assert data is not None and len(data) == found[1]
+    return json.loads(found[0]), data
 
 
 def shards_only(damage: Callable[[Cache, Path], None]) -> Callable[[Cache, Path], None]:
@@ -224,8 +228,10 @@ def facts_outside_the_values(cache: Cache, path: Path) -> None:
     record, data = record_of(cache, path)
     documents = record["documents"]
     assert isinstance(documents, dict)
-    for column in documents["facts"].values():
-        column[:] = [999 for _ in column]
+    packed = codec(Ints)
+    facts = documents["facts"]
+    for name, column in facts.items():
+        facts[name] = packed.encode([999 for _ in packed.decode(column)])
     signed(cache, path, record, data)
 
 
@@ -281,6 +287,22 @@ def test_unreadable_data_is_read_from_the_file_again(
     restored = Cache(default_dir(), project.root, key=user_key()).restore(
         content_key(raw), BROKEN, str(origin))
     assert restored is not None  # the record is sound: only the data is not
+    [fresh] = load_text(BROKEN, raw.decode()).documents
+    assert restored.documents[0].data == fresh.data
+
+
+def test_data_of_a_file_replaced_after_it_was_read_is_not_mixed_in(project: Project) -> None:
+    """A run reads documents' data late; another run may have replaced the file meanwhile."""
+    setup(project)
+    project.check()
+    origin = project.root / BROKEN
+    raw = origin.read_bytes()
+    cache = Cache(default_dir(), project.root, key=user_key())
+    shard = cache.path / f"{content_key(raw)[:2]}.cache"
+    record, data = record_of(cache, shard)
+    signed(cache, shard, record, b" " * len(data))  # another file now, of the same size
+    restored = cache.restore(content_key(raw), BROKEN, str(origin))
+    assert restored is not None
     [fresh] = load_text(BROKEN, raw.decode()).documents
     assert restored.documents[0].data == fresh.data
 

@@ -163,10 +163,14 @@ class KeptFacts(Protocol):
         """Every fact kept of the document at ``row``, as data."""
 
 
-def decoded_column(places: list[int | None], values: list[Json], codec: Codec[Any]) -> list[Any]:
-    """Each row's value of a fact, decoded once per distinct value (NOT_KEPT if none or bad)."""
-    decoded: dict[int | None, Any] = {None: NOT_KEPT}
-    used = [place for place in set(places) if place is not None]
+def decoded_column(places: list[int], values: list[Json], codec: Codec[Any]) -> list[Any]:
+    """Each row's value of a fact, decoded once per distinct value.
+
+    ``places`` are each row's place in ``values``, or -1 where the row has no
+    value; the result has NOT_KEPT there, and where a value does not decode.
+    """
+    decoded: dict[int, Any] = {-1: NOT_KEPT}
+    used = [place for place in set(places) if place >= 0]
     scalars = codec.types
     if scalars is not None and set(map(type, [values[p] for p in used])) <= scalars:
         decoded.update((place, values[place]) for place in used)  # plain values: as they are

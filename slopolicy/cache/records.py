@@ -20,17 +20,24 @@ import hashlib
 import hmac
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from slopolicy.cache import data as document_data
 from slopolicy.cache import facts as contract
-from slopolicy.cache.codec import Json, Malformed, Raw, codec
+from slopolicy.cache.codec import Json, Malformed, Packed, Raw, codec
 from slopolicy.cache.facts import NOT_KEPT, Fact, decoded_column, encode_facts
 from slopolicy.load.files import load_text
 from slopolicy.model.documents import Document, LoadProblem, SourceFile
 from slopolicy.text.yamlsource import Path
+
+# Columns of numbers, kept as their bytes (see slopolicy.cache.codec.Packed): counts,
+# places and lengths in 32 bits, a file's signature in 64.
+Ints = Annotated[list[int], Packed("i")]
+Int64s = Annotated[list[int], Packed("q")]
+Naturals = Annotated[list[int], Packed("Q")]
+NONE = -1  # in a column of places or positions: there is none
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,21 +45,21 @@ class FileTable:
     """One row per file, by the SHA-256 of its bytes."""
 
     key: list[str]
-    documents: list[int]  # how many documents it holds (their rows follow one another)
-    others: list[int]  # objects of no known apiVersion
+    documents: Ints  # how many documents it holds (their rows follow one another)
+    others: Ints  # objects of no known apiVersion
 
 
 @dataclass(frozen=True, slots=True)
 class DocumentTable:
     """One row per document, in the order of the files' rows."""
 
-    index: list[int]  # the YAML document in the stream
-    item: list[int | None]  # the place in a top-level list
+    index: Ints  # the YAML document in the stream
+    item: Ints  # the place in a top-level list (NONE: not in one)
     api_version: list[str]
     kind: list[str]  # a document of a known kind was validated: its errors are rows of schema
     name: list[str]
-    data: list[int]  # bytes of its data's JSON text (the texts follow the record in order)
-    facts: dict[str, list[int | None]]  # fact name -> each document's value (a place in values)
+    data: Ints  # bytes of its data's JSON text (the texts follow the record in order)
+    facts: dict[str, Ints]  # fact name -> each document's value: a place in values, or NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +124,11 @@ class IndexRecord:
     """The stat index: one column per field of each path's signature, and its content key."""
 
     path: list[str]
-    size: list[int]
-    mtime_ns: list[int]
-    ctime_ns: list[int]
-    inode: list[int]
-    device: list[int]
+    size: Int64s
+    mtime_ns: Int64s
+    ctime_ns: Int64s
+    inode: Naturals
+    device: Naturals
     key: list[str]
 
 
@@ -208,7 +215,7 @@ def _add_document(record: ShardRecord, doc: DocumentEntry, places: dict[str, int
     docs = record.documents
     row = len(docs.index)
     docs.index.append(doc.index)
-    docs.item.append(doc.item)
+    docs.item.append(NONE if doc.item is None else doc.item)
     docs.api_version.append(doc.identity[0])
     docs.kind.append(doc.identity[1])
     docs.name.append(doc.identity[2])
@@ -222,11 +229,11 @@ def _add_document(record: ShardRecord, doc: DocumentEntry, places: dict[str, int
             record.values.append(value)
         column = docs.facts.get(name)
         if column is None:
-            column = docs.facts[name] = [None] * row
+            column = docs.facts[name] = [NONE] * row
         column.append(place)
     for column in docs.facts.values():
         if len(column) == row:
-            column.append(None)  # this document does not keep that fact
+            column.append(NONE)  # this document does not keep that fact
     record.schema.extend(SchemaErrorRow(row, *error) for error in doc.schema)
     record.positions.extend(PositionRow(row, *at) for at in doc.positions)
 
@@ -237,12 +244,15 @@ def _add_document(record: ShardRecord, doc: DocumentEntry, places: dict[str, int
 class Shard:
     """A shard read from disk: files restored from it on demand, documents' data on read."""
 
-    def __init__(self, record: ShardRecord, region: memoryview, digest: bytes) -> None:
-        _check_shape(record, len(region))
+    def __init__(self, record: ShardRecord, size: int, read_data: Callable[[], bytes | None],
+                 digest: bytes) -> None:
+        """``read_data()``: the data that follows the record (``size`` bytes), or None."""
+        _check_shape(record, size)
         self.record = record
-        self.region = region
-        self.digest = digest  # SHA-256 of the region, as the record's MAC vouches for it
-        self.intact: bool | None = None  # whether the region is as written: checked on first use
+        self.read_data = read_data
+        self.digest = digest  # SHA-256 of the data, as the record's MAC vouches for it
+        self.data: bytes | None = None  # read, and checked, when a document's data is first read
+        self.intact: bool | None = None
         docs = record.documents
         self.ends = list(itertools.accumulate(docs.data))  # where each data text ends
         self.first = [0, *itertools.accumulate(record.files.documents)]  # each file's first row
@@ -284,18 +294,20 @@ class Shard:
         out: dict[str, Json] = {}
         for name, column in self.facts.items():
             place = column[row]
-            if place is not None:
+            if place != NONE:
                 out[name] = values[place]
         return out
 
     def data_bytes(self, row: int) -> bytes:
-        """A document's data text; DataError if the data region is not the one written."""
+        """A document's data text; DataError if the data is not the data written."""
         if self.intact is None:
-            # hashed once, when a document's data is first read: a warm run reads few
-            self.intact = hmac.compare_digest(hashlib.sha256(self.region).digest(), self.digest)
-        if not self.intact:
-            raise document_data.DataError("the data region does not match its record")
-        return bytes(self.region[self.ends[row] - self.record.documents.data[row]:self.ends[row]])
+            # read and hashed once, when a document's data is first read: a warm run reads few
+            self.data = self.read_data()
+            self.intact = self.data is not None and hmac.compare_digest(
+                hashlib.sha256(self.data).digest(), self.digest)
+        if not self.intact or self.data is None:
+            raise document_data.DataError("the data does not match its record")
+        return self.data[self.ends[row] - self.record.documents.data[row]:self.ends[row]]
 
     def restore(self, key: str, path: str, origin: str | None) -> SourceFile | None:
         """The file of content ``key``, as ``path``; None if this shard does not have it."""
@@ -315,9 +327,11 @@ class Shard:
         errors, positions = self.schema, self.positions
         stored, load, documents = Document.stored, self.load, source.documents
         for doc_row in range(first, end):
+            item = docs.item[doc_row]
             doc = stored(
-                source, docs.index[doc_row], docs.item[doc_row], docs.api_version[doc_row],
-                docs.kind[doc_row], docs.name[doc_row], load, (self, doc_row),
+                source, docs.index[doc_row], None if item == NONE else item,
+                docs.api_version[doc_row], docs.kind[doc_row], docs.name[doc_row], load,
+                (self, doc_row),
                 {(p.path, p.key): (p.line, p.column) for p in positions[doc_row]}
                 if doc_row in positions else None)
             if doc.known:  # analysis validated it: its errors, if any, are rows of the record
@@ -350,16 +364,17 @@ def _reload(doc: Document) -> Mapping[str, Any]:
     return {}
 
 
-def decode_shard(body: bytes, region: memoryview, digest: bytes) -> Shard:
-    """A shard from its record's JSON text and its data region; Malformed if it does not fit."""
+def decode_shard(body: bytes, size: int, read_data: Callable[[], bytes | None],
+                 digest: bytes) -> Shard:
+    """A shard from its record's JSON text and how to read its data; Malformed if it does not fit."""
     try:
         raw = json.loads(body)
     except (ValueError, RecursionError) as exc:
         raise Malformed(f"not JSON: {exc}") from None
-    return Shard(SHARD.decode(raw), region, digest)
+    return Shard(SHARD.decode(raw), size, read_data, digest)
 
 
-def _check_shape(record: ShardRecord, region: int) -> None:
+def _check_shape(record: ShardRecord, size: int) -> None:
     """Every column as long as its table, and every row reference in range."""
     files, docs = record.files, record.documents
     count = len(docs.index)
@@ -371,13 +386,14 @@ def _check_shape(record: ShardRecord, region: int) -> None:
         raise Malformed("the document table does not match the files")
     if min(files.documents, default=0) < 0 or min(docs.data, default=0) < 0:
         raise Malformed("a negative count")
-    if sum(docs.data) != region:
-        raise Malformed("the data region does not match the documents")
+    if sum(docs.data) != size:
+        raise Malformed("the data does not match the documents")
     places = len(record.values)
     for column in docs.facts.values():
-        used = {place for place in set(column) if place is not None}
-        if used and (min(used) < 0 or max(used) >= places):
+        if column and (min(column) < NONE or max(column) >= places):
             raise Malformed("a fact points outside the values")
+    if docs.item and min(docs.item) < NONE:
+        raise Malformed("a negative place in a list")
     file_rows, doc_rows = range(len(files.key)), range(count)
     if any(p.file not in file_rows for p in record.problems) or any(
             f.file not in file_rows for f in record.foreign) or any(

@@ -45,7 +45,8 @@ import re
 import stat as stats
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 from slopolicy import __version__
@@ -276,14 +277,19 @@ class Cache:
         mac.update(record)
         return mac.hexdigest()
 
-    def _read(self, name: str) -> tuple[bytes, memoryview, bytes] | None:
-        """The record, data and data digest of a cache file whose format and MAC are right."""
-        raw = _read_file(self.path / name)
-        if raw is None:
+    def _read(self, name: str) -> tuple[bytes, int, Callable[[], bytes | None], bytes] | None:
+        """A cache file whose format and MAC are right: its record, and how to read its data.
+
+        Only the header and the record are read now; the data (most of the
+        file, and mostly not needed) is read when a document's data is.
+        """
+        found = _read_head(self.path / name)
+        if found is None:
             return None
-        start = raw.find(b"\n", 0, 256) + 1
-        end = raw.find(b"\n", start)
-        header = raw[:start - 1].split(b" ") if start > 0 else []
+        head, identity = found
+        start = head.find(b"\n", 0, 256) + 1
+        end = head.find(b"\n", start)
+        header = head[:start - 1].split(b" ") if start > 0 else []
         if len(header) != 4 or header[0] != MAGIC or header[1] != str(FORMAT).encode():
             return None  # not ours, or another version's
         if end < 0 or len(header[3]) != 64:
@@ -292,10 +298,11 @@ class Cache:
             digest = bytes.fromhex(header[3].decode("ascii"))
         except ValueError:
             return None
-        record = raw[start:end]
+        record = head[start:end]
         if not hmac.compare_digest(self._mac(name, digest, record).encode(), header[2]):
             return None
-        return record, memoryview(raw)[end + 1:], digest
+        size = identity[2] - (end + 1)
+        return record, size, partial(_read_data, self.path / name, identity, end + 1), digest
 
     def _read_shard(self, name: str) -> Shard | None:
         found = self._read(name)
@@ -308,7 +315,7 @@ class Cache:
 
     def _read_index(self) -> dict[str, tuple[Signature, str]]:
         found = self._read("index.cache")
-        if found is None:
+        if found is None or found[1] != 0:
             return {}
         try:
             record: IndexRecord = INDEX.decode(json.loads(found[0]))
@@ -347,30 +354,77 @@ class Cache:
             pass  # a read-only or full cache folder only costs speed
 
 
-def _read_file(path: Path) -> bytes | None:
-    """A regular file's bytes, if it is one and not too large (a FIFO would never end)."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+FileIdentity = tuple[int, int, int, int]  # inode, device, size, mtime_ns: this very file
+_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _open(path: Path) -> tuple[int, FileIdentity] | None:
+    """A regular file, open, if it is one and not too large (a FIFO would never end)."""
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, _FLAGS)
     except OSError:
         return None
     try:
         info = os.fstat(fd)
-        if not stats.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-            return None
+    except OSError:
+        os.close(fd)
+        return None
+    if not stats.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+        os.close(fd)
+        return None
+    return fd, (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns)
+
+
+def _read_head(path: Path) -> tuple[bytes, FileIdentity] | None:
+    """A cache file's first two lines (header and record), and which file it is."""
+    opened = _open(path)
+    if opened is None:
+        return None
+    fd, identity = opened
+    head = bytearray()
+    end = -1
+    try:
+        while end < 0 and len(head) < identity[2]:
+            part = os.read(fd, max(1 << 16, len(head)))
+            if not part:
+                break
+            searched = len(head)
+            head += part
+            first = head.find(b"\n", 0, 256)
+            if first < 0 and len(head) >= 256:
+                break  # no header: not a cache file
+            if first >= 0:
+                end = head.find(b"\n", max(first + 1, searched))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return bytes(head if end < 0 else head[:end + 1]), identity
+
+
+def _read_data(path: Path, identity: FileIdentity, offset: int) -> bytes | None:
+    """The data of a cache file read earlier, if it is still that very file."""
+    opened = _open(path)
+    if opened is None:
+        return None
+    fd, now = opened
+    try:
+        if now != identity:
+            return None  # replaced since (by another run): a miss, not a mix
+        os.lseek(fd, offset, os.SEEK_SET)
         parts = []
-        left = info.st_size + 1  # one more: a file that grew meanwhile is not read whole
+        left = identity[2] - offset
         while left > 0:
             part = os.read(fd, left)
             if not part:
                 break
             parts.append(part)
             left -= len(part)
+        return b"".join(parts)
     except OSError:
         return None
     finally:
         os.close(fd)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _encode_index(seen: dict[str, tuple[Signature, str]]) -> bytes:

@@ -76,11 +76,6 @@ def objective_target_path(doc: Document, position: int) -> Path:
 
 # -- facts each document keeps (with its file, in the cache) -----------------
 
-def sla_references(sla: Document) -> list[tuple[int, str, str | None]]:
-    """(position, SLO name, objective displayName) of each objective that names its SLO."""
-    return SLA_REFERENCES.of(sla)
-
-
 def _sla_references(sla: Document) -> list[tuple[int, str, str | None]]:
     objectives = sla.spec.get("objectives")
     found = []
@@ -91,11 +86,6 @@ def _sla_references(sla: Document) -> list[tuple[int, str, str | None]]:
     return found
 
 
-def display_names(slo: Document) -> list[str | None]:
-    """The displayName of each objective of an SLO (None where it has none)."""
-    return DISPLAY_NAMES.of(slo)
-
-
 def _display_names(slo: Document) -> list[str | None]:
     objectives = slo.spec.get("objectives")
     names: list[str | None] = []
@@ -103,11 +93,6 @@ def _display_names(slo: Document) -> list[str | None]:
         name = item.get("displayName") if isinstance(item, Mapping) else None
         names.append(name if isinstance(name, str) else None)
     return names
-
-
-def service(doc: Document) -> str | None:
-    """``spec.service`` of an SLA or SLO, when it is a name."""
-    return SERVICE.of(doc)
 
 
 def _service(doc: Document) -> str | None:
@@ -145,6 +130,14 @@ SLA_TERMS: Fact[list[ObjectiveTerms]] = Fact(
     "sla-terms", _terms_of_sla, codec(list[ObjectiveTerms]).then(_shared).shared())
 SLO_OWN_TERMS: Fact[list[ObjectiveTerms] | None] = Fact(
     "slo-own-terms", _own_slo_terms, codec(list[ObjectiveTerms] | None).then(_shared).shared())
+
+# Read for every document on every run: each fact's own lookup, with no call around it.
+# (position, SLO name, objective displayName) of each objective that names its SLO:
+sla_references = SLA_REFERENCES.of
+# the displayName of each objective of an SLO (None where it has none):
+display_names = DISPLAY_NAMES.of
+# ``spec.service`` of an SLA or SLO, when it is a name:
+service = SERVICE.of
 
 
 # -- links --------------------------------------------------------------------
