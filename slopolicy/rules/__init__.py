@@ -112,7 +112,7 @@ def per_document(rule_id: str, check_document: DocumentCheck) -> CheckFunction:
             return tuple(_kept(doc, f) for f in check_document(doc, options))
 
         fact = RESULTS.member(rule_id + repr(sorted(options.items())), compute)
-        for doc, found in fact.each(ctx.documents):
+        for doc, found in fact.found(ctx.documents):
             for kept in found:
                 yield Finding(kept.message, document=doc, path=kept.path, key=kept.key,
                               related=tuple(Related(r.message, document=doc, path=r.path)
