@@ -21,8 +21,7 @@ import hmac
 import itertools
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from slopolicy.cache import data as document_data
 from slopolicy.cache import facts as contract
@@ -40,8 +39,7 @@ Naturals = Annotated[list[int], Packed("Q")]
 NONE = -1  # in a column of places or positions: there is none
 
 
-@dataclass(frozen=True, slots=True)
-class FileTable:
+class FileTable(NamedTuple):
     """One row per file, by the SHA-256 of its bytes."""
 
     key: list[str]
@@ -49,11 +47,10 @@ class FileTable:
     others: Ints  # objects of no known apiVersion
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentTable:
+class DocumentTable(NamedTuple):
     """One row per document, in the order of the files' rows."""
 
-    index: Ints  # the YAML document in the stream
+    number: Ints  # its place among the YAML documents of the stream
     item: Ints  # the place in a top-level list (NONE: not in one)
     api_version: list[str]
     kind: list[str]  # a document of a known kind was validated: its errors are rows of schema
@@ -62,15 +59,13 @@ class DocumentTable:
     facts: dict[str, Ints]  # fact name -> each document's value: a place in values, or NONE
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(NamedTuple):
     line: int
     column: int
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class LoadProblemRow:
+class LoadProblemRow(NamedTuple):
     file: int
     rule: str
     message: str
@@ -79,8 +74,7 @@ class LoadProblemRow:
     related: list[Mark]
 
 
-@dataclass(frozen=True, slots=True)
-class ForeignRow:
+class ForeignRow(NamedTuple):
     """An object of no known apiVersion, or not a mapping."""
 
     file: int
@@ -89,16 +83,14 @@ class ForeignRow:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaErrorRow:
+class SchemaErrorRow(NamedTuple):
     document: int
     path: Path
     key: bool
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class PositionRow:
+class PositionRow(NamedTuple):
     """Where a path of a document is (kept so a standing finding needs no parse)."""
 
     document: int
@@ -108,8 +100,7 @@ class PositionRow:
     column: int
 
 
-@dataclass(frozen=True, slots=True)
-class ShardRecord:
+class ShardRecord(NamedTuple):
     files: FileTable
     documents: DocumentTable
     values: list[Raw]  # distinct fact values, each decoded by the codec of its fact
@@ -119,8 +110,7 @@ class ShardRecord:
     positions: list[PositionRow]
 
 
-@dataclass(frozen=True, slots=True)
-class IndexRecord:
+class IndexRecord(NamedTuple):
     """The stat index: one column per field of each path's signature, and its content key."""
 
     path: list[str]
@@ -141,9 +131,8 @@ _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 # -- what a file yields, ready to be written ---------------------------------------------
 
 
-@dataclass(slots=True)
-class DocumentEntry:
-    index: int
+class DocumentEntry(NamedTuple):
+    number: int
     item: int | None
     identity: tuple[str, str, str]
     data: bytes  # JSON text (see slopolicy.cache.data)
@@ -152,8 +141,7 @@ class DocumentEntry:
     positions: list[tuple[Path, bool, int, int]]
 
 
-@dataclass(slots=True)
-class FileEntry:
+class FileEntry(NamedTuple):
     documents: list[DocumentEntry]
     others: int
     problems: list[LoadProblem]
@@ -213,8 +201,8 @@ def encode_shard(entries: Mapping[str, FileEntry]) -> tuple[bytes, list[bytes]]:
 def _add_document(record: ShardRecord, doc: DocumentEntry, places: dict[str, int],
                   texts: list[bytes]) -> None:
     docs = record.documents
-    row = len(docs.index)
-    docs.index.append(doc.index)
+    row = len(docs.number)
+    docs.number.append(doc.number)
     docs.item.append(NONE if doc.item is None else doc.item)
     docs.api_version.append(doc.identity[0])
     docs.kind.append(doc.identity[1])
@@ -260,7 +248,7 @@ class Shard:
         self.others = record.files.others
         self.facts = docs.facts
         self.columns: dict[Fact[Any], list[Any]] = {}  # decoded fact columns
-        self.none = [NOT_KEPT] * len(docs.index)
+        self.none = [NOT_KEPT] * len(docs.number)
         # the rare rows by the file or document they name
         self.problems: dict[int, list[LoadProblemRow]] = {}
         self.foreign: dict[int, list[ForeignRow]] = {}
@@ -329,7 +317,7 @@ class Shard:
         for doc_row in range(first, end):
             item = docs.item[doc_row]
             doc = stored(
-                source, docs.index[doc_row], None if item == NONE else item,
+                source, docs.number[doc_row], None if item == NONE else item,
                 docs.api_version[doc_row], docs.kind[doc_row], docs.name[doc_row], load,
                 (self, doc_row),
                 {(p.path, p.key): (p.line, p.column) for p in positions[doc_row]}
@@ -377,7 +365,7 @@ def decode_shard(body: bytes, size: int, read_data: Callable[[], bytes | None],
 def _check_shape(record: ShardRecord, size: int) -> None:
     """Every column as long as its table, and every row reference in range."""
     files, docs = record.files, record.documents
-    count = len(docs.index)
+    count = len(docs.number)
     if not len(files.key) == len(files.documents) == len(files.others):
         raise Malformed("the file table's columns differ in length")
     columns: list[list[Any]] = [docs.item, docs.api_version, docs.kind, docs.name, docs.data,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from slopolicy.model.kinds import FAMILIES
 from slopolicy.text import yamlsource
@@ -81,11 +81,11 @@ class Document:
     @classmethod
     def restore(cls, source: SourceFile, kept: DocumentSnapshot) -> Document:
         doc = cls.__new__(cls)
-        doc.source, doc.index, doc.item = source, kept.index, kept.item
+        doc.source, doc.index, doc.item = source, kept.number, kept.item
         doc.api_version, doc.kind, doc.name = kept.api_version, kept.kind, kept.name
         doc._data, doc._load = kept.data, kept.load
         doc.known = doc.kind in FAMILIES.get(doc.api_version, ())
-        doc.facts = dict(kept.facts)
+        doc.facts = dict(kept.facts or {})
         doc.kept = kept.kept
         doc.located = dict(kept.located) if kept.located is not None else None
         return doc
@@ -144,24 +144,22 @@ class Document:
         return found
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentSnapshot:
+class DocumentSnapshot(NamedTuple):
     """A document as values: what a worker process sends back, or a copy under another path."""
 
-    index: int
+    number: int  # its place among the YAML documents of the stream
     item: int | None
     api_version: str
     kind: str
     name: str
     data: Mapping[str, Any] | None
     load: Callable[[Document], Mapping[str, Any]] | None = None
-    facts: Mapping[Any, Any] = field(default_factory=dict)
+    facts: Mapping[Any, Any] | None = None
     kept: Any = None
     located: Mapping[tuple[Path, bool], tuple[int, int]] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class FileSnapshot:
+class FileSnapshot(NamedTuple):
     """What loading found in a file, as values (see :meth:`SourceFile.snapshot`)."""
 
     documents: list[DocumentSnapshot]

@@ -20,7 +20,7 @@ import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from slopolicy.cache.codec import codec
 from slopolicy.cache.facts import FactFamily
@@ -77,14 +77,12 @@ class Rule:
 DocumentCheck = Callable[["Document", Mapping[str, Any]], Iterator[Finding]]
 
 
-@dataclass(frozen=True, slots=True)
-class KeptRelated:
+class KeptRelated(NamedTuple):
     path: Path
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class KeptFinding:
+class KeptFinding(NamedTuple):
     """A document-scope rule's finding, as the cache keeps it (in its document)."""
 
     path: Path
