@@ -229,9 +229,7 @@ def facts_outside_the_values(cache: Cache, path: Path) -> None:
     documents = record["documents"]
     assert isinstance(documents, dict)
     packed = codec(Ints)
-    facts = documents["facts"]
-    for name, column in facts.items():
-        facts[name] = packed.encode([999 for _ in packed.decode(column)])
+    documents["places"] = packed.encode([999 for _ in packed.decode(documents["places"])])
     signed(cache, path, record, data)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import array
 import base64
+import binascii
 import dataclasses
 import datetime
 import sys
@@ -36,7 +37,7 @@ class Malformed(ValueError):
 class Codec(Generic[T]):
     """How values of one type become JSON-able data, and back."""
 
-    __slots__ = ("encode", "decode", "kind", "types", "row")
+    __slots__ = ("encode", "decode", "kind", "types", "row", "known")
 
     def __init__(self, encode: Callable[[T], Json], decode: Callable[[Json], T],
                  kind: str, types: frozenset[type] | None = None,
@@ -49,6 +50,8 @@ class Codec(Generic[T]):
         # scalars, the types of each place (so a list of them is read in one go).
         self.types = types
         self.row = row
+        # For values that repeat: decoded values by their data's digest (see shared)
+        self.known: dict[str, T] | None = None
 
     def then(self, after: Callable[[T], T]) -> Codec[T]:
         """The same data, each decoded value passed through ``after`` (to share equal values)."""
@@ -59,19 +62,12 @@ class Codec(Generic[T]):
         """The same, each distinct datum decoded once per process (the decoded value shared).
 
         For values that repeat across many documents (the same terms in every
-        shard), where reading the datum's text is cheaper than decoding it.
+        cache file). Whoever reads data for this codec and knows a digest of
+        it (a cache file keeps one per value) looks there first.
         """
-        decode = self.decode
-        known: dict[str, T] = {}
-
-        def remembered(data: Json) -> T:
-            text = repr(data)  # equal data, equal text (the cheapest such text)
-            found = known.get(text)
-            if found is None:
-                found = known[text] = decode(data)
-            return found
-
-        return Codec(self.encode, remembered, self.kind, self.types)
+        copy = Codec(self.encode, self.decode, self.kind, self.types, self.row)
+        copy.known = {}
+        return copy
 
 
 def codec(tp: Any) -> Codec[Any]:
@@ -203,7 +199,8 @@ def _packed(typecode: str) -> Codec[Any]:
             raise Malformed(f"{data!r} is not a packed column")
         column = array.array(typecode)
         try:
-            column.frombytes(base64.b64decode(data, validate=True))
+            # not strict about stray characters: the text is the one its file's MAC vouches for
+            column.frombytes(binascii.a2b_base64(data))
         except ValueError:  # binascii.Error, or a length that is not a whole number
             raise Malformed("not a packed column of 64-bit ints") from None
         if sys.byteorder == "big":

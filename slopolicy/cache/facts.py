@@ -169,24 +169,36 @@ class KeptFacts(Protocol):
         """Every fact kept of the document at ``row``, as data."""
 
 
-def decoded_column(places: list[int], values: list[Json], codec: Codec[Any]) -> list[Any]:
+def decoded_column(places: list[int], values: list[Json], digests: list[str],
+                   codec: Codec[Any]) -> list[Any]:
     """Each row's value of a fact, decoded once per distinct value.
 
     ``places`` are each row's place in ``values``, or -1 where the row has no
     value; the result has NOT_KEPT there, and where a value does not decode.
+    A value's digest finds it already decoded when the codec is shared.
     """
     decoded: dict[int, Any] = {-1: NOT_KEPT}
-    used = [place for place in set(places) if place >= 0]
-    scalars = codec.types
-    if scalars is not None and set(map(type, [values[p] for p in used])) <= scalars:
-        decoded.update((place, values[place]) for place in used)  # plain values: as they are
-    else:
-        for place in used:
-            try:
-                decoded[place] = codec.decode(values[place])
-            except (Malformed, TypeError, ValueError, LookupError):
-                decoded[place] = NOT_KEPT  # computed afresh instead
-    return [decoded[place] for place in places]
+    used = set(places)
+    used.discard(-1)
+    scalars, known = codec.types, codec.known
+    if scalars is not None and set(map(type, map(values.__getitem__, used))) <= scalars:
+        decoded.update(zip(used, map(values.__getitem__, used)))  # plain values: as they are
+        return list(map(decoded.__getitem__, places))
+    for place in used:
+        if known is not None:
+            found = known.get(digests[place], NOT_KEPT)
+            if found is not NOT_KEPT:
+                decoded[place] = found
+                continue
+        try:
+            found = codec.decode(values[place])
+        except (Malformed, TypeError, ValueError, LookupError):
+            found = NOT_KEPT  # computed afresh instead
+        else:
+            if known is not None:
+                known[digests[place]] = found
+        decoded[place] = found
+    return list(map(decoded.__getitem__, places))
 
 
 def encode_facts(doc: Document) -> dict[str, Json]:

@@ -56,7 +56,8 @@ class DocumentTable(NamedTuple):
     kind: list[str]  # a document of a known kind was validated: its errors are rows of schema
     name: list[str]
     data: Ints  # bytes of its data's JSON text (the texts follow the record in order)
-    facts: dict[str, Ints]  # fact name -> each document's value: a place in values, or NONE
+    facts: list[str]  # the facts kept of these documents
+    places: Ints  # for each of those facts in turn, each document's: a place in values, or NONE
 
 
 class Mark(NamedTuple):
@@ -104,6 +105,7 @@ class ShardRecord(NamedTuple):
     files: FileTable
     documents: DocumentTable
     values: list[Raw]  # distinct fact values, each decoded by the codec of its fact
+    digests: list[str]  # of each value's canonical text: equal values in other files match
     problems: list[LoadProblemRow]
     foreign: list[ForeignRow]
     schema: list[SchemaErrorRow]
@@ -177,10 +179,10 @@ def unsaved(source: SourceFile) -> bool:
 def encode_shard(entries: Mapping[str, FileEntry]) -> tuple[bytes, list[bytes]]:
     """The record of a shard as JSON text, and the documents' data texts in order."""
     files = FileTable([], [], [])
-    docs = DocumentTable([], [], [], [], [], [], {})
-    values: list[Json] = []
+    docs = DocumentTable([], [], [], [], [], [], [], [])
     places: dict[str, int] = {}
-    record = ShardRecord(files, docs, values, [], [], [], [])
+    columns: dict[str, list[int]] = {}  # each fact's places, one per document
+    record = ShardRecord(files, docs, [], [], [], [], [], [])
     texts: list[bytes] = []
     for key, entry in entries.items():
         row = len(files.key)
@@ -192,14 +194,17 @@ def encode_shard(entries: Mapping[str, FileEntry]) -> tuple[bytes, list[bytes]]:
                                                   [Mark(*r) for r in p.related]))
         record.foreign.extend(ForeignRow(row, *f) for f in entry.foreign)
         for doc in entry.documents:
-            _add_document(record, doc, places, texts)
+            _add_document(record, doc, places, columns, texts)
+    docs.facts.extend(columns)
+    for column in columns.values():
+        docs.places.extend(column)
     body = json.dumps(SHARD.encode(record), ensure_ascii=True, separators=(",", ":"),
                       allow_nan=True).encode("ascii")
     return body, texts
 
 
 def _add_document(record: ShardRecord, doc: DocumentEntry, places: dict[str, int],
-                  texts: list[bytes]) -> None:
+                  columns: dict[str, list[int]], texts: list[bytes]) -> None:
     docs = record.documents
     row = len(docs.number)
     docs.number.append(doc.number)
@@ -215,11 +220,12 @@ def _add_document(record: ShardRecord, doc: DocumentEntry, places: dict[str, int
         if place is None:
             place = places[text] = len(record.values)
             record.values.append(value)
-        column = docs.facts.get(name)
+            record.digests.append(hashlib.sha256(text.encode()).hexdigest()[:32])
+        column = columns.get(name)
         if column is None:
-            column = docs.facts[name] = [NONE] * row
+            column = columns[name] = [NONE] * row
         column.append(place)
-    for column in docs.facts.values():
+    for column in columns.values():
         if len(column) == row:
             column.append(NONE)  # this document does not keep that fact
     record.schema.extend(SchemaErrorRow(row, *error) for error in doc.schema)
@@ -242,13 +248,14 @@ class Shard:
         self.data: bytes | None = None  # read, and checked, when a document's data is first read
         self.intact: bool | None = None
         docs = record.documents
-        self.ends = list(itertools.accumulate(docs.data))  # where each data text ends
+        self.ends: list[int] = []  # where each data text ends, once data is read
         self.first = [0, *itertools.accumulate(record.files.documents)]  # each file's first row
-        self.rows = {key: row for row, key in enumerate(record.files.key)}
+        self.rows = dict(zip(record.files.key, range(len(record.files.key))))
         self.others = record.files.others
-        self.facts = docs.facts
+        count = len(docs.number)
+        self.facts = {name: docs.places[at * count:(at + 1) * count]
+                      for at, name in enumerate(docs.facts)}
         self.columns: dict[Fact[Any], list[Any]] = {}  # decoded fact columns
-        self.none = [NOT_KEPT] * len(docs.number)
         # the rare rows by the file or document they name
         self.problems: dict[int, list[LoadProblemRow]] = {}
         self.foreign: dict[int, list[ForeignRow]] = {}
@@ -273,8 +280,9 @@ class Shard:
         if found is None:
             places = self.facts.get(fact.name)
             found = self.columns[fact] = (
-                decoded_column(places, self.record.values, fact.codec) if places is not None
-                else self.none)
+                decoded_column(places, self.record.values, self.record.digests, fact.codec)
+                if places is not None
+                else [NOT_KEPT] * len(self.record.documents.number))
         return found
 
     def raw_facts(self, row: int) -> dict[str, Json]:
@@ -293,6 +301,7 @@ class Shard:
             self.data = self.read_data()
             self.intact = self.data is not None and hmac.compare_digest(
                 hashlib.sha256(self.data).digest(), self.digest)
+            self.ends = list(itertools.accumulate(self.record.documents.data))
         if not self.intact or self.data is None:
             raise document_data.DataError("the data does not match its record")
         return self.data[self.ends[row] - self.record.documents.data[row]:self.ends[row]]
@@ -368,8 +377,7 @@ def _check_shape(record: ShardRecord, size: int) -> None:
     count = len(docs.number)
     if not len(files.key) == len(files.documents) == len(files.others):
         raise Malformed("the file table's columns differ in length")
-    columns: list[list[Any]] = [docs.item, docs.api_version, docs.kind, docs.name, docs.data,
-                                *docs.facts.values()]
+    columns: list[list[Any]] = [docs.item, docs.api_version, docs.kind, docs.name, docs.data]
     if any(len(column) != count for column in columns) or sum(files.documents) != count:
         raise Malformed("the document table does not match the files")
     if min(files.documents, default=0) < 0 or min(docs.data, default=0) < 0:
@@ -377,9 +385,12 @@ def _check_shape(record: ShardRecord, size: int) -> None:
     if sum(docs.data) != size:
         raise Malformed("the data does not match the documents")
     places = len(record.values)
-    for column in docs.facts.values():
-        if column and (min(column) < NONE or max(column) >= places):
-            raise Malformed("a fact points outside the values")
+    if len(record.digests) != places:
+        raise Malformed("a value without its digest")
+    if len(docs.places) != len(docs.facts) * count or len(set(docs.facts)) != len(docs.facts):
+        raise Malformed("the facts' places do not match the documents")
+    if docs.places and (min(docs.places) < NONE or max(docs.places) >= places):
+        raise Malformed("a fact points outside the values")
     if docs.item and min(docs.item) < NONE:
         raise Malformed("a negative place in a list")
     file_rows, doc_rows = range(len(files.key)), range(count)
