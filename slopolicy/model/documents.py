@@ -213,8 +213,11 @@ class SourceFile:
         others: int, foreign: list[tuple[int, int, str]],
         schema_results: dict[int, list[tuple[Path, bool, str]]],
     ) -> SourceFile:
-        """A file without documents yet, every field set without __init__ (a warm run
-        restores tens of thousands of files)."""
+        """A file without documents yet, for a cache to restore.
+
+        Every field is set here, without __init__: a warm run restores tens of
+        thousands of files.
+        """
         source = cls.__new__(cls)
         source.path, source.text, source.cache_key, source.origin = path, "", cache_key, origin
         source.documents, source.problems, source.others = [], problems, others
