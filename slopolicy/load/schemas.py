@@ -5,16 +5,17 @@ One bundle (``schemas/slopolicy.schema.json``) holds every kind under
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, relevance
 
 from slopolicy.load.resources import load_json
+from slopolicy.text.hints import did_you_mean
 from slopolicy.text.yamlsource import Path
 
 BUNDLE = "slopolicy.schema.json"
@@ -130,7 +131,8 @@ def document_errors(data: Mapping[str, Any]) -> list[tuple[Path, bool, str]]:
     found = validator(api_version, kind)
     if found is None:
         return []
-    return [item for error in errors(found, data) for item in describe(error)]
+    # one failure can surface through several keywords (allOf, if/then): say it once
+    return list(dict.fromkeys(item for error in errors(found, data) for item in describe(error)))
 
 
 def errors(validator: Draft202012Validator, instance: Any) -> list[ValidationError]:
@@ -150,15 +152,18 @@ def _narrow(error: ValidationError) -> ValidationError:
 
 
 def describe(error: ValidationError) -> Iterator[tuple[Path, bool, str]]:
-    """(path, points-at-key, message) for one error, in users' words."""
+    """(path, points-at-key, message) for one error, in users' words.
+
+    Values are shown as the document writes them (``99.75``, ``true``,
+    ``[{duration: 28d}]``), never as Python sees them.
+    """
     path: Path = tuple(error.absolute_path)
     validator = error.validator
     custom = _message(error)
     if validator == "additionalProperties" and isinstance(error.instance, Mapping):
         allowed = list(error.schema.get("properties", {}))
         for key in _extra_keys(error):
-            hint = difflib.get_close_matches(str(key), allowed, n=1)
-            tip = f'; did you mean "{hint[0]}"?' if hint else (
+            tip = did_you_mean(str(key), allowed) or (
                 f"; allowed here: {', '.join(allowed)}" if allowed else ""
             )
             yield path + (key,), True, f'unknown property "{key}"{tip}'
@@ -168,20 +173,103 @@ def describe(error: ValidationError) -> Iterator[tuple[Path, bool, str]]:
             custom += f" (got {_shown(error.instance)})"
         yield path, False, custom
         return
-    if validator == "required":
-        yield path, False, error.message.replace("is a required property", "is required here")
-        return
+    yield path, False, _words(error)
+
+
+def _words(error: ValidationError) -> str:
+    """The message of a failed keyword without a custom one."""
+    validator, value, instance = error.validator, error.validator_value, error.instance
+    if validator == "required":  # one error per missing key, each naming its key
+        return str(error.message).replace("is a required property", "is required here")
     if validator == "enum":
-        options = [str(v) for v in error.validator_value]
-        hint = difflib.get_close_matches(str(error.instance), options, n=1)
+        options = [show(v) for v in value]
         listed = ", ".join(options) if len(options) <= 12 else f"one of {len(options)} values"
-        tip = f'; did you mean "{hint[0]}"?' if hint else ""
-        yield path, False, f"{error.instance!r} is not allowed: expected {listed}{tip}"
-        return
+        tip = did_you_mean(str(instance), [str(v) for v in value])
+        return f"{show(instance)} is not allowed: expected {listed}{tip}"
+    if validator == "const":
+        return f"{show(instance)} is not allowed: expected {show(value)}"
     if validator == "type":
-        yield path, False, f"expected {error.validator_value}, got {_shown(error.instance)}"
-        return
-    yield path, False, error.message
+        expected = " or ".join(value) if isinstance(value, list) else value
+        return f"expected {expected}, got {_shown(instance)}"
+    sized = _SIZES.get(str(validator))
+    if sized is not None and isinstance(instance, (list, str, Mapping)):
+        what, bound = sized
+        unit = "items" if isinstance(instance, list) else (
+            "characters" if isinstance(instance, str) else "keys")
+        return f"has {len(instance)} {unit}; {bound} {value} allowed"
+    bound_text = _BOUNDS.get(str(validator))
+    if bound_text is not None:
+        return f"{show(instance)} is {bound_text} {show(value)}"
+    if validator == "pattern":
+        return f"{show(instance)} does not match the pattern {value}"
+    if validator == "format":
+        return f"{show(instance)} is not a valid {value}"
+    if validator == "uniqueItems":
+        return "has repeated items; each item must be different"
+    if validator in ("oneOf", "anyOf"):
+        return f"{show(instance)} matches none of the allowed forms"
+    if validator == "not":
+        return f"{show(instance)} is not allowed here"
+    return str(error.message)
+
+
+_SIZES = {
+    "maxItems": ("items", "at most"), "minItems": ("items", "at least"),
+    "maxLength": ("characters", "at most"), "minLength": ("characters", "at least"),
+    "maxProperties": ("keys", "at most"), "minProperties": ("keys", "at least"),
+}
+_BOUNDS = {
+    "minimum": "below the minimum", "maximum": "above the maximum",
+    "exclusiveMinimum": "not above", "exclusiveMaximum": "not below",
+}
+
+
+def show(value: Any) -> str:
+    """A value as YAML writes it in flow style: ``99.75``, ``true``, ``"28d"``, ``[a, b]``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, Decimal):
+        return _decimal(value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, Mapping):
+        text = "{" + ", ".join(f"{_plain(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+    elif isinstance(value, (list, tuple)):
+        text = "[" + ", ".join(_flow(v) for v in value) + "]"
+    else:
+        text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _flow(value: Any) -> str:
+    return _plain(value) if isinstance(value, str) else show(value)
+
+
+def _plain(value: Any) -> str:
+    """A string unquoted where YAML would read it back as the same string."""
+    text = str(value)
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-/]*", text) and text not in _YAML_WORDS:
+        return text
+    return _quoted(text)
+
+
+def _quoted(text: str) -> str:
+    """YAML's single-quoted style: ``'It''s'``."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+_YAML_WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"})
+
+
+def _decimal(value: Decimal) -> str:
+    if not value.is_finite():
+        return {"NaN": ".nan", "Infinity": ".inf", "-Infinity": "-.inf"}.get(str(value), str(value))
+    text = format(value, "f")
+    return text
 
 
 def _message(error: ValidationError) -> str:
@@ -189,7 +277,7 @@ def _message(error: ValidationError) -> str:
     schema = error.schema if isinstance(error.schema, Mapping) else {}
     message = schema.get("errorMessage")
     if isinstance(message, str):
-        return message.replace("{instance}", repr(error.instance))
+        return message.replace("{instance}", show(error.instance))
     return ""
 
 
@@ -210,9 +298,11 @@ def _shown(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, str):
-        return f"string {value!r}"
+        return f"string {show(value)}"
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"{type(value).__name__} {value}"
+    if isinstance(value, (int, float, Decimal)):
+        return f"number {show(value)}"
+    return show(value)
