@@ -634,8 +634,9 @@ def test_the_readme_walkthrough(tmp_path: Path, capsys: pytest.CaptureFixture[st
             path = repo / "slas" / "globex.yaml"
             path.write_text(path.read_text().replace("targetPercent: 99.9\n", "targetPercent: 99.5\n", 1))
         kind, body = block.groups()
-        named = re.match(r"# (\S+\.yaml)\n", body)
-        if kind == "yaml" and named and named.group(1) != ".pre-commit-config.yaml":
+        # a file's path stands before its block, so the block's line numbers are the file's
+        named = re.search(r"`(\S+\.yaml)`:\n\n$", prose)
+        if kind == "yaml" and named:
             (repo / named.group(1)).parent.mkdir(parents=True, exist_ok=True)
             (repo / named.group(1)).write_text(body)
         for command in re.split(r"(?m)^\$ ", body)[1:] if kind == "console" else []:
