@@ -192,7 +192,7 @@ def _located(waiver: Waiver, repo_root: Path) -> Waiver:
 
 
 def _validate(path: str, text: str, data: dict[str, Any]) -> None:
-    errors = schemas.errors(schemas.config_validator(), data)
+    errors = schemas.config_errors(data)
     if not errors:
         return
     tree = next(iter_documents(text, positions=True))

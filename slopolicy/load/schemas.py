@@ -2,6 +2,15 @@
 
 One bundle (``schemas/slopolicy.schema.json``) holds every kind under
 ``$defs``; a validator per kind is built once, on first use.
+
+Two validators share the work. A native one (jsonschema-rs) decides whether a
+document is valid, which is all most documents need; only a document it
+refuses goes through ``jsonschema``, which finds every error and the
+keyword, path and value that make the message. Neither is imported until a
+document needs it, and ``jsonschema`` not at all in a run where everything is
+valid. Where the two could disagree (a number such as ``1.0`` that is
+integral but written with a fraction: JSON Schema calls it an integer, the
+loader keeps it a decimal), ``jsonschema`` decides.
 """
 from __future__ import annotations
 
@@ -11,12 +20,15 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError, relevance
+from typing import TYPE_CHECKING
 
 from slopolicy.load.resources import load_json
 from slopolicy.text.hints import did_you_mean
 from slopolicy.text.yamlsource import Path
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 BUNDLE = "slopolicy.schema.json"
 CONFIG = "config.schema.json"
@@ -66,12 +78,19 @@ def _enum(validator: Any, enums: list[Any], instance: Any, schema: Any) -> Itera
             members = _ENUM_SETS[key] = frozenset(e for e in enums if isinstance(e, str))
         if instance in members:
             return
-    yield from _draft_enum(validator, enums, instance, schema)
+    from jsonschema import Draft202012Validator
+
+    yield from Draft202012Validator.VALIDATORS["enum"](validator, enums, instance, schema)
 
 
 _ENUM_SETS: dict[int, frozenset[str]] = {}
-_draft_enum = Draft202012Validator.VALIDATORS["enum"]
-_Validator = validators.extend(Draft202012Validator, {"enum": _enum})
+
+
+@functools.lru_cache(maxsize=None)
+def _validator_class() -> Any:
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(Draft202012Validator, {"enum": _enum})
 
 
 def _inline(node: Any, defs: Mapping[str, Any], done: dict[str, Any]) -> Any:
@@ -115,18 +134,100 @@ def validator(api_version: str, kind: str) -> Any:
     defs = _inlined_defs()
     if name not in defs:
         return None
-    return _Validator(defs[name])
+    return _validator_class()(defs[name])
 
 
 @functools.lru_cache(maxsize=None)
 def config_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(load_json("schemas", CONFIG))
+
+
+@functools.lru_cache(maxsize=None)
+def native(name: str) -> Any:
+    """The native validator of one ``$defs`` name (or ``CONFIG``); None when unavailable."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # no wheel for this platform: jsonschema alone is slower, not wrong
+        return None
+    schema = load_json("schemas", CONFIG) if name == CONFIG else _inlined_defs().get(name)
+    if schema is None:
+        return None
+    return jsonschema_rs.validator_for(schema)
+
+
+def valid(name: str, instance: Any) -> bool:
+    """Whether the native validator finds ``instance`` valid; False when it cannot tell."""
+    fast = native(name)
+    if fast is None or not _unambiguous(instance, _integer_keys()):
+        return False
+    try:
+        return bool(fast.is_valid(instance))
+    except (ValueError, TypeError, OverflowError):
+        return False
+
+
+def _unambiguous(value: Any, integers: frozenset[str] | None, key: str = "") -> bool:
+    """No value the two validators could read differently.
+
+    The loader keeps ``1.0`` a decimal, which ``jsonschema`` does not count as
+    an integer and JSON Schema does. That matters only where the schema wants
+    an integer: under the property names of :func:`_integer_keys` (every
+    integral decimal, when the schema wants integers elsewhere too).
+    """
+    if type(value) is dict:
+        return all(_unambiguous(v, integers, k) for k, v in value.items())
+    if type(value) is list:
+        return all(_unambiguous(v, integers, key) for v in value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return False
+        return (integers is not None and key not in integers) or value != value.to_integral_value()
+    return not isinstance(value, float)
+
+
+@functools.lru_cache(maxsize=1)
+def _integer_keys() -> frozenset[str] | None:
+    """The property names whose schema wants an integer; None if some integer has no name."""
+    names: set[str] = set()
+    unnamed = False
+
+    def walk(node: Any, name: str | None) -> None:
+        nonlocal unnamed
+        if isinstance(node, list):
+            for item in node:
+                walk(item, name)
+            return
+        if not isinstance(node, dict):
+            return
+        kind = node.get("type")
+        if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
+            if name is None:
+                unnamed = True
+            else:
+                names.add(name)
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                for prop, sub in value.items():
+                    walk(sub, prop)
+            elif key in ("items", "prefixItems", "additionalProperties", "patternProperties",
+                         "contains", "propertyNames", "$defs"):
+                walk(value, None)
+            else:
+                walk(value, name)
+
+    walk(bundle(), None)
+    walk(load_json("schemas", CONFIG), None)
+    return None if unnamed else frozenset(names)
 
 
 def document_errors(data: Mapping[str, Any]) -> list[tuple[Path, bool, str]]:
     """(path, points-at-key, message) of every schema error of one document."""
     api_version, kind = data.get("apiVersion"), data.get("kind")
     if not isinstance(api_version, str) or not isinstance(kind, str):
+        return []
+    if valid(def_name(api_version, kind), data):
         return []
     found = validator(api_version, kind)
     if found is None:
@@ -135,13 +236,33 @@ def document_errors(data: Mapping[str, Any]) -> list[tuple[Path, bool, str]]:
     return list(dict.fromkeys(item for error in errors(found, data) for item in describe(error)))
 
 
+def kind_errors(api_version: str, kind: str, data: Any) -> list[ValidationError]:
+    """The errors of a document of a kind the bundle defines, most relevant first."""
+    if valid(def_name(api_version, kind), data):
+        return []
+    found = validator(api_version, kind)
+    assert found is not None, f"the schema bundle defines {api_version} {kind}"
+    return errors(found, data)
+
+
+def config_errors(data: Any) -> list[ValidationError]:
+    """The errors of a configuration's settings, most relevant first."""
+    if valid(CONFIG, data):
+        return []
+    return errors(config_validator(), data)
+
+
 def errors(validator: Draft202012Validator, instance: Any) -> list[ValidationError]:
     """Errors, most relevant first, each narrowed to its best sub-error."""
+    from jsonschema.exceptions import relevance
+
     found = sorted(validator.iter_errors(instance), key=relevance, reverse=True)
     return [_narrow(error) for error in found]
 
 
 def _narrow(error: ValidationError) -> ValidationError:
+    from jsonschema.exceptions import relevance
+
     # anyOf/oneOf report the branch that came closest, as best_match does.
     while error.context and error.validator in ("anyOf", "oneOf") and not _message(error):
         best = sorted(error.context, key=relevance, reverse=True)[0]

@@ -498,9 +498,7 @@ def _validate(shown: str, doc: Document) -> None:
             f"{shown}:{line}:{column}: {doc.label} is not a Policy; a policy file holds "
             f"documents of apiVersion {API_VERSION}, kind {KIND}"
         )
-    validator = schemas.validator(API_VERSION, KIND)
-    assert validator is not None, "the schema bundle defines Policy"
-    errors = schemas.errors(validator, doc.data)
+    errors = schemas.kind_errors(API_VERSION, KIND, doc.data)
     if errors:
         where, key, message = next(schemas.describe(errors[0]))
         line, column = doc.locate(where, key)
