@@ -185,3 +185,25 @@ def test_noreply_addresses_are_github_logins() -> None:
     authors.add("12345+Carol-GH@users.noreply.github.com", "commit abc1234")
     assert authors.of("github:carol-gh") == "commit abc1234"
     assert authors.of("carol@acme.example") is None
+
+
+def test_source_date_epoch_pins_the_records_timestamp(repo: GitProject,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1741694400")  # 2025-03-11T12:00:00Z
+    assert repo.approve("alice", "legal").code == 0
+    [path] = (repo.root / "approvals").iterdir()
+    first = path.read_bytes()
+    assert '  timestamp: "2025-03-11T12:00:00Z"\n' in first.decode()
+    path.unlink()
+    assert repo.approve("alice", "legal").code == 0
+    assert path.read_bytes() == first  # ed25519 signs deterministically: the same bytes again
+    for bad in ("1e9", "-5", "١٢٣", "99999999999999"):
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", bad)
+        run = repo.approve("alice", "legal")
+        assert (run.code, run.err) == (
+            2, f"slopolicy: error: SOURCE_DATE_EPOCH={bad!r} is not a number of seconds since "
+               "1970-01-01 UTC (as `date +%s` prints)\n")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "")  # set but empty: the clock, as if unset
+    path.unlink()
+    assert repo.approve("alice", "legal").code == 0
+    assert '  timestamp: "2025-03-11T12:00:00Z"\n' not in path.read_text()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -79,8 +80,22 @@ def render_record(name: str, subject: Subject, approver: str, role: str, decisio
 
 
 def now_timestamp() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace(
-        "+00:00", "Z")
+    """Now, in UTC to the second; SOURCE_DATE_EPOCH, when set, stands for now.
+
+    The reproducible-builds convention lets a scripted history (examples/audit)
+    sign the same record, byte for byte, on every run.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    if epoch:
+        try:
+            if not (epoch.isascii() and epoch.isdigit()):
+                raise ValueError(epoch)
+            now = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since "
+                             "1970-01-01 UTC (as `date +%s` prints)") from None
+    return now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 # -- signatures ------------------------------------------------------------------
