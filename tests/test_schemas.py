@@ -862,7 +862,7 @@ def test_bundle_rejects_an_unknown_openslo_kind() -> None:
     assert summary(BUNDLE_VALIDATOR.iter_errors(document)) == [("kind", "enum")]
 
 
-# ---------------------------------------------------------------- SLA (DESIGN §1)
+# ---------------------------------------------------------------- SLA
 
 SLA = load(
     """
@@ -1185,7 +1185,7 @@ def test_sla_errors(changes: dict[str, Any], expected: Summary) -> None:
         assert check(document) == expected
 
 
-# ---------------------------------------------------------------- configuration (DESIGN §4)
+# ---------------------------------------------------------------- configuration
 
 CONFIG_EXAMPLE = load(
     """
