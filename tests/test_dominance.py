@@ -1,4 +1,4 @@
-"""The SLO-versus-SLA comparison (slopolicy.dominance), DESIGN §2.
+"""The SLO-versus-SLA comparison (slopolicy.slo.dominance).
 
 Table tests pin each verdict; an adversary keeps the arithmetic honest: it
 places bad time wherever the SLO allows and checks that PROVEN and EQUAL
@@ -62,7 +62,7 @@ def occ(target: str, window: Window) -> Terms:
     return avail(target, window, "Occurrences")
 
 
-# -- table: every DESIGN §2 example and more ---------------------------------
+# -- table: the README's examples and more --------------------------------
 
 CASES = [
     # availability, same window and method
@@ -204,9 +204,9 @@ def test_violated_verdicts_carry_a_checkable_witness() -> None:
             assert status is not Status.VIOLATED or "slice" in verdict.reason
 
 
-# -- the DESIGN's worked numbers, exactly ------------------------------------
+# -- the README's worked numbers, exactly ------------------------------------
 
-def test_design_example_rolling_30d_breaks_a_31_day_month() -> None:
+def test_readme_example_rolling_30d_breaks_a_31_day_month() -> None:
     verdict = compare(avail("0.999", rolling(30)), avail("0.999", MONTH))
     assert verdict.counterexample == (
         "43.2 bad minutes on day 1 and again on day 31 meet every rolling 30-day window yet "
@@ -219,7 +219,7 @@ def test_design_example_rolling_30d_breaks_a_31_day_month() -> None:
         assert words in verdict.reason
 
 
-def test_design_example_rolling_28d_proves_a_month() -> None:
+def test_readme_example_rolling_28d_proves_a_month() -> None:
     verdict = compare(avail("0.9995", rolling(28)), avail("0.999", MONTH))
     assert verdict.status is Status.PROVEN
     # the worst month is 29 days: two windows, 2 x 20.16 = 40.32 of its 41.76 minutes

@@ -7,8 +7,8 @@ order on a map of path -> blob, so it never lists a commit's tree.
 
 For every change of an SLA it keeps a :class:`Version`: the commit, the
 field-level change (``changes.py``), and the policy of the commit's parent
-(DESIGN §6: the base's policy judges a change, so a change cannot weaken
-its own check). After the walk each version is judged (``approvals.py``)
+(the base's policy judges a change, so a change cannot weaken its own
+check). After the walk each version is judged (``approvals.py``)
 with the Approval records that existed while it was the agreement's
 content: from the commit that recorded it until the next change of that
 agreement, so a change and its approval landing as two commits of one pull
@@ -580,7 +580,7 @@ class _Walker:
                     agreement.slo_series[name] = [*series, SloPoint(commit.date, target, slo)]
 
     def _backing_targets(self, sla: Document) -> dict[str, tuple[Decimal | None, str]]:
-        """Per SLA objective: the strictest target of the SLO objectives backing it (DESIGN §1)."""
+        """Per SLA objective: the strictest target of its backing SLOs (``slo:``, else the service's)."""
         index = self.index
 
         def lookup(name: str) -> Mapping[str, Any] | None:
@@ -777,7 +777,7 @@ def in_force(agreement: Agreement, on: datetime.date,
 
     Each recorded version speaks for the dates from its ``effective.from``
     on, and a version recorded later overrides it from its own start: the
-    old version stays in force until the new one starts (DESIGN §3). So the
+    old version stays in force until the new one starts. So the
     answer is the version recorded last among those started by the date;
     none when that one has ended (``effective.until``) or is the removal of
     the agreement (which speaks from the day it was recorded).

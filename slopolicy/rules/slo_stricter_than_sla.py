@@ -2,9 +2,9 @@
 
 Every SLA objective needs at least one backing SLO objective that
 *dominates* it: every behaviour that meets the SLO also meets the SLA, judged
-by the SLA's window, budgeting method and thresholds (DESIGN §2). When none
-does, each backing SLO objective is reported, at its target, with the SLA
-objective as a related location and the reason in numbers: VIOLATED comes
+by the SLA's window, budgeting method and thresholds. When none does, each
+backing SLO objective is reported, at its target, with the SLA objective
+as a related location and the reason in numbers: VIOLATED comes
 with a counterexample (bad minutes, or requests, that meet the SLO and break
 the SLA); INCOMPARABLE says what a sound comparison is missing.
 

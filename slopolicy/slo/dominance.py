@@ -1,4 +1,4 @@
-"""Does an SLO objective prove an SLA objective? (DESIGN §2.)
+"""Does an SLO objective prove an SLA objective?
 
 An SLO *dominates* an SLA when every behaviour that meets the SLO also meets
 the SLA, judged by the SLA's definitions. ``compare`` answers PROVEN, EQUAL,
@@ -6,14 +6,15 @@ VIOLATED (with a behaviour that meets the SLO and breaks the SLA: the
 ``witness``, and the same in words) or INCOMPARABLE (with what is missing).
 Pure functions, exact ``Decimal`` arithmetic; time in milliseconds.
 
-How windows are judged, where DESIGN §2 leaves room:
+How windows are judged:
 
 * Time-based budgets (Timeslices, RatioTimeslices): bad time. The most bad
   time the SLO lets into one SLA period decides. Rolling SLO windows of length
   W let ``(k-1)*b*W + min(b*W, L-(k-1)*W)`` into a period of length L, with
   ``k = ceil(L/W)``: bursts of ``b*W`` at the start of each of the k windows
-  that cover it. That is DESIGN's ``k*b*W`` whenever the last, partial window
-  can hold a whole budget (any realistic target), and exact otherwise.
+  that cover it. That equals the plain bound of k whole budgets, ``k*b*W``,
+  whenever the last, partial window can hold a whole budget (any realistic
+  target), and is exact otherwise.
   Calendar SLO windows let ``min(b*|w|, |w ∩ P|)`` in from each window w that
   overlaps the period P. Periods are the SLA's real ones (``units.HORIZON``,
   by the tz database), so DST, month lengths and differing time zones are
@@ -28,7 +29,7 @@ How windows are judged, where DESIGN §2 leaves room:
 * Latency "p% within t": requests within t1 <= t2 are also within t2, so the
   SLO's good requests are the SLA's too and the targets compare as ratios
   under the same window rules. With t1 > t2 the SLO says nothing about t2:
-  INCOMPARABLE, as DESIGN says.
+  INCOMPARABLE.
 * A stricter latency threshold or slice target is a margin the budget ratio
   does not see: equal budgets then give PROVEN (headroom 1), not EQUAL.
 
@@ -204,7 +205,7 @@ def _minutes(ms: Decimal | int) -> Decimal:
 # -- the comparison ----------------------------------------------------------
 
 def compare(slo: Terms, sla: Terms) -> Verdict:
-    """Judge whether ``slo`` dominates ``sla`` (DESIGN §2)."""
+    """Judge whether ``slo`` dominates ``sla``: every behaviour meeting ``slo`` meets ``sla``."""
     early = _compare_kinds(slo, sla)
     if early is not None:
         return early
