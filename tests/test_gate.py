@@ -266,8 +266,8 @@ def test_the_cached_base_side_gives_the_same_answer(repo: GitProject) -> None:
 
 def test_select_picks_what_discover_finds(repo: GitProject) -> None:
     from slopolicy.config.settings import load
-    from slopolicy.gitops import gate
     from slopolicy.load import discovery
+    from slopolicy.load.readers import WorktreeReader
     from slopolicy.rules import builtin_rules
 
     repo.write(".slopolicy.yaml", POLICY + "documents:\n  include: ['**/*.yaml', '**/*.yml']\n"
@@ -277,10 +277,10 @@ def test_select_picks_what_discover_finds(repo: GitProject) -> None:
              "slas/old.yaml"]
     for name in names:
         repo.write(name, "kind: X\n")
-    config = load(repo.root / ".slopolicy.yaml", repo.root, builtin_rules())
+    config = load(WorktreeReader(repo.root), ".slopolicy.yaml", repo.root, builtin_rules())
     on_disk = [discovery.relative(p, repo.root) for p in discovery.discover(config, repo.root)]
     tracked = [*names, "slas/globex.yaml", ".slopolicy.yaml", ".slopolicy/allowed_signers"]
-    assert sorted(on_disk) == gate.select(config, tracked, repo.root)
+    assert sorted(on_disk) == discovery.select(config, tracked, repo.root)
     assert "deep/tmpx/i.yaml" in on_disk and "deep/tmp/h.yaml" not in on_disk
 
 
