@@ -634,7 +634,9 @@ class _StateReader(Reader):
         return list(self.walker.files)
 
     def exists(self, path: str) -> bool:
-        return path in self.walker.files
+        if path in self.walker.files:
+            return True
+        return not _logged(path, self.walker.pathspecs) and path in self.read([path])
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
