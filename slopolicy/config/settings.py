@@ -61,7 +61,7 @@ class Config:
     rules: dict[str, RuleSetting] = field(default_factory=dict)
     approvals: dict[str, Any] = field(default_factory=dict)
     waivers: list[Waiver] = field(default_factory=list)
-    policies: list[str] = field(default_factory=list)
+    house_rules: list[str] = field(default_factory=list)  # the files `policies:` lists
     plugins: list[str] = field(default_factory=list)
 
     def setting(self, rule: Rule) -> RuleSetting:
@@ -286,7 +286,7 @@ def _build(raw: dict[str, Any], path: Path | None, root: Path, where: str,
     for rule_id, value in (raw.get("rules") or {}).items():
         config.rules[rule_id] = _rule_setting(where, rule_id, value, rules)
     config.approvals = dict(raw.get("approvals") or {})
-    config.policies = [str(p) for p in raw.get("policies") or []]
+    config.house_rules = [str(p) for p in raw.get("policies") or []]
     config.plugins = [str(p) for p in raw.get("plugins") or []]
     config.waivers = [
         _waiver(where, f"waivers[{i}]", w, rules) for i, w in enumerate(raw.get("waivers") or [])

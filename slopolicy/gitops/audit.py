@@ -80,7 +80,7 @@ class PolicyAt:
     sources: EvidenceSources
     subject: Subject  # what a policy approval of these files approves
     files: Mapping[str, str | None]  # path -> sha256 of its content (None: absent)
-    folders: tuple[str, ...] = ()  # folders of house-rule policies: any file in them counts
+    folders: tuple[str, ...] = ()  # folders of house-rule files: any file in them counts
     error: str | None = None  # the configuration there could not be read
 
     def touched_by(self, paths: Iterable[str]) -> bool:
@@ -677,7 +677,7 @@ def _read_policy(walker: _Walker, at: str | None) -> PolicyAt:
         except ConfigError as exc:
             settings, error = {}, str(exc)
         config = Config(root=config_root, approvals=dict(settings.get("approvals") or {}),
-                        policies=[str(p) for p in settings.get("policies") or []])
+                        house_rules=[str(p) for p in settings.get("policies") or []])
     roster = Roster.from_config(config.approvals, config.root, root)
     files = policy_files(reader, config, chain, rel, root) if rel else {}
     signers = files.get(roster.allowed_signers) if roster.allowed_signers else None
@@ -689,7 +689,7 @@ def _read_policy(walker: _Walker, at: str | None) -> PolicyAt:
     sources = EvidenceSources(roster=roster, allowed_signers=signers, allowed_signers_where=where)
     subject = Subject(approvals.POLICY_SUBJECT, rel or config_module.FILENAME,
                       approvals.policy_digest(files))
-    folders = tuple(f for f in (_inside(config.root / e, root) for e in config.policies) if f)
+    folders = tuple(f for f in (_inside(config.root / e, root) for e in config.house_rules) if f)
     hashes = {path: None if data is None else approvals.sha256(data)
               for path, data in files.items()}
     return PolicyAt(at, roster, sources, subject, hashes, folders, error)

@@ -68,7 +68,7 @@ def policy_files(reader: Reader, config: Config, chain: Mapping[str, bytes], rel
     if rel and rel not in files:
         files[rel] = None
     wanted = [roster.allowed_signers] if roster.allowed_signers else []
-    for entry in config.policies:
+    for entry in config.house_rules:
         path = _rel_safe(config.root / entry, repo_root)
         if path:
             wanted += reader.under(path) or [path]
