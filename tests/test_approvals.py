@@ -9,7 +9,7 @@ import pytest
 from gitops import GitProject, Keys, sla
 
 from slopolicy.changes import approvals
-from slopolicy.changes.approvals import Evidence, Policy, Requirement, Subject
+from slopolicy.changes.approvals import Evidence, Requirement, Roster, Subject
 from slopolicy.gitops import evidence
 from slopolicy.load.files import load_text
 
@@ -132,7 +132,7 @@ def test_approve_refuses_a_role_the_roster_does_not_have(repo: GitProject) -> No
 
 # -- judging -----------------------------------------------------------------------------
 
-POLICY = Policy(
+ROSTER = Roster(
     roles={"legal": ("alice@x", "dave@x"), "sre": ("carol@x", "dave@x")},
     require={"modified": (Requirement("legal", 1),),
              "loosened": (Requirement("legal", 1), Requirement("sre", 1))},
@@ -153,14 +153,14 @@ def signed(identity: str, role: str) -> Evidence:
 ])
 def test_every_class_needs_distinct_people(found: list[Evidence],
                                            missing: list[tuple[str, str, int]]) -> None:
-    result = approvals.judge(SUBJECT, {"modified", "loosened"}, found, POLICY)
+    result = approvals.judge(SUBJECT, {"modified", "loosened"}, found, ROSTER)
     assert [(s.change_class, s.role, s.missing) for s in result.missing] == missing
 
 
 def test_a_review_fills_any_role_its_login_holds() -> None:
     review = Evidence("github:Carol-GH", approvals.REVIEW, "review", None, frozenset({"sre"}))
     result = approvals.judge(SUBJECT, {"modified", "loosened"},
-                             [review, signed("alice@x", "legal")], POLICY)
+                             [review, signed("alice@x", "legal")], ROSTER)
     assert result.satisfied
 
 

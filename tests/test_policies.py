@@ -14,6 +14,7 @@ import pytest
 from conftest import HERE, REPO, Project
 
 from slopolicy.config import settings as config_module
+from slopolicy.load.readers import WorktreeReader
 from slopolicy.rules import builtin_rules
 from slopolicy.text.yamlsource import iter_documents
 
@@ -666,7 +667,7 @@ def severities(preset: str, tmp_path: Path) -> tuple[dict[str, str], config_modu
     path = tmp_path / f"{preset}.slopolicy.yaml"
     path.write_text(f"extends: {preset}\n")
     rules = builtin_rules()
-    config = config_module.load(path, tmp_path, rules)
+    config = config_module.load(WorktreeReader(tmp_path), path.name, tmp_path, rules)
     return {rule.id: config.setting(rule).severity for rule in rules.values()}, config
 
 

@@ -1189,7 +1189,7 @@ def test_sla_errors(changes: dict[str, Any], expected: Summary) -> None:
 
 CONFIG_EXAMPLE = load(
     """
-    extends: default                  # a preset from policies/ (default | strict) or a path
+    extends: default                  # a preset from presets/ (default | strict) or a path
     documents:
       include: ["**/*.yaml", "**/*.yml", "**/*.json"]
       exclude: ["node_modules/**"]

@@ -18,9 +18,7 @@ import functools
 import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slopolicy.load.resources import load_json
 from slopolicy.text.hints import did_you_mean
