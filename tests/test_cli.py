@@ -38,7 +38,7 @@ def test_json_contract(project: Project) -> None:
     report = project.check().json
     assert report["version"] == 1
     assert report["tool"] == {"name": "slopolicy", "version": __version__}
-    assert report["summary"] == {"files": 2, "documents": 2, "errors": 3, "warnings": 0, "waived": 0}
+    assert report["summary"] == {"files": 2, "documents": 2, "errors": 3, "warnings": 0, "waived": 0, "skipped": 0}
     keys = ["rule", "severity", "file", "line", "column", "document", "path", "message"]
     assert all(list(p) == keys for p in report["problems"])
     order = [(p["file"], p["line"], p["column"], p["rule"]) for p in report["problems"]]

@@ -30,7 +30,7 @@ def analyse(rel: str, raw: bytes) -> tuple[Any, ...]:
     """Parse one file and validate its documents: the per-file, cacheable work."""
     source = load_bytes(rel, raw)
     for position, doc in enumerate(source.documents):
-        if doc.known:
+        if doc.known and doc.mapped_from is None:  # a mapped document's original is checked
             source.schema_results[position] = schemas.document_errors(doc.data)
     return source.snapshot(pickled=False)
 

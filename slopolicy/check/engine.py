@@ -28,6 +28,7 @@ class Result:
     files: int
     documents: int
     checked: list[str] = field(default_factory=list)  # the files reported on, sorted
+    skipped: int = 0  # files that held documents of no format slopolicy reads
 
     def count(self, severity: str) -> int:
         return sum(1 for p in self.problems if p.severity == severity and not p.waived)

@@ -151,9 +151,11 @@ def _run(args: argparse.Namespace) -> int:
     kept = engine.check(ctx, project.rules, project.config, select, ignore, report_set)
     analysis.save_cache(cache, [*ctx.files, *(base.files if base is not None else ())])
     files = [f for f in ctx.files if report_set is None or f.path in report_set]
-    documents = sum(len([d for d in f.documents if d.known]) for f in files)
+    documents = sum(len([d for d in f.documents if d.known and d.mapped_from is None])
+                    for f in files)
     result = Result(
-        kept, files=len(files), documents=documents, checked=sorted(f.path for f in files)
+        kept, files=len(files), documents=documents, checked=sorted(f.path for f in files),
+        skipped=sum(1 for f in files if f.others),
     )
     report = reporters.Report(result, project.rules,
                               changes=base.changes if base is not None else None)

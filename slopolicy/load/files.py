@@ -2,15 +2,23 @@
 
 Never an exception: the run goes on past any broken file. A file may hold
 several YAML documents (``---``) or, as the OpenSLO Go SDK writes them, one
-YAML list of objects.
+YAML list of objects. A document of another format's SLOs (Sloth, Pyrra,
+Nobl9, OpenSLO v1alpha and v2alpha) is followed by the OpenSLO v1 documents
+it maps to, placed in it: the rules judge those, and their findings point
+into the original.
+
+A mapping that claims to be a document but misses (``OpenSLO/v1``,
+``apiversion:``, ``kind: Slo``) is kept as one, so that ``unknown-kind``
+names the likely fix; any other YAML is skipped and counted.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from slopolicy.model.documents import Document, LoadProblem, SourceFile
-from slopolicy.model.kinds import FAMILIES, KNOWN_PREFIXES
+from slopolicy import formats
+from slopolicy.model.documents import Document, LoadProblem, MappedFrom, SourceFile
+from slopolicy.model.kinds import FAMILIES, KNOWN_PREFIXES, NATIVE, RENAMED, declared
 from slopolicy.text import yamlsource
 from slopolicy.text.decoding import decode
 from slopolicy.text.hints import closest
@@ -91,16 +99,63 @@ def _collect(source: SourceFile, index: int, loaded: yamlsource.LoadedDocument) 
 def _add(
     source: SourceFile, index: int, item: int | None, data: Mapping[str, Any], line: int, col: int
 ) -> None:
-    api = data.get("apiVersion")
-    if isinstance(api, str) and (api.startswith(KNOWN_PREFIXES) or _near_miss(api)):
-        source.documents.append(Document(source, index, item, data))
+    api, kind = declared(data)
+    skipped = _skipped(data, api, kind)
+    if skipped is None:
+        doc = Document(source, index, item, data)
+        source.documents.append(doc)
+        if doc.known and doc.api_version not in NATIVE:
+            for mapped in formats.judged(doc.api_version, doc.kind, data):
+                origin = MappedFrom(doc.label, tuple(mapped.paths), tuple(mapped.assumptions))
+                source.documents.append(Document(source, index, item, mapped.data, origin))
     else:
         source.others += 1
         where = "" if item is None else f"item {item}: "
-        shown = "no apiVersion" if api is None else f"apiVersion {api!r}, not one slopolicy checks"
-        source.foreign.append((line, col, f"{where}{shown}"))
+        source.foreign.append((line, col, f"{where}{skipped}"))
+
+
+def _skipped(data: Mapping[str, Any], api: Any, kind: Any) -> str | None:
+    """Why an object is not a document slopolicy checks; None when it is one (or claims to be)."""
+    if not isinstance(api, str):
+        if any(meant == "apiVersion" for _, meant in near_miss_keys(data)):
+            return None
+        return "no apiVersion"
+    if api in NATIVE or (api.startswith(KNOWN_PREFIXES) and api not in FAMILIES):
+        return None  # a kind or version of a specification slopolicy reads: unknown-kind says
+    kinds = FAMILIES.get(api)
+    if kinds is None:
+        return None if _near_miss(api) else f"apiVersion {api!r}, not one slopolicy checks"
+    if isinstance(kind, str) and (kind in kinds or closest(kind, kinds) is not None):
+        return None
+    if kind is None and near_miss_keys(data):
+        return None
+    return f"kind {kind!r} of {api}, which slopolicy does not read"
 
 
 def _near_miss(api_version: str) -> bool:
     """A slip of a known apiVersion (``OpenSLO/v1``, ``opensol/v1``): a finding, not a skip."""
-    return closest(api_version, FAMILIES) is not None
+    return api_version in RENAMED or closest(api_version, FAMILIES) is not None
+
+
+HEADER_KEYS = ("apiVersion", "kind")
+
+
+def near_miss_keys(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(key as written, key meant) for each of apiVersion and kind written with a slip.
+
+    ``apiversion: openslo/v1`` counts only when its value is (close to) an
+    apiVersion slopolicy reads, so other YAML with such a key stays skipped.
+    """
+    found = []
+    for meant in HEADER_KEYS:
+        if meant in data:
+            continue
+        for written in data:
+            if not isinstance(written, str) or closest(written, [meant]) != meant:
+                continue
+            value = data[written]
+            if meant == "kind" or (isinstance(value, str) and (
+                    value in FAMILIES or value.startswith(KNOWN_PREFIXES) or _near_miss(value))):
+                found.append((written, meant))
+                break
+    return found

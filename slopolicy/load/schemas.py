@@ -1,7 +1,10 @@
 """The JSON Schemas by (apiVersion, kind), and validation errors as findings.
 
 One bundle (``schemas/slopolicy.schema.json``) holds every kind under
-``$defs``; a validator per kind is built once, on first use.
+``$defs``, and a second (``schemas/formats.schema.json``) the kinds of the
+other formats slopolicy reads (Sloth, Pyrra, Nobl9, OpenSLO v1alpha and
+v2alpha), whose references resolve among the first's definitions; a
+validator per kind is built once, on first use.
 
 Two validators share the work. A native one (jsonschema-rs) decides whether a
 document is valid, which is all most documents need; only a document it
@@ -21,6 +24,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.load.resources import load_json
+from slopolicy.model.kinds import declared
 from slopolicy.text.hints import did_you_mean
 from slopolicy.text.yamlsource import Path
 
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 BUNDLE = "slopolicy.schema.json"
+FORMATS = "formats.schema.json"
 CONFIG = "config.schema.json"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -42,28 +47,38 @@ def bundle() -> dict[str, Any]:
     return value
 
 
+def formats_bundle() -> dict[str, Any]:
+    value: dict[str, Any] = load_json("schemas", FORMATS)
+    return value
+
+
+@functools.lru_cache(maxsize=1)
+def all_defs() -> dict[str, Any]:
+    """The definitions of both bundles, in one namespace."""
+    return {**bundle()["$defs"], **formats_bundle()["$defs"]}
+
+
 def kinds() -> list[tuple[str, str]]:
-    """Every (apiVersion, kind) the bundle defines."""
-    out = []
-    for name in bundle()["$defs"]:
-        for family in ("openslo-v1-", "slopolicy-v1-"):
-            if name.startswith(family) and name[len(family):][:1].isupper():
-                out.append((family[:-1].replace("-", "/"), name[len(family):]))
-    return out
+    """Every (apiVersion, kind) the bundles define, in their order."""
+    from slopolicy.model.kinds import FAMILIES
+
+    named = {def_name(api, kind): (api, kind) for api, members in FAMILIES.items()
+             for kind in members}
+    return [named[name] for name in all_defs() if name in named]
 
 
 def kind_schema(api_version: str, kind: str) -> dict[str, Any] | None:
-    """A standalone schema for one kind (the bundle's $defs, one $ref)."""
-    whole = bundle()
+    """A standalone schema for one kind (the bundles' $defs, one $ref)."""
+    defs = all_defs()
     name = def_name(api_version, kind)
-    if name not in whole["$defs"]:
+    if name not in defs:
         return None
     return {
         "$schema": DIALECT,
         "$id": f"https://slopolicy.dev/schemas/{api_version}/{kind}.schema.json",
         "title": f"{api_version} {kind}",
         "$ref": f"#/$defs/{name}",
-        "$defs": whole["$defs"],
+        "$defs": defs,
     }
 
 
@@ -117,7 +132,7 @@ def _inline(node: Any, defs: Mapping[str, Any], done: dict[str, Any]) -> Any:
 
 @functools.lru_cache(maxsize=None)
 def _inlined_defs() -> dict[str, Any]:
-    defs = bundle()["$defs"]
+    defs = all_defs()
     done: dict[str, Any] = {}
     for name in defs:
         if name not in done:
@@ -216,13 +231,14 @@ def _integer_keys() -> frozenset[str] | None:
                 walk(value, name)
 
     walk(bundle(), None)
+    walk(formats_bundle(), None)
     walk(load_json("schemas", CONFIG), None)
     return None if unnamed else frozenset(names)
 
 
 def document_errors(data: Mapping[str, Any]) -> list[tuple[Path, bool, str]]:
     """(path, points-at-key, message) of every schema error of one document."""
-    api_version, kind = data.get("apiVersion"), data.get("kind")
+    api_version, kind = declared(data)
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return []
     if valid(def_name(api_version, kind), data):

@@ -2,7 +2,9 @@
 
 A :class:`SourceFile` is one file (on disk or at a git ref) and what loading
 found in it; a :class:`Document` is one object of a known apiVersion in it.
-Loading them is :mod:`slopolicy.load.files`.
+A document of another format's SLOs (Sloth, Pyrra, Nobl9, older OpenSLO)
+brings the OpenSLO v1 documents it maps to, each with a :class:`MappedFrom` that
+places its parts in the original. Loading them is :mod:`slopolicy.load.files`.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from slopolicy.model.kinds import FAMILIES
+from slopolicy.model.kinds import FAMILIES, SLOTH_SPEC, declared
 from slopolicy.text import yamlsource
 from slopolicy.text.decoding import decode
 from slopolicy.text.yamlsource import Path, Positions
@@ -28,6 +30,32 @@ class LoadProblem:
     related: tuple[tuple[int, int, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class MappedFrom:
+    """Where an OpenSLO v1 document mapped from another format stands in its original.
+
+    ``paths`` pairs a path of the mapped document with the path of the
+    original that says it, most specific first; a part of the mapped document
+    is found at the original's path of its longest mapped prefix (and what
+    follows that prefix, where the original has it). ``assumptions`` are what
+    the original does not say and slopolicy took (Sloth's default window),
+    stated with every verdict that rests on them.
+    """
+
+    source: str  # the original document's label, e.g. PrometheusServiceLevel/myservice
+    paths: tuple[tuple[Path, Path], ...]
+    assumptions: tuple[str, ...] = ()
+
+    def original(self, path: Path) -> Path:
+        """The path in the original document that says ``path`` of the mapped one."""
+        best: tuple[int, Path] | None = None
+        for mapped, there in self.paths:
+            size = len(mapped)
+            if path[:size] == mapped and (best is None or size > best[0]):
+                best = (size, there + path[size:])
+        return best[1] if best is not None else ()
+
+
 class Document:
     """One object of a known (or claimed) apiVersion and kind.
 
@@ -40,21 +68,25 @@ class Document:
     """
 
     __slots__ = ("source", "index", "item", "_data", "_pickled", "api_version", "kind", "name",
-                 "known", "facts")
+                 "known", "facts", "mapped_from")
 
     def __init__(
-        self, source: SourceFile, index: int, item: int | None, data: Mapping[str, Any]
+        self, source: SourceFile, index: int, item: int | None, data: Mapping[str, Any],
+        mapped_from: MappedFrom | None = None,
     ) -> None:
         self.source = source
         self.index = index  # position of the YAML document in the stream
         self.item = item  # position in a top-level list, for list-shaped files
         self._data: Mapping[str, Any] | None = data
         self._pickled: bytes | None = None
-        api, kind = data.get("apiVersion"), data.get("kind")
+        api, kind = declared(data)
         self.api_version: str = api if isinstance(api, str) else ""
         self.kind: str = kind if isinstance(kind, str) else ""
-        self.name: str = _name(data.get("metadata"))
+        self.name: str = _name(data.get("metadata") if api != SLOTH_SPEC
+                               else {"name": data.get("service")})
         self.known: bool = self.kind in FAMILIES.get(self.api_version, ())
+        # set on an OpenSLO v1 document mapped from another format's
+        self.mapped_from = mapped_from
         # what rules derived from this document alone (document-scope rule
         # results, references, terms): kept with it in the cache
         self.facts: dict[str, Any] = {}
@@ -63,7 +95,8 @@ class Document:
     def restore(cls, source: SourceFile, kept: tuple[Any, ...]) -> Document:
         doc = cls.__new__(cls)
         doc.source = source
-        doc.index, doc.item, doc.api_version, doc.kind, doc.name, payload, doc.facts = kept
+        (doc.index, doc.item, doc.api_version, doc.kind, doc.name, payload, doc.facts,
+         doc.mapped_from) = kept
         if isinstance(payload, bytes):
             doc._data, doc._pickled = None, payload
         else:
@@ -85,7 +118,7 @@ class Document:
         elif payload is None:
             payload = self.data
         return (self.index, self.item, self.api_version, self.kind, self.name, payload,
-                self.facts)
+                self.facts, self.mapped_from)
 
     @property
     def data(self) -> Mapping[str, Any]:
@@ -138,7 +171,8 @@ class Document:
         positions: dict[tuple[Path, bool], tuple[int, int]] = self.remember("positions", dict)
         found = positions.get(at)
         if found is None:
-            found = positions[at] = self.source.locate(self.index, self.prefix + at[0], key)
+            there = at[0] if self.mapped_from is None else self.mapped_from.original(at[0])
+            found = positions[at] = self.source.locate(self.index, self.prefix + there, key)
             self.source.dirty = True
         return found
 

@@ -8,6 +8,7 @@ once per run and shared by the rules that need it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -180,7 +181,10 @@ class _Linker:
                 reason = entry.reason or "its terms cannot be read"
                 out.append(Backing(slo, entry.position, Verdict(Status.INCOMPARABLE, reason)))
             elif explicit or entry.terms.indicator == sla.indicator:
-                out.append(Backing(slo, entry.position, self._verdict(entry.terms, sla)))
+                verdict = self._verdict(entry.terms, sla)
+                if slo.mapped_from is not None and slo.mapped_from.assumptions:
+                    verdict = replace(verdict, reason=f"{verdict.reason}{assumed(slo)}")
+                out.append(Backing(slo, entry.position, verdict))
         return tuple(out)
 
     def _verdict(self, slo: Terms, sla: Terms) -> Verdict:
@@ -214,6 +218,14 @@ class _Linker:
 
 def _terms_of_sla(sla: Document) -> list[ObjectiveTerms]:
     return sla_terms(sla.data)
+
+
+def assumed(slo: Document) -> str:
+    """`` Assumed: ...``: what a verdict on an SLO of another format rests on that it does not say."""
+    origin = slo.mapped_from
+    if origin is None or not origin.assumptions:
+        return ""
+    return f" Assumed: {'; '.join(origin.assumptions)}."
 
 
 def describe_objective(doc: Document, position: int) -> str:

@@ -42,8 +42,8 @@ OPTIONS: dict[str, Any] = {}
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     for source in ctx.files:
         for position, doc in enumerate(source.documents):
-            if not doc.known:
-                continue
+            if not doc.known or doc.mapped_from is not None:
+                continue  # a mapped document's original is checked against its own schema
             if position not in source.schema_results:  # not cached: validate now
                 source.schema_results[position] = schemas.document_errors(doc.data)
             for path, key, message in source.schema_results[position]:

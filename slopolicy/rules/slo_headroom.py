@@ -23,7 +23,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.model.problems import Finding, Related
-from slopolicy.rules.linking import Backing, describe_objective, links
+from slopolicy.rules.linking import Backing, assumed, describe_objective, links
 from slopolicy.slo.dominance import Status, Verdict, lacks_headroom
 from slopolicy.slo.units import format_decimal
 
@@ -69,7 +69,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         yield Finding(
             f"{describe_objective(best.slo, best.position)} proves {sla_objective} "
             f"{margin}; max-budget-ratio is {limit}: raise the SLO target to at least "
-            f"{_shown(needed, ROUND_CEILING)}",
+            f"{_shown(needed, ROUND_CEILING)}{assumed(best.slo)}",
             document=best.slo,
             path=best.path,
             related=(Related(sla_objective, document=link.sla, path=link.path),),

@@ -42,6 +42,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             "errors": result.count("error"),
             "warnings": result.count("warning"),
             "waived": result.waived,
+            "skipped": result.skipped,
         },
         "problems": [problem_json(p) for p in result.problems],
     }

@@ -40,12 +40,17 @@ def summary(report: Report) -> str:
     scope = f"{_plural(result.documents, 'document')} in {_plural(result.files, 'file')}"
     errors, warnings, infos = (result.count(s) for s in ("error", "warning", "info"))
     waived = f", {result.waived} waived" if result.waived else ""
+    skipped = (f"; {_plural(result.skipped, 'YAML file')} held documents of no format slopolicy "
+               "knows (`slopolicy check FILE` says why)") if result.skipped else ""
     if not (errors or warnings or infos):
-        if not result.documents:
+        if not result.documents and not result.skipped:
             return (f"slopolicy: no problems in {scope}{waived}; no SLO or SLA document was "
                     "found (documents.include in .slopolicy.yaml selects the files)")
-        return f"slopolicy: no problems in {scope}{waived}"
+        if not result.documents:
+            return (f"slopolicy: no problems in {scope}{waived}; no SLO or SLA document was "
+                    f"found{skipped}")
+        return f"slopolicy: no problems in {scope}{waived}{skipped}"
     parts = [_plural(errors, "error"), _plural(warnings, "warning")]
     if infos:
         parts.append(_plural(infos, "info"))
-    return f"slopolicy: {', '.join(parts)}{waived} in {scope}"
+    return f"slopolicy: {', '.join(parts)}{waived} in {scope}{skipped}"
