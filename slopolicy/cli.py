@@ -44,6 +44,8 @@ examples:
   slopolicy approve slas/globex.yaml --role legal --identity alice@acme.example --key KEY
                                         sign an approval of the current content
   slopolicy audit --format html --output audit.html   every agreement's history
+  slopolicy convert --to openslo/v1 slos/sloth.yml     Sloth, Pyrra, Nobl9 SLOs as OpenSLO v1
+  slopolicy fmt --check                 are the documents in the canonical layout?
 """
 
 
@@ -154,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "folder (refuses to overwrite one unless --force).")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     _test_parser(sub)
+    for name in ("convert", "fmt"):  # commands that declare their own arguments
+        module = importlib.import_module(f"slopolicy.commands.{name}")
+        module.add_arguments(sub.add_parser(
+            name, help=module.SUMMARY, description=module.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter))
     return parser
 
 

@@ -28,15 +28,19 @@ class Mapped:
     """One OpenSLO v1 object mapped from a document of another format.
 
     ``data`` is the object (an SLO keeps its SLI inline, in
-    ``spec.indicator``); ``paths`` pairs its paths with the original's, most
-    specific last; ``notes`` are (original path, what OpenSLO v1 cannot say).
+    ``spec.indicator``); ``paths`` pairs its paths with the original's;
+    ``assumptions`` are (original path, what slopolicy took where the original
+    is silent); ``notes`` are (original path, what OpenSLO v1 cannot say).
     """
 
     kind: str
     data: dict[str, Any]
     paths: list[tuple[Path, Path]] = field(default_factory=list)
-    assumptions: list[str] = field(default_factory=list)
+    assumptions: list[tuple[Path, str]] = field(default_factory=list)
     notes: list[tuple[Path, str]] = field(default_factory=list)
+
+    def assume(self, source: Path, text: str) -> None:
+        self.assumptions.append((source, text))
 
     @property
     def name(self) -> str:

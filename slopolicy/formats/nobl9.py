@@ -24,6 +24,7 @@ from slopolicy.formats.common import (
     own,
     text,
 )
+from slopolicy.text.hints import with_article
 from slopolicy.text.yamlsource import Path
 
 UNITS = {"Minute": "m", "Hour": "h", "Day": "d", "Week": "w", "Month": "M", "Quarter": "Q",
@@ -70,7 +71,7 @@ def mapped(data: Any) -> list[Mapped]:
                   for index, item in enumerate(items(spec.get("objectives")))]
     result.put(("spec", "objectives"), objectives, ("spec", "objectives"))
     if timeslices:
-        result.assumptions.append(ASSUMED_SLICE)
+        result.assume(("spec", "budgetingMethod"), ASSUMED_SLICE)
     for key, why in _DROPPED.items():
         if spec.get(key):
             result.note(("spec", key), why)
@@ -85,9 +86,10 @@ def _indicator(result: Mapped, indicator: Any) -> None:
     source = mapping(indicator.get("metricSource"))
     if source:
         result.note(("spec", "indicator", "metricSource"),
-                    f"the Nobl9 metric source {source.get('name')!r} (a {source.get('kind') or 'Agent'}"
-                    " in Nobl9) has no OpenSLO v1 form without a DataSource document: each metric "
-                    "keeps its source type and query")
+                    f"the Nobl9 metric source {source.get('name')!r} "
+                    f"({with_article(str(source.get('kind') or 'Agent'))} in Nobl9) has no OpenSLO "
+                    "v1 form without a DataSource document: each metric keeps its source type and "
+                    "query")
     raw = mapping(indicator.get("rawMetric"))
     if raw:  # the older form: one threshold metric for every objective
         result.put(("spec", "indicator"), {"metadata": {"name": result.name}, "spec": {

@@ -153,7 +153,7 @@ def _v1alpha_window(result: Mapped, windows: list[Any]) -> None:
         item["calendar"] = own(mapping(window["calendar"]))
     elif "isRolling" not in window:
         item["isRolling"] = True
-        result.assumptions.append(ASSUMED_ROLLING)
+        result.assume(at, ASSUMED_ROLLING)
     result.put(("spec", "timeWindow"), [item], at)
     result.paths.append((("spec", "timeWindow", 0, "duration"), at + ("unit",)))
 

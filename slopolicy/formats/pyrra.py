@@ -103,7 +103,7 @@ def _window(result: Mapped, window: object) -> None:
         return  # the schema names the problem; the terms say the window is missing
     result.put(("spec", "timeWindow"), [{"duration": duration, "isRolling": True}],
                ("spec", "window"))
-    result.assumptions.append(ASSUMED_ROLLING.format(window=window))
+    result.assume(("spec", "window"), ASSUMED_ROLLING.format(window=window))
 
 
 def _indicator(result: Mapped, indicator: Any) -> None:
@@ -133,7 +133,7 @@ def _indicator(result: Mapped, indicator: Any) -> None:
             result.put(metric + ("rawType",), "success", here)
             result.put(metric + ("raw",), prometheus_source(body.get("metric")),
                        here + ("metric",))
-            result.assumptions.append(ASSUMED_SAMPLES.format(metric=body.get("metric")))
+            result.assume(here, ASSUMED_SAMPLES.format(metric=body.get("metric")))
         break  # the schema reports a second indicator
 
 

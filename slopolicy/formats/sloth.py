@@ -90,7 +90,7 @@ def _slo(data: Any, spec: Any, base: Path, index: int, slo: Any, service: str, n
     result.put(("spec", "service"), object_name(service), base + ("service",))
     _indicator(result, mapping(slo.get("sli")), at + ("sli",), result.name, key)
     result.put(("spec", "timeWindow"), [{"duration": DEFAULT_WINDOW, "isRolling": True}], at)
-    result.assumptions.append(ASSUMED_WINDOW)
+    result.assume(at, ASSUMED_WINDOW)
     result.put(("spec", "budgetingMethod"), "Occurrences", at)
     objective: dict[str, Any] = {}
     result.put(("spec", "objectives"), [objective], at)

@@ -106,7 +106,8 @@ def _add(
         source.documents.append(doc)
         if doc.known and doc.api_version not in NATIVE:
             for mapped in formats.judged(doc.api_version, doc.kind, data):
-                origin = MappedFrom(doc.label, tuple(mapped.paths), tuple(mapped.assumptions))
+                origin = MappedFrom(doc.label, tuple(mapped.paths),
+                                    tuple(text for _, text in mapped.assumptions))
                 source.documents.append(Document(source, index, item, mapped.data, origin))
     else:
         source.others += 1
