@@ -68,7 +68,7 @@ def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> PreCommit:
     config = root / "pre-commit-config.yaml"  # outside every test repository: never "unstaged"
     config.write_text(
         f"repos:\n  - repo: {hooks}\n    rev: {rev}\n"
-        "    hooks: [{id: slopolicy}, {id: slopolicy-pre-push}]\n"
+        "    hooks: [{id: slopolicy}, {id: slopolicy-pre-push}, {id: slopolicy-fmt}]\n"
     )
     tool = PreCommit(config, root / "home")
     built = tool.run(hooks, "install-hooks")
@@ -140,3 +140,25 @@ def test_pre_push_hook_gates_an_unapproved_sla_change(tmp_path: Path, pre_commit
     assert done.returncode == 1, done.stdout + done.stderr
     assert "[sla-change-approval]" in done.stdout
     assert "needs 1 more legal approver" in done.stdout
+
+
+def test_fmt_hook_fails_on_a_file_out_of_layout_and_passes_once_formatted(
+    tmp_path: Path, pre_commit: PreCommit
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    laid_out = "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: checkout  # the shop\n"
+    (repo / "svc.yaml").write_text(
+        "kind: Service\napiVersion: openslo/v1\nmetadata: {name: checkout}  # the shop\n")
+    (repo / "ci.yml").write_text("on:   push\njobs: {  }\n")  # other YAML: never ours to lay out
+    git(repo, "add", ".")
+
+    failed = pre_commit.run(repo, "run", "slopolicy-fmt", "--all-files", "--verbose")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "would reformat svc.yaml" in failed.stdout
+    assert "ci.yml" not in failed.stdout
+    assert (repo / "svc.yaml").read_text().startswith("kind: Service")  # --check writes nothing
+
+    (repo / "svc.yaml").write_text(laid_out)
+    git(repo, "add", ".")
+    passed = pre_commit.run(repo, "run", "slopolicy-fmt", "--all-files", "--verbose")
+    assert passed.returncode == 0, passed.stdout + passed.stderr

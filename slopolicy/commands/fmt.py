@@ -11,6 +11,7 @@ and CI. Without PATH, the files ``.slopolicy.yaml`` selects.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -47,11 +48,11 @@ def _files(options: argparse.Namespace) -> list[Path]:
     if named and not folders and not options.config:
         return named  # files named (as pre-commit names them): no configuration needed
     project = open_project(options.paths, options.config)
-    found = [Path(p) for folder in folders
+    found = [p for folder in folders
              for p in discovery.discover(project.config, project.repo_root, under=folder)]
     if not options.paths:
-        found = [Path(p) for p in discovery.discover(project.config, project.repo_root)]
-    return [*named, *found]
+        found = discovery.discover(project.config, project.repo_root)
+    return [*named, *(Path(os.path.relpath(p)) for p in found)]
 
 
 def run(options: argparse.Namespace) -> int:

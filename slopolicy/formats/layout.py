@@ -21,6 +21,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
 
 from slopolicy.text import yamlsource
 from slopolicy.text.comments import comment_lines
@@ -41,18 +42,39 @@ def _yaml() -> YAML:
 
 def canonical(text: str) -> str:
     """``text`` in the canonical layout."""
+    head, body = _header(text)
     yaml = _yaml()
-    documents = list(yaml.load_all(text))
-    for document in documents:
+    try:
+        documents = list(yaml.load_all(body))
+    except YAMLError as problem:
+        raise LayoutError(f"not valid YAML: {str(problem).splitlines()[0]}") from None
+    trees = yamlsource.positions_of(body)
+    between = _commented_lines(body)
+    for index, document in enumerate(documents):
         _block(document)
-        for item in document if isinstance(document, CommentedSeq) else [document]:
-            if isinstance(item, CommentedMap):
+        tree = trees[index] if index < len(trees) else None
+        items = list(document) if isinstance(document, CommentedSeq) else [document]
+        places = (tree.items or []) if tree is not None and tree.items is not None else [tree]
+        for item, place in zip(items, places):
+            if isinstance(item, CommentedMap) and not _comment_among_keys(place, between):
                 _first(item)
     stream = io.StringIO()
     yaml.dump_all(documents, stream)
-    out = "\n".join(line.rstrip() for line in stream.getvalue().splitlines()) + "\n"
+    out = head + "\n".join(line.rstrip() for line in stream.getvalue().splitlines()) + "\n"
     _same(text, out)
     return out
+
+
+def _header(text: str) -> tuple[str, str]:
+    """The comments above a file's first ``---``, kept as they are, and the rest."""
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped == "---" and number:
+            return "".join(lines[:number + 1]).rstrip(" \t") , "".join(lines[number + 1:])
+        if stripped and not stripped.startswith("#"):
+            break
+    return "", text
 
 
 def _block(node: Any) -> None:
@@ -63,14 +85,32 @@ def _block(node: Any) -> None:
             _block(value)
 
 
+def _commented_lines(text: str) -> set[int]:
+    """The 0-based lines that hold nothing but a comment."""
+    lines = text.splitlines()
+    return {line for line, column, _ in comment_lines(text)
+            if line < len(lines) and not lines[line][:column].strip()}
+
+
+def _comment_among_keys(place: Any, commented: set[int]) -> bool:
+    """Whether a comment line stands between the first and last key of a document.
+
+    Such a comment introduces the key after it, but is kept with the value
+    before it: moving keys would move it away from what it says.
+    """
+    if place is None or not place.keys:
+        return True
+    lines = [line for line, _column, _child in place.keys.values()]
+    return any(min(lines) < line < max(lines) for line in commented)
+
+
 def _first(document: CommentedMap) -> None:
-    """apiVersion, kind, metadata, spec first, where no comment hangs among the keys."""
+    """apiVersion, kind, metadata, spec first, the other keys after them as they were."""
     keys = list(document)
     wanted = [k for k in FIRST if k in document] + [k for k in keys if k not in FIRST]
-    if keys == wanted or document.ca.items or document.ca.comment and document.ca.comment[0]:
-        return
-    for key in wanted:
-        document.move_to_end(key)
+    if keys != wanted:
+        for key in wanted:
+            document.move_to_end(key)
 
 
 def _same(before: str, after: str) -> None:

@@ -14,6 +14,7 @@ def comment_lines(text: str) -> list[tuple[int, int, str]]:
     The scanner finds them, so a ``#`` inside a quoted string or a block of
     text is never taken for one.
     """
+    lines = text.splitlines()
     found: dict[tuple[int, int], str] = {}
     for token in YAML(typ="rt").scan(text):
         for comment in _tokens(getattr(token, "_comment", None)):
@@ -21,9 +22,19 @@ def comment_lines(text: str) -> list[tuple[int, int, str]]:
             for offset, body in enumerate(comment.value.split("\n")):
                 body = body.strip()
                 if body.startswith("#"):
-                    column = start.column if offset == 0 else 0
-                    found.setdefault((start.line + offset, column), body)
+                    found.setdefault(_where(lines, start.line + offset, body), body)
     return sorted((line, column, body) for (line, column), body in found.items())
+
+
+def _where(lines: list[str], guess: int, body: str) -> tuple[int, int]:
+    """The line (and column) that holds ``body``: the scanner's marks of a token's later
+    lines may be one off, so the text decides."""
+    for line in (guess, guess - 1, guess + 1):
+        if 0 <= line < len(lines):
+            column = lines[line].find(body)
+            if column >= 0 and (column == 0 or lines[line][column - 1] in " \t"):
+                return line, column
+    return guess, 0
 
 
 def _tokens(value: Any) -> Iterator[CommentToken]:
