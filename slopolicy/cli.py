@@ -147,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print a JSON Schema",
                        description="Print the JSON Schema of one KIND (SLO, SLI, Service, "
                        "DataSource, AlertPolicy, AlertCondition, AlertNotificationTarget, SLA, "
-                       "Approval, Policy, config), or without KIND one schema that dispatches on apiVersion/kind, "
+                       "Approval, Policy, config; another format's as APIVERSION/KIND, like "
+                       "pyrra.dev/v1alpha1/ServiceLevelObjective), or without KIND one schema "
+                       "that dispatches on apiVersion/kind, "
                        "for editors (yaml-language-server) and check-jsonschema.")
     p.add_argument("kind", nargs="?", metavar="KIND")
 

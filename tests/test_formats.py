@@ -18,6 +18,8 @@ import pytest
 from conftest import HERE, REPO, Project, git
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+from ruamel.yaml import YAML
 
 from slopolicy import formats
 from slopolicy.load.files import load_bytes
@@ -419,3 +421,32 @@ def test_a_mapping_never_raises_on_any_data(key: tuple[str, str], data: Mapping[
                                             ) -> None:
     for mapped in formats.mapped(*key, {**data, "apiVersion": key[0], "kind": key[1]}):
         slo_terms(mapped.data, lambda name: None)  # and the terms read it without raising
+
+
+def test_the_audit_follows_the_target_of_a_pyrra_slo_behind_an_agreement(project: Project) -> None:
+    root = project.root
+    shutil.rmtree(root / ".git")
+    git(root, "init", "-q", "-b", "main")
+    text = (DATA / "pyrra" / "pyrra-kubernetes-errors.yaml").read_text()
+    project.write("slo.yaml", text)
+    project.write("sla.yaml", _sla_text("pyrra-ratio-proven"))
+    commit = ("-c", "user.name=A", "-c", "user.email=a@example.com", "commit", "-qm")
+    git(root, "add", ".")
+    git(root, *commit, "base")
+    project.write("slo.yaml", text.replace("target: '99'", "target: '99.5'"))
+    git(root, *commit, "tighten", "-a")
+    run = project.run("audit", "--format", "html", "--output", "audit.html")
+    assert run.code == 0, run.err
+    chart = (root / "audit.html").read_text()
+    assert "99% (SLO/pyrra-kubernetes-errors)" in chart
+    assert "99.5% (SLO/pyrra-kubernetes-errors)" in chart
+
+
+def test_slopolicy_schema_prints_another_formats_schema(project: Project) -> None:
+    run = project.run("schema", "pyrra.dev/v1alpha1/ServiceLevelObjective")
+    validator = Draft202012Validator(json.loads(run.out))
+    good = YAML(typ="safe").load((DATA / "pyrra" / "caddy-response-latency.yaml").read_text())
+    assert list(validator.iter_errors(good)) == []
+    assert [e.message for e in validator.iter_errors({**good, "spec": {**good["spec"],
+                                                                       "taget": "9"}})]
+    assert project.run("schema", "PrometheusServiceLevel").code == 0

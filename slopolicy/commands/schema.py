@@ -16,11 +16,12 @@ def lookup(kind: str | None) -> Any:
         return schemas.bundle()
     if kind.lower() in ("config", ".slopolicy.yaml"):
         return load_json("schemas", schemas.CONFIG)
-    for api_version, known in schemas.kinds():
-        if known.lower() == kind.lower():
+    for api_version, known in schemas.kinds():  # KIND, or APIVERSION/KIND for another format's
+        if kind.lower() in (known.lower(), f"{api_version}/{known}".lower()):
             return schemas.kind_schema(api_version, known)
-    listed = ", ".join(k for _, k in schemas.kinds())
-    raise UsageError(f"unknown kind {kind!r}; known: {listed}, config")
+    listed = ", ".join(dict.fromkeys(k for _, k in schemas.kinds()))
+    raise UsageError(f"unknown kind {kind!r}; known: {listed}, config (or APIVERSION/KIND, "
+                     "like n9/v1alpha/SLO)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -51,6 +51,7 @@ from slopolicy.load.files import load_bytes
 from slopolicy.load.readers import Reader
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.model.errors import ConfigError
+from slopolicy.model.kinds import SLO_MARKERS
 from slopolicy.rules import approval_text
 from slopolicy.rules.linking import display_names
 from slopolicy.slo import terms as objectives
@@ -387,7 +388,7 @@ class _Walker:
             # Most YAML in a repository is no document of ours: skip it unparsed. SLAs and
             # approvals are slopolicy/v1; OpenSLO documents matter only to the chart.
             holds = raw is not None and (b"slopolicy/" in raw or (
-                self.track_slos and b"openslo" in raw))
+                self.track_slos and any(marker in raw for marker in SLO_MARKERS)))
             self.parsed[blob] = load_bytes(path, raw) if holds and raw is not None else None
         return self.parsed[blob]
 

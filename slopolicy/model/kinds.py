@@ -28,6 +28,8 @@ FAMILIES: dict[str, frozenset[str]] = {
 }
 # The families slopolicy defines the meaning of; the others are mapped into them.
 NATIVE = ("openslo/v1", "slopolicy/v1")
+# Bytes a file of SLOs holds in any format slopolicy reads: a quick test before parsing.
+SLO_MARKERS = (b"openslo", b"prometheus/v1", b"sloth.slok.dev/", b"pyrra.dev/", b"n9/v1alpha")
 KNOWN_PREFIXES = ("openslo/", "openslo.com/", "slopolicy/")
 # apiVersions written the way another version of the same specification spells
 # them: the likely fix, ahead of any spelling guess.
