@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 from conftest import Project
-from test_formats import DATA, MIX, mixed, verdicts
+from test_slo_formats import DATA, MIX, mixed, verdicts
 
 from slopolicy.formats.convert import convert
 from slopolicy.load.files import load_text

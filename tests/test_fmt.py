@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, Project
-from test_formats import DATA
+from test_slo_formats import DATA
 
 from slopolicy.formats.layout import LayoutError, canonical
 from slopolicy.text import yamlsource

@@ -35,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
+    from ruamel.yaml.error import YAMLError
+
     from slopolicy.formats.convert import Converted, convert
     from slopolicy.load.files import load_bytes
     from slopolicy.report.output import write_atomic
@@ -54,7 +56,12 @@ def run(options: argparse.Namespace) -> int:
                       file=sys.stderr)
             failed = True
             continue
-        result = convert(loaded.text or data.decode("utf-8"), services)
+        try:
+            result = convert(loaded.text, services)
+        except YAMLError as problem:  # what the strict loader took and the round-trip one did not
+            print(f"{raw}: error: cannot convert: {str(problem).splitlines()[0]}", file=sys.stderr)
+            failed = True
+            continue
         for note in result.notes:
             print(f"{raw}:{note.line}:{note.column}: note: {note.message}", file=sys.stderr)
         if not result.converted and not result.kept:

@@ -61,7 +61,6 @@ class _Out:
     item: int | None
     before: dict[Path, list[str]] = field(default_factory=dict)
     after: dict[Path, str] = field(default_factory=dict)
-    text: str = ""
 
 
 def roundtrip() -> YAML:
@@ -121,7 +120,9 @@ def _objects(result: Converted, data: Any, index: int, item: int | None,
     reader = READERS.get((api, kind)) if isinstance(api, str) and isinstance(kind, str) else None
     if reader is None:
         result.refused += 1
-        note((), f"not converted: apiVersion {api!r} kind {kind!r} is no format slopolicy reads")
+        what = (f"kind {kind!r} of {api}" if isinstance(api, str) and api in NAMES
+                else f"apiVersion {api!r}")
+        note((), f"not converted: {what} is not a format slopolicy reads")
         return
     result.converted += 1
     for mapped in reader(data):
@@ -294,6 +295,3 @@ def _deepest(tree: Positions | None, path: Path) -> tuple[int, int]:
         else yamlsource.locate(tree, path)
     return line - 1, column - 1
 
-
-def label(api_version: str) -> str:
-    return NAMES.get(api_version, api_version)

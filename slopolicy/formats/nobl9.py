@@ -145,6 +145,10 @@ def _objective(result: Mapped, index: int, item: Any, timeslices: bool) -> dict[
     if count:
         objective["indicator"] = {"metadata": {"name": sli}, "spec": {"ratioMetric": _ratio(count)}}
         result.paths.append((here + ("indicator",), at + ("countMetrics",)))
+        if count.get("goodTotal") is not None:
+            result.note(at + ("countMetrics", "goodTotal"), "goodTotal (good and total from one "
+                        "query) has no OpenSLO v1 form: the query is written as both good and "
+                        "total; split it")
     elif raw:
         objective["indicator"] = {"metadata": {"name": sli}, "spec": {
             "thresholdMetric": _metric(mapping(raw.get("query")))}}
@@ -162,7 +166,7 @@ def _ratio(count: Any) -> dict[str, Any]:
     for part in ("good", "bad", "total"):
         if count.get(part) is not None:
             ratio[part] = _metric(mapping(count[part]))
-    if count.get("goodTotal") is not None:
+    if count.get("goodTotal") is not None:  # one query gives both: noted by _objective
         ratio["good"] = ratio["total"] = _metric(mapping(count["goodTotal"]))
     return ratio
 
