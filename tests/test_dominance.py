@@ -25,7 +25,7 @@ from slopolicy.slo.dominance import (
     budget_minutes,
     budget_range_minutes,
     compare,
-    format_budget,
+    format_budget_per_window,
     lacks_headroom,
 )
 from slopolicy.slo.units import Duration, UnitError, Window
@@ -255,9 +255,9 @@ def test_budget_of_a_calendar_window_needs_its_length() -> None:
 
 def test_budget_ranges_for_reports() -> None:
     assert budget_range_minutes(D("0.999"), MONTH) == (D("40.32"), D("44.64"))
-    assert format_budget(D("0.999"), MONTH) == \
+    assert format_budget_per_window(D("0.999"), MONTH) == \
         "40.32 to 44.64 bad minutes per calendar month (UTC)"
-    assert format_budget(D("0.999"), rolling(30)) == "43.2 bad minutes per rolling 30d"
+    assert format_budget_per_window(D("0.999"), rolling(30)) == "43.2 bad minutes per rolling 30d"
 
 
 # -- what the reasons say ----------------------------------------------------

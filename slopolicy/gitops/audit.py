@@ -13,7 +13,7 @@ with the Approval records that existed while it was the agreement's
 content: from the commit that recorded it until the next change of that
 agreement, so a change and its approval landing as two commits of one pull
 request still count together. A change of the policy files (configuration,
-what it extends, allowed signers) is a :class:`PolicyChange`, judged the same
+what it extends, allowed signers) is a :class:`PolicyEdit`, judged the same
 way: an unapproved roster edit would otherwise let later approvals count.
 
 Time has two axes (bitemporal): *valid time* is when terms are in force
@@ -141,7 +141,7 @@ class Change:
 
 
 @dataclass(eq=False, kw_only=True)
-class PolicyChange(Change):
+class PolicyEdit(Change):
     """A change of the policy files: configuration, what it extends, allowed signers."""
 
     config_file: str
@@ -288,7 +288,7 @@ class History:
     head_date: datetime.datetime | None
     commits: list[LoggedCommit]
     agreements: list[Agreement]
-    policy_changes: list[PolicyChange] = field(default_factory=list)
+    policy_changes: list[PolicyEdit] = field(default_factory=list)
 
 
 # -- dates -----------------------------------------------------------------------------
@@ -350,7 +350,7 @@ class _Walker:
         self.spans: dict[tuple[str, str], list[RecordSpan]] = {}  # (kind, name) -> records
         self.selected: set[str] = set()
         self.policy: PolicyAt | None = None
-        self.policy_changes: list[PolicyChange] = []
+        self.policy_changes: list[PolicyEdit] = []
 
     # -- reading ----------------------------------------------------------------------
 
@@ -524,7 +524,7 @@ class _Walker:
             for path in sorted(set(before.files) | set(after.files))
             if before.files.get(path) != after.files.get(path))
         authors, trailers = self._authors(commit, [p for p, _ in files])
-        self.policy_changes.append(PolicyChange(
+        self.policy_changes.append(PolicyEdit(
             index=index, commit=commit, subject=after.subject, policy=before, authors=authors,
             trailers=trailers, config_file=after.subject.name, files=files))
 
@@ -817,7 +817,8 @@ class InForce:
 
 
 def _terms(version: Version | None) -> Any:
-    return None if version is None else changes.json_value(version.doc.spec)
+    """The terms as written, compared exactly: ``99.9`` and ``99.90`` are the same terms."""
+    return None if version is None else version.doc.spec
 
 
 def end_of_day(on: datetime.date) -> datetime.datetime:
@@ -854,7 +855,7 @@ def rewritten_by(answer: InForce) -> Version | None:
 
 
 @dataclass
-class Report:
+class AuditReport:
     """What an audit reporter shows: the history, the agreements asked about, the question."""
 
     history: History
@@ -874,7 +875,7 @@ class Report:
         """The agreements with a change in the range."""
         return [a for a in self.agreements if self.versions(a)]
 
-    def policy_changes(self) -> list[PolicyChange]:
+    def policy_changes(self) -> list[PolicyEdit]:
         """The changes of the policy committed in the range."""
         return [c for c in self.history.policy_changes if in_range(c, self.since, self.until)]
 

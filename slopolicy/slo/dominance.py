@@ -185,7 +185,7 @@ def budget_range_minutes(target: Decimal, window: Window) -> tuple[Decimal, Deci
     return (_minutes((ONE - target) * lengths[0].ms), _minutes((ONE - target) * lengths[-1].ms))
 
 
-def format_budget(target: Decimal, window: Window) -> str:
+def format_budget_per_window(target: Decimal, window: Window) -> str:
     """``43.2 bad minutes per rolling 30d``, or for a calendar month (UTC) at 99.9%
     ``40.32 to 44.64 bad minutes per calendar month (UTC)``."""
     return f"{_format_range(budget_range_minutes(target, window))} bad minutes per " \
