@@ -17,7 +17,6 @@ from typing import NoReturn
 from slopolicy import __version__
 from slopolicy.commands import COMMANDS, EXIT_INTERNAL, EXIT_USAGE, load
 from slopolicy.model.errors import UsageError
-from slopolicy.runtime import exit_now
 
 DESCRIPTION = """\
 Policy as code for service levels. slopolicy validates OpenSLO v1 SLOs and
@@ -48,10 +47,11 @@ examples:
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The parser of every command; given the arguments, only the command they run is loaded.
+    """The parser of every command or, given arguments that name one, of that command alone.
 
-    The others are listed by name only: start-up stays cheap however many
-    commands there are (``slopolicy check`` loads no other command's module).
+    A run loads only the command it runs: start-up stays cheap however many
+    commands there are. Without one (``slopolicy --help``, a typo) the parser
+    holds them all, to list them.
     """
     chosen = _chosen(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
@@ -63,10 +63,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"slopolicy {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        if chosen is not None and name != chosen:
-            sub.add_parser(name)
-            continue
+    for name in COMMANDS if chosen is None else (chosen,):
         command = load(name)
         command.add_arguments(sub.add_parser(
             command.NAME, help=command.HELP, description=command.DESCRIPTION,
@@ -117,4 +114,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def entry() -> NoReturn:
     """The console script: :func:`main`, then an immediate exit (:func:`runtime.exit_now`)."""
+    from slopolicy.runtime import exit_now  # the console script's alone: main() returns
+
     exit_now(main())

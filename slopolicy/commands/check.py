@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from slopolicy import runtime
 from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
 from slopolicy.model.errors import UsageError
 from slopolicy.report.check import REPORTERS, CheckReport
@@ -45,6 +44,8 @@ examples:
   slopolicy check --select slo-stricter-than-sla,slo-headroom
   slopolicy check --base origin/main    gate this branch's changes (approvals, versions)
   slopolicy check --base origin/main --reviews reviews.json --format markdown
+
+`slopolicy --help` lists the other commands.
 """
 
 
@@ -154,6 +155,7 @@ def collect_at_ref(args: argparse.Namespace, project: Project, gate: Gate, cache
 
 
 def collect(args: argparse.Namespace, project: Project, cache: Cache | None) -> Collected:
+    from slopolicy import runtime
     from slopolicy.check import analysis
     from slopolicy.load import discovery
 
@@ -183,6 +185,8 @@ def collect(args: argparse.Namespace, project: Project, cache: Cache | None) -> 
 
 
 def run(args: argparse.Namespace) -> int:
+    from slopolicy import runtime
+
     with runtime.released():
         return _run(args)
 
