@@ -3,10 +3,11 @@
 Each module owns its arguments and its work (the :class:`Command` shape):
 ``NAME``, ``HELP`` (one line for ``slopolicy --help``), ``DESCRIPTION`` and
 ``EPILOG`` (its own ``--help``), ``add_arguments(parser)`` and
-``run(options) -> int``. The command line imports every module to build its
-parser, so a module imports only what its arguments need at the top and
-the rest in ``run``: ``slopolicy check --help`` must not load the engine.
-Adding a command is a module, its test and a line here.
+``run(options) -> int``. The command line imports a command's module to
+build its parser (every module for ``slopolicy --help``), so a module
+imports slopolicy's engine, git, schemas and YAML inside ``run``, never at
+the top: ``slopolicy check --help`` must not load them. Adding a command is
+a module, its test and a line here.
 """
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ exit code is 1 when a change in the range lacked the approvals it needed.
 from __future__ import annotations
 
 import argparse
+import datetime
 import io
 import sys
 from pathlib import Path
@@ -18,8 +19,6 @@ from slopolicy.report.audit import REPORTERS
 from slopolicy.report.output import write_atomic
 
 if TYPE_CHECKING:
-    import datetime
-
     from slopolicy.gitops.audit import Agreement, AuditReport
 
 EXIT_OK, EXIT_UNAPPROVED = 0, 1
@@ -140,8 +139,6 @@ def _relative(path: str, root: Path) -> str:
 
 
 def _date(text: str, flag: str) -> datetime.date:
-    import datetime
-
     try:
         if len(text) == 10:
             return datetime.date.fromisoformat(text)
@@ -153,8 +150,6 @@ def _date(text: str, flag: str) -> datetime.date:
 
 def _instant(text: str, flag: str, end: bool) -> datetime.datetime:
     """A date-time; a bare date is its whole day in UTC (from its first or to its last instant)."""
-    import datetime
-
     if len(text) == 10:
         day = _date(text, flag)
         moment = datetime.time.max if end else datetime.time.min

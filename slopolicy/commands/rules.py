@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import json
 import re
 import sys
 from typing import TYPE_CHECKING
@@ -48,16 +50,12 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("rules explain: which rule? (e.g. `slopolicy rules explain schema`)")
         rule = rules.get(args.rule)
         if rule is None:
-            import difflib
-
             hint = difflib.get_close_matches(args.rule, list(rules), n=1)
             tip = f'; did you mean "{hint[0]}"?' if hint else " (see `slopolicy rules`)"
             raise UsageError(f"unknown rule id {args.rule!r}{tip}")
         sys.stdout.write(explain(rule, project.config.setting(rule).severity))
         return 0
     if args.format == "json":
-        import json
-
         listing = [
             {"id": r.id, "severity": r.severity, "configured": project.config.setting(r).severity,
              "summary": r.summary, "options": {k: str(v) for k, v in r.options.items()},

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 
@@ -48,8 +49,6 @@ def lookup(kind: str | None) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     json.dump(lookup(args.kind), sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0
