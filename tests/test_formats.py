@@ -27,11 +27,11 @@ from slopolicy.gitops.audit import AuditReport
 from slopolicy.gitops.git import open_repo
 from slopolicy.load.files import load_bytes
 from slopolicy.model.problems import Problem
+from slopolicy.report import Registry
 from slopolicy.report.audit import REPORTERS as AUDIT
 from slopolicy.report.changes import REPORTERS as CHANGES
 from slopolicy.report.check import REPORTERS as CHECK
 from slopolicy.report.check import CheckReport
-from slopolicy.report.registry import Registry
 from slopolicy.rules import builtin_rules
 
 SLA = """\

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, NamedTuple
 from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
 from slopolicy.model.errors import UsageError
 from slopolicy.report.check import REPORTERS, CheckReport
-from slopolicy.report.output import write_atomic
 
 if TYPE_CHECKING:
     from slopolicy.cache.store import Cache
@@ -198,6 +197,7 @@ def _run(args: argparse.Namespace) -> int:
     from slopolicy.check import analysis, engine
     from slopolicy.check.engine import Result
     from slopolicy.config.project import open_project
+    from slopolicy.report.output import write_atomic
     from slopolicy.rules.context import Context
 
     project = open_project(args.paths, args.config)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from slopolicy.report.registry import Registry
+from slopolicy.report import Registry
 
 if TYPE_CHECKING:
     from slopolicy.gitops.audit import AuditReport

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from slopolicy.report.registry import Registry
+from slopolicy.report import Registry
 
 if TYPE_CHECKING:
     from slopolicy.changes.changeset import ChangeSet

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
-from slopolicy.report.registry import Registry
+from slopolicy.report import Registry
 
 if TYPE_CHECKING:
     from slopolicy.changes.changeset import ChangeSet
