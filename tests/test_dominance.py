@@ -579,3 +579,263 @@ def test_a_stricter_slo_never_does_worse(low: Decimal, high: Decimal, window: Wi
     sla = avail("0.999", MONTH)
     weaker, stronger = compare(avail(str(low), window), sla), compare(avail(str(high), window), sla)
     assert rank[stronger.status] >= rank[weaker.status]
+
+
+# -- the adversary: requests ---------------------------------------------------
+
+def _status_against(share: float, budget: Fraction) -> Status | None:
+    """The status an LP's worst failure share gives; None too near the edge for floats."""
+    limit = float(budget)
+    if abs(share - limit) <= 1e-9 * max(limit, 1e-12) + 1e-12:
+        return None
+    return Status.PROVEN if share < limit else Status.VIOLATED
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 40), st.integers(1, 300), st.integers(1, 400))
+def test_lp_adversary_agrees_with_rolling_success_ratios(width: int, length: int,
+                                                         slo_per_mille: int,
+                                                         sla_per_mille: int) -> None:
+    """Requests anywhere, before, in and after the period (days as slots): the LP's worst
+    failure share of the period decides, and slopolicy's verdict must agree."""
+    slo_budget, sla_budget = Fraction(slo_per_mille, 1000), Fraction(sla_per_mille, 1000)
+    slo = occ(str(1 - D(slo_per_mille) / 1000), rolling(width))
+    sla = occ(str(1 - D(sla_per_mille) / 1000), rolling(length))
+    verdict = compare(slo, sla)
+    share = worst_failure_share(length, rolling_windows(width, length), float(slo_budget))
+    expected = _status_against(share, sla_budget)
+    if expected is None:
+        assert verdict.status in (Status.EQUAL, Status.PROVEN, Status.VIOLATED)
+        return
+    assert verdict.status is expected, (verdict.reason, share)
+    if verdict.dominates and verdict.headroom is not None:
+        assert abs(float(verdict.headroom) - share / float(sla_budget)) < 1e-6
+    if verdict.status is Status.VIOLATED:
+        assert verdict.witness is not None
+        assert_traffic_witness(slo, sla, verdict.witness)
+
+
+@pytest.mark.parametrize(
+    ("slo_target", "width", "sla_target", "status"),
+    [("0.9995", 7, "0.999", Status.PROVEN),  # 99.95% over 7d proves 99.9% per month
+     ("0.999", 28, "0.995", Status.PROVEN),  # 99.9% over 28d proves 99.5% per month
+     ("0.999", 28, "0.9985", Status.VIOLATED),  # but not 99.85%
+     ("0.9999", 30, "0.999", Status.VIOLATED)],  # a window longer than February
+)
+def test_success_ratios_over_rolling_windows_against_calendar_months(
+        slo_target: str, width: int, sla_target: str, status: Status) -> None:
+    slo, sla = occ(slo_target, rolling(width)), occ(sla_target, MONTH)
+    verdict = compare(slo, sla)
+    assert verdict.status is status, verdict.reason
+    worst = max(worst_failure_share(days, rolling_windows(width, days),
+                                    float(1 - Fraction(slo_target)))
+                for days in (28, 29, 30, 31))
+    assert _status_against(worst, 1 - Fraction(sla_target)) is status
+    if status is Status.VIOLATED:
+        assert verdict.witness is not None and verdict.counterexample is not None
+        assert_traffic_witness(slo, sla, verdict.witness)
+        assert "request" in verdict.counterexample
+
+
+def test_rolling_28d_counterexample_is_in_requests() -> None:
+    verdict = compare(occ("0.999", rolling(28)), occ("0.9985", MONTH))
+    assert verdict.counterexample == (
+        "1 failed request at each of 0s and 28d12h into a 29-day month, 999 successful "
+        "requests at 1d and 999 more just outside it on each side meet every rolling 28-day "
+        "window at 99.9% yet leave it at 99.8002% success, below 99.85%")
+    # exactly the LP's worst: 2 failed of 1001 requests in the month
+    assert abs(worst_failure_share(29, rolling_windows(28, 29), 0.001) - 2 / 1001) < 1e-12
+
+
+def test_a_rolling_week_is_at_most_five_quarters_of_its_rate() -> None:
+    verdict = compare(occ("0.999", rolling(7)), occ("0.99", MONTH))
+    share = worst_failure_share(31, rolling_windows(7, 31), 0.001)
+    assert abs(share - 5 * 0.001 / 4.001) < 1e-12  # ceil(L/W)/floor(L/W) = 5/4, exactly
+    assert verdict.headroom == Fraction(5, 4001) / Fraction(1, 100)
+
+
+# -- declared assumptions ------------------------------------------------------
+
+FIVE = Assumptions(Fraction(5), "assumptions.traffic.maxRatio in .slopolicy.yaml")
+
+
+def test_requests_prove_uptime_only_under_a_traffic_ratio() -> None:
+    slo = occ("0.9995", rolling(28))
+    sla = avail("0.99", MONTH, "RatioTimeslices", Duration(5 * MINUTE))
+    alone = compare(slo, sla)
+    assert alone.status is Status.INCOMPARABLE
+    assert alone.needed_ratio is not None and alone.needed_ratio >= 5
+    shown = f"{float(alone.needed_ratio):g}"
+    assert f"at most {shown}× between 5-minute slices" in alone.reason
+    assumed = compare(slo, sla, FIVE)
+    assert assumed.status is Status.PROVEN
+    assert assumed.assumption == ("traffic varies at most 5× between 5-minute slices "
+                                  "(assumptions.traffic.maxRatio in .slopolicy.yaml)")
+    assert "proven assuming traffic varies at most 5× between 5-minute slices" in assumed.reason
+    beyond = compare(slo, sla, Assumptions(alone.needed_ratio + 1))
+    assert beyond.status is Status.INCOMPARABLE and "even assuming" in beyond.reason
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 60), st.integers(1, 200),
+       st.integers(1, 6))
+def test_traffic_ratio_proofs_hold_against_an_adversary(width: int, extra: int,
+                                                        slo_per_mille: int, sla_per_mille: int,
+                                                        ratio: int) -> None:
+    """Occurrences over rolling windows against RatioTimeslices, hour slices: every
+    behaviour the adversary builds within the ratio stays within a PROVEN SLA."""
+    hour = 60 * MINUTE
+    slices = width + extra
+    slo = occ(str(1 - D(slo_per_mille) / 1000), Window.rolling(Duration(width * hour)))
+    sla = avail(str(1 - D(sla_per_mille) / 1000), Window.rolling(Duration(slices * hour)),
+                "RatioTimeslices", Duration(hour))
+    verdict = compare(slo, sla, Assumptions(Fraction(ratio)))
+    if not verdict.dominates:
+        return
+    assert verdict.assumption is not None
+    worst = most_bad_ratio_time(slices, width, Fraction(slo_per_mille, 1000), ratio)
+    assert worst <= Fraction(sla_per_mille, 1000) * slices + Fraction(1, 10 ** 6)
+
+
+BERLIN_DAY = Window.calendar("day", 1, "Europe/Berlin")
+
+
+def test_berlin_days_prove_a_utc_month_assuming_traffic_varies_tenfold() -> None:
+    slo, sla = occ("0.98", BERLIN_DAY), occ("0.90", MONTH, effective_from=date(2025, 1, 1))
+    alone = compare(slo, sla)
+    assert alone.status is Status.VIOLATED and alone.witness is not None
+    assert_traffic_witness(slo, sla, alone.witness)  # dilution across the month's edge
+    assert alone.needed_ratio is not None and "assumptions.traffic.maxRatio" in alone.reason
+    ten = compare(slo, sla, Assumptions(Fraction(10)))
+    assert ten.status is Status.PROVEN and ten.assumption is not None
+    # January 2025 in hours: Berlin days start at 23:00 UTC the day before
+    windows = [(-1 + 24 * k, 23 + 24 * k) for k in range(32)]
+    free = worst_failure_share(744, windows, 0.02)
+    bounded = worst_failure_share(744, windows, 0.02, ratio=10)
+    assert free > 0.999  # without an assumption: all of it
+    assert bounded <= 0.10 and ten.headroom is not None and bounded <= float(ten.headroom) * 0.1
+
+
+# -- several SLOs together -----------------------------------------------------
+
+def test_two_slos_together_prove_what_neither_proves_alone() -> None:
+    month = avail("0.999", MONTH)
+    thirty, one = avail("0.9992", rolling(30)), avail("0.998", rolling(1))
+    assert not compare(thirty, month).dominates and not compare(one, month).dominates
+    found = combine([thirty, one], month, ["SLO a", "SLO b"])
+    assert found is not None
+    verdict, used = found
+    assert verdict.status is Status.PROVEN and used == (0, 1)
+    assert "SLO a and SLO b together prove" in verdict.reason
+    # the adversary, in day slots (minutes of bad time per day), meets both SLOs at once
+    for days in (28, 29, 30, 31):
+        worst = most_bad_time(days, [(30, 34.56 / 1440), (1, 2.88 / 1440)]) * 1440
+        assert worst <= 0.001 * days * 1440 + 1e-9
+    assert abs(most_bad_time(31, [(30, 34.56 / 1440), (1, 2.88 / 1440)]) * 1440 - 37.44) < 1e-6
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([1, 2, 4, 5, 8, 10]), st.sampled_from([1, 2, 4, 5, 8, 10, 16, 20]),
+       st.integers(1, 30), st.integers(0, 3), st.integers(0, 3), st.integers(0, 40))
+def test_combined_proofs_are_sound(w1: int, w2: int, length: int, cap1: int, cap2: int,
+                                   allowed: int) -> None:
+    """Whole slices: whatever the two SLOs allow together stays within a combined PROVEN."""
+    size = Duration(MINUTE)
+    cap1, cap2 = min(cap1, w1), min(cap2, w2)
+    first = ts(str(1 - D(cap1) / D(w1)), Window.rolling(Duration(w1 * MINUTE)), size)
+    second = ts(str(1 - D(cap2) / D(w2)), Window.rolling(Duration(w2 * MINUTE)), size)
+    sla = ts(str(1 - D(allowed) / D(40)), Window.rolling(Duration(length * MINUTE)), size)
+    found = combine([first, second], sla, ["a", "b"])
+    if found is None:
+        return
+    worst = most_bad_time(length, [(w1, cap1), (w2, cap2)], whole=True)
+    assert worst <= int(Fraction(allowed, 40) * length) + 1e-9, found[0].reason
+
+
+# -- which periods, and the crashes that were ------------------------------------
+
+@pytest.mark.parametrize("zone", ["Europe/Moscow", "America/Sao_Paulo"])
+def test_old_dst_rules_never_decide_a_later_agreement(zone: str) -> None:
+    month = Window.calendar("month", 1, zone)
+    slo = avail("0.999", rolling(1))
+    old = compare(slo, avail("0.999", month))
+    assert old.status is Status.VIOLATED and old.counterexample is not None
+    assert "from 20" in old.counterexample  # a month of the 2000s, when the zone kept DST
+    later = compare(slo, replace(avail("0.999", month), effective_from=date(2025, 1, 1)))
+    assert later.dominates, later.reason
+
+
+def test_an_agreement_is_judged_on_the_periods_it_covers() -> None:
+    berlin = Window.calendar("month", 1, "Europe/Berlin")
+    slo = avail("0.999", rolling(1))
+    winter = replace(avail("0.999", berlin), effective_from=date(2025, 11, 1),
+                     effective_until=date(2026, 2, 1))
+    assert compare(slo, winter).dominates  # no month with a DST change
+    spring = replace(winter, effective_until=date(2026, 4, 1))
+    verdict = compare(slo, spring)
+    assert verdict.status is Status.VIOLATED and verdict.counterexample is not None
+    assert "2026-03-01" in verdict.counterexample  # the month that gains no hour loses one
+
+
+def test_a_zone_that_skipped_a_day_does_not_crash() -> None:
+    apia = Window.calendar("day", 1, "Pacific/Apia")
+    for slo_window in (apia, rolling(1), CAL_DAY):
+        for method in ("RatioTimeslices", "Timeslices", "Occurrences"):
+            slo, sla = avail("0.9995", slo_window, method), avail("0.999", apia, method)
+            verdict = compare(slo, sla)
+            assert verdict.status in Status
+            if verdict.witness is not None:
+                assert_witness(slo, sla, verdict.witness)
+
+
+@pytest.mark.parametrize("days", [25_000, 30_000, 3_000_000])
+def test_very_long_rolling_sla_windows_do_not_crash(days: int) -> None:
+    long = Window.rolling(Duration(days * DAY))
+    for slo_window in (CAL_DAY, MONTH, rolling(7)):
+        verdict = compare(avail("0.9995", slo_window), avail("0.999", long))
+        assert verdict.status in Status and verdict.reason.endswith(".")
+
+
+# -- exact at any number of digits ------------------------------------------------
+
+def test_targets_with_many_digits_are_judged_exactly() -> None:
+    target = "0.998999999999999999999999999999999"
+    verdict = compare(avail(target, MONTH), avail("0.999", MONTH))
+    assert verdict.status is Status.VIOLATED, verdict.reason
+    assert (1 - Fraction(target)) * 31 * DAY > Fraction(1, 1000) * 31 * DAY  # the truth
+    assert "99.8999999999999999999999999999999%" in verdict.reason
+    assert compare(occ(target, MONTH), occ("0.999", MONTH)).status is Status.VIOLATED
+    stricter = "0.999000000000000000000000000000001"
+    assert compare(avail(stricter, MONTH), avail("0.999", MONTH)).status is Status.PROVEN
+
+
+# -- headroom advice -------------------------------------------------------------
+
+def test_advice_rounds_only_as_far_as_needed() -> None:
+    target = advise_target(avail("0.99992", MONTH), avail("0.9999", MONTH), D("0.5"))
+    assert target == D("0.99995")
+
+
+def test_advice_restores_the_ratio_where_the_worst_case_is_not_linear() -> None:
+    slo = avail("0.9995", YEAR)
+    sla = avail("0.999", Window.calendar("year", 1, "Europe/Berlin"))
+    before = compare(slo, sla)
+    assert before.headroom is not None and before.headroom > Fraction(1, 2)
+    target = advise_target(slo, sla, D("0.5"))
+    assert target is not None and target < 1
+    after = compare(replace(slo, target=target), sla)
+    assert after.headroom is not None and after.headroom <= Fraction(1, 2)
+    # as few decimals as suffice: one step less at that precision would not do
+    places = -target.as_tuple().exponent - 2  # type: ignore[operator]
+    lower = target - D(1).scaleb(-places - 2)
+    headroom = compare(replace(slo, target=lower), sla).headroom
+    assert headroom is None or headroom > Fraction(1, 2)
+
+
+def test_advice_counts_whole_slices() -> None:
+    five = Duration(5 * MINUTE)
+    slo, sla = ts("0.9992", MONTH, five), ts("0.999", MONTH, five)
+    target = advise_target(slo, sla, D("0.5"))
+    assert target is not None
+    headroom = compare(replace(slo, target=target), sla).headroom
+    assert headroom is not None and headroom <= Fraction(1, 2)

@@ -1227,11 +1227,13 @@ def combine(slos: Sequence[Terms], sla: Terms, labels: Sequence[str]
     pieces = [(_rolling_width(slos[i]), _cap(slos[i], _rolling_width(slos[i]))) for i in usable]
     worst: tuple[tuple[int, Fraction], Fraction, Fraction, _Period, list[tuple[int, int]]] | None
     worst = None
+    used: set[int] = set()
     for period in _sla_periods(sla.window, agreement_span(sla)):
         cut = _best_cut(period.length, pieces)
         if cut is None:
             return None
         bound, chosen = cut
+        used |= {usable[i] for i, _ in chosen if i >= 0}
         allowed = _cap(sla, period.length)
         key = _excess(bound, allowed)
         if worst is None or key > worst[0]:
@@ -1241,10 +1243,10 @@ def combine(slos: Sequence[Terms], sla: Terms, labels: Sequence[str]
     if bound > allowed:
         return None
     headroom = bound / allowed if bound else ZERO
-    used = tuple(sorted({usable[i] for i, _ in chosen if i >= 0}))
     reason = _combined_reason([labels[i] for i in usable], [slos[i] for i in usable], sla,
-                              period, chosen, bound, allowed, headroom)
-    return Verdict(_status_of(headroom), reason, None, headroom), used
+                              period, chosen, bound, allowed, headroom,
+                              [labels[i] for i in sorted(used)])
+    return Verdict(_status_of(headroom), reason, None, headroom), tuple(sorted(used))
 
 
 def _rolling_width(terms: Terms) -> int:
@@ -1281,7 +1283,7 @@ def _best_cut(length: int, pieces: Sequence[tuple[int, Fraction]]
 
 def _combined_reason(labels: Sequence[str], slos: Sequence[Terms], sla: Terms, period: _Period,
                      cut: Sequence[tuple[int, int]], bound: Fraction, allowed: Fraction,
-                     headroom: Fraction) -> str:
+                     headroom: Fraction, users: Sequence[str]) -> str:
     words = _period_phrase(sla.window, period)
     counts: dict[int, int] = {}
     amounts = []
@@ -1292,17 +1294,23 @@ def _combined_reason(labels: Sequence[str], slos: Sequence[Terms], sla: Terms, p
     parts = [f"{n} {format_window(slos[i].window)} window{'s' if n > 1 else ''} of {labels[i]}"
              if i >= 0 else f"{n} piece{'s' if n > 1 else ''} too short to matter"
              for i, n in counts.items()]
-    users = [labels[i] for i in counts if i >= 0]
-    idle = [label for i, label in enumerate(labels) if i not in counts]
+    idle = [label for label in labels if label not in users]
     status = _status_of(headroom)
     margin = "with no margin" if status is Status.EQUAL else _budget_share(headroom)
-    text = (f"{_join(users)} together prove SLA {_pct(sla.target)} "
+    text = (f"{_join(list(users))} together prove SLA {_pct(sla.target)} "
             f"{_window_phrase(sla.window)} {margin}: {words} is cut into {_join(parts)}, which "
-            f"let at most {' + '.join(_amount(sla, a, False) for a in amounts)} = "
-            f"{_amount(sla, bound)} into it, within its {_amount(sla, allowed, False)}")
+            f"let at most {_sum(sla, amounts, bound)} into it, within its "
+            f"{_amount(sla, allowed, False)}")
     if idle:
         text += f"; {_join(idle)} {'is' if len(idle) == 1 else 'are'} not needed"
     return _sentence(text)
+
+
+def _sum(terms: Terms, amounts: Sequence[Fraction], total: Fraction) -> str:
+    """``34.56 + 2.88 = 37.44 bad minutes``, or one amount alone."""
+    if len(amounts) == 1:
+        return _amount(terms, total)
+    return f"{' + '.join(_amount(terms, a, False) for a in amounts)} = {_amount(terms, total)}"
 
 
 # -- headroom advice -----------------------------------------------------------
