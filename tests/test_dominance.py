@@ -14,9 +14,6 @@ from fractions import Fraction
 from itertools import pairwise, product
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from adversary import (
     most_bad_ratio_time,
     most_bad_slots,
@@ -25,6 +22,9 @@ from adversary import (
     rolling_windows,
     worst_failure_share,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from slopolicy.slo.dominance import (
     Assumptions,
     Span,
