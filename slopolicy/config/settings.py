@@ -10,6 +10,7 @@ import decimal
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from slopolicy.model.problems import format_path
 from slopolicy.model.waivers import FILENAME as FILENAME  # the configuration file
 from slopolicy.model.waivers import Waiver
 from slopolicy.rules import Rule
+from slopolicy.slo.dominance import NO_ASSUMPTIONS, Assumptions
 from slopolicy.text.decoding import decode
 from slopolicy.text.yamlsource import LoadError, contains, iter_documents, locate, locate_key
 
@@ -57,6 +59,7 @@ class Config:
     waivers: list[Waiver] = field(default_factory=list)
     policies: list[str] = field(default_factory=list)
     plugins: list[str] = field(default_factory=list)
+    assumptions: Assumptions = NO_ASSUMPTIONS  # what the user declared about traffic
 
     def setting(self, rule: Rule) -> RuleSetting:
         return self.rules.get(rule.id, RuleSetting(rule.severity, rule.options))
@@ -244,10 +247,21 @@ def _build(raw: dict[str, Any], path: Path | None, root: Path, rules: Mapping[st
     config.approvals = dict(raw.get("approvals") or {})
     config.policies = [str(p) for p in raw.get("policies") or []]
     config.plugins = [str(p) for p in raw.get("plugins") or []]
+    config.assumptions = _assumptions(raw.get("assumptions"), where)
     config.waivers = [
         _waiver(where, f"waivers[{i}]", w, rules) for i, w in enumerate(raw.get("waivers") or [])
     ]
     return config
+
+
+def _assumptions(raw: Any, where: str) -> Assumptions:
+    """``assumptions.traffic.maxRatio`` (the schema checked its shape) as exact values."""
+    ratio = ((raw or {}).get("traffic") or {}).get("maxRatio")
+    if ratio is None:
+        return NO_ASSUMPTIONS
+    name = "preset" if where == "preset" else Path(where).name
+    return Assumptions(Fraction(decimal.Decimal(str(ratio))),
+                       f"assumptions.traffic.maxRatio in {name}")
 
 
 def _rule_setting(where: str, rule_id: str, value: Any, rules: Mapping[str, Rule]) -> RuleSetting:
