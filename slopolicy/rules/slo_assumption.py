@@ -48,7 +48,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         yield Finding(
             f"{describe_objective(best.slo, best.position)} proves {sla_objective} (customer "
             f"{link.sla.spec.get('customer')}) only assuming {best.verdict.assumption}: "
-            f"{best.verdict.reason}",
+            f"{best.verdict.reason.replace(f' assuming {best.verdict.assumption}', '')}",
             document=best.slo,
             path=best.path,
             related=(Related(sla_objective, document=link.sla, path=link.path),),
