@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import copy
 import pickle
-from datetime import date
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
