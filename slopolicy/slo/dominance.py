@@ -736,23 +736,50 @@ def _worst_rolling_position(slo: Terms, width: int, span: UtcSpan | None
     keep it exact.
     """
     lo, hi = span or default_span()
-    pad = width + 800 * 86_400_000
-    bounds = calendar_boundaries(slo.window, (lo - pad, hi + pad))
+    bounds, cells = _rolling_layout(slo.window, width, span)
     scale = slo.budget.denominator if slo.budgeting_method == "RatioTimeslices" else 1
     edges = [b * scale for b in bounds]
-    caps = [int(_cap(slo, e - s) * scale) for s, e in itertools.pairwise(bounds)]
+    by_length: dict[int, int] = {}
+    caps = []
+    for a, b in itertools.pairwise(bounds):
+        if b - a not in by_length:
+            by_length[b - a] = int(_cap(slo, b - a) * scale)
+        caps.append(by_length[b - a])
     prefix = list(itertools.accumulate(caps, initial=0))
     w = width * scale
     best, best_x = -1, 0
-    for i in range(bisect_right(bounds, lo - width) - 1, bisect_right(bounds, hi)):
-        s, e, c = edges[i], edges[i + 1], caps[i]
-        for x in (s, e - c, e - w, s + c - w):
+    for i in cells:
+        start, end, c = edges[i], edges[i + 1], caps[i]
+        for x in (start, end - c, end - w, start + c - w):
             if x + w <= lo * scale or x >= hi * scale:
                 continue
             bad = _collected(edges, caps, prefix, x, w)
             if bad > best:
                 best, best_x = bad, x
     return bounds, Fraction(best_x, scale)
+
+
+@lru_cache(maxsize=64)
+def _rolling_layout(slo_window: Window, width: int, span: UtcSpan | None
+                    ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The SLO windows around every rolling SLA window of ``width`` in the span, and one
+    of them for each distinct neighbourhood of window lengths (the others collect the
+    same): what ``_worst_rolling_position`` tries, whatever the budget."""
+    lo, hi = span or default_span()
+    pad = width + 800 * 86_400_000
+    bounds = calendar_boundaries(slo_window, (lo - pad, hi + pad))
+    first = max(0, bisect_right(bounds, lo - width) - 1)
+    last = bisect_right(bounds, hi)
+    diffs = [b - a for a, b in itertools.pairwise(bounds)]
+    shortest = min(d for d in diffs if d > 0)
+    if width // shortest > 2_000:  # neighbourhoods too long to compare: try every window
+        return bounds, tuple(range(first, last))
+    seen: dict[tuple[tuple[int, ...], int], int] = {}
+    for i in range(first, last):
+        behind = bisect_right(bounds, bounds[i] - width) - 1
+        ahead = bisect_right(bounds, bounds[i + 1] + width)
+        seen.setdefault((tuple(diffs[behind:ahead]), i - behind), i)
+    return bounds, tuple(sorted(seen.values()))
 
 
 def _collected(edges: Sequence[int], caps: Sequence[int], prefix: Sequence[int], x: int,
@@ -993,8 +1020,10 @@ def _compare_occurrences(slo: Terms, sla: Terms, assumptions: Assumptions) -> Ve
         return _steady_failures(slo, sla, shares, found[0].period.length)
     ratio = assumptions.max_traffic_ratio
     values = [(_share_of(s, b, ratio), s) for s in found]
-    needed = _largest_ratio(lambda rho: all(
-        (v := _share_of(s, b, rho)) is not None and v <= b_sla for s in found))
+    needed = None
+    if any(s.kind == "sticks" for s in found):  # only a ratio bounds what sticks out
+        needed = _largest_ratio(lambda rho: all(
+            (v := _share_of(s, b, rho)) is not None and v <= b_sla for s in found))
     open_ = [s for v, s in values if v is None]
     if open_:
         return _unbounded(slo, sla, shares, open_[0], needed)
