@@ -536,6 +536,35 @@ def test_a_merge_is_one_change_and_its_branch_authors_cannot_approve(repo: GitPr
     assert "nobody approves their own change" in alice["reason"]
 
 
+def test_a_policy_that_cannot_be_read_names_the_file_at_its_commit(repo: GitProject) -> None:
+    repo.write(".slopolicy.yaml", POLICY.replace("extends: default", "extends: team/base.yaml"))
+    repo.write("team/base.yaml", "approvals: {trailers: sometimes}\n")
+    broken = repo.commit("broken policy")[:7]
+    repo.write("slas/globex.yaml", sla(2, "2025-04-01", "99.95"))
+    tightened = repo.commit("tighten")[:7]
+    repo.write("team/base.yaml", "rules: {}\n")  # mended: the working tree reads
+    repo.commit("mend the policy")
+    run = repo.run("audit", "--verify")
+    assert run.code == 1
+    assert (f"  {tightened} SLA/globex-public-api v2 tightened (2025-03-10): the policy at "
+            f"{broken} cannot be read: {broken}:team/base.yaml:1:23: approvals.trailers: "
+            "'sometimes' is not allowed") in run.err
+    assert str(repo.root) not in run.err and "slopolicy-audit-" not in run.err
+
+
+def test_the_policy_extends_a_file_the_walk_does_not_follow(repo: GitProject) -> None:
+    """The roster of a commit comes from an extended file of any name, read at that commit."""
+    repo.write("team/approvals.conf", POLICY)
+    repo.write(".slopolicy.yaml", "extends: team/approvals.conf\n")
+    repo.commit("the roster moves", author="carol")
+    repo.write("slas/globex.yaml", sla(2, "2025-04-01", "99.95"))
+    tightened = repo.commit("tighten")[:7]
+    run = repo.run("audit", "--verify")
+    assert run.code == 1
+    assert (f"  {tightened} SLA/globex-public-api v2 tightened (2025-03-10): 1 more legal "
+            "approver (for modified; legal: alice@acme.example") in run.err
+
+
 def test_a_shallow_clone_is_refused(built: tuple[Path, dict[str, str]], tmp_path: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     clone = tmp_path / "shallow"

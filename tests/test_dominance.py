@@ -1,4 +1,4 @@
-"""The SLO-versus-SLA comparison (slopolicy.dominance), DESIGN §2.
+"""The SLO-versus-SLA comparison (slopolicy.slo.dominance).
 
 Table tests pin each verdict; an adversary keeps the arithmetic honest: it
 places bad time wherever the SLO allows and checks that PROVEN and EQUAL
@@ -80,7 +80,7 @@ def ts(target: str, window: Window, slice_window: Duration = SLICE,
     return avail(target, window, "Timeslices", slice_window, slice_target)
 
 
-# -- table: every DESIGN §2 example and more ---------------------------------
+# -- table: the README's examples and more --------------------------------
 
 CASES = [
     # availability, same window and method

@@ -14,6 +14,7 @@ import pytest
 from conftest import HERE, REPO, Project
 
 from slopolicy.config import settings as config_module
+from slopolicy.load.readers import WorktreeReader
 from slopolicy.rules import builtin_rules
 from slopolicy.text.yamlsource import iter_documents
 
@@ -634,8 +635,9 @@ def test_the_readme_walkthrough(tmp_path: Path, capsys: pytest.CaptureFixture[st
             path = repo / "slas" / "globex.yaml"
             path.write_text(path.read_text().replace("targetPercent: 99.9\n", "targetPercent: 99.5\n", 1))
         kind, body = block.groups()
-        named = re.match(r"# (\S+\.yaml)\n", body)
-        if kind == "yaml" and named and named.group(1) != ".pre-commit-config.yaml":
+        # a file's path stands before its block, so the block's line numbers are the file's
+        named = re.search(r"`(\S+\.yaml)`:\n\n$", prose)
+        if kind == "yaml" and named:
             (repo / named.group(1)).parent.mkdir(parents=True, exist_ok=True)
             (repo / named.group(1)).write_text(body)
         for command in re.split(r"(?m)^\$ ", body)[1:] if kind == "console" else []:
@@ -665,7 +667,7 @@ def severities(preset: str, tmp_path: Path) -> tuple[dict[str, str], config_modu
     path = tmp_path / f"{preset}.slopolicy.yaml"
     path.write_text(f"extends: {preset}\n")
     rules = builtin_rules()
-    config = config_module.load(path, tmp_path, rules)
+    config = config_module.load(WorktreeReader(tmp_path), path.name, tmp_path, rules)
     return {rule.id: config.setting(rule).severity for rule in rules.values()}, config
 
 

@@ -1,8 +1,19 @@
-"""The real pre-commit, running this checkout's hook in a throwaway repository."""
+"""The real pre-commit, running this checkout's hooks in throwaway repositories.
+
+pre-commit installs a hook repository into a virtualenv of its own, which is
+most of a run's time. ``pre-commit try-repo`` does that again on every call
+(it keeps a store in a temporary folder), so these tests do what a user's
+``.pre-commit-config.yaml`` does instead: they name a repository and a rev.
+The repository is this checkout's files (committed, changed or staged, as
+``try-repo`` takes them) committed once per module, and the hook environment
+is built once into a ``PRE_COMMIT_HOME`` every test shares.
+"""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,19 +22,58 @@ from conftest import REPO, git
 GOOD = "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: checkout\n"
 BAD = "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: Check Out\n"
 
+# With pytest-xdist, every test of this module runs in one worker, which builds
+# the hook environment once (`--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("pre-commit")
+
+
+@dataclass(frozen=True)
+class PreCommit:
+    """pre-commit with a config naming this checkout's hooks, and a home shared by the tests."""
+
+    config: Path
+    home: Path
+
+    def run(self, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PRE_COMMIT_HOME": str(self.home), "GIT_CONFIG_NOSYSTEM": "1"}
+        for name in ("GITHUB_ACTIONS", "PYTHONPATH"):  # the hook runs the installed package
+            env.pop(name, None)
+        return subprocess.run(
+            ["pre-commit", *args, "--config", str(self.config)],
+            cwd=repo, env=env, capture_output=True, text=True, timeout=600,
+        )
+
+
+def snapshot(dest: Path) -> str:
+    """Commit this checkout's tracked and staged files, as they are on disk, into ``dest``."""
+    dest.mkdir()
+    for name in git(REPO, "ls-files", "-z").split("\0"):
+        source = REPO / name
+        if name and source.is_file():  # a tracked file deleted on disk is left out
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    git(dest, "init", "-q", "-b", "main")
+    git(dest, "add", "-A")
+    git(dest, "-c", "user.name=Snapshot", "-c", "user.email=snapshot@slopolicy.invalid",
+        "-c", "commit.gpgsign=false", "commit", "-qm", "snapshot")
+    return git(dest, "rev-parse", "HEAD").strip()
+
 
 @pytest.fixture(scope="module")
-def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pre-commit-home")
-
-
-def try_repo(repo: Path, home: Path, *files: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1"}
-    env.pop("GITHUB_ACTIONS", None)
-    return subprocess.run(
-        ["pre-commit", "try-repo", str(REPO), "slopolicy", "--files", *files, "--verbose"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=600,
+def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> PreCommit:
+    """The hook repository and its environment, made once for the module's tests."""
+    root = tmp_path_factory.mktemp("pre-commit")
+    hooks = root / "hooks"
+    rev = snapshot(hooks)
+    config = root / "pre-commit-config.yaml"  # outside every test repository: never "unstaged"
+    config.write_text(
+        f"repos:\n  - repo: {hooks}\n    rev: {rev}\n"
+        "    hooks: [{id: slopolicy}, {id: slopolicy-pre-push}]\n"
     )
+    tool = PreCommit(config, root / "home")
+    built = tool.run(hooks, "install-hooks")
+    assert built.returncode == 0, built.stdout + built.stderr
+    return tool
 
 
 def make_repo(path: Path) -> Path:
@@ -34,33 +84,35 @@ def make_repo(path: Path) -> Path:
     return path
 
 
-def test_hook_fails_on_a_bad_document_and_passes_on_a_good_one(tmp_path: Path, pre_commit_home: Path) -> None:
+def test_hook_fails_on_a_bad_document_and_passes_on_a_good_one(
+    tmp_path: Path, pre_commit: PreCommit
+) -> None:
     repo = make_repo(tmp_path / "repo")
     (repo / "good.yaml").write_text(GOOD)
     (repo / "bad.yaml").write_text(BAD.replace("checkout", "x"))
     (repo / "ci.yml").write_text("on: push\njobs: {}\n")  # foreign YAML pre-commit also passes
     git(repo, "add", ".")
 
-    passed = try_repo(repo, pre_commit_home, "good.yaml", "ci.yml")
+    passed = pre_commit.run(repo, "run", "slopolicy", "--files", "good.yaml", "ci.yml", "--verbose")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
 
-    failed = try_repo(repo, pre_commit_home, "bad.yaml")
+    failed = pre_commit.run(repo, "run", "slopolicy", "--files", "bad.yaml", "--verbose")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "bad.yaml:4:9: error [schema]" in failed.stdout
 
 
-def test_hook_keeps_cross_file_rules_complete(tmp_path: Path, pre_commit_home: Path) -> None:
+def test_hook_keeps_cross_file_rules_complete(tmp_path: Path, pre_commit: PreCommit) -> None:
     repo = make_repo(tmp_path / "repo")
     (repo / "a.yaml").write_text(GOOD)
     (repo / "b.yaml").write_text(GOOD)  # the same Service name again
     git(repo, "add", ".")
-    only_b = try_repo(repo, pre_commit_home, "b.yaml")
-    assert only_b.returncode == 1
+    only_b = pre_commit.run(repo, "run", "slopolicy", "--files", "b.yaml", "--verbose")
+    assert only_b.returncode == 1, only_b.stdout + only_b.stderr
     assert "b.yaml:4:9: error [duplicate-name]" in only_b.stdout
 
 
-def test_pre_push_hook_gates_an_unapproved_sla_change(tmp_path: Path, pre_commit_home: Path) -> None:
+def test_pre_push_hook_gates_an_unapproved_sla_change(tmp_path: Path, pre_commit: PreCommit) -> None:
     repo = make_repo(tmp_path / "repo")
     (repo / ".slopolicy.yaml").write_text(
         "approvals:\n  roles: {legal: [alice@acme.example]}\n"
@@ -83,13 +135,8 @@ def test_pre_push_hook_gates_an_unapproved_sla_change(tmp_path: Path, pre_commit
     )
     git(repo, "commit", "-qam", "tighten")
     head = git(repo, "rev-parse", "HEAD").strip()
-    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "GIT_CONFIG_NOSYSTEM": "1"}
-    env.pop("GITHUB_ACTIONS", None)
-    done = subprocess.run(
-        ["pre-commit", "try-repo", str(REPO), "slopolicy-pre-push", "--hook-stage", "pre-push",
-         "--from-ref", base, "--to-ref", head, "--verbose"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=600,
-    )
+    done = pre_commit.run(repo, "run", "slopolicy-pre-push", "--hook-stage", "pre-push",
+                          "--from-ref", base, "--to-ref", head, "--verbose")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "[sla-change-approval]" in done.stdout
     assert "needs 1 more legal approver" in done.stdout

@@ -100,8 +100,8 @@ class Requirement:
 
 
 @dataclass(frozen=True)
-class Policy:
-    """The ``approvals`` section of a (trusted) configuration."""
+class Roster:
+    """The ``approvals`` section of a (trusted) configuration: roles, requirements, records."""
 
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     require: Mapping[str, tuple[Requirement, ...]] = field(default_factory=dict)
@@ -110,7 +110,7 @@ class Policy:
     allowed_signers: str | None = None  # file, relative to the repository root
 
     @classmethod
-    def from_config(cls, approvals: Mapping[str, Any], config_root: Path, repo_root: Path) -> Policy:
+    def from_config(cls, approvals: Mapping[str, Any], config_root: Path, repo_root: Path) -> Roster:
         def rel(value: str) -> str:
             path = (config_root / value).resolve()
             try:
@@ -316,10 +316,10 @@ class ApprovalResult:
 
 
 def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence],
-          policy: Policy, authors: Authors | None = None) -> ApprovalResult:
+          roster: Roster, authors: Authors | None = None) -> ApprovalResult:
     """Every requirement of every class, each met by distinct identities."""
     classes = tuple(c for c in CHANGE_CLASSES if c in set(classes))
-    requirements = policy.requirements(classes)
+    requirements = roster.requirements(classes)
     pool: dict[str, set[str]] = {}
     for item in evidence:
         if item.valid:
@@ -329,7 +329,7 @@ def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence]
         filled = _match(reqs, pool)
         for req, have in zip(reqs, filled):
             if have < req.count:
-                holders = policy.holders(req.role)
+                holders = roster.holders(req.role)
                 authored = tuple(h for h in holders if authors is not None and authors.of(h))
                 eligible = tuple(h for h in holders if h not in authored)
                 missing.append(Shortfall(change_class, req.role, req.count, have, eligible,

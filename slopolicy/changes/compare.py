@@ -23,8 +23,9 @@ Objectives whose terms can be derived are also compared whole with
 ``dominance.compare``, both ways: a window change from a calendar month to a
 rolling 30 days is both a loosening and a tightening, and counts as both.
 
-A change belongs to every class it fits (DESIGN §4): ``added``, ``removed``,
-or ``modified`` plus ``tightened`` and/or ``loosened``.
+A change belongs to every class it fits: ``added``, ``removed``, or
+``modified`` plus ``tightened`` and/or ``loosened``; it then needs the
+approvals of every one of its classes (a loosening is also a modification).
 """
 from __future__ import annotations
 

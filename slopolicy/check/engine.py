@@ -78,7 +78,8 @@ def check(
     judging = ctx.judging_waivers([w for w in unused if _judged(w, ctx, rules, config, select,
                                                                 ignore)])
     found += run_rules(judging, rules, config, select, ignore, after_waivers=True)
-    return sorted(keep_reported(found, report))
+    # the same problem found twice (two routes to one mistake) is shown once
+    return sorted(dict.fromkeys(keep_reported(found, report)))
 
 
 def _judged(

@@ -14,11 +14,14 @@ import sys
 from pathlib import Path
 
 from slopolicy.changes import approvals
-from slopolicy.changes.approvals import Policy, Subject
+from slopolicy.changes.approvals import Roster, Subject
+from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project, open_project
 from slopolicy.gitops import evidence
+from slopolicy.gitops.policy import policy_subject
 from slopolicy.load import discovery
 from slopolicy.load.files import load_bytes
+from slopolicy.load.readers import CommitReader, WorktreeReader
 from slopolicy.model.documents import Document
 from slopolicy.model.errors import UsageError
 from slopolicy.report.output import write_atomic
@@ -29,18 +32,18 @@ SIGNABLE = ("SLA",)
 def run(args: argparse.Namespace) -> int:
     project = open_project([args.path], args.config)
     root = project.repo_root
-    policy = Policy.from_config(project.config.approvals, project.config.root, root)
+    roster = Roster.from_config(project.config.approvals, project.config.root, root)
     key = _key(Path(args.key).expanduser(), root)
-    subject = _subject(args, project, policy)
-    _warn_roster(policy, args.role, args.identity)
+    subject = _subject(args, project, roster)
+    _warn_roster(roster, args.role, args.identity)
     timestamp = evidence.now_timestamp()
     data = approvals.statement(subject, args.identity, args.role, "approved", timestamp)
     signature = evidence.sign(data, key)
     name = approvals.record_name(subject, args.role, args.identity)
-    target = root / policy.records / f"{name}.yaml"
+    target = root / roster.records / f"{name}.yaml"
     write_atomic(target, evidence.render_record(
         name, subject, args.identity, args.role, "approved", timestamp, signature))
-    _warn_unverified(data, signature, args.identity, policy, root)
+    _warn_unverified(data, signature, args.identity, roster, root)
     shown = discovery.relative(target, root)
     what = "the removal of " if subject.removed else ""
     version = f" version {subject.version}" if subject.version is not None else ""
@@ -64,10 +67,10 @@ def _key(key: Path, root: Path) -> Path:
     return key
 
 
-def _subject(args: argparse.Namespace, project: Project, policy: Policy) -> Subject:
+def _subject(args: argparse.Namespace, project: Project, roster: Roster) -> Subject:
     root = project.repo_root
     rel = discovery.relative(Path(args.path), root)
-    if _is_policy(rel, project, policy):
+    if _is_policy(rel, project, roster):
         return _policy_subject(project)
     if args.removed_from:
         return _removal_subject(args, project, rel)
@@ -79,29 +82,27 @@ def _subject(args: argparse.Namespace, project: Project, policy: Policy) -> Subj
     return Subject(doc.kind, doc.name, approvals.digest(doc.data), _version(doc))
 
 
-def _is_policy(rel: str, project: Project, policy: Policy) -> bool:
+def _is_policy(rel: str, project: Project, roster: Roster) -> bool:
     config = project.config.path
     config_rel = discovery.relative(config, project.repo_root) if config else None
-    return rel in (config_rel, policy.allowed_signers)
+    return rel in (config_rel, roster.allowed_signers)
 
 
 def _policy_subject(project: Project) -> Subject:
-    from slopolicy.gitops import gate  # the same reading of the policy files as the check's
-
+    """The policy files as the working tree holds them, read as the check reads them."""
     root = project.repo_root
-    reader = gate.WorktreeReader(root, None)
+    reader = WorktreeReader(root)
     config_rel = discovery.relative(project.config.path, root) if project.config.path else None
-    chain = gate.config_chain(reader, config_rel) if config_rel else {}
-    return gate.policy_subject(reader, project.config, chain, config_rel, root)
+    chain = config_module.chain(reader, config_rel) if config_rel else {}
+    return policy_subject(reader, project.config, chain, config_rel, root)
 
 
 def _removal_subject(args: argparse.Namespace, project: Project, rel: str) -> Subject:
-    from slopolicy.gitops import gate  # git only for a removal
-    from slopolicy.gitops import git as gitrepo
+    from slopolicy.gitops import git as gitrepo  # git only for a removal
 
     repo = gitrepo.open_repo(project.repo_root)
     commit = repo.resolve(args.removed_from, "--removed-from ref")
-    raw = gate.CommitReader(repo, commit, args.removed_from).read_one(rel)
+    raw = CommitReader(repo, commit, args.removed_from).read_one(rel)
     if raw is None:
         raise UsageError(f"{rel}: no such file at {args.removed_from}")
     doc = _pick(load_bytes(rel, raw).documents, args.document, f"{args.removed_from}:{rel}")
@@ -136,32 +137,32 @@ def _version(doc: Document) -> int | None:
     return version if isinstance(version, int) and not isinstance(version, bool) else None
 
 
-def _warn_roster(policy: Policy, role: str, identity: str) -> None:
+def _warn_roster(roster: Roster, role: str, identity: str) -> None:
     """Say early what the check will say later; the base's roster is the one that counts."""
-    if policy.roles and role not in policy.roles:
+    if roster.roles and role not in roster.roles:
         # a role the roster does not have is a typo: such a record could never count
-        hint = difflib.get_close_matches(role, list(policy.roles), n=1)
+        hint = difflib.get_close_matches(role, list(roster.roles), n=1)
         tip = f'did you mean "{hint[0]}"? ' if hint else ""
         raise UsageError(f"--role {role!r} is not in approvals.roles; {tip}"
-                         f"(roles: {', '.join(policy.roles)})")
-    if role not in policy.roles:
+                         f"(roles: {', '.join(roster.roles)})")
+    if role not in roster.roles:
         _warn(f"role {role!r} is not in approvals.roles (no roles are defined); the record will "
               "not count unless the base policy defines it")
-    elif role not in policy.roles_of(identity):
+    elif role not in roster.roles_of(identity):
         _warn(f"{identity} does not hold role {role!r} in approvals.roles; the record will not "
               "count unless the base policy lists it")
 
 
-def _warn_unverified(data: bytes, signature: str, identity: str, policy: Policy,
+def _warn_unverified(data: bytes, signature: str, identity: str, roster: Roster,
                      root: Path) -> None:
-    if policy.allowed_signers is None:
+    if roster.allowed_signers is None:
         _warn("approvals.allowedSigners is not set: no check can verify this signature")
         return
-    signers = root / policy.allowed_signers
+    signers = root / roster.allowed_signers
     if not signers.is_file():
-        _warn(f"{policy.allowed_signers} does not exist: no check can verify this signature")
+        _warn(f"{roster.allowed_signers} does not exist: no check can verify this signature")
     elif not evidence.verify(data, signature, identity, signers.read_bytes()):
-        _warn(f"the signature does not verify for {identity} by {policy.allowed_signers}: add "
+        _warn(f"the signature does not verify for {identity} by {roster.allowed_signers}: add "
               f"this key's line for {identity} there (a policy change), or sign with the key "
               "listed for you")
 

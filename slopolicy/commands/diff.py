@@ -22,8 +22,10 @@ from slopolicy.report.output import write_atomic
 
 
 def run(args: argparse.Namespace) -> int:
-    from slopolicy.gitops import gate  # git only for the commands that read refs
-    from slopolicy.gitops import git as gitrepo
+    from slopolicy.gitops import git as gitrepo  # git only for the commands that read refs
+    from slopolicy.gitops.policy import config_at, config_rel
+    from slopolicy.gitops.sides import load_side
+    from slopolicy.load.readers import CommitReader, Reader, WorktreeReader
     from slopolicy.report.changes import diff as render
 
     project = open_project([], args.config)
@@ -31,13 +33,13 @@ def run(args: argparse.Namespace) -> int:
     repo = gitrepo.open_repo(root)
     base_commit = repo.resolve(args.base, "BASE")
     head_commit = repo.resolve(args.head, "HEAD ref") if args.head else repo.head()
-    base: gate.Reader = gate.CommitReader(repo, base_commit, args.base)
-    head: gate.Reader = (gate.CommitReader(repo, head_commit, args.head) if args.head and head_commit
-                         else gate.WorktreeReader(root, head_commit))
-    rel = gate.config_rel(project, head) or gate.config_rel(project, base)
-    config, _chain, _rules = gate.config_at(base, rel, root)
+    base: Reader = CommitReader(repo, base_commit, args.base)
+    head: Reader = (CommitReader(repo, head_commit, args.head) if args.head and head_commit
+                    else WorktreeReader(root, head_commit))
+    rel = config_rel(project, head) or config_rel(project, base)
+    config = config_at(base, rel, root).config
     cache = analysis.open_cache(project)  # what `slopolicy check` learnt of each file serves here
-    sides = [gate.load_side(reader, config, root, cache, None) for reader in (base, head)]
+    sides = [load_side(reader, config, root, cache, None) for reader in (base, head)]
     found = changes.compare_files(*sides)
     analysis.save_cache(cache, sides[0] + sides[1])
     changeset = ChangeSet(args.base, base_commit, base_commit, args.head, head_commit, found)

@@ -23,8 +23,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from slopolicy.check import analysis, engine
 from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
 from slopolicy.config.project import Project, open_project
@@ -168,6 +166,10 @@ def _load_expected(path: Path, shown: str) -> Mapping[str, Any]:
     if isinstance(loaded, LoadError):
         raise UsageError(f"{shown}:{loaded.line}:{loaded.column}: {loaded.message}")
     data = loaded.data if loaded is not None and loaded.error is None else None
+    from jsonschema import (
+        Draft202012Validator,  # only here: a run that needs no messages never imports it
+    )
+
     errors = schemas.errors(Draft202012Validator(EXPECTED_SCHEMA), data)
     if errors:
         where, _key, message = next(schemas.describe(errors[0]))

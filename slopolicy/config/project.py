@@ -1,13 +1,13 @@
 """Where a run stands: the repository root, the configuration, the rules."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from slopolicy.config import settings as config_module
-from slopolicy.config.settings import Config
+from slopolicy.config.settings import Config, Settings
+from slopolicy.load.readers import WorktreeReader
 from slopolicy.model.errors import ConfigError, UsageError
 from slopolicy.rules import Rule, builtin_rules
 
@@ -31,38 +31,39 @@ def repo_root(start: Path) -> Path:
 def open_project(paths: list[str], config_path: str | None) -> Project:
     cwd = Path.cwd()
     root = repo_root(cwd)
+    reader = WorktreeReader(root)
     rules = builtin_rules()
-    path: Path | None
+    path: str | None
     if config_path:
-        path = Path(config_path)
-        if not path.is_file():
+        if not Path(config_path).is_file():
             raise UsageError(f"--config {config_path}: no such file")
+        path = reader.join("", os.path.abspath(config_path))
     else:
         start = Path(paths[0]) if paths else cwd
         if start.is_file():
             start = start.parent
-        path = config_module.find(start if start.exists() else cwd, root)
-    raw = config_module.read(path)
-    rules = with_custom_rules(rules, raw, root if path is None else path.parent, root)
-    config = config_module.build(raw, path, root, rules)
+        path = config_module.find(reader, reader.join("", str(
+            (start if start.exists() else cwd).resolve())))
+    settings = config_module.read(reader, path)
+    rules = with_custom_rules(rules, settings, root)
+    config = config_module.build(settings, root, rules)
     return Project(root, config, rules)
 
 
-def with_custom_rules(
-    builtin: dict[str, Rule], raw: Mapping[str, Any], config_dir: Path, root: Path,
-    files_root: Path | None = None,
-) -> dict[str, Rule]:
-    """The built-in rules plus the house rules of ``policies`` and ``plugins``.
+def with_custom_rules(builtin: dict[str, Rule], settings: Settings, root: Path
+                      ) -> dict[str, Rule]:
+    """The built-in rules plus the house rules of ``policies`` and the ``plugins``.
 
-    ``files_root``: where the repository's files are read from, when not from
-    ``root`` itself (a copy of a commit's policy files).
+    House rules are read where the configuration was (the working tree, or
+    a commit); plugins are installed packages, never files of ``root``.
     """
     custom: list[Rule] = []
+    raw = settings.data
     # Imported only when configured: CEL's parser and the entry point scan cost time.
     if raw.get("policies"):
-        from slopolicy.rules import house as policies
+        from slopolicy.rules import house
 
-        custom += policies.load([str(p) for p in raw["policies"]], config_dir, files_root or root)
+        custom += house.load(settings.reader, [str(p) for p in raw["policies"]], settings.folder)
     if raw.get("plugins"):
         from slopolicy.rules import plugins
 

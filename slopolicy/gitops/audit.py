@@ -7,8 +7,8 @@ order on a map of path -> blob, so it never lists a commit's tree.
 
 For every change of an SLA it keeps a :class:`Version`: the commit, the
 field-level change (``changes.py``), and the policy of the commit's parent
-(DESIGN §6: the base's policy judges a change, so a change cannot weaken
-its own check). After the walk each version is judged (``approvals.py``)
+(the base's policy judges a change, so a change cannot weaken its own
+check). After the walk each version is judged (``approvals.py``)
 with the Approval records that existed while it was the agreement's
 content: from the commit that recorded it until the next change of that
 agreement, so a change and its approval landing as two commits of one pull
@@ -27,9 +27,7 @@ from __future__ import annotations
 import datetime
 import fnmatch
 import gc
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -39,15 +37,18 @@ from typing import Any, TextIO
 
 from slopolicy.changes import approvals
 from slopolicy.changes import compare as changes
-from slopolicy.changes.approvals import ApprovalResult, Authors, Policy, Record, Subject
+from slopolicy.changes.approvals import ApprovalResult, Authors, Record, Roster, Subject
 from slopolicy.changes.compare import DocumentChange
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
-from slopolicy.gitops import gate
 from slopolicy.gitops.evidence import EvidenceSources
 from slopolicy.gitops.git import GitRepo, LoggedCommit
+from slopolicy.gitops.judging import document_subject
+from slopolicy.gitops.policy import policy_files
+from slopolicy.load import discovery
 from slopolicy.load.files import load_bytes
+from slopolicy.load.readers import Reader
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.model.errors import ConfigError
 from slopolicy.rules import approval_text
@@ -75,11 +76,11 @@ class PolicyAt:
     """The policy that judges the changes of a stretch of history (from one parent commit)."""
 
     commit: str | None  # the commit it was read at; None before the first commit
-    policy: Policy
+    roster: Roster
     sources: EvidenceSources
     subject: Subject  # what a policy approval of these files approves
     files: Mapping[str, str | None]  # path -> sha256 of its content (None: absent)
-    folders: tuple[str, ...] = ()  # folders of house-rule policies: any file in them counts
+    folders: tuple[str, ...] = ()  # folders of house-rule files: any file in them counts
     error: str | None = None  # the configuration there could not be read
 
     def touched_by(self, paths: Iterable[str]) -> bool:
@@ -359,7 +360,7 @@ class _Walker:
         self.blobs = self.repo.read_blobs(wanted)
         paths = {p for commit in commits for c in commit.changes
                  for p in (c.old_path, c.new_path) if p}
-        self.selected = set(gate.select(self.project.config, paths, self.root))
+        self.selected = set(discovery.select(self.project.config, paths, self.root))
 
     def documents(self, path: str, blob: str) -> tuple[list[Document], list[Record]]:
         """The SLAs, SLOs and SLIs, and the Approval records, a blob holds at ``path``."""
@@ -482,7 +483,7 @@ class _Walker:
             return
         authors, trailers = self._authors(commit, found.paths)
         agreement.versions.append(Version(
-            index=index, commit=commit, change=found, subject=gate.document_subject(found),
+            index=index, commit=commit, change=found, subject=document_subject(found),
             policy=policy, authors=authors, trailers=trailers))
 
     def _authors(self, commit: LoggedCommit, paths: Sequence[str]
@@ -544,7 +545,7 @@ class _Walker:
     def _judge(self, change: Change, end: int) -> None:
         """Judge one change with the records that existed while it stood (until ``end``)."""
         policy = change.policy
-        folder = policy.policy.records.rstrip("/")
+        folder = policy.roster.records.rstrip("/")
         subject = change.subject
         spans = [
             s for s in self.spans.get((subject.kind, subject.name), ())
@@ -556,7 +557,7 @@ class _Walker:
         sources = replace(policy.sources, records=[s.record for s in spans])
         evidence = sources.gather(subject, change.authors, change.trailers, False)
         change.recorded = dict(enumerate(spans))
-        change.result = approvals.judge(subject, change.classes, evidence, policy.policy)
+        change.result = approvals.judge(subject, change.classes, evidence, policy.roster)
 
     # -- backing SLOs (for the chart) -------------------------------------------------
 
@@ -580,7 +581,7 @@ class _Walker:
                     agreement.slo_series[name] = [*series, SloPoint(commit.date, target, slo)]
 
     def _backing_targets(self, sla: Document) -> dict[str, tuple[Decimal | None, str]]:
-        """Per SLA objective: the strictest target of the SLO objectives backing it (DESIGN §1)."""
+        """Per SLA objective: the strictest target of its backing SLOs (``slo:``, else the service's)."""
         index = self.index
 
         def lookup(name: str) -> Mapping[str, Any] | None:
@@ -615,13 +616,13 @@ def _pathspecs(project: Project) -> list[str]:
         leaf = pattern.rsplit("/", 1)[-1]
         if leaf.startswith("*.") and f"*{leaf[1:]}" not in specs:
             specs.append(f"*{leaf[1:]}")
-    policy = Policy.from_config(project.config.approvals, project.config.root, project.repo_root)
-    if policy.allowed_signers and not policy.allowed_signers.startswith("/"):
-        specs.append(policy.allowed_signers)
+    roster = Roster.from_config(project.config.approvals, project.config.root, project.repo_root)
+    if roster.allowed_signers and not roster.allowed_signers.startswith("/"):
+        specs.append(roster.allowed_signers)
     return specs
 
 
-class _StateReader(gate.Reader):
+class _StateReader(Reader):
     """The files as the walk stands (a commit's parent), without listing a tree."""
 
     def __init__(self, walker: _Walker, parent: str | None) -> None:
@@ -633,7 +634,9 @@ class _StateReader(gate.Reader):
         return list(self.walker.files)
 
     def exists(self, path: str) -> bool:
-        return path in self.walker.files
+        if path in self.walker.files:
+            return True
+        return not _logged(path, self.walker.pathspecs) and path in self.read([path])
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
@@ -655,7 +658,7 @@ def _logged(path: str, pathspecs: Sequence[str]) -> bool:
 
 
 def _read_policy(walker: _Walker, at: str | None) -> PolicyAt:
-    """The approvals policy and the files that make it, as the walk's state holds them.
+    """The approvals roster and the files that make the policy, as the walk's state holds them.
 
     ``at`` is the commit that state is (a change's parent); None before the first commit.
     """
@@ -668,28 +671,28 @@ def _read_policy(walker: _Walker, at: str | None) -> PolicyAt:
         config = project.config
     else:
         config_root = root / PurePosixPath(rel).parent.as_posix()
-        chain = gate.config_chain(reader, rel)
+        chain = config_module.chain(reader, rel)
         try:
-            settings = _settings(chain, rel, reader.label)
+            settings = _settings(reader, rel) if chain else {}
         except ConfigError as exc:
             settings, error = {}, str(exc)
         config = Config(root=config_root, approvals=dict(settings.get("approvals") or {}),
-                        policies=[str(p) for p in settings.get("policies") or []])
-    policy = Policy.from_config(config.approvals, config.root, root)
-    files = gate.policy_files(reader, config, chain, rel, root) if rel else {}
-    signers = files.get(policy.allowed_signers) if policy.allowed_signers else None
-    if policy.allowed_signers and policy.allowed_signers not in files:
-        outside = Path(policy.allowed_signers)  # with a configuration outside the repository
+                        house_rules=[str(p) for p in settings.get("policies") or []])
+    roster = Roster.from_config(config.approvals, config.root, root)
+    files = policy_files(reader, config, chain, rel, root) if rel else {}
+    signers = files.get(roster.allowed_signers) if roster.allowed_signers else None
+    if roster.allowed_signers and roster.allowed_signers not in files:
+        outside = Path(roster.allowed_signers)  # with a configuration outside the repository
         signers = (outside.read_bytes() if outside.is_absolute() and outside.is_file()
-                   else reader.read_one(policy.allowed_signers))
-    where = f"{reader.label}:{policy.allowed_signers or '(approvals.allowedSigners unset)'}"
-    sources = EvidenceSources(policy=policy, allowed_signers=signers, allowed_signers_where=where)
+                   else reader.read_one(roster.allowed_signers))
+    where = f"{reader.label}:{roster.allowed_signers or '(approvals.allowedSigners unset)'}"
+    sources = EvidenceSources(roster=roster, allowed_signers=signers, allowed_signers_where=where)
     subject = Subject(approvals.POLICY_SUBJECT, rel or config_module.FILENAME,
                       approvals.policy_digest(files))
-    folders = tuple(f for f in (_inside(config.root / e, root) for e in config.policies) if f)
+    folders = tuple(f for f in (_inside(config.root / e, root) for e in config.house_rules) if f)
     hashes = {path: None if data is None else approvals.sha256(data)
               for path, data in files.items()}
-    return PolicyAt(at, policy, sources, subject, hashes, folders, error)
+    return PolicyAt(at, roster, sources, subject, hashes, folders, error)
 
 
 def _inside(path: Path, root: Path) -> str | None:
@@ -699,27 +702,15 @@ def _inside(path: Path, root: Path) -> str | None:
         return None
 
 
-def _settings(chain: Mapping[str, bytes], rel: str, label: str) -> dict[str, Any]:
-    """The configuration chain's settings (presets and extends merged, schema checked).
+def _settings(reader: Reader, rel: str) -> dict[str, Any]:
+    """The configuration's settings at the walk's state (presets and extends merged, schema
+    checked); an error names the file ``COMMIT:path:line:column``.
 
     Only approvals and policy files matter to an audit, so rule ids of the
     time are not checked against today's rules (a rule added since must not
     void the past).
     """
-    if not chain:
-        return {}
-    with tempfile.TemporaryDirectory(prefix="slopolicy-audit-") as tmp:
-        for path, data in chain.items():
-            target = Path(tmp) / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        try:
-            raw = config_module.read(Path(tmp) / rel)
-        except ConfigError as exc:
-            prefix = str(Path(tmp).resolve()) + os.sep
-            raise ConfigError(str(exc).replace(prefix, f"{label}:").replace(
-                tmp + os.sep, f"{label}:")) from None
-    return raw
+    return config_module.read(reader, rel).data
 
 
 def _service(doc: Document) -> Hashable:
@@ -777,7 +768,7 @@ def in_force(agreement: Agreement, on: datetime.date,
 
     Each recorded version speaks for the dates from its ``effective.from``
     on, and a version recorded later overrides it from its own start: the
-    old version stays in force until the new one starts (DESIGN §3). So the
+    old version stays in force until the new one starts. So the
     answer is the version recorded last among those started by the date;
     none when that one has ended (``effective.until``) or is the removal of
     the agreement (which speaks from the day it was recorded).

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -36,8 +37,8 @@ from slopolicy.changes.approvals import (
     SIGNED,
     Authors,
     Evidence,
-    Policy,
     Record,
+    Roster,
     Subject,
     json_string,
     normalize,
@@ -79,8 +80,22 @@ def render_record(name: str, subject: Subject, approver: str, role: str, decisio
 
 
 def now_timestamp() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace(
-        "+00:00", "Z")
+    """Now, in UTC to the second; SOURCE_DATE_EPOCH, when set, stands for now.
+
+    The reproducible-builds convention lets a scripted history (examples/audit)
+    sign the same record, byte for byte, on every run.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    if epoch:
+        try:
+            if not (epoch.isascii() and epoch.isdigit()):
+                raise ValueError(epoch)
+            now = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since "
+                             "1970-01-01 UTC (as `date +%s` prints)") from None
+    return now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 # -- signatures ------------------------------------------------------------------
@@ -171,7 +186,7 @@ def _review(path: Path, index: int, item: Any) -> Review | None:
 class EvidenceSources:
     """Everything approvals are judged by, read once per run."""
 
-    policy: Policy
+    roster: Roster
     records: list[Record] = field(default_factory=list)
     allowed_signers: bytes | None = None
     allowed_signers_where: str = ""  # e.g. main:.slopolicy/allowed_signers
@@ -207,8 +222,8 @@ class EvidenceSources:
             return (f"it approves {short_digest(record.subject.digest)} but the content is now "
                     f"{short_digest(subject.digest)}: the document changed after approval, so it "
                     "must be approved again")
-        holders = {normalize(i) for i in self.policy.holders(record.role)}
-        if record.role not in self.policy.roles:
+        holders = {normalize(i) for i in self.roster.holders(record.role)}
+        if record.role not in self.roster.roles:
             return f"role {record.role!r} is not defined in the base policy (approvals.roles)"
         if normalize(who) not in holders:
             return f"{who} does not hold role {record.role!r} in the base policy"
@@ -238,7 +253,7 @@ class EvidenceSources:
                 continue
             identity = f"github:{review.login}"
             base = Evidence(identity, REVIEW, f"review of {review.commit[:7] or '?'}")
-            roles = self.policy.roles_of(identity)
+            roles = self.roster.roles_of(identity)
             if not reviewed or self.head_commit is None:
                 found.append(_invalid(base, "the checked content is not a commit (uncommitted "
                                       "changes), so no review can have approved it"))
@@ -258,8 +273,8 @@ class EvidenceSources:
         match = EMAIL_IN_ANGLES.search(value)
         identity = match.group(1) if match else value.strip()
         base = Evidence(identity, CLAIMED, f"Approved-by: trailer in {where}")
-        roles = self.policy.roles_of(identity)
-        if self.policy.trailers != "counted":
+        roles = self.roster.roles_of(identity)
+        if self.roster.trailers != "counted":
             return _invalid(base, "a commit trailer is only claimed (anyone can type one); "
                             "approvals.trailers: claimed does not count it")
         if not roles:

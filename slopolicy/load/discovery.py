@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -48,6 +48,35 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
             if spec_in(rel) and not spec_out(rel):
                 found.append(os.path.join(folder, name))
     return found
+
+
+def select(config: Globs, paths: Iterable[str], repo_root: Path) -> list[str]:
+    """The paths (repository-relative) the document globs pick, as :func:`discover` picks
+    them on disk: a commit's files, or those a history names."""
+    spec_in = matcher(tuple(config.include))
+    spec_out = matcher(tuple(config.exclude))
+    try:
+        top = config.root.resolve().relative_to(repo_root.resolve()).as_posix()
+    except ValueError:
+        return []  # globs of a folder outside the repository pick none of its files
+    top = "" if top == "." else top
+    pruned: dict[str, bool] = {"": False}  # folder -> excluded, itself or by a parent
+
+    def excluded(folder: str) -> bool:
+        found = pruned.get(folder)
+        if found is None:
+            parent = folder.rpartition("/")[0]
+            found = pruned[folder] = excluded(parent) or spec_out(folder + "/")
+        return found
+
+    chosen = []
+    for path in sorted(paths):
+        rel = path if not top else path[len(top) + 1:] if path.startswith(top + "/") else None
+        if rel is None or excluded(rel.rpartition("/")[0]):
+            continue
+        if spec_in(rel) and not spec_out(rel):
+            chosen.append(path)
+    return chosen
 
 
 def selects(config: Globs, path: Path) -> bool:

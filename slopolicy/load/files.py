@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from slopolicy.model.documents import Document, LoadProblem, SourceFile
-from slopolicy.model.kinds import KNOWN_PREFIXES
+from slopolicy.model.kinds import FAMILIES, KNOWN_PREFIXES
 from slopolicy.text import yamlsource
 from slopolicy.text.decoding import decode
+from slopolicy.text.hints import closest
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 
@@ -91,7 +92,7 @@ def _add(
     source: SourceFile, index: int, item: int | None, data: Mapping[str, Any], line: int, col: int
 ) -> None:
     api = data.get("apiVersion")
-    if isinstance(api, str) and api.startswith(KNOWN_PREFIXES):
+    if isinstance(api, str) and (api.startswith(KNOWN_PREFIXES) or _near_miss(api)):
         source.documents.append(Document(source, index, item, data))
     else:
         source.others += 1
@@ -99,3 +100,7 @@ def _add(
         shown = "no apiVersion" if api is None else f"apiVersion {api!r}, not one slopolicy checks"
         source.foreign.append((line, col, f"{where}{shown}"))
 
+
+def _near_miss(api_version: str) -> bool:
+    """A slip of a known apiVersion (``OpenSLO/v1``, ``opensol/v1``): a finding, not a skip."""
+    return closest(api_version, FAMILIES) is not None

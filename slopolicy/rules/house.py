@@ -23,10 +23,10 @@ import fnmatch
 import functools
 import hashlib
 import operator
+import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import celpy
@@ -37,6 +37,7 @@ from celpy.evaluation import CELEvalError, base_functions
 
 from slopolicy.load import schemas
 from slopolicy.load.files import load_bytes
+from slopolicy.load.readers import Reader
 from slopolicy.model.documents import Document
 from slopolicy.model.errors import ConfigError
 from slopolicy.model.problems import SEVERITIES, Finding
@@ -432,42 +433,40 @@ def _all_documents(ctx: Context) -> Any:
 # -- loading ---------------------------------------------------------------------------
 
 
-def load(entries: list[str], config_dir: Path, repo_root: Path) -> list[Rule]:
-    """The rules of every Policy file that ``policies:`` lists (files or folders)."""
+def load(reader: Reader, entries: list[str], folder: str) -> list[Rule]:
+    """The rules of every Policy file that ``policies:`` lists (files or folders).
+
+    The entries are relative to ``folder``, the configuration's, and read on
+    ``reader``'s side: the working tree, or the base ref that judges a change.
+    """
+    paths = _policy_files(reader, entries, folder)
+    contents = reader.read(paths)
     rules: list[Rule] = []
-    for path in _policy_files(entries, config_dir):
-        rules += _load_file(path, repo_root)
+    for path in paths:
+        rules += _load_file(reader, path, contents.get(path))
     return rules
 
 
-def _policy_files(entries: list[str], config_dir: Path) -> list[Path]:
-    files: list[Path] = []
+def _policy_files(reader: Reader, entries: list[str], folder: str) -> list[str]:
+    files: list[str] = []
     for entry in entries:
-        path = config_dir / entry
-        if path.is_dir():
+        path = reader.join(folder, entry)
+        if reader.is_folder(path):
             # Only the folder's own files: case folders of `slopolicy test` may sit below.
-            files += sorted(p for p in path.iterdir() if p.is_file() and p.suffix in POLICY_SUFFIXES)
-        elif path.is_file():
+            files += [p for p in reader.files_in(path)
+                      if posixpath.splitext(posixpath.basename(p))[1] in POLICY_SUFFIXES]
+        elif reader.exists(path):
             files.append(path)
         else:
             raise ConfigError(f"policies: {entry!r}: no such file or folder (relative to "
-                              f"{_shown(config_dir)})")
+                              f"{reader.shown(folder)})")
     return files
 
 
-def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
-    except ValueError:
-        return str(path)
-
-
-def _load_file(path: Path, repo_root: Path) -> list[Rule]:
-    shown = _shown(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{shown}: cannot read: {exc.strerror}") from None
+def _load_file(reader: Reader, path: str, raw: bytes | None) -> list[Rule]:
+    shown = reader.shown(path)
+    if raw is None:
+        raise ConfigError(f"{shown}: cannot read: not a readable file")
     source = load_bytes(shown, raw)
     if source.problems:
         first = source.problems[0]
@@ -475,20 +474,12 @@ def _load_file(path: Path, repo_root: Path) -> list[Rule]:
     if source.foreign:
         line, column, why = source.foreign[0]
         raise ConfigError(f"{shown}:{line}:{column}: {why}; a policy file holds Policy documents")
-    rel = _relative(path, repo_root)
     rules: list[Rule] = []
     for doc in source.documents:
         _validate(shown, doc)
         for index, raw_rule in enumerate(doc.spec.get("rules") or []):
-            rules.append(_rule(shown, rel, doc, index, raw_rule))
+            rules.append(_rule(shown, reader.name(path), doc, index, raw_rule))
     return rules
-
-
-def _relative(path: Path, repo_root: Path) -> str:
-    try:
-        return path.resolve().relative_to(repo_root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _validate(shown: str, doc: Document) -> None:
@@ -498,9 +489,7 @@ def _validate(shown: str, doc: Document) -> None:
             f"{shown}:{line}:{column}: {doc.label} is not a Policy; a policy file holds "
             f"documents of apiVersion {API_VERSION}, kind {KIND}"
         )
-    validator = schemas.validator(API_VERSION, KIND)
-    assert validator is not None, "the schema bundle defines Policy"
-    errors = schemas.errors(validator, doc.data)
+    errors = schemas.kind_errors(API_VERSION, KIND, doc.data)
     if errors:
         where, key, message = next(schemas.describe(errors[0]))
         line, column = doc.locate(where, key)

@@ -1,6 +1,6 @@
 """Which SLO objectives back each SLA objective, and how they compare.
 
-DESIGN §1: an SLA objective is backed by the SLO its ``slo:`` names (and the
+An SLA objective is backed by the SLO its ``slo:`` names (and the
 objective ``objective:`` names, by displayName), else by every SLO whose
 ``spec.service`` is the SLA's service and whose indicator matches. Computed
 once per run and shared by the rules that need it.

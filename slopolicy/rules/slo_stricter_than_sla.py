@@ -2,11 +2,11 @@
 
 Every SLA objective needs at least one backing SLO objective that
 *dominates* it: every behaviour that meets the SLO also meets the SLA, judged
-by the SLA's window, budgeting method and thresholds (DESIGN §2). When none
-does, each backing SLO objective is reported, at its target, with the SLA
-objective as a related location and the reason in numbers: VIOLATED comes
-with a counterexample (bad minutes, whole bad slices, or requests, that meet
-the SLO and break the SLA); INCOMPARABLE says what a sound comparison is
+by the SLA's window, budgeting method and thresholds. When none does, each
+backing SLO objective is reported, at its target, with the SLA objective
+as a related location and the reason in numbers: VIOLATED comes with a
+counterexample (bad minutes, whole bad slices, or requests, that meet the
+SLO and break the SLA); INCOMPARABLE says what a sound comparison is
 missing, and when a declared traffic ratio would settle it, the largest that
 would. Several backing SLO objectives that prove it only together (rolling
 windows, a month cut into one SLO's 30 days and another's day) pass.

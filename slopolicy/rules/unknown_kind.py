@@ -19,13 +19,13 @@ Failing example (a typo in the kind)::
 """
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.model.documents import Document
 from slopolicy.model.kinds import FAMILIES
 from slopolicy.model.problems import Finding
+from slopolicy.text.hints import did_you_mean
 
 if TYPE_CHECKING:
     from slopolicy.rules.context import Context
@@ -62,8 +62,8 @@ def _message(doc: Document) -> str:
         return (
             f"apiVersion {doc.api_version!r} is not supported: slopolicy checks {supported}"
             + (f" (migrate this {family} document to {family}/v1)" if family == "openslo" else "")
+            + did_you_mean(doc.api_version, FAMILIES)
         )
     kinds = sorted(FAMILIES[doc.api_version])
-    hint = difflib.get_close_matches(doc.kind, kinds, n=1)
-    tip = f'; did you mean "{hint[0]}"?' if hint else ""
+    tip = did_you_mean(doc.kind, kinds)
     return f"kind {doc.kind!r} is not a {doc.api_version} kind ({', '.join(kinds)}){tip}"
