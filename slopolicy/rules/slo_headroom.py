@@ -79,7 +79,8 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
             if together and link.combined is not None else describe_objective(best.slo, best.position)
         yield Finding(
             f"{who} {'prove' if together else 'proves'} {sla_objective} {margin}; "
-            f"max-budget-ratio is {limit}: {_advice(link, best, together, limit)}",
+            f"max-budget-ratio is {limit}: {_advice(link, best, together, limit)}"
+            + (f". {verdict.reason}" if together else ""),
             document=best.slo,
             path=best.path,
             related=(Related(sla_objective, document=link.sla, path=link.path),),

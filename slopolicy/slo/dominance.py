@@ -1328,7 +1328,7 @@ def _combined_reason(labels: Sequence[str], slos: Sequence[Terms], sla: Terms, p
     margin = "with no margin" if status is Status.EQUAL else _budget_share(headroom)
     text = (f"{_join(list(users))} together prove SLA {_pct(sla.target)} "
             f"{_window_phrase(sla.window)} {margin}: {words} is cut into {_join(parts)}, which "
-            f"let at most {_sum(sla, amounts, bound)} into it, within its "
+            f"{'let' if len(amounts) > 1 else 'lets'} at most {_sum(sla, amounts, bound)} into it, within its "
             f"{_amount(sla, allowed, False)}")
     if idle:
         text += f"; {_join(idle)} {'is' if len(idle) == 1 else 'are'} not needed"
