@@ -7,6 +7,7 @@ the ratio, and agreements whose calendars once crashed the comparison.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from conftest import Project
 
@@ -179,7 +180,7 @@ def test_advice_restores_the_ratio_where_the_worst_case_is_not_linear(project: P
     project.write("sla.yaml", sla("99.9", "RatioTimeslices", "year", "Europe/Berlin"))
     (warning,) = messages(project.check().json, "slo-headroom")
     advised = warning.split("at least ")[1].rstrip("%")
-    project.write("slo.yaml", slo("api-availability", str(float(advised) / 100), "1Y",
+    project.write("slo.yaml", slo("api-availability", str(Decimal(advised).scaleb(-2)), "1Y",
                                   "RatioTimeslices"))
     assert project.check().json["problems"] == []  # the advice really silences it
 
