@@ -217,7 +217,8 @@ def _run(args: argparse.Namespace) -> int:
     else:
         cache = open_cache(args, project)
         collected = collect(args, project, cache)
-    ctx = Context(collected.files, explicit=collected.explicit, base=base)
+    ctx = Context(collected.files, explicit=collected.explicit, base=base,
+                  assumptions=project.config.assumptions)
     report_set = collected.report
     kept = engine.check(ctx, project.rules, project.config, select, ignore, report_set)
     analysis.save_cache(cache, [*ctx.files, *(base.files if base is not None else ())])

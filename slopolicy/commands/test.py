@@ -245,7 +245,7 @@ def _run_case(case: Case, project: Project) -> None:
     config = replace(project.config, waivers=[])
     folder = case.folder.resolve()  # findings name files relative to the case
     files = analysis.load_files(case_files(folder), folder)
-    ctx = Context(files)
+    ctx = Context(files, assumptions=config.assumptions)
     problems = engine.check(ctx, project.rules, config, select=case.rules)
     case.found = len(problems)
     unmatched = list(problems)

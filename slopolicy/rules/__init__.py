@@ -41,6 +41,7 @@ BUILTIN = (
     "openslo_semantics",
     "slo_stricter_than_sla",
     "slo_headroom",
+    "slo_assumption",
     "sla_backed_by_slo",
     "credit_tiers",
     "support_times",
