@@ -23,6 +23,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.model.problems import Finding, Related
+from slopolicy.rules import RATIO
 from slopolicy.rules.linking import Backing, describe_objective, links
 from slopolicy.slo.dominance import Status, Verdict, lacks_headroom
 from slopolicy.slo.units import format_decimal
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 ID = "slo-headroom"
 SEVERITY = "warning"
 OPTIONS: dict[str, Any] = {"max-budget-ratio": Decimal("0.5")}
+OPTION_RANGES = {"max-budget-ratio": RATIO}  # a share of the SLA's budget: (0, 1]
 
 
 def _shown(fraction: Decimal, rounding: str) -> str:
