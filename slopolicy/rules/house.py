@@ -256,9 +256,9 @@ class _Metered(Evaluator):
 
     def _visit_tree(self, tree: Any) -> Any:
         budget = self.budget
-        budget.used += 1
-        if budget.used > budget.stop:
+        if budget.used >= budget.stop:
             raise _OverBudget()
+        budget.used += 1
         return super()._visit_tree(tree)
 
 
