@@ -212,6 +212,21 @@ def test_output_through_an_unwritable_folder_to_stdout(project: Project) -> None
     assert (locked / "out").is_symlink() and os.listdir(locked) == ["out"]
 
 
+def test_output_to_stdout_keeps_what_the_shell_appends_to(project: Project) -> None:
+    """`slopolicy check --output /dev/stdout >> log`: the log keeps its lines."""
+    project.write("svc.yaml", SERVICE.format(name="x"))
+    (project.root / "stdout").symlink_to("/dev/stdout")
+    log = project.write("log.txt", "an earlier line\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(project.root.parent / "cache")}
+    with open(log, "a") as appended:
+        done = subprocess.run([sys.executable, "-m", "slopolicy", "check", "--output", "stdout",
+                               "svc.yaml"], cwd=project.root, env=env, stdout=appended,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert log.read_text() == "an earlier line\nslopolicy: no problems in 1 document in 1 file\n"
+    assert (project.root / "stdout").is_symlink()
+
+
 # -- 18: impossible dates ----------------------------------------------------------------
 
 @pytest.mark.parametrize(("date", "why"), [("2025-02-30", "day is out of range for month"),

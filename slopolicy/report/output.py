@@ -31,15 +31,27 @@ def write_atomic(path: Path, text: str) -> None:
     if found is not None and stat.S_ISDIR(found.st_mode):
         raise UsageError(f"cannot write {path}: it is a folder; name a file")
     try:
-        if found is not None and (not stat.S_ISREG(found.st_mode)
-                                  or os.path.abspath(path).startswith(_STREAMS)):
-            with open(path, "w", encoding="utf-8", newline="") as f:
+        if found is not None and (not stat.S_ISREG(found.st_mode) or _stream(path)):
+            # appending: a stream opened with >> by the shell keeps what it holds
+            with open(path, "a", encoding="utf-8", newline="") as f:
                 f.write(text)
             return
         mode = stat.S_IMODE(found.st_mode) if found is not None else 0o666 & ~_umask()
         _replace(Path(os.path.realpath(path)), text, mode)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _stream(path: Path) -> bool:
+    """Whether ``path``, or a symlink on the way to its file, is under /dev or /proc."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on links followed
+        if current.startswith(_STREAMS):
+            return True
+        if not os.path.islink(current):
+            return False
+        current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
+    return False
 
 
 def _replace(path: Path, text: str, mode: int) -> None:
