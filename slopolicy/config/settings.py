@@ -25,7 +25,7 @@ from slopolicy.model.errors import ConfigError
 from slopolicy.model.problems import format_path
 from slopolicy.model.waivers import FILENAME as FILENAME  # the configuration file
 from slopolicy.model.waivers import Waiver
-from slopolicy.rules import Rule
+from slopolicy.rules import Range, Rule
 from slopolicy.slo.dominance import NO_ASSUMPTIONS, Assumptions
 from slopolicy.text.decoding import decode
 from slopolicy.text.yamlsource import LoadError, contains, iter_documents, locate, locate_key
@@ -332,19 +332,24 @@ def _rule_setting(where: str, rule_id: str, value: Any, rules: Mapping[str, Rule
                 f"{known})", ("rules", rule_id, key))
         try:
             options[key] = _option_value(where, f"rules.{rule_id}.{key}", rule.options[key],
-                                         option)
+                                         option, rule.option_ranges.get(key))
         except ConfigError as exc:
             raise ConfigError(str(exc), ("rules", rule_id, key)) from None
     return RuleSetting(severity, options)
 
 
-def _option_value(where: str, key: str, default: Any, value: Any) -> Any:
+def _option_value(where: str, key: str, default: Any, value: Any,
+                  allowed: Range | None = None) -> Any:
     numeric = (int, float, decimal.Decimal)
     if isinstance(default, bool):
         ok = isinstance(value, bool)
     elif isinstance(default, numeric):
         ok = isinstance(value, numeric) and not isinstance(value, bool)
         value = decimal.Decimal(str(value)) if ok else value
+        if ok and not (value.is_finite() and (allowed is None or allowed.holds(value))):
+            within = f"a number in {allowed}" if allowed is not None else "a finite number"
+            shown = {"NaN": ".nan", "Infinity": ".inf", "-Infinity": "-.inf"}.get(str(value), value)
+            raise ConfigError(f"{where}: {key}: expected {within}, got {shown}")
     elif default is None:
         ok = True
     else:

@@ -24,6 +24,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.model.problems import Finding, Related
+from slopolicy.rules import RATIO
 from slopolicy.rules.linking import Backing, Link, describe_objective, links
 from slopolicy.slo.dominance import Status, Verdict, advise_target, lacks_headroom
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 ID = "slo-headroom"
 SEVERITY = "warning"
 OPTIONS: dict[str, Any] = {"max-budget-ratio": Decimal("0.5")}
+OPTION_RANGES = {"max-budget-ratio": RATIO}  # a share of the SLA's budget: (0, 1]
 
 
 def _share(ratio: Fraction) -> str:
