@@ -14,12 +14,13 @@ from conftest import HERE, Project
 
 from slopolicy import __version__
 from slopolicy.changes.approvals import ApprovalResult, Evidence, Shortfall, Subject
+from slopolicy.changes.changeset import ChangeSet
 from slopolicy.changes.compare import ABSENT, DocumentChange, FieldChange, Key, ObjectiveChange
 from slopolicy.check.engine import Result
 from slopolicy.load.files import load_bytes
 from slopolicy.model.documents import Document
 from slopolicy.model.problems import Problem, RelatedLocation
-from slopolicy.report.check import Report, github, junit, markdown, names
+from slopolicy.report.check import REPORTERS, CheckReport, github, junit, markdown
 from slopolicy.report.check.sarif import LEVELS, escape, split_doc
 from slopolicy.rules import builtin_rules
 
@@ -72,7 +73,7 @@ def results_by_rule(log: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_the_cli_offers_every_pull_request_format() -> None:
-    assert {"sarif", "junit", "markdown", "github"} <= set(names())
+    assert {"sarif", "junit", "markdown", "github"} <= set(REPORTERS.names())
 
 
 # --- SARIF -------------------------------------------------------------------
@@ -310,7 +311,7 @@ def test_junit_reports_only_the_files_asked_about(problems: Project) -> None:
 def test_junit_survives_characters_xml_cannot_carry() -> None:
     problem = Problem("a&b.yaml", 1, 1, "yaml-syntax", "error", "bad \x00 byte <here> & \x1b")
     stream = io.StringIO()
-    junit.report(Report(Result([problem], files=1, documents=0, checked=["a&b.yaml"])), stream)
+    junit.report(CheckReport(Result([problem], files=1, documents=0, checked=["a&b.yaml"])), stream)
     failure = ET.fromstring(stream.getvalue()).find("testsuite/testcase/failure")
     assert failure is not None
     assert failure.get("message") == "[yaml-syntax] bad \ufffd byte <here> & \ufffd"
@@ -416,7 +417,7 @@ def test_github_escapes_message_data() -> None:
         related=(RelatedLocation("b.yaml", 1, 1, "x"),),
     )
     stream = io.StringIO()
-    github.report(Report(Result([problem], files=1, documents=1)), stream)
+    github.report(CheckReport(Result([problem], files=1, documents=1)), stream)
     assert stream.getvalue().splitlines()[0] == (
         "::warning file=a.yaml,line=2,col=3,title=slopolicy [schema]::"
         "50%25 done%0D%0Asecond line, a: b"
@@ -461,6 +462,10 @@ spec:
 """
 
 
+def change_set(*documents: DocumentChange) -> ChangeSet:
+    return ChangeSet("origin/main", "b" * 40, "b" * 40, None, None, list(documents))
+
+
 def sla_document(version: int, target: str) -> Document:
     source = load_bytes("slas/initech.yaml", SLA.format(version=version, target=target).encode())
     return source.documents[0]
@@ -490,7 +495,7 @@ def test_markdown_changed_agreements_table() -> None:
         ),
     )
     metadata_only = DocumentChange("slopolicy/v1", "SLA", "other", base, head)
-    lines = markdown.changed_agreements([change, metadata_only])
+    lines = markdown.changed_agreements(change_set(change, metadata_only))
     assert lines == [
         "#### Changed agreements",
         "",
@@ -513,29 +518,20 @@ def test_markdown_changed_agreements_table() -> None:
 
 def test_markdown_added_agreement_and_no_change_set() -> None:
     added = DocumentChange("slopolicy/v1", "SLA", "initech-billing", None, sla_document(1, "0.99"))
-    assert markdown.changed_agreements([added])[4] == (
+    assert markdown.changed_agreements(change_set(added))[4] == (
         "| SLA/initech-billing v1 | — | — | added | — | — |"
     )
     assert markdown.changed_agreements(None) == []
-    assert markdown.changed_agreements([]) == []
+    assert markdown.changed_agreements(change_set()) == []
 
 
 def test_markdown_report_puts_changes_before_problems(problems: Project) -> None:
     added = DocumentChange("slopolicy/v1", "SLA", "initech-billing", None, sla_document(1, "0.99"))
     problem = Problem("a.yaml", 1, 1, "schema", "error", "bad")
     stream = io.StringIO()
-    report = Report(Result([problem], files=1, documents=1), changes=[added])
+    report = CheckReport(Result([problem], files=1, documents=1), changes=change_set(added))
     markdown.report(report, stream)
     lines = stream.getvalue().splitlines()
     assert lines[0].startswith("### ❌ slopolicy: 1 error")
     assert lines[2] == "#### Changed agreements"
     assert lines.index("| Location | Severity | Rule | Document | Message |") == 8
-
-
-def test_markdown_reads_the_documents_of_a_change_set() -> None:
-    added = DocumentChange("slopolicy/v1", "SLA", "initech-billing", None, sla_document(1, "0.99"))
-
-    class ChangeSet:
-        documents = [added]
-
-    assert markdown.changed_agreements(ChangeSet()) == markdown.changed_agreements([added])

@@ -41,7 +41,7 @@ from typing import Any
 
 from slopolicy import __version__
 from slopolicy.load.resources import data_dir
-from slopolicy.load.schemas import BUNDLE, FORMATS
+from slopolicy.load.schemas import BUNDLE, FORMATS_BUNDLE
 
 FORMAT = 7  # 7: documents carry what they were mapped from
 
@@ -56,7 +56,7 @@ def _fingerprint(project_root: Path, rules: Iterable[str]) -> str:
     digest = hashlib.sha256()
     digest.update(f"{FORMAT}\0{__version__}\0{project_root.resolve()}\0".encode())
     digest.update((data_dir("schemas") / BUNDLE).read_bytes())
-    digest.update((data_dir("schemas") / FORMATS).read_bytes())
+    digest.update((data_dir("schemas") / FORMATS_BUNDLE).read_bytes())
     digest.update(_code_stamp().encode())
     digest.update("\0".join(sorted(rules)).encode())
     return digest.hexdigest()[:32]

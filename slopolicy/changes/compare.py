@@ -30,7 +30,7 @@ approvals of every one of its classes (a loosening is also a modification).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -352,11 +352,19 @@ def _same(a: Any, b: Any) -> bool:
 # -- directions ----------------------------------------------------------------
 
 def _compare(before: Any, after: Any, parse: Callable[[Any], Any], higher_is: str) -> str:
-    """tightened/loosened by a parsed order; equal values are a rewrite (metadata)."""
+    """tightened/loosened by a parsed order; equal values are a rewrite (metadata).
+
+    A term that no longer reads as one (a target of .nan) promises nothing: loosened.
+    """
+    unreadable = (units.UnitError, ValueError, TypeError, ArithmeticError)
     try:
-        b, a = parse(before), parse(after)
-    except (units.UnitError, ValueError, TypeError, ArithmeticError):
+        b = parse(before)
+    except unreadable:
         return MODIFIED
+    try:
+        a = parse(after)
+    except unreadable:
+        return LOOSENED
     if a == b:
         return METADATA
     other = LOOSENED if higher_is == TIGHTENED else TIGHTENED
@@ -388,13 +396,7 @@ def _target_direction(sides: _Sides, change_path: Shown, before: Any, after: Any
     key = change_path[:3]
     b_obj = _keyed_item(sides.base, key)
     a_obj = _keyed_item(sides.head, key)
-    try:
-        b, a = _fraction(b_obj), _fraction(a_obj)
-    except units.UnitError:
-        return MODIFIED
-    if a == b:
-        return METADATA
-    return TIGHTENED if a > b else LOOSENED
+    return _compare(b_obj, a_obj, _fraction, TIGHTENED)
 
 
 def _keyed_item(data: Mapping[str, Any], path: Shown) -> Mapping[str, Any]:
@@ -588,74 +590,3 @@ def _budget(terms: dominance.Terms) -> tuple[Decimal, Decimal] | None:
         return dominance.budget_range_minutes(terms.target, terms.window)
     except (units.UnitError, ValueError, ArithmeticError):
         return None
-
-
-def format_budget(bounds: tuple[Decimal, Decimal] | None) -> str:
-    if bounds is None:
-        return "?"
-    low, high = bounds
-    if low == high:
-        return units.format_minutes(low)
-    return f"{units.format_minutes(low)}–{units.format_minutes(high)}"
-
-
-# -- values as text and JSON -------------------------------------------------------
-
-def show_value(value: Any) -> str:
-    """A value as a reviewer reads it in one line."""
-    if value is ABSENT:
-        return "(none)"
-    if isinstance(value, Decimal):
-        return units.format_decimal(value, 12)
-    if isinstance(value, bool) or value is None:
-        return "true" if value is True else "false" if value is False else "null"
-    if isinstance(value, (Mapping, list)):
-        text = _compact(value)
-        return text if len(text) <= 80 else text[:79] + "…"
-    return str(value)
-
-
-def _compact(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {_compact(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_compact(v) for v in value) + "]"
-    return show_value(value)
-
-
-def json_value(value: Any) -> Any:
-    """Plain JSON: Decimal as a number (int when whole), absent as null."""
-    if value is ABSENT:
-        return None
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and "E" not in str(value) \
-            and "." not in str(value) else float(value)
-    if isinstance(value, Mapping):
-        return {str(k): json_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_value(v) for v in value]
-    return value
-
-
-def budget_json(bounds: tuple[Decimal, Decimal] | None) -> dict[str, float] | None:
-    if bounds is None:
-        return None
-    return {"min": float(bounds[0]), "max": float(bounds[1])}
-
-
-@dataclass
-class Summary:
-    """Counts for a headline."""
-
-    documents: int = 0
-    agreements: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-
-
-def summarize(changes: Sequence[DocumentChange]) -> Summary:
-    out = Summary(documents=len(changes))
-    for change in changes:
-        out.by_status[change.status] = out.by_status.get(change.status, 0) + 1
-        if (change.api_version, change.kind) == SLA_KEY:
-            out.agreements += 1
-    return out

@@ -12,24 +12,70 @@ import argparse
 import difflib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from slopolicy.changes import approvals
-from slopolicy.changes.approvals import Roster, Subject
-from slopolicy.config import settings as config_module
-from slopolicy.config.project import Project, open_project
-from slopolicy.gitops import evidence
-from slopolicy.gitops.policy import policy_subject
-from slopolicy.load import discovery
-from slopolicy.load.files import load_bytes
-from slopolicy.load.readers import CommitReader, WorktreeReader
-from slopolicy.model.documents import Document
 from slopolicy.model.errors import UsageError
 from slopolicy.report.output import write_atomic
 
+if TYPE_CHECKING:
+    from slopolicy.changes.approvals import Roster, Subject
+    from slopolicy.config.project import Project
+    from slopolicy.model.documents import Document
+
 SIGNABLE = ("SLA",)
+
+NAME = "approve"
+HELP = "write a signed Approval record"
+DESCRIPTION = """\
+Sign an approval of a document's current content (the sha256 of its canonical
+JSON) with your SSH key (`ssh-keygen -Y sign -n slopolicy`) and write it into
+approvals.records. Commit the record with the change; any later edit of the
+document voids it. PATH may be the configuration file, to approve a policy
+change. The private key never enters the repository.
+"""
+EPILOG = """\
+exit codes:
+  0  the record is written (warnings say when a check would not count it)
+  2  usage, configuration or repository error
+
+examples:
+  # the current content of an SLA
+  slopolicy approve slas/globex.yaml --role legal --identity alice@acme.example \\
+      --key ~/.ssh/id_ed25519
+  # its deletion: the SLA as origin/main holds it
+  slopolicy approve slas/globex.yaml --removed-from origin/main --role legal \\
+      --identity alice@acme.example --key ~/.ssh/id_ed25519
+  # a policy change, signed with a key that ssh-agent holds
+  slopolicy approve .slopolicy.yaml --role sre --identity bob@acme.example \\
+      --key ~/.ssh/id_ed25519.pub
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", metavar="PATH", help="the file holding the document (or "
+                        ".slopolicy.yaml for a policy change)")
+    parser.add_argument("--role", required=True,
+                        help="the role you approve in (approvals.roles)")
+    parser.add_argument("--identity", required=True, metavar="ID", help="your identity, as in "
+                        "the roster and the allowed signers file, e.g. alice@acme.example")
+    parser.add_argument("--key", required=True, metavar="KEY", help="your SSH private key (or "
+                        "the public key of one in ssh-agent), e.g. ~/.ssh/id_ed25519")
+    parser.add_argument("--document", metavar="NAME", help="the SLA's metadata.name, when PATH "
+                        "holds several")
+    parser.add_argument("--removed-from", metavar="REF", help="approve the deletion of the "
+                        "document PATH held at REF (e.g. origin/main)")
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default: "
+                        ".slopolicy.yaml, searched upward)")
 
 
 def run(args: argparse.Namespace) -> int:
+    # signing, loading and the policy are loaded to run, not to build the parser
+    from slopolicy.changes import approvals
+    from slopolicy.changes.approvals import Roster
+    from slopolicy.config.project import open_project
+    from slopolicy.gitops import evidence
+    from slopolicy.load import discovery
+
     project = open_project([args.path], args.config)
     root = project.repo_root
     roster = Roster.from_config(project.config.approvals, project.config.root, root)
@@ -68,6 +114,11 @@ def _key(key: Path, root: Path) -> Path:
 
 
 def _subject(args: argparse.Namespace, project: Project, roster: Roster) -> Subject:
+    from slopolicy.changes import approvals
+    from slopolicy.changes.approvals import Subject
+    from slopolicy.load import discovery
+    from slopolicy.load.files import load_bytes
+
     root = project.repo_root
     rel = discovery.relative(Path(args.path), root)
     if _is_policy(rel, project, roster):
@@ -83,6 +134,8 @@ def _subject(args: argparse.Namespace, project: Project, roster: Roster) -> Subj
 
 
 def _is_policy(rel: str, project: Project, roster: Roster) -> bool:
+    from slopolicy.load import discovery
+
     config = project.config.path
     config_rel = discovery.relative(config, project.repo_root) if config else None
     return rel in (config_rel, roster.allowed_signers)
@@ -90,6 +143,11 @@ def _is_policy(rel: str, project: Project, roster: Roster) -> bool:
 
 def _policy_subject(project: Project) -> Subject:
     """The policy files as the working tree holds them, read as the check reads them."""
+    from slopolicy.config import settings as config_module
+    from slopolicy.gitops.policy import policy_subject
+    from slopolicy.load import discovery
+    from slopolicy.load.readers import WorktreeReader
+
     root = project.repo_root
     reader = WorktreeReader(root)
     config_rel = discovery.relative(project.config.path, root) if project.config.path else None
@@ -98,7 +156,11 @@ def _policy_subject(project: Project) -> Subject:
 
 
 def _removal_subject(args: argparse.Namespace, project: Project, rel: str) -> Subject:
+    from slopolicy.changes import approvals
+    from slopolicy.changes.approvals import Subject
     from slopolicy.gitops import git as gitrepo  # git only for a removal
+    from slopolicy.load.files import load_bytes
+    from slopolicy.load.readers import CommitReader
 
     repo = gitrepo.open_repo(project.repo_root)
     commit = repo.resolve(args.removed_from, "--removed-from ref")
@@ -155,6 +217,8 @@ def _warn_roster(roster: Roster, role: str, identity: str) -> None:
 
 def _warn_unverified(data: bytes, signature: str, identity: str, roster: Roster,
                      root: Path) -> None:
+    from slopolicy.gitops import evidence
+
     if roster.allowed_signers is None:
         _warn("approvals.allowedSigners is not set: no check can verify this signature")
         return

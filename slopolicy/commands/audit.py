@@ -9,32 +9,80 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib
 import io
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from slopolicy.config.project import open_project
-from slopolicy.gitops import audit
-from slopolicy.gitops import git as gitrepo
-from slopolicy.gitops.audit import Agreement, Report
 from slopolicy.model.errors import UsageError
-from slopolicy.report.audit import words
+from slopolicy.report.audit import REPORTERS
 from slopolicy.report.output import write_atomic
 
+if TYPE_CHECKING:
+    from slopolicy.gitops.audit import Agreement, AuditReport
+
 EXIT_OK, EXIT_UNAPPROVED = 0, 1
-# --format -> module in slopolicy/reporters; each has ``timeline`` and ``snapshot``.
-REPORTERS = {
-    "text": "text",
-    "json": "json",
-    "csv": "csv",
-    "markdown": "markdown",
-    "html": "html",
-}
+
+NAME = "audit"
+HELP = "the history of every agreement: versions, changes, approvals"
+DESCRIPTION = """\
+Walk the git history of HEAD (its first-parent chain) once and show every
+version of every SLA, and every change of the policy: commit, author, date,
+effective period, field-level changes, the approvals found and whether they
+met the policy of the change's parent commit.
+
+--as-of answers which terms were in force on a date (valid time, by
+spec.effective); --known-at limits that answer to what the repository said on
+a date (transaction time), and alone asks what it said on that date about
+that date. Dates are YYYY-MM-DD (a whole day, UTC) or ISO 8601 date-times.
+"""
+EPILOG = """\
+exit codes:
+  0  done (with --verify: every change carried its approvals)
+  1  --verify: a change lacked the approvals it needed
+  2  usage or repository error (a shallow clone: fetch the full history)
+
+examples:
+  slopolicy audit                               every agreement's timeline
+  slopolicy audit slas/globex.yaml --format html --output audit.html
+  slopolicy audit --as-of 2025-06-30            the terms in force on that date
+  slopolicy audit --as-of 2025-03-15 --known-at 2025-03-15
+  slopolicy audit --verify --since 2025-01-01   CI: every change approved?
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="only the agreements that are "
+                        "(or ever were) in these files or folders")
+    parser.add_argument("--as-of", metavar="DATE",
+                        help="the terms in force on DATE (valid time)")
+    parser.add_argument("--known-at", metavar="DATE", help="as the repository said on DATE "
+                        "(transaction time: commits up to the end of DATE)")
+    parser.add_argument("--since", metavar="DATE",
+                        help="only changes committed on or after DATE")
+    parser.add_argument("--until", metavar="DATE",
+                        help="only changes committed on or before DATE")
+    parser.add_argument("--verify", action="store_true", help="exit 1 if any change in the "
+                        "range lacked the approvals its policy required, naming each commit")
+    parser.add_argument("--format", choices=REPORTERS.names(), default="text",
+                        help="report format (default: text)")
+    parser.add_argument("--output", metavar="FILE",
+                        help="write the report to FILE instead of stdout")
 
 
 def run(args: argparse.Namespace) -> int:
+    from slopolicy import runtime
+
+    with runtime.released():  # the walk freezes what it builds; hand it back at the end
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    # git and the history walk are loaded to run, not to build the parser
+    from slopolicy.config.project import open_project
+    from slopolicy.gitops import audit
+    from slopolicy.gitops import git as gitrepo
+
     as_of = _date(args.as_of, "--as-of") if args.as_of else None
     known_at = _instant(args.known_at, "--known-at", end=True) if args.known_at else None
     since = _instant(args.since, "--since", end=False) if args.since else None
@@ -51,19 +99,20 @@ def run(args: argparse.Namespace) -> int:
     history = audit.walk(project, repo, track_slos=args.format == "html" and not snapshot,
                          progress=audit.tty_progress())
     agreements = _chosen(history.agreements, args.paths, project.repo_root)
-    report = audit.Report(history, agreements, since, until, as_of, known_at,
-                          audit.snapshot(history, as_of, known_at, agreements)
-                          if as_of is not None else None, project.repo_root.name)
-    module = importlib.import_module(f"slopolicy.report.audit.{REPORTERS[args.format]}")
+    report = audit.AuditReport(history, agreements, since, until, as_of, known_at,
+                               audit.snapshot(history, as_of, known_at, agreements)
+                               if as_of is not None else None, project.repo_root.name)
     buffer = io.StringIO(newline="")
-    (module.snapshot if snapshot else module.timeline)(report, buffer)
+    REPORTERS.get(args.format)(report, buffer)  # the snapshot with a date, else the timeline
     _write(buffer.getvalue(), args.output)
     if args.verify:
         return _verify(report, sys.stderr)
     return EXIT_OK
 
 
-def _verify(report: Report, stream: TextIO) -> int:
+def _verify(report: AuditReport, stream: TextIO) -> int:
+    from slopolicy.report.audit import words
+
     failed = report.failures()
     if not failed:
         stream.write(f"slopolicy: audit --verify: every change of {len(report.agreements)} "

@@ -2,30 +2,78 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import io
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from slopolicy import runtime
-from slopolicy.cache.store import Cache
-from slopolicy.changes.changeset import BaseSide
-from slopolicy.check import analysis, engine
-from slopolicy.check.engine import Result
 from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
-from slopolicy.config.project import Project, open_project
-from slopolicy.load import discovery
-from slopolicy.model.documents import SourceFile
 from slopolicy.model.errors import UsageError
-from slopolicy.report import check as reporters
-from slopolicy.report.output import write_atomic
-from slopolicy.rules.context import Context
+from slopolicy.report.check import REPORTERS, CheckReport
 
 if TYPE_CHECKING:
+    from slopolicy.cache.store import Cache
+    from slopolicy.changes.changeset import BaseSide
+    from slopolicy.check.engine import Result
+    from slopolicy.config.project import Project
     from slopolicy.gitops.gate import Gate
+    from slopolicy.model.documents import SourceFile
+
+NAME = "check"
+HELP = "validate documents and run every rule"
+DESCRIPTION = """\
+Validate documents against their schemas and run every enabled rule. With no
+PATH, checks the documents that .slopolicy.yaml selects (documents.include and
+exclude). Named files are reported on; the rest of the project is still
+loaded, so rules that span files stay complete.
+"""
+EPILOG = """\
+exit codes:
+  0  no problem at or above --fail-on
+  1  problems found
+  2  usage, configuration or repository error
+  3  internal error (run again with --debug for the traceback)
+
+examples:
+  slopolicy check                       check the documents .slopolicy.yaml selects
+  slopolicy check slos/ slas/globex.yaml
+  slopolicy check --format json --output report.json
+  slopolicy check --format sarif --output slopolicy.sarif   for code scanning
+  slopolicy check --select slo-stricter-than-sla,slo-headroom
+  slopolicy check --base origin/main    gate this branch's changes (approvals, versions)
+  slopolicy check --base origin/main --reviews reviews.json --format markdown
+
+`slopolicy --help` lists the other commands.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check")
+    parser.add_argument("--config", metavar="FILE", help="configuration file "
+                        "(default: .slopolicy.yaml, searched upward to the repository root)")
+    parser.add_argument("--format", choices=REPORTERS.names(), default=None,
+                        help="report format (default: text; github when GITHUB_ACTIONS=true)")
+    parser.add_argument("--output", metavar="FILE",
+                        help="write the report to FILE instead of stdout")
+    parser.add_argument("--base", metavar="REF", help="check changes against git REF "
+                        "(default: $PRE_COMMIT_FROM_REF when set)")
+    parser.add_argument("--head", metavar="REF", help="the changed side (default: the working "
+                        "tree, or $PRE_COMMIT_TO_REF)")
+    parser.add_argument("--reviews", metavar="FILE", help="forge review export (GitHub pull "
+                        "request reviews JSON) used as approval evidence")
+    parser.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
+                        help="lowest severity that makes the exit code 1 (default: error)")
+    parser.add_argument("--select", metavar="IDS",
+                        help="comma-separated rule ids to run (only these)")
+    parser.add_argument("--ignore", metavar="IDS", help="comma-separated rule ids to skip")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="do not read or write the result cache")
+    parser.add_argument("--cache-dir", metavar="DIR", help="result cache folder (default: the "
+                        "user cache directory, ~/.cache/slopolicy on Linux); safe to delete, "
+                        "shared by concurrent runs")
+    parser.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: all "
+                        "cores for large sets)")
 
 
 def _ids(value: str | None, project: Project, flag: str) -> frozenset[str] | None:
@@ -34,6 +82,8 @@ def _ids(value: str | None, project: Project, flag: str) -> frozenset[str] | Non
     ids = frozenset(v.strip() for v in value.split(",") if v.strip())
     unknown = sorted(ids - set(project.rules))
     if unknown:
+        import difflib
+
         hints = [h for u in unknown for h in difflib.get_close_matches(u, list(project.rules), n=1)]
         tip = f'; did you mean {", ".join(hints)}?' if hints else " (see `slopolicy rules`)"
         raise UsageError(f"{flag}: unknown rule id {', '.join(unknown)}{tip}")
@@ -42,6 +92,8 @@ def _ids(value: str | None, project: Project, flag: str) -> frozenset[str] | Non
 
 def requested_files(paths: list[str], project: Project) -> tuple[list[Path], list[str]]:
     """(files named explicitly, files found in named folders)."""
+    from slopolicy.load import discovery
+
     named: list[Path] = []
     found: list[str] = []
     for raw in paths:
@@ -72,6 +124,8 @@ def open_gate(args: argparse.Namespace, project: Project) -> Gate | None:
 
 
 def open_cache(args: argparse.Namespace, project: Project) -> Cache | None:
+    from slopolicy.check import analysis
+
     if args.no_cache:
         return None
     return analysis.open_cache(project, Path(args.cache_dir) if args.cache_dir else None)
@@ -88,6 +142,8 @@ class Collected(NamedTuple):
 def collect_at_ref(args: argparse.Namespace, project: Project, gate: Gate, cache: Cache | None
                    ) -> Collected:
     """With --head REF the checked documents are that commit's, not the working tree's."""
+    from slopolicy.load import discovery
+
     files = gate.head_files(cache, args.jobs)
     report: frozenset[str] | None = None
     if args.paths:
@@ -98,6 +154,10 @@ def collect_at_ref(args: argparse.Namespace, project: Project, gate: Gate, cache
 
 
 def collect(args: argparse.Namespace, project: Project, cache: Cache | None) -> Collected:
+    from slopolicy import runtime
+    from slopolicy.check import analysis
+    from slopolicy.load import discovery
+
     named, found = requested_files(args.paths, project)
     asked: list[str | Path] = [*named, *found]
     context_paths = discovery.discover(project.config, project.repo_root)
@@ -124,11 +184,22 @@ def collect(args: argparse.Namespace, project: Project, cache: Cache | None) -> 
 
 
 def run(args: argparse.Namespace) -> int:
+    from slopolicy import runtime
+
     with runtime.released():
         return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
+    # The engine is loaded to run a check, not to build the parser (`check --help`).
+    from dataclasses import replace
+
+    from slopolicy.check import analysis, engine
+    from slopolicy.check.engine import Result
+    from slopolicy.config.project import open_project
+    from slopolicy.report.output import write_atomic
+    from slopolicy.rules.context import Context
+
     project = open_project(args.paths, args.config)
     select = _ids(args.select, project, "--select")
     ignore = _ids(args.ignore, project, "--ignore") or frozenset()
@@ -146,7 +217,8 @@ def _run(args: argparse.Namespace) -> int:
     else:
         cache = open_cache(args, project)
         collected = collect(args, project, cache)
-    ctx = Context(collected.files, explicit=collected.explicit, base=base)
+    ctx = Context(collected.files, explicit=collected.explicit, base=base,
+                  assumptions=project.config.assumptions)
     report_set = collected.report
     kept = engine.check(ctx, project.rules, project.config, select, ignore, report_set)
     analysis.save_cache(cache, [*ctx.files, *(base.files if base is not None else ())])
@@ -157,15 +229,19 @@ def _run(args: argparse.Namespace) -> int:
         kept, files=len(files), documents=documents, checked=sorted(f.path for f in files),
         skipped=sum(1 for f in files if f.others),
     )
-    report = reporters.Report(result, project.rules,
-                              changes=base.changes if base is not None else None)
+    report = CheckReport(result, project.rules, changes=base.changes if base is not None else None)
     buffer = io.StringIO()
-    reporters.get(args.format)(report, buffer)
+    REPORTERS.get(args.format or default_format())(report, buffer)
     if args.output:
         write_atomic(Path(args.output), buffer.getvalue())
     else:
         sys.stdout.write(buffer.getvalue())
     return exit_code(result, args.fail_on)
+
+
+def default_format() -> str:
+    """``github`` on GitHub Actions (annotations on the pull request), else ``text``."""
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 
 
 def note_policy(base: BaseSide) -> None:

@@ -1,16 +1,4 @@
-"""slopolicy convert: write the SLOs of another format as OpenSLO v1.
-
-Reads Sloth (``prometheus/v1``, ``sloth.slok.dev/v1``), Pyrra
-(``pyrra.dev/v1alpha1``), Nobl9 (``n9/v1alpha``) and OpenSLO
-``openslo/v1alpha`` and ``openslo.com/v2alpha`` documents, and writes each SLO
-as an OpenSLO v1 SLO and SLI, with a Service where the original names one.
-Comments and key order are kept where OpenSLO v1 has a place for them. What
-OpenSLO v1 cannot say (Sloth's alerting, the rules Pyrra generates) and what
-the original left unsaid (Sloth's window) is reported on stderr at its line
-in the original, never dropped in silence. The output goes to stdout, to
-``--output`` or, with ``--in-place``, over each file; files are written
-atomically. The converted documents give the verdicts the originals gave.
-"""
+"""slopolicy convert: write the SLOs of another format as OpenSLO v1."""
 from __future__ import annotations
 
 import argparse
@@ -20,7 +8,30 @@ from pathlib import Path
 from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
 from slopolicy.model.errors import UsageError
 
-SUMMARY = "write other formats' SLOs (Sloth, Pyrra, Nobl9, OpenSLO v1alpha/v2alpha) as OpenSLO v1"
+NAME = "convert"
+HELP = "write Sloth, Pyrra, Nobl9 and OpenSLO v1alpha/v2alpha SLOs as OpenSLO v1"
+DESCRIPTION = """\
+Read Sloth (prometheus/v1, sloth.slok.dev/v1), Pyrra (pyrra.dev/v1alpha1),
+Nobl9 (n9/v1alpha) and OpenSLO openslo/v1alpha and openslo.com/v2alpha
+documents, and write each SLO as an OpenSLO v1 SLO and SLI, with a Service
+where the original names one. Comments and key order are kept where OpenSLO
+v1 has a place for them. What OpenSLO v1 cannot say (Sloth's alerting, the
+rules Pyrra generates) and what the original left unsaid (Sloth's window) is
+reported on stderr at its line in the original, never dropped in silence. The
+converted documents give the verdicts the originals gave. Documents already in
+openslo/v1 or slopolicy/v1 are kept as they are.
+"""
+EPILOG = """\
+exit codes:
+  0  converted (notes on stderr say what was left out or assumed)
+  1  a file held nothing to convert, broken YAML, or an object of no format slopolicy reads
+  2  usage error (a missing file)
+
+examples:
+  slopolicy convert --to openslo/v1 slos/sloth.yml > slos/openslo.yaml
+  slopolicy convert --to openslo/v1 pyrra/*.yaml --output slos/from-pyrra.yaml
+  slopolicy convert --to openslo/v1 --in-place slos/legacy.yaml   v1alpha to v1, in place
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

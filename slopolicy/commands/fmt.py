@@ -1,13 +1,4 @@
-"""slopolicy fmt: write documents in one canonical layout, keeping meaning and comments.
-
-Formats the YAML files that hold documents slopolicy reads (OpenSLO,
-slopolicy/v1, Sloth, Pyrra, Nobl9): two-space indentation, block style,
-quotes only where YAML needs them, one ``---`` between documents. A file is
-rewritten (atomically) only if its data and comments read back the same;
-other YAML (CI workflows, Helm charts) is left alone. With ``--check`` nothing
-is written and the exit code is 1 when a file would change, for pre-commit
-and CI. Without PATH, the files ``.slopolicy.yaml`` selects.
-"""
+"""slopolicy fmt: write documents in one canonical layout, keeping meaning and comments."""
 from __future__ import annotations
 
 import argparse
@@ -18,7 +9,27 @@ from pathlib import Path
 from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
 from slopolicy.model.errors import UsageError
 
-SUMMARY = "write documents in one canonical layout (--check: exit 1 if a file would change)"
+NAME = "fmt"
+HELP = "write documents in one canonical layout (--check: exit 1 if a file would change)"
+DESCRIPTION = """\
+Lay out the YAML files that hold documents slopolicy reads (OpenSLO,
+slopolicy/v1, Sloth, Pyrra, Nobl9) one canonical way: two-space indentation,
+block style, quotes only where YAML needs them, apiVersion, kind, metadata and
+spec first, one --- between documents. A file is rewritten (atomically) only if
+it reads back as the same data with the same comments; other YAML (CI
+workflows, Helm charts) is left alone. Without PATH, the files .slopolicy.yaml
+selects.
+"""
+EPILOG = """\
+exit codes:
+  0  every file is laid out (or was rewritten)
+  1  --check: a file would change; or a file could not be read or laid out
+  2  usage error (a missing file or folder)
+
+examples:
+  slopolicy fmt                          lay out what .slopolicy.yaml selects
+  slopolicy fmt --check slos/            in CI, or the slopolicy-fmt pre-commit hook
+"""
 YAML_SUFFIXES = (".yaml", ".yml")
 
 

@@ -6,12 +6,39 @@ import json
 import sys
 from typing import Any
 
-from slopolicy.load import schemas
-from slopolicy.load.resources import load_json
 from slopolicy.model.errors import UsageError
+
+NAME = "schema"
+HELP = "print a JSON Schema"
+DESCRIPTION = """\
+Print the JSON Schema of one KIND (SLO, SLI, Service, DataSource, AlertPolicy,
+AlertCondition, AlertNotificationTarget, SLA, Approval, Policy, config; another
+format's as APIVERSION/KIND, like pyrra.dev/v1alpha1/ServiceLevelObjective), or
+without KIND one schema that dispatches on apiVersion/kind, for editors
+(yaml-language-server) and check-jsonschema.
+"""
+EPILOG = """\
+exit codes:
+  0  printed
+  2  unknown KIND
+
+examples:
+  slopolicy schema > slopolicy.schema.json      every kind, for an editor
+  slopolicy schema SLA > sla.schema.json
+  slopolicy schema config                       the .slopolicy.yaml schema
+  slopolicy schema n9/v1alpha/SLO               a Nobl9 SLO's
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("kind", nargs="?", metavar="KIND",
+                        help="one kind, or config (default: all, dispatching on apiVersion/kind)")
 
 
 def lookup(kind: str | None) -> Any:
+    from slopolicy.load import schemas  # loaded to run, not to build the parser
+    from slopolicy.load.resources import load_json
+
     if kind is None:
         return schemas.bundle()
     if kind.lower() in ("config", ".slopolicy.yaml"):

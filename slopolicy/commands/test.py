@@ -19,20 +19,42 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from slopolicy.check import analysis, engine
 from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
-from slopolicy.config.project import Project, open_project
-from slopolicy.load import schemas
 from slopolicy.model.errors import UsageError
-from slopolicy.model.problems import Problem
-from slopolicy.rules import Rule
-from slopolicy.rules.context import Context
-from slopolicy.text.decoding import decode
-from slopolicy.text.yamlsource import LoadError, iter_documents, locate
+
+if TYPE_CHECKING:
+    from slopolicy.config.project import Project
+    from slopolicy.model.problems import Problem
+    from slopolicy.rules import Rule
+
+NAME = "test"
+HELP = "run the rules' fixture tests (cases of documents and expected findings)"
+DESCRIPTION = """\
+Run fixture tests for rules, built-in or custom. Every folder under DIR that
+holds an expected.yaml is a case: its other YAML/JSON files are checked with
+the project's configuration (without its waivers) and the findings must be
+exactly the expected ones.
+"""
+EPILOG = """\
+expected.yaml:
+  rules: [gold-needs-three-nines]   # optional: run only these rules
+  findings:                         # [] when the documents must pass
+    - {rule: gold-needs-three-nines, file: sla.yaml, line: 14}
+      # optional: column, message (a part of the message)
+
+exit codes:
+  0  every case passed
+  1  a case failed or a rule is untested
+  2  usage error or no cases
+
+examples:
+  slopolicy test policy-tests/
+  slopolicy test policy-tests/ --require-tests        every custom rule has a case
+  slopolicy test policy-tests/ --require-tests=all    every rule a case can run
+"""
 
 EXPECTED = "expected.yaml"
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -62,8 +84,7 @@ EXPECTED_SCHEMA = {
 }
 
 
-@dataclass(frozen=True)
-class Expected:
+class Expected(NamedTuple):
     rule: str
     file: str
     line: int
@@ -83,22 +104,37 @@ class Expected:
         return f"{self.rule} {self.file}:{self.line}{column}{message}"
 
 
-@dataclass
 class Case:
-    folder: Path
-    shown: str
-    rules: frozenset[str] | None
-    expected: list[Expected]
-    missing: list[Expected] = field(default_factory=list)
-    unexpected: list[Problem] = field(default_factory=list)
-    found: int = 0
+    """A folder of documents and the findings they must produce; running it fills in the rest."""
+
+    def __init__(self, folder: Path, shown: str, rules: frozenset[str] | None,
+                 expected: list[Expected]) -> None:
+        self.folder = folder
+        self.shown = shown
+        self.rules = rules
+        self.expected = expected
+        self.missing: list[Expected] = []
+        self.unexpected: list[Problem] = []
+        self.found = 0
 
     @property
     def passed(self) -> bool:
         return not self.missing and not self.unexpected
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", nargs="?", default=".", metavar="DIR",
+                        help="folder of cases (default: the current folder)")
+    parser.add_argument("--config", metavar="FILE", help="configuration file "
+                        "(default: .slopolicy.yaml, searched upward from DIR)")
+    parser.add_argument("--require-tests", nargs="?", const="custom", choices=("custom", "all"),
+                        help="fail rules that no case expects a finding of: custom rules (the "
+                        "default), or all rules a case can run")
+
+
 def run(args: argparse.Namespace) -> int:
+    from slopolicy.config.project import open_project  # loaded to run, not to build the parser
+
     top = Path(args.dir)
     if not top.is_dir():
         raise UsageError(f"{args.dir}: no such folder")
@@ -158,7 +194,15 @@ def _read_case(folder: Path, project: Project) -> Case:
 
 
 def _load_expected(path: Path, shown: str) -> Mapping[str, Any]:
-    text, problem = decode(path.read_bytes())
+    from slopolicy.load import schemas
+    from slopolicy.load.files import read_regular
+    from slopolicy.text.decoding import decode
+    from slopolicy.text.yamlsource import LoadError, iter_documents, locate
+
+    raw, unread = read_regular(path)  # never a FIFO or a device, within the size cap
+    if raw is None:
+        raise UsageError(f"{shown}: {unread}")
+    text, problem = decode(raw)
     if text is None:
         assert problem is not None
         raise UsageError(f"{shown}:{problem.line}:{problem.column}: {problem.message}")
@@ -197,10 +241,15 @@ def case_files(folder: Path) -> list[Path]:
 
 
 def _run_case(case: Case, project: Project) -> None:
+    from dataclasses import replace
+
+    from slopolicy.check import analysis, engine
+    from slopolicy.rules.context import Context
+
     config = replace(project.config, waivers=[])
     folder = case.folder.resolve()  # findings name files relative to the case
     files = analysis.load_files(case_files(folder), folder)
-    ctx = Context(files)
+    ctx = Context(files, assumptions=config.assumptions)
     problems = engine.check(ctx, project.rules, config, select=case.rules)
     case.found = len(problems)
     unmatched = list(problems)

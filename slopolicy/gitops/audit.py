@@ -13,7 +13,7 @@ with the Approval records that existed while it was the agreement's
 content: from the commit that recorded it until the next change of that
 agreement, so a change and its approval landing as two commits of one pull
 request still count together. A change of the policy files (configuration,
-what it extends, allowed signers) is a :class:`PolicyChange`, judged the same
+what it extends, allowed signers) is a :class:`PolicyEdit`, judged the same
 way: an unapproved roster edit would otherwise let later approvals count.
 
 Time has two axes (bitemporal): *valid time* is when terms are in force
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
-import gc
 import sys
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,6 +34,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
+from slopolicy import runtime
 from slopolicy.changes import approvals
 from slopolicy.changes import compare as changes
 from slopolicy.changes.approvals import ApprovalResult, Authors, Record, Roster, Subject
@@ -142,7 +142,7 @@ class Change:
 
 
 @dataclass(eq=False, kw_only=True)
-class PolicyChange(Change):
+class PolicyEdit(Change):
     """A change of the policy files: configuration, what it extends, allowed signers."""
 
     config_file: str
@@ -289,7 +289,7 @@ class History:
     head_date: datetime.datetime | None
     commits: list[LoggedCommit]
     agreements: list[Agreement]
-    policy_changes: list[PolicyChange] = field(default_factory=list)
+    policy_changes: list[PolicyEdit] = field(default_factory=list)
 
 
 # -- dates -----------------------------------------------------------------------------
@@ -313,17 +313,12 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
     commits = repo.history(head, walker.pathspecs)
     walker.load(commits)
     # Everything the walk builds is kept to the end: cyclic GC passes would only rescan it.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with runtime.loading():
         for index, commit in enumerate(commits):
             walker.step(index, commit)
             if progress and ((index + 1) % PROGRESS_EVERY == 0 or index + 1 == len(commits)):
                 progress(index + 1, len(commits))
         agreements = walker.finish(len(commits))
-    finally:
-        if enabled:
-            gc.enable()
     # The head commit's date: the last commit walked, unless later ones touched no document.
     head_date = commits[-1].date if commits and commits[-1].sha == head else repo.commit_date(head)
     return History(head, head_date, commits, agreements, walker.policy_changes)
@@ -351,7 +346,7 @@ class _Walker:
         self.spans: dict[tuple[str, str], list[RecordSpan]] = {}  # (kind, name) -> records
         self.selected: set[str] = set()
         self.policy: PolicyAt | None = None
-        self.policy_changes: list[PolicyChange] = []
+        self.policy_changes: list[PolicyEdit] = []
 
     # -- reading ----------------------------------------------------------------------
 
@@ -525,7 +520,7 @@ class _Walker:
             for path in sorted(set(before.files) | set(after.files))
             if before.files.get(path) != after.files.get(path))
         authors, trailers = self._authors(commit, [p for p, _ in files])
-        self.policy_changes.append(PolicyChange(
+        self.policy_changes.append(PolicyEdit(
             index=index, commit=commit, subject=after.subject, policy=before, authors=authors,
             trailers=trailers, config_file=after.subject.name, files=files))
 
@@ -818,7 +813,8 @@ class InForce:
 
 
 def _terms(version: Version | None) -> Any:
-    return None if version is None else changes.json_value(version.doc.spec)
+    """The terms as written, compared exactly: ``99.9`` and ``99.90`` are the same terms."""
+    return None if version is None else version.doc.spec
 
 
 def end_of_day(on: datetime.date) -> datetime.datetime:
@@ -855,7 +851,7 @@ def rewritten_by(answer: InForce) -> Version | None:
 
 
 @dataclass
-class Report:
+class AuditReport:
     """What an audit reporter shows: the history, the agreements asked about, the question."""
 
     history: History
@@ -875,7 +871,7 @@ class Report:
         """The agreements with a change in the range."""
         return [a for a in self.agreements if self.versions(a)]
 
-    def policy_changes(self) -> list[PolicyChange]:
+    def policy_changes(self) -> list[PolicyEdit]:
         """The changes of the policy committed in the range."""
         return [c for c in self.history.policy_changes if in_range(c, self.since, self.until)]
 

@@ -30,7 +30,9 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
     Globs are gitignore-style and relative to the project root (the folder of
     .slopolicy.yaml); a folder outside it is matched relative to itself. The
     files are absolute path strings: a large repository has tens of
-    thousands, and Path objects would cost more than the walk.
+    thousands, and Path objects would cost more than the walk. A folder that
+    cannot be listed is among them, so that reading it says why (a finding),
+    rather than its files being left out without a word.
     """
     spec_in = matcher(tuple(config.include))
     spec_out = matcher(tuple(config.exclude))
@@ -39,7 +41,12 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
     if top != base and base not in top.parents:
         base = top
     found: list[str] = []
-    for folder, dirs, names in os.walk(top):
+
+    def unreadable(error: OSError) -> None:
+        if error.filename is not None:
+            found.append(os.fspath(error.filename))
+
+    for folder, dirs, names in os.walk(top, onerror=unreadable):
         rel_folder = Path(folder).relative_to(base).as_posix()
         rel_folder = "" if rel_folder == "." else rel_folder + "/"
         dirs[:] = sorted(d for d in dirs if not spec_out(rel_folder + d + "/"))

@@ -152,12 +152,13 @@ class WorktreeReader(Reader):
         return found
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        from slopolicy.load.files import read_regular
+
         out = {}
         for path in paths:
-            try:
-                out[path] = (self.root / path).read_bytes()
-            except OSError:
-                continue
+            raw = read_regular(self.root / path)[0]  # never a FIFO or a device, within the cap
+            if raw is not None:
+                out[path] = raw
         return out
 
     def join(self, folder: str, target: str) -> str:

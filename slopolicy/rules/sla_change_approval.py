@@ -91,7 +91,7 @@ def _what(change: DocumentChange) -> str:
 
 
 def _field(item: FieldChange) -> str:
-    from slopolicy.changes.compare import show_value
+    from slopolicy.rules.value_text import show_value
 
     return f"{item.shown} {show_value(item.before)} → {show_value(item.after)}"
 

@@ -85,7 +85,8 @@ def _objective_key(item: FieldChange) -> str | None:
 
 
 def _describe(item: FieldChange) -> str:
-    from slopolicy.changes.compare import ABSENT, show_value
+    from slopolicy.changes.compare import ABSENT
+    from slopolicy.rules.value_text import show_value
 
     if item.after is ABSENT:
         return f"removing {item.shown}"
@@ -93,10 +94,10 @@ def _describe(item: FieldChange) -> str:
 
 
 def _budget(budgets: Mapping[str, ObjectiveChange], key: str | None) -> str:
-    from slopolicy.changes.compare import format_budget
+    from slopolicy.rules.value_text import format_bad_minutes
 
     objective = budgets.get(key or "")
     if objective is None or objective.budget_before == objective.budget_after:
         return ""
-    return (f": error budget {format_budget(objective.budget_before)} → "
-            f"{format_budget(objective.budget_after)} bad minutes per window")
+    return (f": error budget {format_bad_minutes(objective.budget_before)} → "
+            f"{format_bad_minutes(objective.budget_after)} bad minutes per window")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
-from slopolicy.changes.compare import show_value
-from slopolicy.gitops.audit import Report
+from slopolicy.gitops.audit import AuditReport
 from slopolicy.report.audit import words
+from slopolicy.rules.value_text import show_value
 
 TIMELINE = ("document", "file", "date", "commit", "author", "version", "effective_from",
             "effective_until", "change", "classes", "changes", "approvals", "compliant",
@@ -15,7 +15,12 @@ SNAPSHOT = ("as_of", "known_at", "document", "file", "version", "effective_from"
             "effective_until", "commit", "recorded", "author", "terms", "differs_from_then")
 
 
-def timeline(report: Report, stream: TextIO) -> None:
+def report(report: AuditReport, stream: TextIO) -> None:
+    """The terms in force on the date asked (``--as-of``, ``--known-at``), else the timeline."""
+    (snapshot if report.as_of is not None else timeline)(report, stream)
+
+
+def timeline(report: AuditReport, stream: TextIO) -> None:
     # RFC 4180 line ends, which every spreadsheet reads.
     out = csv.writer(stream, lineterminator="\r\n")
     out.writerow(TIMELINE)
@@ -43,7 +48,7 @@ def timeline(report: Report, stream: TextIO) -> None:
         ])
 
 
-def snapshot(report: Report, stream: TextIO) -> None:
+def snapshot(report: AuditReport, stream: TextIO) -> None:
     out = csv.writer(stream, lineterminator="\r\n")
     out.writerow(SNAPSHOT)
     as_of = report.as_of.isoformat() if report.as_of else ""

@@ -18,19 +18,20 @@ from html import escape
 from typing import TextIO
 
 from slopolicy import __version__
-from slopolicy.changes.compare import VERSION, FieldChange, show_value
+from slopolicy.changes.compare import VERSION, FieldChange
 from slopolicy.gitops.audit import (
     Agreement,
+    AuditReport,
     Change,
     InForce,
     Move,
-    Report,
     SloPoint,
     Version,
     objective_names,
     target_steps,
 )
 from slopolicy.report.audit import words
+from slopolicy.rules.value_text import show_value
 from slopolicy.slo import units
 
 CSS = """
@@ -125,7 +126,12 @@ WIDTH, LEFT, RIGHT = 1000, 190, 24
 PANEL, GAP, MARKS, AXIS, TOP = 96, 22, 34, 26, 10
 
 
-def timeline(report: Report, stream: TextIO) -> None:
+def report(report: AuditReport, stream: TextIO) -> None:
+    """The terms in force on the date asked (``--as-of``, ``--known-at``), else the timeline."""
+    (snapshot if report.as_of is not None else timeline)(report, stream)
+
+
+def timeline(report: AuditReport, stream: TextIO) -> None:
     agreements = report.shown()
     failed = report.failures()
     title = f"Agreement audit — {report.name}" if report.name else "Agreement audit"
@@ -155,7 +161,7 @@ def timeline(report: Report, stream: TextIO) -> None:
     stream.write(_footer(report))
 
 
-def _policy(report: Report) -> str:
+def _policy(report: AuditReport) -> str:
     changes = report.policy_changes()
     if not changes:
         return ""
@@ -184,7 +190,7 @@ def _head(title: str) -> str:
             f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n")
 
 
-def _facts(report: Report) -> str:
+def _facts(report: AuditReport) -> str:
     history = report.history
     items = [("Repository head", f"<code>{escape((history.head or '')[:12])}</code>"),
              ("Head date", _day(history.head_date)),
@@ -195,7 +201,7 @@ def _facts(report: Report) -> str:
     return f'<dl class="facts">{cells}</dl>\n'
 
 
-def _contents(report: Report, agreements: Sequence[Agreement]) -> str:
+def _contents(report: AuditReport, agreements: Sequence[Agreement]) -> str:
     today = report.history.head_date.date() if report.history.head_date else None
     rows = []
     for agreement in agreements:
@@ -232,7 +238,7 @@ def _in_force_words(agreement: Agreement, today: datetime.date | None) -> str:
         if version else "none"
 
 
-def _agreement(report: Report, agreement: Agreement) -> str:
+def _agreement(report: AuditReport, agreement: Agreement) -> str:
     spec = agreement.latest.doc.spec
     meta = [f"customer <strong>{escape(str(spec.get('customer', '?')))}</strong>",
             f"service <strong>{escape(str(spec.get('service', '?')))}</strong>",
@@ -266,7 +272,7 @@ def _anchor(agreement: Agreement) -> str:
 
 # -- the table -------------------------------------------------------------------------
 
-def _versions_table(report: Report, agreement: Agreement) -> str:
+def _versions_table(report: AuditReport, agreement: Agreement) -> str:
     rows = []
     for event in words.events(report, agreement):
         if isinstance(event, Move):
@@ -342,7 +348,7 @@ class _Axis:
         return LEFT + (day.toordinal() - self.start) / span * (WIDTH - LEFT - RIGHT)
 
 
-def chart(report: Report, agreement: Agreement) -> str:
+def chart(report: AuditReport, agreement: Agreement) -> str:
     """One SVG: a panel per objective (SLA target and backing SLO target), then the markers."""
     names = objective_names(agreement)
     axis = _axis(report, agreement)
@@ -373,7 +379,7 @@ def chart(report: Report, agreement: Agreement) -> str:
     return f'<figure class="chart">{"".join(parts)}{legend}</figure>'
 
 
-def _axis(report: Report, agreement: Agreement) -> _Axis:
+def _axis(report: AuditReport, agreement: Agreement) -> _Axis:
     days: list[datetime.date] = []
     for version in agreement.versions:
         days.append(version.commit.date.date())
@@ -384,7 +390,8 @@ def _axis(report: Report, agreement: Agreement) -> _Axis:
         days.append(report.history.head_date.date())
     start, end = min(days).toordinal(), max(days).toordinal()
     pad = max((end - start) // 25, 7)
-    return _Axis(start - pad, end + pad)
+    # an agreement effective until 9999-12-31 (or from 0001-01-01) has no day beyond it
+    return _Axis(max(start - pad, 1), min(end + pad, datetime.date.max.toordinal()))
 
 
 def _panel(agreement: Agreement, name: str, axis: _Axis, top: int) -> str:
@@ -483,7 +490,7 @@ def _slo_words(points: Sequence[SloPoint]) -> str:
                         else "no backing SLO") for p in points)
 
 
-def _markers(report: Report, agreement: Agreement, axis: _Axis, top: int) -> str:
+def _markers(report: AuditReport, agreement: Agreement, axis: _Axis, top: int) -> str:
     out = [f'<g class="markers"><text x="12" y="{top + 21}" font-size="12" fill="#5f6b7a">'
            "changes</text>",
            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{top + 17}" y2="{top + 17}" '
@@ -503,7 +510,7 @@ def _markers(report: Report, agreement: Agreement, axis: _Axis, top: int) -> str
     return "".join(out)
 
 
-def _time_axis(axis: _Axis, top: int, height: int, report: Report) -> str:
+def _time_axis(axis: _Axis, top: int, height: int, report: AuditReport) -> str:
     out = [f'<g class="axis"><line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{top}" y2="{top}" '
            'stroke="#94a3b8"/>']
     for tick in _ticks(axis):
@@ -526,15 +533,18 @@ def _ticks(axis: _Axis) -> list[datetime.date]:
     """First days of months (or quarters, or years) across the axis, at most about 12."""
     start = datetime.date.fromordinal(axis.start)
     end = datetime.date.fromordinal(axis.end)
-    months = (end.year - start.year) * 12 + end.month - start.month
-    step = next(s for s in (1, 2, 3, 6, 12, 24, 60) if months / s <= 12)
-    day = datetime.date(start.year, start.month, 1)
+    first, last = start.year * 12 + start.month - 1, end.year * 12 + end.month - 1  # month numbers
+    step = next((s for s in _TICK_MONTHS if (last - first) / s <= 12), _TICK_MONTHS[-1])
     found = []
-    while day <= end:
-        if day >= start and (day.month - 1) % step == 0:
+    for month in range(-(-first // step) * step, last + 1, step):
+        day = datetime.date(month // 12, month % 12 + 1, 1)
+        if day >= start:
             found.append(day)
-        day = datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return found
+
+
+# Tick spacings in months: every month up to every thousand years (9999-12-31 is a valid end).
+_TICK_MONTHS = (1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200, 2400, 6000, 12000)
 
 
 def _tick_label(day: datetime.date, axis: _Axis) -> str:
@@ -546,7 +556,7 @@ def _tick_label(day: datetime.date, axis: _Axis) -> str:
 
 # -- the answer for one date -----------------------------------------------------------
 
-def snapshot(report: Report, stream: TextIO) -> None:
+def snapshot(report: AuditReport, stream: TextIO) -> None:
     title = words.snapshot_title(report)
     stream.write(_head(f"{title} — {report.name}" if report.name else title))
     stream.write('<div class="page">\n<header>\n<p class="eyebrow">Agreement audit · terms in '
@@ -588,7 +598,7 @@ def _answer(answer: InForce) -> str:
     return "\n".join(out)
 
 
-def _footer(report: Report) -> str:
+def _footer(report: AuditReport) -> str:
     return (f"<footer>Generated by slopolicy {escape(__version__)} from the first-parent history "
             f"of {escape((report.history.head or 'HEAD')[:12])}. Each change is judged by the "
             "policy of its parent commit (roster, requirements, allowed signers); approvals count "

@@ -6,17 +6,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from slopolicy.changes.approvals import Evidence
-from slopolicy.changes.compare import VERSION, show_value
+from slopolicy.changes.compare import VERSION
 from slopolicy.gitops.audit import (
     Agreement,
+    AuditReport,
     Change,
     InForce,
     Move,
-    PolicyChange,
-    Report,
+    PolicyEdit,
     Version,
     rewritten_by,
 )
+from slopolicy.rules.value_text import show_value
 
 NO_REQUIREMENT = "no approval required"
 
@@ -28,7 +29,7 @@ def title(change: Change) -> str:
     return change.label
 
 
-def policy_files(change: PolicyChange) -> str:
+def policy_files(change: PolicyEdit) -> str:
     """``modified .slopolicy.yaml, added .slopolicy/allowed_signers``."""
     return ", ".join(f"{state} {path}" for path, state in change.files)
 
@@ -84,7 +85,7 @@ def moved(move: Move) -> str:
     return f"moved from {move.before} to {move.after}"
 
 
-def events(report: Report, agreement: Agreement) -> list[Version | Move]:
+def events(report: AuditReport, agreement: Agreement) -> list[Version | Move]:
     """Versions in the range and moves, in the order the history recorded them."""
     versions = report.versions(agreement)
     moves = [m for m in agreement.moves
@@ -95,7 +96,7 @@ def events(report: Report, agreement: Agreement) -> list[Version | Move]:
     return sorted(found, key=lambda e: (e.index, isinstance(e, Move)))
 
 
-def summary(report: Report) -> str:
+def summary(report: AuditReport) -> str:
     shown = report.shown()
     changes = sum(len(report.versions(a)) for a in shown)
     policy = len(report.policy_changes())
@@ -112,7 +113,7 @@ def summary(report: Report) -> str:
             f"{report.name or 'the repository'}{where}: {verdict_text}")
 
 
-def _range(report: Report) -> str:
+def _range(report: AuditReport) -> str:
     parts = []
     if report.since:
         parts.append(f"since {report.since.date().isoformat()}")
@@ -121,7 +122,7 @@ def _range(report: Report) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def snapshot_title(report: Report) -> str:
+def snapshot_title(report: AuditReport) -> str:
     assert report.as_of is not None
     known = (f"as the repository said {_instant(report.known_at)}" if report.known_at
              else "as the repository says now")

@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from slopolicy.model.problems import Problem
-from slopolicy.report.check import Report
+from slopolicy.report.check import CheckReport
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def report(report: Report, stream: TextIO) -> None:
+def report(report: CheckReport, stream: TextIO) -> None:
     root = build(report)
     ET.indent(root)
     stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
@@ -28,7 +28,7 @@ def report(report: Report, stream: TextIO) -> None:
     stream.write("\n")
 
 
-def build(report: Report) -> ET.Element:
+def build(report: CheckReport) -> ET.Element:
     by_file = _group(report.result.checked, report.result.problems)
     cases = [_testcase(file, problems) for file, problems in by_file.items()]
     failures = sum(1 for case in cases if case.find("failure") is not None)

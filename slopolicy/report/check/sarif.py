@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from slopolicy import __version__
 from slopolicy.model.problems import Problem, RelatedLocation
-from slopolicy.report.check import Report
+from slopolicy.report.check import CheckReport
 from slopolicy.rules import Rule
 
 SCHEMA = (
@@ -31,12 +31,12 @@ _DESCRIPTION_LIMIT = 1024
 _LITERAL = re.compile(r"``([^`]+)``")
 
 
-def report(report: Report, stream: TextIO) -> None:
+def report(report: CheckReport, stream: TextIO) -> None:
     json.dump(as_dict(report), stream, indent=2, ensure_ascii=False)
     stream.write("\n")
 
 
-def as_dict(report: Report) -> dict[str, Any]:
+def as_dict(report: CheckReport) -> dict[str, Any]:
     rules = _rule_list(report)
     index = {rule_id: i for i, (rule_id, _) in enumerate(rules)}
     return {
@@ -55,7 +55,7 @@ def as_dict(report: Report) -> dict[str, Any]:
     }
 
 
-def _rule_list(report: Report) -> list[tuple[str, Rule | None]]:
+def _rule_list(report: CheckReport) -> list[tuple[str, Rule | None]]:
     """Every known rule, then any rule id a problem names that is not known."""
     rules: list[tuple[str, Rule | None]] = list(report.rules.items())
     known = set(report.rules)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import TextIO
 
-from slopolicy.report.check import Report
+from slopolicy.report.check import CheckReport
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "waived": "\033[2m"}
 _RESET = "\033[0m"
@@ -19,7 +19,7 @@ def _color(stream: TextIO) -> bool:
     )
 
 
-def report(report: Report, stream: TextIO) -> None:
+def report(report: CheckReport, stream: TextIO) -> None:
     color = _color(stream)
     for p in report.result.problems:
         severity = "waived" if p.waived else p.severity
@@ -35,7 +35,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def summary(report: Report) -> str:
+def summary(report: CheckReport) -> str:
     result = report.result
     scope = f"{_plural(result.documents, 'document')} in {_plural(result.files, 'file')}"
     errors, warnings, infos = (result.count(s) for s in ("error", "warning", "info"))
