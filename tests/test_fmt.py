@@ -1,6 +1,7 @@
 """slopolicy fmt: one canonical layout, the same meaning, every comment kept."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,11 @@ def test_broken_yaml_is_reported_and_left_alone(project: Project) -> None:
     run = project.run("fmt", "bad.yaml")
     assert run.code == 1 and run.err.startswith("bad.yaml:4:1: error:")
     assert path.read_text() == text
+
+
+def test_a_fifo_is_refused_without_waiting(project: Project) -> None:
+    fifo = project.root / "slos.yaml"
+    os.mkfifo(fifo)  # nobody writes to it: reading it would wait for ever
+    for command in (["fmt", "--check", "slos.yaml"], ["convert", "--to", "openslo/v1", "slos.yaml"]):
+        run = project.run(*command)
+        assert run.code == 1 and "slos.yaml: error: a FIFO (named pipe), not a regular file" in run.err

@@ -49,7 +49,7 @@ def run(options: argparse.Namespace) -> int:
     from ruamel.yaml.error import YAMLError
 
     from slopolicy.formats.convert import Converted, convert
-    from slopolicy.load.files import load_bytes
+    from slopolicy.load.files import load_bytes, read_regular
     from slopolicy.report.output import write_atomic
 
     services: set[str] = set()
@@ -57,9 +57,13 @@ def run(options: argparse.Namespace) -> int:
     failed = False
     for raw in options.paths:
         path = Path(raw)
-        if not path.is_file():
+        if not path.exists():
             raise UsageError(f"{raw}: no such file")
-        data = path.read_bytes()
+        data, why = read_regular(path)  # never a FIFO or a device: no wait, no flood
+        if data is None:
+            print(f"{raw}: error: {why}", file=sys.stderr)
+            failed = True
+            continue
         loaded = load_bytes(raw, data)
         if loaded.problems:  # broken YAML is reported, never converted by guess
             for problem in loaded.problems:

@@ -52,8 +52,8 @@ def _files(options: argparse.Namespace) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             folders.append(path)
-        elif path.is_file():
-            named.append(path)
+        elif path.exists():
+            named.append(path)  # a FIFO or a device is refused when read
         else:
             raise UsageError(f"{raw}: no such file or folder")
     if named and not folders and not options.config:
@@ -68,14 +68,18 @@ def _files(options: argparse.Namespace) -> list[Path]:
 
 def run(options: argparse.Namespace) -> int:
     from slopolicy.formats.layout import LayoutError, canonical
-    from slopolicy.load.files import load_bytes
+    from slopolicy.load.files import load_bytes, read_regular
     from slopolicy.report.output import write_atomic
 
     changed, same, failed = [], 0, False
     for path in _files(options):
         if path.suffix.lower() not in YAML_SUFFIXES:
             continue
-        raw = path.read_bytes()
+        raw, why = read_regular(path)  # never a FIFO or a device: no wait, no flood
+        if raw is None:
+            print(f"{path}: error: {why}", file=sys.stderr)
+            failed = True
+            continue
         loaded = load_bytes(str(path), raw)
         if loaded.problems:
             for problem in loaded.problems:
