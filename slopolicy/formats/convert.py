@@ -14,6 +14,7 @@ Documents already in OpenSLO v1 or slopolicy/v1 are kept as they are.
 from __future__ import annotations
 
 import io
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -204,13 +205,18 @@ def _place_comments(text: str, outs: list[_Out], trees: list[Positions | None]) 
         return
     lines = text.splitlines()
     nodes = _nodes(trees)
+    starts = [node[0] for node in nodes]
+    by_document: dict[int, list[_Out]] = {}
+    for out in outs:
+        by_document.setdefault(out.index, []).append(out)
     for line, column, body in comments:
         eol = bool(lines[line][:column].strip()) if line < len(lines) else False
-        if eol:
-            found = next(((d, p) for ln, d, p in nodes if ln == line), None)
-        else:
-            found = next(((d, p) for ln, d, p in nodes if ln > line), None)
-        target = _target(outs, found) if found is not None else None
+        # a comment at a line's end is about that line's node; one on its own, the next node's
+        at = bisect_left(starts, line) if eol else bisect_right(starts, line)
+        found = None
+        if at < len(nodes) and (not eol or starts[at] == line):
+            found = nodes[at][1:]
+        target = _target(by_document.get(found[0], []), found) if found is not None else None
         if target is None:  # after every node, or where nothing was converted
             out, path = outs[-1], None
         else:
@@ -241,7 +247,8 @@ def _nodes(trees: list[Positions | None]) -> list[tuple[int, int, Path]]:
 
 
 def _target(outs: list[_Out], found: tuple[int, Path]) -> tuple[_Out, Path] | None:
-    """The output document and path that say what the original says at ``found``."""
+    """The output document (of ``outs``, those of one YAML document) and path that say what
+    the original says at ``found``."""
     document, path = found
     best: tuple[int, _Out, Path] | None = None
     for out in outs:
