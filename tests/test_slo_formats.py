@@ -450,3 +450,12 @@ def test_slopolicy_schema_prints_another_formats_schema(project: Project) -> Non
     assert [e.message for e in validator.iter_errors({**good, "spec": {**good["spec"],
                                                                        "taget": "9"}})]
     assert project.run("schema", "PrometheusServiceLevel").code == 0
+
+
+def test_mapped_documents_come_back_from_the_cache_and_the_workers_alike(project: Project) -> None:
+    mixed(project.root)
+    cold = project.run("check", "--format", "json").json  # fills the cache
+    warm = project.run("check", "--format", "json").json  # mapped documents restored from it
+    workers = project.run("check", "--format", "json", "--no-cache", "--jobs", "2").json
+    assert cold == warm == workers
+    assert any(p["rule"] == "slo-stricter-than-sla" for p in warm["problems"])
