@@ -100,10 +100,10 @@ def _gitops_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     p = sub.add_parser(
         "approve", help="write a signed Approval record",
-        description="Sign an approval of a document's current content (the sha256 of its "
-        "canonical JSON) with your SSH key (`ssh-keygen -Y sign -n slopolicy`) and write it "
-        "into approvals.records. Commit the record with the change; any later edit of the "
-        "document voids it. PATH may be the configuration file, to approve a policy change. "
+        description="Sign an approval of one change of a document (the sha256 of the canonical "
+        "JSON of its content before and after) with your SSH key (`ssh-keygen -Y sign -n "
+        "slopolicy`) and write it into approvals.records. Commit the record with the change; "
+        "it approves that change only, and any later edit of the document voids it. PATH may be the configuration file, to approve a policy change. "
         "The private key never enters the repository.")
     p.add_argument("path", metavar="PATH", help="the file holding the document (or "
                    ".slopolicy.yaml for a policy change)")
@@ -116,6 +116,9 @@ def _gitops_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    "several")
     p.add_argument("--removed-from", metavar="REF", help="approve the deletion of the document "
                    "PATH held at REF (e.g. origin/main)")
+    p.add_argument("--base", metavar="REF", help="approve the change from REF (its merge base "
+                   "with HEAD, as `check --base REF` compares; e.g. origin/main); default: the "
+                   "document's last change")
     p.add_argument("--config", metavar="FILE", help="configuration file (default: "
                    ".slopolicy.yaml, searched upward)")
 

@@ -137,7 +137,7 @@ ROSTER = Roster(
     require={"modified": (Requirement("legal", 1),),
              "loosened": (Requirement("legal", 1), Requirement("sre", 1))},
 )
-SUBJECT = Subject("SLA", "a", "sha256:" + "0" * 64)
+SUBJECT = Subject("SLA", "a", approvals.ABSENT, "sha256:" + "0" * 64)
 
 
 def signed(identity: str, role: str) -> Evidence:
