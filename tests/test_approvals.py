@@ -183,7 +183,7 @@ def test_reviews_keep_each_users_latest_decision(tmp_path: Path) -> None:
 def test_noreply_addresses_are_github_logins() -> None:
     authors = approvals.Authors()
     authors.add("12345+Carol-GH@users.noreply.github.com", "commit abc1234")
-    assert authors.of("github:carol-gh") == "commit abc1234"
+    assert authors.of("github:carol-gh") == "authored commit abc1234"
     assert authors.of("carol@acme.example") is None
 
 

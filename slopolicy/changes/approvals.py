@@ -376,7 +376,9 @@ class Authors:
     # "commit abc1234" -> why its signature does not count ("is not signed; ...")
     unsigned: dict[str, str] = field(default_factory=dict)
 
-    def add(self, email: str, where: str) -> None:
+    def add(self, email: str, where: str, how: str = "authored") -> None:
+        """``email`` made the change in ``where`` (``how``: authored, committed, signed)."""
+        where = f"{how} {where}"
         key = normalize(email)
         if not key:
             return
@@ -395,9 +397,9 @@ class Authors:
             if not key or key.startswith("!"):
                 continue
             if any(c in key for c in "*?"):
-                self.patterns.setdefault(key, where)
+                self.patterns.setdefault(key, f"signed {where}")
             else:
-                self.add(key, where)
+                self.add(key, where, "signed")
 
     def of(self, identity: str) -> str | None:
         key = normalize(identity)

@@ -630,7 +630,8 @@ class _Walker:
                           legacy=True)
         evidence = sources.gather(subject, change.authors, change.trailers, False)
         change.recorded = dict(enumerate(spans))
-        change.result = approvals.judge(subject, change.classes, evidence, policy.roster)
+        change.result = approvals.judge(subject, change.classes, evidence, policy.roster,
+                                        change.authors)
 
     def _sha(self, index: int) -> str | None:
         return self.commits[index].sha if 0 <= index < len(self.commits) else None

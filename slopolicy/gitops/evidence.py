@@ -237,7 +237,7 @@ class EvidenceSources:
             return f"{who} does not hold role {record.role!r} in the base policy"
         authored = self.roster.authored(authors, who)
         if authored:
-            return f"{who} authored {authored}, which changed it: nobody approves their own change"
+            return f"{who} {authored}, which changed it: nobody approves their own change"
         if self.allowed_signers is None:
             return (f"there is no allowed signers file at {self.allowed_signers_where or 'the base'}"
                     " (approvals.allowedSigners), so no signature can be verified")
@@ -299,7 +299,7 @@ class EvidenceSources:
             elif not roles:
                 found.append(_invalid(base, f"{identity} holds no role in the base policy"))
             elif self.roster.authored(authors, identity):
-                found.append(_invalid(base, f"{identity} authored "
+                found.append(_invalid(base, f"{identity} "
                                       f"{self.roster.authored(authors, identity)}, which changed "
                                       "it: nobody approves their own change"))
             else:
@@ -318,7 +318,7 @@ class EvidenceSources:
             return _invalid(base, f"{identity} holds no role in the base policy")
         authored = self.roster.authored(authors, identity)
         if authored:
-            return _invalid(base, f"{identity} authored {authored}, which changed it: "
+            return _invalid(base, f"{identity} {authored}, which changed it: "
                             "nobody approves their own change")
         return Evidence(identity, CLAIMED, base.source, roles=roles)
 

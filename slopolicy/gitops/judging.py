@@ -137,7 +137,7 @@ def add_commit(authors: approvals.Authors, sha: str, author: str, committer: str
     where = f"commit {sha[:7]}"
     if signed is None:
         authors.add(author, where)
-        authors.add(committer, where)
+        authors.add(committer, where, "committed")
         return
     principals, why = signed.get(sha, ((), "it was not checked"))
     for principal in principals:
