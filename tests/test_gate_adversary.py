@@ -557,3 +557,29 @@ def test_wildcards_in_allowed_signers_lines(line: str, found: list[tuple[int, st
     from slopolicy.rules.wildcard_signer import wildcards
 
     assert wildcards(line.encode()) == found
+
+
+# -- the threat model: the gate's CI recipe ---------------------------------------------
+
+def test_the_gate_recipe_runs_from_the_base_and_reads_the_head_as_data() -> None:
+    """The README's threat model, as examples/ci/github-actions-gate.yml does it."""
+    from conftest import REPO
+    from ruamel.yaml import YAML
+
+    text = (REPO / "examples/ci/github-actions-gate.yml").read_text()
+    workflow = YAML(typ="safe").load(text)
+    assert list(workflow["on"]) == ["pull_request_target"]
+    [job] = workflow["jobs"].values()
+    steps = job["steps"]
+    [checkout] = [s for s in steps if str(s.get("uses", "")).startswith("actions/checkout")]
+    assert "ref" not in checkout["with"] and checkout["with"]["fetch-depth"] == 0
+    runs = " ".join(str(s.get("run", "")) for s in steps)
+    assert "pip install slopolicy==" in runs and "pip install ." not in runs
+    assert 'slopolicy check --base "origin/$BASE_REF" --head "$HEAD_SHA"' in runs
+    assert "--cache-dir \"$RUNNER_TEMP/" in runs
+    assert not any("cache" in str(s.get("uses", "")) for s in steps)
+    readme = (REPO / "README.md").read_text()
+    model = readme[readme.index("## Threat model"):readme.index("## Audit: `slopolicy audit`")]
+    for words in ("pull_request_target", "cannot know", "signedCommits: required",
+                  "github-actions-gate.yml", "--cache-dir"):
+        assert words in model, words
