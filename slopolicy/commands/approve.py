@@ -85,7 +85,7 @@ def _subject(args: argparse.Namespace, project: Project, roster: Roster) -> tupl
     repo = gitrepo.open_repo(root)
     ref = args.removed_from or args.base
     if _is_policy(rel, project, roster):
-        return _policy_change(repo, ref, project)
+        return _policy_change(repo, ref, project, roster)
     if args.removed_from:
         return _removal(args, project, repo, rel)
     path = Path(args.path)
@@ -158,7 +158,8 @@ def _is_policy(rel: str, project: Project, roster: Roster) -> bool:
     return rel in (config_rel, roster.allowed_signers)
 
 
-def _policy_change(repo: GitRepo, ref: str | None, project: Project) -> tuple[Subject, str]:
+def _policy_change(repo: GitRepo, ref: str | None, project: Project, roster: Roster
+                   ) -> tuple[Subject, str]:
     """The policy files from the base to the working tree, read as the check reads them."""
     from slopolicy.config import settings as config_module
     from slopolicy.gitops.judging import policy_change_subject, policy_digest_at
@@ -172,7 +173,8 @@ def _policy_change(repo: GitRepo, ref: str | None, project: Project) -> tuple[Su
     def changed(rev: str) -> bool:
         return policy_digest_at(CommitReader(repo, rev, rev[:7]), config_rel, root) != now
 
-    paths = [config_rel or config_module.FILENAME]
+    paths = [config_rel or config_module.FILENAME, *([roster.allowed_signers]
+                                                     if roster.allowed_signers else [])]
     base = _base(repo, ref, head, paths, changed)
     if base is None:
         raise UsageError("this repository has no commit yet: a policy change is judged against "

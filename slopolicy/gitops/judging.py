@@ -139,7 +139,7 @@ def add_commit(authors: approvals.Authors, sha: str, author: str, committer: str
         authors.add(author, where)
         authors.add(committer, where, "committed")
         return
-    principals, why = signed.get(sha, ((), "it was not checked"))
+    principals, why = signed.get(sha, ((), "could not be read"))
     for principal in principals:
         authors.add_signer(principal, where)
     if why:
