@@ -44,9 +44,6 @@ CHANGE_CLASSES = ("added", "modified", "loosened", "tightened", "removed", "poli
 ABSENT, REMOVED = "absent", "removed"  # a change's content before an addition, after a removal
 
 
-SIGNED_COMMITS = ("optional", "required")  # approvals.signedCommits
-
-
 EMAIL_IN_ANGLES = re.compile(r"<([^<>\s]+)>")
 
 
@@ -199,7 +196,7 @@ def _people_index(people: Mapping[str, Sequence[str]]) -> dict[str, str]:
         return key
 
     for name, identities in sorted(people.items()):
-        person = "person:" + name
+        person = " " + name  # no normalized identity starts with a space
         for identity in identities:
             parent[find("id:" + normalize(identity))] = find(person)
     return {key[3:]: find(key) for key in parent if key.startswith("id:")}
@@ -231,10 +228,6 @@ class Subject:
     @property
     def removed(self) -> bool:
         return self.after == REMOVED
-
-    @property
-    def added(self) -> bool:
-        return self.before == ABSENT
 
     @property
     def digest(self) -> str:
@@ -370,9 +363,10 @@ class Authors:
     names everyone it matches), and the commits whose signature does not count.
     """
 
-    emails: dict[str, str] = field(default_factory=dict)  # normalized e-mail -> short sha
-    logins: dict[str, str] = field(default_factory=dict)  # normalized GitHub login -> short sha
-    patterns: dict[str, str] = field(default_factory=dict)  # signer wildcard -> short sha
+    # each -> how and where: "authored commit abc1234", "signed commit abc1234"
+    emails: dict[str, str] = field(default_factory=dict)  # normalized e-mail
+    logins: dict[str, str] = field(default_factory=dict)  # normalized GitHub login
+    patterns: dict[str, str] = field(default_factory=dict)  # a signer's wildcard principal
     # "commit abc1234" -> why its signature does not count ("is not signed; ...")
     unsigned: dict[str, str] = field(default_factory=dict)
 

@@ -104,7 +104,7 @@ def _subject(args: argparse.Namespace, project: Project, roster: Roster) -> tupl
     base = _base(repo, ref, head, [rel], changed)
     if base is None:  # no commit yet: the document is new
         return Subject(doc.kind, doc.name, approvals.ABSENT, approvals.digest(doc.data),
-                       _version(doc)), "the first commit"
+                       _version(doc)), "the empty repository"
     return _document_change(project, repo, base, doc, removed=False), _since(base, ref)
 
 
