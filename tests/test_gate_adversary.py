@@ -312,6 +312,33 @@ def test_a_change_back_and_forth_needs_new_approvals(repo: GitProject) -> None:
     assert "tightened (2025-03-10)" in verify(repo).splitlines()[-1]
 
 
+def test_an_old_record_of_the_same_content_does_not_approve_a_change_back(
+        repo: GitProject) -> None:
+    """A→B→A: the record that approved A when it was added does not approve B→A."""
+    def initech(target: str, version: int) -> str:
+        return sla(version=version, start="2025-04-01", target=target).replace(
+            "globex-public-api", "initech-api").replace("customer: globex", "customer: initech")
+
+    repo.write("slas/initech.yaml", initech("99.5", 1))
+    repo.commit("add")
+    approve_last(repo, "bob", "legal", "slas/initech.yaml")  # absent → A
+    repo.commit("approval", author="bob")
+    merge_into_main(repo)
+    repo.write("slas/initech.yaml", initech("99.0", 2))
+    repo.commit("loosen")
+    approve_last(repo, "bob", "legal", "slas/initech.yaml")
+    approve_last(repo, "carol", "sre", "slas/initech.yaml")
+    repo.commit("approvals", author="bob")
+    merge_into_main(repo)
+    repo.write("slas/initech.yaml", initech("99.5", 1))  # A again (a tightening)
+    repo.commit("back to 99.5")
+    [message] = messages(repo.gate(), "sla-change-approval")
+    assert "SLA/initech-api is tightened" in message
+    assert "it approves the change from absent, but this change is from sha256:" in message
+    approve_last(repo, "dave", "legal", "slas/initech.yaml")
+    assert messages(repo.gate(), "sla-change-approval") == []
+
+
 def test_a_record_copied_back_is_the_same_record(repo: GitProject) -> None:
     """The audit knows a record by what was signed, wherever it is put."""
     repo.write("slas/globex.yaml", TIGHTENED)
