@@ -35,6 +35,22 @@ class Command(Protocol):
     def run(self, options: argparse.Namespace, /) -> int: ...
 
 
+def add_terminal_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--color``, ``-q`` and ``-v``, for a command whose output a person reads.
+
+    ``slopolicy.report.terminal`` decides what they mean for colour; each
+    command says what quiet and verbose leave out and add.
+    """
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the output: auto (on a terminal, unless NO_COLOR is set "
+                        "or FORCE_COLOR asks for it), always or never (default: auto)")
+    loud = parser.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true",
+                      help="print only what failed, no summary and no notes")
+    loud.add_argument("-v", "--verbose", action="store_true",
+                      help="say more: where each finding is, what was read, how long it took")
+
+
 def load(name: str) -> Command:
     """The module of command ``name`` (one of :data:`COMMANDS`)."""
     return cast(Command, importlib.import_module(f"{__name__}.{name}"))
