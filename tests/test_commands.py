@@ -22,7 +22,7 @@ from slopolicy.commands import COMMANDS, load
 HEAVY = ("jsonschema", "jsonschema_rs", "celpy", "ruamel", "pathspec", "referencing")
 PARSER_MODULES = re.compile(
     r"slopolicy(\.cli|\.commands(\.\w+)?|\.model|\.model\.errors"
-    r"|\.report|\.report\.output|\.report\.(check|changes|audit))?"
+    r"|\.report|\.report\.output|\.report\.(check|changes|audit|fixtures))?"
 )
 
 
