@@ -19,7 +19,7 @@ from typing import Protocol, cast
 # configuration or repository error; 3 internal error.
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
-COMMANDS = ("check", "diff", "approve", "audit", "rules", "schema", "init", "test")
+COMMANDS = ("check", "diff", "approve", "audit", "rules", "schema", "init", "test", "completion")
 
 
 class Command(Protocol):
