@@ -48,8 +48,8 @@ examples:
   slopolicy audit --as-of 2025-06-30            the terms in force on that date
   slopolicy audit --as-of 2025-03-15 --known-at 2025-03-15
   slopolicy audit --verify --since 2025-01-01   CI: every change approved?
-  slopolicy audit slas/globex.yaml --format html --audience customer \
-      --title "Globex: your service levels" --output globex.html   to send to Globex
+  slopolicy audit slas/globex.yaml --format html --audience customer --title "Globex"
+                                                for a customer: no SLOs, paths, hashes
 """
 
 
