@@ -944,6 +944,8 @@ class AuditReport:
     known_at: datetime.datetime | None = None
     answers: list[InForce] | None = None  # with --as-of / --known-at
     name: str = ""  # the repository's folder name, for titles
+    title: str = ""  # the report's own title (--title), instead of one made from the name
+    audience: str = "internal"  # or "customer": no SLO targets, file paths or commit hashes
 
     def versions(self, agreement: Agreement) -> list[Version]:
         """The agreement's versions committed in the range."""
