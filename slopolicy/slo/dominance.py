@@ -519,16 +519,18 @@ def _ordered(periods: Sequence[tuple[int, int]], span: UtcSpan | None
     return [*periods[cut:], *periods[:cut]]
 
 
-def _sla_periods(window: Window, span: UtcSpan | None) -> list[_Period]:
+@lru_cache(maxsize=1024)  # an audit asks again for every change of every agreement
+def _sla_periods(window: Window, span: UtcSpan | None) -> tuple[_Period, ...]:
     """Each distinct SLA period length, with the first real period of that length."""
     if window.length is not None:
-        return [_Period(None, window.length.ms)]
+        return (_Period(None, window.length.ms),)
     starts: dict[int, int] = {}
     for s, e in _ordered(calendar_periods(window, span), span):
         starts.setdefault(e - s, s)
-    return [_Period(Fraction(starts[n]), n) for n in sorted(starts)]
+    return tuple(_Period(Fraction(starts[n]), n) for n in sorted(starts))
 
 
+@lru_cache(maxsize=1024)
 def _extent(window: Window, span: UtcSpan | None) -> UtcSpan | None:
     """From the first judged period's start to the last one's end (None: the horizon)."""
     if span is None:
@@ -537,15 +539,30 @@ def _extent(window: Window, span: UtcSpan | None) -> UtcSpan | None:
     return (periods[0][0], periods[-1][1]) if periods else span
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)
 def _calendar_representatives(slo_window: Window, sla_window: Window, span: UtcSpan | None
                               ) -> tuple[tuple[int, int], ...]:
     """One SLA period of each distinct shape (its length and how SLO windows overlap it)."""
     bounds = calendar_boundaries(slo_window, _extent(sla_window, span))
-    seen: dict[tuple[int, tuple[tuple[int, int], ...]], tuple[int, int]] = {}
+    shapes = _SHAPES.setdefault((slo_window, sla_window), {})
+    seen: dict[int, tuple[int, int]] = {}
     for s, e in _ordered(calendar_periods(sla_window, span), span):
-        seen.setdefault((e - s, _overlaps(bounds, s, e)), (s, e))
+        shape = shapes.get(s)
+        if shape is None or shape[0] != e:
+            shape = shapes[s] = (e, _shape_id((e - s, _overlaps(bounds, s, e))))
+        seen.setdefault(shape[1], (s, e))
     return tuple(seen.values())
+
+
+# The shape of each SLA period against an SLO's windows, by (SLO window, SLA
+# window) and period start: (period end, shape id). A period's shape does not
+# depend on the span judged, and an audit judges thousands of spans.
+_SHAPES: dict[tuple[Window, Window], dict[int, tuple[int, int]]] = {}
+_SHAPE_IDS: dict[tuple[int, tuple[tuple[int, int], ...]], int] = {}
+
+
+def _shape_id(shape: tuple[int, tuple[tuple[int, int], ...]]) -> int:
+    return _SHAPE_IDS.setdefault(shape, len(_SHAPE_IDS))
 
 
 def _overlaps(bounds: Sequence[int], start: int, end: int) -> tuple[tuple[int, int], ...]:

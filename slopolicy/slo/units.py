@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.resources
 import itertools
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -491,7 +492,6 @@ def default_span() -> UtcSpan:
     return (utc_ms(HORIZON[0], "UTC") + MS_PER_DAY, utc_ms(HORIZON[1], "UTC") - MS_PER_DAY)
 
 
-@lru_cache(maxsize=32)  # a day window over the horizon is ~37k instants
 def calendar_boundaries(window: Window, span: UtcSpan | None = None) -> tuple[int, ...]:
     """UTC ms of each start of the window, covering ``span`` (default HORIZON) with
     one window to spare each side; UnitError when that leaves the years datetime knows."""
@@ -501,8 +501,30 @@ def calendar_boundaries(window: Window, span: UtcSpan | None = None) -> tuple[in
     if span is not None:
         first = _utc_datetime(span[0] - 2 * MS_PER_DAY)
         last = _utc_datetime(span[1] + 2 * MS_PER_DAY)
-    locals_ = _local_starts(window.unit, window.count, window.anchor, first, last)
-    return tuple(utc_ms(start, window.time_zone) for start in locals_)
+    lo, hi = _naive_ms(first), _naive_ms(last)
+    covered = _COVERED.get(window)
+    if covered is None or not (covered[0] <= lo and hi <= covered[1]):
+        if covered is not None:  # grow what is known, so repeated spans cost nothing
+            lo, hi = min(lo, covered[0]), max(hi, covered[1])
+            first, last = _utc_datetime(lo), _utc_datetime(hi)
+        locals_ = _local_starts(window.unit, window.count, window.anchor, first, last)
+        covered = _COVERED[window] = (lo, hi, tuple(utc_ms(s, window.time_zone) for s in locals_))
+        lo, hi = _naive_ms(first), _naive_ms(last)
+    bounds = covered[2]
+    # two windows to spare each side of the span asked, as a fresh computation would give
+    start = max(0, bisect_right(bounds, lo - 2 * MS_PER_DAY) - 2)
+    end = min(len(bounds), bisect_left(bounds, hi + 2 * MS_PER_DAY) + 2)
+    return bounds[start:end]
+
+
+# Each calendar window's boundaries, computed once over the widest span any
+# judgement asked for (a day window over a century is ~37k instants, and an
+# audit judges the same windows thousands of times).
+_COVERED: dict[Window, tuple[int, int, tuple[int, ...]]] = {}
+
+
+def _naive_ms(moment: datetime) -> int:
+    return (moment - _NAIVE_EPOCH) // _ONE_MS
 
 
 def _utc_datetime(ms: int) -> datetime:
@@ -538,8 +560,13 @@ def calendar_periods(window: Window, span: UtcSpan | None = None) -> tuple[tuple
     bounds = calendar_boundaries(window, span)
     if span is None:
         lo, hi = default_span()
-        return tuple((s, e) for s, e in itertools.pairwise(bounds) if s >= lo and e <= hi and e > s)
-    return tuple((s, e) for s, e in itertools.pairwise(bounds)
+        first = max(0, bisect_left(bounds, lo) - 1)
+        last = min(len(bounds), bisect_right(bounds, hi) + 1)
+        return tuple((s, e) for s, e in itertools.pairwise(bounds[first:last])
+                     if s >= lo and e <= hi and e > s)
+    first = max(0, bisect_right(bounds, span[0]) - 2)
+    last = min(len(bounds), bisect_left(bounds, span[1]) + 2)
+    return tuple((s, e) for s, e in itertools.pairwise(bounds[first:last])
                  if e > span[0] and s < span[1] and e > s)
 
 
