@@ -22,7 +22,7 @@ from adversary import (
     rolling_windows,
     worst_failure_share,
 )
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from slopolicy.slo.dominance import (
@@ -737,6 +737,7 @@ def test_two_slos_together_prove_what_neither_proves_alone() -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.sampled_from([1, 2, 4, 5, 8, 10]), st.sampled_from([1, 2, 4, 5, 8, 10, 16, 20]),
        st.integers(1, 30), st.integers(0, 3), st.integers(0, 3), st.integers(0, 40))
+@example(1, 1, 1, 1, 1, 40)  # an SLA that allows every slice: no SLO is needed, none is named
 def test_combined_proofs_are_sound(w1: int, w2: int, length: int, cap1: int, cap2: int,
                                    allowed: int) -> None:
     """Whole slices: whatever the two SLOs allow together stays within a combined PROVEN."""

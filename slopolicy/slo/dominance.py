@@ -1286,8 +1286,8 @@ def combine(slos: Sequence[Terms], sla: Terms, labels: Sequence[str]
             worst = (key, bound, allowed, period, chosen)
     assert worst is not None
     _, bound, allowed, period, chosen = worst
-    if bound > allowed:
-        return None
+    if bound > allowed or len(used) < 2:
+        return None  # not proven together; or one SLO (or none) suffices, and speaks alone
     headroom = bound / allowed if bound else ZERO
     reason = _combined_reason([labels[i] for i in usable], [slos[i] for i in usable], sla,
                               period, chosen, bound, allowed, headroom,
