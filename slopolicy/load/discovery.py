@@ -31,6 +31,11 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
     .slopolicy.yaml); a folder outside it is matched relative to itself. The
     files are absolute path strings: a large repository has tens of
     thousands, and Path objects would cost more than the walk.
+
+    A folder below the repository root that holds ``.git`` (a submodule, a
+    nested repository) is another repository's: skipped, as a commit of
+    this one holds none of its files. Symbolic links to folders are not
+    followed; a link to a file is listed, and refused when read.
     """
     spec_in = matcher(tuple(config.include))
     spec_out = matcher(tuple(config.exclude))
@@ -38,8 +43,12 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
     base = config.root.resolve()
     if top != base and base not in top.parents:
         base = top
+    repository = str(repo_root.resolve())
     found: list[str] = []
     for folder, dirs, names in os.walk(top):
+        if (".git" in dirs or ".git" in names) and folder != repository:
+            dirs[:] = []
+            continue
         rel_folder = Path(folder).relative_to(base).as_posix()
         rel_folder = "" if rel_folder == "." else rel_folder + "/"
         dirs[:] = sorted(d for d in dirs if not spec_out(rel_folder + d + "/"))
