@@ -59,6 +59,8 @@ def test_a_config_added_in_a_subfolder_does_not_replace_the_base_policy(
 
 def test_a_config_file_edited_anywhere_is_a_policy_change(repo: GitProject) -> None:
     repo.write("tools/.slopolicy.yaml", LAX)
+    repo.write(".gitignore", "build/\n")
+    repo.write("build/.slopolicy.yaml", LAX)  # ignored: no commit can hold it
     repo.commit()
     run = repo.gate()
     assert repo.rules(run) == ["policy-changed"]
@@ -70,6 +72,7 @@ def test_a_config_file_edited_anywhere_is_a_policy_change(repo: GitProject) -> N
     assert repo.rules(run) == ["policy-changed"]
     [message] = messages(run, "policy-changed")
     assert message.startswith("the policy changed (tools/.slopolicy.yaml added)")
+    assert "build/" not in message
     assert "the document changed after approval, so it must be approved again" in message
 
 

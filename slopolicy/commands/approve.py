@@ -142,14 +142,15 @@ def _is_policy(rel: str, project: Project, roster: Roster) -> bool:
 
 
 def _policy_subject(project: Project) -> Subject:
-    """The policy files as the working tree holds them, read as the check reads them."""
+    """The policy files as the working tree holds them, read as the check reads them
+    (the configuration files in every folder: those git tracks or would add)."""
     from slopolicy.config import settings as config_module
-    from slopolicy.gitops.policy import policy_subject
+    from slopolicy.gitops import git as gitrepo
+    from slopolicy.gitops.policy import GitWorktree, policy_subject
     from slopolicy.load import discovery
-    from slopolicy.load.readers import WorktreeReader
 
     root = project.repo_root
-    reader = WorktreeReader(root)
+    reader = GitWorktree(root, gitrepo.open_repo(root))
     config_rel = discovery.relative(project.config.path, root) if project.config.path else None
     chain = config_module.chain(reader, config_rel) if config_rel else {}
     return policy_subject(reader, project.config, chain, config_rel, root)

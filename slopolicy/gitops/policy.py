@@ -110,9 +110,14 @@ class GitWorktree(WorktreeReader):
     def __init__(self, root: Path, repo: GitRepo, commit: str | None = None) -> None:
         super().__init__(root, commit)
         self.repo = repo
+        self._named: dict[str, list[str]] = {}
 
     def named(self, name: str) -> list[str]:
-        return self.repo.worktree_files_named(name)
+        found = self._named.get(name)
+        if found is None:  # a regular file, as a commit of it would hold (not a link)
+            found = self._named[name] = [
+                p for p in self.repo.worktree_files_named(name) if self.exists(p)]
+        return found
 
 
 def _rel_safe(path: Path, repo_root: Path) -> str | None:

@@ -4,7 +4,9 @@ Reported at the line and column where the parser stopped, for a syntax error,
 and also for text that cannot be read safely: bytes that are not UTF-8,
 binary files, files over the size limit, nesting deeper than 256 levels,
 alias expansion beyond 250,000 nodes (a "billion laughs" bomb), and YAML
-tags such as ``!!python/object``, which slopolicy never constructs.
+tags such as ``!!python/object``, which slopolicy never constructs. A
+symbolic link is no document either: documents are read from regular files
+only, in the working tree and at a git ref alike.
 
 Passing example::
 
