@@ -76,6 +76,16 @@ def test_a_config_file_edited_anywhere_is_a_policy_change(repo: GitProject) -> N
     assert "the document changed after approval, so it must be approved again" in message
 
 
+def test_the_audit_judges_a_configuration_added_anywhere_as_a_policy_change(
+        repo: GitProject) -> None:
+    repo.write("tools/.slopolicy.yaml", LAX)
+    added = repo.commit("a team's own policy")
+    run = repo.run("audit", "--verify")
+    assert run.code == 1, run.err
+    assert (f"  {added[:7]} policy .slopolicy.yaml (2025-03-10): 1 more sre approver "
+            "(for policy;") in run.err
+
+
 def test_a_subfolder_configuration_of_the_base_judges_from_there(repo: GitProject) -> None:
     """Where the base has a configuration in the subfolder, that one is the policy."""
     repo.git("checkout", "-q", "main")

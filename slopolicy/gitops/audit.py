@@ -84,8 +84,10 @@ class PolicyAt:
     error: str | None = None  # the configuration there could not be read
 
     def touched_by(self, paths: Iterable[str]) -> bool:
+        """Whether a change of ``paths`` changes the policy: one of its files, a file in a
+        folder of house rules, or a configuration file in any folder (one added too)."""
         return any(p in self.files or any(p.startswith(f + "/") for f in self.folders)
-                   for p in paths)
+                   or PurePosixPath(p).name == config_module.FILENAME for p in paths)
 
 
 @dataclass(eq=False)
