@@ -57,7 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", metavar="FILE",
                         help="write the report to FILE instead of stdout")
     parser.add_argument("--base", metavar="REF", help="check changes against git REF "
-                        "(default: $PRE_COMMIT_FROM_REF when set)")
+                        "(default: $PRE_COMMIT_FROM_REF when set; in a pre-push without one, "
+                        "the remote's default branch)")
     parser.add_argument("--head", metavar="REF", help="the changed side (default: the working "
                         "tree, or $PRE_COMMIT_TO_REF)")
     parser.add_argument("--reviews", metavar="FILE", help="forge review export (GitHub pull "
