@@ -54,7 +54,7 @@ def test_each_verdict_case_shows_what_its_readme_says(
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     readme = (REPO / "examples" / "verdicts" / "README.md").read_text()
     shown = re.findall(r"\$ slopolicy check examples/(verdicts/[\w-]+)\n(.*?)```", readme, re.S)
-    assert len(shown) == 9
+    assert len(shown) == 14
     for folder, expected in shown:
         code, out = run(capsys, "check", folder)
         assert out == expected, folder

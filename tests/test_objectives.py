@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import pickle
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -229,7 +230,7 @@ def test_sla_example_terms() -> None:
     availability, latency = sla_terms(SLA)
     assert availability == ObjectiveTerms(0, Terms(
         "availability", D("0.999"), None, Window.calendar("month"), "Timeslices",
-        Duration(60_000), D("0.95")), None)
+        Duration(60_000), D("0.95"), effective_from=date(2025, 1, 1)), None)
     assert latency.terms is not None
     assert (latency.position, latency.terms.indicator, latency.terms.threshold,
             latency.terms.target) == (1, "latency", Duration(500), D("0.95"))

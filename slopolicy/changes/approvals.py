@@ -57,7 +57,8 @@ def canonical_json(value: Any) -> bytes:
 
 def _canonical(value: Any) -> str:
     if type(value) is dict or isinstance(value, Mapping):  # the exact type first: no ABC check
-        items = sorted((str(k), v) for k, v in value.items())
+        # by key alone: values need not be orderable (the loader makes every key text)
+        items = sorted(((str(k), v) for k, v in value.items()), key=_first)
         return "{" + ",".join(f"{json_string(k)}:{_canonical(v)}" for k, v in items) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(_canonical(v) for v in value) + "]"
@@ -71,6 +72,10 @@ def _canonical(value: Any) -> str:
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else json_string(str(value))
     return json_string(str(value))
+
+
+def _first(item: tuple[str, Any]) -> str:
+    return item[0]
 
 
 def json_string(text: str) -> str:

@@ -352,11 +352,19 @@ def _same(a: Any, b: Any) -> bool:
 # -- directions ----------------------------------------------------------------
 
 def _compare(before: Any, after: Any, parse: Callable[[Any], Any], higher_is: str) -> str:
-    """tightened/loosened by a parsed order; equal values are a rewrite (metadata)."""
+    """tightened/loosened by a parsed order; equal values are a rewrite (metadata).
+
+    A term that no longer reads as one (a target of .nan) promises nothing: loosened.
+    """
+    unreadable = (units.UnitError, ValueError, TypeError, ArithmeticError)
     try:
-        b, a = parse(before), parse(after)
-    except (units.UnitError, ValueError, TypeError, ArithmeticError):
+        b = parse(before)
+    except unreadable:
         return MODIFIED
+    try:
+        a = parse(after)
+    except unreadable:
+        return LOOSENED
     if a == b:
         return METADATA
     other = LOOSENED if higher_is == TIGHTENED else TIGHTENED
@@ -388,13 +396,7 @@ def _target_direction(sides: _Sides, change_path: Shown, before: Any, after: Any
     key = change_path[:3]
     b_obj = _keyed_item(sides.base, key)
     a_obj = _keyed_item(sides.head, key)
-    try:
-        b, a = _fraction(b_obj), _fraction(a_obj)
-    except units.UnitError:
-        return MODIFIED
-    if a == b:
-        return METADATA
-    return TIGHTENED if a > b else LOOSENED
+    return _compare(b_obj, a_obj, _fraction, TIGHTENED)
 
 
 def _keyed_item(data: Mapping[str, Any], path: Shown) -> Mapping[str, Any]:

@@ -17,7 +17,7 @@ from slopolicy import runtime
 from slopolicy.cache.store import Cache, content_key, signature
 from slopolicy.load import schemas
 from slopolicy.load.discovery import relative
-from slopolicy.load.files import load_bytes, symlink_file
+from slopolicy.load.files import load_bytes, read_regular, symlink_file
 from slopolicy.model.documents import LoadProblem, SourceFile
 
 if TYPE_CHECKING:
@@ -180,13 +180,12 @@ def _restore_cached(
             if known is not None:
                 batch.files.append(restore(rel, "", known[1], origin, known[0]))
                 continue
-            with open(origin, "rb") as f:
-                raw = f.read()
+            raw, problem = read_regular(origin, status)  # a regular file, within the size cap
         except OSError as exc:
+            raw, problem = None, f"cannot read file: {exc.strerror}"
+        if raw is None:
             source = SourceFile(rel, "")
-            source.problems.append(
-                LoadProblem("yaml-syntax", f"cannot read file: {exc.strerror}", 1, 1)
-            )
+            source.problems.append(LoadProblem("yaml-syntax", problem or "cannot read", 1, 1))
             batch.files.append(source)
             continue
         if cache is None or stat is None:

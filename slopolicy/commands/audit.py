@@ -76,6 +76,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from slopolicy import runtime
+
+    with runtime.released():  # the walk freezes what it builds; hand it back at the end
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     # git and the history walk are loaded to run, not to build the parser
     from slopolicy.config.project import open_project
     from slopolicy.gitops import audit

@@ -224,7 +224,8 @@ def _run(args: argparse.Namespace) -> int:
     else:
         cache = open_cache(args, project)
         collected = collect(args, project, cache)
-    ctx = Context(collected.files, explicit=collected.explicit, base=base)
+    ctx = Context(collected.files, explicit=collected.explicit, base=base,
+                  assumptions=project.config.assumptions)
     report_set = collected.report
     if report_set is not None and base is not None and base.changes.policy is not None:
         # the policy judges every path named: its change is reported wherever the check looks

@@ -195,10 +195,14 @@ def _read_case(folder: Path, project: Project) -> Case:
 
 def _load_expected(path: Path, shown: str) -> Mapping[str, Any]:
     from slopolicy.load import schemas
+    from slopolicy.load.files import read_regular
     from slopolicy.text.decoding import decode
     from slopolicy.text.yamlsource import LoadError, iter_documents, locate
 
-    text, problem = decode(path.read_bytes())
+    raw, unread = read_regular(path)  # never a FIFO or a device, within the size cap
+    if raw is None:
+        raise UsageError(f"{shown}: {unread}")
+    text, problem = decode(raw)
     if text is None:
         assert problem is not None
         raise UsageError(f"{shown}:{problem.line}:{problem.column}: {problem.message}")
@@ -245,7 +249,7 @@ def _run_case(case: Case, project: Project) -> None:
     config = replace(project.config, waivers=[])
     folder = case.folder.resolve()  # findings name files relative to the case
     files = analysis.load_files(case_files(folder), folder)
-    ctx = Context(files)
+    ctx = Context(files, assumptions=config.assumptions)
     problems = engine.check(ctx, project.rules, config, select=case.rules)
     case.found = len(problems)
     unmatched = list(problems)

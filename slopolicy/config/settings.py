@@ -14,6 +14,7 @@ import difflib
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ from slopolicy.model.errors import ConfigError
 from slopolicy.model.problems import format_path
 from slopolicy.model.waivers import FILENAME as FILENAME  # the configuration file
 from slopolicy.model.waivers import Waiver
-from slopolicy.rules import Rule
+from slopolicy.rules import Range, Rule
+from slopolicy.slo.dominance import NO_ASSUMPTIONS, Assumptions
 from slopolicy.text.decoding import decode
 from slopolicy.text.yamlsource import LoadError, contains, iter_documents, locate, locate_key
 
@@ -63,6 +65,7 @@ class Config:
     waivers: list[Waiver] = field(default_factory=list)
     house_rules: list[str] = field(default_factory=list)  # the files `policies:` lists
     plugins: list[str] = field(default_factory=list)
+    assumptions: Assumptions = NO_ASSUMPTIONS  # what the user declared about traffic
 
     def setting(self, rule: Rule) -> RuleSetting:
         return self.rules.get(rule.id, RuleSetting(rule.severity, rule.options))
@@ -288,10 +291,22 @@ def _build(raw: dict[str, Any], path: Path | None, root: Path, where: str,
     config.approvals = dict(raw.get("approvals") or {})
     config.house_rules = [str(p) for p in raw.get("policies") or []]
     config.plugins = [str(p) for p in raw.get("plugins") or []]
+    config.assumptions = _assumptions(raw.get("assumptions"), where)
     config.waivers = [
         _waiver(where, f"waivers[{i}]", w, rules) for i, w in enumerate(raw.get("waivers") or [])
     ]
     return config
+
+
+def _assumptions(raw: Any, where: str) -> Assumptions:
+    """``assumptions.traffic.maxRatio`` (the schema checked its shape) as exact values."""
+    ratio = ((raw or {}).get("traffic") or {}).get("maxRatio")
+    if ratio is None:
+        return NO_ASSUMPTIONS
+    # the file's name, not its path: a message reads the same from any folder or ref
+    name = posixpath.basename(where.rsplit(":", 1)[-1]) if where != "preset" else where
+    return Assumptions(Fraction(decimal.Decimal(str(ratio))),
+                       f"assumptions.traffic.maxRatio in {name}")
 
 
 def _rule_setting(where: str, rule_id: str, value: Any, rules: Mapping[str, Rule]) -> RuleSetting:
@@ -317,19 +332,24 @@ def _rule_setting(where: str, rule_id: str, value: Any, rules: Mapping[str, Rule
                 f"{known})", ("rules", rule_id, key))
         try:
             options[key] = _option_value(where, f"rules.{rule_id}.{key}", rule.options[key],
-                                         option)
+                                         option, rule.option_ranges.get(key))
         except ConfigError as exc:
             raise ConfigError(str(exc), ("rules", rule_id, key)) from None
     return RuleSetting(severity, options)
 
 
-def _option_value(where: str, key: str, default: Any, value: Any) -> Any:
+def _option_value(where: str, key: str, default: Any, value: Any,
+                  allowed: Range | None = None) -> Any:
     numeric = (int, float, decimal.Decimal)
     if isinstance(default, bool):
         ok = isinstance(value, bool)
     elif isinstance(default, numeric):
         ok = isinstance(value, numeric) and not isinstance(value, bool)
         value = decimal.Decimal(str(value)) if ok else value
+        if ok and not (value.is_finite() and (allowed is None or allowed.holds(value))):
+            within = f"a number in {allowed}" if allowed is not None else "a finite number"
+            shown = {"NaN": ".nan", "Infinity": ".inf", "-Infinity": "-.inf"}.get(str(value), value)
+            raise ConfigError(f"{where}: {key}: expected {within}, got {shown}")
     elif default is None:
         ok = True
     else:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
-import gc
 import sys
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,6 +34,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
+from slopolicy import runtime
 from slopolicy.changes import approvals
 from slopolicy.changes import compare as changes
 from slopolicy.changes.approvals import ApprovalResult, Authors, Record, Roster, Subject
@@ -341,17 +341,12 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
     commits = repo.history(head, *walker.pathspecs)
     walker.load(commits)
     # Everything the walk builds is kept to the end: cyclic GC passes would only rescan it.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with runtime.loading():
         for index, commit in enumerate(commits):
             walker.step(index, commit)
             if progress and ((index + 1) % PROGRESS_EVERY == 0 or index + 1 == len(commits)):
                 progress(index + 1, len(commits))
         agreements = walker.finish(len(commits))
-    finally:
-        if enabled:
-            gc.enable()
     # The head commit's date: the last commit walked, unless later ones touched no document.
     head_date = commits[-1].date if commits and commits[-1].sha == head else repo.commit_date(head)
     return History(head, head_date, commits, agreements, walker.policy_changes, repo.chain(head))

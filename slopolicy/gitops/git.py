@@ -131,12 +131,16 @@ class GitRepo:
         return str(sha).strip()
 
     def _missing(self, ref: str, what: str) -> str:
-        message = f"{what} {ref!r} is not in this repository"
         known = self._refs()
+        remotes = [r for r in self._git.remote().split() if r]
+        if not known and self.head() is None and (ref == "HEAD" or not remotes):
+            # nothing to fetch it from: a fresh repository (a shallow clone has at least HEAD)
+            return (f"{what} {ref!r} names nothing: this repository has no commits yet; commit "
+                    "first (`git add` and `git commit`), then compare changes against a commit")
+        message = f"{what} {ref!r} is not in this repository"
         hint = difflib.get_close_matches(ref, known, n=1)
         if hint:
             message += f' (did you mean "{hint[0]}"?)'
-        remotes = [r for r in self._git.remote().split() if r]
         remote = next((r for r in remotes if ref.startswith(r + "/")), None)
         if remote is None and "/" in ref and not remotes:
             remote = ref.split("/", 1)[0]

@@ -30,7 +30,9 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
     Globs are gitignore-style and relative to the project root (the folder of
     .slopolicy.yaml); a folder outside it is matched relative to itself. The
     files are absolute path strings: a large repository has tens of
-    thousands, and Path objects would cost more than the walk.
+    thousands, and Path objects would cost more than the walk. A folder that
+    cannot be listed is among them, so that reading it says why (a finding),
+    rather than its files being left out without a word.
 
     A folder below the repository root that holds ``.git`` (a submodule, a
     nested repository) is another repository's: skipped, as a commit of
@@ -45,7 +47,12 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
         base = top
     repository = str(repo_root.resolve())
     found: list[str] = []
-    for folder, dirs, names in os.walk(top):
+
+    def unreadable(error: OSError) -> None:
+        if error.filename is not None:
+            found.append(os.fspath(error.filename))
+
+    for folder, dirs, names in os.walk(top, onerror=unreadable):
         if (".git" in dirs or ".git" in names) and folder != repository:
             dirs[:] = []
             continue

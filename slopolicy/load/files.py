@@ -2,10 +2,13 @@
 
 Never an exception: the run goes on past any broken file. A file may hold
 several YAML documents (``---``) or, as the OpenSLO Go SDK writes them, one
-YAML list of objects.
+YAML list of objects. Only regular files are read, and never more than the
+size cap, so a FIFO or a symlink to a device cannot stall or flood a check.
 """
 from __future__ import annotations
 
+import os
+import stat as stat_module
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,21 +19,80 @@ from slopolicy.text.decoding import decode
 from slopolicy.text.hints import closest
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(
+    os, "O_CLOEXEC", 0)
+_SPECIAL = ((stat_module.S_ISFIFO, "a FIFO (named pipe)"), (stat_module.S_ISCHR, "a character device"),
+            (stat_module.S_ISBLK, "a block device"), (stat_module.S_ISSOCK, "a socket"))
+
+
+def read_regular(path: str | os.PathLike[str],
+                 found: os.stat_result | None = None) -> tuple[bytes | None, str | None]:
+    """The bytes of the regular file at ``path`` (symlinks followed), or why it was not read.
+
+    Anything else (a folder, a FIFO, a device, a socket) is refused before it is
+    opened, and opened without blocking in case it was swapped since; a file
+    over :data:`MAX_FILE_BYTES` is refused by its size, and a file that grows
+    while it is read is read to one byte past the cap, never further.
+    """
+    try:
+        found = os.stat(path) if found is None else found
+        if not stat_module.S_ISREG(found.st_mode):
+            return None, _not_regular(path, found.st_mode)
+        if found.st_size > MAX_FILE_BYTES:
+            return None, _too_large(found.st_size)
+        fd = os.open(path, _OPEN_FLAGS)
+        try:
+            opened = os.fstat(fd)
+            if not stat_module.S_ISREG(opened.st_mode):
+                return None, _not_regular(path, opened.st_mode)
+            raw = _read_capped(fd, opened.st_size)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        return None, f"cannot read file: {exc.strerror}"
+    if raw is None:
+        return None, f"file is over the {MAX_FILE_BYTES:,}-byte limit; split it into smaller files"
+    return raw, None
+
+
+def _read_capped(fd: int, size: int) -> bytes | None:
+    """At most MAX_FILE_BYTES from ``fd``; None when there is more."""
+    parts: list[bytes] = []
+    total = 0
+    want = min(size, MAX_FILE_BYTES) + 1  # a regular file: its size, then the end
+    while True:
+        chunk = os.read(fd, want)
+        if not chunk:
+            return parts[0] if len(parts) == 1 else b"".join(parts)
+        parts.append(chunk)
+        total += len(chunk)
+        if total > MAX_FILE_BYTES:
+            return None
+        want = min(1 << 20, MAX_FILE_BYTES + 1 - total)
+
+
+def _not_regular(path: str | os.PathLike[str], mode: int) -> str:
+    if stat_module.S_ISDIR(mode):
+        try:
+            os.scandir(path).close()
+        except OSError as exc:
+            return (f"cannot read folder: {exc.strerror}; the files in it were not checked "
+                    "(if it holds no documents, exclude it: documents.exclude)")
+        return "a folder, not a file"
+    what = next((name for test, name in _SPECIAL if test(mode)), "a special file")
+    return f"{what}, not a regular file: slopolicy reads only regular files"
+
+
+def _too_large(size: int) -> str:
+    return (f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; "
+            "split it into smaller files")
 
 
 def load_bytes(path: str, raw: bytes) -> SourceFile:
     """Load one file's bytes into a :class:`SourceFile`."""
     if len(raw) > MAX_FILE_BYTES:
         source = SourceFile(path, "")
-        source.problems.append(
-            LoadProblem(
-                "yaml-syntax",
-                f"file is {len(raw):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; "
-                "split it into smaller files",
-                1,
-                1,
-            )
-        )
+        source.problems.append(LoadProblem("yaml-syntax", _too_large(len(raw)), 1, 1))
         return source
     text, problem = decode(raw)
     if text is None:

@@ -182,15 +182,14 @@ class WorktreeReader(Reader):
         return list(_regular_files(top, prefix, nested=bool(prefix)))
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        from slopolicy.load.files import read_regular
+
         out = {}
         for path in paths:
             full = self._inside(path)
-            if full is None:
-                continue
-            try:
-                out[path] = full.read_bytes()
-            except OSError:
-                continue
+            raw = read_regular(full)[0] if full is not None else None  # no FIFO, within the cap
+            if raw is not None:
+                out[path] = raw
         return out
 
     def _inside(self, path: str) -> Path | None:

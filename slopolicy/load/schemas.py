@@ -14,9 +14,11 @@ loader keeps it a decimal), ``jsonschema`` decides.
 """
 from __future__ import annotations
 
+import datetime
 import functools
+import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -88,7 +90,69 @@ _ENUM_SETS: dict[int, frozenset[str]] = {}
 def _validator_class() -> Any:
     from jsonschema import Draft202012Validator, validators
 
-    return validators.extend(Draft202012Validator, {"enum": _enum})
+    types = Draft202012Validator.TYPE_CHECKER.redefine("number", _is_number)
+    return validators.extend(Draft202012Validator, {"enum": _enum}, type_checker=types)
+
+
+def _is_number(checker: Any, instance: Any) -> bool:
+    """A finite number: YAML's .nan, .inf and -.inf are no number a document can promise."""
+    if isinstance(instance, bool):
+        return False
+    if isinstance(instance, int):
+        return True
+    if isinstance(instance, Decimal):
+        return instance.is_finite()
+    return isinstance(instance, float) and math.isfinite(instance)
+
+
+# Formats are checked, by both validators (by default they only annotate): a date must be on
+# the calendar, not only look like YYYY-MM-DD. Each check raises ValueError saying why.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_LOCAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+
+def _date(instance: object) -> bool:
+    if isinstance(instance, str) and _DATE.fullmatch(instance):
+        datetime.date.fromisoformat(instance)
+    return True  # other shapes are the pattern's to refuse
+
+
+def _date_time(instance: object) -> bool:
+    if isinstance(instance, str) and instance[:1].isdigit():
+        # Python 3.10 reads only 3 or 6 digits of a second's fraction: the calendar is the point
+        plain = re.sub(r"[.][0-9]+", "", instance, count=1).replace("Z", "+00:00")
+        datetime.datetime.fromisoformat(plain.replace("z", "+00:00"))
+    return True
+
+
+def _local_date_time(instance: object) -> bool:
+    if isinstance(instance, str) and _LOCAL_TIME.fullmatch(instance):
+        datetime.datetime.fromisoformat(instance)
+    return True
+
+
+FORMATS: dict[str, Callable[[object], bool]] = {
+    "date": _date, "date-time": _date_time, "local-date-time": _local_date_time}
+
+
+def _holds(check: Callable[[object], bool]) -> Callable[[object], bool]:
+    def holds(instance: object) -> bool:
+        try:
+            return check(instance)
+        except ValueError:
+            return False
+
+    return holds
+
+
+@functools.lru_cache(maxsize=None)
+def _format_checker() -> Any:
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(())
+    for name, check in FORMATS.items():
+        checker.checks(name, raises=ValueError)(check)
+    return checker
 
 
 def _inline(node: Any, defs: Mapping[str, Any], done: dict[str, Any]) -> Any:
@@ -132,14 +196,14 @@ def validator(api_version: str, kind: str) -> Any:
     defs = _inlined_defs()
     if name not in defs:
         return None
-    return _validator_class()(defs[name])
+    return _validator_class()(defs[name], format_checker=_format_checker())
 
 
 @functools.lru_cache(maxsize=None)
 def config_validator() -> Draft202012Validator:
-    from jsonschema import Draft202012Validator
-
-    return Draft202012Validator(load_json("schemas", CONFIG))
+    found: Draft202012Validator = _validator_class()(load_json("schemas", CONFIG),
+                                                     format_checker=_format_checker())
+    return found
 
 
 @functools.lru_cache(maxsize=None)
@@ -152,7 +216,8 @@ def native(name: str) -> Any:
     schema = load_json("schemas", CONFIG) if name == CONFIG else _inlined_defs().get(name)
     if schema is None:
         return None
-    return jsonschema_rs.validator_for(schema)
+    formats = {name: _holds(check) for name, check in FORMATS.items()}
+    return jsonschema_rs.validator_for(schema, formats=formats, validate_formats=True)
 
 
 def valid(name: str, instance: Any) -> bool:
@@ -287,6 +352,9 @@ def describe(error: ValidationError) -> Iterator[tuple[Path, bool, str]]:
             )
             yield path + (key,), True, f'unknown property "{key}"{tip}'
         return
+    if validator == "format":
+        yield path, False, _format_message(error)
+        return
     if custom:
         if validator == "type":  # say what was written: "99.9" in quotes is text
             custom += f" (got {_shown(error.instance)})"
@@ -391,6 +459,16 @@ def _decimal(value: Decimal) -> str:
     return text
 
 
+def _format_message(error: ValidationError) -> str:
+    """Why a value of the right shape is not what it looks like (2025-02-30 is no day)."""
+    cause = f": {error.cause}" if error.cause is not None else ""
+    what = {"date": "a date on the calendar (YYYY-MM-DD)",
+            "date-time": "a real date and time (ISO 8601 with a zone)",
+            "local-date-time": "a real date and time (YYYY-MM-DD hh:mm:ss)"}
+    shown = what.get(str(error.validator_value), f"a valid {error.validator_value}")
+    return f"{show(error.instance)} is not {shown}{cause}"
+
+
 def _message(error: ValidationError) -> str:
     """A schema's own words for a failed constraint (``errorMessage``)."""
     schema = error.schema if isinstance(error.schema, Mapping) else {}
@@ -422,6 +500,10 @@ def _shown(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, (float, Decimal)) and not _is_number(None, value):
+        if value != value:  # NaN is unequal to itself
+            return ".nan, not a number"
+        return "-.inf, an infinity" if value < 0 else ".inf, an infinity"
     if isinstance(value, (int, float, Decimal)):
         return f"number {show(value)}"
     return show(value)

@@ -5,6 +5,7 @@ terms, so a value reads the same in a finding, a diff and an audit.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,8 @@ def show_value(value: Any) -> str:
         return units.format_decimal(value, 12)
     if isinstance(value, bool) or value is None:
         return "true" if value is True else "false" if value is False else "null"
+    if isinstance(value, float) and not math.isfinite(value):  # as YAML writes it
+        return ".nan" if value != value else ".inf" if value > 0 else "-.inf"
     if isinstance(value, (Mapping, list)):
         text = _compact(value)
         return text if len(text) <= 80 else text[:79] + "…"

@@ -390,7 +390,8 @@ def _axis(report: AuditReport, agreement: Agreement) -> _Axis:
         days.append(report.history.head_date.date())
     start, end = min(days).toordinal(), max(days).toordinal()
     pad = max((end - start) // 25, 7)
-    return _Axis(start - pad, end + pad)
+    # an agreement effective until 9999-12-31 (or from 0001-01-01) has no day beyond it
+    return _Axis(max(start - pad, 1), min(end + pad, datetime.date.max.toordinal()))
 
 
 def _panel(agreement: Agreement, name: str, axis: _Axis, top: int) -> str:
@@ -532,15 +533,18 @@ def _ticks(axis: _Axis) -> list[datetime.date]:
     """First days of months (or quarters, or years) across the axis, at most about 12."""
     start = datetime.date.fromordinal(axis.start)
     end = datetime.date.fromordinal(axis.end)
-    months = (end.year - start.year) * 12 + end.month - start.month
-    step = next(s for s in (1, 2, 3, 6, 12, 24, 60) if months / s <= 12)
-    day = datetime.date(start.year, start.month, 1)
+    first, last = start.year * 12 + start.month - 1, end.year * 12 + end.month - 1  # month numbers
+    step = next((s for s in _TICK_MONTHS if (last - first) / s <= 12), _TICK_MONTHS[-1])
     found = []
-    while day <= end:
-        if day >= start and (day.month - 1) % step == 0:
+    for month in range(-(-first // step) * step, last + 1, step):
+        day = datetime.date(month // 12, month % 12 + 1, 1)
+        if day >= start:
             found.append(day)
-        day = datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return found
+
+
+# Tick spacings in months: every month up to every thousand years (9999-12-31 is a valid end).
+_TICK_MONTHS = (1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200, 2400, 6000, 12000)
 
 
 def _tick_label(day: datetime.date, axis: _Axis) -> str:
