@@ -137,7 +137,7 @@ ROSTER = Roster(
     require={"modified": (Requirement("legal", 1),),
              "loosened": (Requirement("legal", 1), Requirement("sre", 1))},
 )
-SUBJECT = Subject("SLA", "a", "sha256:" + "0" * 64)
+SUBJECT = Subject("SLA", "a", approvals.ABSENT, "sha256:" + "0" * 64)
 
 
 def signed(identity: str, role: str) -> Evidence:
@@ -183,7 +183,7 @@ def test_reviews_keep_each_users_latest_decision(tmp_path: Path) -> None:
 def test_noreply_addresses_are_github_logins() -> None:
     authors = approvals.Authors()
     authors.add("12345+Carol-GH@users.noreply.github.com", "commit abc1234")
-    assert authors.of("github:carol-gh") == "commit abc1234"
+    assert authors.of("github:carol-gh") == "authored commit abc1234"
     assert authors.of("carol@acme.example") is None
 
 

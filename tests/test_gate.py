@@ -32,7 +32,7 @@ def test_unapproved_tightening_is_blocked(repo: GitProject) -> None:
         "SLA/globex-public-api is tightened (spec.objectives[availability].targetPercent "
         "99.9 → 99.95, spec.effective.from 2025-01-01 → 2025-04-01) and lacks approval: it needs 1 more legal approver (for modified; legal: "
         "alice@acme.example, bob@acme.example, dave@acme.example). To approve, the approver runs "
-        "`slopolicy approve slas/globex.yaml --role legal --identity YOUR-ID --key "
+        "`slopolicy approve slas/globex.yaml --base main --role legal --identity YOUR-ID --key "
         "~/.ssh/id_ed25519` on this change and commits the record in approvals/.")
 
 
@@ -152,7 +152,7 @@ def test_relaxing_the_policy_in_the_same_change_does_not_help(repo: GitProject) 
     [policy] = messages(run, "policy-changed")
     assert policy.startswith("the policy changed (.slopolicy.yaml modified, "
                              ".slopolicy/allowed_signers modified); this check used main's policy")
-    assert "`slopolicy approve .slopolicy.yaml --role sre --identity YOUR-ID" in policy
+    assert "`slopolicy approve .slopolicy.yaml --base main --role sre --identity YOUR-ID" in policy
     assert "judged by main's policy" in run.err
 
 
@@ -240,7 +240,8 @@ def test_a_moved_file_keeps_its_identity(repo: GitProject) -> None:
 
 
 def test_added_and_removed_agreements_need_approval(repo: GitProject) -> None:
-    repo.write("slas/initech.yaml", sla().replace("globex-public-api", "initech-api"))
+    repo.write("slas/initech.yaml", sla().replace("globex-public-api", "initech-api")
+               .replace("customer: globex", "customer: initech"))
     (repo.root / "slas/globex.yaml").unlink()
     repo.commit()
     found = messages(repo.gate(), "sla-change-approval")

@@ -73,7 +73,7 @@ def test_a_config_file_edited_anywhere_is_a_policy_change(repo: GitProject) -> N
     [message] = messages(run, "policy-changed")
     assert message.startswith("the policy changed (tools/.slopolicy.yaml added)")
     assert "build/" not in message
-    assert "the document changed after approval, so it must be approved again" in message
+    assert "the policy changed after approval, so it must be approved again" in message
 
 
 def test_the_audit_judges_a_configuration_added_anywhere_as_a_policy_change(
@@ -125,7 +125,7 @@ def evil_merge(repo: GitProject, conflict: bool) -> str:
 @pytest.mark.parametrize("conflict", [False, True], ids=["evil-merge", "conflict-resolution"])
 def test_an_edit_made_in_a_merge_is_its_authors(repo: GitProject, conflict: bool) -> None:
     merge = evil_merge(repo, conflict)
-    repo.approve("alice", "legal")
+    assert repo.approve("alice", "legal", "slas/globex.yaml", "--base", "main").code == 0
     repo.commit("approval", author="alice")
     run = repo.gate()
     assert run.code == 1, run.out
@@ -149,7 +149,7 @@ def test_a_file_name_that_is_pathspec_magic_is_taken_literally(repo: GitProject,
     repo.commit("a decoy", author="bob")
     repo.write(name, sla().replace("globex-public-api", "globex-eu"))
     repo.commit("a new agreement", author="alice")
-    assert repo.approve("alice", "legal", name).code == 0
+    assert repo.approve("alice", "legal", name, "--base", "main").code == 0
     run = repo.gate()
     assert run.code == 1, run.out
     [message] = messages(run, "sla-change-approval")

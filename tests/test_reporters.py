@@ -487,7 +487,7 @@ def test_markdown_changed_agreements_table() -> None:
                             "rolling 28d", (Decimal("201.6"),) * 2, (Decimal("40.32"),) * 2),
         ),
         approval=ApprovalResult(
-            Subject("SLA", "initech-billing", "sha256:0"), ("modified", "tightened"), {},
+            Subject("SLA", "initech-billing", "sha256:1", "sha256:0"), ("modified", "tightened"), {},
             (Evidence("alice@acme.example", "signed", "approvals/a.yaml", "legal",
                       frozenset({"legal"})),
              Evidence("bob@acme.example", "claimed", "abc1234", reason="only a claim")),

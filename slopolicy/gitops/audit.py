@@ -12,7 +12,12 @@ check). After the walk each version is judged (``approvals.py``)
 with the Approval records that existed while it was the agreement's
 content: from the commit that recorded it until the next change of that
 agreement, so a change and its approval landing as two commits of one pull
-request still count together. A change of the policy files (configuration,
+request still count together. A record authorises one change: one that
+first appeared in the history before the agreement's previous change (a
+record left in place, or copied back) was made for an earlier change, and
+counts for none after it. An agreement whose ``metadata.name`` changed is
+followed under its new name, as a change of that agreement (as the gate
+judges it). A change of the policy files (configuration,
 what it extends, allowed signers) is a :class:`PolicyEdit`, judged the same
 way: an unapproved roster edit would otherwise let later approvals count.
 
@@ -42,9 +47,9 @@ from slopolicy.changes.compare import DocumentChange
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
-from slopolicy.gitops.evidence import EvidenceSources
+from slopolicy.gitops.evidence import EvidenceSources, commit_signers, record_key
 from slopolicy.gitops.git import GitRepo, LoggedCommit
-from slopolicy.gitops.judging import document_subject
+from slopolicy.gitops.judging import add_commit, document_subject
 from slopolicy.gitops.policy import policy_files
 from slopolicy.load import discovery
 from slopolicy.load.files import load_bytes
@@ -61,7 +66,6 @@ SLO_KEY = changes.SLO_KEY
 SLI_KEY = ("openslo/v1", "SLI")
 APPROVAL_KEY = (approvals.API_VERSION, approvals.KIND)
 _TRACKED = frozenset({SLA_KEY, SLO_KEY, SLI_KEY})
-TERMS_CLASSES = frozenset({"modified", "tightened", "loosened"})
 # Every path that can hold a document, a policy or a signers file, as git pathspecs.
 BASE_PATHSPECS = ("*.yaml", "*.yml", "*.json", "*allowed_signers*")
 PROGRESS_EVERY = 100
@@ -78,7 +82,8 @@ class PolicyAt:
     commit: str | None  # the commit it was read at; None before the first commit
     roster: Roster
     sources: EvidenceSources
-    subject: Subject  # what a policy approval of these files approves
+    name: str  # the configuration file, as a policy approval names it
+    digest: str  # the digest of the policy files, as a policy approval binds it
     files: Mapping[str, str | None]  # path -> sha256 of its content (None: absent)
     folders: tuple[str, ...] = ()  # folders of house-rule files: any file in them counts
     error: str | None = None  # the configuration there could not be read
@@ -221,7 +226,7 @@ class Version(Change):
     @cached_property
     def retroactive(self) -> bool:
         """The terms changed and the new version starts before the day of the change."""
-        if self.removed or not self.classes & TERMS_CLASSES:
+        if self.removed or not self.change.terms_changed:
             return False
         starts = self.starts
         return starts is not None and starts < self.changed_on
@@ -372,14 +377,17 @@ class _Walker:
         self.agreements: dict[Identity, Agreement] = {}
         self.open_spans: dict[str, list[RecordSpan]] = {}
         self.spans: dict[tuple[str, str], list[RecordSpan]] = {}  # (kind, name) -> records
+        self.first_seen: dict[str, int] = {}  # record_key -> the walk index it first appeared at
         self.selected: set[str] = set()
         self.policy: PolicyAt | None = None
         self.policy_changes: list[PolicyEdit] = []
+        self.commits: Sequence[LoggedCommit] = ()
 
     # -- reading ----------------------------------------------------------------------
 
     def load(self, commits: Sequence[LoggedCommit]) -> None:
         """Read every blob the log names (one process), and pick the document paths."""
+        self.commits = commits
         wanted = [c.new_blob for commit in commits for c in commit.changes if c.new_blob]
         self.blobs = self.repo.read_blobs(wanted)
         paths = {p for commit in commits for c in commit.changes
@@ -450,6 +458,7 @@ class _Walker:
         if docs:
             self.docs_at[path] = docs
         for record in records:
+            self.first_seen.setdefault(record_key(record), index)
             span = RecordSpan(record, path, index, commit)
             self.open_spans.setdefault(path, []).append(span)
             self.spans.setdefault((record.subject.kind, record.subject.name), []).append(span)
@@ -462,6 +471,7 @@ class _Walker:
         for doc in after:
             came.setdefault(doc.identity, doc)
         changed: list[tuple[Identity, Document | None, Document | None]] = []  # SLOs, SLIs
+        renamed = self._renames(gone, came, touched)
         for identity in list(dict.fromkeys([*gone, *came])):
             old = self.index.get(identity)
             new = came.get(identity)
@@ -471,7 +481,11 @@ class _Walker:
                 self.index.pop(identity, None)
             else:
                 self.index[identity] = new
-            if (identity[0], identity[1]) == SLA_KEY:
+            if identity in renamed:
+                predecessor = renamed[identity]
+                if predecessor is not None:
+                    self._record_rename(index, commit, policy, predecessor, came[identity])
+            elif (identity[0], identity[1]) == SLA_KEY:
                 self._record(index, commit, policy, identity, old, new)
             else:
                 changed.append((identity, old, new))
@@ -479,6 +493,38 @@ class _Walker:
                     self._reindex(identity, old, new)
         if self.track_slos:
             self._track(commit, came, changed)
+
+    def _renames(self, gone: Mapping[Identity, Document], came: Mapping[Identity, Document],
+                 touched: set[str]) -> dict[Identity, Document | None]:
+        """Agreements renamed in this commit: successor -> predecessor, predecessor -> None."""
+        removed = [old for i in gone if (old := self.index.get(i)) is not None and i not in came
+                   and old.source.path in touched]
+        added = [d for i, d in came.items() if i not in self.index]
+        found: dict[Identity, Document | None] = {}
+        for old, new in changes.pair_renames(removed, added):
+            found[new.identity] = old
+            found[old.identity] = None
+        return found
+
+    def _record_rename(self, index: int, commit: LoggedCommit, policy: PolicyAt, old: Document,
+                       new: Document) -> None:
+        """The agreement goes on under its new name: a change of it, and a rename."""
+        agreement = self.agreements.pop(old.identity, None) or Agreement(*old.identity)
+        agreement.name = new.name
+        namesake = self.agreements.get(new.identity)
+        if namesake is not None:  # the name was an agreement's before: one history now
+            namesake.versions = sorted(namesake.versions + agreement.versions,
+                                       key=lambda v: v.index)
+            namesake.moves = sorted(namesake.moves + agreement.moves, key=lambda m: m.index)
+            agreement = namesake
+        self.agreements[new.identity] = agreement
+        if old.source.path != new.source.path:
+            agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
+        found = changes.compare_renamed(old, new)
+        authors, trailers = self._authors(commit, found.paths, policy)
+        agreement.versions.append(Version(
+            index=index, commit=commit, change=found, subject=document_subject(found),
+            policy=policy, authors=authors, trailers=trailers))
 
     def _reindex(self, identity: Identity, old: Document | None, new: Document | None) -> None:
         before = _service(old) if old is not None else None
@@ -505,27 +551,38 @@ class _Walker:
             agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
         if found.status in ("moved", "unchanged"):
             return
-        authors, trailers = self._authors(commit, found.paths)
+        authors, trailers = self._authors(commit, found.paths, policy)
         agreement.versions.append(Version(
             index=index, commit=commit, change=found, subject=document_subject(found),
             policy=policy, authors=authors, trailers=trailers))
 
-    def _authors(self, commit: LoggedCommit, paths: Sequence[str]
+    def _authors(self, commit: LoggedCommit, paths: Sequence[str], policy: PolicyAt
                  ) -> tuple[Authors, list[tuple[str, str]]]:
         """Who made the change (nobody approves their own), and the trailers they wrote.
 
-        A merge brings the commits of its branch: their authors made the
-        change, as in the pull-request gate (merge base .. head).
+        A merge brings the commits of its branch: their authors and committers
+        made the change, as in the pull-request gate (merge base .. head). With
+        signed commits required by the policy of the time, each commit's signer
+        is its author of record, verified by that policy's allowed signers.
         """
         authors = Authors()
         trailers = [(value, f"commit {commit.short}") for value in commit.approved_by]
+        made: list[tuple[str, str, str]] = []  # (sha, author, committer)
         if len(commit.parents) > 1:
             for branch in self.repo.commits(commit.parents[0], commit.sha, paths):
-                authors.add(branch.author_email, f"commit {branch.short}")
+                made.append((branch.sha, branch.author_email, branch.committer_email))
                 trailers += [(v, f"commit {branch.short}") for v in branch.approved_by
                              if branch.sha != commit.sha]
         else:
-            authors.add(commit.author_email, f"commit {commit.short}")
+            made.append((commit.sha, commit.author_email, commit.committer_email))
+        signed = None
+        if policy.roster.signed_commits:
+            objects = self.repo.read_blobs(sha for sha, _, _ in made)
+            signed = {sha: commit_signers(objects.get(sha, b""), policy.sources.allowed_signers,
+                                          policy.sources.allowed_signers_where)
+                      for sha, _, _ in made}
+        for sha, author, committer in made:
+            add_commit(authors, sha, author, committer, signed)
         return authors, trailers
 
     # -- the policy of the time -------------------------------------------------------
@@ -540,17 +597,18 @@ class _Walker:
         """The commit changed a policy file: record the change, judged by the policy before."""
         after = _read_policy(self, commit.sha)
         self.policy = after  # what judges the next change (the state now is this commit's)
-        if after.subject.digest == before.subject.digest:
+        if after.digest == before.digest:
             return
         files = tuple(
             (path, "added" if before.files.get(path) is None
              else "removed" if after.files.get(path) is None else "modified")
             for path in sorted(set(before.files) | set(after.files))
             if before.files.get(path) != after.files.get(path))
-        authors, trailers = self._authors(commit, [p for p, _ in files])
+        authors, trailers = self._authors(commit, [p for p, _ in files], before)
+        subject = Subject(approvals.POLICY_SUBJECT, after.name, before.digest, after.digest)
         self.policy_changes.append(PolicyEdit(
-            index=index, commit=commit, subject=after.subject, policy=before, authors=authors,
-            trailers=trailers, config_file=after.subject.name, files=files))
+            index=index, commit=commit, subject=subject, policy=before, authors=authors,
+            trailers=trailers, config_file=after.name, files=files))
 
     # -- after the walk ---------------------------------------------------------------
 
@@ -558,16 +616,25 @@ class _Walker:
         found = sorted((a for a in self.agreements.values() if a.versions),
                        key=lambda a: a.label)
         for agreement in found:
-            for number, version in enumerate(agreement.versions):
-                later = agreement.versions[number + 1:]
-                self._judge(version, later[0].index if later else walked)
-        for number, change in enumerate(self.policy_changes):
-            following = self.policy_changes[number + 1:]
-            self._judge(change, following[0].index if following else walked)
+            self._judge_all(agreement.versions, walked)
+        self._judge_all(self.policy_changes, walked)
         return found
 
-    def _judge(self, change: Change, end: int) -> None:
-        """Judge one change with the records that existed while it stood (until ``end``)."""
+    def _judge_all(self, changes: Sequence[Change], walked: int) -> None:
+        """Each change, with the records of its time: after the change before it, before the
+        change after it."""
+        for number, change in enumerate(changes):
+            later = changes[number + 1:]
+            previous = changes[number - 1].index if number else -1
+            self._judge(change, later[0].index if later else walked, previous)
+
+    def _judge(self, change: Change, end: int, previous: int) -> None:
+        """Judge one change with the records that existed while it stood (until ``end``).
+
+        A record that first appeared at or before the previous change of the
+        same subject (``previous``) was made for an earlier change: it is shown
+        as used, and counts for nothing here.
+        """
         policy = change.policy
         folder = policy.roster.records.rstrip("/")
         subject = change.subject
@@ -575,13 +642,23 @@ class _Walker:
             s for s in self.spans.get((subject.kind, subject.name), ())
             if (s.path == folder or s.path.startswith(folder + "/"))
             and s.start < end and (s.end is None or s.end > change.index)
-            and (s.start >= change.index or (s.record.subject.digest == subject.digest
-                                             and s.record.subject.removed == subject.removed))
+            and (s.start >= change.index or _names(s.record.subject, subject))
         ]
-        sources = replace(policy.sources, records=[s.record for s in spans])
+        used = {}
+        for span in spans:
+            key = record_key(span.record)
+            if self.first_seen[key] <= previous:
+                used[key] = (f"it is in the history since before the previous change "
+                             f"{short(self._sha(previous))}")
+        sources = replace(policy.sources, records=[s.record for s in spans], used=used,
+                          legacy=True)
         evidence = sources.gather(subject, change.authors, change.trailers, False)
         change.recorded = dict(enumerate(spans))
-        change.result = approvals.judge(subject, change.classes, evidence, policy.roster)
+        change.result = approvals.judge(subject, change.classes, evidence, policy.roster,
+                                        change.authors)
+
+    def _sha(self, index: int) -> str | None:
+        return self.commits[index].sha if 0 <= index < len(self.commits) else None
 
     # -- backing SLOs (for the chart) -------------------------------------------------
 
@@ -714,12 +791,11 @@ def _read_policy(walker: _Walker, at: str | None) -> PolicyAt:
                    else reader.read_one(roster.allowed_signers))
     where = f"{reader.label}:{roster.allowed_signers or '(approvals.allowedSigners unset)'}"
     sources = EvidenceSources(roster=roster, allowed_signers=signers, allowed_signers_where=where)
-    subject = Subject(approvals.POLICY_SUBJECT, rel or config_module.FILENAME,
-                      approvals.policy_digest(files))
     folders = tuple(f for f in (_inside(config.root / e, root) for e in config.house_rules) if f)
     hashes = {path: None if data is None else approvals.sha256(data)
               for path, data in files.items()}
-    return PolicyAt(at, roster, sources, subject, hashes, folders, error)
+    return PolicyAt(at, roster, sources, rel or config_module.FILENAME,
+                    approvals.policy_digest(files), hashes, folders, error)
 
 
 def _inside(path: Path, root: Path) -> str | None:
@@ -738,6 +814,13 @@ def _settings(reader: Reader, rel: str) -> dict[str, Any]:
     void the past).
     """
     return config_module.read(reader, rel).data
+
+
+def _names(approved: Subject, subject: Subject) -> bool:
+    """Whether a record's subject names this change (the old shape: its one content)."""
+    if approved.legacy is not None:
+        return approved.removed == subject.removed and approved.digest == subject.digest
+    return (approved.before, approved.after) == (subject.before, subject.after)
 
 
 def _service(doc: Document) -> Hashable:

@@ -4,12 +4,17 @@ Evidence, strongest first:
 
 * an ``Approval`` record (``apiVersion: slopolicy/v1``), signed with the
   approver's SSH key (``ssh-keygen -Y sign -n slopolicy``) over a canonical
-  statement that binds it to the ``sha256:`` of the approved content, and
-  verified against the allowed_signers file of the *base* ref;
+  statement that binds it to one change: the document, the ``sha256:`` of its
+  content before (or ``absent``) and after (or ``removed``); verified against
+  the allowed_signers file of the *base* ref, and counted for one change only;
 * a forge review export (``--reviews``): an APPROVED review counts only for
   the exact head commit, and only for roster entries written ``github:LOGIN``;
 * an ``Approved-by:`` commit trailer: anyone can type one, so it is shown as
   *claimed* and counts only where the policy says ``trailers: counted``.
+
+With ``approvals.signedCommits: required`` the commits of a change must be
+SSH-signed (``git commit -S`` with ``gpg.format ssh``): :func:`commit_signers`
+verifies each against the same allowed signers, namespace ``git``.
 
 This module runs ``ssh-keygen`` and reads review exports; it turns what it
 finds into :class:`~slopolicy.changes.approvals.Evidence` values, which
@@ -33,6 +38,7 @@ from slopolicy.changes.approvals import (
     EMAIL_IN_ANGLES,
     KIND,
     NAMESPACE,
+    POLICY_SUBJECT,
     REVIEW,
     SIGNED,
     Authors,
@@ -42,6 +48,7 @@ from slopolicy.changes.approvals import (
     Subject,
     json_string,
     normalize,
+    sha256,
     short_digest,
 )
 from slopolicy.model.errors import UsageError
@@ -65,10 +72,9 @@ def render_record(name: str, subject: Subject, approver: str, role: str, decisio
     ]
     if subject.version is not None:
         lines.append(f"    version: {subject.version}")
-    if subject.removed:
-        lines.append("    removed: true")
     lines += [
-        f"    digest: {q(subject.digest)}",
+        f"    before: {q(subject.before)}",
+        f"    after: {q(subject.after)}",
         f"  approver: {q(approver)}",
         f"  role: {q(role)}",
         f"  decision: {q(decision)}",
@@ -192,6 +198,13 @@ class EvidenceSources:
     allowed_signers_where: str = ""  # e.g. main:.slopolicy/allowed_signers
     reviews: list[Review] | None = None
     head_commit: str | None = None
+    # records (by record_key) that already stood before this change, and where: each
+    # authorised an earlier change, and a record authorises one change
+    used: Mapping[str, str] = field(default_factory=dict)
+    # whether a record of the old shape (one digest) counts: only where the history
+    # shows it was made for this change (the audit), never in the gate
+    legacy: bool = False
+    base_hint: str = ""  # the --base REF that `slopolicy approve` needs for this change
     _verified: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def gather(self, subject: Subject, authors: Authors, trailers: Sequence[tuple[str, str]],
@@ -215,28 +228,51 @@ class EvidenceSources:
         who = record.approver
         if record.decision != "approved":
             return f"its decision is {record.decision!r}, not 'approved'"
-        if record.subject.removed != subject.removed:
-            return ("it approves the removal of the document, which is not removed here"
-                    if record.subject.removed else "it approves content, but the document is removed")
-        if record.subject.digest != subject.digest:
-            return (f"it approves {short_digest(record.subject.digest)} but the content is now "
-                    f"{short_digest(subject.digest)}: the document changed after approval, so it "
-                    "must be approved again")
-        holders = {normalize(i) for i in self.roster.holders(record.role)}
+        mismatch = self._subject_problem(record.subject, subject)
+        if mismatch:
+            return mismatch
         if record.role not in self.roster.roles:
             return f"role {record.role!r} is not defined in the base policy (approvals.roles)"
-        if normalize(who) not in holders:
+        if record.role not in self.roster.roles_of(who):
             return f"{who} does not hold role {record.role!r} in the base policy"
-        authored = authors.of(who)
+        authored = self.roster.authored(authors, who)
         if authored:
-            return f"{who} authored {authored}, which changed it: nobody approves their own change"
+            return f"{who} {authored}, which changed it: nobody approves their own change"
         if self.allowed_signers is None:
             return (f"there is no allowed signers file at {self.allowed_signers_where or 'the base'}"
                     " (approvals.allowedSigners), so no signature can be verified")
         if not self._verify(record):
             return (f"its signature does not verify for {who} by "
                     f"{self.allowed_signers_where}: signed with another key, or edited")
+        used = self.used.get(record_key(record))
+        if used:
+            return (f"it already authorised an earlier change ({used}): a record authorises one "
+                    "change, so this one must be approved anew")
         return ""
+
+    def _subject_problem(self, approved: Subject, subject: Subject) -> str:
+        """Why a record's subject is not this change (empty when it is)."""
+        what = "policy" if subject.kind == POLICY_SUBJECT else "document"
+        if approved.legacy is not None and not self.legacy:
+            return (f"it is a record of the old shape, bound to content only "
+                    f"({short_digest(approved.legacy)}), so it cannot show which change it "
+                    f"approved (a later change back to that content would match it too); "
+                    f"approve this change again{self._approve_hint()}")
+        if approved.removed != subject.removed:
+            return (f"it approves the removal of the {what}, which is not removed here"
+                    if approved.removed else f"it approves content, but the {what} is removed")
+        if approved.digest != subject.digest:
+            return (f"it approves {short_digest(approved.digest)} but the content is now "
+                    f"{short_digest(subject.digest)}: the {what} changed after approval, so it "
+                    "must be approved again")
+        if approved.legacy is None and approved.before != subject.before:
+            return (f"it approves the change from {short_digest(approved.before)}, but this "
+                    f"change is from {short_digest(subject.before)}: it was made for another "
+                    f"change, so this one must be approved again{self._approve_hint()}")
+        return ""
+
+    def _approve_hint(self) -> str:
+        return f" (`slopolicy approve --base {self.base_hint} ...`)" if self.base_hint else ""
 
     def _verify(self, record: Record) -> bool:
         key = (record.file, record.signature)
@@ -262,9 +298,10 @@ class EvidenceSources:
                                       f"the head commit {self.head_commit[:7]}: ask for a new review"))
             elif not roles:
                 found.append(_invalid(base, f"{identity} holds no role in the base policy"))
-            elif authors.of(identity):
-                found.append(_invalid(base, f"{identity} authored {authors.of(identity)}, which "
-                                      "changed it: nobody approves their own change"))
+            elif self.roster.authored(authors, identity):
+                found.append(_invalid(base, f"{identity} "
+                                      f"{self.roster.authored(authors, identity)}, which changed "
+                                      "it: nobody approves their own change"))
             else:
                 found.append(Evidence(identity, REVIEW, base.source, roles=roles))
         return found
@@ -279,8 +316,9 @@ class EvidenceSources:
                             "approvals.trailers: claimed does not count it")
         if not roles:
             return _invalid(base, f"{identity} holds no role in the base policy")
-        if authors.of(identity):
-            return _invalid(base, f"{identity} authored {authors.of(identity)}, which changed it: "
+        authored = self.roster.authored(authors, identity)
+        if authored:
+            return _invalid(base, f"{identity} {authored}, which changed it: "
                             "nobody approves their own change")
         return Evidence(identity, CLAIMED, base.source, roles=roles)
 
@@ -290,9 +328,72 @@ def _invalid(evidence: Evidence, reason: str) -> Evidence:
                     frozenset(), reason)
 
 
-# -- judging ---------------------------------------------------------------------
+def record_key(record: Record) -> str:
+    """What makes two records one: the statement signed (a copy at another path is no new one)."""
+    return sha256(record.statement())
 
 
-# -- words for messages ------------------------------------------------------------
+# -- signed commits ----------------------------------------------------------------
 
+GIT_NAMESPACE = "git"  # the namespace git signs commits in
+
+
+def split_signature(commit: bytes) -> tuple[bytes, str] | None:
+    """A raw commit object's signed payload and its armored ``gpgsig``; None when unsigned.
+
+    The payload is the object without its signature header, as git signs it.
+    """
+    head, sep, message = commit.partition(b"\n\n")
+    kept: list[bytes] = []
+    signature: list[bytes] = []
+    inside = False
+    for line in head.split(b"\n"):
+        if line.startswith((b"gpgsig ", b"gpgsig-sha256 ")):
+            inside = True
+            signature.append(line.split(b" ", 1)[1])
+        elif inside and line.startswith(b" "):
+            signature.append(line[1:])
+        else:
+            inside = False
+            kept.append(line)
+    if not signature:
+        return None
+    return b"\n".join(kept) + sep + message, b"\n".join(signature).decode("ascii", "replace")
+
+
+def commit_signers(commit: bytes, allowed_signers: bytes | None, where: str
+                   ) -> tuple[tuple[str, ...], str]:
+    """The principals whose key signed a commit, by ``allowed_signers`` (namespace git).
+
+    Returns (principals, "") or ((), why the signature does not count, as the
+    rest of a sentence that begins with the commit).
+    """
+    fix = ("to fix, sign commits with your SSH key (`git config gpg.format ssh`, `git config "
+           "user.signingkey ~/.ssh/id_ed25519.pub`, `git commit -S`), with its line in "
+           f'{where} allowing namespaces="git", and sign the commits of this change again '
+           "(`git rebase --exec 'git commit --amend --no-edit -S' BASE`)")
+    split = split_signature(commit)
+    if split is None:
+        return (), f"is not signed; {fix}"
+    payload, signature = split
+    if "BEGIN SSH SIGNATURE" not in signature:
+        return (), f"is signed with GPG or X.509, not an SSH key; {fix}"
+    if allowed_signers is None:
+        return (), (f"cannot be verified: there is no allowed signers file at {where} "
+                    "(approvals.allowedSigners)")
+    with tempfile.TemporaryDirectory(prefix="slopolicy-commit-") as tmp:
+        signers = Path(tmp) / "allowed_signers"
+        signers.write_bytes(allowed_signers)
+        sig = Path(tmp) / "commit.sig"
+        sig.write_text(signature + "\n", encoding="ascii", errors="replace")
+        found = _ssh_keygen(["-Y", "find-principals", "-s", str(sig), "-f", str(signers)], b"")
+        principals = [p for p in found.stdout.decode("utf-8", "replace").splitlines() if p]
+        verified = tuple(p for p in principals if _ssh_keygen(
+            ["-Y", "verify", "-f", str(signers), "-I", p, "-n", GIT_NAMESPACE, "-s", str(sig)],
+            payload).returncode == 0)
+    if not verified:
+        why = ("its key's line there does not allow namespaces=\"git\", or the signature is "
+               "broken" if principals else "its key is not in that file")
+        return (), f"has a signature that does not verify by {where} ({why}); {fix}"
+    return verified, ""
 

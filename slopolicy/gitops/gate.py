@@ -24,19 +24,13 @@ from pathlib import Path
 from slopolicy.cache.store import Cache
 from slopolicy.changes import compare as changes
 from slopolicy.changes.approvals import Roster
-from slopolicy.changes.changeset import BaseSide, ChangeSet, PolicyChange
+from slopolicy.changes.changeset import BaseSide, ChangeSet, PolicyChange, Signers
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
 from slopolicy.gitops.git import GitRepo, open_repo
-from slopolicy.gitops.judging import Judge, Span
-from slopolicy.gitops.policy import (
-    GitWorktree,
-    config_at,
-    config_rel,
-    policy_files,
-    policy_subject,
-)
+from slopolicy.gitops.judging import Judge, Span, policy_change_subject
+from slopolicy.gitops.policy import GitWorktree, config_at, config_rel, policy_files
 from slopolicy.gitops.sides import load_side
 from slopolicy.load.readers import CommitReader, Reader
 from slopolicy.model.documents import SourceFile
@@ -78,15 +72,19 @@ class Gate:
         changeset = ChangeSet(self.base_ref, self.base_commit, self.merge_base, self.head_ref,
                               self.head_commit, found, self._policy_change(compare))
         roster = Roster.from_config(self.config.approvals, self.config.root, root)
-        span = Span(self.repo, self.merge_base, self.head_ref, self.head_commit, self.head)
-        subject = (policy_subject(self.head, self.head_config, self.head_chain, self.config_file,
-                                  root) if changeset.policy else None)
-        Judge(span, roster, self.base, reviews).run(changeset, subject)
+        span = Span(self.repo, self.merge_base, self.head_ref, self.head_commit, self.head, compare)
+        subject = (policy_change_subject(compare, self.head, self.config_file, root)
+                   if changeset.policy else None)
+        judge = Judge(span, roster, self.base, reviews)
+        judge.run(changeset, subject)
         return BaseSide(
             ref=self.base_ref, commit=self.base_commit, merge_base=self.merge_base,
             files=tuple(base_files), changes=changeset, records=roster.records,
             head_ref=self.head_ref, head_commit=self.head_commit,
             head_date=self._head_date(changeset),
+            signers=Signers(judge.signers_where, roster.allowed_signers, judge.signers,
+                            self.head.read_one(roster.allowed_signers)
+                            if roster.allowed_signers else None),
         )
 
     def _policy_change(self, compare: Reader) -> PolicyChange | None:

@@ -85,6 +85,7 @@ class LoggedCommit:
     subject: str
     approved_by: tuple[str, ...]
     changes: tuple[FileChange, ...]
+    committer_email: str = ""
 
     @property
     def short(self) -> str:
@@ -391,6 +392,7 @@ def _parse_logged(record: str) -> LoggedCommit | None:
         sha=h.sha, parents=h.parents, author_name=h.author_name, author_email=h.author_email,
         date=h.date, author_date=h.author_date, subject=h.subject, approved_by=h.approved_by,
         changes=tuple(_parse_raw(h.rest.lstrip("\n").split("\0"))),
+        committer_email=h.committer_email,
     )
 
 

@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from slopolicy.changes import approvals
-from slopolicy.changes.approvals import Roster, Subject
+from slopolicy.changes.approvals import Roster
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project, with_custom_rules
 from slopolicy.config.settings import Config
@@ -93,14 +92,6 @@ def policy_files(reader: Reader, config: Config, chain: Mapping[str, bytes], rel
     for path in wanted:
         files[path] = blobs.get(path)
     return dict(sorted(files.items()))
-
-
-def policy_subject(reader: Reader, config: Config, chain: Mapping[str, bytes], rel: str | None,
-                   repo_root: Path) -> Subject:
-    """What a policy approval approves: the policy files as ``reader``'s side holds them."""
-    files = policy_files(reader, config, chain, rel, repo_root)
-    return Subject(approvals.POLICY_SUBJECT, rel or config_module.FILENAME,
-                   approvals.policy_digest(files))
 
 
 class GitWorktree(WorktreeReader):

@@ -55,6 +55,7 @@ BUILTIN = (
     "sla_retroactive_change",
     "slo_loosened",
     "policy_changed",
+    "wildcard_signer",
 )
 
 

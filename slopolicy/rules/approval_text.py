@@ -27,7 +27,8 @@ def _authored(result: ApprovalResult, role: str) -> tuple[str, ...]:
 
 
 def shortfall_text(result: ApprovalResult) -> str:
-    parts = []
+    parts = [f"every commit signed (approvals.signedCommits: required), and {item}"
+             for item in result.unsigned]
     for role, count, classes, holders in needed(result):
         authored = _authored(result, role)
         if holders:
@@ -49,7 +50,7 @@ def uncounted_text(result: ApprovalResult) -> str:
 
 
 def approve_command(path: str, role: str, holders: Sequence[str], document: str | None = None,
-                    removed_from: str | None = None) -> str:
+                    removed_from: str | None = None, base: str | None = None) -> str:
     signers = [h for h in holders if not h.startswith("github:")]
     identity = signers[0] if len(signers) == 1 else "YOUR-ID"
     parts = ["slopolicy approve", _arg(path), f"--role {_arg(role)}", f"--identity {_arg(identity)}",
@@ -58,6 +59,8 @@ def approve_command(path: str, role: str, holders: Sequence[str], document: str 
         parts.insert(2, f"--document {_arg(document)}")
     if removed_from:
         parts.insert(2, f"--removed-from {_arg(removed_from)}")
+    elif base:  # the record names the change from the base: the approver gives the same base
+        parts.insert(2, f"--base {_arg(base)}")
     return " ".join(parts)
 
 
@@ -67,14 +70,15 @@ def _arg(text: str) -> str:
 
 
 def how_to_approve(result: ApprovalResult, path: str, records: str, document: str | None = None,
-                   removed_from: str | None = None) -> str:
+                   removed_from: str | None = None, base: str | None = None) -> str:
     """The command each missing approver runs, and what else would count."""
     commands = []
     reviewers: list[str] = []
     for role, _count, _classes, holders in needed(result):
         nobody_left = not holders and _authored(result, role)
         if any(not h.startswith("github:") for h in holders) or not (holders or nobody_left):
-            commands.append(f"`{approve_command(path, role, holders, document, removed_from)}`")
+            commands.append(
+                f"`{approve_command(path, role, holders, document, removed_from, base)}`")
         reviewers += [h for h in holders if h.startswith("github:")]
     text = ""
     if len(commands) == 1:

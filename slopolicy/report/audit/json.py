@@ -134,6 +134,7 @@ def _judged(change: Change) -> dict[str, Any]:
                      for r in reqs],
         "missing": [{"class": m.change_class, "role": m.role, "count": m.missing,
                      "holders": list(m.holders)} for m in (result.missing if result else ())],
+        "unsignedCommits": list(result.unsigned if result else ()),
         "policy": {"commit": change.parent, "error": change.policy.error},
         "compliant": change.compliant,
     }

@@ -47,6 +47,11 @@ def document_json(change: DocumentChange) -> dict[str, Any]:
         "changes": [field_json(f) for f in change.fields],
         "objectives": [objective_json(o) for o in change.objectives],
     }
+    if change.renamed:
+        out["renamedFrom"] = change.renamed_from
+    if change.indicator is not None:  # what the SLO measures changed with its SLI
+        out["indicator"] = {"document": change.indicator.label,
+                            "changes": [field_json(f) for f in change.indicator.fields]}
     if change.approval is not None:
         out["approvals"] = approvals_json(change.approval)
     return out
@@ -79,6 +84,7 @@ def approvals_json(result: ApprovalResult) -> dict[str, Any]:
         ],
         "missing": [{"class": s.change_class, "role": s.role, "count": s.missing,
                      "holders": list(s.holders)} for s in result.missing],
+        "unsignedCommits": list(result.unsigned),
     }
 
 

@@ -18,6 +18,9 @@ def report(changes: ChangeSet, stream: TextIO) -> None:
                           f"{show_value(item.after)} ({item.direction})\n" for item in change.fields)
         stream.writelines(f"  objective {o.key}: {_objective_words(o)}\n"
                           for o in change.objectives)
+        if change.indicator is not None:
+            stream.write(f"  indicator {change.indicator.label} changed: what it measures "
+                         "changed, in no direction slopolicy can judge\n")
     if changes.policy:
         files = ", ".join(f"{p} {s}" for p, s in changes.policy.files)
         stream.write(f"policy: {files}\n")
@@ -28,7 +31,8 @@ def _title(change: DocumentChange) -> str:
     where = change.file
     if change.base_file and change.base_file != change.file:
         where = f"{change.base_file} → {change.file}"
-    return f"{change.label} ({where}): {change.status}"
+    renamed = f", renamed from {change.renamed_from}" if change.renamed else ""
+    return f"{change.label} ({where}): {change.status}{renamed}"
 
 
 def _objective_words(objective: ObjectiveChange) -> str:

@@ -201,6 +201,7 @@ def _approvals(result: ApprovalResult | None) -> str:
         holders = f" (from {cell(', '.join(short.holders))})" if short.holders else ""
         role = cell(short.role)
         lines.append(f"❌ {short.missing} more {role} for {short.change_class}{holders}")
+    lines += [f"❌ {cell(item.split(';')[0])}" for item in result.unsigned]
     return "<br>".join(lines) or "none needed"
 
 
