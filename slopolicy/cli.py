@@ -83,6 +83,8 @@ def _chosen(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(argv)
+    if argv is None and "_ARGCOMPLETE" in os.environ:
+        complete(parser)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
@@ -110,6 +112,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return EXIT_INTERNAL
+
+
+def complete(parser: argparse.ArgumentParser) -> None:
+    """Answer the shell's TAB (the script of ``slopolicy completion``) and exit.
+
+    argcomplete is imported here alone: an ordinary run never pays for it.
+    """
+    try:
+        import argcomplete
+    except ImportError:
+        raise SystemExit(1) from None  # no completions, rather than a run the shell did not ask for
+    argcomplete.autocomplete(parser)
+    raise SystemExit(1)  # autocomplete exits on its own when it answers
 
 
 def entry() -> NoReturn:

@@ -19,10 +19,11 @@ from conftest import Project
 from slopolicy.commands import COMMANDS, load
 
 # Loaded only to run a command, never to build the parser.
-HEAVY = ("jsonschema", "jsonschema_rs", "celpy", "ruamel", "pathspec", "referencing")
+HEAVY = ("jsonschema", "jsonschema_rs", "celpy", "ruamel", "pathspec", "referencing",
+         "argcomplete")
 PARSER_MODULES = re.compile(
     r"slopolicy(\.cli|\.commands(\.\w+)?|\.model|\.model\.errors"
-    r"|\.report|\.report\.output|\.report\.(check|changes|audit))?"
+    r"|\.report|\.report\.output|\.report\.(check|changes|audit|fixtures))?"
 )
 
 
@@ -40,11 +41,11 @@ def listed_commands(text: str) -> list[tuple[str, str]]:
     listing = text.split("  COMMAND\n", 1)[1].split("\noptions:", 1)[0]
     found: list[tuple[str, str]] = []
     for line in listing.splitlines():
-        first = re.match(r"^    (\S+)\s+(.*)$", line)
+        first = re.match(r"^    (\S+)(?:\s+(.*))?$", line)  # a long name: help on the next line
         if first:
-            found.append((first.group(1), first.group(2)))
+            found.append((first.group(1), first.group(2) or ""))
         elif found and line.strip():  # a help line wrapped by argparse
-            found[-1] = (found[-1][0], f"{found[-1][1]} {line.strip()}")
+            found[-1] = (found[-1][0], f"{found[-1][1]} {line.strip()}".strip())
     return found
 
 

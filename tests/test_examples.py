@@ -86,7 +86,9 @@ def test_readme_audit_transcripts_are_what_the_built_history_shows(
     shown = re.findall(r"```console\n\$ slopolicy (audit[^\n]*)\n(.*?)```", section, re.S)
     assert [command for command, _ in shown] == [
         "audit slas/globex.yaml --since 2025-03-10 --until 2025-08-31",
-        "audit --as-of 2025-07-15", "audit --verify --format html --output audit.html"]
+        "audit --as-of 2025-07-15", "audit --verify --format html --output audit.html",
+        'audit slas/globex-public-api.yaml --format html --audience customer --title "Globex: '
+        'your service levels" --output globex.html']
     monkeypatch.chdir(built)
     for command, expected in shown:
         code = main(shlex.split(command))
@@ -94,3 +96,5 @@ def test_readme_audit_transcripts_are_what_the_built_history_shows(
         assert captured.out + captured.err == expected, command
         assert code == (1 if "--verify" in command else 0), command
     assert (built / "audit.html").read_text().startswith("<!DOCTYPE html>")
+    sent = (built / "globex.html").read_text()
+    assert "<h1>Globex: your service levels</h1>" in sent and "e3a1836" not in sent

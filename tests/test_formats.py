@@ -1,7 +1,8 @@
 """One registry per report family: the CLI offers exactly its formats, and every one renders.
 
 The families are ``check`` (``slopolicy check --format``), ``changes``
-(``slopolicy diff --format``) and ``audit`` (``slopolicy audit --format``).
+(``slopolicy diff --format``), ``audit`` (``slopolicy audit --format``) and
+``fixtures`` (``slopolicy test --format``).
 A format is imported only when chosen.
 """
 from __future__ import annotations
@@ -32,6 +33,7 @@ from slopolicy.report.audit import REPORTERS as AUDIT
 from slopolicy.report.changes import REPORTERS as CHANGES
 from slopolicy.report.check import REPORTERS as CHECK
 from slopolicy.report.check import CheckReport
+from slopolicy.report.fixtures import REPORTERS as FIXTURES
 from slopolicy.rules import builtin_rules
 
 SLA = """\
@@ -61,7 +63,8 @@ def format_choices(capsys: pytest.CaptureFixture[str], command: str) -> list[str
 
 
 @pytest.mark.parametrize(("command", "registry"),
-                         [("check", CHECK), ("diff", CHANGES), ("audit", AUDIT)])
+                         [("check", CHECK), ("diff", CHANGES), ("audit", AUDIT),
+                          ("test", FIXTURES)])
 def test_the_cli_offers_exactly_the_registry_formats(
     capsys: pytest.CaptureFixture[str], command: str, registry: Registry[object]
 ) -> None:
@@ -128,6 +131,7 @@ def test_every_audit_format_renders_a_timeline_and_a_snapshot(
     ("check", "junit", ["text", "json_report", "github", "sarif", "markdown"]),
     ("changes", "json", ["text", "markdown"]),
     ("audit", "csv", ["text", "json", "markdown", "html"]),
+    ("fixtures", "junit", ["text"]),
 ])
 def test_choosing_a_format_imports_that_module_alone(
     tmp_path: Path, family: str, chosen: str, others: list[str]

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -548,6 +549,46 @@ def test_slopolicy_test_fails_with_a_diff(project: Project) -> None:
         "FAIL tests/ok\n"
         "  + found    gold-needs-three-nines sla.yaml:14:5 availability below 99.9%\n"
         "slopolicy test: 2 cases, 0 passed, 2 failed\n")
+
+
+def test_slopolicy_test_junit_for_ci(project: Project) -> None:
+    """One test case per case folder, the difference as its one failure; untested rules fail too."""
+    cases(project)
+    project.write("tests/ok/sla.yaml", sla(target="99.0"))
+    house(project, GOLD + GOLD.replace("gold-needs-three-nines", "other-rule"))
+    run = project.run("test", "tests", "--format", "junit", "--require-tests",
+                      "--output", "out/junit.xml")
+    assert (run.code, run.out) == (1, "")
+    root = ET.fromstring((project.root / "out" / "junit.xml").read_bytes())
+    (suite,) = root.findall("testsuite")
+    assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == (
+        "slopolicy test", "3", "2")
+    low, ok, untested = suite.findall("testcase")
+    assert (low.get("name"), low.get("classname")) == ("tests/low", "slopolicy.test")
+    assert low.find("failure") is None
+    assert "sla.yaml:14:5: warning [gold-needs-three-nines]" in (low.findtext("system-out") or "")
+    failure = ok.find("failure")
+    assert failure is not None and failure.get("message") == "1 finding differs from expected.yaml"
+    assert failure.text == ("+ found    gold-needs-three-nines sla.yaml:14:5 availability "
+                            "below 99.9%")
+    assert (untested.get("name"), untested.get("classname")) == ("other-rule",
+                                                                 "slopolicy.require-tests")
+    untested_failure = untested.find("failure")
+    assert untested_failure is not None
+    assert "defined in policies/house.yaml" in (untested_failure.get("message") or "")
+    assert float(suite.get("time") or "x") >= 0
+
+
+def test_slopolicy_test_quiet_and_verbose(project: Project) -> None:
+    cases(project)
+    project.write("tests/ok/sla.yaml", sla(target="99.0"))
+    quiet = project.run("test", "tests", "-q")
+    assert (quiet.code, quiet.out) == (1, "FAIL tests/ok\n  + found    gold-needs-three-nines "
+                                          "sla.yaml:14:5 availability below 99.9%\n")
+    verbose = project.run("test", "tests/low", "--verbose")
+    assert verbose.out.splitlines()[:2] == [
+        "PASS tests/low (1 finding)",
+        "    sla.yaml:14:5 [gold-needs-three-nines] availability below 99.9%"]
 
 
 def test_a_case_runs_every_rule_unless_it_selects(project: Project) -> None:

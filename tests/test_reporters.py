@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import HERE, Project
+from conftest import HERE, Project, git
 
 from slopolicy import __version__
 from slopolicy.changes.approvals import ApprovalResult, Evidence, Shortfall, Subject
@@ -166,22 +168,76 @@ def test_sarif_fingerprint_follows_the_finding_not_the_line(problems: Project) -
     problems.write("services.yaml", "# moved down\n# by two lines\n" + DUPLICATES)
     after = results_by_rule(sarif(problems))["duplicate-name"]
     assert after["locations"][0]["physicalLocation"]["region"]["startLine"] == 9
-    assert before["partialFingerprints"] == after["partialFingerprints"]
-    fingerprint = after["partialFingerprints"]["primaryLocationLineHash"]
+    assert before["fingerprints"] == after["fingerprints"]
+    fingerprint = after["fingerprints"]["slopolicy/v1"]
     assert fingerprint.endswith(":1") and len(fingerprint) == 18
+
+
+def test_sarif_leaves_the_line_hash_to_the_uploader(problems: Project) -> None:
+    """GitHub computes primaryLocationLineHash from the line's text and warns for every
+    result whose file carries another value: slopolicy's identity has a key of its own."""
+    results = sarif(problems)["runs"][0]["results"]
+    assert results and all("partialFingerprints" not in r for r in results)
+    assert all(set(r["fingerprints"]) == {"slopolicy/v1"} for r in results)
 
 
 def test_sarif_fingerprints_of_one_place_stay_distinct(project: Project) -> None:
     project.write("slo.yaml", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: s}\nspec: {}\n")
     results = sarif(project, "--select", "schema")["runs"][0]["results"]
     at_spec = [
-        r["partialFingerprints"]["primaryLocationLineHash"]
+        r["fingerprints"]["slopolicy/v1"]
         for r in results
         if r["locations"][0]["logicalLocations"][-1]["name"] == "spec"
     ]
     assert len(at_spec) >= 3  # budgetingMethod, objectives, service: all required
     identity = at_spec[0].split(":")[0]
     assert at_spec == [f"{identity}:{n}" for n in range(1, len(at_spec) + 1)]
+
+
+def _uris(log: dict[str, Any]) -> list[str]:
+    found = []
+    for result in log["runs"][0]["results"]:
+        places = [*result["locations"], *result.get("relatedLocations", [])]
+        found += [p["physicalLocation"]["artifactLocation"]["uri"] for p in places]
+    return found
+
+
+def _sarif_from(cwd: Path, *paths: Path) -> tuple[str, dict[str, Any]]:
+    """``slopolicy check PATH... --format sarif`` as a process started in ``cwd``."""
+    done = subprocess.run([sys.executable, "-m", "slopolicy", "check", "--format", "sarif",
+                           *map(str, paths)], cwd=cwd, capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    log: dict[str, Any] = json.loads(done.stdout)
+    validate_sarif(log)
+    return done.stdout, log
+
+
+def test_sarif_paths_are_relative_to_the_repository_root_run_from_outside(
+        tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "slos").mkdir(parents=True)
+    git(repo, "init", "-q")
+    (repo / "slos" / "services.yaml").write_text(DUPLICATES)
+    (repo / "bad.yaml").write_text(BAD_NAME)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    text, log = _sarif_from(elsewhere, repo / "slos", repo / "bad.yaml")
+    assert sorted(set(_uris(log))) == ["bad.yaml", "slos/services.yaml"]
+    assert str(tmp_path) not in text  # no machine path, in any field
+
+
+def test_sarif_paths_stay_relative_outside_any_repository(tmp_path: Path) -> None:
+    """No repository: the project's folder (its .slopolicy.yaml) is the root."""
+    project = tmp_path / "copy" / "acme"
+    (project / "slos").mkdir(parents=True)
+    (project / ".slopolicy.yaml").write_text("extends: default\n")
+    (project / "slos" / "services.yaml").write_text(DUPLICATES)
+    outside = tmp_path / "other"
+    (outside).mkdir()
+    (outside / "bad.yaml").write_text(BAD_NAME)
+    text, log = _sarif_from(tmp_path, project, outside / "bad.yaml")
+    assert sorted(set(_uris(log))) == ["../../other/bad.yaml", "slos/services.yaml"]
+    assert str(tmp_path) not in text
 
 
 def test_sarif_waived_problem_is_an_external_suppression(problems: Project) -> None:

@@ -19,7 +19,7 @@ from typing import Protocol, cast
 # configuration or repository error; 3 internal error.
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
-COMMANDS = ("check", "diff", "approve", "audit", "rules", "schema", "init", "test")
+COMMANDS = ("check", "diff", "approve", "audit", "rules", "schema", "init", "test", "completion")
 
 
 class Command(Protocol):
@@ -33,6 +33,22 @@ class Command(Protocol):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
 
     def run(self, options: argparse.Namespace, /) -> int: ...
+
+
+def add_terminal_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--color``, ``-q`` and ``-v``, for a command whose output a person reads.
+
+    ``slopolicy.report.terminal`` decides what they mean for colour; each
+    command says what quiet and verbose leave out and add.
+    """
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the output: auto (on a terminal, unless NO_COLOR is set "
+                        "or FORCE_COLOR asks for it), always or never (default: auto)")
+    loud = parser.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true",
+                      help="print only what failed, no summary and no notes")
+    loud.add_argument("-v", "--verbose", action="store_true",
+                      help="say more: where each finding is, what was read, how long it took")
 
 
 def load(name: str) -> Command:

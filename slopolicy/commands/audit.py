@@ -53,6 +53,8 @@ examples:
   slopolicy audit --as-of 2025-06-30            the terms in force on that date
   slopolicy audit --as-of 2025-03-15 --known-at 2025-03-15
   slopolicy audit --verify --since 2025-01-01   CI: every change approved?
+  slopolicy audit slas/globex.yaml --format html --audience customer --title "Globex"
+                                                for a customer: no SLOs, paths, hashes
 """
 
 
@@ -73,6 +75,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="report format (default: text)")
     parser.add_argument("--output", metavar="FILE",
                         help="write the report to FILE instead of stdout")
+    parser.add_argument("--title", metavar="TEXT", help="the HTML report's title (default: "
+                        "made from the repository's folder name)")
+    parser.add_argument("--audience", choices=("internal", "customer"), default="internal",
+                        help="who reads the HTML report: internal (everything, the default) or "
+                        "customer (the terms and their history, without internal SLO targets, "
+                        "file and YAML paths, commit hashes, authors or approvals)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,6 +106,8 @@ def _run(args: argparse.Namespace) -> int:
                          "answer is the terms in force on one date")
     if as_of is None and known_at is not None:
         as_of = known_at.date()  # what the repository said on that date about that date
+    if (args.title is not None or args.audience != "internal") and args.format != "html":
+        raise UsageError("--title and --audience shape the HTML report: add --format html")
     project = open_project([], None)
     repo = gitrepo.open_repo(project.repo_root)
     repo.require_history("an audit (an audit of partial history is not an audit)")
@@ -106,7 +116,8 @@ def _run(args: argparse.Namespace) -> int:
     agreements = _chosen(history.agreements, args.paths, project.repo_root)
     report = audit.AuditReport(history, agreements, since, until, as_of, known_at,
                                audit.snapshot(history, as_of, known_at, agreements)
-                               if as_of is not None else None, project.repo_root.name)
+                               if as_of is not None else None, project.repo_root.name,
+                               args.title or "", args.audience)
     buffer = io.StringIO(newline="")
     REPORTERS.get(args.format)(report, buffer)  # the snapshot with a date, else the timeline
     _write(buffer.getvalue(), args.output)

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
+from slopolicy.commands import EXIT_FINDINGS, EXIT_OK, add_terminal_arguments
 from slopolicy.model.errors import UsageError
 from slopolicy.report.check import REPORTERS, CheckReport
 
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
     from slopolicy.config.project import Project
     from slopolicy.gitops.gate import Gate
     from slopolicy.model.documents import SourceFile
+    from slopolicy.report.terminal import Rendering
 
 NAME = "check"
 HELP = "validate documents and run every rule"
@@ -75,6 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "shared by concurrent runs")
     parser.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: all "
                         "cores for large sets)")
+    add_terminal_arguments(parser)
 
 
 def _ids(value: str | None, project: Project, flag: str) -> frozenset[str] | None:
@@ -199,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     # The engine is loaded to run a check, not to build the parser (`check --help`).
+    import time
     from dataclasses import replace
 
     from slopolicy.check import analysis, engine
@@ -207,6 +209,7 @@ def _run(args: argparse.Namespace) -> int:
     from slopolicy.report.output import write_atomic
     from slopolicy.rules.context import Context
 
+    started = time.perf_counter()
     project = open_project(args.paths, args.config)
     select = _ids(args.select, project, "--select")
     ignore = _ids(args.ignore, project, "--ignore") or frozenset()
@@ -220,7 +223,8 @@ def _run(args: argparse.Namespace) -> int:
                      else collect(args, project, cache))
         base = gate.base_side(collected.files, Path(args.reviews) if args.reviews else None,
                               cache, args.jobs)
-        note_policy(base, gate.judged_by)
+        if not args.quiet:
+            note_policy(base, gate.judged_by)
     else:
         cache = open_cache(args, project)
         collected = collect(args, project, cache)
@@ -238,13 +242,41 @@ def _run(args: argparse.Namespace) -> int:
         kept, files=len(files), documents=documents, checked=sorted(f.path for f in files)
     )
     report = CheckReport(result, project.rules, changes=base.changes if base is not None else None)
-    buffer = io.StringIO()
+    buffer = rendering(args)
     REPORTERS.get(args.format or default_format())(report, buffer)
     if args.output:
         write_atomic(Path(args.output), buffer.getvalue())
     else:
         sys.stdout.write(buffer.getvalue())
+    if args.verbose:
+        tell(project, len(ctx.files), result, time.perf_counter() - started)
     return exit_code(result, args.fail_on)
+
+
+def rendering(args: argparse.Namespace) -> Rendering:
+    """The buffer the report is rendered into, styled for where it goes.
+
+    Colour is decided by the final destination, not the buffer: stdout on a
+    terminal (``--color``, ``NO_COLOR``, ``FORCE_COLOR``); a file named by
+    ``--output`` gets colour codes only with ``--color always``.
+    """
+    from slopolicy.report.terminal import Rendering, Style, is_terminal, wants_color
+
+    if args.output:
+        color = args.color == "always"
+    else:
+        color = wants_color(args.color, is_terminal(sys.stdout))
+    return Rendering(Style(color, args.quiet, args.verbose))
+
+
+def tell(project: Project, loaded: int, result: Result, seconds: float) -> None:
+    """``-v``: what was read and how long it took, on stderr (the report stays as it is)."""
+    config = project.config.path
+    print(f"slopolicy: configuration {config if config else 'none (the default preset)'}; "
+          f"repository root {project.repo_root}", file=sys.stderr)
+    print(f"slopolicy: {loaded} file(s) read for the rules that span files; reported on "
+          f"{result.files} file(s), {result.documents} document(s); {len(result.problems)} "
+          f"problem(s) in {seconds:.2f} s", file=sys.stderr)
 
 
 def default_format() -> str:

@@ -34,7 +34,8 @@ examples:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", nargs="?", choices=("list", "explain"), default="list",
                         help="list every rule (the default), or explain ID")
-    parser.add_argument("rule", nargs="?", metavar="ID", help="the rule to explain")
+    rule = parser.add_argument("rule", nargs="?", metavar="ID", help="the rule to explain")
+    rule.completer = rule_ids  # type: ignore[attr-defined]  # what TAB offers
     parser.add_argument("--config", metavar="FILE", help="include the custom rules of this config")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="listing format (default: text)")
@@ -90,3 +91,10 @@ def explain(rule: Rule, configured: str) -> str:
         lines += ["", f"Options (.slopolicy.yaml: rules: {{{rule.id}: {{OPTION: VALUE}}}}):"]
         lines += [f"  {name}: {default}" for name, default in rule.options.items()]
     return "\n".join(lines) + "\n"
+
+
+def rule_ids(**_: object) -> list[str]:
+    """The built-in rule ids, for completion (custom ones need a project read)."""
+    from slopolicy.rules import builtin_rules
+
+    return list(builtin_rules())

@@ -29,8 +29,16 @@ examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", nargs="?", metavar="KIND",
-                        help="one kind, or config (default: all, dispatching on apiVersion/kind)")
+    kind = parser.add_argument("kind", nargs="?", metavar="KIND", help="one kind, or config "
+                               "(default: all, dispatching on apiVersion/kind)")
+    kind.completer = known_kinds  # type: ignore[attr-defined]  # what TAB offers
+
+
+def known_kinds(**_: object) -> list[str]:
+    """Every KIND this command prints a schema of."""
+    from slopolicy.load import schemas
+
+    return [kind for _, kind in schemas.kinds()] + ["config"]
 
 
 def lookup(kind: str | None) -> Any:

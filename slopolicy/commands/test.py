@@ -18,17 +18,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
+from slopolicy.commands import EXIT_FINDINGS, EXIT_OK, add_terminal_arguments
 from slopolicy.model.errors import UsageError
+from slopolicy.report.fixtures import REPORTERS, Case, Expected, FixtureRun, Untested
 
 if TYPE_CHECKING:
     from slopolicy.config.project import Project
-    from slopolicy.model.problems import Problem
-    from slopolicy.rules import Rule
 
 NAME = "test"
 HELP = "run the rules' fixture tests (cases of documents and expected findings)"
@@ -54,6 +54,7 @@ examples:
   slopolicy test policy-tests/
   slopolicy test policy-tests/ --require-tests        every custom rule has a case
   slopolicy test policy-tests/ --require-tests=all    every rule a case can run
+  slopolicy test policy-tests/ --format junit --output slopolicy-tests.xml   for CI
 """
 
 EXPECTED = "expected.yaml"
@@ -84,44 +85,6 @@ EXPECTED_SCHEMA = {
 }
 
 
-class Expected(NamedTuple):
-    rule: str
-    file: str
-    line: int
-    column: int | None = None
-    message: str | None = None
-
-    def matches(self, problem: Problem) -> bool:
-        return (
-            (self.rule, self.file, self.line) == (problem.rule, problem.file, problem.line)
-            and self.column in (None, problem.column)
-            and (self.message is None or self.message in problem.message)
-        )
-
-    def __str__(self) -> str:
-        column = f":{self.column}" if self.column else ""
-        message = f" ...{self.message}..." if self.message else ""
-        return f"{self.rule} {self.file}:{self.line}{column}{message}"
-
-
-class Case:
-    """A folder of documents and the findings they must produce; running it fills in the rest."""
-
-    def __init__(self, folder: Path, shown: str, rules: frozenset[str] | None,
-                 expected: list[Expected]) -> None:
-        self.folder = folder
-        self.shown = shown
-        self.rules = rules
-        self.expected = expected
-        self.missing: list[Expected] = []
-        self.unexpected: list[Problem] = []
-        self.found = 0
-
-    @property
-    def passed(self) -> bool:
-        return not self.missing and not self.unexpected
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", nargs="?", default=".", metavar="DIR",
                         help="folder of cases (default: the current folder)")
@@ -130,10 +93,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--require-tests", nargs="?", const="custom", choices=("custom", "all"),
                         help="fail rules that no case expects a finding of: custom rules (the "
                         "default), or all rules a case can run")
+    parser.add_argument("--format", choices=REPORTERS.names(), default="text",
+                        help="report format (default: text; junit for CI test report views)")
+    parser.add_argument("--output", metavar="FILE",
+                        help="write the report to FILE instead of stdout")
+    add_terminal_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from slopolicy.config.project import open_project  # loaded to run, not to build the parser
+    from slopolicy.report.output import write_atomic
+    from slopolicy.report.terminal import Rendering, Style, is_terminal, wants_color
 
     top = Path(args.dir)
     if not top.is_dir():
@@ -147,14 +117,17 @@ def run(args: argparse.Namespace) -> int:
         )
     for case in cases:
         _run_case(case, project)
-        sys.stdout.write(_render(case))
     untested = _untested(cases, project, args.require_tests) if args.require_tests else []
-    for rule in untested:
-        where = f" ({rule.source})" if rule.source else ""
-        sys.stdout.write(f"UNTESTED {rule.id}{where}: no case expects a finding of it\n")
-    failed = sum(1 for case in cases if not case.passed)
-    sys.stdout.write(_summary(len(cases), failed, len(untested)) + "\n")
-    return EXIT_FINDINGS if failed or untested else EXIT_OK
+    result = FixtureRun(cases, untested)
+    color = (args.color == "always" if args.output
+             else wants_color(args.color, is_terminal(sys.stdout)))
+    buffer = Rendering(Style(color, args.quiet, args.verbose))
+    REPORTERS.get(args.format)(result, buffer)
+    if args.output:
+        write_atomic(Path(args.output), buffer.getvalue())
+    else:
+        sys.stdout.write(buffer.getvalue())
+    return EXIT_FINDINGS if result.failed or untested else EXIT_OK
 
 
 def find_cases(top: Path) -> list[Path]:
@@ -246,12 +219,13 @@ def _run_case(case: Case, project: Project) -> None:
     from slopolicy.check import analysis, engine
     from slopolicy.rules.context import Context
 
+    started = time.perf_counter()
     config = replace(project.config, waivers=[])
     folder = case.folder.resolve()  # findings name files relative to the case
     files = analysis.load_files(case_files(folder), folder)
     ctx = Context(files, assumptions=config.assumptions)
     problems = engine.check(ctx, project.rules, config, select=case.rules)
-    case.found = len(problems)
+    case.problems = list(problems)
     unmatched = list(problems)
     for expected in case.expected:
         hit = next((p for p in unmatched if expected.matches(p)), None)
@@ -260,21 +234,10 @@ def _run_case(case: Case, project: Project) -> None:
         else:
             unmatched.remove(hit)
     case.unexpected = unmatched
+    case.seconds = time.perf_counter() - started
 
 
-def _render(case: Case) -> str:
-    plural = "" if case.found == 1 else "s"
-    if case.passed:
-        return f"PASS {case.shown} ({case.found} finding{plural})\n"
-    lines = [f"FAIL {case.shown}"]
-    lines += [f"  - expected {item}  (not found)" for item in case.missing]
-    lines += [
-        f"  + found    {p.rule} {p.file}:{p.line}:{p.column} {p.message}" for p in case.unexpected
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _untested(cases: list[Case], project: Project, scope: str) -> list[Rule]:
+def _untested(cases: list[Case], project: Project, scope: str) -> list[Untested]:
     """Rules no case expects a finding of: custom ones, or with ``all`` every rule a
     case can run (change rules need a base and unused-waiver needs waivers)."""
     covered = {item.rule for case in cases for item in case.expected}
@@ -286,12 +249,4 @@ def _untested(cases: list[Case], project: Project, scope: str) -> list[Rule]:
         and not rule.after_waivers
         and project.config.setting(rule).severity != "off"
     ]
-    return [rule for rule in wanted if rule.id not in covered]
-
-
-def _summary(cases: int, failed: int, untested: int) -> str:
-    plural = "" if cases == 1 else "s"
-    text = f"slopolicy test: {cases} case{plural}, {cases - failed} passed, {failed} failed"
-    if untested:
-        text += f", {untested} rule{'' if untested == 1 else 's'} untested"
-    return text
+    return [Untested(rule.id, rule.source or "") for rule in wanted if rule.id not in covered]

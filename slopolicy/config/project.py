@@ -33,9 +33,31 @@ def repo_root(start: Path) -> Path:
     return start
 
 
+def find_root(paths: list[str], cwd: Path) -> Path:
+    """The root that reported paths are relative to, found from the first checked path.
+
+    The repository holding that path, wherever slopolicy runs from. Outside
+    any repository: the nearest folder at or above the path that holds a
+    .slopolicy.yaml (the project), else the current folder when the path is
+    in it, else the path's own folder. So a report never names a file by an
+    absolute path, nor by the folders above the project.
+    """
+    named = Path(paths[0]) if paths else cwd
+    start = (named.parent if named.is_file() else named if named.exists() else cwd).resolve()
+    found = repo_root(start)
+    if (found / ".git").exists():
+        return found
+    project = next((folder for folder in (start, *start.parents)
+                    if (folder / config_module.FILENAME).is_file()), None)
+    if project is not None:
+        return project
+    here = cwd.resolve()
+    return here if start == here or here in start.parents else start
+
+
 def open_project(paths: list[str], config_path: str | None) -> Project:
     cwd = Path.cwd()
-    root = repo_root(cwd)
+    root = find_root(paths, cwd)
     reader = WorktreeReader(root)
     rules = builtin_rules()
     path: str | None

@@ -972,6 +972,8 @@ class AuditReport:
     known_at: datetime.datetime | None = None
     answers: list[InForce] | None = None  # with --as-of / --known-at
     name: str = ""  # the repository's folder name, for titles
+    title: str = ""  # the report's own title (--title), instead of one made from the name
+    audience: str = "internal"  # or "customer": no SLO targets, file paths or commit hashes
 
     @cached_property
     def _window(self) -> tuple[int, int]:

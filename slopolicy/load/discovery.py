@@ -129,7 +129,12 @@ def _root_prefix(repo_root: Path) -> str:
 
 
 def relative(path: str | Path, repo_root: Path) -> str:
-    """``path`` relative to the repository root, with ``/``; cheap for paths under it."""
+    """``path`` relative to the repository root, with ``/``; cheap for paths under it.
+
+    A file outside the root is named from the root too (``../shared/x.yaml``):
+    reports are forwarded, and an absolute path would name the folders of the
+    machine that made them.
+    """
     prefix = _root_prefix(repo_root)
     text = str(path)
     if os.sep == "/" and text.startswith(prefix) and "/." not in text:
@@ -139,4 +144,7 @@ def relative(path: str | Path, repo_root: Path) -> str:
         full = os.path.realpath(path)  # through a symlink, or outside the root
     if full.startswith(prefix):
         return full[len(prefix):].replace(os.sep, "/")
-    return Path(path).as_posix()
+    try:  # outside the root (named by hand): still relative to it, never absolute
+        return Path(os.path.relpath(full, prefix)).as_posix()
+    except ValueError:  # another drive: no relative path exists
+        return Path(path).as_posix()

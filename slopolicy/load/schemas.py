@@ -470,12 +470,24 @@ def _format_message(error: ValidationError) -> str:
 
 
 def _message(error: ValidationError) -> str:
-    """A schema's own words for a failed constraint (``errorMessage``)."""
+    """A schema's own words for a failed constraint (``errorMessage``).
+
+    The texts stand alone, because editors (yaml-language-server) show them
+    as they are: no placeholder. One that starts with "not " and fails a check
+    of a value (its pattern, length, type) is said of that value, which a
+    terminal shows before it: ``'Check Out' is not a valid name: ...``.
+    """
     schema = error.schema if isinstance(error.schema, Mapping) else {}
     message = schema.get("errorMessage")
-    if isinstance(message, str):
-        return message.replace("{instance}", show(error.instance))
-    return ""
+    if not isinstance(message, str):
+        return ""
+    if message.startswith("not ") and error.validator in _VALUE_CHECKS:
+        return f"{show(error.instance)} is {message}"
+    return message
+
+
+_VALUE_CHECKS = frozenset({"pattern", "format", "minLength", "maxLength", "type", "enum",
+                           "const"})
 
 
 def _extra_keys(error: ValidationError) -> list[Any]:

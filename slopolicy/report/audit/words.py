@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from slopolicy.changes.approvals import Evidence
-from slopolicy.changes.compare import VERSION
+from slopolicy.changes.compare import VERSION, FieldChange
 from slopolicy.gitops.audit import (
     Agreement,
     AuditReport,
@@ -154,8 +155,9 @@ def difference(answer: InForce) -> str:
             f"{since} the repository says {current}")
 
 
-def terms_lines(version: Version) -> list[str]:
-    """The terms of a version, one line each, as an account manager reads them."""
+def terms_lines(version: Version, internal: bool = True) -> list[str]:
+    """The terms of a version, one line each, as an account manager reads them
+    (``internal=False``: without the backing SLOs, for the customer)."""
     spec = version.doc.spec
     lines = [f"customer {show_value(spec.get('customer'))}, service "
              f"{show_value(spec.get('service'))}"
@@ -168,7 +170,7 @@ def terms_lines(version: Version) -> list[str]:
         lines.append(f"window {shown}, {show_value(spec.get('budgetingMethod'))}")
     for item in spec.get("objectives") or []:
         if isinstance(item, dict):
-            lines.append(objective_line(item))
+            lines.append(objective_line(item, internal))
     support = spec.get("support")
     if isinstance(support, dict):
         levels = ", ".join(f"{show_value(s.get('level'))} response {show_value(s.get('response'))}"
@@ -185,9 +187,40 @@ def terms_lines(version: Version) -> list[str]:
     return lines
 
 
-def objective_line(item: dict[str, Any]) -> str:
+def objective_line(item: dict[str, Any], internal: bool = True) -> str:
     target = (f"{show_value(item['targetPercent'])}%" if "targetPercent" in item
               else f"target {show_value(item.get('target'))}")
     within = f" within {show_value(item['threshold'])}" if item.get("threshold") else ""
-    backed = f" (backed by SLO {show_value(item['slo'])})" if item.get("slo") else ""
+    backed = (f" (backed by SLO {show_value(item['slo'])})" if item.get("slo") and internal
+              else "")
     return f"{show_value(item.get('name'))}: {target}{within}{backed}"
+
+
+# The fields of an agreement's terms in words, for a reader who never saw its YAML.
+_FIELD_WORDS = {
+    "objectives": "objective", "credits": "credit tier", "targetPercent": "target",
+    "severities": "severity", "changeNoticeDays": "change notice (days)",
+    "creditPercent": "credit (%)", "atLeast": "at least", "timeZone": "time zone",
+    "budgetingMethod": "budgeting method", "timeSlice": "time slice",
+}
+
+
+def plain_field(shown: str) -> str:
+    """``spec.objectives[latency-p95].threshold`` -> ``objective latency-p95 threshold``;
+    list positions count from 1 (``credits[0].below`` -> ``credit tier 1 below``)."""
+    words = []
+    for part in re.findall(r"\[[^\]]*\]|[^.\[\]]+", shown.removeprefix("spec.")):
+        if part.startswith("["):
+            inner = part[1:-1]
+            words.append(str(int(inner) + 1) if inner.isdigit() else inner)
+        else:
+            words.append(_FIELD_WORDS.get(part) or re.sub(r"(?<=[a-z])([A-Z])", r" \1",
+                                                          part).lower())
+    return " ".join(words)
+
+
+def customer_fields(version: Version) -> list[FieldChange]:
+    """The changes of the terms a customer signed (``spec``): not the version number, nor
+    the document's metadata (its owner, labels), which are internal bookkeeping."""
+    return [f for f in version.change.fields
+            if f.direction != VERSION and f.shown.startswith("spec.")]
