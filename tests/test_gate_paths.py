@@ -35,7 +35,7 @@ def run_in(repo: GitProject, folder: str, *args: str) -> Run:
         repo.root = root
 
 
-# -- 3: the base says where the policy is ----------------------------------------------------
+# -- the base says where the policy is ----------------------------------------------------
 
 @pytest.mark.parametrize("where", ["named", "cwd", "head"])
 def test_a_config_added_in_a_subfolder_does_not_replace_the_base_policy(
@@ -100,7 +100,7 @@ def test_a_subfolder_configuration_of_the_base_judges_from_there(repo: GitProjec
     assert run.err == ""
 
 
-# -- 4: an edit made in a merge has an author -----------------------------------------------
+# -- an edit made in a merge has an author -----------------------------------------------
 
 def evil_merge(repo: GitProject, conflict: bool) -> str:
     """alice merges a side branch into the change and writes the SLA's new terms in the merge."""
@@ -140,7 +140,7 @@ def test_an_edit_made_in_a_merge_is_its_authors(repo: GitProject, conflict: bool
     assert "SLA/globex-public-api v2 tightened" in audit.err
 
 
-# -- 5: every path reaches git literally ------------------------------------------------------
+# -- every path reaches git literally ------------------------------------------------------
 
 @pytest.mark.parametrize("name", [":(glob)globex.yaml", ":!globex.yaml", "*.yaml"])
 def test_a_file_name_that_is_pathspec_magic_is_taken_literally(repo: GitProject,
@@ -161,7 +161,7 @@ def test_a_file_name_that_is_pathspec_magic_is_taken_literally(repo: GitProject,
     assert "the document changed after approval" in message
 
 
-# -- 6: a symbolic link is no document, in every mode -----------------------------------------
+# -- a symbolic link is no document, in every mode -----------------------------------------
 
 def test_a_symlinked_document_is_refused_in_every_mode(repo: GitProject) -> None:
     repo.git("checkout", "-q", "main")
@@ -185,7 +185,7 @@ def test_a_symlinked_document_is_refused_in_every_mode(repo: GitProject) -> None
     assert runs[1].json["problems"] == runs[2].json["problems"]
 
 
-# -- 14: a submodule is another repository, in every mode --------------------------------------
+# -- a submodule is another repository, in every mode --------------------------------------
 
 def test_a_submodule_gives_one_verdict_in_every_mode(repo: GitProject, tmp_path: Path) -> None:
     other = tmp_path / "vendor-slas"
@@ -202,7 +202,7 @@ def test_a_submodule_gives_one_verdict_in_every_mode(repo: GitProject, tmp_path:
     assert runs[0].json["summary"]["files"] == runs[2].json["summary"]["files"]
 
 
-# -- 13: --since and --until cut the first-parent chain by position ---------------------------
+# -- --since and --until cut the first-parent chain by position ---------------------------
 
 def test_a_backdated_commit_stays_in_the_range(repo: GitProject) -> None:
     repo.write("NOTES.md", "march\n")
