@@ -162,3 +162,79 @@ def test_fmt_hook_fails_on_a_file_out_of_layout_and_passes_once_formatted(
     git(repo, "add", ".")
     passed = pre_commit.run(repo, "run", "slopolicy-fmt", "--all-files", "--verbose")
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+# -- pre-push to a remote this clone knows no branch of -------------------------------------
+
+POLICY = (
+    "approvals:\n  roles: {legal: [alice@acme.example]}\n"
+    "  require: {modified: [{role: legal, count: 1}], added: [{role: legal, count: 1}]}\n"
+    "rules: {sla-backed-by-slo: 'off'}\n"
+)
+SLA = (
+    "apiVersion: slopolicy/v1\nkind: SLA\nmetadata: {name: globex}\nspec:\n"
+    "  customer: globex\n  service: api\n  version: 1\n  effective: {from: 2025-01-01}\n"
+    "  window: {calendar: month, timeZone: UTC}\n  budgetingMethod: Occurrences\n"
+    "  objectives: [{name: availability, indicator: availability, targetPercent: 99.9}]\n"
+)
+TIGHTENED = (SLA.replace("version: 1", "version: 2").replace("2025-01-01", "2099-01-01")
+             .replace("99.9}", "99.95}"))
+
+
+def push(pre_commit: PreCommit, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``git push ARGS``, running the pre-push hook pre-commit installed."""
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit.home), "GIT_CONFIG_NOSYSTEM": "1"}
+    for name in ("GITHUB_ACTIONS", "PYTHONPATH", "PRE_COMMIT", "SKIP"):
+        env.pop(name, None)
+    return subprocess.run(["git", "push", *args], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def gated_repo(tmp_path: Path, pre_commit: PreCommit) -> tuple[Path, Path]:
+    """A repository with a policy and an SLA on main, a bare remote ``origin`` that holds
+    nothing yet, and pre-commit's pre-push hook installed."""
+    repo = make_repo(tmp_path / "repo")
+    (repo / ".slopolicy.yaml").write_text(POLICY)
+    (repo / "sla.yaml").write_text(SLA)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    installed = pre_commit.run(repo, "install", "--hook-type", "pre-push")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    return repo, remote
+
+
+def test_pre_push_to_a_remote_with_no_branch_known_refuses_with_the_fix(
+        tmp_path: Path, pre_commit: PreCommit) -> None:
+    repo, remote = gated_repo(tmp_path, pre_commit)
+    git(repo, "checkout", "-q", "-b", "change")
+    (repo / "sla.yaml").write_text(TIGHTENED)
+    git(repo, "commit", "-qam", "tighten, unapproved")
+    done = push(pre_commit, repo, "origin", "change")
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    assert "exit code: 2" in output
+    assert "pushing to 'origin', but this clone knows no branch of it" in output
+    assert "`git fetch origin && git remote set-head origin --auto`" in output
+    assert git(remote, "for-each-ref") == ""  # nothing was pushed
+
+
+def test_pre_push_without_a_base_compares_with_the_remote_default_branch(
+        tmp_path: Path, pre_commit: PreCommit) -> None:
+    repo, remote = gated_repo(tmp_path, pre_commit)
+    first = push(pre_commit, repo, "-q", "--no-verify", "origin", "main")
+    assert first.returncode == 0, first.stderr
+    git(repo, "remote", "set-head", "origin", "--auto")
+    # a rewritten history shares no commit with the remote: pre-commit passes no base
+    git(repo, "checkout", "-q", "--orphan", "rewrite")
+    (repo / "sla.yaml").write_text(TIGHTENED)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "rewritten, unapproved")
+    done = push(pre_commit, repo, "origin", "rewrite")
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    assert "[sla-change-approval]" in output
+    assert "needs 1 more legal approver" in output
+    assert "refs/heads/rewrite" not in git(remote, "for-each-ref")

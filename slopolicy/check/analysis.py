@@ -10,13 +10,14 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from stat import S_ISLNK
 from typing import TYPE_CHECKING, Any
 
 from slopolicy import runtime
 from slopolicy.cache.store import Cache, content_key, signature
 from slopolicy.load import schemas
 from slopolicy.load.discovery import relative
-from slopolicy.load.files import load_bytes, read_regular
+from slopolicy.load.files import load_bytes, read_regular, symlink_file
 from slopolicy.model.documents import LoadProblem, SourceFile
 
 if TYPE_CHECKING:
@@ -170,12 +171,16 @@ def _restore_cached(
         rel = relative(path, repo_root)
         origin = str(path)
         try:
-            stat = signature(os.stat(origin)) if cache is not None else None
+            status = os.lstat(origin)
+            if S_ISLNK(status.st_mode):  # refused in every mode (a commit's too): no document
+                batch.files.append(symlink_file(rel, os.readlink(origin)))
+                continue
+            stat = signature(status) if cache is not None else None
             known = cache.known(rel, stat) if stat is not None and cache is not None else None
             if known is not None:
                 batch.files.append(restore(rel, "", known[1], origin, known[0]))
                 continue
-            raw, problem = read_regular(origin)  # a regular file, within the size cap
+            raw, problem = read_regular(origin, status)  # a regular file, within the size cap
         except OSError as exc:
             raw, problem = None, f"cannot read file: {exc.strerror}"
         if raw is None:

@@ -162,7 +162,7 @@ def _subject(args: argparse.Namespace, project: Project, roster: Roster) -> tupl
 
 
 def _base(repo: GitRepo, ref: str | None, head: str | None, paths: list[str],
-          changed: Callable[[str], bool]) -> str | None:
+          changed: Callable[[str], bool], patterns: tuple[str, ...] = ()) -> str | None:
     """The commit the approved change starts from: the merge base with ``ref``, or the
     document's last change (HEAD, when the working tree changed it)."""
     if ref:
@@ -172,7 +172,7 @@ def _base(repo: GitRepo, ref: str | None, head: str | None, paths: list[str],
         return None
     if changed(head):
         return head
-    history = repo.history(head, paths)[-LAST_CHANGE_DEPTH:]
+    history = repo.history(head, patterns, paths)[-LAST_CHANGE_DEPTH:]
     for commit in reversed(history):
         parent = commit.parents[0] if commit.parents else None
         if parent is None or changed(parent):
@@ -219,12 +219,13 @@ def _policy_change(repo: GitRepo, ref: str | None, project: Project, roster: Ros
     """The policy files from the base to the working tree, read as the check reads them."""
     from slopolicy.config import settings as config_module
     from slopolicy.gitops.judging import policy_change_subject, policy_digest_at
+    from slopolicy.gitops.policy import GitWorktree
     from slopolicy.load import discovery
-    from slopolicy.load.readers import CommitReader, WorktreeReader
+    from slopolicy.load.readers import CommitReader
 
     root = project.repo_root
     config_rel = discovery.relative(project.config.path, root) if project.config.path else None
-    here = WorktreeReader(root)
+    here = GitWorktree(root, repo)  # its configuration files as the gate lists them
     now = policy_digest_at(here, config_rel, root)
     head = repo.head()
 
@@ -233,7 +234,8 @@ def _policy_change(repo: GitRepo, ref: str | None, project: Project, roster: Ros
 
     paths = [config_rel or config_module.FILENAME, *([roster.allowed_signers]
                                                      if roster.allowed_signers else [])]
-    base = _base(repo, ref, head, paths, changed)
+    # a configuration file in any folder is part of the policy: its changes count too
+    base = _base(repo, ref, head, paths, changed, (f"*{config_module.FILENAME}",))
     if base is None:
         raise UsageError("this repository has no commit yet: a policy change is judged against "
                          "the policy of a commit; commit the policy first")

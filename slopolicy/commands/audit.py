@@ -31,6 +31,11 @@ version of every SLA, and every change of the policy: commit, author, date,
 effective period, field-level changes, the approvals found and whether they
 met the policy of the change's parent commit.
 
+--since and --until cut the first-parent chain by position: from the first
+commit dated on or after --since, up to the first commit dated after --until.
+A commit dated before its parent is flagged on stderr; it cannot slip out of
+a range.
+
 --as-of answers which terms were in force on a date (valid time, by
 spec.effective); --known-at limits that answer to what the repository said on
 a date (transaction time), and alone asks what it said on that date about
@@ -61,9 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--known-at", metavar="DATE", help="as the repository said on DATE "
                         "(transaction time: commits up to the end of DATE)")
     parser.add_argument("--since", metavar="DATE",
-                        help="only changes committed on or after DATE")
+                        help="only changes from the first commit dated on or after DATE on")
     parser.add_argument("--until", metavar="DATE",
-                        help="only changes committed on or before DATE")
+                        help="only changes before the first commit dated after DATE")
     parser.add_argument("--verify", action="store_true", help="exit 1 if any change in the "
                         "range lacked the approvals its policy required, naming each commit")
     parser.add_argument("--format", choices=REPORTERS.names(), default="text",
@@ -116,6 +121,7 @@ def _run(args: argparse.Namespace) -> int:
     buffer = io.StringIO(newline="")
     REPORTERS.get(args.format)(report, buffer)  # the snapshot with a date, else the timeline
     _write(buffer.getvalue(), args.output)
+    _flag_backdated(report, sys.stderr)
     if args.verify:
         return _verify(report, sys.stderr)
     return EXIT_OK
@@ -135,6 +141,17 @@ def _verify(report: AuditReport, stream: TextIO) -> int:
         stream.write(f"  {change.commit.short} {words.title(change)} "
                      f"({change.commit.date.date().isoformat()}): {change.missing_text()}\n")
     return EXIT_UNAPPROVED
+
+
+def _flag_backdated(report: AuditReport, stream: TextIO) -> None:
+    """Say where a commit of the chain is dated before its parent: its date cannot be true."""
+    for (sha, date), (parent, parent_date) in report.history.backdated():
+        stream.write(
+            f"slopolicy: audit: warning: commit {sha[:7]} is dated {date.date().isoformat()}, "
+            f"before its parent {parent[:7]} ({parent_date.date().isoformat()}): a commit date "
+            "is whatever the committer's clock said, so --since and --until cut the "
+            "first-parent chain by position, and this commit counts as no earlier than its "
+            "parent\n")
 
 
 def _chosen(agreements: list[Agreement], paths: list[str], root: Path) -> list[Agreement]:

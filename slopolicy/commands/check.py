@@ -57,7 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", metavar="FILE",
                         help="write the report to FILE instead of stdout")
     parser.add_argument("--base", metavar="REF", help="check changes against git REF "
-                        "(default: $PRE_COMMIT_FROM_REF when set)")
+                        "(default: $PRE_COMMIT_FROM_REF when set; in a pre-push without one, "
+                        "the remote's default branch)")
     parser.add_argument("--head", metavar="REF", help="the changed side (default: the working "
                         "tree, or $PRE_COMMIT_TO_REF)")
     parser.add_argument("--reviews", metavar="FILE", help="forge review export (GitHub pull "
@@ -117,10 +118,16 @@ def open_gate(args: argparse.Namespace, project: Project) -> Gate | None:
         raise UsageError("--head needs --base: it names the changed side of a comparison")
     if args.reviews and not base:
         raise UsageError("--reviews needs --base: reviews approve a change against a base")
-    if not base:
+    remote = os.environ.get("PRE_COMMIT_REMOTE_NAME") if os.environ.get("PRE_COMMIT") else None
+    if not base and not remote:
         return None
     from slopolicy.gitops import gate  # imports git: only when a base is given
 
+    if not base and remote:
+        # pre-push without a base (a remote this clone knows no branch of): its default branch
+        base = gate.push_base(project, remote)
+        head = os.environ.get("PRE_COMMIT_LOCAL_BRANCH") or None
+    assert base is not None
     return gate.open_gate(project, base, head)
 
 
@@ -217,13 +224,16 @@ def _run(args: argparse.Namespace) -> int:
         base = gate.base_side(collected.files, Path(args.reviews) if args.reviews else None,
                               cache, args.jobs)
         if not args.quiet:
-            note_policy(base)
+            note_policy(base, gate.judged_by)
     else:
         cache = open_cache(args, project)
         collected = collect(args, project, cache)
     ctx = Context(collected.files, explicit=collected.explicit, base=base,
                   assumptions=project.config.assumptions)
     report_set = collected.report
+    if report_set is not None and base is not None and base.changes.policy is not None:
+        # the policy judges every path named: its change is reported wherever the check looks
+        report_set = report_set | frozenset(base.changes.policy.paths)
     kept = engine.check(ctx, project.rules, project.config, select, ignore, report_set)
     analysis.save_cache(cache, [*ctx.files, *(base.files if base is not None else ())])
     files = [f for f in ctx.files if report_set is None or f.path in report_set]
@@ -276,13 +286,13 @@ def default_format() -> str:
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 
 
-def note_policy(base: BaseSide) -> None:
+def note_policy(base: BaseSide, judged_by: str) -> None:
     """Say on stderr that the head's edited policy was not used (no report format changes)."""
     change = base.changes.policy
     if change is not None:
         files = ", ".join(path for path, _ in change.files)
         print(f"slopolicy: note: this change edits the policy ({files}); it was judged by "
-              f"{base.ref}'s policy, as every change is", file=sys.stderr)
+              f"{judged_by}, as every change is", file=sys.stderr)
 
 
 def exit_code(result: Result, fail_on: str) -> int:

@@ -17,6 +17,11 @@ class Project:
     repo_root: Path
     config: Config
     rules: dict[str, Rule]
+    # Where the search for .slopolicy.yaml starts (the folder checked, from the repository
+    # root), and whether --config named the file instead: with --base the same search is
+    # made in the base, which alone says where the policy is.
+    config_start: str = ""
+    config_given: bool = False
 
 
 def repo_root(start: Path) -> Path:
@@ -56,20 +61,20 @@ def open_project(paths: list[str], config_path: str | None) -> Project:
     reader = WorktreeReader(root)
     rules = builtin_rules()
     path: str | None
+    start = Path(paths[0]) if paths else cwd
+    if start.is_file():
+        start = start.parent
+    folder = reader.join("", str((start if start.exists() else cwd).resolve()))
     if config_path:
         if not Path(config_path).is_file():
             raise UsageError(f"--config {config_path}: no such file")
         path = reader.join("", os.path.abspath(config_path))
     else:
-        start = Path(paths[0]) if paths else cwd
-        if start.is_file():
-            start = start.parent
-        path = config_module.find(reader, reader.join("", str(
-            (start if start.exists() else cwd).resolve())))
+        path = config_module.find(reader, folder)
     settings = config_module.read(reader, path)
     rules = with_custom_rules(rules, settings, root)
     config = config_module.build(settings, root, rules)
-    return Project(root, config, rules)
+    return Project(root, config, rules, folder, bool(config_path))
 
 
 def with_custom_rules(builtin: dict[str, Rule], settings: Settings, root: Path

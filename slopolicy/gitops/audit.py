@@ -90,8 +90,10 @@ class PolicyAt:
     error: str | None = None  # the configuration there could not be read
 
     def touched_by(self, paths: Iterable[str]) -> bool:
+        """Whether a change of ``paths`` changes the policy: one of its files, a file in a
+        folder of house rules, or a configuration file in any folder (one added too)."""
         return any(p in self.files or any(p.startswith(f + "/") for f in self.folders)
-                   for p in paths)
+                   or PurePosixPath(p).name == config_module.FILENAME for p in paths)
 
 
 @dataclass(eq=False)
@@ -295,6 +297,33 @@ class History:
     commits: list[LoggedCommit]
     agreements: list[Agreement]
     policy_changes: list[PolicyEdit] = field(default_factory=list)
+    # Every commit of the first-parent chain with its committer date, oldest first: the
+    # order in which the history was recorded, whatever the dates say.
+    chain: list[tuple[str, datetime.datetime]] = field(default_factory=list)
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        return {sha: index for index, (sha, _) in enumerate(self.chain)}
+
+    def backdated(self) -> list[tuple[tuple[str, datetime.datetime], tuple[str, datetime.datetime]]]:
+        """(commit, its parent) for each commit of the chain dated before its parent."""
+        return [(self.chain[i], self.chain[i - 1]) for i in range(1, len(self.chain))
+                if self.chain[i][1] < self.chain[i - 1][1]]
+
+    def window(self, since: datetime.datetime | None,
+               until: datetime.datetime | None) -> tuple[int, int]:
+        """The positions on the chain from ``since`` to ``until``: from the first commit dated
+        on or after ``since`` to the last one before the first commit dated after ``until``.
+
+        A committer date is whatever the committer's clock said, so the range
+        is cut by position: a commit dated before its parent still counts as
+        no earlier than that parent, and cannot slip out of the range.
+        """
+        dates = [date for _, date in self.chain]
+        start = next((i for i, d in enumerate(dates) if d >= since), len(dates)) if since else 0
+        end = next((i for i, d in enumerate(dates) if d > until), len(dates)) if until else \
+            len(dates)
+        return start, end
 
 
 # -- dates -----------------------------------------------------------------------------
@@ -315,7 +344,7 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
     if head is None:
         return History(None, None, [], [])
     walker = _Walker(project, repo, track_slos)
-    commits = repo.history(head, walker.pathspecs)
+    commits = repo.history(head, *walker.pathspecs)
     walker.load(commits)
     # Everything the walk builds is kept to the end: cyclic GC passes would only rescan it.
     with runtime.loading():
@@ -326,7 +355,7 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
         agreements = walker.finish(len(commits))
     # The head commit's date: the last commit walked, unless later ones touched no document.
     head_date = commits[-1].date if commits and commits[-1].sha == head else repo.commit_date(head)
-    return History(head, head_date, commits, agreements, walker.policy_changes)
+    return History(head, head_date, commits, agreements, walker.policy_changes, repo.chain(head))
 
 
 class _Walker:
@@ -338,7 +367,7 @@ class _Walker:
         self.root = project.repo_root
         self.track_slos = track_slos
         self.config_rel = _config_rel(project)
-        self.pathspecs = _pathspecs(project)
+        self.pathspecs = _pathspecs(project)  # (git wildcard patterns, literal paths)
         self.files: dict[str, str] = {}  # path -> blob, for the logged paths
         self.blobs: dict[str, bytes] = {}
         self.parsed: dict[str, SourceFile | None] = {}  # blob -> what it holds (None: nothing)
@@ -682,17 +711,19 @@ def _config_rel(project: Project) -> str | None:
         return None
 
 
-def _pathspecs(project: Project) -> list[str]:
-    """The git pathspecs of the walk: documents, configuration and signers files."""
+def _pathspecs(project: Project) -> tuple[list[str], list[str]]:
+    """What the walk follows: documents and configuration (git wildcard patterns), and the
+    signers file (a path, taken literally: its name may hold any character)."""
     specs = list(BASE_PATHSPECS)
     for pattern in project.config.include:
         leaf = pattern.rsplit("/", 1)[-1]
         if leaf.startswith("*.") and f"*{leaf[1:]}" not in specs:
             specs.append(f"*{leaf[1:]}")
     roster = Roster.from_config(project.config.approvals, project.config.root, project.repo_root)
+    paths = []
     if roster.allowed_signers and not roster.allowed_signers.startswith("/"):
-        specs.append(roster.allowed_signers)
-    return specs
+        paths.append(roster.allowed_signers)
+    return specs, paths
 
 
 class _StateReader(Reader):
@@ -725,9 +756,10 @@ class _StateReader(Reader):
         return out
 
 
-def _logged(path: str, pathspecs: Sequence[str]) -> bool:
+def _logged(path: str, pathspecs: tuple[Sequence[str], Sequence[str]]) -> bool:
     # fnmatch as git's default pathspec wildcards: "*" matches "/" too.
-    return any(fnmatch.fnmatchcase(path, spec) for spec in pathspecs)
+    patterns, paths = pathspecs
+    return path in paths or any(fnmatch.fnmatchcase(path, spec) for spec in patterns)
 
 
 def _read_policy(walker: _Walker, at: str | None) -> PolicyAt:
@@ -835,10 +867,6 @@ def _strictest(sla: Document, candidates: Callable[[Mapping[str, Any]], list[Doc
 
 # -- questions -------------------------------------------------------------------------
 
-def in_range(change: Change, since: datetime.datetime | None,
-             until: datetime.datetime | None) -> bool:
-    date = change.commit.date
-    return (since is None or date >= since) and (until is None or date <= until)
 
 
 def in_force(agreement: Agreement, on: datetime.date,
@@ -948,9 +976,25 @@ class AuditReport:
     title: str = ""  # the report's own title (--title), instead of one made from the name
     audience: str = "internal"  # or "customer": no SLO targets, file paths or commit hashes
 
+    @cached_property
+    def _window(self) -> tuple[int, int]:
+        return self.history.window(self.since, self.until)
+
+    def in_range(self, commit: LoggedCommit) -> bool:
+        """Whether ``commit`` lies in ``--since``/``--until``, by its place on the first-parent
+        chain (see :meth:`History.window`)."""
+        if self.since is None and self.until is None:
+            return True
+        position = self.history.positions.get(commit.sha)
+        if position is None:  # not on the chain walked: by its date alone
+            return ((self.since is None or commit.date >= self.since)
+                    and (self.until is None or commit.date <= self.until))
+        start, end = self._window
+        return start <= position < end
+
     def versions(self, agreement: Agreement) -> list[Version]:
         """The agreement's versions committed in the range."""
-        return [v for v in agreement.versions if in_range(v, self.since, self.until)]
+        return [v for v in agreement.versions if self.in_range(v.commit)]
 
     def shown(self) -> list[Agreement]:
         """The agreements with a change in the range."""
@@ -958,7 +1002,7 @@ class AuditReport:
 
     def policy_changes(self) -> list[PolicyEdit]:
         """The changes of the policy committed in the range."""
-        return [c for c in self.history.policy_changes if in_range(c, self.since, self.until)]
+        return [c for c in self.history.policy_changes if self.in_range(c.commit)]
 
     def failures(self) -> list[Change]:
         """The changes in the range that lacked the approvals they needed."""

@@ -30,10 +30,11 @@ from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
 from slopolicy.gitops.git import GitRepo, open_repo
 from slopolicy.gitops.judging import Judge, Span, policy_change_subject
-from slopolicy.gitops.policy import config_at, config_rel, policy_files
+from slopolicy.gitops.policy import GitWorktree, config_at, config_rel, policy_files
 from slopolicy.gitops.sides import load_side
-from slopolicy.load.readers import CommitReader, Reader, WorktreeReader
+from slopolicy.load.readers import CommitReader, Reader
 from slopolicy.model.documents import SourceFile
+from slopolicy.model.errors import UsageError
 from slopolicy.rules import Rule
 
 
@@ -105,6 +106,16 @@ class Gate:
             return None
         return PolicyChange(self.config_file or config_module.FILENAME, tuple(differ))
 
+    @property
+    def judged_by(self) -> str:
+        """Which policy judged the change, as the note on stderr names it."""
+        if self.config_file is None and self.project.config_given:
+            return f"the configuration {self.project.config.path} (outside the repository)"
+        if self.config_file is not None and self.base.exists(self.config_file):
+            return f"{self.base_ref}'s policy ({self.base_ref}:{self.config_file})"
+        return (f"{self.base_ref}'s policy ({self.base_ref} has no configuration there: the "
+                "default preset)")
+
     def _head_date(self, changeset: ChangeSet) -> datetime.datetime:
         """The date of the change: the head commit's; uncommitted changes happen now."""
         now = datetime.datetime.now(datetime.timezone.utc)
@@ -118,24 +129,58 @@ class Gate:
 
 
 def open_gate(project: Project, base_ref: str, head_ref: str | None) -> Gate:
-    """Resolve the refs, refuse a shallow clone, read the trusted configuration."""
+    """Resolve the refs, refuse a shallow clone, read the trusted configuration.
+
+    The base says where the policy is as well as what it says: the search
+    for .slopolicy.yaml is made in the base, from the folder checked.
+    """
     repo = open_repo(project.repo_root)
     base_commit = repo.resolve(base_ref, "base ref")
     head_commit = repo.resolve(head_ref, "head ref") if head_ref else repo.head()
     repo.require_history(f"checking changes against {base_ref!r}")
     merge_base = (repo.merge_base(base_commit, head_commit) if head_commit else None) or base_commit
     head: Reader = (CommitReader(repo, head_commit, head_ref) if head_ref and head_commit
-                    else WorktreeReader(project.repo_root, head_commit))
+                    else GitWorktree(project.repo_root, repo, head_commit))
     base = CommitReader(repo, base_commit, base_ref)
-    rel = config_rel(project, head) or config_rel(project, base)
-    if rel is None and project.config.path is not None:
+    rel = config_rel(project, base)
+    if rel is None and project.config_given and project.config.path is not None:
         # A configuration outside the repository is no part of any change: it stands.
         trusted, chain, rules = project.config, dict[str, bytes](), project.rules
     else:
         trusted, rules, chain = config_at(base, rel, project.repo_root)
-    if head_ref:
+    if head_ref or not _is_at(project, rel):
         head_config, _, head_chain = config_at(head, rel, project.repo_root)
     else:
         head_config, head_chain = project.config, config_module.chain(head, rel) if rel else {}
     return Gate(project, repo, base_ref, base_commit, merge_base, head_ref, head_commit, head,
                 base, trusted, rules, rel, chain, head_config, head_chain)
+
+
+def _is_at(project: Project, rel: str | None) -> bool:
+    """Whether the working tree's configuration, as the project read it, is the one at ``rel``."""
+    path = project.config.path
+    if path is None or rel is None:
+        return path is None and rel is None
+    return path.resolve() == (project.repo_root / rel).resolve()
+
+
+def push_base(project: Project, remote: str) -> str:
+    """The base of a push that pre-commit found no base for: the remote's default branch.
+
+    pre-commit compares a push with the commits the remote's tracking refs
+    already hold; pushing to a remote this clone knows no branch of, it
+    passes no ``PRE_COMMIT_FROM_REF``. The remote's default branch, as
+    ``refs/remotes/REMOTE/HEAD`` records it, is then the base; without one
+    the push is refused with the fix (exit 2), never passed unjudged.
+    """
+    default = open_repo(project.repo_root).symbolic(f"refs/remotes/{remote}/HEAD")
+    if default is not None:
+        return default
+    raise UsageError(
+        f"pushing to {remote!r}, but this clone knows no branch of it, so pre-commit found no "
+        f"base to compare the pushed commits with, and refs/remotes/{remote}/HEAD names no "
+        f"default branch; fetch the remote and record its default branch "
+        f"(`git fetch {remote} && git remote set-head {remote} --auto`), then push again. The "
+        "first push to an empty remote has nothing to compare with: skip this hook for it alone "
+        "(`SKIP=slopolicy-pre-push git push ...`); slopolicy never passes a change it cannot "
+        "compare")

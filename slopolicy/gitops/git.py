@@ -1,7 +1,9 @@
 """All git access, through GitPython: refs, trees, blobs, history, trailers.
 
 Every call runs git directly (never a shell) and reads NUL-separated output
-where git offers it, so no path or ref can be misread. Blobs are read by one
+where git offers it, so no path or ref can be misread. Every path reaches git
+as a literal pathspec (``:(top,literal)``): a file named ``:(glob)x.yaml`` or
+``*.yaml`` names that file and no other. Blobs are read by one
 ``git cat-file --batch`` process per call, never one process per file.
 
 This module imports GitPython, and is itself imported only by the commands
@@ -96,6 +98,12 @@ class LoggedCommit:
 
 _NULL_BLOB = "0" * 40
 _REGULAR = ("100644", "100755")
+SYMLINK = "120000"
+
+
+def literal(path: str) -> str:
+    """``path`` (from the repository root) as a pathspec that matches that path alone."""
+    return f":(top,literal){path}"
 
 
 class GitRepo:
@@ -164,6 +172,15 @@ class GitRepo:
                 f"{FETCH_FULL}"
             )
 
+    def symbolic(self, ref: str) -> str | None:
+        """The ref a symbolic ref (``refs/remotes/origin/HEAD``) points to, short; None if none."""
+        if ref.startswith("-") or any(c in ref for c in "\0\n"):
+            return None
+        try:
+            return str(self._git.symbolic_ref("--quiet", "--short", ref)).strip() or None
+        except self._error:
+            return None
+
     def merge_base(self, a: str, b: str) -> str | None:
         try:
             return str(self._git.merge_base(a, b)).strip() or None
@@ -189,7 +206,8 @@ class GitRepo:
     # -- trees and blobs -------------------------------------------------------
 
     def tree(self, sha: str) -> list[TreeEntry]:
-        """Every file (blob) at ``sha``; submodules and symlinks are not documents."""
+        """Every file (blob) at ``sha``, and every symbolic link (mode ``120000``, its blob the
+        target's name); a submodule is another repository's commit, none of this one's files."""
         out = str(self._git.ls_tree("-r", "-z", "--full-tree", sha))
         entries = []
         for record in out.split("\0"):
@@ -197,7 +215,7 @@ class GitRepo:
                 continue
             meta, _, path = record.partition("\t")
             mode, kind, blob = meta.split(" ")
-            if kind == "blob" and mode in ("100644", "100755"):
+            if kind == "blob" and (mode in _REGULAR or mode == SYMLINK):
                 entries.append(TreeEntry(path, blob, mode))
         return entries
 
@@ -209,30 +227,59 @@ class GitRepo:
     # -- history ---------------------------------------------------------------
 
     def commits(self, base: str, head: str, paths: Sequence[str]) -> list[Commit]:
-        """Commits in ``base..head`` that touch any of ``paths``, newest first."""
+        """Commits in ``base..head`` that touch any of ``paths``, newest first.
+
+        A merge that git keeps in the path-limited history (one that made
+        an edit of its own: an evil merge, a conflict resolution) lists the
+        files it changed against its first parent, as the audit reads a
+        merge: the edit has an author, and that author approves nothing.
+        """
         if not paths:
             return []
         out = str(self._git.log(
-            "-z", "--name-only", "--no-renames", f"--format={_LOG_FORMAT}",
-            f"{base}..{head}", "--", *paths,
+            "-z", "--name-only", "--no-renames", "--diff-merges=first-parent",
+            f"--format={_LOG_FORMAT}", f"{base}..{head}", "--", *map(literal, paths),
         ))
         return [c for c in (_parse_commit(r) for r in out.split(_RECORD_SEP)) if c]
 
-    def history(self, rev: str, pathspecs: Sequence[str]) -> list[LoggedCommit]:
-        """Every commit on the first-parent chain of ``rev`` that changes ``pathspecs``, oldest first.
+    def history(self, rev: str, patterns: Sequence[str],
+                paths: Sequence[str] = ()) -> list[LoggedCommit]:
+        """Every commit on the first-parent chain of ``rev`` that changes ``patterns`` or
+        ``paths``, oldest first.
 
         One ``git log --raw`` with rename detection: a merge shows what it
         changed against its first parent (what the branch gained when it
         landed), so the chain reads as the branch's own record of events.
-        Pathspecs are from the repository root, with git's wildcards.
+        Patterns are from the repository root, with git's wildcards; paths
+        are literal.
         """
         out: bytes = self._git.log(
             "--first-parent", "--diff-merges=first-parent", "--reverse", "-M", "--raw", "-z",
             "--no-abbrev", "--no-color", "--no-ext-diff", f"--format={_LOG_FORMAT}", rev,
-            "--", *(f":(top){p}" for p in pathspecs), stdout_as_string=False,
+            "--", *(f":(top){p}" for p in patterns), *map(literal, paths),
+            stdout_as_string=False,
         )
         text = out.decode("utf-8", "replace")
         return [c for c in (_parse_logged(r) for r in text.split(_RECORD_SEP)) if c]
+
+    def chain(self, rev: str) -> list[tuple[str, datetime.datetime]]:
+        """Every commit on the first-parent chain of ``rev`` with its committer date, oldest
+        first: the order in which they entered the history, whatever their dates say."""
+        out = str(self._git.log("--first-parent", "--reverse", f"--format=%H{_FIELD_SEP}%cI",
+                                rev, "--"))
+        found = []
+        for line in out.splitlines():
+            sha, _, date = line.partition(_FIELD_SEP)
+            if date:
+                found.append((sha, datetime.datetime.fromisoformat(date)))
+        return found
+
+    def worktree_files_named(self, name: str) -> list[str]:
+        """Every file called ``name`` in the working tree that git tracks or would add
+        (ignored files aside), from the repository root."""
+        out = str(self._git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--",
+                                     f":(top,glob)**/{name}"))
+        return sorted({p for p in out.split("\0") if p and p.rsplit("/", 1)[-1] == name})
 
     def read_paths(self, rev: str, paths: Iterable[str]) -> dict[str, bytes]:
         """The files ``paths`` as ``rev`` holds them (absent ones are left out), in one process."""
@@ -254,7 +301,8 @@ class GitRepo:
         """Which of ``paths`` differ in the working tree from HEAD (or are untracked)."""
         if not paths:
             return set()
-        out = str(self._git.status("--porcelain", "-z", "--untracked-files=all", "--", *paths))
+        out = str(self._git.status("--porcelain", "-z", "--untracked-files=all", "--",
+                                   *map(literal, paths)))
         found: set[str] = set()
         records = out.split("\0")
         index = 0

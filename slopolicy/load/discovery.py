@@ -33,6 +33,11 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
     thousands, and Path objects would cost more than the walk. A folder that
     cannot be listed is among them, so that reading it says why (a finding),
     rather than its files being left out without a word.
+
+    A folder below the repository root that holds ``.git`` (a submodule, a
+    nested repository) is another repository's: skipped, as a commit of
+    this one holds none of its files. Symbolic links to folders are not
+    followed; a link to a file is listed, and refused when read.
     """
     spec_in = matcher(tuple(config.include))
     spec_out = matcher(tuple(config.exclude))
@@ -40,6 +45,7 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
     base = config.root.resolve()
     if top != base and base not in top.parents:
         base = top
+    repository = str(repo_root.resolve())
     found: list[str] = []
 
     def unreadable(error: OSError) -> None:
@@ -47,6 +53,9 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
             found.append(os.fspath(error.filename))
 
     for folder, dirs, names in os.walk(top, onerror=unreadable):
+        if (".git" in dirs or ".git" in names) and folder != repository:
+            dirs[:] = []
+            continue
         rel_folder = Path(folder).relative_to(base).as_posix()
         rel_folder = "" if rel_folder == "." else rel_folder + "/"
         dirs[:] = sorted(d for d in dirs if not spec_out(rel_folder + d + "/"))

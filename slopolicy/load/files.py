@@ -111,6 +111,23 @@ def load_bytes(path: str, raw: bytes) -> SourceFile:
     return load_text(path, text)
 
 
+def symlink_file(path: str, target: str) -> SourceFile:
+    """A symbolic link where a document was expected: a finding, never its target's content.
+
+    The same in the working tree and at every commit: git records a link as
+    the name of its target, so who changed the content it shows could never
+    be told, and a link may lead out of the repository.
+    """
+    source = SourceFile(path, "")
+    source.problems.append(LoadProblem(
+        "yaml-syntax",
+        f"a symbolic link (to {target}): slopolicy reads documents from regular files only, "
+        "as git records a link as its target's name and never who changed the content it shows; "
+        "commit the document itself here, or leave the link out of documents.include",
+        1, 1))
+    return source
+
+
 def load_text(path: str, text: str) -> SourceFile:
     source = SourceFile(path, text)
     for index, loaded in enumerate(yamlsource.iter_documents(text)):

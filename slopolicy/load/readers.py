@@ -7,15 +7,23 @@ a message names a file as the user knows it: ``path`` in the working tree,
 root; a commit holds nothing outside it, while a path in the working tree
 may leave it (``--config`` elsewhere, ``extends: ../shared.yaml``) and is
 then absolute.
+
+Both sides hold the same files: regular files. A symbolic link inside the
+repository is none (git records the name of its target, never who changed
+the file it points to), and neither is a submodule or any nested repository
+(its files are another repository's history): the working tree skips what a
+commit's tree cannot hold, so every mode sees one set of files.
 """
 from __future__ import annotations
 
 import abc
 import os
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
+
+SYMLINK = "120000"  # git's mode of a symbolic link
 
 
 class Reader(abc.ABC):
@@ -38,6 +46,18 @@ class Reader(abc.ABC):
 
     def read_one(self, path: str) -> bytes | None:
         return self.read([path]).get(path)
+
+    def named(self, name: str) -> list[str]:
+        """Every file called ``name`` (the last part of its path), sorted."""
+        return sorted(p for p in self.paths() if posixpath.basename(p) == name)
+
+    def links(self) -> list[str]:
+        """The symbolic links of the side: never read as files (see the module's docstring)."""
+        return []
+
+    def link_targets(self, paths: Iterable[str]) -> dict[str, str]:
+        """What each of the links ``paths`` points to, as written in the link."""
+        return {}
 
     def under(self, folder: str) -> list[str]:
         """The files in ``folder`` and below (or the file itself)."""
@@ -79,6 +99,9 @@ class Entry(Protocol):
     @property
     def blob(self) -> str: ...
 
+    @property
+    def mode(self) -> str: ...
+
 
 class Tree(Protocol):
     """A repository a commit is read from: its tree listing and batched blob reads."""
@@ -95,7 +118,18 @@ class CommitReader(Reader):
         self.repo = repo
         self.commit = commit
         self.label = label
-        self._tree = {e.path: e.blob for e in repo.tree(commit)}
+        self._tree: dict[str, str] = {}
+        self._links: dict[str, str] = {}
+        for entry in repo.tree(commit):
+            (self._links if entry.mode == SYMLINK else self._tree)[entry.path] = entry.blob
+
+    def links(self) -> list[str]:
+        return list(self._links)
+
+    def link_targets(self, paths: Iterable[str]) -> dict[str, str]:
+        wanted = {p: self._links[p] for p in paths if p in self._links}
+        blobs = self.repo.read_blobs(wanted.values())
+        return {p: blobs[b].decode("utf-8", "replace") for p, b in wanted.items() if b in blobs}
 
     def paths(self) -> list[str]:
         return list(self._tree)
@@ -119,47 +153,59 @@ class WorktreeReader(Reader):
         self.label = label
 
     def paths(self) -> list[str]:
-        found = []
-        for folder, dirs, names in os.walk(self.root):
-            dirs[:] = sorted(d for d in dirs if d != ".git")
-            rel = Path(folder).relative_to(self.root).as_posix()
-            found += [n if rel == "." else f"{rel}/{n}" for n in sorted(names)]
-        return found
+        return list(_regular_files(self.root, "", nested=False))
 
     def exists(self, path: str) -> bool:
-        return (self.root / path).is_file()
+        full = self._inside(path)
+        return full is not None and full.is_file()
 
     def is_folder(self, path: str) -> bool:
-        return (self.root / path).is_dir()
+        full = self._inside(path)
+        return full is not None and full.is_dir()
 
     def files_in(self, folder: str) -> list[str]:
-        top = self.root / folder
+        top = self._inside(folder)
         try:
-            names = sorted(p.name for p in top.iterdir() if p.is_file())
+            names = sorted(e.name for e in os.scandir(top) if e.is_file(follow_symlinks=False)) \
+                if top is not None else []
         except OSError:
             return []
         return [self.join(folder, name) for name in names]
 
     def under(self, folder: str) -> list[str]:
-        top = self.root / folder
+        top = self._inside(folder)
+        if top is None:
+            return []
         if top.is_file():
             return [folder]
-        found = []
-        for current, dirs, names in os.walk(top):
-            dirs.sort()
-            rel = Path(current).relative_to(self.root).as_posix()
-            found += [f"{rel}/{n}" for n in sorted(names)]
-        return found
+        prefix = folder.rstrip("/") + "/" if folder not in ("", ".") else ""
+        return list(_regular_files(top, prefix, nested=bool(prefix)))
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         from slopolicy.load.files import read_regular
 
         out = {}
         for path in paths:
-            raw = read_regular(self.root / path)[0]  # never a FIFO or a device, within the cap
+            full = self._inside(path)
+            raw = read_regular(full)[0] if full is not None else None  # no FIFO, within the cap
             if raw is not None:
                 out[path] = raw
         return out
+
+    def _inside(self, path: str) -> Path | None:
+        """``path`` on disk; None where a symbolic link inside the root leads to it.
+
+        A path outside the root (``--config`` elsewhere) is the user's own, and followed.
+        """
+        full = self.root / path
+        if os.path.isabs(path) or path.startswith("../") or path == "..":
+            return full
+        current = self.root
+        for part in Path(path).parts:
+            current = current / part
+            if current.is_symlink():
+                return None
+        return full
 
     def join(self, folder: str, target: str) -> str:
         """Relative to the root while inside it; absolute once it leaves the root."""
@@ -182,3 +228,29 @@ class WorktreeReader(Reader):
             return full.resolve().relative_to(Path.cwd().resolve()).as_posix()
         except ValueError:
             return str(full)
+
+
+def _regular_files(top: Path, prefix: str, nested: bool) -> Iterator[str]:
+    """The regular files under the folder ``top``, named ``prefix`` + their path there,
+    sorted folder by folder.
+
+    Symbolic links are neither followed nor listed; ``.git``, and every
+    folder below the repository root (``nested``) that holds one (a
+    submodule, a nested repository), are another repository's, and skipped.
+    """
+    try:
+        entries = sorted(os.scandir(top), key=lambda e: e.name)
+    except OSError:
+        return
+    if nested and any(e.name == ".git" for e in entries):
+        return
+    folders = []
+    for entry in entries:
+        if entry.is_symlink() or entry.name == ".git":
+            continue
+        if entry.is_dir():
+            folders.append(entry)
+        elif entry.is_file():
+            yield prefix + entry.name
+    for entry in folders:
+        yield from _regular_files(Path(entry.path), f"{prefix}{entry.name}/", nested=True)

@@ -6,8 +6,10 @@ binary files, files over the size limit, nesting deeper than 256 levels,
 alias expansion beyond 250,000 nodes in a document or in a file (a "billion
 laughs" bomb), integers longer than 4,300 digits, and YAML tags such as
 ``!!python/object``, which slopolicy never constructs. A path that is no
-regular file (a FIFO, a device, a symlink to one) or a folder that cannot be
-read is reported here too, at line 1: it is never opened, never waited on.
+regular file (a FIFO, a device, a symbolic link) or a folder that cannot be
+read is reported here too, at line 1: it is never opened, never waited on. A
+symbolic link is refused in the working tree and at a git ref alike, never
+followed: documents are read from regular files only.
 
 Passing example::
 

@@ -89,9 +89,7 @@ def moved(move: Move) -> str:
 def events(report: AuditReport, agreement: Agreement) -> list[Version | Move]:
     """Versions in the range and moves, in the order the history recorded them."""
     versions = report.versions(agreement)
-    moves = [m for m in agreement.moves
-             if (report.since is None or m.commit.date >= report.since)
-             and (report.until is None or m.commit.date <= report.until)]
+    moves = [m for m in agreement.moves if report.in_range(m.commit)]
     found: list[Version | Move] = [*versions, *moves]
     # A move recorded with a change of text is said after that change.
     return sorted(found, key=lambda e: (e.index, isinstance(e, Move)))
