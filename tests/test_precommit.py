@@ -34,14 +34,25 @@ class PreCommit:
     config: Path
     home: Path
 
-    def run(self, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    def env(self) -> dict[str, str]:
         env = {**os.environ, "PRE_COMMIT_HOME": str(self.home), "GIT_CONFIG_NOSYSTEM": "1"}
         for name in ("GITHUB_ACTIONS", "PYTHONPATH"):  # the hook runs the installed package
             env.pop(name, None)
+        return env
+
+    def run(self, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             ["pre-commit", *args, "--config", str(self.config)],
-            cwd=repo, env=env, capture_output=True, text=True, timeout=600,
+            cwd=repo, env=self.env(), capture_output=True, text=True, timeout=600,
         )
+
+    def commit(self, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        """``git commit`` with the hook installed, as a user commits."""
+        if not (repo / ".git" / "hooks" / "pre-commit").exists():
+            installed = self.run(repo, "install")
+            assert installed.returncode == 0, installed.stdout + installed.stderr
+        return subprocess.run(["git", "commit", "-q", *args], cwd=repo, env=self.env(),
+                              capture_output=True, text=True, timeout=600)
 
 
 def snapshot(dest: Path) -> str:
@@ -140,3 +151,81 @@ def test_pre_push_hook_gates_an_unapproved_sla_change(tmp_path: Path, pre_commit
     assert done.returncode == 1, done.stdout + done.stderr
     assert "[sla-change-approval]" in done.stdout
     assert "needs 1 more legal approver" in done.stdout
+
+
+# -- what a commit breaks elsewhere ------------------------------------------------
+
+
+def acme(path: Path) -> Path:
+    """examples/acme as a repository with one commit: clean, every SLA backed."""
+    shutil.copytree(REPO / "examples" / "acme", path)
+    make_repo_in(path)
+    git(path, "add", "-A")
+    git(path, "commit", "-qm", "acme")
+    return path
+
+
+def make_repo_in(path: Path) -> None:
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "user.email", "dev@acme.example")
+    git(path, "config", "user.name", "Dev")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def blocked(repo: Path, done: subprocess.CompletedProcess[str], head: str) -> str:
+    """The hook's output, having checked that the commit did not happen."""
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert git(repo, "rev-parse", "HEAD").strip() == head
+    return done.stdout + done.stderr
+
+
+def test_a_commit_renaming_an_slo_an_sla_names_is_blocked(
+    tmp_path: Path, pre_commit: PreCommit
+) -> None:
+    repo = acme(tmp_path / "acme")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    edit(repo / "slos" / "public-api.yaml", "name: public-api-availability",
+         "name: public-api-uptime")
+    out = blocked(repo, pre_commit.commit(repo, "-am", "rename the SLO"), head)
+    # pre-commit passed only slos/public-api.yaml; the break is in the SLA
+    assert "slas/globex.yaml:25:12: error [unresolved-reference]" in out
+
+
+def test_a_commit_moving_an_slo_to_another_service_is_blocked(
+    tmp_path: Path, pre_commit: PreCommit
+) -> None:
+    repo = acme(tmp_path / "acme")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    edit(repo / "slos" / "public-api.yaml", "service: public-api\n", "service: checkout\n")
+    out = blocked(repo, pre_commit.commit(repo, "-am", "move the SLOs"), head)
+    assert "slas/globex.yaml:29:22: error [sla-backed-by-slo]" in out
+
+
+def test_a_commit_deleting_an_slo_file_is_blocked(tmp_path: Path, pre_commit: PreCommit) -> None:
+    repo = acme(tmp_path / "acme")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "rm", "-q", "slos/public-api.yaml")  # pre-commit passes no file at all
+    out = blocked(repo, pre_commit.commit(repo, "-m", "drop the public API SLOs"), head)
+    assert "slas/globex.yaml:25:12: error [unresolved-reference]" in out
+    assert "slas/globex.yaml:29:22: error [sla-backed-by-slo]" in out
+
+
+def test_a_problem_that_was_already_there_does_not_block_an_unrelated_commit(
+    tmp_path: Path, pre_commit: PreCommit
+) -> None:
+    repo = acme(tmp_path / "acme")
+    # committed without the hook: an SLA naming an SLO that does not exist
+    edit(repo / "slas" / "initech.yaml", "service: checkout", "service: checkout-v2")
+    git(repo, "commit", "-qam", "an old mistake")
+    edit(repo / "slos" / "public-api.yaml", "target: 0.9995", "target: 0.9996")
+    done = pre_commit.commit(repo, "-am", "tighten the public API SLO")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert git(repo, "log", "-1", "--format=%s").strip() == "tighten the public API SLO"
+    # the old mistake is still there for a full check to find
+    full = pre_commit.run(repo, "run", "slopolicy", "--all-files")
+    assert full.returncode == 1 and "slas/initech.yaml" in full.stdout, full.stdout
