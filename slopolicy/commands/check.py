@@ -71,8 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: $PRE_COMMIT_FROM_REF when set)")
     parser.add_argument("--head", metavar="REF", help="the changed side (default: the working "
                         "tree, or $PRE_COMMIT_TO_REF)")
-    parser.add_argument("--reviews", metavar="FILE", help="forge review export (GitHub pull "
-                        "request reviews JSON) used as approval evidence")
+    parser.add_argument("--reviews", metavar="FILE", help="forge approvals used as evidence: "
+                        "a GitHub pull request's reviews JSON, or a GitLab merge request's "
+                        "approvals JSON with its head commit as \"sha\"")
     parser.add_argument("--changed", action="store_true",
                         help="with no PATH, check the files git reports changed against HEAD "
                         "(staged or not) instead of the whole project, as pre-commit does")
