@@ -11,6 +11,7 @@ is built once into a ``PRE_COMMIT_HOME`` every test shares.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO, git
 
+from slopolicy import __version__
+
+TAG = f"v{__version__}"
 GOOD = "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: checkout\n"
 BAD = "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: Check Out\n"
 
@@ -33,6 +37,7 @@ class PreCommit:
 
     config: Path
     home: Path
+    hooks: Path  # the hook repository: this checkout, committed and tagged as a release
 
     def env(self) -> dict[str, str]:
         env = {**os.environ, "PRE_COMMIT_HOME": str(self.home), "GIT_CONFIG_NOSYSTEM": "1"}
@@ -40,9 +45,10 @@ class PreCommit:
             env.pop(name, None)
         return env
 
-    def run(self, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    def run(self, repo: Path, *args: str, config: Path | None = None
+            ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["pre-commit", *args, "--config", str(self.config)],
+            ["pre-commit", *args, "--config", str(config or self.config)],
             cwd=repo, env=self.env(), capture_output=True, text=True, timeout=600,
         )
 
@@ -75,13 +81,16 @@ def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> PreCommit:
     """The hook repository and its environment, made once for the module's tests."""
     root = tmp_path_factory.mktemp("pre-commit")
     hooks = root / "hooks"
-    rev = snapshot(hooks)
+    snapshot(hooks)
+    # tagged as RELEASING.md tags a release, so the README's `rev:` names it
+    git(hooks, "-c", "user.name=Snapshot", "-c", "user.email=snapshot@slopolicy.invalid",
+        "tag", "-a", TAG, "-m", f"slopolicy {__version__}")
     config = root / "pre-commit-config.yaml"  # outside every test repository: never "unstaged"
     config.write_text(
-        f"repos:\n  - repo: {hooks}\n    rev: {rev}\n"
+        f"repos:\n  - repo: {hooks}\n    rev: {TAG}\n"
         "    hooks: [{id: slopolicy}, {id: slopolicy-pre-push}]\n"
     )
-    tool = PreCommit(config, root / "home")
+    tool = PreCommit(config, root / "home", hooks)
     built = tool.run(hooks, "install-hooks")
     assert built.returncode == 0, built.stdout + built.stderr
     return tool
@@ -111,6 +120,25 @@ def test_hook_fails_on_a_bad_document_and_passes_on_a_good_one(
     failed = pre_commit.run(repo, "run", "slopolicy", "--files", "bad.yaml", "--verbose")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "bad.yaml:4:9: error [schema]" in failed.stdout
+
+
+def test_the_readme_snippet_works_as_written(tmp_path: Path, pre_commit: PreCommit) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("\n## pre-commit\n"):]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert block is not None and f"rev: {TAG}" in block.group(1)
+    url = "https://github.com/slopolicy/slopolicy"
+    assert url in block.group(1)
+    config = tmp_path / "readme-config.yaml"
+    config.write_text(block.group(1).replace(url, str(pre_commit.hooks)))
+    repo = make_repo(tmp_path / "repo")
+    (repo / "good.yaml").write_text(GOOD)
+    (repo / "bad.yaml").write_text(BAD.replace("checkout", "x"))
+    git(repo, "add", ".")
+    passed = pre_commit.run(repo, "run", "--files", "good.yaml", config=config)
+    assert passed.returncode == 0 and "slopolicy" in passed.stdout, passed.stdout + passed.stderr
+    failed = pre_commit.run(repo, "run", "--files", "bad.yaml", config=config)
+    assert failed.returncode == 1 and "bad.yaml:4:9: error [schema]" in failed.stdout
 
 
 def test_hook_keeps_cross_file_rules_complete(tmp_path: Path, pre_commit: PreCommit) -> None:
