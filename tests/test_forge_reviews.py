@@ -108,5 +108,5 @@ def test_pages_of_github_reviews_are_read_as_one_list(tmp_path: Path) -> None:
 def test_gitlab_private_commit_emails_name_their_author() -> None:
     authors = Authors()
     authors.add("1234-Alice-GL@users.noreply.gitlab.com", "commit abc1234")
-    assert authors.of("gitlab:alice-gl") == "commit abc1234"
+    assert authors.of("gitlab:alice-gl") == "authored commit abc1234"
     assert authors.of("github:alice-gl") is None
