@@ -34,6 +34,8 @@ def test_every_pin_names_the_version_being_released() -> None:
     assert found["README.md"] and found["examples/ci/github-actions.yml"]
     assert found["examples/ci/gitlab-ci.yml"]
     assert {pin for pins in found.values() for pin in pins} == {TAG}
+    gate = (REPO / "examples/ci/github-actions-gate.yml").read_text(encoding="utf-8")
+    assert re.findall(r"slopolicy==(\S+)", gate) == [__version__]  # the release on PyPI
 
 
 def tag_commands() -> list[list[str]]:
