@@ -69,7 +69,8 @@ def test_bash_completes_commands_options_choices_kinds_and_rules(
     check, option, formats, kinds, rules, junit = answers(done.stdout)
     assert check == ["check"]
     assert option == ["--format"]
-    assert formats == ["text", "json", "github", "sarif", "junit", "markdown"]
+    assert formats == ["text", "json", "github", "sarif", "junit", "markdown",
+                       "codeclimate"]
     assert kinds == ["SLO", "SLI", "Service", "SLA", "ServiceLevelObjective"]  # Pyrra's too
     assert rules == ["slo-stricter-than-sla"]
     assert junit == ["junit"]

@@ -13,7 +13,8 @@ CITATION = re.compile(rf"(?i:{UNSHIPPED}\.md)|(?i:{UNSHIPPED}\s*§)|\b{UNSHIPPED
 # What a user or a maintainer gets: the package, its data, the docs, the examples,
 # and the tests, scripts and CI that ship in the source distribution.
 SHIPPED = ["slopolicy", "schemas", "policies", "presets", "examples", "docs", "bench", "scripts",
-           "tests", ".ci", "README.md", "CONTRIBUTING.md", "pyproject.toml",
+           "tests", ".ci", "README.md", "CONTRIBUTING.md", "RELEASING.md", "action.yml",
+           "pyproject.toml",
            ".pre-commit-hooks.yaml"]
 NOT_SHIPPED = {"__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache"}
 

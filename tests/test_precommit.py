@@ -11,6 +11,7 @@ is built once into a ``PRE_COMMIT_HOME`` every test shares.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO, git
 
+from slopolicy import __version__
+
+TAG = f"v{__version__}"
 GOOD = "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: checkout\n"
 BAD = "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: Check Out\n"
 
@@ -33,15 +37,28 @@ class PreCommit:
 
     config: Path
     home: Path
+    hooks: Path  # the hook repository: this checkout, committed and tagged as a release
 
-    def run(self, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    def env(self) -> dict[str, str]:
         env = {**os.environ, "PRE_COMMIT_HOME": str(self.home), "GIT_CONFIG_NOSYSTEM": "1"}
         for name in ("GITHUB_ACTIONS", "PYTHONPATH"):  # the hook runs the installed package
             env.pop(name, None)
+        return env
+
+    def run(self, repo: Path, *args: str, config: Path | None = None
+            ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["pre-commit", *args, "--config", str(self.config)],
-            cwd=repo, env=env, capture_output=True, text=True, timeout=600,
+            ["pre-commit", *args, "--config", str(config or self.config)],
+            cwd=repo, env=self.env(), capture_output=True, text=True, timeout=600,
         )
+
+    def commit(self, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        """``git commit`` with the hook installed, as a user commits."""
+        if not (repo / ".git" / "hooks" / "pre-commit").exists():
+            installed = self.run(repo, "install")
+            assert installed.returncode == 0, installed.stdout + installed.stderr
+        return subprocess.run(["git", "commit", "-q", *args], cwd=repo, env=self.env(),
+                              capture_output=True, text=True, timeout=600)
 
 
 def snapshot(dest: Path) -> str:
@@ -64,13 +81,16 @@ def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> PreCommit:
     """The hook repository and its environment, made once for the module's tests."""
     root = tmp_path_factory.mktemp("pre-commit")
     hooks = root / "hooks"
-    rev = snapshot(hooks)
+    snapshot(hooks)
+    # tagged as RELEASING.md tags a release, so the README's `rev:` names it
+    git(hooks, "-c", "user.name=Snapshot", "-c", "user.email=snapshot@slopolicy.invalid",
+        "tag", "-a", TAG, "-m", f"slopolicy {__version__}")
     config = root / "pre-commit-config.yaml"  # outside every test repository: never "unstaged"
     config.write_text(
-        f"repos:\n  - repo: {hooks}\n    rev: {rev}\n"
+        f"repos:\n  - repo: {hooks}\n    rev: {TAG}\n"
         "    hooks: [{id: slopolicy}, {id: slopolicy-pre-push}, {id: slopolicy-fmt}]\n"
     )
-    tool = PreCommit(config, root / "home")
+    tool = PreCommit(config, root / "home", hooks)
     built = tool.run(hooks, "install-hooks")
     assert built.returncode == 0, built.stdout + built.stderr
     return tool
@@ -100,6 +120,25 @@ def test_hook_fails_on_a_bad_document_and_passes_on_a_good_one(
     failed = pre_commit.run(repo, "run", "slopolicy", "--files", "bad.yaml", "--verbose")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "bad.yaml:4:9: error [schema]" in failed.stdout
+
+
+def test_the_readme_snippet_works_as_written(tmp_path: Path, pre_commit: PreCommit) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("\n## pre-commit\n"):]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert block is not None and f"rev: {TAG}" in block.group(1)
+    url = "https://github.com/slopolicy/slopolicy"
+    assert url in block.group(1)
+    config = tmp_path / "readme-config.yaml"
+    config.write_text(block.group(1).replace(url, str(pre_commit.hooks)))
+    repo = make_repo(tmp_path / "repo")
+    (repo / "good.yaml").write_text(GOOD)
+    (repo / "bad.yaml").write_text(BAD.replace("checkout", "x"))
+    git(repo, "add", ".")
+    passed = pre_commit.run(repo, "run", "--files", "good.yaml", config=config)
+    assert passed.returncode == 0 and "slopolicy" in passed.stdout, passed.stdout + passed.stderr
+    failed = pre_commit.run(repo, "run", "--files", "bad.yaml", config=config)
+    assert failed.returncode == 1 and "bad.yaml:4:9: error [schema]" in failed.stdout
 
 
 def test_hook_keeps_cross_file_rules_complete(tmp_path: Path, pre_commit: PreCommit) -> None:
@@ -238,3 +277,81 @@ def test_pre_push_without_a_base_compares_with_the_remote_default_branch(
     assert "[sla-change-approval]" in output
     assert "needs 1 more legal approver" in output
     assert "refs/heads/rewrite" not in git(remote, "for-each-ref")
+
+
+# -- what a commit breaks elsewhere ------------------------------------------------
+
+
+def acme(path: Path) -> Path:
+    """examples/acme as a repository with one commit: clean, every SLA backed."""
+    shutil.copytree(REPO / "examples" / "acme", path)
+    make_repo_in(path)
+    git(path, "add", "-A")
+    git(path, "commit", "-qm", "acme")
+    return path
+
+
+def make_repo_in(path: Path) -> None:
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "user.email", "dev@acme.example")
+    git(path, "config", "user.name", "Dev")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def blocked(repo: Path, done: subprocess.CompletedProcess[str], head: str) -> str:
+    """The hook's output, having checked that the commit did not happen."""
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert git(repo, "rev-parse", "HEAD").strip() == head
+    return done.stdout + done.stderr
+
+
+def test_a_commit_renaming_an_slo_an_sla_names_is_blocked(
+    tmp_path: Path, pre_commit: PreCommit
+) -> None:
+    repo = acme(tmp_path / "acme")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    edit(repo / "slos" / "public-api.yaml", "name: public-api-availability",
+         "name: public-api-uptime")
+    out = blocked(repo, pre_commit.commit(repo, "-am", "rename the SLO"), head)
+    # pre-commit passed only slos/public-api.yaml; the break is in the SLA
+    assert "slas/globex.yaml:25:12: error [unresolved-reference]" in out
+
+
+def test_a_commit_moving_an_slo_to_another_service_is_blocked(
+    tmp_path: Path, pre_commit: PreCommit
+) -> None:
+    repo = acme(tmp_path / "acme")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    edit(repo / "slos" / "public-api.yaml", "service: public-api\n", "service: checkout\n")
+    out = blocked(repo, pre_commit.commit(repo, "-am", "move the SLOs"), head)
+    assert "slas/globex.yaml:29:22: error [sla-backed-by-slo]" in out
+
+
+def test_a_commit_deleting_an_slo_file_is_blocked(tmp_path: Path, pre_commit: PreCommit) -> None:
+    repo = acme(tmp_path / "acme")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "rm", "-q", "slos/public-api.yaml")  # pre-commit passes no file at all
+    out = blocked(repo, pre_commit.commit(repo, "-m", "drop the public API SLOs"), head)
+    assert "slas/globex.yaml:25:12: error [unresolved-reference]" in out
+    assert "slas/globex.yaml:29:22: error [sla-backed-by-slo]" in out
+
+
+def test_a_problem_that_was_already_there_does_not_block_an_unrelated_commit(
+    tmp_path: Path, pre_commit: PreCommit
+) -> None:
+    repo = acme(tmp_path / "acme")
+    # committed without the hook: an SLA naming an SLO that does not exist
+    edit(repo / "slas" / "initech.yaml", "service: checkout", "service: checkout-v2")
+    git(repo, "commit", "-qam", "an old mistake")
+    edit(repo / "slos" / "public-api.yaml", "target: 0.9995", "target: 0.9996")
+    done = pre_commit.commit(repo, "-am", "tighten the public API SLO")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert git(repo, "log", "-1", "--format=%s").strip() == "tighten the public API SLO"
+    # the old mistake is still there for a full check to find
+    full = pre_commit.run(repo, "run", "slopolicy", "--all-files")
+    assert full.returncode == 1 and "slas/initech.yaml" in full.stdout, full.stdout

@@ -48,6 +48,8 @@ EMAIL_IN_ANGLES = re.compile(r"<([^<>\s]+)>")
 
 
 _NOREPLY = re.compile(r"^(?:[0-9]+\+)?([A-Za-z0-9-]+)@users\.noreply\.github\.com$")
+# GitLab's private commit e-mail: ID-username@users.noreply.gitlab.com
+_NOREPLY_GITLAB = re.compile(r"^[0-9]+-([a-z0-9_.-]+)@users\.noreply\.gitlab\.com$")
 
 
 def canonical_json(value: Any) -> bytes:
@@ -384,10 +386,16 @@ class Authors:
         if key.startswith("github:"):
             self.logins.setdefault(key[len("github:"):], where)
             return
+        if key.startswith("gitlab:"):
+            self.logins.setdefault(key, where)
+            return
         self.emails.setdefault(key, where)
         match = _NOREPLY.match(key)
         if match:
             self.logins.setdefault(match.group(1), where)
+        match = _NOREPLY_GITLAB.match(key)
+        if match:
+            self.logins.setdefault("gitlab:" + match.group(1), where)
 
     def add_signer(self, principals: str, where: str) -> None:
         """The principals of an allowed_signers line (comma-separated, maybe wildcards)."""
@@ -404,6 +412,8 @@ class Authors:
         key = normalize(identity)
         if key.startswith("github:"):
             found = self.logins.get(key[len("github:"):])
+        elif key.startswith("gitlab:"):
+            found = self.logins.get(key)
         else:
             found = self.emails.get(key)
         if found is None:

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from slopolicy.config.project import Project
     from slopolicy.gitops.gate import Gate
     from slopolicy.model.documents import SourceFile
+    from slopolicy.model.problems import Problem
     from slopolicy.report.terminal import Rendering
+    from slopolicy.rules.context import Context
 
 NAME = "check"
 HELP = "validate documents and run every rule"
@@ -26,7 +28,9 @@ DESCRIPTION = """\
 Validate documents against their schemas and run every enabled rule. With no
 PATH, checks the documents that .slopolicy.yaml selects (documents.include and
 exclude). Named files are reported on; the rest of the project is still
-loaded, so rules that span files stay complete.
+loaded, so rules that span files stay complete, and a problem elsewhere is
+reported too when the change introduced it: when it is absent with the named
+files, and those git says were deleted or renamed, as HEAD holds them.
 """
 EPILOG = """\
 exit codes:
@@ -40,6 +44,9 @@ examples:
   slopolicy check slos/ slas/globex.yaml
   slopolicy check --format json --output report.json
   slopolicy check --format sarif --output slopolicy.sarif   for code scanning
+  slopolicy check --report sarif:slopolicy.sarif --report markdown:summary.md
+                                        text on stdout, and two files, from one run
+  slopolicy check --changed             what the uncommitted changes break (as pre-commit)
   slopolicy check --select slo-stricter-than-sla,slo-headroom
   slopolicy check --base origin/main    gate this branch's changes (approvals, versions)
   slopolicy check --base origin/main --reviews reviews.json --format markdown
@@ -56,13 +63,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="report format (default: text; github when GITHUB_ACTIONS=true)")
     parser.add_argument("--output", metavar="FILE",
                         help="write the report to FILE instead of stdout")
+    parser.add_argument("--report", action="append", default=[], type=report_spec,
+                        metavar="FORMAT:PATH", help="also write the report in FORMAT to PATH "
+                        "(repeatable): one run, several outputs, e.g. --report "
+                        "sarif:slopolicy.sarif --report markdown:summary.md")
     parser.add_argument("--base", metavar="REF", help="check changes against git REF "
                         "(default: $PRE_COMMIT_FROM_REF when set; in a pre-push without one, "
                         "the remote's default branch)")
     parser.add_argument("--head", metavar="REF", help="the changed side (default: the working "
                         "tree, or $PRE_COMMIT_TO_REF)")
-    parser.add_argument("--reviews", metavar="FILE", help="forge review export (GitHub pull "
-                        "request reviews JSON) used as approval evidence")
+    parser.add_argument("--reviews", metavar="FILE", help="forge approvals used as evidence: "
+                        "a GitHub pull request's reviews JSON, or a GitLab merge request's "
+                        "approvals JSON with its head commit as \"sha\"")
+    parser.add_argument("--changed", action="store_true",
+                        help="with no PATH, check the files git reports changed against HEAD "
+                        "(staged or not) instead of the whole project, as pre-commit does")
     parser.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
                         help="lowest severity that makes the exit code 1 (default: error)")
     parser.add_argument("--select", metavar="IDS",
@@ -76,6 +91,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: all "
                         "cores for large sets)")
     add_terminal_arguments(parser)
+
+
+def report_spec(value: str) -> tuple[str, str]:
+    """``FORMAT:PATH`` of ``--report``, the format one of the registry's."""
+    name, _, path = value.partition(":")
+    if name not in REPORTERS.names() or not path:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not FORMAT:PATH with FORMAT one of {', '.join(REPORTERS.names())}")
+    return name, path
 
 
 def _ids(value: str | None, project: Project, flag: str) -> frozenset[str] | None:
@@ -113,6 +137,9 @@ def requested_files(paths: list[str], project: Project) -> tuple[list[Path], lis
 def open_gate(args: argparse.Namespace, project: Project) -> Gate | None:
     """The base side with --base (or under pre-commit's pre-push, its from/to refs)."""
     base = args.base or os.environ.get("PRE_COMMIT_FROM_REF") or None
+    if args.changed and (base or args.head):
+        raise UsageError("--changed compares the working tree with HEAD; --base and --head "
+                         "compare two refs: use one or the other")
     head = args.head or (None if args.base else os.environ.get("PRE_COMMIT_TO_REF")) or None
     if head and not base:
         raise UsageError("--head needs --base: it names the changed side of a comparison")
@@ -161,12 +188,25 @@ def collect_at_ref(args: argparse.Namespace, project: Project, gate: Gate, cache
     return Collected(files, frozenset(), report)
 
 
+def changed_files(project: Project) -> list[str]:
+    """``--changed`` without PATH: the changed files of the working tree that the globs select."""
+    from slopolicy.gitops import introduced
+    from slopolicy.load import discovery
+
+    repo = introduced.worktree_repo(project.repo_root)
+    if repo is None:
+        raise UsageError("--changed: not inside a git repository, so nothing is changed")
+    on_disk = [project.repo_root / p for p in introduced.changed_paths(repo)]
+    return [str(p) for p in on_disk if p.is_file() and discovery.selects(project.config, p)]
+
+
 def collect(args: argparse.Namespace, project: Project, cache: Cache | None) -> Collected:
     from slopolicy import runtime
     from slopolicy.check import analysis
     from slopolicy.load import discovery
 
-    named, found = requested_files(args.paths, project)
+    paths = args.paths or (changed_files(project) if args.changed else [])
+    named, found = requested_files(paths, project)
     asked: list[str | Path] = [*named, *found]
     context_paths = discovery.discover(project.config, project.repo_root)
     if os.environ.get("PRE_COMMIT"):
@@ -182,10 +222,10 @@ def collect(args: argparse.Namespace, project: Project, cache: Cache | None) -> 
     files = analysis.load_files([*context_paths, *extra], project.repo_root, cache, args.jobs)
     runtime.freeze()
     report: frozenset[str] | None = None
-    if args.paths:
+    if args.paths or args.changed:
         report = frozenset(discovery.relative(p, project.repo_root) for p in asked)
     # Under pre-commit every changed YAML file is passed: treat them as a scan.
-    explicit = frozenset() if os.environ.get("PRE_COMMIT") else frozenset(
+    explicit = frozenset() if os.environ.get("PRE_COMMIT") or not args.paths else frozenset(
         discovery.relative(p, project.repo_root) for p in named
     )
     return Collected(files, explicit, report)
@@ -234,9 +274,16 @@ def _run(args: argparse.Namespace) -> int:
     if report_set is not None and base is not None and base.changes.policy is not None:
         # the policy judges every path named: its change is reported wherever the check looks
         report_set = report_set | frozenset(base.changes.policy.paths)
-    kept = engine.check(ctx, project.rules, project.config, select, ignore, report_set)
-    analysis.save_cache(cache, [*ctx.files, *(base.files if base is not None else ())])
-    files = [f for f in ctx.files if report_set is None or f.path in report_set]
+    if report_set is None or gate is not None:
+        kept = engine.check(ctx, project.rules, project.config, select, ignore, report_set)
+        read_at_head: list[SourceFile] = []
+    else:
+        kept, read_at_head = with_introduced(args, project, ctx, report_set, select, ignore, cache)
+    analysis.save_cache(cache, [*ctx.files, *(base.files if base is not None else ()),
+                                *read_at_head])
+    # the files reported on: those asked about, and those a change broke
+    shown = None if report_set is None else report_set | {p.file for p in kept}
+    files = [f for f in ctx.files if shown is None or f.path in shown]
     documents = sum(len([d for d in f.documents if d.known and d.mapped_from is None])
                     for f in files)
     result = Result(
@@ -244,6 +291,10 @@ def _run(args: argparse.Namespace) -> int:
         skipped=sum(1 for f in files if f.others),
     )
     report = CheckReport(result, project.rules, changes=base.changes if base is not None else None)
+    for name, path in args.report:  # more reports of the same result, to files
+        written = rendering(args, to_file=True)
+        REPORTERS.get(name)(report, written)
+        write_atomic(Path(path), written.getvalue())
     buffer = rendering(args)
     REPORTERS.get(args.format or default_format())(report, buffer)
     if args.output:
@@ -255,16 +306,16 @@ def _run(args: argparse.Namespace) -> int:
     return exit_code(result, args.fail_on)
 
 
-def rendering(args: argparse.Namespace) -> Rendering:
+def rendering(args: argparse.Namespace, to_file: bool = False) -> Rendering:
     """The buffer the report is rendered into, styled for where it goes.
 
     Colour is decided by the final destination, not the buffer: stdout on a
     terminal (``--color``, ``NO_COLOR``, ``FORCE_COLOR``); a file named by
-    ``--output`` gets colour codes only with ``--color always``.
+    ``--output`` or ``--report`` gets colour codes only with ``--color always``.
     """
     from slopolicy.report.terminal import Rendering, Style, is_terminal, wants_color
 
-    if args.output:
+    if args.output or to_file:
         color = args.color == "always"
     else:
         color = wants_color(args.color, is_terminal(sys.stdout))
@@ -279,6 +330,29 @@ def tell(project: Project, loaded: int, result: Result, seconds: float) -> None:
     print(f"slopolicy: {loaded} file(s) read for the rules that span files; reported on "
           f"{result.files} file(s), {result.documents} document(s); {len(result.problems)} "
           f"problem(s) in {seconds:.2f} s", file=sys.stderr)
+
+
+def with_introduced(args: argparse.Namespace, project: Project, ctx: Context,
+                    report: frozenset[str], select: frozenset[str] | None,
+                    ignore: frozenset[str], cache: Cache | None
+                    ) -> tuple[list[Problem], list[SourceFile]]:
+    """The problems of the named files, and those the change introduced elsewhere.
+
+    Returns them with the files read from HEAD to tell (to be cached).
+    """
+    from slopolicy.check import engine
+
+    everything = engine.check(ctx, project.rules, project.config, select, ignore, None)
+    kept = engine.keep_reported(everything, report)
+    shown = set(kept)
+    elsewhere = [p for p in everything if p not in shown]
+    if not elsewhere:  # a clean project: nothing to compare, and git is not even opened
+        return kept, []
+    from slopolicy.gitops import introduced
+
+    found = introduced.introduced(project, ctx.files, elsewhere, report, select, ignore, cache,
+                                  args.jobs, all_changes=args.changed and not args.paths)
+    return sorted(dict.fromkeys([*kept, *found.problems])), found.files
 
 
 def default_format() -> str:

@@ -7,8 +7,10 @@ Evidence, strongest first:
   statement that binds it to one change: the document, the ``sha256:`` of its
   content before (or ``absent``) and after (or ``removed``); verified against
   the allowed_signers file of the *base* ref, and counted for one change only;
-* a forge review export (``--reviews``): an APPROVED review counts only for
-  the exact head commit, and only for roster entries written ``github:LOGIN``;
+* a forge review export (``--reviews``): a GitHub pull request's reviews or
+  a GitLab merge request's approvals. An approval counts only for the exact
+  head commit, and only for roster entries written ``github:LOGIN`` or
+  ``gitlab:LOGIN``;
 * an ``Approved-by:`` commit trailer: anyone can type one, so it is shown as
   *claimed* and counts only where the policy says ``trailers: counted``.
 
@@ -147,19 +149,37 @@ class Review:
     login: str
     state: str
     commit: str
+    forge: str = "github"  # the roster writes the reviewer as FORGE:LOGIN
+
+    @property
+    def identity(self) -> str:
+        return f"{self.forge}:{self.login}"
+
+
+GITHUB_EXPORT = "the JSON list GitHub returns for GET /repos/OWNER/REPO/pulls/N/reviews"
+GITLAB_EXPORT = ("the JSON object GitLab returns for GET /projects/ID/merge_requests/IID/approvals, "
+                 "with the merge request's head commit added as \"sha\"")
 
 
 def load_reviews(path: Path) -> list[Review]:
-    """The latest deciding review of each user, from a GitHub pull request reviews export."""
+    """The approvals a forge export holds: GitHub's reviews, or GitLab's approvals.
+
+    GitHub: the latest deciding review of each user (``gh api --paginate``
+    writes one JSON list per page; they are read as one). GitLab: every user
+    in ``approved_by``, for the commit ``sha`` names, which the export must
+    carry: GitLab's approvals do not say which commit they approved.
+    """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        values = _json_values(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"--reviews {path}: cannot read: {exc.strerror}") from None
     except ValueError as exc:
         raise UsageError(f"--reviews {path}: not JSON: {exc}") from None
-    if not isinstance(data, list):
-        raise UsageError(f"--reviews {path}: expected the JSON list GitHub returns for "
-                         "GET /repos/OWNER/REPO/pulls/N/reviews")
+    if len(values) == 1 and isinstance(values[0], Mapping) and "approved_by" in values[0]:
+        return _gitlab_approvals(path, values[0])
+    if not values or not all(isinstance(v, list) for v in values):
+        raise UsageError(f"--reviews {path}: expected {GITHUB_EXPORT}, or {GITLAB_EXPORT}")
+    data = [item for page in values for item in page]
     latest: dict[str, Review] = {}
     for index, item in sorted(enumerate(data), key=_review_order):
         review = _review(path, index, item)
@@ -167,6 +187,38 @@ def load_reviews(path: Path) -> list[Review]:
         if review and review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
             latest[normalize(review.login)] = review
     return list(latest.values())
+
+
+def _json_values(text: str) -> list[Any]:
+    """Every JSON value of ``text``, one after another (whitespace between them)."""
+    decoder = json.JSONDecoder()
+    values: list[Any] = []
+    position = 0
+    while True:
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position == len(text):
+            return values
+        value, position = decoder.raw_decode(text, position)
+        values.append(value)
+
+
+def _gitlab_approvals(path: Path, data: Mapping[str, Any]) -> list[Review]:
+    sha, approved = data.get("sha"), data.get("approved_by")
+    if not isinstance(sha, str) or not sha:
+        raise UsageError(f"--reviews {path}: a GitLab approvals export needs \"sha\", the merge "
+                         "request's head commit when the approvals were read (GitLab's approvals "
+                         "do not name the commit they approve)")
+    if not isinstance(approved, list):
+        raise UsageError(f"--reviews {path}: \"approved_by\" is not a list ({GITLAB_EXPORT})")
+    found: dict[str, Review] = {}
+    for index, item in enumerate(approved):
+        user = item.get("user") if isinstance(item, Mapping) else None
+        login = user.get("username") if isinstance(user, Mapping) else None
+        if not isinstance(login, str) or not login:
+            raise UsageError(f"--reviews {path}: approved_by item {index} lacks user.username")
+        found[normalize(login)] = Review(login, "APPROVED", sha, forge="gitlab")
+    return list(found.values())
 
 
 def _review_order(item: tuple[int, Any]) -> tuple[str, int]:
@@ -287,7 +339,7 @@ class EvidenceSources:
         for review in self.reviews or ():
             if review.state != "APPROVED":
                 continue
-            identity = f"github:{review.login}"
+            identity = review.identity
             base = Evidence(identity, REVIEW, f"review of {review.commit[:7] or '?'}")
             roles = self.roster.roles_of(identity)
             if not reviewed or self.head_commit is None:

@@ -317,6 +317,36 @@ class GitRepo:
                 index += 1
         return found
 
+    def worktree_changes(self) -> list[FileChange]:
+        """What the working tree changes against HEAD, staged or not; untracked files aside.
+
+        A staged rename names its source (git status detects renames in the
+        index); a file deleted from disk or from the index is ``D``. Blobs are
+        not read: the changes carry paths only.
+        """
+        out = str(self._git.status("--porcelain=v1", "-z", "--untracked-files=no"))
+        records = out.split("\0")
+        changes: list[FileChange] = []
+        index = 0
+        while index < len(records):
+            record = records[index]
+            index += 1
+            if len(record) < 4:
+                continue
+            staged, unstaged, path = record[0], record[1], record[3:]
+            if staged in "RC":  # the source follows in the next field
+                old = records[index] if index < len(records) else None
+                index += 1
+                gone = "D" in unstaged
+                changes.append(FileChange(staged, old if staged == "R" else None,
+                                          None if gone else path, None, None))
+            elif "D" in (staged, unstaged):
+                changes.append(FileChange("D", path, None, None, None))
+            else:
+                changes.append(FileChange("A" if staged == "A" else "M",
+                                          None if staged == "A" else path, path, None, None))
+        return changes
+
 
 def _parse_batch(out: bytes) -> dict[str, bytes]:
     blobs: dict[str, bytes] = {}

@@ -5,8 +5,10 @@ change class (``added``, ``modified``, ``tightened``, ``loosened``,
 ``removed``); a change needs every requirement of every class it fits (a
 loosening is also a modification), each met by distinct people. Evidence is
 an Approval record signed for the exact content (``slopolicy approve``),
-verified against the base's allowed signers; an APPROVED review of the head
-commit (``--reviews``) by a ``github:LOGIN`` roster entry; or, only with
+verified against the base's allowed signers; an approving review of the head
+commit (``--reviews``: a GitHub pull request's reviews or a GitLab merge
+request's approvals) by a ``github:LOGIN`` or ``gitlab:LOGIN`` roster entry;
+or, only with
 ``approvals.trailers: counted``, an ``Approved-by:`` trailer. Nobody approves
 their own change (as author, committer or signer, under any identity of
 ``approvals.people``). A renamed agreement needs what its edit needs.

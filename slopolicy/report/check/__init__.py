@@ -34,4 +34,5 @@ REPORTERS: Registry[CheckReport] = Registry(__name__, {
     "sarif": "sarif",
     "junit": "junit",
     "markdown": "markdown",
+    "codeclimate": "codeclimate",
 })
