@@ -9,7 +9,7 @@ import pytest
 from gitops import GitProject, Keys, sla
 
 from slopolicy.changes import approvals
-from slopolicy.changes.approvals import Evidence, Policy, Requirement, Subject
+from slopolicy.changes.approvals import Evidence, Requirement, Roster, Subject
 from slopolicy.gitops import evidence
 from slopolicy.load.files import load_text
 
@@ -132,12 +132,12 @@ def test_approve_refuses_a_role_the_roster_does_not_have(repo: GitProject) -> No
 
 # -- judging -----------------------------------------------------------------------------
 
-POLICY = Policy(
+ROSTER = Roster(
     roles={"legal": ("alice@x", "dave@x"), "sre": ("carol@x", "dave@x")},
     require={"modified": (Requirement("legal", 1),),
              "loosened": (Requirement("legal", 1), Requirement("sre", 1))},
 )
-SUBJECT = Subject("SLA", "a", "sha256:" + "0" * 64)
+SUBJECT = Subject("SLA", "a", approvals.ABSENT, "sha256:" + "0" * 64)
 
 
 def signed(identity: str, role: str) -> Evidence:
@@ -153,14 +153,14 @@ def signed(identity: str, role: str) -> Evidence:
 ])
 def test_every_class_needs_distinct_people(found: list[Evidence],
                                            missing: list[tuple[str, str, int]]) -> None:
-    result = approvals.judge(SUBJECT, {"modified", "loosened"}, found, POLICY)
+    result = approvals.judge(SUBJECT, {"modified", "loosened"}, found, ROSTER)
     assert [(s.change_class, s.role, s.missing) for s in result.missing] == missing
 
 
 def test_a_review_fills_any_role_its_login_holds() -> None:
     review = Evidence("github:Carol-GH", approvals.REVIEW, "review", None, frozenset({"sre"}))
     result = approvals.judge(SUBJECT, {"modified", "loosened"},
-                             [review, signed("alice@x", "legal")], POLICY)
+                             [review, signed("alice@x", "legal")], ROSTER)
     assert result.satisfied
 
 
@@ -183,5 +183,27 @@ def test_reviews_keep_each_users_latest_decision(tmp_path: Path) -> None:
 def test_noreply_addresses_are_github_logins() -> None:
     authors = approvals.Authors()
     authors.add("12345+Carol-GH@users.noreply.github.com", "commit abc1234")
-    assert authors.of("github:carol-gh") == "commit abc1234"
+    assert authors.of("github:carol-gh") == "authored commit abc1234"
     assert authors.of("carol@acme.example") is None
+
+
+def test_source_date_epoch_pins_the_records_timestamp(repo: GitProject,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1741694400")  # 2025-03-11T12:00:00Z
+    assert repo.approve("alice", "legal").code == 0
+    [path] = (repo.root / "approvals").iterdir()
+    first = path.read_bytes()
+    assert '  timestamp: "2025-03-11T12:00:00Z"\n' in first.decode()
+    path.unlink()
+    assert repo.approve("alice", "legal").code == 0
+    assert path.read_bytes() == first  # ed25519 signs deterministically: the same bytes again
+    for bad in ("1e9", "-5", "١٢٣", "99999999999999"):
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", bad)
+        run = repo.approve("alice", "legal")
+        assert (run.code, run.err) == (
+            2, f"slopolicy: error: SOURCE_DATE_EPOCH={bad!r} is not a number of seconds since "
+               "1970-01-01 UTC (as `date +%s` prints)\n")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "")  # set but empty: the clock, as if unset
+    path.unlink()
+    assert repo.approve("alice", "legal").code == 0
+    assert '  timestamp: "2025-03-11T12:00:00Z"\n' not in path.read_text()

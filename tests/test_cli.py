@@ -38,7 +38,7 @@ def test_json_contract(project: Project) -> None:
     report = project.check().json
     assert report["version"] == 1
     assert report["tool"] == {"name": "slopolicy", "version": __version__}
-    assert report["summary"] == {"files": 2, "documents": 2, "errors": 3, "warnings": 0, "waived": 0}
+    assert report["summary"] == {"files": 2, "documents": 2, "errors": 3, "warnings": 0, "waived": 0, "skipped": 0}
     keys = ["rule", "severity", "file", "line", "column", "document", "path", "message"]
     assert all(list(p) == keys for p in report["problems"])
     order = [(p["file"], p["line"], p["column"], p["rule"]) for p in report["problems"]]
@@ -217,7 +217,7 @@ def test_pre_commit_keeps_to_the_configured_documents(project: Project, monkeypa
         ("rules:\n  slo-headroom: {max-budget-ration: 0.4}\n", '.slopolicy.yaml:2:18: rules.slo-headroom.max-budget-ration: unknown option (did you mean "max-budget-ratio"?'),
         ("rules:\n  slo-headroom: {max-budget-ratio: half}\n", ".slopolicy.yaml:2:18: rules.slo-headroom.max-budget-ratio: expected a number like 0.5, got 'half'"),
         ("waivers:\n  - {rule: schem, reason: x, expires: 2027-02-03}\n", '.slopolicy.yaml:2:6: waivers[0].rule: unknown rule id'),
-        ("waivers:\n  - {rule: schema, reason: x, expires: 2027-02-30}\n", ".slopolicy.yaml:2:31: waivers[0].expires: '2027-02-30' is not a date"),
+        ("waivers:\n  - {rule: schema, reason: x, expires: 2027-02-30}\n", ".slopolicy.yaml:2:40: waivers[0].expires: '2027-02-30' is not a date on the calendar"),
     ],
 )
 def test_configuration_errors_name_the_line(project: Project, config: str, message: str) -> None:

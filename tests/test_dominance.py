@@ -1,4 +1,4 @@
-"""The SLO-versus-SLA comparison (slopolicy.dominance), DESIGN §2.
+"""The SLO-versus-SLA comparison (slopolicy.slo.dominance).
 
 Table tests pin each verdict; an adversary keeps the arithmetic honest: it
 places bad time wherever the SLO allows and checks that PROVEN and EQUAL
@@ -7,25 +7,37 @@ really meets the SLO and breaks the SLA.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise, product
 
 import pytest
-from hypothesis import given, settings
+from adversary import (
+    most_bad_ratio_time,
+    most_bad_slots,
+    most_bad_slots_exhaustively,
+    most_bad_time,
+    rolling_windows,
+    worst_failure_share,
+)
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from slopolicy.slo.dominance import (
+    Assumptions,
     Span,
     Status,
     Terms,
     Verdict,
     Witness,
+    advise_target,
     budget_minutes,
     budget_range_minutes,
+    combine,
     compare,
-    format_budget,
+    format_budget_per_window,
     lacks_headroom,
 )
 from slopolicy.slo.units import Duration, UnitError, Window
@@ -46,7 +58,7 @@ def rolling(days: int) -> Window:
     return Window.rolling(Duration(days * DAY))
 
 
-def avail(target: str, window: Window, method: str = "Timeslices",
+def avail(target: str, window: Window, method: str = "RatioTimeslices",
           slice_window: Duration | None = SLICE, slice_target: str | None = "0.95") -> Terms:
     return Terms("availability", D(target), None, window, method,  # type: ignore[arg-type]
                  slice_window if method != "Occurrences" else None,
@@ -58,11 +70,17 @@ def latency(target: str, threshold_ms: int | None, window: Window = MONTH) -> Te
                  window, "Occurrences")
 
 
-def occ(target: str, window: Window) -> Terms:
-    return avail(target, window, "Occurrences")
+def occ(target: str, window: Window, **dates: date) -> Terms:
+    return replace(avail(target, window, "Occurrences"), **dates)
 
 
-# -- table: every DESIGN §2 example and more ---------------------------------
+def ts(target: str, window: Window, slice_window: Duration = SLICE,
+       slice_target: str | None = "0.95") -> Terms:
+    """Timeslices: whole bad slices."""
+    return avail(target, window, "Timeslices", slice_window, slice_target)
+
+
+# -- table: the README's examples and more --------------------------------
 
 CASES = [
     # availability, same window and method
@@ -132,12 +150,12 @@ CASES = [
      avail("0.999", MONTH), Status.INCOMPARABLE),
     ("no SLO slice window", avail("0.9995", MONTH, slice_window=None), avail("0.999", MONTH),
      Status.INCOMPARABLE),
-    ("no SLO slice target", avail("0.9995", MONTH, slice_target=None), avail("0.999", MONTH),
+    ("no SLO slice target", ts("0.9995", MONTH, slice_target=None), ts("0.999", MONTH),
      Status.INCOMPARABLE),
-    ("looser slice target", avail("0.9995", MONTH, slice_target="0.9"), avail("0.999", MONTH),
+    ("looser slice target", ts("0.9995", MONTH, slice_target="0.9"), ts("0.999", MONTH),
      Status.VIOLATED),
-    ("stricter slice target is a margin", avail("0.999", MONTH, slice_target="0.99"),
-     avail("0.999", MONTH), Status.PROVEN),
+    ("stricter slice target is a margin", ts("0.999", MONTH, slice_target="0.99"),
+     ts("0.999", MONTH), Status.PROVEN),
     ("ratio timeslices compare budgets", avail("0.9995", rolling(28), "RatioTimeslices"),
      avail("0.999", MONTH, "RatioTimeslices"), Status.PROVEN),
     ("ratio timeslices with other slices",
@@ -153,8 +171,8 @@ CASES = [
      occ("0.999", rolling(7)), Status.PROVEN),
     ("occurrences: rolling 30d is diluted in February", occ("0.9999", rolling(30)),
      occ("0.999", MONTH), Status.VIOLATED),
-    ("occurrences: rolling 28d does not tile", occ("0.9995", rolling(28)), occ("0.999", MONTH),
-     Status.INCOMPARABLE),
+    ("occurrences: rolling 28d covers a month", occ("0.9995", rolling(28)), occ("0.999", MONTH),
+     Status.PROVEN),
     ("occurrences: weeks stick out of months", occ("0.9999", WEEK), occ("0.999", MONTH),
      Status.VIOLATED),
     ("occurrences: months in another zone", occ("0.9999", Window.calendar("month", 1,
@@ -204,42 +222,51 @@ def test_violated_verdicts_carry_a_checkable_witness() -> None:
             assert status is not Status.VIOLATED or "slice" in verdict.reason
 
 
-# -- the DESIGN's worked numbers, exactly ------------------------------------
+# -- worked numbers, exactly ---------------------------------------------------
 
-def test_design_example_rolling_30d_breaks_a_31_day_month() -> None:
+def test_rolling_30d_breaks_a_31_day_month_by_whole_slices() -> None:
+    verdict = compare(ts("0.999", rolling(30)), ts("0.999", MONTH))
+    # 99.9% of 43,200 one-minute slices allows 43 whole bad slices, not 43.2
+    assert verdict.counterexample == (
+        "43 bad 1-minute slices on day 1 and again on day 31 meet every rolling 30-day window "
+        "yet break 99.9% for a 31-day month: 86 > 44 bad 1-minute slices")
+    assert verdict.witness is not None
+    assert verdict.witness.bad_time == (Span(D(0), D(43 * MINUTE)),
+                                        Span(D(30 * DAY), D(43 * MINUTE)))
+
+
+def test_rolling_30d_breaks_a_31_day_month_in_minutes() -> None:
     verdict = compare(avail("0.999", rolling(30)), avail("0.999", MONTH))
     assert verdict.counterexample == (
         "43.2 bad minutes on day 1 and again on day 31 meet every rolling 30-day window yet "
-        "break 99.9% for a 31-day month: 86.4 > 44.64 minutes")
-    assert verdict.witness is not None
-    assert verdict.witness.period == Duration(31 * DAY)
-    assert verdict.witness.bad_time == (Span(D(0), D(2_592_000)), Span(D(30 * DAY), D(2_592_000)))
+        "break 99.9% for a 31-day month: 86.4 > 44.64 bad minutes")
+    assert verdict.witness is not None and verdict.witness.period == Duration(31 * DAY)
     for words in ("99.9%", "rolling 30d", "calendar month (UTC)", "43.2", "31-day month",
                   "86.4", "44.64"):
         assert words in verdict.reason
 
 
-def test_design_example_rolling_28d_proves_a_month() -> None:
+def test_rolling_28d_proves_a_month() -> None:
     verdict = compare(avail("0.9995", rolling(28)), avail("0.999", MONTH))
     assert verdict.status is Status.PROVEN
     # the worst month is 29 days: two windows, 2 x 20.16 = 40.32 of its 41.76 minutes
-    assert verdict.headroom == D("40.32") / D("41.76")
+    assert verdict.headroom == Fraction("40.32") / Fraction("41.76")
     assert "29-day month" in verdict.reason and "40.32" in verdict.reason
 
 
 @pytest.mark.parametrize(
     ("window", "method"),
-    [(MONTH, "Timeslices"), (rolling(30), "Timeslices"), (MONTH, "Occurrences"),
+    [(MONTH, "RatioTimeslices"), (rolling(30), "RatioTimeslices"), (MONTH, "Occurrences"),
      (CAL_DAY, "RatioTimeslices"), (QUARTER, "Occurrences")],
 )
 def test_headroom_of_9995_against_999_is_exactly_one_half(window: Window, method: str) -> None:
     verdict = compare(avail("0.9995", window, method), avail("0.999", window, method))
     assert verdict.status is Status.PROVEN
-    assert verdict.headroom == D("0.5")
+    assert verdict.headroom == Fraction(1, 2)
 
 
 def test_headroom_of_tiling_days_is_exact() -> None:
-    assert compare(avail("0.9995", CAL_DAY), avail("0.999", MONTH)).headroom == D("0.5")
+    assert compare(avail("0.9995", CAL_DAY), avail("0.999", MONTH)).headroom == Fraction(1, 2)
 
 
 @pytest.mark.parametrize(("days", "minutes"), [(30, "43.2"), (28, "40.32"), (31, "44.64")])
@@ -255,9 +282,9 @@ def test_budget_of_a_calendar_window_needs_its_length() -> None:
 
 def test_budget_ranges_for_reports() -> None:
     assert budget_range_minutes(D("0.999"), MONTH) == (D("40.32"), D("44.64"))
-    assert format_budget(D("0.999"), MONTH) == \
+    assert format_budget_per_window(D("0.999"), MONTH) == \
         "40.32 to 44.64 bad minutes per calendar month (UTC)"
-    assert format_budget(D("0.999"), rolling(30)) == "43.2 bad minutes per rolling 30d"
+    assert format_budget_per_window(D("0.999"), rolling(30)) == "43.2 bad minutes per rolling 30d"
 
 
 # -- what the reasons say ----------------------------------------------------
@@ -269,12 +296,19 @@ def test_latency_incomparable_names_the_missing_threshold() -> None:
 
 
 def test_method_mismatch_says_which_methods() -> None:
-    reason = compare(avail("0.9999", MONTH, "Occurrences"), avail("0.999", MONTH)).reason
-    assert "Occurrences" in reason and "Timeslices" in reason
+    reason = compare(ts("0.9999", MONTH), avail("0.999", MONTH)).reason
+    assert "Timeslices" in reason and "RatioTimeslices" in reason
+
+
+def test_requests_against_time_name_the_ratio_that_would_prove_it() -> None:
+    verdict = compare(occ("0.9999", MONTH), avail("0.999", MONTH))
+    assert verdict.status is Status.INCOMPARABLE and verdict.needed_ratio is not None
+    assert "assumptions.traffic.maxRatio" in verdict.reason
+    assert "between 1-minute slices" in verdict.reason
 
 
 def test_slice_target_violation_names_both_targets() -> None:
-    verdict = compare(avail("0.9995", MONTH, slice_target="0.9"), avail("0.999", MONTH))
+    verdict = compare(ts("0.9995", MONTH, slice_target="0.9"), ts("0.999", MONTH))
     assert "90%" in verdict.reason and "95%" in verdict.reason
     assert verdict.counterexample is not None and "1m slice at exactly 90%" in \
         verdict.counterexample
@@ -290,11 +324,6 @@ def test_occurrences_dilution_counterexample() -> None:
     assert verdict.counterexample is not None
     assert "28-day month is shorter than the rolling 30d window" in verdict.reason
     assert "0% success" in verdict.counterexample
-
-
-def test_incomparable_occurrences_say_what_would_compare() -> None:
-    reason = compare(occ("0.9995", rolling(28)), occ("0.999", MONTH)).reason
-    assert "do not tile a 29-day month" in reason and "calendar month or day in UTC" in reason
 
 
 def test_dst_counterexample_names_the_month() -> None:
@@ -324,14 +353,32 @@ def test_lacks_headroom() -> None:
     assert lacks_headroom(half, max_budget_ratio=D("0.4"))
 
 
-# -- the adversary -----------------------------------------------------------
+def test_verdict_is_a_frozen_value() -> None:
+    verdict = compare(avail("0.9995", MONTH), avail("0.999", MONTH))
+    assert isinstance(verdict, Verdict)
+    with pytest.raises(AttributeError):
+        verdict.status = Status.VIOLATED  # type: ignore[misc]
+
+
+# -- witnesses, checked directly -----------------------------------------------
 
 def assert_witness(slo: Terms, sla: Terms, witness: Witness) -> None:
     """The witness meets every SLO window and breaks the SLA period, in exact arithmetic."""
+    assert witness.period.ms > 0  # nothing is ever placed in a period of no length
     if witness.bad_time:
         assert_bad_time_witness(slo, sla, witness)
     else:
         assert_traffic_witness(slo, sla, witness)
+
+
+def allowed_in(terms: Terms, length: Fraction) -> Fraction:
+    """What one window of ``terms`` allows by definition: a share of its time, or whole slices."""
+    budget = 1 - Fraction(terms.target)
+    if terms.budgeting_method == "Timeslices":
+        assert terms.time_slice_window is not None
+        size = terms.time_slice_window.ms
+        return Fraction(int(budget * (length / size)) * size)
+    return budget * length
 
 
 def assert_bad_time_witness(slo: Terms, sla: Terms, witness: Witness) -> None:
@@ -339,64 +386,51 @@ def assert_bad_time_witness(slo: Terms, sla: Terms, witness: Witness) -> None:
     for a, b in pairwise(spans):
         assert a.start + a.length <= b.start  # disjoint, in order
     assert spans[0].start >= 0 and spans[-1].start + spans[-1].length <= period
-    assert sum(s.length for s in spans) > sla.budget * period  # breaks the SLA
+    if slo.budgeting_method == "Timeslices":  # whole slices, on slice edges
+        assert slo.time_slice_window is not None
+        size = slo.time_slice_window.ms
+        assert all(s.start % size == 0 and s.length % size == 0 for s in spans)
+    bad = sum(Fraction(s.length) for s in spans)
+    assert bad > (1 - Fraction(sla.target)) * period  # breaks the SLA
     for start, length in slo_windows(slo, witness):
-        assert bad_in(spans, start, start + length) <= slo.budget * length  # meets the SLO
+        assert bad_in(spans, start, start + length) <= allowed_in(slo, length)  # meets the SLO
 
 
-def slo_windows(slo: Terms, witness: Witness) -> list[tuple[Decimal, Decimal]]:
+def slo_windows(slo: Terms, witness: Witness) -> list[tuple[Fraction, Fraction]]:
     """The SLO windows where bad time or requests gather most: all that matter."""
     if witness.slo_windows is not None:
-        return [(w.start, w.length) for w in witness.slo_windows]
+        return [(Fraction(w.start), Fraction(w.length)) for w in witness.slo_windows]
     if slo.window.length is None:
         # Requests at one instant: any window that holds them holds just them.
         assert len(witness.traffic) == 1
-        return [(witness.traffic[0].at, D(1))]
-    width = D(slo.window.length.ms)
+        return [(Fraction(witness.traffic[0].at), Fraction(1))]
+    width = Fraction(slo.window.length.ms)
     # What a sliding window holds changes only where one of its edges meets an
     # edge of a span or a request: [x, x+W) starting there, or ending just after.
-    edges = [s.start for s in witness.bad_time] + [s.start + s.length for s in witness.bad_time]
-    edges += [t.at for t in witness.traffic]
-    tiny = D("0.001")
+    edges = [Fraction(s.start) for s in witness.bad_time]
+    edges += [Fraction(s.start + s.length) for s in witness.bad_time]
+    edges += [Fraction(t.at) for t in witness.traffic]
+    tiny = Fraction(1, 10 ** 6)
     return [(x, width) for e in edges for x in (e, e - width, e - width + tiny)]
 
 
-def bad_in(spans: tuple[Span, ...], start: Decimal, end: Decimal) -> Decimal:
-    return sum((max(D(0), min(end, s.start + s.length) - max(start, s.start)) for s in spans),
-               D(0))
+def bad_in(spans: tuple[Span, ...], start: Fraction, end: Fraction) -> Fraction:
+    return sum((max(Fraction(0), min(end, Fraction(s.start + s.length)) - max(start, s.start))
+                for s in spans), Fraction(0))
 
 
 def assert_traffic_witness(slo: Terms, sla: Terms, witness: Witness) -> None:
     inside = [t for t in witness.traffic if 0 <= t.at < witness.period.ms]
     good, bad = sum(t.good for t in inside), sum(t.bad for t in inside)
-    assert good + bad > 0 and Fraction(bad, good + bad) > Fraction(sla.budget)  # breaks the SLA
+    assert good + bad > 0 and Fraction(bad, good + bad) > 1 - Fraction(sla.target)
     for start, length in slo_windows(slo, witness):
         seen = [t for t in witness.traffic if start <= t.at < start + length]
         total = sum(t.good + t.bad for t in seen)
         if total:
-            assert Fraction(sum(t.bad for t in seen), total) <= Fraction(slo.budget)
+            assert Fraction(sum(t.bad for t in seen), total) <= 1 - Fraction(slo.target)
 
 
-def most_bad_slots(slots: int, window: int, cap: int) -> int:
-    """The adversary: the most bad slots in a period when any `window` slots hold <= `cap`.
-
-    Greedy, earliest first: a slot goes bad whenever the window ending at it has room.
-    """
-    chosen: list[int] = []
-    for slot in range(slots):
-        if cap and sum(1 for q in chosen[-cap:] if q > slot - window) < cap:
-            chosen.append(slot)
-    return len(chosen)
-
-
-def most_bad_slots_exhaustively(slots: int, window: int, cap: int) -> int:
-    best = 0
-    for mask in range(1 << slots):
-        bits = [(mask >> i) & 1 for i in range(slots)]
-        if all(sum(bits[max(0, end - window):end]) <= cap for end in range(1, slots + 1)):
-            best = max(best, sum(bits))
-    return best
-
+# -- the adversary: time -------------------------------------------------------
 
 @pytest.mark.parametrize(
     ("slots", "window", "cap"),
@@ -431,6 +465,13 @@ def rolling_setups(draw: st.DrawFn) -> tuple[int, int, int, int, Decimal]:
     return per_day, width, length, cap, sla_budget
 
 
+def _expected(worst: Fraction | int, allowed: Fraction | int, nothing: bool) -> Status:
+    if nothing:  # the SLO allows nothing: no margin to speak of only when the SLA allows none
+        return Status.PROVEN if allowed or not worst else Status.EQUAL
+    return Status.PROVEN if worst < allowed else Status.EQUAL if worst == allowed \
+        else Status.VIOLATED
+
+
 @settings(max_examples=300, deadline=None)
 @given(rolling_setups())
 def test_adversary_agrees_with_every_rolling_verdict(
@@ -442,15 +483,53 @@ def test_adversary_agrees_with_every_rolling_verdict(
     verdict = compare(slo, sla)
     worst = most_bad_slots(length * per_day, width * per_day, cap)
     allowed = sla_budget * length * per_day
-    expected = Status.PROVEN if worst < allowed else Status.EQUAL if worst == allowed \
-        else Status.VIOLATED
-    if cap == 0:  # the SLO allows nothing: no margin to speak of only when the SLA is 100% too
+    expected = _expected(worst, allowed, False)
+    if cap == 0:
         expected = Status.EQUAL if sla_budget == 0 else Status.PROVEN
     assert verdict.status is expected, (verdict.reason, worst, allowed)
     if verdict.status is Status.VIOLATED:
         assert verdict.witness is not None
         assert_bad_time_witness(slo, sla, verdict.witness)
-        assert sum(s.length for s in verdict.witness.bad_time) == D(worst * DAY) / per_day
+        assert sum(s.length for s in verdict.witness.bad_time) == Fraction(worst * DAY, per_day)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([1, 5, 15, 60]), st.integers(1, 48), st.integers(1, 120),
+       st.integers(9000, 9999), st.integers(9000, 9999))
+def test_adversary_counts_whole_slices(slice_minutes: int, width_slices: int, length_slices: int,
+                                       slo_per_10k: int, sla_per_10k: int) -> None:
+    """Timeslices: a window of N slices allows floor(b*N) whole bad slices; the greedy
+    adversary fills them, and the verdict matches it."""
+    size = slice_minutes * MINUTE
+    slo = ts(str(D(slo_per_10k) / 10_000), Window.rolling(Duration(width_slices * size)),
+             Duration(size))
+    sla = ts(str(D(sla_per_10k) / 10_000), Window.rolling(Duration(length_slices * size)),
+             Duration(size))
+    cap = int(Fraction(10_000 - slo_per_10k, 10_000) * width_slices)
+    allowed = int(Fraction(10_000 - sla_per_10k, 10_000) * length_slices)
+    worst = most_bad_slots(length_slices, width_slices, cap)
+    verdict = compare(slo, sla)
+    assert verdict.status is _expected(worst, allowed, cap == 0), (verdict.reason, worst, allowed)
+    if verdict.status is Status.VIOLATED:
+        assert verdict.witness is not None
+        assert_bad_time_witness(slo, sla, verdict.witness)
+
+
+def test_one_minute_slices_over_a_rolling_hour_allow_no_bad_slice() -> None:
+    slo = ts("0.999", Window.rolling(Duration(60 * MINUTE)))
+    verdict = compare(slo, ts("0.999", CAL_DAY))
+    assert most_bad_slots(1440, 60, int(Fraction(1, 1000) * 60)) == 0
+    assert verdict.status is Status.PROVEN and verdict.headroom == 0
+
+
+def test_five_minute_slices_allow_eight_bad_slices_each() -> None:
+    five = Duration(5 * MINUTE)
+    verdict = compare(ts("0.998995", MONTH, five), ts("0.999", MONTH, five))
+    for days in (28, 29, 30, 31):
+        slices = days * 288
+        assert int(Fraction("0.001005") * slices) == int(Fraction("0.001") * slices) == 8
+    assert verdict.status is Status.EQUAL, verdict.reason
+    assert "8 bad 5-minute slices" in verdict.reason
 
 
 @settings(max_examples=60, deadline=None)
@@ -475,7 +554,7 @@ def test_adversary_judges_calendar_months_by_their_worst_length(
                         Window.rolling(Duration(36 * 3_600_000)), CAL_DAY, WEEK, MONTH,
                         Window.calendar("month", 1, "Europe/Berlin"), QUARTER]),
        st.sampled_from([MONTH, QUARTER, rolling(30), rolling(7), CAL_DAY]),
-       st.sampled_from(["Timeslices", "Occurrences"]))
+       st.sampled_from(["Timeslices", "RatioTimeslices", "Occurrences"]))
 def test_every_violation_has_a_true_witness(slo_target: Decimal, sla_target: Decimal,
                                             slo_window: Window, sla_window: Window,
                                             method: str) -> None:
@@ -485,7 +564,7 @@ def test_every_violation_has_a_true_witness(slo_target: Decimal, sla_target: Dec
     if verdict.status is Status.VIOLATED:
         assert verdict.witness is not None
         assert_witness(slo, sla, verdict.witness)
-    if verdict.dominates and method == "Timeslices" and verdict.headroom is not None:
+    if verdict.dominates and verdict.headroom is not None:
         assert verdict.headroom <= 1
     assert verdict.status is not Status.EQUAL or verdict.headroom in (1, None)
 
@@ -502,8 +581,262 @@ def test_a_stricter_slo_never_does_worse(low: Decimal, high: Decimal, window: Wi
     assert rank[stronger.status] >= rank[weaker.status]
 
 
-def test_verdict_is_a_frozen_value() -> None:
-    verdict = compare(avail("0.9995", MONTH), avail("0.999", MONTH))
-    assert isinstance(verdict, Verdict)
-    with pytest.raises(AttributeError):
-        verdict.status = Status.VIOLATED  # type: ignore[misc]
+# -- the adversary: requests ---------------------------------------------------
+
+def _status_against(share: float, budget: Fraction) -> Status | None:
+    """The status an LP's worst failure share gives; None too near the edge for floats."""
+    limit = float(budget)
+    if abs(share - limit) <= 1e-9 * max(limit, 1e-12) + 1e-12:
+        return None
+    return Status.PROVEN if share < limit else Status.VIOLATED
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 40), st.integers(1, 300), st.integers(1, 400))
+def test_lp_adversary_agrees_with_rolling_success_ratios(width: int, length: int,
+                                                         slo_per_mille: int,
+                                                         sla_per_mille: int) -> None:
+    """Requests anywhere, before, in and after the period (days as slots): the LP's worst
+    failure share of the period decides, and slopolicy's verdict must agree."""
+    slo_budget, sla_budget = Fraction(slo_per_mille, 1000), Fraction(sla_per_mille, 1000)
+    slo = occ(str(1 - D(slo_per_mille) / 1000), rolling(width))
+    sla = occ(str(1 - D(sla_per_mille) / 1000), rolling(length))
+    verdict = compare(slo, sla)
+    share = worst_failure_share(length, rolling_windows(width, length), float(slo_budget))
+    expected = _status_against(share, sla_budget)
+    if expected is None:
+        assert verdict.status in (Status.EQUAL, Status.PROVEN, Status.VIOLATED)
+        return
+    assert verdict.status is expected, (verdict.reason, share)
+    if verdict.dominates and verdict.headroom is not None:
+        assert abs(float(verdict.headroom) - share / float(sla_budget)) < 1e-6
+    if verdict.status is Status.VIOLATED:
+        assert verdict.witness is not None
+        assert_traffic_witness(slo, sla, verdict.witness)
+
+
+@pytest.mark.parametrize(
+    ("slo_target", "width", "sla_target", "status"),
+    [("0.9995", 7, "0.999", Status.PROVEN),  # 99.95% over 7d proves 99.9% per month
+     ("0.999", 28, "0.995", Status.PROVEN),  # 99.9% over 28d proves 99.5% per month
+     ("0.999", 28, "0.9985", Status.VIOLATED),  # but not 99.85%
+     ("0.9999", 30, "0.999", Status.VIOLATED)],  # a window longer than February
+)
+def test_success_ratios_over_rolling_windows_against_calendar_months(
+        slo_target: str, width: int, sla_target: str, status: Status) -> None:
+    slo, sla = occ(slo_target, rolling(width)), occ(sla_target, MONTH)
+    verdict = compare(slo, sla)
+    assert verdict.status is status, verdict.reason
+    worst = max(worst_failure_share(days, rolling_windows(width, days),
+                                    float(1 - Fraction(slo_target)))
+                for days in (28, 29, 30, 31))
+    assert _status_against(worst, 1 - Fraction(sla_target)) is status
+    if status is Status.VIOLATED:
+        assert verdict.witness is not None and verdict.counterexample is not None
+        assert_traffic_witness(slo, sla, verdict.witness)
+        assert "request" in verdict.counterexample
+
+
+def test_rolling_28d_counterexample_is_in_requests() -> None:
+    verdict = compare(occ("0.999", rolling(28)), occ("0.9985", MONTH))
+    assert verdict.counterexample == (
+        "1 failed request at each of 0s and 28d12h into a 29-day month, 999 successful "
+        "requests at 1d and 999 more just outside it on each side meet every rolling 28-day "
+        "window at 99.9% yet leave it at 99.8002% success, below 99.85%")
+    # exactly the LP's worst: 2 failed of 1001 requests in the month
+    assert abs(worst_failure_share(29, rolling_windows(28, 29), 0.001) - 2 / 1001) < 1e-12
+
+
+def test_a_rolling_week_is_at_most_five_quarters_of_its_rate() -> None:
+    verdict = compare(occ("0.999", rolling(7)), occ("0.99", MONTH))
+    share = worst_failure_share(31, rolling_windows(7, 31), 0.001)
+    assert abs(share - 5 * 0.001 / 4.001) < 1e-12  # ceil(L/W)/floor(L/W) = 5/4, exactly
+    assert verdict.headroom == Fraction(5, 4001) / Fraction(1, 100)
+
+
+# -- declared assumptions ------------------------------------------------------
+
+FIVE = Assumptions(Fraction(5), "assumptions.traffic.maxRatio in .slopolicy.yaml")
+
+
+def test_requests_prove_uptime_only_under_a_traffic_ratio() -> None:
+    slo = occ("0.9995", rolling(28))
+    sla = avail("0.99", MONTH, "RatioTimeslices", Duration(5 * MINUTE))
+    alone = compare(slo, sla)
+    assert alone.status is Status.INCOMPARABLE
+    assert alone.needed_ratio is not None and alone.needed_ratio >= 5
+    shown = f"{float(alone.needed_ratio):g}"
+    assert f"at most {shown}× between 5-minute slices" in alone.reason
+    assumed = compare(slo, sla, FIVE)
+    assert assumed.status is Status.PROVEN
+    assert assumed.assumption == ("traffic varies at most 5× between 5-minute slices "
+                                  "(assumptions.traffic.maxRatio in .slopolicy.yaml)")
+    assert "proven assuming traffic varies at most 5× between 5-minute slices" in assumed.reason
+    beyond = compare(slo, sla, Assumptions(alone.needed_ratio + 1))
+    assert beyond.status is Status.INCOMPARABLE and "even assuming" in beyond.reason
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 60), st.integers(1, 200),
+       st.integers(1, 6))
+def test_traffic_ratio_proofs_hold_against_an_adversary(width: int, extra: int,
+                                                        slo_per_mille: int, sla_per_mille: int,
+                                                        ratio: int) -> None:
+    """Occurrences over rolling windows against RatioTimeslices, hour slices: every
+    behaviour the adversary builds within the ratio stays within a PROVEN SLA."""
+    hour = 60 * MINUTE
+    slices = width + extra
+    slo = occ(str(1 - D(slo_per_mille) / 1000), Window.rolling(Duration(width * hour)))
+    sla = avail(str(1 - D(sla_per_mille) / 1000), Window.rolling(Duration(slices * hour)),
+                "RatioTimeslices", Duration(hour))
+    verdict = compare(slo, sla, Assumptions(Fraction(ratio)))
+    if not verdict.dominates:
+        return
+    assert verdict.assumption is not None
+    worst = most_bad_ratio_time(slices, width, Fraction(slo_per_mille, 1000), ratio)
+    assert worst <= Fraction(sla_per_mille, 1000) * slices + Fraction(1, 10 ** 6)
+
+
+BERLIN_DAY = Window.calendar("day", 1, "Europe/Berlin")
+
+
+def test_berlin_days_prove_a_utc_month_assuming_traffic_varies_tenfold() -> None:
+    slo, sla = occ("0.98", BERLIN_DAY), occ("0.90", MONTH, effective_from=date(2025, 1, 1))
+    alone = compare(slo, sla)
+    assert alone.status is Status.VIOLATED and alone.witness is not None
+    assert_traffic_witness(slo, sla, alone.witness)  # dilution across the month's edge
+    assert alone.needed_ratio is not None and "assumptions.traffic.maxRatio" in alone.reason
+    ten = compare(slo, sla, Assumptions(Fraction(10)))
+    assert ten.status is Status.PROVEN and ten.assumption is not None
+    # January 2025 in hours: Berlin days start at 23:00 UTC the day before
+    windows = [(-1 + 24 * k, 23 + 24 * k) for k in range(32)]
+    free = worst_failure_share(744, windows, 0.02)
+    bounded = worst_failure_share(744, windows, 0.02, ratio=10)
+    assert free > 0.999  # without an assumption: all of it
+    assert bounded <= 0.10 and ten.headroom is not None and bounded <= float(ten.headroom) * 0.1
+
+
+# -- several SLOs together -----------------------------------------------------
+
+def test_two_slos_together_prove_what_neither_proves_alone() -> None:
+    month = avail("0.999", MONTH)
+    thirty, one = avail("0.9992", rolling(30)), avail("0.998", rolling(1))
+    assert not compare(thirty, month).dominates and not compare(one, month).dominates
+    found = combine([thirty, one], month, ["SLO a", "SLO b"])
+    assert found is not None
+    verdict, used = found
+    assert verdict.status is Status.PROVEN and used == (0, 1)
+    assert "SLO a and SLO b together prove" in verdict.reason
+    # the adversary, in day slots (minutes of bad time per day), meets both SLOs at once
+    for days in (28, 29, 30, 31):
+        worst = most_bad_time(days, [(30, 34.56 / 1440), (1, 2.88 / 1440)]) * 1440
+        assert worst <= 0.001 * days * 1440 + 1e-9
+    assert abs(most_bad_time(31, [(30, 34.56 / 1440), (1, 2.88 / 1440)]) * 1440 - 37.44) < 1e-6
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([1, 2, 4, 5, 8, 10]), st.sampled_from([1, 2, 4, 5, 8, 10, 16, 20]),
+       st.integers(1, 30), st.integers(0, 3), st.integers(0, 3), st.integers(0, 40))
+@example(1, 1, 1, 1, 1, 40)  # an SLA that allows every slice: no SLO is needed, none is named
+def test_combined_proofs_are_sound(w1: int, w2: int, length: int, cap1: int, cap2: int,
+                                   allowed: int) -> None:
+    """Whole slices: whatever the two SLOs allow together stays within a combined PROVEN."""
+    size = Duration(MINUTE)
+    cap1, cap2 = min(cap1, w1), min(cap2, w2)
+    first = ts(str(1 - D(cap1) / D(w1)), Window.rolling(Duration(w1 * MINUTE)), size)
+    second = ts(str(1 - D(cap2) / D(w2)), Window.rolling(Duration(w2 * MINUTE)), size)
+    sla = ts(str(1 - D(allowed) / D(40)), Window.rolling(Duration(length * MINUTE)), size)
+    found = combine([first, second], sla, ["a", "b"])
+    if found is None:
+        return
+    worst = most_bad_time(length, [(w1, cap1), (w2, cap2)], whole=True)
+    assert worst <= int(Fraction(allowed, 40) * length) + 1e-9, found[0].reason
+
+
+# -- which periods, and the crashes that were ------------------------------------
+
+@pytest.mark.parametrize("zone", ["Europe/Moscow", "America/Sao_Paulo"])
+def test_old_dst_rules_never_decide_a_later_agreement(zone: str) -> None:
+    month = Window.calendar("month", 1, zone)
+    slo = avail("0.999", rolling(1))
+    old = compare(slo, avail("0.999", month))
+    assert old.status is Status.VIOLATED and old.counterexample is not None
+    assert "from 20" in old.counterexample  # a month of the 2000s, when the zone kept DST
+    later = compare(slo, replace(avail("0.999", month), effective_from=date(2025, 1, 1)))
+    assert later.dominates, later.reason
+
+
+def test_an_agreement_is_judged_on_the_periods_it_covers() -> None:
+    berlin = Window.calendar("month", 1, "Europe/Berlin")
+    slo = avail("0.999", rolling(1))
+    winter = replace(avail("0.999", berlin), effective_from=date(2025, 11, 1),
+                     effective_until=date(2026, 2, 1))
+    assert compare(slo, winter).dominates  # no month with a DST change
+    spring = replace(winter, effective_until=date(2026, 4, 1))
+    verdict = compare(slo, spring)
+    assert verdict.status is Status.VIOLATED and verdict.counterexample is not None
+    assert "2026-03-01" in verdict.counterexample  # the month that gains no hour loses one
+
+
+def test_a_zone_that_skipped_a_day_does_not_crash() -> None:
+    apia = Window.calendar("day", 1, "Pacific/Apia")
+    for slo_window in (apia, rolling(1), CAL_DAY):
+        for method in ("RatioTimeslices", "Timeslices", "Occurrences"):
+            slo, sla = avail("0.9995", slo_window, method), avail("0.999", apia, method)
+            verdict = compare(slo, sla)
+            assert verdict.status in Status
+            if verdict.witness is not None:
+                assert_witness(slo, sla, verdict.witness)
+
+
+@pytest.mark.parametrize("days", [25_000, 30_000, 3_000_000])
+def test_very_long_rolling_sla_windows_do_not_crash(days: int) -> None:
+    long = Window.rolling(Duration(days * DAY))
+    for slo_window in (CAL_DAY, MONTH, rolling(7)):
+        verdict = compare(avail("0.9995", slo_window), avail("0.999", long))
+        assert verdict.status in Status and verdict.reason.endswith(".")
+
+
+# -- exact at any number of digits ------------------------------------------------
+
+def test_targets_with_many_digits_are_judged_exactly() -> None:
+    target = "0.998999999999999999999999999999999"
+    verdict = compare(avail(target, MONTH), avail("0.999", MONTH))
+    assert verdict.status is Status.VIOLATED, verdict.reason
+    assert (1 - Fraction(target)) * 31 * DAY > Fraction(1, 1000) * 31 * DAY  # the truth
+    assert "99.8999999999999999999999999999999%" in verdict.reason
+    assert compare(occ(target, MONTH), occ("0.999", MONTH)).status is Status.VIOLATED
+    stricter = "0.999000000000000000000000000000001"
+    assert compare(avail(stricter, MONTH), avail("0.999", MONTH)).status is Status.PROVEN
+
+
+# -- headroom advice -------------------------------------------------------------
+
+def test_advice_rounds_only_as_far_as_needed() -> None:
+    target = advise_target(avail("0.99992", MONTH), avail("0.9999", MONTH), D("0.5"))
+    assert target == D("0.99995")
+
+
+def test_advice_restores_the_ratio_where_the_worst_case_is_not_linear() -> None:
+    slo = avail("0.9995", YEAR)
+    sla = avail("0.999", Window.calendar("year", 1, "Europe/Berlin"))
+    before = compare(slo, sla)
+    assert before.headroom is not None and before.headroom > Fraction(1, 2)
+    target = advise_target(slo, sla, D("0.5"))
+    assert target is not None and target < 1
+    after = compare(replace(slo, target=target), sla)
+    assert after.headroom is not None and after.headroom <= Fraction(1, 2)
+    # as few decimals as suffice: one step less at that precision would not do
+    places = -target.as_tuple().exponent - 2  # type: ignore[operator]
+    lower = target - D(1).scaleb(-places - 2)
+    headroom = compare(replace(slo, target=lower), sla).headroom
+    assert headroom is None or headroom > Fraction(1, 2)
+
+
+def test_advice_counts_whole_slices() -> None:
+    five = Duration(5 * MINUTE)
+    slo, sla = ts("0.9992", MONTH, five), ts("0.999", MONTH, five)
+    target = advise_target(slo, sla, D("0.5"))
+    assert target is not None
+    headroom = compare(replace(slo, target=target), sla).headroom
+    assert headroom is not None and headroom <= Fraction(1, 2)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ def test_unapproved_tightening_is_blocked(repo: GitProject) -> None:
         "SLA/globex-public-api is tightened (spec.objectives[availability].targetPercent "
         "99.9 → 99.95, spec.effective.from 2025-01-01 → 2025-04-01) and lacks approval: it needs 1 more legal approver (for modified; legal: "
         "alice@acme.example, bob@acme.example, dave@acme.example). To approve, the approver runs "
-        "`slopolicy approve slas/globex.yaml --role legal --identity YOUR-ID --key "
+        "`slopolicy approve slas/globex.yaml --base main --role legal --identity YOUR-ID --key "
         "~/.ssh/id_ed25519` on this change and commits the record in approvals/.")
 
 
@@ -151,7 +152,7 @@ def test_relaxing_the_policy_in_the_same_change_does_not_help(repo: GitProject) 
     [policy] = messages(run, "policy-changed")
     assert policy.startswith("the policy changed (.slopolicy.yaml modified, "
                              ".slopolicy/allowed_signers modified); this check used main's policy")
-    assert "`slopolicy approve .slopolicy.yaml --role sre --identity YOUR-ID" in policy
+    assert "`slopolicy approve .slopolicy.yaml --base main --role sre --identity YOUR-ID" in policy
     assert "judged by main's policy" in run.err
 
 
@@ -239,7 +240,8 @@ def test_a_moved_file_keeps_its_identity(repo: GitProject) -> None:
 
 
 def test_added_and_removed_agreements_need_approval(repo: GitProject) -> None:
-    repo.write("slas/initech.yaml", sla().replace("globex-public-api", "initech-api"))
+    repo.write("slas/initech.yaml", sla().replace("globex-public-api", "initech-api")
+               .replace("customer: globex", "customer: initech"))
     (repo.root / "slas/globex.yaml").unlink()
     repo.commit()
     found = messages(repo.gate(), "sla-change-approval")
@@ -266,8 +268,8 @@ def test_the_cached_base_side_gives_the_same_answer(repo: GitProject) -> None:
 
 def test_select_picks_what_discover_finds(repo: GitProject) -> None:
     from slopolicy.config.settings import load
-    from slopolicy.gitops import gate
     from slopolicy.load import discovery
+    from slopolicy.load.readers import WorktreeReader
     from slopolicy.rules import builtin_rules
 
     repo.write(".slopolicy.yaml", POLICY + "documents:\n  include: ['**/*.yaml', '**/*.yml']\n"
@@ -277,10 +279,10 @@ def test_select_picks_what_discover_finds(repo: GitProject) -> None:
              "slas/old.yaml"]
     for name in names:
         repo.write(name, "kind: X\n")
-    config = load(repo.root / ".slopolicy.yaml", repo.root, builtin_rules())
+    config = load(WorktreeReader(repo.root), ".slopolicy.yaml", repo.root, builtin_rules())
     on_disk = [discovery.relative(p, repo.root) for p in discovery.discover(config, repo.root)]
     tracked = [*names, "slas/globex.yaml", ".slopolicy.yaml", ".slopolicy/allowed_signers"]
-    assert sorted(on_disk) == gate.select(config, tracked, repo.root)
+    assert sorted(on_disk) == discovery.select(config, tracked, repo.root)
     assert "deep/tmpx/i.yaml" in on_disk and "deep/tmp/h.yaml" not in on_disk
 
 
@@ -574,3 +576,96 @@ def test_missing_ref_suggests_the_close_one(repo: GitProject) -> None:
     run = repo.check("--base", "mian")
     assert run.code == 2
     assert 'did you mean "main"?' in run.err
+
+
+# -- the policy at a ref, read through a reader ------------------------------------------
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({".slopolicy.yaml": POLICY + "policies: [nowhere.yaml]\n"},
+     "policies: 'nowhere.yaml': no such file or folder (relative to main:.)"),
+    ({"team/.slopolicy.yaml": POLICY + "policies: [rules/]\n"},
+     "policies: 'rules/': no such file or folder (relative to main:team)"),
+    ({".slopolicy.yaml": POLICY.replace("extends: default", "extends: team/base.yaml"),
+      "team/base.yaml": "rules:\n  slo-headroom: {max-budget-ratio: half}\n"},
+     "main:.slopolicy.yaml: rules.slo-headroom.max-budget-ratio: expected a number like 0.5, "
+     "got 'half'"),
+    ({".slopolicy.yaml": POLICY.replace("extends: default", "extends: team/base.yaml"),
+      "team/base.yaml": "approvals: {trailers: sometimes}\n"},
+     "main:team/base.yaml:1:23: approvals.trailers: 'sometimes' is not allowed"),
+    ({".slopolicy.yaml": POLICY.replace("extends: default", "extends: ../outside.yaml")},
+     "main:.slopolicy.yaml: extends: '../outside.yaml' is neither a preset (default, strict) "
+     "nor a file"),
+    ({".slopolicy.yaml": POLICY + "policies: [house.yaml]\n", "house.yaml": "rules: [\n"},
+     "main:house.yaml:2:1: "),
+])
+def test_a_broken_base_configuration_names_the_file_at_the_ref(
+        repo: GitProject, files: dict[str, str], message: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every error names REF:path (with line and column where it has them), never a
+    temporary copy; the working tree, mended in the change, is not what is read, and
+    no file on the machine stands in for one the commit lacks."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    (scratch / "outside.yaml").write_text("rules: {}\n")  # beside any temporary folder
+    repo.git("checkout", "-q", "main")
+    for name, text in files.items():
+        repo.write(name, text)
+    repo.commit("broken policy", date="2025-03-02T12:00:00+00:00")
+    repo.git("checkout", "-q", "change")
+    repo.git("merge", "-q", "--ff-only", "main")
+    for name in files:
+        if name.endswith(".slopolicy.yaml"):
+            repo.write(name, POLICY)
+        else:
+            (repo.root / name).unlink()
+    run = repo.gate(*{name.split("/")[0] + "/" for name in files if "/" in name})
+    assert run.code == 2, run.err
+    assert run.err.startswith(f"slopolicy: error: {message}"), run.err
+    assert str(scratch) not in run.err and str(repo.root) not in run.err
+
+
+def test_a_house_rule_at_a_ref_comes_from_its_blob(repo: GitProject) -> None:
+    from slopolicy.config import settings as config_module
+    from slopolicy.gitops.git import open_repo
+    from slopolicy.load.readers import CommitReader, WorktreeReader
+    from slopolicy.rules import house
+
+    with_house_rules_on_main(repo)
+    # the working tree's copy differs and is not committed: the base's blob is what judges
+    repo.write("policies/house.yaml", HOUSE_RULES.replace("has(metadata.owner)",
+                                                          "has(metadata.name)"))
+    git_repo = open_repo(repo.root)
+    at_main = CommitReader(git_repo, git_repo.resolve("main"), "main")
+    settings = config_module.read(at_main, ".slopolicy.yaml")
+    assert settings.files == {".slopolicy.yaml": (POLICY + "policies: [policies/]\n").encode()}
+    [based] = house.load(at_main, settings.data["policies"], settings.folder)
+    [local] = house.load(WorktreeReader(repo.root), ["policies/"], "")
+    assert "Asserts (CEL): has(metadata.owner)" in based.doc
+    assert "Asserts (CEL): has(metadata.name)" in local.doc
+    assert (based.source, local.source) == ("main:policies/house.yaml:6", "policies/house.yaml:6")
+    repo.write("slas/globex.yaml", sla().replace("  owner: accounts@acme.example\n", ""))
+    assert repo.rules(repo.gate()) == ["policy-changed", "sla-names-owner"]
+
+
+def test_readers_name_files_as_the_user_knows_them(repo: GitProject,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from slopolicy.gitops.git import open_repo
+    from slopolicy.load.readers import CommitReader, WorktreeReader
+
+    monkeypatch.chdir(repo.root / "slas")  # the working tree's names start where the user is
+    git_repo = open_repo(repo.root)
+    at_main = CommitReader(git_repo, git_repo.resolve("main"), "main")  # GitRepo is its Tree
+    here = WorktreeReader(repo.root)
+    assert at_main.read_one("slas/globex.yaml") == here.read_one("slas/globex.yaml")
+    assert (at_main.shown("slas/globex.yaml"), here.shown("slas/globex.yaml")) == (
+        "main:slas/globex.yaml", "globex.yaml")
+    assert (at_main.name("slas/globex.yaml"), here.name("slas/globex.yaml")) == (
+        "main:slas/globex.yaml", "slas/globex.yaml")
+    assert at_main.join("slas", "../.slopolicy.yaml") == ".slopolicy.yaml"
+    assert at_main.join("", "../x.yaml") == "../x.yaml"  # outside: no file of the commit
+    assert not at_main.exists("../x.yaml")
+    outside = here.join("", "../x.yaml")  # the working tree may name a file beside it
+    assert outside == (repo.root.parent / "x.yaml").as_posix()
+    assert at_main.is_folder("slas") and not at_main.is_folder("slas/globex.yaml")
+    assert at_main.files_in("") == here.files_in("") == [".slopolicy.yaml"]

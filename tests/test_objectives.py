@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import pickle
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -225,11 +226,11 @@ def test_missing_spec_or_objectives_yield_nothing() -> None:
 
 # -- SLAs --------------------------------------------------------------------
 
-def test_sla_design_example() -> None:
+def test_sla_example_terms() -> None:
     availability, latency = sla_terms(SLA)
     assert availability == ObjectiveTerms(0, Terms(
         "availability", D("0.999"), None, Window.calendar("month"), "Timeslices",
-        Duration(60_000), D("0.95")), None)
+        Duration(60_000), D("0.95"), effective_from=date(2025, 1, 1)), None)
     assert latency.terms is not None
     assert (latency.position, latency.terms.indicator, latency.terms.threshold,
             latency.terms.target) == (1, "latency", Duration(500), D("0.95"))
@@ -274,7 +275,7 @@ def test_sla_problems_become_reasons(spec_changes: dict[str, Any], objective: di
 
 # -- end to end --------------------------------------------------------------
 
-def test_extracted_terms_compare_as_design_says() -> None:
+def test_extracted_terms_of_the_examples_prove_the_sla() -> None:
     slo_side = only(slo_terms(SLO, no_sli)).terms
     sla_side = sla_terms(SLA)[0].terms
     assert slo_side is not None and sla_side is not None

@@ -8,12 +8,14 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from conftest import HERE, REPO, Project
 
 from slopolicy.config import settings as config_module
+from slopolicy.load.readers import WorktreeReader
 from slopolicy.rules import builtin_rules
 from slopolicy.text.yamlsource import iter_documents
 
@@ -549,6 +551,46 @@ def test_slopolicy_test_fails_with_a_diff(project: Project) -> None:
         "slopolicy test: 2 cases, 0 passed, 2 failed\n")
 
 
+def test_slopolicy_test_junit_for_ci(project: Project) -> None:
+    """One test case per case folder, the difference as its one failure; untested rules fail too."""
+    cases(project)
+    project.write("tests/ok/sla.yaml", sla(target="99.0"))
+    house(project, GOLD + GOLD.replace("gold-needs-three-nines", "other-rule"))
+    run = project.run("test", "tests", "--format", "junit", "--require-tests",
+                      "--output", "out/junit.xml")
+    assert (run.code, run.out) == (1, "")
+    root = ET.fromstring((project.root / "out" / "junit.xml").read_bytes())
+    (suite,) = root.findall("testsuite")
+    assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == (
+        "slopolicy test", "3", "2")
+    low, ok, untested = suite.findall("testcase")
+    assert (low.get("name"), low.get("classname")) == ("tests/low", "slopolicy.test")
+    assert low.find("failure") is None
+    assert "sla.yaml:14:5: warning [gold-needs-three-nines]" in (low.findtext("system-out") or "")
+    failure = ok.find("failure")
+    assert failure is not None and failure.get("message") == "1 finding differs from expected.yaml"
+    assert failure.text == ("+ found    gold-needs-three-nines sla.yaml:14:5 availability "
+                            "below 99.9%")
+    assert (untested.get("name"), untested.get("classname")) == ("other-rule",
+                                                                 "slopolicy.require-tests")
+    untested_failure = untested.find("failure")
+    assert untested_failure is not None
+    assert "defined in policies/house.yaml" in (untested_failure.get("message") or "")
+    assert float(suite.get("time") or "x") >= 0
+
+
+def test_slopolicy_test_quiet_and_verbose(project: Project) -> None:
+    cases(project)
+    project.write("tests/ok/sla.yaml", sla(target="99.0"))
+    quiet = project.run("test", "tests", "-q")
+    assert (quiet.code, quiet.out) == (1, "FAIL tests/ok\n  + found    gold-needs-three-nines "
+                                          "sla.yaml:14:5 availability below 99.9%\n")
+    verbose = project.run("test", "tests/low", "--verbose")
+    assert verbose.out.splitlines()[:2] == [
+        "PASS tests/low (1 finding)",
+        "    sla.yaml:14:5 [gold-needs-three-nines] availability below 99.9%"]
+
+
 def test_a_case_runs_every_rule_unless_it_selects(project: Project) -> None:
     cases(project)
     project.write("tests/ok/expected.yaml", "findings: []\n")
@@ -634,8 +676,9 @@ def test_the_readme_walkthrough(tmp_path: Path, capsys: pytest.CaptureFixture[st
             path = repo / "slas" / "globex.yaml"
             path.write_text(path.read_text().replace("targetPercent: 99.9\n", "targetPercent: 99.5\n", 1))
         kind, body = block.groups()
-        named = re.match(r"# (\S+\.yaml)\n", body)
-        if kind == "yaml" and named and named.group(1) != ".pre-commit-config.yaml":
+        # a file's path stands before its block, so the block's line numbers are the file's
+        named = re.search(r"`(\S+\.yaml)`:\n\n$", prose)
+        if kind == "yaml" and named:
             (repo / named.group(1)).parent.mkdir(parents=True, exist_ok=True)
             (repo / named.group(1)).write_text(body)
         for command in re.split(r"(?m)^\$ ", body)[1:] if kind == "console" else []:
@@ -665,7 +708,7 @@ def severities(preset: str, tmp_path: Path) -> tuple[dict[str, str], config_modu
     path = tmp_path / f"{preset}.slopolicy.yaml"
     path.write_text(f"extends: {preset}\n")
     rules = builtin_rules()
-    config = config_module.load(path, tmp_path, rules)
+    config = config_module.load(WorktreeReader(tmp_path), path.name, tmp_path, rules)
     return {rule.id: config.setting(rule).severity for rule in rules.values()}, config
 
 

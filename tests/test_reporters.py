@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 from pathlib import Path
@@ -10,16 +12,17 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import HERE, Project
+from conftest import HERE, Project, git
 
 from slopolicy import __version__
 from slopolicy.changes.approvals import ApprovalResult, Evidence, Shortfall, Subject
+from slopolicy.changes.changeset import ChangeSet
 from slopolicy.changes.compare import ABSENT, DocumentChange, FieldChange, Key, ObjectiveChange
 from slopolicy.check.engine import Result
 from slopolicy.load.files import load_bytes
 from slopolicy.model.documents import Document
 from slopolicy.model.problems import Problem, RelatedLocation
-from slopolicy.report.check import Report, github, junit, markdown, names
+from slopolicy.report.check import REPORTERS, CheckReport, github, junit, markdown
 from slopolicy.report.check.sarif import LEVELS, escape, split_doc
 from slopolicy.rules import builtin_rules
 
@@ -72,7 +75,7 @@ def results_by_rule(log: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_the_cli_offers_every_pull_request_format() -> None:
-    assert {"sarif", "junit", "markdown", "github"} <= set(names())
+    assert {"sarif", "junit", "markdown", "github"} <= set(REPORTERS.names())
 
 
 # --- SARIF -------------------------------------------------------------------
@@ -165,22 +168,76 @@ def test_sarif_fingerprint_follows_the_finding_not_the_line(problems: Project) -
     problems.write("services.yaml", "# moved down\n# by two lines\n" + DUPLICATES)
     after = results_by_rule(sarif(problems))["duplicate-name"]
     assert after["locations"][0]["physicalLocation"]["region"]["startLine"] == 9
-    assert before["partialFingerprints"] == after["partialFingerprints"]
-    fingerprint = after["partialFingerprints"]["primaryLocationLineHash"]
+    assert before["fingerprints"] == after["fingerprints"]
+    fingerprint = after["fingerprints"]["slopolicy/v1"]
     assert fingerprint.endswith(":1") and len(fingerprint) == 18
+
+
+def test_sarif_leaves_the_line_hash_to_the_uploader(problems: Project) -> None:
+    """GitHub computes primaryLocationLineHash from the line's text and warns for every
+    result whose file carries another value: slopolicy's identity has a key of its own."""
+    results = sarif(problems)["runs"][0]["results"]
+    assert results and all("partialFingerprints" not in r for r in results)
+    assert all(set(r["fingerprints"]) == {"slopolicy/v1"} for r in results)
 
 
 def test_sarif_fingerprints_of_one_place_stay_distinct(project: Project) -> None:
     project.write("slo.yaml", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: s}\nspec: {}\n")
     results = sarif(project, "--select", "schema")["runs"][0]["results"]
     at_spec = [
-        r["partialFingerprints"]["primaryLocationLineHash"]
+        r["fingerprints"]["slopolicy/v1"]
         for r in results
         if r["locations"][0]["logicalLocations"][-1]["name"] == "spec"
     ]
     assert len(at_spec) >= 3  # budgetingMethod, objectives, service: all required
     identity = at_spec[0].split(":")[0]
     assert at_spec == [f"{identity}:{n}" for n in range(1, len(at_spec) + 1)]
+
+
+def _uris(log: dict[str, Any]) -> list[str]:
+    found = []
+    for result in log["runs"][0]["results"]:
+        places = [*result["locations"], *result.get("relatedLocations", [])]
+        found += [p["physicalLocation"]["artifactLocation"]["uri"] for p in places]
+    return found
+
+
+def _sarif_from(cwd: Path, *paths: Path) -> tuple[str, dict[str, Any]]:
+    """``slopolicy check PATH... --format sarif`` as a process started in ``cwd``."""
+    done = subprocess.run([sys.executable, "-m", "slopolicy", "check", "--format", "sarif",
+                           *map(str, paths)], cwd=cwd, capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    log: dict[str, Any] = json.loads(done.stdout)
+    validate_sarif(log)
+    return done.stdout, log
+
+
+def test_sarif_paths_are_relative_to_the_repository_root_run_from_outside(
+        tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "slos").mkdir(parents=True)
+    git(repo, "init", "-q")
+    (repo / "slos" / "services.yaml").write_text(DUPLICATES)
+    (repo / "bad.yaml").write_text(BAD_NAME)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    text, log = _sarif_from(elsewhere, repo / "slos", repo / "bad.yaml")
+    assert sorted(set(_uris(log))) == ["bad.yaml", "slos/services.yaml"]
+    assert str(tmp_path) not in text  # no machine path, in any field
+
+
+def test_sarif_paths_stay_relative_outside_any_repository(tmp_path: Path) -> None:
+    """No repository: the project's folder (its .slopolicy.yaml) is the root."""
+    project = tmp_path / "copy" / "acme"
+    (project / "slos").mkdir(parents=True)
+    (project / ".slopolicy.yaml").write_text("extends: default\n")
+    (project / "slos" / "services.yaml").write_text(DUPLICATES)
+    outside = tmp_path / "other"
+    (outside).mkdir()
+    (outside / "bad.yaml").write_text(BAD_NAME)
+    text, log = _sarif_from(tmp_path, project, outside / "bad.yaml")
+    assert sorted(set(_uris(log))) == ["../../other/bad.yaml", "slos/services.yaml"]
+    assert str(tmp_path) not in text
 
 
 def test_sarif_waived_problem_is_an_external_suppression(problems: Project) -> None:
@@ -310,7 +367,7 @@ def test_junit_reports_only_the_files_asked_about(problems: Project) -> None:
 def test_junit_survives_characters_xml_cannot_carry() -> None:
     problem = Problem("a&b.yaml", 1, 1, "yaml-syntax", "error", "bad \x00 byte <here> & \x1b")
     stream = io.StringIO()
-    junit.report(Report(Result([problem], files=1, documents=0, checked=["a&b.yaml"])), stream)
+    junit.report(CheckReport(Result([problem], files=1, documents=0, checked=["a&b.yaml"])), stream)
     failure = ET.fromstring(stream.getvalue()).find("testsuite/testcase/failure")
     assert failure is not None
     assert failure.get("message") == "[yaml-syntax] bad \ufffd byte <here> & \ufffd"
@@ -416,7 +473,7 @@ def test_github_escapes_message_data() -> None:
         related=(RelatedLocation("b.yaml", 1, 1, "x"),),
     )
     stream = io.StringIO()
-    github.report(Report(Result([problem], files=1, documents=1)), stream)
+    github.report(CheckReport(Result([problem], files=1, documents=1)), stream)
     assert stream.getvalue().splitlines()[0] == (
         "::warning file=a.yaml,line=2,col=3,title=slopolicy [schema]::"
         "50%25 done%0D%0Asecond line, a: b"
@@ -461,6 +518,10 @@ spec:
 """
 
 
+def change_set(*documents: DocumentChange) -> ChangeSet:
+    return ChangeSet("origin/main", "b" * 40, "b" * 40, None, None, list(documents))
+
+
 def sla_document(version: int, target: str) -> Document:
     source = load_bytes("slas/initech.yaml", SLA.format(version=version, target=target).encode())
     return source.documents[0]
@@ -482,7 +543,7 @@ def test_markdown_changed_agreements_table() -> None:
                             "rolling 28d", (Decimal("201.6"),) * 2, (Decimal("40.32"),) * 2),
         ),
         approval=ApprovalResult(
-            Subject("SLA", "initech-billing", "sha256:0"), ("modified", "tightened"), {},
+            Subject("SLA", "initech-billing", "sha256:1", "sha256:0"), ("modified", "tightened"), {},
             (Evidence("alice@acme.example", "signed", "approvals/a.yaml", "legal",
                       frozenset({"legal"})),
              Evidence("bob@acme.example", "claimed", "abc1234", reason="only a claim")),
@@ -490,7 +551,7 @@ def test_markdown_changed_agreements_table() -> None:
         ),
     )
     metadata_only = DocumentChange("slopolicy/v1", "SLA", "other", base, head)
-    lines = markdown.changed_agreements([change, metadata_only])
+    lines = markdown.changed_agreements(change_set(change, metadata_only))
     assert lines == [
         "#### Changed agreements",
         "",
@@ -513,29 +574,20 @@ def test_markdown_changed_agreements_table() -> None:
 
 def test_markdown_added_agreement_and_no_change_set() -> None:
     added = DocumentChange("slopolicy/v1", "SLA", "initech-billing", None, sla_document(1, "0.99"))
-    assert markdown.changed_agreements([added])[4] == (
+    assert markdown.changed_agreements(change_set(added))[4] == (
         "| SLA/initech-billing v1 | — | — | added | — | — |"
     )
     assert markdown.changed_agreements(None) == []
-    assert markdown.changed_agreements([]) == []
+    assert markdown.changed_agreements(change_set()) == []
 
 
 def test_markdown_report_puts_changes_before_problems(problems: Project) -> None:
     added = DocumentChange("slopolicy/v1", "SLA", "initech-billing", None, sla_document(1, "0.99"))
     problem = Problem("a.yaml", 1, 1, "schema", "error", "bad")
     stream = io.StringIO()
-    report = Report(Result([problem], files=1, documents=1), changes=[added])
+    report = CheckReport(Result([problem], files=1, documents=1), changes=change_set(added))
     markdown.report(report, stream)
     lines = stream.getvalue().splitlines()
     assert lines[0].startswith("### ❌ slopolicy: 1 error")
     assert lines[2] == "#### Changed agreements"
     assert lines.index("| Location | Severity | Rule | Document | Message |") == 8
-
-
-def test_markdown_reads_the_documents_of_a_change_set() -> None:
-    added = DocumentChange("slopolicy/v1", "SLA", "initech-billing", None, sla_document(1, "0.99"))
-
-    class ChangeSet:
-        documents = [added]
-
-    assert markdown.changed_agreements(ChangeSet()) == markdown.changed_agreements([added])

@@ -61,7 +61,7 @@ def test_valid_documents_pass(project: Project) -> None:
     run = project.check()
     assert run.json["problems"] == []
     assert run.code == 0
-    assert run.json["summary"] == {"files": 1, "documents": 3, "errors": 0, "warnings": 0, "waived": 0}
+    assert run.json["summary"] == {"files": 1, "documents": 3, "errors": 0, "warnings": 0, "waived": 0, "skipped": 0}
 
 
 def test_yaml_syntax(project: Project) -> None:

@@ -77,15 +77,22 @@ def test_rolling_window_counterexample_names_the_minutes(project: Project) -> No
     write(project, text, sla_text)
     (problem,) = project.check().json["problems"]
     assert problem["rule"] == "slo-stricter-than-sla"
-    assert "43.2 bad minutes on day 1 and again on day 31" in problem["message"]
-    assert "86.4 > 44.64 minutes" in problem["message"]
+    # Timeslices counts whole slices: 99.9% of 43,200 one-minute slices is 43 of them
+    assert "43 bad 1-minute slices on day 1 and again on day 31" in problem["message"]
+    assert "86 > 44 bad 1-minute slices" in problem["message"]
 
 
-def test_occurrences_over_a_rolling_window_is_incomparable(project: Project) -> None:
+def test_occurrences_over_a_rolling_28d_prove_a_month(project: Project) -> None:
     write(project, slo("0.9999", window="28d"), sla())
+    assert project.check().json["problems"] == []
+
+
+def test_occurrences_over_a_rolling_28d_break_a_stricter_month_in_requests(
+        project: Project) -> None:
+    write(project, slo("0.999", window="28d"), sla("99.85"))
     (problem,) = project.check().json["problems"]
-    assert problem["rule"] == "slo-stricter-than-sla"
-    assert "cannot be proven stricter" in problem["message"]
+    assert problem["rule"] == "slo-stricter-than-sla" and "is weaker than" in problem["message"]
+    assert "1 failed request at each of 0s and 28d12h" in problem["message"]
 
 
 def test_headroom_warns_and_names_the_target_to_reach(project: Project) -> None:

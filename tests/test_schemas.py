@@ -862,7 +862,7 @@ def test_bundle_rejects_an_unknown_openslo_kind() -> None:
     assert summary(BUNDLE_VALIDATOR.iter_errors(document)) == [("kind", "enum")]
 
 
-# ---------------------------------------------------------------- SLA (DESIGN §1)
+# ---------------------------------------------------------------- SLA
 
 SLA = load(
     """
@@ -913,7 +913,7 @@ SLA = load(
 )
 
 
-def test_design_sla_is_valid() -> None:
+def test_example_sla_is_valid() -> None:
     assert SLA["spec"]["effective"]["from"] == "2025-01-01"
     assert isinstance(SLA["spec"]["objectives"][0]["targetPercent"], decimal.Decimal)
     assert check(SLA) == []
@@ -1185,11 +1185,11 @@ def test_sla_errors(changes: dict[str, Any], expected: Summary) -> None:
         assert check(document) == expected
 
 
-# ---------------------------------------------------------------- configuration (DESIGN §4)
+# ---------------------------------------------------------------- configuration
 
 CONFIG_EXAMPLE = load(
     """
-    extends: default                  # a preset from policies/ (default | strict) or a path
+    extends: default                  # a preset from presets/ (default | strict) or a path
     documents:
       include: ["**/*.yaml", "**/*.yml", "**/*.json"]
       exclude: ["node_modules/**"]
@@ -1215,7 +1215,7 @@ CONFIG_EXAMPLE = load(
 )
 
 
-def test_design_config_is_valid() -> None:
+def test_example_config_is_valid() -> None:
     assert CONFIG_EXAMPLE["rules"]["ambiguous-duration"] == "off"
     assert check_config(CONFIG_EXAMPLE) == []
 

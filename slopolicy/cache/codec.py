@@ -22,6 +22,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any, Generic, TypeVar
 
 from slopolicy.text.yamlsource import Path
@@ -129,6 +130,7 @@ _SCALARS: dict[Any, Codec[Any]] = {
     bool: _exact(bool, "boolean"),
     type(None): _exact(type(None), "null"),
     Decimal: _textual(Decimal, Decimal),
+    Fraction: _textual(Fraction, Fraction),  # "p/q", exact
     datetime.date: _textual(datetime.date, datetime.date.fromisoformat),
     datetime.datetime: _textual(
         datetime.datetime, lambda text: _naive(datetime.datetime.fromisoformat(text))),

@@ -28,7 +28,7 @@ from slopolicy.cache import facts as contract
 from slopolicy.cache.codec import Json, Malformed, Packed, Raw, codec
 from slopolicy.cache.facts import NOT_KEPT, Fact, decoded_column, encode_facts
 from slopolicy.load.files import load_text
-from slopolicy.model.documents import Document, LoadProblem, SourceFile
+from slopolicy.model.documents import Document, LoadProblem, MappedFrom, SourceFile
 from slopolicy.text.yamlsource import Path
 
 # Columns of numbers, kept as their bytes (see slopolicy.cache.codec.Packed): counts,
@@ -53,7 +53,7 @@ class DocumentTable(NamedTuple):
     number: Ints  # its place among the YAML documents of the stream
     item: Ints  # the place in a top-level list (NONE: not in one)
     api_version: list[str]
-    kind: list[str]  # a document of a known kind was validated: its errors are rows of schema
+    kind: list[str]  # one of a known kind (not mapped) was validated: errors are rows of schema
     name: list[str]
     data: Ints  # bytes of its data's JSON text (the texts follow the record in order)
     facts: list[str]  # the facts kept of these documents
@@ -101,6 +101,13 @@ class PositionRow(NamedTuple):
     column: int
 
 
+class MappedRow(NamedTuple):
+    """A document mapped from another format's, and where its parts stand in the original."""
+
+    document: int
+    mapped_from: MappedFrom
+
+
 class ShardRecord(NamedTuple):
     files: FileTable
     documents: DocumentTable
@@ -110,6 +117,7 @@ class ShardRecord(NamedTuple):
     foreign: list[ForeignRow]
     schema: list[SchemaErrorRow]
     positions: list[PositionRow]
+    mapped: list[MappedRow]
 
 
 class IndexRecord(NamedTuple):
@@ -141,6 +149,7 @@ class DocumentEntry(NamedTuple):
     facts: dict[str, Json]
     schema: list[tuple[Path, bool, str]]
     positions: list[tuple[Path, bool, int, int]]
+    mapped_from: MappedFrom | None
 
 
 class FileEntry(NamedTuple):
@@ -163,7 +172,8 @@ def entry_of(source: SourceFile) -> FileEntry:
         located = doc.located if contract.KEEP_POSITIONS and doc.located else {}
         documents.append(DocumentEntry(
             doc.index, doc.item, doc.identity, text, encode_facts(doc),
-            list(errors or ()), [(path, key, *at) for (path, key), at in located.items()]))
+            list(errors or ()), [(path, key, *at) for (path, key), at in located.items()],
+            doc.mapped_from))
     return FileEntry(documents, source.others, list(source.problems), list(source.foreign))
 
 
@@ -182,7 +192,7 @@ def encode_shard(entries: Mapping[str, FileEntry]) -> tuple[bytes, list[bytes]]:
     docs = DocumentTable([], [], [], [], [], [], [], [])
     places: dict[str, int] = {}
     columns: dict[str, list[int]] = {}  # each fact's places, one per document
-    record = ShardRecord(files, docs, [], [], [], [], [], [])
+    record = ShardRecord(files, docs, [], [], [], [], [], [], [])
     texts: list[bytes] = []
     for key, entry in entries.items():
         row = len(files.key)
@@ -230,6 +240,8 @@ def _add_document(record: ShardRecord, doc: DocumentEntry, places: dict[str, int
             column.append(NONE)  # this document does not keep that fact
     record.schema.extend(SchemaErrorRow(row, *error) for error in doc.schema)
     record.positions.extend(PositionRow(row, *at) for at in doc.positions)
+    if doc.mapped_from is not None:
+        record.mapped.append(MappedRow(row, doc.mapped_from))
 
 
 # -- a shard as read ---------------------------------------------------------------------
@@ -269,6 +281,7 @@ class Shard:
             self.schema.setdefault(error.document, []).append(error)
         for at in record.positions:
             self.positions.setdefault(at.document, []).append(at)
+        self.mapped = {row.document: row.mapped_from for row in record.mapped}
 
     def keys(self) -> list[str]:
         return self.record.files.key
@@ -321,7 +334,7 @@ class Shard:
                                    schema)
         first, end = self.first[row], self.first[row + 1]
         docs = self.record.documents
-        errors, positions = self.schema, self.positions
+        errors, positions, mapped = self.schema, self.positions, self.mapped
         stored, load, documents = Document.stored, self.load, source.documents
         for doc_row in range(first, end):
             item = docs.item[doc_row]
@@ -330,8 +343,9 @@ class Shard:
                 docs.api_version[doc_row], docs.kind[doc_row], docs.name[doc_row], load,
                 (self, doc_row),
                 {(p.path, p.key): (p.line, p.column) for p in positions[doc_row]}
-                if doc_row in positions else None)
-            if doc.known:  # analysis validated it: its errors, if any, are rows of the record
+                if doc_row in positions else None, mapped.get(doc_row) if mapped else None)
+            if doc.known and doc.mapped_from is None:
+                # analysis validated it: its errors, if any, are rows of the record
                 schema[doc_row - first] = ([(e.path, e.key, e.message) for e in errors[doc_row]]
                                            if doc_row in errors else [])
             documents.append(doc)
@@ -397,5 +411,6 @@ def _check_shape(record: ShardRecord, size: int) -> None:
     if any(p.file not in file_rows for p in record.problems) or any(
             f.file not in file_rows for f in record.foreign) or any(
             e.document not in doc_rows for e in record.schema) or any(
-            at.document not in doc_rows for at in record.positions):
+            at.document not in doc_rows for at in record.positions) or any(
+            row.document not in doc_rows for row in record.mapped):
         raise Malformed("a row names no file or document")

@@ -63,10 +63,10 @@ from slopolicy.cache.records import (
     unsaved,
 )
 from slopolicy.load.resources import data_dir
-from slopolicy.load.schemas import BUNDLE
+from slopolicy.load.schemas import BUNDLE, FORMATS_BUNDLE
 from slopolicy.model.documents import SourceFile
 
-FORMAT = 7
+FORMAT = 8  # 8: data-only records, signed (7 held pickles)
 
 
 def default_dir() -> Path:
@@ -79,6 +79,7 @@ def _fingerprint(project_root: Path, rules: Iterable[str]) -> str:
     digest = hashlib.sha256()
     digest.update(f"{FORMAT}\0{__version__}\0{project_root.resolve()}\0".encode())
     digest.update((data_dir("schemas") / BUNDLE).read_bytes())
+    digest.update((data_dir("schemas") / FORMATS_BUNDLE).read_bytes())
     digest.update(_code_stamp().encode())
     digest.update("\0".join(sorted(rules)).encode())
     return digest.hexdigest()[:32]

@@ -6,6 +6,7 @@ missing are :mod:`slopolicy.rules.approval_text`.
 """
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import math
@@ -40,10 +41,15 @@ DEFAULT_RECORDS = "approvals"
 CHANGE_CLASSES = ("added", "modified", "loosened", "tightened", "removed", "policy")
 
 
+ABSENT, REMOVED = "absent", "removed"  # a change's content before an addition, after a removal
+
+
 EMAIL_IN_ANGLES = re.compile(r"<([^<>\s]+)>")
 
 
 _NOREPLY = re.compile(r"^(?:[0-9]+\+)?([A-Za-z0-9-]+)@users\.noreply\.github\.com$")
+# GitLab's private commit e-mail: ID-username@users.noreply.gitlab.com
+_NOREPLY_GITLAB = re.compile(r"^[0-9]+-([a-z0-9_.-]+)@users\.noreply\.gitlab\.com$")
 
 
 def canonical_json(value: Any) -> bytes:
@@ -57,7 +63,8 @@ def canonical_json(value: Any) -> bytes:
 
 def _canonical(value: Any) -> str:
     if type(value) is dict or isinstance(value, Mapping):  # the exact type first: no ABC check
-        items = sorted((str(k), v) for k, v in value.items())
+        # by key alone: values need not be orderable (the loader makes every key text)
+        items = sorted(((str(k), v) for k, v in value.items()), key=_first)
         return "{" + ",".join(f"{json_string(k)}:{_canonical(v)}" for k, v in items) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(_canonical(v) for v in value) + "]"
@@ -71,6 +78,10 @@ def _canonical(value: Any) -> str:
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else json_string(str(value))
     return json_string(str(value))
+
+
+def _first(item: tuple[str, Any]) -> str:
+    return item[0]
 
 
 def json_string(text: str) -> str:
@@ -100,17 +111,30 @@ class Requirement:
 
 
 @dataclass(frozen=True)
-class Policy:
-    """The ``approvals`` section of a (trusted) configuration."""
+class Roster:
+    """The ``approvals`` section of a (trusted) configuration: roles, people, requirements.
+
+    ``people`` says which identities belong to one person (an e-mail address and a
+    ``github:`` login, say): self-approval and the distinct approvers a
+    requirement counts are judged per person. An identity no entry names is a
+    person of its own; entries that share an identity are one person.
+    """
 
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     require: Mapping[str, tuple[Requirement, ...]] = field(default_factory=dict)
     trailers: str = "claimed"
     records: str = DEFAULT_RECORDS  # folder, relative to the repository root
     allowed_signers: str | None = None  # file, relative to the repository root
+    people: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    signed_commits: bool = False  # approvals.signedCommits: required
+    _person: Mapping[str, str] = field(default_factory=dict, init=False, repr=False,
+                                       compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_person", _people_index(self.people))
 
     @classmethod
-    def from_config(cls, approvals: Mapping[str, Any], config_root: Path, repo_root: Path) -> Policy:
+    def from_config(cls, approvals: Mapping[str, Any], config_root: Path, repo_root: Path) -> Roster:
         def rel(value: str) -> str:
             path = (config_root / value).resolve()
             try:
@@ -124,6 +148,8 @@ class Policy:
             str(c): tuple(Requirement(str(r["role"]), int(r["count"])) for r in reqs or ())
             for c, reqs in (approvals.get("require") or {}).items()
         }
+        people = {str(p): tuple(str(i) for i in ids or ()) for p, ids in
+                  (approvals.get("people") or {}).items()}
         signers = approvals.get("allowedSigners")
         return cls(
             roles=roles,
@@ -131,17 +157,56 @@ class Policy:
             trailers=str(approvals.get("trailers") or "claimed"),
             records=rel(str(approvals.get("records") or DEFAULT_RECORDS)).rstrip("/"),
             allowed_signers=rel(str(signers)) if signers else None,
+            people=people,
+            signed_commits=approvals.get("signedCommits") == "required",
         )
 
     def holders(self, role: str) -> tuple[str, ...]:
         return self.roles.get(role, ())
 
-    def roles_of(self, identity: str) -> frozenset[str]:
+    def person(self, identity: str) -> str:
+        """Who an identity is: one key for every identity of a person."""
         key = normalize(identity)
-        return frozenset(r for r, ids in self.roles.items() if key in {normalize(i) for i in ids})
+        return self._person.get(key, key)
+
+    def identities(self, identity: str) -> frozenset[str]:
+        """Every identity of the person ``identity`` is (normalized), itself included."""
+        who = self.person(identity)
+        return frozenset({normalize(identity)} | {i for i, p in self._person.items() if p == who})
+
+    def roles_of(self, identity: str) -> frozenset[str]:
+        """The roles the person holds, under any of their identities."""
+        keys = self.identities(identity)
+        return frozenset(r for r, ids in self.roles.items() if keys & {normalize(i) for i in ids})
+
+    def authored(self, authors: Authors | None, identity: str) -> str | None:
+        """Where the person changed the subject (under any of their identities), if they did."""
+        if authors is None:
+            return None
+        for key in sorted(self.identities(identity)):
+            found = authors.of(key)
+            if found:
+                return found
+        return None
 
     def requirements(self, classes: Iterable[str]) -> dict[str, tuple[Requirement, ...]]:
         return {c: self.require[c] for c in classes if self.require.get(c)}
+
+
+def _people_index(people: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """normalized identity -> person key; entries that share an identity are one person."""
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    for name, identities in sorted(people.items()):
+        person = " " + name  # no normalized identity starts with a space
+        for identity in identities:
+            parent[find("id:" + normalize(identity))] = find(person)
+    return {key[3:]: find(key) for key in parent if key.startswith("id:")}
 
 
 def normalize(identity: str) -> str:
@@ -151,21 +216,49 @@ def normalize(identity: str) -> str:
 
 @dataclass(frozen=True)
 class Subject:
-    """What an approval approves: one document's content (or a removal, or the policy)."""
+    """What an approval approves: one change of one document (or of the policy).
+
+    ``before`` is the ``sha256:`` of the content the change starts from
+    (``absent`` for an addition) and ``after`` that of the content it leaves
+    (``removed`` for a removal), so a record authorises that one change and no
+    later change back to the same content. A record of the old shape named one
+    content only (``legacy``, its digest): it cannot say which change it approved.
+    """
 
     kind: str
     name: str
-    digest: str
+    before: str
+    after: str
     version: int | None = None
-    removed: bool = False
+    legacy: str | None = None
+
+    @property
+    def removed(self) -> bool:
+        return self.after == REMOVED
+
+    @property
+    def digest(self) -> str:
+        """The content it names: what the change leaves, or for a removal what it removes."""
+        if self.legacy is not None:
+            return self.legacy
+        return self.before if self.removed else self.after
+
+    @property
+    def change(self) -> str:
+        """``before → after`` in short, for messages."""
+        return f"{short_digest(self.before)} → {short_digest(self.after)}"
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "name": self.name}
         if self.version is not None:
             out["version"] = self.version
-        if self.removed:
-            out["removed"] = True
-        out["digest"] = self.digest
+        if self.legacy is not None:  # the bytes an old record was signed over
+            if self.removed:
+                out["removed"] = True
+            out["digest"] = self.legacy
+            return out
+        out["before"] = self.before
+        out["after"] = self.after
         return out
 
     @property
@@ -211,20 +304,16 @@ def parse_record(doc: Document) -> Record | None:
     subject = spec.get("subject")
     if not isinstance(subject, Mapping):
         return None
-    texts = [subject.get("kind"), subject.get("name"), subject.get("digest"), spec.get("approver"),
-             spec.get("role"), spec.get("decision"), spec.get("timestamp"), spec.get("signature")]
+    texts = [subject.get("kind"), subject.get("name"), spec.get("approver"), spec.get("role"),
+             spec.get("decision"), spec.get("timestamp"), spec.get("signature")]
     if not all(isinstance(t, str) and t for t in texts):
         return None
-    version = subject.get("version")
+    parsed = _subject(subject)
+    if parsed is None:
+        return None
     return Record(
         file=doc.source.path,
-        subject=Subject(
-            kind=str(subject["kind"]),
-            name=str(subject["name"]),
-            digest=str(subject["digest"]),
-            version=version if isinstance(version, int) and not isinstance(version, bool) else None,
-            removed=subject.get("removed") is True,
-        ),
+        subject=parsed,
         approver=str(spec["approver"]),
         role=str(spec["role"]),
         decision=str(spec["decision"]),
@@ -232,6 +321,20 @@ def parse_record(doc: Document) -> Record | None:
         signature=str(spec["signature"]),
         document=doc,
     )
+
+
+def _subject(subject: Mapping[str, Any]) -> Subject | None:
+    """A record's subject: a change (before, after), or the old shape's one digest."""
+    version = subject.get("version")
+    version = version if isinstance(version, int) and not isinstance(version, bool) else None
+    kind, name = str(subject["kind"]), str(subject["name"])
+    before, after, digest_ = subject.get("before"), subject.get("after"), subject.get("digest")
+    if digest_ is None and isinstance(before, str) and before and isinstance(after, str) and after:
+        return Subject(kind, name, before, after, version)
+    if isinstance(digest_, str) and digest_ and before is None and after is None:
+        removed = subject.get("removed") is True
+        return Subject(kind, name, "", REMOVED if removed else digest_, version, legacy=digest_)
+    return None
 
 
 def record_name(subject: Subject, role: str, approver: str) -> str:
@@ -259,23 +362,64 @@ class Evidence:
 
 @dataclass
 class Authors:
-    """Who changed a subject in the range: they may not approve it."""
+    """Who changed a subject in the range: they may not approve it.
 
-    emails: dict[str, str] = field(default_factory=dict)  # normalized e-mail -> short sha
-    logins: dict[str, str] = field(default_factory=dict)  # normalized GitHub login -> short sha
+    Authors and committers of every commit that touched it; with
+    ``approvals.signedCommits: required``, the principals whose key signed each
+    commit instead (a signer's line may be a wildcard pattern, which then
+    names everyone it matches), and the commits whose signature does not count.
+    """
 
-    def add(self, email: str, where: str) -> None:
+    # each -> how and where: "authored commit abc1234", "signed commit abc1234"
+    emails: dict[str, str] = field(default_factory=dict)  # normalized e-mail
+    logins: dict[str, str] = field(default_factory=dict)  # normalized GitHub login
+    patterns: dict[str, str] = field(default_factory=dict)  # a signer's wildcard principal
+    # "commit abc1234" -> why its signature does not count ("is not signed; ...")
+    unsigned: dict[str, str] = field(default_factory=dict)
+
+    def add(self, email: str, where: str, how: str = "authored") -> None:
+        """``email`` made the change in ``where`` (``how``: authored, committed, signed)."""
+        where = f"{how} {where}"
         key = normalize(email)
+        if not key:
+            return
+        if key.startswith("github:"):
+            self.logins.setdefault(key[len("github:"):], where)
+            return
+        if key.startswith("gitlab:"):
+            self.logins.setdefault(key, where)
+            return
         self.emails.setdefault(key, where)
         match = _NOREPLY.match(key)
         if match:
             self.logins.setdefault(match.group(1), where)
+        match = _NOREPLY_GITLAB.match(key)
+        if match:
+            self.logins.setdefault("gitlab:" + match.group(1), where)
+
+    def add_signer(self, principals: str, where: str) -> None:
+        """The principals of an allowed_signers line (comma-separated, maybe wildcards)."""
+        for principal in principals.split(","):
+            key = normalize(principal)
+            if not key or key.startswith("!"):
+                continue
+            if any(c in key for c in "*?"):
+                self.patterns.setdefault(key, f"signed {where}")
+            else:
+                self.add(key, where, "signed")
 
     def of(self, identity: str) -> str | None:
         key = normalize(identity)
         if key.startswith("github:"):
-            return self.logins.get(key[len("github:"):])
-        return self.emails.get(key)
+            found = self.logins.get(key[len("github:"):])
+        elif key.startswith("gitlab:"):
+            found = self.logins.get(key)
+        else:
+            found = self.emails.get(key)
+        if found is None:
+            found = next((w for p, w in self.patterns.items() if fnmatch.fnmatchcase(key, p)),
+                         None)
+        return found
 
 
 def short_digest(value: str) -> str:
@@ -305,10 +449,12 @@ class ApprovalResult:
     requirements: Mapping[str, tuple[Requirement, ...]]
     evidence: tuple[Evidence, ...]
     missing: tuple[Shortfall, ...]
+    # commits whose signature does not count under approvals.signedCommits: required
+    unsigned: tuple[str, ...] = ()
 
     @property
     def satisfied(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.unsigned
 
     @property
     def counted(self) -> tuple[Evidence, ...]:
@@ -316,32 +462,35 @@ class ApprovalResult:
 
 
 def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence],
-          policy: Policy, authors: Authors | None = None) -> ApprovalResult:
-    """Every requirement of every class, each met by distinct identities."""
+          roster: Roster, authors: Authors | None = None) -> ApprovalResult:
+    """Every requirement of every class, each met by distinct people."""
     classes = tuple(c for c in CHANGE_CLASSES if c in set(classes))
-    requirements = policy.requirements(classes)
+    requirements = roster.requirements(classes)
     pool: dict[str, set[str]] = {}
     for item in evidence:
         if item.valid:
-            pool.setdefault(normalize(item.identity), set()).update(item.roles)
+            pool.setdefault(roster.person(item.identity), set()).update(item.roles)
     missing: list[Shortfall] = []
     for change_class, reqs in requirements.items():
         filled = _match(reqs, pool)
         for req, have in zip(reqs, filled):
             if have < req.count:
-                holders = policy.holders(req.role)
-                authored = tuple(h for h in holders if authors is not None and authors.of(h))
+                holders = roster.holders(req.role)
+                authored = tuple(h for h in holders if roster.authored(authors, h))
                 eligible = tuple(h for h in holders if h not in authored)
                 missing.append(Shortfall(change_class, req.role, req.count, have, eligible,
                                          authored))
-    return ApprovalResult(subject, classes, requirements, tuple(evidence), tuple(missing))
+    unsigned = tuple(f"{where} {why}" for where, why in (authors.unsigned.items()
+                                                         if authors is not None else ()))
+    return ApprovalResult(subject, classes, requirements, tuple(evidence), tuple(missing),
+                          unsigned)
 
 
 def _match(reqs: Sequence[Requirement], pool: Mapping[str, set[str]]) -> list[int]:
-    """How many slots of each requirement distinct identities fill (a maximum matching).
+    """How many slots of each requirement distinct people fill (a maximum matching).
 
-    One identity fills one slot per class: a legal and an sre approval need two
-    people, even when one person holds both roles.
+    One person fills one slot per class: a legal and an sre approval need two
+    people, even when one person holds both roles or signs under two identities.
     """
     slots = [i for i, req in enumerate(reqs) for _ in range(req.count)]
     owner: dict[int, str] = {}

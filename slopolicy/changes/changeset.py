@@ -45,6 +45,16 @@ class ChangeSet:
 
 
 @dataclass(frozen=True)
+class Signers:
+    """The allowed signers file the base trusts (``approvals.allowedSigners``), both sides."""
+
+    where: str  # as messages name the base's copy: REF:path
+    path: str | None  # repository-relative; None when the policy names none
+    base: bytes | None  # its content at the base: what verifies every signature
+    head: bytes | None  # its content at the head (a change to it is a policy change)
+
+
+@dataclass(frozen=True)
 class BaseSide:
     """What change rules compare the checked documents with (``Context.base``).
 
@@ -61,3 +71,4 @@ class BaseSide:
     head_ref: str | None
     head_commit: str | None
     head_date: datetime.datetime  # the date of the change: the head commit's, or now
+    signers: Signers | None = None

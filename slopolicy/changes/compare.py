@@ -2,9 +2,14 @@
 
 Pure: two lists of :class:`SourceFile` in, :class:`DocumentChange` values out.
 Documents match by ``(apiVersion, kind, metadata.name)``, so a moved or
-renamed file keeps its identity. Objectives are keyed by ``name`` (an SLA)
-or ``displayName`` (an OpenSLO SLO), never by list position, so reordering
-them changes nothing.
+renamed file keeps its identity. An agreement whose ``metadata.name`` changed
+is matched to its predecessor (the one removed from the same file, or for the
+same customer and service): a change of that agreement plus a rename, never
+a removal and an addition that would each need less than the edit. Objectives
+are keyed by ``name`` (an SLA) or ``displayName`` (an OpenSLO SLO), never by
+list position, so reordering them changes nothing. When an SLI's definition
+changes, every SLO that names it by ``indicatorRef`` changed meaning with it:
+each is a change too, with the SLI's change attached (``indicator``).
 
 Every changed field gets a direction:
 
@@ -23,13 +28,15 @@ Objectives whose terms can be derived are also compared whole with
 ``dominance.compare``, both ways: a window change from a calendar month to a
 rolling 30 days is both a loosening and a tightening, and counts as both.
 
-A change belongs to every class it fits (DESIGN §4): ``added``, ``removed``,
-or ``modified`` plus ``tightened`` and/or ``loosened``.
+A change belongs to every class it fits: ``added``, ``removed``, or
+``modified`` plus ``tightened`` and/or ``loosened``; it then needs the
+approvals of every one of its classes (a loosening is also a modification,
+and so is a rename).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -46,6 +53,7 @@ TIGHTENED, LOOSENED, MODIFIED, METADATA, VERSION = (
 TERMS = frozenset({TIGHTENED, LOOSENED, MODIFIED})
 SLA_KEY = ("slopolicy/v1", "SLA")
 SLO_KEY = ("openslo/v1", "SLO")
+SLI_KEY = ("openslo/v1", "SLI")
 
 
 class _Absent:
@@ -119,6 +127,12 @@ class DocumentChange:
     fields: tuple[FieldChange, ...] = ()
     objectives: tuple[ObjectiveChange, ...] = ()
     approval: ApprovalResult | None = None  # set by the gate, for changes that need approval
+    renamed_from: str | None = None  # the predecessor's metadata.name, for a renamed agreement
+    indicator: DocumentChange | None = None  # the change of the SLI this SLO references
+
+    @property
+    def renamed(self) -> bool:
+        return self.renamed_from is not None
 
     @property
     def label(self) -> str:
@@ -144,27 +158,39 @@ class DocumentChange:
         found = {f.direction for f in self.fields}
         for objective in self.objectives:
             found |= objective.directions
+        if self.indicator is not None:
+            found.add(MODIFIED)  # what the SLO measures changed: no single direction
         return frozenset(found)
 
     @property
+    def terms_changed(self) -> bool:
+        """Whether the terms changed (a rename alone changes none of them)."""
+        return bool(self.base is not None and self.head is not None and self.directions & TERMS)
+
+    @property
     def classes(self) -> frozenset[str]:
-        """Every class the change fits; a loosening is also a modification."""
+        """Every class the change fits; a loosening is also a modification, and so is a rename."""
         if self.base is None:
             return frozenset({"added"})
         if self.head is None:
             return frozenset({"removed"})
         directions = self.directions
-        if not directions & TERMS:
+        if not directions & TERMS and not self.renamed:
             return frozenset()
         return frozenset({MODIFIED}) | (directions & {TIGHTENED, LOOSENED})
 
     @property
     def status(self) -> str:
-        """One word: added, removed, loosened, tightened, modified, metadata, moved, unchanged."""
+        """One word: added, removed, loosened, tightened, renamed, modified, metadata, moved,
+        unchanged."""
         classes = self.classes
-        for word in ("added", "removed", LOOSENED, TIGHTENED, MODIFIED):
+        for word in ("added", "removed", LOOSENED, TIGHTENED):
             if word in classes:
                 return word
+        if self.renamed:
+            return "renamed"
+        if MODIFIED in classes:
+            return MODIFIED
         if self.fields:
             return METADATA
         return "moved" if self.base_file != self.file else "unchanged"
@@ -184,20 +210,95 @@ def compare_files(base: Sequence[SourceFile], head: Sequence[SourceFile]) -> lis
     """Every document that differs between the sides, in head order then removals."""
     before = _by_identity(base)
     after = _by_identity(head)
+    renames = pair_renames([d for i, d in before.items() if i not in after],
+                           [d for i, d in after.items() if i not in before])
+    predecessor = {new.identity: old for old, new in renames}
+    successors = {old.identity for old, _ in renames}
     lookups = (_sli_lookup(base), _sli_lookup(head))
     changes = []
     for identity, doc in after.items():
         old = before.get(identity)
+        if old is None and identity in predecessor:
+            changes.append(compare_renamed(predecessor[identity], doc, lookups))
+            continue
         if old is not None and _same_bytes(old, doc):
-            # the same file, byte for byte: no field differs, so there is no
-            # change to classify (an SLO's changed SLI is that SLI's change)
+            # the same file, byte for byte: no field differs (an SLO whose
+            # SLI changed is added below, with that SLI's change)
             continue
         change = compare_documents(old, doc, lookups)
         if change is not None:
             changes.append(change)
     for identity, doc in before.items():
-        if identity not in after:
+        if identity not in after and identity not in successors:
             changes.append(DocumentChange(*identity, base=doc, head=None))
+    return _with_indicators(changes, before, after)
+
+
+def compare_renamed(old: Document, new: Document,
+                    lookups: tuple[objectives.SliLookup, objectives.SliLookup] | None = None
+                    ) -> DocumentChange:
+    """An agreement renamed (and perhaps changed): compared with its predecessor."""
+    fields = tuple(diff_documents(old, new))
+    objs = tuple(_objective_changes(old, new, fields, lookups or (_none, _none)))
+    return DocumentChange(*new.identity, base=old, head=new, fields=fields, objectives=objs,
+                          renamed_from=old.name)
+
+
+def pair_renames(removed: Sequence[Document], added: Sequence[Document]
+                 ) -> list[tuple[Document, Document]]:
+    """Agreements that disappeared, each paired with the one that took its place.
+
+    A successor is an added agreement in the same file or for the same customer
+    and service; both at once is the best match, then the same customer and
+    service, then the same file. Each is paired once, in document order.
+    """
+    gone = [d for d in removed if (d.api_version, d.kind) == SLA_KEY]
+    came = [d for d in added if (d.api_version, d.kind) == SLA_KEY]
+    pairs: list[tuple[Document, Document]] = []
+    for strength in (3, 2, 1):
+        for old in gone:
+            if any(o is old for o, _ in pairs):
+                continue
+            taken = {id(n) for _, n in pairs}
+            new = next((n for n in came if id(n) not in taken and _kinship(old, n) == strength),
+                       None)
+            if new is not None:
+                pairs.append((old, new))
+    return pairs
+
+
+def _kinship(old: Document, new: Document) -> int:
+    """2 for the same customer and service, plus 1 for the same file; 0 for strangers."""
+    same_file = old.source.path == new.source.path
+    parties = [(d.spec.get("customer"), d.spec.get("service")) for d in (old, new)]
+    same_parties = (parties[0] == parties[1] and all(isinstance(v, str) and v
+                                                     for v in parties[0]))
+    return 2 * same_parties + same_file
+
+
+def _with_indicators(changes: list[DocumentChange], before: Mapping[tuple[str, str, str], Document],
+                     after: Mapping[tuple[str, str, str], Document]) -> list[DocumentChange]:
+    """Each SLO that references a changed SLI by ``indicatorRef`` changed with it."""
+    slis = {c.name: c for c in changes if (c.api_version, c.kind) == SLI_KEY
+            and c.base is not None and c.head is not None
+            and any(f.direction != METADATA for f in c.fields)}
+    if not slis:
+        return changes
+    known = {(c.api_version, c.kind, c.name): c for c in changes}
+    for identity, doc in after.items():
+        if (doc.api_version, doc.kind) != SLO_KEY:
+            continue
+        ref = doc.spec.get("indicatorRef")
+        old = before.get(identity)
+        if not isinstance(ref, str) or ref not in slis or old is None:
+            continue
+        if old.spec.get("indicatorRef") != ref:
+            continue  # it references another SLI now: its own field change says so
+        change = known.get(identity)
+        if change is None:
+            change = DocumentChange(*identity, base=old, head=doc)
+            changes.append(change)
+        change.indicator = slis[ref]
     return changes
 
 
@@ -351,11 +452,19 @@ def _same(a: Any, b: Any) -> bool:
 # -- directions ----------------------------------------------------------------
 
 def _compare(before: Any, after: Any, parse: Callable[[Any], Any], higher_is: str) -> str:
-    """tightened/loosened by a parsed order; equal values are a rewrite (metadata)."""
+    """tightened/loosened by a parsed order; equal values are a rewrite (metadata).
+
+    A term that no longer reads as one (a target of .nan) promises nothing: loosened.
+    """
+    unreadable = (units.UnitError, ValueError, TypeError, ArithmeticError)
     try:
-        b, a = parse(before), parse(after)
-    except (units.UnitError, ValueError, TypeError, ArithmeticError):
+        b = parse(before)
+    except unreadable:
         return MODIFIED
+    try:
+        a = parse(after)
+    except unreadable:
+        return LOOSENED
     if a == b:
         return METADATA
     other = LOOSENED if higher_is == TIGHTENED else TIGHTENED
@@ -387,13 +496,7 @@ def _target_direction(sides: _Sides, change_path: Shown, before: Any, after: Any
     key = change_path[:3]
     b_obj = _keyed_item(sides.base, key)
     a_obj = _keyed_item(sides.head, key)
-    try:
-        b, a = _fraction(b_obj), _fraction(a_obj)
-    except units.UnitError:
-        return MODIFIED
-    if a == b:
-        return METADATA
-    return TIGHTENED if a > b else LOOSENED
+    return _compare(b_obj, a_obj, _fraction, TIGHTENED)
 
 
 def _keyed_item(data: Mapping[str, Any], path: Shown) -> Mapping[str, Any]:
@@ -587,74 +690,3 @@ def _budget(terms: dominance.Terms) -> tuple[Decimal, Decimal] | None:
         return dominance.budget_range_minutes(terms.target, terms.window)
     except (units.UnitError, ValueError, ArithmeticError):
         return None
-
-
-def format_budget(bounds: tuple[Decimal, Decimal] | None) -> str:
-    if bounds is None:
-        return "?"
-    low, high = bounds
-    if low == high:
-        return units.format_minutes(low)
-    return f"{units.format_minutes(low)}–{units.format_minutes(high)}"
-
-
-# -- values as text and JSON -------------------------------------------------------
-
-def show_value(value: Any) -> str:
-    """A value as a reviewer reads it in one line."""
-    if value is ABSENT:
-        return "(none)"
-    if isinstance(value, Decimal):
-        return units.format_decimal(value, 12)
-    if isinstance(value, bool) or value is None:
-        return "true" if value is True else "false" if value is False else "null"
-    if isinstance(value, (Mapping, list)):
-        text = _compact(value)
-        return text if len(text) <= 80 else text[:79] + "…"
-    return str(value)
-
-
-def _compact(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {_compact(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_compact(v) for v in value) + "]"
-    return show_value(value)
-
-
-def json_value(value: Any) -> Any:
-    """Plain JSON: Decimal as a number (int when whole), absent as null."""
-    if value is ABSENT:
-        return None
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and "E" not in str(value) \
-            and "." not in str(value) else float(value)
-    if isinstance(value, Mapping):
-        return {str(k): json_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_value(v) for v in value]
-    return value
-
-
-def budget_json(bounds: tuple[Decimal, Decimal] | None) -> dict[str, float] | None:
-    if bounds is None:
-        return None
-    return {"min": float(bounds[0]), "max": float(bounds[1])}
-
-
-@dataclass
-class Summary:
-    """Counts for a headline."""
-
-    documents: int = 0
-    agreements: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-
-
-def summarize(changes: Sequence[DocumentChange]) -> Summary:
-    out = Summary(documents=len(changes))
-    for change in changes:
-        out.by_status[change.status] = out.by_status.get(change.status, 0) + 1
-        if (change.api_version, change.kind) == SLA_KEY:
-            out.agreements += 1
-    return out

@@ -10,13 +10,14 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from stat import S_ISLNK
 from typing import TYPE_CHECKING
 
 from slopolicy import runtime
 from slopolicy.cache.store import Cache, content_key, signature
 from slopolicy.load import schemas
 from slopolicy.load.discovery import relative
-from slopolicy.load.files import load_bytes
+from slopolicy.load.files import load_bytes, read_regular, symlink_file
 from slopolicy.model.documents import FileSnapshot, LoadProblem, SourceFile
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def analyse(rel: str, raw: bytes) -> FileSnapshot:
     """
     source = load_bytes(rel, raw)
     for position, doc in enumerate(source.documents):
-        if doc.known:
+        if doc.known and doc.mapped_from is None:  # a mapped document's original is checked
             source.schema_results[position] = schemas.document_errors(doc.data)
     return source.snapshot()
 
@@ -173,19 +174,22 @@ def _restore_cached(
         rel = relative(path, repo_root)
         origin = str(path)
         try:
-            stat = signature(os.stat(origin)) if cache is not None else None
+            status = os.lstat(origin)
+            if S_ISLNK(status.st_mode):  # refused in every mode (a commit's too): no document
+                batch.files.append(symlink_file(rel, os.readlink(origin)))
+                continue
+            stat = signature(status) if cache is not None else None
             known = (cache.known(rel, stat, origin) if stat is not None and cache is not None
                      else None)
             if known is not None:
                 batch.files.append(known)
                 continue
-            with open(origin, "rb") as f:
-                raw = f.read()
+            raw, problem = read_regular(origin, status)  # a regular file, within the size cap
         except OSError as exc:
+            raw, problem = None, f"cannot read file: {exc.strerror}"
+        if raw is None:
             source = SourceFile(rel, "")
-            source.problems.append(
-                LoadProblem("yaml-syntax", f"cannot read file: {exc.strerror}", 1, 1)
-            )
+            source.problems.append(LoadProblem("yaml-syntax", problem or "cannot read", 1, 1))
             batch.files.append(source)
             continue
         if cache is None or stat is None:

@@ -28,6 +28,7 @@ class Result:
     files: int
     documents: int
     checked: list[str] = field(default_factory=list)  # the files reported on, sorted
+    skipped: int = 0  # files that held documents of no format slopolicy reads
 
     def count(self, severity: str) -> int:
         return sum(1 for p in self.problems if p.severity == severity and not p.waived)
@@ -78,7 +79,8 @@ def check(
     judging = ctx.judging_waivers([w for w in unused if _judged(w, ctx, rules, config, select,
                                                                 ignore)])
     found += run_rules(judging, rules, config, select, ignore, after_waivers=True)
-    return sorted(keep_reported(found, report))
+    # the same problem found twice (two routes to one mistake) is shown once
+    return sorted(dict.fromkeys(keep_reported(found, report)))
 
 
 def _judged(

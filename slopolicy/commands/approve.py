@@ -1,54 +1,115 @@
-"""slopolicy approve: write a signed Approval record for a document's current content.
+"""slopolicy approve: write a signed Approval record for one change of a document.
 
-The record binds to the ``sha256:`` of the canonical JSON of the document
-as the working tree holds it now (or, with ``--removed-from REF``, of the
-document a removal deletes; or, for the configuration file, of the policy
-files). It is signed with ``ssh-keygen -Y sign -n slopolicy`` and written
-atomically into ``approvals.records``; the private key stays where it is.
+The record names the change it approves: the document, the ``sha256:`` of
+the canonical JSON of its content before the change (``absent`` for a new
+document) and after it, as the working tree holds it now (``removed`` with
+``--removed-from REF``; for the configuration file, the digests of the policy
+files). The change is the one from ``--base REF`` (its merge base with HEAD,
+as ``check --base`` compares), or by default the document's last change: from
+HEAD when the working tree changed it, else from before the last commit that
+did. The record is signed with ``ssh-keygen -Y sign -n slopolicy`` and
+written atomically into ``approvals.records``; the private key stays where it is.
 """
 from __future__ import annotations
 
 import argparse
 import difflib
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from slopolicy.changes import approvals
-from slopolicy.changes.approvals import Policy, Subject
-from slopolicy.config.project import Project, open_project
-from slopolicy.gitops import evidence
-from slopolicy.load import discovery
-from slopolicy.load.files import load_bytes
-from slopolicy.model.documents import Document
 from slopolicy.model.errors import UsageError
 from slopolicy.report.output import write_atomic
 
+if TYPE_CHECKING:
+    from slopolicy.changes.approvals import Roster, Subject
+    from slopolicy.config.project import Project
+    from slopolicy.gitops.git import GitRepo
+    from slopolicy.model.documents import Document
+
 SIGNABLE = ("SLA",)
+LAST_CHANGE_DEPTH = 200  # commits searched back for a document's last change
+
+
+NAME = "approve"
+HELP = "write a signed Approval record"
+DESCRIPTION = """\
+Sign an approval of one change of a document (the sha256 of the canonical JSON
+of its content before and after) with your SSH key (`ssh-keygen -Y sign -n
+slopolicy`) and write it into approvals.records. Commit the record with the
+change; it approves that change only, and any later edit of the document voids
+it. PATH may be the configuration file, to approve a policy change. The private
+key never enters the repository.
+"""
+EPILOG = """\
+exit codes:
+  0  the record is written (warnings say when a check would not count it)
+  2  usage, configuration or repository error
+
+examples:
+  # the change of an SLA since origin/main, as `check --base origin/main` judges it
+  slopolicy approve slas/globex.yaml --base origin/main --role legal \\
+      --identity alice@acme.example --key ~/.ssh/id_ed25519
+  # its deletion: the SLA as origin/main holds it
+  slopolicy approve slas/globex.yaml --removed-from origin/main --role legal \\
+      --identity alice@acme.example --key ~/.ssh/id_ed25519
+  # a policy change, signed with a key that ssh-agent holds
+  slopolicy approve .slopolicy.yaml --role sre --identity bob@acme.example \\
+      --key ~/.ssh/id_ed25519.pub
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", metavar="PATH", help="the file holding the document (or "
+                        ".slopolicy.yaml for a policy change)")
+    parser.add_argument("--role", required=True,
+                        help="the role you approve in (approvals.roles)")
+    parser.add_argument("--identity", required=True, metavar="ID", help="your identity, as in "
+                        "the roster and the allowed signers file, e.g. alice@acme.example")
+    parser.add_argument("--key", required=True, metavar="KEY", help="your SSH private key (or "
+                        "the public key of one in ssh-agent), e.g. ~/.ssh/id_ed25519")
+    parser.add_argument("--document", metavar="NAME", help="the SLA's metadata.name, when PATH "
+                        "holds several")
+    parser.add_argument("--removed-from", metavar="REF", help="approve the deletion of the "
+                        "document PATH held at REF (e.g. origin/main)")
+    parser.add_argument("--base", metavar="REF", help="approve the change from REF (its merge "
+                        "base with HEAD, as `check --base REF` compares; e.g. origin/main); "
+                        "default: the document's last change")
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default: "
+                        ".slopolicy.yaml, searched upward)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from slopolicy.changes import approvals
+    from slopolicy.changes.approvals import Roster
+    from slopolicy.config.project import open_project
+    from slopolicy.gitops import evidence
+    from slopolicy.load import discovery
+
     project = open_project([args.path], args.config)
     root = project.repo_root
-    policy = Policy.from_config(project.config.approvals, project.config.root, root)
+    roster = Roster.from_config(project.config.approvals, project.config.root, root)
     key = _key(Path(args.key).expanduser(), root)
-    subject = _subject(args, project, policy)
-    _warn_roster(policy, args.role, args.identity)
+    subject, since = _subject(args, project, roster)
+    _warn_roster(roster, args.role, args.identity)
     timestamp = evidence.now_timestamp()
     data = approvals.statement(subject, args.identity, args.role, "approved", timestamp)
     signature = evidence.sign(data, key)
     name = approvals.record_name(subject, args.role, args.identity)
-    target = root / policy.records / f"{name}.yaml"
+    target = root / roster.records / f"{name}.yaml"
     write_atomic(target, evidence.render_record(
         name, subject, args.identity, args.role, "approved", timestamp, signature))
-    _warn_unverified(data, signature, args.identity, policy, root)
+    _warn_unverified(data, signature, args.identity, roster, root)
     shown = discovery.relative(target, root)
     what = "the removal of " if subject.removed else ""
     version = f" version {subject.version}" if subject.version is not None else ""
     sys.stdout.write(
         f"wrote {shown}: {args.role} approval by {args.identity} of {what}{subject.label}{version} "
-        f"({approvals.short_digest(subject.digest)})\n"
-        f"commit it with the change (`git add {shown}`); any later edit of the "
-        f"{'policy' if subject.kind == approvals.POLICY_SUBJECT else 'document'} voids it\n")
+        f"({subject.change}, the change since {since})\n"
+        f"commit it with the change (`git add {shown}`); it approves this change only, and any "
+        f"later edit of the {'policy' if subject.kind == approvals.POLICY_SUBJECT else 'document'}"
+        " voids it\n")
     return 0
 
 
@@ -64,44 +125,135 @@ def _key(key: Path, root: Path) -> Path:
     return key
 
 
-def _subject(args: argparse.Namespace, project: Project, policy: Policy) -> Subject:
+def _subject(args: argparse.Namespace, project: Project, roster: Roster) -> tuple[Subject, str]:
+    """The change approved, and the commit it is the change since (for the message)."""
+    from slopolicy.changes import approvals
+    from slopolicy.changes.approvals import Subject
+    from slopolicy.gitops import git as gitrepo  # git: the change is from a commit
+    from slopolicy.load import discovery
+    from slopolicy.load.files import load_bytes
+
     root = project.repo_root
     rel = discovery.relative(Path(args.path), root)
-    if _is_policy(rel, project, policy):
-        return _policy_subject(project)
+    repo = gitrepo.open_repo(root)
+    ref = args.removed_from or args.base
+    if _is_policy(rel, project, roster):
+        return _policy_change(repo, ref, project, roster)
     if args.removed_from:
-        return _removal_subject(args, project, rel)
+        return _removal(args, project, repo, rel)
     path = Path(args.path)
     if not path.is_file():
         raise UsageError(f"{args.path}: no such file (to approve a deletion, add "
                          "--removed-from BASE-REF)")
     doc = _pick(load_bytes(rel, path.read_bytes()).documents, args.document, args.path)
-    return Subject(doc.kind, doc.name, approvals.digest(doc.data), _version(doc))
+    head = repo.head()
+
+    def changed(rev: str) -> bool:
+        then = repo.read_paths(rev, [rel]).get(rel)
+        old = [d for d in load_bytes(rel, then).documents if d.identity == doc.identity] \
+            if then is not None else []
+        return not old or approvals.digest(old[0].data) != approvals.digest(doc.data)
+
+    base = _base(repo, ref, head, [rel], changed)
+    if base is None:  # no commit yet: the document is new
+        return Subject(doc.kind, doc.name, approvals.ABSENT, approvals.digest(doc.data),
+                       _version(doc)), "the empty repository"
+    return _document_change(project, repo, base, doc, removed=False), _since(base, ref)
 
 
-def _is_policy(rel: str, project: Project, policy: Policy) -> bool:
-    config = project.config.path
-    config_rel = discovery.relative(config, project.repo_root) if config else None
-    return rel in (config_rel, policy.allowed_signers)
+def _base(repo: GitRepo, ref: str | None, head: str | None, paths: list[str],
+          changed: Callable[[str], bool], patterns: tuple[str, ...] = ()) -> str | None:
+    """The commit the approved change starts from: the merge base with ``ref``, or the
+    document's last change (HEAD, when the working tree changed it)."""
+    if ref:
+        base = repo.resolve(ref, "--base ref")
+        return (repo.merge_base(base, head) if head else None) or base
+    if head is None:
+        return None
+    if changed(head):
+        return head
+    history = repo.history(head, patterns, paths)[-LAST_CHANGE_DEPTH:]
+    for commit in reversed(history):
+        parent = commit.parents[0] if commit.parents else None
+        if parent is None or changed(parent):
+            return parent
+    raise UsageError(f"{', '.join(paths)}: no change of it in the last {LAST_CHANGE_DEPTH} "
+                     "commits; name the change with --base REF (the branch it merges into)")
 
 
-def _policy_subject(project: Project) -> Subject:
-    from slopolicy.gitops import gate  # the same reading of the policy files as the check's
+def _since(base: str, ref: str | None) -> str:
+    return f"{ref} ({base[:7]})" if ref else base[:7]
+
+
+def _document_change(project: Project, repo: GitRepo, base: str, doc: Document,
+                     removed: bool) -> Subject:
+    """The change of ``doc`` from ``base`` to the working tree, matched as the gate matches."""
+    from slopolicy.changes.compare import compare_files
+    from slopolicy.gitops.judging import document_subject
+    from slopolicy.gitops.sides import load_side
+    from slopolicy.load.readers import CommitReader, WorktreeReader
 
     root = project.repo_root
-    reader = gate.WorktreeReader(root, None)
+    sides = [load_side(reader, project.config, root) for reader in
+             (CommitReader(repo, base, base[:7]), WorktreeReader(root, repo.head()))]
+    for change in compare_files(*sides):
+        side = change.base if removed else change.head
+        if side is not None and side.identity == doc.identity and (change.head is None) == removed:
+            subject = document_subject(change)
+            if subject.before != subject.after:
+                return subject
+    raise UsageError(f"{doc.label} did not change since {base[:7]}: there is nothing to "
+                     "approve (name the change with --base REF)")
+
+
+def _is_policy(rel: str, project: Project, roster: Roster) -> bool:
+    from slopolicy.load import discovery
+
+    config = project.config.path
+    config_rel = discovery.relative(config, project.repo_root) if config else None
+    return rel in (config_rel, roster.allowed_signers)
+
+
+def _policy_change(repo: GitRepo, ref: str | None, project: Project, roster: Roster
+                   ) -> tuple[Subject, str]:
+    """The policy files from the base to the working tree, read as the check reads them."""
+    from slopolicy.config import settings as config_module
+    from slopolicy.gitops.judging import policy_change_subject, policy_digest_at
+    from slopolicy.gitops.policy import GitWorktree
+    from slopolicy.load import discovery
+    from slopolicy.load.readers import CommitReader
+
+    root = project.repo_root
     config_rel = discovery.relative(project.config.path, root) if project.config.path else None
-    chain = gate.config_chain(reader, config_rel) if config_rel else {}
-    return gate.policy_subject(reader, project.config, chain, config_rel, root)
+    here = GitWorktree(root, repo)  # its configuration files as the gate lists them
+    now = policy_digest_at(here, config_rel, root)
+    head = repo.head()
+
+    def changed(rev: str) -> bool:
+        return policy_digest_at(CommitReader(repo, rev, rev[:7]), config_rel, root) != now
+
+    paths = [config_rel or config_module.FILENAME, *([roster.allowed_signers]
+                                                     if roster.allowed_signers else [])]
+    # a configuration file in any folder is part of the policy: its changes count too
+    base = _base(repo, ref, head, paths, changed, (f"*{config_module.FILENAME}",))
+    if base is None:
+        raise UsageError("this repository has no commit yet: a policy change is judged against "
+                         "the policy of a commit; commit the policy first")
+    subject = policy_change_subject(CommitReader(repo, base, base[:7]), here, config_rel, root)
+    if subject.before == subject.after:
+        raise UsageError(f"the policy did not change since {base[:7]}: there is nothing to "
+                         "approve (name the change with --base REF)")
+    return subject, _since(base, ref)
 
 
-def _removal_subject(args: argparse.Namespace, project: Project, rel: str) -> Subject:
-    from slopolicy.gitops import gate  # git only for a removal
-    from slopolicy.gitops import git as gitrepo
+def _removal(args: argparse.Namespace, project: Project, repo: GitRepo, rel: str
+             ) -> tuple[Subject, str]:
+    from slopolicy.load.files import load_bytes
+    from slopolicy.load.readers import CommitReader
 
-    repo = gitrepo.open_repo(project.repo_root)
-    commit = repo.resolve(args.removed_from, "--removed-from ref")
-    raw = gate.CommitReader(repo, commit, args.removed_from).read_one(rel)
+    base = _base(repo, args.removed_from, repo.head(), [rel], lambda rev: True)
+    assert base is not None
+    raw = CommitReader(repo, base, args.removed_from).read_one(rel)
     if raw is None:
         raise UsageError(f"{rel}: no such file at {args.removed_from}")
     doc = _pick(load_bytes(rel, raw).documents, args.document, f"{args.removed_from}:{rel}")
@@ -111,7 +263,8 @@ def _removal_subject(args: argparse.Namespace, project: Project, rel: str) -> Su
         if still:
             raise UsageError(f"{doc.label} is still in {args.path}: approve its content instead "
                              "(without --removed-from)")
-    return Subject(doc.kind, doc.name, approvals.digest(doc.data), _version(doc), removed=True)
+    return _document_change(project, repo, base, doc, removed=True), _since(base,
+                                                                           args.removed_from)
 
 
 def _pick(documents: list[Document], name: str | None, where: str) -> Document:
@@ -136,32 +289,34 @@ def _version(doc: Document) -> int | None:
     return version if isinstance(version, int) and not isinstance(version, bool) else None
 
 
-def _warn_roster(policy: Policy, role: str, identity: str) -> None:
+def _warn_roster(roster: Roster, role: str, identity: str) -> None:
     """Say early what the check will say later; the base's roster is the one that counts."""
-    if policy.roles and role not in policy.roles:
+    if roster.roles and role not in roster.roles:
         # a role the roster does not have is a typo: such a record could never count
-        hint = difflib.get_close_matches(role, list(policy.roles), n=1)
+        hint = difflib.get_close_matches(role, list(roster.roles), n=1)
         tip = f'did you mean "{hint[0]}"? ' if hint else ""
         raise UsageError(f"--role {role!r} is not in approvals.roles; {tip}"
-                         f"(roles: {', '.join(policy.roles)})")
-    if role not in policy.roles:
+                         f"(roles: {', '.join(roster.roles)})")
+    if role not in roster.roles:
         _warn(f"role {role!r} is not in approvals.roles (no roles are defined); the record will "
               "not count unless the base policy defines it")
-    elif role not in policy.roles_of(identity):
+    elif role not in roster.roles_of(identity):
         _warn(f"{identity} does not hold role {role!r} in approvals.roles; the record will not "
               "count unless the base policy lists it")
 
 
-def _warn_unverified(data: bytes, signature: str, identity: str, policy: Policy,
+def _warn_unverified(data: bytes, signature: str, identity: str, roster: Roster,
                      root: Path) -> None:
-    if policy.allowed_signers is None:
+    from slopolicy.gitops import evidence
+
+    if roster.allowed_signers is None:
         _warn("approvals.allowedSigners is not set: no check can verify this signature")
         return
-    signers = root / policy.allowed_signers
+    signers = root / roster.allowed_signers
     if not signers.is_file():
-        _warn(f"{policy.allowed_signers} does not exist: no check can verify this signature")
+        _warn(f"{roster.allowed_signers} does not exist: no check can verify this signature")
     elif not evidence.verify(data, signature, identity, signers.read_bytes()):
-        _warn(f"the signature does not verify for {identity} by {policy.allowed_signers}: add "
+        _warn(f"the signature does not verify for {identity} by {roster.allowed_signers}: add "
               f"this key's line for {identity} there (a policy change), or sign with the key "
               "listed for you")
 

@@ -9,32 +9,93 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib
 import io
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from slopolicy.config.project import open_project
-from slopolicy.gitops import audit
-from slopolicy.gitops import git as gitrepo
-from slopolicy.gitops.audit import Agreement, Report
 from slopolicy.model.errors import UsageError
-from slopolicy.report.audit import words
+from slopolicy.report.audit import REPORTERS
 from slopolicy.report.output import write_atomic
 
+if TYPE_CHECKING:
+    from slopolicy.gitops.audit import Agreement, AuditReport
+
 EXIT_OK, EXIT_UNAPPROVED = 0, 1
-# --format -> module in slopolicy/reporters; each has ``timeline`` and ``snapshot``.
-REPORTERS = {
-    "text": "text",
-    "json": "json",
-    "csv": "csv",
-    "markdown": "markdown",
-    "html": "html",
-}
+
+NAME = "audit"
+HELP = "the history of every agreement: versions, changes, approvals"
+DESCRIPTION = """\
+Walk the git history of HEAD (its first-parent chain) once and show every
+version of every SLA, and every change of the policy: commit, author, date,
+effective period, field-level changes, the approvals found and whether they
+met the policy of the change's parent commit.
+
+--since and --until cut the first-parent chain by position: from the first
+commit dated on or after --since, up to the first commit dated after --until.
+A commit dated before its parent is flagged on stderr; it cannot slip out of
+a range.
+
+--as-of answers which terms were in force on a date (valid time, by
+spec.effective); --known-at limits that answer to what the repository said on
+a date (transaction time), and alone asks what it said on that date about
+that date. Dates are YYYY-MM-DD (a whole day, UTC) or ISO 8601 date-times.
+"""
+EPILOG = """\
+exit codes:
+  0  done (with --verify: every change carried its approvals)
+  1  --verify: a change lacked the approvals it needed
+  2  usage or repository error (a shallow clone: fetch the full history)
+
+examples:
+  slopolicy audit                               every agreement's timeline
+  slopolicy audit slas/globex.yaml --format html --output audit.html
+  slopolicy audit --as-of 2025-06-30            the terms in force on that date
+  slopolicy audit --as-of 2025-03-15 --known-at 2025-03-15
+  slopolicy audit --verify --since 2025-01-01   CI: every change approved?
+  slopolicy audit slas/globex.yaml --format html --audience customer --title "Globex"
+                                                for a customer: no SLOs, paths, hashes
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="only the agreements that are "
+                        "(or ever were) in these files or folders")
+    parser.add_argument("--as-of", metavar="DATE",
+                        help="the terms in force on DATE (valid time)")
+    parser.add_argument("--known-at", metavar="DATE", help="as the repository said on DATE "
+                        "(transaction time: commits up to the end of DATE)")
+    parser.add_argument("--since", metavar="DATE",
+                        help="only changes from the first commit dated on or after DATE on")
+    parser.add_argument("--until", metavar="DATE",
+                        help="only changes before the first commit dated after DATE")
+    parser.add_argument("--verify", action="store_true", help="exit 1 if any change in the "
+                        "range lacked the approvals its policy required, naming each commit")
+    parser.add_argument("--format", choices=REPORTERS.names(), default="text",
+                        help="report format (default: text)")
+    parser.add_argument("--output", metavar="FILE",
+                        help="write the report to FILE instead of stdout")
+    parser.add_argument("--title", metavar="TEXT", help="the HTML report's title (default: "
+                        "made from the repository's folder name)")
+    parser.add_argument("--audience", choices=("internal", "customer"), default="internal",
+                        help="who reads the HTML report: internal (everything, the default) or "
+                        "customer (the terms and their history, without internal SLO targets, "
+                        "file and YAML paths, commit hashes, authors or approvals)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from slopolicy import runtime
+
+    with runtime.released():  # the walk freezes what it builds; hand it back at the end
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    # git and the history walk are loaded to run, not to build the parser
+    from slopolicy.config.project import open_project
+    from slopolicy.gitops import audit
+    from slopolicy.gitops import git as gitrepo
+
     as_of = _date(args.as_of, "--as-of") if args.as_of else None
     known_at = _instant(args.known_at, "--known-at", end=True) if args.known_at else None
     since = _instant(args.since, "--since", end=False) if args.since else None
@@ -45,25 +106,30 @@ def run(args: argparse.Namespace) -> int:
                          "answer is the terms in force on one date")
     if as_of is None and known_at is not None:
         as_of = known_at.date()  # what the repository said on that date about that date
+    if (args.title is not None or args.audience != "internal") and args.format != "html":
+        raise UsageError("--title and --audience shape the HTML report: add --format html")
     project = open_project([], None)
     repo = gitrepo.open_repo(project.repo_root)
     repo.require_history("an audit (an audit of partial history is not an audit)")
     history = audit.walk(project, repo, track_slos=args.format == "html" and not snapshot,
                          progress=audit.tty_progress())
     agreements = _chosen(history.agreements, args.paths, project.repo_root)
-    report = audit.Report(history, agreements, since, until, as_of, known_at,
-                          audit.snapshot(history, as_of, known_at, agreements)
-                          if as_of is not None else None, project.repo_root.name)
-    module = importlib.import_module(f"slopolicy.report.audit.{REPORTERS[args.format]}")
+    report = audit.AuditReport(history, agreements, since, until, as_of, known_at,
+                               audit.snapshot(history, as_of, known_at, agreements)
+                               if as_of is not None else None, project.repo_root.name,
+                               args.title or "", args.audience)
     buffer = io.StringIO(newline="")
-    (module.snapshot if snapshot else module.timeline)(report, buffer)
+    REPORTERS.get(args.format)(report, buffer)  # the snapshot with a date, else the timeline
     _write(buffer.getvalue(), args.output)
+    _flag_backdated(report, sys.stderr)
     if args.verify:
         return _verify(report, sys.stderr)
     return EXIT_OK
 
 
-def _verify(report: Report, stream: TextIO) -> int:
+def _verify(report: AuditReport, stream: TextIO) -> int:
+    from slopolicy.report.audit import words
+
     failed = report.failures()
     if not failed:
         stream.write(f"slopolicy: audit --verify: every change of {len(report.agreements)} "
@@ -75,6 +141,17 @@ def _verify(report: Report, stream: TextIO) -> int:
         stream.write(f"  {change.commit.short} {words.title(change)} "
                      f"({change.commit.date.date().isoformat()}): {change.missing_text()}\n")
     return EXIT_UNAPPROVED
+
+
+def _flag_backdated(report: AuditReport, stream: TextIO) -> None:
+    """Say where a commit of the chain is dated before its parent: its date cannot be true."""
+    for (sha, date), (parent, parent_date) in report.history.backdated():
+        stream.write(
+            f"slopolicy: audit: warning: commit {sha[:7]} is dated {date.date().isoformat()}, "
+            f"before its parent {parent[:7]} ({parent_date.date().isoformat()}): a commit date "
+            "is whatever the committer's clock said, so --since and --until cut the "
+            "first-parent chain by position, and this commit counts as no earlier than its "
+            "parent\n")
 
 
 def _chosen(agreements: list[Agreement], paths: list[str], root: Path) -> list[Agreement]:

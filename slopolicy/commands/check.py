@@ -2,30 +2,104 @@
 from __future__ import annotations
 
 import argparse
-import difflib
-import io
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from slopolicy import runtime
-from slopolicy.cache.store import Cache
-from slopolicy.changes.changeset import BaseSide
-from slopolicy.check import analysis, engine
-from slopolicy.check.engine import Result
-from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
-from slopolicy.config.project import Project, open_project
-from slopolicy.load import discovery
-from slopolicy.model.documents import SourceFile
+from slopolicy.commands import EXIT_FINDINGS, EXIT_OK, add_terminal_arguments
 from slopolicy.model.errors import UsageError
-from slopolicy.report import check as reporters
-from slopolicy.report.output import write_atomic
-from slopolicy.rules.context import Context
+from slopolicy.report.check import REPORTERS, CheckReport
 
 if TYPE_CHECKING:
+    from slopolicy.cache.store import Cache
+    from slopolicy.changes.changeset import BaseSide
+    from slopolicy.check.engine import Result
+    from slopolicy.config.project import Project
     from slopolicy.gitops.gate import Gate
+    from slopolicy.model.documents import SourceFile
+    from slopolicy.model.problems import Problem
+    from slopolicy.report.terminal import Rendering
+    from slopolicy.rules.context import Context
+
+NAME = "check"
+HELP = "validate documents and run every rule"
+DESCRIPTION = """\
+Validate documents against their schemas and run every enabled rule. With no
+PATH, checks the documents that .slopolicy.yaml selects (documents.include and
+exclude). Named files are reported on; the rest of the project is still
+loaded, so rules that span files stay complete, and a problem elsewhere is
+reported too when the change introduced it: when it is absent with the named
+files, and those git says were deleted or renamed, as HEAD holds them.
+"""
+EPILOG = """\
+exit codes:
+  0  no problem at or above --fail-on
+  1  problems found
+  2  usage, configuration or repository error
+  3  internal error (run again with --debug for the traceback)
+
+examples:
+  slopolicy check                       check the documents .slopolicy.yaml selects
+  slopolicy check slos/ slas/globex.yaml
+  slopolicy check --format json --output report.json
+  slopolicy check --format sarif --output slopolicy.sarif   for code scanning
+  slopolicy check --report sarif:slopolicy.sarif --report markdown:summary.md
+                                        text on stdout, and two files, from one run
+  slopolicy check --changed             what the uncommitted changes break (as pre-commit)
+  slopolicy check --select slo-stricter-than-sla,slo-headroom
+  slopolicy check --base origin/main    gate this branch's changes (approvals, versions)
+  slopolicy check --base origin/main --reviews reviews.json --format markdown
+
+`slopolicy --help` lists the other commands.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check")
+    parser.add_argument("--config", metavar="FILE", help="configuration file "
+                        "(default: .slopolicy.yaml, searched upward to the repository root)")
+    parser.add_argument("--format", choices=REPORTERS.names(), default=None,
+                        help="report format (default: text; github when GITHUB_ACTIONS=true)")
+    parser.add_argument("--output", metavar="FILE",
+                        help="write the report to FILE instead of stdout")
+    parser.add_argument("--report", action="append", default=[], type=report_spec,
+                        metavar="FORMAT:PATH", help="also write the report in FORMAT to PATH "
+                        "(repeatable): one run, several outputs, e.g. --report "
+                        "sarif:slopolicy.sarif --report markdown:summary.md")
+    parser.add_argument("--base", metavar="REF", help="check changes against git REF "
+                        "(default: $PRE_COMMIT_FROM_REF when set; in a pre-push without one, "
+                        "the remote's default branch)")
+    parser.add_argument("--head", metavar="REF", help="the changed side (default: the working "
+                        "tree, or $PRE_COMMIT_TO_REF)")
+    parser.add_argument("--reviews", metavar="FILE", help="forge approvals used as evidence: "
+                        "a GitHub pull request's reviews JSON, or a GitLab merge request's "
+                        "approvals JSON with its head commit as \"sha\"")
+    parser.add_argument("--changed", action="store_true",
+                        help="with no PATH, check the files git reports changed against HEAD "
+                        "(staged or not) instead of the whole project, as pre-commit does")
+    parser.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
+                        help="lowest severity that makes the exit code 1 (default: error)")
+    parser.add_argument("--select", metavar="IDS",
+                        help="comma-separated rule ids to run (only these)")
+    parser.add_argument("--ignore", metavar="IDS", help="comma-separated rule ids to skip")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="do not read or write the result cache")
+    parser.add_argument("--cache-dir", metavar="DIR", help="result cache folder (default: the "
+                        "user cache directory, ~/.cache/slopolicy on Linux); safe to delete, "
+                        "shared by concurrent runs")
+    parser.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: all "
+                        "cores for large sets)")
+    add_terminal_arguments(parser)
+
+
+def report_spec(value: str) -> tuple[str, str]:
+    """``FORMAT:PATH`` of ``--report``, the format one of the registry's."""
+    name, _, path = value.partition(":")
+    if name not in REPORTERS.names() or not path:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not FORMAT:PATH with FORMAT one of {', '.join(REPORTERS.names())}")
+    return name, path
 
 
 def _ids(value: str | None, project: Project, flag: str) -> frozenset[str] | None:
@@ -34,6 +108,8 @@ def _ids(value: str | None, project: Project, flag: str) -> frozenset[str] | Non
     ids = frozenset(v.strip() for v in value.split(",") if v.strip())
     unknown = sorted(ids - set(project.rules))
     if unknown:
+        import difflib
+
         hints = [h for u in unknown for h in difflib.get_close_matches(u, list(project.rules), n=1)]
         tip = f'; did you mean {", ".join(hints)}?' if hints else " (see `slopolicy rules`)"
         raise UsageError(f"{flag}: unknown rule id {', '.join(unknown)}{tip}")
@@ -42,6 +118,8 @@ def _ids(value: str | None, project: Project, flag: str) -> frozenset[str] | Non
 
 def requested_files(paths: list[str], project: Project) -> tuple[list[Path], list[str]]:
     """(files named explicitly, files found in named folders)."""
+    from slopolicy.load import discovery
+
     named: list[Path] = []
     found: list[str] = []
     for raw in paths:
@@ -59,19 +137,30 @@ def requested_files(paths: list[str], project: Project) -> tuple[list[Path], lis
 def open_gate(args: argparse.Namespace, project: Project) -> Gate | None:
     """The base side with --base (or under pre-commit's pre-push, its from/to refs)."""
     base = args.base or os.environ.get("PRE_COMMIT_FROM_REF") or None
+    if args.changed and (base or args.head):
+        raise UsageError("--changed compares the working tree with HEAD; --base and --head "
+                         "compare two refs: use one or the other")
     head = args.head or (None if args.base else os.environ.get("PRE_COMMIT_TO_REF")) or None
     if head and not base:
         raise UsageError("--head needs --base: it names the changed side of a comparison")
     if args.reviews and not base:
         raise UsageError("--reviews needs --base: reviews approve a change against a base")
-    if not base:
+    remote = os.environ.get("PRE_COMMIT_REMOTE_NAME") if os.environ.get("PRE_COMMIT") else None
+    if not base and not remote:
         return None
     from slopolicy.gitops import gate  # imports git: only when a base is given
 
+    if not base and remote:
+        # pre-push without a base (a remote this clone knows no branch of): its default branch
+        base = gate.push_base(project, remote)
+        head = os.environ.get("PRE_COMMIT_LOCAL_BRANCH") or None
+    assert base is not None
     return gate.open_gate(project, base, head)
 
 
 def open_cache(args: argparse.Namespace, project: Project) -> Cache | None:
+    from slopolicy.check import analysis
+
     if args.no_cache:
         return None
     return analysis.open_cache(project, Path(args.cache_dir) if args.cache_dir else None)
@@ -88,6 +177,8 @@ class Collected(NamedTuple):
 def collect_at_ref(args: argparse.Namespace, project: Project, gate: Gate, cache: Cache | None
                    ) -> Collected:
     """With --head REF the checked documents are that commit's, not the working tree's."""
+    from slopolicy.load import discovery
+
     files = gate.head_files(cache, args.jobs)
     report: frozenset[str] | None = None
     if args.paths:
@@ -97,8 +188,25 @@ def collect_at_ref(args: argparse.Namespace, project: Project, gate: Gate, cache
     return Collected(files, frozenset(), report)
 
 
+def changed_files(project: Project) -> list[str]:
+    """``--changed`` without PATH: the changed files of the working tree that the globs select."""
+    from slopolicy.gitops import introduced
+    from slopolicy.load import discovery
+
+    repo = introduced.worktree_repo(project.repo_root)
+    if repo is None:
+        raise UsageError("--changed: not inside a git repository, so nothing is changed")
+    on_disk = [project.repo_root / p for p in introduced.changed_paths(repo)]
+    return [str(p) for p in on_disk if p.is_file() and discovery.selects(project.config, p)]
+
+
 def collect(args: argparse.Namespace, project: Project, cache: Cache | None) -> Collected:
-    named, found = requested_files(args.paths, project)
+    from slopolicy import runtime
+    from slopolicy.check import analysis
+    from slopolicy.load import discovery
+
+    paths = args.paths or (changed_files(project) if args.changed else [])
+    named, found = requested_files(paths, project)
     asked: list[str | Path] = [*named, *found]
     context_paths = discovery.discover(project.config, project.repo_root)
     if os.environ.get("PRE_COMMIT"):
@@ -114,21 +222,34 @@ def collect(args: argparse.Namespace, project: Project, cache: Cache | None) -> 
     files = analysis.load_files([*context_paths, *extra], project.repo_root, cache, args.jobs)
     runtime.freeze()
     report: frozenset[str] | None = None
-    if args.paths:
+    if args.paths or args.changed:
         report = frozenset(discovery.relative(p, project.repo_root) for p in asked)
     # Under pre-commit every changed YAML file is passed: treat them as a scan.
-    explicit = frozenset() if os.environ.get("PRE_COMMIT") else frozenset(
+    explicit = frozenset() if os.environ.get("PRE_COMMIT") or not args.paths else frozenset(
         discovery.relative(p, project.repo_root) for p in named
     )
     return Collected(files, explicit, report)
 
 
 def run(args: argparse.Namespace) -> int:
+    from slopolicy import runtime
+
     with runtime.released():
         return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
+    # The engine is loaded to run a check, not to build the parser (`check --help`).
+    import time
+    from dataclasses import replace
+
+    from slopolicy.check import analysis, engine
+    from slopolicy.check.engine import Result
+    from slopolicy.config.project import open_project
+    from slopolicy.report.output import write_atomic
+    from slopolicy.rules.context import Context
+
+    started = time.perf_counter()
     project = open_project(args.paths, args.config)
     select = _ids(args.select, project, "--select")
     ignore = _ids(args.ignore, project, "--ignore") or frozenset()
@@ -142,37 +263,110 @@ def _run(args: argparse.Namespace) -> int:
                      else collect(args, project, cache))
         base = gate.base_side(collected.files, Path(args.reviews) if args.reviews else None,
                               cache, args.jobs)
-        note_policy(base)
+        if not args.quiet:
+            note_policy(base, gate.judged_by)
     else:
         cache = open_cache(args, project)
         collected = collect(args, project, cache)
-    ctx = Context(collected.files, explicit=collected.explicit, base=base)
+    ctx = Context(collected.files, explicit=collected.explicit, base=base,
+                  assumptions=project.config.assumptions)
     report_set = collected.report
-    kept = engine.check(ctx, project.rules, project.config, select, ignore, report_set)
-    analysis.save_cache(cache, [*ctx.files, *(base.files if base is not None else ())])
-    files = [f for f in ctx.files if report_set is None or f.path in report_set]
-    documents = sum(len([d for d in f.documents if d.known]) for f in files)
+    if report_set is not None and base is not None and base.changes.policy is not None:
+        # the policy judges every path named: its change is reported wherever the check looks
+        report_set = report_set | frozenset(base.changes.policy.paths)
+    if report_set is None or gate is not None:
+        kept = engine.check(ctx, project.rules, project.config, select, ignore, report_set)
+        read_at_head: list[SourceFile] = []
+    else:
+        kept, read_at_head = with_introduced(args, project, ctx, report_set, select, ignore, cache)
+    analysis.save_cache(cache, [*ctx.files, *(base.files if base is not None else ()),
+                                *read_at_head])
+    # the files reported on: those asked about, and those a change broke
+    shown = None if report_set is None else report_set | {p.file for p in kept}
+    files = [f for f in ctx.files if shown is None or f.path in shown]
+    documents = sum(len([d for d in f.documents if d.known and d.mapped_from is None])
+                    for f in files)
     result = Result(
-        kept, files=len(files), documents=documents, checked=sorted(f.path for f in files)
+        kept, files=len(files), documents=documents, checked=sorted(f.path for f in files),
+        skipped=sum(1 for f in files if f.others),
     )
-    report = reporters.Report(result, project.rules,
-                              changes=base.changes if base is not None else None)
-    buffer = io.StringIO()
-    reporters.get(args.format)(report, buffer)
+    report = CheckReport(result, project.rules, changes=base.changes if base is not None else None)
+    for name, path in args.report:  # more reports of the same result, to files
+        written = rendering(args, to_file=True)
+        REPORTERS.get(name)(report, written)
+        write_atomic(Path(path), written.getvalue())
+    buffer = rendering(args)
+    REPORTERS.get(args.format or default_format())(report, buffer)
     if args.output:
         write_atomic(Path(args.output), buffer.getvalue())
     else:
         sys.stdout.write(buffer.getvalue())
+    if args.verbose:
+        tell(project, len(ctx.files), result, time.perf_counter() - started)
     return exit_code(result, args.fail_on)
 
 
-def note_policy(base: BaseSide) -> None:
+def rendering(args: argparse.Namespace, to_file: bool = False) -> Rendering:
+    """The buffer the report is rendered into, styled for where it goes.
+
+    Colour is decided by the final destination, not the buffer: stdout on a
+    terminal (``--color``, ``NO_COLOR``, ``FORCE_COLOR``); a file named by
+    ``--output`` or ``--report`` gets colour codes only with ``--color always``.
+    """
+    from slopolicy.report.terminal import Rendering, Style, is_terminal, wants_color
+
+    if args.output or to_file:
+        color = args.color == "always"
+    else:
+        color = wants_color(args.color, is_terminal(sys.stdout))
+    return Rendering(Style(color, args.quiet, args.verbose))
+
+
+def tell(project: Project, loaded: int, result: Result, seconds: float) -> None:
+    """``-v``: what was read and how long it took, on stderr (the report stays as it is)."""
+    config = project.config.path
+    print(f"slopolicy: configuration {config if config else 'none (the default preset)'}; "
+          f"repository root {project.repo_root}", file=sys.stderr)
+    print(f"slopolicy: {loaded} file(s) read for the rules that span files; reported on "
+          f"{result.files} file(s), {result.documents} document(s); {len(result.problems)} "
+          f"problem(s) in {seconds:.2f} s", file=sys.stderr)
+
+
+def with_introduced(args: argparse.Namespace, project: Project, ctx: Context,
+                    report: frozenset[str], select: frozenset[str] | None,
+                    ignore: frozenset[str], cache: Cache | None
+                    ) -> tuple[list[Problem], list[SourceFile]]:
+    """The problems of the named files, and those the change introduced elsewhere.
+
+    Returns them with the files read from HEAD to tell (to be cached).
+    """
+    from slopolicy.check import engine
+
+    everything = engine.check(ctx, project.rules, project.config, select, ignore, None)
+    kept = engine.keep_reported(everything, report)
+    shown = set(kept)
+    elsewhere = [p for p in everything if p not in shown]
+    if not elsewhere:  # a clean project: nothing to compare, and git is not even opened
+        return kept, []
+    from slopolicy.gitops import introduced
+
+    found = introduced.introduced(project, ctx.files, elsewhere, report, select, ignore, cache,
+                                  args.jobs, all_changes=args.changed and not args.paths)
+    return sorted(dict.fromkeys([*kept, *found.problems])), found.files
+
+
+def default_format() -> str:
+    """``github`` on GitHub Actions (annotations on the pull request), else ``text``."""
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def note_policy(base: BaseSide, judged_by: str) -> None:
     """Say on stderr that the head's edited policy was not used (no report format changes)."""
     change = base.changes.policy
     if change is not None:
         files = ", ".join(path for path, _ in change.files)
         print(f"slopolicy: note: this change edits the policy ({files}); it was judged by "
-              f"{base.ref}'s policy, as every change is", file=sys.stderr)
+              f"{judged_by}, as every change is", file=sys.stderr)
 
 
 def exit_code(result: Result, fail_on: str) -> int:

@@ -5,9 +5,23 @@ import argparse
 import sys
 from pathlib import Path
 
-from slopolicy.config.settings import FILENAME
 from slopolicy.model.errors import UsageError
 from slopolicy.report.output import write_atomic
+
+NAME = "init"
+HELP = "write a starter .slopolicy.yaml"
+DESCRIPTION = """\
+Write a commented starter .slopolicy.yaml in the current folder (refuses to
+overwrite one unless --force).
+"""
+EPILOG = """\
+exit codes:
+  0  written
+  2  .slopolicy.yaml exists already (and no --force)
+
+examples:
+  slopolicy init && slopolicy check
+"""
 
 STARTER = """\
 # slopolicy configuration: https://slopolicy.dev (see `slopolicy --help`)
@@ -31,7 +45,13 @@ waivers: []
 """
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+
 def run(args: argparse.Namespace) -> int:
+    from slopolicy.config.settings import FILENAME  # loaded to run, not to build the parser
+
     path = Path.cwd() / FILENAME
     if path.exists() and not args.force:
         raise UsageError(f"{FILENAME} exists already (use --force to overwrite it)")

@@ -6,13 +6,44 @@ import difflib
 import json
 import re
 import sys
+from typing import TYPE_CHECKING
 
-from slopolicy.config.project import open_project
 from slopolicy.model.errors import UsageError
-from slopolicy.rules import Rule
+
+if TYPE_CHECKING:
+    from slopolicy.rules import Rule
+
+NAME = "rules"
+HELP = "list the rules, or explain one"
+DESCRIPTION = """\
+List every rule (id, default severity, summary), or print one rule's
+documentation with examples.
+"""
+EPILOG = """\
+exit codes:
+  0  listed or explained
+  2  unknown rule id, or a configuration error
+
+examples:
+  slopolicy rules                               every rule, with its severity here
+  slopolicy rules explain slo-stricter-than-sla
+  slopolicy rules --format json --config .slopolicy.yaml
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", nargs="?", choices=("list", "explain"), default="list",
+                        help="list every rule (the default), or explain ID")
+    rule = parser.add_argument("rule", nargs="?", metavar="ID", help="the rule to explain")
+    rule.completer = rule_ids  # type: ignore[attr-defined]  # what TAB offers
+    parser.add_argument("--config", metavar="FILE", help="include the custom rules of this config")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="listing format (default: text)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from slopolicy.config.project import open_project  # loaded to run, not to build the parser
+
     project = open_project([], args.config)
     rules = project.rules
     if args.action == "explain" or args.rule:
@@ -60,3 +91,10 @@ def explain(rule: Rule, configured: str) -> str:
         lines += ["", f"Options (.slopolicy.yaml: rules: {{{rule.id}: {{OPTION: VALUE}}}}):"]
         lines += [f"  {name}: {default}" for name, default in rule.options.items()]
     return "\n".join(lines) + "\n"
+
+
+def rule_ids(**_: object) -> list[str]:
+    """The built-in rule ids, for completion (custom ones need a project read)."""
+    from slopolicy.rules import builtin_rules
+
+    return list(builtin_rules())

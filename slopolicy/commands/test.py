@@ -18,23 +18,44 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-
-from slopolicy.check import analysis, engine
-from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
-from slopolicy.config.project import Project, open_project
-from slopolicy.load import schemas
+from slopolicy.commands import EXIT_FINDINGS, EXIT_OK, add_terminal_arguments
 from slopolicy.model.errors import UsageError
-from slopolicy.model.problems import Problem
-from slopolicy.rules import Rule
-from slopolicy.rules.context import Context
-from slopolicy.text.decoding import decode
-from slopolicy.text.yamlsource import LoadError, iter_documents, locate
+from slopolicy.report.fixtures import REPORTERS, Case, Expected, FixtureRun, Untested
+
+if TYPE_CHECKING:
+    from slopolicy.config.project import Project
+
+NAME = "test"
+HELP = "run the rules' fixture tests (cases of documents and expected findings)"
+DESCRIPTION = """\
+Run fixture tests for rules, built-in or custom. Every folder under DIR that
+holds an expected.yaml is a case: its other YAML/JSON files are checked with
+the project's configuration (without its waivers) and the findings must be
+exactly the expected ones.
+"""
+EPILOG = """\
+expected.yaml:
+  rules: [gold-needs-three-nines]   # optional: run only these rules
+  findings:                         # [] when the documents must pass
+    - {rule: gold-needs-three-nines, file: sla.yaml, line: 14}
+      # optional: column, message (a part of the message)
+
+exit codes:
+  0  every case passed
+  1  a case failed or a rule is untested
+  2  usage error or no cases
+
+examples:
+  slopolicy test policy-tests/
+  slopolicy test policy-tests/ --require-tests        every custom rule has a case
+  slopolicy test policy-tests/ --require-tests=all    every rule a case can run
+  slopolicy test policy-tests/ --format junit --output slopolicy-tests.xml   for CI
+"""
 
 EXPECTED = "expected.yaml"
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -64,43 +85,26 @@ EXPECTED_SCHEMA = {
 }
 
 
-@dataclass(frozen=True)
-class Expected:
-    rule: str
-    file: str
-    line: int
-    column: int | None = None
-    message: str | None = None
-
-    def matches(self, problem: Problem) -> bool:
-        return (
-            (self.rule, self.file, self.line) == (problem.rule, problem.file, problem.line)
-            and self.column in (None, problem.column)
-            and (self.message is None or self.message in problem.message)
-        )
-
-    def __str__(self) -> str:
-        column = f":{self.column}" if self.column else ""
-        message = f" ...{self.message}..." if self.message else ""
-        return f"{self.rule} {self.file}:{self.line}{column}{message}"
-
-
-@dataclass
-class Case:
-    folder: Path
-    shown: str
-    rules: frozenset[str] | None
-    expected: list[Expected]
-    missing: list[Expected] = field(default_factory=list)
-    unexpected: list[Problem] = field(default_factory=list)
-    found: int = 0
-
-    @property
-    def passed(self) -> bool:
-        return not self.missing and not self.unexpected
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", nargs="?", default=".", metavar="DIR",
+                        help="folder of cases (default: the current folder)")
+    parser.add_argument("--config", metavar="FILE", help="configuration file "
+                        "(default: .slopolicy.yaml, searched upward from DIR)")
+    parser.add_argument("--require-tests", nargs="?", const="custom", choices=("custom", "all"),
+                        help="fail rules that no case expects a finding of: custom rules (the "
+                        "default), or all rules a case can run")
+    parser.add_argument("--format", choices=REPORTERS.names(), default="text",
+                        help="report format (default: text; junit for CI test report views)")
+    parser.add_argument("--output", metavar="FILE",
+                        help="write the report to FILE instead of stdout")
+    add_terminal_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from slopolicy.config.project import open_project  # loaded to run, not to build the parser
+    from slopolicy.report.output import write_atomic
+    from slopolicy.report.terminal import Rendering, Style, is_terminal, wants_color
+
     top = Path(args.dir)
     if not top.is_dir():
         raise UsageError(f"{args.dir}: no such folder")
@@ -113,14 +117,17 @@ def run(args: argparse.Namespace) -> int:
         )
     for case in cases:
         _run_case(case, project)
-        sys.stdout.write(_render(case))
     untested = _untested(cases, project, args.require_tests) if args.require_tests else []
-    for rule in untested:
-        where = f" ({rule.source})" if rule.source else ""
-        sys.stdout.write(f"UNTESTED {rule.id}{where}: no case expects a finding of it\n")
-    failed = sum(1 for case in cases if not case.passed)
-    sys.stdout.write(_summary(len(cases), failed, len(untested)) + "\n")
-    return EXIT_FINDINGS if failed or untested else EXIT_OK
+    result = FixtureRun(cases, untested)
+    color = (args.color == "always" if args.output
+             else wants_color(args.color, is_terminal(sys.stdout)))
+    buffer = Rendering(Style(color, args.quiet, args.verbose))
+    REPORTERS.get(args.format)(result, buffer)
+    if args.output:
+        write_atomic(Path(args.output), buffer.getvalue())
+    else:
+        sys.stdout.write(buffer.getvalue())
+    return EXIT_FINDINGS if result.failed or untested else EXIT_OK
 
 
 def find_cases(top: Path) -> list[Path]:
@@ -160,7 +167,15 @@ def _read_case(folder: Path, project: Project) -> Case:
 
 
 def _load_expected(path: Path, shown: str) -> Mapping[str, Any]:
-    text, problem = decode(path.read_bytes())
+    from slopolicy.load import schemas
+    from slopolicy.load.files import read_regular
+    from slopolicy.text.decoding import decode
+    from slopolicy.text.yamlsource import LoadError, iter_documents, locate
+
+    raw, unread = read_regular(path)  # never a FIFO or a device, within the size cap
+    if raw is None:
+        raise UsageError(f"{shown}: {unread}")
+    text, problem = decode(raw)
     if text is None:
         assert problem is not None
         raise UsageError(f"{shown}:{problem.line}:{problem.column}: {problem.message}")
@@ -168,6 +183,10 @@ def _load_expected(path: Path, shown: str) -> Mapping[str, Any]:
     if isinstance(loaded, LoadError):
         raise UsageError(f"{shown}:{loaded.line}:{loaded.column}: {loaded.message}")
     data = loaded.data if loaded is not None and loaded.error is None else None
+    from jsonschema import (
+        Draft202012Validator,  # only here: a run that needs no messages never imports it
+    )
+
     errors = schemas.errors(Draft202012Validator(EXPECTED_SCHEMA), data)
     if errors:
         where, _key, message = next(schemas.describe(errors[0]))
@@ -195,12 +214,18 @@ def case_files(folder: Path) -> list[Path]:
 
 
 def _run_case(case: Case, project: Project) -> None:
+    from dataclasses import replace
+
+    from slopolicy.check import analysis, engine
+    from slopolicy.rules.context import Context
+
+    started = time.perf_counter()
     config = replace(project.config, waivers=[])
     folder = case.folder.resolve()  # findings name files relative to the case
     files = analysis.load_files(case_files(folder), folder)
-    ctx = Context(files)
+    ctx = Context(files, assumptions=config.assumptions)
     problems = engine.check(ctx, project.rules, config, select=case.rules)
-    case.found = len(problems)
+    case.problems = list(problems)
     unmatched = list(problems)
     for expected in case.expected:
         hit = next((p for p in unmatched if expected.matches(p)), None)
@@ -209,21 +234,10 @@ def _run_case(case: Case, project: Project) -> None:
         else:
             unmatched.remove(hit)
     case.unexpected = unmatched
+    case.seconds = time.perf_counter() - started
 
 
-def _render(case: Case) -> str:
-    plural = "" if case.found == 1 else "s"
-    if case.passed:
-        return f"PASS {case.shown} ({case.found} finding{plural})\n"
-    lines = [f"FAIL {case.shown}"]
-    lines += [f"  - expected {item}  (not found)" for item in case.missing]
-    lines += [
-        f"  + found    {p.rule} {p.file}:{p.line}:{p.column} {p.message}" for p in case.unexpected
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _untested(cases: list[Case], project: Project, scope: str) -> list[Rule]:
+def _untested(cases: list[Case], project: Project, scope: str) -> list[Untested]:
     """Rules no case expects a finding of: custom ones, or with ``all`` every rule a
     case can run (change rules need a base and unused-waiver needs waivers)."""
     covered = {item.rule for case in cases for item in case.expected}
@@ -235,12 +249,4 @@ def _untested(cases: list[Case], project: Project, scope: str) -> list[Rule]:
         and not rule.after_waivers
         and project.config.setting(rule).severity != "off"
     ]
-    return [rule for rule in wanted if rule.id not in covered]
-
-
-def _summary(cases: int, failed: int, untested: int) -> str:
-    plural = "" if cases == 1 else "s"
-    text = f"slopolicy test: {cases} case{plural}, {cases - failed} passed, {failed} failed"
-    if untested:
-        text += f", {untested} rule{'' if untested == 1 else 's'} untested"
-    return text
+    return [Untested(rule.id, rule.source or "") for rule in wanted if rule.id not in covered]

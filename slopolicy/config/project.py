@@ -1,13 +1,13 @@
 """Where a run stands: the repository root, the configuration, the rules."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from slopolicy.config import settings as config_module
-from slopolicy.config.settings import Config
+from slopolicy.config.settings import Config, Settings
+from slopolicy.load.readers import WorktreeReader
 from slopolicy.model.errors import ConfigError, UsageError
 from slopolicy.rules import Rule, builtin_rules
 
@@ -17,6 +17,11 @@ class Project:
     repo_root: Path
     config: Config
     rules: dict[str, Rule]
+    # Where the search for .slopolicy.yaml starts (the folder checked, from the repository
+    # root), and whether --config named the file instead: with --base the same search is
+    # made in the base, which alone says where the policy is.
+    config_start: str = ""
+    config_given: bool = False
 
 
 def repo_root(start: Path) -> Path:
@@ -28,41 +33,64 @@ def repo_root(start: Path) -> Path:
     return start
 
 
+def find_root(paths: list[str], cwd: Path) -> Path:
+    """The root that reported paths are relative to, found from the first checked path.
+
+    The repository holding that path, wherever slopolicy runs from. Outside
+    any repository: the nearest folder at or above the path that holds a
+    .slopolicy.yaml (the project), else the current folder when the path is
+    in it, else the path's own folder. So a report never names a file by an
+    absolute path, nor by the folders above the project.
+    """
+    named = Path(paths[0]) if paths else cwd
+    start = (named.parent if named.is_file() else named if named.exists() else cwd).resolve()
+    found = repo_root(start)
+    if (found / ".git").exists():
+        return found
+    project = next((folder for folder in (start, *start.parents)
+                    if (folder / config_module.FILENAME).is_file()), None)
+    if project is not None:
+        return project
+    here = cwd.resolve()
+    return here if start == here or here in start.parents else start
+
+
 def open_project(paths: list[str], config_path: str | None) -> Project:
     cwd = Path.cwd()
-    root = repo_root(cwd)
+    root = find_root(paths, cwd)
+    reader = WorktreeReader(root)
     rules = builtin_rules()
-    path: Path | None
+    path: str | None
+    start = Path(paths[0]) if paths else cwd
+    if start.is_file():
+        start = start.parent
+    folder = reader.join("", str((start if start.exists() else cwd).resolve()))
     if config_path:
-        path = Path(config_path)
-        if not path.is_file():
+        if not Path(config_path).is_file():
             raise UsageError(f"--config {config_path}: no such file")
+        path = reader.join("", os.path.abspath(config_path))
     else:
-        start = Path(paths[0]) if paths else cwd
-        if start.is_file():
-            start = start.parent
-        path = config_module.find(start if start.exists() else cwd, root)
-    raw = config_module.read(path)
-    rules = with_custom_rules(rules, raw, root if path is None else path.parent, root)
-    config = config_module.build(raw, path, root, rules)
-    return Project(root, config, rules)
+        path = config_module.find(reader, folder)
+    settings = config_module.read(reader, path)
+    rules = with_custom_rules(rules, settings, root)
+    config = config_module.build(settings, root, rules)
+    return Project(root, config, rules, folder, bool(config_path))
 
 
-def with_custom_rules(
-    builtin: dict[str, Rule], raw: Mapping[str, Any], config_dir: Path, root: Path,
-    files_root: Path | None = None,
-) -> dict[str, Rule]:
-    """The built-in rules plus the house rules of ``policies`` and ``plugins``.
+def with_custom_rules(builtin: dict[str, Rule], settings: Settings, root: Path
+                      ) -> dict[str, Rule]:
+    """The built-in rules plus the house rules of ``policies`` and the ``plugins``.
 
-    ``files_root``: where the repository's files are read from, when not from
-    ``root`` itself (a copy of a commit's policy files).
+    House rules are read where the configuration was (the working tree, or
+    a commit); plugins are installed packages, never files of ``root``.
     """
     custom: list[Rule] = []
+    raw = settings.data
     # Imported only when configured: CEL's parser and the entry point scan cost time.
     if raw.get("policies"):
-        from slopolicy.rules import house as policies
+        from slopolicy.rules import house
 
-        custom += policies.load([str(p) for p in raw["policies"]], config_dir, files_root or root)
+        custom += house.load(settings.reader, [str(p) for p in raw["policies"]], settings.folder)
     if raw.get("plugins"):
         from slopolicy.rules import plugins
 

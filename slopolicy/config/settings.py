@@ -1,25 +1,32 @@
-""".slopolicy.yaml: discovery, validation, defaults and ``extends``.
+""".slopolicy.yaml: discovery, validation, defaults and ``extends``, read through a reader.
 
-A configuration error is never a finding: it is a :class:`ConfigError`
-(exit 2) that names the file, the line and the key.
+The configuration is read from the working tree or at a git ref by the same
+code (:mod:`slopolicy.load.readers`); the presets ship with slopolicy. A
+configuration error is never a finding: it is a :class:`ConfigError`
+(exit 2) that names the file as the user knows it (``path``, or ``REF:path``
+at a ref), the line and the key.
 """
 from __future__ import annotations
 
 import datetime
 import decimal
 import difflib
+import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from slopolicy.load import schemas
+from slopolicy.load.readers import Reader, WorktreeReader
 from slopolicy.load.resources import data_dir
 from slopolicy.model.errors import ConfigError
 from slopolicy.model.problems import format_path
 from slopolicy.model.waivers import FILENAME as FILENAME  # the configuration file
 from slopolicy.model.waivers import Waiver
-from slopolicy.rules import Rule
+from slopolicy.rules import Range, Rule
+from slopolicy.slo.dominance import NO_ASSUMPTIONS, Assumptions
 from slopolicy.text.decoding import decode
 from slopolicy.text.yamlsource import LoadError, contains, iter_documents, locate, locate_key
 
@@ -35,8 +42,9 @@ DEFAULT_EXCLUDE = (
     ".pre-commit-config.yaml",
     ".pre-commit-hooks.yaml",
 )
-
-
+MAX_EXTENDS = 16  # files in one extends chain
+# The presets (extends: default | strict) ship with slopolicy.
+_PRESETS: Reader = WorktreeReader(data_dir("presets"), label="slopolicy's presets")
 
 
 @dataclass(frozen=True)
@@ -55,87 +63,131 @@ class Config:
     rules: dict[str, RuleSetting] = field(default_factory=dict)
     approvals: dict[str, Any] = field(default_factory=dict)
     waivers: list[Waiver] = field(default_factory=list)
-    policies: list[str] = field(default_factory=list)
+    house_rules: list[str] = field(default_factory=list)  # the files `policies:` lists
     plugins: list[str] = field(default_factory=list)
+    assumptions: Assumptions = NO_ASSUMPTIONS  # what the user declared about traffic
 
     def setting(self, rule: Rule) -> RuleSetting:
         return self.rules.get(rule.id, RuleSetting(rule.severity, rule.options))
 
 
-def find(start: Path, stop: Path) -> Path | None:
-    """The nearest .slopolicy.yaml from ``start`` up to ``stop`` (inclusive)."""
-    start = start.resolve()
-    stop = stop.resolve()
-    for folder in (start, *start.parents):
-        candidate = folder / FILENAME
-        if candidate.is_file():
+@dataclass
+class Settings:
+    """A configuration as read: its settings over what it extends, and where it was read.
+
+    Not yet checked against the rules (see :func:`read`).
+    """
+
+    data: dict[str, Any]
+    reader: Reader  # the side it was read from: the working tree, or a commit
+    path: str | None = None  # the configuration file there; None: the default preset alone
+    text: str = ""  # the file's own text, where its keys are written
+    files: dict[str, bytes] = field(default_factory=dict)  # it and the files it extends, read
+
+    @property
+    def folder(self) -> str:
+        """The folder of the file: ``policies:`` and the document globs are relative to it."""
+        return posixpath.dirname(self.path) if self.path else ""
+
+    @property
+    def shown(self) -> str:
+        """The file as a message names it (``path``, or ``REF:path`` at a ref)."""
+        return self.reader.shown(self.path) if self.path is not None else "preset"
+
+
+def find(reader: Reader, start: str) -> str | None:
+    """The nearest .slopolicy.yaml from the folder ``start`` up to the repository root."""
+    folder = start
+    while True:
+        candidate = reader.join(folder, FILENAME)
+        if reader.exists(candidate):
             return candidate
-        if folder == stop:
-            break
-    return None
+        parent = posixpath.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
-def load(path: Path | None, root: Path, rules: Mapping[str, Rule]) -> Config:
-    """Read ``path`` (or only the default preset when None) over the defaults."""
-    return build(read(path), path, root, rules)
+def load(reader: Reader, path: str | None, repo_root: Path, rules: Mapping[str, Rule]) -> Config:
+    """Read ``path`` on ``reader`` (or only the default preset when None) over the defaults."""
+    return build(read(reader, path), repo_root, rules)
 
 
-def read(path: Path | None) -> dict[str, Any]:
+def read(reader: Reader, path: str | None) -> Settings:
     """The settings of ``path`` merged over its presets, not yet checked against rules.
 
     Split from :func:`build` because ``policies`` and ``plugins`` add rules:
     the registry is complete only after reading them.
     """
-    raw: dict[str, Any] = {"extends": "default"}
+    settings = Settings({"extends": "default"}, reader, path)
     if path is not None:
-        raw = _read(path)
-        raw.setdefault("extends", "default")
-    return _with_presets(raw, path, seen=())
+        data, settings.text, settings.files[path] = _read(reader, path)
+        data.setdefault("extends", "default")
+        settings.data = data
+    settings.data = _with_presets(settings.data, reader, path, (), settings.files)
+    return settings
 
 
-def build(raw: dict[str, Any], path: Path | None, root: Path, rules: Mapping[str, Rule]) -> Config:
+def chain(reader: Reader, path: str) -> dict[str, bytes]:
+    """The configuration file and every file it ``extends``, as far as they read (presets aside).
+
+    What a policy change is made of. Unlike :func:`read` it never fails: a
+    file that is missing or does not parse ends the chain.
+    """
+    found: dict[str, bytes] = {}
+    current: str | None = path
+    while current is not None and current not in found and len(found) < MAX_EXTENDS:
+        data = reader.read_one(current)
+        if data is None:
+            break
+        found[current] = data
+        current = _extends(reader, current, data)
+    return found
+
+
+def _extends(reader: Reader, path: str, data: bytes) -> str | None:
+    text, _ = decode(data)
+    first = next(iter_documents(text), None) if text is not None else None
+    if first is None or isinstance(first, LoadError) or not isinstance(first.data, Mapping):
+        return None
+    target = first.data.get("extends")
+    if not isinstance(target, str) or target in PRESETS:
+        return None
+    return reader.join(posixpath.dirname(path), target)
+
+
+def build(settings: Settings, repo_root: Path, rules: Mapping[str, Rule]) -> Config:
     """Settings from :func:`read` -> a Config, checking rule ids and options."""
+    path = repo_root / settings.path if settings.path is not None else None
     try:
-        config = _build(raw, path, root if path is None else path.parent, rules)
+        return _build(settings.data, path, repo_root / settings.folder, settings.shown, rules)
     except ConfigError as exc:
-        raise _with_line(exc, path) from None
-    config.waivers = [_located(w, root) for w in config.waivers]
-    return config
+        raise _with_line(exc, settings) from None
 
 
-def _with_line(exc: ConfigError, path: Path | None) -> ConfigError:
-    """The error with the line and column of its key in ``path``, when it is there."""
-    if not exc.key or path is None or not str(exc).startswith(_shown(path) + ": "):
-        return exc  # no key, or a file read from elsewhere (a git ref)
-    try:
-        loaded = next(iter_documents(path.read_text(encoding="utf-8"), positions=True))
-    except (OSError, UnicodeDecodeError, StopIteration):
-        return exc
-    if isinstance(loaded, LoadError) or loaded.positions is None:
+def _with_line(exc: ConfigError, settings: Settings) -> ConfigError:
+    """The error with the line and column of its key in the file, when it is written there."""
+    shown = settings.shown
+    if not exc.key or settings.path is None or not str(exc).startswith(shown + ": "):
+        return exc  # no key, or not about this file
+    loaded = next(iter_documents(settings.text, positions=True), None)
+    if loaded is None or isinstance(loaded, LoadError) or loaded.positions is None:
         return exc
     tree = loaded.positions
     if not contains(tree, exc.key):  # a preset's key, not written in this file
         return exc
     line, column = locate_key(tree, exc.key)
-    shown = _shown(path)
     rest = str(exc)[len(shown) + 2:]
     return ConfigError(f"{shown}:{line}:{column}: {rest}", exc.key)
 
 
-def _shown(path: Path) -> str:
-    """The path as the user would type it: relative to the current folder."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    shown = _shown(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{shown}: cannot read: {exc.strerror}") from None
+def _read(reader: Reader, path: str) -> tuple[dict[str, Any], str, bytes]:
+    """One configuration file: its settings (schema checked), its text and its bytes."""
+    shown = reader.shown(path)
+    raw = reader.read_one(path)
+    if raw is None:
+        why = "no such file" if not reader.exists(path) else "not a readable file"
+        raise ConfigError(f"{shown}: cannot read: {why}")
     text, problem = decode(raw)
     if text is None:
         assert problem is not None
@@ -150,22 +202,22 @@ def _read(path: Path) -> dict[str, Any]:
             raise ConfigError(f"{shown}:{issue.line}:{issue.column}: {issue.message}")
     data = docs[0].data if docs and not isinstance(docs[0], LoadError) else None
     if data is None:
-        return {}
+        return {}, text, raw
     if not isinstance(data, dict):
         raise ConfigError(f"{shown}:1:1: the configuration must be a mapping of settings")
     _validate(shown, text, data)
     _mark_waivers(path, text, data)
-    return data
+    return data, text, raw
 
 
 class _Entry(dict):  # type: ignore[type-arg]
     """A waiver's settings, remembering where they are written (unused-waiver points there)."""
 
-    file: Path | None = None
+    file: str | None = None  # repository-relative, as problems name files
     line: int = 0
 
 
-def _mark_waivers(path: Path, text: str, data: dict[str, Any]) -> None:
+def _mark_waivers(path: str, text: str, data: dict[str, Any]) -> None:
     waivers = data.get("waivers") or []
     if not waivers:
         return
@@ -174,25 +226,14 @@ def _mark_waivers(path: Path, text: str, data: dict[str, Any]) -> None:
     marked = []
     for index, waiver in enumerate(waivers):
         entry = _Entry(waiver)
-        entry.file = path.resolve()
+        entry.file = path
         entry.line = locate(positions, ("waivers", index))[0]
         marked.append(entry)
     data["waivers"] = marked
 
 
-def _located(waiver: Waiver, repo_root: Path) -> Waiver:
-    """The waiver's file relative to the repository root, as problems name files."""
-    if not waiver.source:
-        return waiver
-    try:
-        shown = Path(waiver.source).relative_to(repo_root.resolve()).as_posix()
-    except ValueError:
-        shown = waiver.source
-    return replace(waiver, source=shown)
-
-
 def _validate(path: str, text: str, data: dict[str, Any]) -> None:
-    errors = schemas.errors(schemas.config_validator(), data)
+    errors = schemas.config_errors(data)
     if not errors:
         return
     tree = next(iter_documents(text, positions=True))
@@ -203,25 +244,31 @@ def _validate(path: str, text: str, data: dict[str, Any]) -> None:
         raise ConfigError(f"{path}:{line}:{column}: {shown}: {message}")
 
 
-def _with_presets(raw: dict[str, Any], path: Path | None, seen: tuple[str, ...]) -> dict[str, Any]:
+def _with_presets(raw: dict[str, Any], reader: Reader, path: str | None,
+                  seen: tuple[tuple[str, str], ...], files: dict[str, bytes]) -> dict[str, Any]:
+    """``raw`` merged over what it extends; each file read is added to ``files``."""
     base_name = raw.get("extends")
     if not base_name:
         return raw
-    if base_name in PRESETS:
-        base_path = data_dir("policies") / f"{base_name}.yaml"
+    where = reader.shown(path) if path is not None else "preset"
+    source = _PRESETS if base_name in PRESETS else reader
+    if source is _PRESETS:
+        target = f"{base_name}.yaml"
     else:
-        base_path = (path.parent if path else Path.cwd()) / str(base_name)
-        if not base_path.is_file():
+        target = reader.join(posixpath.dirname(path) if path else "", str(base_name))
+        if not reader.exists(target):
             raise ConfigError(
-                f"{_shown(path) if path else 'preset'}: extends: {base_name!r} is neither a preset "
-                f"({', '.join(PRESETS)}) nor a file"
-            )
-    where = _shown(path) if path else "preset"
-    key = str(base_path.resolve())
+                f"{where}: extends: {base_name!r} is neither a preset ({', '.join(PRESETS)}) "
+                "nor a file")
+    key = (source.label, target)
     if key in seen:
         raise ConfigError(f"{where}: extends: {base_name!r} extends itself")
-    base = _with_presets(_read(base_path), base_path, seen + (key,))
-    return _merge(base, raw)
+    if len(seen) >= MAX_EXTENDS:
+        raise ConfigError(f"{where}: extends: {base_name!r} is more than {MAX_EXTENDS} files deep")
+    data, _, content = _read(source, target)
+    if source is reader:
+        files[target] = content
+    return _merge(_with_presets(data, source, target, seen + (key,), files), raw)
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -232,22 +279,34 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _build(raw: dict[str, Any], path: Path | None, root: Path, rules: Mapping[str, Rule]) -> Config:
+def _build(raw: dict[str, Any], path: Path | None, root: Path, where: str,
+           rules: Mapping[str, Rule]) -> Config:
     config = Config(root=root, path=path)
     documents = raw.get("documents") or {}
     if documents.get("include"):
         config.include = list(documents["include"])
     config.exclude = list(DEFAULT_EXCLUDE) + list(documents.get("exclude") or [])
-    where = _shown(path) if path else "preset"
     for rule_id, value in (raw.get("rules") or {}).items():
         config.rules[rule_id] = _rule_setting(where, rule_id, value, rules)
     config.approvals = dict(raw.get("approvals") or {})
-    config.policies = [str(p) for p in raw.get("policies") or []]
+    config.house_rules = [str(p) for p in raw.get("policies") or []]
     config.plugins = [str(p) for p in raw.get("plugins") or []]
+    config.assumptions = _assumptions(raw.get("assumptions"), where)
     config.waivers = [
         _waiver(where, f"waivers[{i}]", w, rules) for i, w in enumerate(raw.get("waivers") or [])
     ]
     return config
+
+
+def _assumptions(raw: Any, where: str) -> Assumptions:
+    """``assumptions.traffic.maxRatio`` (the schema checked its shape) as exact values."""
+    ratio = ((raw or {}).get("traffic") or {}).get("maxRatio")
+    if ratio is None:
+        return NO_ASSUMPTIONS
+    # the file's name, not its path: a message reads the same from any folder or ref
+    name = posixpath.basename(where.rsplit(":", 1)[-1]) if where != "preset" else where
+    return Assumptions(Fraction(decimal.Decimal(str(ratio))),
+                       f"assumptions.traffic.maxRatio in {name}")
 
 
 def _rule_setting(where: str, rule_id: str, value: Any, rules: Mapping[str, Rule]) -> RuleSetting:
@@ -273,19 +332,24 @@ def _rule_setting(where: str, rule_id: str, value: Any, rules: Mapping[str, Rule
                 f"{known})", ("rules", rule_id, key))
         try:
             options[key] = _option_value(where, f"rules.{rule_id}.{key}", rule.options[key],
-                                         option)
+                                         option, rule.option_ranges.get(key))
         except ConfigError as exc:
             raise ConfigError(str(exc), ("rules", rule_id, key)) from None
     return RuleSetting(severity, options)
 
 
-def _option_value(where: str, key: str, default: Any, value: Any) -> Any:
+def _option_value(where: str, key: str, default: Any, value: Any,
+                  allowed: Range | None = None) -> Any:
     numeric = (int, float, decimal.Decimal)
     if isinstance(default, bool):
         ok = isinstance(value, bool)
     elif isinstance(default, numeric):
         ok = isinstance(value, numeric) and not isinstance(value, bool)
         value = decimal.Decimal(str(value)) if ok else value
+        if ok and not (value.is_finite() and (allowed is None or allowed.holds(value))):
+            within = f"a number in {allowed}" if allowed is not None else "a finite number"
+            shown = {"NaN": ".nan", "Infinity": ".inf", "-Infinity": "-.inf"}.get(str(value), value)
+            raise ConfigError(f"{where}: {key}: expected {within}, got {shown}")
     elif default is None:
         ok = True
     else:

@@ -7,13 +7,18 @@ order on a map of path -> blob, so it never lists a commit's tree.
 
 For every change of an SLA it keeps a :class:`Version`: the commit, the
 field-level change (``changes.py``), and the policy of the commit's parent
-(DESIGN §6: the base's policy judges a change, so a change cannot weaken
-its own check). After the walk each version is judged (``approvals.py``)
+(the base's policy judges a change, so a change cannot weaken its own
+check). After the walk each version is judged (``approvals.py``)
 with the Approval records that existed while it was the agreement's
 content: from the commit that recorded it until the next change of that
 agreement, so a change and its approval landing as two commits of one pull
-request still count together. A change of the policy files (configuration,
-what it extends, allowed signers) is a :class:`PolicyChange`, judged the same
+request still count together. A record authorises one change: one that
+first appeared in the history before the agreement's previous change (a
+record left in place, or copied back) was made for an earlier change, and
+counts for none after it. An agreement whose ``metadata.name`` changed is
+followed under its new name, as a change of that agreement (as the gate
+judges it). A change of the policy files (configuration,
+what it extends, allowed signers) is a :class:`PolicyEdit`, judged the same
 way: an unapproved roster edit would otherwise let later approvals count.
 
 Time has two axes (bitemporal): *valid time* is when terms are in force
@@ -26,10 +31,7 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
-import gc
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -37,19 +39,24 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
+from slopolicy import runtime
 from slopolicy.changes import approvals
 from slopolicy.changes import compare as changes
-from slopolicy.changes.approvals import ApprovalResult, Authors, Policy, Record, Subject
+from slopolicy.changes.approvals import ApprovalResult, Authors, Record, Roster, Subject
 from slopolicy.changes.compare import DocumentChange
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
-from slopolicy.gitops import gate
-from slopolicy.gitops.evidence import EvidenceSources
+from slopolicy.gitops.evidence import EvidenceSources, commit_signers, record_key
 from slopolicy.gitops.git import GitRepo, LoggedCommit
+from slopolicy.gitops.judging import add_commit, document_subject
+from slopolicy.gitops.policy import policy_files
+from slopolicy.load import discovery
 from slopolicy.load.files import load_bytes
+from slopolicy.load.readers import Reader
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.model.errors import ConfigError
+from slopolicy.model.kinds import SLO_MARKERS
 from slopolicy.rules import approval_text
 from slopolicy.rules.linking import display_names
 from slopolicy.slo import terms as objectives
@@ -60,7 +67,6 @@ SLO_KEY = changes.SLO_KEY
 SLI_KEY = ("openslo/v1", "SLI")
 APPROVAL_KEY = (approvals.API_VERSION, approvals.KIND)
 _TRACKED = frozenset({SLA_KEY, SLO_KEY, SLI_KEY})
-TERMS_CLASSES = frozenset({"modified", "tightened", "loosened"})
 # Every path that can hold a document, a policy or a signers file, as git pathspecs.
 BASE_PATHSPECS = ("*.yaml", "*.yml", "*.json", "*allowed_signers*")
 PROGRESS_EVERY = 100
@@ -75,16 +81,19 @@ class PolicyAt:
     """The policy that judges the changes of a stretch of history (from one parent commit)."""
 
     commit: str | None  # the commit it was read at; None before the first commit
-    policy: Policy
+    roster: Roster
     sources: EvidenceSources
-    subject: Subject  # what a policy approval of these files approves
+    name: str  # the configuration file, as a policy approval names it
+    digest: str  # the digest of the policy files, as a policy approval binds it
     files: Mapping[str, str | None]  # path -> sha256 of its content (None: absent)
-    folders: tuple[str, ...] = ()  # folders of house-rule policies: any file in them counts
+    folders: tuple[str, ...] = ()  # folders of house-rule files: any file in them counts
     error: str | None = None  # the configuration there could not be read
 
     def touched_by(self, paths: Iterable[str]) -> bool:
+        """Whether a change of ``paths`` changes the policy: one of its files, a file in a
+        folder of house rules, or a configuration file in any folder (one added too)."""
         return any(p in self.files or any(p.startswith(f + "/") for f in self.folders)
-                   for p in paths)
+                   or PurePosixPath(p).name == config_module.FILENAME for p in paths)
 
 
 @dataclass(eq=False)
@@ -140,7 +149,7 @@ class Change:
 
 
 @dataclass(eq=False, kw_only=True)
-class PolicyChange(Change):
+class PolicyEdit(Change):
     """A change of the policy files: configuration, what it extends, allowed signers."""
 
     config_file: str
@@ -218,7 +227,7 @@ class Version(Change):
     @cached_property
     def retroactive(self) -> bool:
         """The terms changed and the new version starts before the day of the change."""
-        if self.removed or not self.classes & TERMS_CLASSES:
+        if self.removed or not self.change.terms_changed:
             return False
         starts = self.starts
         return starts is not None and starts < self.changed_on
@@ -287,7 +296,34 @@ class History:
     head_date: datetime.datetime | None
     commits: list[LoggedCommit]
     agreements: list[Agreement]
-    policy_changes: list[PolicyChange] = field(default_factory=list)
+    policy_changes: list[PolicyEdit] = field(default_factory=list)
+    # Every commit of the first-parent chain with its committer date, oldest first: the
+    # order in which the history was recorded, whatever the dates say.
+    chain: list[tuple[str, datetime.datetime]] = field(default_factory=list)
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        return {sha: index for index, (sha, _) in enumerate(self.chain)}
+
+    def backdated(self) -> list[tuple[tuple[str, datetime.datetime], tuple[str, datetime.datetime]]]:
+        """(commit, its parent) for each commit of the chain dated before its parent."""
+        return [(self.chain[i], self.chain[i - 1]) for i in range(1, len(self.chain))
+                if self.chain[i][1] < self.chain[i - 1][1]]
+
+    def window(self, since: datetime.datetime | None,
+               until: datetime.datetime | None) -> tuple[int, int]:
+        """The positions on the chain from ``since`` to ``until``: from the first commit dated
+        on or after ``since`` to the last one before the first commit dated after ``until``.
+
+        A committer date is whatever the committer's clock said, so the range
+        is cut by position: a commit dated before its parent still counts as
+        no earlier than that parent, and cannot slip out of the range.
+        """
+        dates = [date for _, date in self.chain]
+        start = next((i for i, d in enumerate(dates) if d >= since), len(dates)) if since else 0
+        end = next((i for i, d in enumerate(dates) if d > until), len(dates)) if until else \
+            len(dates)
+        return start, end
 
 
 # -- dates -----------------------------------------------------------------------------
@@ -308,23 +344,18 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
     if head is None:
         return History(None, None, [], [])
     walker = _Walker(project, repo, track_slos)
-    commits = repo.history(head, walker.pathspecs)
+    commits = repo.history(head, *walker.pathspecs)
     walker.load(commits)
     # Everything the walk builds is kept to the end: cyclic GC passes would only rescan it.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with runtime.loading():
         for index, commit in enumerate(commits):
             walker.step(index, commit)
             if progress and ((index + 1) % PROGRESS_EVERY == 0 or index + 1 == len(commits)):
                 progress(index + 1, len(commits))
         agreements = walker.finish(len(commits))
-    finally:
-        if enabled:
-            gc.enable()
     # The head commit's date: the last commit walked, unless later ones touched no document.
     head_date = commits[-1].date if commits and commits[-1].sha == head else repo.commit_date(head)
-    return History(head, head_date, commits, agreements, walker.policy_changes)
+    return History(head, head_date, commits, agreements, walker.policy_changes, repo.chain(head))
 
 
 class _Walker:
@@ -336,7 +367,7 @@ class _Walker:
         self.root = project.repo_root
         self.track_slos = track_slos
         self.config_rel = _config_rel(project)
-        self.pathspecs = _pathspecs(project)
+        self.pathspecs = _pathspecs(project)  # (git wildcard patterns, literal paths)
         self.files: dict[str, str] = {}  # path -> blob, for the logged paths
         self.blobs: dict[str, bytes] = {}
         self.parsed: dict[str, SourceFile | None] = {}  # blob -> what it holds (None: nothing)
@@ -347,19 +378,22 @@ class _Walker:
         self.agreements: dict[Identity, Agreement] = {}
         self.open_spans: dict[str, list[RecordSpan]] = {}
         self.spans: dict[tuple[str, str], list[RecordSpan]] = {}  # (kind, name) -> records
+        self.first_seen: dict[str, int] = {}  # record_key -> the walk index it first appeared at
         self.selected: set[str] = set()
         self.policy: PolicyAt | None = None
-        self.policy_changes: list[PolicyChange] = []
+        self.policy_changes: list[PolicyEdit] = []
+        self.commits: Sequence[LoggedCommit] = ()
 
     # -- reading ----------------------------------------------------------------------
 
     def load(self, commits: Sequence[LoggedCommit]) -> None:
         """Read every blob the log names (one process), and pick the document paths."""
+        self.commits = commits
         wanted = [c.new_blob for commit in commits for c in commit.changes if c.new_blob]
         self.blobs = self.repo.read_blobs(wanted)
         paths = {p for commit in commits for c in commit.changes
                  for p in (c.old_path, c.new_path) if p}
-        self.selected = set(gate.select(self.project.config, paths, self.root))
+        self.selected = set(discovery.select(self.project.config, paths, self.root))
 
     def documents(self, path: str, blob: str) -> tuple[list[Document], list[Record]]:
         """The SLAs, SLOs and SLIs, and the Approval records, a blob holds at ``path``."""
@@ -386,7 +420,7 @@ class _Walker:
             # Most YAML in a repository is no document of ours: skip it unparsed. SLAs and
             # approvals are slopolicy/v1; OpenSLO documents matter only to the chart.
             holds = raw is not None and (b"slopolicy/" in raw or (
-                self.track_slos and b"openslo" in raw))
+                self.track_slos and any(marker in raw for marker in SLO_MARKERS)))
             self.parsed[blob] = load_bytes(path, raw) if holds and raw is not None else None
         return self.parsed[blob]
 
@@ -425,6 +459,7 @@ class _Walker:
         if docs:
             self.docs_at[path] = docs
         for record in records:
+            self.first_seen.setdefault(record_key(record), index)
             span = RecordSpan(record, path, index, commit)
             self.open_spans.setdefault(path, []).append(span)
             self.spans.setdefault((record.subject.kind, record.subject.name), []).append(span)
@@ -437,6 +472,7 @@ class _Walker:
         for doc in after:
             came.setdefault(doc.identity, doc)
         changed: list[tuple[Identity, Document | None, Document | None]] = []  # SLOs, SLIs
+        renamed = self._renames(gone, came, touched)
         for identity in list(dict.fromkeys([*gone, *came])):
             old = self.index.get(identity)
             new = came.get(identity)
@@ -446,7 +482,11 @@ class _Walker:
                 self.index.pop(identity, None)
             else:
                 self.index[identity] = new
-            if (identity[0], identity[1]) == SLA_KEY:
+            if identity in renamed:
+                predecessor = renamed[identity]
+                if predecessor is not None:
+                    self._record_rename(index, commit, policy, predecessor, came[identity])
+            elif (identity[0], identity[1]) == SLA_KEY:
                 self._record(index, commit, policy, identity, old, new)
             else:
                 changed.append((identity, old, new))
@@ -454,6 +494,38 @@ class _Walker:
                     self._reindex(identity, old, new)
         if self.track_slos:
             self._track(commit, came, changed)
+
+    def _renames(self, gone: Mapping[Identity, Document], came: Mapping[Identity, Document],
+                 touched: set[str]) -> dict[Identity, Document | None]:
+        """Agreements renamed in this commit: successor -> predecessor, predecessor -> None."""
+        removed = [old for i in gone if (old := self.index.get(i)) is not None and i not in came
+                   and old.source.path in touched]
+        added = [d for i, d in came.items() if i not in self.index]
+        found: dict[Identity, Document | None] = {}
+        for old, new in changes.pair_renames(removed, added):
+            found[new.identity] = old
+            found[old.identity] = None
+        return found
+
+    def _record_rename(self, index: int, commit: LoggedCommit, policy: PolicyAt, old: Document,
+                       new: Document) -> None:
+        """The agreement goes on under its new name: a change of it, and a rename."""
+        agreement = self.agreements.pop(old.identity, None) or Agreement(*old.identity)
+        agreement.name = new.name
+        namesake = self.agreements.get(new.identity)
+        if namesake is not None:  # the name was an agreement's before: one history now
+            namesake.versions = sorted(namesake.versions + agreement.versions,
+                                       key=lambda v: v.index)
+            namesake.moves = sorted(namesake.moves + agreement.moves, key=lambda m: m.index)
+            agreement = namesake
+        self.agreements[new.identity] = agreement
+        if old.source.path != new.source.path:
+            agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
+        found = changes.compare_renamed(old, new)
+        authors, trailers = self._authors(commit, found.paths, policy)
+        agreement.versions.append(Version(
+            index=index, commit=commit, change=found, subject=document_subject(found),
+            policy=policy, authors=authors, trailers=trailers))
 
     def _reindex(self, identity: Identity, old: Document | None, new: Document | None) -> None:
         before = _service(old) if old is not None else None
@@ -480,27 +552,38 @@ class _Walker:
             agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
         if found.status in ("moved", "unchanged"):
             return
-        authors, trailers = self._authors(commit, found.paths)
+        authors, trailers = self._authors(commit, found.paths, policy)
         agreement.versions.append(Version(
-            index=index, commit=commit, change=found, subject=gate.document_subject(found),
+            index=index, commit=commit, change=found, subject=document_subject(found),
             policy=policy, authors=authors, trailers=trailers))
 
-    def _authors(self, commit: LoggedCommit, paths: Sequence[str]
+    def _authors(self, commit: LoggedCommit, paths: Sequence[str], policy: PolicyAt
                  ) -> tuple[Authors, list[tuple[str, str]]]:
         """Who made the change (nobody approves their own), and the trailers they wrote.
 
-        A merge brings the commits of its branch: their authors made the
-        change, as in the pull-request gate (merge base .. head).
+        A merge brings the commits of its branch: their authors and committers
+        made the change, as in the pull-request gate (merge base .. head). With
+        signed commits required by the policy of the time, each commit's signer
+        is its author of record, verified by that policy's allowed signers.
         """
         authors = Authors()
         trailers = [(value, f"commit {commit.short}") for value in commit.approved_by]
+        made: list[tuple[str, str, str]] = []  # (sha, author, committer)
         if len(commit.parents) > 1:
             for branch in self.repo.commits(commit.parents[0], commit.sha, paths):
-                authors.add(branch.author_email, f"commit {branch.short}")
+                made.append((branch.sha, branch.author_email, branch.committer_email))
                 trailers += [(v, f"commit {branch.short}") for v in branch.approved_by
                              if branch.sha != commit.sha]
         else:
-            authors.add(commit.author_email, f"commit {commit.short}")
+            made.append((commit.sha, commit.author_email, commit.committer_email))
+        signed = None
+        if policy.roster.signed_commits:
+            objects = self.repo.read_blobs(sha for sha, _, _ in made)
+            signed = {sha: commit_signers(objects.get(sha, b""), policy.sources.allowed_signers,
+                                          policy.sources.allowed_signers_where)
+                      for sha, _, _ in made}
+        for sha, author, committer in made:
+            add_commit(authors, sha, author, committer, signed)
         return authors, trailers
 
     # -- the policy of the time -------------------------------------------------------
@@ -515,17 +598,18 @@ class _Walker:
         """The commit changed a policy file: record the change, judged by the policy before."""
         after = _read_policy(self, commit.sha)
         self.policy = after  # what judges the next change (the state now is this commit's)
-        if after.subject.digest == before.subject.digest:
+        if after.digest == before.digest:
             return
         files = tuple(
             (path, "added" if before.files.get(path) is None
              else "removed" if after.files.get(path) is None else "modified")
             for path in sorted(set(before.files) | set(after.files))
             if before.files.get(path) != after.files.get(path))
-        authors, trailers = self._authors(commit, [p for p, _ in files])
-        self.policy_changes.append(PolicyChange(
-            index=index, commit=commit, subject=after.subject, policy=before, authors=authors,
-            trailers=trailers, config_file=after.subject.name, files=files))
+        authors, trailers = self._authors(commit, [p for p, _ in files], before)
+        subject = Subject(approvals.POLICY_SUBJECT, after.name, before.digest, after.digest)
+        self.policy_changes.append(PolicyEdit(
+            index=index, commit=commit, subject=subject, policy=before, authors=authors,
+            trailers=trailers, config_file=after.name, files=files))
 
     # -- after the walk ---------------------------------------------------------------
 
@@ -533,30 +617,49 @@ class _Walker:
         found = sorted((a for a in self.agreements.values() if a.versions),
                        key=lambda a: a.label)
         for agreement in found:
-            for number, version in enumerate(agreement.versions):
-                later = agreement.versions[number + 1:]
-                self._judge(version, later[0].index if later else walked)
-        for number, change in enumerate(self.policy_changes):
-            following = self.policy_changes[number + 1:]
-            self._judge(change, following[0].index if following else walked)
+            self._judge_all(agreement.versions, walked)
+        self._judge_all(self.policy_changes, walked)
         return found
 
-    def _judge(self, change: Change, end: int) -> None:
-        """Judge one change with the records that existed while it stood (until ``end``)."""
+    def _judge_all(self, changes: Sequence[Change], walked: int) -> None:
+        """Each change, with the records of its time: after the change before it, before the
+        change after it."""
+        for number, change in enumerate(changes):
+            later = changes[number + 1:]
+            previous = changes[number - 1].index if number else -1
+            self._judge(change, later[0].index if later else walked, previous)
+
+    def _judge(self, change: Change, end: int, previous: int) -> None:
+        """Judge one change with the records that existed while it stood (until ``end``).
+
+        A record that first appeared at or before the previous change of the
+        same subject (``previous``) was made for an earlier change: it is shown
+        as used, and counts for nothing here.
+        """
         policy = change.policy
-        folder = policy.policy.records.rstrip("/")
+        folder = policy.roster.records.rstrip("/")
         subject = change.subject
         spans = [
             s for s in self.spans.get((subject.kind, subject.name), ())
             if (s.path == folder or s.path.startswith(folder + "/"))
             and s.start < end and (s.end is None or s.end > change.index)
-            and (s.start >= change.index or (s.record.subject.digest == subject.digest
-                                             and s.record.subject.removed == subject.removed))
+            and (s.start >= change.index or _names(s.record.subject, subject))
         ]
-        sources = replace(policy.sources, records=[s.record for s in spans])
+        used = {}
+        for span in spans:
+            key = record_key(span.record)
+            if self.first_seen[key] <= previous:
+                used[key] = (f"it is in the history since before the previous change "
+                             f"{short(self._sha(previous))}")
+        sources = replace(policy.sources, records=[s.record for s in spans], used=used,
+                          legacy=True)
         evidence = sources.gather(subject, change.authors, change.trailers, False)
         change.recorded = dict(enumerate(spans))
-        change.result = approvals.judge(subject, change.classes, evidence, policy.policy)
+        change.result = approvals.judge(subject, change.classes, evidence, policy.roster,
+                                        change.authors)
+
+    def _sha(self, index: int) -> str | None:
+        return self.commits[index].sha if 0 <= index < len(self.commits) else None
 
     # -- backing SLOs (for the chart) -------------------------------------------------
 
@@ -580,7 +683,7 @@ class _Walker:
                     agreement.slo_series[name] = [*series, SloPoint(commit.date, target, slo)]
 
     def _backing_targets(self, sla: Document) -> dict[str, tuple[Decimal | None, str]]:
-        """Per SLA objective: the strictest target of the SLO objectives backing it (DESIGN §1)."""
+        """Per SLA objective: the strictest target of its backing SLOs (``slo:``, else the service's)."""
         index = self.index
 
         def lookup(name: str) -> Mapping[str, Any] | None:
@@ -608,20 +711,22 @@ def _config_rel(project: Project) -> str | None:
         return None
 
 
-def _pathspecs(project: Project) -> list[str]:
-    """The git pathspecs of the walk: documents, configuration and signers files."""
+def _pathspecs(project: Project) -> tuple[list[str], list[str]]:
+    """What the walk follows: documents and configuration (git wildcard patterns), and the
+    signers file (a path, taken literally: its name may hold any character)."""
     specs = list(BASE_PATHSPECS)
     for pattern in project.config.include:
         leaf = pattern.rsplit("/", 1)[-1]
         if leaf.startswith("*.") and f"*{leaf[1:]}" not in specs:
             specs.append(f"*{leaf[1:]}")
-    policy = Policy.from_config(project.config.approvals, project.config.root, project.repo_root)
-    if policy.allowed_signers and not policy.allowed_signers.startswith("/"):
-        specs.append(policy.allowed_signers)
-    return specs
+    roster = Roster.from_config(project.config.approvals, project.config.root, project.repo_root)
+    paths = []
+    if roster.allowed_signers and not roster.allowed_signers.startswith("/"):
+        paths.append(roster.allowed_signers)
+    return specs, paths
 
 
-class _StateReader(gate.Reader):
+class _StateReader(Reader):
     """The files as the walk stands (a commit's parent), without listing a tree."""
 
     def __init__(self, walker: _Walker, parent: str | None) -> None:
@@ -633,7 +738,9 @@ class _StateReader(gate.Reader):
         return list(self.walker.files)
 
     def exists(self, path: str) -> bool:
-        return path in self.walker.files
+        if path in self.walker.files:
+            return True
+        return not _logged(path, self.walker.pathspecs) and path in self.read([path])
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
@@ -649,13 +756,14 @@ class _StateReader(gate.Reader):
         return out
 
 
-def _logged(path: str, pathspecs: Sequence[str]) -> bool:
+def _logged(path: str, pathspecs: tuple[Sequence[str], Sequence[str]]) -> bool:
     # fnmatch as git's default pathspec wildcards: "*" matches "/" too.
-    return any(fnmatch.fnmatchcase(path, spec) for spec in pathspecs)
+    patterns, paths = pathspecs
+    return path in paths or any(fnmatch.fnmatchcase(path, spec) for spec in patterns)
 
 
 def _read_policy(walker: _Walker, at: str | None) -> PolicyAt:
-    """The approvals policy and the files that make it, as the walk's state holds them.
+    """The approvals roster and the files that make the policy, as the walk's state holds them.
 
     ``at`` is the commit that state is (a change's parent); None before the first commit.
     """
@@ -668,28 +776,27 @@ def _read_policy(walker: _Walker, at: str | None) -> PolicyAt:
         config = project.config
     else:
         config_root = root / PurePosixPath(rel).parent.as_posix()
-        chain = gate.config_chain(reader, rel)
+        chain = config_module.chain(reader, rel)
         try:
-            settings = _settings(chain, rel, reader.label)
+            settings = _settings(reader, rel) if chain else {}
         except ConfigError as exc:
             settings, error = {}, str(exc)
         config = Config(root=config_root, approvals=dict(settings.get("approvals") or {}),
-                        policies=[str(p) for p in settings.get("policies") or []])
-    policy = Policy.from_config(config.approvals, config.root, root)
-    files = gate.policy_files(reader, config, chain, rel, root) if rel else {}
-    signers = files.get(policy.allowed_signers) if policy.allowed_signers else None
-    if policy.allowed_signers and policy.allowed_signers not in files:
-        outside = Path(policy.allowed_signers)  # with a configuration outside the repository
+                        house_rules=[str(p) for p in settings.get("policies") or []])
+    roster = Roster.from_config(config.approvals, config.root, root)
+    files = policy_files(reader, config, chain, rel, root) if rel else {}
+    signers = files.get(roster.allowed_signers) if roster.allowed_signers else None
+    if roster.allowed_signers and roster.allowed_signers not in files:
+        outside = Path(roster.allowed_signers)  # with a configuration outside the repository
         signers = (outside.read_bytes() if outside.is_absolute() and outside.is_file()
-                   else reader.read_one(policy.allowed_signers))
-    where = f"{reader.label}:{policy.allowed_signers or '(approvals.allowedSigners unset)'}"
-    sources = EvidenceSources(policy=policy, allowed_signers=signers, allowed_signers_where=where)
-    subject = Subject(approvals.POLICY_SUBJECT, rel or config_module.FILENAME,
-                      approvals.policy_digest(files))
-    folders = tuple(f for f in (_inside(config.root / e, root) for e in config.policies) if f)
+                   else reader.read_one(roster.allowed_signers))
+    where = f"{reader.label}:{roster.allowed_signers or '(approvals.allowedSigners unset)'}"
+    sources = EvidenceSources(roster=roster, allowed_signers=signers, allowed_signers_where=where)
+    folders = tuple(f for f in (_inside(config.root / e, root) for e in config.house_rules) if f)
     hashes = {path: None if data is None else approvals.sha256(data)
               for path, data in files.items()}
-    return PolicyAt(at, policy, sources, subject, hashes, folders, error)
+    return PolicyAt(at, roster, sources, rel or config_module.FILENAME,
+                    approvals.policy_digest(files), hashes, folders, error)
 
 
 def _inside(path: Path, root: Path) -> str | None:
@@ -699,27 +806,22 @@ def _inside(path: Path, root: Path) -> str | None:
         return None
 
 
-def _settings(chain: Mapping[str, bytes], rel: str, label: str) -> dict[str, Any]:
-    """The configuration chain's settings (presets and extends merged, schema checked).
+def _settings(reader: Reader, rel: str) -> dict[str, Any]:
+    """The configuration's settings at the walk's state (presets and extends merged, schema
+    checked); an error names the file ``COMMIT:path:line:column``.
 
     Only approvals and policy files matter to an audit, so rule ids of the
     time are not checked against today's rules (a rule added since must not
     void the past).
     """
-    if not chain:
-        return {}
-    with tempfile.TemporaryDirectory(prefix="slopolicy-audit-") as tmp:
-        for path, data in chain.items():
-            target = Path(tmp) / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        try:
-            raw = config_module.read(Path(tmp) / rel)
-        except ConfigError as exc:
-            prefix = str(Path(tmp).resolve()) + os.sep
-            raise ConfigError(str(exc).replace(prefix, f"{label}:").replace(
-                tmp + os.sep, f"{label}:")) from None
-    return raw
+    return config_module.read(reader, rel).data
+
+
+def _names(approved: Subject, subject: Subject) -> bool:
+    """Whether a record's subject names this change (the old shape: its one content)."""
+    if approved.legacy is not None:
+        return approved.removed == subject.removed and approved.digest == subject.digest
+    return (approved.before, approved.after) == (subject.before, subject.after)
 
 
 def _service(doc: Document) -> Hashable:
@@ -765,10 +867,6 @@ def _strictest(sla: Document, candidates: Callable[[Mapping[str, Any]], list[Doc
 
 # -- questions -------------------------------------------------------------------------
 
-def in_range(change: Change, since: datetime.datetime | None,
-             until: datetime.datetime | None) -> bool:
-    date = change.commit.date
-    return (since is None or date >= since) and (until is None or date <= until)
 
 
 def in_force(agreement: Agreement, on: datetime.date,
@@ -777,7 +875,7 @@ def in_force(agreement: Agreement, on: datetime.date,
 
     Each recorded version speaks for the dates from its ``effective.from``
     on, and a version recorded later overrides it from its own start: the
-    old version stays in force until the new one starts (DESIGN §3). So the
+    old version stays in force until the new one starts. So the
     answer is the version recorded last among those started by the date;
     none when that one has ended (``effective.until``) or is the removal of
     the agreement (which speaks from the day it was recorded).
@@ -826,7 +924,8 @@ class InForce:
 
 
 def _terms(version: Version | None) -> Any:
-    return None if version is None else changes.json_value(version.doc.spec)
+    """The terms as written, compared exactly: ``99.9`` and ``99.90`` are the same terms."""
+    return None if version is None else version.doc.spec
 
 
 def end_of_day(on: datetime.date) -> datetime.datetime:
@@ -863,7 +962,7 @@ def rewritten_by(answer: InForce) -> Version | None:
 
 
 @dataclass
-class Report:
+class AuditReport:
     """What an audit reporter shows: the history, the agreements asked about, the question."""
 
     history: History
@@ -874,18 +973,36 @@ class Report:
     known_at: datetime.datetime | None = None
     answers: list[InForce] | None = None  # with --as-of / --known-at
     name: str = ""  # the repository's folder name, for titles
+    title: str = ""  # the report's own title (--title), instead of one made from the name
+    audience: str = "internal"  # or "customer": no SLO targets, file paths or commit hashes
+
+    @cached_property
+    def _window(self) -> tuple[int, int]:
+        return self.history.window(self.since, self.until)
+
+    def in_range(self, commit: LoggedCommit) -> bool:
+        """Whether ``commit`` lies in ``--since``/``--until``, by its place on the first-parent
+        chain (see :meth:`History.window`)."""
+        if self.since is None and self.until is None:
+            return True
+        position = self.history.positions.get(commit.sha)
+        if position is None:  # not on the chain walked: by its date alone
+            return ((self.since is None or commit.date >= self.since)
+                    and (self.until is None or commit.date <= self.until))
+        start, end = self._window
+        return start <= position < end
 
     def versions(self, agreement: Agreement) -> list[Version]:
         """The agreement's versions committed in the range."""
-        return [v for v in agreement.versions if in_range(v, self.since, self.until)]
+        return [v for v in agreement.versions if self.in_range(v.commit)]
 
     def shown(self) -> list[Agreement]:
         """The agreements with a change in the range."""
         return [a for a in self.agreements if self.versions(a)]
 
-    def policy_changes(self) -> list[PolicyChange]:
+    def policy_changes(self) -> list[PolicyEdit]:
         """The changes of the policy committed in the range."""
-        return [c for c in self.history.policy_changes if in_range(c, self.since, self.until)]
+        return [c for c in self.history.policy_changes if self.in_range(c.commit)]
 
     def failures(self) -> list[Change]:
         """The changes in the range that lacked the approvals they needed."""

@@ -4,12 +4,19 @@ Evidence, strongest first:
 
 * an ``Approval`` record (``apiVersion: slopolicy/v1``), signed with the
   approver's SSH key (``ssh-keygen -Y sign -n slopolicy``) over a canonical
-  statement that binds it to the ``sha256:`` of the approved content, and
-  verified against the allowed_signers file of the *base* ref;
-* a forge review export (``--reviews``): an APPROVED review counts only for
-  the exact head commit, and only for roster entries written ``github:LOGIN``;
+  statement that binds it to one change: the document, the ``sha256:`` of its
+  content before (or ``absent``) and after (or ``removed``); verified against
+  the allowed_signers file of the *base* ref, and counted for one change only;
+* a forge review export (``--reviews``): a GitHub pull request's reviews or
+  a GitLab merge request's approvals. An approval counts only for the exact
+  head commit, and only for roster entries written ``github:LOGIN`` or
+  ``gitlab:LOGIN``;
 * an ``Approved-by:`` commit trailer: anyone can type one, so it is shown as
   *claimed* and counts only where the policy says ``trailers: counted``.
+
+With ``approvals.signedCommits: required`` the commits of a change must be
+SSH-signed (``git commit -S`` with ``gpg.format ssh``): :func:`commit_signers`
+verifies each against the same allowed signers, namespace ``git``.
 
 This module runs ``ssh-keygen`` and reads review exports; it turns what it
 finds into :class:`~slopolicy.changes.approvals.Evidence` values, which
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -32,15 +40,17 @@ from slopolicy.changes.approvals import (
     EMAIL_IN_ANGLES,
     KIND,
     NAMESPACE,
+    POLICY_SUBJECT,
     REVIEW,
     SIGNED,
     Authors,
     Evidence,
-    Policy,
     Record,
+    Roster,
     Subject,
     json_string,
     normalize,
+    sha256,
     short_digest,
 )
 from slopolicy.model.errors import UsageError
@@ -64,10 +74,9 @@ def render_record(name: str, subject: Subject, approver: str, role: str, decisio
     ]
     if subject.version is not None:
         lines.append(f"    version: {subject.version}")
-    if subject.removed:
-        lines.append("    removed: true")
     lines += [
-        f"    digest: {q(subject.digest)}",
+        f"    before: {q(subject.before)}",
+        f"    after: {q(subject.after)}",
         f"  approver: {q(approver)}",
         f"  role: {q(role)}",
         f"  decision: {q(decision)}",
@@ -79,8 +88,22 @@ def render_record(name: str, subject: Subject, approver: str, role: str, decisio
 
 
 def now_timestamp() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace(
-        "+00:00", "Z")
+    """Now, in UTC to the second; SOURCE_DATE_EPOCH, when set, stands for now.
+
+    The reproducible-builds convention lets a scripted history (examples/audit)
+    sign the same record, byte for byte, on every run.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    if epoch:
+        try:
+            if not (epoch.isascii() and epoch.isdigit()):
+                raise ValueError(epoch)
+            now = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since "
+                             "1970-01-01 UTC (as `date +%s` prints)") from None
+    return now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 # -- signatures ------------------------------------------------------------------
@@ -126,19 +149,37 @@ class Review:
     login: str
     state: str
     commit: str
+    forge: str = "github"  # the roster writes the reviewer as FORGE:LOGIN
+
+    @property
+    def identity(self) -> str:
+        return f"{self.forge}:{self.login}"
+
+
+GITHUB_EXPORT = "the JSON list GitHub returns for GET /repos/OWNER/REPO/pulls/N/reviews"
+GITLAB_EXPORT = ("the JSON object GitLab returns for GET /projects/ID/merge_requests/IID/approvals, "
+                 "with the merge request's head commit added as \"sha\"")
 
 
 def load_reviews(path: Path) -> list[Review]:
-    """The latest deciding review of each user, from a GitHub pull request reviews export."""
+    """The approvals a forge export holds: GitHub's reviews, or GitLab's approvals.
+
+    GitHub: the latest deciding review of each user (``gh api --paginate``
+    writes one JSON list per page; they are read as one). GitLab: every user
+    in ``approved_by``, for the commit ``sha`` names, which the export must
+    carry: GitLab's approvals do not say which commit they approved.
+    """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        values = _json_values(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"--reviews {path}: cannot read: {exc.strerror}") from None
     except ValueError as exc:
         raise UsageError(f"--reviews {path}: not JSON: {exc}") from None
-    if not isinstance(data, list):
-        raise UsageError(f"--reviews {path}: expected the JSON list GitHub returns for "
-                         "GET /repos/OWNER/REPO/pulls/N/reviews")
+    if len(values) == 1 and isinstance(values[0], Mapping) and "approved_by" in values[0]:
+        return _gitlab_approvals(path, values[0])
+    if not values or not all(isinstance(v, list) for v in values):
+        raise UsageError(f"--reviews {path}: expected {GITHUB_EXPORT}, or {GITLAB_EXPORT}")
+    data = [item for page in values for item in page]
     latest: dict[str, Review] = {}
     for index, item in sorted(enumerate(data), key=_review_order):
         review = _review(path, index, item)
@@ -146,6 +187,38 @@ def load_reviews(path: Path) -> list[Review]:
         if review and review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
             latest[normalize(review.login)] = review
     return list(latest.values())
+
+
+def _json_values(text: str) -> list[Any]:
+    """Every JSON value of ``text``, one after another (whitespace between them)."""
+    decoder = json.JSONDecoder()
+    values: list[Any] = []
+    position = 0
+    while True:
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position == len(text):
+            return values
+        value, position = decoder.raw_decode(text, position)
+        values.append(value)
+
+
+def _gitlab_approvals(path: Path, data: Mapping[str, Any]) -> list[Review]:
+    sha, approved = data.get("sha"), data.get("approved_by")
+    if not isinstance(sha, str) or not sha:
+        raise UsageError(f"--reviews {path}: a GitLab approvals export needs \"sha\", the merge "
+                         "request's head commit when the approvals were read (GitLab's approvals "
+                         "do not name the commit they approve)")
+    if not isinstance(approved, list):
+        raise UsageError(f"--reviews {path}: \"approved_by\" is not a list ({GITLAB_EXPORT})")
+    found: dict[str, Review] = {}
+    for index, item in enumerate(approved):
+        user = item.get("user") if isinstance(item, Mapping) else None
+        login = user.get("username") if isinstance(user, Mapping) else None
+        if not isinstance(login, str) or not login:
+            raise UsageError(f"--reviews {path}: approved_by item {index} lacks user.username")
+        found[normalize(login)] = Review(login, "APPROVED", sha, forge="gitlab")
+    return list(found.values())
 
 
 def _review_order(item: tuple[int, Any]) -> tuple[str, int]:
@@ -171,12 +244,19 @@ def _review(path: Path, index: int, item: Any) -> Review | None:
 class EvidenceSources:
     """Everything approvals are judged by, read once per run."""
 
-    policy: Policy
+    roster: Roster
     records: list[Record] = field(default_factory=list)
     allowed_signers: bytes | None = None
     allowed_signers_where: str = ""  # e.g. main:.slopolicy/allowed_signers
     reviews: list[Review] | None = None
     head_commit: str | None = None
+    # records (by record_key) that already stood before this change, and where: each
+    # authorised an earlier change, and a record authorises one change
+    used: Mapping[str, str] = field(default_factory=dict)
+    # whether a record of the old shape (one digest) counts: only where the history
+    # shows it was made for this change (the audit), never in the gate
+    legacy: bool = False
+    base_hint: str = ""  # the --base REF that `slopolicy approve` needs for this change
     _verified: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def gather(self, subject: Subject, authors: Authors, trailers: Sequence[tuple[str, str]],
@@ -200,28 +280,51 @@ class EvidenceSources:
         who = record.approver
         if record.decision != "approved":
             return f"its decision is {record.decision!r}, not 'approved'"
-        if record.subject.removed != subject.removed:
-            return ("it approves the removal of the document, which is not removed here"
-                    if record.subject.removed else "it approves content, but the document is removed")
-        if record.subject.digest != subject.digest:
-            return (f"it approves {short_digest(record.subject.digest)} but the content is now "
-                    f"{short_digest(subject.digest)}: the document changed after approval, so it "
-                    "must be approved again")
-        holders = {normalize(i) for i in self.policy.holders(record.role)}
-        if record.role not in self.policy.roles:
+        mismatch = self._subject_problem(record.subject, subject)
+        if mismatch:
+            return mismatch
+        if record.role not in self.roster.roles:
             return f"role {record.role!r} is not defined in the base policy (approvals.roles)"
-        if normalize(who) not in holders:
+        if record.role not in self.roster.roles_of(who):
             return f"{who} does not hold role {record.role!r} in the base policy"
-        authored = authors.of(who)
+        authored = self.roster.authored(authors, who)
         if authored:
-            return f"{who} authored {authored}, which changed it: nobody approves their own change"
+            return f"{who} {authored}, which changed it: nobody approves their own change"
         if self.allowed_signers is None:
             return (f"there is no allowed signers file at {self.allowed_signers_where or 'the base'}"
                     " (approvals.allowedSigners), so no signature can be verified")
         if not self._verify(record):
             return (f"its signature does not verify for {who} by "
                     f"{self.allowed_signers_where}: signed with another key, or edited")
+        used = self.used.get(record_key(record))
+        if used:
+            return (f"it already authorised an earlier change ({used}): a record authorises one "
+                    "change, so this one must be approved anew")
         return ""
+
+    def _subject_problem(self, approved: Subject, subject: Subject) -> str:
+        """Why a record's subject is not this change (empty when it is)."""
+        what = "policy" if subject.kind == POLICY_SUBJECT else "document"
+        if approved.legacy is not None and not self.legacy:
+            return (f"it is a record of the old shape, bound to content only "
+                    f"({short_digest(approved.legacy)}), so it cannot show which change it "
+                    f"approved (a later change back to that content would match it too); "
+                    f"approve this change again{self._approve_hint()}")
+        if approved.removed != subject.removed:
+            return (f"it approves the removal of the {what}, which is not removed here"
+                    if approved.removed else f"it approves content, but the {what} is removed")
+        if approved.digest != subject.digest:
+            return (f"it approves {short_digest(approved.digest)} but the content is now "
+                    f"{short_digest(subject.digest)}: the {what} changed after approval, so it "
+                    "must be approved again")
+        if approved.legacy is None and approved.before != subject.before:
+            return (f"it approves the change from {short_digest(approved.before)}, but this "
+                    f"change is from {short_digest(subject.before)}: it was made for another "
+                    f"change, so this one must be approved again{self._approve_hint()}")
+        return ""
+
+    def _approve_hint(self) -> str:
+        return f" (`slopolicy approve --base {self.base_hint} ...`)" if self.base_hint else ""
 
     def _verify(self, record: Record) -> bool:
         key = (record.file, record.signature)
@@ -236,9 +339,9 @@ class EvidenceSources:
         for review in self.reviews or ():
             if review.state != "APPROVED":
                 continue
-            identity = f"github:{review.login}"
+            identity = review.identity
             base = Evidence(identity, REVIEW, f"review of {review.commit[:7] or '?'}")
-            roles = self.policy.roles_of(identity)
+            roles = self.roster.roles_of(identity)
             if not reviewed or self.head_commit is None:
                 found.append(_invalid(base, "the checked content is not a commit (uncommitted "
                                       "changes), so no review can have approved it"))
@@ -247,9 +350,10 @@ class EvidenceSources:
                                       f"the head commit {self.head_commit[:7]}: ask for a new review"))
             elif not roles:
                 found.append(_invalid(base, f"{identity} holds no role in the base policy"))
-            elif authors.of(identity):
-                found.append(_invalid(base, f"{identity} authored {authors.of(identity)}, which "
-                                      "changed it: nobody approves their own change"))
+            elif self.roster.authored(authors, identity):
+                found.append(_invalid(base, f"{identity} "
+                                      f"{self.roster.authored(authors, identity)}, which changed "
+                                      "it: nobody approves their own change"))
             else:
                 found.append(Evidence(identity, REVIEW, base.source, roles=roles))
         return found
@@ -258,14 +362,15 @@ class EvidenceSources:
         match = EMAIL_IN_ANGLES.search(value)
         identity = match.group(1) if match else value.strip()
         base = Evidence(identity, CLAIMED, f"Approved-by: trailer in {where}")
-        roles = self.policy.roles_of(identity)
-        if self.policy.trailers != "counted":
+        roles = self.roster.roles_of(identity)
+        if self.roster.trailers != "counted":
             return _invalid(base, "a commit trailer is only claimed (anyone can type one); "
                             "approvals.trailers: claimed does not count it")
         if not roles:
             return _invalid(base, f"{identity} holds no role in the base policy")
-        if authors.of(identity):
-            return _invalid(base, f"{identity} authored {authors.of(identity)}, which changed it: "
+        authored = self.roster.authored(authors, identity)
+        if authored:
+            return _invalid(base, f"{identity} {authored}, which changed it: "
                             "nobody approves their own change")
         return Evidence(identity, CLAIMED, base.source, roles=roles)
 
@@ -275,9 +380,72 @@ def _invalid(evidence: Evidence, reason: str) -> Evidence:
                     frozenset(), reason)
 
 
-# -- judging ---------------------------------------------------------------------
+def record_key(record: Record) -> str:
+    """What makes two records one: the statement signed (a copy at another path is no new one)."""
+    return sha256(record.statement())
 
 
-# -- words for messages ------------------------------------------------------------
+# -- signed commits ----------------------------------------------------------------
 
+GIT_NAMESPACE = "git"  # the namespace git signs commits in
+
+
+def split_signature(commit: bytes) -> tuple[bytes, str] | None:
+    """A raw commit object's signed payload and its armored ``gpgsig``; None when unsigned.
+
+    The payload is the object without its signature header, as git signs it.
+    """
+    head, sep, message = commit.partition(b"\n\n")
+    kept: list[bytes] = []
+    signature: list[bytes] = []
+    inside = False
+    for line in head.split(b"\n"):
+        if line.startswith((b"gpgsig ", b"gpgsig-sha256 ")):
+            inside = True
+            signature.append(line.split(b" ", 1)[1])
+        elif inside and line.startswith(b" "):
+            signature.append(line[1:])
+        else:
+            inside = False
+            kept.append(line)
+    if not signature:
+        return None
+    return b"\n".join(kept) + sep + message, b"\n".join(signature).decode("ascii", "replace")
+
+
+def commit_signers(commit: bytes, allowed_signers: bytes | None, where: str
+                   ) -> tuple[tuple[str, ...], str]:
+    """The principals whose key signed a commit, by ``allowed_signers`` (namespace git).
+
+    Returns (principals, "") or ((), why the signature does not count, as the
+    rest of a sentence that begins with the commit).
+    """
+    fix = ("to fix, sign commits with your SSH key (`git config gpg.format ssh`, `git config "
+           "user.signingkey ~/.ssh/id_ed25519.pub`, `git commit -S`), with its line in "
+           f'{where} allowing namespaces="git", and sign the commits of this change again '
+           "(`git rebase --exec 'git commit --amend --no-edit -S' BASE`)")
+    split = split_signature(commit)
+    if split is None:
+        return (), f"is not signed; {fix}"
+    payload, signature = split
+    if "BEGIN SSH SIGNATURE" not in signature:
+        return (), f"is signed with GPG or X.509, not an SSH key; {fix}"
+    if allowed_signers is None:
+        return (), (f"cannot be verified: there is no allowed signers file at {where} "
+                    "(approvals.allowedSigners)")
+    with tempfile.TemporaryDirectory(prefix="slopolicy-commit-") as tmp:
+        signers = Path(tmp) / "allowed_signers"
+        signers.write_bytes(allowed_signers)
+        sig = Path(tmp) / "commit.sig"
+        sig.write_text(signature + "\n", encoding="ascii", errors="replace")
+        found = _ssh_keygen(["-Y", "find-principals", "-s", str(sig), "-f", str(signers)], b"")
+        principals = [p for p in found.stdout.decode("utf-8", "replace").splitlines() if p]
+        verified = tuple(p for p in principals if _ssh_keygen(
+            ["-Y", "verify", "-f", str(signers), "-I", p, "-n", GIT_NAMESPACE, "-s", str(sig)],
+            payload).returncode == 0)
+    if not verified:
+        why = ("its key's line there does not allow namespaces=\"git\", or the signature is "
+               "broken" if principals else "its key is not in that file")
+        return (), f"has a signature that does not verify by {where} ({why}); {fix}"
+    return verified, ""
 

@@ -1,7 +1,9 @@
 """All git access, through GitPython: refs, trees, blobs, history, trailers.
 
 Every call runs git directly (never a shell) and reads NUL-separated output
-where git offers it, so no path or ref can be misread. Blobs are read by one
+where git offers it, so no path or ref can be misread. Every path reaches git
+as a literal pathspec (``:(top,literal)``): a file named ``:(glob)x.yaml`` or
+``*.yaml`` names that file and no other. Blobs are read by one
 ``git cat-file --batch`` process per call, never one process per file.
 
 This module imports GitPython, and is itself imported only by the commands
@@ -83,6 +85,7 @@ class LoggedCommit:
     subject: str
     approved_by: tuple[str, ...]
     changes: tuple[FileChange, ...]
+    committer_email: str = ""
 
     @property
     def short(self) -> str:
@@ -95,6 +98,12 @@ class LoggedCommit:
 
 _NULL_BLOB = "0" * 40
 _REGULAR = ("100644", "100755")
+SYMLINK = "120000"
+
+
+def literal(path: str) -> str:
+    """``path`` (from the repository root) as a pathspec that matches that path alone."""
+    return f":(top,literal){path}"
 
 
 class GitRepo:
@@ -123,12 +132,16 @@ class GitRepo:
         return str(sha).strip()
 
     def _missing(self, ref: str, what: str) -> str:
-        message = f"{what} {ref!r} is not in this repository"
         known = self._refs()
+        remotes = [r for r in self._git.remote().split() if r]
+        if not known and self.head() is None and (ref == "HEAD" or not remotes):
+            # nothing to fetch it from: a fresh repository (a shallow clone has at least HEAD)
+            return (f"{what} {ref!r} names nothing: this repository has no commits yet; commit "
+                    "first (`git add` and `git commit`), then compare changes against a commit")
+        message = f"{what} {ref!r} is not in this repository"
         hint = difflib.get_close_matches(ref, known, n=1)
         if hint:
             message += f' (did you mean "{hint[0]}"?)'
-        remotes = [r for r in self._git.remote().split() if r]
         remote = next((r for r in remotes if ref.startswith(r + "/")), None)
         if remote is None and "/" in ref and not remotes:
             remote = ref.split("/", 1)[0]
@@ -159,6 +172,15 @@ class GitRepo:
                 f"{FETCH_FULL}"
             )
 
+    def symbolic(self, ref: str) -> str | None:
+        """The ref a symbolic ref (``refs/remotes/origin/HEAD``) points to, short; None if none."""
+        if ref.startswith("-") or any(c in ref for c in "\0\n"):
+            return None
+        try:
+            return str(self._git.symbolic_ref("--quiet", "--short", ref)).strip() or None
+        except self._error:
+            return None
+
     def merge_base(self, a: str, b: str) -> str | None:
         try:
             return str(self._git.merge_base(a, b)).strip() or None
@@ -184,7 +206,8 @@ class GitRepo:
     # -- trees and blobs -------------------------------------------------------
 
     def tree(self, sha: str) -> list[TreeEntry]:
-        """Every file (blob) at ``sha``; submodules and symlinks are not documents."""
+        """Every file (blob) at ``sha``, and every symbolic link (mode ``120000``, its blob the
+        target's name); a submodule is another repository's commit, none of this one's files."""
         out = str(self._git.ls_tree("-r", "-z", "--full-tree", sha))
         entries = []
         for record in out.split("\0"):
@@ -192,7 +215,7 @@ class GitRepo:
                 continue
             meta, _, path = record.partition("\t")
             mode, kind, blob = meta.split(" ")
-            if kind == "blob" and mode in ("100644", "100755"):
+            if kind == "blob" and (mode in _REGULAR or mode == SYMLINK):
                 entries.append(TreeEntry(path, blob, mode))
         return entries
 
@@ -204,30 +227,59 @@ class GitRepo:
     # -- history ---------------------------------------------------------------
 
     def commits(self, base: str, head: str, paths: Sequence[str]) -> list[Commit]:
-        """Commits in ``base..head`` that touch any of ``paths``, newest first."""
+        """Commits in ``base..head`` that touch any of ``paths``, newest first.
+
+        A merge that git keeps in the path-limited history (one that made
+        an edit of its own: an evil merge, a conflict resolution) lists the
+        files it changed against its first parent, as the audit reads a
+        merge: the edit has an author, and that author approves nothing.
+        """
         if not paths:
             return []
         out = str(self._git.log(
-            "-z", "--name-only", "--no-renames", f"--format={_LOG_FORMAT}",
-            f"{base}..{head}", "--", *paths,
+            "-z", "--name-only", "--no-renames", "--diff-merges=first-parent",
+            f"--format={_LOG_FORMAT}", f"{base}..{head}", "--", *map(literal, paths),
         ))
         return [c for c in (_parse_commit(r) for r in out.split(_RECORD_SEP)) if c]
 
-    def history(self, rev: str, pathspecs: Sequence[str]) -> list[LoggedCommit]:
-        """Every commit on the first-parent chain of ``rev`` that changes ``pathspecs``, oldest first.
+    def history(self, rev: str, patterns: Sequence[str],
+                paths: Sequence[str] = ()) -> list[LoggedCommit]:
+        """Every commit on the first-parent chain of ``rev`` that changes ``patterns`` or
+        ``paths``, oldest first.
 
         One ``git log --raw`` with rename detection: a merge shows what it
         changed against its first parent (what the branch gained when it
         landed), so the chain reads as the branch's own record of events.
-        Pathspecs are from the repository root, with git's wildcards.
+        Patterns are from the repository root, with git's wildcards; paths
+        are literal.
         """
         out: bytes = self._git.log(
             "--first-parent", "--diff-merges=first-parent", "--reverse", "-M", "--raw", "-z",
             "--no-abbrev", "--no-color", "--no-ext-diff", f"--format={_LOG_FORMAT}", rev,
-            "--", *(f":(top){p}" for p in pathspecs), stdout_as_string=False,
+            "--", *(f":(top){p}" for p in patterns), *map(literal, paths),
+            stdout_as_string=False,
         )
         text = out.decode("utf-8", "replace")
         return [c for c in (_parse_logged(r) for r in text.split(_RECORD_SEP)) if c]
+
+    def chain(self, rev: str) -> list[tuple[str, datetime.datetime]]:
+        """Every commit on the first-parent chain of ``rev`` with its committer date, oldest
+        first: the order in which they entered the history, whatever their dates say."""
+        out = str(self._git.log("--first-parent", "--reverse", f"--format=%H{_FIELD_SEP}%cI",
+                                rev, "--"))
+        found = []
+        for line in out.splitlines():
+            sha, _, date = line.partition(_FIELD_SEP)
+            if date:
+                found.append((sha, datetime.datetime.fromisoformat(date)))
+        return found
+
+    def worktree_files_named(self, name: str) -> list[str]:
+        """Every file called ``name`` in the working tree that git tracks or would add
+        (ignored files aside), from the repository root."""
+        out = str(self._git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--",
+                                     f":(top,glob)**/{name}"))
+        return sorted({p for p in out.split("\0") if p and p.rsplit("/", 1)[-1] == name})
 
     def read_paths(self, rev: str, paths: Iterable[str]) -> dict[str, bytes]:
         """The files ``paths`` as ``rev`` holds them (absent ones are left out), in one process."""
@@ -249,7 +301,8 @@ class GitRepo:
         """Which of ``paths`` differ in the working tree from HEAD (or are untracked)."""
         if not paths:
             return set()
-        out = str(self._git.status("--porcelain", "-z", "--untracked-files=all", "--", *paths))
+        out = str(self._git.status("--porcelain", "-z", "--untracked-files=all", "--",
+                                   *map(literal, paths)))
         found: set[str] = set()
         records = out.split("\0")
         index = 0
@@ -263,6 +316,36 @@ class GitRepo:
                 found.add(records[index])
                 index += 1
         return found
+
+    def worktree_changes(self) -> list[FileChange]:
+        """What the working tree changes against HEAD, staged or not; untracked files aside.
+
+        A staged rename names its source (git status detects renames in the
+        index); a file deleted from disk or from the index is ``D``. Blobs are
+        not read: the changes carry paths only.
+        """
+        out = str(self._git.status("--porcelain=v1", "-z", "--untracked-files=no"))
+        records = out.split("\0")
+        changes: list[FileChange] = []
+        index = 0
+        while index < len(records):
+            record = records[index]
+            index += 1
+            if len(record) < 4:
+                continue
+            staged, unstaged, path = record[0], record[1], record[3:]
+            if staged in "RC":  # the source follows in the next field
+                old = records[index] if index < len(records) else None
+                index += 1
+                gone = "D" in unstaged
+                changes.append(FileChange(staged, old if staged == "R" else None,
+                                          None if gone else path, None, None))
+            elif "D" in (staged, unstaged):
+                changes.append(FileChange("D", path, None, None, None))
+            else:
+                changes.append(FileChange("A" if staged == "A" else "M",
+                                          None if staged == "A" else path, path, None, None))
+        return changes
 
 
 def _parse_batch(out: bytes) -> dict[str, bytes]:
@@ -339,6 +422,7 @@ def _parse_logged(record: str) -> LoggedCommit | None:
         sha=h.sha, parents=h.parents, author_name=h.author_name, author_email=h.author_email,
         date=h.date, author_date=h.author_date, subject=h.subject, approved_by=h.approved_by,
         changes=tuple(_parse_raw(h.rest.lstrip("\n").split("\0"))),
+        committer_email=h.committer_email,
     )
 
 

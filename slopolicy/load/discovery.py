@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -30,7 +30,14 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
     Globs are gitignore-style and relative to the project root (the folder of
     .slopolicy.yaml); a folder outside it is matched relative to itself. The
     files are absolute path strings: a large repository has tens of
-    thousands, and Path objects would cost more than the walk.
+    thousands, and Path objects would cost more than the walk. A folder that
+    cannot be listed is among them, so that reading it says why (a finding),
+    rather than its files being left out without a word.
+
+    A folder below the repository root that holds ``.git`` (a submodule, a
+    nested repository) is another repository's: skipped, as a commit of
+    this one holds none of its files. Symbolic links to folders are not
+    followed; a link to a file is listed, and refused when read.
     """
     spec_in = matcher(tuple(config.include))
     spec_out = matcher(tuple(config.exclude))
@@ -38,8 +45,17 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
     base = config.root.resolve()
     if top != base and base not in top.parents:
         base = top
+    repository = str(repo_root.resolve())
     found: list[str] = []
-    for folder, dirs, names in os.walk(top):
+
+    def unreadable(error: OSError) -> None:
+        if error.filename is not None:
+            found.append(os.fspath(error.filename))
+
+    for folder, dirs, names in os.walk(top, onerror=unreadable):
+        if (".git" in dirs or ".git" in names) and folder != repository:
+            dirs[:] = []
+            continue
         rel_folder = Path(folder).relative_to(base).as_posix()
         rel_folder = "" if rel_folder == "." else rel_folder + "/"
         dirs[:] = sorted(d for d in dirs if not spec_out(rel_folder + d + "/"))
@@ -48,6 +64,35 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
             if spec_in(rel) and not spec_out(rel):
                 found.append(os.path.join(folder, name))
     return found
+
+
+def select(config: Globs, paths: Iterable[str], repo_root: Path) -> list[str]:
+    """The paths (repository-relative) the document globs pick, as :func:`discover` picks
+    them on disk: a commit's files, or those a history names."""
+    spec_in = matcher(tuple(config.include))
+    spec_out = matcher(tuple(config.exclude))
+    try:
+        top = config.root.resolve().relative_to(repo_root.resolve()).as_posix()
+    except ValueError:
+        return []  # globs of a folder outside the repository pick none of its files
+    top = "" if top == "." else top
+    pruned: dict[str, bool] = {"": False}  # folder -> excluded, itself or by a parent
+
+    def excluded(folder: str) -> bool:
+        found = pruned.get(folder)
+        if found is None:
+            parent = folder.rpartition("/")[0]
+            found = pruned[folder] = excluded(parent) or spec_out(folder + "/")
+        return found
+
+    chosen = []
+    for path in sorted(paths):
+        rel = path if not top else path[len(top) + 1:] if path.startswith(top + "/") else None
+        if rel is None or excluded(rel.rpartition("/")[0]):
+            continue
+        if spec_in(rel) and not spec_out(rel):
+            chosen.append(path)
+    return chosen
 
 
 def selects(config: Globs, path: Path) -> bool:
@@ -84,7 +129,12 @@ def _root_prefix(repo_root: Path) -> str:
 
 
 def relative(path: str | Path, repo_root: Path) -> str:
-    """``path`` relative to the repository root, with ``/``; cheap for paths under it."""
+    """``path`` relative to the repository root, with ``/``; cheap for paths under it.
+
+    A file outside the root is named from the root too (``../shared/x.yaml``):
+    reports are forwarded, and an absolute path would name the folders of the
+    machine that made them.
+    """
     prefix = _root_prefix(repo_root)
     text = str(path)
     if os.sep == "/" and text.startswith(prefix) and "/." not in text:
@@ -94,4 +144,7 @@ def relative(path: str | Path, repo_root: Path) -> str:
         full = os.path.realpath(path)  # through a symlink, or outside the root
     if full.startswith(prefix):
         return full[len(prefix):].replace(os.sep, "/")
-    return Path(path).as_posix()
+    try:  # outside the root (named by hand): still relative to it, never absolute
+        return Path(os.path.relpath(full, prefix)).as_posix()
+    except ValueError:  # another drive: no relative path exists
+        return Path(path).as_posix()

@@ -2,34 +2,105 @@
 
 Never an exception: the run goes on past any broken file. A file may hold
 several YAML documents (``---``) or, as the OpenSLO Go SDK writes them, one
-YAML list of objects.
+YAML list of objects. Only regular files are read, and never more than the
+size cap, so a FIFO or a symlink to a device cannot stall or flood a check.
+A document of another format's SLOs (Sloth, Pyrra, Nobl9, OpenSLO v1alpha
+and v2alpha) is followed by the OpenSLO v1 documents it maps to, placed in
+it: the rules judge those, and their findings point into the original.
+
+A mapping that claims to be a document but misses (``OpenSLO/v1``,
+``apiversion:``, ``kind: Slo``) is kept as one, so that ``unknown-kind``
+names the likely fix; any other YAML is skipped and counted.
 """
 from __future__ import annotations
 
+import os
+import stat as stat_module
 from collections.abc import Mapping
 from typing import Any
 
-from slopolicy.model.documents import Document, LoadProblem, SourceFile
-from slopolicy.model.kinds import KNOWN_PREFIXES
+from slopolicy import formats
+from slopolicy.model.documents import Document, LoadProblem, MappedFrom, SourceFile
+from slopolicy.model.kinds import FAMILIES, KNOWN_PREFIXES, NATIVE, RENAMED, declared
 from slopolicy.text import yamlsource
 from slopolicy.text.decoding import decode
+from slopolicy.text.hints import closest
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(
+    os, "O_CLOEXEC", 0)
+_SPECIAL = ((stat_module.S_ISFIFO, "a FIFO (named pipe)"), (stat_module.S_ISCHR, "a character device"),
+            (stat_module.S_ISBLK, "a block device"), (stat_module.S_ISSOCK, "a socket"))
+
+
+def read_regular(path: str | os.PathLike[str],
+                 found: os.stat_result | None = None) -> tuple[bytes | None, str | None]:
+    """The bytes of the regular file at ``path`` (symlinks followed), or why it was not read.
+
+    Anything else (a folder, a FIFO, a device, a socket) is refused before it is
+    opened, and opened without blocking in case it was swapped since; a file
+    over :data:`MAX_FILE_BYTES` is refused by its size, and a file that grows
+    while it is read is read to one byte past the cap, never further.
+    """
+    try:
+        found = os.stat(path) if found is None else found
+        if not stat_module.S_ISREG(found.st_mode):
+            return None, _not_regular(path, found.st_mode)
+        if found.st_size > MAX_FILE_BYTES:
+            return None, _too_large(found.st_size)
+        fd = os.open(path, _OPEN_FLAGS)
+        try:
+            opened = os.fstat(fd)
+            if not stat_module.S_ISREG(opened.st_mode):
+                return None, _not_regular(path, opened.st_mode)
+            raw = _read_capped(fd, opened.st_size)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        return None, f"cannot read file: {exc.strerror}"
+    if raw is None:
+        return None, f"file is over the {MAX_FILE_BYTES:,}-byte limit; split it into smaller files"
+    return raw, None
+
+
+def _read_capped(fd: int, size: int) -> bytes | None:
+    """At most MAX_FILE_BYTES from ``fd``; None when there is more."""
+    parts: list[bytes] = []
+    total = 0
+    want = min(size, MAX_FILE_BYTES) + 1  # a regular file: its size, then the end
+    while True:
+        chunk = os.read(fd, want)
+        if not chunk:
+            return parts[0] if len(parts) == 1 else b"".join(parts)
+        parts.append(chunk)
+        total += len(chunk)
+        if total > MAX_FILE_BYTES:
+            return None
+        want = min(1 << 20, MAX_FILE_BYTES + 1 - total)
+
+
+def _not_regular(path: str | os.PathLike[str], mode: int) -> str:
+    if stat_module.S_ISDIR(mode):
+        try:
+            os.scandir(path).close()
+        except OSError as exc:
+            return (f"cannot read folder: {exc.strerror}; the files in it were not checked "
+                    "(if it holds no documents, exclude it: documents.exclude)")
+        return "a folder, not a file"
+    what = next((name for test, name in _SPECIAL if test(mode)), "a special file")
+    return f"{what}, not a regular file: slopolicy reads only regular files"
+
+
+def _too_large(size: int) -> str:
+    return (f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; "
+            "split it into smaller files")
 
 
 def load_bytes(path: str, raw: bytes) -> SourceFile:
     """Load one file's bytes into a :class:`SourceFile`."""
     if len(raw) > MAX_FILE_BYTES:
         source = SourceFile(path, "")
-        source.problems.append(
-            LoadProblem(
-                "yaml-syntax",
-                f"file is {len(raw):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; "
-                "split it into smaller files",
-                1,
-                1,
-            )
-        )
+        source.problems.append(LoadProblem("yaml-syntax", _too_large(len(raw)), 1, 1))
         return source
     text, problem = decode(raw)
     if text is None:
@@ -38,6 +109,23 @@ def load_bytes(path: str, raw: bytes) -> SourceFile:
         source.problems.append(LoadProblem("yaml-syntax", *problem))
         return source
     return load_text(path, text)
+
+
+def symlink_file(path: str, target: str) -> SourceFile:
+    """A symbolic link where a document was expected: a finding, never its target's content.
+
+    The same in the working tree and at every commit: git records a link as
+    the name of its target, so who changed the content it shows could never
+    be told, and a link may lead out of the repository.
+    """
+    source = SourceFile(path, "")
+    source.problems.append(LoadProblem(
+        "yaml-syntax",
+        f"a symbolic link (to {target}): slopolicy reads documents from regular files only, "
+        "as git records a link as its target's name and never who changed the content it shows; "
+        "commit the document itself here, or leave the link out of documents.include",
+        1, 1))
+    return source
 
 
 def load_text(path: str, text: str) -> SourceFile:
@@ -90,12 +178,64 @@ def _collect(source: SourceFile, index: int, loaded: yamlsource.LoadedDocument) 
 def _add(
     source: SourceFile, index: int, item: int | None, data: Mapping[str, Any], line: int, col: int
 ) -> None:
-    api = data.get("apiVersion")
-    if isinstance(api, str) and api.startswith(KNOWN_PREFIXES):
-        source.documents.append(Document(source, index, item, data))
+    api, kind = declared(data)
+    skipped = _skipped(data, api, kind)
+    if skipped is None:
+        doc = Document(source, index, item, data)
+        source.documents.append(doc)
+        if doc.known and doc.api_version not in NATIVE:
+            for mapped in formats.judged(doc.api_version, doc.kind, data):
+                origin = MappedFrom(doc.label, tuple(mapped.paths),
+                                    tuple(text for _, text in mapped.assumptions))
+                source.documents.append(Document(source, index, item, mapped.data, origin))
     else:
         source.others += 1
         where = "" if item is None else f"item {item}: "
-        shown = "no apiVersion" if api is None else f"apiVersion {api!r}, not one slopolicy checks"
-        source.foreign.append((line, col, f"{where}{shown}"))
+        source.foreign.append((line, col, f"{where}{skipped}"))
 
+
+def _skipped(data: Mapping[str, Any], api: Any, kind: Any) -> str | None:
+    """Why an object is not a document slopolicy checks; None when it is one (or claims to be)."""
+    if not isinstance(api, str):
+        if any(meant == "apiVersion" for _, meant in near_miss_keys(data)):
+            return None
+        return "no apiVersion"
+    if api in NATIVE or (api.startswith(KNOWN_PREFIXES) and api not in FAMILIES):
+        return None  # a kind or version of a specification slopolicy reads: unknown-kind says
+    kinds = FAMILIES.get(api)
+    if kinds is None:
+        return None if _near_miss(api) else f"apiVersion {api!r}, not one slopolicy checks"
+    if isinstance(kind, str) and (kind in kinds or closest(kind, kinds) is not None):
+        return None
+    if kind is None and near_miss_keys(data):
+        return None
+    return f"kind {kind!r} of {api}, which slopolicy does not read"
+
+
+def _near_miss(api_version: str) -> bool:
+    """A slip of a known apiVersion (``OpenSLO/v1``, ``opensol/v1``): a finding, not a skip."""
+    return api_version in RENAMED or closest(api_version, FAMILIES) is not None
+
+
+HEADER_KEYS = ("apiVersion", "kind")
+
+
+def near_miss_keys(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(key as written, key meant) for each of apiVersion and kind written with a slip.
+
+    ``apiversion: openslo/v1`` counts only when its value is (close to) an
+    apiVersion slopolicy reads, so other YAML with such a key stays skipped.
+    """
+    found = []
+    for meant in HEADER_KEYS:
+        if meant in data:
+            continue
+        for written in data:
+            if not isinstance(written, str) or closest(written, [meant]) != meant:
+                continue
+            value = data[written]
+            if meant == "kind" or (isinstance(value, str) and (
+                    value in FAMILIES or value.startswith(KNOWN_PREFIXES) or _near_miss(value))):
+                found.append((written, meant))
+                break
+    return found

@@ -1,6 +1,6 @@
 """Where the shipped data lives: inside the wheel, or beside the package.
 
-A built wheel carries ``schemas/`` and ``policies/`` as ``slopolicy/_data``;
+A built wheel carries ``schemas/`` and ``presets/`` as ``slopolicy/_data``;
 a source checkout or editable install reads the top-level folders.
 """
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 A :class:`SourceFile` is one file (on disk or at a git ref) and what loading
 found in it; a :class:`Document` is one object of a known apiVersion in it.
-Loading them is :mod:`slopolicy.load.files`.
+A document of another format's SLOs (Sloth, Pyrra, Nobl9, older OpenSLO)
+brings the OpenSLO v1 documents it maps to, each with a :class:`MappedFrom` that
+places its parts in the original. Loading them is :mod:`slopolicy.load.files`.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from slopolicy.model.kinds import FAMILIES
+from slopolicy.model.kinds import FAMILIES, SLOTH_SPEC, declared
 from slopolicy.text import yamlsource
 from slopolicy.text.decoding import decode
 from slopolicy.text.yamlsource import Path, Positions
@@ -27,6 +29,32 @@ class LoadProblem:
     related: tuple[tuple[int, int, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class MappedFrom:
+    """Where an OpenSLO v1 document mapped from another format stands in its original.
+
+    ``paths`` pairs a path of the mapped document with the path of the
+    original that says it, most specific first; a part of the mapped document
+    is found at the original's path of its longest mapped prefix (and what
+    follows that prefix, where the original has it). ``assumptions`` are what
+    the original does not say and slopolicy took (Sloth's default window),
+    stated with every verdict that rests on them.
+    """
+
+    source: str  # the original document's label, e.g. PrometheusServiceLevel/myservice
+    paths: tuple[tuple[Path, Path], ...]
+    assumptions: tuple[str, ...] = ()
+
+    def original(self, path: Path) -> Path:
+        """The path in the original document that says ``path`` of the mapped one."""
+        best: tuple[int, Path] | None = None
+        for mapped, there in self.paths:
+            size = len(mapped)
+            if path[:size] == mapped and (best is None or size > best[0]):
+                best = (size, there + path[size:])
+        return best[1] if best is not None else ()
+
+
 class Document:
     """One object of a known (or claimed) apiVersion and kind.
 
@@ -40,21 +68,25 @@ class Document:
     """
 
     __slots__ = ("source", "index", "item", "_data", "_load", "api_version", "kind", "name",
-                 "known", "facts", "kept", "located")
+                 "known", "facts", "kept", "located", "mapped_from")
 
     def __init__(
-        self, source: SourceFile, index: int, item: int | None, data: Mapping[str, Any]
+        self, source: SourceFile, index: int, item: int | None, data: Mapping[str, Any],
+        mapped_from: MappedFrom | None = None,
     ) -> None:
         self.source = source
         self.index = index  # position of the YAML document in the stream
         self.item = item  # position in a top-level list, for list-shaped files
         self._data: Mapping[str, Any] | None = data
         self._load: Callable[[Document], Mapping[str, Any]] | None = None
-        api, kind = data.get("apiVersion"), data.get("kind")
+        api, kind = declared(data)
         self.api_version: str = api if isinstance(api, str) else ""
         self.kind: str = kind if isinstance(kind, str) else ""
-        self.name: str = _name(data.get("metadata"))
+        self.name: str = _name(data.get("metadata") if api != SLOTH_SPEC
+                               else {"name": data.get("service")})
         self.known: bool = self.kind in FAMILIES.get(self.api_version, ())
+        # set on an OpenSLO v1 document mapped from another format's
+        self.mapped_from = mapped_from
         # Owned by slopolicy.cache.facts, which alone reads and writes them:
         # the declared facts computed of this document, and those its cache
         # entry holds (still encoded until a rule asks).
@@ -68,6 +100,7 @@ class Document:
         cls, source: SourceFile, index: int, item: int | None, api_version: str, kind: str,
         name: str, load: Callable[[Document], Mapping[str, Any]], kept: Any = None,
         located: dict[tuple[Path, bool], tuple[int, int]] | None = None,
+        mapped_from: MappedFrom | None = None,
     ) -> Document:
         """A document whose data is loaded by ``load(doc)`` when first read (from a cache)."""
         doc = cls.__new__(cls)
@@ -76,6 +109,7 @@ class Document:
         doc._data, doc._load = None, load
         doc.known = doc.kind in FAMILIES.get(doc.api_version, ())
         doc.facts, doc.kept, doc.located = {}, kept, located
+        doc.mapped_from = mapped_from
         return doc
 
     @classmethod
@@ -88,12 +122,14 @@ class Document:
         doc.facts = dict(kept.facts or {})
         doc.kept = kept.kept
         doc.located = dict(kept.located) if kept.located is not None else None
+        doc.mapped_from = kept.mapped_from
         return doc
 
     def snapshot(self) -> DocumentSnapshot:
         """Position, identity, data (or how to load it), facts and positions, as values."""
         return DocumentSnapshot(self.index, self.item, self.api_version, self.kind, self.name,
-                                self._data, self._load, self.facts, self.kept, self.located)
+                                self._data, self._load, self.facts, self.kept, self.located,
+                                self.mapped_from)
 
     @property
     def data(self) -> Mapping[str, Any]:
@@ -140,7 +176,8 @@ class Document:
             located = self.located = {}
         found = located.get(at)
         if found is None:
-            found = located[at] = self.source.locate(self.index, self.prefix + at[0], key)
+            there = at[0] if self.mapped_from is None else self.mapped_from.original(at[0])
+            found = located[at] = self.source.locate(self.index, self.prefix + there, key)
         return found
 
 
@@ -157,6 +194,7 @@ class DocumentSnapshot(NamedTuple):
     facts: Mapping[Any, Any] | None = None
     kept: Any = None
     located: Mapping[tuple[Path, bool], tuple[int, int]] | None = None
+    mapped_from: MappedFrom | None = None
 
 
 class FileSnapshot(NamedTuple):

@@ -2,7 +2,8 @@
 
 A rule is a module (or any object) with ``ID`` (stable kebab-case),
 ``SEVERITY`` (``error`` | ``warning`` | ``info``), ``OPTIONS`` (option name
--> default), a docstring that documents it with a passing and a failing
+-> default), optionally ``OPTION_RANGES`` (option name -> the :class:`Range`
+a numeric option's value must lie in), a docstring that documents it with a passing and a failing
 example, and ``check(ctx, options)``, a generator of findings. A rule that
 looks at one document at a time defines ``check_document(doc, options)``
 instead, and its results are cached with the file. A rule that spans
@@ -18,7 +19,8 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -44,6 +46,7 @@ BUILTIN = (
     "openslo_semantics",
     "slo_stricter_than_sla",
     "slo_headroom",
+    "slo_assumption",
     "sla_backed_by_slo",
     "credit_tiers",
     "support_times",
@@ -55,7 +58,31 @@ BUILTIN = (
     "sla_retroactive_change",
     "slo_loosened",
     "policy_changed",
+    "wildcard_signer",
 )
+
+
+@dataclass(frozen=True)
+class Range:
+    """The values a numeric option may take, e.g. a ratio in (0, 1]."""
+
+    low: Decimal | None = None
+    high: Decimal | None = None
+    low_open: bool = True  # low itself is not allowed
+    high_open: bool = False
+
+    def holds(self, value: Decimal) -> bool:
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return self.high is None or (value < self.high if self.high_open else value <= self.high)
+
+    def __str__(self) -> str:
+        low = "-inf" if self.low is None else str(self.low)
+        high = "inf" if self.high is None else str(self.high)
+        return f"{'(' if self.low_open else '['}{low}, {high}{')' if self.high_open else ']'}"
+
+
+RATIO = Range(Decimal(0), Decimal(1))  # (0, 1]
 
 
 @dataclass(frozen=True)
@@ -68,6 +95,7 @@ class Rule:
     needs_base: bool = False  # change rules: only run with --base
     after_waivers: bool = False  # runs once waivers are applied (it judges them)
     source: str = ""  # where a custom rule is defined (policy file, plugin); "" if built in
+    option_ranges: Mapping[str, Range] = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
@@ -138,6 +166,7 @@ def from_module(module: ModuleType | Any) -> Rule:
         check=check,
         needs_base=bool(getattr(module, "NEEDS_BASE", False)),
         after_waivers=bool(getattr(module, "AFTER_WAIVERS", False)),
+        option_ranges=dict(getattr(module, "OPTION_RANGES", {})),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from slopolicy.changes.changeset import BaseSide
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.model.waivers import Waiver
+from slopolicy.slo.dominance import NO_ASSUMPTIONS, Assumptions
 
 T = TypeVar("T")
 
@@ -35,6 +36,8 @@ class Context:
     explicit: frozenset[str] = frozenset()  # files named on the command line
     base: BaseSide | None = None  # the base side, for change rules (with --base)
     today: datetime.date = field(default_factory=datetime.date.today)
+    # What the configuration declares about traffic; SLO-versus-SLA proofs may rest on it.
+    assumptions: Assumptions = NO_ASSUMPTIONS
     # Waivers that matched nothing: given to the rules that judge waivers
     # (AFTER_WAIVERS), which run once the others' problems were waived.
     unused_waivers: tuple[Waiver, ...] = ()
@@ -71,8 +74,8 @@ class Context:
     def judging_waivers(self, unused: Sequence[Waiver]) -> Context:
         """This context for the rules that judge waivers: the same documents, ``unused`` set."""
         copy = Context.__new__(Context)
-        for name in ("files", "explicit", "base", "today", "documents", "_named", "_kinds",
-                     "_derived"):
+        for name in ("files", "explicit", "base", "today", "assumptions", "documents", "_named",
+                     "_kinds", "_derived"):
             object.__setattr__(copy, name, getattr(self, name))
         object.__setattr__(copy, "unused_waivers", tuple(unused))
         return copy

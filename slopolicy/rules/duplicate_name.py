@@ -31,6 +31,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.model.documents import Document
+from slopolicy.model.kinds import SHARED_NAMES
 from slopolicy.model.problems import Finding, Related
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ OPTIONS: dict[str, Any] = {}
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     first: dict[tuple[str, str, str], Document] = {}
     for doc in ctx.documents:
-        if not doc.name:
+        if not doc.name or doc.api_version in SHARED_NAMES:
             continue
         seen = first.setdefault(doc.identity, doc)
         if seen is doc:

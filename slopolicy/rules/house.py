@@ -10,6 +10,12 @@ the position in the expression. Evaluating a rule on one document can still
 fail (a missing field, an operator on mismatched types); that is a finding of
 the rule at that document, never a crash.
 
+CEL terminates, but nested macros can still take hours
+(``[...].all(a, [...].all(b, ...))``), and cel-python has no cost limit of
+its own: every node the evaluator visits is a step, and one evaluation may
+take :data:`EVALUATION_STEPS`, all house rules of a run :data:`RUN_STEPS`.
+A rule past either limit is a finding of that rule, saying which.
+
 The activation is the document (``apiVersion``, ``kind``, ``metadata``,
 ``spec``) and ``documents``, every known document of the project, for rules
 that span documents. YAML integers are CEL ints and YAML decimals CEL
@@ -23,22 +29,23 @@ import fnmatch
 import functools
 import hashlib
 import operator
+import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import celpy
 import lark
 from celpy import celtypes
 from celpy.celparser import CELParseError
-from celpy.evaluation import CELEvalError, base_functions
+from celpy.evaluation import CELEvalError, Evaluator, base_functions
 
 from slopolicy.cache.codec import codec
 from slopolicy.cache.facts import FactFamily
 from slopolicy.load import schemas
 from slopolicy.load.files import load_bytes
+from slopolicy.load.readers import Reader
 from slopolicy.model.documents import Document
 from slopolicy.model.errors import ConfigError
 from slopolicy.model.problems import SEVERITIES, Finding
@@ -202,9 +209,59 @@ def _undeclared(name: lark.Token) -> ExpressionError:
 
 # -- evaluating ------------------------------------------------------------------------
 
+EVALUATION_STEPS = 1_000_000  # nodes one evaluation may visit: about 5 s of cel-python
+RUN_STEPS = 20_000_000  # nodes all house rules may visit in one run
+
 
 class EvaluationError(Exception):
     """A rule that could not be evaluated on one document (a finding, not a crash)."""
+
+
+class RunBudgetSpent(Exception):
+    """The run's house rules used up :data:`RUN_STEPS`: none is evaluated again."""
+
+
+class _OverBudget(Exception):
+    """Raised through cel-python's evaluator when the steps run out."""
+
+
+@dataclass
+class Budget:
+    """The steps the house rules have used in this run, and where the evaluation under way stops."""
+
+    used: int = 0
+    stop: int = 0
+    run_limit: int = field(default_factory=lambda: RUN_STEPS)
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+    def start(self) -> None:
+        self.stop = min(self.used + EVALUATION_STEPS, self.run_limit)
+
+    def charge(self, rule_id: str, before: int) -> None:
+        """Put the steps taken since ``before`` on ``rule_id``'s account."""
+        self.by_rule[rule_id] = self.by_rule.get(rule_id, 0) + self.used - before
+
+    @property
+    def spent(self) -> bool:
+        return self.used >= self.run_limit
+
+
+class _Metered(Evaluator):
+    """cel-python's evaluator, counting every node it visits against a :class:`Budget`."""
+
+    budget: Budget
+
+    def sub_evaluator(self, ast: lark.Tree) -> Evaluator:  # type: ignore[type-arg]
+        sub = _Metered(ast, activation=self.activation)
+        sub.budget = self.budget
+        return sub
+
+    def _visit_tree(self, tree: Any) -> Any:
+        budget = self.budget
+        if budget.used >= budget.stop:
+            raise _OverBudget()
+        budget.used += 1
+        return super()._visit_tree(tree)
 
 
 def to_cel(value: Any) -> Any:
@@ -229,15 +286,28 @@ def to_cel(value: Any) -> Any:
     return celtypes.StringType(str(value))
 
 
-def evaluate(expression: Expression, activation: Mapping[str, Any]) -> Any:
+def evaluate(expression: Expression, activation: Mapping[str, Any],
+             budget: Budget | None = None) -> Any:
+    """The expression's value; EvaluationError, or RunBudgetSpent when ``budget`` ran out."""
+    budget = budget if budget is not None else Budget()
+    budget.start()
+    runner = expression.runner
+    evaluator = _Metered(ast=runner.ast, activation=runner.new_activation())
+    evaluator.budget = budget
     try:
-        value = expression.runner.evaluate(dict(activation))
+        value = evaluator.evaluate(dict(activation))
+    except _OverBudget:
+        if budget.spent:
+            raise RunBudgetSpent() from None
+        raise EvaluationError(
+            f"stopped after {EVALUATION_STEPS:,} steps, the CEL cost limit of one evaluation; "
+            "make the expression cheaper (fewer nested macros over lists)") from None
     except CELEvalError as exc:
         raise EvaluationError(_reason(exc)) from None
     except RecursionError:
         raise EvaluationError("the data is nested too deeply to evaluate") from None
     except Exception as exc:  # noqa: BLE001 -- cel-python's own failures: still a finding
-        raise EvaluationError(f"{type(exc).__name__}: {exc}") from None
+        raise EvaluationError(_python_reason(exc)) from None
     if isinstance(value, CELEvalError):
         raise EvaluationError(_reason(value))
     return value
@@ -245,6 +315,7 @@ def evaluate(expression: Expression, activation: Mapping[str, Any]) -> Any:
 
 _MEMBER = re.compile(r"no such member in mapping: '([^']*)'")
 _NULL = re.compile(r"None with type: .*? does not support field selection")
+_FIELD_OF = re.compile(r"with type: '<class '(?:[\w.]*\.)?(\w+)'>' does not support field selection")
 _OVERLOAD = re.compile(
     r"no matching overload for (?:Token\('RULE', '(\w+)'\)|(\S+)) applied to '\(([^)]*)\)'"
 )
@@ -268,6 +339,10 @@ def _reason(exc: CELEvalError) -> str:
         )
     if _NULL.search(text):
         return "a field of null was read (test with has() first)"
+    field_of = _FIELD_OF.search(text)
+    if field_of:
+        return (f"a field of {_article(_type_name(field_of.group(1)))} was read; only maps have fields "
+                "(test with has() first, or compare type(x) == map)")
     for match in _OVERLOAD.finditer(text):
         operands = [_type_name(t) for t in _TYPE.findall(match.group(3))]
         if "CELEvalError" in match.group(3):
@@ -278,11 +353,31 @@ def _reason(exc: CELEvalError) -> str:
             "implicitly: use double(x), int(x) or string(x))"
         )
     for known, shown in (("divide by zero", "division by zero"), ("index out of range",
-                         "list index out of range"), ("no such key", "no such key in a map")):
+                         "list index out of range"), ("no such key", "no such key in a map"),
+                         ("return error for overflow", _RANGE)):
         if known in text:
             return shown
     first = exc.args[0] if exc.args else type(exc).__name__
     return str(first)
+
+
+_RANGE = ("a value out of range, or one that does not convert (int(), uint(), double(), "
+          "duration() or timestamp() of an unsuitable value, or an integer overflow)")
+
+
+def _article(name: str) -> str:
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+
+
+def _python_reason(exc: Exception) -> str:
+    """A failure inside cel-python, in CEL's words rather than Python's class names."""
+    if isinstance(exc, (ArithmeticError, ValueError)):
+        return _RANGE
+    if isinstance(exc, (TypeError, AttributeError)):
+        return "no matching overload: the function or operator does not apply to these values"
+    if isinstance(exc, (KeyError, IndexError)):
+        return "no such key or index"
+    return "the evaluator failed on this value"
 
 
 def _type_name(raw: str) -> str:
@@ -358,19 +453,27 @@ def check_rule(rule: CustomRule, ctx: Context, options: Mapping[str, Any]) -> It
     depends on nothing but the document and its own definition: its verdicts
     are kept with each document in the cache, as a built-in rule's are.
     """
-    if rule.reads_documents:
-        documents = _all_documents(ctx)
-        for doc in ctx.documents:
-            for message in _judge(rule, ctx, doc, documents):
-                yield Finding(message, doc, rule.path)
-        return
+    budget = ctx.derive(BUDGET)
+    documents = _all_documents(ctx) if rule.reads_documents else None
 
     def judge(doc: Document) -> tuple[str, ...]:
-        return _judge(rule, ctx, doc, None)
+        return _judge(rule, ctx, doc, None, budget)
 
-    verdicts = VERDICTS.member(rule.fingerprint, judge).of
-    for doc in ctx.documents:
-        for message in verdicts(doc):
+    verdicts = VERDICTS.member(rule.fingerprint, judge)
+    for number, doc in enumerate(ctx.documents):
+        before = budget.used
+        try:
+            if documents is not None:
+                messages = _judge(rule, ctx, doc, documents, budget)
+            else:
+                # A verdict cut short by the run's budget raises, so it is never kept.
+                messages = verdicts.of(doc)
+        except RunBudgetSpent:
+            budget.charge(rule.id, before)
+            yield Finding(_spent(rule, budget, len(ctx.documents) - number), doc, rule.path)
+            return
+        budget.charge(rule.id, before)
+        for message in messages:
             yield Finding(message, doc, rule.path)
 
 
@@ -378,29 +481,40 @@ def check_rule(rule: CustomRule, ctx: Context, options: Mapping[str, Any]) -> It
 VERDICTS: FactFamily[tuple[str, ...]] = FactFamily("house-verdicts", codec(tuple[str, ...]))
 
 
-def _judge(rule: CustomRule, ctx: Context, doc: Document, documents: Any) -> tuple[str, ...]:
+def _spent(rule: CustomRule, budget: Budget, left: int) -> str:
+    costliest = max(budget.by_rule, key=budget.by_rule.__getitem__)
+    share = ", ".join(f"{rule_id} {steps:,}" for rule_id, steps in sorted(
+        budget.by_rule.items(), key=lambda item: -item[1]) if steps)
+    return (f"{rule.id} was stopped here: the house rules took {budget.run_limit:,} steps, the "
+            f"CEL cost limit of one run ({share}), so {left:,} document{'s' if left != 1 else ''}"
+            f" (this one on) went unjudged by it; make {costliest} cheaper (narrow its match, or "
+            "avoid a macro over documents inside another)")
+
+
+def _judge(rule: CustomRule, ctx: Context, doc: Document, documents: Any,
+           budget: Budget | None = None) -> tuple[str, ...]:
     """The messages of the rule's findings on ``doc`` (none, or one)."""
     if not rule.match.selects(doc):
         return ()
     activation = _activation(ctx, doc, documents)
     try:
-        verdict = evaluate(rule.assertion, activation)
+        verdict = evaluate(rule.assertion, activation, budget)
     except EvaluationError as exc:
         return (f"cannot evaluate {rule.id} on {doc.label}: {exc}",)
     if not isinstance(verdict, celtypes.BoolType):
         return (f"the assert of {rule.id} gave {_type_name(type(verdict).__name__)}, "
                 "not true or false; fix the expression in its policy",)
-    return () if verdict else (_message(rule, activation),)
+    return () if verdict else (_message(rule, activation, budget),)
 
 
-def _message(rule: CustomRule, activation: Mapping[str, Any]) -> str:
+def _message(rule: CustomRule, activation: Mapping[str, Any], budget: Budget | None = None) -> str:
     fallback = rule.message or rule.description.strip().split("\n")[0] or (
         f"{rule.id}: failed {rule.assertion.text}"
     )
     if rule.message_expression is None:
         return fallback
     try:
-        value = evaluate(rule.message_expression, activation)
+        value = evaluate(rule.message_expression, activation, budget)
     except EvaluationError as exc:
         return f"{fallback} (messageExpression failed: {exc})"
     if not isinstance(value, str):  # StringType, or a plain str from cel-python's +
@@ -442,42 +556,40 @@ def _all_documents(ctx: Context) -> Any:
 # -- loading ---------------------------------------------------------------------------
 
 
-def load(entries: list[str], config_dir: Path, repo_root: Path) -> list[Rule]:
-    """The rules of every Policy file that ``policies:`` lists (files or folders)."""
+def load(reader: Reader, entries: list[str], folder: str) -> list[Rule]:
+    """The rules of every Policy file that ``policies:`` lists (files or folders).
+
+    The entries are relative to ``folder``, the configuration's, and read on
+    ``reader``'s side: the working tree, or the base ref that judges a change.
+    """
+    paths = _policy_files(reader, entries, folder)
+    contents = reader.read(paths)
     rules: list[Rule] = []
-    for path in _policy_files(entries, config_dir):
-        rules += _load_file(path, repo_root)
+    for path in paths:
+        rules += _load_file(reader, path, contents.get(path))
     return rules
 
 
-def _policy_files(entries: list[str], config_dir: Path) -> list[Path]:
-    files: list[Path] = []
+def _policy_files(reader: Reader, entries: list[str], folder: str) -> list[str]:
+    files: list[str] = []
     for entry in entries:
-        path = config_dir / entry
-        if path.is_dir():
+        path = reader.join(folder, entry)
+        if reader.is_folder(path):
             # Only the folder's own files: case folders of `slopolicy test` may sit below.
-            files += sorted(p for p in path.iterdir() if p.is_file() and p.suffix in POLICY_SUFFIXES)
-        elif path.is_file():
+            files += [p for p in reader.files_in(path)
+                      if posixpath.splitext(posixpath.basename(p))[1] in POLICY_SUFFIXES]
+        elif reader.exists(path):
             files.append(path)
         else:
             raise ConfigError(f"policies: {entry!r}: no such file or folder (relative to "
-                              f"{_shown(config_dir)})")
+                              f"{reader.shown(folder)})")
     return files
 
 
-def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
-    except ValueError:
-        return str(path)
-
-
-def _load_file(path: Path, repo_root: Path) -> list[Rule]:
-    shown = _shown(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{shown}: cannot read: {exc.strerror}") from None
+def _load_file(reader: Reader, path: str, raw: bytes | None) -> list[Rule]:
+    shown = reader.shown(path)
+    if raw is None:
+        raise ConfigError(f"{shown}: cannot read: not a readable file")
     source = load_bytes(shown, raw)
     if source.problems:
         first = source.problems[0]
@@ -485,20 +597,12 @@ def _load_file(path: Path, repo_root: Path) -> list[Rule]:
     if source.foreign:
         line, column, why = source.foreign[0]
         raise ConfigError(f"{shown}:{line}:{column}: {why}; a policy file holds Policy documents")
-    rel = _relative(path, repo_root)
     rules: list[Rule] = []
     for doc in source.documents:
         _validate(shown, doc)
         for index, raw_rule in enumerate(doc.spec.get("rules") or []):
-            rules.append(_rule(shown, rel, doc, index, raw_rule))
+            rules.append(_rule(shown, reader.name(path), doc, index, raw_rule))
     return rules
-
-
-def _relative(path: Path, repo_root: Path) -> str:
-    try:
-        return path.resolve().relative_to(repo_root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _validate(shown: str, doc: Document) -> None:
@@ -508,9 +612,7 @@ def _validate(shown: str, doc: Document) -> None:
             f"{shown}:{line}:{column}: {doc.label} is not a Policy; a policy file holds "
             f"documents of apiVersion {API_VERSION}, kind {KIND}"
         )
-    validator = schemas.validator(API_VERSION, KIND)
-    assert validator is not None, "the schema bundle defines Policy"
-    errors = schemas.errors(validator, doc.data)
+    errors = schemas.kind_errors(API_VERSION, KIND, doc.data)
     if errors:
         where, key, message = next(schemas.describe(errors[0]))
         line, column = doc.locate(where, key)
@@ -639,3 +741,5 @@ def _describe_match(match: Match) -> str:
 
 # Documents as CEL values, by id(document), filled as rules read them.
 CONVERTED: Derived[dict[int, Any]] = Derived("documents as CEL values", lambda ctx: {})
+# The steps the house rules have taken in this run.
+BUDGET: Derived[Budget] = Derived("CEL steps of the run", lambda ctx: Budget())

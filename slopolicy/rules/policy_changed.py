@@ -49,6 +49,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         (f"the policy changed ({files}); this check used {base.ref}'s policy, and the change "
          f"needs approval under it: {approval_text.shortfall_text(change.approval)}."),
         approval_text.uncounted_text(change.approval),
-        approval_text.how_to_approve(change.approval, change.config_file, base.records),
+        approval_text.how_to_approve(change.approval, change.config_file, base.records,
+                                     base=base.ref),
     ) if t)
     yield Finding(message, file=where, line=1, column=1)

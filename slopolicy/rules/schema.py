@@ -44,6 +44,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     for source in ctx.files:
         results = source.schema_results
         for position, doc in enumerate(source.documents):
-            if doc.known:
+            # a mapped document's original is checked against its own schema
+            if doc.known and doc.mapped_from is None:
                 for path, key, message in results.get(position, ()):
                     yield Finding(message, document=doc, path=path, key=key)

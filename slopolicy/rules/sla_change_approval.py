@@ -5,10 +5,14 @@ change class (``added``, ``modified``, ``tightened``, ``loosened``,
 ``removed``); a change needs every requirement of every class it fits (a
 loosening is also a modification), each met by distinct people. Evidence is
 an Approval record signed for the exact content (``slopolicy approve``),
-verified against the base's allowed signers; an APPROVED review of the head
-commit (``--reviews``) by a ``github:LOGIN`` roster entry; or, only with
+verified against the base's allowed signers; an approving review of the head
+commit (``--reviews``: a GitHub pull request's reviews or a GitLab merge
+request's approvals) by a ``github:LOGIN`` or ``gitlab:LOGIN`` roster entry;
+or, only with
 ``approvals.trailers: counted``, an ``Approved-by:`` trailer. Nobody approves
-their own change. Metadata-only changes (labels, owner) need no approval.
+their own change (as author, committer or signer, under any identity of
+``approvals.people``). A renamed agreement needs what its edit needs.
+Metadata-only changes (labels, owner) need no approval.
 
 Passing example (``.slopolicy.yaml`` requires ``modified: [{role: legal,
 count: 1}]``; the change raises a target and ``approvals/`` holds a record
@@ -70,7 +74,7 @@ def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,
          f"{approval_text.shortfall_text(result)}."),
         approval_text.uncounted_text(result),
         approval_text.how_to_approve(result, change.file, records, _document_flag(change),
-                                 ref if removed else None),
+                                 ref if removed else None, ref),
     ) if t)
     if removed:
         assert change.base is not None
@@ -87,11 +91,16 @@ def _what(change: DocumentChange) -> str:
     shown = sorted((f for f in change.fields if f.direction in order),
                    key=lambda f: order.index(f.direction))
     detail = ", ".join(_field(f) for f in shown[:3]) + (", …" if len(shown) > 3 else "")
+    if change.renamed:  # a rename is a change of the agreement, judged as its edit
+        renamed = f"renamed from {change.renamed_from}"
+        if change.status == "renamed":
+            return f"is {renamed}" + (f" ({detail})" if detail else "")
+        detail = ", ".join(t for t in (detail, renamed) if t)
     return f"is {change.status}" + (f" ({detail})" if detail else "")
 
 
 def _field(item: FieldChange) -> str:
-    from slopolicy.changes.compare import show_value
+    from slopolicy.rules.value_text import show_value
 
     return f"{item.shown} {show_value(item.before)} → {show_value(item.after)}"
 
@@ -101,7 +110,7 @@ def _where(change: DocumentChange) -> tuple[str | int, ...]:
         for item in change.fields:
             if item.direction == direction and item.head_path:
                 return item.head_path
-    return ("spec", "version")
+    return ("metadata", "name") if change.renamed else ("spec", "version")
 
 
 def _document_flag(change: DocumentChange) -> str | None:

@@ -49,7 +49,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     base = ctx.base
     assert base is not None
     for change in base.changes.agreements:
-        if "modified" not in change.classes or change.head is None:
+        if not change.terms_changed or change.head is None:
             continue
         start = units.parse_date(_effective_from(change.head))
         if start is None:

@@ -39,7 +39,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     base = ctx.base
     assert base is not None
     for change in base.changes.agreements:
-        if "modified" not in change.classes:
+        if not change.terms_changed:  # a rename alone keeps the terms, and their version
             continue
         before, after = change.version_before, change.version_after
         if not (_whole(before) and _whole(after)) or after > before:

@@ -19,13 +19,14 @@ Failing example (99.92% against 99.9%: the SLO may spend 80% of the SLA's budget
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.model.problems import Finding, Related
-from slopolicy.rules.linking import Backing, describe_objective, links
-from slopolicy.slo.dominance import Status, Verdict, lacks_headroom
-from slopolicy.slo.units import format_decimal
+from slopolicy.rules import RATIO
+from slopolicy.rules.linking import Backing, Link, assumed, describe_objective, links
+from slopolicy.slo.dominance import Status, Verdict, advise_target, lacks_headroom
 
 if TYPE_CHECKING:
     from slopolicy.rules.context import Context
@@ -33,19 +34,30 @@ if TYPE_CHECKING:
 ID = "slo-headroom"
 SEVERITY = "warning"
 OPTIONS: dict[str, Any] = {"max-budget-ratio": Decimal("0.5")}
+OPTION_RANGES = {"max-budget-ratio": RATIO}  # a share of the SLA's budget: (0, 1]
 
 
-def _shown(fraction: Decimal, rounding: str) -> str:
-    """A percent to two decimals at most; a target is rounded up so it still suffices."""
-    percent = fraction * 100
-    if percent != percent.quantize(Decimal("0.01"), rounding=rounding):
-        percent = percent.quantize(Decimal("0.01"), rounding=rounding)
-    return format_decimal(percent) + "%"
+def _share(ratio: Fraction) -> str:
+    """A budget share as a percent to two decimals at most (0.8 -> 80%)."""
+    hundredths = round(ratio * 10_000)
+    return _plain(Decimal(f"{hundredths}E-2")) + "%"
 
 
-def _ratio(verdict: Verdict) -> Decimal:
+def _plain(value: Decimal) -> str:
+    """Every digit of a decimal, no exponent, no trailing zeros (no context rounding)."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _percent(target: Decimal) -> str:
+    sign, digits, exponent = target.as_tuple()
+    assert isinstance(exponent, int)
+    return _plain(Decimal((sign, digits, exponent + 2))) + "%"
+
+
+def _ratio(verdict: Verdict) -> Fraction:
     if verdict.status is Status.EQUAL or verdict.headroom is None:
-        return Decimal(1)
+        return Fraction(1)
     return verdict.headroom
 
 
@@ -53,32 +65,35 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     limit = Decimal(str(options["max-budget-ratio"]))
     for link in links(ctx):
         dominating = link.dominating()
-        if not dominating:
+        if dominating:
+            best: Backing = min(dominating, key=lambda b: _ratio(b.verdict))
+            verdict, together = best.verdict, False
+        elif link.combined is not None:
+            best, verdict, together = link.combined.used[0], link.combined.verdict, True
+        else:
             continue
-        best: Backing = min(dominating, key=lambda b: _ratio(b.verdict))
-        if not lacks_headroom(best.verdict, limit):
+        if not lacks_headroom(verdict, limit):
             continue
-        ratio = _ratio(best.verdict)
         sla_objective = describe_objective(link.sla, link.position)
-        slo_target = _slo_target(best)
-        needed = Decimal(1) - (Decimal(1) - slo_target) * limit / ratio if ratio else slo_target
-        margin = "with no margin (the targets are equal)" if best.verdict.status is Status.EQUAL else (
-            f"but may spend {_shown(ratio, ROUND_HALF_UP)} of the SLA's error budget "
-            "before it alerts"
-        )
+        margin = "with no margin (the targets are equal)" if verdict.status is Status.EQUAL \
+            else f"but may spend {_share(_ratio(verdict))} of the SLA's error budget before it alerts"
+        who = " and ".join(describe_objective(b.slo, b.position) for b in link.combined.used) \
+            if together and link.combined is not None else describe_objective(best.slo, best.position)
         yield Finding(
-            f"{describe_objective(best.slo, best.position)} proves {sla_objective} "
-            f"{margin}; max-budget-ratio is {limit}: raise the SLO target to at least "
-            f"{_shown(needed, ROUND_CEILING)}",
+            f"{who} {'prove' if together else 'proves'} {sla_objective} {margin}; "
+            f"max-budget-ratio is {limit}: {_advice(link, best, together, limit)}"
+            + (f". {verdict.reason}" if together else assumed(best.slo)),
             document=best.slo,
             path=best.path,
             related=(Related(sla_objective, document=link.sla, path=link.path),),
         )
 
 
-def _slo_target(backing: Backing) -> Decimal:
-    objectives = backing.slo.spec.get("objectives")
-    item = objectives[backing.position] if isinstance(objectives, list) else {}
-    if "target" in item:
-        return Decimal(str(item["target"]))
-    return Decimal(str(item.get("targetPercent", 0))) / 100
+def _advice(link: Link, best: Backing, together: bool, limit: Decimal) -> str:
+    if together or best.terms is None:
+        return "raise the targets of the SLOs that prove it, or back it with one SLO that does"
+    target = advise_target(best.terms, link.terms, limit, link.assumptions)
+    if target is None:
+        return ("no SLO target below 100% restores it with this window; use a window that "
+                "tiles the SLA's periods")
+    return f"raise the SLO target to at least {_percent(target)}"

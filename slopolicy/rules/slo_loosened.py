@@ -2,7 +2,10 @@
 
 Informs reviewers: a lower target, a slower latency threshold, a removed
 objective or SLO, or a window or method change that lets through behaviour
-the old objective did not. The SLA rules (``slo-stricter-than-sla``) say
+the old objective did not. A changed indicator (the SLI an SLO references by
+``indicatorRef``, or its inline ``indicator``) changes what the SLO measures:
+its direction cannot be judged from the queries, so reviewers are told to
+judge it themselves. The SLA rules (``slo-stricter-than-sla``) say
 whether an agreement it backs is still proven; this one makes the weakening
 visible in the review, with the error budget before and after.
 
@@ -52,6 +55,29 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
                           path=("metadata", "name"))
             continue
         yield from _fields(change)
+        yield from _indicator(change)
+
+
+def _indicator(change: DocumentChange) -> Iterator[Finding]:
+    """The SLO measures something else now: say so, and that no direction can be judged."""
+    from slopolicy.changes.compare import METADATA
+
+    if change.indicator is not None:
+        sli = change.indicator
+        what = f"its indicator {sli.label} ({sli.file}) changed"
+        items = [f for f in sli.fields if f.direction != METADATA]
+        path: tuple[str | int, ...] = ("spec", "indicatorRef")
+    else:
+        items = [f for f in change.fields if f.shown.startswith("spec.indicator.")]
+        what = "its indicator changed"
+        path = items[0].head_path if items and items[0].head_path else ("spec", "indicator")
+    if not items:
+        return
+    detail = ", ".join(_describe(f) for f in items[:3]) + (", …" if len(items) > 3 else "")
+    yield Finding(f"{change.label}: {what} ({detail}), so the SLO now measures something else; "
+                  "slopolicy cannot judge whether that loosens it (a query's meaning is beyond "
+                  "it): check that it still measures what the SLAs it backs promise",
+                  document=change.head, path=path)
 
 
 def _fields(change: DocumentChange) -> Iterator[Finding]:
@@ -85,7 +111,8 @@ def _objective_key(item: FieldChange) -> str | None:
 
 
 def _describe(item: FieldChange) -> str:
-    from slopolicy.changes.compare import ABSENT, show_value
+    from slopolicy.changes.compare import ABSENT
+    from slopolicy.rules.value_text import show_value
 
     if item.after is ABSENT:
         return f"removing {item.shown}"
@@ -93,10 +120,10 @@ def _describe(item: FieldChange) -> str:
 
 
 def _budget(budgets: Mapping[str, ObjectiveChange], key: str | None) -> str:
-    from slopolicy.changes.compare import format_budget
+    from slopolicy.rules.value_text import format_bad_minutes
 
     objective = budgets.get(key or "")
     if objective is None or objective.budget_before == objective.budget_after:
         return ""
-    return (f": error budget {format_budget(objective.budget_before)} → "
-            f"{format_budget(objective.budget_after)} bad minutes per window")
+    return (f": error budget {format_bad_minutes(objective.budget_before)} → "
+            f"{format_bad_minutes(objective.budget_after)} bad minutes per window")

@@ -2,11 +2,14 @@
 
 Every SLA objective needs at least one backing SLO objective that
 *dominates* it: every behaviour that meets the SLO also meets the SLA, judged
-by the SLA's window, budgeting method and thresholds (DESIGN §2). When none
-does, each backing SLO objective is reported, at its target, with the SLA
-objective as a related location and the reason in numbers: VIOLATED comes
-with a counterexample (bad minutes, or requests, that meet the SLO and break
-the SLA); INCOMPARABLE says what a sound comparison is missing.
+by the SLA's window, budgeting method and thresholds. When none does, each
+backing SLO objective is reported, at its target, with the SLA objective
+as a related location and the reason in numbers: VIOLATED comes with a
+counterexample (bad minutes, whole bad slices, or requests, that meet the
+SLO and break the SLA); INCOMPARABLE says what a sound comparison is
+missing, and when a declared traffic ratio would settle it, the largest that
+would. Several backing SLO objectives that prove it only together (rolling
+windows, a month cut into one SLO's 30 days and another's day) pass.
 
 Passing example (99.95% per calendar month proves 99.9% per calendar month)::
 
@@ -24,8 +27,8 @@ Passing example (99.95% per calendar month proves 99.9% per calendar month)::
       budgetingMethod: Occurrences
       objectives: [{name: availability, indicator: availability, targetPercent: 99.9}]
 
-Failing example (a rolling 30-day window lets 86.4 bad minutes into a
-31-day month, more than the 44.64 that 99.9% allows)::
+Failing example (a rolling 30-day window lets 2 x 43 bad one-minute slices
+into a 31-day month, more than the 44 that 99.9% allows)::
 
     # SLO public-api-availability
     spec:
@@ -58,7 +61,7 @@ OPTIONS: dict[str, Any] = {}
 
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     for link in links(ctx):
-        if not link.backings or link.dominating():
+        if not link.backings or link.proven():
             continue
         sla_objective = describe_objective(link.sla, link.position)
         customer = link.sla.spec.get("customer")

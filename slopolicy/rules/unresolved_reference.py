@@ -7,6 +7,13 @@ DataSource). An SLA objective names its backing SLO with ``slo:`` and, when
 that SLO has several objectives, one of them with ``objective:`` (its
 ``displayName``). Every name must resolve among the checked documents.
 
+Some documents live outside the repository: DataSources and agents kept in a
+vendor's system, for example. List them under the ``external`` option as
+``Kind/name`` globs, and a reference that matches one is never a finding::
+
+    rules:
+      unresolved-reference: {external: ["DataSource/*", "AlertNotificationTarget/pagerduty-*"]}
+
 Passing example::
 
     apiVersion: openslo/v1
@@ -29,7 +36,7 @@ Failing example (no SLI is named ``checkout-sucess``)::
 """
 from __future__ import annotations
 
-import difflib
+import fnmatch
 import functools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -40,6 +47,7 @@ from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding
 from slopolicy.rules.context import Derived
 from slopolicy.rules.linking import display_names, sla_references
+from slopolicy.text.hints import closest, with_article
 from slopolicy.text.yamlsource import Path
 
 if TYPE_CHECKING:
@@ -47,7 +55,7 @@ if TYPE_CHECKING:
 
 ID = "unresolved-reference"
 SEVERITY = "error"
-OPTIONS: dict[str, Any] = {}
+OPTIONS: dict[str, Any] = {"external": []}  # Kind/name globs kept outside the repository
 
 OPENSLO = "openslo/v1"
 REFERENCES = {
@@ -64,10 +72,18 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         if doc.api_version == OPENSLO:
             for path, key, name in REFERENCE_NAMES.of(doc):
                 kind = REFERENCES[key]
-                if ctx.named(OPENSLO, kind, name) is None:
+                if (ctx.named(OPENSLO, kind, name) is None
+                        and not _external(kind, name, options)):
                     yield _missing(ctx, doc, path, kind, name)
         elif doc.kind == "SLA":
-            yield from _sla_references(ctx, doc)
+            yield from _sla_references(ctx, doc, options)
+
+
+def _external(kind: str, name: str, options: Mapping[str, Any]) -> bool:
+    """Whether ``Kind/name`` matches a glob of the ``external`` option."""
+    label = f"{kind}/{name}"
+    return any(isinstance(glob, str) and fnmatch.fnmatchcase(label, glob)
+               for glob in options.get("external") or ())
 
 
 def _all_references(doc: Document) -> tuple[tuple[Path, str, str], ...]:
@@ -96,7 +112,8 @@ def _missing(ctx: Context, doc: Document, path: Path, kind: str, name: str) -> F
     names = ctx.derive(_names_of(kind))
     hint = names.closest(name)
     tip = f'; did you mean "{hint}"?' if hint else (
-        f"; add a {kind} named {name!r}" if not names.names else ""
+        f"; add {with_article(kind)} named {name!r}, or list it under the external option "
+        "if it lives outside the repository" if not names.names else ""
     )
     return Finding(f"{kind} {name!r} is not defined in the checked documents{tip}", doc, path)
 
@@ -127,8 +144,7 @@ class Names:
         if len(candidates) > self.SMALL:
             index = self._index()
             candidates = sorted({n for v in _deleted(name) for n in index.get(v, ())})
-        hint = difflib.get_close_matches(name, candidates, n=1)
-        return hint[0] if hint else None
+        return closest(name, candidates)
 
     def _index(self) -> dict[str, set[str]]:
         if self._deletions is None:
@@ -144,12 +160,14 @@ def _deleted(word: str) -> set[str]:
     return {word} | {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
-def _sla_references(ctx: Context, doc: Document) -> Iterator[Finding]:
+def _sla_references(ctx: Context, doc: Document, options: Mapping[str, Any]
+                    ) -> Iterator[Finding]:
     for index, name, wanted in sla_references(doc):
         path: Path = ("spec", "objectives", index)
         slo = ctx.named(OPENSLO, "SLO", name)
         if slo is None:
-            yield _missing(ctx, doc, path + ("slo",), "SLO", name)
+            if not _external("SLO", name, options):
+                yield _missing(ctx, doc, path + ("slo",), "SLO", name)
             continue
         if wanted is not None:
             names = [n for n in display_names(slo) if n is not None]

@@ -3,8 +3,13 @@
 Reported at the line and column where the parser stopped, for a syntax error,
 and also for text that cannot be read safely: bytes that are not UTF-8,
 binary files, files over the size limit, nesting deeper than 256 levels,
-alias expansion beyond 250,000 nodes (a "billion laughs" bomb), and YAML
-tags such as ``!!python/object``, which slopolicy never constructs.
+alias expansion beyond 250,000 nodes in a document or in a file (a "billion
+laughs" bomb), integers longer than 4,300 digits, and YAML tags such as
+``!!python/object``, which slopolicy never constructs. A path that is no
+regular file (a FIFO, a device, a symbolic link) or a folder that cannot be
+read is reported here too, at line 1: it is never opened, never waited on. A
+symbolic link is refused in the working tree and at a git ref alike, never
+followed: documents are read from regular files only.
 
 Passing example::
 

@@ -16,6 +16,7 @@ from slopolicy.slo.units import (
     Duration,
     UnitError,
     Window,
+    parse_date,
     parse_fraction,
     parse_slice_window,
     parse_target,
@@ -179,6 +180,7 @@ def _sla_objective(spec: Mapping[str, Any], objective: object) -> Terms:
     if spec.get("window") is None:
         raise _NoTerms("the SLA has no spec.window, so its budget has no period")
     time_slice = _mapping(spec.get("timeSlice"))
+    effective = _mapping(spec.get("effective"))
     return Terms(
         indicator=cast(Indicator, indicator),
         target=parse_target(objective.get("target"), objective.get("targetPercent")),
@@ -187,6 +189,8 @@ def _sla_objective(spec: Mapping[str, Any], objective: object) -> Terms:
         budgeting_method=_budgeting_method(spec.get("budgetingMethod"), "the SLA"),
         time_slice_window=_optional(time_slice.get("window"), parse_slice_window),
         time_slice_target=_slice_target(time_slice),
+        effective_from=parse_date(effective.get("from")),
+        effective_until=parse_date(effective.get("until")),
     )
 
 

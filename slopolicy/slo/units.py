@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.resources
 import itertools
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -458,12 +459,18 @@ def window_from_sla(spec_window: object) -> Window:
 
 # -- calendar geometry -------------------------------------------------------
 
-# Calendar windows are judged on the real periods of this span, by the tz
-# database. Every pattern of month lengths and weekdays occurs in it, and the
+# Calendar windows are judged on the real periods of a span of time, by the tz
+# database: the span an agreement covers (see ``dominance``), or by default
+# this one. Every pattern of month lengths and weekdays occurs in it, and the
 # tz rules in force today are extended over it, so it stands for the future too.
 HORIZON = (datetime(2000, 1, 1), datetime(2101, 1, 1))
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_MS = timedelta(milliseconds=1)
+# datetime reaches year 9999: spans stay a few windows inside it
+_FIRST_DAY, _LAST_DAY = datetime(2, 1, 1), datetime(9997, 1, 1)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+
+UtcSpan = tuple[int, int]  # [start, end) in UTC ms
 
 
 def utc_ms(local: datetime, time_zone: str) -> int:
@@ -479,17 +486,57 @@ def local_time(ms: int, time_zone: str) -> datetime:
     return (_EPOCH + timedelta(milliseconds=ms)).astimezone(zone(time_zone)).replace(tzinfo=None)
 
 
-@lru_cache(maxsize=16)  # a day window over the horizon is ~37k instants
-def calendar_boundaries(window: Window) -> tuple[int, ...]:
-    """UTC ms of each start of the window, covering HORIZON with one window to spare each side."""
+def default_span() -> UtcSpan:
+    """The span judged when an agreement gives no dates: HORIZON, a day inside each end."""
+    # a day of slack for any zone offset
+    return (utc_ms(HORIZON[0], "UTC") + MS_PER_DAY, utc_ms(HORIZON[1], "UTC") - MS_PER_DAY)
+
+
+def calendar_boundaries(window: Window, span: UtcSpan | None = None) -> tuple[int, ...]:
+    """UTC ms of each start of the window, covering ``span`` (default HORIZON) with
+    one window to spare each side; UnitError when that leaves the years datetime knows."""
     if window.unit is None or window.time_zone is None:
         raise UnitError("a rolling window has no calendar boundaries")
-    locals_ = _local_starts(window.unit, window.count, window.anchor)
-    return tuple(utc_ms(start, window.time_zone) for start in locals_)
+    first, last = HORIZON
+    if span is not None:
+        first = _utc_datetime(span[0] - 2 * MS_PER_DAY)
+        last = _utc_datetime(span[1] + 2 * MS_PER_DAY)
+    lo, hi = _naive_ms(first), _naive_ms(last)
+    covered = _COVERED.get(window)
+    if covered is None or not (covered[0] <= lo and hi <= covered[1]):
+        if covered is not None:  # grow what is known, so repeated spans cost nothing
+            lo, hi = min(lo, covered[0]), max(hi, covered[1])
+            first, last = _utc_datetime(lo), _utc_datetime(hi)
+        locals_ = _local_starts(window.unit, window.count, window.anchor, first, last)
+        covered = _COVERED[window] = (lo, hi, tuple(utc_ms(s, window.time_zone) for s in locals_))
+        lo, hi = _naive_ms(first), _naive_ms(last)
+    bounds = covered[2]
+    # two windows to spare each side of the span asked, as a fresh computation would give
+    start = max(0, bisect_right(bounds, lo - 2 * MS_PER_DAY) - 2)
+    end = min(len(bounds), bisect_left(bounds, hi + 2 * MS_PER_DAY) + 2)
+    return bounds[start:end]
 
 
-def _local_starts(unit: CalendarUnit, count: int, anchor: datetime | None) -> list[datetime]:
-    start, end = HORIZON
+# Each calendar window's boundaries, computed once over the widest span any
+# judgement asked for (a day window over a century is ~37k instants, and an
+# audit judges the same windows thousands of times).
+_COVERED: dict[Window, tuple[int, int, tuple[int, ...]]] = {}
+
+
+def _naive_ms(moment: datetime) -> int:
+    return (moment - _NAIVE_EPOCH) // _ONE_MS
+
+
+def _utc_datetime(ms: int) -> datetime:
+    days = ms // MS_PER_DAY
+    if not (_FIRST_DAY - _NAIVE_EPOCH).days <= days <= (_LAST_DAY - _NAIVE_EPOCH).days:
+        raise UnitError("the periods to judge reach beyond the years 2 to 9996, for which "
+                        "calendar windows cannot be computed")
+    return _NAIVE_EPOCH + timedelta(milliseconds=ms)
+
+
+def _local_starts(unit: CalendarUnit, count: int, anchor: datetime | None, start: datetime,
+                  end: datetime) -> list[datetime]:
     if unit in _UNIT_DAYS:
         step = timedelta(days=_UNIT_DAYS[unit] * count)
         ref = anchor or _NATURAL_DAY_REFERENCE
@@ -498,28 +545,37 @@ def _local_starts(unit: CalendarUnit, count: int, anchor: datetime | None) -> li
     months = _UNIT_MONTHS[unit] * count
     ref = anchor or _NATURAL_MONTH_REFERENCE
     ref_index = ref.year * 12 + ref.month - 1
-    first = (start.year * 12 - ref_index) // months - 1
-    last = (end.year * 12 - ref_index) // months + 2
+    first = (start.year * 12 + start.month - 1 - ref_index) // months - 1
+    last = (end.year * 12 + end.month - 1 - ref_index) // months + 2
     return [
         ref.replace(year=index // 12, month=index % 12 + 1)
         for index in (ref_index + n * months for n in range(first, last + 1))
     ]
 
 
-def calendar_periods(window: Window) -> tuple[tuple[int, int], ...]:
-    """Every whole window ``(start, end)`` in UTC ms that lies inside HORIZON."""
-    lo = utc_ms(HORIZON[0], "UTC") + MS_PER_DAY  # a day of slack for any zone offset
-    hi = utc_ms(HORIZON[1], "UTC") - MS_PER_DAY
-    bounds = calendar_boundaries(window)
-    return tuple((s, e) for s, e in itertools.pairwise(bounds) if s >= lo and e <= hi)
+def calendar_periods(window: Window, span: UtcSpan | None = None) -> tuple[tuple[int, int], ...]:
+    """Every window ``(start, end)`` in UTC ms that lies inside HORIZON, or with a span,
+    every window that overlaps it. A window of no length (a day a zone skipped) holds
+    nothing and is never one of them."""
+    bounds = calendar_boundaries(window, span)
+    if span is None:
+        lo, hi = default_span()
+        first = max(0, bisect_left(bounds, lo) - 1)
+        last = min(len(bounds), bisect_right(bounds, hi) + 1)
+        return tuple((s, e) for s, e in itertools.pairwise(bounds[first:last])
+                     if s >= lo and e <= hi and e > s)
+    first = max(0, bisect_right(bounds, span[0]) - 2)
+    last = min(len(bounds), bisect_left(bounds, span[1]) + 2)
+    return tuple((s, e) for s, e in itertools.pairwise(bounds[first:last])
+                 if e > span[0] and s < span[1] and e > s)
 
 
 @lru_cache(maxsize=64)
-def period_lengths(window: Window) -> tuple[Duration, ...]:
+def period_lengths(window: Window, span: UtcSpan | None = None) -> tuple[Duration, ...]:
     """The distinct lengths a window takes, shortest first (a rolling window has one)."""
     if window.length is not None:
         return (window.length,)
-    return tuple(Duration(ms) for ms in sorted({e - s for s, e in calendar_periods(window)}))
+    return tuple(Duration(ms) for ms in sorted({e - s for s, e in calendar_periods(window, span)}))
 
 
 # -- formatting --------------------------------------------------------------

@@ -9,7 +9,10 @@ file costs no Python recursion.
 Data model: mappings are ``dict``, sequences ``list``, YAML integers ``int``,
 YAML floats ``decimal.Decimal`` (the exact source text, so 99.95 stays
 99.95), timestamps ``str`` (their source text), booleans ``bool``, nulls
-``None``.
+``None``. Mapping keys are text, as written (as in JSON, so ``1`` and ``'1'``
+are one key, a duplicate). An integer longer than Python converts to text
+(4,300 digits) stops its document, and alias expansion is bounded per
+document and per file.
 
 Positions are not kept while loading. When a document has a problem,
 :func:`locate` parses the text again in position mode and walks to the path.
@@ -29,6 +32,9 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 MAX_DEPTH = 256
 MAX_NODES = 250_000  # per document, counting every alias expansion
+MAX_ALIASED = 250_000  # per file: nodes brought in by aliases, over all its documents
+MAX_INT_DIGITS = 4_300  # what Python converts between int and text (sys.get_int_max_str_digits)
+_MAX_INT_BITS = 14_284  # below 2**14284 an integer has at most 4,300 digits
 _INTERN_MAX = 64
 
 PathPart = Union[str, int]
@@ -57,6 +63,14 @@ class LoadError(Exception):
         self.message = message
         self.line = line
         self.column = column
+
+
+class _StreamLimit(LoadError):
+    """A limit of the whole file (its alias budget): the rest of the file is not loaded."""
+
+
+class ScalarError(ValueError):
+    """A scalar that cannot be read as its YAML type (an integer too long to convert)."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,9 @@ def resolve_plain(text: str) -> Any:
     first = text[0]
     if first.isdigit() or first in "+-.":
         if _INT.match(text):
+            digits = len(text) - (first in "+-") - text.count("_")
+            if digits > MAX_INT_DIGITS:
+                raise ScalarError(_too_long(f"{digits:,} digits"))
             return int(text.replace("_", ""))
         if _FLOAT.match(text) and any(c.isdigit() for c in text):
             try:
@@ -115,21 +132,30 @@ def resolve_plain(text: str) -> Any:
         if _NAN.match(text):
             return float("nan")
         if _INT_OTHER.match(text):
-            return int(text.replace("_", ""), 0)
+            number = int(text.replace("_", ""), 0)
+            if number.bit_length() > _MAX_INT_BITS:
+                raise ScalarError(_too_long(f"{number.bit_length():,} bits"))
+            return number
     return text
+
+
+def _too_long(size: str) -> str:
+    return (f"an integer of {size} is too long: slopolicy reads integers of at most "
+            f"{MAX_INT_DIGITS:,} digits; it was not loaded")
 
 
 def _tagged_scalar(tag: str, text: str, mark: Any) -> tuple[Any, Issue | None]:
     """Build a scalar with an explicit tag; standard tags only, never objects."""
-    if tag == "!":
-        return text, None
-    short = tag[len(_STD):] if tag.startswith(_STD) else None
-    if short == "str":
-        return text, None
-    if short in _SCALAR_TAGS:
-        value = resolve_plain(text)
-        return value, None
-    return text, Issue(
+    issue = _scalar_tag_issue(tag, mark)
+    if issue is not None or tag == "!" or tag == _STD + "str":
+        return text, issue
+    return resolve_plain(text), None
+
+
+def _scalar_tag_issue(tag: str, mark: Any) -> Issue | None:
+    if tag == "!" or tag.startswith(_STD) and tag[len(_STD):] in _SCALAR_TAGS:
+        return None
+    return Issue(
         "tag",
         f"tag {_show_tag(tag)} is not supported; slopolicy never constructs tagged objects, "
         "so the value is read as plain text",
@@ -180,8 +206,9 @@ _NO_KEY = object()
 class _Builder:
     """Turns one document's events into data; iterative, bounded."""
 
-    def __init__(self, positions: bool) -> None:
+    def __init__(self, positions: bool, aliased: list[int]) -> None:
         self.positions = positions
+        self.aliased = aliased  # nodes aliases brought into the file so far, shared by its documents
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int, Positions | None]] = {}
         self.issues: list[Issue] = []
@@ -224,9 +251,12 @@ class _Builder:
     def _key(self, value: Any, mark: Any) -> Any:
         if isinstance(value, (dict, list)):
             raise LoadError("a mapping key must be a scalar", mark.line + 1, mark.column + 1)
-        if isinstance(value, decimal.Decimal):
-            return str(value)
-        return value
+        if type(value) is str:
+            return value
+        # an alias of a scalar: text, as a written key is
+        if isinstance(value, bool) or value is None:
+            return "true" if value is True else "false" if value is False else "null"
+        return str(value)
 
     def _set(self, top: _Frame, key: Any, value: Any, pos: Positions | None) -> None:
         container = top.value
@@ -258,15 +288,16 @@ class _Builder:
     def feed(self, event: Any) -> None:
         mark = event.start_mark
         if isinstance(event, ev.ScalarEvent):
-            tag = event.tag
-            if tag is None and event.implicit[0]:
-                value = resolve_plain(event.value)
-            elif tag is None:
+            top = self.stack[-1] if self.stack else None
+            if top is not None and top.key is _NO_KEY and type(top.value) is dict:
+                # A key is text as written: sorting and canonical JSON need keys of one type.
                 value = event.value
-            else:
-                value, issue = _tagged_scalar(tag, event.value, mark)
+                tag = event.tag
+                issue = _scalar_tag_issue(tag, mark) if tag is not None else None
                 if issue:
                     self.issues.append(issue)
+            else:
+                value = self._scalar(event, mark)
             if type(value) is str and len(value) <= _INTERN_MAX:
                 # keys and names repeat across thousands of documents: share them
                 value = sys.intern(value)
@@ -300,7 +331,28 @@ class _Builder:
                 )
             value, size, pos = self.anchors[event.anchor]
             self._count(size, mark)
+            self.aliased[0] += size
+            if self.aliased[0] > MAX_ALIASED:
+                raise _StreamLimit(
+                    f"the file expands to more than {MAX_ALIASED:,} nodes through aliases "
+                    "(an alias bomb?); it was not loaded from this document on",
+                    mark.line + 1,
+                    mark.column + 1,
+                )
             self.add(value, size, mark, pos)
+
+    def _scalar(self, event: Any, mark: Any) -> Any:
+        """A value scalar, resolved by its tag or by the core schema."""
+        tag = event.tag
+        try:
+            if tag is None:
+                return resolve_plain(event.value) if event.implicit[0] else event.value
+            value, issue = _tagged_scalar(tag, event.value, mark)
+        except ScalarError as exc:
+            raise LoadError(str(exc), mark.line + 1, mark.column + 1) from None
+        if issue:
+            self.issues.append(issue)
+        return value
 
 
 @dataclass(frozen=True)
@@ -338,10 +390,11 @@ def iter_documents(text: str, positions: bool = False) -> Iterator[LoadedDocumen
     builder: _Builder | None = None
     failed: LoadError | None = None
     start = (1, 1)
+    aliased = [0]  # one alias budget for the whole file: a bomb per document adds up
     try:
         for event in _PARSER.parse(text):
             if isinstance(event, ev.DocumentStartEvent):
-                builder = _Builder(positions)
+                builder = _Builder(positions, aliased)
                 failed = None
                 start = (event.start_mark.line + 1, event.start_mark.column + 1)
             elif isinstance(event, ev.DocumentEndEvent):
@@ -357,6 +410,9 @@ def iter_documents(text: str, positions: bool = False) -> Iterator[LoadedDocumen
             elif builder is not None and failed is None:
                 try:
                     builder.feed(event)
+                except _StreamLimit as exc:
+                    yield LoadError(exc.message, exc.line, exc.column)
+                    return
                 except LoadError as exc:
                     failed = exc
     except YAMLError as exc:

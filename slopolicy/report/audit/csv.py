@@ -1,23 +1,53 @@
-"""The audit as CSV, for a spreadsheet: one row per version (or per agreement in force)."""
+"""The audit as CSV, for a spreadsheet: one row per version (or per agreement in force).
+
+Every cell is text from git or a document (an author's name, a commit
+message's trailer, a customer's name), which anyone can write. A spreadsheet
+reads a cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab or
+carriage return before one) as a formula, so such a cell is written behind
+an apostrophe, which spreadsheets show as text and do not evaluate.
+"""
 from __future__ import annotations
 
 import csv
-from typing import TextIO
+from collections.abc import Iterable
+from typing import Any, TextIO
 
-from slopolicy.changes.compare import show_value
-from slopolicy.gitops.audit import Report
+from slopolicy.gitops.audit import AuditReport
 from slopolicy.report.audit import words
+from slopolicy.rules.value_text import show_value
 
 TIMELINE = ("document", "file", "date", "commit", "author", "version", "effective_from",
             "effective_until", "change", "classes", "changes", "approvals", "compliant",
             "missing", "retroactive")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 SNAPSHOT = ("as_of", "known_at", "document", "file", "version", "effective_from",
             "effective_until", "commit", "recorded", "author", "terms", "differs_from_then")
 
 
-def timeline(report: Report, stream: TextIO) -> None:
-    # RFC 4180 line ends, which every spreadsheet reads.
-    out = csv.writer(stream, lineterminator="\r\n")
+def report(report: AuditReport, stream: TextIO) -> None:
+    """The terms in force on the date asked (``--as-of``, ``--known-at``), else the timeline."""
+    (snapshot if report.as_of is not None else timeline)(report, stream)
+
+
+def neutral(cell: Any) -> str:
+    """A cell as text a spreadsheet shows and never evaluates as a formula."""
+    text = str(cell)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class SafeWriter:
+    """A CSV writer with RFC 4180 line ends (which every spreadsheet reads), each cell neutral."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._out = csv.writer(stream, lineterminator="\r\n")
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._out.writerow([neutral(cell) for cell in row])
+
+
+def timeline(report: AuditReport, stream: TextIO) -> None:
+    out = SafeWriter(stream)
     out.writerow(TIMELINE)
     for agreement in report.shown():
         for version in report.versions(agreement):
@@ -43,8 +73,8 @@ def timeline(report: Report, stream: TextIO) -> None:
         ])
 
 
-def snapshot(report: Report, stream: TextIO) -> None:
-    out = csv.writer(stream, lineterminator="\r\n")
+def snapshot(report: AuditReport, stream: TextIO) -> None:
+    out = SafeWriter(stream)
     out.writerow(SNAPSHOT)
     as_of = report.as_of.isoformat() if report.as_of else ""
     known_at = report.known_at.isoformat() if report.known_at else ""

@@ -4,34 +4,43 @@ Each agreement gets a timeline chart drawn as inline SVG: per objective, the
 target in force (valid time, by ``spec.effective``) as a step line, the
 backing SLO's target as committed (transaction time) as a dashed step line,
 and a marker for every change (green: it carried the approvals its policy
-required; red: it did not; grey: nothing was required). The CSS has a print
-section, so the file prints as a report an account manager can forward.
+required; red: it did not; grey: nothing was required). A latency objective
+is charted by its threshold too, so a loosening from 500 ms to 800 ms shows.
+The CSS has a print section, so the file prints as a report.
+
+Two audiences. ``internal`` (the default) shows everything an audit needs.
+``customer`` is the file an account manager sends to a customer: the terms
+and their history, without the internal SLO targets, the files and YAML
+paths, the commit hashes and authors, the approvals and the policy.
 """
 from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 from typing import TextIO
 
 from slopolicy import __version__
-from slopolicy.changes.compare import VERSION, FieldChange, show_value
+from slopolicy.changes.compare import VERSION, FieldChange
 from slopolicy.gitops.audit import (
     Agreement,
+    AuditReport,
     Change,
     InForce,
     Move,
-    Report,
     SloPoint,
     Version,
     objective_names,
     target_steps,
 )
+from slopolicy.model.documents import Document
 from slopolicy.report.audit import words
+from slopolicy.rules.value_text import show_value
 from slopolicy.slo import units
+from slopolicy.slo.units import UnitError
 
 CSS = """
 :root { --ink: #1f2933; --muted: #5f6b7a; --line: #d9dee5; --paper: #ffffff;
@@ -125,23 +134,31 @@ WIDTH, LEFT, RIGHT = 1000, 190, 24
 PANEL, GAP, MARKS, AXIS, TOP = 96, 22, 34, 26, 10
 
 
-def timeline(report: Report, stream: TextIO) -> None:
+def report(report: AuditReport, stream: TextIO) -> None:
+    """The terms in force on the date asked (``--as-of``, ``--known-at``), else the timeline."""
+    (snapshot if report.as_of is not None else timeline)(report, stream)
+
+
+def _customer(report: AuditReport) -> bool:
+    return report.audience == "customer"
+
+
+def timeline(report: AuditReport, stream: TextIO) -> None:
     agreements = report.shown()
     failed = report.failures()
-    title = f"Agreement audit — {report.name}" if report.name else "Agreement audit"
+    customer = _customer(report)
+    default = "Service level agreements" if customer else report.name or "Agreements"
+    title = report.title or (f"Agreement audit — {report.name}" if report.name and not customer
+                             else default if customer else "Agreement audit")
     stream.write(_head(title))
-    stream.write('<div class="page">\n<header>\n<p class="eyebrow">Agreement audit · from the '
-                 'git history</p>\n')
-    stream.write(f"<h1>{escape(report.name or 'Agreements')}</h1>\n")
-    stream.write(f'<p class="lede">{escape(words.summary(report))}</p>\n')
-    if failed:
-        listed = ", ".join(f"{c.commit.short} ({words.title(c)})" for c in failed)
-        stream.write(f'<div class="verdict bad">✕ {len(failed)} change'
-                     f'{"s" if len(failed) != 1 else ""} lacked the approvals '
-                     f'{"they" if len(failed) != 1 else "it"} needed: {escape(listed)}</div>\n')
-    else:
-        stream.write('<div class="verdict ok">✓ Every change carried the approvals its policy '
-                     "required</div>\n")
+    eyebrow = ("Service level agreements · history of the terms" if customer
+               else "Agreement audit · from the git history")
+    stream.write(f'<div class="page">\n<header>\n<p class="eyebrow">{eyebrow}</p>\n')
+    stream.write(f"<h1>{escape(report.title or default)}</h1>\n")
+    lede = _customer_summary(report) if customer else words.summary(report)
+    stream.write(f'<p class="lede">{escape(lede)}</p>\n')
+    if not customer:  # approvals are the provider's own governance, not the customer's
+        stream.write(_approvals_verdict(failed))
     stream.write(_facts(report))
     stream.write("</header>\n<main>\n")
     if agreements:
@@ -150,12 +167,42 @@ def timeline(report: Report, stream: TextIO) -> None:
         stream.write('<section class="card"><p>No agreement changed in the range.</p></section>\n')
     for agreement in agreements:
         stream.write(_agreement(report, agreement))
-    stream.write(_policy(report))
+    if not customer:
+        stream.write(_policy(report))
     stream.write("</main>\n")
     stream.write(_footer(report))
 
 
-def _policy(report: Report) -> str:
+def _approvals_verdict(failed: Sequence[Change]) -> str:
+    if not failed:
+        return ('<div class="verdict ok">✓ Every change carried the approvals its policy '
+                "required</div>\n")
+    listed = ", ".join(f"{c.commit.short} ({words.title(c)})" for c in failed)
+    return (f'<div class="verdict bad">✕ {len(failed)} change{"s" if len(failed) != 1 else ""} '
+            f'lacked the approvals {"they" if len(failed) != 1 else "it"} needed: '
+            f"{escape(listed)}</div>\n")
+
+
+def _customer_summary(report: AuditReport) -> str:
+    shown = report.shown()
+    changes = sum(len(_versions(report, a)) for a in shown)
+    head = report.history.head_date
+    until = f" up to {head.date().isoformat()}" if head else ""
+    return (f"{len(shown)} agreement{'s' if len(shown) != 1 else ''} and "
+            f"{changes} recorded version{'s' if changes != 1 else ''} of their "
+            f"terms{until}.")
+
+
+def _versions(report: AuditReport, agreement: Agreement) -> list[Version]:
+    """The versions a reader of this audience sees: a customer, those that changed the terms."""
+    versions = report.versions(agreement)
+    if not _customer(report):
+        return versions
+    return [v for v in versions if v.removed or words.customer_fields(v)
+            or v.change.status == "added"]
+
+
+def _policy(report: AuditReport) -> str:
     changes = report.policy_changes()
     if not changes:
         return ""
@@ -184,23 +231,26 @@ def _head(title: str) -> str:
             f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n")
 
 
-def _facts(report: Report) -> str:
+def _facts(report: AuditReport) -> str:
     history = report.history
     items = [("Repository head", f"<code>{escape((history.head or '')[:12])}</code>"),
              ("Head date", _day(history.head_date)),
              ("Commits walked", str(len(history.commits)))]
+    if _customer(report):
+        items = [("As recorded on", _day(history.head_date))]
     if report.since or report.until:
         items.append(("Range", f"{_day(report.since) or '…'} – {_day(report.until) or '…'}"))
     cells = "".join(f"<div><dt>{escape(k)}</dt><dd>{v}</dd></div>" for k, v in items)
     return f'<dl class="facts">{cells}</dl>\n'
 
 
-def _contents(report: Report, agreements: Sequence[Agreement]) -> str:
+def _contents(report: AuditReport, agreements: Sequence[Agreement]) -> str:
     today = report.history.head_date.date() if report.history.head_date else None
     rows = []
+    customer = _customer(report)
     for agreement in agreements:
         spec = agreement.latest.doc.spec
-        versions = report.versions(agreement)
+        versions = _versions(report, agreement)
         bad = sum(1 for v in versions if not v.compliant)
         state = (f'<span class="bad">✕ {bad} without approval</span>' if bad
                  else '<span class="ok">✓ approved</span>')
@@ -209,16 +259,17 @@ def _contents(report: Report, agreements: Sequence[Agreement]) -> str:
             f'<tr><td><a href="#{_anchor(agreement)}">{escape(_title(agreement))}</a></td>'
             f"<td>{escape(str(spec.get('customer', '')))}</td>"
             f"<td>{escape(current)}</td><td>{escape(_in_force_words(agreement, today))}</td>"
-            f"<td>{len(versions)}</td><td>{state}</td></tr>")
-    policy = report.policy_changes()
+            f"<td>{len(versions)}</td>{'' if customer else f'<td>{state}</td>'}</tr>")
+    policy = [] if customer else report.policy_changes()
     if policy:
         bad = sum(1 for c in policy if not c.compliant)
         state = (f'<span class="bad">✕ {bad} without approval</span>' if bad
                  else '<span class="ok">✓ approved</span>')
         rows.append(f'<tr><td><a href="#policy">Policy</a></td><td></td><td></td><td></td>'
                     f"<td>{len(policy)}</td><td>{state}</td></tr>")
+    approvals = "" if customer else "<th>Approvals</th>"
     return ('<section class="card toc"><table><thead><tr><th>Agreement</th><th>Customer</th>'
-            "<th>Latest</th><th>In force at head date</th><th>Changes</th><th>Approvals</th>"
+            f"<th>Latest</th><th>In force at head date</th><th>Changes</th>{approvals}"
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table></section>\n")
 
 
@@ -232,11 +283,12 @@ def _in_force_words(agreement: Agreement, today: datetime.date | None) -> str:
         if version else "none"
 
 
-def _agreement(report: Report, agreement: Agreement) -> str:
+def _agreement(report: AuditReport, agreement: Agreement) -> str:
     spec = agreement.latest.doc.spec
     meta = [f"customer <strong>{escape(str(spec.get('customer', '?')))}</strong>",
-            f"service <strong>{escape(str(spec.get('service', '?')))}</strong>",
-            f"<code>{escape(agreement.file)}</code>"]
+            f"service <strong>{escape(str(spec.get('service', '?')))}</strong>"]
+    if not _customer(report):
+        meta.append(f"<code>{escape(agreement.file)}</code>")
     if spec.get("contract"):
         meta.append(f"contract {escape(str(spec['contract']))}")
     if agreement.removed:
@@ -246,9 +298,11 @@ def _agreement(report: Report, agreement: Agreement) -> str:
            f'<p class="meta">{" · ".join(meta)}</p>',
            chart(report, agreement),
            _versions_table(report, agreement)]
-    for version in report.versions(agreement):
+    for version in _versions(report, agreement):
         if version.retroactive:
-            out.append(f'<p class="note"><strong>{escape(version.commit.short)}</strong>: '
+            said = (_day(version.commit.date) if _customer(report)
+                    else escape(version.commit.short))
+            out.append(f'<p class="note"><strong>{said}</strong>: '
                        f"{escape(words.retroactive(version))}</p>")
     out.append("</section>\n")
     return "\n".join(out)
@@ -266,7 +320,9 @@ def _anchor(agreement: Agreement) -> str:
 
 # -- the table -------------------------------------------------------------------------
 
-def _versions_table(report: Report, agreement: Agreement) -> str:
+def _versions_table(report: AuditReport, agreement: Agreement) -> str:
+    if _customer(report):
+        return _customer_table(report, agreement)
     rows = []
     for event in words.events(report, agreement):
         if isinstance(event, Move):
@@ -296,6 +352,25 @@ def _version_row(version: Version) -> str:
             f'<span class="why">effective {escape(words.effective(version))}</span></td>'
             f'<td><span class="badge {escape(version.status)}">{escape(version.status)}</span>'
             f"{retro}</td><td>{changed}</td><td>{found}</td><td>{shown_verdict}</td></tr>")
+
+
+def _customer_table(report: AuditReport, agreement: Agreement) -> str:
+    """Date, version, change and what changed in words: no hash, author, path or approval."""
+    rows = []
+    for version in _versions(report, agreement):
+        changed = _list(
+            f"{escape(words.plain_field(f.shown))}: {escape(show_value(f.before))} → "
+            f'{escape(show_value(f.after))} <span class="dir {escape(f.direction)}">'
+            f"{escape(f.direction)}</span>" for f in words.customer_fields(version))
+        rows.append(f"<tr><td>{_day(version.commit.date)}</td>"
+                    f"<td><strong>{escape(words.number(version))}</strong>"
+                    f'<span class="why">effective {escape(words.effective(version))}</span></td>'
+                    f'<td><span class="badge {escape(version.status)}">'
+                    f"{escape(version.status)}</span></td><td>{changed}</td></tr>")
+    return ('<table class="versions"><colgroup><col class="recorded"><col class="version">'
+            '<col class="change"><col></colgroup><thead><tr><th>Recorded</th><th>Version</th>'
+            f"<th>Change</th><th>What changed</th></tr></thead><tbody>{''.join(rows)}</tbody>"
+            "</table>")
 
 
 def _field(item: FieldChange) -> str:
@@ -342,38 +417,65 @@ class _Axis:
         return LEFT + (day.toordinal() - self.start) / span * (WIDTH - LEFT - RIGHT)
 
 
-def chart(report: Report, agreement: Agreement) -> str:
-    """One SVG: a panel per objective (SLA target and backing SLO target), then the markers."""
-    names = objective_names(agreement)
+def chart(report: AuditReport, agreement: Agreement) -> str:
+    """One SVG: a panel per objective (SLA target and backing SLO target), one more per
+    latency objective (its threshold), then the markers."""
+    panels = _panels(agreement)
     axis = _axis(report, agreement)
-    height = TOP + len(names) * (PANEL + GAP) + MARKS + AXIS
+    height = TOP + len(panels) * (PANEL + GAP) + MARKS + AXIS
+    customer = _customer(report)
     label = f"Targets of {agreement.label} over time"
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
              f'role="img" aria-label="{escape(label)}" class="timeline" '
              'font-family="system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif">',
              f"<title>{escape(label)}</title>"]
-    for row, name in enumerate(names):
-        parts.append(_panel(agreement, name, axis, TOP + row * (PANEL + GAP)))
-    marks_top = TOP + len(names) * (PANEL + GAP)
+    for row, (name, measure) in enumerate(panels):
+        top = TOP + row * (PANEL + GAP)
+        parts.append(_threshold_panel(agreement, name, axis, top) if measure == "threshold"
+                     else _panel(agreement, name, axis, top, slo=not customer))
+    marks_top = TOP + len(panels) * (PANEL + GAP)
     parts.append(_markers(report, agreement, axis, marks_top))
     parts.append(_time_axis(axis, marks_top + MARKS, height, report))
     parts.append("</svg>")
-    legend = ('<figcaption><span class="key"><svg class="swatch" width="26" height="10" aria-hidden="true">'
-              '<line x1="0" y1="5" x2="26" y2="5" stroke="#1d4ed8" stroke-width="3"/></svg>'
-              "SLA target in force (by effective dates)</span>"
-              '<span class="key"><svg class="swatch" width="26" height="10" aria-hidden="true"><line x1="0" '
-              'y1="5" x2="26" y2="5" stroke="#c2410c" stroke-width="2" stroke-dasharray="5 3"/>'
-              "</svg>backing SLO target (as committed)</span>"
-              '<span class="key"><svg class="swatch" width="12" height="12" aria-hidden="true"><circle cx="6" '
-              'cy="6" r="5" fill="#15803d"/></svg>change approved</span>'
-              '<span class="key"><svg class="swatch" width="12" height="12" aria-hidden="true"><circle cx="6" '
-              'cy="6" r="5" fill="#b91c1c"/></svg>change without required approval</span>'
-              '<span class="key"><svg class="swatch" width="12" height="12" aria-hidden="true"><circle cx="6" '
-              'cy="6" r="5" fill="#6b7280"/></svg>no approval required</span></figcaption>')
-    return f'<figure class="chart">{"".join(parts)}{legend}</figure>'
+    return f'<figure class="chart">{"".join(parts)}{_legend(customer)}</figure>'
 
 
-def _axis(report: Report, agreement: Agreement) -> _Axis:
+def _swatch_line(color: str, width: int, dash: str = "") -> str:
+    dashed = f' stroke-dasharray="{dash}"' if dash else ""
+    return ('<svg class="swatch" width="26" height="10" aria-hidden="true"><line x1="0" y1="5" '
+            f'x2="26" y2="5" stroke="{color}" stroke-width="{width}"{dashed}/></svg>')
+
+
+def _swatch_dot(color: str) -> str:
+    return ('<svg class="swatch" width="12" height="12" aria-hidden="true"><circle cx="6" '
+            f'cy="6" r="5" fill="{color}"/></svg>')
+
+
+def _legend(customer: bool) -> str:
+    keys = [(_swatch_line("#1d4ed8", 3), "SLA target or threshold in force (by effective dates)")]
+    if customer:
+        keys.append((_swatch_dot("#1d4ed8"), "a new version of the terms recorded"))
+    else:
+        keys += [(_swatch_line("#c2410c", 2, "5 3"), "backing SLO target (as committed)"),
+                 (_swatch_dot("#15803d"), "change approved"),
+                 (_swatch_dot("#b91c1c"), "change without required approval"),
+                 (_swatch_dot("#6b7280"), "no approval required")]
+    shown = "".join(f'<span class="key">{swatch}{escape(text)}</span>' for swatch, text in keys)
+    return f"<figcaption>{shown}</figcaption>"
+
+
+def _panels(agreement: Agreement) -> list[tuple[str, str]]:
+    """(objective, ``target`` or ``threshold``): every objective's target, and the threshold
+    of every objective that any version gave one."""
+    panels = []
+    for name in objective_names(agreement):
+        panels.append((name, "target"))
+        if any(_threshold(v.doc, name) is not None for v in agreement.versions):
+            panels.append((name, "threshold"))
+    return panels
+
+
+def _axis(report: AuditReport, agreement: Agreement) -> _Axis:
     days: list[datetime.date] = []
     for version in agreement.versions:
         days.append(version.commit.date.date())
@@ -384,40 +486,112 @@ def _axis(report: Report, agreement: Agreement) -> _Axis:
         days.append(report.history.head_date.date())
     start, end = min(days).toordinal(), max(days).toordinal()
     pad = max((end - start) // 25, 7)
-    return _Axis(start - pad, end + pad)
+    # an agreement effective until 9999-12-31 (or from 0001-01-01) has no day beyond it
+    return _Axis(max(start - pad, 1), min(end + pad, datetime.date.max.toordinal()))
 
 
-def _panel(agreement: Agreement, name: str, axis: _Axis, top: int) -> str:
+def _panel(agreement: Agreement, name: str, axis: _Axis, top: int, slo: bool = True) -> str:
+    """An objective's target: the SLA's as a step line, the backing SLO's dashed (``slo``)."""
     steps = [(d, t) for d, t, _ in target_steps(agreement, name)]
-    slo = agreement.slo_series.get(name, [])
-    values = [t for _, t in steps if t is not None] + [p.target for p in slo if p.target is not None]
+    series = agreement.slo_series.get(name, []) if slo else []
+    values = ([t for _, t in steps if t is not None]
+              + [p.target for p in series if p.target is not None])
     low, high = _range(values)
+    ticks = [(v, units.format_percent(v)) for v in _ticks_y(low, high)]
+    lines: list[_Line] = [(steps, '<path class="sla-target" fill="none" stroke="#1d4ed8" '
+                           'stroke-width="3" stroke-linejoin="round"',
+                           f"<title>{escape(name)}: SLA target in force — "
+                           f"{escape(_steps_words(steps))}</title></path>")]
+    if series:
+        lines.append(([(p.date.date(), p.target) for p in series],
+                      '<path class="slo-target" fill="none" stroke="#c2410c" stroke-width="2" '
+                      'stroke-dasharray="6 4"',
+                      f"<title>{escape(name)}: backing SLO target — "
+                      f"{escape(_slo_words(series))}</title></path>"))
+    return _draw(name, "target", (low, high), ticks, lines, axis, top)
+
+
+def _threshold_panel(agreement: Agreement, name: str, axis: _Axis, top: int) -> str:
+    """A latency objective's threshold in force, in milliseconds from zero up."""
+    steps = _threshold_steps(agreement, name)
+    high, step = _ms_scale([v for _, v in steps if v is not None])
+    ticks = []
+    value = Decimal(0)
+    while value <= high:
+        ticks.append((value, units.format_duration(units.Duration(int(value)))))
+        value += step
+    words_ = "; ".join(f"from {d.isoformat()}: "
+                       f"{units.format_duration(units.Duration(int(v))) if v is not None else 'none'}"
+                       for d, v in steps)
+    line: _Line = (steps, '<path class="sla-threshold" fill="none" stroke="#1d4ed8" '
+                   'stroke-width="3" stroke-linejoin="round"',
+                   f"<title>{escape(name)}: SLA threshold in force — {escape(words_)}</title>"
+                   "</path>")
+    return _draw(name, "threshold", (Decimal(0), high), ticks, [line], axis, top)
+
+
+# A step line: its steps, the opening of its <path> element (without d), and what follows it.
+_Line = tuple[Sequence[tuple[datetime.date, Decimal | None]], str, str]
+
+
+def _draw(name: str, measure: str, bounds: tuple[Decimal, Decimal],
+          ticks: Sequence[tuple[Decimal, str]], lines: Sequence[_Line], axis: _Axis,
+          top: int) -> str:
+    """One panel: its frame and name, the ticks of its scale, and each step line."""
+    low, high = bounds
 
     def y(value: Decimal) -> float:
         return top + PANEL - 8 - float((value - low) / (high - low)) * (PANEL - 16)
 
-    out = [f'<g class="objective" data-objective="{escape(name)}">',
+    out = [f'<g class="objective" data-objective="{escape(name)}" data-measure="{measure}">',
            f'<rect x="{LEFT}" y="{top}" width="{WIDTH - LEFT - RIGHT}" height="{PANEL}" '
            'fill="#f8fafc" stroke="#e2e8f0"/>',
            f'<text x="12" y="{top + 20}" font-size="15" font-weight="600" fill="#1f2933">'
-           f"{escape(name)}</text>"]
-    for value in _ticks_y(low, high):
+           f"{escape(name)}</text>",
+           f'<text x="12" y="{top + 38}" font-size="12" fill="#5f6b7a">{measure}</text>']
+    for value, label in ticks:
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" '
                    f'y2="{y(value):.1f}" stroke="#e2e8f0"/>'
                    f'<text x="{LEFT - 8}" y="{y(value) + 4:.1f}" font-size="12" fill="#5f6b7a" '
-                   f'text-anchor="end">{escape(units.format_percent(value))}</text>')
-    sla_path = _steps_path([(d, t) for d, t in steps], axis, y)
-    out.append(f'<path class="sla-target" d="{sla_path}" fill="none" stroke="#1d4ed8" '
-               f'stroke-width="3" stroke-linejoin="round"><title>{escape(name)}: SLA target in '
-               f"force — {escape(_steps_words(steps))}</title></path>")
-    if slo:
-        slo_steps = [(p.date.date(), p.target) for p in slo]
-        out.append(f'<path class="slo-target" d="{_steps_path(slo_steps, axis, y)}" fill="none" '
-                   'stroke="#c2410c" stroke-width="2" stroke-dasharray="6 4">'
-                   f"<title>{escape(name)}: backing SLO target — {escape(_slo_words(slo))}"
-                   "</title></path>")
+                   f'text-anchor="end">{escape(label)}</text>')
+    for steps, opening, rest in lines:
+        out.append(f'{opening} d="{_steps_path(steps, axis, y)}">{rest}')
     out.append("</g>")
     return "".join(out)
+
+
+def _threshold(doc: Document, name: str) -> Decimal | None:
+    """The latency threshold of objective ``name``, in milliseconds (None: it has none)."""
+    raw = doc.spec.get("objectives")
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, Mapping) and str(item.get("name")) == name and "threshold" in item:
+            try:
+                return Decimal(units.parse_threshold(item["threshold"]).ms)
+            except UnitError:
+                return None
+    return None
+
+
+def _threshold_steps(agreement: Agreement, name: str
+                     ) -> list[tuple[datetime.date, Decimal | None]]:
+    """The threshold in force from each date on, as the repository says now."""
+    steps: list[tuple[datetime.date, Decimal | None]] = []
+    for day, _, version in target_steps(agreement, name):
+        value = _threshold(version.doc, name) if version is not None else None
+        if not steps or steps[-1][1] != value:
+            steps.append((day, value))
+    return steps
+
+
+def _ms_scale(values: Sequence[Decimal]) -> tuple[Decimal, Decimal]:
+    """(top, step) of a scale from zero: round steps, two to five of them, above the values."""
+    top = max(values, default=Decimal(1000))
+    for magnitude in (Decimal(10) ** k for k in range(0, 10)):
+        for unit in (1, 2, 5):
+            step = magnitude * unit
+            if top / step <= 4:
+                return (top / step).to_integral_value(rounding="ROUND_CEILING") * step, step
+    return top, top
 
 
 _NICE = tuple(Decimal(s) for s in ("0.0001", "0.0002", "0.0005", "0.001", "0.002", "0.005",
@@ -483,18 +657,24 @@ def _slo_words(points: Sequence[SloPoint]) -> str:
                         else "no backing SLO") for p in points)
 
 
-def _markers(report: Report, agreement: Agreement, axis: _Axis, top: int) -> str:
+def _markers(report: AuditReport, agreement: Agreement, axis: _Axis, top: int) -> str:
     out = [f'<g class="markers"><text x="12" y="{top + 21}" font-size="12" fill="#5f6b7a">'
            "changes</text>",
            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{top + 17}" y2="{top + 17}" '
            'stroke="#cbd5e1"/>']
-    for version in report.versions(agreement):
+    customer = _customer(report)
+    for version in _versions(report, agreement):
         x = axis.x(version.commit.date.date())
         kind = "approved" if version.compliant else "unapproved"
         if version.compliant and words.verdict(version) == words.NO_REQUIREMENT:
             kind = "not-required"
-        fill = {"approved": "#15803d", "unapproved": "#b91c1c", "not-required": "#6b7280"}[kind]
-        tip = (f"{version.commit.date.date().isoformat()} {version.commit.short} "
+        if customer:  # approvals are the provider's own governance
+            kind = "version"
+        fill = {"approved": "#15803d", "unapproved": "#b91c1c", "not-required": "#6b7280",
+                "version": "#1d4ed8"}[kind]
+        tip = (f"{version.commit.date.date().isoformat()} {words.number(version)} "
+               f"{version.status}" if customer else
+               f"{version.commit.date.date().isoformat()} {version.commit.short} "
                f"{words.number(version)} {version.status}: {words.verdict(version)}")
         out.append(f'<circle class="marker {kind}" cx="{x:.1f}" cy="{top + 17}" r="6.5" '
                    f'fill="{fill}" stroke="#fff" stroke-width="1.5"><title>{escape(tip)}</title>'
@@ -503,7 +683,7 @@ def _markers(report: Report, agreement: Agreement, axis: _Axis, top: int) -> str
     return "".join(out)
 
 
-def _time_axis(axis: _Axis, top: int, height: int, report: Report) -> str:
+def _time_axis(axis: _Axis, top: int, height: int, report: AuditReport) -> str:
     out = [f'<g class="axis"><line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{top}" y2="{top}" '
            'stroke="#94a3b8"/>']
     for tick in _ticks(axis):
@@ -526,15 +706,18 @@ def _ticks(axis: _Axis) -> list[datetime.date]:
     """First days of months (or quarters, or years) across the axis, at most about 12."""
     start = datetime.date.fromordinal(axis.start)
     end = datetime.date.fromordinal(axis.end)
-    months = (end.year - start.year) * 12 + end.month - start.month
-    step = next(s for s in (1, 2, 3, 6, 12, 24, 60) if months / s <= 12)
-    day = datetime.date(start.year, start.month, 1)
+    first, last = start.year * 12 + start.month - 1, end.year * 12 + end.month - 1  # month numbers
+    step = next((s for s in _TICK_MONTHS if (last - first) / s <= 12), _TICK_MONTHS[-1])
     found = []
-    while day <= end:
-        if day >= start and (day.month - 1) % step == 0:
+    for month in range(-(-first // step) * step, last + 1, step):
+        day = datetime.date(month // 12, month % 12 + 1, 1)
+        if day >= start:
             found.append(day)
-        day = datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return found
+
+
+# Tick spacings in months: every month up to every thousand years (9999-12-31 is a valid end).
+_TICK_MONTHS = (1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200, 2400, 6000, 12000)
 
 
 def _tick_label(day: datetime.date, axis: _Axis) -> str:
@@ -546,21 +729,30 @@ def _tick_label(day: datetime.date, axis: _Axis) -> str:
 
 # -- the answer for one date -----------------------------------------------------------
 
-def snapshot(report: Report, stream: TextIO) -> None:
-    title = words.snapshot_title(report)
-    stream.write(_head(f"{title} — {report.name}" if report.name else title))
-    stream.write('<div class="page">\n<header>\n<p class="eyebrow">Agreement audit · terms in '
-                 "force</p>\n")
+def snapshot(report: AuditReport, stream: TextIO) -> None:
+    customer = _customer(report)
+    assert report.as_of is not None
+    asked = (f"Terms in force on {report.as_of.isoformat()}" if customer
+             else words.snapshot_title(report))
+    title = report.title or asked
+    stream.write(_head(f"{title} — {report.name}" if report.name and not report.title
+                       and not customer else title))
+    eyebrow = ("Service level agreements · terms in force" if customer
+               else "Agreement audit · terms in force")
+    stream.write(f'<div class="page">\n<header>\n<p class="eyebrow">{eyebrow}</p>\n')
     stream.write(f"<h1>{escape(title)}</h1>\n")
     answers = report.answers or []
     shown = [a for a in answers if a.version is not None]
+    if report.title:
+        stream.write(f'<p class="lede">{escape(asked)}.</p>\n')
+    later = "" if report.known_at or customer else (
+        " (what the repository says now; --known-at asks what it said then)")
     stream.write(f'<p class="lede">{len(shown)} agreement{"s" if len(shown) != 1 else ""} in '
-                 f"force{'' if report.known_at else ' (what the repository says now; '}"
-                 f"{'' if report.known_at else '--known-at asks what it said then)'}.</p>\n")
+                 f"force{later}.</p>\n")
     stream.write(_facts(report))
     stream.write("</header>\n<main>\n")
     for answer in answers:
-        stream.write(_answer(answer))
+        stream.write(_answer(answer, customer))
     if not answers:
         stream.write('<section class="card"><p>No agreement was in force on that date.</p>'
                      "</section>\n")
@@ -568,13 +760,18 @@ def snapshot(report: Report, stream: TextIO) -> None:
     stream.write(_footer(report))
 
 
-def _answer(answer: InForce) -> str:
+def _answer(answer: InForce, customer: bool = False) -> str:
     agreement = answer.agreement
     out = [f'<section class="card agreement" id="{_anchor(agreement)}">',
            f'<h2>{escape(_title(agreement))}<span class="id">{escape(agreement.label)}</span></h2>']
     version = answer.version
     if version is None:
         out.append('<p class="meta">not in force on that date</p>')
+    elif customer:
+        out.append(f'<p class="meta">{escape(words.number(version))} · effective '
+                   f"{escape(words.effective(version))} · recorded "
+                   f"{_day(version.commit.date)}</p>")
+        out.append(_list(escape(line) for line in words.terms_lines(version, internal=False)))
     else:
         commit = version.commit
         out.append(f'<p class="meta">{escape(words.number(version))} · effective '
@@ -582,13 +779,17 @@ def _answer(answer: InForce) -> str:
                    f"<code>{escape(commit.short)}</code> by {escape(commit.author_name)} · "
                    f"<code>{escape(version.file)}</code></p>")
         out.append(_list(escape(line) for line in words.terms_lines(version)))
-    if answer.differs:
+    if answer.differs and not customer:  # it names commits and their authors
         out.append(f'<p class="note">{escape(words.difference(answer))}</p>')
     out.append("</section>\n")
     return "\n".join(out)
 
 
-def _footer(report: Report) -> str:
+def _footer(report: AuditReport) -> str:
+    if _customer(report):
+        return (f"<footer>Prepared with slopolicy {escape(__version__)} from the recorded "
+                f"history of the agreements, as of {_day(report.history.head_date)}.</footer>\n"
+                "</div>\n</body>\n</html>\n")
     return (f"<footer>Generated by slopolicy {escape(__version__)} from the first-parent history "
             f"of {escape((report.history.head or 'HEAD')[:12])}. Each change is judged by the "
             "policy of its parent commit (roster, requirements, allowed signers); approvals count "

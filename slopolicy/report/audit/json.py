@@ -25,24 +25,28 @@ from typing import Any, TextIO
 
 from slopolicy import __version__
 from slopolicy.changes.approvals import Evidence
-from slopolicy.changes.compare import json_value
 from slopolicy.gitops.audit import (
     Agreement,
+    AuditReport,
     Change,
     InForce,
-    PolicyChange,
-    Report,
+    PolicyEdit,
     Version,
     rewritten_by,
 )
-from slopolicy.report.changes.diff import field_json
+from slopolicy.report.changes.json import field_json, json_value
 
 
-def timeline(report: Report, stream: TextIO) -> None:
+def report(report: AuditReport, stream: TextIO) -> None:
+    """The terms in force on the date asked (``--as-of``, ``--known-at``), else the timeline."""
+    (snapshot if report.as_of is not None else timeline)(report, stream)
+
+
+def timeline(report: AuditReport, stream: TextIO) -> None:
     _dump(timeline_json(report), stream)
 
 
-def snapshot(report: Report, stream: TextIO) -> None:
+def snapshot(report: AuditReport, stream: TextIO) -> None:
     _dump(snapshot_json(report), stream)
 
 
@@ -79,7 +83,7 @@ def _layout(value: Any, depth: int) -> str:
 
 # -- timeline ------------------------------------------------------------------------
 
-def timeline_json(report: Report) -> dict[str, Any]:
+def timeline_json(report: AuditReport) -> dict[str, Any]:
     agreements = report.shown()
     failed = report.failures()
     return {
@@ -101,12 +105,12 @@ def timeline_json(report: Report) -> dict[str, Any]:
     }
 
 
-def _policy_file(report: Report) -> str | None:
+def _policy_file(report: AuditReport) -> str | None:
     changes = report.history.policy_changes
     return changes[-1].config_file if changes else None
 
 
-def policy_change_json(change: PolicyChange) -> dict[str, Any]:
+def policy_change_json(change: PolicyEdit) -> dict[str, Any]:
     return {
         "commit": change.commit.sha,
         "author": change.commit.author,
@@ -130,12 +134,13 @@ def _judged(change: Change) -> dict[str, Any]:
                      for r in reqs],
         "missing": [{"class": m.change_class, "role": m.role, "count": m.missing,
                      "holders": list(m.holders)} for m in (result.missing if result else ())],
+        "unsignedCommits": list(result.unsigned if result else ()),
         "policy": {"commit": change.parent, "error": change.policy.error},
         "compliant": change.compliant,
     }
 
 
-def _repository(report: Report) -> dict[str, Any]:
+def _repository(report: AuditReport) -> dict[str, Any]:
     history = report.history
     return {"name": report.name, "head": history.head, "date": _iso(history.head_date),
             "commitsWalked": len(history.commits)}
@@ -191,7 +196,7 @@ def evidence_json(evidence: Evidence, version: Change, index: int) -> dict[str, 
 
 # -- snapshot ------------------------------------------------------------------------
 
-def snapshot_json(report: Report) -> dict[str, Any]:
+def snapshot_json(report: AuditReport) -> dict[str, Any]:
     answers = report.answers or []
     return {
         "version": 1,

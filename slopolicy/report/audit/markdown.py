@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from slopolicy.gitops.audit import Move, Report, Version
+from slopolicy.gitops.audit import AuditReport, Move, Version
 from slopolicy.report.audit import words
 
 
-def timeline(report: Report, stream: TextIO) -> None:
+def report(report: AuditReport, stream: TextIO) -> None:
+    """The terms in force on the date asked (``--as-of``, ``--known-at``), else the timeline."""
+    (snapshot if report.as_of is not None else timeline)(report, stream)
+
+
+def timeline(report: AuditReport, stream: TextIO) -> None:
     stream.write(f"# Agreement audit\n\n{_cell(words.summary(report))}\n")
     failed = report.failures()
     if failed:
@@ -37,7 +42,7 @@ def timeline(report: Report, stream: TextIO) -> None:
     _policy(report, stream)
 
 
-def _policy(report: Report, stream: TextIO) -> None:
+def _policy(report: AuditReport, stream: TextIO) -> None:
     changes = report.policy_changes()
     if not changes:
         return
@@ -62,7 +67,7 @@ def _row(version: Version) -> str:
             f"{version.status} | {changed} | {found} | {verdict} |\n")
 
 
-def snapshot(report: Report, stream: TextIO) -> None:
+def snapshot(report: AuditReport, stream: TextIO) -> None:
     stream.write(f"# {_cell(words.snapshot_title(report))}\n\n")
     answers = report.answers or []
     stream.write("| Agreement | Version | Effective | Recorded | Terms |\n|---|---|---|---|---|\n")

@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from slopolicy.gitops.audit import Move, Report, Version
+from slopolicy.gitops.audit import AuditReport, Move, Version
 from slopolicy.report.audit import words
 
 
-def timeline(report: Report, stream: TextIO) -> None:
+def report(report: AuditReport, stream: TextIO) -> None:
+    """The terms in force on the date asked (``--as-of``, ``--known-at``), else the timeline."""
+    (snapshot if report.as_of is not None else timeline)(report, stream)
+
+
+def timeline(report: AuditReport, stream: TextIO) -> None:
     stream.write(words.summary(report) + "\n")
     for agreement in report.shown():
         spec = agreement.latest.doc.spec
@@ -44,7 +49,7 @@ def _version(version: Version, stream: TextIO) -> None:
         stream.write(f"      ! {words.retroactive(version)}\n")
 
 
-def snapshot(report: Report, stream: TextIO) -> None:
+def snapshot(report: AuditReport, stream: TextIO) -> None:
     answers = report.answers or []
     stream.write(words.snapshot_title(report) + "\n")
     if not any(a.version for a in answers):

@@ -2,21 +2,23 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from slopolicy.changes.approvals import Evidence
-from slopolicy.changes.compare import VERSION, show_value
+from slopolicy.changes.compare import VERSION, FieldChange
 from slopolicy.gitops.audit import (
     Agreement,
+    AuditReport,
     Change,
     InForce,
     Move,
-    PolicyChange,
-    Report,
+    PolicyEdit,
     Version,
     rewritten_by,
 )
+from slopolicy.rules.value_text import show_value
 
 NO_REQUIREMENT = "no approval required"
 
@@ -28,7 +30,7 @@ def title(change: Change) -> str:
     return change.label
 
 
-def policy_files(change: PolicyChange) -> str:
+def policy_files(change: PolicyEdit) -> str:
     """``modified .slopolicy.yaml, added .slopolicy/allowed_signers``."""
     return ", ".join(f"{state} {path}" for path, state in change.files)
 
@@ -84,18 +86,16 @@ def moved(move: Move) -> str:
     return f"moved from {move.before} to {move.after}"
 
 
-def events(report: Report, agreement: Agreement) -> list[Version | Move]:
+def events(report: AuditReport, agreement: Agreement) -> list[Version | Move]:
     """Versions in the range and moves, in the order the history recorded them."""
     versions = report.versions(agreement)
-    moves = [m for m in agreement.moves
-             if (report.since is None or m.commit.date >= report.since)
-             and (report.until is None or m.commit.date <= report.until)]
+    moves = [m for m in agreement.moves if report.in_range(m.commit)]
     found: list[Version | Move] = [*versions, *moves]
     # A move recorded with a change of text is said after that change.
     return sorted(found, key=lambda e: (e.index, isinstance(e, Move)))
 
 
-def summary(report: Report) -> str:
+def summary(report: AuditReport) -> str:
     shown = report.shown()
     changes = sum(len(report.versions(a)) for a in shown)
     policy = len(report.policy_changes())
@@ -112,7 +112,7 @@ def summary(report: Report) -> str:
             f"{report.name or 'the repository'}{where}: {verdict_text}")
 
 
-def _range(report: Report) -> str:
+def _range(report: AuditReport) -> str:
     parts = []
     if report.since:
         parts.append(f"since {report.since.date().isoformat()}")
@@ -121,7 +121,7 @@ def _range(report: Report) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def snapshot_title(report: Report) -> str:
+def snapshot_title(report: AuditReport) -> str:
     assert report.as_of is not None
     known = (f"as the repository said {_instant(report.known_at)}" if report.known_at
              else "as the repository says now")
@@ -155,8 +155,9 @@ def difference(answer: InForce) -> str:
             f"{since} the repository says {current}")
 
 
-def terms_lines(version: Version) -> list[str]:
-    """The terms of a version, one line each, as an account manager reads them."""
+def terms_lines(version: Version, internal: bool = True) -> list[str]:
+    """The terms of a version, one line each, as an account manager reads them
+    (``internal=False``: without the backing SLOs, for the customer)."""
     spec = version.doc.spec
     lines = [f"customer {show_value(spec.get('customer'))}, service "
              f"{show_value(spec.get('service'))}"
@@ -169,7 +170,7 @@ def terms_lines(version: Version) -> list[str]:
         lines.append(f"window {shown}, {show_value(spec.get('budgetingMethod'))}")
     for item in spec.get("objectives") or []:
         if isinstance(item, dict):
-            lines.append(objective_line(item))
+            lines.append(objective_line(item, internal))
     support = spec.get("support")
     if isinstance(support, dict):
         levels = ", ".join(f"{show_value(s.get('level'))} response {show_value(s.get('response'))}"
@@ -186,9 +187,40 @@ def terms_lines(version: Version) -> list[str]:
     return lines
 
 
-def objective_line(item: dict[str, Any]) -> str:
+def objective_line(item: dict[str, Any], internal: bool = True) -> str:
     target = (f"{show_value(item['targetPercent'])}%" if "targetPercent" in item
               else f"target {show_value(item.get('target'))}")
     within = f" within {show_value(item['threshold'])}" if item.get("threshold") else ""
-    backed = f" (backed by SLO {show_value(item['slo'])})" if item.get("slo") else ""
+    backed = (f" (backed by SLO {show_value(item['slo'])})" if item.get("slo") and internal
+              else "")
     return f"{show_value(item.get('name'))}: {target}{within}{backed}"
+
+
+# The fields of an agreement's terms in words, for a reader who never saw its YAML.
+_FIELD_WORDS = {
+    "objectives": "objective", "credits": "credit tier", "targetPercent": "target",
+    "severities": "severity", "changeNoticeDays": "change notice (days)",
+    "creditPercent": "credit (%)", "atLeast": "at least", "timeZone": "time zone",
+    "budgetingMethod": "budgeting method", "timeSlice": "time slice",
+}
+
+
+def plain_field(shown: str) -> str:
+    """``spec.objectives[latency-p95].threshold`` -> ``objective latency-p95 threshold``;
+    list positions count from 1 (``credits[0].below`` -> ``credit tier 1 below``)."""
+    words = []
+    for part in re.findall(r"\[[^\]]*\]|[^.\[\]]+", shown.removeprefix("spec.")):
+        if part.startswith("["):
+            inner = part[1:-1]
+            words.append(str(int(inner) + 1) if inner.isdigit() else inner)
+        else:
+            words.append(_FIELD_WORDS.get(part) or re.sub(r"(?<=[a-z])([A-Z])", r" \1",
+                                                          part).lower())
+    return " ".join(words)
+
+
+def customer_fields(version: Version) -> list[FieldChange]:
+    """The changes of the terms a customer signed (``spec``): not the version number, nor
+    the document's metadata (its owner, labels), which are internal bookkeeping."""
+    return [f for f in version.change.fields
+            if f.direction != VERSION and f.shown.startswith("spec.")]

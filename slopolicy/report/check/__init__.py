@@ -1,45 +1,38 @@
-"""Reporters: each turns a check result into one output format.
+"""Check reporters: each turns a check result into one output format.
 
-``REPORTERS`` maps a ``--format`` name to a function ``(report, stream)``;
-the CLI builds its choices from it. Reporters only format.
+``REPORTERS`` lists every ``--format`` of ``slopolicy check``; the command
+line builds its choices from it. Reporters only format. Importing this
+package is cheap (the parser reads the names); a format's module is
+imported when it is chosen.
 """
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TextIO
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 
-from slopolicy.check.engine import Result
-from slopolicy.rules import Rule
+from slopolicy.report import Registry
+
+if TYPE_CHECKING:
+    from slopolicy.changes.changeset import ChangeSet
+    from slopolicy.check.engine import Result
+    from slopolicy.rules import Rule
 
 
-@dataclass
-class Report:
-    """Everything a reporter may show."""
+class CheckReport(NamedTuple):
+    """Everything a check reporter may show."""
 
     result: Result
-    rules: dict[str, Rule] = field(default_factory=dict)
-    changes: Any = None  # the change set, with --base
+    rules: Mapping[str, Rule] = MappingProxyType({})  # by id, for their documentation
+    changes: ChangeSet | None = None  # what changed, with --base
 
 
-Reporter = Callable[[Report, TextIO], None]
-
-_MODULES = {
+REPORTERS: Registry[CheckReport] = Registry(__name__, {
     "text": "text",
     "json": "json_report",
     "github": "github",
     "sarif": "sarif",
     "junit": "junit",
     "markdown": "markdown",
-}
-
-
-def names() -> list[str]:
-    return list(_MODULES)
-
-
-def get(name: str) -> Reporter:
-    module = importlib.import_module(f"slopolicy.report.check.{_MODULES[name]}")
-    reporter: Reporter = module.report
-    return reporter
+    "codeclimate": "codeclimate",
+})

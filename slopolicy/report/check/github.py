@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from slopolicy.report.check import Report
+from slopolicy.report.check import CheckReport
 from slopolicy.report.check.text import summary
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -17,7 +17,7 @@ def _property(value: str) -> str:
     return _data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def report(report: Report, stream: TextIO) -> None:
+def report(report: CheckReport, stream: TextIO) -> None:
     for p in report.result.problems:
         level = "notice" if p.waived else _LEVEL[p.severity]
         title = f"slopolicy [{p.rule}]" + (" (waived)" if p.waived else "")

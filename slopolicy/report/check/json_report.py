@@ -6,7 +6,8 @@ from typing import Any, TextIO
 
 from slopolicy import __version__
 from slopolicy.model.problems import Problem
-from slopolicy.report.check import Report
+from slopolicy.report.changes.json import changeset_json
+from slopolicy.report.check import CheckReport
 
 
 def problem_json(p: Problem) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def problem_json(p: Problem) -> dict[str, Any]:
     return out
 
 
-def as_dict(report: Report) -> dict[str, Any]:
+def as_dict(report: CheckReport) -> dict[str, Any]:
     result = report.result
     out: dict[str, Any] = {
         "version": 1,
@@ -42,16 +43,15 @@ def as_dict(report: Report) -> dict[str, Any]:
             "errors": result.count("error"),
             "warnings": result.count("warning"),
             "waived": result.waived,
+            "skipped": result.skipped,
         },
         "problems": [problem_json(p) for p in result.problems],
     }
     if report.changes is not None:  # with --base: what changed, and the approvals found
-        from slopolicy.report.changes.diff import changeset_json
-
         out["changes"] = changeset_json(report.changes)
     return out
 
 
-def report(report: Report, stream: TextIO) -> None:
+def report(report: CheckReport, stream: TextIO) -> None:
     json.dump(as_dict(report), stream, indent=2, ensure_ascii=False)
     stream.write("\n")

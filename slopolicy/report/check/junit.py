@@ -8,27 +8,21 @@ problems do not fail the file; they are listed in its ``<system-out>``.
 """
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import TextIO
 
 from slopolicy.model.problems import Problem
-from slopolicy.report.check import Report
+from slopolicy.report import xml
+from slopolicy.report.check import CheckReport
+
 
 # Characters XML 1.0 cannot carry at all, even escaped.
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+def report(report: CheckReport, stream: TextIO) -> None:
+    xml.write(build(report), stream)
 
 
-def report(report: Report, stream: TextIO) -> None:
-    root = build(report)
-    ET.indent(root)
-    stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    stream.write(ET.tostring(root, encoding="unicode"))
-    stream.write("\n")
-
-
-def build(report: Report) -> ET.Element:
+def build(report: CheckReport) -> ET.Element:
     by_file = _group(report.result.checked, report.result.problems)
     cases = [_testcase(file, problems) for file, problems in by_file.items()]
     failures = sum(1 for case in cases if case.find("failure") is not None)
@@ -92,4 +86,4 @@ def describe(problem: Problem) -> str:
 
 
 def _xml(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
+    return xml.text(text)

@@ -10,38 +10,39 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from typing import Protocol, TextIO, runtime_checkable
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote
 
 from slopolicy.changes.approvals import ApprovalResult, Evidence
 from slopolicy.changes.compare import (
-    SLA_KEY,
     TERMS,
     DocumentChange,
     FieldChange,
     Key,
     ObjectiveChange,
-    format_budget,
     show_path,
-    show_value,
 )
 from slopolicy.model.problems import Problem
-from slopolicy.report.check import Report
+from slopolicy.report.check import CheckReport
 from slopolicy.report.check.text import summary
+from slopolicy.rules.value_text import format_bad_minutes, show_value
+
+if TYPE_CHECKING:
+    from slopolicy.changes.changeset import ChangeSet
 
 FOLD_AFTER = 50  # more problems than this are folded into <details>
 MAX_ROWS = 200  # a PR comment holds 65,536 characters; the JSON report has them all
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
-def report(report: Report, stream: TextIO) -> None:
+def report(report: CheckReport, stream: TextIO) -> None:
     lines = [headline(report), ""]
     lines += changed_agreements(report.changes)
     lines += problems_table(report.result.problems, link_base(os.environ))
     stream.write("\n".join(lines).rstrip("\n") + "\n")
 
 
-def headline(report: Report) -> str:
+def headline(report: CheckReport) -> str:
     icon = "❌" if report.result.count("error") else "✅"
     return f"### {icon} {cell(summary(report))}"
 
@@ -115,24 +116,18 @@ _CHANGES_HEADER = [
 ]
 
 
-@runtime_checkable
-class _ChangeSet(Protocol):
-    documents: list[DocumentChange]
-
-
-def changed_agreements(changes: _ChangeSet | Iterable[DocumentChange] | None) -> list[str]:
+def changed_agreements(changes: ChangeSet | None) -> list[str]:
     """The "Changed agreements" section: a row per changed objective or term.
 
-    ``changes`` is ``Report.changes``: the change set of ``--base`` (its
-    ``documents``) or the document changes themselves. Left out without one
-    (no ``--base``) and when no agreement's terms changed.
+    ``changes`` is the change set of ``--base`` (``CheckReport.changes``) or
+    of ``diff``. Left out without one (no ``--base``) and when no
+    agreement's terms changed.
     """
     if changes is None:
         return []
-    documents = changes.documents if isinstance(changes, _ChangeSet) else changes
     rows: list[str] = []
-    for change in documents:
-        if (change.api_version, change.kind) == SLA_KEY and change.classes:
+    for change in changes.agreements:
+        if change.classes:
             rows += _agreement_rows(change)
     return [*_CHANGES_HEADER, *rows, ""] if rows else []
 
@@ -189,8 +184,8 @@ def _before_after(label: str, field: FieldChange) -> str:
 
 
 def _budget(objective: ObjectiveChange) -> str:
-    before_minutes = format_budget(objective.budget_before)
-    minutes = f"{before_minutes} → {format_budget(objective.budget_after)}"
+    before_minutes = format_bad_minutes(objective.budget_before)
+    minutes = f"{before_minutes} → {format_bad_minutes(objective.budget_after)}"
     before, after = objective.window_before, objective.window_after
     if before == after:
         return cell(f"{minutes} per {after}" if after else minutes)
@@ -206,6 +201,7 @@ def _approvals(result: ApprovalResult | None) -> str:
         holders = f" (from {cell(', '.join(short.holders))})" if short.holders else ""
         role = cell(short.role)
         lines.append(f"❌ {short.missing} more {role} for {short.change_class}{holders}")
+    lines += [f"❌ {cell(item.split(';')[0])}" for item in result.unsigned]
     return "<br>".join(lines) or "none needed"
 
 

@@ -4,6 +4,12 @@ One run; every rule in ``tool.driver.rules``; one result per problem, located
 in the repository (``%SRCROOT%``) with a region, the document and path as
 logical locations, related locations linked from the message, a fingerprint
 that survives line moves, and waivers as external suppressions.
+
+File URIs are always relative to ``%SRCROOT%``, never absolute: a report is
+forwarded and uploaded from other machines. The fingerprint is slopolicy's
+own (``fingerprints``, key :data:`FINGERPRINT`); ``partialFingerprints`` is
+left to the uploader, which computes ``primaryLocationLineHash`` from the
+line's text and warns when a file's value differs from its own.
 """
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from urllib.parse import quote
 
 from slopolicy import __version__
 from slopolicy.model.problems import Problem, RelatedLocation
-from slopolicy.report.check import Report
+from slopolicy.report.check import CheckReport
 from slopolicy.rules import Rule
 
 SCHEMA = (
@@ -24,6 +30,8 @@ SCHEMA = (
 )
 INFORMATION_URI = "https://slopolicy.dev"
 SRCROOT = "%SRCROOT%"
+# The key of slopolicy's fingerprint: the scheme's name and version, as SARIF asks (§3.27.17).
+FINGERPRINT = "slopolicy/v1"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 _PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "info": "recommendation"}
 # GitHub shows at most 1024 characters of a rule's short and full description.
@@ -31,12 +39,12 @@ _DESCRIPTION_LIMIT = 1024
 _LITERAL = re.compile(r"``([^`]+)``")
 
 
-def report(report: Report, stream: TextIO) -> None:
+def report(report: CheckReport, stream: TextIO) -> None:
     json.dump(as_dict(report), stream, indent=2, ensure_ascii=False)
     stream.write("\n")
 
 
-def as_dict(report: Report) -> dict[str, Any]:
+def as_dict(report: CheckReport) -> dict[str, Any]:
     rules = _rule_list(report)
     index = {rule_id: i for i, (rule_id, _) in enumerate(rules)}
     return {
@@ -55,7 +63,7 @@ def as_dict(report: Report) -> dict[str, Any]:
     }
 
 
-def _rule_list(report: Report) -> list[tuple[str, Rule | None]]:
+def _rule_list(report: CheckReport) -> list[tuple[str, Rule | None]]:
     """Every known rule, then any rule id a problem names that is not known."""
     rules: list[tuple[str, Rule | None]] = list(report.rules.items())
     known = set(report.rules)
@@ -149,17 +157,16 @@ def _results(problems: list[Problem], index: dict[str, int]) -> list[dict[str, A
     return results
 
 
-def _result(problem: Problem, rule_index: int, line_hash: str) -> dict[str, Any]:
+def _result(problem: Problem, rule_index: int, identity: str) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": problem.rule,
         "ruleIndex": rule_index,
         "level": LEVELS[problem.severity],
         "message": {"text": _message(problem)},
         "locations": [_primary_location(problem)],
-        # GitHub code scanning matches alerts across commits by this key only;
-        # a hash of what the finding is about (not of the line's text) keeps
-        # one alert while the line moves or its value is edited.
-        "partialFingerprints": {"primaryLocationLineHash": line_hash},
+        # A hash of what the finding is about (not of the line's text): one
+        # alert while the line moves or its value is edited.
+        "fingerprints": {FINGERPRINT: identity},
     }
     if problem.related:
         result["relatedLocations"] = [
@@ -193,9 +200,18 @@ def _message(problem: Problem) -> str:
     return text
 
 
+def uri(file: str) -> str:
+    """A file's URI reference relative to ``%SRCROOT%``, ``/``-separated and percent-encoded.
+
+    Reported paths are relative to the repository root, which is found from
+    the checked paths, wherever slopolicy runs from.
+    """
+    return quote(file.replace("\\", "/"), safe="/")
+
+
 def _physical(file: str, line: int, column: int) -> dict[str, Any]:
     return {
-        "artifactLocation": {"uri": quote(file, safe="/"), "uriBaseId": SRCROOT},
+        "artifactLocation": {"uri": uri(file), "uriBaseId": SRCROOT},
         "region": {"startLine": max(line, 1), "startColumn": max(column, 1)},
     }
 

@@ -1,0 +1,102 @@
+"""slopolicy convert: write the SLOs of another format as OpenSLO v1."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
+from slopolicy.model.errors import UsageError
+
+NAME = "convert"
+HELP = "write Sloth, Pyrra, Nobl9 and OpenSLO v1alpha/v2alpha SLOs as OpenSLO v1"
+DESCRIPTION = """\
+Read Sloth (prometheus/v1, sloth.slok.dev/v1), Pyrra (pyrra.dev/v1alpha1),
+Nobl9 (n9/v1alpha) and OpenSLO openslo/v1alpha and openslo.com/v2alpha
+documents, and write each SLO as an OpenSLO v1 SLO and SLI, with a Service
+where the original names one. Comments and key order are kept where OpenSLO
+v1 has a place for them. What OpenSLO v1 cannot say (Sloth's alerting, the
+rules Pyrra generates) and what the original left unsaid (Sloth's window) is
+reported on stderr at its line in the original, never dropped in silence. The
+converted documents give the verdicts the originals gave. Documents already in
+openslo/v1 or slopolicy/v1 are kept as they are.
+"""
+EPILOG = """\
+exit codes:
+  0  converted (notes on stderr say what was left out or assumed)
+  1  a file held nothing to convert, broken YAML, or an object of no format slopolicy reads
+  2  usage error (a missing file)
+
+examples:
+  slopolicy convert --to openslo/v1 slos/sloth.yml > slos/openslo.yaml
+  slopolicy convert --to openslo/v1 pyrra/*.yaml --output slos/from-pyrra.yaml
+  slopolicy convert --to openslo/v1 --in-place slos/legacy.yaml   v1alpha to v1, in place
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files to convert")
+    parser.add_argument("--to", required=True, choices=("openslo/v1",),
+                        help="the format to write: openslo/v1")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--output", metavar="FILE", help="write every converted document to FILE "
+                       "(default: stdout)")
+    where.add_argument("--in-place", action="store_true", help="replace each file with its "
+                       "conversion")
+
+
+def run(options: argparse.Namespace) -> int:
+    from ruamel.yaml.error import YAMLError
+
+    from slopolicy.formats.convert import Converted, convert
+    from slopolicy.load.files import load_bytes, read_regular
+    from slopolicy.report.output import write_atomic
+
+    services: set[str] = set()
+    results: list[tuple[Path, Converted]] = []
+    failed = False
+    for raw in options.paths:
+        path = Path(raw)
+        if not path.exists():
+            raise UsageError(f"{raw}: no such file")
+        data, why = read_regular(path)  # never a FIFO or a device: no wait, no flood
+        if data is None:
+            print(f"{raw}: error: {why}", file=sys.stderr)
+            failed = True
+            continue
+        loaded = load_bytes(raw, data)
+        if loaded.problems:  # broken YAML is reported, never converted by guess
+            for problem in loaded.problems:
+                print(f"{raw}:{problem.line}:{problem.column}: error: {problem.message}",
+                      file=sys.stderr)
+            failed = True
+            continue
+        try:
+            result = convert(loaded.text, services)
+        except YAMLError as problem:  # what the strict loader took and the round-trip one did not
+            print(f"{raw}: error: cannot convert: {str(problem).splitlines()[0]}", file=sys.stderr)
+            failed = True
+            continue
+        for note in result.notes:
+            print(f"{raw}:{note.line}:{note.column}: note: {note.message}", file=sys.stderr)
+        if not result.converted and not result.kept:
+            print(f"{raw}: error: nothing to convert: no document of a format slopolicy reads",
+                  file=sys.stderr)
+            failed = True
+            continue
+        failed = failed or bool(result.refused)
+        results.append((path, result))
+    if options.in_place:
+        for path, result in results:
+            if result.converted:
+                write_atomic(path, result.text)
+    else:
+        text = "---\n".join(result.text for _, result in results if result.text)
+        if options.output:
+            write_atomic(Path(options.output), text)
+        else:
+            sys.stdout.write(text)
+    converted = sum(result.converted for _, result in results)
+    print(f"slopolicy convert: {converted} document{'s' if converted != 1 else ''} converted "
+          f"to {options.to}", file=sys.stderr)
+    return EXIT_FINDINGS if failed else EXIT_OK

@@ -1,0 +1,167 @@
+"""What every format's mapping shares: the mapped object, names, durations, numbers.
+
+A mapping reads one document of another format (plain data, or ruamel.yaml's
+round-trip data with its comments) and gives the OpenSLO v1 objects it
+means, each with the paths that place its parts in the original, what it
+assumed where the original is silent, and notes on what OpenSLO v1 cannot
+say. A mapping never raises: what it cannot read it leaves out, and the
+schema of the original's format reports why.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from slopolicy.text.yamlsource import Path
+
+OPENSLO = "openslo/v1"
+INDICATOR_ANNOTATION = "slopolicy/indicator"
+THRESHOLD_ANNOTATION = "slopolicy/threshold"
+SERVICE_ANNOTATION = "slopolicy/service"
+
+
+@dataclass
+class Mapped:
+    """One OpenSLO v1 object mapped from a document of another format.
+
+    ``data`` is the object (an SLO keeps its SLI inline, in
+    ``spec.indicator``); ``paths`` pairs its paths with the original's;
+    ``assumptions`` are (original path, what slopolicy took where the original
+    is silent); ``notes`` are (original path, what OpenSLO v1 cannot say).
+    """
+
+    kind: str
+    data: dict[str, Any]
+    paths: list[tuple[Path, Path]] = field(default_factory=list)
+    assumptions: list[tuple[Path, str]] = field(default_factory=list)
+    notes: list[tuple[Path, str]] = field(default_factory=list)
+
+    def assume(self, source: Path, text: str) -> None:
+        self.assumptions.append((source, text))
+
+    @property
+    def name(self) -> str:
+        return str(self.data["metadata"]["name"])
+
+    def put(self, path: Path, value: Any, source: Path | None = None) -> None:
+        """Set ``path`` (creating the mappings on the way) to ``value``, said at ``source``."""
+        node: dict[Any, Any] = self.data
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+        if source is not None:
+            self.paths.append((path, source))
+
+    def note(self, source: Path, text: str) -> None:
+        self.notes.append((source, text))
+
+
+def new(kind: str, name: str, at: Path) -> Mapped:
+    """An OpenSLO v1 object of ``kind`` named ``name``, said by the original at ``at``."""
+    return Mapped(kind, {"apiVersion": OPENSLO, "kind": kind, "metadata": {"name": name}},
+                  [((), at)])
+
+
+def mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def items(value: object) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def own(value: Mapping[str, Any]) -> Any:
+    """A copy of a mapping of the original, to add to (keeping ruamel.yaml's comments in it)."""
+    copy = getattr(value, "copy", None)
+    return copy() if callable(copy) else dict(value)
+
+
+def text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+# -- names ---------------------------------------------------------------------
+
+_NOT_IN_NAME = re.compile(r"[^a-z0-9-]+")
+
+
+def object_name(raw: str) -> str:
+    """``raw`` as an OpenSLO name (an RFC 1123 label): lower case, ``-`` for the rest, 63 at most."""
+    name = _NOT_IN_NAME.sub("-", raw.lower()).strip("-")
+    name = re.sub("-{2,}", "-", name)[:63].strip("-")
+    return name or "unnamed"
+
+
+def named(mapped: Mapped, raw: str, source: Path) -> None:
+    """Note when the original's name had to change to be an OpenSLO name."""
+    if mapped.name != raw:
+        mapped.note(source, f"name {raw!r} is not an OpenSLO name (an RFC 1123 label): "
+                            f"it is {mapped.name!r} here")
+
+
+# -- numbers and durations -----------------------------------------------------
+
+def number(value: object) -> Decimal | None:
+    """A number written as a number or as text (Pyrra's ``target: "99.5"``), exactly."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, (int, float, str)):
+        try:
+            found = Decimal(str(value).strip())
+        except InvalidOperation:
+            return None
+        return found if found.is_finite() else None
+    return None
+
+
+_PROMETHEUS_UNITS = {"y": 365 * 86_400_000, "w": 604_800_000, "d": 86_400_000,
+                     "h": 3_600_000, "m": 60_000, "s": 1_000, "ms": 1}
+_PROMETHEUS_DURATION = re.compile(r"(?:[0-9]+(?:ms|y|w|d|h|m|s))+")
+_PROMETHEUS_PART = re.compile(r"([0-9]+)(ms|y|w|d|h|m|s)")
+
+
+def prometheus_ms(value: object) -> int | None:
+    """A Prometheus duration (``2w``, ``1d12h``, ``500ms``) in milliseconds; None if it is not one."""
+    if not isinstance(value, str) or not _PROMETHEUS_DURATION.fullmatch(value.strip()):
+        return None
+    return sum(int(n) * _PROMETHEUS_UNITS[u] for n, u in _PROMETHEUS_PART.findall(value))
+
+
+_SHORTHAND_UNITS = (("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000))
+
+
+def shorthand(ms: int, written: str | None = None) -> str | None:
+    """An OpenSLO duration-shorthand of a fixed length: as written when it is one, else in days,
+    hours or minutes; None when it is not whole minutes."""
+    if written is not None and re.fullmatch(r"[1-9][0-9]*[mhdw]", written.strip()):
+        return written.strip()
+    for unit, size in _SHORTHAND_UNITS[1:]:
+        if ms > 0 and ms % size == 0:
+            return f"{ms // size}{unit}"
+    return None
+
+
+def threshold(seconds: Decimal) -> str:
+    """A latency threshold in seconds as slopolicy writes one: ``50ms``, ``1s``, ``2500ms``."""
+    ms = seconds * 1000
+    if ms == ms.to_integral_value() and ms % 1000 == 0:
+        return f"{int(ms) // 1000}s"
+    if ms == ms.to_integral_value():
+        return f"{int(ms)}ms"
+    return f"{format(ms.normalize(), 'f')}ms"
+
+
+def prometheus_source(query: Any) -> dict[str, Any]:
+    """An OpenSLO metric of one Prometheus query."""
+    return {"metricSource": {"type": "Prometheus", "spec": {"query": query}}}
+
+
+NO_GENERATED_RULES = (
+    "{tool} generates Prometheus recording rules and alerts from this document; OpenSLO v1 "
+    "has no form for them, so the converted documents do not carry them: keep generating "
+    "them from the original, or write OpenSLO AlertPolicy documents")

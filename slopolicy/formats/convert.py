@@ -1,0 +1,304 @@
+"""Text of another format's SLOs to OpenSLO v1 text, with its comments and notes.
+
+The documents are read with ruamel.yaml's round-trip loader, so values keep
+their style (``99.90``, block text) and key order; each is mapped
+(:mod:`slopolicy.formats`) and written as OpenSLO v1: an SLO with its SLI as
+a separate document named by ``indicatorRef``, and a Service where the
+original names one. Comments follow the parts they were written beside,
+through the same paths that place a mapped document's findings in the
+original: a comment on its own lines goes before what it preceded, one at a
+line's end to the end of that line. What OpenSLO v1 cannot say, and what the
+original left unsaid, comes back as notes at their place in the original.
+Documents already in OpenSLO v1 or slopolicy/v1 are kept as they are.
+"""
+from __future__ import annotations
+
+import io
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from slopolicy.formats import NAMES, READERS
+from slopolicy.formats.common import Mapped
+from slopolicy.model.kinds import NATIVE, declared
+from slopolicy.text import yamlsource
+from slopolicy.text.comments import comment_lines
+from slopolicy.text.yamlsource import Path, Positions
+
+TARGETS = ("openslo/v1",)
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something to tell about the conversion, at its place in the original (1-based)."""
+
+    line: int
+    column: int
+    message: str
+
+
+@dataclass
+class Converted:
+    """One file's OpenSLO v1 text (empty when nothing converted) and its notes."""
+
+    text: str
+    notes: list[Note] = field(default_factory=list)
+    converted: int = 0  # documents of another format, converted
+    kept: int = 0  # documents already in OpenSLO v1 or slopolicy/v1
+    refused: int = 0  # objects of no format slopolicy reads
+
+
+@dataclass
+class _Out:
+    """One output document: its data, the comments to place in it, where it came from."""
+
+    data: Any
+    mapped: Mapped | None  # None: a document kept as it was
+    index: int  # the YAML document of the original
+    item: int | None
+    before: dict[Path, list[str]] = field(default_factory=dict)
+    after: dict[Path, str] = field(default_factory=dict)
+
+
+def roundtrip() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096  # never fold a long query
+    yaml.representer.add_representer(Decimal, _decimal)
+    return yaml
+
+
+def _decimal(representer: Any, value: Decimal) -> Any:
+    """A number as written (Pyrra's ``"99.50"`` becomes ``99.50``; ``"90"`` becomes ``90``)."""
+    if value == value.to_integral_value() and "." not in str(value):
+        return representer.represent_int(int(value))
+    return representer.represent_scalar("tag:yaml.org,2002:float", format(value, "f"))
+
+
+def convert(text: str, services: set[str] | None = None) -> Converted:
+    """``text`` (a file's content, already known to load) as OpenSLO v1.
+
+    ``services``: the Service names written so far in this run, so each is
+    written once.
+    """
+    services = set() if services is None else services
+    yaml = roundtrip()
+    result = Converted("")
+    trees = yamlsource.positions_of(text)
+    outs: list[_Out] = []
+    for index, document in enumerate(yaml.load_all(text)):
+        tree = trees[index] if index < len(trees) else None
+        objects = list(enumerate(document)) if isinstance(document, list) else [(None, document)]
+        for item, data in objects:
+            outs.extend(_objects(result, data, index, item, tree, services))
+    _place_comments(text, outs, trees)
+    result.text = "---\n".join(_dump(yaml, out) for out in outs)
+    result.notes.sort(key=lambda note: (note.line, note.column))
+    return result
+
+
+def _objects(result: Converted, data: Any, index: int, item: int | None,
+             tree: Positions | None, services: set[str]) -> Iterator[_Out]:
+    prefix: Path = () if item is None else (item,)
+    if not isinstance(data, Mapping):
+        return  # an empty document, or a list of scalars: nothing to convert
+    api, kind = declared(data)
+
+    def note(path: Path, message: str) -> None:
+        at = prefix + path
+        line, column = (yamlsource.locate_key(tree, at) if at and isinstance(at[-1], str)
+                        else yamlsource.locate(tree, at))
+        result.notes.append(Note(line, column, message))
+
+    if api in NATIVE:
+        result.kept += 1
+        yield _Out(data, None, index, item)
+        return
+    reader = READERS.get((api, kind)) if isinstance(api, str) and isinstance(kind, str) else None
+    if reader is None:
+        result.refused += 1
+        what = (f"kind {kind!r} of {api}" if isinstance(api, str) and api in NAMES
+                else f"apiVersion {api!r}")
+        note((), f"not converted: {what} is not a format slopolicy reads")
+        return
+    result.converted += 1
+    for mapped in reader(data):
+        for path, message in mapped.notes:
+            note(path, message)
+        for path, assumption in mapped.assumptions:
+            note(path, f"written out: {assumption}")
+        if mapped.kind == "Service":
+            if mapped.name in services:
+                continue
+            services.add(mapped.name)
+        yield from _split(mapped, index, item)
+
+
+def _split(mapped: Mapped, index: int, item: int | None) -> Iterator[_Out]:
+    """An SLO and the SLIs it holds inline: each SLI its own document, named by indicatorRef."""
+    slis: list[_Out] = []
+    data = _plain(mapped.data)
+    if mapped.kind == "SLO":
+        spec = data.get("spec", {})
+        holders: list[tuple[dict[str, Any], Path]] = [(spec, ("spec",))]
+        holders += [(objective, ("spec", "objectives", n))
+                    for n, objective in enumerate(spec.get("objectives") or [])
+                    if isinstance(objective, dict)]
+        for holder, path in holders:
+            inline = holder.get("indicator")
+            if not isinstance(inline, dict):
+                continue
+            name = inline.get("metadata", {}).get("name", mapped.name)
+            sli = {"apiVersion": "openslo/v1", "kind": "SLI", "metadata": inline.get("metadata"),
+                   "spec": inline.get("spec")}
+            _replace_key(holder, "indicator", "indicatorRef", name)
+            at = path + ("indicator",)
+            slis.append(_Out(sli, _shifted(mapped, at), index, item))
+            source = _source_of(mapped, at)
+            # what the original says of the SLI goes with the SLI's document
+            mapped.paths[:] = [(here, there) for here, there in mapped.paths
+                               if here[:len(at)] != at]
+            mapped.paths.append((path + ("indicatorRef",), source))
+    yield _Out(data, mapped, index, item)
+    yield from slis
+
+
+def _replace_key(holder: dict[str, Any], old: str, new: str, value: Any) -> None:
+    """``holder`` with ``old`` replaced by ``new: value`` where ``old`` stood."""
+    entries = [(new, value) if key == old else (key, item) for key, item in holder.items()]
+    holder.clear()
+    holder.update(entries)
+
+
+def _source_of(mapped: Mapped, path: Path) -> Path:
+    best: tuple[int, Path] = (-1, ())
+    for here, there in mapped.paths:
+        if path[:len(here)] == here and len(here) > best[0]:
+            best = (len(here), there + path[len(here):])
+    return best[1]
+
+
+def _shifted(mapped: Mapped, at: Path) -> Mapped:
+    """The paths of the part of ``mapped`` at ``at``, as a document of its own."""
+    paths = [(here[len(at):], there) for here, there in mapped.paths if here[:len(at)] == at]
+    return Mapped("SLI", {}, [((), _source_of(mapped, at)), *paths])
+
+
+def _plain(value: Any) -> Any:
+    """Mappings and lists as plain ones (their comments are placed anew), scalars as they are."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+# -- comments ------------------------------------------------------------------------
+
+def _place_comments(text: str, outs: list[_Out], trees: list[Positions | None]) -> None:
+    comments = comment_lines(text)
+    if not comments or not outs:
+        return
+    lines = text.splitlines()
+    nodes = _nodes(trees)
+    starts = [node[0] for node in nodes]
+    by_document: dict[int, list[_Out]] = {}
+    for out in outs:
+        by_document.setdefault(out.index, []).append(out)
+    for line, column, body in comments:
+        eol = bool(lines[line][:column].strip()) if line < len(lines) else False
+        # a comment at a line's end is about that line's node; one on its own, the next node's
+        at = bisect_left(starts, line) if eol else bisect_right(starts, line)
+        found = None
+        if at < len(nodes) and (not eol or starts[at] == line):
+            found = nodes[at][1:]
+        target = _target(by_document.get(found[0], []), found) if found is not None else None
+        if target is None:  # after every node, or where nothing was converted
+            out, path = outs[-1], None
+        else:
+            out, path = target
+        if eol and path is not None:
+            out.after[path] = body
+        else:
+            out.before.setdefault(path if path is not None else ("<end>",), []).append(body)
+
+
+def _nodes(trees: list[Positions | None]) -> list[tuple[int, int, Path]]:
+    """(0-based line, document, path) of every key and list item, in the text's order."""
+    found: list[tuple[int, int, Path]] = []
+
+    def walk(node: Positions, document: int, path: Path) -> None:
+        for key, (line, _column, child) in (node.keys or {}).items():
+            found.append((line, document, path + (key,)))
+            walk(child, document, path + (key,))
+        for position, child in enumerate(node.items or []):
+            found.append((child.line, document, path + (position,)))
+            walk(child, document, path + (position,))
+
+    for document, tree in enumerate(trees):
+        if tree is not None:
+            found.append((tree.line, document, ()))
+            walk(tree, document, ())
+    return sorted(found, key=lambda entry: entry[0])
+
+
+def _target(outs: list[_Out], found: tuple[int, Path]) -> tuple[_Out, Path] | None:
+    """The output document (of ``outs``, those of one YAML document) and path that say what
+    the original says at ``found``."""
+    document, path = found
+    best: tuple[int, _Out, Path] | None = None
+    for out in outs:
+        if out.index != document:
+            continue
+        prefix: Path = () if out.item is None else (out.item,)
+        if path[:len(prefix)] != prefix:
+            continue
+        local = path[len(prefix):]
+        if out.mapped is None:
+            return out, local
+        for here, there in out.mapped.paths:
+            if local[:len(there)] == there and (best is None or len(there) > best[0]):
+                best = (len(there), out, here + local[len(there):])
+    if best is None:  # what no output says, such as the header of a Kubernetes object
+        first = next((out for out in outs if out.index == document), None)
+        return (first, ()) if first is not None else None
+    return best[1], best[2]
+
+
+def _dump(yaml: YAML, out: _Out) -> str:
+    stream = io.StringIO()
+    yaml.dump(out.data if out.mapped is not None else _plain(out.data), stream)
+    text = stream.getvalue()
+    if not out.before and not out.after:
+        return text
+    tree = yamlsource.positions_of(text)[0]
+    lines = text.splitlines()
+    inserts: dict[int, list[str]] = {}
+    for path, bodies in out.before.items():
+        if path == ("<end>",):
+            inserts.setdefault(len(lines), []).extend(bodies)
+            continue
+        line, column = _deepest(tree, path)
+        inserts.setdefault(line, []).extend(" " * column + body for body in bodies)
+    for path, body in out.after.items():
+        line, _ = _deepest(tree, path)
+        lines[line] += f"  {body}"
+    for line in sorted(inserts, reverse=True):
+        lines[line:line] = inserts[line]
+    return "\n".join(lines) + "\n"
+
+
+def _deepest(tree: Positions | None, path: Path) -> tuple[int, int]:
+    """0-based line and column of the key (or item) at the end of the part of ``path`` there is."""
+    while path and not yamlsource.contains(tree, path):
+        path = path[:-1]
+    if not path:
+        return 0, 0
+    line, column = yamlsource.locate_key(tree, path) if isinstance(path[-1], str) \
+        else yamlsource.locate(tree, path)
+    return line - 1, column - 1
+

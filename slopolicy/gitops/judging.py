@@ -1,0 +1,204 @@
+"""Approval judging for a change set: who made each change, which evidence counts for it.
+
+Each change that may need approval (an agreement's, or the policy's) is a
+:class:`~slopolicy.changes.approvals.Subject`: the document, its content
+before and after. Its authors are the authors and committers of the commits
+in the range that touch its files (and whoever holds the uncommitted edit),
+since nobody approves their own change; with ``approvals.signedCommits:
+required``, the principals whose keys signed those commits. The evidence is
+gathered once (:mod:`slopolicy.gitops.evidence`) and judged against the
+trusted roster, with the allowed signers of the base ref. A record that the
+merge base already held authorised an earlier change, and counts for none here.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from slopolicy.changes import approvals
+from slopolicy.changes.approvals import Roster, Subject
+from slopolicy.changes.changeset import ChangeSet, PolicyChange
+from slopolicy.changes.compare import DocumentChange
+from slopolicy.config import settings as config_module
+from slopolicy.config.settings import Config
+from slopolicy.gitops import evidence
+from slopolicy.gitops.evidence import EvidenceSources
+from slopolicy.gitops.git import Commit, GitRepo
+from slopolicy.gitops.policy import policy_files
+from slopolicy.load.files import load_bytes
+from slopolicy.load.readers import CommitReader, Reader
+from slopolicy.model.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Span:
+    """The changed side of a comparison: the merge base up to the head commit, or the
+    working tree (``head_ref`` None) with its uncommitted edits."""
+
+    repo: GitRepo
+    merge_base: str
+    head_ref: str | None
+    head_commit: str | None
+    head: Reader  # where the Approval records are read
+    before: Reader | None = None  # the merge base's files, when already open
+
+
+class Judge:
+    """Gathers evidence once and judges every change that may need approval."""
+
+    def __init__(self, span: Span, roster: Roster, base: Reader, reviews: Path | None) -> None:
+        self.span = span
+        self.roster = roster
+        self.base = base  # the base ref's tip: its allowed signers verify the signatures
+        self.reviews = evidence.load_reviews(reviews) if reviews else None
+        self.signers = base.read_one(roster.allowed_signers) if roster.allowed_signers else None
+        self.signers_where = (f"{base.label}:"
+                              f"{roster.allowed_signers or '(approvals.allowedSigners unset)'}")
+
+    def run(self, changeset: ChangeSet, policy: Subject | None) -> None:
+        """Judge each change; ``policy`` is what a policy approval approves."""
+        subjects: list[tuple[DocumentChange | PolicyChange, tuple[str, ...]]] = [
+            (c, c.paths) for c in changeset.agreements if c.status != "unchanged"]
+        if changeset.policy:
+            subjects.append((changeset.policy, changeset.policy.paths))
+        if not subjects:
+            return
+        paths = sorted({p for _, ps in subjects for p in ps})
+        commits = self._commits(paths)
+        signed = self._signers(commits) if self.roster.signed_commits else None
+        dirty = self.span.repo.dirty(paths) if self.span.head_ref is None else set()
+        sources = self._sources()
+        for item, item_paths in subjects:
+            if isinstance(item, PolicyChange):
+                assert policy is not None, "a policy change is judged by the policy's subject"
+                subject, classes = policy, frozenset({"policy"})
+            else:
+                subject, classes = document_subject(item), item.classes
+            authors, trailers = self._authors(commits, item_paths, dirty, signed)
+            found = sources.gather(subject, authors, trailers, not (dirty & set(item_paths)))
+            item.approval = approvals.judge(subject, classes, found, self.roster, authors)
+
+    def _commits(self, paths: Sequence[str]) -> list[Commit]:
+        span = self.span
+        if span.head_commit is None or span.head_commit == span.merge_base:
+            return []
+        return span.repo.commits(span.merge_base, span.head_commit, paths)
+
+    def _signers(self, commits: Sequence[Commit]) -> dict[str, tuple[tuple[str, ...], str]]:
+        """Per commit: the principals whose key signed it, or why its signature does not count."""
+        objects = self.span.repo.read_blobs(c.sha for c in commits)  # cat-file reads commits too
+        return {c.sha: evidence.commit_signers(objects.get(c.sha, b""), self.signers,
+                                               self.signers_where) for c in commits}
+
+    def _authors(self, commits: Sequence[Commit], paths: Sequence[str], dirty: set[str],
+                 signed: dict[str, tuple[tuple[str, ...], str]] | None
+                 ) -> tuple[approvals.Authors, list[tuple[str, str]]]:
+        authors = approvals.Authors()
+        trailers: list[tuple[str, str]] = []
+        wanted = set(paths)
+        for commit in commits:
+            if wanted & set(commit.paths):
+                add_commit(authors, commit.sha, commit.author_email, commit.committer_email,
+                           signed)
+                trailers += [(value, f"commit {commit.short}") for value in commit.approved_by]
+        if dirty & wanted:
+            email = self.span.repo.user_email()
+            if email:
+                authors.add(email, "the uncommitted change")
+        return authors, trailers
+
+    def _sources(self) -> EvidenceSources:
+        roster = self.roster
+        span = self.span
+        before = span.before or CommitReader(span.repo, span.merge_base, span.merge_base[:7])
+        used = {evidence.record_key(r): f"{self.base.label} held {r.file} at the merge base "
+                f"{span.merge_base[:7]}" for r in read_records(before, roster.records)}
+        return EvidenceSources(
+            roster=roster,
+            records=read_records(span.head, roster.records),
+            allowed_signers=self.signers,
+            allowed_signers_where=self.signers_where,
+            reviews=self.reviews,
+            head_commit=span.head_commit,
+            used=used,
+            base_hint=self.base.label,
+        )
+
+
+def add_commit(authors: approvals.Authors, sha: str, author: str, committer: str,
+               signed: dict[str, tuple[tuple[str, ...], str]] | None) -> None:
+    """A commit that touched the subject: its author and committer made the change.
+
+    With signed commits required, the principals whose key signed it are its
+    authors of record (git's author and committer fields are typed, not proven),
+    and a commit whose signature does not count fails the change.
+    """
+    where = f"commit {sha[:7]}"
+    if signed is None:
+        authors.add(author, where)
+        authors.add(committer, where, "committed")
+        return
+    principals, why = signed.get(sha, ((), "could not be read"))
+    for principal in principals:
+        authors.add_signer(principal, where)
+    if why:
+        authors.unsigned[where] = why
+
+
+def read_records(reader: Reader, folder: str) -> list[approvals.Record]:
+    """The Approval records in ``folder`` on ``reader``'s side."""
+    paths = [p for p in reader.under(folder) if p.endswith((".yaml", ".yml", ".json"))]
+    blobs = reader.read(paths)
+    found = []
+    for path in paths:
+        if path not in blobs:
+            continue
+        for doc in load_bytes(path, blobs[path]).documents:
+            if (doc.api_version, doc.kind) == (approvals.API_VERSION, approvals.KIND):
+                record = approvals.parse_record(doc)
+                if record is not None:
+                    found.append(record)
+    return found
+
+
+def document_subject(change: DocumentChange) -> Subject:
+    """What an approval of a document's change approves: its content before and after.
+
+    A renamed agreement is approved under its new name; its content before is
+    its predecessor's.
+    """
+    doc = change.head or change.base
+    assert doc is not None
+    version = doc.spec.get("version")
+    return Subject(
+        kind=change.kind,
+        name=change.name,
+        before=approvals.digest(change.base.data) if change.base else approvals.ABSENT,
+        after=approvals.digest(change.head.data) if change.head else approvals.REMOVED,
+        version=version if isinstance(version, int) and not isinstance(version, bool) else None,
+    )
+
+
+def policy_digest_at(reader: Reader, rel: str | None, repo_root: Path) -> str:
+    """The digest of the policy files as ``reader``'s side holds them, read as the audit
+    reads them (a configuration that does not read counts by its own bytes)."""
+    if rel is None:
+        return approvals.policy_digest({})
+    chain = config_module.chain(reader, rel)
+    try:
+        data = config_module.read(reader, rel).data if chain else {}
+    except ConfigError:
+        data = {}
+    config = Config(root=repo_root / PurePosixPath(rel).parent.as_posix(),
+                    approvals=dict(data.get("approvals") or {}),
+                    house_rules=[str(p) for p in data.get("policies") or []])
+    return approvals.policy_digest(policy_files(reader, config, chain, rel, repo_root))
+
+
+def policy_change_subject(before: Reader, after: Reader, rel: str | None,
+                          repo_root: Path) -> Subject:
+    """What a policy approval approves: the policy files before and after the change."""
+    return Subject(approvals.POLICY_SUBJECT, rel or config_module.FILENAME,
+                   policy_digest_at(before, rel, repo_root),
+                   policy_digest_at(after, rel, repo_root))

@@ -1,0 +1,87 @@
+"""How a report is written for its reader: colour, and how much to say.
+
+A report is rendered into memory first (written whole, or atomically to a
+file), so the memory buffer cannot tell whether the reader is a terminal: the
+command decides from the final destination (:func:`wants_color`) and renders
+into a :class:`Rendering` that carries the decision (:class:`Style`).
+Reporters ask :func:`style_of` their stream, which also works on a real
+stream such as ``sys.stdout``.
+
+Colour follows ``--color`` first, then the conventions every terminal tool
+shares: ``NO_COLOR`` (no-color.org) set and not empty turns it off,
+``FORCE_COLOR`` set and not empty turns it on (``0`` and ``false`` off);
+``NO_COLOR`` wins when both are set. Otherwise colour goes to a terminal
+that is not ``TERM=dumb``.
+"""
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TextIO
+
+COLOR_MODES = ("auto", "always", "never")
+
+_SGR = {"red": "31", "yellow": "33", "cyan": "36", "green": "32", "dim": "2", "bold": "1"}
+
+
+@dataclass(frozen=True)
+class Style:
+    """What the reader gets: colour codes, only the problems (quiet), or more detail (verbose)."""
+
+    color: bool = False
+    quiet: bool = False
+    verbose: bool = False
+
+    def paint(self, text: str, tone: str) -> str:
+        """``text`` in ``tone`` (a key of the palette) when colour is on, else as it is."""
+        return f"\033[{_SGR[tone]}m{text}\033[0m" if self.color else text
+
+
+class Rendering(io.StringIO):
+    """A report rendered in memory for a destination: it answers ``isatty`` as the
+    destination does, and carries the :class:`Style` that destination gets."""
+
+    def __init__(self, style: Style) -> None:
+        super().__init__()
+        self.style = style
+
+    def isatty(self) -> bool:
+        return self.style.color
+
+
+def is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or unusual stream is not a terminal
+        return False
+
+
+def wants_color(mode: str, terminal: bool, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether to colour output for a destination (``terminal``: it is one), by ``--color``."""
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR"):
+        return False
+    forced = env.get("FORCE_COLOR")
+    if forced:
+        return forced.lower() not in ("0", "false")
+    return terminal and env.get("TERM") != "dumb"
+
+
+def style_for(stream: TextIO, color: str = "auto", quiet: bool = False,
+              verbose: bool = False) -> Style:
+    """The style of output written to ``stream`` (None of the options given: auto colour)."""
+    return Style(wants_color(color, is_terminal(stream)), quiet, verbose)
+
+
+def style_of(stream: TextIO) -> Style:
+    """The style a reporter writes ``stream`` in: the :class:`Rendering`'s, else decided
+    from the stream itself (a terminal, and the environment)."""
+    if isinstance(stream, Rendering):
+        return stream.style
+    return style_for(stream)

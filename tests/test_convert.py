@@ -1,0 +1,140 @@
+"""slopolicy convert --to openslo/v1: other formats' real SLOs written as OpenSLO v1."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import Project
+from test_slo_formats import DATA, MIX, mixed, verdicts
+
+from slopolicy.formats.convert import convert
+from slopolicy.load.files import load_text
+from slopolicy.text.comments import comment_lines
+
+
+def converted_repo(source: Path, target: Path, project: Project) -> Path:
+    """``source``'s SLO files converted one by one (with the CLI) into ``target``, its SLAs as they are."""
+    shutil.copytree(source / "slas", target / "slas")
+    (target / "slos").mkdir()
+    for path in sorted((source / "slos").iterdir()):
+        out = target / "slos" / f"{path.stem}.yaml"
+        run = project.run("convert", "--to", "openslo/v1", str(path), "--output", str(out))
+        assert run.code == 0, run.err
+    return target
+
+
+def test_converted_files_give_the_verdicts_the_originals_gave(
+        tmp_path: Path, project: Project) -> None:
+    original = mixed(tmp_path / "original")
+    converted = converted_repo(original, tmp_path / "converted", project)
+    before, after = verdicts(original), verdicts(converted)
+    assert after == before  # status, headroom and counterexample of every backing
+    assert {status for backings in after.values() for _, _, status, _, _ in backings} == {
+        "proven", "violated", "incomparable"}
+    # and no SLO of the converted repository is of another format any more
+    for path in (converted / "slos").iterdir():
+        assert "apiVersion: openslo/v1\n" in path.read_text()
+        assert all(d.api_version in ("openslo/v1",) for d in load_text(path.name, path.read_text()).documents)
+
+
+def test_converted_documents_are_valid_openslo_v1(tmp_path: Path, project: Project) -> None:
+    converted = converted_repo(mixed(tmp_path / "original"), project.root, project)
+    assert converted == project.root
+    report = project.run("check", "--format", "json", "--no-cache", "--select",
+                         "schema,unknown-kind,unresolved-reference,openslo-semantics").json
+    problems = {(p["rule"], p["file"], p["message"].split(";")[0]) for p in report["problems"]}
+    # as in the original: the v2alpha example's op on a ratio SLI, and its DataSource kept elsewhere
+    assert problems == {
+        ("openslo-semantics", "slos/openslo-v2alpha-slos.yaml",
+         "op is only for a thresholdMetric SLI"),
+        ("unresolved-reference", "slos/openslo-v2alpha-slos.yaml",
+         "DataSource 'my-prometheus' is not defined in the checked documents"),
+    }
+
+
+def test_comments_and_key_order_are_kept() -> None:
+    for name in MIX:
+        text = (DATA / name).read_text()
+        out = convert(text).text
+        assert [c for _, _, c in comment_lines(out)] == [c for _, _, c in comment_lines(text)], name
+    sloth = convert((DATA / "sloth" / "getting-started.yml").read_text()).text
+    # the comment that introduced the SLO introduces it still; labels keep their order
+    assert sloth.startswith("# We allow failing (5xx and 429) 1 request every 1000 requests (99.9%).\n")
+    assert '    owner: "myteam"\n    repo: "myorg/myservice"\n    tier: "2"\n' not in sloth
+    assert "    owner: myteam\n    repo: myorg/myservice\n    tier: '2'\n" in sloth
+    nobl9 = convert((DATA / "nobl9" / "honeycomb.yaml").read_text()).text
+    # each variant's comment stays above it
+    blocks = nobl9.split("---\n")
+    slos = [b for b in blocks if "kind: SLO\n" in b]
+    assert [b.splitlines()[2] for b in slos] == ["# Time window type: Calendar",
+                                                 "# Time window type: Rolling"] * 2
+
+
+def test_what_openslo_cannot_say_is_reported_at_its_line(project: Project) -> None:
+    shutil.copyfile(DATA / "sloth" / "getting-started.yml", project.root / "sloth.yml")
+    shutil.copyfile(DATA / "pyrra" / "pyrra-connect-latency.yaml", project.root / "pyrra.yaml")
+    run = project.run("convert", "--to", "openslo/v1", "sloth.yml", "pyrra.yaml")
+    assert run.code == 0
+    notes = run.err.splitlines()
+    assert ("sloth.yml:16:5: note: Sloth's alerting (the page and ticket alerts on multiwindow, "
+            "multi-burn-rate windows) is not converted: OpenSLO v1 writes alerts as AlertPolicy "
+            "documents") in notes
+    assert any(n.startswith("sloth.yml:9:5: note: written out: Sloth does not write an SLO's "
+                            "window") for n in notes)
+    assert any(n.startswith("pyrra.yaml:1:1: note: Pyrra generates Prometheus recording rules")
+               for n in notes)
+    assert any(n.startswith("pyrra.yaml:18:7: note: grouping makes an SLO per group") for n in notes)
+    assert any(n.startswith("pyrra.yaml:5:3: note: the Kubernetes namespace 'monitoring'")
+               for n in notes)
+    assert notes[-1] == "slopolicy convert: 2 documents converted to openslo/v1"
+    # the SLO, its SLI and Sloth's Service; Pyrra's SLO and SLI
+    assert run.out.count("kind: SLO\n") == 2 and run.out.count("kind: SLI\n") == 2
+    assert run.out.count("kind: Service\n") == 1
+
+
+def test_openslo_v1alpha_converts_to_v1(project: Project) -> None:
+    for name in ("slos.yaml", "services.yaml"):
+        shutil.copyfile(DATA / "openslo" / "v1alpha" / name, project.root / name)
+    run = project.run("convert", "--to", "openslo/v1", "slos.yaml", "services.yaml",
+                      "--output", "v1.yaml")
+    assert run.code == 0, run.err
+    out = (project.root / "v1.yaml").read_text()
+    assert "openslo/v1alpha" not in out
+    assert "timeWindows" not in out and "    - duration: 1w\n      isRolling: false\n" in out
+    assert "kind: Service\nmetadata:\n  name: example-service\n  displayName: Example Service\n" in out
+    # v1alpha has no time slice window, which v1 wants: said, not invented
+    assert "slos.yaml:44:9: note: openslo/v1alpha gives no time slice window" in run.err
+    for name in ("slos.yaml", "services.yaml"):
+        (project.root / name).unlink()
+    report = project.run("check", "--format", "json", "--no-cache").json
+    assert [(p["rule"], p["path"]) for p in report["problems"]] == [
+        ("schema", "spec.objectives[0]")]  # the timeSliceWindow the note asked for
+
+
+def test_in_place_rewrites_only_the_converted_files(project: Project) -> None:
+    sloth = project.write("sloth.yml", (DATA / "sloth" / "no-alerts.yml").read_text())
+    sla = project.write("sla.yaml", (DATA / "slas" / "sloth.yaml").read_text())
+    before = sla.read_text()
+    run = project.run("convert", "--to", "openslo/v1", "--in-place", "sloth.yml", "sla.yaml")
+    assert run.code == 0 and run.out == ""
+    assert "version: \"prometheus/v1\"" not in sloth.read_text()
+    assert "kind: SLO" in sloth.read_text()
+    assert sla.read_text() == before  # already slopolicy/v1: nothing to convert, nothing written
+
+
+def test_a_file_of_no_format_slopolicy_reads_is_an_error(project: Project) -> None:
+    project.write("ci.yaml", "name: ci\non: push\n")
+    project.write("broken.yaml", "version: prometheus/v1\nslos: [\n")
+    run = project.run("convert", "--to", "openslo/v1", "ci.yaml", "broken.yaml")
+    assert run.code == 1
+    assert "ci.yaml: error: nothing to convert" in run.err
+    assert "broken.yaml:3:1: error:" in run.err
+    assert project.run("convert", "--to", "openslo/v1", "missing.yaml").code == 2
+
+
+def test_a_service_is_written_once(project: Project) -> None:
+    for name in ("home-wifi.yml", "raw-home-wifi.yml"):
+        shutil.copyfile(DATA / "sloth" / name, project.root / name)
+    run = project.run("convert", "--to", "openslo/v1", "home-wifi.yml", "raw-home-wifi.yml")
+    assert run.code == 0
+    assert run.out.count("kind: Service\n") == 1 and run.out.count("kind: SLO\n") == 3
