@@ -7,15 +7,16 @@ import math
 import sys
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from conftest import Project
 
 from slopolicy import runtime
 from slopolicy.cache import data, facts, records
-from slopolicy.cache.codec import Malformed, codec
+from slopolicy.cache.codec import Malformed, Packed, codec
 from slopolicy.cache.facts import Fact, FactFamily, UndeclaredFact
 from slopolicy.cache.store import Cache, default_dir, open_cache
 from slopolicy.check import analysis
@@ -85,6 +86,23 @@ def test_a_declared_fact_round_trips_through_its_codec() -> None:
         SAMPLE.codec.decode({**encoded, "count": "3"})
     with pytest.raises(Malformed):
         SAMPLE.codec.decode({k: v for k, v in encoded.items() if k != "name"})
+
+
+def test_packed_columns_and_exact_numbers_round_trip() -> None:
+    signed_64, unsigned_64, ints = (codec(Annotated[list[int], Packed(t)]) for t in "qQi")
+    column = [0, -1, 2**63 - 1, -(2**63), 7]
+    assert signed_64.decode(json.loads(json.dumps(signed_64.encode(column)))) == column
+    assert unsigned_64.decode(unsigned_64.encode([2**64 - 1, 0])) == [2**64 - 1, 0]
+    assert ints.decode(ints.encode([-1, 2**31 - 1])) == [-1, 2**31 - 1]
+    with pytest.raises(TypeError):
+        ints.encode([2**31])  # does not fit: the file is not cached, nothing is cut short
+    for bad in (7, "AAA", [1, 2]):
+        with pytest.raises(Malformed):
+            signed_64.decode(bad)
+    exact = codec(tuple[Fraction, Decimal, datetime.date])
+    value = (Fraction(10, 3), Decimal("0.000100"), datetime.date(2025, 2, 28))
+    assert exact.decode(exact.encode(value)) == value
+    assert str(exact.decode(exact.encode(value))[1]) == "0.000100"
 
 
 def test_a_fact_is_declared_at_module_level_only() -> None:

@@ -3,12 +3,13 @@
 A shard is one :class:`ShardRecord`: a table of the files it knows (by
 content key), a table of their documents (a document's row follows its
 file's), the distinct fact values those documents point to, and rows for
-the rare things (load problems, schema errors, kept positions) that name the
-file or document they belong to. Columns rather than one object per
-document: a warm run of 20,000 documents reads them all, and a column of
-20,000 names is checked and read at C speed. Documents' data follows the
+the rare things (load problems, schema errors, kept positions, documents
+mapped from another format) that name the file or document they belong to.
+Columns rather than one object per document: a warm run of 20,000 documents
+reads them all, and a column of 20,000 names is checked and read at C
+speed; columns of numbers are packed as bytes. Documents' data follows the
 record in the file, each document's JSON text after the previous one's, and
-is decoded only when a rule reads it.
+is read and decoded only when a rule reads it.
 
 Everything is checked against these declarations when read
 (:mod:`slopolicy.cache.codec`); a record that does not fit is a miss, never

@@ -30,9 +30,10 @@ The folder is not trusted. Its files hold data only (JSON records, see
 :mod:`slopolicy.cache.records`), never anything that is run or constructs
 objects by name, and each starts with the cache format and an HMAC-SHA256
 of the rest under a per-user key kept outside the folder
-(:mod:`slopolicy.cache.keys`), bound to the folder and file name. A file
-with another format, a missing or wrong MAC, or content that does not fit
-the records is a miss: the files it knew are analysed again. A run that
+(:mod:`slopolicy.cache.keys`), bound to the folder and file name (the
+documents' data, read later, is bound by its SHA-256 in the signed header).
+A file with another format, a missing or wrong MAC, or content that does not
+fit the records is a miss: the files it knew are analysed again. A run that
 starts a new folder removes the folders no run has used for 30 days.
 """
 from __future__ import annotations
