@@ -272,12 +272,10 @@ class Cache:
     # folder and the file's name; DIGEST is the SHA-256 of the data, checked
     # when a document's data is first read (a warm run reads few).
 
-    def _mac(self, name: str, digest: bytes, record: bytes | memoryview) -> str:
+    def _mac(self, name: str, digest: bytes, record: bytes) -> str:
         context = b"\0".join([MAGIC, str(FORMAT).encode(), self.path.name.encode(),
-                              name.encode(), digest, b""])
-        mac = hmac.new(self.key, context, hashlib.sha256)
-        mac.update(record)
-        return mac.hexdigest()
+                              name.encode(), digest, record])
+        return hmac.digest(self.key, context, "sha256").hex()
 
     def _read(self, name: str) -> tuple[bytes, int, Callable[[], bytes | None], bytes] | None:
         """A cache file whose format and MAC are right: its record, and how to read its data.
