@@ -72,7 +72,7 @@ def _read(path: Path) -> bytes:
             raise KeyUnavailable(f"the cache key {path} is not a regular file")
         if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
             raise KeyUnavailable(f"the cache key {path} belongs to another user")
-        if info.st_mode & 0o077:
+        if info.st_mode & 0o077 and os.name == "posix":  # elsewhere modes do not say who reads
             raise KeyUnavailable(f"the cache key {path} is open to other users "
                                  f"(mode {stat.S_IMODE(info.st_mode):04o}; it must be 0600)")
         text = os.read(fd, 256)
