@@ -69,9 +69,7 @@ REFERENCES = {
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     for doc in ctx.documents:
         if doc.api_version == OPENSLO:
-            found: tuple[tuple[Path, str, Any], ...] = doc.remember(
-                "references", partial(_all_references, doc))
-            for path, key, name in found:
+            for path, key, name in references(doc):
                 kind = REFERENCES[key]
                 if (isinstance(name, str) and ctx.named(OPENSLO, kind, name) is None
                         and not _external(kind, name, options)):
@@ -85,6 +83,13 @@ def _external(kind: str, name: str, options: Mapping[str, Any]) -> bool:
     label = f"{kind}/{name}"
     return any(isinstance(glob, str) and fnmatch.fnmatchcase(label, glob)
                for glob in options.get("external") or ())
+
+
+def references(doc: Document) -> tuple[tuple[Path, str, Any], ...]:
+    """(path, key, name) of every reference an OpenSLO document makes (kept with its file)."""
+    found: tuple[tuple[Path, str, Any], ...] = doc.remember(
+        "references", partial(_all_references, doc))
+    return found
 
 
 def _all_references(doc: Document) -> tuple[tuple[Path, str, Any], ...]:
