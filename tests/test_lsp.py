@@ -1,0 +1,307 @@
+"""slopolicy lsp end to end: the real server, driven over stdio by a real LSP client.
+
+Each test starts ``python -m slopolicy lsp`` in a copy of the example
+repository (examples/acme) with a cache folder of its own, and speaks LSP to
+it through pytest-lsp's client, as an editor would: open, edit, save, close,
+hover, definition, references, code actions and completion.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from conftest import REPO
+from lsprotocol import types as t
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+pytestmark = pytest.mark.asyncio
+TIMEOUT = 60.0  # seconds; a shared 2-core machine running the suite in parallel is slow
+
+
+class Editor:
+    """An editor session: a client connected to the server, over one folder."""
+
+    def __init__(self, client: LanguageClient, root: Path) -> None:
+        self.client = client
+        self.root = root
+        self.texts: dict[str, str] = {}
+        self.versions: dict[str, int] = {}
+
+    def uri(self, rel: str) -> str:
+        return (self.root / rel).as_uri()
+
+    def text(self, rel: str) -> str:
+        return self.texts[rel] if rel in self.texts else (self.root / rel).read_text()
+
+    def open(self, rel: str, text: str | None = None) -> str:
+        text = self.text(rel) if text is None else text
+        self.texts[rel], self.versions[rel] = text, 1
+        self.client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(
+            uri=self.uri(rel), language_id="yaml", version=1, text=text)))
+        return text
+
+    def edit(self, rel: str, text: str) -> None:
+        self.texts[rel] = text
+        self.versions[rel] += 1
+        self.client.text_document_did_change(t.DidChangeTextDocumentParams(
+            text_document=t.VersionedTextDocumentIdentifier(uri=self.uri(rel),
+                                                            version=self.versions[rel]),
+            content_changes=[t.TextDocumentContentChangeWholeDocument(text=text)]))
+
+    def replace(self, rel: str, old: str, new: str) -> str:
+        text = self.text(rel)
+        assert old in text, old
+        self.edit(rel, text.replace(old, new, 1))
+        return self.texts[rel]
+
+    def type(self, rel: str, at: t.Position, typed: str) -> None:
+        """Insert ``typed`` at ``at``, as an incremental change (what editors send)."""
+        lines = self.texts[rel].split("\n")
+        line = lines[at.line]
+        lines[at.line] = line[:at.character] + typed + line[at.character:]
+        self.texts[rel] = "\n".join(lines)
+        self.versions[rel] += 1
+        self.client.text_document_did_change(t.DidChangeTextDocumentParams(
+            text_document=t.VersionedTextDocumentIdentifier(uri=self.uri(rel),
+                                                            version=self.versions[rel]),
+            content_changes=[t.TextDocumentContentChangePartial(
+                range=t.Range(start=at, end=at), text=typed)]))
+
+    def save(self, rel: str) -> None:
+        (self.root / rel).write_text(self.texts[rel])
+        self.client.text_document_did_save(t.DidSaveTextDocumentParams(
+            text_document=t.TextDocumentIdentifier(uri=self.uri(rel))))
+
+    def close(self, rel: str) -> None:
+        self.texts.pop(rel)
+        self.client.text_document_did_close(t.DidCloseTextDocumentParams(
+            text_document=t.TextDocumentIdentifier(uri=self.uri(rel))))
+
+    def diagnostics(self, rel: str) -> list[t.Diagnostic]:
+        return list(self.client.diagnostics.get(self.uri(rel), []))
+
+    async def until(self, rel: str, wanted: Callable[[list[t.Diagnostic]], bool]
+                    ) -> list[t.Diagnostic]:
+        """The diagnostics of ``rel`` once ``wanted`` holds for them."""
+        await until(lambda: wanted(self.diagnostics(rel)),
+                    lambda: f"diagnostics of {rel}: {self.diagnostics(rel)}")
+        return self.diagnostics(rel)
+
+    def doc(self, rel: str) -> t.TextDocumentIdentifier:
+        return t.TextDocumentIdentifier(uri=self.uri(rel))
+
+    async def hover(self, rel: str, at: t.Position) -> str:
+        found = await self.client.text_document_hover_async(t.HoverParams(
+            text_document=self.doc(rel), position=at))
+        assert found is not None and isinstance(found.contents, t.MarkupContent)
+        return found.contents.value
+
+    async def definition(self, rel: str, at: t.Position) -> list[t.Location]:
+        found = await self.client.text_document_definition_async(t.DefinitionParams(
+            text_document=self.doc(rel), position=at))
+        assert isinstance(found, (list, tuple))
+        return [loc for loc in found if isinstance(loc, t.Location)]
+
+    async def actions(self, rel: str, at: t.Position) -> list[t.CodeAction]:
+        found = await self.client.text_document_code_action_async(t.CodeActionParams(
+            text_document=self.doc(rel), range=t.Range(start=at, end=at),
+            context=t.CodeActionContext(diagnostics=self.diagnostics(rel))))
+        return [a for a in found or [] if isinstance(a, t.CodeAction)]
+
+    async def complete(self, rel: str, at: t.Position) -> list[str]:
+        found = await self.client.text_document_completion_async(t.CompletionParams(
+            text_document=self.doc(rel), position=at))
+        assert isinstance(found, t.CompletionList)
+        return [item.label for item in found.items]
+
+    def apply(self, action: t.CodeAction) -> None:
+        """Apply a code action's edit to the open documents, as the editor would."""
+        assert action.edit is not None and action.edit.changes is not None
+        for uri, edits in action.edit.changes.items():
+            rel = next(r for r in self.texts if self.uri(r) == uri)
+            self.edit(rel, applied(self.texts[rel], edits))
+
+
+async def until(done: Callable[[], bool], shown: Callable[[], str]) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting: {shown()}")
+        await asyncio.sleep(0.02)
+
+
+def applied(text: str, edits: Sequence[t.TextEdit]) -> str:
+    lines = text.split("\n")
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character),
+                       reverse=True):
+        start, end = edit.range.start, edit.range.end
+        assert start.line == end.line
+        line = lines[start.line]
+        lines[start.line] = line[:start.character] + edit.new_text + line[end.character:]
+    return "\n".join("\n".join(lines).split("\n"))
+
+
+def position(text: str, needle: str, offset: int = 0) -> t.Position:
+    """Where ``needle`` starts in ``text`` (plus ``offset`` characters)."""
+    index = text.index(needle) + offset
+    line = text.count("\n", 0, index)
+    return t.Position(line=line, character=index - (text.rfind("\n", 0, index) + 1))
+
+
+def checked(root: Path) -> list[tuple[str, int, int, str, str, str]]:
+    """`slopolicy check --format json` of ``root``: (file, line, column, rule, severity, message)."""
+    done = subprocess.run([sys.executable, "-m", "slopolicy", "check", "--format", "json",
+                           "--no-cache"], cwd=root, capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    return sorted((p["file"], p["line"], p["column"], p["rule"], p["severity"], p["message"])
+                  for p in json.loads(done.stdout)["problems"])
+
+
+SEVERITIES = {t.DiagnosticSeverity.Error: "error", t.DiagnosticSeverity.Warning: "warning",
+              t.DiagnosticSeverity.Information: "info"}
+
+
+def shown(editor: Editor, rels: Sequence[str]) -> list[tuple[str, int, int, str, str, str]]:
+    """The diagnostics of ``rels`` in the terms of `slopolicy check`'s JSON report."""
+    return sorted((rel, d.range.start.line + 1, d.range.start.character + 1, str(d.code),
+                   SEVERITIES[d.severity] if d.severity in SEVERITIES else "?", d.message)
+                  for rel in rels for d in editor.diagnostics(rel))
+
+
+@pytest.fixture
+def acme(tmp_path: Path) -> Path:
+    """A copy of the example repository."""
+    root = tmp_path / "acme"
+    shutil.copytree(REPO / "examples" / "acme", root)
+    (root / ".git").mkdir()
+    return root
+
+
+async def start(root: Path, cache: Path, env: dict[str, str] | None = None) -> LanguageClient:
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "slopolicy", "lsp", "--stdio", "--cache-dir",
+                        str(cache)], server_env=env)
+    client = await config.start()
+    assert isinstance(client, LanguageClient)
+    await client.initialize_session(t.InitializeParams(
+        capabilities=client_capabilities("neovim"), root_uri=root.as_uri(),
+        workspace_folders=[t.WorkspaceFolder(uri=root.as_uri(), name=root.name)]))
+    await until(lambda: any("slopolicy: checked" in m.message for m in client.log_messages),
+                lambda: f"the first check; log: {[m.message for m in client.log_messages]}")
+    return client
+
+
+@pytest_asyncio.fixture
+async def editor(acme: Path, tmp_path: Path) -> AsyncIterator[Editor]:
+    client = await start(acme, tmp_path / "cache")
+    yield Editor(client, acme)
+    await client.shutdown_session()
+    await client.stop()
+
+
+SLO = "slos/public-api.yaml"
+SLA = "slas/globex.yaml"
+
+
+# -- diagnostics ------------------------------------------------------------------------------
+
+async def test_an_edited_slo_updates_the_sla_it_backs_though_that_file_is_not_open(
+        editor: Editor) -> None:
+    editor.open(SLO)
+    editor.replace(SLO, "name: public-api-availability", "name: public-api-availabilty")
+    [found] = await editor.until(SLA, lambda d: len(d) == 1)
+    assert SLA not in editor.texts  # never opened: the server published it by itself
+    assert found.code == "unresolved-reference" and found.source == "slopolicy"
+    assert found.severity == t.DiagnosticSeverity.Error
+    assert found.message == ("SLO 'public-api-availability' is not defined in the checked "
+                             'documents; did you mean "public-api-availabilty"?')
+    assert found.range.start == position(editor.text(SLA), "public-api-availability")
+    assert found.range.end.character - found.range.start.character == len("public-api-availability")
+    # the edit is undone: the SLA's diagnostics are cleared
+    editor.replace(SLO, "name: public-api-availabilty", "name: public-api-availability")
+    assert await editor.until(SLA, lambda d: d == []) == []
+
+
+async def test_open_edit_save_gives_what_check_gives_on_the_saved_files(editor: Editor) -> None:
+    editor.open(SLO)
+    # 99% cannot prove 99.9%: an error on the SLO, pointing at the SLA objective it breaks
+    editor.replace(SLO, "target: 0.9995", "target: 0.99")
+    [found] = await editor.until(SLO, lambda d: len(d) == 1)
+    assert found.code == "slo-stricter-than-sla"
+    assert found.severity == t.DiagnosticSeverity.Error
+    [related] = found.related_information or []
+    assert related.location.uri == editor.uri(SLA)
+    assert related.location.range.start == position(editor.text(SLA), "99.9\n")
+    assert related.message == 'SLA globex-public-api objective "availability"'
+    assert (editor.root / SLO).read_text() == editor.text(SLO).replace("0.99", "0.9995", 1)
+    # saved, the disk agrees, and `slopolicy check` reports exactly what the editor shows
+    editor.save(SLO)
+    editor.close(SLO)
+    assert shown(editor, [SLO, SLA]) == checked(editor.root)
+    # an edit of the SLA's own target, unsaved, is judged against the SLO as it is on disk
+    editor.open(SLA)
+    editor.replace(SLA, "targetPercent: 99.9\n", "targetPercent: 98.5\n")
+    [headroom] = await editor.until(SLO, lambda d: [x.code for x in d] == ["slo-headroom"])
+    assert "may spend 66.67% of the SLA's error budget" in headroom.message
+    await editor.until(SLA, lambda d: [x.code for x in d] == ["credit-tiers"])
+
+
+async def test_configuration_severities_and_waivers_apply_and_reload_on_save(
+        editor: Editor) -> None:
+    editor.open(SLO)
+    editor.replace(SLO, "target: 0.9995", "target: 0.9992")
+    [found] = await editor.until(SLO, lambda d: len(d) == 1)
+    assert (found.code, found.severity) == ("slo-headroom", t.DiagnosticSeverity.Warning)
+    config = ".slopolicy.yaml"
+    editor.open(config)
+    editor.replace(config, "slo-headroom: {severity: warning,", "slo-headroom: {severity: error,")
+    editor.save(config)
+    await editor.until(SLO, lambda d: len(d) == 1 and d[0].severity == t.DiagnosticSeverity.Error)
+    # a waiver: still shown, as a hint that says why
+    editor.edit(config, editor.text(config) + "waivers:\n  - {rule: slo-headroom, document: "
+                "SLO/public-api-availability, reason: \"raising it, OPS-7\", expires: 2999-01-01}\n")
+    editor.save(config)
+    [waived] = await editor.until(
+        SLO, lambda d: len(d) == 1 and d[0].severity == t.DiagnosticSeverity.Hint)
+    assert waived.message.endswith("(waived: raising it, OPS-7)")
+    # a broken configuration is a diagnostic at its line; the last good one stays in force
+    editor.replace(config, "extends: default", "extends: defualt")
+    editor.save(config)
+    [broken] = await editor.until(config, lambda d: len(d) == 1)
+    assert broken.code == "config" and "'defualt' is neither a preset" in broken.message
+    assert editor.diagnostics(SLO) == [waived]
+    editor.replace(config, "extends: defualt", "extends: default")
+    editor.save(config)
+    await editor.until(config, lambda d: d == [])
+
+
+async def test_half_typed_yaml_is_a_syntax_diagnostic_and_the_server_answers_on(
+        editor: Editor) -> None:
+    rel = "slos/new.yaml"  # a new file, not yet on disk
+    editor.open(rel, "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: [checkout\n")
+    [found] = await editor.until(rel, lambda d: len(d) == 1)
+    assert found.code == "yaml-syntax" and found.severity == t.DiagnosticSeverity.Error
+    assert found.range.start.line >= 3
+    # typing goes on, character by character, through states that are not YAML at all
+    editor.edit(rel, "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: checkout-new\n"
+                "spec:\n  service: checkout\n  indicatorRef: \n")
+    for character in "checkout-succ:":
+        end = position(editor.texts[rel], "indicatorRef: ", len("indicatorRef: "))
+        end = t.Position(line=end.line, character=len(editor.texts[rel].split("\n")[end.line]))
+        editor.type(rel, end, character)
+    await editor.until(rel, lambda d: any(x.code == "yaml-syntax" for x in d))
+    labels = await editor.complete(rel, position(editor.texts[rel], "service: ",
+                                                 len("service: ")))
+    assert labels == ["checkout", "public-api"]
+    editor.replace(rel, "checkout-succ:", "checkout-success")
+    diagnostics = await editor.until(rel, lambda d: all(x.code != "yaml-syntax" for x in d))
+    assert [d.code for d in diagnostics if d.code == "unresolved-reference"] == []
