@@ -305,3 +305,290 @@ async def test_half_typed_yaml_is_a_syntax_diagnostic_and_the_server_answers_on(
     editor.replace(rel, "checkout-succ:", "checkout-success")
     diagnostics = await editor.until(rel, lambda d: all(x.code != "yaml-syntax" for x in d))
     assert [d.code for d in diagnostics if d.code == "unresolved-reference"] == []
+
+
+# -- hover ------------------------------------------------------------------------------------
+
+async def test_hover_on_an_sla_objective_gives_verdict_headroom_backing_and_counterexample(
+        editor: Editor) -> None:
+    sla = editor.open(SLA)
+    text = await editor.hover(SLA, position(sla, "targetPercent: 99.9"))
+    assert text.startswith('**SLA globex-public-api objective "availability"**: 99.9% per '
+                           "calendar month (UTC), Occurrences")
+    assert '**PROVEN** by SLO public-api-availability objective "internal", headroom 0.5: ' \
+           "the SLO alerts when 50% of the SLA's error budget is spent" in text
+    assert '- SLO public-api-availability objective "internal" (`slos/public-api.yaml`): ' \
+           "**PROVEN**. SLO 99.95% of requests per calendar month (UTC)" in text
+    # the SLO weakened in another editor tab: the SLA's hover says so, with the example
+    editor.open(SLO)
+    editor.replace(SLO, "target: 0.9995", "target: 0.99")
+    [found] = await editor.until(SLO, lambda d: len(d) == 1)
+    example = found.message.split("For example: ")[1]
+    text = await editor.hover(SLA, position(sla, "targetPercent: 99.9"))
+    assert "**VIOLATED**: no backing SLO proves this objective." in text
+    assert f"Counterexample: {example}" in text
+    # too little headroom: the hover names the target that restores it
+    editor.replace(SLO, "target: 0.99", "target: 0.9992")
+    await editor.until(SLO, lambda d: [x.code for x in d] == ["slo-headroom"])
+    text = await editor.hover(SLA, position(sla, "name: availability"))
+    assert "Too little headroom: raise the SLO target to at least 99.95% (`slo-headroom`)." in text
+
+
+async def test_hover_on_an_slo_objective_lists_the_slas_it_backs(editor: Editor) -> None:
+    slo = editor.open(SLO)
+    text = await editor.hover(SLO, position(slo, "target: 0.9995"))
+    assert text == (
+        '**SLO public-api-availability objective "internal"** backs:\n\n'
+        '- SLA globex-public-api objective "availability" (customer globex, '
+        "`slas/globex.yaml`): 99.9% per calendar month (UTC), Occurrences: **PROVEN**, "
+        "headroom 0.5: the SLO alerts when 50% of the SLA's error budget is spent "
+        "(max-budget-ratio 0.5)")
+    # the latency SLO, in the second document of the file, backs the latency objective
+    text = await editor.hover(SLO, position(slo, "targetPercent: 99"))
+    assert text.startswith('**SLO public-api-latency objective "internal"** backs:')
+    assert 'SLA globex-public-api objective "latency-p95"' in text
+    assert "95% of requests within 500ms per calendar month (UTC)" in text
+
+
+async def test_hover_on_a_duration_says_what_it_means(editor: Editor) -> None:
+    slo = editor.open(SLO)
+    text = await editor.hover(SLO, position(slo, "duration: 1M", len("duration: ")))
+    assert text.startswith("**`1M`** is 1 calendar month: no fixed length (28 to 31 days each")
+    assert "The case matters: `1m` would be 1 minute." in text
+    editor.replace(SLO, "duration: 1M", "duration: 1m")
+    text = await editor.hover(SLO, position(editor.text(SLO), "duration: 1m", len("duration: ")))
+    assert text.startswith("**`1m`** is 1 minute. The case matters: `1M` would be 1 calendar "
+                           "month.")
+    sla = editor.open(SLA)
+    text = await editor.hover(SLA, position(sla, "resolution: 4h", len("resolution: ")))
+    assert text.startswith("**`4h`** is 4 hours. In slopolicy's durations `m` is minutes, always")
+    text = await editor.hover(SLA, position(sla, "threshold: 500ms", len("threshold: ")))
+    assert text.startswith("**`500ms`** is 500 milliseconds.")
+
+
+# -- definition and references ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("rel", "needle", "target", "name"), [
+    (SLA, "slo: public-api-availability", SLO, "name: public-api-availability"),
+    (SLO, "indicatorRef: public-api-success", "slis/public-api.yaml", "name: public-api-success"),
+    (SLO, "alertPolicyRef: public-api-fast-burn", "alerts/public-api.yaml",
+     "name: public-api-fast-burn"),
+    ("slis/public-api.yaml", "metricSourceRef: prometheus", "datasources/prometheus.yaml",
+     "name: prometheus"),
+    (SLA, "service: public-api", "services/services.yaml", "name: public-api"),
+    (SLO, "service: public-api", "services/services.yaml", "name: public-api"),
+])
+async def test_go_to_definition(editor: Editor, rel: str, needle: str, target: str,
+                                name: str) -> None:
+    text = editor.open(rel)
+    [found] = await editor.definition(rel, position(text, needle, needle.index(":") + 4))
+    assert found.uri == editor.uri(target)
+    start = position(editor.text(target), name, len("name: "))
+    assert found.range.start == start
+    assert found.range.end.character == start.character + len(name) - len("name: ")
+
+
+async def test_find_references_from_an_slo_gives_the_slas_that_name_it(editor: Editor) -> None:
+    slo = editor.open(SLO)
+    # a second SLA names the same SLO
+    second = (editor.root / SLA).read_text().replace("name: globex-public-api",
+                                                     "name: hooli-public-api")
+    (editor.root / "slas" / "hooli.yaml").write_text(second.replace("customer: globex",
+                                                                    "customer: hooli"))
+    editor.client.workspace_did_change_watched_files(t.DidChangeWatchedFilesParams(changes=[
+        t.FileEvent(uri=editor.uri("slas/hooli.yaml"), type=t.FileChangeType.Created)]))
+    found = await editor.client.text_document_references_async(t.ReferenceParams(
+        context=t.ReferenceContext(include_declaration=False), text_document=editor.doc(SLO),
+        position=position(slo, "public-api-availability")))
+    where = position(editor.text(SLA), "slo: public-api-availability", len("slo: "))
+    assert sorted((loc.uri, loc.range.start.line, loc.range.start.character)
+                  for loc in found or []) == sorted(
+        (editor.uri(rel), where.line, where.character) for rel in (SLA, "slas/hooli.yaml"))
+    found = await editor.client.text_document_references_async(t.ReferenceParams(
+        context=t.ReferenceContext(include_declaration=True), text_document=editor.doc(SLO),
+        position=position(slo, "target: 0.9995")))
+    assert len(found or []) == 3 and (found or [])[0].uri == editor.uri(SLO)
+
+
+# -- code actions -----------------------------------------------------------------------------
+
+async def test_raise_the_slo_target_to_what_slo_headroom_computes(editor: Editor) -> None:
+    editor.open(SLO)
+    editor.replace(SLO, "target: 0.9995", "target: 0.9992")
+    [found] = await editor.until(SLO, lambda d: len(d) == 1)
+    assert found.message.endswith("raise the SLO target to at least 99.95%")
+    [action] = [a for a in await editor.actions(SLO, found.range.start)
+                if a.title.startswith("Raise")]
+    assert action.title == "Raise the SLO target to 99.95% (max-budget-ratio 0.5)"
+    assert action.kind == t.CodeActionKind.QuickFix and action.is_preferred
+    assert [d.code for d in action.diagnostics or []] == ["slo-headroom"]
+    editor.apply(action)
+    assert "target: 0.9995\n" in editor.texts[SLO]
+    await editor.until(SLO, lambda d: d == [])
+    # a targetPercent is raised in percent: 97% against 95% leaves 60% of the budget
+    editor.replace(SLO, "targetPercent: 99\n", "targetPercent: 97\n")
+    [found] = await editor.until(SLO, lambda d: len(d) == 1)
+    [action] = [a for a in await editor.actions(SLO, found.range.start)
+                if a.title.startswith("Raise")]
+    editor.apply(action)
+    assert "targetPercent: 97.5\n" in editor.texts[SLO]
+    await editor.until(SLO, lambda d: d == [])
+
+
+async def test_apply_the_did_you_mean_of_an_unresolved_reference(editor: Editor) -> None:
+    editor.open(SLA)
+    editor.replace(SLA, "slo: public-api-availability", "slo: public-api-availabilty")
+    [found] = await editor.until(SLA, lambda d: len(d) == 1)
+    [fix] = [a for a in await editor.actions(SLA, found.range.start)
+             if a.title.startswith("Change")]
+    assert fix.title == 'Change to "public-api-availability"' and fix.is_preferred
+    editor.apply(fix)
+    assert "slo: public-api-availability\n" in editor.texts[SLA]
+    await editor.until(SLA, lambda d: d == [])
+
+
+async def test_bump_the_version_and_add_a_missing_supersedes(editor: Editor) -> None:
+    sla = editor.open(SLA)
+    actions = {a.title: a for a in await editor.actions(SLA, position(sla, "contract:"))}
+    bump = actions["Bump spec.version to 4 (supersedes: 3)"]
+    assert bump.kind == t.CodeActionKind.RefactorRewrite
+    assert "Add supersedes: 2" not in actions  # it has one
+    editor.apply(bump)
+    assert "  version: 4\n  supersedes: 3\n" in editor.texts[SLA]
+    # without supersedes: it is added on a line of its own, and a bump adds it too
+    editor.edit(SLA, editor.texts[SLA].replace("  supersedes: 3\n", ""))
+    await editor.until(SLA, lambda d: d == [])
+    actions = {a.title: a for a in await editor.actions(SLA, position(editor.texts[SLA],
+                                                                        "version: 4"))}
+    editor.apply(actions["Add supersedes: 3"])
+    assert "  version: 4\n  supersedes: 3\n  effective:" in editor.texts[SLA]
+    editor.edit(SLA, editor.texts[SLA].replace("  supersedes: 3\n", ""))
+    actions = {a.title: a for a in await editor.actions(SLA, position(editor.texts[SLA],
+                                                                        "version: 4"))}
+    editor.apply(actions["Bump spec.version to 5 (supersedes: 4)"])
+    assert "  version: 5\n  supersedes: 4\n  effective:" in editor.texts[SLA]
+    await editor.until(SLA, lambda d: d == [])
+
+
+# -- completion -------------------------------------------------------------------------------
+
+async def test_completion_of_kinds_api_versions_and_names(editor: Editor) -> None:
+    rel = "slos/new.yaml"
+    text = editor.open(rel, "apiVersion: \n")
+    assert await editor.complete(rel, position(text, "apiVersion: ", 12)) == [
+        "openslo/v1", "slopolicy/v1"]
+    text = "apiVersion: openslo/v1\nkind: S\n"
+    editor.edit(rel, text)
+    assert await editor.complete(rel, position(text, "kind: S", 7)) == ["SLI", "SLO", "Service"]
+    text = ("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: \n"
+            "  indicatorRef: public\n  alertPolicies:\n    - alertPolicyRef: \n")
+    editor.edit(rel, text)
+    assert await editor.complete(rel, position(text, "service: ", 9)) == [
+        "checkout", "public-api"]
+    assert await editor.complete(rel, position(text, "indicatorRef: public", 20)) == [
+        "public-api-fast", "public-api-success"]
+    assert await editor.complete(rel, position(text, "alertPolicyRef: ", 16)) == [
+        "public-api-fast-burn"]
+    sla = editor.open(SLA)
+    assert await editor.complete(SLA, position(sla, "slo: public-api-av", 18)) == [
+        "public-api-availability"]
+    slis = editor.open("slis/public-api.yaml")
+    assert await editor.complete("slis/public-api.yaml", position(
+        slis, "metricSourceRef: ", 17)) == ["prometheus"]
+
+
+async def test_completion_of_rule_ids_in_the_configuration(editor: Editor) -> None:
+    config = ".slopolicy.yaml"
+    text = editor.open(config, editor.text(config) + "  credit-t\nwaivers:\n  - rule: slo-\n")
+    assert await editor.complete(config, position(text, "  credit-t", 10)) == ["credit-tiers"]
+    found = await editor.client.text_document_completion_async(t.CompletionParams(
+        text_document=editor.doc(config), position=position(text, "rule: slo-", 10)))
+    assert isinstance(found, t.CompletionList)
+    assert [(i.label, i.detail) for i in found.items] == [
+        ("slo-stricter-than-sla", "error"), ("slo-headroom", "warning"),
+        ("slo-loosened", "warning")]
+
+
+# -- robustness and packaging -----------------------------------------------------------------
+
+HOOLI = """\
+apiVersion: slopolicy/v1
+kind: SLA
+metadata: {metadata}
+spec:
+  customer: hooli
+  service: public-api
+  version: 1
+  effective: {{from: 2025-01-01}}
+  window: {{calendar: month, timeZone: UTC}}
+  budgetingMethod: Occurrences
+  objectives:
+    - {{name: availability, indicator: availability, targetPercent: 99.9,
+       slo: public-api-availability}}
+"""
+
+
+@pytest.fixture(scope="session")
+def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/plugin_fixture (a rule plugin), installed with pip into a folder of its own."""
+    work = tmp_path_factory.mktemp("lsp-plugin")
+    shutil.copytree(REPO / "tests" / "plugin_fixture", work / "src")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
+         "--no-index", "--quiet", "--disable-pip-version-check", "--target",
+         str(work / "site"), str(work / "src")], check=True, capture_output=True, text=True)
+    return work / "site"
+
+
+async def test_a_rule_that_raises_is_logged_to_the_client_and_the_server_goes_on(
+        acme: Path, tmp_path: Path, plugin_site: Path) -> None:
+    import os
+
+    (acme / ".slopolicy.yaml").write_text("extends: default\nplugins: [fixture-owner]\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(plugin_site), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    client = await start(acme, tmp_path / "cache", env)
+    try:
+        editor = Editor(client, acme)
+        rel = "slas/broken.yaml"
+        # the plugin reads metadata as a mapping: a list makes it raise
+        editor.open(rel, HOOLI.format(metadata="[hooli-public-api]"))
+        await until(lambda: any("rule fixture-owner" in m.message for m in client.log_messages),
+                    lambda: f"{[m.message for m in client.log_messages]}")
+        [log] = [m for m in client.log_messages if "rule fixture-owner" in m.message]
+        assert log.type == t.MessageType.Error
+        assert log.message.startswith(
+            "slopolicy: rule fixture-owner (plugin fixture-owner (slopolicy-fixture-plugin "
+            "1.0.0)) failed: AttributeError: 'list' object has no attribute 'get'")
+        assert "Traceback" in log.message
+        # the other rules' findings are there, and the server answers on
+        await editor.until(rel, lambda d: any(x.code == "schema" for x in d))
+        sla = editor.open(SLA)
+        assert "**PROVEN**" in await editor.hover(SLA, position(sla, "targetPercent: 99.9"))
+        editor.edit(rel, HOOLI.format(metadata="{name: hooli-public-api, owner: a@acme.example}"))
+        await editor.until(rel, lambda d: all(x.code != "schema" for x in d))
+        assert len([m for m in client.log_messages if "rule fixture-owner" in m.message]) == 1
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestWarning")  # not async: the module mark
+def test_the_command_line_does_not_load_the_server() -> None:
+    code = ("import sys; from slopolicy.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('pygls', 'lsprotocol', 'cattrs') or m.startswith('slopolicy.lsp')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout == "[]\n"
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestWarning")
+def test_without_the_lsp_extra_the_command_says_how_to_install_it() -> None:
+    code = ("import sys; sys.modules['pygls'] = None; from slopolicy.cli import main; "
+            "raise SystemExit(main(['lsp']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    assert done.stderr == ("slopolicy: error: the language server needs the lsp extra (pygls is "
+                           "not installed): pip install 'slopolicy[lsp]'\n")

@@ -95,7 +95,7 @@ def _rules(snapshot: Snapshot) -> list[Candidate]:
 def _items(found: Iterable[Candidate], prefix: str, span: Span, lead: str
            ) -> tuple[list[Item], bool]:
     folded = prefix.casefold()
-    kept = [c for c in found if folded in c[0].casefold()]
+    kept = [c for c in found if c[0].casefold().startswith(folded)]
     items = [Item(label, kind, detail, span, lead + label, documentation)
              for label, kind, detail, documentation in kept[:LIMIT]]
     return items, len(kept) > LIMIT

@@ -86,6 +86,7 @@ class Server(LanguageServer):
         self.shown: dict[str, tuple[Problem, ...]] = {}  # problems the client has, by file
         self.published: dict[str, list[lsp.Diagnostic]] = {}  # by file
         self.uris: dict[str, str] = {}  # the client's URI of each file it opened
+        self.failures: set[str] = set()  # the rules that raised in the last check
         self._register()
 
     def _register(self) -> None:
@@ -239,7 +240,9 @@ class Server(LanguageServer):
             if batch.reload:
                 self.log(_loaded(snapshot, time.perf_counter() - started), lsp.MessageType.Info)
             for failure in snapshot.failures:
-                self.log(failure)
+                if failure not in self.failures:  # said once, not on every keystroke
+                    self.log(failure)
+            self.failures = set(snapshot.failures)
             try:
                 self.publish(snapshot, batch)
             except Exception:  # noqa: BLE001
