@@ -592,3 +592,21 @@ def test_without_the_lsp_extra_the_command_says_how_to_install_it() -> None:
     assert done.returncode == 2
     assert done.stderr == ("slopolicy: error: the language server needs the lsp extra (pygls is "
                            "not installed): pip install 'slopolicy[lsp]'\n")
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestWarning")
+def test_a_did_you_mean_index_derived_from_the_last_one_is_the_fresh_one() -> None:
+    """The server checks after every edit: the index of names is derived, and must not drift."""
+    from slopolicy.rules import unresolved_reference as rule
+
+    names = [f"svc-{i}-availability" for i in range(600)]
+    first = rule.Names(names)
+    assert first.closest("svc-7-availabilty") == "svc-7-availability"
+    edited = [n for n in names if n != "svc-7-availability"] + ["svc-7-availability-x"]
+    derived = rule.Names(edited)
+    assert derived.closest("svc-7-availability-y") == "svc-7-availability-x"
+    assert derived.closest("svc-7-availabilty") is None  # the renamed one is no candidate
+    rule._RECENT.clear()
+    fresh = rule._deletion_index(sorted(set(edited)))
+    assert derived._index() == fresh
+    assert first._index() != fresh  # the first index was not changed in place

@@ -148,11 +148,43 @@ class Names:
 
     def _index(self) -> dict[str, set[str]]:
         if self._deletions is None:
-            self._deletions = {}
-            for known in self.names:
-                for variant in _deleted(known):
-                    self._deletions.setdefault(variant, set()).add(known)
+            self._deletions = _deletion_index(self.names)
         return self._deletions
+
+
+# The last few indexes built, with their names. A long-running process (the
+# language server) checks the project after every edit: the names are those
+# of the last check but for the one being typed, and an index derived from
+# the last one costs a copy instead of 0.7 s for 10,000 names. Indexes are
+# never changed once built: a derived one replaces the sets it changes.
+_RECENT: list[tuple[frozenset[str], dict[str, set[str]]]] = []
+_RECENT_KEPT = 4
+_DERIVE_LIMIT = 64  # names added or removed, beyond which a new index is cheaper
+
+
+def _deletion_index(names: list[str]) -> dict[str, set[str]]:
+    wanted = frozenset(names)
+    near = min(_RECENT, key=lambda entry: len(entry[0] ^ wanted), default=None)
+    if near is not None and len(near[0] ^ wanted) <= _DERIVE_LIMIT:
+        index = dict(near[1])
+        for name in near[0] - wanted:
+            for variant in _deleted(name):
+                rest = index[variant] - {name}
+                if rest:
+                    index[variant] = rest
+                else:
+                    del index[variant]
+        for name in wanted - near[0]:
+            for variant in _deleted(name):
+                index[variant] = index.get(variant, set()) | {name}
+    else:
+        index = {}
+        for known in names:
+            for variant in _deleted(known):
+                index.setdefault(variant, set()).add(known)
+    _RECENT.insert(0, (wanted, index))
+    del _RECENT[_RECENT_KEPT:]
+    return index
 
 
 def _deleted(word: str) -> set[str]:
