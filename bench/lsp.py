@@ -84,7 +84,7 @@ async def measure(root: Path, cache: Path, edits: int, service: int = 7,
                 text_document=t.VersionedTextDocumentIdentifier(uri=slo.as_uri(),
                                                                 version=number + 2),
                 content_changes=[t.TextDocumentContentChangeWholeDocument(text=edited)]))
-            await _until(lambda: bool(client.diagnostics.get(sla)) == broken,
+            await _until(lambda broken=broken: bool(client.diagnostics.get(sla)) == broken,
                          f"the diagnostics of edit {number + 1}", timeout=60)
             times.append(time.perf_counter() - sent)
             await asyncio.sleep(0.1)  # a person types; the next edit is not queued behind
