@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import multiprocessing
 import os
 import sys
 import time
@@ -443,6 +444,13 @@ def serve(options: Options) -> None:
     The protocol keeps the real stdout to itself: anything else that prints
     (a plugin rule, a library) goes to stderr instead of corrupting it.
     """
+    # A large first load analyses files on worker processes. Forking a process
+    # that runs threads (the protocol's reader, the checker) can leave the
+    # child waiting forever on a lock held at the fork: the workers start
+    # from a fresh process instead.
+    methods = multiprocessing.get_all_start_methods()
+    multiprocessing.set_start_method("forkserver" if "forkserver" in methods else "spawn",
+                                     force=True)
     stdout = sys.stdout.fileno()
     protocol = os.fdopen(os.dup(stdout), "wb")
     os.dup2(sys.stderr.fileno(), stdout)
