@@ -12,15 +12,25 @@ from slopolicy.commands import EXIT_OK
 from slopolicy.model.errors import UsageError
 
 SERVER_PACKAGES = ("pygls", "lsprotocol", "cattrs", "attrs")  # what the lsp extra installs
+NAME = "lsp"
 HELP = "run the language server (LSP over stdio) for editors"
-DESCRIPTION = (
-    "Run slopolicy's language server: the Language Server Protocol over stdin and stdout, "
-    "for any LSP editor. It reports every rule's findings as you type (the unsaved text of "
-    "open files over the files on disk, and the files an edit affects), with hover, go to "
-    "definition, find references, code actions and completion. The project is the editor's "
-    "workspace folder, configured by its .slopolicy.yaml as for `slopolicy check`. Needs the "
-    "lsp extra: pip install 'slopolicy[lsp]'."
-)
+DESCRIPTION = """\
+Run slopolicy's language server: the Language Server Protocol over stdin and
+stdout, for any LSP editor. Every rule's findings as you type (the unsaved
+text of open files over the files on disk, and every file an edit affects),
+hover, go to definition, find references, code actions and completion. The
+project is the editor's workspace folder, configured by its .slopolicy.yaml as
+for `slopolicy check`. Needs the lsp extra: pip install 'slopolicy[lsp]'.
+"""
+EPILOG = """\
+exit codes:
+  0  the editor ended the session
+  2  the lsp extra is not installed, or --config names no file
+
+examples:
+  slopolicy lsp                       what an editor runs (it speaks on stdin/stdout)
+  slopolicy lsp --cache-dir /tmp/c    a cache folder of its own
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

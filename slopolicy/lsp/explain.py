@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from slopolicy.lsp.cursor import At
 from slopolicy.lsp.workspace import Snapshot
 from slopolicy.model.documents import Document
 from slopolicy.rules.linking import Backing, Link, describe_objective, links, service
-from slopolicy.rules.slo_headroom import advice
-from slopolicy.slo.dominance import Status, Terms, Verdict
+from slopolicy.slo.dominance import Status, Terms, Verdict, advise_target, lacks_headroom
 from slopolicy.slo.terms import THRESHOLD_ANNOTATION
 from slopolicy.slo.units import (
     UnitError,
@@ -88,12 +88,17 @@ def sla_objective(snapshot: Snapshot, sla: Document, position: int) -> str:
     limit = max_budget_ratio(snapshot)
     dominating = link.dominating()
     if dominating:
-        best = min(dominating, key=lambda b: _ratio(b.verdict))
+        best = min(dominating, key=lambda b: ratio(b.verdict))
         out.append(f"**{best.verdict.status.name}** by {describe_objective(best.slo, best.position)}"
                    f"{_headroom(best.verdict, limit)}")
-        remedy = _remedy(snapshot, link, limit)
-        if remedy:
-            out.append(remedy)
+        advised = remedy(link, limit)
+        if advised is not None:
+            out.append(f"Too little headroom: raise the SLO target to at least "
+                       f"{plain(advised[1].scaleb(2))}% (`slo-headroom`).")
+    elif link.combined is not None:
+        used = " and ".join(describe_objective(b.slo, b.position) for b in link.combined.used)
+        out.append(f"**{link.combined.verdict.status.name}** by {used} together"
+                   f"{_headroom(link.combined.verdict, limit)}. {link.combined.verdict.reason}")
     else:
         worst = "VIOLATED" if any(b.verdict.status is Status.VIOLATED for b in link.backings) \
             else "INCOMPARABLE"
@@ -142,27 +147,47 @@ def max_budget_ratio(snapshot: Snapshot) -> Decimal:
     return Decimal(str(snapshot.setting("slo-headroom").get("max-budget-ratio", DEFAULT_RATIO)))
 
 
-def _ratio(verdict: Verdict) -> Decimal:
+def ratio(verdict: Verdict) -> Fraction:
+    """The SLO's budget over the SLA's (1 when the targets are equal), as slo-headroom ranks them."""
     if verdict.status is Status.EQUAL or verdict.headroom is None:
-        return Decimal(1)
+        return Fraction(1)
     return verdict.headroom
+
+
+def remedy(link: Link, limit: Decimal) -> tuple[Backing, Decimal] | None:
+    """The backing SLO objective whose target ``slo-headroom`` says to raise, and to what.
+
+    The rule's own choice: the best single proof, when it lacks headroom; a
+    proof by several SLOs together has no one target to raise.
+    """
+    dominating = link.dominating()
+    if not dominating:
+        return None
+    best = min(dominating, key=lambda b: ratio(b.verdict))
+    if not lacks_headroom(best.verdict, limit) or best.terms is None:
+        return None
+    target = advise_target(best.terms, link.terms, limit, link.assumptions)
+    return (best, target) if target is not None else None
+
+
+def plain(value: Decimal) -> str:
+    """Every digit of a decimal, no exponent, no trailing zeros (as the rules write targets)."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _share(value: Fraction) -> str:
+    """A share of a budget as a percent, to two decimals at most (0.8 -> 80%)."""
+    return format_decimal(Decimal(f"{round(value * 10_000)}E-2")) + "%"
 
 
 def _headroom(verdict: Verdict, limit: Decimal) -> str:
     if verdict.status is Status.EQUAL:
         return ", with no headroom: the targets are equal"
     if verdict.status is Status.PROVEN and verdict.headroom is not None:
-        share = format_percent(verdict.headroom)
-        return (f", headroom {format_decimal(verdict.headroom)}: the SLO alerts when {share} of "
+        value = format_decimal(Decimal(f"{round(verdict.headroom * 10_000)}E-4"))
+        return (f", headroom {value}: the SLO alerts when {_share(verdict.headroom)} of "
                 f"the SLA's error budget is spent (max-budget-ratio {limit})")
-    return ""
-
-
-def _remedy(snapshot: Snapshot, link: Link, limit: Decimal) -> str:
-    for found in advice(snapshot.ctx, limit):
-        if found.link.sla is link.sla and found.link.position == link.position:
-            return (f"Too little headroom: raise the SLO target to at least "
-                    f"{format_percent(found.target)} (`slo-headroom`).")
     return ""
 
 

@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slopolicy.lsp.cursor import At, Span, key_at, span_of, token_end, value_at
-from slopolicy.lsp.explain import max_budget_ratio
+from slopolicy.lsp.explain import max_budget_ratio, plain, remedy
 from slopolicy.lsp.workspace import Snapshot
 from slopolicy.model.problems import Problem
-from slopolicy.rules.slo_headroom import advice
-from slopolicy.slo.units import format_decimal, format_percent
+from slopolicy.rules.linking import links
 
 QUICKFIX = "quickfix"
 REWRITE = "refactor.rewrite"
@@ -59,17 +58,21 @@ def actions(snapshot: Snapshot, rel: str, lines: Sequence[str], first: int, last
 
 def raise_target(snapshot: Snapshot, problem: Problem, lines: Sequence[str]) -> Action | None:
     limit = max_budget_ratio(snapshot)
-    for item in advice(snapshot.ctx, limit):
-        slo, path = item.best.slo, item.best.path
+    for link in links(snapshot.ctx):
+        advised = remedy(link, limit)
+        if advised is None:
+            continue
+        best, target = advised
+        slo, path = best.slo, best.path
         if slo.source.path != problem.file or path[-1] not in ("target", "targetPercent"):
             continue
         if slo.locate(path) != (problem.line, problem.column):
             continue
-        value = item.target if path[-1] == "target" else item.target.scaleb(2)
+        value = target if path[-1] == "target" else target.scaleb(2)
         span = span_of(problem.file, lines, problem.line - 1, problem.column - 1)
-        return Action(f"Raise the SLO target to {format_percent(item.target)} "
+        return Action(f"Raise the SLO target to {plain(target.scaleb(2))}% "
                       f"(max-budget-ratio {limit})", QUICKFIX,
-                      (Edit(span, format_decimal(value)),), problem, preferred=True)
+                      (Edit(span, plain(value)),), problem, preferred=True)
     return None
 
 

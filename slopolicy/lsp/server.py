@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import multiprocessing
 import os
 import sys
 import time
@@ -441,17 +440,18 @@ def _folder(params: lsp.InitializeParams) -> str:
 def serve(options: Options) -> None:
     """Serve LSP over stdin and stdout until the client says exit.
 
-    The protocol keeps the real stdout to itself: anything else that prints
-    (a plugin rule, a library) goes to stderr instead of corrupting it.
+    The protocol reads and writes its own copies of the standard streams, and
+    the process's own stdin and stdout become /dev/null and stderr: anything
+    else that prints (a plugin rule, a library) cannot corrupt the protocol,
+    and a worker process forked for a large load does not inherit a stdin
+    that the protocol's reader thread holds locked (the child would wait for
+    it forever when it closes its stdin).
     """
-    # A large first load analyses files on worker processes. Forking a process
-    # that runs threads (the protocol's reader, the checker) can leave the
-    # child waiting forever on a lock held at the fork: the workers start
-    # from a fresh process instead.
-    methods = multiprocessing.get_all_start_methods()
-    multiprocessing.set_start_method("forkserver" if "forkserver" in methods else "spawn",
-                                     force=True)
-    stdout = sys.stdout.fileno()
-    protocol = os.fdopen(os.dup(stdout), "wb")
+    stdin, stdout = sys.stdin.fileno(), sys.stdout.fileno()
+    protocol_in = os.fdopen(os.dup(stdin), "rb")
+    protocol_out = os.fdopen(os.dup(stdout), "wb")
+    nothing = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(nothing, stdin)
+    os.close(nothing)
     os.dup2(sys.stderr.fileno(), stdout)
-    Server(options).start_io(sys.stdin.buffer, protocol)
+    Server(options).start_io(protocol_in, protocol_out)

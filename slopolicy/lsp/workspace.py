@@ -27,6 +27,7 @@ from slopolicy.model.problems import Finding, Problem
 from slopolicy.model.waivers import FILENAME
 from slopolicy.rules import Rule
 from slopolicy.rules.context import Context
+from slopolicy.slo.dominance import NO_ASSUMPTIONS
 from slopolicy.text.decoding import decode
 
 CONFIG_RULE = "config"  # the code of a diagnostic that says the configuration cannot be read
@@ -108,7 +109,7 @@ class Workspace:
         if project is None or project.config.path is None:
             return False
         full = self.path(rel).resolve()
-        for kept in (*project.config.policies, *_extends(project.config.path)):
+        for kept in (*project.config.house_rules, *_extends(project.config.path)):
             named = (project.config.path.parent / kept).resolve()
             if full == named or named in full.parents:
                 return True
@@ -204,7 +205,9 @@ class Workspace:
     def check(self) -> Snapshot:
         """Every rule over the whole project as it stands in the editor."""
         self._failures.clear()
-        ctx = Context(list(self.files.values()))
+        project = self.project
+        ctx = Context(list(self.files.values()),
+                      assumptions=project.config.assumptions if project else NO_ASSUMPTIONS)
         found: list[Problem] = []
         if self.project is not None:
             found = engine.check(ctx, self._rules, self.project.config)
