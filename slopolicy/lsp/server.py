@@ -87,6 +87,7 @@ class Server(LanguageServer):
         self.published: dict[str, list[lsp.Diagnostic]] = {}  # by file
         self.uris: dict[str, str] = {}  # the client's URI of each file it opened
         self.failures: set[str] = set()  # the rules that raised in the last check
+        self.retry = False  # the last load failed: load again with the next change
         self._register()
 
     def _register(self) -> None:
@@ -223,6 +224,8 @@ class Server(LanguageServer):
 
     def kick(self) -> None:
         """Start checking, unless a check is running: it takes what changed meanwhile."""
+        self.batch.reload |= self.retry
+        self.retry = False
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._refresh())
 
@@ -235,6 +238,7 @@ class Server(LanguageServer):
                 snapshot = await loop.run_in_executor(self.worker, self._check, batch)
             except Exception:  # noqa: BLE001 -- logged; the next edit checks again
                 self.failed("checking")
+                self.retry |= batch.reload  # a load that failed is tried again then
                 continue
             self.snapshot = snapshot
             if batch.reload:

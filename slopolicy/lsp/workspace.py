@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -272,7 +272,3 @@ def _guard(rule: Rule, failed: Callable[[str], None]
 
     return run
 
-
-def files_of(problems: Iterable[Problem]) -> set[str]:
-    """Every file the problems are in."""
-    return {p.file for p in problems}
