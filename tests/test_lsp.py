@@ -477,8 +477,9 @@ async def test_bump_the_version_and_add_a_missing_supersedes(editor: Editor) -> 
 async def test_completion_of_kinds_api_versions_and_names(editor: Editor) -> None:
     rel = "slos/new.yaml"
     text = editor.open(rel, "apiVersion: \n")
-    assert await editor.complete(rel, position(text, "apiVersion: ", 12)) == [
-        "openslo/v1", "slopolicy/v1"]
+    labels = await editor.complete(rel, position(text, "apiVersion: ", 12))
+    assert labels[:2] == ["openslo/v1", "slopolicy/v1"]  # slopolicy's own first
+    assert "pyrra.dev/v1alpha1" in labels  # then the other formats it reads
     text = "apiVersion: openslo/v1\nkind: S\n"
     editor.edit(rel, text)
     assert await editor.complete(rel, position(text, "kind: S", 7)) == ["SLI", "SLO", "Service"]
