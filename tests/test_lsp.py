@@ -187,16 +187,18 @@ def acme(tmp_path: Path) -> Path:
     return root
 
 
-async def start(root: Path, cache: Path, env: dict[str, str] | None = None) -> LanguageClient:
+async def start(root: Path, cache: Path, env: dict[str, str] | None = None,
+                profile: str = "neovim") -> LanguageClient:
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "slopolicy", "lsp", "--stdio", "--cache-dir",
                         str(cache)], server_env=env)
     client = await config.start()
     assert isinstance(client, LanguageClient)
     client.feature(t.CLIENT_REGISTER_CAPABILITY)(lambda params: None)  # watch files: yes
-    await client.initialize_session(t.InitializeParams(
-        capabilities=client_capabilities("neovim"), root_uri=root.as_uri(),
+    result = await client.initialize_session(t.InitializeParams(
+        capabilities=client_capabilities(profile), root_uri=root.as_uri(),
         workspace_folders=[t.WorkspaceFolder(uri=root.as_uri(), name=root.name)]))
+    ENCODINGS[id(client)] = str(result.capabilities.position_encoding or "utf-16")
     await until(lambda: any("slopolicy: checked" in m.message for m in client.log_messages),
                 lambda: f"the first check; log: {[m.message for m in client.log_messages]}")
     return client
@@ -212,6 +214,7 @@ async def editor(acme: Path, tmp_path: Path) -> AsyncIterator[Editor]:
 
 SLO = "slos/public-api.yaml"
 SLA = "slas/globex.yaml"
+ENCODINGS: dict[int, str] = {}  # the position encoding each client and its server agreed on
 
 
 # -- diagnostics ------------------------------------------------------------------------------
@@ -639,3 +642,29 @@ async def test_the_benchmark_times_an_edit_to_the_diagnostics_of_a_file_not_open
     # every edit's diagnostics came (measure waits for them); on a shared, busy machine
     # only a generous bound holds: the README's figure is measured on an idle one
     assert 0 < figures.median < 5
+
+
+@pytest.mark.parametrize("profile", ["neovim", "visual-studio-code"])
+async def test_positions_are_in_the_clients_units_past_characters_outside_the_bmp(
+        acme: Path, tmp_path: Path, profile: str) -> None:
+    client = await start(acme, tmp_path / "cache", profile=profile)
+    try:
+        editor = Editor(client, acme)
+        rel = "services/rocket.yaml"
+        text = editor.open(rel, 'apiVersion: openslo/v1\nkind: Service\n'
+                                'metadata: {displayName: "🚀🚀 launch", name: Rocket Launch}\n')
+        [found] = await editor.until(rel, lambda d: [x.code for x in d] == ["schema"])
+        line = text.split("\n")[2]
+        before = line[:line.index("Rocket Launch")]
+        # columns count the units client and server agreed on (Neovim offers UTF-8, VS Code
+        # keeps LSP's default UTF-16): a rocket is 4 UTF-8 units, 2 UTF-16 units
+        encoding = ENCODINGS[id(client)]
+        expected = {"utf-8": len(before.encode("utf-8")),
+                    "utf-16": len(before.encode("utf-16-le")) // 2,
+                    "utf-32": len(before)}[encoding]
+        assert found.range.start == t.Position(line=2, character=expected)
+        assert found.range.end.character == expected + len("Rocket Launch")
+        assert (profile, encoding) in (("neovim", "utf-8"), ("visual-studio-code", "utf-16"))
+    finally:
+        await client.shutdown_session()
+        await client.stop()
