@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import Project
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from generate import sla, slo  # noqa: E402
 
 from slopolicy import runtime
