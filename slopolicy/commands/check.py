@@ -110,7 +110,6 @@ def _ids(value: str | None, project: Project, flag: str) -> frozenset[str] | Non
     ids = frozenset(v.strip() for v in value.split(",") if v.strip())
     unknown = sorted(ids - set(project.rules))
     if unknown:
-
         hints = [h for u in unknown for h in closest_list(u, list(project.rules))]
         tip = f'; did you mean {", ".join(hints)}?' if hints else " (see `slopolicy rules`)"
         raise UsageError(f"{flag}: unknown rule id {', '.join(unknown)}{tip}")
