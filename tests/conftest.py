@@ -87,13 +87,13 @@ def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
     return done.stdout
 
 
-# -- real repositories and SSH keys for the change gate (tests/gitops.py) ----------------
+# -- real repositories and SSH keys for the change gate (tests/gitrepos.py) ----------------
 
 
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """An ed25519 key pair per user (alice, bob, carol, dave, mallory), made once per module."""
-    from gitops import Keys
+    from gitrepos import Keys
 
     return Keys(tmp_path_factory.mktemp("keys"))
 
@@ -102,7 +102,7 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def repo(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
          keys: Any) -> Any:
     """A real repository: main holds a policy and one SLA; branch ``change`` is checked out."""
-    from gitops import make_repo
+    from gitrepos import make_repo
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a cache of its own
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # and a key to sign it

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Project, Run, git
-from gitops import GitProject, sla
+from gitrepos import GitProject, sla
 
 SERVICE = "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: {name}\n"
 

@@ -1,6 +1,6 @@
 """The packages depend one way: each imports only from the layers below it.
 
-commands -> report -> gitops -> check -> config -> rules -> changes/cache ->
+commands -> lsp -> report -> gitops -> check -> config -> rules -> changes/cache ->
 slo -> load -> formats -> model -> text. Every import counts, at module level, inside a
 function or under TYPE_CHECKING: a cycle hidden from the interpreter is still
 one for the reader.
@@ -19,6 +19,7 @@ LAYERS: list[set[str]] = [
     {"__main__"},
     {"cli"},
     {"commands"},
+    {"lsp"},
     {"report"},
     {"gitops"},
     {"check"},

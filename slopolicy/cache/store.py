@@ -232,7 +232,12 @@ class Cache:
                         continue
             entries.update(fresh)
             body, texts = encode_shard(entries)
-            self._write(f"{prefix}.cache", body, texts)
+            name = f"{prefix}.cache"
+            self._write(name, body, texts)
+            # what is on disk now, for the rest of a long run (the language server saves often)
+            shard = self._read_shard(name)
+            if shard is not None:
+                self.shards[prefix] = shard
         self.fresh.clear()
         self.dirty.clear()
         if self.stated and self.seen != self.index:  # a run of a commit's files keeps it

@@ -20,7 +20,7 @@ from typing import Protocol, cast
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 COMMANDS = ("check", "diff", "approve", "audit", "rules", "schema", "init", "test", "convert",
-            "fmt", "completion")
+            "fmt", "completion", "lsp")
 
 
 class Command(Protocol):

@@ -13,7 +13,6 @@ written atomically into ``approvals.records``; the private key stays where it is
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -291,9 +290,11 @@ def _version(doc: Document) -> int | None:
 
 def _warn_roster(roster: Roster, role: str, identity: str) -> None:
     """Say early what the check will say later; the base's roster is the one that counts."""
+    from slopolicy.text.hints import closest_list
+
     if roster.roles and role not in roster.roles:
         # a role the roster does not have is a typo: such a record could never count
-        hint = difflib.get_close_matches(role, list(roster.roles), n=1)
+        hint = closest_list(role, list(roster.roles))
         tip = f'did you mean "{hint[0]}"? ' if hint else ""
         raise UsageError(f"--role {role!r} is not in approvals.roles; {tip}"
                          f"(roles: {', '.join(roster.roles)})")

@@ -103,14 +103,14 @@ def report_spec(value: str) -> tuple[str, str]:
 
 
 def _ids(value: str | None, project: Project, flag: str) -> frozenset[str] | None:
+    from slopolicy.text.hints import closest_list
+
     if value is None:
         return None
     ids = frozenset(v.strip() for v in value.split(",") if v.strip())
     unknown = sorted(ids - set(project.rules))
     if unknown:
-        import difflib
-
-        hints = [h for u in unknown for h in difflib.get_close_matches(u, list(project.rules), n=1)]
+        hints = [h for u in unknown for h in closest_list(u, list(project.rules))]
         tip = f'; did you mean {", ".join(hints)}?' if hints else " (see `slopolicy rules`)"
         raise UsageError(f"{flag}: unknown rule id {', '.join(unknown)}{tip}")
     return ids

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import re
 import sys
@@ -43,6 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from slopolicy.config.project import open_project  # loaded to run, not to build the parser
+    from slopolicy.text.hints import closest_list
 
     project = open_project([], args.config)
     rules = project.rules
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("rules explain: which rule? (e.g. `slopolicy rules explain schema`)")
         rule = rules.get(args.rule)
         if rule is None:
-            hint = difflib.get_close_matches(args.rule, list(rules), n=1)
+            hint = closest_list(args.rule, list(rules))
             tip = f'; did you mean "{hint[0]}"?' if hint else " (see `slopolicy rules`)"
             raise UsageError(f"unknown rule id {args.rule!r}{tip}")
         sys.stdout.write(explain(rule, project.config.setting(rule).severity))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import difflib
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from slopolicy.model.waivers import Waiver
 from slopolicy.rules import Range, Rule
 from slopolicy.slo.dominance import NO_ASSUMPTIONS, Assumptions
 from slopolicy.text.decoding import decode
+from slopolicy.text.hints import closest_list
 from slopolicy.text.yamlsource import LoadError, contains, iter_documents, locate, locate_key
 
 PRESETS = ("default", "strict")
@@ -312,7 +312,7 @@ def _assumptions(raw: Any, where: str) -> Assumptions:
 def _rule_setting(where: str, rule_id: str, value: Any, rules: Mapping[str, Rule]) -> RuleSetting:
     rule = rules.get(rule_id)
     if rule is None:
-        hint = difflib.get_close_matches(rule_id, list(rules), n=1)
+        hint = closest_list(rule_id, list(rules))
         tip = f'; did you mean "{hint[0]}"?' if hint else "; `slopolicy rules` lists them"
         raise ConfigError(f"{where}: rules.{rule_id}: unknown rule id{tip}", ("rules", rule_id))
     if isinstance(value, str):
@@ -325,7 +325,7 @@ def _rule_setting(where: str, rule_id: str, value: Any, rules: Mapping[str, Rule
             continue
         if key not in rule.options:
             known = ", ".join(rule.options) or "none"
-            hint = difflib.get_close_matches(str(key), list(rule.options), n=1)
+            hint = closest_list(str(key), list(rule.options))
             tip = f'did you mean "{hint[0]}"? ' if hint else ""
             raise ConfigError(
                 f"{where}: rules.{rule_id}.{key}: unknown option ({tip}options of {rule_id}: "
@@ -370,7 +370,7 @@ def _waiver(where: str, key: str, raw: Mapping[str, Any], rules: Mapping[str, Ru
         raise ConfigError(f"{where}: {key}.expires: {expires!r} is not a date (YYYY-MM-DD)",
                           ("waivers", index, "expires")) from None
     if raw["rule"] not in rules:
-        hint = difflib.get_close_matches(raw["rule"], list(rules), n=1)
+        hint = closest_list(raw["rule"], list(rules))
         tip = f'; did you mean "{hint[0]}"?' if hint else "; `slopolicy rules` lists them"
         index = int(key[len("waivers["):-1])
         raise ConfigError(f"{where}: {key}.rule: unknown rule id {raw['rule']!r}{tip}",

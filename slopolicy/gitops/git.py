@@ -13,7 +13,6 @@ that need history (``check --base``, ``diff``, ``approve``, ``audit``), so
 from __future__ import annotations
 
 import datetime
-import difflib
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from slopolicy.model.errors import UsageError
+from slopolicy.text.hints import closest_list
 
 FETCH_FULL = (
     "fetch the full history (`git fetch --unshallow`, or in GitHub Actions `actions/checkout` "
@@ -139,7 +139,7 @@ class GitRepo:
             return (f"{what} {ref!r} names nothing: this repository has no commits yet; commit "
                     "first (`git add` and `git commit`), then compare changes against a commit")
         message = f"{what} {ref!r} is not in this repository"
-        hint = difflib.get_close_matches(ref, known, n=1)
+        hint = closest_list(ref, known)
         if hint:
             message += f' (did you mean "{hint[0]}"?)'
         remote = next((r for r in remotes if ref.startswith(r + "/")), None)

@@ -11,7 +11,6 @@ otherwise run any code in CI by adding a module and naming it.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import importlib.metadata
 import inspect
 import re
@@ -24,6 +23,7 @@ from typing import Any
 from slopolicy.model.errors import ConfigError
 from slopolicy.model.problems import SEVERITIES
 from slopolicy.rules import Rule, from_module
+from slopolicy.text.hints import closest_list
 
 GROUP = "slopolicy.rules"
 _RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -72,7 +72,7 @@ def _load_one(name: str, available: dict[str, Any], local: dict[str, Any], repo_
 
 
 def _missing(name: str, available: dict[str, Any]) -> str:
-    hint = difflib.get_close_matches(name, list(available), n=1)
+    hint = closest_list(name, list(available))
     if hint:
         return f'no installed plugin of that name; did you mean "{hint[0]}"?'
     listed = ", ".join(sorted(available)) or "none"

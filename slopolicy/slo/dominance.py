@@ -924,16 +924,28 @@ def _share_of(found: _Share, b: Fraction, ratio: Fraction | None) -> Fraction | 
 
 
 def _occurrence_shares(slo: Terms, sla: Terms, interval: int) -> list[_Share]:
-    span = agreement_span(sla)
-    if slo.window.length is not None:
-        width = slo.window.length.ms
-        return [_rolling_share(width, period, interval, sla.window)
-                for period in _sla_periods(sla.window, span)]
-    if sla.window.length is not None:
-        return [_straddling_share(slo.window, sla.window.length.ms, interval, span)]
-    bounds = calendar_boundaries(slo.window, _extent(sla.window, span))
-    return [_calendar_share(bounds, s, e, interval, sla.window)
-            for s, e in _calendar_representatives(slo.window, sla.window, span)]
+    # they depend on the windows and the periods judged alone, not on the targets: an
+    # audit asks again for every version of every agreement
+    return list(_shares_of_windows(slo.window, sla.window, agreement_span(sla), interval))
+
+
+@lru_cache(maxsize=1024)
+def _shares_of_windows(slo_window: Window, sla_window: Window, span: UtcSpan | None,
+                       interval: int) -> tuple[_Share, ...]:
+    return tuple(_window_shares(slo_window, sla_window, span, interval))
+
+
+def _window_shares(slo_window: Window, sla_window: Window, span: UtcSpan | None,
+                   interval: int) -> list[_Share]:
+    if slo_window.length is not None:
+        width = slo_window.length.ms
+        return [_rolling_share(width, period, interval, sla_window)
+                for period in _sla_periods(sla_window, span)]
+    if sla_window.length is not None:
+        return [_straddling_share(slo_window, sla_window.length.ms, interval, span)]
+    bounds = calendar_boundaries(slo_window, _extent(sla_window, span))
+    return [_calendar_share(bounds, s, e, interval, sla_window)
+            for s, e in _calendar_representatives(slo_window, sla_window, span)]
 
 
 def _rolling_share(width: int, period: _Period, interval: int, sla_window: Window) -> _Share:

@@ -52,6 +52,12 @@ def slips(a: str, b: str, limit: int) -> int:
     return row[-1]
 
 
+def closest_list(word: str, candidates: Iterable[str]) -> list[str]:
+    """:func:`closest` as a list of none or one, for messages that join their hints."""
+    found = closest(word, candidates)
+    return [found] if found is not None else []
+
+
 def did_you_mean(word: str, candidates: Iterable[str], lead: str = "; ") -> str:
     """``'; did you mean "X"?'`` when a candidate is close, else ``""``."""
     hint = closest(word, candidates)

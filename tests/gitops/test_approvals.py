@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from gitops import GitProject, Keys, sla
+from gitrepos import GitProject, Keys, sla
 
 from slopolicy.changes import approvals
 from slopolicy.changes.approvals import Evidence, Requirement, Roster, Subject

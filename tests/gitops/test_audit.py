@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 from conftest import Project, Run, git
-from gitops import POLICY, GitProject, Keys, sla
+from gitrepos import POLICY, GitProject, Keys, sla
 
 from slopolicy.cli import main
 

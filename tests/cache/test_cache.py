@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from conftest import Project
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from generate import sla, slo  # noqa: E402
 
 from slopolicy import runtime
@@ -349,3 +349,19 @@ def test_progress_on_a_terminal_for_large_sets(monkeypatch: pytest.MonkeyPatch) 
     terminal.text = ""
     analysis._analyse_all(work[:10], 1)
     assert terminal.text == ""  # small sets stay silent
+
+
+def test_a_long_run_reads_back_what_it_saved(tmp_path: Path) -> None:
+    """The language server saves now and then, and keeps restoring files after."""
+    key = bytes(32)
+    cache = Cache(tmp_path, tmp_path, key=key)
+    first, second = sla(0).encode(), sla(1).encode()
+    [source] = analysis.load_contents([("slas/a.yaml", first)], cache)
+    cache.keep([source])
+    again = cache.restore(content_key(first), "slas/a.yaml", None)
+    assert again is not None and again.documents[0].data == source.documents[0].data
+    [other] = analysis.load_contents([("slas/b.yaml", second)], cache)
+    cache.keep([other])  # a second save keeps the first one's entries
+    reopened = Cache(tmp_path, tmp_path, key=key)
+    assert all(reopened.restore(content_key(raw), "x.yaml", None) is not None
+               for raw in (first, second))

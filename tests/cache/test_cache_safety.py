@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Project, Run
-from gitops import GitProject, sla
+from gitrepos import GitProject, sla
 
 from slopolicy.cache import keys, store
 from slopolicy.cache.codec import codec
@@ -36,7 +36,7 @@ def own_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def setup(project: Project) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
     from generate import sla as bench_sla
     from generate import slo as bench_slo
 

@@ -24,7 +24,7 @@ from slopolicy.load.files import load_text
 from slopolicy.model.documents import Document
 from slopolicy.text.yamlsource import Path as DocPath
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from generate import sla, slo  # noqa: E402
 
 

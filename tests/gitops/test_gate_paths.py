@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Run, git
-from gitops import GitProject, sla
+from gitrepos import GitProject, sla
 
 TIGHTENED = sla(version=2, start="2025-04-01", target="99.95")
 LOOSENED = sla(version=2, start="2025-05-01", target="99.5")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gitops import POLICY, GitProject, sla
+from gitrepos import POLICY, GitProject, sla
 
 from slopolicy.changes import approvals
 from slopolicy.gitops import evidence

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from gitops import POLICY, GitProject, sla
+from gitrepos import POLICY, GitProject, sla
 
 TIGHTENED = sla(version=2, start="2025-04-01", target="99.95")
 LOOSENED = sla(version=2, start="2025-05-01", target="99.5")

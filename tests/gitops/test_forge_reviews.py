@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from gitops import POLICY, GitProject, sla
+from gitrepos import POLICY, GitProject, sla
 
 from slopolicy.changes.approvals import Authors
 from slopolicy.gitops import evidence

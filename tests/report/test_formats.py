@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from gitops import GitProject, sla
+from gitrepos import GitProject, sla
 
 from slopolicy.changes.changeset import ChangeSet
 from slopolicy.changes.compare import compare_files

@@ -1,7 +1,7 @@
 """slopolicy diff: field-level changes between refs, with directions and error budgets."""
 from __future__ import annotations
 
-from gitops import GitProject, sla
+from gitrepos import GitProject, sla
 
 
 def test_text_diff_of_a_loosening(repo: GitProject) -> None:

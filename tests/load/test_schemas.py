@@ -30,7 +30,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.nodes import ScalarNode
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]  # tests/
 REPO = HERE.parent
 SCHEMAS = REPO / "schemas"
 OPENSLO = HERE / "conformance" / "openslo"
