@@ -179,26 +179,32 @@ def decoded_column(places: list[int], values: list[Json], digests: list[str],
     """
     decoded: dict[int, Any] = {-1: NOT_KEPT}
     used = set(places)
+    if len(used) == 1 and -1 not in used:  # one value for every row: no findings, say
+        return [_decode_one(places[0], values, digests, codec)] * len(places)
     used.discard(-1)
-    scalars, known = codec.types, codec.known
+    scalars = codec.types
     if scalars is not None and set(map(type, map(values.__getitem__, used))) <= scalars:
         decoded.update(zip(used, map(values.__getitem__, used)))  # plain values: as they are
         return list(map(decoded.__getitem__, places))
     for place in used:
-        if known is not None:
-            found = known.get(digests[place], NOT_KEPT)
-            if found is not NOT_KEPT:
-                decoded[place] = found
-                continue
-        try:
-            found = codec.decode(values[place])
-        except (Malformed, TypeError, ValueError, LookupError):
-            found = NOT_KEPT  # computed afresh instead
-        else:
-            if known is not None:
-                known[digests[place]] = found
-        decoded[place] = found
+        decoded[place] = _decode_one(place, values, digests, codec)
     return list(map(decoded.__getitem__, places))
+
+
+def _decode_one(place: int, values: list[Json], digests: list[str], codec: Codec[Any]) -> Any:
+    """The value at ``place``, decoded (or found decoded, by its digest); NOT_KEPT if bad."""
+    known = codec.known
+    if known is not None:
+        found = known.get(digests[place], NOT_KEPT)
+        if found is not NOT_KEPT:
+            return found
+    try:
+        found = codec.decode(values[place])
+    except (Malformed, TypeError, ValueError, LookupError):
+        return NOT_KEPT  # computed afresh instead
+    if known is not None:
+        known[digests[place]] = found
+    return found
 
 
 def encode_facts(doc: Document) -> dict[str, Json]:
