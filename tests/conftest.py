@@ -72,6 +72,7 @@ def project(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pyt
     monkeypatch.delenv("PRE_COMMIT_FROM_REF", raising=False)
     monkeypatch.delenv("PRE_COMMIT_TO_REF", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a cache of its own
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # and a key to sign it
     root = tmp_path / "repo"
     root.mkdir()
     (root / ".git").mkdir()  # marks the repository root for config discovery
@@ -104,4 +105,5 @@ def repo(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest
     from gitrepos import make_repo
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a cache of its own
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # and a key to sign it
     return make_repo(tmp_path / "repo", capsys, monkeypatch, keys)

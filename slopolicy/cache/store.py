@@ -4,12 +4,13 @@ An entry is keyed by the SHA-256 of a file's bytes, in a folder whose name
 binds the slopolicy version (and the state of its code), the cache format,
 the project, the schema bundle and the installed plugins' versions, so a new
 version, a changed schema or an upgraded plugin never reads an old answer.
-Only per-file work is cached: parsing, schema errors, what document-scope
-rules found (the rule's options are part of that result's key) and the
-small facts that rules spanning files remember of each document (its
-references, service, terms), all of which depend on nothing but the file's
-bytes. Every rule that spans files runs again on every run, so a changed
-SLO that an SLA refers to, or a changed configuration, always shows.
+Only per-file work is cached: parsing, schema errors, and the facts rules
+declare of each document (:mod:`slopolicy.cache.facts`: what document-scope
+rules found, with their options in the key, and the small facts that rules
+spanning files read, such as references, service and terms), all of which
+depend on nothing but the file's bytes. Every rule that spans files runs
+again on every run, so a changed SLO that an SLA refers to, or a changed
+configuration, always shows.
 
 A second, small file, the index, remembers each file's stat signature (size,
 modification and change times in nanoseconds, inode, device) with the key of
@@ -23,27 +24,50 @@ Entries live in 256 shards by the first byte of their key, so a run that
 changed one file rewrites one or two small shards, not the whole cache. Each
 shard is replaced atomically (a temporary file and a rename): several
 processes (pre-commit, editors) may run at once, the last writer wins and no
-reader sees half a file. Shards hold pickled plain data written only by
-slopolicy itself into the user's own cache directory. A run that starts a new
-folder removes the folders no run has used for 30 days.
+reader sees half a file.
+
+The folder is not trusted. Its files hold data only (JSON records, see
+:mod:`slopolicy.cache.records`), never anything that is run or constructs
+objects by name, and each starts with the cache format and an HMAC-SHA256
+of the rest under a per-user key kept outside the folder
+(:mod:`slopolicy.cache.keys`), bound to the folder and file name (the
+documents' data, read later, is bound by its SHA-256 in the signed header).
+A file with another format, a missing or wrong MAC, or content that does not
+fit the records is a miss: the files it knew are analysed again. A run that
+starts a new folder removes the folders no run has used for 30 days.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import os
-import pickle
 import re
+import stat as stats
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 from slopolicy import __version__
+from slopolicy.cache import keys
+from slopolicy.cache.codec import Malformed
+from slopolicy.cache.records import (
+    INDEX,
+    FileEntry,
+    IndexRecord,
+    Shard,
+    decode_shard,
+    encode_shard,
+    entry_of,
+    unsaved,
+)
 from slopolicy.load.resources import data_dir
 from slopolicy.load.schemas import BUNDLE, FORMATS_BUNDLE
+from slopolicy.model.documents import SourceFile
 
-FORMAT = 7  # 7: documents carry what they were mapped from
+FORMAT = 8  # 8: data-only records, signed (7 held pickles)
 
 
 def default_dir() -> Path:
@@ -86,93 +110,133 @@ def content_key(raw: bytes) -> str:
 Signature = tuple[int, int, int, int, int]
 UNUSED_DAYS = 30  # a results folder no run used for this long is removed
 _FOLDER = re.compile(r"results-[0-9a-f]{32}")
-_FILE = re.compile(r"(index|[0-9a-f]{2})\.pickle|\.(index|[0-9a-f]{2})\.pickle-\w+\.tmp")
+# this format's files and older ones' (never read, but removed with their folder)
+_FILE = re.compile(r"(index|[0-9a-f]{2})\.(cache|pickle)"
+                   r"|\.(index|[0-9a-f]{2})\.(cache|pickle)-\w+\.tmp")
 RACY_NS = 2_000_000_000  # FAT keeps modification times to 2 s
+MAX_FILE_BYTES = 256 * 1024 * 1024  # a cache file larger than this is not read
+MAGIC = b"slopolicy-cache"
 
 
 def signature(stat: os.stat_result) -> Signature:
     return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
 
 
-def _load(path: Path) -> Any:
+def open_cache(folder: Path, project_root: Path, rules: Iterable[str] = ()) -> Cache | None:
+    """The project's cache in ``folder``, or None (with a note) when there is no key to sign it."""
     try:
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError,
-            IndexError):
-        return None  # an unreadable file is an empty one
+        key = keys.user_key(folder)
+    except keys.KeyUnavailable as reason:
+        keys.note(reason)
+        return None
+    except OSError as exc:  # the config folder itself cannot be looked at
+        keys.note(keys.KeyUnavailable(f"cannot use the cache key: {exc.strerror}"))
+        return None
+    return Cache(folder, project_root, rules, key=key)
 
 
 class Cache:
     """Snapshots of analysed files by content hash, for one project."""
 
-    def __init__(self, folder: Path, project_root: Path, rules: Iterable[str] = ()) -> None:
+    def __init__(self, folder: Path, project_root: Path, rules: Iterable[str] = (), *,
+                 key: bytes) -> None:
         """``rules``: where the project's rules come from (plugins with their versions)."""
         self.path = folder / f"results-{_fingerprint(project_root, rules)}"
-        self.shards: dict[str, dict[str, tuple[Any, ...]]] = {}
+        self.key = key
+        self.shards: dict[str, Shard] = {}
+        self.fresh: dict[str, dict[str, FileEntry]] = {}  # by shard: entries to write
         self.used: set[str] = set()
         self.dirty: set[str] = set()
         self.started_ns = time.time_ns()
-        index = _load(self.path / "index.pickle")
-        self.index: dict[str, tuple[Signature, str]] = index if isinstance(index, dict) else {}
         self.seen: dict[str, tuple[Signature, str]] = {}
         self.stated = False  # whether this run looked files up by signature
+        # a folder that is a link could send writes anywhere: not used
+        self.usable = not os.path.islink(self.path)
+        self.index = self._read_index() if self.usable else {}
         try:
-            names = os.listdir(self.path)
+            names = os.listdir(self.path) if self.usable else []
             os.utime(self.path)  # in use: see prune()
             self.existed = True
         except OSError:
             names = []  # no cache yet
             self.existed = False
-        # Unpickling builds many containers and frees none: callers keep the
+        # Reading builds many containers and frees none: callers keep the
         # cyclic garbage collector off meanwhile (runtime.loading).
         for name in names:
-            if name.endswith(".pickle") and len(name) == len("00.pickle"):
-                loaded = _load(self.path / name)
-                if isinstance(loaded, dict):
-                    self.shards[name[:2]] = loaded
+            if name.endswith(".cache") and len(name) == len("00.cache") and name != "index.cache":
+                shard = self._read_shard(name)
+                if shard is not None:
+                    self.shards[name[:2]] = shard
 
     def note(self, path: str, stat: Signature, key: str) -> None:
         """Record ``path``'s signature and content key, unless the file is racy."""
         if max(stat[1], stat[2]) < self.started_ns - RACY_NS:
             self.seen[path] = (stat, key)
 
-    def known(self, path: str, stat: Signature) -> tuple[str, tuple[Any, ...]] | None:
-        """The content key and snapshot of an unchanged file: its signature is recorded."""
+    def known(self, path: str, stat: Signature, origin: str | None) -> SourceFile | None:
+        """The unchanged file at ``path``, restored: its signature is recorded with its content."""
         self.stated = True
         entry = self.index.get(path)
         if entry is None or entry[0] != stat:
             return None
-        key = entry[1]
-        snapshot = self.shards.get(key[:2], {}).get(key)
-        if snapshot is None:
+        source = self.restore(entry[1], path, origin)
+        if source is not None:
+            self.seen[path] = entry
+        return source
+
+    def restore(self, key: str, path: str, origin: str | None) -> SourceFile | None:
+        """The file of content ``key`` as ``path``, if the cache has it."""
+        shard = self.shards.get(key[:2])
+        if shard is None:
             return None
-        self.seen[path] = entry
-        self.used.add(key)
-        return key, snapshot
-
-    def get(self, key: str) -> tuple[Any, ...] | None:
-        entry = self.shards.get(key[:2], {}).get(key)
-        if entry is not None:
+        try:
+            source = shard.restore(key, path, origin)
+        except (Malformed, LookupError, TypeError, ValueError):
+            return None  # checked when read; anything else that does not fit is a miss too
+        if source is not None:
             self.used.add(key)
-        return entry
+        return source
 
-    def put(self, key: str, snapshot: tuple[Any, ...]) -> None:
-        self.shards.setdefault(key[:2], {})[key] = snapshot
-        self.used.add(key)
-        self.dirty.add(key[:2])
+    def keep(self, files: Iterable[SourceFile]) -> None:
+        """Store what this run learnt of each file (after the rules ran), then save."""
+        for source in files:
+            if not (source.dirty or source.positions_parsed):
+                continue  # nothing new: most files of a warm run
+            key = source.cache_key
+            if not key or not unsaved(source):
+                continue
+            try:
+                entry = entry_of(source)
+            except (TypeError, ValueError):
+                continue  # a value with no JSON form: that file is analysed again next time
+            self.fresh.setdefault(key[:2], {})[key] = entry
+            self.used.add(key)
+            self.dirty.add(key[:2])
+            source.dirty = False
+        self.save()
 
     def save(self) -> None:
         """Write the shards this run changed, dropping entries no file has any more."""
-        for shard, entries in self.shards.items():
-            stale = [key for key in entries if key not in self.used]
-            if stale or shard in self.dirty:
-                for key in stale:
-                    del entries[key]
-                self._write(f"{shard}.pickle", entries)
+        for prefix in sorted(set(self.shards) | set(self.fresh)):
+            shard = self.shards.get(prefix)
+            fresh = self.fresh.get(prefix, {})
+            old = shard.keys() if shard is not None else []
+            if prefix not in self.dirty and self.used.issuperset(old):
+                continue
+            entries: dict[str, FileEntry] = {}
+            for key in old:
+                if key in self.used and key not in fresh:
+                    try:
+                        entries[key] = shard.entry(key)  # type: ignore[union-attr]
+                    except (Malformed, LookupError, TypeError, ValueError):
+                        continue
+            entries.update(fresh)
+            body, texts = encode_shard(entries)
+            self._write(f"{prefix}.cache", body, texts)
+        self.fresh.clear()
         self.dirty.clear()
         if self.stated and self.seen != self.index:  # a run of a commit's files keeps it
-            self._write("index.pickle", self.seen)
+            self._write("index.cache", _encode_index(self.seen), [])
             self.index = dict(self.seen)
         if not self.existed and self.path.is_dir():
             self.existed = True
@@ -200,16 +264,173 @@ class Cache:
             except OSError:
                 continue  # another run is using or removing it
 
-    def _write(self, name: str, entries: dict[str, Any]) -> None:
+    # -- signed files --------------------------------------------------------------------
+    #
+    # A cache file is one header line, "slopolicy-cache FORMAT MAC DIGEST", then
+    # a record (JSON, one line), then the documents' data. MAC is the HMAC of
+    # the record and DIGEST under the user's key, bound to the format, this
+    # folder and the file's name; DIGEST is the SHA-256 of the data, checked
+    # when a document's data is first read (a warm run reads few).
+
+    def _mac(self, name: str, digest: bytes, record: bytes) -> str:
+        context = b"\0".join([MAGIC, str(FORMAT).encode(), self.path.name.encode(),
+                              name.encode(), digest, record])
+        return hmac.digest(self.key, context, "sha256").hex()
+
+    def _read(self, name: str) -> tuple[bytes, int, Callable[[], bytes | None], bytes] | None:
+        """A cache file whose format and MAC are right: its record, and how to read its data.
+
+        Only the header and the record are read now; the data (most of the
+        file, and mostly not needed) is read when a document's data is.
+        """
+        found = _read_head(self.path / name)
+        if found is None:
+            return None
+        head, identity = found
+        start = head.find(b"\n", 0, 256) + 1
+        end = head.find(b"\n", start)
+        header = head[:start - 1].split(b" ") if start > 0 else []
+        if len(header) != 4 or header[0] != MAGIC or header[1] != str(FORMAT).encode():
+            return None  # not ours, or another version's
+        if end < 0 or len(header[3]) != 64:
+            return None
+        try:
+            digest = bytes.fromhex(header[3].decode("ascii"))
+        except ValueError:
+            return None
+        record = head[start:end]
+        if not hmac.compare_digest(self._mac(name, digest, record).encode(), header[2]):
+            return None
+        size = identity[2] - (end + 1)
+        return record, size, partial(_read_data, self.path / name, identity, end + 1), digest
+
+    def _read_shard(self, name: str) -> Shard | None:
+        found = self._read(name)
+        if found is None:
+            return None
+        try:
+            return decode_shard(*found)
+        except (Malformed, LookupError, TypeError, ValueError):
+            return None
+
+    def _read_index(self) -> dict[str, tuple[Signature, str]]:
+        found = self._read("index.cache")
+        if found is None or found[1] != 0:
+            return {}
+        try:
+            record: IndexRecord = INDEX.decode(json.loads(found[0]))
+        except (Malformed, ValueError, RecursionError):
+            return {}
+        columns = (record.path, record.size, record.mtime_ns, record.ctime_ns, record.inode,
+                   record.device, record.key)
+        if len({len(column) for column in columns}) != 1:
+            return {}
+        signatures = zip(record.size, record.mtime_ns, record.ctime_ns, record.inode,
+                         record.device)
+        return dict(zip(record.path, zip(signatures, record.key)))
+
+    def _write(self, name: str, record: bytes, data: list[bytes]) -> None:
+        if not self.usable:
+            return
+        digest = hashlib.sha256()
+        for text in data:
+            digest.update(text)
+        mac = self._mac(name, digest.digest(), record)
+        header = b"%s %d %s %s\n" % (MAGIC, FORMAT, mac.encode(), digest.hexdigest().encode())
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{name}-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as f:
-                    pickle.dump(entries, f, protocol=pickle.HIGHEST_PROTOCOL)
+                    f.write(header)
+                    f.write(record)
+                    f.write(b"\n")
+                    f.writelines(data)
                 os.replace(tmp, self.path / name)
             except BaseException:
                 os.unlink(tmp)
                 raise
         except OSError:
             pass  # a read-only or full cache folder only costs speed
+
+
+FileIdentity = tuple[int, int, int, int]  # inode, device, size, mtime_ns: this very file
+_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _open(path: Path) -> tuple[int, FileIdentity] | None:
+    """A regular file, open, if it is one and not too large (a FIFO would never end)."""
+    try:
+        fd = os.open(path, _FLAGS)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        return None
+    if not stats.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+        os.close(fd)
+        return None
+    return fd, (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns)
+
+
+def _read_head(path: Path) -> tuple[bytes, FileIdentity] | None:
+    """A cache file's first two lines (header and record), and which file it is."""
+    opened = _open(path)
+    if opened is None:
+        return None
+    fd, identity = opened
+    head = bytearray()
+    end = -1
+    try:
+        while end < 0 and len(head) < identity[2]:
+            part = os.read(fd, max(1 << 16, len(head)))
+            if not part:
+                break
+            searched = len(head)
+            head += part
+            first = head.find(b"\n", 0, 256)
+            if first < 0 and len(head) >= 256:
+                break  # no header: not a cache file
+            if first >= 0:
+                end = head.find(b"\n", max(first + 1, searched))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return bytes(head if end < 0 else head[:end + 1]), identity
+
+
+def _read_data(path: Path, identity: FileIdentity, offset: int) -> bytes | None:
+    """The data of a cache file read earlier, if it is still that very file."""
+    opened = _open(path)
+    if opened is None:
+        return None
+    fd, now = opened
+    try:
+        if now != identity:
+            return None  # replaced since (by another run): a miss, not a mix
+        os.lseek(fd, offset, os.SEEK_SET)
+        parts = []
+        left = identity[2] - offset
+        while left > 0:
+            part = os.read(fd, left)
+            if not part:
+                break
+            parts.append(part)
+            left -= len(part)
+        return b"".join(parts)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _encode_index(seen: dict[str, tuple[Signature, str]]) -> bytes:
+    entries = list(seen.values())
+    columns = [list(column) for column in zip(*(entry[0] for entry in entries))]
+    size, mtime_ns, ctime_ns, inode, device = columns or [[], [], [], [], []]
+    record = IndexRecord(list(seen), size, mtime_ns, ctime_ns, inode, device,
+                         [entry[1] for entry in entries])
+    return json.dumps(INDEX.encode(record), separators=(",", ":")).encode("ascii")

@@ -11,14 +11,14 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 from stat import S_ISLNK
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slopolicy import runtime
 from slopolicy.cache.store import Cache, content_key, signature
 from slopolicy.load import schemas
 from slopolicy.load.discovery import relative
 from slopolicy.load.files import load_bytes, read_regular, symlink_file
-from slopolicy.model.documents import LoadProblem, SourceFile
+from slopolicy.model.documents import FileSnapshot, LoadProblem, SourceFile
 
 if TYPE_CHECKING:
     from slopolicy.config.project import Project
@@ -27,16 +27,20 @@ if TYPE_CHECKING:
 PARALLEL_THRESHOLD = 400  # files to analyse before worker processes pay off
 
 
-def analyse(rel: str, raw: bytes) -> tuple[Any, ...]:
-    """Parse one file and validate its documents: the per-file, cacheable work."""
+def analyse(rel: str, raw: bytes) -> FileSnapshot:
+    """Parse one file and validate its documents: the per-file, cacheable work.
+
+    Every document of a known kind is validated here, so the schema rule
+    only reads the results (kept with the file in the cache).
+    """
     source = load_bytes(rel, raw)
     for position, doc in enumerate(source.documents):
         if doc.known and doc.mapped_from is None:  # a mapped document's original is checked
             source.schema_results[position] = schemas.document_errors(doc.data)
-    return source.snapshot(pickled=False)
+    return source.snapshot()
 
 
-def _analyse_batch(batch: list[tuple[str, bytes]]) -> list[tuple[Any, ...]]:
+def _analyse_batch(batch: list[tuple[str, bytes]]) -> list[FileSnapshot]:
     return [analyse(rel, raw) for rel, raw in batch]
 
 
@@ -60,7 +64,7 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _analyse_all(work: list[tuple[str, bytes]], jobs: int | None) -> list[tuple[Any, ...]]:
+def _analyse_all(work: list[tuple[str, bytes]], jobs: int | None) -> list[FileSnapshot]:
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs is None and len(work) < PARALLEL_THRESHOLD:
         workers = 1
@@ -68,9 +72,9 @@ def _analyse_all(work: list[tuple[str, bytes]], jobs: int | None) -> list[tuple[
     size = max(1, -(-len(work) // (workers * 8)))
     batches = [work[i:i + size] for i in range(0, len(work), size)]
     progress = _Progress(len(work))
-    results: list[tuple[Any, ...]] = []
+    results: list[FileSnapshot] = []
 
-    def done(batch: list[tuple[Any, ...]]) -> None:
+    def done(batch: list[FileSnapshot]) -> None:
         results.extend(batch)
         progress.add(len(batch))
 
@@ -105,11 +109,11 @@ def load_contents(
         for rel, raw in contents:
             kept.append(raw)
             key = content_key(raw)
-            snapshot = cache.get(key) if cache is not None else None
-            if snapshot is None:
+            source = cache.restore(key, rel, None) if cache is not None else None
+            if source is None:
                 batch.queue(rel, raw, key, None)
             else:
-                batch.files.append(SourceFile.restore(rel, "", snapshot, None, key))
+                batch.files.append(source)
     loaded = batch.analysed(jobs)
     for source, raw in zip(loaded, kept):
         source.raw = raw
@@ -138,24 +142,24 @@ class _Batch:
         return [f for f in self.files if f is not None]
 
 
-def open_cache(project: Project, folder: Path | None = None) -> Cache:
-    """The project's result cache, in ``folder`` or the user cache directory."""
+def open_cache(project: Project, folder: Path | None = None) -> Cache | None:
+    """The project's result cache, in ``folder`` or the user cache directory.
+
+    None when it cannot be trusted (no per-user key to sign it): the run
+    goes on without it.
+    """
     from slopolicy.cache.store import default_dir
+    from slopolicy.cache.store import open_cache as open_signed
 
     plugins = {r.source for r in project.rules.values() if r.source.startswith("plugin ")}
     with runtime.loading():
-        return Cache(folder or default_dir(), project.config.root, plugins)
+        return open_signed(folder or default_dir(), project.config.root, plugins)
 
 
 def save_cache(cache: Cache | None, files: Iterable[SourceFile]) -> None:
     """Store what this run learnt about each file (after the rules ran)."""
-    if cache is None:
-        return
-    for source in files:
-        if source.dirty and source.cache_key:
-            cache.put(source.cache_key, source.snapshot())
-            source.dirty = False
-    cache.save()
+    if cache is not None:
+        cache.keep(files)
 
 
 def _restore_cached(
@@ -166,7 +170,6 @@ def _restore_cached(
     A file whose stat signature is the one the cache recorded with its
     content key is not read at all (see slopolicy.cache).
     """
-    restore = SourceFile.restore
     for path in paths:
         rel = relative(path, repo_root)
         origin = str(path)
@@ -176,9 +179,10 @@ def _restore_cached(
                 batch.files.append(symlink_file(rel, os.readlink(origin)))
                 continue
             stat = signature(status) if cache is not None else None
-            known = cache.known(rel, stat) if stat is not None and cache is not None else None
+            known = (cache.known(rel, stat, origin) if stat is not None and cache is not None
+                     else None)
             if known is not None:
-                batch.files.append(restore(rel, "", known[1], origin, known[0]))
+                batch.files.append(known)
                 continue
             raw, problem = read_regular(origin, status)  # a regular file, within the size cap
         except OSError as exc:
@@ -193,8 +197,8 @@ def _restore_cached(
             continue
         key = content_key(raw)
         cache.note(rel, stat, key)
-        snapshot = cache.get(key)
-        if snapshot is None:
+        restored = cache.restore(key, rel, origin)
+        if restored is None:
             batch.queue(rel, raw, key, origin)
         else:
-            batch.files.append(restore(rel, "", snapshot, origin, key))
+            batch.files.append(restored)

@@ -8,10 +8,9 @@ places its parts in the original. Loading them is :mod:`slopolicy.load.files`.
 """
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from slopolicy.model.kinds import FAMILIES, SLOTH_SPEC, declared
 from slopolicy.text import yamlsource
@@ -61,14 +60,15 @@ class Document:
 
     Its identity (apiVersion, kind, name) is read once, when it is made:
     every rule looks it up, tens of thousands of times in a large project.
-    A document restored from the cache holds its data as pickled bytes until
-    a rule reads ``data``: rules that span documents work from small facts
-    each document remembers (see ``remember``), so a warm run of a large
-    project unpickles only the documents that changed or have a finding.
+    A document restored from the result cache loads its data only when a
+    rule reads ``data``: rules that span documents work from small facts
+    kept of each document (see :mod:`slopolicy.cache.facts`), so a warm run
+    of a large project decodes only the documents that changed or have a
+    finding.
     """
 
-    __slots__ = ("source", "index", "item", "_data", "_pickled", "api_version", "kind", "name",
-                 "known", "facts", "mapped_from")
+    __slots__ = ("source", "index", "item", "_data", "_load", "api_version", "kind", "name",
+                 "known", "facts", "kept", "located", "mapped_from")
 
     def __init__(
         self, source: SourceFile, index: int, item: int | None, data: Mapping[str, Any],
@@ -78,7 +78,7 @@ class Document:
         self.index = index  # position of the YAML document in the stream
         self.item = item  # position in a top-level list, for list-shaped files
         self._data: Mapping[str, Any] | None = data
-        self._pickled: bytes | None = None
+        self._load: Callable[[Document], Mapping[str, Any]] | None = None
         api, kind = declared(data)
         self.api_version: str = api if isinstance(api, str) else ""
         self.kind: str = kind if isinstance(kind, str) else ""
@@ -87,45 +87,61 @@ class Document:
         self.known: bool = self.kind in FAMILIES.get(self.api_version, ())
         # set on an OpenSLO v1 document mapped from another format's
         self.mapped_from = mapped_from
-        # what rules derived from this document alone (document-scope rule
-        # results, references, terms): kept with it in the cache
-        self.facts: dict[str, Any] = {}
+        # Owned by slopolicy.cache.facts, which alone reads and writes them:
+        # the declared facts computed of this document, and those its cache
+        # entry holds (still encoded until a rule asks).
+        self.facts: dict[Any, Any] = {}
+        self.kept: Any = None
+        # where paths in it are, once located: (path, at its key) -> (line, column)
+        self.located: dict[tuple[Path, bool], tuple[int, int]] | None = None
 
     @classmethod
-    def restore(cls, source: SourceFile, kept: tuple[Any, ...]) -> Document:
+    def stored(
+        cls, source: SourceFile, index: int, item: int | None, api_version: str, kind: str,
+        name: str, load: Callable[[Document], Mapping[str, Any]], kept: Any = None,
+        located: dict[tuple[Path, bool], tuple[int, int]] | None = None,
+        mapped_from: MappedFrom | None = None,
+    ) -> Document:
+        """A document whose data is loaded by ``load(doc)`` when first read (from a cache)."""
         doc = cls.__new__(cls)
-        doc.source = source
-        (doc.index, doc.item, doc.api_version, doc.kind, doc.name, payload, doc.facts,
-         doc.mapped_from) = kept
-        if isinstance(payload, bytes):
-            doc._data, doc._pickled = None, payload
-        else:
-            doc._data, doc._pickled = payload, None
+        doc.source, doc.index, doc.item = source, index, item
+        doc.api_version, doc.kind, doc.name = api_version, kind, name
+        doc._data, doc._load = None, load
         doc.known = doc.kind in FAMILIES.get(doc.api_version, ())
+        doc.facts, doc.kept, doc.located = {}, kept, located
+        doc.mapped_from = mapped_from
         return doc
 
-    def kept(self, pickled: bool = True) -> tuple[Any, ...]:
-        """Position, identity, data and facts; the data pickled, as the cache keeps it, or as it is.
+    @classmethod
+    def restore(cls, source: SourceFile, kept: DocumentSnapshot) -> Document:
+        doc = cls.__new__(cls)
+        doc.source, doc.index, doc.item = source, kept.number, kept.item
+        doc.api_version, doc.kind, doc.name = kept.api_version, kept.kind, kept.name
+        doc._data, doc._load = kept.data, kept.load
+        doc.known = doc.kind in FAMILIES.get(doc.api_version, ())
+        doc.facts = dict(kept.facts or {})
+        doc.kept = kept.kept
+        doc.located = dict(kept.located) if kept.located is not None else None
+        doc.mapped_from = kept.mapped_from
+        return doc
 
-        Worker processes send data as it is: one pickle per batch shares
-        the strings documents repeat, which per-document pickles would not.
-        """
-        payload: Any = self._data
-        if pickled:
-            if self._pickled is None:
-                self._pickled = pickle.dumps(self._data, protocol=pickle.HIGHEST_PROTOCOL)
-            payload = self._pickled
-        elif payload is None:
-            payload = self.data
-        return (self.index, self.item, self.api_version, self.kind, self.name, payload,
-                self.facts, self.mapped_from)
+    def snapshot(self) -> DocumentSnapshot:
+        """Position, identity, data (or how to load it), facts and positions, as values."""
+        return DocumentSnapshot(self.index, self.item, self.api_version, self.kind, self.name,
+                                self._data, self._load, self.facts, self.kept, self.located,
+                                self.mapped_from)
 
     @property
     def data(self) -> Mapping[str, Any]:
         data = self._data
         if data is None:
-            data = self._data = pickle.loads(self._pickled or b"N.")
+            data = self._data = self._load(self) if self._load is not None else {}
         return data
+
+    @property
+    def loaded(self) -> bool:
+        """Whether its data has been read (a restored document's is read on demand)."""
+        return self._data is not None
 
     def __repr__(self) -> str:
         return f"<Document {self.label} in {self.source.path}>"
@@ -148,33 +164,47 @@ class Document:
     def prefix(self) -> Path:
         return () if self.item is None else (self.item,)
 
-    def remember(self, name: str, compute: Callable[[], Any]) -> Any:
-        """``compute()``, once per content of this document's file.
-
-        ``compute`` must depend on this document alone: its result is kept
-        with the file in the cache, keyed by the file's content.
-        """
-        facts = self.facts
-        if name in facts:
-            return facts[name]
-        value = facts[name] = compute()
-        self.source.dirty = True
-        return value
-
     def locate(self, path: Path, key: bool = False) -> tuple[int, int]:
         """Line and column of ``path`` (of its key with ``key``), 1-based.
 
-        Kept with the document's facts: a project with thousands of standing
-        warnings would otherwise parse those files again on every run.
+        Remembered with the document (``located``), which the result cache
+        may keep (see slopolicy.cache.facts); locating changes nothing else.
         """
         at = (tuple(path), key)
-        positions: dict[tuple[Path, bool], tuple[int, int]] = self.remember("positions", dict)
-        found = positions.get(at)
+        located = self.located
+        if located is None:
+            located = self.located = {}
+        found = located.get(at)
         if found is None:
             there = at[0] if self.mapped_from is None else self.mapped_from.original(at[0])
-            found = positions[at] = self.source.locate(self.index, self.prefix + there, key)
-            self.source.dirty = True
+            found = located[at] = self.source.locate(self.index, self.prefix + there, key)
         return found
+
+
+class DocumentSnapshot(NamedTuple):
+    """A document as values: what a worker process sends back, or a copy under another path."""
+
+    number: int  # its place among the YAML documents of the stream
+    item: int | None
+    api_version: str
+    kind: str
+    name: str
+    data: Mapping[str, Any] | None
+    load: Callable[[Document], Mapping[str, Any]] | None = None
+    facts: Mapping[Any, Any] | None = None
+    kept: Any = None
+    located: Mapping[tuple[Path, bool], tuple[int, int]] | None = None
+    mapped_from: MappedFrom | None = None
+
+
+class FileSnapshot(NamedTuple):
+    """What loading found in a file, as values (see :meth:`SourceFile.snapshot`)."""
+
+    documents: list[DocumentSnapshot]
+    problems: list[LoadProblem]
+    others: int
+    foreign: list[tuple[int, int, str]]
+    schema_results: dict[int, list[tuple[Path, bool, str]]]
 
 
 @dataclass(eq=False, slots=True)
@@ -187,48 +217,67 @@ class SourceFile:
     problems: list[LoadProblem] = field(default_factory=list)
     others: int = 0  # objects of no known apiVersion
     foreign: list[tuple[int, int, str]] = field(default_factory=list)
-    # schema errors per document (by position in ``documents``), when known
+    # schema errors per document (by position in ``documents``): analysis
+    # validates every document of a known kind as it loads the file
     schema_results: dict[int, list[tuple[Path, bool, str]]] = field(default_factory=dict)
     cache_key: str = ""
-    dirty: bool = False  # documents remembered facts the cache does not have yet
+    dirty: bool = False  # documents computed facts the cache does not have yet
     # a file on disk keeps no text in memory: it is read again only to locate
     # a problem (100,000 documents' text would be hundreds of megabytes)
     origin: str | None = None
     raw: bytes | None = field(default=None, repr=False)  # a file at a git ref: its bytes
     _positions: list[Positions | None] | None = field(default=None, repr=False)
 
-    def snapshot(self, pickled: bool = True) -> tuple[Any, ...]:
-        """What loading found, as plain data (for the cache and worker processes)."""
-        docs = [d.kept(pickled) for d in self.documents]
-        return (docs, self.problems, self.others, self.foreign, self.schema_results)
+    def snapshot(self) -> FileSnapshot:
+        """What loading found, as values (for worker processes, or a copy under another path)."""
+        return FileSnapshot([d.snapshot() for d in self.documents], list(self.problems),
+                            self.others, list(self.foreign), dict(self.schema_results))
 
     @classmethod
     def restore(
-        cls, path: str, text: str, snapshot: tuple[Any, ...], origin: str | None = None,
+        cls, path: str, text: str, snapshot: FileSnapshot, origin: str | None = None,
         cache_key: str = "",
     ) -> SourceFile:
-        """A file from its snapshot (which it then shares: a snapshot serves one file)."""
-        # every field set here, without __init__: a warm run restores tens of
-        # thousands of files
-        source = cls.__new__(cls)
-        docs, source.problems, source.others, source.foreign, source.schema_results = snapshot
-        source.path, source.text, source.cache_key, source.origin = path, text, cache_key, origin
-        source.raw = None
-        source.dirty = False
-        source._positions = None
-        source.documents = [Document.restore(source, kept) for kept in docs]
+        """A file from its snapshot."""
+        source = cls.stored(path, cache_key, origin, list(snapshot.problems), snapshot.others,
+                            list(snapshot.foreign), dict(snapshot.schema_results))
+        source.text = text
+        source.documents = [Document.restore(source, kept) for kept in snapshot.documents]
         return source
+
+    @classmethod
+    def stored(
+        cls, path: str, cache_key: str, origin: str | None, problems: list[LoadProblem],
+        others: int, foreign: list[tuple[int, int, str]],
+        schema_results: dict[int, list[tuple[Path, bool, str]]],
+    ) -> SourceFile:
+        """A file without documents yet, for a cache to restore.
+
+        Every field is set here, without __init__: a warm run restores tens of
+        thousands of files.
+        """
+        source = cls.__new__(cls)
+        source.path, source.text, source.cache_key, source.origin = path, "", cache_key, origin
+        source.documents, source.problems, source.others = [], problems, others
+        source.foreign, source.schema_results = foreign, schema_results
+        source.raw, source.dirty, source._positions = None, False, None
+        return source
+
+    @property
+    def positions_parsed(self) -> bool:
+        """Whether its text was parsed to locate something (not known from the cache)."""
+        return self._positions is not None
 
     def locate(self, index: int, path: Path, key: bool = False) -> tuple[int, int]:
         if self._positions is None:
-            self._positions = yamlsource.positions_of(self._text())
+            self._positions = yamlsource.positions_of(self.read_text())
         tree = self._positions[index] if index < len(self._positions) else None
         if key:
             return yamlsource.locate_key(tree, path)
         return yamlsource.locate(tree, path)
 
-
-    def _text(self) -> str:
+    def read_text(self) -> str:
+        """The file's text: kept, from its bytes, or read again from disk ("" if unreadable)."""
         if self.text:
             return self.text
         if self.raw is not None:

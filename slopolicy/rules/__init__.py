@@ -7,9 +7,10 @@ a numeric option's value must lie in), a docstring that documents it with a pass
 example, and ``check(ctx, options)``, a generator of findings. A rule that
 looks at one document at a time defines ``check_document(doc, options)``
 instead, and its results are cached with the file. A rule that spans
-documents reads what it needs of each one through ``doc.remember(name,
-compute)``, a fact computed from that document alone and kept with it in the
-cache, so a warm run does not unpickle the documents that did not change.
+documents reads what it needs of each one through facts it declares
+(:class:`slopolicy.cache.facts.Fact`), each computed from that document
+alone and kept with it in the cache, so a warm run does not decode the
+documents that did not change.
 Rules never format output: the engine stamps id and severity and reporters
 print.
 """
@@ -20,11 +21,13 @@ import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from slopolicy.cache.codec import codec
+from slopolicy.cache.facts import FactFamily
 from slopolicy.model.problems import Finding, Related
+from slopolicy.text.yamlsource import Path
 
 if TYPE_CHECKING:
     from slopolicy.model.documents import Document
@@ -100,7 +103,25 @@ class Rule:
 
 
 DocumentCheck = Callable[["Document", Mapping[str, Any]], Iterator[Finding]]
-PlainFinding = tuple[Any, bool, str, tuple[tuple[Any, str], ...]]
+
+
+class KeptRelated(NamedTuple):
+    path: Path
+    message: str
+
+
+class KeptFinding(NamedTuple):
+    """A document-scope rule's finding, as the cache keeps it (in its document)."""
+
+    path: Path
+    key: bool
+    message: str
+    related: tuple[KeptRelated, ...]
+
+
+# what each document-scope rule found in a document, by rule and options
+RESULTS: FactFamily[tuple[KeptFinding, ...]] = FactFamily(
+    "rule-results", codec(tuple[KeptFinding, ...]))
 
 
 def per_document(rule_id: str, check_document: DocumentCheck) -> CheckFunction:
@@ -108,31 +129,29 @@ def per_document(rule_id: str, check_document: DocumentCheck) -> CheckFunction:
 
     A document-scope rule looks at one document and nothing else, so what it
     finds depends only on that document's content and the rule's options: the
-    result is kept with the file in the cache and a warm run does not redo it.
+    result is a fact of the document (keyed by the rule and its options), and
+    a warm run does not redo it.
     """
-    def compute(doc: Document, options: Mapping[str, Any]) -> tuple[PlainFinding, ...]:
-        # a tuple: most documents have no finding, and () is one shared object
-        return tuple(_plain(doc, f) for f in check_document(doc, options))
-
     def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
-        key = rule_id + repr(sorted(options.items()))
-        for doc in ctx.documents:
-            # Document.remember's lookup, inlined: this loop runs for every
-            # document of the project on every run
-            found = doc.facts.get(key)
-            if found is None:
-                found = doc.remember(key, partial(compute, doc, options))
-            for path, at_key, message, related in found:
-                yield Finding(message, document=doc, path=path, key=at_key, related=tuple(
-                    Related(text, document=doc, path=where) for where, text in related))
+        def compute(doc: Document) -> tuple[KeptFinding, ...]:
+            # a tuple: most documents have no finding, and () is one shared object
+            return tuple(_kept(doc, f) for f in check_document(doc, options))
+
+        fact = RESULTS.member(rule_id + repr(sorted(options.items())), compute)
+        for doc, found in fact.found(ctx.documents):
+            for kept in found:
+                yield Finding(kept.message, document=doc, path=kept.path, key=kept.key,
+                              related=tuple(Related(r.message, document=doc, path=r.path)
+                                            for r in kept.related))
 
     return check
 
 
-def _plain(doc: Document, finding: Finding) -> PlainFinding:
+def _kept(doc: Document, finding: Finding) -> KeptFinding:
     assert finding.document is doc and finding.line is None, "a document rule stays in its document"
-    related = tuple((r.path, r.message) for r in finding.related if r.document is doc)
-    return (finding.path, finding.key, finding.message, related)
+    related = tuple(KeptRelated(tuple(r.path), r.message) for r in finding.related
+                    if r.document is doc)
+    return KeptFinding(tuple(finding.path), finding.key, finding.message, related)
 
 
 def from_module(module: ModuleType | Any) -> Rule:

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator, Mapping
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from slopolicy.cache.codec import codec
+from slopolicy.cache.facts import Fact
 from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding, Related
 from slopolicy.slo.units import parse_date
@@ -34,8 +35,9 @@ SEVERITY = "error"
 OPTIONS: dict[str, Any] = {}
 
 Period = tuple[Document, datetime.date, datetime.date | None]
-# from, until, customer, service: what the rule needs of an SLA, remembered with its file
-Terms = tuple[datetime.date, datetime.date | None, str, str]
+# from and until (ISO dates), customer, service: what the rule needs of an SLA, kept
+# with its file (as text: every SLA's is read back on every run, and text reads fastest)
+Terms = tuple[str, str | None, str, str]
 
 
 def terms(sla: Document) -> Terms | None:
@@ -45,17 +47,23 @@ def terms(sla: Document) -> Terms | None:
     start = parse_date(effective.get("from"))
     if start is None:
         return None
+    until = parse_date(effective.get("until"))
     customer, service = str(sla.spec.get("customer")), str(sla.spec.get("service"))
-    return start, parse_date(effective.get("until")), customer, service
+    return start.isoformat(), until.isoformat() if until else None, customer, service
+
+
+TERMS: Fact[Terms | None] = Fact(ID, terms, codec(Terms | None))
 
 
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     periods: dict[tuple[str, str], list[Period]] = {}
     for sla in ctx.of_kind("slopolicy/v1", "SLA"):
-        found: Terms | None = sla.remember(ID, partial(terms, sla))
+        found = TERMS.of(sla)
         if found is None:
             continue
-        start, until, customer, service = found
+        start = datetime.date.fromisoformat(found[0])
+        until = datetime.date.fromisoformat(found[1]) if found[1] is not None else None
+        customer, service = found[2], found[3]
         if until is not None and until <= start:
             yield Finding(
                 f"effective.until {until} is not after effective.from {start}: the agreement "

@@ -41,6 +41,8 @@ from celpy import celtypes
 from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError, Evaluator, base_functions
 
+from slopolicy.cache.codec import codec
+from slopolicy.cache.facts import FactFamily
 from slopolicy.load import schemas
 from slopolicy.load.files import load_bytes
 from slopolicy.load.readers import Reader
@@ -453,15 +455,19 @@ def check_rule(rule: CustomRule, ctx: Context, options: Mapping[str, Any]) -> It
     """
     budget = ctx.derive(BUDGET)
     documents = _all_documents(ctx) if rule.reads_documents else None
+
+    def judge(doc: Document) -> tuple[str, ...]:
+        return _judge(rule, ctx, doc, None, budget)
+
+    verdicts = VERDICTS.member(rule.fingerprint, judge)
     for number, doc in enumerate(ctx.documents):
         before = budget.used
         try:
             if documents is not None:
                 messages = _judge(rule, ctx, doc, documents, budget)
             else:
-                # A verdict cut short by the run's budget raises, so it is never remembered.
-                messages = doc.remember(rule.fingerprint,
-                                        functools.partial(_judge, rule, ctx, doc, None, budget))
+                # A verdict cut short by the run's budget raises, so it is never kept.
+                messages = verdicts.of(doc)
         except RunBudgetSpent:
             budget.charge(rule.id, before)
             yield Finding(_spent(rule, budget, len(ctx.documents) - number), doc, rule.path)
@@ -469,6 +475,10 @@ def check_rule(rule: CustomRule, ctx: Context, options: Mapping[str, Any]) -> It
         budget.charge(rule.id, before)
         for message in messages:
             yield Finding(message, doc, rule.path)
+
+
+# the messages of a house rule that reads one document, by the rule's definition
+VERDICTS: FactFamily[tuple[str, ...]] = FactFamily("house-verdicts", codec(tuple[str, ...]))
 
 
 def _spent(rule: CustomRule, budget: Budget, left: int) -> str:

@@ -17,13 +17,15 @@ from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from slopolicy.cache.codec import codec
+from slopolicy.cache.facts import Fact
 from slopolicy.model.documents import Document
 from slopolicy.rules.context import Derived
 from slopolicy.slo.dominance import Assumptions, Status, Terms, Verdict, combine, compare
-from slopolicy.slo.terms import ObjectiveTerms, sla_terms, slo_terms
+from slopolicy.slo.terms import ObjectiveTerms, shared, sla_terms, slo_terms
 from slopolicy.text.yamlsource import Path
 
 if TYPE_CHECKING:
@@ -96,12 +98,7 @@ def objective_target_path(doc: Document, position: int) -> Path:
     return base
 
 
-# -- facts each document remembers (kept with its file in the cache) ---------
-
-def sla_references(sla: Document) -> list[tuple[int, str, str | None]]:
-    """(position, SLO name, objective displayName) of each objective that names its SLO."""
-    return sla.remember("sla_references", partial(_sla_references, sla))  # type: ignore[no-any-return]
-
+# -- facts each document keeps (with its file, in the cache) -----------------
 
 def _sla_references(sla: Document) -> list[tuple[int, str, str | None]]:
     objectives = sla.spec.get("objectives")
@@ -113,11 +110,6 @@ def _sla_references(sla: Document) -> list[tuple[int, str, str | None]]:
     return found
 
 
-def display_names(slo: Document) -> list[str | None]:
-    """The displayName of each objective of an SLO (None where it has none)."""
-    return slo.remember("display_names", partial(_display_names, slo))  # type: ignore[no-any-return]
-
-
 def _display_names(slo: Document) -> list[str | None]:
     objectives = slo.spec.get("objectives")
     names: list[str | None] = []
@@ -127,19 +119,9 @@ def _display_names(slo: Document) -> list[str | None]:
     return names
 
 
-def service(doc: Document) -> str | None:
-    """``spec.service`` of an SLA or SLO, when it is a name."""
-    return doc.remember("service", partial(_service, doc))  # type: ignore[no-any-return]
-
-
 def _service(doc: Document) -> str | None:
     value = doc.spec.get("service")
     return value if isinstance(value, str) else None
-
-
-def max_traffic_ratio(doc: Document) -> tuple[Fraction | None, str | None]:
-    """A Service's annotation slopolicy/max-traffic-ratio: (the ratio, or why it is unreadable)."""
-    return doc.remember("max_traffic_ratio", partial(_max_traffic_ratio, doc))  # type: ignore[no-any-return]
 
 
 def _max_traffic_ratio(doc: Document) -> tuple[Fraction | None, str | None]:
@@ -156,6 +138,50 @@ def _max_traffic_ratio(doc: Document) -> tuple[Fraction | None, str | None]:
         return None, (f"annotation {RATIO_ANNOTATION} is a number of at least 1 (the busiest "
                       f"interval's traffic over the quietest's), like 5, not {value!r}")
     return Fraction(ratio), None
+
+
+def _terms_of_sla(sla: Document) -> list[ObjectiveTerms]:
+    return sla_terms(sla.data)
+
+
+def _own_slo_terms(slo: Document) -> list[ObjectiveTerms] | None:
+    """An SLO's terms when they come from it alone (no indicatorRef to follow), else None."""
+    consulted: list[str] = []
+
+    def lookup(name: str) -> Mapping[str, Any] | None:
+        consulted.append(name)
+        return None
+
+    terms = slo_terms(slo.data, lookup)
+    return None if consulted else terms
+
+
+def _shared(found: list[ObjectiveTerms] | None) -> list[ObjectiveTerms] | None:
+    """Equal terms read back as the one shared object of their value (see slo.terms.shared)."""
+    return None if found is None else [shared(*entry) for entry in found]
+
+
+SLA_REFERENCES: Fact[list[tuple[int, str, str | None]]] = Fact(
+    "sla-references", _sla_references, codec(list[tuple[int, str, str | None]]))
+DISPLAY_NAMES: Fact[list[str | None]] = Fact(
+    "display-names", _display_names, codec(list[str | None]))
+SERVICE: Fact[str | None] = Fact("service", _service, codec(str | None))
+MAX_TRAFFIC_RATIO: Fact[tuple[Fraction | None, str | None]] = Fact(
+    "max-traffic-ratio", _max_traffic_ratio, codec(tuple[Fraction | None, str | None]))
+SLA_TERMS: Fact[list[ObjectiveTerms]] = Fact(
+    "sla-terms", _terms_of_sla, codec(list[ObjectiveTerms]).then(_shared).shared())
+SLO_OWN_TERMS: Fact[list[ObjectiveTerms] | None] = Fact(
+    "slo-own-terms", _own_slo_terms, codec(list[ObjectiveTerms] | None).then(_shared).shared())
+
+# Read for every document on every run: each fact's own lookup, with no call around it.
+# (position, SLO name, objective displayName) of each objective that names its SLO:
+sla_references = SLA_REFERENCES.of
+# the displayName of each objective of an SLO (None where it has none):
+display_names = DISPLAY_NAMES.of
+# ``spec.service`` of an SLA or SLO, when it is a name:
+service = SERVICE.of
+# a Service's annotation slopolicy/max-traffic-ratio: (the ratio, or why it is unreadable)
+max_traffic_ratio = MAX_TRAFFIC_RATIO.of
 
 
 # -- links --------------------------------------------------------------------
@@ -180,7 +206,7 @@ class _Linker:
     def all(self) -> list[Link]:
         out = []
         for sla in self.ctx.of_kind("slopolicy/v1", "SLA"):
-            entries = sla.remember("sla_terms", partial(_terms_of_sla, sla))
+            entries = SLA_TERMS.of(sla)
             if not entries:
                 continue
             named = {position: (slo, wanted) for position, slo, wanted in sla_references(sla)}
@@ -258,21 +284,17 @@ class _Linker:
         found = self.slo_terms.get(key)
         if found is not None:
             return found
-        kept: list[ObjectiveTerms] | None = slo.facts.get("slo_terms")
-        if kept is not None:
-            found = self.slo_terms[key] = kept
+        own = SLO_OWN_TERMS.of(slo)  # kept with its file when it needs no SLI elsewhere
+        if own is not None:
+            found = self.slo_terms[key] = own
             return found
-        consulted: list[str] = []
 
         def lookup(name: str) -> Mapping[str, Any] | None:
-            consulted.append(name)
             sli = self.ctx.named(OPENSLO, "SLI", name)
             return sli.data if sli else None
 
-        terms = self.slo_terms[key] = slo_terms(slo.data, lookup)
-        if not consulted:  # terms from this document alone: keep them with its file
-            slo.remember("slo_terms", lambda: terms)
-        return terms
+        found = self.slo_terms[key] = slo_terms(slo.data, lookup)
+        return found
 
 
 def _together(backings: tuple[Backing, ...], sla: Terms) -> Combined | None:
@@ -290,10 +312,6 @@ def _together(backings: tuple[Backing, ...], sla: Terms) -> Combined | None:
     note = assumed(*(b.slo for b in together))
     return Combined(replace(verdict, reason=f"{verdict.reason}{note}") if note else verdict,
                     together)
-
-
-def _terms_of_sla(sla: Document) -> list[ObjectiveTerms]:
-    return sla_terms(sla.data)
 
 
 def assumed(*slos: Document) -> str:

@@ -25,9 +25,10 @@ Failing example (``op: gt`` on a ratio SLI)::
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from slopolicy.cache.codec import codec
+from slopolicy.cache.facts import Fact
 from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding, Related
 from slopolicy.text.yamlsource import Path
@@ -47,7 +48,7 @@ SloFacts = tuple[str | None, Objectives, list[tuple[Path, str]]]
 
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     for slo in ctx.of_kind("openslo/v1", "SLO"):
-        facts: SloFacts | None = slo.remember(ID, partial(_slo_facts, slo))
+        facts = SLO_FACTS.of(slo)
         if facts is None:
             continue
         ref, objectives, slices = facts
@@ -57,7 +58,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         if sli is None:
             continue
         related = (Related(f"SLI {sli.name}", document=sli, path=("spec",)),)
-        metric = sli.remember("metric", partial(_metric, sli))
+        metric = METRIC.of(sli)
         if metric == "ratioMetric":
             for index, keys in enumerate(objectives):
                 for key in keys or ():
@@ -90,6 +91,10 @@ def _metric(sli: Document) -> str | None:
         if metric in sli.spec:
             return metric
     return None
+
+
+SLO_FACTS: Fact[SloFacts | None] = Fact(ID, _slo_facts, codec(SloFacts | None))
+METRIC: Fact[str | None] = Fact("metric", _metric, codec(str | None))
 
 
 def _threshold(slo: Document, objectives: Objectives, sli: Document,

@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slopolicy.load import schemas
 from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:
@@ -40,11 +39,12 @@ OPTIONS: dict[str, Any] = {}
 
 
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+    # analysis validated every document of a known kind as it loaded the file
+    # (slopolicy.check.analysis); the results are kept with the file
     for source in ctx.files:
+        results = source.schema_results
         for position, doc in enumerate(source.documents):
-            if not doc.known or doc.mapped_from is not None:
-                continue  # a mapped document's original is checked against its own schema
-            if position not in source.schema_results:  # not cached: validate now
-                source.schema_results[position] = schemas.document_errors(doc.data)
-            for path, key, message in source.schema_results[position]:
-                yield Finding(message, document=doc, path=path, key=key)
+            # a mapped document's original is checked against its own schema
+            if doc.known and doc.mapped_from is None:
+                for path, key, message in results.get(position, ()):
+                    yield Finding(message, document=doc, path=path, key=key)

@@ -39,9 +39,10 @@ from __future__ import annotations
 import fnmatch
 import functools
 from collections.abc import Iterable, Iterator, Mapping
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from slopolicy.cache.codec import codec
+from slopolicy.cache.facts import Fact
 from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding
 from slopolicy.rules.context import Derived
@@ -71,7 +72,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         if doc.api_version == OPENSLO:
             for path, key, name in references(doc):
                 kind = REFERENCES[key]
-                if (isinstance(name, str) and ctx.named(OPENSLO, kind, name) is None
+                if (ctx.named(OPENSLO, kind, name) is None
                         and not _external(kind, name, options)):
                     yield _missing(ctx, doc, path, kind, name)
         elif doc.kind == "SLA":
@@ -85,15 +86,19 @@ def _external(kind: str, name: str, options: Mapping[str, Any]) -> bool:
                for glob in options.get("external") or ())
 
 
-def references(doc: Document) -> tuple[tuple[Path, str, Any], ...]:
-    """(path, key, name) of every reference an OpenSLO document makes (kept with its file)."""
-    found: tuple[tuple[Path, str, Any], ...] = doc.remember(
-        "references", partial(_all_references, doc))
-    return found
+def _all_references(doc: Document) -> tuple[tuple[Path, str, str], ...]:
+    """(path, reference key, name) of every reference by name in an OpenSLO document."""
+    return tuple((path, key, name) for path, key, name in _references(doc.data, ())
+                 if isinstance(name, str))
 
 
-def _all_references(doc: Document) -> tuple[tuple[Path, str, Any], ...]:
-    return tuple(_references(doc.data, ()))
+REFERENCE_NAMES: Fact[tuple[tuple[Path, str, str], ...]] = Fact(
+    "references", _all_references, codec(tuple[tuple[Path, str, str], ...]))
+
+
+def references(doc: Document) -> tuple[tuple[Path, str, str], ...]:
+    """(path, key, name) of every reference by name an OpenSLO document makes (kept with its file)."""
+    return REFERENCE_NAMES.of(doc)
 
 
 def _references(node: Any, path: Path) -> Iterator[tuple[Path, str, Any]]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 import subprocess
 import sys
 import time
@@ -16,10 +15,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from generate import sla, slo  # noqa: E402
 
 from slopolicy import runtime
-from slopolicy.cache.store import content_key  # noqa: E402
+from slopolicy.cache import keys
+from slopolicy.cache.store import Cache, content_key, default_dir, open_cache  # noqa: E402
 from slopolicy.check import analysis
 from slopolicy.load import discovery
 from slopolicy.rules.context import Context
+
+
+@pytest.fixture(autouse=True)
+def own_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A configuration folder of its own: the key that signs the cache lives there."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
 
 
 def setup(project: Project, pairs: int = 3) -> None:
@@ -30,7 +36,14 @@ def setup(project: Project, pairs: int = 3) -> None:
 
 
 def cache_files(project: Project) -> list[Path]:
-    return list((project.root.parent / "cache").rglob("results-*/*.pickle"))
+    return list((project.root.parent / "cache").rglob("results-*/*.cache"))
+
+
+def opened(project: Project) -> Cache:
+    """The project's cache as a run opens it (with the user's key)."""
+    cache = open_cache(default_dir(), project.root)
+    assert cache is not None
+    return cache
 
 
 def test_warm_run_uses_the_cache_and_gives_the_same_answer(project: Project) -> None:
@@ -81,11 +94,10 @@ def test_a_new_version_or_schema_does_not_read_old_entries(
 
 
 def test_an_upgraded_plugin_does_not_read_old_entries(tmp_path: Path) -> None:
-    from slopolicy.cache.store import Cache
-
-    old = Cache(tmp_path, tmp_path, {"plugin owner (acme-rules 1.0)"})
-    new = Cache(tmp_path, tmp_path, {"plugin owner (acme-rules 1.1)"})
-    assert old.path != new.path != Cache(tmp_path, tmp_path).path
+    key = bytes(32)
+    old = Cache(tmp_path, tmp_path, {"plugin owner (acme-rules 1.0)"}, key=key)
+    new = Cache(tmp_path, tmp_path, {"plugin owner (acme-rules 1.1)"}, key=key)
+    assert old.path != new.path != Cache(tmp_path, tmp_path, key=key).path
 
 
 def test_edited_slopolicy_code_does_not_read_old_entries() -> None:
@@ -103,6 +115,7 @@ def test_concurrent_runs_share_one_cache_safely(project: Project) -> None:
     setup(project, pairs=30)
     project.write("slos/svc-3.yaml", slo(3).replace("target: 0.9995", "target: 0.99"))
     env = {**os.environ, "XDG_CACHE_HOME": str(project.root.parent / "cache")}
+    assert keys.key_path().parent.parent == project.root.parent / "config"  # inherited
     argv = [sys.executable, "-m", "slopolicy", "check", "--format", "json"]
     runs = [subprocess.Popen(argv, cwd=project.root, env=env, stdout=subprocess.PIPE, text=True)
             for _ in range(4)]
@@ -111,14 +124,11 @@ def test_concurrent_runs_share_one_cache_safely(project: Project) -> None:
     assert len(set(outputs)) == 1 and "slo-stricter-than-sla" in outputs[0]
     again = subprocess.run(argv, cwd=project.root, env=env, capture_output=True, text=True)
     assert again.stdout == outputs[0]
-    for shard in cache_files(project):
-        with open(shard, "rb") as f:
-            assert isinstance(pickle.load(f), dict)  # every shard whole
+    cache = opened(project)  # every shard (and the index, once there is one) whole and signed
+    assert cache.shards and all(cache._read(shard.name) for shard in cache_files(project))
 
 
 def test_a_new_cache_folder_removes_folders_unused_for_30_days(project: Project) -> None:
-    from slopolicy.cache.store import default_dir
-
     setup(project, pairs=1)
     month_ago = time.time() - 31 * 86400
 
@@ -131,11 +141,12 @@ def test_a_new_cache_folder_removes_folders_unused_for_30_days(project: Project)
             os.utime(path, (unused_since, unused_since))
         return path
 
-    stale = folder("a", ("00.pickle", "index.pickle", ".7f.pickle-x1y2.tmp"), month_ago)
-    recent = folder("b", ("00.pickle",), None)
-    not_ours = folder("c", ("00.pickle", "notes.txt"), month_ago)
+    stale = folder("a", ("00.cache", "index.cache", ".7f.cache-x1y2.tmp"), month_ago)
+    older_format = folder("d", ("00.pickle", "index.pickle", ".7f.pickle-x1y2.tmp"), month_ago)
+    recent = folder("b", ("00.cache",), None)
+    not_ours = folder("c", ("00.cache", "notes.txt"), month_ago)
     project.check()
-    assert not stale.exists()
+    assert not stale.exists() and not older_format.exists()
     assert recent.exists() and not_ours.exists() and (not_ours / "notes.txt").exists()
 
 
@@ -143,7 +154,7 @@ def test_a_corrupt_cache_is_ignored(project: Project) -> None:
     setup(project, pairs=1)
     project.check()
     for path in cache_files(project):
-        path.write_bytes(b"not a pickle")
+        path.write_bytes(b"not a cache")
     run = project.check()
     assert run.code == 0 and run.json["problems"] == []
 
@@ -157,7 +168,7 @@ def test_no_cache_writes_nothing(project: Project) -> None:
 def test_cache_dir_option(project: Project, tmp_path: Path) -> None:
     setup(project, pairs=1)
     project.check("--cache-dir", str(tmp_path / "elsewhere"))
-    assert list((tmp_path / "elsewhere").glob("results-*/*.pickle"))
+    assert list((tmp_path / "elsewhere").glob("results-*/*.cache"))
 
 
 def test_one_edit_rewrites_only_its_shards(project: Project) -> None:
@@ -169,20 +180,15 @@ def test_one_edit_rewrites_only_its_shards(project: Project) -> None:
     project.write("slos/svc-3.yaml", edited)
     assert project.check().problems()  # the edit is seen
     after = {p: p.stat().st_mtime_ns for p in cache_files(project)}
-    rewritten = {p.name for p in after if before.get(p) != after[p]} - {"index.pickle"}
+    rewritten = {p.name for p in after if before.get(p) != after[p]} - {"index.cache"}
     # the new content's shard, the old content's, and the shard of the SLA the new
     # finding points into (where its objective is written is remembered with it)
-    shards = {f"{content_key(text.encode())[:2]}.pickle" for text in (edited, slo(3), sla(3))}
+    shards = {f"{content_key(text.encode())[:2]}.cache" for text in (edited, slo(3), sla(3))}
     assert rewritten and rewritten <= shards
 
 
 def index(project: Project) -> dict[str, tuple[tuple[int, ...], str]]:
-    found = list((project.root.parent / "cache").rglob("results-*/index.pickle"))
-    if not found:
-        return {}  # nothing recorded yet
-    with open(found[0], "rb") as f:
-        loaded: dict[str, tuple[tuple[int, ...], str]] = pickle.load(f)
-    return loaded
+    return dict(opened(project).index)  # nothing until something is recorded
 
 
 def test_unchanged_files_are_known_by_their_signature(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -243,21 +249,20 @@ def test_a_deleted_file_leaves_the_index(project: Project, monkeypatch: pytest.M
 
 def warm_engine_run(project: Project, monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[Any]]:
     """The documents and problems of a cached run made as `slopolicy check` makes it."""
-    from slopolicy.cache.store import Cache, default_dir
     from slopolicy.check import engine
     from slopolicy.config.project import open_project
 
     monkeypatch.chdir(project.root)
-    opened = open_project([], None)
+    found = open_project([], None)
     with runtime.loading():
-        cache = Cache(default_dir(), opened.config.root)
-        paths = discovery.discover(opened.config, opened.repo_root)
-        files = analysis.load_files(paths, opened.repo_root, cache)
+        cache = opened(project)
+        paths = discovery.discover(found.config, found.repo_root)
+        files = analysis.load_files(paths, found.repo_root, cache)
     ctx = Context(files)
-    return ctx.documents, engine.check(ctx, opened.rules, opened.config)
+    return ctx.documents, engine.check(ctx, found.rules, found.config)
 
 
-def test_a_warm_run_unpickles_only_the_documents_that_changed(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_warm_run_decodes_only_the_documents_that_changed(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     setup(project, pairs=6)
     # every built-in rule runs (the tiers keep half of the SLA's budget)
     project.write(".slopolicy.yaml",
@@ -271,7 +276,7 @@ def test_a_warm_run_unpickles_only_the_documents_that_changed(project: Project, 
     documents, problems = warm_engine_run(project, monkeypatch)
     assert problems == []
     # cross-file rules read the others through the facts they remembered
-    read = {d.source.path for d in documents if d._data is not None}
+    read = {d.source.path for d in documents if d.loaded}
     assert read == {"slas/customer-1.yaml"}
     assert len(documents) == 12
 

@@ -97,6 +97,6 @@ def test_diff_reads_and_fills_the_result_cache(repo: GitProject) -> None:
     changed = sla(version=2, start="2025-05-01", target="99.95")
     repo.write("slas/globex.yaml", changed)
     assert repo.run("diff", "main").code == 0
-    shards = {p.name for p in (repo.root.parent / "cache").rglob("results-*/??.pickle")}
+    shards = {p.name for p in (repo.root.parent / "cache").rglob("results-*/??.cache")}
     # both sides' contents are kept for the check (and the next diff) to reuse
-    assert {f"{content_key(text.encode())[:2]}.pickle" for text in (sla(), changed)} <= shards
+    assert {f"{content_key(text.encode())[:2]}.cache" for text in (sla(), changed)} <= shards
