@@ -94,8 +94,11 @@ def _all_references(doc: Document) -> tuple[tuple[Path, str, str], ...]:
 
 REFERENCE_NAMES: Fact[tuple[tuple[Path, str, str], ...]] = Fact(
     "references", _all_references, codec(tuple[tuple[Path, str, str], ...]))
-# (path, key, name) of every reference an OpenSLO document makes by name (kept with its file)
-references = REFERENCE_NAMES.of
+
+
+def references(doc: Document) -> tuple[tuple[Path, str, str], ...]:
+    """(path, key, name) of every reference by name an OpenSLO document makes (kept with its file)."""
+    return REFERENCE_NAMES.of(doc)
 
 
 def _references(node: Any, path: Path) -> Iterator[tuple[Path, str, Any]]:
