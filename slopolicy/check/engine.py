@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from slopolicy.check.waivers import apply_waivers
 from slopolicy.config.settings import Config
@@ -17,9 +16,6 @@ from slopolicy.model.problems import Problem, resolve
 from slopolicy.model.waivers import Waiver
 from slopolicy.rules import Rule
 from slopolicy.rules.context import Context
-
-if TYPE_CHECKING:
-    pass  # git is imported only when --base is given
 
 
 @dataclass
