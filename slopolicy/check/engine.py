@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from slopolicy.check.waivers import apply_waivers
-from slopolicy.config.settings import Config
+from slopolicy.config.settings import Config, RuleSetting
 from slopolicy.model.problems import Problem, resolve
 from slopolicy.model.waivers import Waiver
 from slopolicy.rules import Rule
@@ -45,15 +45,27 @@ def run_rules(
     for rule in rules.values():
         if rule.after_waivers != after_waivers:
             continue
-        if select is not None and rule.id not in select or rule.id in ignore:
-            continue
-        if rule.needs_base and ctx.base is None:
-            continue
-        setting = config.setting(rule)
-        if setting.severity == "off":
+        setting = _setting(rule, ctx, config, select, ignore)
+        if setting is None:
             continue
         for finding in rule.check(ctx, setting.options):
             yield resolve(finding, rule.id, setting.severity)
+
+
+def _setting(
+    rule: Rule,
+    ctx: Context,
+    config: Config,
+    select: frozenset[str] | None,
+    ignore: frozenset[str],
+) -> RuleSetting | None:
+    """How ``rule`` runs in this run, or None when it does not run."""
+    if select is not None and rule.id not in select or rule.id in ignore:
+        return None
+    if rule.needs_base and ctx.base is None:
+        return None
+    setting = config.setting(rule)
+    return None if setting.severity == "off" else setting
 
 
 def check(
@@ -91,11 +103,7 @@ def _judged(
     rule = rules.get(waiver.rule)
     if rule is None or ctx.base is not None:
         return False  # with --base the base's waivers are in force: left to plain runs
-    if select is not None and rule.id not in select or rule.id in ignore:
-        return False
-    if rule.needs_base:
-        return False
-    return config.setting(rule).severity != "off"
+    return _setting(rule, ctx, config, select, ignore) is not None
 
 
 def keep_reported(problems: Iterable[Problem], report: frozenset[str] | None) -> list[Problem]:
