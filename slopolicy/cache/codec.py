@@ -86,18 +86,22 @@ def codec(tp: Any) -> Codec[Any]:
 _BUILT: dict[Any, Codec[Any]] = {}
 
 
-def _exact(kind: type, json_kind: str) -> Codec[Any]:
+def _exact(json_kind: str, *kinds: type, what: str = "") -> Codec[Any]:
+    """Values of exactly these types (a bool is no int here), written as they are."""
+    allowed = frozenset(kinds)
+    what = what or " or ".join(kind.__name__ for kind in kinds)
+
     def encode(value: Any) -> Any:
-        if type(value) is not kind:
-            raise TypeError(f"{value!r} is not {kind.__name__}")
+        if type(value) not in allowed:
+            raise TypeError(f"{value!r} is not {what}")
         return value
 
     def decode(data: Any) -> Any:
-        if type(data) is not kind:
-            raise Malformed(f"{data!r} is not {kind.__name__}")
+        if type(data) not in allowed:
+            raise Malformed(f"{data!r} is not {what}")
         return data
 
-    return Codec(encode, decode, json_kind, frozenset({kind}))
+    return Codec(encode, decode, json_kind, allowed)
 
 
 def _textual(kind: type, parse: Callable[[str], Any]) -> Codec[Any]:
@@ -125,33 +129,16 @@ def _naive(value: datetime.datetime) -> datetime.datetime:
 
 
 _SCALARS: dict[Any, Codec[Any]] = {
-    str: _exact(str, "string"),
-    int: _exact(int, "number"),
-    bool: _exact(bool, "boolean"),
-    type(None): _exact(type(None), "null"),
+    str: _exact("string", str),
+    int: _exact("number", int),
+    bool: _exact("boolean", bool),
+    type(None): _exact("null", type(None)),
     Decimal: _textual(Decimal, Decimal),
     Fraction: _textual(Fraction, Fraction),  # "p/q", exact
     datetime.date: _textual(datetime.date, datetime.date.fromisoformat),
     datetime.datetime: _textual(
         datetime.datetime, lambda text: _naive(datetime.datetime.fromisoformat(text))),
 }
-
-
-def _key_part() -> Codec[Any]:
-    """A part of a path into a document: a key (any YAML scalar key) or a list index."""
-    kinds = (str, int, bool, float, type(None))
-
-    def encode(value: Any) -> Any:
-        if type(value) not in kinds:
-            raise TypeError(f"{value!r} is not a key or an index")
-        return value
-
-    def decode(data: Any) -> Any:
-        if type(data) not in kinds:
-            raise Malformed(f"{data!r} is not a key or an index")
-        return data
-
-    return Codec(encode, decode, "scalar", frozenset(kinds))
 
 
 def _raw() -> Codec[Any]:
@@ -214,7 +201,9 @@ def _packed(typecode: str) -> Codec[Any]:
 
 def _build(tp: Any) -> Codec[Any]:
     if tp == Path:  # keys that are not strings (YAML allows them) stay what they are
-        return _sequence(_key_part(), tuple)
+        # a part of a path: a key (any YAML scalar key) or a list index
+        return _sequence(_exact("scalar", str, int, bool, float, type(None),
+                                what="a key or an index"), tuple)
     if tp in _SCALARS:
         return _SCALARS[tp]
     if tp is Raw:
