@@ -25,9 +25,9 @@ R = TypeVar("R")
 def loading() -> Iterator[None]:
     """Build long-lived objects with the cyclic collector off, then freeze them.
 
-    Unpickling or parsing a large project builds millions of containers and
-    frees almost none. What was loaded is moved out of the collector's reach
-    afterwards; :func:`released` gives it back.
+    Reading the result cache or parsing a large project builds millions of
+    containers and frees almost none. What was loaded is moved out of the
+    collector's reach afterwards; :func:`released` gives it back.
     """
     enabled = gc.isenabled()
     gc.disable()

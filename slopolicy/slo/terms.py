@@ -40,7 +40,9 @@ class ObjectiveTerms(NamedTuple):
     reason: str | None
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # read back from the cache as the one shared object of its value
+        # pickled (as a value sent between processes is), it reads back as the one
+        # shared object of its value; the result cache holds data only and shares
+        # terms through its fact's codec (slopolicy.rules.linking)
         return (shared, (self.position, self.terms, self.reason))
 
 
