@@ -144,6 +144,7 @@ class Cache:
         self.path = folder / f"results-{_fingerprint(project_root, rules)}"
         self.key = key
         self.shards: dict[str, Shard] = {}
+        self.written: set[str] = set()  # shards this run saved: read back if needed again
         self.fresh: dict[str, dict[str, FileEntry]] = {}  # by shard: entries to write
         self.used: set[str] = set()
         self.dirty: set[str] = set()
@@ -187,6 +188,8 @@ class Cache:
     def restore(self, key: str, path: str, origin: str | None) -> SourceFile | None:
         """The file of content ``key`` as ``path``, if the cache has it."""
         shard = self.shards.get(key[:2])
+        if shard is None and self.written:
+            shard = self._shard(key[:2])
         if shard is None:
             return None
         try:
@@ -218,7 +221,7 @@ class Cache:
     def save(self) -> None:
         """Write the shards this run changed, dropping entries no file has any more."""
         for prefix in sorted(set(self.shards) | set(self.fresh)):
-            shard = self.shards.get(prefix)
+            shard = self._shard(prefix)
             fresh = self.fresh.get(prefix, {})
             old = shard.keys() if shard is not None else []
             if prefix not in self.dirty and self.used.issuperset(old):
@@ -232,12 +235,11 @@ class Cache:
                         continue
             entries.update(fresh)
             body, texts = encode_shard(entries)
-            name = f"{prefix}.cache"
-            self._write(name, body, texts)
-            # what is on disk now, for the rest of a long run (the language server saves often)
-            shard = self._read_shard(name)
-            if shard is not None:
-                self.shards[prefix] = shard
+            if self._write(f"{prefix}.cache", body, texts):
+                # Read back only if this run restores from it again (the language server
+                # saves often); a check ends here, and reading it would be work for nothing.
+                self.shards.pop(prefix, None)
+                self.written.add(prefix)
         self.fresh.clear()
         self.dirty.clear()
         if self.stated and self.seen != self.index:  # a run of a commit's files keeps it
@@ -246,6 +248,15 @@ class Cache:
         if not self.existed and self.path.is_dir():
             self.existed = True
             self.prune()
+
+    def _shard(self, prefix: str) -> Shard | None:
+        """The shard of ``prefix``: as read, or as this run saved it, read back now."""
+        if prefix in self.written:
+            self.written.discard(prefix)
+            shard = self._read_shard(f"{prefix}.cache")
+            if shard is not None:
+                self.shards[prefix] = shard
+        return self.shards.get(prefix)
 
     def prune(self) -> None:
         """Remove the folders of other fingerprints that no run used for UNUSED_DAYS.
@@ -334,9 +345,10 @@ class Cache:
                          record.device)
         return dict(zip(record.path, zip(signatures, record.key)))
 
-    def _write(self, name: str, record: bytes, data: list[bytes]) -> None:
+    def _write(self, name: str, record: bytes, data: list[bytes]) -> bool:
+        """Whether the file is now ``record`` and ``data``, signed."""
         if not self.usable:
-            return
+            return False
         digest = hashlib.sha256()
         for text in data:
             digest.update(text)
@@ -356,7 +368,8 @@ class Cache:
                 os.unlink(tmp)
                 raise
         except OSError:
-            pass  # a read-only or full cache folder only costs speed
+            return False  # a read-only or full cache folder only costs speed
+        return True
 
 
 FileIdentity = tuple[int, int, int, int]  # inode, device, size, mtime_ns: this very file
