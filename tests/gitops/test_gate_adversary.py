@@ -429,6 +429,26 @@ def test_approve_names_the_change(repo: GitProject) -> None:
     assert "SLA/globex-public-api did not change since" in unchanged.err
 
 
+def test_a_signature_copied_beside_its_record_signs_nothing_else(repo: GitProject) -> None:
+    """One file, two records, one signature: the copy names another approver and role."""
+    repo.write("slas/globex.yaml", LOOSENED)
+    repo.commit("loosen", author="mallory")
+    approve(repo, "alice", "legal")
+    [path] = (repo.root / "approvals").iterdir()
+    genuine = path.read_text()
+    forged = genuine.replace('approver: "alice@acme.example"', 'approver: "carol@acme.example"')
+    forged = forged.replace('role: "legal"', 'role: "sre"').replace("metadata:\n  name: ",
+                                                                  "metadata:\n  name: x-")
+    assert forged != genuine
+    path.write_text(genuine + "---\n" + forged)
+    repo.commit("approvals", author="mallory")
+    [message] = messages(repo.gate(), "sla-change-approval")
+    assert "1 more sre approver (for loosened" in message
+    assert "its signature does not verify for carol@acme.example" in message
+    merge_into_main(repo)
+    assert "SLA/globex-public-api v2 loosened (2025-03-10): 1 more sre approver" in verify(repo)
+
+
 # -- 10. renaming an agreement ---------------------------------------------------------------
 
 def test_a_renamed_agreement_is_judged_as_its_edit(repo: GitProject) -> None:
