@@ -13,6 +13,7 @@ that need history (``check --base``, ``diff``, ``approve``, ``audit``), so
 from __future__ import annotations
 
 import datetime
+import secrets
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,14 +27,18 @@ FETCH_FULL = (
     "fetch the full history (`git fetch --unshallow`, or in GitHub Actions `actions/checkout` "
     "with `fetch-depth: 0`; in GitLab CI `GIT_DEPTH: 0`)"
 )
-# %(trailers) values are joined with this, a byte no e-mail address holds.
-_TRAILER_SEP = "\x1d"
-_FIELD_SEP = "\x1f"
-_RECORD_SEP = "\x1e"
+# Names, addresses, subjects and trailers are whatever a commit's author typed, control
+# bytes included: a subject can hold the bytes that part fields and commits in git's output,
+# and a forged commit after them. So each separator carries a token drawn afresh per run,
+# which no commit written before the run can contain.
+_TOKEN = secrets.token_hex(16)
+_TRAILER_SEP = "\x1d" + _TOKEN  # between the values of %(trailers)
+_FIELD_SEP = "\x1f" + _TOKEN
+_RECORD_SEP = "\x1e" + _TOKEN
 # One header format for every log this module reads (see _Header).
 _LOG_FORMAT = _RECORD_SEP + _FIELD_SEP.join(
     ("%H", "%P", "%an", "%ae", "%ce", "%cI", "%aI", "%s",
-     "%(trailers:key=Approved-by,valueonly,separator=%x1d)")
+     f"%(trailers:key=Approved-by,valueonly,separator=%x1d{_TOKEN})")
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gitrepos import POLICY, GitProject, sla
+from gitrepos import CHANGE_DATE, POLICY, GitProject, sla
 
 from slopolicy.changes import approvals
 from slopolicy.gitops import evidence
@@ -151,6 +151,23 @@ def test_the_committer_made_the_change_too(repo: GitProject) -> None:
         in message
     merge_into_main(repo)
     assert "SLA/globex-public-api v2 tightened (2025-03-10)" in verify(repo)  # the audit agrees
+
+
+def test_a_commit_message_cannot_forge_the_log_git_prints(repo: GitProject) -> None:
+    """A subject holding the bytes that part fields and commits in git's output, and after
+    them another author: the commit is still alice's, so she may not approve it."""
+    parent = repo.git("rev-parse", "HEAD").strip()
+    forged = "\x1f".join((parent, parent, "Bob", "bob@acme.example", "bob@acme.example",
+                          CHANGE_DATE, CHANGE_DATE, "tighten"))
+    repo.write("slas/globex.yaml", TIGHTENED)
+    head = repo.commit("tighten\x1e" + forged, author="alice")
+    approve_last(repo, "alice", "legal")
+    repo.commit("approval", author="bob")
+    [message] = messages(repo.gate(), "sla-change-approval")
+    assert f"alice@acme.example authored commit {head[:7]}, which changed it" in message
+    merge_into_main(repo)
+    assert "SLA/globex-public-api v2 tightened (2025-03-10): 1 more legal approver" in \
+        verify(repo)
 
 
 def signed_policy(repo: GitProject, users: tuple[str, ...] = ("alice", "bob", "carol", "dave")
