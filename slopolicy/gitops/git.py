@@ -200,7 +200,7 @@ class GitRepo:
 
     def commit_date(self, sha: str) -> datetime.datetime:
         text = self._git.show("-s", "--format=%cI", sha, "--")
-        return datetime.datetime.fromisoformat(str(text).strip())
+        return _date(str(text).strip(), sha, "committer")
 
     def user_email(self) -> str | None:
         try:
@@ -276,7 +276,7 @@ class GitRepo:
         for line in out.splitlines():
             sha, _, date = line.partition(_FIELD_SEP)
             if date:
-                found.append((sha, datetime.datetime.fromisoformat(date)))
+                found.append((sha, _date(date, sha, "committer")))
         return found
 
     def worktree_files_named(self, name: str) -> list[str]:
@@ -414,9 +414,24 @@ def _header(record: str) -> _Header | None:
     sha, parents, an, ae, ce, cdate, adate, subject, trailers = fields
     return _Header(
         sha, tuple(parents.split()), an, ae, ce,
-        datetime.datetime.fromisoformat(cdate), datetime.datetime.fromisoformat(adate), subject,
+        _date(cdate, sha, "committer"), _date(adate, sha, "author"), subject,
         tuple(t.strip() for t in trailers.split(_TRAILER_SEP) if t.strip()), rest,
     )
+
+
+def _date(text: str, sha: str, which: str) -> datetime.datetime:
+    """A date git printed with ``%cI`` or ``%aI``; UsageError (exit 2) when it is none.
+
+    A commit object written by hand can carry any date: a year past 9999, a
+    time zone of +99:99, or one git cannot read (it then prints the
+    placeholder itself). No change made in it can be placed in time.
+    """
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"commit {sha[:7]}: its {which} date {text!r} cannot be read as a "
+                         "date; slopolicy cannot place the commit in time, so it judges no "
+                         "change that includes it") from None
 
 
 def _parse_logged(record: str) -> LoggedCommit | None:

@@ -170,6 +170,27 @@ def test_a_commit_message_cannot_forge_the_log_git_prints(repo: GitProject) -> N
         verify(repo)
 
 
+@pytest.mark.parametrize("stamp", ["1741608000 +9999", "99999999999999 +0000", "-5 +0000"])
+def test_a_commit_dated_beyond_reading_is_named_not_a_crash(repo: GitProject,
+                                                             stamp: str) -> None:
+    """A commit object written by hand can carry any date; git prints what it can."""
+    repo.write("slas/globex.yaml", TIGHTENED)
+    repo.commit("tighten", author="alice")
+    raw = repo.git("cat-file", "commit", "HEAD")
+    odd = "\n".join(line.rsplit(" ", 2)[0] + " " + stamp if line.startswith("committer ")
+                    else line for line in raw.split("\n"))
+    path = repo.root.parent / "commit"
+    path.write_text(odd)
+    sha = repo.git("hash-object", "-t", "commit", "-w", "--literally", str(path)).strip()
+    repo.git("reset", "-q", "--hard", sha)
+    run = repo.gate()
+    assert run.code == 2, run.err
+    assert run.err.startswith(f"slopolicy: error: commit {sha[:7]}: its committer date ")
+    assert "cannot be read as a date" in run.err
+    merge_into_main(repo)
+    assert repo.run("audit").err == run.err
+
+
 def signed_policy(repo: GitProject, users: tuple[str, ...] = ("alice", "bob", "carol", "dave")
                   ) -> None:
     """main requires signed commits, and lets its approvers' keys sign for git too."""
