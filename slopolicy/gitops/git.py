@@ -225,9 +225,12 @@ class GitRepo:
         return entries
 
     def read_blobs(self, ids: Iterable[str]) -> dict[str, bytes]:
-        """The content of each blob, read by one ``git cat-file --batch`` process."""
+        """The content of each object (a blob, or a commit's raw text), read by one
+        ``git cat-file --batch`` process; missing ones are left out."""
         wanted = list(dict.fromkeys(ids))
-        return _parse_batch(self._cat_file(wanted)) if wanted else {}
+        if not wanted:
+            return {}
+        return {i: found[1] for i, found in zip(wanted, _batch(self._cat_file(wanted))) if found}
 
     # -- history ---------------------------------------------------------------
 
@@ -292,7 +295,8 @@ class GitRepo:
         if not wanted:
             return {}
         out = self._cat_file([f"{rev}:{p}" for p in wanted])
-        return {p: data for p, data in zip(wanted, _batch_in_order(out)) if data is not None}
+        return {p: found[1] for p, found in zip(wanted, _batch(out))
+                if found and found[0] == b"blob"}
 
     def _cat_file(self, objects: Sequence[str]) -> bytes:
         """One ``git cat-file --batch`` over ``objects`` (ids or ``rev:path``)."""
@@ -353,26 +357,10 @@ class GitRepo:
         return changes
 
 
-def _parse_batch(out: bytes) -> dict[str, bytes]:
-    blobs: dict[str, bytes] = {}
-    pos = 0
-    while pos < len(out):
-        end = out.find(b"\n", pos)
-        header = out[pos:] if end < 0 else out[pos:end]
-        parts = header.split(b" ")
-        if len(parts) != 3:  # "<id> missing"
-            pos = len(out) if end < 0 else end + 1
-            continue
-        size = int(parts[2])
-        start = end + 1
-        blobs[parts[0].decode()] = out[start:start + size]
-        pos = start + size + 1
-    return blobs
-
-
-def _batch_in_order(out: bytes) -> list[bytes | None]:
-    """Each answer of ``cat-file --batch`` in request order; None for a missing object."""
-    found: list[bytes | None] = []
+def _batch(out: bytes) -> list[tuple[bytes, bytes] | None]:
+    """Each answer of ``cat-file --batch`` in request order: the object's type and content,
+    or None for a missing object."""
+    found: list[tuple[bytes, bytes] | None] = []
     pos = 0
     while pos < len(out):
         end = out.find(b"\n", pos)
@@ -384,7 +372,7 @@ def _batch_in_order(out: bytes) -> list[bytes | None]:
             pos = len(out) if end < 0 else end + 1
             continue
         size = int(parts[2])
-        found.append(out[end + 1:end + 1 + size] if parts[1] == b"blob" else None)
+        found.append((parts[1], out[end + 1:end + 1 + size]))
         pos = end + 1 + size + 1
     return found
 
