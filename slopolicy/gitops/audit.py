@@ -47,9 +47,16 @@ from slopolicy.changes.compare import DocumentChange
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
-from slopolicy.gitops.evidence import EvidenceSources, commit_signers, record_key
+from slopolicy.gitops.evidence import EvidenceSources, record_key
 from slopolicy.gitops.git import GitRepo, LoggedCommit
-from slopolicy.gitops.judging import add_commit, document_subject
+from slopolicy.gitops.judging import (
+    Made,
+    Signatures,
+    authors_of,
+    document_subject,
+    signatures,
+    trailers_of,
+)
 from slopolicy.gitops.policy import policy_files
 from slopolicy.load import discovery
 from slopolicy.load.files import load_bytes
@@ -383,6 +390,8 @@ class _Walker:
         self.policy: PolicyAt | None = None
         self.policy_changes: list[PolicyEdit] = []
         self.commits: Sequence[LoggedCommit] = ()
+        # (commit, allowed signers where, their content) -> its signers
+        self.signed: dict[tuple[str, str, bytes | None], tuple[tuple[str, ...], str]] = {}
 
     # -- reading ----------------------------------------------------------------------
 
@@ -566,25 +575,23 @@ class _Walker:
         signed commits required by the policy of the time, each commit's signer
         is its author of record, verified by that policy's allowed signers.
         """
-        authors = Authors()
-        trailers = [(value, f"commit {commit.short}") for value in commit.approved_by]
-        made: list[tuple[str, str, str]] = []  # (sha, author, committer)
+        made: Sequence[Made] = [commit]
+        trailers = trailers_of(made)
         if len(commit.parents) > 1:
-            for branch in self.repo.commits(commit.parents[0], commit.sha, paths):
-                made.append((branch.sha, branch.author_email, branch.committer_email))
-                trailers += [(v, f"commit {branch.short}") for v in branch.approved_by
-                             if branch.sha != commit.sha]
-        else:
-            made.append((commit.sha, commit.author_email, commit.committer_email))
-        signed = None
-        if policy.roster.signed_commits:
-            objects = self.repo.read_blobs(sha for sha, _, _ in made)
-            signed = {sha: commit_signers(objects.get(sha, b""), policy.sources.allowed_signers,
-                                          policy.sources.allowed_signers_where)
-                      for sha, _, _ in made}
-        for sha, author, committer in made:
-            add_commit(authors, sha, author, committer, signed)
-        return authors, trailers
+            made = self.repo.commits(commit.parents[0], commit.sha, paths)
+            trailers += trailers_of(b for b in made if b.sha != commit.sha)
+        signed = self._signatures(made, policy) if policy.roster.signed_commits else None
+        return authors_of(made, signed), trailers
+
+    def _signatures(self, made: Sequence[Made], policy: PolicyAt) -> Signatures:
+        """The signers of ``made`` by the policy's allowed signers, each commit verified once
+        per policy (a commit that changes several agreements is judged for each)."""
+        sources = policy.sources
+        where, allowed = sources.allowed_signers_where, sources.allowed_signers
+        new = [c.sha for c in made if (c.sha, where, allowed) not in self.signed]
+        for sha, found in signatures(self.repo, new, allowed, where).items():
+            self.signed[sha, where, allowed] = found
+        return {c.sha: self.signed[c.sha, where, allowed] for c in made}
 
     # -- the policy of the time -------------------------------------------------------
 

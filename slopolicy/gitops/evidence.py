@@ -257,7 +257,7 @@ class EvidenceSources:
     # shows it was made for this change (the audit), never in the gate
     legacy: bool = False
     base_hint: str = ""  # the --base REF that `slopolicy approve` needs for this change
-    _verified: dict[tuple[str, str], bool] = field(default_factory=dict)
+    _verified: dict[tuple[bytes, str], bool] = field(default_factory=dict)
 
     def gather(self, subject: Subject, authors: Authors, trailers: Sequence[tuple[str, str]],
                reviewed: bool) -> list[Evidence]:
@@ -327,7 +327,9 @@ class EvidenceSources:
         return f" (`slopolicy approve --base {self.base_hint} ...`)" if self.base_hint else ""
 
     def _verify(self, record: Record) -> bool:
-        key = (record.file, record.signature)
+        # By what was signed and the signature: a copy of a signature beside its record, over
+        # another approver, role or subject, is verified on its own.
+        key = (record.statement(), record.signature)
         if key not in self._verified:
             assert self.allowed_signers is not None
             self._verified[key] = verify(record.statement(), record.signature, record.approver,

@@ -13,6 +13,7 @@ that need history (``check --base``, ``diff``, ``approve``, ``audit``), so
 from __future__ import annotations
 
 import datetime
+import secrets
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,14 +27,18 @@ FETCH_FULL = (
     "fetch the full history (`git fetch --unshallow`, or in GitHub Actions `actions/checkout` "
     "with `fetch-depth: 0`; in GitLab CI `GIT_DEPTH: 0`)"
 )
-# %(trailers) values are joined with this, a byte no e-mail address holds.
-_TRAILER_SEP = "\x1d"
-_FIELD_SEP = "\x1f"
-_RECORD_SEP = "\x1e"
+# Names, addresses, subjects and trailers are whatever a commit's author typed, control
+# bytes included: a subject can hold the bytes that part fields and commits in git's output,
+# and a forged commit after them. So each separator carries a token drawn afresh per run,
+# which no commit written before the run can contain.
+_TOKEN = secrets.token_hex(16)
+_TRAILER_SEP = "\x1d" + _TOKEN  # between the values of %(trailers)
+_FIELD_SEP = "\x1f" + _TOKEN
+_RECORD_SEP = "\x1e" + _TOKEN
 # One header format for every log this module reads (see _Header).
 _LOG_FORMAT = _RECORD_SEP + _FIELD_SEP.join(
     ("%H", "%P", "%an", "%ae", "%ce", "%cI", "%aI", "%s",
-     "%(trailers:key=Approved-by,valueonly,separator=%x1d)")
+     f"%(trailers:key=Approved-by,valueonly,separator=%x1d{_TOKEN})")
 )
 
 
@@ -195,7 +200,7 @@ class GitRepo:
 
     def commit_date(self, sha: str) -> datetime.datetime:
         text = self._git.show("-s", "--format=%cI", sha, "--")
-        return datetime.datetime.fromisoformat(str(text).strip())
+        return _date(str(text).strip(), sha, "committer")
 
     def user_email(self) -> str | None:
         try:
@@ -220,9 +225,12 @@ class GitRepo:
         return entries
 
     def read_blobs(self, ids: Iterable[str]) -> dict[str, bytes]:
-        """The content of each blob, read by one ``git cat-file --batch`` process."""
+        """The content of each object (a blob, or a commit's raw text), read by one
+        ``git cat-file --batch`` process; missing ones are left out."""
         wanted = list(dict.fromkeys(ids))
-        return _parse_batch(self._cat_file(wanted)) if wanted else {}
+        if not wanted:
+            return {}
+        return {i: found[1] for i, found in zip(wanted, _batch(self._cat_file(wanted))) if found}
 
     # -- history ---------------------------------------------------------------
 
@@ -271,7 +279,7 @@ class GitRepo:
         for line in out.splitlines():
             sha, _, date = line.partition(_FIELD_SEP)
             if date:
-                found.append((sha, datetime.datetime.fromisoformat(date)))
+                found.append((sha, _date(date, sha, "committer")))
         return found
 
     def worktree_files_named(self, name: str) -> list[str]:
@@ -287,7 +295,8 @@ class GitRepo:
         if not wanted:
             return {}
         out = self._cat_file([f"{rev}:{p}" for p in wanted])
-        return {p: data for p, data in zip(wanted, _batch_in_order(out)) if data is not None}
+        return {p: found[1] for p, found in zip(wanted, _batch(out))
+                if found and found[0] == b"blob"}
 
     def _cat_file(self, objects: Sequence[str]) -> bytes:
         """One ``git cat-file --batch`` over ``objects`` (ids or ``rev:path``)."""
@@ -348,26 +357,10 @@ class GitRepo:
         return changes
 
 
-def _parse_batch(out: bytes) -> dict[str, bytes]:
-    blobs: dict[str, bytes] = {}
-    pos = 0
-    while pos < len(out):
-        end = out.find(b"\n", pos)
-        header = out[pos:] if end < 0 else out[pos:end]
-        parts = header.split(b" ")
-        if len(parts) != 3:  # "<id> missing"
-            pos = len(out) if end < 0 else end + 1
-            continue
-        size = int(parts[2])
-        start = end + 1
-        blobs[parts[0].decode()] = out[start:start + size]
-        pos = start + size + 1
-    return blobs
-
-
-def _batch_in_order(out: bytes) -> list[bytes | None]:
-    """Each answer of ``cat-file --batch`` in request order; None for a missing object."""
-    found: list[bytes | None] = []
+def _batch(out: bytes) -> list[tuple[bytes, bytes] | None]:
+    """Each answer of ``cat-file --batch`` in request order: the object's type and content,
+    or None for a missing object."""
+    found: list[tuple[bytes, bytes] | None] = []
     pos = 0
     while pos < len(out):
         end = out.find(b"\n", pos)
@@ -379,7 +372,7 @@ def _batch_in_order(out: bytes) -> list[bytes | None]:
             pos = len(out) if end < 0 else end + 1
             continue
         size = int(parts[2])
-        found.append(out[end + 1:end + 1 + size] if parts[1] == b"blob" else None)
+        found.append((parts[1], out[end + 1:end + 1 + size]))
         pos = end + 1 + size + 1
     return found
 
@@ -409,9 +402,24 @@ def _header(record: str) -> _Header | None:
     sha, parents, an, ae, ce, cdate, adate, subject, trailers = fields
     return _Header(
         sha, tuple(parents.split()), an, ae, ce,
-        datetime.datetime.fromisoformat(cdate), datetime.datetime.fromisoformat(adate), subject,
+        _date(cdate, sha, "committer"), _date(adate, sha, "author"), subject,
         tuple(t.strip() for t in trailers.split(_TRAILER_SEP) if t.strip()), rest,
     )
+
+
+def _date(text: str, sha: str, which: str) -> datetime.datetime:
+    """A date git printed with ``%cI`` or ``%aI``; UsageError (exit 2) when it is none.
+
+    A commit object written by hand can carry any date: a year past 9999, a
+    time zone of +99:99, or one git cannot read (it then prints the
+    placeholder itself). No change made in it can be placed in time.
+    """
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"commit {sha[:7]}: its {which} date {text!r} cannot be read as a "
+                         "date; slopolicy cannot place the commit in time, so it judges no "
+                         "change that includes it") from None
 
 
 def _parse_logged(record: str) -> LoggedCommit | None:

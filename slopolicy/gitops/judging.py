@@ -12,9 +12,10 @@ merge base already held authorised an earlier change, and counts for none here.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from slopolicy.changes import approvals
 from slopolicy.changes.approvals import Roster, Subject
@@ -66,7 +67,8 @@ class Judge:
             return
         paths = sorted({p for _, ps in subjects for p in ps})
         commits = self._commits(paths)
-        signed = self._signers(commits) if self.roster.signed_commits else None
+        signed = (signatures(self.span.repo, [c.sha for c in commits], self.signers,
+                             self.signers_where) if self.roster.signed_commits else None)
         dirty = self.span.repo.dirty(paths) if self.span.head_ref is None else set()
         sources = self._sources()
         for item, item_paths in subjects:
@@ -85,23 +87,12 @@ class Judge:
             return []
         return span.repo.commits(span.merge_base, span.head_commit, paths)
 
-    def _signers(self, commits: Sequence[Commit]) -> dict[str, tuple[tuple[str, ...], str]]:
-        """Per commit: the principals whose key signed it, or why its signature does not count."""
-        objects = self.span.repo.read_blobs(c.sha for c in commits)  # cat-file reads commits too
-        return {c.sha: evidence.commit_signers(objects.get(c.sha, b""), self.signers,
-                                               self.signers_where) for c in commits}
-
     def _authors(self, commits: Sequence[Commit], paths: Sequence[str], dirty: set[str],
-                 signed: dict[str, tuple[tuple[str, ...], str]] | None
-                 ) -> tuple[approvals.Authors, list[tuple[str, str]]]:
-        authors = approvals.Authors()
-        trailers: list[tuple[str, str]] = []
+                 signed: Signatures | None) -> tuple[approvals.Authors, list[tuple[str, str]]]:
         wanted = set(paths)
-        for commit in commits:
-            if wanted & set(commit.paths):
-                add_commit(authors, commit.sha, commit.author_email, commit.committer_email,
-                           signed)
-                trailers += [(value, f"commit {commit.short}") for value in commit.approved_by]
+        touching = [c for c in commits if wanted & set(c.paths)]
+        authors = authors_of(touching, signed)
+        trailers = trailers_of(touching)
         if dirty & wanted:
             email = self.span.repo.user_email()
             if email:
@@ -126,24 +117,60 @@ class Judge:
         )
 
 
-def add_commit(authors: approvals.Authors, sha: str, author: str, committer: str,
-               signed: dict[str, tuple[tuple[str, ...], str]] | None) -> None:
-    """A commit that touched the subject: its author and committer made the change.
+# Per commit: the principals whose key signed it, or why its signature does not count.
+Signatures = dict[str, tuple[tuple[str, ...], str]]
 
-    With signed commits required, the principals whose key signed it are its
-    authors of record (git's author and committer fields are typed, not proven),
-    and a commit whose signature does not count fails the change.
+
+class Made(Protocol):
+    """A commit that made a change, as a log reads it (the gate's and the audit's)."""
+
+    @property
+    def sha(self) -> str: ...
+
+    @property
+    def author_email(self) -> str: ...
+
+    @property
+    def committer_email(self) -> str: ...
+
+    @property
+    def approved_by(self) -> tuple[str, ...]: ...
+
+
+def signatures(repo: GitRepo, shas: Sequence[str], allowed_signers: bytes | None,
+               where: str) -> Signatures:
+    """Each commit's signers by ``allowed_signers`` (found at ``where``), read in one batch."""
+    objects = repo.read_blobs(shas)  # cat-file reads commits too
+    return {sha: evidence.commit_signers(objects.get(sha, b""), allowed_signers, where)
+            for sha in shas}
+
+
+def authors_of(commits: Iterable[Made], signed: Signatures | None) -> approvals.Authors:
+    """Who made a change, from the commits that made it: the gate and the audit alike.
+
+    Each commit's author and committer; with signed commits required, the
+    principals whose key signed it instead (git's author and committer fields
+    are typed, not proven), and a commit whose signature does not count fails
+    the change.
     """
-    where = f"commit {sha[:7]}"
-    if signed is None:
-        authors.add(author, where)
-        authors.add(committer, where, "committed")
-        return
-    principals, why = signed.get(sha, ((), "could not be read"))
-    for principal in principals:
-        authors.add_signer(principal, where)
-    if why:
-        authors.unsigned[where] = why
+    authors = approvals.Authors()
+    for commit in commits:
+        where = f"commit {commit.sha[:7]}"
+        if signed is None:
+            authors.add(commit.author_email, where)
+            authors.add(commit.committer_email, where, "committed")
+            continue
+        principals, why = signed.get(commit.sha, ((), "could not be read"))
+        for principal in principals:
+            authors.add_signer(principal, where)
+        if why:
+            authors.unsigned[where] = why
+    return authors
+
+
+def trailers_of(commits: Iterable[Made]) -> list[tuple[str, str]]:
+    """The ``Approved-by:`` values of ``commits``, each with the commit that carries it."""
+    return [(value, f"commit {c.sha[:7]}") for c in commits for value in c.approved_by]
 
 
 def read_records(reader: Reader, folder: str) -> list[approvals.Record]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gitrepos import POLICY, GitProject, sla
+from gitrepos import CHANGE_DATE, POLICY, GitProject, sla
 
 from slopolicy.changes import approvals
 from slopolicy.gitops import evidence
@@ -151,6 +151,44 @@ def test_the_committer_made_the_change_too(repo: GitProject) -> None:
         in message
     merge_into_main(repo)
     assert "SLA/globex-public-api v2 tightened (2025-03-10)" in verify(repo)  # the audit agrees
+
+
+def test_a_commit_message_cannot_forge_the_log_git_prints(repo: GitProject) -> None:
+    """A subject holding the bytes that part fields and commits in git's output, and after
+    them another author: the commit is still alice's, so she may not approve it."""
+    parent = repo.git("rev-parse", "HEAD").strip()
+    forged = "\x1f".join((parent, parent, "Bob", "bob@acme.example", "bob@acme.example",
+                          CHANGE_DATE, CHANGE_DATE, "tighten"))
+    repo.write("slas/globex.yaml", TIGHTENED)
+    head = repo.commit("tighten\x1e" + forged, author="alice")
+    approve_last(repo, "alice", "legal")
+    repo.commit("approval", author="bob")
+    [message] = messages(repo.gate(), "sla-change-approval")
+    assert f"alice@acme.example authored commit {head[:7]}, which changed it" in message
+    merge_into_main(repo)
+    assert "SLA/globex-public-api v2 tightened (2025-03-10): 1 more legal approver" in \
+        verify(repo)
+
+
+@pytest.mark.parametrize("stamp", ["1741608000 +9999", "99999999999999 +0000", "-5 +0000"])
+def test_a_commit_dated_beyond_reading_is_named_not_a_crash(repo: GitProject,
+                                                             stamp: str) -> None:
+    """A commit object written by hand can carry any date; git prints what it can."""
+    repo.write("slas/globex.yaml", TIGHTENED)
+    repo.commit("tighten", author="alice")
+    raw = repo.git("cat-file", "commit", "HEAD")
+    odd = "\n".join(line.rsplit(" ", 2)[0] + " " + stamp if line.startswith("committer ")
+                    else line for line in raw.split("\n"))
+    path = repo.root.parent / "commit"
+    path.write_text(odd)
+    sha = repo.git("hash-object", "-t", "commit", "-w", "--literally", str(path)).strip()
+    repo.git("reset", "-q", "--hard", sha)
+    run = repo.gate()
+    assert run.code == 2, run.err
+    assert run.err.startswith(f"slopolicy: error: commit {sha[:7]}: its committer date ")
+    assert "cannot be read as a date" in run.err
+    merge_into_main(repo)
+    assert repo.run("audit").err == run.err
 
 
 def signed_policy(repo: GitProject, users: tuple[str, ...] = ("alice", "bob", "carol", "dave")
@@ -427,6 +465,26 @@ def test_approve_names_the_change(repo: GitProject) -> None:
     unchanged = repo.approve("alice", "legal", "slas/globex.yaml", "--base", "HEAD")
     assert unchanged.code == 2
     assert "SLA/globex-public-api did not change since" in unchanged.err
+
+
+def test_a_signature_copied_beside_its_record_signs_nothing_else(repo: GitProject) -> None:
+    """One file, two records, one signature: the copy names another approver and role."""
+    repo.write("slas/globex.yaml", LOOSENED)
+    repo.commit("loosen", author="mallory")
+    approve(repo, "alice", "legal")
+    [path] = (repo.root / "approvals").iterdir()
+    genuine = path.read_text()
+    forged = genuine.replace('approver: "alice@acme.example"', 'approver: "carol@acme.example"')
+    forged = forged.replace('role: "legal"', 'role: "sre"').replace("metadata:\n  name: ",
+                                                                  "metadata:\n  name: x-")
+    assert forged != genuine
+    path.write_text(genuine + "---\n" + forged)
+    repo.commit("approvals", author="mallory")
+    [message] = messages(repo.gate(), "sla-change-approval")
+    assert "1 more sre approver (for loosened" in message
+    assert "its signature does not verify for carol@acme.example" in message
+    merge_into_main(repo)
+    assert "SLA/globex-public-api v2 loosened (2025-03-10): 1 more sre approver" in verify(repo)
 
 
 # -- 10. renaming an agreement ---------------------------------------------------------------
