@@ -27,7 +27,7 @@ from slopolicy.model.waivers import Waiver
 from slopolicy.rules import Range, Rule
 from slopolicy.slo.dominance import NO_ASSUMPTIONS, Assumptions
 from slopolicy.text.decoding import decode
-from slopolicy.text.hints import closest_list
+from slopolicy.text.hints import closest_list, did_you_mean
 from slopolicy.text.yamlsource import (
     LoadError,
     Positions,
@@ -318,8 +318,7 @@ def _assumptions(raw: Any, where: str) -> Assumptions:
 def _rule_setting(where: str, rule_id: str, value: Any, rules: Mapping[str, Rule]) -> RuleSetting:
     rule = rules.get(rule_id)
     if rule is None:
-        hint = closest_list(rule_id, list(rules))
-        tip = f'; did you mean "{hint[0]}"?' if hint else "; `slopolicy rules` lists them"
+        tip = did_you_mean(rule_id, rules) or "; `slopolicy rules` lists them"
         raise ConfigError(f"{where}: rules.{rule_id}: unknown rule id{tip}", ("rules", rule_id))
     if isinstance(value, str):
         return RuleSetting(value, dict(rule.options))
@@ -376,8 +375,7 @@ def _waiver(where: str, key: str, raw: Mapping[str, Any], rules: Mapping[str, Ru
         raise ConfigError(f"{where}: {key}.expires: {expires!r} is not a date (YYYY-MM-DD)",
                           ("waivers", index, "expires")) from None
     if raw["rule"] not in rules:
-        hint = closest_list(raw["rule"], list(rules))
-        tip = f'; did you mean "{hint[0]}"?' if hint else "; `slopolicy rules` lists them"
+        tip = did_you_mean(raw["rule"], rules) or "; `slopolicy rules` lists them"
         index = int(key[len("waivers["):-1])
         raise ConfigError(f"{where}: {key}.rule: unknown rule id {raw['rule']!r}{tip}",
                           ("waivers", index, "rule"))
