@@ -27,8 +27,15 @@ from slopolicy.model.waivers import Waiver
 from slopolicy.rules import Range, Rule
 from slopolicy.slo.dominance import NO_ASSUMPTIONS, Assumptions
 from slopolicy.text.decoding import decode
-from slopolicy.text.hints import closest_list
-from slopolicy.text.yamlsource import LoadError, contains, iter_documents, locate, locate_key
+from slopolicy.text.hints import closest_list, did_you_mean
+from slopolicy.text.yamlsource import (
+    LoadError,
+    Positions,
+    contains,
+    iter_documents,
+    locate,
+    locate_key,
+)
 
 PRESETS = ("default", "strict")
 DEFAULT_INCLUDE = ("**/*.yaml", "**/*.yml", "**/*.json")
@@ -81,7 +88,7 @@ class Settings:
     data: dict[str, Any]
     reader: Reader  # the side it was read from: the working tree, or a commit
     path: str | None = None  # the configuration file there; None: the default preset alone
-    text: str = ""  # the file's own text, where its keys are written
+    positions: Positions | None = None  # where the file's own keys are written
     files: dict[str, bytes] = field(default_factory=dict)  # it and the files it extends, read
 
     @property
@@ -121,7 +128,7 @@ def read(reader: Reader, path: str | None) -> Settings:
     """
     settings = Settings({"extends": "default"}, reader, path)
     if path is not None:
-        data, settings.text, settings.files[path] = _read(reader, path)
+        data, settings.positions, settings.files[path] = _read(reader, path)
         data.setdefault("extends", "default")
         settings.data = data
     settings.data = _with_presets(settings.data, reader, path, (), settings.files)
@@ -170,19 +177,21 @@ def _with_line(exc: ConfigError, settings: Settings) -> ConfigError:
     shown = settings.shown
     if not exc.key or settings.path is None or not str(exc).startswith(shown + ": "):
         return exc  # no key, or not about this file
-    loaded = next(iter_documents(settings.text, positions=True), None)
-    if loaded is None or isinstance(loaded, LoadError) or loaded.positions is None:
-        return exc
-    tree = loaded.positions
-    if not contains(tree, exc.key):  # a preset's key, not written in this file
+    tree = settings.positions
+    if tree is None or not contains(tree, exc.key):  # a preset's key, not written in this file
         return exc
     line, column = locate_key(tree, exc.key)
     rest = str(exc)[len(shown) + 2:]
     return ConfigError(f"{shown}:{line}:{column}: {rest}", exc.key)
 
 
-def _read(reader: Reader, path: str) -> tuple[dict[str, Any], str, bytes]:
-    """One configuration file: its settings (schema checked), its text and its bytes."""
+def _read(reader: Reader, path: str) -> tuple[dict[str, Any], Positions | None, bytes]:
+    """One configuration file: its settings (schema checked), where they are written, and its
+    bytes.
+
+    Parsed once, with positions: a configuration is small, and its waivers and any error
+    need them.
+    """
     shown = reader.shown(path)
     raw = reader.read_one(path)
     if raw is None:
@@ -192,7 +201,7 @@ def _read(reader: Reader, path: str) -> tuple[dict[str, Any], str, bytes]:
     if text is None:
         assert problem is not None
         raise ConfigError(f"{shown}:{problem.line}:{problem.column}: {problem.message}")
-    docs = list(iter_documents(text))
+    docs = list(iter_documents(text, positions=True))
     for doc in docs:
         if isinstance(doc, LoadError):
             raise ConfigError(f"{shown}:{doc.line}:{doc.column}: {doc.message}")
@@ -200,14 +209,15 @@ def _read(reader: Reader, path: str) -> tuple[dict[str, Any], str, bytes]:
             raise ConfigError(f"{shown}:{doc.error.line}:{doc.error.column}: {doc.error.message}")
         for issue in doc.issues:
             raise ConfigError(f"{shown}:{issue.line}:{issue.column}: {issue.message}")
-    data = docs[0].data if docs and not isinstance(docs[0], LoadError) else None
-    if data is None:
-        return {}, text, raw
+    first = docs[0] if docs and not isinstance(docs[0], LoadError) else None
+    if first is None or first.data is None:
+        return {}, None, raw
+    data, positions = first.data, first.positions
     if not isinstance(data, dict):
         raise ConfigError(f"{shown}:1:1: the configuration must be a mapping of settings")
-    _validate(shown, text, data)
-    _mark_waivers(path, text, data)
-    return data, text, raw
+    _validate(shown, positions, data)
+    _mark_waivers(path, positions, data)
+    return data, positions, raw
 
 
 class _Entry(dict):  # type: ignore[type-arg]
@@ -217,12 +227,10 @@ class _Entry(dict):  # type: ignore[type-arg]
     line: int = 0
 
 
-def _mark_waivers(path: str, text: str, data: dict[str, Any]) -> None:
+def _mark_waivers(path: str, positions: Positions | None, data: dict[str, Any]) -> None:
     waivers = data.get("waivers") or []
     if not waivers:
         return
-    tree = next(iter_documents(text, positions=True))
-    positions = None if isinstance(tree, LoadError) else tree.positions
     marked = []
     for index, waiver in enumerate(waivers):
         entry = _Entry(waiver)
@@ -232,12 +240,10 @@ def _mark_waivers(path: str, text: str, data: dict[str, Any]) -> None:
     data["waivers"] = marked
 
 
-def _validate(path: str, text: str, data: dict[str, Any]) -> None:
+def _validate(path: str, positions: Positions | None, data: dict[str, Any]) -> None:
     errors = schemas.config_errors(data)
     if not errors:
         return
-    tree = next(iter_documents(text, positions=True))
-    positions = None if isinstance(tree, LoadError) else tree.positions
     for where, key, message in schemas.describe(errors[0]):
         line, column = (locate_key if key else locate)(positions, where)
         shown = format_path(where) or "(top level)"
@@ -312,8 +318,7 @@ def _assumptions(raw: Any, where: str) -> Assumptions:
 def _rule_setting(where: str, rule_id: str, value: Any, rules: Mapping[str, Rule]) -> RuleSetting:
     rule = rules.get(rule_id)
     if rule is None:
-        hint = closest_list(rule_id, list(rules))
-        tip = f'; did you mean "{hint[0]}"?' if hint else "; `slopolicy rules` lists them"
+        tip = did_you_mean(rule_id, rules) or "; `slopolicy rules` lists them"
         raise ConfigError(f"{where}: rules.{rule_id}: unknown rule id{tip}", ("rules", rule_id))
     if isinstance(value, str):
         return RuleSetting(value, dict(rule.options))
@@ -370,8 +375,7 @@ def _waiver(where: str, key: str, raw: Mapping[str, Any], rules: Mapping[str, Ru
         raise ConfigError(f"{where}: {key}.expires: {expires!r} is not a date (YYYY-MM-DD)",
                           ("waivers", index, "expires")) from None
     if raw["rule"] not in rules:
-        hint = closest_list(raw["rule"], list(rules))
-        tip = f'; did you mean "{hint[0]}"?' if hint else "; `slopolicy rules` lists them"
+        tip = did_you_mean(raw["rule"], rules) or "; `slopolicy rules` lists them"
         index = int(key[len("waivers["):-1])
         raise ConfigError(f"{where}: {key}.rule: unknown rule id {raw['rule']!r}{tip}",
                           ("waivers", index, "rule"))

@@ -51,6 +51,7 @@ from slopolicy.model.errors import ConfigError
 from slopolicy.model.problems import SEVERITIES, Finding
 from slopolicy.rules import Rule
 from slopolicy.rules.context import Derived
+from slopolicy.text.hints import with_article
 from slopolicy.text.yamlsource import Path as DocPath
 
 if TYPE_CHECKING:
@@ -341,7 +342,7 @@ def _reason(exc: CELEvalError) -> str:
         return "a field of null was read (test with has() first)"
     field_of = _FIELD_OF.search(text)
     if field_of:
-        return (f"a field of {_article(_type_name(field_of.group(1)))} was read; only maps have fields "
+        return (f"a field of {with_article(_type_name(field_of.group(1)))} was read; only maps have fields "
                 "(test with has() first, or compare type(x) == map)")
     for match in _OVERLOAD.finditer(text):
         operands = [_type_name(t) for t in _TYPE.findall(match.group(3))]
@@ -363,10 +364,6 @@ def _reason(exc: CELEvalError) -> str:
 
 _RANGE = ("a value out of range, or one that does not convert (int(), uint(), double(), "
           "duration() or timestamp() of an unsuitable value, or an integer overflow)")
-
-
-def _article(name: str) -> str:
-    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
 
 
 def _python_reason(exc: Exception) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 from slopolicy.model.errors import ConfigError
 from slopolicy.model.problems import SEVERITIES
 from slopolicy.rules import Rule, from_module
-from slopolicy.text.hints import closest_list
+from slopolicy.text.hints import did_you_mean
 
 GROUP = "slopolicy.rules"
 _RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -72,9 +72,9 @@ def _load_one(name: str, available: dict[str, Any], local: dict[str, Any], repo_
 
 
 def _missing(name: str, available: dict[str, Any]) -> str:
-    hint = closest_list(name, list(available))
+    hint = did_you_mean(name, available)
     if hint:
-        return f'no installed plugin of that name; did you mean "{hint[0]}"?'
+        return f"no installed plugin of that name{hint}"
     listed = ", ".join(sorted(available)) or "none"
     return (
         f"no installed package provides a {GROUP} entry point of that name (installed: "
