@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slopolicy.model.documents import Document, SourceFile
-from slopolicy.text.yamlsource import Path, Positions, positions_of
+from slopolicy.text.yamlsource import Path, Positions, contains, locate, locate_key, positions_of
 
 
 @dataclass(frozen=True)
@@ -97,39 +97,18 @@ def _path(tree: Positions, cursor: tuple[int, int]) -> tuple[Path, bool]:
 
 def value_at(tree: Positions | None, path: Path) -> tuple[int, int] | None:
     """0-based start of the node at ``path`` of ``tree``, when it is written."""
-    node = tree
-    for part in path:
-        if node is None:
-            return None
-        if node.keys is not None:
-            found = node.keys.get(part)
-            node = found[2] if found is not None else None
-        elif node.items is not None and isinstance(part, int) and 0 <= part < len(node.items):
-            node = node.items[part]
-        else:
-            return None
-    return None if node is None else (node.line, node.column)
+    if not contains(tree, path):
+        return None
+    line, column = locate(tree, path)
+    return line - 1, column - 1
 
 
 def key_at(tree: Positions | None, path: Path) -> tuple[int, int] | None:
-    """0-based start of the key that ends ``path``, when it is written."""
-    if not path:
+    """0-based start of the key that ends ``path``, when it is written (not a list item)."""
+    if not path or isinstance(path[-1], int) or not contains(tree, path):
         return None
-    parent = tree
-    for part in path[:-1]:
-        if parent is None:
-            return None
-        if parent.keys is not None:
-            found = parent.keys.get(part)
-            parent = found[2] if found is not None else None
-        elif parent.items is not None and isinstance(part, int) and 0 <= part < len(parent.items):
-            parent = parent.items[part]
-        else:
-            return None
-    if parent is None or parent.keys is None or path[-1] not in parent.keys:
-        return None
-    key_line, key_column, _ = parent.keys[path[-1]]
-    return key_line, key_column
+    line, column = locate_key(tree, path)
+    return line - 1, column - 1
 
 
 def token_end(line: str, start: int) -> int:

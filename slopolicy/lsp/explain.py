@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 from slopolicy.lsp.cursor import At
 from slopolicy.lsp.workspace import Snapshot
 from slopolicy.model.documents import Document
+from slopolicy.rules import slo_headroom
 from slopolicy.rules.linking import Backing, Link, describe_objective, links, service
-from slopolicy.slo.dominance import Status, Terms, Verdict, advise_target, lacks_headroom
+from slopolicy.rules.slo_headroom import least_target, percent, proof, share
+from slopolicy.slo.dominance import Status, Terms, Verdict, lacks_headroom
 from slopolicy.slo.terms import THRESHOLD_ANNOTATION
 from slopolicy.slo.units import (
     UnitError,
@@ -35,7 +36,6 @@ DURATION_KEYS = frozenset({
     "duration", "timeSliceWindow", "lookbackWindow", "alertAfter", THRESHOLD_ANNOTATION,
     "threshold", "window", "response", "resolution", "maxPerWindow", "notice",
 })
-DEFAULT_RATIO = Decimal("0.5")
 
 
 def hover(snapshot: Snapshot, at: At) -> str | None:
@@ -86,19 +86,19 @@ def sla_objective(snapshot: Snapshot, sla: Document, position: int) -> str:
         out.append(_unbacked(sla, link))
         return "\n".join(out)
     limit = max_budget_ratio(snapshot)
-    dominating = link.dominating()
-    if dominating:
-        best = min(dominating, key=lambda b: ratio(b.verdict))
-        out.append(f"**{best.verdict.status.name}** by {describe_objective(best.slo, best.position)}"
-                   f"{_headroom(best.verdict, limit)}")
+    found = proof(link)
+    if found is not None and not found.together:
+        out.append(f"**{found.verdict.status.name}** by "
+                   f"{describe_objective(found.backing.slo, found.backing.position)}"
+                   f"{_headroom(found.verdict, limit)}")
         advised = remedy(link, limit)
         if advised is not None:
             out.append(f"Too little headroom: raise the SLO target to at least "
-                       f"{plain(advised[1].scaleb(2))}% (`slo-headroom`).")
-    elif link.combined is not None:
+                       f"{percent(advised[1])} (`slo-headroom`).")
+    elif found is not None and link.combined is not None:
         used = " and ".join(describe_objective(b.slo, b.position) for b in link.combined.used)
-        out.append(f"**{link.combined.verdict.status.name}** by {used} together"
-                   f"{_headroom(link.combined.verdict, limit)}. {link.combined.verdict.reason}")
+        out.append(f"**{found.verdict.status.name}** by {used} together"
+                   f"{_headroom(found.verdict, limit)}. {found.verdict.reason}")
     else:
         worst = "VIOLATED" if any(b.verdict.status is Status.VIOLATED for b in link.backings) \
             else "INCOMPARABLE"
@@ -144,41 +144,22 @@ def promise(terms: Terms) -> str:
 
 
 def max_budget_ratio(snapshot: Snapshot) -> Decimal:
-    return Decimal(str(snapshot.setting("slo-headroom").get("max-budget-ratio", DEFAULT_RATIO)))
-
-
-def ratio(verdict: Verdict) -> Fraction:
-    """The SLO's budget over the SLA's (1 when the targets are equal), as slo-headroom ranks them."""
-    if verdict.status is Status.EQUAL or verdict.headroom is None:
-        return Fraction(1)
-    return verdict.headroom
+    setting = snapshot.setting(slo_headroom.ID)
+    return Decimal(str(setting.get("max-budget-ratio", slo_headroom.OPTIONS["max-budget-ratio"])))
 
 
 def remedy(link: Link, limit: Decimal) -> tuple[Backing, Decimal] | None:
     """The backing SLO objective whose target ``slo-headroom`` says to raise, and to what.
 
-    The rule's own choice: the best single proof, when it lacks headroom; a
-    proof by several SLOs together has no one target to raise.
+    The rule's own choice (:func:`slopolicy.rules.slo_headroom.proof`): the
+    best single proof, when it lacks headroom; a proof by several SLOs
+    together has no one target to raise.
     """
-    dominating = link.dominating()
-    if not dominating:
+    found = proof(link)
+    if found is None or not lacks_headroom(found.verdict, limit):
         return None
-    best = min(dominating, key=lambda b: ratio(b.verdict))
-    if not lacks_headroom(best.verdict, limit) or best.terms is None:
-        return None
-    target = advise_target(best.terms, link.terms, limit, link.assumptions)
-    return (best, target) if target is not None else None
-
-
-def plain(value: Decimal) -> str:
-    """Every digit of a decimal, no exponent, no trailing zeros (as the rules write targets)."""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _share(value: Fraction) -> str:
-    """A share of a budget as a percent, to two decimals at most (0.8 -> 80%)."""
-    return format_decimal(Decimal(f"{round(value * 10_000)}E-2")) + "%"
+    target = least_target(link, found, limit)
+    return (found.backing, target) if target is not None else None
 
 
 def _headroom(verdict: Verdict, limit: Decimal) -> str:
@@ -186,7 +167,7 @@ def _headroom(verdict: Verdict, limit: Decimal) -> str:
         return ", with no headroom: the targets are equal"
     if verdict.status is Status.PROVEN and verdict.headroom is not None:
         value = format_decimal(Decimal(f"{round(verdict.headroom * 10_000)}E-4"))
-        return (f", headroom {value}: the SLO alerts when {_share(verdict.headroom)} of "
+        return (f", headroom {value}: the SLO alerts when {share(verdict.headroom)} of "
                 f"the SLA's error budget is spent (max-budget-ratio {limit})")
     return ""
 

@@ -1,7 +1,7 @@
 """Code actions: edits that fix a finding or do a routine change of an agreement.
 
 * ``slo-headroom``: raise the SLO target to the value the rule names (the
-  same computation, :func:`slopolicy.rules.slo_headroom.advice`), written in
+  same computation, :func:`slopolicy.rules.slo_headroom.least_target`), written in
   the field's own unit (``target`` a fraction, ``targetPercent`` a percent);
 * ``unresolved-reference``: apply the did-you-mean of its message;
 * on an SLA: bump ``spec.version`` (and set ``supersedes`` to the old one),
@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slopolicy.lsp.cursor import At, Span, key_at, span_of, token_end, value_at
-from slopolicy.lsp.explain import max_budget_ratio, plain, remedy
+from slopolicy.lsp.explain import max_budget_ratio, remedy
 from slopolicy.lsp.workspace import Snapshot
 from slopolicy.model.problems import Problem
 from slopolicy.rules.linking import links
+from slopolicy.rules.slo_headroom import percent, plain
 
 QUICKFIX = "quickfix"
 REWRITE = "refactor.rewrite"
@@ -70,7 +71,7 @@ def raise_target(snapshot: Snapshot, problem: Problem, lines: Sequence[str]) -> 
             continue
         value = target if path[-1] == "target" else target.scaleb(2)
         span = span_of(problem.file, lines, problem.line - 1, problem.column - 1)
-        return Action(f"Raise the SLO target to {plain(target.scaleb(2))}% "
+        return Action(f"Raise the SLO target to {percent(target)} "
                       f"(max-budget-ratio {limit})", QUICKFIX,
                       (Edit(span, plain(value)),), problem, preferred=True)
     return None

@@ -19,8 +19,10 @@ from typing import Any
 
 from slopolicy.cache.store import Cache
 from slopolicy.check import analysis, engine
+from slopolicy.config import settings as config_settings
 from slopolicy.config.project import Project, open_project
 from slopolicy.load import discovery
+from slopolicy.load.readers import WorktreeReader
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.model.errors import ConfigError, UsageError
 from slopolicy.model.problems import Finding, Problem
@@ -76,6 +78,7 @@ class Workspace:
     texts: dict[str, str] = field(default_factory=dict)  # open files' text, by relative path
     unsaved: set[str] = field(default_factory=set)  # open files whose text is not on disk
     _rules: dict[str, Rule] = field(default_factory=dict)
+    _configuration: frozenset[Path] = frozenset()  # the configuration file and what it extends
     _failures: list[str] = field(default_factory=list)
 
     # -- paths ----------------------------------------------------------------
@@ -109,7 +112,9 @@ class Workspace:
         if project is None or project.config.path is None:
             return False
         full = self.path(rel).resolve()
-        for kept in (*project.config.house_rules, *_extends(project.config.path)):
+        if full in self._configuration:
+            return True
+        for kept in project.config.house_rules:
             named = (project.config.path.parent / kept).resolve()
             if full == named or named in full.parents:
                 return True
@@ -137,6 +142,7 @@ class Workspace:
             self.config_error = None
         self.save()
         self.project = project
+        self._configuration = _configuration(project)
         self._rules = guarded(project.rules, self._failures.append)
         if self.use_cache:
             self.cache = analysis.open_cache(project, self.cache_dir)
@@ -238,15 +244,13 @@ class Workspace:
         return Problem(rel or FILENAME, line, column, CONFIG_RULE, "error", message)
 
 
-def _extends(config: Path) -> Iterator[str]:
-    """The file a configuration ``extends`` (one level: a preset's own base is a preset)."""
-    try:
-        text = config.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return
-    match = re.search(r"^extends:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(?:#.*)?$", text, re.M)
-    if match is not None and match[1] not in ("default", "strict"):
-        yield match[1]
+def _configuration(project: Project) -> frozenset[Path]:
+    """The configuration file and every file it ``extends``, as far as they read (presets aside)."""
+    if project.config.path is None:
+        return frozenset()
+    root = project.repo_root
+    chain = config_settings.chain(WorktreeReader(root), str(project.config.path))
+    return frozenset((root / path).resolve() for path in chain)
 
 
 def guarded(rules: Mapping[str, Rule], failed: Callable[[str], None]) -> dict[str, Rule]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from slopolicy.model.problems import Finding, Related
 from slopolicy.rules import RATIO
@@ -37,22 +37,23 @@ OPTIONS: dict[str, Any] = {"max-budget-ratio": Decimal("0.5")}
 OPTION_RANGES = {"max-budget-ratio": RATIO}  # a share of the SLA's budget: (0, 1]
 
 
-def _share(ratio: Fraction) -> str:
+def share(ratio: Fraction) -> str:
     """A budget share as a percent to two decimals at most (0.8 -> 80%)."""
     hundredths = round(ratio * 10_000)
-    return _plain(Decimal(f"{hundredths}E-2")) + "%"
+    return plain(Decimal(f"{hundredths}E-2")) + "%"
 
 
-def _plain(value: Decimal) -> str:
+def plain(value: Decimal) -> str:
     """Every digit of a decimal, no exponent, no trailing zeros (no context rounding)."""
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _percent(target: Decimal) -> str:
+def percent(target: Decimal) -> str:
+    """A target as a percent, every digit kept (0.99995 -> 99.995%)."""
     sign, digits, exponent = target.as_tuple()
     assert isinstance(exponent, int)
-    return _plain(Decimal((sign, digits, exponent + 2))) + "%"
+    return plain(Decimal((sign, digits, exponent + 2))) + "%"
 
 
 def _ratio(verdict: Verdict) -> Fraction:
@@ -61,27 +62,55 @@ def _ratio(verdict: Verdict) -> Fraction:
     return verdict.headroom
 
 
+class Proof(NamedTuple):
+    """The proof of an SLA objective whose headroom the rule judges."""
+
+    backing: Backing  # the SLO objective it is on (the first used, when several together)
+    verdict: Verdict
+    together: bool  # several SLOs prove it together: no one target to raise
+
+
+def proof(link: Link) -> Proof | None:
+    """The best single proof (the least budget ratio), else the one of several SLOs together.
+
+    None when nothing proves the objective. The language server's hover and
+    quick fix show the same choice.
+    """
+    dominating = link.dominating()
+    if dominating:
+        best = min(dominating, key=lambda b: _ratio(b.verdict))
+        return Proof(best, best.verdict, False)
+    if link.combined is not None:
+        return Proof(link.combined.used[0], link.combined.verdict, True)
+    return None
+
+
+def least_target(link: Link, found: Proof, limit: Decimal) -> Decimal | None:
+    """The least target of the proving SLO objective that restores ``limit``.
+
+    None for a proof by several SLOs together, an SLO objective whose terms
+    cannot be read, or when no target below 100% restores it.
+    """
+    if found.together or found.backing.terms is None:
+        return None
+    return advise_target(found.backing.terms, link.terms, limit, link.assumptions)
+
+
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     limit = Decimal(str(options["max-budget-ratio"]))
     for link in links(ctx):
-        dominating = link.dominating()
-        if dominating:
-            best: Backing = min(dominating, key=lambda b: _ratio(b.verdict))
-            verdict, together = best.verdict, False
-        elif link.combined is not None:
-            best, verdict, together = link.combined.used[0], link.combined.verdict, True
-        else:
+        found = proof(link)
+        if found is None or not lacks_headroom(found.verdict, limit):
             continue
-        if not lacks_headroom(verdict, limit):
-            continue
+        best, verdict, together = found
         sla_objective = describe_objective(link.sla, link.position)
         margin = "with no margin (the targets are equal)" if verdict.status is Status.EQUAL \
-            else f"but may spend {_share(_ratio(verdict))} of the SLA's error budget before it alerts"
+            else f"but may spend {share(_ratio(verdict))} of the SLA's error budget before it alerts"
         who = " and ".join(describe_objective(b.slo, b.position) for b in link.combined.used) \
             if together and link.combined is not None else describe_objective(best.slo, best.position)
         yield Finding(
             f"{who} {'prove' if together else 'proves'} {sla_objective} {margin}; "
-            f"max-budget-ratio is {limit}: {_advice(link, best, together, limit)}"
+            f"max-budget-ratio is {limit}: {_advice(link, found, limit)}"
             + (f". {verdict.reason}" if together else assumed(best.slo)),
             document=best.slo,
             path=best.path,
@@ -89,11 +118,11 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         )
 
 
-def _advice(link: Link, best: Backing, together: bool, limit: Decimal) -> str:
-    if together or best.terms is None:
+def _advice(link: Link, found: Proof, limit: Decimal) -> str:
+    if found.together or found.backing.terms is None:
         return "raise the targets of the SLOs that prove it, or back it with one SLO that does"
-    target = advise_target(best.terms, link.terms, limit, link.assumptions)
+    target = least_target(link, found, limit)
     if target is None:
         return ("no SLO target below 100% restores it with this window; use a window that "
                 "tiles the SLA's periods")
-    return f"raise the SLO target to at least {_percent(target)}"
+    return f"raise the SLO target to at least {percent(target)}"

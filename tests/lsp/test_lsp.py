@@ -289,6 +289,33 @@ async def test_configuration_severities_and_waivers_apply_and_reload_on_save(
     await editor.until(config, lambda d: d == [])
 
 
+async def test_saving_a_file_deep_in_the_extends_chain_reloads_the_configuration(
+        acme: Path, tmp_path: Path) -> None:
+    (acme / ".slopolicy.yaml").write_text(
+        "extends: policy/team.yml\ndocuments:\n  include: ['**/*.yaml']\n")
+    (acme / "policy").mkdir()
+    (acme / "policy" / "team.yml").write_text("extends: org.yml\n")
+    (acme / "policy" / "org.yml").write_text(
+        "extends: default\nrules:\n  slo-headroom: {severity: warning}\n")
+    client = await start(acme, tmp_path / "cache")
+    try:
+        editor = Editor(client, acme)
+        editor.open(SLO)
+        editor.replace(SLO, "target: 0.9995", "target: 0.9992")
+        await editor.until(SLO, lambda d: [(x.code, x.severity) for x in d] == [
+            ("slo-headroom", t.DiagnosticSeverity.Warning)])
+        # two files away from .slopolicy.yaml, and still the policy
+        org = "policy/org.yml"
+        editor.open(org)
+        editor.replace(org, "severity: warning", "severity: error")
+        editor.save(org)
+        await editor.until(SLO, lambda d: [(x.code, x.severity) for x in d] == [
+            ("slo-headroom", t.DiagnosticSeverity.Error)])
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
 async def test_half_typed_yaml_is_a_syntax_diagnostic_and_the_server_answers_on(
         editor: Editor) -> None:
     rel = "slos/new.yaml"  # a new file, not yet on disk

@@ -17,7 +17,6 @@ from slopolicy.report import xml
 from slopolicy.report.check import CheckReport
 
 
-# Characters XML 1.0 cannot carry at all, even escaped.
 def report(report: CheckReport, stream: TextIO) -> None:
     xml.write(build(report), stream)
 
@@ -44,17 +43,17 @@ def _group(checked: Iterable[str], problems: Iterable[Problem]) -> dict[str, lis
 
 
 def _testcase(file: str, problems: list[Problem]) -> ET.Element:
-    attrs = {"classname": _xml(file), "name": _xml(file), "file": _xml(file), "time": "0"}
-    case = ET.Element("testcase", attrs)
+    name = xml.text(file)
+    case = ET.Element("testcase", {"classname": name, "name": name, "file": name, "time": "0"})
     errors = [p for p in problems if _fails(p)]
     others = [p for p in problems if not _fails(p)]
     if errors:
-        failure = ET.SubElement(case, "failure", {"message": _xml(_failure_message(errors))})
+        failure = ET.SubElement(case, "failure", {"message": xml.text(_failure_message(errors))})
         failure.set("type", errors[0].rule)
-        failure.text = _xml("\n".join(describe(p) for p in errors))
+        failure.text = xml.text("\n".join(describe(p) for p in errors))
     if others:
         out = ET.SubElement(case, "system-out")
-        out.text = _xml("\n".join(describe(p) for p in others))
+        out.text = xml.text("\n".join(describe(p) for p in others))
     return case
 
 
@@ -83,7 +82,3 @@ def describe(problem: Problem) -> str:
         at = f"{related.file}:{related.line}:{related.column}"
         lines.append(f"    related: {at}: {related.message}")
     return "\n".join(lines)
-
-
-def _xml(text: str) -> str:
-    return xml.text(text)
