@@ -25,9 +25,9 @@ SLA changes on signed approvals, and audits every agreement's history.
 """
 
 EPILOG = """\
-exit codes:
-  0  no problem at or above --fail-on
-  1  problems found
+exit codes (each command's --help says what 1 means for it):
+  0  success
+  1  the command found what it checks for: problems, unapproved changes, files to lay out
   2  usage, configuration or repository error
   3  internal error (run again with --debug for the traceback)
 
