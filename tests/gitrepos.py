@@ -74,6 +74,26 @@ def sla(version: int = 1, start: str = "2025-01-01", target: str = "99.9",
     return SLA.format(version=version, start=start, target=target, threshold=threshold)
 
 
+SMALL_SLA = """\
+apiVersion: slopolicy/v1
+kind: SLA
+metadata: {{name: globex}}
+spec:
+  customer: globex
+  service: api
+  version: {version}
+  effective: {{from: {start}}}
+  window: {{calendar: month, timeZone: UTC}}
+  budgetingMethod: Occurrences
+  objectives: [{{name: availability, indicator: availability, targetPercent: {target}}}]
+"""
+
+
+def small_sla(version: int, start: str, target: str) -> str:
+    """A one-objective SLA with no SLO behind it (for recipes run by a forge)."""
+    return SMALL_SLA.format(version=version, start=start, target=target)
+
+
 class Keys:
     """One ed25519 key pair per user, made once per test module."""
 

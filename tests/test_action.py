@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO, git
+from gitrepos import small_sla as sla
 from ruamel.yaml import YAML
 
 from slopolicy import __version__
@@ -204,19 +205,6 @@ approvals:
   require: {modified: [{role: legal, count: 1}]}
 rules: {sla-backed-by-slo: "off"}
 """
-SLA = """\
-apiVersion: slopolicy/v1
-kind: SLA
-metadata: {name: globex}
-spec:
-  customer: globex
-  service: api
-  version: VERSION
-  effective: {from: START}
-  window: {calendar: month, timeZone: UTC}
-  budgetingMethod: Occurrences
-  objectives: [{name: availability, indicator: availability, targetPercent: TARGET}]
-"""
 FAKE_GH = """\
 #!/usr/bin/env bash
 # A recorded forge: `gh api` answers the reviews of a pull request.
@@ -229,11 +217,6 @@ done
 echo "fake gh: nothing recorded for $*" >&2
 exit 1
 """
-
-
-def sla(version: int, start: str, target: str) -> str:
-    return (SLA.replace("VERSION", str(version)).replace("START", start)
-            .replace("TARGET", target))
 
 
 @dataclass

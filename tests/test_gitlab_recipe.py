@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO, git
+from gitrepos import small_sla as sla
 from ruamel.yaml import YAML
 
 RECIPE = REPO / "examples" / "ci" / "gitlab-ci.yml"
@@ -28,19 +29,6 @@ approvals:
   roles: {legal: ["gitlab:alice-gl"]}
   require: {modified: [{role: legal, count: 1}]}
 rules: {sla-backed-by-slo: "off"}
-"""
-SLA = """\
-apiVersion: slopolicy/v1
-kind: SLA
-metadata: {name: globex}
-spec:
-  customer: globex
-  service: api
-  version: VERSION
-  effective: {from: START}
-  window: {calendar: month, timeZone: UTC}
-  budgetingMethod: Occurrences
-  objectives: [{name: availability, indicator: availability, targetPercent: TARGET}]
 """
 TOKEN = "glpat-recorded"
 
@@ -92,10 +80,6 @@ def forge() -> Iterator[tuple[Forge, str]]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-def sla(version: int, start: str, target: str) -> str:
-    return SLA.replace("VERSION", str(version)).replace("START", start).replace("TARGET", target)
 
 
 @pytest.fixture
