@@ -15,6 +15,21 @@ from slopolicy.cli import main
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
+# A request-ratio SLI that SLO fixtures reference as ``api-success``.
+RATIO_SLI = """\
+apiVersion: openslo/v1
+kind: SLI
+metadata:
+  name: api-success
+spec:
+  ratioMetric:
+    counter: true
+    good:
+      metricSource: {type: Prometheus, spec: {query: good}}
+    total:
+      metricSource: {type: Prometheus, spec: {query: total}}
+"""
+
 
 @dataclass
 class Run:

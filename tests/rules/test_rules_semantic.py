@@ -1,21 +1,9 @@
 """The SLO-vs-SLA rules: passing and failing documents, with (line, column)."""
 from __future__ import annotations
 
-from conftest import Project
+from conftest import RATIO_SLI, Project
 
-SLI = """\
-apiVersion: openslo/v1
-kind: SLI
-metadata:
-  name: api-success
-spec:
-  ratioMetric:
-    counter: true
-    good:
-      metricSource: {type: Prometheus, spec: {query: good}}
-    total:
-      metricSource: {type: Prometheus, spec: {query: total}}
-"""
+SLI = RATIO_SLI
 
 
 def slo(target: str, window: str = "calendar", name: str = "api-availability", extra: str = "") -> str:

@@ -9,21 +9,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from conftest import Project
+from conftest import RATIO_SLI, Project
 
-SLI = """\
-apiVersion: openslo/v1
-kind: SLI
-metadata:
-  name: api-success
-spec:
-  ratioMetric:
-    counter: true
-    good:
-      metricSource: {type: Prometheus, spec: {query: good}}
-    total:
-      metricSource: {type: Prometheus, spec: {query: total}}
-"""
+SLI = RATIO_SLI
 
 
 def slo(name: str, target: str, window: str, method: str = "Occurrences",
