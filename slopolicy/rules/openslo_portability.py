@@ -73,7 +73,7 @@ _THRESHOLD_KEYS = ("op", "value")
 class ThresholdKeys(NamedTuple):
     """An objective with op or value, and the SLO's SLI that decides whether they belong."""
 
-    index: int  # the objective's place in spec.objectives
+    objective: int  # its place in spec.objectives
     keys: tuple[str, ...]  # which of op and value it has
     ref: str | None  # the SLI by name (spec.indicatorRef), or else
     inline: str | None  # the metric of the inline SLI (spec.indicator)
@@ -94,6 +94,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
 
 def _ratio_keys(ctx: Context, slo: Document, site: ThresholdKeys) -> Iterator[Finding]:
     """A finding for each of op and value on an objective of a ratioMetric SLI."""
+    related: tuple[Related, ...] = ()
     if site.ref is not None:
         sli = ctx.named("openslo/v1", "SLI", site.ref)
         if sli is None or METRIC.of(sli) != "ratioMetric":
@@ -103,7 +104,6 @@ def _ratio_keys(ctx: Context, slo: Document, site: ThresholdKeys) -> Iterator[Fi
         # the go-sdk judges one object at a time: it sees the SLI's metric only inline
         sdk = 'refuses it wherever the SLI is written inline ("property is forbidden")'
     elif site.inline == "ratioMetric":
-        related = ()
         which = "the inline ratioMetric SLI"
         sdk = 'refuses it ("property is forbidden")'
     else:
@@ -113,7 +113,7 @@ def _ratio_keys(ctx: Context, slo: Document, site: ThresholdKeys) -> Iterator[Fi
             f"{key} on an objective of {which}: the OpenSLO go-sdk {sdk}; the OpenSLO v1 "
             f"spec allows it ({key} is only needed with a thresholdMetric). Remove {key} if "
             "tools built on the go-sdk read this file",
-            document=slo, path=("spec", "objectives", site.index, key), key=True,
+            document=slo, path=("spec", "objectives", site.objective, key), key=True,
             related=related,
         )
 
