@@ -80,16 +80,26 @@ class ThresholdKeys(NamedTuple):
 
 
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
-    for slo, found in THRESHOLD_KEYS.found(ctx.of_kind("openslo/v1", "SLO")):
+    for slo, found in THRESHOLD_KEYS.found(_written(ctx, "SLO")):
         for site in found:
             yield from _ratio_keys(ctx, slo, site)
-    for source, _ in NO_CONNECTION.found(ctx.of_kind("openslo/v1", "DataSource")):
+    for source, _ in NO_CONNECTION.found(_written(ctx, "DataSource")):
         yield Finding(
             f"DataSource {source.name} has no connectionDetails: the OpenSLO go-sdk refuses a "
             "DataSource without them; the OpenSLO v1 spec allows it. Add connectionDetails "
             "(any YAML, e.g. url: ...) if tools built on the go-sdk read this file",
             document=source, path=("spec",), key=True,
         )
+
+
+def _written(ctx: Context, kind: str) -> list[Document]:
+    """The documents of ``kind`` written as OpenSLO v1.
+
+    Not those slopolicy maps from another format (OpenSLO v1alpha, v2alpha,
+    Nobl9 ...): what the v1 spec allows says nothing of them, and their own
+    schema judges the original.
+    """
+    return [d for d in ctx.of_kind("openslo/v1", kind) if d.mapped_from is None]
 
 
 def _ratio_keys(ctx: Context, slo: Document, site: ThresholdKeys) -> Iterator[Finding]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import Project
+from conftest import HERE, Project
 
 from slopolicy import runtime
 from slopolicy.check import analysis, engine
@@ -188,6 +189,16 @@ def test_nothing_to_say_where_both_agree(project: Project) -> None:
     done = cli(project)
     assert done.report["problems"] == [] and done.code == 0
     assert done.report["summary"]["documents"] == 6
+
+
+def test_other_formats_are_judged_by_their_own_schema_only(project: Project) -> None:
+    """A v2alpha SLO is mapped into OpenSLO v1 terms for the rules; what v1 allows is no
+    excuse for it: its op on a ratio SLI stays its own schema's error, with no warning."""
+    original = HERE / "formats" / "openslo" / "v2alpha" / "slos.yaml"
+    shutil.copyfile(original, project.root / "slos.yaml")
+    done = cli(project, "--select", "schema,openslo-semantics,openslo-portability")
+    line, column = at(project, "slos.yaml", "        op: gt")
+    assert done.found() == [("slos.yaml", line, column + len("op: "), "schema", "error")]
 
 
 def test_the_warning_is_turned_off_or_raised_in_the_configuration(project: Project) -> None:
