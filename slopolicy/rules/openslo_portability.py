@@ -1,23 +1,20 @@
 """Valid OpenSLO v1 that the OpenSLO go-sdk refuses.
 
 Tools built on the go-sdk (``oslo validate`` among them) refuse a few things
-the OpenSLO v1 spec allows. slopolicy accepts them and warns, so a file
-that other tools read can be made to pass there too:
+the OpenSLO v1 spec allows. slopolicy accepts them and warns, for files that
+such tools read too:
 
 - ``op`` or ``value`` on an objective whose SLI is a ratioMetric, inline
   (``indicator``) or by name (``indicatorRef``). The spec says both are
-  only needed with a thresholdMetric, and its own examples use ``op`` with
-  a ratio; the go-sdk refuses them ("property is forbidden"). It judges
-  one object at a time, so it sees the SLI's metric only inline: an
-  ``indicatorRef`` SLO fails there wherever the SLI is written inline.
-  A composite SLO's objectives, each with an SLI of its own, pass the
-  go-sdk with ``op``, so they are not flagged.
+  only needed with a thresholdMetric, and its own examples put ``op`` on a
+  ratio; the go-sdk refuses them ("property is forbidden") wherever it sees
+  the SLI inline. A composite SLO's objectives, each with an SLI of its
+  own, pass the go-sdk with ``op``, and are not flagged.
 - a DataSource without ``connectionDetails``: the spec does not mark it
   required; the go-sdk requires it.
 
 What the spec itself forbids stays an error (``schema``,
-``openslo-semantics``): a thresholdMetric SLO without ``op`` and ``value``
-is one.
+``openslo-semantics``), such as a thresholdMetric SLO without ``op``.
 
 Passing example::
 
