@@ -262,3 +262,18 @@ def engine_run(project: Project,
         files = analysis.load_files(paths, found.repo_root, cache)
     ctx = Context(files)
     return ctx.documents, engine.check(ctx, found.rules, found.config)
+
+
+def test_rules_lists_and_explains_it(project: Project) -> None:
+    listed = subprocess.run([sys.executable, "-m", "slopolicy", "rules"], cwd=project.root,
+                            capture_output=True, text=True, timeout=60)
+    [line] = [x for x in listed.stdout.splitlines() if x.startswith("openslo-portability ")]
+    assert line.split()[1] == "warning"
+    explained = subprocess.run([sys.executable, "-m", "slopolicy", "rules", "explain",
+                                "openslo-portability"], cwd=project.root, capture_output=True,
+                               text=True, timeout=60)
+    assert explained.returncode == 0
+    text = explained.stdout
+    assert "the go-sdk refuses them" in text and "the spec does not mark it" in text
+    assert "Passing example" in text and "Failing example" in text
+    assert "- op: gt" in text.split("Failing example")[1]
