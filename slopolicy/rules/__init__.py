@@ -44,6 +44,7 @@ BUILTIN = (
     "duplicate_name",
     "unresolved_reference",
     "openslo_semantics",
+    "openslo_portability",
     "slo_stricter_than_sla",
     "slo_headroom",
     "slo_assumption",

@@ -4,23 +4,27 @@ The schema checks each document alone. When an SLO refers to its SLI by
 ``indicatorRef``, the kind of metric is only known by following the
 reference, so these checks run here:
 
-- ``op`` and ``value`` belong on objectives of a thresholdMetric SLI only;
 - an SLO of a thresholdMetric SLI needs ``op`` and ``value`` on its
   objective, and has exactly one objective;
 - ``timeSliceTarget`` and ``timeSliceWindow`` mean nothing with the
   Occurrences budgeting method.
 
+``op`` and ``value`` on the objective of a ratioMetric SLI are no error:
+the OpenSLO v1 spec allows them (they are only needed with a
+thresholdMetric), and ``openslo-portability`` warns that the OpenSLO go-sdk
+refuses them.
+
 Passing example::
 
-    # SLI checkout-success: spec: {ratioMetric: {...}}
-    # SLO: spec: {indicatorRef: checkout-success, budgetingMethod: Occurrences,
-    #             objectives: [{target: 0.999}]}
+    # SLI latency: spec: {thresholdMetric: {...}}
+    # SLO: spec: {indicatorRef: latency, budgetingMethod: Occurrences,
+    #             objectives: [{op: lte, value: 300, target: 0.99}]}
 
-Failing example (``op: gt`` on a ratio SLI)::
+Failing example (a thresholdMetric SLI, and no ``op`` or ``value``)::
 
-    # SLI checkout-success: spec: {ratioMetric: {...}}
-    # SLO: spec: {indicatorRef: checkout-success, budgetingMethod: Occurrences,
-    #             objectives: [{op: gt, value: 0.9, target: 0.999}]}
+    # SLI latency: spec: {thresholdMetric: {...}}
+    # SLO: spec: {indicatorRef: latency, budgetingMethod: Occurrences,
+    #             objectives: [{target: 0.99}]}
 """
 from __future__ import annotations
 
@@ -57,18 +61,8 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         sli = ctx.named("openslo/v1", "SLI", ref) if ref is not None else None
         if sli is None:
             continue
-        related = (Related(f"SLI {sli.name}", document=sli, path=("spec",)),)
-        metric = METRIC.of(sli)
-        if metric == "ratioMetric":
-            for index, keys in enumerate(objectives):
-                for key in keys or ():
-                    yield Finding(
-                        f"{key} is only for a thresholdMetric SLI; SLI {sli.name} is a "
-                        f"ratioMetric, so remove {key}",
-                        document=slo, path=("spec", "objectives", index, key), key=True,
-                        related=related,
-                    )
-        elif metric == "thresholdMetric":
+        if METRIC.of(sli) == "thresholdMetric":
+            related = (Related(f"SLI {sli.name}", document=sli, path=("spec",)),)
             yield from _threshold(slo, objectives, sli, related)
 
 
