@@ -72,7 +72,7 @@ class Gate:
                   cache: Cache | None = None, jobs: int | None = 1) -> BaseSide:
         root = self.project.repo_root
         compare = (self.base if self.merge_base == self.base_commit
-                   else CommitReader(self.repo, self.merge_base, self.base_ref))
+                   else CommitReader(self.repo, self.merge_base, self.base_ref, self.base.blobs))
         base_files = load_side(compare, self.config, root, cache, jobs, self.analyses)
         found = changes.compare_files(base_files, head_files)
         changeset = ChangeSet(self.base_ref, self.base_commit, self.merge_base, self.head_ref,
@@ -145,9 +145,10 @@ def open_gate(project: Project, base_ref: str, head_ref: str | None) -> Gate:
     head_commit = repo.resolve(head_ref, "head ref") if head_ref else repo.head()
     repo.require_history(f"checking changes against {base_ref!r}")
     merge_base = (repo.merge_base(base_commit, head_commit) if head_commit else None) or base_commit
-    head: Reader = (CommitReader(repo, head_commit, head_ref) if head_ref and head_commit
+    blobs: dict[str, bytes] = {}  # what the sides read, by object id: a file read once
+    head: Reader = (CommitReader(repo, head_commit, head_ref, blobs) if head_ref and head_commit
                     else GitWorktree(project.repo_root, repo, head_commit))
-    base = CommitReader(repo, base_commit, base_ref)
+    base = CommitReader(repo, base_commit, base_ref, blobs)
     rel = config_rel(project, base)
     if rel is None and project.config_given and project.config.path is not None:
         # A configuration outside the repository is no part of any change: it stands.

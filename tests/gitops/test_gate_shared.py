@@ -204,3 +204,21 @@ def test_the_verdict_with_and_without_the_cache_is_the_same(repo: GitProject,
     cache = str(tmp_path / "results")
     assert repo.gate("--cache-dir", cache).json == cold.json  # filled from both sides
     assert repo.gate("--cache-dir", cache).json == cold.json  # restored
+
+
+def test_a_blob_both_commits_hold_is_read_once(repo: GitProject,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``--head REF`` the base reads from git only what the head did not read."""
+    with_slis(repo, "a", "b")
+    repo.write("slis/b.yaml", SLI.format(name="b-changed"))
+    repo.commit()
+    monkeypatch.chdir(repo.root)
+    gate = open_gate(open_project([], None), "main", "change")
+    head = gate.head_files()
+    same = repo.git("rev-parse", "main:slis/a.yaml").strip()
+    assert gate.base.blobs is not None and same in gate.base.blobs
+    # the object is gone from git: only what the head side read can give it to the base
+    (repo.root / ".git" / "objects" / same[:2] / same[2:]).unlink()
+    base = by_path(list(gate.base_side(head, None).files))
+    assert base["slis/a.yaml"].documents[0].name == "a"
+    assert base["slis/b.yaml"].documents[0].name == "b"  # read from git: it differs
