@@ -3,6 +3,14 @@
 Restored from the result cache when their content (or stat signature) is
 known, analysed on every core when there are many, in the same order and
 with the same result whatever the cache holds or the number of workers.
+
+Within a run, a content is analysed once however many paths or sides hold
+it (:class:`Analyses`): ``check --base`` loads two sides that are almost
+all the same bytes. This is safe because the analysis depends on the bytes
+alone, never on the path, the side or the configuration: the schemas are
+slopolicy's own, and what a configuration chooses (the files, the rules and
+their options) is applied after it. A file of a side is therefore what
+analysing it alone would give, whatever the other side holds.
 """
 from __future__ import annotations
 
@@ -38,6 +46,28 @@ def analyse(rel: str, raw: bytes) -> FileSnapshot:
         if doc.known and doc.mapped_from is None:  # a mapped document's original is checked
             source.schema_results[position] = schemas.document_errors(doc.data)
     return source.snapshot()
+
+
+class Analyses:
+    """The contents analysed in one run, by content: each analysed once, for every path.
+
+    A content is found by its digest and then compared byte for byte, so
+    two files share an analysis only when they are the same bytes; what one
+    side holds can never stand in for a different file of the other.
+    """
+
+    def __init__(self) -> None:
+        self._done: dict[str, tuple[bytes, FileSnapshot]] = {}
+
+    def get(self, key: str, raw: bytes) -> FileSnapshot | None:
+        found = self._done.get(key)
+        return found[1] if found is not None and found[0] == raw else None
+
+    def add(self, key: str, raw: bytes, snapshot: FileSnapshot) -> None:
+        self._done.setdefault(key, (raw, snapshot))
+
+    def __len__(self) -> int:
+        return len(self._done)
 
 
 def _analyse_batch(batch: list[tuple[str, bytes]]) -> list[FileSnapshot]:
@@ -83,27 +113,31 @@ def _analyse_all(work: list[tuple[str, bytes]], jobs: int | None) -> list[FileSn
 
 
 def load_files(
-    paths: Iterable[str | Path], repo_root: Path, cache: Cache | None = None, jobs: int | None = 1
+    paths: Iterable[str | Path], repo_root: Path, cache: Cache | None = None, jobs: int | None = 1,
+    analyses: Analyses | None = None,
 ) -> list[SourceFile]:
     """Read, parse and schema-check files; cached by content, in parallel when large.
 
     ``jobs``: worker processes; None means all cores when the work is large.
-    The result is the same whatever ``jobs`` and the cache hold.
+    ``analyses``: the contents this run analysed already, shared (see
+    :class:`Analyses`). The result is the same whatever ``jobs``, the cache
+    and ``analyses`` hold.
     """
-    batch = _Batch()
+    batch = _Batch(analyses)
     with runtime.loading():
         _restore_cached(paths, repo_root, cache, batch)
     return batch.analysed(jobs)
 
 
 def load_contents(
-    contents: Iterable[tuple[str, bytes]], cache: Cache | None = None, jobs: int | None = 1
+    contents: Iterable[tuple[str, bytes]], cache: Cache | None = None, jobs: int | None = 1,
+    analyses: Analyses | None = None,
 ) -> list[SourceFile]:
     """Files from bytes already read (a commit's blobs), as :func:`load_files` loads them.
 
     Each file keeps its bytes to locate problems (it is on no disk).
     """
-    batch = _Batch()
+    batch = _Batch(analyses)
     kept: list[bytes] = []
     with runtime.loading():
         for rel, raw in contents:
@@ -121,22 +155,47 @@ def load_contents(
 
 
 class _Batch:
-    """Files in order: restored from the cache, or queued to be analysed."""
+    """Files in order: restored from the cache, or queued to be analysed.
 
-    def __init__(self) -> None:
+    With :class:`Analyses`, a content already analysed in this run (or
+    queued twice) is analysed once, and each file restored from it under
+    its own path.
+    """
+
+    def __init__(self, analyses: Analyses | None = None) -> None:
         self.files: list[SourceFile | None] = []
-        self.work: list[tuple[str, bytes]] = []
-        self.slots: list[tuple[int, str, str | None]] = []  # place, content key, origin
+        self.work: list[tuple[str, bytes]] = []  # each content to analyse: a path of it, bytes
+        self.keys: list[str] = []  # the content key of each piece of work
+        # place, path, content key, origin, and its place in work or its analysis
+        self.slots: list[tuple[int, str, str, str | None, int | FileSnapshot]] = []
+        self.analyses = analyses
+        self.queued: dict[str, int] = {}  # content key -> its place in work
 
     def queue(self, rel: str, raw: bytes, key: str, origin: str | None) -> None:
         self.files.append(None)
+        place = len(self.files) - 1
+        if self.analyses is not None:
+            key = key or content_key(raw)
+            found: int | FileSnapshot | None = self.analyses.get(key, raw)
+            if found is None:
+                index = self.queued.get(key)
+                found = index if index is not None and self.work[index][1] == raw else None
+            if found is not None:
+                self.slots.append((place, rel, key, origin, found))
+                return
+            self.queued.setdefault(key, len(self.work))
+        self.slots.append((place, rel, key, origin, len(self.work)))
         self.work.append((rel, raw))
-        self.slots.append((len(self.files) - 1, key, origin))
+        self.keys.append(key)
 
     def analysed(self, jobs: int | None) -> list[SourceFile]:
         """Every file, the queued ones analysed (the cyclic collector on: parsing makes garbage)."""
         done = _analyse_all(self.work, jobs)
-        for (slot, key, origin), (rel, _), snapshot in zip(self.slots, self.work, done):
+        if self.analyses is not None:
+            for key, (_, raw), snapshot in zip(self.keys, self.work, done):
+                self.analyses.add(key, raw, snapshot)
+        for slot, rel, key, origin, what in self.slots:
+            snapshot = done[what] if isinstance(what, int) else what
             source = self.files[slot] = SourceFile.restore(rel, "", snapshot, origin, key)
             source.dirty = True
         return [f for f in self.files if f is not None]

@@ -14,6 +14,7 @@ from slopolicy.report.check import REPORTERS, CheckReport
 if TYPE_CHECKING:
     from slopolicy.cache.store import Cache
     from slopolicy.changes.changeset import BaseSide
+    from slopolicy.check.analysis import Analyses
     from slopolicy.check.engine import Result
     from slopolicy.config.project import Project
     from slopolicy.gitops.gate import Gate
@@ -200,7 +201,8 @@ def changed_files(project: Project) -> list[str]:
     return [str(p) for p in on_disk if p.is_file() and discovery.selects(project.config, p)]
 
 
-def collect(args: argparse.Namespace, project: Project, cache: Cache | None) -> Collected:
+def collect(args: argparse.Namespace, project: Project, cache: Cache | None,
+            analyses: Analyses | None = None) -> Collected:
     from slopolicy import runtime
     from slopolicy.check import analysis
     from slopolicy.load import discovery
@@ -219,7 +221,8 @@ def collect(args: argparse.Namespace, project: Project, cache: Cache | None) -> 
     if wanted:  # named files the globs do not select are checked too
         seen = {discovery.relative(p, project.repo_root) for p in context_paths}
         extra = [p for p in wanted if discovery.relative(p, project.repo_root) not in seen]
-    files = analysis.load_files([*context_paths, *extra], project.repo_root, cache, args.jobs)
+    files = analysis.load_files([*context_paths, *extra], project.repo_root, cache, args.jobs,
+                                analyses)
     runtime.freeze()
     report: frozenset[str] | None = None
     if args.paths or args.changed:
@@ -260,7 +263,7 @@ def _run(args: argparse.Namespace) -> int:
         project = replace(project, config=gate.config, rules=gate.rules)
         cache = open_cache(args, project)
         collected = (collect_at_ref(args, project, gate, cache) if gate.head_ref
-                     else collect(args, project, cache))
+                     else collect(args, project, cache, gate.analyses))
         base = gate.base_side(collected.files, Path(args.reviews) if args.reviews else None,
                               cache, args.jobs)
         if not args.quiet:

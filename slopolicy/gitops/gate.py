@@ -18,13 +18,14 @@ the change rules read: every git read goes through
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from slopolicy.cache.store import Cache
 from slopolicy.changes import compare as changes
 from slopolicy.changes.approvals import Roster
 from slopolicy.changes.changeset import BaseSide, ChangeSet, PolicyChange, Signers
+from slopolicy.check.analysis import Analyses
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
@@ -57,17 +58,22 @@ class Gate:
     config_chain: dict[str, bytes]
     head_config: Config
     head_chain: dict[str, bytes]
+    # Each content is analysed once for both sides. Safe whatever the change
+    # edits, its configuration included: an analysis is of the bytes alone
+    # (see slopolicy.check.analysis), and only the same bytes share one.
+    analyses: Analyses = field(default_factory=Analyses)
 
     def head_files(self, cache: Cache | None = None, jobs: int | None = 1) -> list[SourceFile]:
         """The documents at ``--head REF``, selected by the trusted globs."""
-        return load_side(self.head, self.config, self.project.repo_root, cache, jobs)
+        return load_side(self.head, self.config, self.project.repo_root, cache, jobs,
+                         self.analyses)
 
     def base_side(self, head_files: list[SourceFile], reviews: Path | None,
                   cache: Cache | None = None, jobs: int | None = 1) -> BaseSide:
         root = self.project.repo_root
         compare = (self.base if self.merge_base == self.base_commit
-                   else CommitReader(self.repo, self.merge_base, self.base_ref))
-        base_files = load_side(compare, self.config, root, cache, jobs)
+                   else CommitReader(self.repo, self.merge_base, self.base_ref, self.base.blobs))
+        base_files = load_side(compare, self.config, root, cache, jobs, self.analyses)
         found = changes.compare_files(base_files, head_files)
         changeset = ChangeSet(self.base_ref, self.base_commit, self.merge_base, self.head_ref,
                               self.head_commit, found, self._policy_change(compare))
@@ -139,9 +145,10 @@ def open_gate(project: Project, base_ref: str, head_ref: str | None) -> Gate:
     head_commit = repo.resolve(head_ref, "head ref") if head_ref else repo.head()
     repo.require_history(f"checking changes against {base_ref!r}")
     merge_base = (repo.merge_base(base_commit, head_commit) if head_commit else None) or base_commit
-    head: Reader = (CommitReader(repo, head_commit, head_ref) if head_ref and head_commit
+    blobs: dict[str, bytes] = {}  # what the sides read, by object id: a file read once
+    head: Reader = (CommitReader(repo, head_commit, head_ref, blobs) if head_ref and head_commit
                     else GitWorktree(project.repo_root, repo, head_commit))
-    base = CommitReader(repo, base_commit, base_ref)
+    base = CommitReader(repo, base_commit, base_ref, blobs)
     rel = config_rel(project, base)
     if rel is None and project.config_given and project.config.path is not None:
         # A configuration outside the repository is no part of any change: it stands.

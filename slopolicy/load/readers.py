@@ -112,12 +112,19 @@ class Tree(Protocol):
 
 
 class CommitReader(Reader):
-    """The files of a commit: its tree listed once, the blobs read in one batch per call."""
+    """The files of a commit: its tree listed once, the blobs read in one batch per call.
 
-    def __init__(self, repo: Tree, commit: str, label: str) -> None:
+    Readers of one repository may share ``blobs``, what they read by object
+    id: git keeps one content under one id, so two commits' file of the same
+    id is read once (the sides of ``check --base REF --head REF``).
+    """
+
+    def __init__(self, repo: Tree, commit: str, label: str,
+                 blobs: dict[str, bytes] | None = None) -> None:
         self.repo = repo
         self.commit = commit
         self.label = label
+        self.blobs = blobs
         self._tree: dict[str, str] = {}
         self._links: dict[str, str] = {}
         for entry in repo.tree(commit):
@@ -139,7 +146,13 @@ class CommitReader(Reader):
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         wanted = {p: self._tree[p] for p in paths if p in self._tree}
-        blobs = self.repo.read_blobs(wanted.values())
+        known = self.blobs
+        if known is None:
+            blobs = self.repo.read_blobs(wanted.values())
+        else:
+            blobs = {b: known[b] for b in wanted.values() if b in known}
+            blobs.update(self.repo.read_blobs(b for b in wanted.values() if b not in blobs))
+            known.update(blobs)
         return {p: blobs[b] for p, b in wanted.items() if b in blobs}
 
 

@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.load.resources import load_json
@@ -252,17 +253,29 @@ def _unambiguous(value: Any, integers: frozenset[str] | None, key: str = "") -> 
     The loader keeps ``1.0`` a decimal, which ``jsonschema`` does not count as
     an integer and JSON Schema does. That matters only where the schema wants
     an integer: under the property names of :func:`_integer_keys` (every
-    integral decimal, when the schema wants integers elsewhere too).
+    integral decimal, when the schema wants integers elsewhere too). Every
+    document is walked (iteratively: most of its values are text, passed at
+    a glance).
     """
-    if type(value) is dict:
-        return all(_unambiguous(v, integers, k) for k, v in value.items())
-    if type(value) is list:
-        return all(_unambiguous(v, integers, key) for v in value)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
+    pending: list[tuple[Any, Any]] = [(key, value)]
+    pop, extend = pending.pop, pending.extend
+    while pending:
+        key, value = pop()
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            continue
+        if kind is dict:
+            extend(value.items())
+        elif kind is list:
+            extend(zip(repeat(key), value))
+        elif isinstance(value, Decimal):
+            if not value.is_finite():
+                return False
+            if (integers is None or key in integers) and value == value.to_integral_value():
+                return False
+        elif isinstance(value, float):
             return False
-        return (integers is not None and key not in integers) or value != value.to_integral_value()
-    return not isinstance(value, float)
+    return True
 
 
 @functools.lru_cache(maxsize=1)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from slopolicy.changes.changeset import BaseSide
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.model.waivers import Waiver
 from slopolicy.slo.dominance import NO_ASSUMPTIONS, Assumptions
+
+if TYPE_CHECKING:
+    from slopolicy.changes.changeset import BaseSide
 
 T = TypeVar("T")
 

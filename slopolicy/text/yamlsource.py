@@ -22,7 +22,7 @@ from __future__ import annotations
 import decimal
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -49,6 +49,7 @@ _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _NULL = {"", "~", "null", "Null", "NULL"}
+_WORDS: dict[str, Any] = {**_BOOL, **dict.fromkeys(_NULL)}  # plain scalars that are no text
 _TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?$")
 
 _STD = "tag:yaml.org,2002:"
@@ -106,7 +107,11 @@ class Positions:
     items: list[Positions] | None = None
 
 
-_PARSER = YAML(typ="safe", pure=False)
+_PARSER = YAML(typ="safe", pure=False)  # the pure-Python parser where libyaml is missing
+try:
+    from ruamel.yaml.cyaml import CParser as _CParser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - ruamel.yaml without its C extension
+    _CParser = None
 
 
 def resolve_plain(text: str) -> Any:
@@ -181,26 +186,39 @@ def _unsupported_tag(tag: str | None, mark: Any) -> Issue | None:
 
 
 class _Frame:
-    __slots__ = ("value", "anchor", "key", "key_mark", "size", "pos", "line", "column", "first")
+    """A mapping or sequence being built."""
 
-    def __init__(self, value: Any, anchor: str | None, mark: Any, positions: bool) -> None:
-        self.value = value
+    __slots__ = ("value", "is_map", "anchor", "key", "key_mark", "start", "line", "column",
+                 "pos", "first")
+
+    def __init__(self, is_map: bool, anchor: str | None, mark: Any, start: int,
+                 positions: bool) -> None:
+        self.value: Any = {} if is_map else []
+        self.is_map = is_map
         self.anchor = anchor
         self.key: Any = _NO_KEY
         self.key_mark: Any = None
-        self.size = 1
+        # the document's node count before this node: its size (itself, what it holds and
+        # what aliases bring into it) is the count at its end minus this
+        self.start = start
         self.line = mark.line
         self.column = mark.column
+        self.first: dict[Any, Any] = {}  # key -> the mark where it was first written
         self.pos: Positions | None = None
-        self.first: dict[Any, tuple[int, int]] = {}
         if positions:
-            if isinstance(value, dict):
-                self.pos = Positions(mark.line, mark.column, keys={})
-            else:
-                self.pos = Positions(mark.line, mark.column, items=[])
+            self.pos = (Positions(mark.line, mark.column, keys={}) if is_map
+                        else Positions(mark.line, mark.column, items=[]))
 
 
 _NO_KEY = object()
+_DOCUMENT_EVENTS = (ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent,
+                    ev.MappingEndEvent, ev.SequenceEndEvent, ev.AliasEvent, ev.DocumentEndEvent)
+_EXACT = frozenset(_DOCUMENT_EVENTS)
+
+
+def _kind(event: Any) -> type | None:
+    """The event class ``event`` is one of (for a subclass), or None for another event."""
+    return next((kind for kind in _DOCUMENT_EVENTS if isinstance(event, kind)), None)
 
 
 class _Builder:
@@ -217,40 +235,164 @@ class _Builder:
         self.root_pos: Positions | None = None
         self.root_mark: tuple[int, int] = (0, 0)
 
-    def _count(self, size: int, mark: Any) -> None:
-        self.nodes += size
-        if self.nodes > MAX_NODES:
-            raise LoadError(
-                f"document expands to more than {MAX_NODES:,} nodes through aliases "
-                "(an alias bomb?); it was not loaded",
-                mark.line + 1,
-                mark.column + 1,
-            )
+    def build(self, get: Callable[[], Any]) -> bool:
+        """Take the events of one document from ``get``, up to its end; False if the stream ended.
 
-    def add(self, value: Any, size: int, mark: Any, pos: Positions | None) -> None:
+        One loop, with a mapping's scalar keys and values inline: they are most
+        of the events of a document, and of the time spent loading one.
+        """
+        stack = self.stack
+        positions = self.positions
+        intern = sys.intern
+        scalar, alias, document_end = ev.ScalarEvent, ev.AliasEvent, ev.DocumentEndEvent
+        mapping_start, sequence_start = ev.MappingStartEvent, ev.SequenceStartEvent
+        mapping_end, sequence_end = ev.MappingEndEvent, ev.SequenceEndEvent
+        while True:
+            event = get()
+            kind: Any = type(event)
+            if kind not in _EXACT:
+                if event is None:
+                    return False
+                kind = _kind(event)
+            if kind is scalar:
+                mark = event.start_mark
+                top = stack[-1] if stack else None
+                if top is not None and top.is_map and top.key is _NO_KEY:
+                    # A key is text as written: sorting and canonical JSON need keys of one type.
+                    value = event.value
+                    if event.ctag is not None:
+                        issue = _scalar_tag_issue(str(event.ctag), mark)
+                        if issue:
+                            self.issues.append(issue)
+                    if len(value) <= _INTERN_MAX:
+                        value = intern(value)  # keys repeat across thousands of documents
+                    self.nodes += 1
+                    if self.nodes > MAX_NODES:
+                        raise _too_many(mark)
+                    if event.anchor:
+                        self.anchors[event.anchor] = (
+                            value, 1, Positions(mark.line, mark.column) if positions else None)
+                    top.key = value
+                    top.key_mark = mark
+                    continue
+                if event.ctag is not None:
+                    value = self._scalar(event.value, event.ctag, event.implicit, mark)
+                elif event.implicit[0]:
+                    # resolve_plain, with its commonest outcomes inline: a null or a
+                    # boolean, or text (not starting as a number can)
+                    value = _WORDS.get(event.value, _NO_KEY)
+                    if value is _NO_KEY:
+                        value = event.value
+                        if value[0].isdigit() or value[0] in "+-.":
+                            try:
+                                value = resolve_plain(value)
+                            except ScalarError as exc:
+                                raise LoadError(str(exc), mark.line + 1, mark.column + 1) from None
+                else:
+                    value = event.value
+                if type(value) is str and len(value) <= _INTERN_MAX:
+                    value = intern(value)  # so do names and values
+                self.nodes += 1
+                if self.nodes > MAX_NODES:
+                    raise _too_many(mark)
+                pos = Positions(mark.line, mark.column) if positions else None
+                if event.anchor:
+                    self.anchors[event.anchor] = (value, 1, pos)
+                if top is None or not top.is_map:
+                    self.add(value, mark.line, mark.column, pos)
+                    continue
+                key = top.key
+                top.key = _NO_KEY
+                container = top.value
+                if key in container or key == "<<":
+                    self._set(top, key, value, pos)  # a duplicate or a merge: rare
+                    continue
+                at = top.first[key] = top.key_mark
+                container[key] = value
+                if pos is not None:
+                    top.pos.keys[key] = (at.line, at.column, pos)  # type: ignore[union-attr,index]
+            elif kind is mapping_start or kind is sequence_start:
+                mark = event.start_mark
+                if len(stack) >= MAX_DEPTH:
+                    raise LoadError(
+                        f"nesting deeper than {MAX_DEPTH} levels; it was not loaded",
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                if event.ctag is not None:
+                    issue = _unsupported_tag(str(event.ctag), mark)
+                    if issue:
+                        self.issues.append(issue)
+                self.nodes += 1
+                if self.nodes > MAX_NODES:
+                    raise _too_many(mark)
+                stack.append(_Frame(kind is mapping_start, event.anchor, mark,
+                                    self.nodes - 1, positions))
+            elif kind is mapping_end or kind is sequence_end:
+                frame = stack.pop()
+                if frame.anchor:
+                    self.anchors[frame.anchor] = (frame.value, self.nodes - frame.start, frame.pos)
+                top = stack[-1] if stack else None
+                if top is not None and top.is_map:
+                    key = top.key
+                    if key is not _NO_KEY and key not in top.value and key != "<<":
+                        # the value of a key written once (what _set does, inline)
+                        top.key = _NO_KEY
+                        at = top.first[key] = top.key_mark
+                        top.value[key] = frame.value
+                        if frame.pos is not None:
+                            top.pos.keys[key] = (  # type: ignore[union-attr,index]
+                                at.line, at.column, frame.pos)
+                        continue
+                self.add(frame.value, frame.line, frame.column, frame.pos)
+            elif kind is alias:
+                self._alias(event)
+            elif kind is document_end:
+                return True
+
+    def add(self, value: Any, line: int, column: int, pos: Positions | None) -> None:
+        """Place a node built at ``line``, ``column`` (0-based) in its parent, or make it the root."""
         if not self.stack:
             self.root = value
             self.root_pos = pos
-            self.root_mark = (mark.line + 1, mark.column + 1)
+            self.root_mark = (line + 1, column + 1)
             return
         top = self.stack[-1]
-        top.size += size
         container = top.value
-        if isinstance(container, list):
+        if not top.is_map:
             container.append(value)
             if top.pos is not None and top.pos.items is not None and pos is not None:
                 top.pos.items.append(pos)
             return
         if top.key is _NO_KEY:
-            top.key = self._key(value, mark)
-            top.key_mark = mark
+            top.key = self._key(value, line, column)
+            top.key_mark = _Mark(line, column)
             return
-        self._set(top, top.key, value, pos)
+        key = top.key
         top.key = _NO_KEY
+        self._set(top, key, value, pos)
 
-    def _key(self, value: Any, mark: Any) -> Any:
+    def _alias(self, event: Any) -> None:
+        mark = event.start_mark
+        if event.anchor not in self.anchors:
+            raise LoadError(f"undefined alias *{event.anchor}", mark.line + 1, mark.column + 1)
+        value, size, pos = self.anchors[event.anchor]
+        self.nodes += size
+        if self.nodes > MAX_NODES:
+            raise _too_many(mark)
+        self.aliased[0] += size
+        if self.aliased[0] > MAX_ALIASED:
+            raise _StreamLimit(
+                f"the file expands to more than {MAX_ALIASED:,} nodes through aliases "
+                "(an alias bomb?); it was not loaded from this document on",
+                mark.line + 1,
+                mark.column + 1,
+            )
+        self.add(value, mark.line, mark.column, pos)
+
+    def _key(self, value: Any, line: int, column: int) -> Any:
         if isinstance(value, (dict, list)):
-            raise LoadError("a mapping key must be a scalar", mark.line + 1, mark.column + 1)
+            raise LoadError("a mapping key must be a scalar", line + 1, column + 1)
         if type(value) is str:
             return value
         # an alias of a scalar: text, as a written key is
@@ -268,91 +410,44 @@ class _Builder:
                     for k, v in source.items():
                         container.setdefault(k, v)
             return
-        if key in container and key in top.first:
-            first_line, first_col = top.first[key]
+        first = top.first.get(key)
+        if first is None:
+            top.first[key] = mark
+        elif key in container:
             self.issues.append(
                 Issue(
                     "duplicate-key",
-                    f'duplicate key "{key}" (first defined at line {first_line}); '
+                    f'duplicate key "{key}" (first defined at line {first.line + 1}); '
                     "the later value wins: remove one of them",
                     mark.line + 1,
                     mark.column + 1,
-                    ((first_line, first_col, f'first "{key}"'),),
+                    ((first.line + 1, first.column + 1, f'first "{key}"'),),
                 )
             )
-        top.first.setdefault(key, (mark.line + 1, mark.column + 1))
         container[key] = value
         if top.pos is not None and top.pos.keys is not None and pos is not None:
             top.pos.keys[key] = (mark.line, mark.column, pos)
 
-    def feed(self, event: Any) -> None:
-        mark = event.start_mark
-        if isinstance(event, ev.ScalarEvent):
-            top = self.stack[-1] if self.stack else None
-            if top is not None and top.key is _NO_KEY and type(top.value) is dict:
-                # A key is text as written: sorting and canonical JSON need keys of one type.
-                value = event.value
-                tag = event.tag
-                issue = _scalar_tag_issue(tag, mark) if tag is not None else None
-                if issue:
-                    self.issues.append(issue)
-            else:
-                value = self._scalar(event, mark)
-            if type(value) is str and len(value) <= _INTERN_MAX:
-                # keys and names repeat across thousands of documents: share them
-                value = sys.intern(value)
-            pos = Positions(mark.line, mark.column) if self.positions else None
-            self._count(1, mark)
-            if event.anchor:
-                self.anchors[event.anchor] = (value, 1, pos)
-            self.add(value, 1, mark, pos)
-        elif isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
-            if len(self.stack) >= MAX_DEPTH:
-                raise LoadError(
-                    f"nesting deeper than {MAX_DEPTH} levels; it was not loaded",
-                    mark.line + 1,
-                    mark.column + 1,
-                )
-            issue = _unsupported_tag(event.tag, mark)
-            if issue:
-                self.issues.append(issue)
-            self._count(1, mark)
-            container: Any = {} if isinstance(event, ev.MappingStartEvent) else []
-            self.stack.append(_Frame(container, event.anchor, mark, self.positions))
-        elif isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
-            frame = self.stack.pop()
-            if frame.anchor:
-                self.anchors[frame.anchor] = (frame.value, frame.size, frame.pos)
-            self.add(frame.value, frame.size, _Mark(frame.line, frame.column), frame.pos)
-        elif isinstance(event, ev.AliasEvent):
-            if event.anchor not in self.anchors:
-                raise LoadError(
-                    f"undefined alias *{event.anchor}", mark.line + 1, mark.column + 1
-                )
-            value, size, pos = self.anchors[event.anchor]
-            self._count(size, mark)
-            self.aliased[0] += size
-            if self.aliased[0] > MAX_ALIASED:
-                raise _StreamLimit(
-                    f"the file expands to more than {MAX_ALIASED:,} nodes through aliases "
-                    "(an alias bomb?); it was not loaded from this document on",
-                    mark.line + 1,
-                    mark.column + 1,
-                )
-            self.add(value, size, mark, pos)
-
-    def _scalar(self, event: Any, mark: Any) -> Any:
+    def _scalar(self, text: str, ctag: Any, implicit: Any, mark: Any) -> Any:
         """A value scalar, resolved by its tag or by the core schema."""
-        tag = event.tag
         try:
-            if tag is None:
-                return resolve_plain(event.value) if event.implicit[0] else event.value
-            value, issue = _tagged_scalar(tag, event.value, mark)
+            if ctag is None:
+                return resolve_plain(text) if implicit[0] else text
+            value, issue = _tagged_scalar(str(ctag), text, mark)
         except ScalarError as exc:
             raise LoadError(str(exc), mark.line + 1, mark.column + 1) from None
         if issue:
             self.issues.append(issue)
         return value
+
+
+def _too_many(mark: Any) -> LoadError:
+    return LoadError(
+        f"document expands to more than {MAX_NODES:,} nodes through aliases "
+        "(an alias bomb?); it was not loaded",
+        mark.line + 1,
+        mark.column + 1,
+    )
 
 
 @dataclass(frozen=True)
@@ -387,34 +482,31 @@ def iter_documents(text: str, positions: bool = False) -> Iterator[LoadedDocumen
     A document that is built but breaks a limit (depth, aliases) comes back
     as a ``LoadedDocument`` with ``error`` set, and the stream goes on.
     """
-    builder: _Builder | None = None
-    failed: LoadError | None = None
-    start = (1, 1)
+    get = _events(text)
     aliased = [0]  # one alias budget for the whole file: a bomb per document adds up
     try:
-        for event in _PARSER.parse(text):
-            if isinstance(event, ev.DocumentStartEvent):
-                builder = _Builder(positions, aliased)
-                failed = None
-                start = (event.start_mark.line + 1, event.start_mark.column + 1)
-            elif isinstance(event, ev.DocumentEndEvent):
-                if builder is not None:
-                    if failed is not None:
-                        yield LoadedDocument(None, start[0], start[1], builder.issues, failed)
-                    else:
-                        line, column = builder.root_mark
-                        yield LoadedDocument(
-                            builder.root, line, column, builder.issues, None, builder.root_pos
-                        )
-                builder = None
-            elif builder is not None and failed is None:
-                try:
-                    builder.feed(event)
-                except _StreamLimit as exc:
-                    yield LoadError(exc.message, exc.line, exc.column)
+        while True:
+            event = get()
+            if event is None:
+                return
+            if not isinstance(event, ev.DocumentStartEvent):
+                continue
+            start = (event.start_mark.line + 1, event.start_mark.column + 1)
+            builder = _Builder(positions, aliased)
+            try:
+                if not builder.build(get):
                     return
-                except LoadError as exc:
-                    failed = exc
+            except _StreamLimit as exc:
+                yield LoadError(exc.message, exc.line, exc.column)
+                return
+            except LoadError as exc:
+                if not _skip_document(get):
+                    return
+                yield LoadedDocument(None, start[0], start[1], builder.issues, exc)
+                continue
+            line, column = builder.root_mark
+            yield LoadedDocument(builder.root, line, column, builder.issues, None,
+                                 builder.root_pos)
     except YAMLError as exc:
         line, column = _error_position(exc, text)
         message = _error_message(exc)
@@ -422,6 +514,29 @@ def iter_documents(text: str, positions: bool = False) -> Iterator[LoadedDocumen
         if 0 < line <= len(lines) and lines[line - 1][column - 1:column] == "\t":
             message += " (a tab: YAML indents with spaces)"
         yield LoadError(message, line, column)
+
+
+def _events(text: str) -> Callable[[], Any]:
+    """The next parser event of ``text`` at each call; None once the stream has ended.
+
+    libyaml's parser, read directly: the ``YAML`` object's own ``parse`` sets up
+    a loader class and a resolver for each stream, which events do not need.
+    """
+    if _CParser is not None:
+        parser = _CParser(text)
+        return parser.get_event  # type: ignore[no-any-return]
+    events = iter(_PARSER.parse(text))
+    return lambda: next(events, None)
+
+
+def _skip_document(get: Callable[[], Any]) -> bool:
+    """Pass over the rest of a document that failed; False if the stream ended first."""
+    while True:
+        event = get()
+        if event is None:
+            return False
+        if isinstance(event, ev.DocumentEndEvent):
+            return True
 
 
 def positions_of(text: str) -> list[Positions | None]:

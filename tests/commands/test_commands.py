@@ -123,3 +123,46 @@ def test_a_run_dispatches_to_its_command_only(project: Project) -> None:
         "from slopolicy.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n    main(['schema', 'SLA'])",
         project.root)
+
+
+SLI_DOC = """\
+apiVersion: openslo/v1
+kind: SLI
+metadata:
+  name: api-success
+spec:
+  ratioMetric:
+    counter: true
+    good: {metricSource: {type: Prometheus, spec: {query: good}}}
+    total: {metricSource: {type: Prometheus, spec: {query: total}}}
+"""
+# What a check of one valid file never needs: the full validator (only a refused
+# document is explained), git, CEL, worker processes, the change rules, the CI reports.
+NOT_FOR_A_VALID_FILE = ("jsonschema", "referencing", "git", "celpy", "multiprocessing",
+                        "slopolicy.gitops", "slopolicy.changes", "slopolicy.report.sarif",
+                        "slopolicy.report.junit")
+
+
+def imported_by_check(folder: Path, *args: str) -> tuple[int, set[str]]:
+    """A real ``python -X importtime -m slopolicy check ARGS``: its exit code and every module
+    it imported (its stderr lists them, as the process ends without tearing down)."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "slopolicy", "check",
+                           "--no-cache", *args], cwd=folder, capture_output=True, text=True)
+    modules = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+               if line.startswith("import time:") and "[us]" not in line}
+    return done.returncode, modules
+
+
+def test_a_one_file_check_imports_only_what_it_uses(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "sli.yaml").write_text(SLI_DOC)
+    code, modules = imported_by_check(tmp_path, "sli.yaml")
+    assert code == 0
+    assert {"slopolicy.check.engine", "jsonschema_rs"} <= modules  # it did check the file
+    heavy = sorted(m for m in modules if any(m == n or m.startswith(n + ".")
+                                            for n in NOT_FOR_A_VALID_FILE))
+    assert heavy == []
+    # a refused document is explained: then, and only then, jsonschema loads
+    (tmp_path / "sli.yaml").write_text(SLI_DOC.replace("counter: true", "counter: maybe"))
+    code, modules = imported_by_check(tmp_path, "sli.yaml")
+    assert code == 1 and "jsonschema" in modules

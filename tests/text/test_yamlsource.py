@@ -97,3 +97,49 @@ def test_several_documents_and_empty_ones() -> None:
     docs = load("a: 1\n---\n---\nb: 2\n")
     assert [d.data for d in docs if isinstance(d, LoadedDocument)] == [{"a": 1}, None, {"b": 2}]
     assert load("") == []
+
+
+def only(text: str) -> LoadedDocument:
+    (doc,) = load(text)
+    assert isinstance(doc, LoadedDocument)
+    return doc
+
+
+def test_a_duplicate_key_whose_values_are_mappings() -> None:
+    doc = only("spec:\n  a: 1\nother: x\nspec:\n  b: 2\n")
+    assert doc.data == {"spec": {"b": 2}, "other": "x"}
+    [issue] = doc.issues
+    assert (issue.kind, issue.line, issue.column, issue.related) == (
+        "duplicate-key", 4, 1, ((1, 1, 'first "spec"'),))
+    assert "first defined at line 1" in issue.message
+
+
+def test_a_key_a_merge_brought_may_be_written_once_then_is_a_duplicate() -> None:
+    doc = only("base: &b {x: 1, y: 1}\nd:\n  <<: *b\n  y: 2\n  y: 3\n  x: {z: 1}\n")
+    assert doc.data == {"base": {"x": 1, "y": 1}, "d": {"x": {"z": 1}, "y": 3}}
+    assert [(i.kind, i.line, i.column, i.related) for i in doc.issues] == [
+        ("duplicate-key", 5, 3, ((4, 3, 'first "y"'),))]
+
+
+def test_aliases_as_keys_are_text_and_a_collection_is_no_key() -> None:
+    assert only("- &k 7\n- &t true\n- {*k : a, *t : b}\n").data == [
+        7, True, {"7": "a", "true": "b"}]
+    doc = only("- &m {a: 1}\n- {*m : 1}\n")
+    assert doc.error is not None
+    assert (doc.error.message, doc.error.line, doc.error.column) == (
+        "a mapping key must be a scalar", 2, 4)
+    doc = only("? [1, 2]\n: x\n")
+    assert doc.error is not None and (doc.error.line, doc.error.column) == (1, 3)
+
+
+def test_an_anchored_mapping_counts_what_aliases_bring_into_it() -> None:
+    # each level holds nine of the one below: the anchors' sizes must add up across levels
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for number, name in enumerate("bcde"):
+        lines.append(f"{name}: &{name} {{" + ", ".join(
+            f"k{i}: *{'abcd'[number]}" for i in range(9)) + "}")
+    doc = only("\n".join(lines) + "\n")
+    assert doc.error is None  # 9 + 81 + ... + 9**5 nodes: under the bound
+    doc = only("\n".join(lines) + "\nf: [*e, *e, *e, *e]\n")
+    assert doc.error is not None and "250,000 nodes" in doc.error.message
+    assert doc.error.line == 6
