@@ -1,0 +1,494 @@
+"""A warm check that costs what changed: the project index, and the rules re-run where their inputs changed.
+
+After a check of the whole project, the project index
+(:mod:`slopolicy.cache.project`) keeps every file's signature and content
+key, the groups that the documents' links form (:mod:`slopolicy.rules.reach`)
+and every problem the rules found. The next check
+
+1. takes the list of files as kept while no folder the scan listed changed
+   (else it scans again), and compares each file's stat signature with the
+   kept one, reading and hashing only the files whose signature changed;
+2. with no content changed, takes the kept problems as they are: no
+   document is restored, no rule runs;
+3. else finds the groups the change touches: the changed files' groups
+   before the change, and the groups of the links they have now (a new
+   reference to an SLO ties the SLA to that SLO's group), and, when the
+   names of the project change, the groups with a missing reference (whose
+   did-you-mean reads every name). It restores the files of those groups
+   only, runs every rule over them, and keeps the other groups' problems.
+
+A rule that spans documents reads only documents its document is linked to,
+so the problems of a group depend on nothing outside it; a problem that
+points outside the groups checked again means that did not hold, and the
+check runs in full. Whatever this module cannot vouch for (a plugin's rule,
+a house rule that reads ``documents``, a named file the globs do not
+select, an index written for other settings) is a full check, which writes
+the index again. Waivers, and the rules that judge them, are applied to
+every run's whole list of problems, as a full check applies them.
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import os
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple, overload
+
+from slopolicy.cache.codec import Malformed
+from slopolicy.cache.project import (
+    KEY_BYTES,
+    NO_SIGNATURE,
+    FileColumns,
+    FolderColumns,
+    ProblemRow,
+    ProjectRecord,
+    RelatedRow,
+    key_at,
+    key_bytes,
+    pack_keys,
+    raw_keys,
+)
+from slopolicy.cache.store import RACY_NS, Cache, Signature, signature
+from slopolicy.check import analysis, engine
+from slopolicy.config.settings import Config
+from slopolicy.load import discovery
+from slopolicy.model.documents import SourceFile
+from slopolicy.model.problems import Problem, RelatedLocation
+from slopolicy.rules import Rule
+from slopolicy.rules.context import Context
+from slopolicy.rules.reach import file_links
+
+FORMAT = "1"  # what the run fingerprint means; bump when the index means something else
+MISSING_REFERENCE = "unresolved-reference"  # its did-you-mean reads every name of a kind
+
+
+class Totals(NamedTuple):
+    """What a report counts of one file."""
+
+    path: str
+    documents: int  # of a known kind, not mapped from another format
+    others: int  # objects of no known apiVersion
+
+
+class Warm(NamedTuple):
+    """What a warm check found, and what it read."""
+
+    found: list[Problem]  # every problem the rules found in the project, before waivers
+    ctx: Context  # the files checked again (none when nothing changed)
+    loaded: list[SourceFile]  # every file read or restored (to be kept in the cache)
+    totals: list[Totals]  # every file of the project, in scan order
+
+
+def totals(files: Iterable[SourceFile]) -> list[Totals]:
+    return [Totals(f.path, _documents(f), f.others) for f in files]
+
+
+def _documents(source: SourceFile) -> int:
+    return sum(1 for d in source.documents if d.known and d.mapped_from is None)
+
+
+# -- what the problems depend on besides the files ----------------------------------------
+
+
+def run_key(rules: Mapping[str, Rule], config: Config, select: frozenset[str] | None,
+            ignore: frozenset[str]) -> str | None:
+    """The fingerprint of the rules' settings for this run; None if a rule's reach is unknown."""
+    parts = [FORMAT, str(config.root), repr(config.include), repr(config.exclude),
+             repr(config.assumptions), repr(sorted(select) if select is not None else None),
+             repr(sorted(ignore))]
+    for rule_id in sorted(rules):
+        rule = rules[rule_id]
+        reach = _reach(rule)
+        if reach is None:
+            return None
+        setting = config.setting(rule)
+        parts.append(repr((rule_id, setting.severity, sorted(setting.options.items()), reach,
+                           rule.needs_base, rule.after_waivers)))
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _reach(rule: Rule) -> str | None:
+    """What a rule reads besides its settings: "" for a built-in rule; None if not known.
+
+    A house rule that reads only its document is its definition's
+    fingerprint; one that reads ``documents`` reads every document, and a
+    plugin's rule may read anything.
+    """
+    if not rule.source:
+        return ""
+    compiled = next(iter(getattr(rule.check, "args", ())), None)
+    fingerprint = getattr(compiled, "fingerprint", None)
+    if not isinstance(fingerprint, str) or getattr(compiled, "reads_documents", True):
+        return None
+    return fingerprint
+
+
+# -- the warm check -----------------------------------------------------------------------
+
+
+class _Scan(NamedTuple):
+    """The files the globs select now, each with its row in the index (-1: a new file)."""
+
+    prefix: str  # the repository root, ending in a separator
+    rows: list[str]  # repository-relative paths, in scan order
+    old: Sequence[int]
+    walked: list[str] | None  # the folders listed, when the scan ran again
+
+    @property
+    def same(self) -> bool:
+        """Whether the files are the index's, in its order."""
+        return isinstance(self.old, range)
+
+
+class _Changes(NamedTuple):
+    loaded: dict[int, SourceFile]  # by row: every file read this run
+    signatures: dict[int, Signature | None]  # by row: its signature now (None: racy)
+    changed: set[int]  # rows whose content is not the kept one (and new files)
+    gone: set[int]  # rows of the index no longer among the files
+
+
+def warm(project_root: Path, config: Config, rules: Mapping[str, Rule], cache: Cache,
+         named: Iterable[str], explicit: frozenset[str], select: frozenset[str] | None,
+         ignore: frozenset[str], jobs: int | None) -> Warm | None:
+    """The check from the project index and what changed since; None: run the full check.
+
+    ``named``: the files named (repository-relative); one that the globs do
+    not select is read by the full check only.
+    """
+    run = run_key(rules, config, select, ignore)
+    record = cache.read_project() if run is not None else None
+    if record is None or record.run != run:
+        return None
+    try:
+        keys = raw_keys(record.files)
+    except Malformed:
+        return None
+    started_ns = time.time_ns()
+    scan = _scan(project_root, config, record)
+    if not set(named) <= set(scan.rows):
+        return None
+    changes = _changes(scan, record, keys, project_root, cache, jobs, started_ns)
+    folders = (_folder_columns(scan.walked, started_ns) if scan.walked is not None
+               else record.folders)
+    cache.partial = True  # the files not restored keep their entries
+    if changes.changed or changes.gone or explicit != set(record.explicit):
+        return _Again(record, keys, scan, changes, explicit).run(
+            project_root, config, rules, cache, select, ignore, jobs, folders)
+    if changes.signatures or not scan.same:
+        files = _files(record, keys, scan, changes.signatures, {}, {})
+        cache.write_project(record._replace(files=files, folders=folders))
+    ctx = Context([], explicit=explicit, assumptions=config.assumptions)
+    documents, others = record.files.documents, record.files.others
+    totals = [Totals(path, documents[old], others[old]) for path, old in zip(scan.rows, scan.old)]
+    return Warm([_problem(row) for row in record.problems], ctx, list(changes.loaded.values()),
+                totals)
+
+
+def _scan(root: Path, config: Config, record: ProjectRecord) -> _Scan:
+    """The files as kept while no folder the scan listed changed; else a new scan."""
+    prefix = str(root.resolve()) + os.sep
+    folders = record.folders
+    if folders.path and all(_folder_signature(f) == (m, c, i) for f, m, c, i in zip(
+            folders.path, folders.mtime_ns, folders.ctime_ns, folders.inode)):
+        return _Scan(prefix, record.files.path, range(len(record.files.path)), None)
+    walked: list[str] = []
+    rows = [discovery.relative(p, root) for p in discovery.discover(config, root, folders=walked)]
+    where = {path: row for row, path in enumerate(record.files.path)}
+    return _Scan(prefix, rows, [where.get(path, -1) for path in rows], walked)
+
+
+def _changes(scan: _Scan, record: ProjectRecord, keys: bytes, root: Path, cache: Cache,
+             jobs: int | None, started_ns: int) -> _Changes:
+    """Read the files whose signature is not the kept one; which of them changed content."""
+    suspects = _suspects(scan, record.files)
+    loaded = dict(zip(suspects, analysis.load_known(
+        [(scan.prefix + scan.rows[row], "") for row in suspects], root, cache, jobs)))
+    signatures = {row: _signature(scan.prefix + scan.rows[row], started_ns) for row in suspects}
+    changed = {row for row in suspects if scan.old[row] < 0 or not loaded[row].cache_key
+               or loaded[row].cache_key != key_at(keys, scan.old[row])}
+    gone = set() if scan.same else set(range(len(record.files.path))).difference(scan.old)
+    return _Changes(loaded, signatures, changed, gone)
+
+
+def _suspects(scan: _Scan, files: FileColumns) -> list[int]:
+    """The rows whose file's stat signature is not the kept one (or that are new)."""
+    suspects = []
+    lstat, prefix = os.lstat, scan.prefix
+    size, mtime, ctime, inode, device = (files.size, files.mtime_ns, files.ctime_ns, files.inode,
+                                         files.device)
+    for row, (rel, old) in enumerate(zip(scan.rows, scan.old)):
+        try:
+            st = lstat(prefix + rel)
+        except OSError:
+            suspects.append(row)
+            continue
+        if old < 0 or (st.st_mtime_ns != mtime[old] or st.st_size != size[old]
+                       or st.st_ctime_ns != ctime[old] or st.st_ino != inode[old]
+                       or st.st_dev != device[old]):
+            suspects.append(row)
+    return suspects
+
+
+def _signature(path: str, started_ns: int) -> Signature | None:
+    """The file's signature, or None when it is racy (changed too close to this run)."""
+    try:
+        found = signature(os.lstat(path))
+    except OSError:
+        return None
+    return found if max(found[1], found[2]) < started_ns - RACY_NS else None
+
+
+def _folder_signature(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+def _folder_columns(walked: Sequence[str] | None, started_ns: int) -> FolderColumns:
+    """The folders a scan listed with their signatures; none if one is racy or unreadable."""
+    columns = FolderColumns([], [], [], [])
+    for folder in walked or ():
+        found = _folder_signature(folder)
+        if found is None or max(found[0], found[1]) >= started_ns - RACY_NS:
+            return FolderColumns([], [], [], [])  # the next check scans again
+        columns.path.append(folder)
+        columns.mtime_ns.append(found[0])
+        columns.ctime_ns.append(found[1])
+        columns.inode.append(found[2])
+    return columns
+
+
+_UNSIGNED = (NO_SIGNATURE, 0, 0, 0, 0)
+
+
+def _files(record: ProjectRecord, keys: bytes, scan: _Scan,
+           signatures: Mapping[int, Signature | None], fresh: Mapping[int, SourceFile],
+           groups: Mapping[int, int]) -> FileColumns:
+    """The file columns now: the kept rows, new signatures, and the rows of ``fresh`` files."""
+    old = record.files
+    same, rows = scan.same, scan.old
+
+    def pick(column: list[int]) -> list[int]:
+        # most runs: the kept column as it is, a few rows changed below
+        return list(column) if same else [column[row] if row >= 0 else 0 for row in rows]
+
+    raw = bytearray(keys if same else b"".join(
+        keys[row * KEY_BYTES:(row + 1) * KEY_BYTES] if row >= 0 else key_bytes("")
+        for row in rows))
+    out = FileColumns(scan.rows, pick(old.size), pick(old.mtime_ns), pick(old.ctime_ns),
+                      pick(old.inode), pick(old.device), "", pick(old.group), pick(old.names),
+                      pick(old.documents), pick(old.others))
+    stats = (out.size, out.mtime_ns, out.ctime_ns, out.inode, out.device)
+    for row, sig in signatures.items():
+        for column, value in zip(stats, sig or _UNSIGNED):
+            column[row] = value
+    for row, source in fresh.items():
+        raw[row * KEY_BYTES:(row + 1) * KEY_BYTES] = key_bytes(source.cache_key)
+        out.group[row] = groups[row]
+        out.names[row] = _names_hash(source)
+        out.documents[row] = _documents(source)
+        out.others[row] = source.others
+    return out._replace(keys=pack_keys(bytes(raw)))
+
+
+def _names_hash(source: SourceFile) -> int:
+    """A hash of the identities of a file's documents: whether its names changed."""
+    text = "\n".join(sorted("\0".join(doc.identity) for doc in source.documents if doc.known))
+    return _hash(text)
+
+
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
+                                          digest_size=8).digest(), "little", signed=True)
+
+
+class _Again:
+    """The groups a change touched, checked again; the others' problems kept."""
+
+    def __init__(self, record: ProjectRecord, keys: bytes, scan: _Scan, changes: _Changes,
+                 explicit: frozenset[str]) -> None:
+        self.record, self.keys, self.scan, self.changes = record, keys, scan, changes
+        files, loaded = record.files, changes.loaded
+        touched = {scan.old[row] for row in changes.changed if scan.old[row] >= 0}
+        touched |= changes.gone
+        groups = {files.group[old] for old in touched}
+        for row in changes.changed:
+            groups.update(self._group_of(link) for link in file_links(loaded[row]))
+        named = {path: row for row, path in enumerate(files.path)} if explicit or \
+            record.explicit else {}
+        groups.update(files.group[named[path]] for path in explicit.symmetric_difference(
+            record.explicit) if path in named)
+        names_before = sorted(files.names[old] for old in touched)
+        names_after = sorted(_names_hash(loaded[row]) for row in changes.changed)
+        if names_before != names_after:  # a did-you-mean reads every name of a kind
+            holders = {p.file for p in record.problems if p.rule == MISSING_REFERENCE}
+            named = named or {path: row for row, path in enumerate(files.path)}
+            groups.update(files.group[named[path]] for path in holders if path in named)
+        groups.discard(-1)
+        self.groups = groups
+        self.rows = [row for row, old in enumerate(scan.old)
+                     if old < 0 or row in changes.changed or files.group[old] in groups]
+        self.explicit = explicit
+
+    def _group_of(self, link: str) -> int:
+        links = self.record.links
+        wanted = _hash(link)
+        at = bisect.bisect_left(links, wanted)
+        return self.record.link_group[at] if at < len(links) and links[at] == wanted else -1
+
+    def run(self, root: Path, config: Config, rules: Mapping[str, Rule], cache: Cache,
+            select: frozenset[str] | None, ignore: frozenset[str], jobs: int | None,
+            folders: FolderColumns) -> Warm | None:
+        record, scan, loaded = self.record, self.scan, self.changes.loaded
+        wanted = [row for row in self.rows if row not in loaded]
+        restored = analysis.load_known(
+            [(scan.prefix + scan.rows[row], key_at(self.keys, scan.old[row])) for row in wanted],
+            root, cache, jobs)
+        fresh = {**loaded, **dict(zip(wanted, restored))}
+        sources = [fresh[row] for row in self.rows]
+        ctx = Context(sources, explicit=self.explicit, assumptions=config.assumptions,
+                      elsewhere=_Elsewhere())
+        try:
+            found = list(engine.run_rules(ctx, rules, config, select, ignore))
+        except _Elsewhere.Unknown:
+            return None  # a rule reads every name of a kind: the full check knows them
+        grouping = _grouping(sources, found, max(record.files.group, default=0) + 1)
+        if grouping is None:
+            return None  # a problem outside the groups checked: the full check finds them all
+        here = {source.path for source in sources}
+        here.update(record.files.path[old] for old, group in enumerate(record.files.group)
+                    if group in self.groups)
+        kept = [row for row in record.problems if row.file not in here]
+        if any(r.file in here for row in kept for r in row.related):
+            return None
+        group_of, links = grouping
+        links += [(link, group) for link, group in zip(record.links, record.link_group)
+                  if group not in self.groups]
+        files = _files(record, self.keys, scan, self.changes.signatures,
+                       {row: fresh[row] for row in self.rows},
+                       {row: group_of[at] for at, row in enumerate(self.rows)})
+        problems = [*kept, *map(_row, found)]
+        cache.write_project(_record(record.run, files, folders, links, self.explicit,
+                                    problems))
+        totals = [Totals(path, files.documents[row], files.others[row])
+                  for row, path in enumerate(files.path)]
+        return Warm([*map(_problem, kept), *found], ctx, [*fresh.values()], totals)
+
+
+class _Elsewhere(Sequence[tuple[str, str, str]]):
+    """The documents outside the groups checked again: not known to a warm check."""
+
+    class Unknown(Exception):
+        """A rule read every document's name: only the full check has them."""
+
+    def __len__(self) -> int:
+        raise self.Unknown
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, str, str]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[str, str, str]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[str, str, str] | Sequence[
+            tuple[str, str, str]]:
+        raise self.Unknown
+
+    def __iter__(self) -> Iterator[tuple[str, str, str]]:
+        raise self.Unknown
+
+
+# -- the index after a full check ---------------------------------------------------------
+
+
+def record_full(cache: Cache, config: Config, rules: Mapping[str, Rule],
+                files: Sequence[SourceFile], walked: Sequence[str] | None, found: list[Problem],
+                explicit: frozenset[str], select: frozenset[str] | None,
+                ignore: frozenset[str], started_ns: int) -> None:
+    """Write the project index of a full check of ``files`` (the files the globs selected).
+
+    ``found``: every problem the rules found, before waivers. Signatures
+    come from the stat index of this run (a racy file has none, and is read
+    next time).
+    """
+    run = run_key(rules, config, select, ignore)
+    grouping = _grouping(files, found, 0) if run is not None else None
+    if grouping is None or run is None:
+        cache.drop_project()
+        return
+    group_of, links = grouping
+    columns = FileColumns([], [], [], [], [], [], "", group_of, [], [], [])
+    stats = (columns.size, columns.mtime_ns, columns.ctime_ns, columns.inode, columns.device)
+    for source in files:
+        seen = cache.seen.get(source.path)
+        sig = seen[0] if seen is not None and seen[1] == source.cache_key else None
+        columns.path.append(source.path)
+        for column, value in zip(stats, sig or _UNSIGNED):
+            column.append(value)
+        columns.names.append(_names_hash(source))
+        columns.documents.append(_documents(source))
+        columns.others.append(source.others)
+    columns = columns._replace(keys=pack_keys(b"".join(key_bytes(f.cache_key) for f in files)))
+    cache.write_project(_record(run, columns, _folder_columns(walked, started_ns), links,
+                                explicit, [_row(p) for p in found]))
+
+
+def _grouping(files: Sequence[SourceFile], found: Sequence[Problem], first: int
+              ) -> tuple[list[int], list[tuple[int, int]]] | None:
+    """Each file's group (numbered from ``first``) and each link's; None if a problem
+    points outside ``files``.
+
+    Files are in one group when their documents share a link, or a problem
+    in one points into the other.
+    """
+    parent = list(range(len(files)))
+
+    def root(at: int) -> int:
+        while parent[at] != at:
+            parent[at] = parent[parent[at]]
+            at = parent[at]
+        return at
+
+    owner: dict[int, int] = {}  # by the hash of a link: links of one hash are one
+    for row, source in enumerate(files):
+        for link in file_links(source):
+            other = owner.setdefault(_hash(link), row)
+            if other != row:
+                parent[root(row)] = root(other)
+    where = {source.path: row for row, source in enumerate(files)}
+    for problem in found:
+        at = where.get(problem.file)
+        if at is None:
+            return None
+        for related in problem.related:
+            to = where.get(related.file)
+            if to is None:
+                return None
+            parent[root(at)] = root(to)
+    numbers: dict[int, int] = {}
+    group_of = [numbers.setdefault(root(row), first + len(numbers)) for row in range(len(files))]
+    return group_of, [(link, group_of[row]) for link, row in owner.items()]
+
+
+def _record(run: str, files: FileColumns, folders: FolderColumns,
+            links: Iterable[tuple[int, int]], explicit: Iterable[str],
+            problems: list[ProblemRow]) -> ProjectRecord:
+    ordered = sorted(links)
+    return ProjectRecord(run, files, folders, [link for link, _ in ordered],
+                         [group for _, group in ordered], sorted(explicit), problems)
+
+def _row(problem: Problem) -> ProblemRow:
+    return ProblemRow(problem.file, problem.line, problem.column, problem.rule,
+                      problem.severity, problem.message, problem.document, problem.path,
+                      [RelatedRow(r.file, r.line, r.column, r.message) for r in problem.related])
+
+
+def _problem(row: ProblemRow) -> Problem:
+    return Problem(row.file, row.line, row.column, row.rule, row.severity, row.message,
+                   row.document, row.path,
+                   tuple(RelatedLocation(r.file, r.line, r.column, r.message)
+                         for r in row.related))
