@@ -50,7 +50,8 @@ from slopolicy.cache.project import (
     pack_keys,
     raw_keys,
 )
-from slopolicy.cache.store import RACY_NS, Cache, Signature, signature
+from slopolicy.cache import store
+from slopolicy.cache.store import Cache, Signature, signature
 from slopolicy.check import analysis, engine
 from slopolicy.config.settings import Config
 from slopolicy.load import discovery
@@ -237,7 +238,7 @@ def _signature(path: str, started_ns: int) -> Signature | None:
         found = signature(os.lstat(path))
     except OSError:
         return None
-    return found if max(found[1], found[2]) < started_ns - RACY_NS else None
+    return found if max(found[1], found[2]) < started_ns - store.RACY_NS else None
 
 
 def _folder_signature(path: str) -> tuple[int, int, int] | None:
@@ -253,7 +254,7 @@ def _folder_columns(walked: Sequence[str] | None, started_ns: int) -> FolderColu
     columns = FolderColumns([], [], [], [])
     for folder in walked or ():
         found = _folder_signature(folder)
-        if found is None or max(found[0], found[1]) >= started_ns - RACY_NS:
+        if found is None or max(found[0], found[1]) >= started_ns - store.RACY_NS:
             return FolderColumns([], [], [], [])  # the next check scans again
         columns.path.append(folder)
         columns.mtime_ns.append(found[0])
