@@ -5,8 +5,8 @@ One signed file per project (``project.cache`` in the results folder, see
 20,000 snapshots of a large project. It holds, in columns:
 
 * every file the document globs selected, in scan order, with its stat
-  signature and content key (as the stat index does), how many documents
-  it holds, a hash of their names, and its *group*;
+  signature and (part of) its content key, as the stat index keeps them,
+  how many documents it holds, and its *group*;
 * the folders the scan walked, with their signatures: while none changed,
   the list of files is the one kept, and the folders are not listed again;
 * the *links* of each group (hashed): the names by which documents read one
@@ -23,32 +23,106 @@ does not fit these declarations is a miss, and the check runs in full.
 """
 from __future__ import annotations
 
+import array
 import base64
 import binascii
 import json
+import sys
+from dataclasses import dataclass
 from typing import Annotated, NamedTuple
 
 from slopolicy.cache.codec import Malformed, Packed, codec
 
-Ints = Annotated[list[int], Packed("i")]
 Int64s = Annotated[list[int], Packed("q")]
 Naturals = Annotated[list[int], Packed("Q")]
 NAME = "project.cache"
 NO_SIGNATURE = -1  # in the size column: the file is read and hashed next time (it was racy)
+KEY_BYTES = 16  # of a content key (a SHA-256): enough to tell whether a file changed
+_NO_KEY = bytes(KEY_BYTES)
 
 
 class FileColumns(NamedTuple):
+    """One row per file; each column of numbers packed (little-endian, base64), read as one."""
+
     path: list[str]
-    size: Int64s  # NO_SIGNATURE: not to be trusted
-    mtime_ns: Int64s
-    ctime_ns: Int64s
-    inode: Naturals
-    device: Naturals
-    keys: str  # base64 of each file's content key (SHA-256, 32 bytes; zeros: none) in turn
-    group: Int64s
-    names: Int64s  # a hash of the identities of its documents
-    documents: Ints  # the documents a report counts (known kind, not mapped)
-    others: Ints  # objects of no known apiVersion
+    size: str  # q; NO_SIGNATURE: not to be trusted
+    mtime_ns: str  # q
+    ctime_ns: str  # q
+    inode: str  # Q
+    keys: str  # each file's content digest (KEY_BYTES; zeros: none) in turn
+    group: str  # i
+    documents: str  # i: the documents a report counts (known kind, not mapped)
+    others: str  # i: objects of no known apiVersion
+
+
+@dataclass
+class Files:
+    """The file columns as arrays, to read and change in place."""
+
+    path: list[str]
+    size: array.array[int]
+    mtime_ns: array.array[int]
+    ctime_ns: array.array[int]
+    inode: array.array[int]
+    keys: bytearray
+    group: array.array[int]
+    documents: array.array[int]
+    others: array.array[int]
+
+    @classmethod
+    def empty(cls) -> Files:
+        return cls([], array.array("q"), array.array("q"), array.array("q"), array.array("Q"),
+                   bytearray(), array.array("i"), array.array("i"), array.array("i"))
+
+    def key(self, row: int) -> bytes:
+        """The content digest of the file at ``row`` (zeros where it has none)."""
+        return bytes(self.keys[row * KEY_BYTES:(row + 1) * KEY_BYTES])
+
+    def columns(self) -> FileColumns:
+        return FileColumns(self.path, pack(self.size), pack(self.mtime_ns), pack(self.ctime_ns),
+                           pack(self.inode), base64.b64encode(self.keys).decode("ascii"),
+                           pack(self.group), pack(self.documents), pack(self.others))
+
+
+def files_of(columns: FileColumns) -> Files:
+    """The arrays of the file columns; Malformed if a column does not fit the files."""
+    count = len(columns.path)
+    try:
+        keys = bytearray(base64.b64decode(columns.keys, validate=True))
+    except (binascii.Error, ValueError):
+        raise Malformed("content keys are not base64") from None
+    if len(keys) != KEY_BYTES * count:
+        raise Malformed("content keys do not match the files")
+    return Files(columns.path, unpack(columns.size, "q", count),
+                 unpack(columns.mtime_ns, "q", count), unpack(columns.ctime_ns, "q", count),
+                 unpack(columns.inode, "Q", count), keys, unpack(columns.group, "i", count),
+                 unpack(columns.documents, "i", count), unpack(columns.others, "i", count))
+
+
+def unpack(text: str, typecode: str, count: int | None = None) -> array.array[int]:
+    """A packed column (of ``count`` numbers, when given); Malformed if it is not one."""
+    column = array.array(typecode)
+    try:
+        column.frombytes(base64.b64decode(text, validate=True))
+    except (binascii.Error, ValueError):
+        raise Malformed("not a packed column") from None
+    if count is not None and len(column) != count:
+        raise Malformed("a column does not match the files")
+    if sys.byteorder == "big":
+        column.byteswap()
+    return column
+
+
+def pack(column: array.array[int]) -> str:
+    if sys.byteorder == "big":
+        column = array.array(column.typecode, column)
+        column.byteswap()
+    return base64.b64encode(column.tobytes()).decode("ascii")
+
+
+def key_bytes(key: str) -> bytes:
+    """A content key (hex, or "" for none) as it is kept."""
+    return bytes.fromhex(key)[:KEY_BYTES] if key else _NO_KEY
 
 
 class FolderColumns(NamedTuple):
@@ -79,10 +153,12 @@ class ProblemRow(NamedTuple):
 
 class ProjectRecord(NamedTuple):
     run: str
+    device: int  # of every file with a signature (a file on another one is always read)
     files: FileColumns
     folders: FolderColumns  # empty: the file list is not kept (the scan runs)
-    links: Int64s  # a hash of each link, sorted (two links of one hash are one: safe)
-    link_group: Int64s  # the group of each link
+    # a hash of each link, sorted (links of one hash are one: that only joins two groups)
+    links: str  # i
+    link_group: str  # i: the group of each link
     explicit: list[str]  # files named on the command line (a rule reads that)
     problems: list[ProblemRow]
 
@@ -97,45 +173,9 @@ def decode(record: bytes) -> ProjectRecord:
     except (ValueError, RecursionError) as exc:
         raise Malformed(f"not JSON: {exc}") from None
     found: ProjectRecord = PROJECT.decode(raw)
-    files, folders = found.files, found.folders
-    lengths = {len(files.path), *(len(column) for column in (
-        files.size, files.mtime_ns, files.ctime_ns, files.inode, files.device, files.group,
-        files.names, files.documents, files.others))}
-    if len(lengths) != 1 or len({len(c) for c in folders}) != 1:
-        raise Malformed("columns differ in length")
-    if len(found.links) != len(found.link_group):
+    if len({len(column) for column in found.folders}) != 1:
         raise Malformed("columns differ in length")
     return found
-
-
-KEY_BYTES = 32
-_NO_KEY = bytes(KEY_BYTES)
-
-
-def raw_keys(files: FileColumns) -> bytes:
-    """The content keys of the files, 32 bytes each; Malformed if they do not fit."""
-    try:
-        raw = base64.b64decode(files.keys, validate=True)
-    except (binascii.Error, ValueError):
-        raise Malformed("content keys are not base64") from None
-    if len(raw) != KEY_BYTES * len(files.path):
-        raise Malformed("content keys do not match the files")
-    return raw
-
-
-def key_at(raw: bytes, row: int) -> str:
-    """The content key (hex) of the file at ``row``; "" where it has none."""
-    key = raw[row * KEY_BYTES:(row + 1) * KEY_BYTES]
-    return "" if key == _NO_KEY else key.hex()
-
-
-def key_bytes(key: str) -> bytes:
-    """A content key (hex, or "" for none) as it is kept."""
-    return bytes.fromhex(key) if key else _NO_KEY
-
-
-def pack_keys(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
 
 
 def encode(record: ProjectRecord) -> bytes:

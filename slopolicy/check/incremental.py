@@ -12,10 +12,10 @@ and every problem the rules found. The next check
    document is restored, no rule runs;
 3. else finds the groups the change touches: the changed files' groups
    before the change, and the groups of the links they have now (a new
-   reference to an SLO ties the SLA to that SLO's group), and, when the
-   names of the project change, the groups with a missing reference (whose
-   did-you-mean reads every name). It restores the files of those groups
-   only, runs every rule over them, and keeps the other groups' problems.
+   reference to an SLO ties the SLA to that SLO's group), and the groups
+   with a missing reference (whose did-you-mean reads every name of a kind).
+   It restores the files of those groups only, runs every rule over them,
+   and keeps the other groups' problems.
 
 A rule that spans documents reads only documents its document is linked to,
 so the problems of a group depend on nothing outside it; a problem that
@@ -28,6 +28,7 @@ every run's whole list of problems, as a full check applies them.
 """
 from __future__ import annotations
 
+import array
 import bisect
 import hashlib
 import os
@@ -36,21 +37,21 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple, overload
 
+from slopolicy.cache import store
 from slopolicy.cache.codec import Malformed
 from slopolicy.cache.project import (
     KEY_BYTES,
     NO_SIGNATURE,
-    FileColumns,
+    Files,
     FolderColumns,
     ProblemRow,
     ProjectRecord,
     RelatedRow,
-    key_at,
+    files_of,
     key_bytes,
-    pack_keys,
-    raw_keys,
+    pack,
+    unpack,
 )
-from slopolicy.cache import store
 from slopolicy.cache.store import Cache, Signature, signature
 from slopolicy.check import analysis, engine
 from slopolicy.config.settings import Config
@@ -66,11 +67,11 @@ MISSING_REFERENCE = "unresolved-reference"  # its did-you-mean reads every name 
 
 
 class Totals(NamedTuple):
-    """What a report counts of one file."""
+    """What a report counts of each file of the project, in scan order."""
 
-    path: str
-    documents: int  # of a known kind, not mapped from another format
-    others: int  # objects of no known apiVersion
+    path: list[str]
+    documents: Sequence[int]  # of a known kind, not mapped from another format
+    others: Sequence[int]  # objects of no known apiVersion
 
 
 class Warm(NamedTuple):
@@ -79,11 +80,12 @@ class Warm(NamedTuple):
     found: list[Problem]  # every problem the rules found in the project, before waivers
     ctx: Context  # the files checked again (none when nothing changed)
     loaded: list[SourceFile]  # every file read or restored (to be kept in the cache)
-    totals: list[Totals]  # every file of the project, in scan order
+    totals: Totals
 
 
-def totals(files: Iterable[SourceFile]) -> list[Totals]:
-    return [Totals(f.path, _documents(f), f.others) for f in files]
+def totals(files: Sequence[SourceFile]) -> Totals:
+    return Totals([f.path for f in files], [_documents(f) for f in files],
+                  [f.others for f in files])
 
 
 def _documents(source: SourceFile) -> int:
@@ -163,28 +165,37 @@ def warm(project_root: Path, config: Config, rules: Mapping[str, Rule], cache: C
     if record is None or record.run != run:
         return None
     try:
-        keys = raw_keys(record.files)
+        files = files_of(record.files)
+        links = unpack(record.links, "i"), unpack(record.link_group, "i")
     except Malformed:
+        return None
+    if len(links[0]) != len(links[1]):
         return None
     started_ns = time.time_ns()
     scan = _scan(project_root, config, record)
     if not set(named) <= set(scan.rows):
         return None
-    changes = _changes(scan, record, keys, project_root, cache, jobs, started_ns)
+    changes = _changes(scan, record.device, files, project_root, cache, jobs, started_ns)
     folders = (_folder_columns(scan.walked, started_ns) if scan.walked is not None
                else record.folders)
     cache.partial = True  # the files not restored keep their entries
     if changes.changed or changes.gone or explicit != set(record.explicit):
-        return _Again(record, keys, scan, changes, explicit).run(
-            project_root, config, rules, cache, select, ignore, jobs, folders)
+        again = _Again(record, files, links, scan, changes, explicit)
+        return again.run(project_root, config, rules, cache, select, ignore, jobs, folders)
     if changes.signatures or not scan.same:
-        files = _files(record, keys, scan, changes.signatures, {}, {})
-        cache.write_project(record._replace(files=files, folders=folders))
+        files = _files(files, scan, changes.signatures, {}, {})
+        cache.write_project(record._replace(files=files.columns(), folders=folders))
     ctx = Context([], explicit=explicit, assumptions=config.assumptions)
-    documents, others = record.files.documents, record.files.others
-    totals = [Totals(path, documents[old], others[old]) for path, old in zip(scan.rows, scan.old)]
     return Warm([_problem(row) for row in record.problems], ctx, list(changes.loaded.values()),
-                totals)
+                _totals(files, scan))
+
+
+def _totals(files: Files, scan: _Scan) -> Totals:
+    if scan.same:
+        return Totals(files.path, files.documents, files.others)
+    documents, others = files.documents, files.others
+    return Totals(scan.rows, [documents[row] if row >= 0 else 0 for row in scan.old],
+                  [others[row] if row >= 0 else 0 for row in scan.old])
 
 
 def _scan(root: Path, config: Config, record: ProjectRecord) -> _Scan:
@@ -200,25 +211,25 @@ def _scan(root: Path, config: Config, record: ProjectRecord) -> _Scan:
     return _Scan(prefix, rows, [where.get(path, -1) for path in rows], walked)
 
 
-def _changes(scan: _Scan, record: ProjectRecord, keys: bytes, root: Path, cache: Cache,
+def _changes(scan: _Scan, device: int, files: Files, root: Path, cache: Cache,
              jobs: int | None, started_ns: int) -> _Changes:
     """Read the files whose signature is not the kept one; which of them changed content."""
-    suspects = _suspects(scan, record.files)
+    suspects = _suspects(scan, files, device)
     loaded = dict(zip(suspects, analysis.load_known(
         [(scan.prefix + scan.rows[row], "") for row in suspects], root, cache, jobs)))
-    signatures = {row: _signature(scan.prefix + scan.rows[row], started_ns) for row in suspects}
+    signatures = {row: _signature(scan.prefix + scan.rows[row], started_ns, device)
+                  for row in suspects}
     changed = {row for row in suspects if scan.old[row] < 0 or not loaded[row].cache_key
-               or loaded[row].cache_key != key_at(keys, scan.old[row])}
-    gone = set() if scan.same else set(range(len(record.files.path))).difference(scan.old)
+               or key_bytes(loaded[row].cache_key) != files.key(scan.old[row])}
+    gone = set() if scan.same else set(range(len(files.path))).difference(scan.old)
     return _Changes(loaded, signatures, changed, gone)
 
 
-def _suspects(scan: _Scan, files: FileColumns) -> list[int]:
+def _suspects(scan: _Scan, files: Files, device: int) -> list[int]:
     """The rows whose file's stat signature is not the kept one (or that are new)."""
     suspects = []
     lstat, prefix = os.lstat, scan.prefix
-    size, mtime, ctime, inode, device = (files.size, files.mtime_ns, files.ctime_ns, files.inode,
-                                         files.device)
+    size, mtime, ctime, inode = files.size, files.mtime_ns, files.ctime_ns, files.inode
     for row, (rel, old) in enumerate(zip(scan.rows, scan.old)):
         try:
             st = lstat(prefix + rel)
@@ -227,18 +238,25 @@ def _suspects(scan: _Scan, files: FileColumns) -> list[int]:
             continue
         if old < 0 or (st.st_mtime_ns != mtime[old] or st.st_size != size[old]
                        or st.st_ctime_ns != ctime[old] or st.st_ino != inode[old]
-                       or st.st_dev != device[old]):
+                       or st.st_dev != device):
             suspects.append(row)
     return suspects
 
 
-def _signature(path: str, started_ns: int) -> Signature | None:
-    """The file's signature, or None when it is racy (changed too close to this run)."""
+def _signature(path: str, started_ns: int, device: int) -> Signature | None:
+    """The file's signature; None when it is racy (changed too close to this run), or on
+    another device than the project's."""
     try:
         found = signature(os.lstat(path))
     except OSError:
         return None
-    return found if max(found[1], found[2]) < started_ns - store.RACY_NS else None
+    return _settled(found, started_ns, device)
+
+
+def _settled(found: Signature, started_ns: int, device: int) -> Signature | None:
+    if max(found[1], found[2]) >= started_ns - store.RACY_NS or found[4] != device:
+        return None
+    return found
 
 
 def _folder_signature(path: str) -> tuple[int, int, int] | None:
@@ -263,92 +281,88 @@ def _folder_columns(walked: Sequence[str] | None, started_ns: int) -> FolderColu
     return columns
 
 
-_UNSIGNED = (NO_SIGNATURE, 0, 0, 0, 0)
+_UNSIGNED = (NO_SIGNATURE, 0, 0, 0)
 
 
-def _files(record: ProjectRecord, keys: bytes, scan: _Scan,
-           signatures: Mapping[int, Signature | None], fresh: Mapping[int, SourceFile],
-           groups: Mapping[int, int]) -> FileColumns:
-    """The file columns now: the kept rows, new signatures, and the rows of ``fresh`` files."""
-    old = record.files
-    same, rows = scan.same, scan.old
+def _files(old: Files, scan: _Scan, signatures: Mapping[int, Signature | None],
+           fresh: Mapping[int, SourceFile], groups: Mapping[int, int]) -> Files:
+    """The file columns now: the kept rows, new signatures, and the rows of ``fresh`` files.
 
-    def pick(column: list[int]) -> list[int]:
-        # most runs: the kept column as it is, a few rows changed below
-        return list(column) if same else [column[row] if row >= 0 else 0 for row in rows]
-
-    raw = bytearray(keys if same else b"".join(
-        keys[row * KEY_BYTES:(row + 1) * KEY_BYTES] if row >= 0 else key_bytes("")
-        for row in rows))
-    out = FileColumns(scan.rows, pick(old.size), pick(old.mtime_ns), pick(old.ctime_ns),
-                      pick(old.inode), pick(old.device), "", pick(old.group), pick(old.names),
-                      pick(old.documents), pick(old.others))
-    stats = (out.size, out.mtime_ns, out.ctime_ns, out.inode, out.device)
+    Changed in place when the files are the kept ones (most runs).
+    """
+    out = old
+    if not scan.same:
+        rows = scan.old
+        out = Files.empty()
+        out.path = scan.rows
+        for column, was in ((out.size, old.size), (out.mtime_ns, old.mtime_ns),
+                            (out.ctime_ns, old.ctime_ns), (out.inode, old.inode),
+                            (out.group, old.group), (out.documents, old.documents),
+                            (out.others, old.others)):
+            column.extend(was[row] if row >= 0 else 0 for row in rows)
+        out.keys = bytearray(b"".join(old.key(row) if row >= 0 else key_bytes("")
+                                      for row in rows))
+    stats = (out.size, out.mtime_ns, out.ctime_ns, out.inode)
     for row, sig in signatures.items():
         for column, value in zip(stats, sig or _UNSIGNED):
             column[row] = value
     for row, source in fresh.items():
-        raw[row * KEY_BYTES:(row + 1) * KEY_BYTES] = key_bytes(source.cache_key)
+        out.keys[row * KEY_BYTES:(row + 1) * KEY_BYTES] = key_bytes(source.cache_key)
         out.group[row] = groups[row]
-        out.names[row] = _names_hash(source)
         out.documents[row] = _documents(source)
         out.others[row] = source.others
-    return out._replace(keys=pack_keys(bytes(raw)))
-
-
-def _names_hash(source: SourceFile) -> int:
-    """A hash of the identities of a file's documents: whether its names changed."""
-    text = "\n".join(sorted("\0".join(doc.identity) for doc in source.documents if doc.known))
-    return _hash(text)
+    return out
 
 
 def _hash(text: str) -> int:
+    """A link's 32-bit hash: two links of one hash only join two groups into one."""
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
-                                          digest_size=8).digest(), "little", signed=True)
+                                          digest_size=4).digest(), "little", signed=True)
+
+
+Links = tuple["array.array[int]", "array.array[int]"]  # link hashes (sorted), their groups
 
 
 class _Again:
     """The groups a change touched, checked again; the others' problems kept."""
 
-    def __init__(self, record: ProjectRecord, keys: bytes, scan: _Scan, changes: _Changes,
-                 explicit: frozenset[str]) -> None:
-        self.record, self.keys, self.scan, self.changes = record, keys, scan, changes
-        files, loaded = record.files, changes.loaded
+    def __init__(self, record: ProjectRecord, files: Files, links: Links, scan: _Scan,
+                 changes: _Changes, explicit: frozenset[str]) -> None:
+        self.record, self.files, self.links = record, files, links
+        self.scan, self.changes, self.explicit = scan, changes, explicit
+        loaded = changes.loaded
         touched = {scan.old[row] for row in changes.changed if scan.old[row] >= 0}
         touched |= changes.gone
         groups = {files.group[old] for old in touched}
         for row in changes.changed:
             groups.update(self._group_of(link) for link in file_links(loaded[row]))
-        named = {path: row for row, path in enumerate(files.path)} if explicit or \
-            record.explicit else {}
-        groups.update(files.group[named[path]] for path in explicit.symmetric_difference(
-            record.explicit) if path in named)
-        names_before = sorted(files.names[old] for old in touched)
-        names_after = sorted(_names_hash(loaded[row]) for row in changes.changed)
-        if names_before != names_after:  # a did-you-mean reads every name of a kind
-            holders = {p.file for p in record.problems if p.rule == MISSING_REFERENCE}
-            named = named or {path: row for row, path in enumerate(files.path)}
-            groups.update(files.group[named[path]] for path in holders if path in named)
+        rows_of: dict[str, int] = {}
+        if explicit or record.explicit or record.problems:
+            rows_of = {path: row for row, path in enumerate(files.path)}
+        groups.update(files.group[rows_of[path]] for path in explicit.symmetric_difference(
+            record.explicit) if path in rows_of)
+        # a did-you-mean reads every name of a kind: a missing reference is judged again
+        holders = {p.file for p in record.problems if p.rule == MISSING_REFERENCE}
+        groups.update(files.group[rows_of[path]] for path in holders if path in rows_of)
         groups.discard(-1)
         self.groups = groups
+        group = files.group
         self.rows = [row for row, old in enumerate(scan.old)
-                     if old < 0 or row in changes.changed or files.group[old] in groups]
-        self.explicit = explicit
+                     if old < 0 or row in changes.changed or group[old] in groups]
 
     def _group_of(self, link: str) -> int:
-        links = self.record.links
+        hashes, groups = self.links
         wanted = _hash(link)
-        at = bisect.bisect_left(links, wanted)
-        return self.record.link_group[at] if at < len(links) and links[at] == wanted else -1
+        at = bisect.bisect_left(hashes, wanted)
+        return groups[at] if at < len(hashes) and hashes[at] == wanted else -1
 
     def run(self, root: Path, config: Config, rules: Mapping[str, Rule], cache: Cache,
             select: frozenset[str] | None, ignore: frozenset[str], jobs: int | None,
             folders: FolderColumns) -> Warm | None:
-        record, scan, loaded = self.record, self.scan, self.changes.loaded
+        record, files, scan, loaded = self.record, self.files, self.scan, self.changes.loaded
         wanted = [row for row in self.rows if row not in loaded]
-        restored = analysis.load_known(
-            [(scan.prefix + scan.rows[row], key_at(self.keys, scan.old[row])) for row in wanted],
-            root, cache, jobs)
+        restored = analysis.load_known([(scan.prefix + scan.rows[row], "") for row in wanted],
+                                       root, cache, jobs)
         fresh = {**loaded, **dict(zip(wanted, restored))}
         sources = [fresh[row] for row in self.rows]
         ctx = Context(sources, explicit=self.explicit, assumptions=config.assumptions,
@@ -357,27 +371,43 @@ class _Again:
             found = list(engine.run_rules(ctx, rules, config, select, ignore))
         except _Elsewhere.Unknown:
             return None  # a rule reads every name of a kind: the full check knows them
-        grouping = _grouping(sources, found, max(record.files.group, default=0) + 1)
+        first = max(files.group, default=0) + 1
+        grouping = _grouping(sources, found, first) if first + len(sources) < 2**31 else None
         if grouping is None:
             return None  # a problem outside the groups checked: the full check finds them all
         here = {source.path for source in sources}
-        here.update(record.files.path[old] for old, group in enumerate(record.files.group)
+        here.update(files.path[old] for old, group in enumerate(files.group)
                     if group in self.groups)
         kept = [row for row in record.problems if row.file not in here]
         if any(r.file in here for row in kept for r in row.related):
             return None
         group_of, links = grouping
-        links += [(link, group) for link, group in zip(record.links, record.link_group)
-                  if group not in self.groups]
-        files = _files(record, self.keys, scan, self.changes.signatures,
+        hashes, link_groups = _merged(self.links, self.groups, links)
+        files = _files(files, scan, self.changes.signatures,
                        {row: fresh[row] for row in self.rows},
                        {row: group_of[at] for at, row in enumerate(self.rows)})
-        problems = [*kept, *map(_row, found)]
-        cache.write_project(_record(record.run, files, folders, links, self.explicit,
-                                    problems))
-        totals = [Totals(path, files.documents[row], files.others[row])
-                  for row, path in enumerate(files.path)]
-        return Warm([*map(_problem, kept), *found], ctx, [*fresh.values()], totals)
+        cache.write_project(record._replace(
+            files=files.columns(), folders=folders, links=pack(hashes),
+            link_group=pack(link_groups), explicit=sorted(self.explicit),
+            problems=[*kept, *map(_row, found)]))
+        return Warm([*map(_problem, kept), *found], ctx, [*fresh.values()],
+                    _totals(files, scan))
+
+
+def _merged(links: Links, dropped: set[int], added: Iterable[tuple[int, int]]) -> Links:
+    """The links without those of the ``dropped`` groups, with ``added`` (kept sorted)."""
+    hashes, groups = links
+    gone = [at for at, group in enumerate(groups) if group in dropped]
+    for at in reversed(gone):
+        del hashes[at]
+        del groups[at]
+    for link, group in added:
+        at = bisect.bisect_left(hashes, link)
+        if at < len(hashes) and hashes[at] == link:
+            continue  # one hash, two links: the group was joined in _grouping
+        hashes.insert(at, link)
+        groups.insert(at, group)
+    return hashes, groups
 
 
 class _Elsewhere(Sequence[tuple[str, str, str]]):
@@ -422,26 +452,31 @@ def record_full(cache: Cache, config: Config, rules: Mapping[str, Rule],
         cache.drop_project()
         return
     group_of, links = grouping
-    columns = FileColumns([], [], [], [], [], [], "", group_of, [], [], [])
-    stats = (columns.size, columns.mtime_ns, columns.ctime_ns, columns.inode, columns.device)
+    device = os.stat(config.root).st_dev
+    table = Files.empty()
+    table.group.extend(group_of)
+    stats = (table.size, table.mtime_ns, table.ctime_ns, table.inode)
     for source in files:
         seen = cache.seen.get(source.path)
         sig = seen[0] if seen is not None and seen[1] == source.cache_key else None
-        columns.path.append(source.path)
-        for column, value in zip(stats, sig or _UNSIGNED):
+        table.path.append(source.path)
+        for column, value in zip(stats, sig and _settled(sig, started_ns, device) or _UNSIGNED):
             column.append(value)
-        columns.names.append(_names_hash(source))
-        columns.documents.append(_documents(source))
-        columns.others.append(source.others)
-    columns = columns._replace(keys=pack_keys(b"".join(key_bytes(f.cache_key) for f in files)))
-    cache.write_project(_record(run, columns, _folder_columns(walked, started_ns), links,
-                                explicit, [_row(p) for p in found]))
+        table.keys += key_bytes(source.cache_key)
+        table.documents.append(_documents(source))
+        table.others.append(source.others)
+    ordered = sorted(links)
+    cache.write_project(ProjectRecord(
+        run, device, table.columns(), _folder_columns(walked, started_ns),
+        pack(array.array("i", (link for link, _ in ordered))),
+        pack(array.array("i", (group for _, group in ordered))), sorted(explicit),
+        [_row(p) for p in found]))
 
 
 def _grouping(files: Sequence[SourceFile], found: Sequence[Problem], first: int
               ) -> tuple[list[int], list[tuple[int, int]]] | None:
-    """Each file's group (numbered from ``first``) and each link's; None if a problem
-    points outside ``files``.
+    """Each file's group (numbered from ``first``) and each link's hash's; None if a
+    problem points outside ``files``.
 
     Files are in one group when their documents share a link, or a problem
     in one points into the other.
@@ -473,14 +508,6 @@ def _grouping(files: Sequence[SourceFile], found: Sequence[Problem], first: int
     numbers: dict[int, int] = {}
     group_of = [numbers.setdefault(root(row), first + len(numbers)) for row in range(len(files))]
     return group_of, [(link, group_of[row]) for link, row in owner.items()]
-
-
-def _record(run: str, files: FileColumns, folders: FolderColumns,
-            links: Iterable[tuple[int, int]], explicit: Iterable[str],
-            problems: list[ProblemRow]) -> ProjectRecord:
-    ordered = sorted(links)
-    return ProjectRecord(run, files, folders, [link for link, _ in ordered],
-                         [group for _, group in ordered], sorted(explicit), problems)
 
 def _row(problem: Problem) -> ProblemRow:
     return ProblemRow(problem.file, problem.line, problem.column, problem.rule,

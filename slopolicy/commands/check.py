@@ -324,7 +324,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def warm_check(args: argparse.Namespace, project: Project, cache: Cache | None,
                asked: Request, select: frozenset[str] | None, ignore: frozenset[str]
-               ) -> tuple[list[Problem], list[Totals]] | None:
+               ) -> tuple[list[Problem], Totals] | None:
     """The problems to report and every file's counts, from the project index; None: run the
     full check (no index, or a problem outside the named files that the change may have
     brought, which only the full comparison with HEAD can tell)."""
@@ -348,7 +348,7 @@ def warm_check(args: argparse.Namespace, project: Project, cache: Cache | None,
 
 
 def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
-            totals: list[Totals], report_set: frozenset[str] | None, base: BaseSide | None,
+            totals: Totals, report_set: frozenset[str] | None, base: BaseSide | None,
             started: float) -> int:
     """Write the report (and those of ``--report``); the exit code."""
     import time
@@ -358,10 +358,12 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
 
     # the files reported on: those asked about, and those a change broke
     shown = None if report_set is None else report_set | {p.file for p in kept}
-    files = [f for f in totals if shown is None or f.path in shown]
+    rows = range(len(totals.path)) if shown is None else [
+        row for row, path in enumerate(totals.path) if path in shown]
     result = Result(
-        kept, files=len(files), documents=sum(f.documents for f in files),
-        checked=sorted(f.path for f in files), skipped=sum(1 for f in files if f.others),
+        kept, files=len(rows), documents=sum(totals.documents[row] for row in rows),
+        checked=sorted(totals.path[row] for row in rows),
+        skipped=sum(1 for row in rows if totals.others[row]),
     )
     report = CheckReport(result, project.rules, changes=base.changes if base is not None else None)
     for name, path in args.report:  # more reports of the same result, to files
@@ -375,7 +377,7 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
     else:
         sys.stdout.write(buffer.getvalue())
     if args.verbose:
-        tell(project, len(totals), result, time.perf_counter() - started)
+        tell(project, len(totals.path), result, time.perf_counter() - started)
     return exit_code(result, args.fail_on)
 
 
