@@ -187,15 +187,11 @@ def warm(project_root: Path, config: Config, rules: Mapping[str, Rule], cache: C
         cache.write_project(record._replace(files=files.columns(), folders=folders))
     ctx = Context([], explicit=explicit, assumptions=config.assumptions)
     return Warm([_problem(row) for row in record.problems], ctx, list(changes.loaded.values()),
-                _totals(files, scan))
+                _totals(files))
 
 
-def _totals(files: Files, scan: _Scan) -> Totals:
-    if scan.same:
-        return Totals(files.path, files.documents, files.others)
-    documents, others = files.documents, files.others
-    return Totals(scan.rows, [documents[row] if row >= 0 else 0 for row in scan.old],
-                  [others[row] if row >= 0 else 0 for row in scan.old])
+def _totals(files: Files) -> Totals:
+    return Totals(files.path, files.documents, files.others)
 
 
 def _scan(root: Path, config: Config, record: ProjectRecord) -> _Scan:
@@ -391,7 +387,7 @@ class _Again:
             link_group=pack(link_groups), explicit=sorted(self.explicit),
             problems=[*kept, *map(_row, found)]))
         return Warm([*map(_problem, kept), *found], ctx, [*fresh.values()],
-                    _totals(files, scan))
+                    _totals(files))
 
 
 def _merged(links: Links, dropped: set[int], added: Iterable[tuple[int, int]]) -> Links:
