@@ -153,6 +153,7 @@ class ProblemRow(NamedTuple):
 
 class ProjectRecord(NamedTuple):
     run: str
+    generation: str  # random, new with each index written whole: what a delta applies to
     device: int  # of every file with a signature (a file on another one is always read)
     files: FileColumns
     folders: FolderColumns  # empty: the file list is not kept (the scan runs)
@@ -163,7 +164,34 @@ class ProjectRecord(NamedTuple):
     problems: list[ProblemRow]
 
 
+class DeltaRecord(NamedTuple):
+    """What changed since the index was written whole (a small file, written instead).
+
+    A warm check that changed a few files of an unchanged list writes this:
+    the rows changed since, with their values now, the groups whose links
+    were dropped and the links added, and the problems and named files now.
+    """
+
+    generation: str  # of the index it applies to; another one's delta is not read
+    rows: list[int]
+    size: list[int]
+    mtime_ns: list[int]
+    ctime_ns: list[int]
+    inode: list[int]
+    keys: list[str]  # hex, KEY_BYTES each
+    group: list[int]
+    documents: list[int]
+    others: list[int]
+    dropped: list[int]  # groups whose links are dropped
+    links: list[int]  # links added, with their groups
+    link_group: list[int]
+    explicit: list[str]
+    problems: list[ProblemRow]
+
+
 PROJECT = codec(ProjectRecord)
+DELTA = codec(DeltaRecord)
+DELTA_NAME = "project-delta.cache"
 
 
 def decode(record: bytes) -> ProjectRecord:
@@ -180,4 +208,23 @@ def decode(record: bytes) -> ProjectRecord:
 
 def encode(record: ProjectRecord) -> bytes:
     return json.dumps(PROJECT.encode(record), ensure_ascii=True, separators=(",", ":"),
+                      allow_nan=False).encode("ascii")
+
+
+def decode_delta(record: bytes) -> DeltaRecord:
+    try:
+        raw = json.loads(record)
+    except (ValueError, RecursionError) as exc:
+        raise Malformed(f"not JSON: {exc}") from None
+    found: DeltaRecord = DELTA.decode(raw)
+    rows = len(found.rows)
+    if any(len(column) != rows for column in found[2:10]) or len(found.links) != len(
+            found.link_group) or any(len(key) != KEY_BYTES * 2 for key in found.keys):
+        raise Malformed("columns differ in length")
+    bytes.fromhex("".join(found.keys))  # ValueError: not hex
+    return found
+
+
+def encode_delta(record: DeltaRecord) -> bytes:
+    return json.dumps(DELTA.encode(record), ensure_ascii=True, separators=(",", ":"),
                       allow_nan=False).encode("ascii")

@@ -38,6 +38,7 @@ starts a new folder removes the folders no run has used for 30 days.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -54,7 +55,7 @@ from slopolicy import __version__
 from slopolicy.cache import keys
 from slopolicy.cache import project as project_index
 from slopolicy.cache.codec import Malformed
-from slopolicy.cache.project import ProjectRecord
+from slopolicy.cache.project import DeltaRecord, ProjectRecord
 from slopolicy.cache.records import (
     INDEX,
     FileEntry,
@@ -155,8 +156,8 @@ Signature = tuple[int, int, int, int, int]
 UNUSED_DAYS = 30  # a results folder no run used for this long is removed
 _FOLDER = re.compile(r"results-[0-9a-f]{32}")
 # this format's files and older ones' (never read, but removed with their folder)
-_FILE = re.compile(r"(index|project|[0-9a-f]{2})\.(cache|pickle)"
-                   r"|\.(index|project|[0-9a-f]{2})\.(cache|pickle)-\w+\.tmp")
+_FILE = re.compile(r"(index|project|project-delta|[0-9a-f]{2})\.(cache|pickle)"
+                   r"|\.(index|project|project-delta|[0-9a-f]{2})\.(cache|pickle)-\w+\.tmp")
 RACY_NS = 2_000_000_000  # FAT keeps modification times to 2 s
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a cache file larger than this is not read
 MAGIC = b"slopolicy-cache"
@@ -314,19 +315,41 @@ class Cache:
             return None
 
     def write_project(self, record: ProjectRecord) -> None:
-        """Replace the project index (atomically, as every cache file)."""
+        """Replace the project index (atomically, as every cache file), and drop its delta."""
         try:
             text = project_index.encode(record)
         except (TypeError, ValueError):
+            self.drop_project()
             return  # a value with no JSON form: the next check runs in full
-        self._write(project_index.NAME, text, [])
+        if not self._write(project_index.NAME, text, []):
+            self.drop_project()
+        with contextlib.suppress(OSError):
+            os.unlink(self.path / project_index.DELTA_NAME)  # of another generation now
+
+    def read_delta(self) -> DeltaRecord | None:
+        """What changed since the project index was written whole, if it is signed and whole."""
+        found = self._read(project_index.DELTA_NAME) if self.existed else None
+        if found is None or found[1] != 0:
+            return None
+        try:
+            return project_index.decode_delta(found[0])
+        except (Malformed, LookupError, TypeError, ValueError, RecursionError):
+            return None
+
+    def write_delta(self, record: DeltaRecord) -> None:
+        try:
+            text = project_index.encode_delta(record)
+        except (TypeError, ValueError):
+            self.drop_project()
+            return
+        if not self._write(project_index.DELTA_NAME, text, []):
+            self.drop_project()
 
     def drop_project(self) -> None:
         """Remove the project index: the next check runs in full."""
-        try:
-            os.unlink(self.path / project_index.NAME)
-        except OSError:
-            pass  # none, or another run removed it
+        for name in (project_index.NAME, project_index.DELTA_NAME):
+            with contextlib.suppress(OSError):  # none, or another run removed it
+                os.unlink(self.path / name)
 
     def _shard(self, prefix: str) -> Shard | None:
         """The shard of ``prefix``: as read, or read now (first use, or as this run saved it).

@@ -42,6 +42,7 @@ from slopolicy.cache.codec import Malformed
 from slopolicy.cache.project import (
     KEY_BYTES,
     NO_SIGNATURE,
+    DeltaRecord,
     Files,
     FolderColumns,
     ProblemRow,
@@ -167,10 +168,16 @@ def warm(project_root: Path, config: Config, rules: Mapping[str, Rule], cache: C
     try:
         files = files_of(record.files)
         links = unpack(record.links, "i"), unpack(record.link_group, "i")
-    except Malformed:
+        if len(links[0]) != len(links[1]):
+            return None
+        delta = cache.read_delta()
+        if delta is not None and delta.generation == record.generation:
+            record = _apply(delta, record, files, links)
+        else:
+            delta = None
+    except (Malformed, IndexError, ValueError):
         return None
-    if len(links[0]) != len(links[1]):
-        return None
+    base = _Base(record, delta)
     started_ns = time.time_ns()
     scan = _scan(project_root, config, record)
     if not set(named) <= set(scan.rows):
@@ -180,11 +187,11 @@ def warm(project_root: Path, config: Config, rules: Mapping[str, Rule], cache: C
                else record.folders)
     cache.partial = True  # the files not restored keep their entries
     if changes.changed or changes.gone or explicit != set(record.explicit):
-        again = _Again(record, files, links, scan, changes, explicit)
+        again = _Again(base, files, links, scan, changes, explicit)
         return again.run(project_root, config, rules, cache, select, ignore, jobs, folders)
     if changes.signatures or not scan.same:
         files = _files(files, scan, changes.signatures, {}, {})
-        cache.write_project(record._replace(files=files.columns(), folders=folders))
+        base.save(cache, scan, files, links, changes.signatures, set(), [], folders)
     ctx = Context([], explicit=explicit, assumptions=config.assumptions)
     return Warm([_problem(row) for row in record.problems], ctx, list(changes.loaded.values()),
                 _totals(files))
@@ -322,9 +329,10 @@ Links = tuple["array.array[int]", "array.array[int]"]  # link hashes (sorted), t
 class _Again:
     """The groups a change touched, checked again; the others' problems kept."""
 
-    def __init__(self, record: ProjectRecord, files: Files, links: Links, scan: _Scan,
+    def __init__(self, base: _Base, files: Files, links: Links, scan: _Scan,
                  changes: _Changes, explicit: frozenset[str]) -> None:
-        self.record, self.files, self.links = record, files, links
+        record = base.record
+        self.base, self.record, self.files, self.links = base, record, files, links
         self.scan, self.changes, self.explicit = scan, changes, explicit
         loaded = changes.loaded
         touched = {scan.old[row] for row in changes.changed if scan.old[row] >= 0}
@@ -378,16 +386,72 @@ class _Again:
         if any(r.file in here for row in kept for r in row.related):
             return None
         group_of, links = grouping
-        hashes, link_groups = _merged(self.links, self.groups, links)
+        merged = _merged(self.links, self.groups, links)
         files = _files(files, scan, self.changes.signatures,
                        {row: fresh[row] for row in self.rows},
                        {row: group_of[at] for at, row in enumerate(self.rows)})
-        cache.write_project(record._replace(
-            files=files.columns(), folders=folders, links=pack(hashes),
-            link_group=pack(link_groups), explicit=sorted(self.explicit),
-            problems=[*kept, *map(_row, found)]))
+        self.base.save(cache, scan, files, merged, [*self.changes.signatures, *self.rows],
+                       self.groups, links, folders, sorted(self.explicit),
+                       [*kept, *map(_row, found)])
         return Warm([*map(_problem, kept), *found], ctx, [*fresh.values()],
                     _totals(files))
+
+
+DELTA_ROWS = 256  # rows changed since the index was written whole, beyond which it is again
+DELTA_PROBLEMS = 1000  # problems a delta holds at most (it holds them all)
+
+
+class _Base(NamedTuple):
+    """The index as written whole, and the delta applied to it (if any)."""
+
+    record: ProjectRecord  # with the delta's problems and named files
+    delta: DeltaRecord | None
+
+    def save(self, cache: Cache, scan: _Scan, files: Files, links: Links,
+             rows: Iterable[int], dropped: set[int], added: list[tuple[int, int]],
+             folders: FolderColumns, explicit: list[str] | None = None,
+             problems: list[ProblemRow] | None = None) -> None:
+        """Write the index now: a delta when few rows of the same files changed, else whole."""
+        record, delta = self.record, self.delta
+        explicit = record.explicit if explicit is None else explicit
+        problems = record.problems if problems is None else problems
+        changed = sorted({*rows, *(delta.rows if delta else ())})
+        if scan.same and len(changed) <= DELTA_ROWS and len(problems) <= DELTA_PROBLEMS:
+            earlier = zip(delta.links, delta.link_group) if delta else ()
+            added = [(link, group) for link, group in earlier if group not in dropped] + added
+            def rows_of(column: array.array[int]) -> list[int]:
+                return [column[row] for row in changed]
+
+            cache.write_delta(DeltaRecord(
+                record.generation, changed, rows_of(files.size), rows_of(files.mtime_ns),
+                rows_of(files.ctime_ns), rows_of(files.inode),
+                [files.key(row).hex() for row in changed], rows_of(files.group),
+                rows_of(files.documents), rows_of(files.others),
+                sorted({*dropped, *(delta.dropped if delta else ())}),
+                [link for link, _ in added], [group for _, group in added], explicit,
+                problems))
+            return
+        cache.write_project(record._replace(
+            generation=os.urandom(8).hex(), files=files.columns(), folders=folders,
+            links=pack(links[0]), link_group=pack(links[1]), explicit=explicit,
+            problems=problems))
+
+
+def _apply(delta: DeltaRecord, record: ProjectRecord, files: Files, links: Links
+           ) -> ProjectRecord:
+    """The index with ``delta`` applied (``files`` and ``links`` changed in place);
+    IndexError or ValueError if it does not fit."""
+    count = len(files.path)
+    for at, row in enumerate(delta.rows):
+        if not 0 <= row < count:
+            raise IndexError(row)
+        files.size[row], files.mtime_ns[row] = delta.size[at], delta.mtime_ns[at]
+        files.ctime_ns[row], files.inode[row] = delta.ctime_ns[at], delta.inode[at]
+        files.keys[row * KEY_BYTES:(row + 1) * KEY_BYTES] = bytes.fromhex(delta.keys[at])
+        files.group[row], files.documents[row] = delta.group[at], delta.documents[at]
+        files.others[row] = delta.others[at]
+    _merged(links, set(delta.dropped), zip(delta.links, delta.link_group))
+    return record._replace(explicit=delta.explicit, problems=delta.problems)
 
 
 def _merged(links: Links, dropped: set[int], added: Iterable[tuple[int, int]]) -> Links:
@@ -463,7 +527,7 @@ def record_full(cache: Cache, config: Config, rules: Mapping[str, Rule],
         table.others.append(source.others)
     ordered = sorted(links)
     cache.write_project(ProjectRecord(
-        run, device, table.columns(), _folder_columns(walked, started_ns),
+        run, os.urandom(8).hex(), device, table.columns(), _folder_columns(walked, started_ns),
         pack(array.array("i", (link for link, _ in ordered))),
         pack(array.array("i", (group for _, group in ordered))), sorted(explicit),
         [_row(p) for p in found]))

@@ -225,3 +225,35 @@ def test_a_damaged_index_is_a_miss(project: Project, answers: list[bool]) -> Non
     cache.write_project(record._replace(files=record.files._replace(keys="not base64!")))
     assert same_as_cold(project).out == cold.out and answers[-1] is False
     assert same_as_cold(project).out == cold.out and answers[-1] is True  # whole again
+
+
+def test_a_few_changes_are_kept_as_a_delta_and_read_back_as_they_were(
+        project: Project, answers: list[bool], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settled files, edited one at a time: the index is not written whole each time."""
+    monkeypatch.setattr("slopolicy.cache.store.RACY_NS", 0)  # files older than the run count
+    project.write(".slopolicy.yaml", "extends: default\n")
+    for i in range(4):
+        project.write(f"slos/svc-{i}.yaml", slo(i))
+        project.write(f"slas/customer-{i}.yaml", sla(i))
+    same_as_cold(project)
+    same_as_cold(project)  # the folders, settled now, are kept
+    cache = open_cache(default_dir(), project.root)
+    assert cache is not None
+    whole = (cache.path / "project.cache").stat().st_mtime_ns
+    edits = [("slos/svc-2.yaml", slo(2).replace("target: 0.996", "target: 0.98")),
+             ("slas/customer-1.yaml", sla(1).replace("version: 1", "version: 0")),
+             ("slos/svc-2.yaml", slo(2)),
+             ("slas/customer-3.yaml", sla(3).replace("slo: svc-3-availability",
+                                                     "slo: svc-2-availability"))]
+    for path, text in edits:
+        project.write(path, text)
+        same_as_cold(project)
+        assert answers[-1] is True
+        assert (cache.path / "project.cache").stat().st_mtime_ns == whole
+        assert (cache.path / "project-delta.cache").is_file()
+    final = same_as_cold(project)
+    found = {(p[0], p[3]) for p in final.problems()}
+    assert ("slas/customer-1.yaml", "schema") in found  # an SLA that changed meaning:
+    assert ("slos/svc-2.yaml", "slo-stricter-than-sla") in found  # another file's SLO
+    (cache.path / "project-delta.cache").write_bytes(b"slopolicy-cache 8 forged\n{}\n")
+    assert same_as_cold(project).out == final.out  # without it: the index, and what changed
