@@ -358,12 +358,16 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
 
     # the files reported on: those asked about, and those a change broke
     shown = None if report_set is None else report_set | {p.file for p in kept}
-    rows = range(len(totals.path)) if shown is None else [
-        row for row, path in enumerate(totals.path) if path in shown]
+    if shown is None:  # every file: the columns as they are (20,000 rows, at C speed)
+        paths, documents, others = totals.path, totals.documents, totals.others
+    else:
+        rows = [row for row, path in enumerate(totals.path) if path in shown]
+        paths = [totals.path[row] for row in rows]
+        documents = [totals.documents[row] for row in rows]
+        others = [totals.others[row] for row in rows]
     result = Result(
-        kept, files=len(rows), documents=sum(totals.documents[row] for row in rows),
-        checked=sorted(totals.path[row] for row in rows),
-        skipped=sum(1 for row in rows if totals.others[row]),
+        kept, files=len(paths), documents=sum(documents), checked=sorted(paths),
+        skipped=len(others) - others.count(0),
     )
     report = CheckReport(result, project.rules, changes=base.changes if base is not None else None)
     for name, path in args.report:  # more reports of the same result, to files
