@@ -306,7 +306,7 @@ class Cache:
 
     def read_project(self) -> ProjectRecord | None:
         """The project index (:mod:`slopolicy.cache.project`), if it is there, signed and whole."""
-        found = self._read(project_index.NAME) if self.existed else None
+        found = self._read(project_index.NAME, whole=True) if self.existed else None
         if found is None or found[1] != 0:
             return None
         try:
@@ -328,7 +328,7 @@ class Cache:
 
     def read_delta(self) -> DeltaRecord | None:
         """What changed since the project index was written whole, if it is signed and whole."""
-        found = self._read(project_index.DELTA_NAME) if self.existed else None
+        found = self._read(project_index.DELTA_NAME, whole=True) if self.existed else None
         if found is None or found[1] != 0:
             return None
         try:
@@ -402,13 +402,15 @@ class Cache:
                               name.encode(), digest, record])
         return hmac.digest(self.key, context, "sha256").hex()
 
-    def _read(self, name: str) -> tuple[bytes, int, Callable[[], bytes | None], bytes] | None:
+    def _read(self, name: str, whole: bool = False
+              ) -> tuple[bytes, int, Callable[[], bytes | None], bytes] | None:
         """A cache file whose format and MAC are right: its record, and how to read its data.
 
         Only the header and the record are read now; the data (most of the
-        file, and mostly not needed) is read when a document's data is.
+        file, and mostly not needed) is read when a document's data is. A
+        file that is all record (``whole``) is read in one go.
         """
-        found = _read_head(self.path / name)
+        found = _read_all(self.path / name) if whole else _read_head(self.path / name)
         if found is None:
             return None
         head, identity = found
@@ -527,6 +529,28 @@ def _read_head(path: Path) -> tuple[bytes, FileIdentity] | None:
     finally:
         os.close(fd)
     return bytes(head if end < 0 else head[:end + 1]), identity
+
+
+def _read_all(path: Path) -> tuple[bytes, FileIdentity] | None:
+    """A cache file, whole (a record with no data after it), and which file it is."""
+    opened = _open(path)
+    if opened is None:
+        return None
+    fd, identity = opened
+    parts = []
+    left = identity[2]
+    try:
+        while left > 0:
+            part = os.read(fd, left)
+            if not part:
+                break
+            parts.append(part)
+            left -= len(part)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return b"".join(parts), identity
 
 
 def _read_data(path: Path, identity: FileIdentity, offset: int) -> bytes | None:

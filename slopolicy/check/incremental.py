@@ -167,8 +167,8 @@ def warm(project_root: Path, config: Config, rules: Mapping[str, Rule], cache: C
         return None
     try:
         files = files_of(record.files)
-        links = unpack(record.links, "i"), unpack(record.link_group, "i")
-        if len(links[0]) != len(links[1]):
+        links = _Links(unpack(record.links, "i"), unpack(record.link_group, "i"))
+        if len(links.hashes) != len(links.groups):
             return None
         delta = cache.read_delta()
         if delta is not None and delta.generation == record.generation:
@@ -191,7 +191,7 @@ def warm(project_root: Path, config: Config, rules: Mapping[str, Rule], cache: C
         return again.run(project_root, config, rules, cache, select, ignore, jobs, folders)
     if changes.signatures or not scan.same:
         files = _files(files, scan, changes.signatures, {}, {})
-        base.save(cache, scan, files, links, changes.signatures, set(), [], folders)
+        base.save(cache, scan, files, links, changes.signatures, folders)
     ctx = Context([], explicit=explicit, assumptions=config.assumptions)
     return Warm([_problem(row) for row in record.problems], ctx, list(changes.loaded.values()),
                 _totals(files))
@@ -323,13 +323,51 @@ def _hash(text: str) -> int:
                                           digest_size=4).digest(), "little", signed=True)
 
 
-Links = tuple["array.array[int]", "array.array[int]"]  # link hashes (sorted), their groups
+class _Links:
+    """The index's links (their hashes, sorted, and groups), and the changes made since.
+
+    A change drops the links of the groups it checked again and adds those
+    of the groups it made: kept apart, so a warm check that writes a delta
+    never rebuilds the tens of thousands of links it did not change.
+    """
+
+    def __init__(self, hashes: array.array[int], groups: array.array[int]) -> None:
+        self.hashes, self.groups = hashes, groups
+        self.dropped: set[int] = set()
+        self.added: dict[int, int] = {}
+
+    def change(self, dropped: Iterable[int], added: Iterable[tuple[int, int]]) -> None:
+        self.dropped.update(dropped)
+        self.added = {link: group for link, group in self.added.items()
+                      if group not in self.dropped}
+        self.added.update(added)
+
+    def group_of(self, link: int) -> int:
+        """The group of a link's hash; -1 for none."""
+        found = self.added.get(link)
+        if found is not None:
+            return found
+        at = bisect.bisect_left(self.hashes, link)
+        if at < len(self.hashes) and self.hashes[at] == link:
+            group = self.groups[at]
+            return -1 if group in self.dropped else group
+        return -1
+
+    def merged(self) -> tuple[array.array[int], array.array[int]]:
+        """Every link now, sorted, with its group (for the index written whole)."""
+        dropped = self.dropped
+        pairs = {link: group for link, group in zip(self.hashes, self.groups)
+                 if group not in dropped}
+        pairs.update(self.added)
+        ordered = sorted(pairs.items())
+        return (array.array("i", (link for link, _ in ordered)),
+                array.array("i", (group for _, group in ordered)))
 
 
 class _Again:
     """The groups a change touched, checked again; the others' problems kept."""
 
-    def __init__(self, base: _Base, files: Files, links: Links, scan: _Scan,
+    def __init__(self, base: _Base, files: Files, links: _Links, scan: _Scan,
                  changes: _Changes, explicit: frozenset[str]) -> None:
         record = base.record
         self.base, self.record, self.files, self.links = base, record, files, links
@@ -339,7 +377,7 @@ class _Again:
         touched |= changes.gone
         groups = {files.group[old] for old in touched}
         for row in changes.changed:
-            groups.update(self._group_of(link) for link in file_links(loaded[row]))
+            groups.update(links.group_of(_hash(link)) for link in file_links(loaded[row]))
         rows_of: dict[str, int] = {}
         if explicit or record.explicit or record.problems:
             rows_of = {path: row for row, path in enumerate(files.path)}
@@ -350,15 +388,14 @@ class _Again:
         groups.update(files.group[rows_of[path]] for path in holders if path in rows_of)
         groups.discard(-1)
         self.groups = groups
-        group = files.group
-        self.rows = [row for row, old in enumerate(scan.old)
-                     if old < 0 or row in changes.changed or group[old] in groups]
-
-    def _group_of(self, link: str) -> int:
-        hashes, groups = self.links
-        wanted = _hash(link)
-        at = bisect.bisect_left(hashes, wanted)
-        return groups[at] if at < len(hashes) and hashes[at] == wanted else -1
+        # the index's rows in those groups (one pass over the files), and the rows now
+        self.touched = [old for old, group in enumerate(files.group) if group in groups]
+        if scan.same:
+            self.rows = sorted({*self.touched, *changes.changed})
+        else:
+            group = files.group
+            self.rows = [row for row, old in enumerate(scan.old)
+                         if old < 0 or row in changes.changed or group[old] in groups]
 
     def run(self, root: Path, config: Config, rules: Mapping[str, Rule], cache: Cache,
             select: frozenset[str] | None, ignore: frozenset[str], jobs: int | None,
@@ -380,19 +417,17 @@ class _Again:
         if grouping is None:
             return None  # a problem outside the groups checked: the full check finds them all
         here = {source.path for source in sources}
-        here.update(files.path[old] for old, group in enumerate(files.group)
-                    if group in self.groups)
+        here.update(files.path[old] for old in self.touched)
         kept = [row for row in record.problems if row.file not in here]
         if any(r.file in here for row in kept for r in row.related):
             return None
         group_of, links = grouping
-        merged = _merged(self.links, self.groups, links)
+        self.links.change(self.groups, links)
         files = _files(files, scan, self.changes.signatures,
                        {row: fresh[row] for row in self.rows},
                        {row: group_of[at] for at, row in enumerate(self.rows)})
-        self.base.save(cache, scan, files, merged, [*self.changes.signatures, *self.rows],
-                       self.groups, links, folders, sorted(self.explicit),
-                       [*kept, *map(_row, found)])
+        self.base.save(cache, scan, files, self.links, [*self.changes.signatures, *self.rows],
+                       folders, sorted(self.explicit), [*kept, *map(_row, found)])
         return Warm([*map(_problem, kept), *found], ctx, [*fresh.values()],
                     _totals(files))
 
@@ -407,9 +442,8 @@ class _Base(NamedTuple):
     record: ProjectRecord  # with the delta's problems and named files
     delta: DeltaRecord | None
 
-    def save(self, cache: Cache, scan: _Scan, files: Files, links: Links,
-             rows: Iterable[int], dropped: set[int], added: list[tuple[int, int]],
-             folders: FolderColumns, explicit: list[str] | None = None,
+    def save(self, cache: Cache, scan: _Scan, files: Files, links: _Links,
+             rows: Iterable[int], folders: FolderColumns, explicit: list[str] | None = None,
              problems: list[ProblemRow] | None = None) -> None:
         """Write the index now: a delta when few rows of the same files changed, else whole."""
         record, delta = self.record, self.delta
@@ -417,8 +451,6 @@ class _Base(NamedTuple):
         problems = record.problems if problems is None else problems
         changed = sorted({*rows, *(delta.rows if delta else ())})
         if scan.same and len(changed) <= DELTA_ROWS and len(problems) <= DELTA_PROBLEMS:
-            earlier = zip(delta.links, delta.link_group) if delta else ()
-            added = [(link, group) for link, group in earlier if group not in dropped] + added
             def rows_of(column: array.array[int]) -> list[int]:
                 return [column[row] for row in changed]
 
@@ -427,17 +459,17 @@ class _Base(NamedTuple):
                 rows_of(files.ctime_ns), rows_of(files.inode),
                 [files.key(row).hex() for row in changed], rows_of(files.group),
                 rows_of(files.documents), rows_of(files.others),
-                sorted({*dropped, *(delta.dropped if delta else ())}),
-                [link for link, _ in added], [group for _, group in added], explicit,
+                sorted(links.dropped), list(links.added), list(links.added.values()), explicit,
                 problems))
             return
+        hashes, groups = links.merged()
         cache.write_project(record._replace(
             generation=os.urandom(8).hex(), files=files.columns(), folders=folders,
-            links=pack(links[0]), link_group=pack(links[1]), explicit=explicit,
+            links=pack(hashes), link_group=pack(groups), explicit=explicit,
             problems=problems))
 
 
-def _apply(delta: DeltaRecord, record: ProjectRecord, files: Files, links: Links
+def _apply(delta: DeltaRecord, record: ProjectRecord, files: Files, links: _Links
            ) -> ProjectRecord:
     """The index with ``delta`` applied (``files`` and ``links`` changed in place);
     IndexError or ValueError if it does not fit."""
@@ -450,24 +482,8 @@ def _apply(delta: DeltaRecord, record: ProjectRecord, files: Files, links: Links
         files.keys[row * KEY_BYTES:(row + 1) * KEY_BYTES] = bytes.fromhex(delta.keys[at])
         files.group[row], files.documents[row] = delta.group[at], delta.documents[at]
         files.others[row] = delta.others[at]
-    _merged(links, set(delta.dropped), zip(delta.links, delta.link_group))
+    links.change(delta.dropped, zip(delta.links, delta.link_group))
     return record._replace(explicit=delta.explicit, problems=delta.problems)
-
-
-def _merged(links: Links, dropped: set[int], added: Iterable[tuple[int, int]]) -> Links:
-    """The links without those of the ``dropped`` groups, with ``added`` (kept sorted)."""
-    hashes, groups = links
-    gone = [at for at, group in enumerate(groups) if group in dropped]
-    for at in reversed(gone):
-        del hashes[at]
-        del groups[at]
-    for link, group in added:
-        at = bisect.bisect_left(hashes, link)
-        if at < len(hashes) and hashes[at] == link:
-            continue  # one hash, two links: the group was joined in _grouping
-        hashes.insert(at, link)
-        groups.insert(at, group)
-    return hashes, groups
 
 
 class _Elsewhere(Sequence[tuple[str, str, str]]):
