@@ -398,9 +398,10 @@ class Cache:
     # when a document's data is first read (a warm run reads few).
 
     def _mac(self, name: str, digest: bytes, record: bytes) -> str:
-        context = b"\0".join([MAGIC, str(FORMAT).encode(), self.path.name.encode(),
-                              name.encode(), digest, record])
-        return hmac.digest(self.key, context, "sha256").hex()
+        mac = hmac.new(self.key, b"\0".join([MAGIC, str(FORMAT).encode(), self.path.name.encode(),
+                                             name.encode(), digest, b""]), "sha256")
+        mac.update(record)  # not joined: a project index's record is megabytes
+        return mac.hexdigest()
 
     def _read(self, name: str, whole: bool = False
               ) -> tuple[bytes, int, Callable[[], bytes | None], bytes] | None:

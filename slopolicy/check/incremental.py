@@ -230,6 +230,16 @@ def _changes(scan: _Scan, device: int, files: Files, root: Path, cache: Cache,
 
 def _suspects(scan: _Scan, files: Files, device: int) -> list[int]:
     """The rows whose file's stat signature is not the kept one (or that are new)."""
+    if scan.same and os.lstat in os.supports_dir_fd:
+        try:
+            folder = os.open(scan.prefix, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            folder = -1
+        if folder >= 0:
+            try:  # each path from the root's descriptor: no absolute path made and walked
+                return _unchanged_files(scan.rows, files, device, folder)
+            finally:
+                os.close(folder)
     suspects = []
     lstat, prefix = os.lstat, scan.prefix
     size, mtime, ctime, inode = files.size, files.mtime_ns, files.ctime_ns, files.inode
@@ -242,6 +252,23 @@ def _suspects(scan: _Scan, files: Files, device: int) -> list[int]:
         if old < 0 or (st.st_mtime_ns != mtime[old] or st.st_size != size[old]
                        or st.st_ctime_ns != ctime[old] or st.st_ino != inode[old]
                        or st.st_dev != device):
+            suspects.append(row)
+    return suspects
+
+
+def _unchanged_files(rows: list[str], files: Files, device: int, folder: int) -> list[int]:
+    """:func:`_suspects` of the index's own files, each looked up from ``folder``."""
+    suspects = []
+    lstat = os.lstat
+    for row, (rel, size, mtime, ctime, inode) in enumerate(zip(
+            rows, files.size, files.mtime_ns, files.ctime_ns, files.inode)):
+        try:
+            st = lstat(rel, dir_fd=folder)
+        except OSError:
+            suspects.append(row)
+            continue
+        if (st.st_mtime_ns != mtime or st.st_size != size or st.st_ctime_ns != ctime
+                or st.st_ino != inode or st.st_dev != device):
             suspects.append(row)
     return suspects
 
