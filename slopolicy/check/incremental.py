@@ -185,10 +185,12 @@ def warm(project_root: Path, config: Config, rules: Mapping[str, Rule], cache: C
     changes = _changes(scan, record.device, files, project_root, cache, jobs, started_ns)
     folders = (_folder_columns(scan.walked, started_ns) if scan.walked is not None
                else record.folders)
-    cache.partial = True  # the files not restored keep their entries
     if changes.changed or changes.gone or explicit != set(record.explicit):
         again = _Again(base, files, links, scan, changes, explicit)
-        return again.run(project_root, config, rules, cache, select, ignore, jobs, folders)
+        found = again.run(project_root, config, rules, cache, select, ignore, jobs, folders)
+        cache.partial = found is not None  # the files not restored keep their entries
+        return found
+    cache.partial = True
     if changes.signatures or not scan.same:
         files = _files(files, scan, changes.signatures, {}, {})
         base.save(cache, scan, files, links, changes.signatures, folders)
