@@ -101,7 +101,7 @@ def run_key(rules: Mapping[str, Rule], config: Config, select: frozenset[str] | 
     """The fingerprint of the rules' settings for this run; None if a rule's reach is unknown."""
     parts = [FORMAT, str(config.root), repr(config.include), repr(config.exclude),
              repr(config.assumptions), repr(sorted(select) if select is not None else None),
-             repr(sorted(ignore))]
+             repr(sorted(ignore)), _zones()]
     for rule_id in sorted(rules):
         rule = rules[rule_id]
         reach = _reach(rule)
@@ -111,6 +111,17 @@ def run_key(rules: Mapping[str, Rule], config: Config, select: frozenset[str] | 
         parts.append(repr((rule_id, setting.severity, sorted(setting.options.items()), reach,
                            rule.needs_base, rule.after_waivers)))
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _zones() -> str:
+    """The time zone database's release: calendar verdicts are computed with it."""
+    import importlib
+
+    try:
+        zones = importlib.import_module("tzdata")
+    except ImportError:
+        return ""
+    return str(getattr(zones, "IANA_VERSION", ""))
 
 
 def _reach(rule: Rule) -> str | None:
