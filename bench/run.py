@@ -155,6 +155,139 @@ def one_file_named(root: Path, argv: list[str], env: dict[str, str], repeat: int
     return clean < 1
 
 
+def cpu_of(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
+    """CPU time (user + system) of one run of ``argv`` and its children; it must exit 0 or 1."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr[-2000:]}")
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def interleaved(cases: dict[str, tuple[Sequence[str], Path, object]], env: dict[str, str],
+                repeat: int) -> dict[str, tuple[float, float]]:
+    """(min, median) CPU seconds of each case, run in turn ``repeat`` times (setup first)."""
+    seen: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(repeat):
+        for name, (argv, cwd, setup) in cases.items():
+            if callable(setup):
+                setup()
+            seen[name].append(cpu_of(argv, cwd, env))
+    return {name: (min(v), sorted(v)[len(v) // 2]) for name, v in seen.items()}
+
+
+def appender(path: Path) -> object:
+    """Append a new comment to ``path``: one changed file, each time another content."""
+    counter = iter(range(1_000_000))
+
+    def touch() -> None:
+        with open(path, "a") as f:
+            f.write(f"# edit {next(counter)}\n")
+    return touch
+
+
+def warm_cost_of_a_change(tmp: Path, env: dict[str, str], repeat: int) -> bool:
+    """Warm checks at 1,000 and 20,000 documents, nothing changed and one file changed (CPU).
+
+    A warm check costs what changed: one changed file in 20,000 documents at
+    most 1.5x its cost in 1,000, and nothing changed no more than that.
+    """
+    cases: dict[str, tuple[Sequence[str], Path, object]] = {}
+    for pairs in (500, 10000):
+        root = tmp / f"warm{pairs * 2}"
+        workload(root, pairs)
+        argv = SLOPOLICY + ["check", "--cache-dir", str(tmp / f"warm-cache{pairs * 2}")]
+        cpu_of(argv, root, env)  # cold: writes the cache and the project index
+        cases[f"{pairs * 2} none"] = (argv, root, None)
+        cases[f"{pairs * 2} one"] = (argv, root, appender(root / "slas" / "customer-7.yaml"))
+    figures = interleaved(cases, env, max(repeat, 5))
+    for name, (least, median) in figures.items():
+        print(f"{'warm check, CPU, ' + name.replace(' ', ' docs, ') + ' changed':<58} "
+              f"{least:6.3f}s min {median:6.3f}s median")
+    small = figures["1000 one"][1]
+    ok = line("warm, one changed: 20,000 docs / 1,000 docs (CPU, median)",
+              figures["20000 one"][1], small, 1.5)
+    ok &= line("warm, nothing changed, 20,000 docs / one changed, 1,000 (CPU)",
+               figures["20000 none"][1], small, 1.5)
+    return ok
+
+
+def precommit_vs_check_yaml(tmp: Path, env: dict[str, str], repeat: int) -> bool:
+    """The pre-commit hook, warm, one staged file in 20,000 documents, against check-yaml (CPU).
+
+    Both through ``pre-commit run --files`` (hooks of the repository, the
+    same file staged anew before each run), and each hook's command alone.
+    """
+    if shutil.which("pre-commit") is None:
+        raise SystemExit("pre-commit is needed: pip install -e '.[test]'")
+    try:
+        import pre_commit_hooks  # noqa: F401
+    except ImportError:
+        raise SystemExit("pre-commit-hooks is needed: pip install pre-commit-hooks") from None
+    root = tmp / "hook20000"
+    workload(root, 10000)
+    (root / ".pre-commit-config.yaml").write_text(f"""\
+repos:
+  - repo: local
+    hooks:
+      - id: slopolicy
+        name: slopolicy
+        entry: {sys.executable} -m slopolicy check --changed
+        language: system
+        types_or: [yaml, json]
+        require_serial: true
+      - id: check-yaml
+        name: check-yaml
+        entry: {sys.executable} -m pre_commit_hooks.check_yaml
+        language: system
+        types: [yaml]
+""")
+    git = ["git", "-C", str(root), "-c", "user.name=Bench", "-c", "user.email=bench@example.com"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "base"], check=True)
+    changed = root / "slas" / "customer-7.yaml"
+    append = appender(changed)
+
+    def stage() -> None:
+        append()  # type: ignore[operator]
+        subprocess.run([*git, "add", str(changed)], check=True)
+
+    rel = "slas/customer-7.yaml"
+    hook_env = {**env, "PRE_COMMIT": "1"}
+    subprocess.run(SLOPOLICY + ["check"], cwd=root, env=env, stdout=subprocess.DEVNULL,
+                   check=True)  # warm: the cache and the project index
+    run = ["pre-commit", "run", "--files", rel]
+    figures = interleaved({
+        "pre-commit run slopolicy": ([*run[:2], "slopolicy", *run[2:]], root, stage),
+        "pre-commit run check-yaml": ([*run[:2], "check-yaml", *run[2:]], root, stage),
+    }, env, max(repeat, 5))
+    alone = interleaved({
+        "slopolicy hook command": (SLOPOLICY + ["check", "--changed", rel], root, stage),
+        "python -m pre_commit_hooks.check_yaml": (
+            [sys.executable, "-m", "pre_commit_hooks.check_yaml", rel], root, stage),
+    }, hook_env, max(repeat, 5))
+    for name, (least, median) in {**figures, **alone}.items():
+        print(f"{name + ', 20,000 docs, warm, CPU':<58} {least:6.3f}s min {median:6.3f}s median")
+    ok = line("pre-commit hook / pre-commit run check-yaml (CPU, median)",
+              figures["pre-commit run slopolicy"][1], figures["pre-commit run check-yaml"][1], 1.0)
+    line("  the hook's command / check-yaml's (information)",
+         alone["slopolicy hook command"][1], alone["python -m pre_commit_hooks.check_yaml"][1],
+         1.0)
+    # what the change breaks elsewhere is still reported: an SLO renamed under its SLA
+    slo_file = root / "slos" / "svc-7.yaml"
+    slo_file.write_text(slo_file.read_text().replace("name: svc-7-availability",
+                                                     "name: svc-7-avail"))
+    subprocess.run([*git, "add", str(slo_file)], check=True)
+    done = subprocess.run(SLOPOLICY + ["check", "--changed", "slos/svc-7.yaml"], cwd=root,
+                          env=hook_env, capture_output=True, text=True)
+    broken = done.returncode == 1 and "slas/customer-7.yaml" in done.stdout
+    print(f"{'  a renamed SLO: the hook reports the SLA it breaks':<58} "
+          f"{'ok' if broken else 'MISSED'}")
+    return ok and broken
+
+
 def memory_100000(tmp: Path, env: dict[str, str]) -> bool:
     root = tmp / "w100000"
     workload(root, 50000)
@@ -267,6 +400,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = [cold_vs_check_jsonschema(tmp, env, args.repeat)[0],
                    one_changed_in_20000(tmp, env, args.repeat),
                    gate_vs_cold_cpu(tmp, env, args.repeat),
+                   warm_cost_of_a_change(tmp, env, args.repeat),
+                   precommit_vs_check_yaml(tmp, env, args.repeat),
                    startup(tmp, env, args.repeat),
                    audit_vs_floor(tmp, env, args.repeat)]
         if not args.quick:

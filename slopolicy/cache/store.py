@@ -38,6 +38,7 @@ starts a new folder removes the folders no run has used for 30 days.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -52,7 +53,9 @@ from pathlib import Path
 
 from slopolicy import __version__
 from slopolicy.cache import keys
+from slopolicy.cache import project as project_index
 from slopolicy.cache.codec import Malformed
+from slopolicy.cache.project import DeltaRecord, ProjectRecord
 from slopolicy.cache.records import (
     INDEX,
     FileEntry,
@@ -81,18 +84,60 @@ def _fingerprint(project_root: Path, rules: Iterable[str]) -> str:
     digest.update(f"{FORMAT}\0{__version__}\0{project_root.resolve()}\0".encode())
     digest.update((data_dir("schemas") / BUNDLE).read_bytes())
     digest.update((data_dir("schemas") / FORMATS_BUNDLE).read_bytes())
-    digest.update(_code_stamp().encode())
+    digest.update(code_binding().encode())
     digest.update("\0".join(sorted(rules)).encode())
     return digest.hexdigest()[:32]
 
 
-def _code_stamp() -> str:
-    """Size and modification time of slopolicy's own modules.
+def code_binding(package: str | None = None) -> str:
+    """What of slopolicy's own code the results are bound to, besides its version.
 
-    A release changes the version; a checkout under development changes its
-    files, and a cached answer of the old code would mislead its author.
+    A released version is its version: a regular install of it (from a wheel
+    or an sdist) gives the same answers wherever and whenever it was
+    installed, so the first run after installing it again reuses the cache
+    of that version. Code that can change under the same version (an
+    editable install, or a checkout run from its folder) is bound to the
+    state of its files, so a cached answer of the old code never misleads
+    its author.
     """
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    package = package or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    installed = released_install(package)
+    return f"release {installed}" if installed is not None else _code_stamp(package)
+
+
+def released_install(package: str) -> str | None:
+    """The version of the regular (not editable) install whose files are ``package``, if any.
+
+    Read from the installed distribution's metadata: ``direct_url.json``
+    marks an editable install (``dir_info.editable``), and the distribution's
+    own record must place the running package where it is (a checkout on
+    ``PYTHONPATH`` shadows an install, and is code under development).
+    """
+    import importlib.metadata
+
+    try:
+        dist = importlib.metadata.distribution("slopolicy")
+        direct = dist.read_text("direct_url.json")
+        located = os.path.realpath(str(dist.locate_file("slopolicy/__init__.py")))
+    except (importlib.metadata.PackageNotFoundError, OSError, ValueError):
+        return None
+    if direct:
+        try:
+            data = json.loads(direct)
+        except ValueError:
+            return None
+        info = data.get("dir_info") if isinstance(data, dict) else None
+        if isinstance(info, dict) and info.get("editable", False) is not False:
+            return None  # editable: its files change under the same version
+    listed = {str(f).replace("\\", "/") for f in dist.files or ()}
+    here = os.path.realpath(os.path.join(package, "__init__.py"))
+    if "slopolicy/__init__.py" not in listed or located != here:
+        return None
+    return dist.version
+
+
+def _code_stamp(package: str) -> str:
+    """Size and modification time of slopolicy's own modules (code under development)."""
     parts = []
     for folder, dirs, names in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
@@ -111,8 +156,8 @@ Signature = tuple[int, int, int, int, int]
 UNUSED_DAYS = 30  # a results folder no run used for this long is removed
 _FOLDER = re.compile(r"results-[0-9a-f]{32}")
 # this format's files and older ones' (never read, but removed with their folder)
-_FILE = re.compile(r"(index|[0-9a-f]{2})\.(cache|pickle)"
-                   r"|\.(index|[0-9a-f]{2})\.(cache|pickle)-\w+\.tmp")
+_FILE = re.compile(r"(index|project|project-delta|[0-9a-f]{2})\.(cache|pickle)"
+                   r"|\.(index|project|project-delta|[0-9a-f]{2})\.(cache|pickle)-\w+\.tmp")
 RACY_NS = 2_000_000_000  # FAT keeps modification times to 2 s
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a cache file larger than this is not read
 MAGIC = b"slopolicy-cache"
@@ -151,23 +196,32 @@ class Cache:
         self.started_ns = time.time_ns()
         self.seen: dict[str, tuple[Signature, str]] = {}
         self.stated = False  # whether this run looked files up by signature
+        # A run that restored only some files (a warm check, see slopolicy.check.incremental)
+        # keeps every entry of a shard it writes: it cannot tell which the others still need.
+        self.partial = False
         # a folder that is a link could send writes anywhere: not used
         self.usable = not os.path.islink(self.path)
-        self.index = self._read_index() if self.usable else {}
+        self._index: dict[str, tuple[Signature, str]] | None = None  # read when first needed
+        self.tried: set[str] = set()  # shards read, or found missing or unreadable
         try:
-            names = os.listdir(self.path) if self.usable else []
+            if not self.usable:
+                raise NotADirectoryError
             os.utime(self.path)  # in use: see prune()
             self.existed = True
         except OSError:
-            names = []  # no cache yet
-            self.existed = False
-        # Reading builds many containers and frees none: callers keep the
-        # cyclic garbage collector off meanwhile (runtime.loading).
-        for name in names:
-            if name.endswith(".cache") and len(name) == len("00.cache") and name != "index.cache":
-                shard = self._read_shard(name)
-                if shard is not None:
-                    self.shards[name[:2]] = shard
+            self.existed = False  # no cache yet
+            self.tried.update(f"{n:02x}" for n in range(256))
+
+    @property
+    def index(self) -> dict[str, tuple[Signature, str]]:
+        """The stat index, read on first use (a run that needs no signature never reads it)."""
+        if self._index is None:
+            self._index = self._read_index() if self.existed else {}
+        return self._index
+
+    @index.setter
+    def index(self, value: dict[str, tuple[Signature, str]]) -> None:
+        self._index = value
 
     def note(self, path: str, stat: Signature, key: str) -> None:
         """Record ``path``'s signature and content key, unless the file is racy."""
@@ -188,7 +242,7 @@ class Cache:
     def restore(self, key: str, path: str, origin: str | None) -> SourceFile | None:
         """The file of content ``key`` as ``path``, if the cache has it."""
         shard = self.shards.get(key[:2])
-        if shard is None and self.written:
+        if shard is None:
             shard = self._shard(key[:2])
         if shard is None:
             return None
@@ -220,15 +274,16 @@ class Cache:
 
     def save(self) -> None:
         """Write the shards this run changed, dropping entries no file has any more."""
+        # Shards this run never read hold only entries it did not touch: left as they are.
         for prefix in sorted(set(self.shards) | set(self.fresh)):
             shard = self._shard(prefix)
             fresh = self.fresh.get(prefix, {})
             old = shard.keys() if shard is not None else []
-            if prefix not in self.dirty and self.used.issuperset(old):
+            if prefix not in self.dirty and (self.partial or self.used.issuperset(old)):
                 continue
             entries: dict[str, FileEntry] = {}
             for key in old:
-                if key in self.used and key not in fresh:
+                if (self.partial or key in self.used) and key not in fresh:
                     try:
                         entries[key] = shard.entry(key)  # type: ignore[union-attr]
                     except (Malformed, LookupError, TypeError, ValueError):
@@ -249,10 +304,64 @@ class Cache:
             self.existed = True
             self.prune()
 
+    def read_project(self) -> ProjectRecord | None:
+        """The project index (:mod:`slopolicy.cache.project`), if it is there, signed and whole."""
+        found = self._read(project_index.NAME, whole=True) if self.existed else None
+        if found is None or found[1] != 0:
+            return None
+        try:
+            return project_index.decode(found[0])
+        except (Malformed, LookupError, TypeError, ValueError, RecursionError):
+            return None
+
+    def write_project(self, record: ProjectRecord) -> None:
+        """Replace the project index (atomically, as every cache file), and drop its delta."""
+        try:
+            text = project_index.encode(record)
+        except (TypeError, ValueError):
+            self.drop_project()
+            return  # a value with no JSON form: the next check runs in full
+        if not self._write(project_index.NAME, text, []):
+            self.drop_project()
+        with contextlib.suppress(OSError):
+            os.unlink(self.path / project_index.DELTA_NAME)  # of another generation now
+
+    def read_delta(self) -> DeltaRecord | None:
+        """What changed since the project index was written whole, if it is signed and whole."""
+        found = self._read(project_index.DELTA_NAME, whole=True) if self.existed else None
+        if found is None or found[1] != 0:
+            return None
+        try:
+            return project_index.decode_delta(found[0])
+        except (Malformed, LookupError, TypeError, ValueError, RecursionError):
+            return None
+
+    def write_delta(self, record: DeltaRecord) -> None:
+        try:
+            text = project_index.encode_delta(record)
+        except (TypeError, ValueError):
+            self.drop_project()
+            return
+        if not self._write(project_index.DELTA_NAME, text, []):
+            self.drop_project()
+
+    def drop_project(self) -> None:
+        """Remove the project index: the next check runs in full."""
+        for name in (project_index.NAME, project_index.DELTA_NAME):
+            with contextlib.suppress(OSError):  # none, or another run removed it
+                os.unlink(self.path / name)
+
     def _shard(self, prefix: str) -> Shard | None:
-        """The shard of ``prefix``: as read, or as this run saved it, read back now."""
-        if prefix in self.written:
+        """The shard of ``prefix``: as read, or read now (first use, or as this run saved it).
+
+        Shards are read when a file of theirs is first restored: a warm run
+        that restores few files reads few of them.
+        """
+        if prefix in self.written or prefix not in self.tried:
             self.written.discard(prefix)
+            self.tried.add(prefix)
+            # Reading builds many containers and frees none: callers keep the
+            # cyclic garbage collector off meanwhile (runtime.loading).
             shard = self._read_shard(f"{prefix}.cache")
             if shard is not None:
                 self.shards[prefix] = shard
@@ -289,17 +398,20 @@ class Cache:
     # when a document's data is first read (a warm run reads few).
 
     def _mac(self, name: str, digest: bytes, record: bytes) -> str:
-        context = b"\0".join([MAGIC, str(FORMAT).encode(), self.path.name.encode(),
-                              name.encode(), digest, record])
-        return hmac.digest(self.key, context, "sha256").hex()
+        mac = hmac.new(self.key, b"\0".join([MAGIC, str(FORMAT).encode(), self.path.name.encode(),
+                                             name.encode(), digest, b""]), "sha256")
+        mac.update(record)  # not joined: a project index's record is megabytes
+        return mac.hexdigest()
 
-    def _read(self, name: str) -> tuple[bytes, int, Callable[[], bytes | None], bytes] | None:
+    def _read(self, name: str, whole: bool = False
+              ) -> tuple[bytes, int, Callable[[], bytes | None], bytes] | None:
         """A cache file whose format and MAC are right: its record, and how to read its data.
 
         Only the header and the record are read now; the data (most of the
-        file, and mostly not needed) is read when a document's data is.
+        file, and mostly not needed) is read when a document's data is. A
+        file that is all record (``whole``) is read in one go.
         """
-        found = _read_head(self.path / name)
+        found = _read_all(self.path / name) if whole else _read_head(self.path / name)
         if found is None:
             return None
         head, identity = found
@@ -418,6 +530,28 @@ def _read_head(path: Path) -> tuple[bytes, FileIdentity] | None:
     finally:
         os.close(fd)
     return bytes(head if end < 0 else head[:end + 1]), identity
+
+
+def _read_all(path: Path) -> tuple[bytes, FileIdentity] | None:
+    """A cache file, whole (a record with no data after it), and which file it is."""
+    opened = _open(path)
+    if opened is None:
+        return None
+    fd, identity = opened
+    parts = []
+    left = identity[2]
+    try:
+        while left > 0:
+            part = os.read(fd, left)
+            if not part:
+                break
+            parts.append(part)
+            left -= len(part)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return b"".join(parts), identity
 
 
 def _read_data(path: Path, identity: FileIdentity, offset: int) -> bytes | None:

@@ -129,6 +129,27 @@ def load_files(
     return batch.analysed(jobs)
 
 
+def load_known(
+    files: Iterable[tuple[str, str]], repo_root: Path, cache: Cache, jobs: int | None = 1
+) -> list[SourceFile]:
+    """Files (path, content key) whose content is known: restored by key, else read.
+
+    A warm check knows the content of its unchanged files from the project
+    index (:mod:`slopolicy.check.incremental`); an empty key, or one the
+    cache has no entry for, means the file is read, hashed and analysed.
+    """
+    batch = _Batch()
+    with runtime.loading():
+        for path, key in files:
+            rel = relative(path, repo_root)
+            source = cache.restore(key, rel, path) if key else None
+            if source is None:
+                _restore_cached([path], repo_root, cache, batch, stat_index=False)
+            else:
+                batch.files.append(source)
+    return batch.analysed(jobs)
+
+
 def load_contents(
     contents: Iterable[tuple[str, bytes]], cache: Cache | None = None, jobs: int | None = 1,
     analyses: Analyses | None = None,
@@ -222,12 +243,14 @@ def save_cache(cache: Cache | None, files: Iterable[SourceFile]) -> None:
 
 
 def _restore_cached(
-    paths: Iterable[str | Path], repo_root: Path, cache: Cache | None, batch: _Batch
+    paths: Iterable[str | Path], repo_root: Path, cache: Cache | None, batch: _Batch,
+    stat_index: bool = True,
 ) -> None:
     """Restore each file from the cache, or read it and queue it for analysis.
 
     A file whose stat signature is the one the cache recorded with its
-    content key is not read at all (see slopolicy.cache).
+    content key is not read at all (see slopolicy.cache); without
+    ``stat_index`` every file is read and found by its content.
     """
     for path in paths:
         rel = relative(path, repo_root)
@@ -238,8 +261,8 @@ def _restore_cached(
                 batch.files.append(symlink_file(rel, os.readlink(origin)))
                 continue
             stat = signature(status) if cache is not None else None
-            known = (cache.known(rel, stat, origin) if stat is not None and cache is not None
-                     else None)
+            known = (cache.known(rel, stat, origin)
+                     if stat is not None and cache is not None and stat_index else None)
             if known is not None:
                 batch.files.append(known)
                 continue
@@ -255,7 +278,8 @@ def _restore_cached(
             batch.queue(rel, raw, "", origin)
             continue
         key = content_key(raw)
-        cache.note(rel, stat, key)
+        if stat_index:
+            cache.note(rel, stat, key)
         restored = cache.restore(key, rel, origin)
         if restored is None:
             batch.queue(rel, raw, key, origin)

@@ -76,13 +76,26 @@ def check(
     ignore: frozenset[str] = frozenset(),
     report: frozenset[str] | None = None,
 ) -> list[Problem]:
-    """Rules, waivers, then the rules that judge waivers; sorted problems of ``report``.
+    """Rules, waivers, then the rules that judge waivers; sorted problems of ``report``."""
+    found = list(run_rules(ctx, rules, config, select, ignore))
+    return finish(ctx, found, rules, config, select, ignore, report)
+
+
+def finish(
+    ctx: Context,
+    found: list[Problem],
+    rules: Mapping[str, Rule],
+    config: Config,
+    select: frozenset[str] | None = None,
+    ignore: frozenset[str] = frozenset(),
+    report: frozenset[str] | None = None,
+) -> list[Problem]:
+    """Waivers over what the rules ``found``, then the rules that judge waivers.
 
     Waivers are matched against the whole project's problems, before keeping
     the files asked about, so whether a waiver is used never depends on
     which files were named.
     """
-    found = list(run_rules(ctx, rules, config, select, ignore))
     found, unused = apply_waivers(found, config.waivers, ctx.today)
     judging = ctx.judging_waivers([w for w in unused if _judged(w, ctx, rules, config, select,
                                                                 ignore)])

@@ -24,7 +24,8 @@ class Globs(Protocol):
     def exclude(self) -> list[str]: ...
 
 
-def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[str]:
+def discover(config: Globs, repo_root: Path, under: Path | None = None,
+             folders: list[str] | None = None) -> list[str]:
     """Files the document globs select, under the project root (or ``under``).
 
     Globs are gitignore-style and relative to the project root (the folder of
@@ -38,6 +39,10 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
     nested repository) is another repository's: skipped, as a commit of
     this one holds none of its files. Symbolic links to folders are not
     followed; a link to a file is listed, and refused when read.
+
+    ``folders``, when given, gets every folder the scan listed: while none
+    of them changes (a folder's modification time changes when an entry is
+    added, removed or renamed in it), the scan finds the same files.
     """
     spec_in = matcher(tuple(config.include))
     spec_out = matcher(tuple(config.exclude))
@@ -51,8 +56,12 @@ def discover(config: Globs, repo_root: Path, under: Path | None = None) -> list[
     def unreadable(error: OSError) -> None:
         if error.filename is not None:
             found.append(os.fspath(error.filename))
+            if folders is not None:  # its mode changes its change time: watched too
+                folders.append(os.fspath(error.filename))
 
     for folder, dirs, names in os.walk(top, onerror=unreadable):
+        if folders is not None:
+            folders.append(folder)
         if (".git" in dirs or ".git" in names) and folder != repository:
             dirs[:] = []
             continue

@@ -43,6 +43,10 @@ class Context:
     # Waivers that matched nothing: given to the rules that judge waivers
     # (AFTER_WAIVERS), which run once the others' problems were waived.
     unused_waivers: tuple[Waiver, ...] = ()
+    # A check of part of the project (the groups a change touched, see
+    # slopolicy.check.incremental): (apiVersion, kind, name) of the documents
+    # of the rest, for what reads every name of a kind (a did-you-mean).
+    elsewhere: Sequence[tuple[str, str, str]] = ()
     documents: tuple[Document, ...] = field(init=False)
     _named: dict[tuple[str, str, str], Document] = field(init=False, repr=False)
     _kinds: dict[tuple[str, str], list[Document]] = field(init=False, repr=False)
@@ -66,6 +70,11 @@ class Context:
     def of_kind(self, api_version: str, kind: str) -> list[Document]:
         return self._kinds.get((api_version, kind), [])
 
+    def names_of(self, api_version: str, kind: str) -> list[str]:
+        """The name of every document of a kind in the project, this context's and elsewhere."""
+        return [*(d.name for d in self.of_kind(api_version, kind)),
+                *(name for a, k, name in self.elsewhere if a == api_version and k == kind)]
+
     def derive(self, what: Derived[T]) -> T:
         """``what.compute(self)``, once for this context."""
         if what not in self._derived:
@@ -76,8 +85,8 @@ class Context:
     def judging_waivers(self, unused: Sequence[Waiver]) -> Context:
         """This context for the rules that judge waivers: the same documents, ``unused`` set."""
         copy = Context.__new__(Context)
-        for name in ("files", "explicit", "base", "today", "assumptions", "documents", "_named",
-                     "_kinds", "_derived"):
+        for name in ("files", "explicit", "base", "today", "assumptions", "elsewhere",
+                     "documents", "_named", "_kinds", "_derived"):
             object.__setattr__(copy, name, getattr(self, name))
         object.__setattr__(copy, "unused_waivers", tuple(unused))
         return copy

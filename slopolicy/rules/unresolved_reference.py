@@ -245,4 +245,4 @@ def _sla_references(ctx: Context, doc: Document, options: Mapping[str, Any]
 @functools.cache
 def _names_of(kind: str) -> Derived[Names]:
     """The names of ``kind`` in the project, gathered once per run (one key per kind)."""
-    return Derived(f"names of {kind}", lambda ctx: Names(d.name for d in ctx.of_kind(OPENSLO, kind)))
+    return Derived(f"names of {kind}", lambda ctx: Names(ctx.names_of(OPENSLO, kind)))

@@ -60,11 +60,17 @@ def user_key() -> bytes:
 
 
 def forge(root: Path, path: str, content: bytes, pretend: str, key: bytes) -> None:
-    """Plant an entry for ``content`` that says what the analysis of ``pretend`` says."""
+    """Plant an entry for ``content`` that says what the analysis of ``pretend`` says.
+
+    The project index (which would answer a warm check without reading the
+    entry) is removed, so the next check reads the planted entry.
+    """
     [source] = analysis.load_contents([(path, pretend.encode())])
     source.cache_key = content_key(content)
     source.dirty = True
-    Cache(default_dir(), root, key=key).keep([source])
+    cache = Cache(default_dir(), root, key=key)
+    cache.keep([source])
+    (cache.path / "project.cache").unlink(missing_ok=True)
 
 
 # -- no code runs ------------------------------------------------------------------------
@@ -158,7 +164,7 @@ def damaged_runs(project: Project, damage: Callable[[Cache, Path], None]) -> tup
     cold = project.check()
     cache = Cache(default_dir(), project.root, key=user_key())
     files = sorted(cache.path.glob("*.cache"))
-    assert len(files) > 3
+    assert len(files) > 3 and cache.path / "project.cache" in files
     for path in files:
         damage(cache, path)
     return cold, project.check()
@@ -179,7 +185,7 @@ def record_of(cache: Cache, path: Path) -> tuple[dict[str, object], bytes]:
 
 def shards_only(damage: Callable[[Cache, Path], None]) -> Callable[[Cache, Path], None]:
     def apply(cache: Cache, path: Path) -> None:
-        if path.name != "index.cache":
+        if path.name not in ("index.cache", "project.cache"):
             damage(cache, path)
     apply.__name__ = damage.__name__
     return apply
@@ -208,6 +214,10 @@ def wrong_column_type(cache: Cache, path: Path) -> None:
         documents = record["documents"]
         assert isinstance(documents, dict)
         documents["name"] = [1 for _ in documents["name"]]
+    elif "run" in record:  # the project index
+        files = record["files"]
+        assert isinstance(files, dict)
+        files["path"] = [None for _ in files["path"]]
     else:
         record["path"] = [None for _ in record["path"]]  # type: ignore[union-attr]
     signed(cache, path, record, data)
@@ -219,6 +229,10 @@ def columns_out_of_step(cache: Cache, path: Path) -> None:
         documents = record["documents"]
         assert isinstance(documents, dict)
         documents["kind"] = [*documents["kind"], "SLA"]
+    elif "run" in record:  # the project index
+        files = record["files"]
+        assert isinstance(files, dict)
+        files["path"] = [*files["path"], "slas/another.yaml"]
     else:
         record["key"] = [*record["key"], "0" * 64]  # type: ignore[list-item]
     signed(cache, path, record, data)

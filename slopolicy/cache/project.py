@@ -1,0 +1,230 @@
+"""The project index: what the last check of a project found, so the next one redoes only what changed.
+
+One signed file per project (``project.cache`` in the results folder, see
+:mod:`slopolicy.cache.store`), read whole by a warm check instead of the
+20,000 snapshots of a large project. It holds, in columns:
+
+* every file the document globs selected, in scan order, with its stat
+  signature and (part of) its content key, as the stat index keeps them,
+  how many documents it holds, and its *group*;
+* the folders the scan walked, with their signatures: while none changed,
+  the list of files is the one kept, and the folders are not listed again;
+* the *links* of each group (hashed): the names by which documents read one
+  another (an SLO's name, an SLA's service, an SLI's name, ...). Documents
+  that share a link are in one group, so a rule that spans documents finds
+  in a group everything it reads; a changed file re-runs the rules over its
+  groups only (those of its old links and its new ones);
+* every problem the rules found, before waivers, stamped and located.
+
+What the problems depend on besides the files (the rules' settings, the
+options of the run) is the ``run`` fingerprint: another one, and the index
+is not used. Like every cache file it is data only and signed; one that
+does not fit these declarations is a miss, and the check runs in full.
+"""
+from __future__ import annotations
+
+import array
+import base64
+import binascii
+import json
+import sys
+from dataclasses import dataclass
+from typing import Annotated, NamedTuple
+
+from slopolicy.cache.codec import Malformed, Packed, codec
+
+Int64s = Annotated[list[int], Packed("q")]
+Naturals = Annotated[list[int], Packed("Q")]
+NAME = "project.cache"
+NO_SIGNATURE = -1  # in the size column: the file is read and hashed next time (it was racy)
+KEY_BYTES = 16  # of a content key (a SHA-256): enough to tell whether a file changed
+_NO_KEY = bytes(KEY_BYTES)
+
+
+class FileColumns(NamedTuple):
+    """One row per file; each column of numbers packed (little-endian, base64), read as one."""
+
+    path: list[str]
+    size: str  # q; NO_SIGNATURE: not to be trusted
+    mtime_ns: str  # q
+    ctime_ns: str  # q
+    inode: str  # Q
+    keys: str  # each file's content digest (KEY_BYTES; zeros: none) in turn
+    group: str  # i
+    documents: str  # i: the documents a report counts (known kind, not mapped)
+    others: str  # i: objects of no known apiVersion
+
+
+@dataclass
+class Files:
+    """The file columns as arrays, to read and change in place."""
+
+    path: list[str]
+    size: array.array[int]
+    mtime_ns: array.array[int]
+    ctime_ns: array.array[int]
+    inode: array.array[int]
+    keys: bytearray
+    group: array.array[int]
+    documents: array.array[int]
+    others: array.array[int]
+
+    @classmethod
+    def empty(cls) -> Files:
+        return cls([], array.array("q"), array.array("q"), array.array("q"), array.array("Q"),
+                   bytearray(), array.array("i"), array.array("i"), array.array("i"))
+
+    def key(self, row: int) -> bytes:
+        """The content digest of the file at ``row`` (zeros where it has none)."""
+        return bytes(self.keys[row * KEY_BYTES:(row + 1) * KEY_BYTES])
+
+    def columns(self) -> FileColumns:
+        return FileColumns(self.path, pack(self.size), pack(self.mtime_ns), pack(self.ctime_ns),
+                           pack(self.inode), base64.b64encode(self.keys).decode("ascii"),
+                           pack(self.group), pack(self.documents), pack(self.others))
+
+
+def files_of(columns: FileColumns) -> Files:
+    """The arrays of the file columns; Malformed if a column does not fit the files."""
+    count = len(columns.path)
+    try:
+        keys = bytearray(base64.b64decode(columns.keys, validate=True))
+    except (binascii.Error, ValueError):
+        raise Malformed("content keys are not base64") from None
+    if len(keys) != KEY_BYTES * count:
+        raise Malformed("content keys do not match the files")
+    return Files(columns.path, unpack(columns.size, "q", count),
+                 unpack(columns.mtime_ns, "q", count), unpack(columns.ctime_ns, "q", count),
+                 unpack(columns.inode, "Q", count), keys, unpack(columns.group, "i", count),
+                 unpack(columns.documents, "i", count), unpack(columns.others, "i", count))
+
+
+def unpack(text: str, typecode: str, count: int | None = None) -> array.array[int]:
+    """A packed column (of ``count`` numbers, when given); Malformed if it is not one."""
+    column = array.array(typecode)
+    try:
+        column.frombytes(base64.b64decode(text, validate=True))
+    except (binascii.Error, ValueError):
+        raise Malformed("not a packed column") from None
+    if count is not None and len(column) != count:
+        raise Malformed("a column does not match the files")
+    if sys.byteorder == "big":
+        column.byteswap()
+    return column
+
+
+def pack(column: array.array[int]) -> str:
+    if sys.byteorder == "big":
+        column = array.array(column.typecode, column)
+        column.byteswap()
+    return base64.b64encode(column.tobytes()).decode("ascii")
+
+
+def key_bytes(key: str) -> bytes:
+    """A content key (hex, or "" for none) as it is kept."""
+    return bytes.fromhex(key)[:KEY_BYTES] if key else _NO_KEY
+
+
+class FolderColumns(NamedTuple):
+    path: list[str]
+    mtime_ns: Int64s
+    ctime_ns: Int64s
+    inode: Naturals
+
+
+class RelatedRow(NamedTuple):
+    file: str
+    line: int
+    column: int
+    message: str
+
+
+class ProblemRow(NamedTuple):
+    file: str
+    line: int
+    column: int
+    rule: str
+    severity: str
+    message: str
+    document: str
+    path: str
+    related: list[RelatedRow]
+
+
+class ProjectRecord(NamedTuple):
+    run: str
+    generation: str  # random, new with each index written whole: what a delta applies to
+    device: int  # of every file with a signature (a file on another one is always read)
+    files: FileColumns
+    folders: FolderColumns  # empty: the file list is not kept (the scan runs)
+    # a hash of each link, sorted (links of one hash are one: that only joins two groups)
+    links: str  # i
+    link_group: str  # i: the group of each link
+    explicit: list[str]  # files named on the command line (a rule reads that)
+    problems: list[ProblemRow]
+
+
+class DeltaRecord(NamedTuple):
+    """What changed since the index was written whole (a small file, written instead).
+
+    A warm check that changed a few files of an unchanged list writes this:
+    the rows changed since, with their values now, the groups whose links
+    were dropped and the links added, and the problems and named files now.
+    """
+
+    generation: str  # of the index it applies to; another one's delta is not read
+    rows: list[int]
+    size: list[int]
+    mtime_ns: list[int]
+    ctime_ns: list[int]
+    inode: list[int]
+    keys: list[str]  # hex, KEY_BYTES each
+    group: list[int]
+    documents: list[int]
+    others: list[int]
+    dropped: list[int]  # groups whose links are dropped
+    links: list[int]  # links added, with their groups
+    link_group: list[int]
+    explicit: list[str]
+    problems: list[ProblemRow]
+
+
+PROJECT = codec(ProjectRecord)
+DELTA = codec(DeltaRecord)
+DELTA_NAME = "project-delta.cache"
+
+
+def decode(record: bytes) -> ProjectRecord:
+    """The index from its JSON text; Malformed if it does not fit."""
+    try:
+        raw = json.loads(record)
+    except (ValueError, RecursionError) as exc:
+        raise Malformed(f"not JSON: {exc}") from None
+    found: ProjectRecord = PROJECT.decode(raw)
+    if len({len(column) for column in found.folders}) != 1:
+        raise Malformed("columns differ in length")
+    return found
+
+
+def encode(record: ProjectRecord) -> bytes:
+    return json.dumps(PROJECT.encode(record), ensure_ascii=True, separators=(",", ":"),
+                      allow_nan=False).encode("ascii")
+
+
+def decode_delta(record: bytes) -> DeltaRecord:
+    try:
+        raw = json.loads(record)
+    except (ValueError, RecursionError) as exc:
+        raise Malformed(f"not JSON: {exc}") from None
+    found: DeltaRecord = DELTA.decode(raw)
+    rows = len(found.rows)
+    if any(len(column) != rows for column in found[2:10]) or len(found.links) != len(
+            found.link_group) or any(len(key) != KEY_BYTES * 2 for key in found.keys):
+        raise Malformed("columns differ in length")
+    bytes.fromhex("".join(found.keys))  # ValueError: not hex
+    return found
+
+
+def encode_delta(record: DeltaRecord) -> bytes:
+    return json.dumps(DELTA.encode(record), ensure_ascii=True, separators=(",", ":"),
+                      allow_nan=False).encode("ascii")

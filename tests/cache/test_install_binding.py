@@ -1,0 +1,92 @@
+"""The cache folder is bound to a release's version, and to the files of code under development.
+
+Real installs into a virtual environment made here: a regular install of
+this tree (as pip installs a release) and an editable one, each asked what
+it binds its results to, and a regular install installed again (every file
+rewritten) still finds the cache of its version.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TREE = Path(__file__).resolve().parents[2]
+ASK = ("import json, slopolicy; from slopolicy.cache import store; "
+       "print(json.dumps([slopolicy.__file__, store.code_binding()]))")
+
+pytestmark = pytest.mark.xdist_group("install-binding")  # pip installs one at a time
+
+
+def venv(tmp_path: Path) -> Path:
+    """A virtual environment that sees the installed dependencies, without pip of its own."""
+    folder = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages",
+                    str(folder)], check=True)
+    return folder / "bin" / "python"
+
+
+def install(python: Path, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
+                    "--no-deps", "--no-build-isolation", "--disable-pip-version-check",
+                    *args], check=True, capture_output=True)
+
+
+def environment(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the install, not the tree
+    return {**env, "XDG_CACHE_HOME": str(tmp_path / "cache"),
+            "XDG_CONFIG_HOME": str(tmp_path / "config")}
+
+
+def binding(python: Path, env: dict[str, str]) -> tuple[str, str]:
+    done = subprocess.run([str(python), "-c", ASK], env=env, cwd=python.parent,
+                          capture_output=True, text=True, check=True)
+    module, bound = json.loads(done.stdout)
+    return module, bound
+
+
+def test_a_regular_install_binds_to_its_version_and_finds_its_cache_again(
+        tmp_path: Path) -> None:
+    python = venv(tmp_path)
+    env = environment(tmp_path)
+    install(python, str(TREE))
+    module, bound = binding(python, env)
+    site = python.parent.parent / "lib"
+    assert Path(module).is_relative_to(site)  # the installed copy answers, not this tree
+    assert bound == "release 0.1.0"
+    direct = next(site.rglob("slopolicy-*.dist-info/direct_url.json"))
+    assert json.loads(direct.read_text())["dir_info"].get("editable", False) is False
+    project = tmp_path / "project"
+    (project / "slos").mkdir(parents=True)
+    (project / ".slopolicy.yaml").write_text("extends: default\n")
+    (project / "slos" / "a.yaml").write_text(
+        "apiVersion: openslo/v1\nkind: Service\nmetadata: {name: a}\nspec: {}\n")
+    check = [str(python), "-m", "slopolicy", "check"]
+    subprocess.run(check, cwd=project, env=env, check=True, capture_output=True)
+    folders = sorted(p.name for p in (tmp_path / "cache" / "slopolicy").iterdir())
+    install(python, "--force-reinstall", str(TREE))  # every module written anew
+    assert binding(python, env)[1] == "release 0.1.0"
+    subprocess.run(check, cwd=project, env=env, check=True, capture_output=True)
+    assert sorted(p.name for p in (tmp_path / "cache" / "slopolicy").iterdir()) == folders
+
+
+def test_an_editable_install_binds_to_the_state_of_its_files(tmp_path: Path) -> None:
+    python = venv(tmp_path)
+    env = environment(tmp_path)
+    tree = tmp_path / "tree"  # a checkout of its own: its files are touched below
+    for name in ("slopolicy", "schemas", "presets"):
+        shutil.copytree(TREE / name, tree / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(TREE / name, tree / name)
+    install(python, "-e", str(tree))
+    module, bound = binding(python, env)
+    assert Path(module).is_relative_to(tree)
+    assert not bound.startswith("release") and str(tree / "slopolicy") in bound
+    rules = tree / "slopolicy" / "rules" / "credit_tiers.py"
+    rules.write_text(rules.read_text() + "\n# an edit under development\n")
+    assert binding(python, env)[1] != bound

@@ -1,0 +1,259 @@
+"""A warm check redoes only what changed, and finds exactly what a full check finds.
+
+Each test changes a real project on disk between checks and compares the
+warm check (the project index, the groups a change touched) with a check
+that reads no cache at all, and asserts that the warm check answered.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Project, Run
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from generate import sla, slo  # noqa: E402
+
+from slopolicy.cache import keys  # noqa: E402
+from slopolicy.cache.store import Cache, default_dir, open_cache  # noqa: E402
+from slopolicy.check import incremental  # noqa: E402
+from slopolicy.rules import linking  # noqa: E402
+
+ACME = Path(__file__).resolve().parents[2] / "examples" / "acme"
+
+
+@pytest.fixture(autouse=True)
+def own_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """Whether each check was answered from the project index (True) or in full."""
+    found: list[bool] = []
+    warm = incremental.warm
+
+    def spy(*args: Any, **kwargs: Any) -> incremental.Warm | None:
+        answer = warm(*args, **kwargs)
+        found.append(answer is not None)
+        return answer
+
+    monkeypatch.setattr(incremental, "warm", spy)
+    yield found
+
+
+def acme(project: Project) -> None:
+    shutil.copytree(ACME, project.root, dirs_exist_ok=True)
+
+
+def same_as_cold(project: Project, *args: str) -> Run:
+    """A check through the cache, which must say what a check without it says."""
+    run = project.check(*args)
+    cold = project.check("--no-cache", *args)
+    assert (run.code, run.out) == (cold.code, cold.out)
+    return run
+
+
+def index_paths(project: Project) -> list[str]:
+    cache = open_cache(default_dir(), project.root)
+    assert cache is not None
+    record = cache.read_project()
+    assert record is not None
+    return record.files.path
+
+
+def test_an_unchanged_project_is_answered_from_the_index(project: Project,
+                                                         answers: list[bool]) -> None:
+    acme(project)
+    cold = same_as_cold(project)
+    assert answers == [False]  # no index yet: the full check writes it
+    assert same_as_cold(project).out == cold.out
+    assert answers == [False, True]
+    assert sorted(index_paths(project)) == sorted(
+        p.relative_to(ACME).as_posix() for p in ACME.rglob("*.yaml") if p.name != ".slopolicy.yaml")
+
+
+def test_a_changed_sli_judges_again_the_slos_that_reference_it_in_other_files(
+        project: Project, answers: list[bool]) -> None:
+    acme(project)
+    assert same_as_cold(project).code == 0
+    sli = project.root / "slis/checkout.yaml"
+    text = sli.read_text()
+    start = text.index("  ratioMetric:")
+    sli.write_text(text[:start] + "  thresholdMetric:\n    metricSource:\n"
+                   "      metricSourceRef: prometheus\n      spec: {query: checkout_seconds}\n")
+    run = same_as_cold(project)
+    assert answers == [False, True]
+    assert ("slos/checkout.yaml", "openslo-semantics") in [(p[0], p[3]) for p in run.problems()]
+    sli.write_text(text)
+    assert same_as_cold(project).code == 0 and answers[-1]
+
+
+def test_a_deleted_file_is_seen_where_it_was_referenced(project: Project,
+                                                        answers: list[bool]) -> None:
+    acme(project)
+    same_as_cold(project)
+    (project.root / "slos/checkout.yaml").unlink()
+    run = same_as_cold(project)
+    assert ("slas/initech.yaml", "sla-backed-by-slo") in [(p[0], p[3]) for p in run.problems()]
+    assert "slos/checkout.yaml" not in index_paths(project)
+    assert same_as_cold(project).out == run.out and answers[-1]
+
+
+def test_a_renamed_file_keeps_its_findings_under_its_new_name(project: Project,
+                                                             answers: list[bool]) -> None:
+    acme(project)
+    project.write("slos/checkout.yaml", (ACME / "slos/checkout.yaml").read_text()
+                  .replace("target: 0.999", "target: 0.95"))
+    before = same_as_cold(project)
+    assert [p[0] for p in before.problems()].count("slos/checkout.yaml") >= 1
+    (project.root / "slos/checkout.yaml").rename(project.root / "slos/checkout-renamed.yaml")
+    after = same_as_cold(project)
+    assert answers == [False, True]  # the rename was answered from the index
+    assert [p[3] for p in after.problems()] == [p[3] for p in before.problems()]
+    assert "slos/checkout-renamed.yaml" in [p[0] for p in after.problems()]
+    assert "slos/checkout.yaml" not in index_paths(project)
+
+
+def test_a_changed_configuration_checks_in_full_then_warm_again(project: Project,
+                                                               answers: list[bool]) -> None:
+    acme(project)
+    project.write("slos/checkout.yaml", (ACME / "slos/checkout.yaml").read_text()
+                  .replace("target: 0.999", "target: 0.95"))
+    first = same_as_cold(project)
+    config = project.root / ".slopolicy.yaml"
+    config.write_text(config.read_text().replace(
+        "rules:\n", "rules:\n  slo-stricter-than-sla: warning\n", 1))
+    run = same_as_cold(project)
+    assert answers == [False, False]  # the index was written for other settings
+    assert run.out != first.out and "warning" in {p["severity"] for p in run.json["problems"]}
+    assert same_as_cold(project).out == run.out and answers[-1]
+
+
+def test_a_new_file_resolves_a_reference_and_a_duplicate_is_seen_in_both(
+        project: Project, answers: list[bool]) -> None:
+    project.write(".slopolicy.yaml", "extends: default\n")
+    for i in range(3):
+        project.write(f"slos/svc-{i}.yaml", slo(i))
+        project.write(f"slas/customer-{i}.yaml", sla(i))
+    project.write("slas/extra.yaml", sla(9).replace("name: customer-9", "name: extra"))
+    missing = same_as_cold(project)
+    assert [(p[0], p[3]) for p in missing.problems()] == [("slas/extra.yaml",
+                                                           "unresolved-reference")]
+    project.write("slos/svc-9.yaml", slo(9))
+    assert same_as_cold(project).problems() == []
+    project.write("slos/copy.yaml", slo(1))  # the same SLO again, in a new file
+    run = same_as_cold(project)
+    assert [(p[0], p[3]) for p in run.problems()] == [("slos/svc-1.yaml", "duplicate-name")]
+    assert answers[1:] == [True, True]
+
+
+def test_a_file_named_on_the_command_line_is_judged_as_named(project: Project,
+                                                            answers: list[bool]) -> None:
+    acme(project)
+    project.write("notes.yaml", "# nothing slopolicy reads\n")
+    same_as_cold(project)
+    named = same_as_cold(project, "notes.yaml")
+    assert [p[3] for p in named.problems()] == ["unknown-kind"]
+    assert same_as_cold(project).problems() == []
+    assert answers[1:] == [True, True]
+
+
+def test_groups_a_change_does_not_touch_are_not_judged_again(
+        project: Project, answers: list[bool], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An SLO whose terms come from its SLI is not derived again while neither changed."""
+    acme(project)
+    for i in range(3):
+        project.write(f"slos/svc-{i}.yaml", slo(i))
+        project.write(f"slas/customer-{i}.yaml", sla(i))
+    same_as_cold(project)
+    derived: list[str] = []
+    terms = linking.slo_terms
+
+    def spy(data: Any, lookup: Any) -> Any:
+        derived.append(str(data.get("metadata", {}).get("name")))
+        return terms(data, lookup)
+
+    monkeypatch.setattr(linking, "slo_terms", spy)
+    project.write("slas/customer-1.yaml", sla(1).replace("contract: MSA-1", "contract: MSA-1b"))
+    assert project.check().problems() == []
+    assert answers[-1] and "checkout-availability" not in derived
+    project.write("slis/checkout.yaml", (ACME / "slis/checkout.yaml").read_text()
+                  .replace("Checkouts that complete", "Checkouts that completed"))
+    assert project.check().problems() == []
+    assert answers[-1] and "checkout-availability" in derived  # its SLI changed
+
+
+# -- the index is signed, as every cache file -------------------------------------------
+
+
+def forged_index(project: Project, key: bytes) -> None:
+    """An index that says the project has no problems, signed with ``key``."""
+    cache = Cache(default_dir(), project.root, key=keys.user_key(default_dir()))
+    record = cache.read_project()
+    assert record is not None
+    Cache(default_dir(), project.root, key=key).write_project(record._replace(problems=[]))
+
+
+def test_an_index_signed_with_another_key_changes_nothing(project: Project,
+                                                          answers: list[bool]) -> None:
+    acme(project)
+    project.write("slos/checkout.yaml", (ACME / "slos/checkout.yaml").read_text()
+                  .replace("target: 0.999", "target: 0.95"))
+    cold = same_as_cold(project)
+    assert cold.code == 1
+    forged_index(project, b"\x01" * 32)
+    assert same_as_cold(project).out == cold.out
+    assert answers[-1] is False  # not believed: the check ran in full
+    forged_index(project, keys.user_key(default_dir()))
+    assert project.check().code == 0  # the control: signed with the user's key it is believed
+
+
+def test_a_damaged_index_is_a_miss(project: Project, answers: list[bool]) -> None:
+    acme(project)
+    cold = same_as_cold(project)
+    cache = Cache(default_dir(), project.root, key=keys.user_key(default_dir()))
+    index = cache.path / "project.cache"
+    index.write_bytes(index.read_bytes()[:-40])
+    assert same_as_cold(project).out == cold.out and answers[-1] is False
+    record = cache.read_project()
+    assert record is not None
+    cache.write_project(record._replace(files=record.files._replace(keys="not base64!")))
+    assert same_as_cold(project).out == cold.out and answers[-1] is False
+    assert same_as_cold(project).out == cold.out and answers[-1] is True  # whole again
+
+
+def test_a_few_changes_are_kept_as_a_delta_and_read_back_as_they_were(
+        project: Project, answers: list[bool], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settled files, edited one at a time: the index is not written whole each time."""
+    monkeypatch.setattr("slopolicy.cache.store.RACY_NS", 0)  # files older than the run count
+    project.write(".slopolicy.yaml", "extends: default\n")
+    for i in range(4):
+        project.write(f"slos/svc-{i}.yaml", slo(i))
+        project.write(f"slas/customer-{i}.yaml", sla(i))
+    same_as_cold(project)
+    same_as_cold(project)  # the folders, settled now, are kept
+    cache = open_cache(default_dir(), project.root)
+    assert cache is not None
+    whole = (cache.path / "project.cache").stat().st_mtime_ns
+    edits = [("slos/svc-2.yaml", slo(2).replace("target: 0.996", "target: 0.98")),
+             ("slas/customer-1.yaml", sla(1).replace("version: 1", "version: 0")),
+             ("slos/svc-2.yaml", slo(2)),
+             ("slas/customer-3.yaml", sla(3).replace("slo: svc-3-availability",
+                                                     "slo: svc-2-availability"))]
+    for path, text in edits:
+        project.write(path, text)
+        same_as_cold(project)
+        assert answers[-1] is True
+        assert (cache.path / "project.cache").stat().st_mtime_ns == whole
+        assert (cache.path / "project-delta.cache").is_file()
+    final = same_as_cold(project)
+    found = {(p[0], p[3]) for p in final.problems()}
+    assert ("slas/customer-1.yaml", "schema") in found  # an SLA that changed meaning:
+    assert ("slos/svc-2.yaml", "slo-stricter-than-sla") in found  # another file's SLO
+    (cache.path / "project-delta.cache").write_bytes(b"slopolicy-cache 8 forged\n{}\n")
+    assert same_as_cold(project).out == final.out  # without it: the index, and what changed
