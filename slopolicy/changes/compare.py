@@ -678,8 +678,8 @@ def _terms_by_key(doc: Document, lookup: objectives.SliLookup
 def _directions(old: dominance.Terms, new: dominance.Terms) -> frozenset[str]:
     """Judged both ways: what the new terms let through that the old did not, and back."""
     try:
-        loosened = not dominance.compare(new, old).dominates
-        tightened = not dominance.compare(old, new).dominates
+        loosened = not dominance.dominates(new, old)
+        tightened = not dominance.dominates(old, new)
     except (units.UnitError, ValueError, ArithmeticError):
         return frozenset({MODIFIED})
     return frozenset(d for d, yes in ((LOOSENED, loosened), (TIGHTENED, tightened)) if yes)
