@@ -62,7 +62,24 @@ def canonical_json(value: Any) -> bytes:
 
 
 def _canonical(value: Any) -> str:
-    if type(value) is dict or isinstance(value, Mapping):  # the exact type first: no ABC check
+    # The loader's own types first, by exact type (no ABC checks): an audit writes every
+    # version of every agreement. Each gives what the general case below gives it.
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)
+    if kind is dict:
+        items = sorted(((k if type(k) is str else str(k), v) for k, v in value.items()),
+                       key=_first)
+        return "{" + ",".join([f"{_encode_string(k)}:{_canonical(v)}" for k, v in items]) + "}"
+    if kind is list:
+        return "[" + ",".join([_canonical(v) for v in value]) + "]"
+    if kind is int:
+        return str(value)
+    return _canonical_other(value)
+
+
+def _canonical_other(value: Any) -> str:
+    if isinstance(value, Mapping):
         # by key alone: values need not be orderable (the loader makes every key text)
         items = sorted(((str(k), v) for k, v in value.items()), key=_first)
         return "{" + ",".join(f"{json_string(k)}:{_canonical(v)}" for k, v in items) + "}"

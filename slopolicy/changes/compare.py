@@ -686,7 +686,12 @@ def _directions(old: dominance.Terms, new: dominance.Terms) -> frozenset[str]:
 
 
 def _budget(terms: dominance.Terms) -> tuple[Decimal, Decimal] | None:
+    return _budget_of(terms.target, terms.window)
+
+
+@lru_cache(maxsize=4096)  # equal targets give equal minutes, however they are written
+def _budget_of(target: Decimal, window: units.Window) -> tuple[Decimal, Decimal] | None:
     try:
-        return dominance.budget_range_minutes(terms.target, terms.window)
+        return dominance.budget_range_minutes(target, window)
     except (units.UnitError, ValueError, ArithmeticError):
         return None

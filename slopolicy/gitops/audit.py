@@ -392,6 +392,9 @@ class _Walker:
         self.commits: Sequence[LoggedCommit] = ()
         # (commit, allowed signers where, their content) -> its signers
         self.signed: dict[tuple[str, str, bytes | None], tuple[tuple[str, ...], str]] = {}
+        # identity -> (its current document, that document's digest): a version's content
+        # after is the next version's content before, hashed once
+        self.digested: dict[Identity, tuple[Document, str]] = {}
 
     # -- reading ----------------------------------------------------------------------
 
@@ -533,7 +536,7 @@ class _Walker:
         found = changes.compare_renamed(old, new)
         authors, trailers = self._authors(commit, found.paths, policy)
         agreement.versions.append(Version(
-            index=index, commit=commit, change=found, subject=document_subject(found),
+            index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
             policy=policy, authors=authors, trailers=trailers))
 
     def _reindex(self, identity: Identity, old: Document | None, new: Document | None) -> None:
@@ -563,8 +566,16 @@ class _Walker:
             return
         authors, trailers = self._authors(commit, found.paths, policy)
         agreement.versions.append(Version(
-            index=index, commit=commit, change=found, subject=document_subject(found),
+            index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
             policy=policy, authors=authors, trailers=trailers))
+
+    def _digest(self, doc: Document) -> str:
+        known = self.digested.get(doc.identity)
+        if known is not None and known[0] is doc:
+            return known[1]
+        found = approvals.digest(doc.data)
+        self.digested[doc.identity] = (doc, found)
+        return found
 
     def _authors(self, commit: LoggedCommit, paths: Sequence[str], policy: PolicyAt
                  ) -> tuple[Authors, list[tuple[str, str]]]:
