@@ -511,20 +511,27 @@ def _match(reqs: Sequence[Requirement], pool: Mapping[str, set[str]]) -> list[in
     """
     slots = [i for i, req in enumerate(reqs) for _ in range(req.count)]
     owner: dict[int, str] = {}
-
-    def augment(identity: str, seen: set[int]) -> bool:
-        for slot, req_index in enumerate(slots):
-            if slot in seen or reqs[req_index].role not in pool[identity]:
-                continue
-            seen.add(slot)
-            if slot not in owner or augment(owner[slot], seen):
-                owner[slot] = identity
-                return True
-        return False
-
+    roles = [reqs[i].role for i in slots]
     for identity in sorted(pool):
-        augment(identity, set())
+        _augment(identity, set(), roles, pool, owner)
     filled = [0] * len(reqs)
     for slot in owner:
         filled[slots[slot]] += 1
     return filled
+
+
+def _augment(identity: str, seen: set[int], roles: Sequence[str], pool: Mapping[str, set[str]],
+             owner: dict[int, str]) -> bool:
+    """Give ``identity`` a slot of one of its roles, moving others along (an augmenting path).
+
+    A function of its own, not a closure: a closure that calls itself is a
+    reference cycle, which the audit (with the cyclic collector off) would keep.
+    """
+    for slot, role in enumerate(roles):
+        if slot in seen or role not in pool[identity]:
+            continue
+        seen.add(slot)
+        if slot not in owner or _augment(owner[slot], seen, roles, pool, owner):
+            owner[slot] = identity
+            return True
+    return False

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -349,6 +350,44 @@ def _none(name: str) -> None:
     return None
 
 
+def share_unchanged(before: Any, after: Any) -> Any:
+    """``after``, each part of it that no reader can tell from ``before``'s (the same type,
+    value, key order and digits) replaced in place by ``before``'s own object.
+
+    A history keeps every version of a document: its versions then share
+    what did not change, and comparing them skips the shared parts. Numbers
+    keep their digits (``99.9`` is not ``99.90``); values of other types
+    (date-times and their zones, floats) are never replaced.
+    """
+    if before is after:
+        return before
+    kind = type(after)
+    if kind is not type(before):
+        return after
+    if kind is dict:
+        same = len(before) == len(after)
+        for key, value in after.items():
+            old = before.get(key, ABSENT)
+            new = value if old is ABSENT else share_unchanged(old, value)
+            if new is not value:
+                after[key] = new
+            same = same and new is old
+        return before if same and list(before) == list(after) else after
+    if kind is list:
+        same = len(before) == len(after)
+        for index, value in enumerate(after[:len(before)]):
+            new = share_unchanged(before[index], value)
+            if new is not value:
+                after[index] = new
+            same = same and new is before[index]
+        return before if same else after
+    if kind is str or kind is int or kind is date:
+        return before if before == after else after
+    if kind is Decimal and before.is_finite() and before.as_tuple() == after.as_tuple():
+        return before
+    return after
+
+
 # -- field diff --------------------------------------------------------------
 
 Rule = Callable[[Shown, Any, Any, "_Sides"], str]
@@ -373,6 +412,8 @@ def diff_documents(base: Document, head: Document) -> Iterator[FieldChange]:
 def _diff(before: Any, after: Any, path: Shown, b_path: IndexPath, h_path: IndexPath,
           keys: Mapping[tuple[str, ...], str]) -> Iterator[tuple[Shown, IndexPath | None,
                                                                 IndexPath | None, Any, Any]]:
+    if before is after and type(before) in (dict, list):
+        return  # shared by share_unchanged: equal in every part
     if isinstance(before, Mapping) and isinstance(after, Mapping):
         yield from _diff_mappings(before, after, path, b_path, h_path, keys)
         return

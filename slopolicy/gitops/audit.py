@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime
 import fnmatch
 import sys
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -77,8 +78,12 @@ _TRACKED = frozenset({SLA_KEY, SLO_KEY, SLI_KEY})
 # Every path that can hold a document, a policy or a signers file, as git pathspecs.
 BASE_PATHSPECS = ("*.yaml", "*.yml", "*.json", "*allowed_signers*")
 PROGRESS_EVERY = 100
+READ_AHEAD = 1000  # commits whose blobs one ``git cat-file`` reads
+PARSED_KEPT = 256  # blobs whose documents are kept, most recently used
 
 Identity = tuple[str, str, str]
+# What a blob holds: each document's (index, item, data, mapped_from)
+Held = tuple[tuple[int, "int | None", Mapping[str, Any], Any], ...]
 
 
 # -- the model -------------------------------------------------------------------------
@@ -376,8 +381,10 @@ class _Walker:
         self.config_rel = _config_rel(project)
         self.pathspecs = _pathspecs(project)  # (git wildcard patterns, literal paths)
         self.files: dict[str, str] = {}  # path -> blob, for the logged paths
-        self.blobs: dict[str, bytes] = {}
-        self.parsed: dict[str, SourceFile | None] = {}  # blob -> what it holds (None: nothing)
+        self.blobs: dict[str, bytes] = {}  # the blobs of the state and of the commits ahead
+        self.read_to = 0  # the commits whose blobs are read
+        self.parsed: OrderedDict[str, Held] = OrderedDict()  # blob -> its documents, recent
+        self.sources: dict[str, SourceFile] = {}  # path -> where its documents are
         self.docs_at: dict[str, list[Document]] = {}  # path -> its SLAs, SLOs and SLIs
         self.index: dict[Identity, Document] = {}  # identity -> its current document
         # spec.service -> the current SLOs of that service, in the order of ``index``
@@ -399,24 +406,38 @@ class _Walker:
     # -- reading ----------------------------------------------------------------------
 
     def load(self, commits: Sequence[LoggedCommit]) -> None:
-        """Read every blob the log names (one process), and pick the document paths."""
+        """Pick the document paths the log names; blobs are read as the walk reaches them."""
         self.commits = commits
-        wanted = [c.new_blob for commit in commits for c in commit.changes if c.new_blob]
-        self.blobs = self.repo.read_blobs(wanted)
         paths = {p for commit in commits for c in commit.changes
                  for p in (c.old_path, c.new_path) if p}
         self.selected = set(discovery.select(self.project.config, paths, self.root))
 
+    def _read_ahead(self, index: int) -> None:
+        """Read the blobs of the next stretch of commits (one process), keeping only those
+        the walk's state still holds: memory follows the tree, not the history."""
+        if index < self.read_to:
+            return
+        self.read_to = min(len(self.commits), index + READ_AHEAD)
+        wanted = [c.new_blob for commit in self.commits[index:self.read_to]
+                  for c in commit.changes if c.new_blob]
+        current = set(self.files.values())
+        self.blobs = {b: raw for b, raw in self.blobs.items() if b in current}
+        self.blobs.update(self.repo.read_blobs(b for b in wanted if b not in self.blobs))
+
     def documents(self, path: str, blob: str) -> tuple[list[Document], list[Record]]:
         """The SLAs, SLOs and SLIs, and the Approval records, a blob holds at ``path``."""
-        source = self._parse(path, blob)
-        if source is None:
+        held = self._parse(blob)
+        if not held:
             return [], []
-        if source.path != path:  # the same content at another path (a rename or copy)
-            source = SourceFile.restore(path, source.text, source.snapshot())
+        # Each document stands alone: its data and where it is, not the text it came from
+        # (every version of every agreement is kept for the report).
+        source = self.sources.get(path)
+        if source is None:
+            source = self.sources[path] = SourceFile(path, "")
         docs: list[Document] = []
         records: list[Record] = []
-        for doc in source.documents:
+        for index, item, data, mapped_from in held:
+            doc = Document(source, index, item, data, mapped_from)
             key = (doc.api_version, doc.kind)
             if key in _TRACKED and doc.name and path in self.selected:
                 docs.append(doc)
@@ -426,19 +447,31 @@ class _Walker:
                     records.append(record)
         return docs, records
 
-    def _parse(self, path: str, blob: str) -> SourceFile | None:
-        if blob not in self.parsed:
-            raw = self.blobs.get(blob)
-            # Most YAML in a repository is no document of ours: skip it unparsed. SLAs and
-            # approvals are slopolicy/v1; OpenSLO documents matter only to the chart.
-            holds = raw is not None and (b"slopolicy/" in raw or (
-                self.track_slos and any(marker in raw for marker in SLO_MARKERS)))
-            self.parsed[blob] = load_bytes(path, raw) if holds and raw is not None else None
-        return self.parsed[blob]
+    def _parse(self, blob: str) -> Held:
+        """The documents a blob holds, each parsed once while it is in use (git blob ids
+        are content addresses)."""
+        held = self.parsed.get(blob)
+        if held is not None:
+            self.parsed.move_to_end(blob)
+            return held
+        raw = self.blobs.get(blob)
+        # Most YAML in a repository is no document of ours: skip it unparsed. SLAs and
+        # approvals are slopolicy/v1; OpenSLO documents matter only to the chart.
+        held = ()
+        if raw is not None and (b"slopolicy/" in raw or (
+                self.track_slos and any(marker in raw for marker in SLO_MARKERS))):
+            source = load_bytes("", raw)
+            held = tuple((d.index, d.item, d.data, d.mapped_from) for d in source.documents)
+            source.documents.clear()  # no cycle left to the collector, which is off
+        self.parsed[blob] = held
+        if len(self.parsed) > PARSED_KEPT:
+            self.parsed.popitem(last=False)
+        return held
 
     # -- one commit -------------------------------------------------------------------
 
     def step(self, index: int, commit: LoggedCommit) -> None:
+        self._read_ahead(index)
         policy = self._policy(commit)
         before: list[Document] = []
         after: list[Document] = []
@@ -554,6 +587,8 @@ class _Walker:
                 return
             found: DocumentChange | None = DocumentChange(*identity, base=old, head=None)
         else:
+            if old is not None:
+                changes.share_unchanged(old.data, new.data)
             found = changes.compare_documents(old, new)
         if found is None:
             return

@@ -109,6 +109,29 @@ class Positions:
 _PARSER = YAML(typ="safe", pure=False)
 
 
+class _Events(_PARSER.Parser, _PARSER.Constructor, _PARSER.Resolver):  # type: ignore[misc,name-defined]
+    """ruamel's C parser as ``YAML.parse`` sets it up, with its class made once: ``parse``
+    makes a class per call (cyclic garbage, and a record per call kept on the YAML object)."""
+
+    def __init__(self, text: str) -> None:
+        _PARSER.Parser.__init__(self, text)
+        self._parser = self._composer = self
+        _PARSER.Constructor.__init__(self, loader=self)
+        self.allow_duplicate_keys = _PARSER.allow_duplicate_keys
+        _PARSER.Resolver.__init__(self, version=_PARSER.version, loadumper=self)
+
+
+def _parse(text: str) -> Iterator[Any]:
+    """The events of ``text``, as ``_PARSER.parse(text)`` yields them."""
+    parser = _Events(text)
+    try:
+        while parser.check_event():
+            yield parser.get_event()
+    finally:
+        parser.dispose()
+        vars(parser).clear()  # it refers to itself: no cycle left for the collector
+
+
 def resolve_plain(text: str) -> Any:
     """Resolve an untagged plain scalar by the YAML 1.2 core schema."""
     if text in _NULL:
@@ -392,7 +415,7 @@ def iter_documents(text: str, positions: bool = False) -> Iterator[LoadedDocumen
     start = (1, 1)
     aliased = [0]  # one alias budget for the whole file: a bomb per document adds up
     try:
-        for event in _PARSER.parse(text):
+        for event in _parse(text):
             if isinstance(event, ev.DocumentStartEvent):
                 builder = _Builder(positions, aliased)
                 failed = None
