@@ -951,6 +951,28 @@ def in_force(agreement: Agreement, on: datetime.date,
     return None if ends is not None and ends <= on else best
 
 
+def in_force_on(agreement: Agreement, dates: Sequence[datetime.date]) -> list[Version | None]:
+    """:func:`in_force` (as the repository says now) on each of ``dates``, in ascending
+    order, in one sweep: a chart asks on every date any version names."""
+    starting: list[tuple[datetime.date, int]] = []  # (from when it speaks, its place)
+    for number, version in enumerate(agreement.versions):
+        starts = version.changed_on if version.removed else version.starts
+        if starts is not None:
+            starting.append((starts, number))
+    starting.sort()
+    found: list[Version | None] = []
+    latest, started = -1, 0  # the last recorded version among those started so far
+    for on in dates:
+        while started < len(starting) and starting[started][0] <= on:
+            latest = max(latest, starting[started][1])
+            started += 1
+        best = agreement.versions[latest] if latest >= 0 else None
+        ends = best.ends if best is not None and not best.removed else None
+        found.append(None if best is None or best.removed or (ends is not None and ends <= on)
+                     else best)
+    return found
+
+
 @dataclass(frozen=True)
 class InForce:
     """One agreement's answer to "which terms held on DATE", and what the repository said then."""
@@ -1077,8 +1099,8 @@ def target_steps(agreement: Agreement, objective: str
         if version.removed:
             dates.add(version.changed_on)
     steps: list[tuple[datetime.date, Decimal | None, Version | None]] = []
-    for date in sorted(dates):
-        found = in_force(agreement, date)
+    ordered = sorted(dates)
+    for date, found in zip(ordered, in_force_on(agreement, ordered)):
         target = objective_target(found.doc, objective) if found else None
         if not steps or steps[-1][1] != target or steps[-1][2] is not found:
             steps.append((date, target, found))

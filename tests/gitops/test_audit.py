@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime
 import io
 import os
 import re
@@ -387,6 +388,40 @@ def test_a_retroactive_edit_shows_where_the_answers_differ(history: Project,
 def test_an_agreement_recorded_after_its_start_is_no_rewrite(history: Project) -> None:
     [note] = in_force(history, "--as-of", "2025-02-15")["retroactive"]
     assert (note["kind"], note["then"], note["now"]["version"]) == ("recorded-later", None, 1)
+
+
+def test_one_sweep_answers_as_each_date_asked_alone(repo: GitProject,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chart's sweep over dates gives what ``in_force`` gives date by date: versions
+    recorded out of the order of their starts, an end, a removal and a return."""
+    from slopolicy.config.project import open_project
+    from slopolicy.gitops import audit as walker
+    from slopolicy.gitops.git import open_repo
+
+    for number, (start, until) in enumerate([("2025-07-01", None), ("2025-06-01", None),
+                                             ("2025-06-15", "2025-09-01"),
+                                             ("2025-05-01", None)], start=2):
+        text = sla(number, start)
+        if until:
+            text = text.replace(f"from: {start}\n", f"from: {start}\n    until: {until}\n")
+        repo.write("slas/globex.yaml", text)
+        repo.commit(f"v{number}", date=f"2025-0{number}-10T12:00:00+00:00")
+        if number == 4:
+            (repo.root / "slas/globex.yaml").unlink()
+            repo.commit("gone", date="2025-04-20T12:00:00+00:00")
+    monkeypatch.chdir(repo.root)
+    project = open_project([], None)
+    found = walker.walk(project, open_repo(project.repo_root))
+    for agreement in found.agreements:
+        dates = sorted({d for v in agreement.versions for d in (v.starts, v.ends, v.changed_on)
+                        if d is not None} | {d + step for v in agreement.versions
+                                             for d in (v.starts, v.ends) if d is not None
+                                             for step in (datetime.timedelta(days=-1),
+                                                          datetime.timedelta(days=1))})
+        assert walker.in_force_on(agreement, dates) == [walker.in_force(agreement, d)
+                                                        for d in dates]
+    [agreement] = found.agreements
+    assert [v.status for v in agreement.versions][-3:] == ["modified", "removed", "added"]
 
 
 # -- formats -------------------------------------------------------------------------------
