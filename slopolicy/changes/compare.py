@@ -35,12 +35,13 @@ and so is a rename).
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.slo import dominance, units
@@ -75,6 +76,7 @@ class Key:
 
 
 Part = str | int | Key
+_P = TypeVar("_P", bound="tuple[Any, ...] | None")
 Shown = tuple[Part, ...]
 IndexPath = tuple[str | int, ...]
 
@@ -405,8 +407,24 @@ def diff_documents(base: Document, head: Document) -> Iterator[FieldChange]:
     keys = _LIST_KEYS.get(kind, {})
     sides = _Sides(base.data, head.data)
     for path, b_path, h_path, before, after in _diff(base.data, head.data, (), (), (), keys):
-        yield FieldChange(path, before, after, direction(path, before, after, sides), b_path,
-                          h_path)
+        yield FieldChange(_shared_path(path), before, after,
+                          direction(path, before, after, sides), _shared_path(b_path),
+                          _shared_path(h_path))
+
+
+# Paths seen lately, each kept once: a history's versions change the same few fields.
+_PATHS: dict[tuple[Any, ...], Any] = {}
+
+
+def _shared_path(path: _P) -> _P:
+    if path is None:
+        return path
+    found = _PATHS.get(path)
+    if found is None:
+        if len(_PATHS) >= 4096:
+            _PATHS.clear()
+        found = _PATHS[path] = path
+    return cast(_P, found)
 
 
 def _diff(before: Any, after: Any, path: Shown, b_path: IndexPath, h_path: IndexPath,
@@ -694,9 +712,9 @@ def _objective_changes(base: Document, head: Document, fields: Sequence[FieldCha
         directions = _directions(old, new)
         if old == new and not directions:
             continue
-        yield ObjectiveChange(
-            key, directions, units.format_window(old.window), units.format_window(new.window),
-            _budget(old), _budget(new))
+        yield ObjectiveChange(  # window words interned: every version says them again
+            key, directions, sys.intern(units.format_window(old.window)),
+            sys.intern(units.format_window(new.window)), _budget(old), _budget(new))
 
 
 def _terms_by_key(doc: Document, lookup: objectives.SliLookup
