@@ -127,8 +127,7 @@ class Change:
     commit: LoggedCommit
     subject: Subject
     policy: PolicyAt  # the policy of the parent commit
-    authors: Authors
-    trailers: list[tuple[str, str]]
+    paths: Sequence[str]  # the files it changed: their commits' authors made it
     result: ApprovalResult | None = None
     recorded: dict[int, RecordSpan] = field(default_factory=dict)  # evidence index -> record
 
@@ -396,7 +395,7 @@ class _Walker:
         self.selected: set[str] = set()
         self.policy: PolicyAt | None = None
         self.policy_changes: list[PolicyEdit] = []
-        self.commits: Sequence[LoggedCommit] = ()
+        self.commits: list[LoggedCommit] = []
         # (commit, allowed signers where, their content) -> its signers
         self.signed: dict[tuple[str, str, bytes | None], tuple[tuple[str, ...], str]] = {}
         # identity -> (its current document, that document's digest): a version's content
@@ -405,7 +404,7 @@ class _Walker:
 
     # -- reading ----------------------------------------------------------------------
 
-    def load(self, commits: Sequence[LoggedCommit]) -> None:
+    def load(self, commits: list[LoggedCommit]) -> None:
         """Pick the document paths the log names; blobs are read as the walk reaches them."""
         self.commits = commits
         paths = {p for commit in commits for c in commit.changes
@@ -472,11 +471,14 @@ class _Walker:
 
     def step(self, index: int, commit: LoggedCommit) -> None:
         self._read_ahead(index)
+        # what the walk keeps of a commit (versions, the report) needs no list of its files
+        logged = commit.changes
+        commit = self.commits[index] = replace(commit, changes=())
         policy = self._policy(commit)
         before: list[Document] = []
         after: list[Document] = []
         touched: set[str] = set()
-        for change in commit.changes:
+        for change in logged:
             if change.old_path is not None and change.status != "C":
                 touched.add(change.old_path)
                 before += self._remove(index, change.old_path)
@@ -567,10 +569,9 @@ class _Walker:
         if old.source.path != new.source.path:
             agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
         found = changes.compare_renamed(old, new)
-        authors, trailers = self._authors(commit, found.paths, policy)
         agreement.versions.append(Version(
             index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
-            policy=policy, authors=authors, trailers=trailers))
+            policy=policy, paths=found.paths))
 
     def _reindex(self, identity: Identity, old: Document | None, new: Document | None) -> None:
         before = _service(old) if old is not None else None
@@ -599,10 +600,9 @@ class _Walker:
             agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
         if found.status in ("moved", "unchanged"):
             return
-        authors, trailers = self._authors(commit, found.paths, policy)
         agreement.versions.append(Version(
             index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
-            policy=policy, authors=authors, trailers=trailers))
+            policy=policy, paths=found.paths))
 
     def _digest(self, doc: Document) -> str:
         known = self.digested.get(doc.identity)
@@ -658,11 +658,10 @@ class _Walker:
              else "removed" if after.files.get(path) is None else "modified")
             for path in sorted(set(before.files) | set(after.files))
             if before.files.get(path) != after.files.get(path))
-        authors, trailers = self._authors(commit, [p for p, _ in files], before)
         subject = Subject(approvals.POLICY_SUBJECT, after.name, before.digest, after.digest)
         self.policy_changes.append(PolicyEdit(
-            index=index, commit=commit, subject=subject, policy=before, authors=authors,
-            trailers=trailers, config_file=after.name, files=files))
+            index=index, commit=commit, subject=subject, policy=before,
+            paths=[p for p, _ in files], config_file=after.name, files=files))
 
     # -- after the walk ---------------------------------------------------------------
 
@@ -706,10 +705,12 @@ class _Walker:
                              f"{short(self._sha(previous))}")
         sources = replace(policy.sources, records=[s.record for s in spans], used=used,
                           legacy=True)
-        evidence = sources.gather(subject, change.authors, change.trailers, False)
+        # who made it, found now rather than kept for every change of a long history
+        authors, trailers = self._authors(change.commit, change.paths, policy)
+        evidence = sources.gather(subject, authors, trailers, False)
         change.recorded = dict(enumerate(spans))
         change.result = approvals.judge(subject, change.classes, evidence, policy.roster,
-                                        change.authors)
+                                        authors)
 
     def _sha(self, index: int) -> str | None:
         return self.commits[index].sha if 0 <= index < len(self.commits) else None
