@@ -231,7 +231,7 @@ def normalize(identity: str) -> str:
     return identity.strip().lower()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Subject:
     """What an approval approves: one change of one document (or of the policy).
 
@@ -443,7 +443,7 @@ def short_digest(value: str) -> str:
     return value[:19] + "…" if len(value) > 19 else value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Shortfall:
     """A requirement of one change class that the evidence does not meet."""
 
@@ -459,7 +459,7 @@ class Shortfall:
         return self.needed - self.have
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ApprovalResult:
     subject: Subject
     classes: tuple[str, ...]

@@ -68,7 +68,7 @@ class _Absent:
 ABSENT: Any = _Absent()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Key:
     """A list item addressed by its name, shown as ``[name]``."""
 
@@ -94,7 +94,7 @@ def show_path(path: Shown) -> str:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FieldChange:
     path: Shown
     before: Any  # ABSENT when the field is new
@@ -108,7 +108,7 @@ class FieldChange:
         return show_path(self.path)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectiveChange:
     """One objective's terms compared whole (both ways) and its error budget."""
 
@@ -120,7 +120,7 @@ class ObjectiveChange:
     budget_after: tuple[Decimal, Decimal] | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class DocumentChange:
     api_version: str
     kind: str

@@ -129,7 +129,7 @@ def _parse(text: str) -> Iterator[Any]:
             yield parser.get_event()
     finally:
         parser.dispose()
-        vars(parser).clear()  # it refers to itself: no cycle left for the collector
+        parser.__dict__.clear()  # it refers to itself: no cycle left for the collector
 
 
 def resolve_plain(text: str) -> Any:
