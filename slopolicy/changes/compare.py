@@ -717,12 +717,29 @@ def _objective_changes(base: Document, head: Document, fields: Sequence[FieldCha
             sys.intern(units.format_window(new.window)), _budget(old), _budget(new))
 
 
+# An SLA's terms by the identity of its data (kept alive here, so the identity stays its
+# own): in a history each version is compared twice, as the text after and then before.
+_SLA_TERMS: dict[int, tuple[Mapping[str, Any], dict[str, dominance.Terms | None]]] = {}
+
+
 def _terms_by_key(doc: Document, lookup: objectives.SliLookup
                   ) -> dict[str, dominance.Terms | None]:
     if (doc.api_version, doc.kind) == SLA_KEY:
-        found = objectives.sla_terms(doc.data)
-    else:
-        found = objectives.slo_terms(doc.data, lookup)
+        data = doc.data
+        known = _SLA_TERMS.get(id(data))
+        if known is not None and known[0] is data:
+            return known[1]
+        if len(_SLA_TERMS) >= 1024:
+            _SLA_TERMS.clear()
+        terms = _terms_of(doc, objectives.sla_terms(data))
+        _SLA_TERMS[id(data)] = (data, terms)
+        return terms
+    return _terms_of(doc, objectives.slo_terms(doc.data, lookup))
+
+
+def _terms_of(doc: Document, found: Sequence[objectives.ObjectiveTerms]
+              ) -> dict[str, dominance.Terms | None]:
+    """Each objective's terms by its name (an SLA) or display name (an SLO)."""
     raw = doc.spec.get("objectives")
     items = raw if isinstance(raw, list) else []
     key_field = "name" if doc.kind == "SLA" else "displayName"

@@ -530,11 +530,15 @@ def agreement_span(sla: Terms) -> UtcSpan | None:
     Dates are midnights in the SLA window's zone; an open-ended agreement is
     judged over its first OPEN_ENDED_YEARS years.
     """
-    if sla.effective_from is None:
+    return _span(sla.effective_from, sla.effective_until, sla.window.time_zone)
+
+
+@lru_cache(maxsize=1024)  # an audit asks for every version of every agreement, both ways
+def _span(start: date | None, until: date | None, time_zone: str | None) -> UtcSpan | None:
+    if start is None:
         return None
-    zone = sla.window.time_zone or "UTC"
-    start = sla.effective_from
-    until = sla.effective_until or _years_later(start, OPEN_ENDED_YEARS)
+    zone = time_zone or "UTC"
+    until = until or _years_later(start, OPEN_ENDED_YEARS)
     start_ms = utc_ms(datetime.combine(start, time()), zone)
     return start_ms, max(start_ms + 1, utc_ms(datetime.combine(until, time()), zone))
 
