@@ -119,7 +119,7 @@ class RecordSpan:
     end: int | None = None  # index of the commit that changed or removed it
 
 
-@dataclass(eq=False, kw_only=True)
+@dataclass(eq=False, kw_only=True, slots=True)
 class Change:
     """A change that may need approval, judged by the policy of its parent commit."""
 
@@ -159,7 +159,7 @@ class Change:
         return approval_text.shortfall_text(self.result)
 
 
-@dataclass(eq=False, kw_only=True)
+@dataclass(eq=False, kw_only=True, slots=True)
 class PolicyEdit(Change):
     """A change of the policy files: configuration, what it extends, allowed signers."""
 
@@ -179,11 +179,14 @@ class PolicyEdit(Change):
         return "policy"
 
 
-@dataclass(eq=False, kw_only=True)
+@dataclass(eq=False, kw_only=True, slots=True)
 class Version(Change):
     """One recorded change of an agreement: a new version of its text, or its removal."""
 
     change: DocumentChange
+    # remembered once asked (slots, not cached_property: a long history keeps many versions)
+    _changed_on: datetime.date | None = field(default=None, init=False, repr=False)
+    _retroactive: bool | None = field(default=None, init=False, repr=False)
 
     @property
     def classes(self) -> frozenset[str]:
@@ -230,18 +233,21 @@ class Version(Change):
     def ends(self) -> datetime.date | None:
         return units.parse_date(self.effective[1])
 
-    @cached_property
+    @property
     def changed_on(self) -> datetime.date:
         """The date of the change, in the agreement's time zone (as sla-retroactive-change)."""
-        return self.commit.date.astimezone(units.window_zone(self.doc.spec.get("window"))).date()
+        if self._changed_on is None:
+            zone = units.window_zone(self.doc.spec.get("window"))
+            self._changed_on = self.commit.date.astimezone(zone).date()
+        return self._changed_on
 
-    @cached_property
+    @property
     def retroactive(self) -> bool:
         """The terms changed and the new version starts before the day of the change."""
-        if self.removed or not self.change.terms_changed:
-            return False
-        starts = self.starts
-        return starts is not None and starts < self.changed_on
+        if self._retroactive is None:
+            starts = None if self.removed or not self.change.terms_changed else self.starts
+            self._retroactive = starts is not None and starts < self.changed_on
+        return self._retroactive
 
 
 @dataclass(frozen=True)
