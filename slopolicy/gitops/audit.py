@@ -1,9 +1,13 @@
 """Audit: the history of every agreement, from one walk of git.
 
 One ``git log --raw`` over the document paths (first-parent chain, renames
-detected) and one ``git cat-file --batch`` read of every blob it names; each
-blob is parsed once (cached by blob id). The walk then replays the changes in
-order on a map of path -> blob, so it never lists a commit's tree.
+detected); the blobs it names are read by one ``git cat-file --batch`` per
+stretch of commits, as the walk reaches them, and each is parsed once while
+it is in use (git blob ids are content addresses). The walk replays the
+changes in order on a map of path -> blob, so it never lists a commit's tree.
+Memory follows the agreements, not the commits: a version keeps its data and
+where it is, not the text it came from, and shares what did not change with
+the version before it.
 
 For every change of an SLA it keeps a :class:`Version`: the commit, the
 field-level change (``changes.py``), and the policy of the commit's parent
