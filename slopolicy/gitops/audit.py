@@ -86,8 +86,6 @@ READ_AHEAD = 1000  # commits whose blobs one ``git cat-file`` reads
 PARSED_KEPT = 256  # blobs whose documents are kept, most recently used
 
 Identity = tuple[str, str, str]
-# What a blob holds: each document's (index, item, data, mapped_from)
-Held = tuple[tuple[int, "int | None", Mapping[str, Any], Any], ...]
 
 
 # -- the model -------------------------------------------------------------------------
@@ -392,7 +390,8 @@ class _Walker:
         self.files: dict[str, str] = {}  # path -> blob, for the logged paths
         self.blobs: dict[str, bytes] = {}  # the blobs of the state and of the commits ahead
         self.read_to = 0  # the commits whose blobs are read
-        self.parsed: OrderedDict[str, Held] = OrderedDict()  # blob -> its documents, recent
+        # blob -> its documents (at the path it was first read at), recently used
+        self.parsed: OrderedDict[str, tuple[Document, ...]] = OrderedDict()
         self.sources: dict[str, SourceFile] = {}  # path -> where its documents are
         self.docs_at: dict[str, list[Document]] = {}  # path -> its SLAs, SLOs and SLIs
         self.index: dict[Identity, Document] = {}  # identity -> its current document
@@ -435,18 +434,13 @@ class _Walker:
 
     def documents(self, path: str, blob: str) -> tuple[list[Document], list[Record]]:
         """The SLAs, SLOs and SLIs, and the Approval records, a blob holds at ``path``."""
-        held = self._parse(blob)
-        if not held:
-            return [], []
-        # Each document stands alone: its data and where it is, not the text it came from
-        # (every version of every agreement is kept for the report).
-        source = self.sources.get(path)
-        if source is None:
-            source = self.sources[path] = SourceFile(path, "")
+        held = self._parse(path, blob)
+        if held and held[0].source.path != path:  # the same content at another path
+            source = self._source(path)
+            held = tuple(Document(source, d.index, d.item, d.data, d.mapped_from) for d in held)
         docs: list[Document] = []
         records: list[Record] = []
-        for index, item, data, mapped_from in held:
-            doc = Document(source, index, item, data, mapped_from)
+        for doc in held:
             key = (doc.api_version, doc.kind)
             if key in _TRACKED and doc.name and path in self.selected:
                 docs.append(doc)
@@ -456,7 +450,15 @@ class _Walker:
                     records.append(record)
         return docs, records
 
-    def _parse(self, blob: str) -> Held:
+    def _source(self, path: str) -> SourceFile:
+        """Where documents are, without the text they came from: every version of every
+        agreement is kept for the report, and its data is all it needs."""
+        source = self.sources.get(path)
+        if source is None:
+            source = self.sources[path] = SourceFile(path, "")
+        return source
+
+    def _parse(self, path: str, blob: str) -> tuple[Document, ...]:
         """The documents a blob holds, each parsed once while it is in use (git blob ids
         are content addresses)."""
         held = self.parsed.get(blob)
@@ -469,9 +471,12 @@ class _Walker:
         held = ()
         if raw is not None and (b"slopolicy/" in raw or (
                 self.track_slos and any(marker in raw for marker in SLO_MARKERS))):
-            source = load_bytes("", raw)
-            held = tuple((d.index, d.item, d.data, d.mapped_from) for d in source.documents)
-            source.documents.clear()  # no cycle left to the collector, which is off
+            loaded = load_bytes(path, raw)
+            held = tuple(loaded.documents)
+            loaded.documents.clear()  # no cycle left to the collector, which is off
+            source = self._source(path)
+            for doc in held:
+                doc.source = source
         self.parsed[blob] = held
         if len(self.parsed) > PARSED_KEPT:
             self.parsed.popitem(last=False)

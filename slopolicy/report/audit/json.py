@@ -56,6 +56,8 @@ def snapshot(report: AuditReport, stream: TextIO) -> None:
 
 _SCALARS = {None: "null", True: "true", False: "false"}
 _string: Callable[[str], str] = json.encoder.encode_basestring
+# json.dumps(value, ensure_ascii=False), without making an encoder per call
+_encode: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False).encode
 # Objects and lists are laid out one member a line down to this depth (a version's fields);
 # deeper values are written on one line by the C encoder: json's indent= is pure Python, and
 # the largest part of an audit of a long history.
@@ -115,7 +117,7 @@ def _layout(value: Any, depth: int) -> str:
     if kind is int:
         return str(value)
     if depth >= EXPANDED or kind not in (dict, list) or not value:
-        return json.dumps(value, ensure_ascii=False)
+        return _encode(value)
     pad = "  " * (depth + 1)
     if kind is dict:
         items = [f"{pad}{_string(str(k))}: {_layout(v, depth + 1)}" for k, v in value.items()]
