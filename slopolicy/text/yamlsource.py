@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+import ruamel.yaml.main
 from ruamel.yaml import YAML
 from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -121,8 +122,15 @@ class _Events(_PARSER.Parser, _PARSER.Constructor, _PARSER.Resolver):  # type: i
         _PARSER.Resolver.__init__(self, version=_PARSER.version, loadumper=self)
 
 
+# Without the C parser (not CPython) ruamel parses in Python, set up another way.
+_C_PARSER = _PARSER.Parser is getattr(ruamel.yaml.main, "CParser", None) is not None
+
+
 def _parse(text: str) -> Iterator[Any]:
     """The events of ``text``, as ``_PARSER.parse(text)`` yields them."""
+    if not _C_PARSER:
+        yield from _PARSER.parse(text)
+        return
     parser = _Events(text)
     try:
         while parser.check_event():
