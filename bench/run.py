@@ -189,10 +189,10 @@ def audit_vs_floor(tmp: Path, env: dict[str, str], repeat: int) -> bool:
     generate_history(root, agreements=50, commits=2000)
     found = audit_against_floors(root, env, max(repeat, 3))
     ok = True
-    for floor, words, target in (("floor", "git log + C-loader parse", 1.0),
-                                 ("floor_own", "git log + slopolicy-loader parse", 1.5)):
+    for floor, words, target in (("floor", "C-loader floor", 1.0),
+                                 ("floor_own", "own-loader floor", 1.5)):
         (low, mid), (f_low, f_mid) = found["audit"], found[floor]
-        ok &= line(f"audit, 2,000 commits / 50 SLAs, vs {words} (CPU, min)", low, f_low, target)
+        ok &= line(f"audit, 2,000 commits, CPU (least) vs {words}", low, f_low, target)
         print(f"{'':<58} {mid / f_mid:6.2f}x  (median: {mid:.2f}s vs {f_mid:.2f}s)")
     return ok & audit_memory(tmp, env, 5000, 150)
 
