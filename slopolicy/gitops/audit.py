@@ -82,7 +82,7 @@ _TRACKED = frozenset({SLA_KEY, SLO_KEY, SLI_KEY})
 # Every path that can hold a document, a policy or a signers file, as git pathspecs.
 BASE_PATHSPECS = ("*.yaml", "*.yml", "*.json", "*allowed_signers*")
 PROGRESS_EVERY = 100
-READ_AHEAD = 1000  # commits whose blobs one ``git cat-file`` reads
+READ_AHEAD = 2500  # commits whose blobs one ``git cat-file`` reads (a few megabytes)
 PARSED_KEPT = 256  # blobs whose documents are kept, most recently used
 
 Identity = tuple[str, str, str]
