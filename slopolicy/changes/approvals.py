@@ -11,11 +11,11 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from slopolicy.model.documents import Document
 
@@ -194,7 +194,8 @@ class Roster:
     def roles_of(self, identity: str) -> frozenset[str]:
         """The roles the person holds, under any of their identities."""
         keys = self.identities(identity)
-        return frozenset(r for r, ids in self.roles.items() if keys & {normalize(i) for i in ids})
+        return _once(frozenset(r for r, ids in self.roles.items()
+                               if keys & {normalize(i) for i in ids}))
 
     def authored(self, authors: Authors | None, identity: str) -> str | None:
         """Where the person changed the subject (under any of their identities), if they did."""
@@ -495,12 +496,27 @@ def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence]
                 holders = roster.holders(req.role)
                 authored = tuple(h for h in holders if roster.authored(authors, h))
                 eligible = tuple(h for h in holders if h not in authored)
-                missing.append(Shortfall(change_class, req.role, req.count, have, eligible,
-                                         authored))
+                missing.append(_once(Shortfall(change_class, req.role, req.count, have, eligible,
+                                               authored)))
     unsigned = tuple(f"{where} {why}" for where, why in (authors.unsigned.items()
                                                          if authors is not None else ()))
     return ApprovalResult(subject, classes, requirements, tuple(evidence), tuple(missing),
                           unsigned)
+
+
+_ONCE: dict[Any, Any] = {}
+_H = TypeVar("_H", bound=Hashable)
+
+
+def _once(value: _H) -> _H:
+    """One copy of each equal value lately made: an audit keeps a result per version of a
+    long history, and the same shortfalls and roles recur in them."""
+    found = _ONCE.get(value)
+    if found is None:
+        if len(_ONCE) >= 4096:
+            _ONCE.clear()
+        found = _ONCE[value] = value
+    return cast(_H, found)
 
 
 def _match(reqs: Sequence[Requirement], pool: Mapping[str, set[str]]) -> list[int]:

@@ -410,6 +410,7 @@ class _Walker:
         # identity -> (its current document, that document's digest): a version's content
         # after is the next version's content before, hashed once
         self.digested: dict[Identity, tuple[Document, str]] = {}
+        self.paths: dict[tuple[str, ...], tuple[str, ...]] = {}  # each set of paths, once
 
     # -- reading ----------------------------------------------------------------------
 
@@ -486,9 +487,8 @@ class _Walker:
 
     def step(self, index: int, commit: LoggedCommit) -> None:
         self._read_ahead(index)
-        # what the walk keeps of a commit (versions, the report) needs no list of its files
         logged = commit.changes
-        commit = self.commits[index] = replace(commit, changes=())
+        commit = self.commits[index] = self._kept(index, commit)
         policy = self._policy(commit)
         before: list[Document] = []
         after: list[Document] = []
@@ -508,6 +508,18 @@ class _Walker:
         if policy.touched_by(touched) or self.config_rel in touched:
             self._policy_changed(index, commit, policy)
         self._apply(index, commit, policy, before, after, touched)
+
+    def _kept(self, index: int, commit: LoggedCommit) -> LoggedCommit:
+        """What the walk keeps of a commit (versions, the report): no list of its files, and
+        its people and its parent's id as the commits before it hold them (one copy each)."""
+        previous = self.commits[index - 1] if index else None
+        parents = commit.parents
+        if previous is not None and parents[:1] == (previous.sha,):
+            parents = (previous.sha, *parents[1:])
+        return replace(commit, changes=(), parents=parents,
+                       author_name=sys.intern(commit.author_name),
+                       author_email=sys.intern(commit.author_email),
+                       committer_email=sys.intern(commit.committer_email))
 
     def _remove(self, index: int, path: str) -> list[Document]:
         self.files.pop(path, None)
@@ -586,7 +598,7 @@ class _Walker:
         found = changes.compare_renamed(old, new)
         agreement.versions.append(Version(
             index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
-            policy=policy, paths=found.paths))
+            policy=policy, paths=self.paths.setdefault(found.paths, found.paths)))
 
     def _reindex(self, identity: Identity, old: Document | None, new: Document | None) -> None:
         before = _service(old) if old is not None else None
@@ -617,7 +629,7 @@ class _Walker:
             return
         agreement.versions.append(Version(
             index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
-            policy=policy, paths=found.paths))
+            policy=policy, paths=self.paths.setdefault(found.paths, found.paths)))
 
     def _digest(self, doc: Document) -> str:
         known = self.digested.get(doc.identity)
