@@ -483,7 +483,7 @@ def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence]
           roster: Roster, authors: Authors | None = None) -> ApprovalResult:
     """Every requirement of every class, each met by distinct people."""
     classes = tuple(c for c in CHANGE_CLASSES if c in set(classes))
-    requirements = roster.requirements(classes)
+    requirements = _requirements(roster, classes)
     pool: dict[str, set[str]] = {}
     for item in evidence:
         if item.valid:
@@ -502,6 +502,21 @@ def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence]
                                                          if authors is not None else ()))
     return ApprovalResult(subject, classes, requirements, tuple(evidence), tuple(missing),
                           unsigned)
+
+
+# roster (by identity, kept alive here) and classes -> what they require, made once
+_REQUIRED: dict[tuple[int, tuple[str, ...]], tuple[Roster, dict[str, tuple[Requirement, ...]]]] = {}
+
+
+def _requirements(roster: Roster, classes: tuple[str, ...]) -> dict[str, tuple[Requirement, ...]]:
+    known = _REQUIRED.get((id(roster), classes))
+    if known is not None and known[0] is roster:
+        return known[1]
+    if len(_REQUIRED) >= 1024:
+        _REQUIRED.clear()
+    found = roster.requirements(classes)
+    _REQUIRED[id(roster), classes] = (roster, found)
+    return found
 
 
 _ONCE: dict[Any, Any] = {}

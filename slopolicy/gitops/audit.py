@@ -374,7 +374,21 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
         agreements = walker.finish(len(commits))
     # The head commit's date: the last commit walked, unless later ones touched no document.
     head_date = commits[-1].date if commits and commits[-1].sha == head else repo.commit_date(head)
-    return History(head, head_date, commits, agreements, walker.policy_changes, repo.chain(head))
+    return History(head, head_date, commits, agreements, walker.policy_changes,
+                   _chain(repo.chain(head), commits))
+
+
+def _chain(chain: list[tuple[str, datetime.datetime]], commits: Sequence[LoggedCommit]
+           ) -> list[tuple[str, datetime.datetime]]:
+    """The first-parent chain, holding the walked commits' own id and date where they are
+    the same (one copy of each over a long history)."""
+    walked = {c.sha: c for c in commits}
+    found = []
+    for sha, date in chain:
+        commit = walked.get(sha)
+        found.append((commit.sha, commit.date) if commit is not None and commit.date == date
+                     and commit.date.utcoffset() == date.utcoffset() else (sha, date))
+    return found
 
 
 class _Walker:
@@ -735,7 +749,8 @@ class _Walker:
         # who made it, found now rather than kept for every change of a long history
         authors, trailers = self._authors(change.commit, change.paths, policy)
         evidence = sources.gather(subject, authors, trailers, False)
-        change.recorded = dict(enumerate(spans))
+        if spans:
+            change.recorded = dict(enumerate(spans))
         change.result = approvals.judge(subject, change.classes, evidence, policy.roster,
                                         authors)
 
