@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from editor import measure, report  # noqa: E402
 from generate import generate  # noqa: E402
-from history import FLOOR, generate_history  # noqa: E402
+from history import AUDIT, audit_against_floors, generate_history, peak_rss_mib  # noqa: E402
 
 SLOPOLICY = [sys.executable, "-m", "slopolicy"]
 
@@ -316,12 +316,31 @@ def startup(tmp: Path, env: dict[str, str], repeat: int) -> bool:
 
 
 def audit_vs_floor(tmp: Path, env: dict[str, str], repeat: int) -> bool:
-    """``audit --format json`` over 2,000 commits and 50 agreements / git log + C-loader parses."""
+    """``audit --format json`` over 2,000 commits and 50 agreements, in CPU time (the process
+    and its git children) of interleaved runs, against both floors; and its peak memory over
+    5,000 commits."""
     root = tmp / "history2000"
     generate_history(root, agreements=50, commits=2000)
-    floor = timed([sys.executable, "-c", FLOOR], root, env, repeat)
-    audit = timed(SLOPOLICY + ["audit", "--format", "json"], root, env, repeat)
-    return line("audit, 2,000 commits / 50 SLAs, vs git log + parse floor", audit, floor, 1.5)
+    found = audit_against_floors(root, env, max(repeat, 3))
+    ok = True
+    for floor, words, target in (("floor", "C-loader floor", 1.0),
+                                 ("floor_own", "own-loader floor", 1.5)):
+        (low, mid), (f_low, f_mid) = found["audit"], found[floor]
+        ok &= line(f"audit, 2,000 commits, CPU (least) vs {words}", low, f_low, target)
+        print(f"{'':<58} {mid / f_mid:6.2f}x  (median: {mid:.2f}s vs {f_mid:.2f}s)")
+    return ok & audit_memory(tmp, env, 5000, 150)
+
+
+def audit_memory(tmp: Path, env: dict[str, str], commits: int, limit_mib: int) -> bool:
+    """Peak RSS of ``audit --format json`` over ``commits`` commits and 50 agreements."""
+    root = tmp / f"history{commits}"
+    if not root.exists():
+        generate_history(root, agreements=50, commits=commits)
+    peak = peak_rss_mib(AUDIT, root, env)
+    ok = peak <= limit_mib
+    print(f"{f'audit, {commits:,} commits / 50 SLAs, peak RSS':<58} {peak:6.0f} MiB (target "
+          f"<= {limit_mib} MiB)  {'ok' if ok else 'MISSED'}")
+    return ok
 
 
 def cpu_pairs(commands: dict[str, list[str]], cwd: Path, env: dict[str, str],
@@ -406,6 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                    audit_vs_floor(tmp, env, args.repeat)]
         if not args.quick:
             results.append(memory_100000(tmp, env))
+            results.append(audit_memory(tmp, env, 50_000, 300))
     return 0 if all(results) else 1
 
 

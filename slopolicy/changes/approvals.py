@@ -11,11 +11,11 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from slopolicy.model.documents import Document
 
@@ -62,7 +62,24 @@ def canonical_json(value: Any) -> bytes:
 
 
 def _canonical(value: Any) -> str:
-    if type(value) is dict or isinstance(value, Mapping):  # the exact type first: no ABC check
+    # The loader's own types first, by exact type (no ABC checks): an audit writes every
+    # version of every agreement. Each gives what the general case below gives it.
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)
+    if kind is dict:
+        items = sorted(((k if type(k) is str else str(k), v) for k, v in value.items()),
+                       key=_first)
+        return "{" + ",".join([f"{_encode_string(k)}:{_canonical(v)}" for k, v in items]) + "}"
+    if kind is list:
+        return "[" + ",".join([_canonical(v) for v in value]) + "]"
+    if kind is int:
+        return str(value)
+    return _canonical_other(value)
+
+
+def _canonical_other(value: Any) -> str:
+    if isinstance(value, Mapping):
         # by key alone: values need not be orderable (the loader makes every key text)
         items = sorted(((str(k), v) for k, v in value.items()), key=_first)
         return "{" + ",".join(f"{json_string(k)}:{_canonical(v)}" for k, v in items) + "}"
@@ -177,7 +194,8 @@ class Roster:
     def roles_of(self, identity: str) -> frozenset[str]:
         """The roles the person holds, under any of their identities."""
         keys = self.identities(identity)
-        return frozenset(r for r, ids in self.roles.items() if keys & {normalize(i) for i in ids})
+        return _once(frozenset(r for r, ids in self.roles.items()
+                               if keys & {normalize(i) for i in ids}))
 
     def authored(self, authors: Authors | None, identity: str) -> str | None:
         """Where the person changed the subject (under any of their identities), if they did."""
@@ -214,7 +232,7 @@ def normalize(identity: str) -> str:
     return identity.strip().lower()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Subject:
     """What an approval approves: one change of one document (or of the policy).
 
@@ -426,7 +444,7 @@ def short_digest(value: str) -> str:
     return value[:19] + "…" if len(value) > 19 else value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Shortfall:
     """A requirement of one change class that the evidence does not meet."""
 
@@ -442,7 +460,7 @@ class Shortfall:
         return self.needed - self.have
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ApprovalResult:
     subject: Subject
     classes: tuple[str, ...]
@@ -465,7 +483,7 @@ def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence]
           roster: Roster, authors: Authors | None = None) -> ApprovalResult:
     """Every requirement of every class, each met by distinct people."""
     classes = tuple(c for c in CHANGE_CLASSES if c in set(classes))
-    requirements = roster.requirements(classes)
+    requirements = _requirements(roster, classes)
     pool: dict[str, set[str]] = {}
     for item in evidence:
         if item.valid:
@@ -478,12 +496,42 @@ def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence]
                 holders = roster.holders(req.role)
                 authored = tuple(h for h in holders if roster.authored(authors, h))
                 eligible = tuple(h for h in holders if h not in authored)
-                missing.append(Shortfall(change_class, req.role, req.count, have, eligible,
-                                         authored))
+                missing.append(_once(Shortfall(change_class, req.role, req.count, have, eligible,
+                                               authored)))
     unsigned = tuple(f"{where} {why}" for where, why in (authors.unsigned.items()
                                                          if authors is not None else ()))
     return ApprovalResult(subject, classes, requirements, tuple(evidence), tuple(missing),
                           unsigned)
+
+
+# roster (by identity, kept alive here) and classes -> what they require, made once
+_REQUIRED: dict[tuple[int, tuple[str, ...]], tuple[Roster, dict[str, tuple[Requirement, ...]]]] = {}
+
+
+def _requirements(roster: Roster, classes: tuple[str, ...]) -> dict[str, tuple[Requirement, ...]]:
+    known = _REQUIRED.get((id(roster), classes))
+    if known is not None and known[0] is roster:
+        return known[1]
+    if len(_REQUIRED) >= 1024:
+        _REQUIRED.clear()
+    found = roster.requirements(classes)
+    _REQUIRED[id(roster), classes] = (roster, found)
+    return found
+
+
+_ONCE: dict[Any, Any] = {}
+_H = TypeVar("_H", bound=Hashable)
+
+
+def _once(value: _H) -> _H:
+    """One copy of each equal value lately made: an audit keeps a result per version of a
+    long history, and the same shortfalls and roles recur in them."""
+    found = _ONCE.get(value)
+    if found is None:
+        if len(_ONCE) >= 4096:
+            _ONCE.clear()
+        found = _ONCE[value] = value
+    return cast(_H, found)
 
 
 def _match(reqs: Sequence[Requirement], pool: Mapping[str, set[str]]) -> list[int]:
@@ -494,20 +542,27 @@ def _match(reqs: Sequence[Requirement], pool: Mapping[str, set[str]]) -> list[in
     """
     slots = [i for i, req in enumerate(reqs) for _ in range(req.count)]
     owner: dict[int, str] = {}
-
-    def augment(identity: str, seen: set[int]) -> bool:
-        for slot, req_index in enumerate(slots):
-            if slot in seen or reqs[req_index].role not in pool[identity]:
-                continue
-            seen.add(slot)
-            if slot not in owner or augment(owner[slot], seen):
-                owner[slot] = identity
-                return True
-        return False
-
+    roles = [reqs[i].role for i in slots]
     for identity in sorted(pool):
-        augment(identity, set())
+        _augment(identity, set(), roles, pool, owner)
     filled = [0] * len(reqs)
     for slot in owner:
         filled[slots[slot]] += 1
     return filled
+
+
+def _augment(identity: str, seen: set[int], roles: Sequence[str], pool: Mapping[str, set[str]],
+             owner: dict[int, str]) -> bool:
+    """Give ``identity`` a slot of one of its roles, moving others along (an augmenting path).
+
+    A function of its own, not a closure: a closure that calls itself is a
+    reference cycle, which the audit (with the cyclic collector off) would keep.
+    """
+    for slot, role in enumerate(roles):
+        if slot in seen or role not in pool[identity]:
+            continue
+        seen.add(slot)
+        if slot not in owner or _augment(owner[slot], seen, roles, pool, owner):
+            owner[slot] = identity
+            return True
+    return False

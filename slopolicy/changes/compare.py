@@ -35,11 +35,13 @@ and so is a rename).
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.slo import dominance, units
@@ -66,7 +68,7 @@ class _Absent:
 ABSENT: Any = _Absent()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Key:
     """A list item addressed by its name, shown as ``[name]``."""
 
@@ -74,6 +76,7 @@ class Key:
 
 
 Part = str | int | Key
+_P = TypeVar("_P", bound="tuple[Any, ...] | None")
 Shown = tuple[Part, ...]
 IndexPath = tuple[str | int, ...]
 
@@ -91,7 +94,7 @@ def show_path(path: Shown) -> str:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FieldChange:
     path: Shown
     before: Any  # ABSENT when the field is new
@@ -105,7 +108,7 @@ class FieldChange:
         return show_path(self.path)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectiveChange:
     """One objective's terms compared whole (both ways) and its error budget."""
 
@@ -117,7 +120,7 @@ class ObjectiveChange:
     budget_after: tuple[Decimal, Decimal] | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class DocumentChange:
     api_version: str
     kind: str
@@ -349,6 +352,44 @@ def _none(name: str) -> None:
     return None
 
 
+def share_unchanged(before: Any, after: Any) -> Any:
+    """``after``, each part of it that no reader can tell from ``before``'s (the same type,
+    value, key order and digits) replaced in place by ``before``'s own object.
+
+    A history keeps every version of a document: its versions then share
+    what did not change, and comparing them skips the shared parts. Numbers
+    keep their digits (``99.9`` is not ``99.90``); values of other types
+    (date-times and their zones, floats) are never replaced.
+    """
+    if before is after:
+        return before
+    kind = type(after)
+    if kind is not type(before):
+        return after
+    if kind is dict:
+        same = len(before) == len(after)
+        for key, value in after.items():
+            old = before.get(key, ABSENT)
+            new = value if old is ABSENT else share_unchanged(old, value)
+            if new is not value:
+                after[key] = new
+            same = same and new is old
+        return before if same and list(before) == list(after) else after
+    if kind is list:
+        same = len(before) == len(after)
+        for index, value in enumerate(after[:len(before)]):
+            new = share_unchanged(before[index], value)
+            if new is not value:
+                after[index] = new
+            same = same and new is before[index]
+        return before if same else after
+    if kind is str or kind is int or kind is date:
+        return before if before == after else after
+    if kind is Decimal and before.is_finite() and before.as_tuple() == after.as_tuple():
+        return before
+    return after
+
+
 # -- field diff --------------------------------------------------------------
 
 Rule = Callable[[Shown, Any, Any, "_Sides"], str]
@@ -366,13 +407,31 @@ def diff_documents(base: Document, head: Document) -> Iterator[FieldChange]:
     keys = _LIST_KEYS.get(kind, {})
     sides = _Sides(base.data, head.data)
     for path, b_path, h_path, before, after in _diff(base.data, head.data, (), (), (), keys):
-        yield FieldChange(path, before, after, direction(path, before, after, sides), b_path,
-                          h_path)
+        yield FieldChange(_shared_path(path), before, after,
+                          direction(path, before, after, sides), _shared_path(b_path),
+                          _shared_path(h_path))
+
+
+# Paths seen lately, each kept once: a history's versions change the same few fields.
+_PATHS: dict[tuple[Any, ...], Any] = {}
+
+
+def _shared_path(path: _P) -> _P:
+    if path is None:
+        return path
+    found = _PATHS.get(path)
+    if found is None:
+        if len(_PATHS) >= 4096:
+            _PATHS.clear()
+        found = _PATHS[path] = path
+    return cast(_P, found)
 
 
 def _diff(before: Any, after: Any, path: Shown, b_path: IndexPath, h_path: IndexPath,
           keys: Mapping[tuple[str, ...], str]) -> Iterator[tuple[Shown, IndexPath | None,
                                                                 IndexPath | None, Any, Any]]:
+    if before is after and type(before) in (dict, list):
+        return  # shared by share_unchanged: equal in every part
     if isinstance(before, Mapping) and isinstance(after, Mapping):
         yield from _diff_mappings(before, after, path, b_path, h_path, keys)
         return
@@ -653,17 +712,34 @@ def _objective_changes(base: Document, head: Document, fields: Sequence[FieldCha
         directions = _directions(old, new)
         if old == new and not directions:
             continue
-        yield ObjectiveChange(
-            key, directions, units.format_window(old.window), units.format_window(new.window),
-            _budget(old), _budget(new))
+        yield ObjectiveChange(  # window words interned: every version says them again
+            key, directions, sys.intern(units.format_window(old.window)),
+            sys.intern(units.format_window(new.window)), _budget(old), _budget(new))
+
+
+# An SLA's terms by the identity of its data (kept alive here, so the identity stays its
+# own): in a history each version is compared twice, as the text after and then before.
+_SLA_TERMS: dict[int, tuple[Mapping[str, Any], dict[str, dominance.Terms | None]]] = {}
 
 
 def _terms_by_key(doc: Document, lookup: objectives.SliLookup
                   ) -> dict[str, dominance.Terms | None]:
     if (doc.api_version, doc.kind) == SLA_KEY:
-        found = objectives.sla_terms(doc.data)
-    else:
-        found = objectives.slo_terms(doc.data, lookup)
+        data = doc.data
+        known = _SLA_TERMS.get(id(data))
+        if known is not None and known[0] is data:
+            return known[1]
+        if len(_SLA_TERMS) >= 1024:
+            _SLA_TERMS.clear()
+        terms = _terms_of(doc, objectives.sla_terms(data))
+        _SLA_TERMS[id(data)] = (data, terms)
+        return terms
+    return _terms_of(doc, objectives.slo_terms(doc.data, lookup))
+
+
+def _terms_of(doc: Document, found: Sequence[objectives.ObjectiveTerms]
+              ) -> dict[str, dominance.Terms | None]:
+    """Each objective's terms by its name (an SLA) or display name (an SLO)."""
     raw = doc.spec.get("objectives")
     items = raw if isinstance(raw, list) else []
     key_field = "name" if doc.kind == "SLA" else "displayName"
@@ -678,15 +754,20 @@ def _terms_by_key(doc: Document, lookup: objectives.SliLookup
 def _directions(old: dominance.Terms, new: dominance.Terms) -> frozenset[str]:
     """Judged both ways: what the new terms let through that the old did not, and back."""
     try:
-        loosened = not dominance.compare(new, old).dominates
-        tightened = not dominance.compare(old, new).dominates
+        loosened = not dominance.dominates(new, old)
+        tightened = not dominance.dominates(old, new)
     except (units.UnitError, ValueError, ArithmeticError):
         return frozenset({MODIFIED})
     return frozenset(d for d, yes in ((LOOSENED, loosened), (TIGHTENED, tightened)) if yes)
 
 
 def _budget(terms: dominance.Terms) -> tuple[Decimal, Decimal] | None:
+    return _budget_of(terms.target, terms.window)
+
+
+@lru_cache(maxsize=4096)  # equal targets give equal minutes, however they are written
+def _budget_of(target: Decimal, window: units.Window) -> tuple[Decimal, Decimal] | None:
     try:
-        return dominance.budget_range_minutes(terms.target, terms.window)
+        return dominance.budget_range_minutes(target, window)
     except (units.UnitError, ValueError, ArithmeticError):
         return None

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import io
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -118,9 +119,12 @@ def _run(args: argparse.Namespace) -> int:
                                audit.snapshot(history, as_of, known_at, agreements)
                                if as_of is not None else None, project.repo_root.name,
                                args.title or "", args.audience)
-    buffer = io.StringIO(newline="")
-    REPORTERS.get(args.format)(report, buffer)  # the snapshot with a date, else the timeline
-    _write(buffer.getvalue(), args.output)
+    # The whole report before any of it is shown, in a file: a long history's report is
+    # tens of megabytes of text
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as buffer:
+        REPORTERS.get(args.format)(report, buffer)  # the snapshot with a date, else the timeline
+        buffer.seek(0)
+        _write(buffer, args.output)
     _flag_backdated(report, sys.stderr)
     if args.verify:
         return _verify(report, sys.stderr)
@@ -197,8 +201,8 @@ def _instant(text: str, flag: str, end: bool) -> datetime.datetime:
     return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(report: TextIO, output: str | None) -> None:
     if output:
-        write_atomic(Path(output), text)
+        write_atomic(Path(output), report.read())
     else:
-        sys.stdout.write(text)
+        shutil.copyfileobj(report, sys.stdout)

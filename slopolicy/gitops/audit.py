@@ -1,9 +1,13 @@
 """Audit: the history of every agreement, from one walk of git.
 
 One ``git log --raw`` over the document paths (first-parent chain, renames
-detected) and one ``git cat-file --batch`` read of every blob it names; each
-blob is parsed once (cached by blob id). The walk then replays the changes in
-order on a map of path -> blob, so it never lists a commit's tree.
+detected); the blobs it names are read by one ``git cat-file --batch`` per
+stretch of commits, as the walk reaches them, and each is parsed once while
+it is in use (git blob ids are content addresses). The walk replays the
+changes in order on a map of path -> blob, so it never lists a commit's tree.
+Memory follows the agreements, not the commits: a version keeps its data and
+where it is, not the text it came from, and shares what did not change with
+the version before it.
 
 For every change of an SLA it keeps a :class:`Version`: the commit, the
 field-level change (``changes.py``), and the policy of the commit's parent
@@ -32,6 +36,7 @@ from __future__ import annotations
 import datetime
 import fnmatch
 import sys
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -77,6 +82,8 @@ _TRACKED = frozenset({SLA_KEY, SLO_KEY, SLI_KEY})
 # Every path that can hold a document, a policy or a signers file, as git pathspecs.
 BASE_PATHSPECS = ("*.yaml", "*.yml", "*.json", "*allowed_signers*")
 PROGRESS_EVERY = 100
+READ_AHEAD = 2500  # commits whose blobs one ``git cat-file`` reads (a few megabytes)
+PARSED_KEPT = 256  # blobs whose documents are kept, most recently used
 
 Identity = tuple[str, str, str]
 
@@ -114,7 +121,7 @@ class RecordSpan:
     end: int | None = None  # index of the commit that changed or removed it
 
 
-@dataclass(eq=False, kw_only=True)
+@dataclass(eq=False, kw_only=True, slots=True)
 class Change:
     """A change that may need approval, judged by the policy of its parent commit."""
 
@@ -122,8 +129,7 @@ class Change:
     commit: LoggedCommit
     subject: Subject
     policy: PolicyAt  # the policy of the parent commit
-    authors: Authors
-    trailers: list[tuple[str, str]]
+    paths: Sequence[str]  # the files it changed: their commits' authors made it
     result: ApprovalResult | None = None
     recorded: dict[int, RecordSpan] = field(default_factory=dict)  # evidence index -> record
 
@@ -155,7 +161,7 @@ class Change:
         return approval_text.shortfall_text(self.result)
 
 
-@dataclass(eq=False, kw_only=True)
+@dataclass(eq=False, kw_only=True, slots=True)
 class PolicyEdit(Change):
     """A change of the policy files: configuration, what it extends, allowed signers."""
 
@@ -175,11 +181,14 @@ class PolicyEdit(Change):
         return "policy"
 
 
-@dataclass(eq=False, kw_only=True)
+@dataclass(eq=False, kw_only=True, slots=True)
 class Version(Change):
     """One recorded change of an agreement: a new version of its text, or its removal."""
 
     change: DocumentChange
+    # remembered once asked (slots, not cached_property: a long history keeps many versions)
+    _changed_on: datetime.date | None = field(default=None, init=False, repr=False)
+    _retroactive: bool | None = field(default=None, init=False, repr=False)
 
     @property
     def classes(self) -> frozenset[str]:
@@ -226,18 +235,21 @@ class Version(Change):
     def ends(self) -> datetime.date | None:
         return units.parse_date(self.effective[1])
 
-    @cached_property
+    @property
     def changed_on(self) -> datetime.date:
         """The date of the change, in the agreement's time zone (as sla-retroactive-change)."""
-        return self.commit.date.astimezone(units.window_zone(self.doc.spec.get("window"))).date()
+        if self._changed_on is None:
+            zone = units.window_zone(self.doc.spec.get("window"))
+            self._changed_on = self.commit.date.astimezone(zone).date()
+        return self._changed_on
 
-    @cached_property
+    @property
     def retroactive(self) -> bool:
         """The terms changed and the new version starts before the day of the change."""
-        if self.removed or not self.change.terms_changed:
-            return False
-        starts = self.starts
-        return starts is not None and starts < self.changed_on
+        if self._retroactive is None:
+            starts = None if self.removed or not self.change.terms_changed else self.starts
+            self._retroactive = starts is not None and starts < self.changed_on
+        return self._retroactive
 
 
 @dataclass(frozen=True)
@@ -362,7 +374,21 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
         agreements = walker.finish(len(commits))
     # The head commit's date: the last commit walked, unless later ones touched no document.
     head_date = commits[-1].date if commits and commits[-1].sha == head else repo.commit_date(head)
-    return History(head, head_date, commits, agreements, walker.policy_changes, repo.chain(head))
+    return History(head, head_date, commits, agreements, walker.policy_changes,
+                   _chain(repo.chain(head), commits))
+
+
+def _chain(chain: list[tuple[str, datetime.datetime]], commits: Sequence[LoggedCommit]
+           ) -> list[tuple[str, datetime.datetime]]:
+    """The first-parent chain, holding the walked commits' own id and date where they are
+    the same (one copy of each over a long history)."""
+    walked = {c.sha: c for c in commits}
+    found = []
+    for sha, date in chain:
+        commit = walked.get(sha)
+        found.append((commit.sha, commit.date) if commit is not None and commit.date == date
+                     and commit.date.utcoffset() == date.utcoffset() else (sha, date))
+    return found
 
 
 class _Walker:
@@ -376,8 +402,11 @@ class _Walker:
         self.config_rel = _config_rel(project)
         self.pathspecs = _pathspecs(project)  # (git wildcard patterns, literal paths)
         self.files: dict[str, str] = {}  # path -> blob, for the logged paths
-        self.blobs: dict[str, bytes] = {}
-        self.parsed: dict[str, SourceFile | None] = {}  # blob -> what it holds (None: nothing)
+        self.blobs: dict[str, bytes] = {}  # the blobs of the state and of the commits ahead
+        self.read_to = 0  # the commits whose blobs are read
+        # blob -> its documents (at the path it was first read at), recently used
+        self.parsed: OrderedDict[str, tuple[Document, ...]] = OrderedDict()
+        self.sources: dict[str, SourceFile] = {}  # path -> where its documents are
         self.docs_at: dict[str, list[Document]] = {}  # path -> its SLAs, SLOs and SLIs
         self.index: dict[Identity, Document] = {}  # identity -> its current document
         # spec.service -> the current SLOs of that service, in the order of ``index``
@@ -389,31 +418,44 @@ class _Walker:
         self.selected: set[str] = set()
         self.policy: PolicyAt | None = None
         self.policy_changes: list[PolicyEdit] = []
-        self.commits: Sequence[LoggedCommit] = ()
+        self.commits: list[LoggedCommit] = []
         # (commit, allowed signers where, their content) -> its signers
         self.signed: dict[tuple[str, str, bytes | None], tuple[tuple[str, ...], str]] = {}
+        # identity -> (its current document, that document's digest): a version's content
+        # after is the next version's content before, hashed once
+        self.digested: dict[Identity, tuple[Document, str]] = {}
+        self.paths: dict[tuple[str, ...], tuple[str, ...]] = {}  # each set of paths, once
 
     # -- reading ----------------------------------------------------------------------
 
-    def load(self, commits: Sequence[LoggedCommit]) -> None:
-        """Read every blob the log names (one process), and pick the document paths."""
+    def load(self, commits: list[LoggedCommit]) -> None:
+        """Pick the document paths the log names; blobs are read as the walk reaches them."""
         self.commits = commits
-        wanted = [c.new_blob for commit in commits for c in commit.changes if c.new_blob]
-        self.blobs = self.repo.read_blobs(wanted)
         paths = {p for commit in commits for c in commit.changes
                  for p in (c.old_path, c.new_path) if p}
         self.selected = set(discovery.select(self.project.config, paths, self.root))
 
+    def _read_ahead(self, index: int) -> None:
+        """Read the blobs of the next stretch of commits (one process), keeping only those
+        the walk's state still holds: memory follows the tree, not the history."""
+        if index < self.read_to:
+            return
+        self.read_to = min(len(self.commits), index + READ_AHEAD)
+        wanted = [c.new_blob for commit in self.commits[index:self.read_to]
+                  for c in commit.changes if c.new_blob]
+        current = set(self.files.values())
+        self.blobs = {b: raw for b, raw in self.blobs.items() if b in current}
+        self.blobs.update(self.repo.read_blobs(b for b in wanted if b not in self.blobs))
+
     def documents(self, path: str, blob: str) -> tuple[list[Document], list[Record]]:
         """The SLAs, SLOs and SLIs, and the Approval records, a blob holds at ``path``."""
-        source = self._parse(path, blob)
-        if source is None:
-            return [], []
-        if source.path != path:  # the same content at another path (a rename or copy)
-            source = SourceFile.restore(path, source.text, source.snapshot())
+        held = self._parse(path, blob)
+        if held and held[0].source.path != path:  # the same content at another path
+            source = self._source(path)
+            held = tuple(Document(source, d.index, d.item, d.data, d.mapped_from) for d in held)
         docs: list[Document] = []
         records: list[Record] = []
-        for doc in source.documents:
+        for doc in held:
             key = (doc.api_version, doc.kind)
             if key in _TRACKED and doc.name and path in self.selected:
                 docs.append(doc)
@@ -423,24 +465,49 @@ class _Walker:
                     records.append(record)
         return docs, records
 
-    def _parse(self, path: str, blob: str) -> SourceFile | None:
-        if blob not in self.parsed:
-            raw = self.blobs.get(blob)
-            # Most YAML in a repository is no document of ours: skip it unparsed. SLAs and
-            # approvals are slopolicy/v1; OpenSLO documents matter only to the chart.
-            holds = raw is not None and (b"slopolicy/" in raw or (
-                self.track_slos and any(marker in raw for marker in SLO_MARKERS)))
-            self.parsed[blob] = load_bytes(path, raw) if holds and raw is not None else None
-        return self.parsed[blob]
+    def _source(self, path: str) -> SourceFile:
+        """Where documents are, without the text they came from: every version of every
+        agreement is kept for the report, and its data is all it needs."""
+        source = self.sources.get(path)
+        if source is None:
+            source = self.sources[path] = SourceFile(path, "")
+        return source
+
+    def _parse(self, path: str, blob: str) -> tuple[Document, ...]:
+        """The documents a blob holds, each parsed once while it is in use (git blob ids
+        are content addresses)."""
+        held = self.parsed.get(blob)
+        if held is not None:
+            self.parsed.move_to_end(blob)
+            return held
+        raw = self.blobs.get(blob)
+        # Most YAML in a repository is no document of ours: skip it unparsed. SLAs and
+        # approvals are slopolicy/v1; OpenSLO documents matter only to the chart.
+        held = ()
+        if raw is not None and (b"slopolicy/" in raw or (
+                self.track_slos and any(marker in raw for marker in SLO_MARKERS))):
+            loaded = load_bytes(path, raw)
+            held = tuple(loaded.documents)
+            loaded.documents.clear()  # no cycle left to the collector, which is off
+            source = self._source(path)
+            for doc in held:
+                doc.source = source
+        self.parsed[blob] = held
+        if len(self.parsed) > PARSED_KEPT:
+            self.parsed.popitem(last=False)
+        return held
 
     # -- one commit -------------------------------------------------------------------
 
     def step(self, index: int, commit: LoggedCommit) -> None:
+        self._read_ahead(index)
+        logged = commit.changes
+        commit = self.commits[index] = self._kept(index, commit)
         policy = self._policy(commit)
         before: list[Document] = []
         after: list[Document] = []
         touched: set[str] = set()
-        for change in commit.changes:
+        for change in logged:
             if change.old_path is not None and change.status != "C":
                 touched.add(change.old_path)
                 before += self._remove(index, change.old_path)
@@ -455,6 +522,18 @@ class _Walker:
         if policy.touched_by(touched) or self.config_rel in touched:
             self._policy_changed(index, commit, policy)
         self._apply(index, commit, policy, before, after, touched)
+
+    def _kept(self, index: int, commit: LoggedCommit) -> LoggedCommit:
+        """What the walk keeps of a commit (versions, the report): no list of its files, and
+        its people and its parent's id as the commits before it hold them (one copy each)."""
+        previous = self.commits[index - 1] if index else None
+        parents = commit.parents
+        if previous is not None and parents[:1] == (previous.sha,):
+            parents = (previous.sha, *parents[1:])
+        return replace(commit, changes=(), parents=parents,
+                       author_name=sys.intern(commit.author_name),
+                       author_email=sys.intern(commit.author_email),
+                       committer_email=sys.intern(commit.committer_email))
 
     def _remove(self, index: int, path: str) -> list[Document]:
         self.files.pop(path, None)
@@ -531,10 +610,9 @@ class _Walker:
         if old.source.path != new.source.path:
             agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
         found = changes.compare_renamed(old, new)
-        authors, trailers = self._authors(commit, found.paths, policy)
         agreement.versions.append(Version(
-            index=index, commit=commit, change=found, subject=document_subject(found),
-            policy=policy, authors=authors, trailers=trailers))
+            index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
+            policy=policy, paths=self.paths.setdefault(found.paths, found.paths)))
 
     def _reindex(self, identity: Identity, old: Document | None, new: Document | None) -> None:
         before = _service(old) if old is not None else None
@@ -551,6 +629,8 @@ class _Walker:
                 return
             found: DocumentChange | None = DocumentChange(*identity, base=old, head=None)
         else:
+            if old is not None:
+                changes.share_unchanged(old.data, new.data)
             found = changes.compare_documents(old, new)
         if found is None:
             return
@@ -561,10 +641,17 @@ class _Walker:
             agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
         if found.status in ("moved", "unchanged"):
             return
-        authors, trailers = self._authors(commit, found.paths, policy)
         agreement.versions.append(Version(
-            index=index, commit=commit, change=found, subject=document_subject(found),
-            policy=policy, authors=authors, trailers=trailers))
+            index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
+            policy=policy, paths=self.paths.setdefault(found.paths, found.paths)))
+
+    def _digest(self, doc: Document) -> str:
+        known = self.digested.get(doc.identity)
+        if known is not None and known[0] is doc:
+            return known[1]
+        found = approvals.digest(doc.data)
+        self.digested[doc.identity] = (doc, found)
+        return found
 
     def _authors(self, commit: LoggedCommit, paths: Sequence[str], policy: PolicyAt
                  ) -> tuple[Authors, list[tuple[str, str]]]:
@@ -612,11 +699,10 @@ class _Walker:
              else "removed" if after.files.get(path) is None else "modified")
             for path in sorted(set(before.files) | set(after.files))
             if before.files.get(path) != after.files.get(path))
-        authors, trailers = self._authors(commit, [p for p, _ in files], before)
         subject = Subject(approvals.POLICY_SUBJECT, after.name, before.digest, after.digest)
         self.policy_changes.append(PolicyEdit(
-            index=index, commit=commit, subject=subject, policy=before, authors=authors,
-            trailers=trailers, config_file=after.name, files=files))
+            index=index, commit=commit, subject=subject, policy=before,
+            paths=[p for p, _ in files], config_file=after.name, files=files))
 
     # -- after the walk ---------------------------------------------------------------
 
@@ -660,10 +746,13 @@ class _Walker:
                              f"{short(self._sha(previous))}")
         sources = replace(policy.sources, records=[s.record for s in spans], used=used,
                           legacy=True)
-        evidence = sources.gather(subject, change.authors, change.trailers, False)
-        change.recorded = dict(enumerate(spans))
+        # who made it, found now rather than kept for every change of a long history
+        authors, trailers = self._authors(change.commit, change.paths, policy)
+        evidence = sources.gather(subject, authors, trailers, False)
+        if spans:
+            change.recorded = dict(enumerate(spans))
         change.result = approvals.judge(subject, change.classes, evidence, policy.roster,
-                                        change.authors)
+                                        authors)
 
     def _sha(self, index: int) -> str | None:
         return self.commits[index].sha if 0 <= index < len(self.commits) else None
@@ -905,6 +994,28 @@ def in_force(agreement: Agreement, on: datetime.date,
     return None if ends is not None and ends <= on else best
 
 
+def in_force_on(agreement: Agreement, dates: Sequence[datetime.date]) -> list[Version | None]:
+    """:func:`in_force` (as the repository says now) on each of ``dates``, in ascending
+    order, in one sweep: a chart asks on every date any version names."""
+    starting: list[tuple[datetime.date, int]] = []  # (from when it speaks, its place)
+    for number, version in enumerate(agreement.versions):
+        starts = version.changed_on if version.removed else version.starts
+        if starts is not None:
+            starting.append((starts, number))
+    starting.sort()
+    found: list[Version | None] = []
+    latest, started = -1, 0  # the last recorded version among those started so far
+    for on in dates:
+        while started < len(starting) and starting[started][0] <= on:
+            latest = max(latest, starting[started][1])
+            started += 1
+        best = agreement.versions[latest] if latest >= 0 else None
+        ends = best.ends if best is not None and not best.removed else None
+        found.append(None if best is None or best.removed or (ends is not None and ends <= on)
+                     else best)
+    return found
+
+
 @dataclass(frozen=True)
 class InForce:
     """One agreement's answer to "which terms held on DATE", and what the repository said then."""
@@ -1031,8 +1142,8 @@ def target_steps(agreement: Agreement, objective: str
         if version.removed:
             dates.add(version.changed_on)
     steps: list[tuple[datetime.date, Decimal | None, Version | None]] = []
-    for date in sorted(dates):
-        found = in_force(agreement, date)
+    ordered = sorted(dates)
+    for date, found in zip(ordered, in_force_on(agreement, ordered)):
         target = objective_target(found.doc, objective) if found else None
         if not steps or steps[-1][1] != target or steps[-1][2] is not found:
             steps.append((date, target, found))

@@ -12,7 +12,7 @@ merge base already held authorised an earlier change, and counts for none here.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -29,6 +29,7 @@ from slopolicy.gitops.git import Commit, GitRepo
 from slopolicy.gitops.policy import policy_files
 from slopolicy.load.files import load_bytes
 from slopolicy.load.readers import CommitReader, Reader
+from slopolicy.model.documents import Document
 from slopolicy.model.errors import ConfigError
 
 
@@ -189,22 +190,30 @@ def read_records(reader: Reader, folder: str) -> list[approvals.Record]:
     return found
 
 
-def document_subject(change: DocumentChange) -> Subject:
+def document_subject(change: DocumentChange,
+                     digest: Callable[[Document], str] | None = None) -> Subject:
     """What an approval of a document's change approves: its content before and after.
 
     A renamed agreement is approved under its new name; its content before is
-    its predecessor's.
+    its predecessor's. ``digest`` may remember digests (an audit's version
+    after is the next version's before); it must give ``approvals.digest`` of
+    the document's data.
     """
     doc = change.head or change.base
     assert doc is not None
     version = doc.spec.get("version")
+    digest = digest or _digest
     return Subject(
         kind=change.kind,
         name=change.name,
-        before=approvals.digest(change.base.data) if change.base else approvals.ABSENT,
-        after=approvals.digest(change.head.data) if change.head else approvals.REMOVED,
+        before=digest(change.base) if change.base else approvals.ABSENT,
+        after=digest(change.head) if change.head else approvals.REMOVED,
         version=version if isinstance(version, int) and not isinstance(version, bool) else None,
     )
+
+
+def _digest(doc: Document) -> str:
+    return approvals.digest(doc.data)
 
 
 def policy_digest_at(reader: Reader, rel: str | None, repo_root: Path) -> str:

@@ -94,6 +94,7 @@ from functools import lru_cache
 from typing import Literal
 
 from slopolicy.slo.units import (
+    MS_PER_DAY,
     MS_PER_MINUTE,
     Duration,
     UnitError,
@@ -321,6 +322,53 @@ def compare(slo: Terms, sla: Terms, assumptions: Assumptions = NO_ASSUMPTIONS) -
     return verdict
 
 
+def dominates(slo: Terms, sla: Terms) -> bool:
+    """``compare(slo, sla).dominates``, without the proof where the targets alone decide."""
+    known = _by_targets(slo, sla)
+    return compare(slo, sla).dominates if known is None else known
+
+
+# Where the targets alone decide, the calendar work of a proof must stay well
+# inside the years it can be computed for (else the proof's answer is that it
+# cannot be computed): this many days around the span, per day of the window.
+_LONGEST_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}
+_SAFE_SPAN = (utc_ms(datetime(100, 1, 1), "UTC"), utc_ms(datetime(9900, 1, 1), "UTC"))
+
+
+def _by_targets(slo: Terms, sla: Terms) -> bool | None:
+    """Whether ``slo`` dominates ``sla`` when the two differ only in target and dates
+    (None: the proof must decide).
+
+    Same indicator, threshold, slices and window, counting requests: each
+    SLA period is one of the SLO's windows (a rolling window of the same
+    length, or the same calendar cell), so the windows tile it and the
+    failure share it allows is the SLO's budget b (``_compare_occurrences``):
+    the SLO dominates exactly when ``b <= B``. A target of 0% (or an SLO of
+    100%) is the trivial case, which dominates too. Time-based budgets count
+    whole slices (``floor(b*N)``), so two targets can allow the same: left to
+    the proof.
+    """
+    if (slo.indicator, slo.threshold, slo.window, slo.budgeting_method, slo.time_slice_window,
+            slo.time_slice_target) != (sla.indicator, sla.threshold, sla.window,
+                                       sla.budgeting_method, sla.time_slice_window,
+                                       sla.time_slice_target):
+        return None
+    if sla.budgeting_method != "Occurrences" or _compare_kinds(slo, sla) is not None:
+        return None
+    window = sla.window
+    try:
+        span = agreement_span(sla)
+    except (UnitError, ValueError, ArithmeticError):
+        return None
+    if window.unit is not None and span is not None:
+        reach = 4 * (window.count * _LONGEST_DAYS[window.unit] + 3) * MS_PER_DAY
+        if span[0] - reach < _SAFE_SPAN[0] or span[1] + reach > _SAFE_SPAN[1]:
+            return None
+    if sla.target == 0 or slo.budget == 0:
+        return True
+    return slo.budget <= sla.budget
+
+
 def _compare_kinds(slo: Terms, sla: Terms) -> Verdict | None:
     """Indicator, threshold, budgeting method and slices: what must match before budgets."""
     if slo.indicator != sla.indicator:
@@ -482,11 +530,15 @@ def agreement_span(sla: Terms) -> UtcSpan | None:
     Dates are midnights in the SLA window's zone; an open-ended agreement is
     judged over its first OPEN_ENDED_YEARS years.
     """
-    if sla.effective_from is None:
+    return _span(sla.effective_from, sla.effective_until, sla.window.time_zone)
+
+
+@lru_cache(maxsize=1024)  # an audit asks for every version of every agreement, both ways
+def _span(start: date | None, until: date | None, time_zone: str | None) -> UtcSpan | None:
+    if start is None:
         return None
-    zone = sla.window.time_zone or "UTC"
-    start = sla.effective_from
-    until = sla.effective_until or _years_later(start, OPEN_ENDED_YEARS)
+    zone = time_zone or "UTC"
+    until = until or _years_later(start, OPEN_ENDED_YEARS)
     start_ms = utc_ms(datetime.combine(start, time()), zone)
     return start_ms, max(start_ms + 1, utc_ms(datetime.combine(until, time()), zone))
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime
 import io
 import os
 import re
@@ -389,6 +390,40 @@ def test_an_agreement_recorded_after_its_start_is_no_rewrite(history: Project) -
     assert (note["kind"], note["then"], note["now"]["version"]) == ("recorded-later", None, 1)
 
 
+def test_one_sweep_answers_as_each_date_asked_alone(repo: GitProject,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chart's sweep over dates gives what ``in_force`` gives date by date: versions
+    recorded out of the order of their starts, an end, a removal and a return."""
+    from slopolicy.config.project import open_project
+    from slopolicy.gitops import audit as walker
+    from slopolicy.gitops.git import open_repo
+
+    for number, (start, until) in enumerate([("2025-07-01", None), ("2025-06-01", None),
+                                             ("2025-06-15", "2025-09-01"),
+                                             ("2025-05-01", None)], start=2):
+        text = sla(number, start)
+        if until:
+            text = text.replace(f"from: {start}\n", f"from: {start}\n    until: {until}\n")
+        repo.write("slas/globex.yaml", text)
+        repo.commit(f"v{number}", date=f"2025-0{number}-10T12:00:00+00:00")
+        if number == 4:
+            (repo.root / "slas/globex.yaml").unlink()
+            repo.commit("gone", date="2025-04-20T12:00:00+00:00")
+    monkeypatch.chdir(repo.root)
+    project = open_project([], None)
+    found = walker.walk(project, open_repo(project.repo_root))
+    for agreement in found.agreements:
+        dates = sorted({d for v in agreement.versions for d in (v.starts, v.ends, v.changed_on)
+                        if d is not None} | {d + step for v in agreement.versions
+                                             for d in (v.starts, v.ends) if d is not None
+                                             for step in (datetime.timedelta(days=-1),
+                                                          datetime.timedelta(days=1))})
+        assert walker.in_force_on(agreement, dates) == [walker.in_force(agreement, d)
+                                                        for d in dates]
+    [agreement] = found.agreements
+    assert [v.status for v in agreement.versions][-3:] == ["modified", "removed", "added"]
+
+
 # -- formats -------------------------------------------------------------------------------
 
 def test_csv_reads_back_one_row_per_version(history: Project, ids: dict[str, str]) -> None:
@@ -717,3 +752,73 @@ def test_the_chart_follows_an_slo_that_moves_to_another_service(
     slo = "SLO/public-api-availability"
     assert series["globex-public-api"] == [(2, Decimal("0.9995"), slo), (4, None, "")]
     assert series["globex-billing"] == [(4, Decimal("0.9995"), slo)]
+
+
+# -- the ends of the calendar ------------------------------------------------------------
+
+FORMATS = ("text", "json", "csv", "markdown", "html")
+LAST = "@253402257599 +0000"  # 9999-12-31T23:59:59Z, as git writes a date it cannot parse
+
+
+@pytest.fixture(scope="module")
+def far(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Path:
+    """A history reaching the last day of the calendar: terms effective from 0001-01-01
+    until 9999-12-31 (a span of ten thousand years), then from 9999-12-31 on, committed
+    on 9999-12-31, an hour ahead of its parent's date and in a zone fourteen hours east."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        patch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+        root = tmp_path_factory.mktemp("far") / "repo"
+        root.mkdir()
+        b = Builder(root, None, keys)  # type: ignore[arg-type]
+        b.git("init", "-q", "-b", "main")
+        b.write(".slopolicy.yaml", POLICY)
+        b.write("slas/globex.yaml", sla(1, "0001-01-01", "99.9").replace(
+            "    from: 0001-01-01\n", "    from: 0001-01-01\n    until: 9999-12-31\n"))
+        b.commit("ten thousand years", date="2025-03-01T12:00:00+00:00")
+        b.write("slas/globex.yaml", sla(2, "9999-12-31", "99.95"))
+        b.commit("the last day", date="@253402210800 +1400")
+        b.write("slas/globex.yaml", sla(3, "9999-12-31", "99.5"))
+        b.commit("the last second", date=LAST)
+        return root
+
+
+@pytest.mark.parametrize(("fmt", "extra"), [
+    *((fmt, extra) for fmt in FORMATS for extra in (
+        (), ("--as-of", "9999-12-31"), ("--as-of", "0001-01-01"), ("--since", "9999-12-30"))),
+    ("html", ("--audience", "customer"))])
+def test_every_format_reaches_the_last_day_of_the_calendar(
+        far: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        fmt: str, extra: tuple[str, ...]) -> None:
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    run = audit(Project(far, capsys), "--format", fmt, *extra)
+    assert run.code == 0, run.err
+    assert "internal error" not in run.err
+    if extra[:1] != ("--as-of",) or extra[1] == "9999-12-31":
+        assert "9999-12-31" in run.out
+    if fmt == "html" and extra[:1] != ("--as-of",):  # the time axis: by the thousand years
+        page = _Html()
+        page.feed(run.out)
+        axis = ET.fromstring(page.svgs[0]).find("{http://www.w3.org/2000/svg}g[@class='axis']")
+        assert axis is not None
+        labels = [t.text for t in axis.iter("{http://www.w3.org/2000/svg}text")]
+        assert labels == [str(year) for year in range(1000, 10000, 1000)]
+
+
+def test_the_terms_in_force_on_the_last_day(far: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    project = Project(far, capsys)
+    last = audit(project, "--as-of", "9999-12-31", "--format", "json").json
+    first = audit(project, "--as-of", "0001-01-01", "--format", "json").json
+    assert [a["version"] for a in last["agreements"]] == [3]
+    assert [a["version"] for a in first["agreements"]] == [1]
+    timeline = audit(project, "--format", "json").json
+    versions = timeline["agreements"][0]["versions"]
+    assert [v["effective"]["from"] for v in versions] == ["0001-01-01", "9999-12-31",
+                                                         "9999-12-31"]
+    # the periods of a span that ends past 9996 cannot be computed: the proof says so, and
+    # a change it cannot judge counts both ways
+    assert [v["change"] for v in versions] == ["added", "loosened", "loosened"]

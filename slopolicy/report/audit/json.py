@@ -20,7 +20,8 @@ Snapshot (``--as-of``/``--known-at``)::
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from slopolicy import __version__
@@ -43,7 +44,10 @@ def report(report: AuditReport, stream: TextIO) -> None:
 
 
 def timeline(report: AuditReport, stream: TextIO) -> None:
-    _dump(timeline_json(report), stream)
+    # Written agreement by agreement, version by version: a long history's whole JSON
+    # as Python values would take many times the memory of its text.
+    _write(timeline_json(report, lazy=True), 0, stream)
+    stream.write("\n")
 
 
 def snapshot(report: AuditReport, stream: TextIO) -> None:
@@ -52,6 +56,8 @@ def snapshot(report: AuditReport, stream: TextIO) -> None:
 
 _SCALARS = {None: "null", True: "true", False: "false"}
 _string: Callable[[str], str] = json.encoder.encode_basestring
+# json.dumps(value, ensure_ascii=False), without making an encoder per call
+_encode: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False).encode
 # Objects and lists are laid out one member a line down to this depth (a version's fields);
 # deeper values are written on one line by the C encoder: json's indent= is pure Python, and
 # the largest part of an audit of a long history.
@@ -63,6 +69,45 @@ def _dump(data: dict[str, Any], stream: TextIO) -> None:
     stream.write("\n")
 
 
+@dataclass(frozen=True)
+class _Streamed:
+    """A list written member by member, each made only when it is written."""
+
+    items: Sequence[Any]
+    make: Callable[[Any], Any]
+
+
+def _each(items: Sequence[Any], make: Callable[[Any], Any], lazy: bool) -> Any:
+    return _Streamed(items, make) if lazy else [make(item) for item in items]
+
+
+def _write(value: Any, depth: int, stream: TextIO) -> None:
+    """``_layout(value, depth)`` written to ``stream``, streamed lists made as they go."""
+    kind = type(value)
+    if kind is _Streamed:
+        members: Iterable[Any] = (value.make(item) for item in value.items)
+        if not value.items:
+            stream.write("[]")
+            return
+        opening, closing = "[\n", "]"
+    elif kind is dict and value and depth < EXPANDED and any(
+            type(v) is _Streamed for v in value.values()):
+        members = value.items()
+        opening, closing = "{\n", "}"
+    else:
+        stream.write(_layout(value, depth))
+        return
+    pad = "  " * (depth + 1)
+    stream.write(opening)
+    for number, member in enumerate(members):
+        stream.write(",\n" + pad if number else pad)
+        if kind is dict:
+            key, member = member
+            stream.write(f"{_string(str(key))}: ")
+        _write(member, depth + 1, stream)
+    stream.write("\n" + "  " * depth + closing)
+
+
 def _layout(value: Any, depth: int) -> str:
     kind = type(value)
     if kind is str:
@@ -72,7 +117,7 @@ def _layout(value: Any, depth: int) -> str:
     if kind is int:
         return str(value)
     if depth >= EXPANDED or kind not in (dict, list) or not value:
-        return json.dumps(value, ensure_ascii=False)
+        return _encode(value)
     pad = "  " * (depth + 1)
     if kind is dict:
         items = [f"{pad}{_string(str(k))}: {_layout(v, depth + 1)}" for k, v in value.items()]
@@ -83,7 +128,8 @@ def _layout(value: Any, depth: int) -> str:
 
 # -- timeline ------------------------------------------------------------------------
 
-def timeline_json(report: AuditReport) -> dict[str, Any]:
+def timeline_json(report: AuditReport, lazy: bool = False) -> dict[str, Any]:
+    """The timeline as JSON values (``lazy``: its long lists made as they are written)."""
     agreements = report.shown()
     failed = report.failures()
     return {
@@ -96,13 +142,18 @@ def timeline_json(report: AuditReport) -> dict[str, Any]:
             "versions": sum(len(report.versions(a)) for a in agreements),
             "nonCompliant": len(failed),
         },
-        "failures": [{"commit": c.commit.sha, "document": c.label,
-                      "version": json_value(c.number) if isinstance(c, Version) else None,
-                      "change": c.status, "missing": c.missing_text()} for c in failed],
-        "agreements": [agreement_json(a, report.versions(a)) for a in agreements],
+        "failures": _each(failed, _failure_json, lazy),
+        "agreements": _each(agreements, lambda a: agreement_json(a, report.versions(a), lazy),
+                            lazy),
         "policy": {"file": _policy_file(report),
                    "changes": [policy_change_json(c) for c in report.policy_changes()]},
     }
+
+
+def _failure_json(change: Change) -> dict[str, Any]:
+    return {"commit": change.commit.sha, "document": change.label,
+            "version": json_value(change.number) if isinstance(change, Version) else None,
+            "change": change.status, "missing": change.missing_text()}
 
 
 def _policy_file(report: AuditReport) -> str | None:
@@ -146,7 +197,8 @@ def _repository(report: AuditReport) -> dict[str, Any]:
             "commitsWalked": len(history.commits)}
 
 
-def agreement_json(agreement: Agreement, versions: list[Version]) -> dict[str, Any]:
+def agreement_json(agreement: Agreement, versions: list[Version], lazy: bool = False
+                   ) -> dict[str, Any]:
     spec = agreement.latest.doc.spec
     return {
         "document": agreement.label,
@@ -155,7 +207,7 @@ def agreement_json(agreement: Agreement, versions: list[Version]) -> dict[str, A
         "customer": json_value(spec.get("customer")),
         "service": json_value(spec.get("service")),
         "removed": agreement.removed,
-        "versions": [version_json(v) for v in versions],
+        "versions": _each(versions, version_json, lazy),
         "moves": [{"commit": m.commit.sha, "date": m.commit.date.isoformat(), "from": m.before,
                    "to": m.after} for m in agreement.moves],
     }
