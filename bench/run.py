@@ -120,7 +120,7 @@ def one_changed_in_20000(tmp: Path, env: dict[str, str], repeat: int) -> bool:
                measure(warm(small, env, touched=False), warm(large, env, touched=False),
                        repeat), 1.5)
     # the pre-push hook and CI: the same change against a base commit
-    show("  the same change with --base base / without (warm)",
+    show("  the same change, --base / without (warm)",
          measure(warm(large, env), warm(large, env, "--base", "base"), repeat))
     # the same project in an editor: `slopolicy lsp`, from an edit to its diagnostics
     figures = asyncio.run(editor.measure(large, Path(f"{large}-cache"), 20, env=env))
@@ -158,13 +158,13 @@ def one_file_named(root: Path, env: dict[str, str], repeat: int) -> bool:
     check_yaml = Cmd([_check_yaml(), name], root, env)
     named = warm(root, env, "--changed", name)
     run(named)
-    show("  hook command alone: check --changed FILE / check-yaml FILE",
+    show("  the hook's command alone / check-yaml FILE",
          measure(check_yaml, named, repeat))
     mistake = root / "slas" / "old-mistake.yaml"
     mistake.write_text(OLD_MISTAKE)
     _commit(root, "an old mistake")
     run(named)
-    show("  the same, a problem elsewhere (compared with HEAD)", measure(check_yaml, named, repeat))
+    show("  the same, a problem elsewhere / check-yaml FILE", measure(check_yaml, named, repeat))
     mistake.unlink()  # the workload is clean again for whatever runs next
     _commit(root, "the old mistake mended")
     return True
@@ -210,7 +210,7 @@ def precommit_vs_check_yaml(tmp: Path, env: dict[str, str], repeat: int) -> bool
     hook = Cmd([*pre_commit, "slopolicy"], root, env, stage)
     check_yaml = Cmd([*pre_commit, "check-yaml"], root, env, stage)
     run(hook)  # pre-commit makes its store once
-    return show("pre-commit hook, one staged file, 20,000 docs / pre-commit run check-yaml",
+    return show("pre-commit hook, 1 staged of 20,000 docs / check-yaml",
                 measure(check_yaml, hook, repeat), 1.0)
 
 
@@ -271,7 +271,7 @@ def audit_vs_floor(tmp: Path, env: dict[str, str], repeat: int) -> bool:
     generate_history(root, agreements=50, commits=2000)
     floor = Cmd([sys.executable, "-c", FLOOR], root, env)
     audit = Cmd(SLOPOLICY + ["audit", "--format", "json"], root, env)
-    return show("audit, 2,000 commits / 50 SLAs / git log + C-loader floor",
+    return show("audit, 2,000 commits, 50 SLAs / C-loader floor",
                 measure(floor, audit, repeat), 1.0)
 
 

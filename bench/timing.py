@@ -105,11 +105,16 @@ def show(name: str, ratio: Ratio, target: float | None = None) -> bool:
     (bc, sc), (bw, sw) = ratio.cpu(), ratio.wall()
     verdict = "(information)" if target is None else \
         f"(target <= {target}x)  {'ok' if ok else 'MISSED'}"
-    print(f"{name:<52} min {ratio.min:5.2f}x median {ratio.median:5.2f}x  {verdict}\n"
+    print(f"{name:<52} min {_x(ratio.min)} median {_x(ratio.median)}  {verdict}\n"
           f"{'':4}CPU {sc:.2f}s vs {bc:.2f}s, wall {sw:.2f}s vs {bw:.2f}s "
           f"(subject vs baseline, medians of {len(ratio.ratios)})")
     sys.stdout.flush()
     return ok
+
+
+def _x(ratio: float) -> str:
+    """A ratio to three figures below 1 (0.245x), to two decimals above (2.27x)."""
+    return f"{ratio:6.3f}x" if ratio < 1 else f"{ratio:6.2f}x"
 
 
 def peak_rss_mib(argv: Sequence[str], cwd: Path, env: dict[str, str] | None) -> float:

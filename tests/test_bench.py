@@ -79,7 +79,7 @@ def test_the_line_prints_min_and_median_and_judges_the_median(
     assert show("figure", ratio, 0.6)
     assert not show("figure", ratio, 0.4)  # the least ratio would pass; the median does not
     first, second = capsys.readouterr().out.split("figure")[1:]
-    assert "min  0.25x median  0.50x" in first and first.rstrip().endswith(
+    assert "min  0.250x median  0.500x" in first and first.rstrip().endswith(
         "(subject vs baseline, medians of 3)")
     assert "(target <= 0.6x)  ok" in first and "(target <= 0.4x)  MISSED" in second
     assert "CPU 0.50s vs 1.00s, wall 1.00s vs 9.00s" in first
