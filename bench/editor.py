@@ -101,7 +101,7 @@ async def measure(root: Path, cache: Path, edits: int, service: int = 7,
 def report(figures: Figures, documents: int, warm: float | None = None) -> str:
     """The figure's line; with ``warm`` (a warm one-file `check`), the ratio to it too."""
     ratio = f"; {figures.median / warm:.2f}x the warm one-file check" if warm else ""
-    return (f"{'editor: an edit to its diagnostics, ' + format(documents, ',') + ' docs':<58} "
+    return (f"{'editor: edit to diagnostics, ' + format(documents, ',') + ' docs, wall':<52} "
             f"{figures.median:6.2f}s  (median of {len(figures.edits)}, worst "
             f"{figures.worst:.2f}s{ratio}; first load {figures.load:.1f}s; target < 0.3s)  "
             f"{'ok' if figures.median < 0.3 else 'MISSED'}")
