@@ -50,6 +50,7 @@ import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from slopolicy import __version__
 from slopolicy.cache import keys
@@ -69,6 +70,8 @@ from slopolicy.cache.records import (
 from slopolicy.load.resources import data_dir
 from slopolicy.load.schemas import BUNDLE, FORMATS_BUNDLE
 from slopolicy.model.documents import SourceFile
+
+_Record = TypeVar("_Record")
 
 FORMAT = 8  # 8: data-only records, signed (7 held pickles)
 
@@ -306,13 +309,7 @@ class Cache:
 
     def read_project(self) -> ProjectRecord | None:
         """The project index (:mod:`slopolicy.cache.project`), if it is there, signed and whole."""
-        found = self._read(project_index.NAME, whole=True) if self.existed else None
-        if found is None or found[1] != 0:
-            return None
-        try:
-            return project_index.decode(found[0])
-        except (Malformed, LookupError, TypeError, ValueError, RecursionError):
-            return None
+        return self._read_record(project_index.NAME, project_index.decode)
 
     def write_project(self, record: ProjectRecord) -> None:
         """Replace the project index (atomically, as every cache file), and drop its delta."""
@@ -328,11 +325,15 @@ class Cache:
 
     def read_delta(self) -> DeltaRecord | None:
         """What changed since the project index was written whole, if it is signed and whole."""
-        found = self._read(project_index.DELTA_NAME, whole=True) if self.existed else None
+        return self._read_record(project_index.DELTA_NAME, project_index.decode_delta)
+
+    def _read_record(self, name: str, decode: Callable[[bytes], _Record]) -> _Record | None:
+        """The record in file ``name``, signed and whole; anything else is a miss."""
+        found = self._read(name, whole=True) if self.existed else None
         if found is None or found[1] != 0:
             return None
         try:
-            return project_index.decode_delta(found[0])
+            return decode(found[0])
         except (Malformed, LookupError, TypeError, ValueError, RecursionError):
             return None
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from conftest import RATIO_SLI, Project
 
 from slopolicy.commands import COMMANDS, load
 
@@ -125,17 +125,7 @@ def test_a_run_dispatches_to_its_command_only(project: Project) -> None:
         project.root)
 
 
-SLI_DOC = """\
-apiVersion: openslo/v1
-kind: SLI
-metadata:
-  name: api-success
-spec:
-  ratioMetric:
-    counter: true
-    good: {metricSource: {type: Prometheus, spec: {query: good}}}
-    total: {metricSource: {type: Prometheus, spec: {query: total}}}
-"""
+SLI_DOC = RATIO_SLI
 # What a check of one valid file never needs: the full validator (only a refused
 # document is explained), git, CEL, worker processes, the change rules, the CI reports.
 NOT_FOR_A_VALID_FILE = ("jsonschema", "referencing", "git", "celpy", "multiprocessing",
