@@ -203,6 +203,6 @@ def _instant(text: str, flag: str, end: bool) -> datetime.datetime:
 
 def _write(report: TextIO, output: str | None) -> None:
     if output:
-        write_atomic(Path(output), report.read())
+        write_atomic(Path(output), report)
     else:
         shutil.copyfileobj(report, sys.stdout)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tempfile
 from pathlib import Path
+from typing import TextIO
 
 from slopolicy.model.errors import UsageError
 
@@ -13,8 +15,10 @@ from slopolicy.model.errors import UsageError
 _STREAMS = ("/dev/", "/proc/")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path``; UsageError (exit 2) when it cannot be written.
+def write_atomic(path: Path, text: str | TextIO) -> None:
+    """Write ``text`` (a string, or a stream read to its end in pieces, so a report of
+    tens of megabytes is never held whole) to ``path``; UsageError (exit 2) when it cannot
+    be written.
 
     A regular file, or a new one, is replaced through a temporary file and a
     rename, so a reader never sees half of it; the new file gets the mode the
@@ -34,7 +38,7 @@ def write_atomic(path: Path, text: str) -> None:
         if found is not None and (not stat.S_ISREG(found.st_mode) or _stream(path)):
             # appending: a stream opened with >> by the shell keeps what it holds
             with open(path, "a", encoding="utf-8", newline="") as f:
-                f.write(text)
+                _copy(text, f)
             return
         mode = stat.S_IMODE(found.st_mode) if found is not None else 0o666 & ~_umask()
         _replace(Path(os.path.realpath(path)), text, mode)
@@ -54,7 +58,7 @@ def _stream(path: Path) -> bool:
     return False
 
 
-def _replace(path: Path, text: str, mode: int) -> None:
+def _replace(path: Path, text: str | TextIO, mode: int) -> None:
     """Write a temporary file beside ``path`` and rename it over ``path``."""
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
@@ -62,7 +66,7 @@ def _replace(path: Path, text: str, mode: int) -> None:
     try:
         os.fchmod(fd, mode)  # mkstemp makes it 0600 whatever the umask
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+            _copy(text, f)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -70,6 +74,13 @@ def _replace(path: Path, text: str, mode: int) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _copy(text: str | TextIO, into: TextIO) -> None:
+    if isinstance(text, str):
+        into.write(text)
+    else:
+        shutil.copyfileobj(text, into)
 
 
 def _umask() -> int:
