@@ -196,11 +196,7 @@ DELTA_NAME = "project-delta.cache"
 
 def decode(record: bytes) -> ProjectRecord:
     """The index from its JSON text; Malformed if it does not fit."""
-    try:
-        raw = json.loads(record)
-    except (ValueError, RecursionError) as exc:
-        raise Malformed(f"not JSON: {exc}") from None
-    found: ProjectRecord = PROJECT.decode(raw)
+    found: ProjectRecord = PROJECT.decode(_json(record))
     if len({len(column) for column in found.folders}) != 1:
         raise Malformed("columns differ in length")
     return found
@@ -211,12 +207,16 @@ def encode(record: ProjectRecord) -> bytes:
                       allow_nan=False).encode("ascii")
 
 
-def decode_delta(record: bytes) -> DeltaRecord:
+def _json(record: bytes) -> object:
     try:
-        raw = json.loads(record)
+        return json.loads(record)
     except (ValueError, RecursionError) as exc:
         raise Malformed(f"not JSON: {exc}") from None
-    found: DeltaRecord = DELTA.decode(raw)
+
+
+def decode_delta(record: bytes) -> DeltaRecord:
+    """What changed since the index was written whole; Malformed if it does not fit."""
+    found: DeltaRecord = DELTA.decode(_json(record))
     rows = len(found.rows)
     if any(len(column) != rows for column in found[2:10]) or len(found.links) != len(
             found.link_group) or any(len(key) != KEY_BYTES * 2 for key in found.keys):

@@ -539,20 +539,24 @@ def _read_all(path: Path) -> tuple[bytes, FileIdentity] | None:
     if opened is None:
         return None
     fd, identity = opened
-    parts = []
-    left = identity[2]
     try:
-        while left > 0:
-            part = os.read(fd, left)
-            if not part:
-                break
-            parts.append(part)
-            left -= len(part)
+        return _read_up_to(fd, identity[2]), identity
     except OSError:
         return None
     finally:
         os.close(fd)
-    return b"".join(parts), identity
+
+
+def _read_up_to(fd: int, size: int) -> bytes:
+    """At most ``size`` bytes from ``fd`` (fewer if the file ends first: it was cut short)."""
+    parts = []
+    while size > 0:
+        part = os.read(fd, size)
+        if not part:
+            break
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
 
 
 def _read_data(path: Path, identity: FileIdentity, offset: int) -> bytes | None:
@@ -565,15 +569,7 @@ def _read_data(path: Path, identity: FileIdentity, offset: int) -> bytes | None:
         if now != identity:
             return None  # replaced since (by another run): a miss, not a mix
         os.lseek(fd, offset, os.SEEK_SET)
-        parts = []
-        left = identity[2] - offset
-        while left > 0:
-            part = os.read(fd, left)
-            if not part:
-                break
-            parts.append(part)
-            left -= len(part)
-        return b"".join(parts)
+        return _read_up_to(fd, identity[2] - offset)
     except OSError:
         return None
     finally:
