@@ -66,6 +66,10 @@ class Analyses:
     def add(self, key: str, raw: bytes, snapshot: FileSnapshot) -> None:
         self._done.setdefault(key, (raw, snapshot))
 
+    def contents(self) -> list[bytes]:
+        """The bytes of every content analysed."""
+        return [raw for raw, _ in self._done.values()]
+
     def __len__(self) -> int:
         return len(self._done)
 

@@ -73,6 +73,9 @@ class Gate:
         root = self.project.repo_root
         compare = (self.base if self.merge_base == self.base_commit
                    else CommitReader(self.repo, self.merge_base, self.base_ref, self.base.blobs))
+        # what the head side read (the working tree's files): the same bytes at the merge base
+        # are not read from git again
+        compare.learn(self.analyses.contents())
         base_files = load_side(compare, self.config, root, cache, jobs, self.analyses)
         found = changes.compare_files(base_files, head_files)
         changeset = ChangeSet(self.base_ref, self.base_commit, self.merge_base, self.head_ref,

@@ -17,6 +17,7 @@ commit's tree cannot hold, so every mode sees one set of files.
 from __future__ import annotations
 
 import abc
+import hashlib
 import os
 import posixpath
 from collections.abc import Iterable, Iterator
@@ -129,6 +130,26 @@ class CommitReader(Reader):
         self._links: dict[str, str] = {}
         for entry in repo.tree(commit):
             (self._links if entry.mode == SYMLINK else self._tree)[entry.path] = entry.blob
+
+    def learn(self, contents: Iterable[bytes]) -> None:
+        """Contents read elsewhere (the working tree's), known by their object id from now on:
+        a file of this commit with one of those ids is not read from git again.
+
+        An id is the hash git gives the bytes (SHA-1, or SHA-256 in a repository
+        of that object format), so only the same bytes match: git refuses to
+        store either half of a known SHA-1 collision, so no blob of the commit
+        can share its id with other bytes.
+        """
+        if self.blobs is None:
+            return
+        size = len(next(iter(self._tree.values()), ""))
+        algorithm = hashlib.sha1 if size == 40 else hashlib.sha256 if size == 64 else None
+        if algorithm is None:
+            return  # an empty tree, or an object format this reader cannot name
+        for raw in contents:
+            found = algorithm(b"blob %d\0" % len(raw), usedforsecurity=False)
+            found.update(raw)
+            self.blobs.setdefault(found.hexdigest(), raw)
 
     def links(self) -> list[str]:
         return list(self._links)

@@ -222,3 +222,38 @@ def test_a_blob_both_commits_hold_is_read_once(repo: GitProject,
     base = by_path(list(gate.base_side(head, None).files))
     assert base["slis/a.yaml"].documents[0].name == "a"
     assert base["slis/b.yaml"].documents[0].name == "b"  # read from git: it differs
+
+
+def _drop(repo: GitProject, path: str) -> None:
+    """Delete the object of ``path`` at main from git: only a copy elsewhere can give it."""
+    blob = repo.git("rev-parse", f"main:{path}").strip()
+    (repo.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+
+
+def test_the_working_tree_s_copy_of_a_blob_is_not_read_again(repo: GitProject) -> None:
+    """Bytes the head side read from the working tree stand for the blob git names by their
+    hash: the base side reads from git only the files the change made different."""
+    with_slis(repo, "a")
+    repo.write("slis/a.yaml", SLI.format(name="a-renamed"))  # an edit, not committed
+    _drop(repo, "slas/globex.yaml")
+    assert repo.rules(repo.gate("--no-cache")) == []  # the SLA stands, not "added"
+    repo.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.95"))
+    # other bytes now: the base's own SLA is needed, and git no longer holds it
+    assert repo.rules(repo.gate("--no-cache")) == ["sla-change-approval"]
+
+
+def test_a_sha256_repository_shares_the_same_way(repo: GitProject, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repository of the SHA-256 object format names blobs by SHA-256: the same holds."""
+    other = GitProject(tmp_path / "sha256", capsys, repo.keys)
+    other.root.mkdir()
+    other.git("init", "-q", "--object-format=sha256", "-b", "main")
+    for name in (".slopolicy.yaml", ".slopolicy/allowed_signers", "slas/globex.yaml"):
+        other.write(name, (repo.root / name).read_text())
+    other.commit("the agreement")
+    other.git("checkout", "-q", "-b", "change")
+    assert len(other.git("rev-parse", "main:slas/globex.yaml").strip()) == 64
+    _drop(other, "slas/globex.yaml")
+    monkeypatch.chdir(other.root)
+    assert other.rules(other.gate("--no-cache")) == []
