@@ -38,7 +38,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -432,6 +432,10 @@ def _diff(before: Any, after: Any, path: Shown, b_path: IndexPath, h_path: Index
                                                                 IndexPath | None, Any, Any]]:
     if before is after and type(before) in (dict, list):
         return  # shared by share_unchanged: equal in every part
+    if type(before) in _LEAVES or type(after) in _LEAVES:  # most values: no ABC checks
+        if not _same(before, after):
+            yield (path, b_path, h_path, before, after)
+        return
     if isinstance(before, Mapping) and isinstance(after, Mapping):
         yield from _diff_mappings(before, after, path, b_path, h_path, keys)
         return
@@ -493,8 +497,14 @@ def _pattern(path: Shown) -> tuple[str, ...]:
     return tuple("*" if isinstance(p, (Key, int)) else p for p in path)
 
 
+# Scalar types the loader makes: never a mapping or a list.
+_LEAVES = frozenset({str, int, bool, Decimal, float, type(None), date, datetime})
+
+
 def _same(a: Any, b: Any) -> bool:
     """Equal in value and type: YAML ``1`` and ``true`` differ, ``99.9`` and ``99.90`` do not."""
+    if type(a) is str and type(b) is str:
+        return bool(a == b)
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
     if isinstance(a, (int, Decimal)) and isinstance(b, (int, Decimal)):

@@ -530,10 +530,12 @@ class _Walker:
         parents = commit.parents
         if previous is not None and parents[:1] == (previous.sha,):
             parents = (previous.sha, *parents[1:])
-        return replace(commit, changes=(), parents=parents,
-                       author_name=sys.intern(commit.author_name),
-                       author_email=sys.intern(commit.author_email),
-                       committer_email=sys.intern(commit.committer_email))
+        return LoggedCommit(
+            sha=commit.sha, parents=parents, author_name=sys.intern(commit.author_name),
+            author_email=sys.intern(commit.author_email), date=commit.date,
+            author_date=commit.author_date, subject=commit.subject,
+            approved_by=commit.approved_by, changes=(),
+            committer_email=sys.intern(commit.committer_email))
 
     def _remove(self, index: int, path: str) -> list[Document]:
         self.files.pop(path, None)

@@ -66,7 +66,7 @@ class Commit:
         return self.sha[:7]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileChange:
     """One path a commit changed, as ``git log --raw`` reports it (no blob is read)."""
 
@@ -77,7 +77,7 @@ class FileChange:
     new_blob: str | None  # None when the path is gone (or not a regular file)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LoggedCommit:
     """A commit of the walked history, with the changes it made to the paths asked about."""
 
