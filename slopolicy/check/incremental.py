@@ -33,7 +33,10 @@ import bisect
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
+from itertools import compress, count
+from operator import attrgetter, ne
 from pathlib import Path
 from typing import NamedTuple, overload
 
@@ -191,7 +194,7 @@ def warm(project_root: Path, config: Config, rules: Mapping[str, Rule], cache: C
     base = _Base(record, delta)
     started_ns = time.time_ns()
     scan = _scan(project_root, config, record)
-    if not set(named) <= set(scan.rows):
+    if not _among(named, scan.rows):
         return None
     changes = _changes(scan, record.device, files, project_root, cache, jobs, started_ns)
     folders = (_folder_columns(scan.walked, started_ns) if scan.walked is not None
@@ -269,21 +272,53 @@ def _suspects(scan: _Scan, files: Files, device: int) -> list[int]:
     return suspects
 
 
+_CHUNK = 512  # files looked up at once: fewer results alive than wake the cyclic collector
+# each kept signature column with the field of a stat result it is compared with
+_FIELDS = (("size", attrgetter("st_size")), ("mtime_ns", attrgetter("st_mtime_ns")),
+           ("ctime_ns", attrgetter("st_ctime_ns")), ("inode", attrgetter("st_ino")))
+_DEVICE = attrgetter("st_dev")
+
+
 def _unchanged_files(rows: list[str], files: Files, device: int, folder: int) -> list[int]:
-    """:func:`_suspects` of the index's own files, each looked up from ``folder``."""
-    suspects = []
-    lstat = os.lstat
-    for row, (rel, size, mtime, ctime, inode) in enumerate(zip(
-            rows, files.size, files.mtime_ns, files.ctime_ns, files.inode)):
+    """:func:`_suspects` of the index's own files, each looked up from ``folder``.
+
+    A chunk of files is looked up at once, and each field of their
+    signatures compared as a column with the kept one: the loop over 20,000
+    files runs in C, and only the rows of a column that differs are sought.
+    """
+    lstat = partial(os.lstat, dir_fd=folder)
+    suspects: set[int] = set()
+    for start in range(0, len(rows), _CHUNK):
+        end = min(start + _CHUNK, len(rows))
         try:
-            st = lstat(rel, dir_fd=folder)
-        except OSError:
-            suspects.append(row)
+            found = list(map(lstat, rows[start:end]))
+        except OSError:  # one is gone or unreadable: this chunk file by file
+            suspects.update(_one_by_one(rows, files, device, lstat, start, end))
             continue
-        if (st.st_mtime_ns != mtime or st.st_size != size or st.st_ctime_ns != ctime
-                or st.st_ino != inode or st.st_dev != device):
-            suspects.append(row)
-    return suspects
+        for name, field in _FIELDS:
+            kept: array.array[int] = getattr(files, name)[start:end]
+            now = array.array(kept.typecode, map(field, found))
+            if now != kept:
+                suspects.update(compress(range(start, end), map(ne, now, kept)))
+        devices = list(map(_DEVICE, found))
+        if devices.count(device) != len(devices):
+            suspects.update(compress(range(start, end), map(partial(ne, device), devices)))
+    return sorted(suspects)
+
+
+def _one_by_one(rows: list[str], files: Files, device: int, lstat: Callable[[str], os.stat_result],
+                start: int, end: int) -> Iterator[int]:
+    """The rows from ``start`` to ``end`` whose file is missing or has another signature."""
+    for row in range(start, end):
+        try:
+            st = lstat(rows[row])
+        except OSError:
+            yield row
+            continue
+        if (st.st_mtime_ns != files.mtime_ns[row] or st.st_size != files.size[row]
+                or st.st_ctime_ns != files.ctime_ns[row] or st.st_ino != files.inode[row]
+                or st.st_dev != device):
+            yield row
 
 
 def _signature(path: str, started_ns: int, device: int) -> Signature | None:
@@ -404,6 +439,19 @@ class _Links:
                 array.array("i", (group for _, group in ordered)))
 
 
+def _among(named: Iterable[str], paths: list[str]) -> bool:
+    """Whether every named file is one of ``paths``: a few (the hook's) sought one by one."""
+    wanted = set(named)
+    if len(wanted) <= 8:  # a search in C each, not a set of 20,000 paths made
+        return all(map(paths.__contains__, wanted))
+    return wanted <= set(paths)
+
+
+def _rows_of(paths: list[str], wanted: set[str]) -> list[int]:
+    """The rows of ``paths`` that are ``wanted``: one pass in C, none when none is wanted."""
+    return list(compress(count(), map(wanted.__contains__, paths))) if wanted else []
+
+
 class _Again:
     """The groups a change touched, checked again; the others' problems kept."""
 
@@ -418,18 +466,15 @@ class _Again:
         groups = {files.group[old] for old in touched}
         for row in changes.changed:
             groups.update(links.group_of(_hash(link)) for link in file_links(loaded[row]))
-        rows_of: dict[str, int] = {}
-        if explicit or record.explicit or record.problems:
-            rows_of = {path: row for row, path in enumerate(files.path)}
-        groups.update(files.group[rows_of[path]] for path in explicit.symmetric_difference(
-            record.explicit) if path in rows_of)
-        # a did-you-mean reads every name of a kind: a missing reference is judged again
+        # the named files that changed, and (as a did-you-mean reads every name of a kind)
+        # the files that hold a missing reference: judged again
         holders = {p.file for p in record.problems if p.rule == MISSING_REFERENCE}
-        groups.update(files.group[rows_of[path]] for path in holders if path in rows_of)
+        groups.update(files.group[row] for row in _rows_of(
+            files.path, holders.union(explicit.symmetric_difference(record.explicit))))
         groups.discard(-1)
         self.groups = groups
-        # the index's rows in those groups (one pass over the files), and the rows now
-        self.touched = [old for old, group in enumerate(files.group) if group in groups]
+        # the index's rows in those groups (one pass over the files, in C), and the rows now
+        self.touched = list(compress(count(), map(groups.__contains__, files.group)))
         if scan.same:
             self.rows = sorted({*self.touched, *changes.changed})
         else:

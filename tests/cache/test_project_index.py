@@ -6,6 +6,7 @@ that reads no cache at all, and asserts that the warm check answered.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from generate import sla, slo  # noqa: E402
 
 from slopolicy.cache import keys  # noqa: E402
+from slopolicy.cache.project import Files  # noqa: E402
 from slopolicy.cache.store import Cache, default_dir, open_cache  # noqa: E402
 from slopolicy.check import incremental  # noqa: E402
 from slopolicy.rules import linking  # noqa: E402
@@ -257,3 +259,39 @@ def test_a_few_changes_are_kept_as_a_delta_and_read_back_as_they_were(
     assert ("slos/svc-2.yaml", "slo-stricter-than-sla") in found  # another file's SLO
     (cache.path / "project-delta.cache").write_bytes(b"slopolicy-cache 8 forged\n{}\n")
     assert same_as_cold(project).out == final.out  # without it: the index, and what changed
+
+
+def test_the_files_whose_signature_changed_are_found_across_chunks(tmp_path: Path) -> None:
+    """The stat lookup in chunks finds the rows a file-by-file comparison finds: a file
+    rewritten, touched, replaced, gone or on another device, wherever its chunk ends."""
+    root = tmp_path / "project"
+    (root / "slos").mkdir(parents=True)
+    count = 2 * incremental._CHUNK + 7
+    rows = [f"slos/svc-{i}.yaml" for i in range(count)]
+    for rel in rows:
+        (root / rel).write_text("kind: SLO\n")
+    device = os.stat(root).st_dev
+    files = Files.empty()
+    files.path = rows
+    for rel in rows:
+        st = os.lstat(root / rel)
+        files.size.append(st.st_size)
+        files.mtime_ns.append(st.st_mtime_ns)
+        files.ctime_ns.append(st.st_ctime_ns)
+        files.inode.append(st.st_ino)
+    folder = os.open(root, os.O_RDONLY)
+    try:
+        assert incremental._unchanged_files(rows, files, device, folder) == []
+        last = incremental._CHUNK - 1  # the last row of the first chunk
+        (root / rows[0]).write_text("kind: SLO # longer\n")
+        st = os.lstat(root / rows[last])
+        os.utime(root / rows[last], ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+        (root / "new.yaml").write_text("kind: SLO\n")
+        os.replace(root / "new.yaml", root / rows[incremental._CHUNK])  # same size, new inode
+        (root / rows[count - 1]).unlink()  # a chunk that cannot be looked up at once
+        files.size[count - 3] = -1  # a row kept unsigned (racy) is read again
+        expected = [0, last, incremental._CHUNK, count - 3, count - 1]
+        assert incremental._unchanged_files(rows, files, device, folder) == expected
+        assert incremental._unchanged_files(rows, files, device + 1, folder) == list(range(count))
+    finally:
+        os.close(folder)
