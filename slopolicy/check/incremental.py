@@ -169,11 +169,15 @@ class _Changes(NamedTuple):
 
 def warm(project_root: Path, config: Config, rules: Mapping[str, Rule], cache: Cache,
          named: Iterable[str], explicit: frozenset[str], select: frozenset[str] | None,
-         ignore: frozenset[str], jobs: int | None) -> Warm | None:
+         ignore: frozenset[str], jobs: int | None,
+         left_out: Callable[[str], bool] | None = None) -> Warm | None:
     """The check from the project index and what changed since; None: run the full check.
 
     ``named``: the files named (repository-relative); one that the globs do
-    not select is read by the full check only.
+    not select is read by the full check only, unless ``left_out`` says it
+    is not to be read at all (pre-commit names every changed file). A file
+    the index lists is one the globs select: ``left_out`` is asked of the
+    others only.
     """
     run = run_key(rules, config, select, ignore)
     record = cache.read_project() if run is not None else None
@@ -194,7 +198,8 @@ def warm(project_root: Path, config: Config, rules: Mapping[str, Rule], cache: C
     base = _Base(record, delta)
     started_ns = time.time_ns()
     scan = _scan(project_root, config, record)
-    if not _among(named, scan.rows):
+    unlisted = _unlisted(named, scan.rows)
+    if unlisted and (left_out is None or not all(map(left_out, unlisted))):
         return None
     changes = _changes(scan, record.device, files, project_root, cache, jobs, started_ns)
     folders = (_folder_columns(scan.walked, started_ns) if scan.walked is not None
@@ -439,12 +444,12 @@ class _Links:
                 array.array("i", (group for _, group in ordered)))
 
 
-def _among(named: Iterable[str], paths: list[str]) -> bool:
-    """Whether every named file is one of ``paths``: a few (the hook's) sought one by one."""
-    wanted = set(named)
+def _unlisted(named: Iterable[str], paths: list[str]) -> list[str]:
+    """The named files that are not among ``paths``: a few (the hook's) sought one by one."""
+    wanted = sorted(set(named))
     if len(wanted) <= 8:  # a search in C each, not a set of 20,000 paths made
-        return all(map(paths.__contains__, wanted))
-    return wanted <= set(paths)
+        return [path for path in wanted if path not in paths]
+    return sorted(set(wanted).difference(paths))
 
 
 def _rows_of(paths: list[str], wanted: set[str]) -> list[int]:
