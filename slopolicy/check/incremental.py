@@ -34,8 +34,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from functools import partial
-from itertools import compress, count
+from itertools import compress, count, repeat
 from operator import attrgetter, ne
 from pathlib import Path
 from typing import NamedTuple, overload
@@ -251,7 +250,8 @@ def _changes(scan: _Scan, device: int, files: Files, root: Path, cache: Cache,
 
 def _suspects(scan: _Scan, files: Files, device: int) -> list[int]:
     """The rows whose file's stat signature is not the kept one (or that are new)."""
-    if scan.same and os.lstat in os.supports_dir_fd:
+    # os.stat, not lstat, is the one listed among those that look up from a folder
+    if scan.same and {os.stat} <= os.supports_dir_fd & os.supports_follow_symlinks:
         try:
             folder = os.open(scan.prefix, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         except OSError:
@@ -278,45 +278,40 @@ def _suspects(scan: _Scan, files: Files, device: int) -> list[int]:
 
 
 _CHUNK = 512  # files looked up at once: fewer results alive than wake the cyclic collector
-# each kept signature column with the field of a stat result it is compared with
-_FIELDS = (("size", attrgetter("st_size")), ("mtime_ns", attrgetter("st_mtime_ns")),
-           ("ctime_ns", attrgetter("st_ctime_ns")), ("inode", attrgetter("st_ino")))
-_DEVICE = attrgetter("st_dev")
+# a stat result's signature (slopolicy.cache.store.signature), read in C
+_SIGNATURE = attrgetter("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino", "st_dev")
 
 
 def _unchanged_files(rows: list[str], files: Files, device: int, folder: int) -> list[int]:
     """:func:`_suspects` of the index's own files, each looked up from ``folder``.
 
-    A chunk of files is looked up at once, and each field of their
-    signatures compared as a column with the kept one: the loop over 20,000
-    files runs in C, and only the rows of a column that differs are sought.
+    A chunk of files is looked up at once and their signatures compared, as
+    one list, with the kept ones: the loop over 20,000 files runs in C, and
+    the rows that differ are sought only in a chunk that does.
     """
-    lstat = partial(os.lstat, dir_fd=folder)
-    suspects: set[int] = set()
+    suspects: list[int] = []
+    stat = os.stat
     for start in range(0, len(rows), _CHUNK):
         end = min(start + _CHUNK, len(rows))
-        try:
-            found = list(map(lstat, rows[start:end]))
+        try:  # keywords in the call, not a partial: that would copy them into a dict each time
+            now = list(map(_SIGNATURE, [stat(rel, dir_fd=folder, follow_symlinks=False)
+                                        for rel in rows[start:end]]))
         except OSError:  # one is gone or unreadable: this chunk file by file
-            suspects.update(_one_by_one(rows, files, device, lstat, start, end))
+            suspects.extend(_one_by_one(rows, files, device, folder, start, end))
             continue
-        for name, field in _FIELDS:
-            kept: array.array[int] = getattr(files, name)[start:end]
-            now = array.array(kept.typecode, map(field, found))
-            if now != kept:
-                suspects.update(compress(range(start, end), map(ne, now, kept)))
-        devices = list(map(_DEVICE, found))
-        if devices.count(device) != len(devices):
-            suspects.update(compress(range(start, end), map(partial(ne, device), devices)))
-    return sorted(suspects)
+        kept = list(zip(files.size[start:end], files.mtime_ns[start:end],
+                        files.ctime_ns[start:end], files.inode[start:end], repeat(device)))
+        if now != kept:
+            suspects.extend(compress(range(start, end), map(ne, now, kept)))
+    return suspects
 
 
-def _one_by_one(rows: list[str], files: Files, device: int, lstat: Callable[[str], os.stat_result],
-                start: int, end: int) -> Iterator[int]:
+def _one_by_one(rows: list[str], files: Files, device: int, folder: int, start: int,
+                end: int) -> Iterator[int]:
     """The rows from ``start`` to ``end`` whose file is missing or has another signature."""
     for row in range(start, end):
         try:
-            st = lstat(rows[row])
+            st = os.stat(rows[row], dir_fd=folder, follow_symlinks=False)
         except OSError:
             yield row
             continue
