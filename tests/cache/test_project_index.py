@@ -6,6 +6,7 @@ that reads no cache at all, and asserts that the warm check answered.
 """
 from __future__ import annotations
 
+import array
 import os
 import shutil
 import sys
@@ -15,6 +16,8 @@ from typing import Any
 
 import pytest
 from conftest import Project, Run
+from hypothesis import given
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from generate import sla, slo  # noqa: E402
@@ -297,3 +300,14 @@ def test_the_files_whose_signature_changed_are_found_across_chunks(tmp_path: Pat
         assert incremental._unchanged_files(rows, files, device + 1, folder) == list(range(count))
     finally:
         os.close(folder)
+
+
+@given(st.lists(st.sampled_from([0, 1, 5, 256, 1280, 327680, 83886080, 2**31 - 1, -2**31])),
+       st.sets(st.sampled_from([0, 1, 5, 256, 1280, 327680, 83886080, 2**31 - 1, -2**31, 7])))
+def test_the_rows_of_the_groups_touched_are_those_a_scan_finds(column: list[int],
+                                                               groups: set[int]) -> None:
+    """Sought in the column's bytes (a few groups) or in one pass (many), the same rows: a
+    number whose bytes straddle two rows is no row."""
+    packed = array.array("i", column)
+    assert incremental._rows_in(packed, groups) == [
+        row for row, group in enumerate(column) if group in groups]
