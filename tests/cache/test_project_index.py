@@ -7,6 +7,7 @@ that reads no cache at all, and asserts that the warm check answered.
 from __future__ import annotations
 
 import array
+import json
 import os
 import shutil
 import sys
@@ -311,3 +312,28 @@ def test_the_rows_of_the_groups_touched_are_those_a_scan_finds(column: list[int]
     packed = array.array("i", column)
     assert incremental._rows_in(packed, groups) == [
         row for row, group in enumerate(column) if group in groups]
+
+
+def test_columns_changed_after_signing_are_not_believed(project: Project,
+                                                       answers: list[bool]) -> None:
+    """The columns follow the signed record as data, bound by its digest: columns altered to
+    say an edited file is unchanged are a miss; the same columns signed are believed."""
+    acme(project)
+    same_as_cold(project)
+    slo_file = project.root / "slos/checkout.yaml"
+    slo_file.write_text(slo_file.read_text().replace("target: 0.999", "target: 0.95"))
+    cache = Cache(default_dir(), project.root, key=keys.user_key(default_dir()))
+    raw = (cache.path / project_index.NAME).read_bytes()
+    start = raw.index(b"\n") + 1
+    end = raw.index(b"\n", start)
+    record, data = raw[start:end], bytearray(raw[end + 1:])
+    paths = json.loads(record)["path"]
+    row, count, now = paths.index("slos/checkout.yaml"), len(paths), os.lstat(slo_file)
+    for column, value in enumerate((now.st_size, now.st_mtime_ns, now.st_ctime_ns,
+                                    now.st_ino)):  # a signature, each in its column
+        data[8 * (column * count + row):8 * (column * count + row + 1)] = value.to_bytes(
+            8, "little", signed=column < 3)
+    (cache.path / project_index.NAME).write_bytes(raw[:end + 1] + data)  # the old digest
+    assert same_as_cold(project).code == 1 and answers[-1] is False  # not believed
+    assert cache._write(project_index.NAME, record, [bytes(data)])  # the control: signed
+    assert project.check().code == 0 and answers[-1]  # believed: the edit is not seen
