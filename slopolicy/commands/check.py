@@ -373,6 +373,7 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
     """Write the report (and those of ``--report``); the exit code."""
     import time
 
+    from slopolicy.check import incremental
     from slopolicy.check.engine import Result
     from slopolicy.report.output import write_atomic
 
@@ -381,7 +382,7 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
     if shown is None:  # every file: the columns as they are (20,000 rows, at C speed)
         paths, documents, others = totals.path, totals.documents, totals.others
     else:
-        rows = rows_of(totals.path, shown)
+        rows = incremental.path_rows(totals.path, shown)
         paths = [totals.path[row] for row in rows]
         documents = [totals.documents[row] for row in rows]
         others = [totals.others[row] for row in rows]
@@ -403,25 +404,6 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
     if args.verbose:
         tell(project, len(totals.path), result, time.perf_counter() - started)
     return exit_code(result, args.fail_on)
-
-
-def rows_of(paths: list[str], shown: frozenset[str]) -> list[int]:
-    """The rows of ``paths`` that are ``shown``, in order. A few (the hook's) are sought one
-    by one: a search in C that hashes none of 20,000 paths; more in one pass."""
-    from itertools import compress, count
-
-    if len(shown) > 8:
-        return list(compress(count(), map(shown.__contains__, paths)))
-    rows = []
-    for path in shown:
-        at = -1
-        while True:
-            try:
-                at = paths.index(path, at + 1)
-            except ValueError:
-                break
-            rows.append(at)
-    return sorted(rows)
 
 
 def rendering(args: argparse.Namespace, to_file: bool = False) -> Rendering:

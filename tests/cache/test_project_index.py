@@ -337,3 +337,13 @@ def test_columns_changed_after_signing_are_not_believed(project: Project,
     assert same_as_cold(project).code == 1 and answers[-1] is False  # not believed
     assert cache._write(project_index.NAME, record, [bytes(data)])  # the control: signed
     assert project.check().code == 0 and answers[-1]  # believed: the edit is not seen
+
+
+@given(st.lists(st.sampled_from(["a.yaml", "b.yaml", "slas/c.yaml", "d.json"])),
+       st.frozensets(st.text(alphabet="abcdsl/.yaml", max_size=8), max_size=12))
+def test_the_files_reported_on_are_found_in_scan_order(paths: list[str],
+                                                      shown: frozenset[str]) -> None:
+    """Sought one by one (a few, as the hook's) or in one pass (more): the same rows."""
+    shown = shown | frozenset(paths[:2])
+    assert incremental.path_rows(paths, shown) == [
+        row for row, path in enumerate(paths) if path in shown]

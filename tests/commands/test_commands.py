@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 from conftest import RATIO_SLI, Project
-from hypothesis import given
-from hypothesis import strategies as st
 
 from slopolicy.commands import COMMANDS, load
 
@@ -191,13 +189,3 @@ def test_a_one_file_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     code, modules = imported_by_check(tmp_path, "sli.yaml")
     assert code == 1 and "jsonschema" in modules
 
-
-@given(st.lists(st.sampled_from(["a.yaml", "b.yaml", "slas/c.yaml", "d.json"])),
-       st.frozensets(st.text(alphabet="abcdsl/.yaml", max_size=8), max_size=12))
-def test_the_files_reported_on_are_found_in_scan_order(paths: list[str],
-                                                      shown: frozenset[str]) -> None:
-    """Sought one by one (a few, as the hook's) or in one pass (more): the same rows."""
-    from slopolicy.commands.check import rows_of
-
-    shown = shown | frozenset(paths[:2])
-    assert rows_of(paths, shown) == [row for row, path in enumerate(paths) if path in shown]
