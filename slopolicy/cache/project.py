@@ -20,12 +20,15 @@ What the problems depend on besides the files (the rules' settings, the
 options of the run) is the ``run`` fingerprint: another one, and the index
 is not used. Like every cache file it is data only and signed; one that
 does not fit these declarations is a miss, and the check runs in full.
+
+The columns of numbers (and content keys) follow the JSON record as the
+file's data, their bytes as they are (little-endian), bound by the data's
+SHA-256 in the signed header: a warm check of 20,000 files reads them
+without parsing or decoding 1.6 MB of text.
 """
 from __future__ import annotations
 
 import array
-import base64
-import binascii
 import json
 import sys
 from dataclasses import dataclass
@@ -41,18 +44,25 @@ KEY_BYTES = 16  # of a content key (a SHA-256): enough to tell whether a file ch
 _NO_KEY = bytes(KEY_BYTES)
 
 
+Buffer = bytes | memoryview  # a packed column: its numbers' bytes, little-endian
+
+
 class FileColumns(NamedTuple):
-    """One row per file; each column of numbers packed (little-endian, base64), read as one."""
+    """One row per file; each column of numbers packed (little-endian), read as one."""
 
     path: list[str]
-    size: str  # q; NO_SIGNATURE: not to be trusted
-    mtime_ns: str  # q
-    ctime_ns: str  # q
-    inode: str  # Q
-    keys: str  # each file's content digest (KEY_BYTES; zeros: none) in turn
-    group: str  # i
-    documents: str  # i: the documents a report counts (known kind, not mapped)
-    others: str  # i: objects of no known apiVersion
+    size: Buffer  # q; NO_SIGNATURE: not to be trusted
+    mtime_ns: Buffer  # q
+    ctime_ns: Buffer  # q
+    inode: Buffer  # Q
+    keys: Buffer  # each file's content digest (KEY_BYTES; zeros: none) in turn
+    group: Buffer  # i
+    documents: Buffer  # i: the documents a report counts (known kind, not mapped)
+    others: Buffer  # i: objects of no known apiVersion
+
+
+# bytes per file of each packed column of FileColumns, in order (links: 4 and 4 per link)
+WIDTHS = (8, 8, 8, 8, KEY_BYTES, 4, 4, 4)
 
 
 @dataclass
@@ -80,31 +90,28 @@ class Files:
 
     def columns(self) -> FileColumns:
         return FileColumns(self.path, pack(self.size), pack(self.mtime_ns), pack(self.ctime_ns),
-                           pack(self.inode), base64.b64encode(self.keys).decode("ascii"),
-                           pack(self.group), pack(self.documents), pack(self.others))
+                           pack(self.inode), bytes(self.keys), pack(self.group),
+                           pack(self.documents), pack(self.others))
 
 
 def files_of(columns: FileColumns) -> Files:
     """The arrays of the file columns; Malformed if a column does not fit the files."""
     count = len(columns.path)
-    try:
-        keys = bytearray(base64.b64decode(columns.keys, validate=True))
-    except (binascii.Error, ValueError):
-        raise Malformed("content keys are not base64") from None
-    if len(keys) != KEY_BYTES * count:
+    if len(columns.keys) != KEY_BYTES * count:
         raise Malformed("content keys do not match the files")
     return Files(columns.path, unpack(columns.size, "q", count),
                  unpack(columns.mtime_ns, "q", count), unpack(columns.ctime_ns, "q", count),
-                 unpack(columns.inode, "Q", count), keys, unpack(columns.group, "i", count),
-                 unpack(columns.documents, "i", count), unpack(columns.others, "i", count))
+                 unpack(columns.inode, "Q", count), bytearray(columns.keys),
+                 unpack(columns.group, "i", count), unpack(columns.documents, "i", count),
+                 unpack(columns.others, "i", count))
 
 
-def unpack(text: str, typecode: str, count: int | None = None) -> array.array[int]:
+def unpack(packed: Buffer, typecode: str, count: int | None = None) -> array.array[int]:
     """A packed column (of ``count`` numbers, when given); Malformed if it is not one."""
     column = array.array(typecode)
     try:
-        column.frombytes(base64.b64decode(text, validate=True))
-    except (binascii.Error, ValueError):
+        column.frombytes(packed)
+    except ValueError:  # not a whole number of items
         raise Malformed("not a packed column") from None
     if count is not None and len(column) != count:
         raise Malformed("a column does not match the files")
@@ -113,11 +120,11 @@ def unpack(text: str, typecode: str, count: int | None = None) -> array.array[in
     return column
 
 
-def pack(column: array.array[int]) -> str:
+def pack(column: array.array[int]) -> bytes:
     if sys.byteorder == "big":
         column = array.array(column.typecode, column)
         column.byteswap()
-    return base64.b64encode(column.tobytes()).decode("ascii")
+    return column.tobytes()
 
 
 def key_bytes(key: str) -> bytes:
@@ -158,8 +165,8 @@ class ProjectRecord(NamedTuple):
     files: FileColumns
     folders: FolderColumns  # empty: the file list is not kept (the scan runs)
     # a hash of each link, sorted (links of one hash are one: that only joins two groups)
-    links: str  # i
-    link_group: str  # i: the group of each link
+    links: Buffer  # i
+    link_group: Buffer  # i: the group of each link
     explicit: list[str]  # files named on the command line (a rule reads that)
     problems: list[ProblemRow]
 
@@ -189,22 +196,54 @@ class DeltaRecord(NamedTuple):
     problems: list[ProblemRow]
 
 
-PROJECT = codec(ProjectRecord)
+class _Stored(NamedTuple):
+    """A project index as its JSON record holds it: the packed columns follow as data."""
+
+    run: str
+    generation: str
+    device: int
+    path: list[str]  # of each file: its numbers are the data's columns, in FileColumns order
+    folders: FolderColumns
+    links: int  # how many: their hashes, then their groups, end the data
+    explicit: list[str]
+    problems: list[ProblemRow]
+
+
+PROJECT = codec(_Stored)
 DELTA = codec(DeltaRecord)
 DELTA_NAME = "project-delta.cache"
 
 
-def decode(record: bytes) -> ProjectRecord:
-    """The index from its JSON text; Malformed if it does not fit."""
-    found: ProjectRecord = PROJECT.decode(_json(record))
+def decode(record: bytes, data: Buffer) -> ProjectRecord:
+    """The index from its JSON record and the data after it; Malformed if they do not fit."""
+    found: _Stored = PROJECT.decode(_json(record))
     if len({len(column) for column in found.folders}) != 1:
         raise Malformed("columns differ in length")
-    return found
+    count, links = len(found.path), found.links
+    if links < 0 or len(data) != sum(WIDTHS) * count + 8 * links:
+        raise Malformed("the columns do not match the files")
+    view, at, columns = memoryview(data), 0, []
+    for size in [width * count for width in WIDTHS] + [4 * links, 4 * links]:
+        columns.append(view[at:at + size])
+        at += size
+    return ProjectRecord(found.run, found.generation, found.device,
+                         FileColumns(found.path, *columns[:-2]), found.folders, columns[-2],
+                         columns[-1], found.explicit, found.problems)
 
 
-def encode(record: ProjectRecord) -> bytes:
-    return json.dumps(PROJECT.encode(record), ensure_ascii=True, separators=(",", ":"),
-                      allow_nan=False).encode("ascii")
+def encode(record: ProjectRecord) -> tuple[bytes, list[bytes]]:
+    """The index's JSON record, and its packed columns to follow it; ValueError if a column
+    does not fit the files."""
+    files, count = record.files, len(record.files.path)
+    links = len(record.links) // 4
+    if any(len(column) != width * count for column, width in zip(files[1:], WIDTHS)) or len(
+            record.links) != 4 * links or len(record.link_group) != 4 * links:
+        raise ValueError("a column does not fit the files")
+    text = json.dumps(PROJECT.encode(_Stored(
+        record.run, record.generation, record.device, files.path, record.folders, links,
+        record.explicit, record.problems)), ensure_ascii=True, separators=(",", ":"),
+        allow_nan=False).encode("ascii")
+    return text, [bytes(column) for column in (*files[1:], record.links, record.link_group)]
 
 
 def _json(record: bytes) -> object:
@@ -214,8 +253,11 @@ def _json(record: bytes) -> object:
         raise Malformed(f"not JSON: {exc}") from None
 
 
-def decode_delta(record: bytes) -> DeltaRecord:
-    """What changed since the index was written whole; Malformed if it does not fit."""
+def decode_delta(record: bytes, data: Buffer = b"") -> DeltaRecord:
+    """What changed since the index was written whole (a record, no data); Malformed if it
+    does not fit."""
+    if len(data):
+        raise Malformed("a delta has no data")
     found: DeltaRecord = DELTA.decode(_json(record))
     rows = len(found.rows)
     if any(len(column) != rows for column in found[2:10]) or len(found.links) != len(

@@ -314,11 +314,11 @@ class Cache:
     def write_project(self, record: ProjectRecord) -> None:
         """Replace the project index (atomically, as every cache file), and drop its delta."""
         try:
-            text = project_index.encode(record)
+            text, columns = project_index.encode(record)
         except (TypeError, ValueError):
             self.drop_project()
             return  # a value with no JSON form: the next check runs in full
-        if not self._write(project_index.NAME, text, []):
+        if not self._write(project_index.NAME, text, columns):
             self.drop_project()
         with contextlib.suppress(OSError):
             os.unlink(self.path / project_index.DELTA_NAME)  # of another generation now
@@ -327,13 +327,14 @@ class Cache:
         """What changed since the project index was written whole, if it is signed and whole."""
         return self._read_record(project_index.DELTA_NAME, project_index.decode_delta)
 
-    def _read_record(self, name: str, decode: Callable[[bytes], _Record]) -> _Record | None:
-        """The record in file ``name``, signed and whole; anything else is a miss."""
-        found = self._read(name, whole=True) if self.existed else None
-        if found is None or found[1] != 0:
+    def _read_record(self, name: str, decode: Callable[[bytes, memoryview], _Record]
+                     ) -> _Record | None:
+        """The record in file ``name`` and its data, signed and whole; anything else is a miss."""
+        found = self._read_whole(name) if self.existed else None
+        if found is None:
             return None
         try:
-            return decode(found[0])
+            return decode(*found)
         except (Malformed, LookupError, TypeError, ValueError, RecursionError):
             return None
 
@@ -404,18 +405,41 @@ class Cache:
         mac.update(record)  # not joined: a project index's record is megabytes
         return mac.hexdigest()
 
-    def _read(self, name: str, whole: bool = False
-              ) -> tuple[bytes, int, Callable[[], bytes | None], bytes] | None:
+    def _read(self, name: str) -> tuple[bytes, int, Callable[[], bytes | None], bytes] | None:
         """A cache file whose format and MAC are right: its record, and how to read its data.
 
         Only the header and the record are read now; the data (most of the
-        file, and mostly not needed) is read when a document's data is. A
-        file that is all record (``whole``) is read in one go.
+        file, and mostly not needed) is read when a document's data is.
         """
-        found = _read_all(self.path / name) if whole else _read_head(self.path / name)
+        found = _read_head(self.path / name)
         if found is None:
             return None
         head, identity = found
+        signed = self._signed(name, head)
+        if signed is None:
+            return None
+        record, end, digest = signed
+        size = identity[2] - (end + 1)
+        return record, size, partial(_read_data, self.path / name, identity, end + 1), digest
+
+    def _read_whole(self, name: str) -> tuple[bytes, memoryview] | None:
+        """A cache file read in one go, its MAC and its data's digest right: record and data."""
+        found = _read_all(self.path / name)
+        if found is None:
+            return None
+        head = found[0]
+        signed = self._signed(name, head)
+        if signed is None:
+            return None
+        record, end, digest = signed
+        data = memoryview(head)[end + 1:]
+        if not hmac.compare_digest(hashlib.sha256(data).digest(), digest):
+            return None  # cut short, or not the data the header vouches for
+        return record, data
+
+    def _signed(self, name: str, head: bytes) -> tuple[bytes, int, bytes] | None:
+        """The record of a cache file's first two lines if the format and MAC are right, where
+        it ends, and the digest of the data the header vouches for."""
         start = head.find(b"\n", 0, 256) + 1
         end = head.find(b"\n", start)
         header = head[:start - 1].split(b" ") if start > 0 else []
@@ -430,8 +454,7 @@ class Cache:
         record = head[start:end]
         if not hmac.compare_digest(self._mac(name, digest, record).encode(), header[2]):
             return None
-        size = identity[2] - (end + 1)
-        return record, size, partial(_read_data, self.path / name, identity, end + 1), digest
+        return record, end, digest
 
     def _read_shard(self, name: str) -> Shard | None:
         found = self._read(name)

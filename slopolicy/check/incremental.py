@@ -33,7 +33,9 @@ import bisect
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
+from itertools import compress, count, repeat
+from operator import attrgetter, ne
 from pathlib import Path
 from typing import NamedTuple, overload
 
@@ -166,11 +168,15 @@ class _Changes(NamedTuple):
 
 def warm(project_root: Path, config: Config, rules: Mapping[str, Rule], cache: Cache,
          named: Iterable[str], explicit: frozenset[str], select: frozenset[str] | None,
-         ignore: frozenset[str], jobs: int | None) -> Warm | None:
+         ignore: frozenset[str], jobs: int | None,
+         left_out: Callable[[str], bool] | None = None) -> Warm | None:
     """The check from the project index and what changed since; None: run the full check.
 
     ``named``: the files named (repository-relative); one that the globs do
-    not select is read by the full check only.
+    not select is read by the full check only, unless ``left_out`` says it
+    is not to be read at all (pre-commit names every changed file). A file
+    the index lists is one the globs select: ``left_out`` is asked of the
+    others only.
     """
     run = run_key(rules, config, select, ignore)
     record = cache.read_project() if run is not None else None
@@ -191,7 +197,8 @@ def warm(project_root: Path, config: Config, rules: Mapping[str, Rule], cache: C
     base = _Base(record, delta)
     started_ns = time.time_ns()
     scan = _scan(project_root, config, record)
-    if not set(named) <= set(scan.rows):
+    unlisted = _unlisted(named, scan.rows)
+    if unlisted and (left_out is None or not all(map(left_out, unlisted))):
         return None
     changes = _changes(scan, record.device, files, project_root, cache, jobs, started_ns)
     folders = (_folder_columns(scan.walked, started_ns) if scan.walked is not None
@@ -243,7 +250,8 @@ def _changes(scan: _Scan, device: int, files: Files, root: Path, cache: Cache,
 
 def _suspects(scan: _Scan, files: Files, device: int) -> list[int]:
     """The rows whose file's stat signature is not the kept one (or that are new)."""
-    if scan.same and os.lstat in os.supports_dir_fd:
+    # os.stat, not lstat, is the one listed among those that look up from a folder
+    if scan.same and {os.stat} <= os.supports_dir_fd & os.supports_follow_symlinks:
         try:
             folder = os.open(scan.prefix, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         except OSError:
@@ -269,21 +277,48 @@ def _suspects(scan: _Scan, files: Files, device: int) -> list[int]:
     return suspects
 
 
+_CHUNK = 512  # files looked up at once: fewer results alive than wake the cyclic collector
+# a stat result's signature (slopolicy.cache.store.signature), read in C
+_SIGNATURE = attrgetter("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino", "st_dev")
+
+
 def _unchanged_files(rows: list[str], files: Files, device: int, folder: int) -> list[int]:
-    """:func:`_suspects` of the index's own files, each looked up from ``folder``."""
-    suspects = []
-    lstat = os.lstat
-    for row, (rel, size, mtime, ctime, inode) in enumerate(zip(
-            rows, files.size, files.mtime_ns, files.ctime_ns, files.inode)):
-        try:
-            st = lstat(rel, dir_fd=folder)
-        except OSError:
-            suspects.append(row)
+    """:func:`_suspects` of the index's own files, each looked up from ``folder``.
+
+    A chunk of files is looked up at once and their signatures compared, as
+    one list, with the kept ones: the loop over 20,000 files runs in C, and
+    the rows that differ are sought only in a chunk that does.
+    """
+    suspects: list[int] = []
+    stat = os.stat
+    for start in range(0, len(rows), _CHUNK):
+        end = min(start + _CHUNK, len(rows))
+        try:  # keywords in the call, not a partial: that would copy them into a dict each time
+            now = list(map(_SIGNATURE, [stat(rel, dir_fd=folder, follow_symlinks=False)
+                                        for rel in rows[start:end]]))
+        except OSError:  # one is gone or unreadable: this chunk file by file
+            suspects.extend(_one_by_one(rows, files, device, folder, start, end))
             continue
-        if (st.st_mtime_ns != mtime or st.st_size != size or st.st_ctime_ns != ctime
-                or st.st_ino != inode or st.st_dev != device):
-            suspects.append(row)
+        kept = list(zip(files.size[start:end], files.mtime_ns[start:end],
+                        files.ctime_ns[start:end], files.inode[start:end], repeat(device)))
+        if now != kept:
+            suspects.extend(compress(range(start, end), map(ne, now, kept)))
     return suspects
+
+
+def _one_by_one(rows: list[str], files: Files, device: int, folder: int, start: int,
+                end: int) -> Iterator[int]:
+    """The rows from ``start`` to ``end`` whose file is missing or has another signature."""
+    for row in range(start, end):
+        try:
+            st = os.stat(rows[row], dir_fd=folder, follow_symlinks=False)
+        except OSError:
+            yield row
+            continue
+        if (st.st_mtime_ns != files.mtime_ns[row] or st.st_size != files.size[row]
+                or st.st_ctime_ns != files.ctime_ns[row] or st.st_ino != files.inode[row]
+                or st.st_dev != device):
+            yield row
 
 
 def _signature(path: str, started_ns: int, device: int) -> Signature | None:
@@ -404,6 +439,49 @@ class _Links:
                 array.array("i", (group for _, group in ordered)))
 
 
+def _unlisted(named: Iterable[str], paths: list[str]) -> list[str]:
+    """The named files that are not among ``paths``: a few (the hook's) sought one by one."""
+    wanted = sorted(set(named))
+    if len(wanted) <= 8:  # a search in C each, not a set of 20,000 paths made
+        return [path for path in wanted if path not in paths]
+    return sorted(set(wanted).difference(paths))
+
+
+def path_rows(paths: list[str], wanted: Set[str]) -> list[int]:
+    """The rows of ``paths`` that are ``wanted``, in order. A few (the hook's) are sought one
+    by one: a search in C that hashes none of 20,000 paths; more in one pass."""
+    if len(wanted) > 8:
+        return list(compress(count(), map(wanted.__contains__, paths)))
+    rows = []
+    for path in wanted:
+        at = -1
+        while True:
+            try:
+                at = paths.index(path, at + 1)
+            except ValueError:
+                break
+            rows.append(at)
+    return sorted(rows)
+
+
+def _rows_in(column: array.array[int], values: set[int]) -> list[int]:
+    """The rows of ``column`` that hold one of ``values``, in order: a few values sought in
+    its bytes (a search in C that makes no object per row), more in one pass."""
+    if len(values) > 8:
+        return list(compress(count(), map(values.__contains__, column)))
+    data, width, rows = column.tobytes(), column.itemsize, []
+    for value in values:
+        needle = array.array(column.typecode, [value]).tobytes()
+        at = data.find(needle)
+        while at >= 0:
+            if at % width:  # the end of one number and the start of the next: not a row
+                at = data.find(needle, at + 1)
+                continue
+            rows.append(at // width)
+            at = data.find(needle, at + width)
+    return sorted(rows)
+
+
 class _Again:
     """The groups a change touched, checked again; the others' problems kept."""
 
@@ -418,18 +496,15 @@ class _Again:
         groups = {files.group[old] for old in touched}
         for row in changes.changed:
             groups.update(links.group_of(_hash(link)) for link in file_links(loaded[row]))
-        rows_of: dict[str, int] = {}
-        if explicit or record.explicit or record.problems:
-            rows_of = {path: row for row, path in enumerate(files.path)}
-        groups.update(files.group[rows_of[path]] for path in explicit.symmetric_difference(
-            record.explicit) if path in rows_of)
-        # a did-you-mean reads every name of a kind: a missing reference is judged again
+        # the named files that changed, and (as a did-you-mean reads every name of a kind)
+        # the files that hold a missing reference: judged again
         holders = {p.file for p in record.problems if p.rule == MISSING_REFERENCE}
-        groups.update(files.group[rows_of[path]] for path in holders if path in rows_of)
+        groups.update(files.group[row] for row in path_rows(
+            files.path, holders.union(explicit.symmetric_difference(record.explicit))))
         groups.discard(-1)
         self.groups = groups
-        # the index's rows in those groups (one pass over the files), and the rows now
-        self.touched = [old for old, group in enumerate(files.group) if group in groups]
+        # the index's rows in those groups, and the rows now
+        self.touched = _rows_in(files.group, groups)
         if scan.same:
             self.rows = sorted({*self.touched, *changes.changed})
         else:

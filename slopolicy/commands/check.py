@@ -203,13 +203,15 @@ def changed_files(project: Project) -> list[str]:
 
 
 class Request(NamedTuple):
-    """The files named (those a folder scan would read, under pre-commit), those found in
-    named folders, the files to report on (None: all), and those named explicitly."""
+    """The files named, those found in named folders, the files to report on (None: all),
+    and those named explicitly. Under pre-commit (``scan``), a named file the globs do not
+    select is left out, as a folder scan leaves it: :func:`selected`."""
 
     named: list[Path]
     found: list[str]
     report: frozenset[str] | None
     explicit: frozenset[str]
+    scan: bool = False
 
 
 def request(args: argparse.Namespace, project: Project) -> Request:
@@ -218,19 +220,27 @@ def request(args: argparse.Namespace, project: Project) -> Request:
     paths = args.paths or (changed_files(project) if args.changed else [])
     named, found = requested_files(paths, project)
     asked: list[str | Path] = [*named, *found]
-    if os.environ.get("PRE_COMMIT"):
-        # pre-commit passes every changed YAML file: load only what the
-        # configuration selects, as a folder scan does (problems that point
-        # into the others, such as a stale waiver in .slopolicy.yaml, still show)
-        named = [p for p in named if discovery.selects(project.config, p)]
+    # pre-commit passes every changed YAML file: load only what the configuration
+    # selects, as a folder scan does (problems that point into the others, such as a
+    # stale waiver in .slopolicy.yaml, still show)
+    scan = bool(os.environ.get("PRE_COMMIT"))
     report: frozenset[str] | None = None
     if args.paths or args.changed:
         report = frozenset(discovery.relative(p, project.repo_root) for p in asked)
     # Under pre-commit every changed YAML file is passed: treat them as a scan.
-    explicit = frozenset() if os.environ.get("PRE_COMMIT") or not args.paths else frozenset(
+    explicit = frozenset() if scan or not args.paths else frozenset(
         discovery.relative(p, project.repo_root) for p in named
     )
-    return Request(named, found, report, explicit)
+    return Request(named, found, report, explicit, scan)
+
+
+def selected(asked: Request, project: Project) -> list[Path]:
+    """The named files to load: under pre-commit, those the globs select."""
+    if not asked.scan:
+        return asked.named
+    from slopolicy.load import discovery
+
+    return [p for p in asked.named if discovery.selects(project.config, p)]
 
 
 def collect(args: argparse.Namespace, project: Project, cache: Cache | None,
@@ -246,7 +256,7 @@ def collect(args: argparse.Namespace, project: Project, cache: Cache | None,
 
     asked = asked or request(args, project)
     context_paths = discovery.discover(project.config, project.repo_root, folders=walked)
-    wanted: list[str | Path] = [*asked.named, *asked.found]
+    wanted: list[str | Path] = [*selected(asked, project), *asked.found]
     extra: list[str | Path] = []
     if wanted:  # named files the globs do not select are checked too
         seen = {discovery.relative(p, project.repo_root) for p in context_paths}
@@ -336,9 +346,16 @@ def warm_check(args: argparse.Namespace, project: Project, cache: Cache | None,
 
     if cache is None or asked.found:
         return None
-    named = [discovery.relative(p, project.repo_root) for p in asked.named]
-    warm = incremental.warm(project.repo_root, project.config, project.rules, cache, named,
-                            asked.explicit, select, ignore, args.jobs)
+    named: dict[str, list[Path]] = {}
+    for path in asked.named:
+        named.setdefault(discovery.relative(path, project.repo_root), []).append(path)
+
+    def left_out(rel: str) -> bool:  # a file the index does not list: do the globs skip it?
+        return not any(discovery.selects(project.config, p) for p in named[rel])
+
+    warm = incremental.warm(project.repo_root, project.config, project.rules, cache,
+                            list(named), asked.explicit, select, ignore, args.jobs,
+                            left_out if asked.scan else None)
     if warm is None:
         return None
     everything = engine.finish(warm.ctx, warm.found, project.rules, project.config, select,
@@ -356,6 +373,7 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
     """Write the report (and those of ``--report``); the exit code."""
     import time
 
+    from slopolicy.check import incremental
     from slopolicy.check.engine import Result
     from slopolicy.report.output import write_atomic
 
@@ -364,7 +382,7 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
     if shown is None:  # every file: the columns as they are (20,000 rows, at C speed)
         paths, documents, others = totals.path, totals.documents, totals.others
     else:
-        rows = [row for row, path in enumerate(totals.path) if path in shown]
+        rows = incremental.path_rows(totals.path, shown)
         paths = [totals.path[row] for row in rows]
         documents = [totals.documents[row] for row in rows]
         others = [totals.others[row] for row in rows]

@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
-import pathspec
-
 
 class Globs(Protocol):
     """Which files are documents: gitignore-style globs relative to ``root`` (a Config)."""
@@ -117,8 +115,12 @@ def selects(config: Globs, path: Path) -> bool:
 def matcher(lines: tuple[str, ...]) -> Callable[[str], bool]:
     """A gitignore-style matcher of relative paths (a folder ends in ``/``).
 
-    One regex when no pattern negates another.
+    One regex when no pattern negates another. pathspec is imported here, when
+    globs are first matched: a warm check of files the project index lists
+    matches none, and importing it costs more than that check's own work.
     """
+    import pathspec
+
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     patterns = [p for p in spec.patterns if p.include is not None]
     regexes = [getattr(p, "regex", None) for p in patterns]

@@ -191,6 +191,15 @@ def shards_only(damage: Callable[[Cache, Path], None]) -> Callable[[Cache, Path]
     return apply
 
 
+def with_data(damage: Callable[[Cache, Path], None]) -> Callable[[Cache, Path], None]:
+    """``damage`` to the files with data after their record: the shards, the project index."""
+    def apply(cache: Cache, path: Path) -> None:
+        if path.name != "index.cache":
+            damage(cache, path)
+    apply.__name__ = f"{damage.__name__}_with_the_project_index"
+    return apply
+
+
 def truncate(cache: Cache, path: Path) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
@@ -214,11 +223,7 @@ def wrong_column_type(cache: Cache, path: Path) -> None:
         documents = record["documents"]
         assert isinstance(documents, dict)
         documents["name"] = [1 for _ in documents["name"]]
-    elif "run" in record:  # the project index
-        files = record["files"]
-        assert isinstance(files, dict)
-        files["path"] = [None for _ in files["path"]]
-    else:
+    else:  # the stat index, or the project index
         record["path"] = [None for _ in record["path"]]  # type: ignore[union-attr]
     signed(cache, path, record, data)
 
@@ -229,10 +234,8 @@ def columns_out_of_step(cache: Cache, path: Path) -> None:
         documents = record["documents"]
         assert isinstance(documents, dict)
         documents["kind"] = [*documents["kind"], "SLA"]
-    elif "run" in record:  # the project index
-        files = record["files"]
-        assert isinstance(files, dict)
-        files["path"] = [*files["path"], "slas/another.yaml"]
+    elif "run" in record:  # the project index: a file more than its columns hold
+        record["path"] = [*record["path"], "slas/another.yaml"]  # type: ignore[list-item]
     else:
         record["key"] = [*record["key"], "0" * 64]  # type: ignore[list-item]
     signed(cache, path, record, data)
@@ -276,6 +279,7 @@ def data_region_of_another_length(cache: Cache, path: Path) -> None:
     wrong_column_type, columns_out_of_step, shards_only(facts_outside_the_values),
     shards_only(facts_of_the_wrong_type), shards_only(data_not_as_signed),
     shards_only(data_signed_but_not_json), shards_only(data_region_of_another_length),
+    with_data(data_not_as_signed), with_data(data_region_of_another_length),
 ], ids=lambda damage: getattr(damage, "__name__", "damage"))
 def test_a_damaged_or_foreign_cache_file_is_a_miss(
         project: Project, damage: Callable[[Cache, Path], None]) -> None:

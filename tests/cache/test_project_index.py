@@ -6,6 +6,9 @@ that reads no cache at all, and asserts that the warm check answered.
 """
 from __future__ import annotations
 
+import array
+import json
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -14,11 +17,15 @@ from typing import Any
 
 import pytest
 from conftest import Project, Run
+from hypothesis import given
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from generate import sla, slo  # noqa: E402
 
 from slopolicy.cache import keys  # noqa: E402
+from slopolicy.cache import project as project_index  # noqa: E402
+from slopolicy.cache.project import Files  # noqa: E402
 from slopolicy.cache.store import Cache, default_dir, open_cache  # noqa: E402
 from slopolicy.check import incremental  # noqa: E402
 from slopolicy.rules import linking  # noqa: E402
@@ -222,7 +229,8 @@ def test_a_damaged_index_is_a_miss(project: Project, answers: list[bool]) -> Non
     assert same_as_cold(project).out == cold.out and answers[-1] is False
     record = cache.read_project()
     assert record is not None
-    cache.write_project(record._replace(files=record.files._replace(keys="not base64!")))
+    text, columns = project_index.encode(record)  # signed, but a column cut short
+    assert cache._write(project_index.NAME, text, [*columns[:-1], columns[-1][:-4]])
     assert same_as_cold(project).out == cold.out and answers[-1] is False
     assert same_as_cold(project).out == cold.out and answers[-1] is True  # whole again
 
@@ -257,3 +265,85 @@ def test_a_few_changes_are_kept_as_a_delta_and_read_back_as_they_were(
     assert ("slos/svc-2.yaml", "slo-stricter-than-sla") in found  # another file's SLO
     (cache.path / "project-delta.cache").write_bytes(b"slopolicy-cache 8 forged\n{}\n")
     assert same_as_cold(project).out == final.out  # without it: the index, and what changed
+
+
+def test_the_files_whose_signature_changed_are_found_across_chunks(tmp_path: Path) -> None:
+    """The stat lookup in chunks finds the rows a file-by-file comparison finds: a file
+    rewritten, touched, replaced, gone or on another device, wherever its chunk ends."""
+    root = tmp_path / "project"
+    (root / "slos").mkdir(parents=True)
+    count = 2 * incremental._CHUNK + 7
+    rows = [f"slos/svc-{i}.yaml" for i in range(count)]
+    for rel in rows:
+        (root / rel).write_text("kind: SLO\n")
+    device = os.stat(root).st_dev
+    files = Files.empty()
+    files.path = rows
+    for rel in rows:
+        st = os.lstat(root / rel)
+        files.size.append(st.st_size)
+        files.mtime_ns.append(st.st_mtime_ns)
+        files.ctime_ns.append(st.st_ctime_ns)
+        files.inode.append(st.st_ino)
+    folder = os.open(root, os.O_RDONLY)
+    try:
+        assert incremental._unchanged_files(rows, files, device, folder) == []
+        last = incremental._CHUNK - 1  # the last row of the first chunk
+        (root / rows[0]).write_text("kind: SLO # longer\n")
+        st = os.lstat(root / rows[last])
+        os.utime(root / rows[last], ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+        (root / "new.yaml").write_text("kind: SLO\n")
+        os.replace(root / "new.yaml", root / rows[incremental._CHUNK])  # same size, new inode
+        (root / rows[count - 1]).unlink()  # a chunk that cannot be looked up at once
+        files.size[count - 3] = -1  # a row kept unsigned (racy) is read again
+        expected = [0, last, incremental._CHUNK, count - 3, count - 1]
+        assert incremental._unchanged_files(rows, files, device, folder) == expected
+        assert incremental._unchanged_files(rows, files, device + 1, folder) == list(range(count))
+    finally:
+        os.close(folder)
+
+
+@given(st.lists(st.sampled_from([0, 1, 5, 256, 1280, 327680, 83886080, 2**31 - 1, -2**31])),
+       st.sets(st.sampled_from([0, 1, 5, 256, 1280, 327680, 83886080, 2**31 - 1, -2**31, 7])))
+def test_the_rows_of_the_groups_touched_are_those_a_scan_finds(column: list[int],
+                                                               groups: set[int]) -> None:
+    """Sought in the column's bytes (a few groups) or in one pass (many), the same rows: a
+    number whose bytes straddle two rows is no row."""
+    packed = array.array("i", column)
+    assert incremental._rows_in(packed, groups) == [
+        row for row, group in enumerate(column) if group in groups]
+
+
+def test_columns_changed_after_signing_are_not_believed(project: Project,
+                                                       answers: list[bool]) -> None:
+    """The columns follow the signed record as data, bound by its digest: columns altered to
+    say an edited file is unchanged are a miss; the same columns signed are believed."""
+    acme(project)
+    same_as_cold(project)
+    slo_file = project.root / "slos/checkout.yaml"
+    slo_file.write_text(slo_file.read_text().replace("target: 0.999", "target: 0.95"))
+    cache = Cache(default_dir(), project.root, key=keys.user_key(default_dir()))
+    raw = (cache.path / project_index.NAME).read_bytes()
+    start = raw.index(b"\n") + 1
+    end = raw.index(b"\n", start)
+    record, data = raw[start:end], bytearray(raw[end + 1:])
+    paths = json.loads(record)["path"]
+    row, count, now = paths.index("slos/checkout.yaml"), len(paths), os.lstat(slo_file)
+    for column, value in enumerate((now.st_size, now.st_mtime_ns, now.st_ctime_ns,
+                                    now.st_ino)):  # a signature, each in its column
+        data[8 * (column * count + row):8 * (column * count + row + 1)] = value.to_bytes(
+            8, "little", signed=column < 3)
+    (cache.path / project_index.NAME).write_bytes(raw[:end + 1] + data)  # the old digest
+    assert same_as_cold(project).code == 1 and answers[-1] is False  # not believed
+    assert cache._write(project_index.NAME, record, [bytes(data)])  # the control: signed
+    assert project.check().code == 0 and answers[-1]  # believed: the edit is not seen
+
+
+@given(st.lists(st.sampled_from(["a.yaml", "b.yaml", "slas/c.yaml", "d.json"])),
+       st.frozensets(st.text(alphabet="abcdsl/.yaml", max_size=8), max_size=12))
+def test_the_files_reported_on_are_found_in_scan_order(paths: list[str],
+                                                      shown: frozenset[str]) -> None:
+    """Sought one by one (a few, as the hook's) or in one pass (more): the same rows."""
+    shown = shown | frozenset(paths[:2])
+    assert incremental.path_rows(paths, shown) == [
+        row for row, path in enumerate(paths) if path in shown]

@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,37 @@ def imported_by_check(folder: Path, *args: str) -> tuple[int, set[str]]:
     return done.returncode, modules
 
 
+def warm_hook_imports(root: Path, path: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """pre-commit's ``check --changed FILE`` in a real ``python -X importtime``: the run, and
+    every module it imported."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "slopolicy", "check",
+                           "--changed", path], cwd=root, capture_output=True, text=True)
+    return done, {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+                  if line.startswith("import time:") and "[us]" not in line}
+
+
+def test_the_warm_hook_matches_no_glob_for_a_file_the_index_lists(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm hook run whose file the project index lists matches no glob: pathspec (and
+    asyncio with it, before Python 3.13) is not loaded."""
+    project.write("slis/checkout.yaml", SLI_DOC)
+    project.write("slis/search.yaml", SLI_DOC.replace("api-success", "search-success"))
+    project.write(".slopolicy.yaml", "documents:\n  include: [slis/]\n")
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    time.sleep(2.2)  # settled files and folders: the index keeps the list of files
+    assert project.check().code == 0  # the full check writes the project index
+    project.write("slis/search.yaml", SLI_DOC.replace("api-success", "search-ok"))
+    done, modules = warm_hook_imports(project.root, "slis/search.yaml")
+    assert done.returncode == 0 and "no problems in 1 document in 1 file" in done.stdout
+    assert "slopolicy.check.incremental" in modules
+    assert "pathspec" not in modules and "asyncio" not in modules
+    # a file the index does not list is matched against the globs, as before: skipped here
+    project.write("notes.yaml", "just: notes\n")
+    done, modules = warm_hook_imports(project.root, "notes.yaml")
+    assert done.returncode == 0 and "pathspec" in modules
+    assert "no problems in 0 documents in 0 files" in done.stdout
+
+
 def test_a_one_file_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "sli.yaml").write_text(SLI_DOC)
@@ -156,3 +188,4 @@ def test_a_one_file_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     (tmp_path / "sli.yaml").write_text(SLI_DOC.replace("counter: true", "counter: maybe"))
     code, modules = imported_by_check(tmp_path, "sli.yaml")
     assert code == 1 and "jsonschema" in modules
+
