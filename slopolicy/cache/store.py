@@ -50,7 +50,7 @@ import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from slopolicy import __version__
 from slopolicy.cache import keys
@@ -70,6 +70,9 @@ from slopolicy.cache.records import (
 from slopolicy.load.resources import data_dir
 from slopolicy.load.schemas import BUNDLE, FORMATS_BUNDLE
 from slopolicy.model.documents import SourceFile
+
+if TYPE_CHECKING:
+    from importlib.metadata import PackagePath
 
 _Record = TypeVar("_Record")
 
@@ -95,13 +98,15 @@ def _fingerprint(project_root: Path, rules: Iterable[str]) -> str:
 def code_binding(package: str | None = None) -> str:
     """What of slopolicy's own code the results are bound to, besides its version.
 
-    A released version is its version: a regular install of it (from a wheel
-    or an sdist) gives the same answers wherever and whenever it was
-    installed, so the first run after installing it again reuses the cache
-    of that version. Code that can change under the same version (an
-    editable install, or a checkout run from its folder) is bound to the
-    state of its files, so a cached answer of the old code never misleads
-    its author.
+    A regular install (from a wheel or an sdist) is its version and the
+    hashes pip recorded of its modules: the same release gives the same
+    answers wherever and whenever it was installed, so the first run after
+    installing it again reuses the cache of that version, while other code
+    under the same version (pre-commit pinned to another commit of main, a
+    tree installed with ``pip install .``) never reads its answers. Code that
+    can change under the same version (an editable install, or a checkout
+    run from its folder) is bound to the state of its files, so a cached
+    answer of the old code never misleads its author.
     """
     package = package or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     installed = released_install(package)
@@ -109,7 +114,8 @@ def code_binding(package: str | None = None) -> str:
 
 
 def released_install(package: str) -> str | None:
-    """The version of the regular (not editable) install whose files are ``package``, if any.
+    """The version of the regular (not editable) install whose files are ``package``, and
+    a digest of its modules' recorded hashes, if it is one.
 
     Read from the installed distribution's metadata: ``direct_url.json``
     marks an editable install (``dir_info.editable``), and the distribution's
@@ -132,11 +138,30 @@ def released_install(package: str) -> str | None:
         info = data.get("dir_info") if isinstance(data, dict) else None
         if isinstance(info, dict) and info.get("editable", False) is not False:
             return None  # editable: its files change under the same version
-    listed = {str(f).replace("\\", "/") for f in dist.files or ()}
+    listed = {str(f).replace("\\", "/"): f for f in dist.files or ()}
     here = os.path.realpath(os.path.join(package, "__init__.py"))
     if "slopolicy/__init__.py" not in listed or located != here:
         return None
-    return dist.version
+    recorded = _recorded_modules(listed)
+    return None if recorded is None else f"{dist.version} {recorded}"
+
+
+def _recorded_modules(listed: dict[str, PackagePath]) -> str | None:
+    """A digest of the hash pip recorded of each file of the package, read from its RECORD.
+
+    The same for every install of one build (bytecode aside: it holds the
+    time it was compiled); None when a file has no hash, so what it holds
+    cannot be told.
+    """
+    digest = hashlib.sha256()
+    for name in sorted(listed):
+        if not name.startswith("slopolicy/") or "/__pycache__/" in name:
+            continue
+        found = listed[name].hash
+        if found is None:
+            return None
+        digest.update(f"{name}\0{found.mode}:{found.value}\n".encode())
+    return digest.hexdigest()[:32]
 
 
 def _code_stamp(package: str) -> str:
