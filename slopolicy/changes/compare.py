@@ -234,7 +234,38 @@ def compare_files(base: Sequence[SourceFile], head: Sequence[SourceFile]) -> lis
     for identity, doc in before.items():
         if identity not in after and identity not in successors:
             changes.append(DocumentChange(*identity, base=doc, head=None))
+    changes += _copies(base, head, before, after, lookups)
     return _with_indicators(changes, before, after)
+
+
+def _copies(base: Sequence[SourceFile], head: Sequence[SourceFile],
+            before: Mapping[tuple[str, str, str], Document],
+            after: Mapping[tuple[str, str, str], Document],
+            lookups: tuple[objectives.SliLookup, objectives.SliLookup]) -> list[DocumentChange]:
+    """The changes of the head's other documents of a name another one holds first.
+
+    Matching takes the first document of each name; a change must not hide
+    behind an unchanged copy put in front of it (duplicate-name says the
+    name is taken twice, but a policy may make that a warning). Each copy is
+    compared with the base's document at its place, else with the one the
+    base matches by name (a new copy is an addition).
+    """
+    at_place = {(d.source.path, d.index, d.item): d for f in base for d in f.documents
+                if d.known and d.name}
+    found = []
+    for source in head:
+        for doc in source.documents:
+            if not doc.known or not doc.name or after.get(doc.identity) is doc:
+                continue
+            old = at_place.get((source.path, doc.index, doc.item))
+            if old is None or old.identity != doc.identity:
+                old = before.get(doc.identity)
+            if old is not None and _same_bytes(old, doc):
+                continue
+            change = compare_documents(old, doc, lookups)
+            if change is not None:
+                found.append(change)
+    return found
 
 
 def compare_renamed(old: Document, new: Document,

@@ -217,3 +217,32 @@ def test_a_backdated_commit_stays_in_the_range(repo: GitProject) -> None:
     early = repo.run("audit", "--verify", "--until", "2024-12-31")
     assert early.code == 0, early.err
     assert backdated[:7] + " SLA" not in early.err
+
+
+# -- a copy of an agreement in front of it -------------------------------------------------
+
+@pytest.mark.parametrize("copy", ["slas/a-copy.yaml", "slas/globex.yaml"])
+def test_an_unchanged_copy_in_front_does_not_hide_the_change_behind_it(
+        repo: GitProject, copy: str) -> None:
+    """A change adds the agreement as it was, in front of the edited one (a file earlier in
+    scan order, or the first document of the same file), under a base policy that made
+    duplicate names a warning. The copy is unchanged; the edited agreement behind it, for
+    the customer spelled another way so no two periods overlap, is a change all the same."""
+    from gitrepos import POLICY
+
+    repo.git("checkout", "-q", "main")
+    repo.write(".slopolicy.yaml", POLICY + "  duplicate-name: warning\n")
+    repo.commit("duplicate names warn", date="2025-03-01T12:00:00+00:00")
+    repo.git("checkout", "-q", "-B", "change")
+    edited = LOOSENED.replace("customer: globex", "customer: Globex")
+    if copy == "slas/globex.yaml":
+        repo.write(copy, sla() + "---\n" + edited)
+    else:
+        repo.write(copy, sla())
+        repo.write("slas/globex.yaml", edited)
+    repo.commit()
+    run = repo.gate()
+    assert run.code == 1
+    assert "sla-change-approval" in repo.rules(run)
+    changed = [(d["file"], d["classes"]) for d in run.json["changes"]["documents"]]
+    assert ("slas/globex.yaml", ["loosened", "modified"]) in changed
