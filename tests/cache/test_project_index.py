@@ -347,3 +347,47 @@ def test_the_files_reported_on_are_found_in_scan_order(paths: list[str],
     shown = shown | frozenset(paths[:2])
     assert incremental.path_rows(paths, shown) == [
         row for row, path in enumerate(paths) if path in shown]
+
+
+def test_index_files_a_run_wrote_earlier_put_back_tell_no_stale_answer(
+        project: Project, answers: list[bool], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoever can write the cache folder (a CI cache restored from an earlier job) can
+    put back the files an earlier run wrote, signed with the user's key: the index of
+    the tree when the SLO was fine, a delta of that index, or the stat index. None is
+    believed for a file changed since: each answer is the one a check without the
+    cache gives."""
+    monkeypatch.setattr("slopolicy.cache.store.RACY_NS", 0)  # files older than the run count
+    acme(project)
+    assert same_as_cold(project).code == 0
+    assert same_as_cold(project).code == 0 and answers[-1] is True  # the folders settled
+    cache = open_cache(default_dir(), project.root)
+    assert cache is not None
+    names = ("project.cache", "project-delta.cache", "index.cache")
+
+    def saved() -> dict[str, bytes | None]:
+        return {name: (cache.path / name).read_bytes() if (cache.path / name).is_file()
+                else None for name in names}
+
+    def put_back(files: dict[str, bytes | None]) -> None:
+        for name, data in files.items():
+            if data is None:
+                (cache.path / name).unlink(missing_ok=True)
+            else:
+                (cache.path / name).write_bytes(data)
+
+    clean = saved()
+    project.write("slos/checkout.yaml", (ACME / "slos/checkout.yaml").read_text()
+                  .replace("target: 0.999", "target: 0.95"))
+    failing = same_as_cold(project)
+    assert failing.code == 1 and answers[-1] is True
+    first_delta = saved()
+    assert first_delta["project-delta.cache"] is not None
+    project.write("slis/checkout.yaml",
+                  (ACME / "slis/checkout.yaml").read_text() + "# a comment\n")
+    assert same_as_cold(project).out == failing.out
+    for replayed in (clean, {**clean, "project-delta.cache": None}, first_delta,
+                     {**saved(), "project-delta.cache": clean["project-delta.cache"]},
+                     {**saved(), "index.cache": clean["index.cache"]}):
+        put_back(replayed)
+        assert same_as_cold(project).out == failing.out
+        assert answers[-1] is True  # answered from the files put back, and the file system
