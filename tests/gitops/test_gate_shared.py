@@ -257,3 +257,55 @@ def test_a_sha256_repository_shares_the_same_way(repo: GitProject, tmp_path: Pat
     _drop(other, "slas/globex.yaml")
     monkeypatch.chdir(other.root)
     assert other.rules(other.gate("--no-cache")) == []
+
+
+THRESHOLD_SLI = """\
+apiVersion: openslo/v1
+kind: SLI
+metadata:
+  name: {name}
+spec:
+  thresholdMetric: {{metricSource: {{type: Prometheus, spec: {{query: latency}}}}}}
+"""
+BACKING_SLO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: globex-availability}
+spec:
+  service: public-api
+  indicatorRef: a
+  timeWindow:
+    - {duration: 1M, isRolling: false, calendar: {startTime: "2025-01-01 00:00:00", timeZone: UTC}}
+  budgetingMethod: Occurrences
+  objectives: [{displayName: main, target: 0.95}]
+"""
+
+
+@pytest.mark.parametrize("head_sli", ["ratio", "threshold"])
+def test_an_slo_both_sides_hold_is_judged_with_each_side_s_sli(
+        repo: GitProject, tmp_path: Path, head_sli: str) -> None:
+    """The SLO is the same bytes on both sides, analysed once; what it measures comes
+    from its SLI, which the change swaps (a ratio for a threshold, or back). The head
+    is judged with the head's SLI, with no cache, filling one and restored from it."""
+    ratio, threshold = SLI.format(name="a"), THRESHOLD_SLI.format(name="a")
+    before, after = (threshold, ratio) if head_sli == "ratio" else (ratio, threshold)
+    repo.git("checkout", "-q", "main")
+    repo.write("slis/a.yaml", before)
+    repo.write("slos/globex.yaml", BACKING_SLO)
+    repo.commit("an SLO behind the agreement", date="2025-03-01T12:00:00+00:00")
+    repo.git("checkout", "-q", "-B", "change")
+    repo.write("slis/a.yaml", after)
+    repo.commit()
+    cache = str(tmp_path / "results")
+    runs = [repo.gate("--no-cache"), repo.gate("--cache-dir", cache),
+            repo.gate("--cache-dir", cache)]
+    assert runs[1].json == runs[0].json and runs[2].json == runs[0].json
+    found = [(p["rule"], p["message"]) for p in runs[0].json["problems"]]
+    unproven = [m for r, m in found if r == "slo-stricter-than-sla"]
+    semantics = [m for r, m in found if r == "openslo-semantics"]
+    if head_sli == "ratio":  # availability, measured: the numbers say why
+        assert unproven and all("SLO 95% per" in m for m in unproven)
+        assert semantics == []
+    else:  # a latency SLI: what the objective needs, and no numbers
+        assert unproven and not any("SLO 95% per" in m for m in unproven)
+        assert semantics and all("SLI a is a thresholdMetric" in m for m in semantics)
