@@ -126,7 +126,12 @@ class Gate:
                 "default preset)")
 
     def _head_date(self, changeset: ChangeSet) -> datetime.datetime:
-        """The date of the change: the head commit's; uncommitted changes happen now."""
+        """The date of the change: the head commit's; uncommitted changes happen now.
+
+        Never before the base's last commit: a commit's date is typed, and the
+        change lands after that commit, so a head backdated before it would
+        make a rewrite of a past period look like new terms.
+        """
         now = datetime.datetime.now(datetime.timezone.utc)
         if self.head_commit is None:
             return now
@@ -134,7 +139,8 @@ class Gate:
             paths = [p for c in changeset.agreements for p in c.paths]
             if self.repo.dirty(paths):
                 return now
-        return self.repo.commit_date(self.head_commit)
+        return max(self.repo.commit_date(self.head_commit),
+                   self.repo.commit_date(self.base_commit))
 
 
 def open_gate(project: Project, base_ref: str, head_ref: str | None) -> Gate:

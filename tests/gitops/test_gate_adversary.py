@@ -191,6 +191,22 @@ def test_a_commit_dated_beyond_reading_is_named_not_a_crash(repo: GitProject,
     assert repo.run("audit").err == run.err
 
 
+def test_a_head_commit_dated_before_the_base_does_not_date_the_change(repo: GitProject) -> None:
+    """The head commit's date is typed: one dated before main's last commit (2025-03-01),
+    which the change can only land after, would make terms that start in January look
+    new rather than rewriting a period already past."""
+    repo.write("slas/globex.yaml", TIGHTENED.replace("from: 2025-04-01", "from: 2025-01-01"))
+    repo.commit("tighten", date="2024-12-01T12:00:00+00:00")
+    approve(repo, "alice", "legal")
+    repo.commit("approval", date="2024-12-01T12:00:00+00:00")
+    [message] = messages(repo.gate(), "sla-retroactive-change")
+    assert message.startswith("SLA/globex-public-api: the terms changed on 2025-03-01 but the "
+                              "new version takes effect on 2025-01-01")
+    repo.commit("approval", date="2025-03-20T12:00:00+00:00")  # dated later: its own date
+    [message] = messages(repo.gate(), "sla-retroactive-change")
+    assert "the terms changed on 2025-03-20" in message
+
+
 def signed_policy(repo: GitProject, users: tuple[str, ...] = ("alice", "bob", "carol", "dave")
                   ) -> None:
     """main requires signed commits, and lets its approvers' keys sign for git too."""
