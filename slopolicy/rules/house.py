@@ -437,9 +437,15 @@ class CustomRule:
 
     @functools.cached_property
     def fingerprint(self) -> str:
-        """What its verdict on a document depends on, besides the document: its definition."""
+        """What its findings on a document depend on, besides the document: its definition.
+
+        The description too (the message of a rule without one) and the path
+        (where its findings point, which a waiver may name): an edit of either
+        must be seen by the kept verdicts and the project index.
+        """
         definition = (self.id, self.match, self.assertion.text, self.message,
-                      self.message_expression.text if self.message_expression else None)
+                      self.message_expression.text if self.message_expression else None,
+                      self.description, self.path)
         return "house-rule:" + hashlib.sha256(repr(definition).encode()).hexdigest()[:24]
 
 

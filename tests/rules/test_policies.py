@@ -174,6 +174,37 @@ def test_cached_verdicts_follow_the_rule_and_the_document(project: Project) -> N
         "slas/ok.yaml"]
 
 
+@pytest.mark.parametrize("edit", ["description", "path"])
+def test_an_edit_of_what_a_rule_s_findings_show_is_seen_warm(project: Project, edit: str,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """A rule without a message says its description; its path is where its findings
+    point, which a waiver may name. Editing either changes what the check says, and a
+    warm check, from the kept verdicts or the project index, says what a check without
+    the cache says."""
+    monkeypatch.setattr("slopolicy.cache.store.RACY_NS", 0)  # files older than the run count
+    rule = GOLD.replace("      message: availability below 99.9%\n", "").replace(
+        "severity: warning", "severity: error")
+    waived = "waivers:\n" + waiver("gold-needs-three-nines", path="spec.objectives")
+    house(project, rule, waived)
+    project.write("slas/low.yaml", sla("low", target="99.5"))
+    for _ in range(2):  # the second is answered from the project index
+        assert project.check().code == 0  # waived where the rule points
+    if edit == "description":
+        house(project, rule.replace("Every gold SLA promises", "A gold SLA must promise"), waived)
+    else:
+        house(project, rule.replace("path: spec.objectives", "path: metadata.labels"), waived)
+    for _ in range(2):
+        run, cold = project.check(), project.check("--no-cache")
+        assert (run.code, run.out) == (cold.code, cold.out)
+    found = [p for p in run.json["problems"] if p["rule"] == "gold-needs-three-nines"]
+    if edit == "description":
+        assert [p["message"] for p in found] == [
+            "A gold SLA must promise at least 99.9% availability."]
+    else:  # the waiver names the old path: it no longer waives
+        assert run.code == 1 and [p["path"] for p in found] == ["metadata.labels"]
+
+
 def test_a_rule_that_reads_documents_is_judged_on_every_run(project: Project) -> None:
     house(project, """\
         - id: sla-service-exists
