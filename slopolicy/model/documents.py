@@ -8,6 +8,9 @@ places its parts in the original. Loading them is :mod:`slopolicy.load.files`.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -277,18 +280,41 @@ class SourceFile:
         return yamlsource.locate(tree, path)
 
     def read_text(self) -> str:
-        """The file's text: kept, from its bytes, or read again from disk ("" if unreadable)."""
+        """The file's text: kept, from its bytes, or read again from disk ("" if unreadable).
+
+        Read again, the file may no longer hold the content analysed (saved
+        during the run): then nothing located in it is kept for that content
+        (its key is dropped, so the cache keeps nothing of this file).
+        """
         if self.text:
             return self.text
         if self.raw is not None:
             return decode(self.raw)[0] or ""
         if self.origin is None:
             return ""
-        try:
-            with open(self.origin, "rb") as f:
-                return decode(f.read())[0] or ""
-        except OSError:
-            return ""
+        raw = _read_again(self.origin)
+        if self.cache_key and (raw is None or hashlib.sha256(raw).hexdigest() != self.cache_key):
+            self.cache_key = ""
+        return (decode(raw)[0] or "") if raw is not None else ""
+
+
+def _read_again(origin: str) -> bytes | None:
+    """The bytes of the regular file at ``origin`` (None if it is not one now: a file
+    replaced by a FIFO or a link since it was analysed is never waited on or followed)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(origin, flags)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _name(metadata: Any) -> str:

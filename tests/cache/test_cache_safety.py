@@ -405,3 +405,65 @@ def test_a_cache_folder_that_is_a_link_is_not_used(project: Project, tmp_path: P
     (tmp_path / "cache" / "slopolicy" / f"results-{fingerprint}").symlink_to(target)
     assert project.check().code == 0
     assert list(target.iterdir()) == []  # nothing written through the link
+
+
+def test_a_file_saved_during_a_run_keeps_no_positions_of_its_new_text(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editor saves a file while a check runs: the file was analysed as it was, and
+    its problems are located by reading it again. What that reading finds belongs to
+    other bytes: it is not kept for the content analysed, so a later check of that
+    content points where a check without the cache points."""
+    from slopolicy.check import engine
+
+    setup(project)
+    _, broken = good_and_broken(project)
+    project.write(BROKEN, broken)
+    run_rules = engine.run_rules
+
+    def saved_meanwhile(*args: object, **kwargs: object) -> object:
+        (project.root / BROKEN).write_text("# a line\n" * 5 + broken)  # all moved down 5
+        return run_rules(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "run_rules", saved_meanwhile)
+    project.check()
+    monkeypatch.setattr(engine, "run_rules", run_rules)
+    project.write(BROKEN, broken)  # the content analysed above, again
+    cold = project.check("--no-cache")
+    assert cold.code == 1 and (BROKEN, 11) in [(p[0], p[1]) for p in cold.problems()]
+    assert project.check().problems() == cold.problems()
+
+
+def test_a_file_replaced_by_a_fifo_during_a_run_is_not_waited_on(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same race, with a FIFO in the file's place when its problems are located: the
+    run ends (its problems at the top of the file), and keeps nothing of it."""
+    import threading
+
+    from slopolicy.check import engine
+
+    setup(project)
+    _, broken = good_and_broken(project)
+    project.write(BROKEN, broken)
+    path = project.root / BROKEN
+    run_rules = engine.run_rules
+
+    def fifo_meanwhile(*args: object, **kwargs: object) -> object:
+        path.unlink()
+        os.mkfifo(path)
+        return run_rules(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "run_rules", fifo_meanwhile)
+    done: list[Run] = []
+    worker = threading.Thread(target=lambda: done.append(project.check()), daemon=True)
+    worker.start()
+    worker.join(60)
+    if worker.is_alive():  # let the waiting reader go before failing
+        os.close(os.open(path, os.O_WRONLY))
+        worker.join(10)
+        pytest.fail("the run waited on a FIFO")
+    monkeypatch.setattr(engine, "run_rules", run_rules)
+    [run] = done
+    assert [(p[0], p[1], p[3]) for p in run.problems()] == [(BROKEN, 1, "schema")]
+    path.unlink()
+    project.write(BROKEN, broken)
+    assert project.check().problems() == project.check("--no-cache").problems()
