@@ -391,3 +391,99 @@ def test_index_files_a_run_wrote_earlier_put_back_tell_no_stale_answer(
         put_back(replayed)
         assert same_as_cold(project).out == failing.out
         assert answers[-1] is True  # answered from the files put back, and the file system
+
+
+# -- many edits, each checked warm and without the cache ------------------------------------
+
+def _sli(name: str, good: str = "good") -> str:
+    return (f"apiVersion: openslo/v1\nkind: SLI\nmetadata: {{name: {name}}}\nspec:\n"
+            f"  ratioMetric:\n    counter: true\n"
+            f"    good: {{metricSource: {{type: Prometheus, spec: {{query: {good}}}}}}}\n"
+            f"    total: {{metricSource: {{type: Prometheus, spec: {{query: total}}}}}}\n")
+
+
+def _slo(name: str, service: str, sli: str, target: str, window: str = "28d") -> str:
+    return (f"apiVersion: openslo/v1\nkind: SLO\nmetadata: {{name: {name}}}\nspec:\n"
+            f"  service: {service}\n  indicatorRef: {sli}\n"
+            f"  timeWindow: [{{duration: {window}, isRolling: true}}]\n"
+            f"  budgetingMethod: Occurrences\n  objectives: [{{displayName: main, target: {target}}}]\n")
+
+
+def _sla(name: str, customer: str, service: str, target: str, slo_name: str = "",
+         start: str = "2025-01-01") -> str:
+    named = f", slo: {slo_name}" if slo_name else ""
+    return (f"apiVersion: slopolicy/v1\nkind: SLA\nmetadata: {{name: {name}}}\nspec:\n"
+            f"  customer: {customer}\n  service: {service}\n  version: 1\n"
+            f"  effective: {{from: {start}}}\n  window: {{rolling: 28d}}\n"
+            f"  budgetingMethod: Occurrences\n  objectives: [{{name: availability, "
+            f"indicator: availability, targetPercent: {target}{named}}}]\n")
+
+
+EDITS = [
+    _sli("sli-a"), _sli("sli-a", good="total"), _sli("sli-b"),
+    _slo("slo-a", "svc1", "sli-a", "0.999"), _slo("slo-a", "svc1", "sli-a", "0.99"),
+    _slo("slo-a", "svc2", "sli-a", "0.9999"), _slo("slo-b", "svc1", "sli-b", "0.9995"),
+    _slo("slo-b", "svc2", "sli-b", "0.999", window="7d"),
+    _sla("sla-1", "c1", "svc1", "99.9"), _sla("sla-1", "c1", "svc2", "99"),
+    _sla("sla-2", "c1", "svc1", "99.5", slo_name="slo-a"),
+    _sla("sla-3", "c1", "svc1", "95", start="2025-06-01"),
+    "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: svc1\n"
+    "  annotations: {slopolicy/max-traffic-ratio: \"10\"}\nspec: {}\n",
+    "apiVersion: openslo/v1\nkind: SLI\nmetadata: {name: [unclosed\n", "not: a document\n",
+]
+PLACES = ["a.yaml", "b.yaml", "d1/c.yaml", "d1/d.yaml", "d2/e.yaml", "d2/f/g.yaml"]
+
+
+def _edit(project: Project, rng: Any) -> None:
+    """One edit of the kind a day of work makes: a file written, removed, moved, swapped."""
+    root = project.root
+    present = [p for p in PLACES if (root / p).exists()]
+    roll = rng.random()
+    if roll < 0.1:
+        project.write(f"slis/{rng.choice('ab')}.yaml",
+                      _sli(f"sli-{rng.choice('ab')}", good=rng.choice(["good", "total"])))
+    elif roll < 0.25:  # an SLO that proves the agreement of its service, or fails it
+        project.write("slos/a.yaml", _slo("slo-a", rng.choice(["svc1", "svc2"]), "sli-a",
+                                          rng.choice(["0.999", "0.95"])))
+    elif roll < 0.35:
+        project.write("slas/1.yaml", _sla("sla-1", "c1", rng.choice(["svc1", "svc2"]),
+                                          rng.choice(["99", "99.5"])))
+    elif roll < 0.65 or len(present) < 2:
+        project.write(rng.choice(PLACES), rng.choice(EDITS))
+    elif roll < 0.7:
+        (root / rng.choice(present)).unlink()
+    elif roll < 0.85:
+        source, target = rng.choice(present), rng.choice(PLACES)
+        (root / target).parent.mkdir(parents=True, exist_ok=True)
+        (root / source).replace(root / target)
+    else:
+        first, second = rng.sample(present, 2)
+        texts = (root / first).read_text(), (root / second).read_text()
+        project.write(first, texts[1])
+        project.write(second, texts[0])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_day_of_edits_checked_warm_says_what_a_check_without_the_cache_says(
+        project: Project, answers: list[bool], monkeypatch: pytest.MonkeyPatch,
+        seed: int) -> None:
+    """Files written, removed, moved and swapped between SLIs, SLOs, SLAs, a Service's
+    traffic ratio and broken YAML, in several folders: after each edit the warm check
+    (the project index, the groups the edit touched) gives what a check without the
+    cache gives, in every finding and count."""
+    import random
+
+    monkeypatch.setattr("slopolicy.cache.store.RACY_NS", 0)  # files older than the run count
+    rng = random.Random(seed)
+    project.write(".slopolicy.yaml", "extends: default\n")
+    project.write("slis/a.yaml", _sli("sli-a"))
+    project.write("slis/b.yaml", _sli("sli-b"))
+    project.write("slos/a.yaml", _slo("slo-a", "svc1", "sli-a", "0.999"))
+    project.write("slas/1.yaml", _sla("sla-1", "c1", "svc1", "99"))
+    for place in PLACES[:4]:
+        project.write(place, rng.choice(EDITS))
+    same_as_cold(project)
+    for _ in range(30):
+        _edit(project, rng)
+        same_as_cold(project)
+    assert answers.count(True) >= 10  # most were answered warm
