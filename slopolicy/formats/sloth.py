@@ -12,6 +12,7 @@ says so with every verdict.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from slopolicy.formats.common import (
@@ -78,7 +79,8 @@ def _slo(data: Any, spec: Any, base: Path, index: int, slo: Any, service: str, n
     result.paths.append((("metadata", "name"), at + ("name",)))
     named(result, raw_name, at + ("name",))
     metadata = mapping(data.get("metadata")) if crd else {}
-    labels = {**mapping(spec.get("labels")), **mapping(slo.get("labels"))}
+    labels = {key: _label(value) for key, value in
+              {**mapping(spec.get("labels")), **mapping(slo.get("labels"))}.items()}
     if labels:
         result.put(("metadata", "labels"), labels, at + ("labels",) if "labels" in slo
                    else base + ("labels",))
@@ -145,3 +147,15 @@ def _service(service: str, base: Path) -> Mapped:
     result = new("Service", object_name(service), base + ("service",))
     named(result, service, base + ("service",))
     return result
+
+
+def _label(value: Any) -> Any:
+    """A label value as Sloth reads it: a number or a boolean is its text (``true``, ``0.2``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, (float, Decimal)):
+        exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+        return format(exact.normalize(), "f")
+    return value
