@@ -94,7 +94,9 @@ def test_unknown_select_id_is_usage_error(project: Project) -> None:
         ("rules:\n  schema: loud\n", ".slopolicy.yaml:2:11: rules.schema:"),
         ("rulez: {}\n", '.slopolicy.yaml:1:1: rulez: unknown property "rulez"; did you mean "rules"?'),
         ("rules:\n  schema: {severity: error, depth: 3}\n", "rules.schema.depth: unknown option"),
-        ("extends: nowhere.yaml\n", "extends: 'nowhere.yaml' is neither a preset"),
+        ("extends: nowhere.yaml\n", ".slopolicy.yaml:1:10: extends: 'nowhere.yaml' is neither a preset"),
+        ("# mine\nextends: defualt\n", ".slopolicy.yaml:2:10: extends: 'defualt' is neither a preset "
+                                       '(default, strict) nor a file; did you mean "default"?'),
         ("rules: [\n", ".slopolicy.yaml:2:1:"),
         ("waivers:\n  - {rule: schema, reason: x}\n", "waivers[0]"),
     ],

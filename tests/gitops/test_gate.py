@@ -593,7 +593,7 @@ def test_missing_ref_suggests_the_close_one(repo: GitProject) -> None:
       "team/base.yaml": "approvals: {trailers: sometimes}\n"},
      "main:team/base.yaml:1:23: approvals.trailers: 'sometimes' is not allowed"),
     ({".slopolicy.yaml": POLICY.replace("extends: default", "extends: ../outside.yaml")},
-     "main:.slopolicy.yaml: extends: '../outside.yaml' is neither a preset (default, strict) "
+     "main:.slopolicy.yaml:1:10: extends: '../outside.yaml' is neither a preset (default, strict) "
      "nor a file"),
     ({".slopolicy.yaml": POLICY + "policies: [house.yaml]\n", "house.yaml": "rules: [\n"},
      "main:house.yaml:2:1: "),
