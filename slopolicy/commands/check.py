@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from slopolicy.commands import EXIT_FINDINGS, EXIT_OK, add_terminal_arguments
+from slopolicy.commands import EXIT_FINDINGS, EXIT_OK, add_terminal_arguments, jobs
 from slopolicy.model.errors import UsageError
 from slopolicy.report.check import REPORTERS, CheckReport
 
@@ -90,7 +90,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", metavar="DIR", help="result cache folder (default: the "
                         "user cache directory, ~/.cache/slopolicy on Linux); safe to delete, "
                         "shared by concurrent runs")
-    parser.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: all "
+    parser.add_argument("--jobs", type=jobs, metavar="N", help="parallel workers (default: all "
                         "cores for large sets)")
     add_terminal_arguments(parser)
 

@@ -227,3 +227,15 @@ def test_configuration_errors_name_the_line(project: Project, config: str, messa
     run = project.run("check")
     assert run.code == 2
     assert message in run.err
+
+
+@pytest.mark.parametrize("command", ["check", "lsp"])
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_jobs_below_one_is_a_usage_error_not_a_crash(project: Project, command: str,
+                                                     value: str) -> None:
+    project.write("svc.yaml", SERVICE.format(name="checkout"))
+    run = subprocess.run([sys.executable, "-m", "slopolicy", command, f"--jobs={value}"],
+                         cwd=project.root, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                         timeout=60)
+    assert run.returncode == 2, run.stderr
+    assert f"argument --jobs: {value} workers: give 1 or more" in run.stderr
