@@ -385,6 +385,7 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
         sys.stdout.write(buffer.getvalue())
     if args.verbose:
         tell(project, len(totals.path), result, time.perf_counter() - started)
+        tell_skipped(project, [path for path, count in zip(paths, others) if count])
     return exit_code(result, args.fail_on)
 
 
@@ -412,6 +413,19 @@ def tell(project: Project, loaded: int, result: Result, seconds: float) -> None:
     print(f"slopolicy: {loaded} file(s) read for the rules that span files; reported on "
           f"{result.files} file(s), {result.documents} document(s); {len(result.problems)} "
           f"problem(s) in {seconds:.2f} s", file=sys.stderr)
+
+
+def tell_skipped(project: Project, skipped: list[str]) -> None:
+    """``-v``: each file that held objects of no format slopolicy knows, and why the first is."""
+    from slopolicy.load.files import load_bytes
+    from slopolicy.load.readers import WorktreeReader
+
+    reader = WorktreeReader(project.repo_root)
+    for path in skipped:
+        raw = reader.read_one(path)
+        foreign = load_bytes(path, raw).foreign if raw is not None else []
+        why = "{}:{}: {}".format(*foreign[0]) if foreign else ""
+        print(f"slopolicy: skipped {path}{':' if why else ''}{why}", file=sys.stderr)
 
 
 def with_introduced(args: argparse.Namespace, project: Project, ctx: Context,

@@ -49,7 +49,7 @@ def summary(report: CheckReport) -> str:
     errors, warnings, infos = (result.count(s) for s in ("error", "warning", "info"))
     waived = f", {result.waived} waived" if result.waived else ""
     skipped = (f"; {_plural(result.skipped, 'YAML file')} held documents of no format slopolicy "
-               "knows (`slopolicy check FILE` says why)") if result.skipped else ""
+               "knows (`-v` names them and says why)") if result.skipped else ""
     if not (errors or warnings or infos):
         if not result.documents and not result.skipped:
             return (f"slopolicy: no problems in {scope}{waived}; no SLO or SLA document was "
