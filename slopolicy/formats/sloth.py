@@ -34,6 +34,9 @@ DEFAULT_WINDOW = "30d"
 ASSUMED_WINDOW = ("Sloth does not write an SLO's window, so slopolicy takes Sloth's default: a "
                   "rolling 30 days (`--default-slo-period 30d`)")
 
+_PLUGINS_DROPPED = ("Sloth's SLO plugins change the rules Sloth generates; OpenSLO v1 has no "
+                    "form for them, so they are not converted")
+
 # the spellings of the two forms: (prometheus/v1, sloth.slok.dev/v1)
 _KEYS = {
     "error_query": "errorQuery", "total_query": "totalQuery",
@@ -63,6 +66,8 @@ def mapped(data: Any, crd: bool) -> list[Mapped]:
             first.note(base + ("labels",) if "labels" in spec else (),
                        "Sloth puts its labels on the rules it generates; here they are each "
                        "SLO's metadata.labels")
+        if spec.get(key("slo_plugins")):  # the document's: said once, not for each SLO
+            first.note(base + (key("slo_plugins"),), _PLUGINS_DROPPED)
         namespace = mapping(data.get("metadata")).get("namespace") if crd else None
         if namespace:
             first.note(("metadata", "namespace"), f"the Kubernetes namespace {namespace!r} has "
@@ -100,7 +105,7 @@ def _slo(data: Any, spec: Any, base: Path, index: int, slo: Any, service: str, n
     if target is not None:
         objective["targetPercent"] = slo["objective"]
         result.paths.append((("spec", "objectives", 0, "targetPercent"), at + ("objective",)))
-    _dropped(result, spec, base, slo, at, key)
+    _dropped(result, slo, at)
     return result
 
 
@@ -131,16 +136,13 @@ def _indicator(result: Mapped, sli: Any, at: Path, name: str, key: Any) -> None:
                     "is kept as a metric source of type SlothPlugin, which no OpenSLO tool runs")
 
 
-def _dropped(result: Mapped, spec: Any, base: Path, slo: Any, at: Path, key: Any) -> None:
+def _dropped(result: Mapped, slo: Any, at: Path) -> None:
     if slo.get("alerting"):
         result.note(at + ("alerting",), "Sloth's alerting (the page and ticket alerts on "
                     "multiwindow, multi-burn-rate windows) is not converted: OpenSLO v1 writes "
                     "alerts as AlertPolicy documents")
-    for where, plugins in ((at + ("plugins",), slo.get("plugins")),
-                           (base + (key("slo_plugins"),), spec.get(key("slo_plugins")))):
-        if plugins:
-            result.note(where, "Sloth's SLO plugins change the rules Sloth generates; OpenSLO "
-                        "v1 has no form for them, so they are not converted")
+    if slo.get("plugins"):
+        result.note(at + ("plugins",), _PLUGINS_DROPPED)
 
 
 def _service(service: str, base: Path) -> Mapped:

@@ -157,3 +157,13 @@ def test_sloth_labels_written_as_numbers_or_booleans_are_text(project: Project) 
     report = project.run("check", "--format", "json", "--no-cache", "--select", "schema",
                          "vm-v1.yaml").json
     assert report["problems"] == []
+
+
+def test_a_note_about_the_whole_sloth_document_is_said_once(project: Project) -> None:
+    shutil.copyfile(DATA / "sloth" / "victoria-metrics.yml", project.root / "vm.yml")
+    run = project.run("convert", "--to", "openslo/v1", "vm.yml")
+    assert run.code == 0, run.err
+    notes = run.err.splitlines()[:-1]
+    assert len(notes) == len(set(notes))
+    assert ("vm.yml:9:1: note: Sloth's SLO plugins change the rules Sloth generates; OpenSLO v1 "
+            "has no form for them, so they are not converted") in notes
