@@ -91,6 +91,20 @@ def test_check_exits_1_and_writes_nothing_until_fmt_writes(project: Project) -> 
     assert run.code == 0 and "0 files would be reformatted, 1 left unchanged" in run.err
 
 
+def test_a_file_with_crlf_line_ends_keeps_them(project: Project) -> None:
+    # as git's core.autocrlf checks files out on Windows: fmt --check must pass them
+    laid_out = b"apiVersion: openslo/v1\r\nkind: Service\r\nmetadata:\r\n  name: checkout\r\n"
+    (project.root / "ok.yaml").write_bytes(laid_out)
+    run = project.run("fmt", "--check", "ok.yaml")
+    assert run.code == 0 and "0 files would be reformatted, 1 left unchanged" in run.err
+    (project.root / "svc.yaml").write_bytes(
+        b"kind: Service   # the shop\r\napiVersion: openslo/v1\r\nmetadata: {name: checkout}\r\n")
+    assert project.run("fmt", "svc.yaml").code == 0
+    assert (project.root / "svc.yaml").read_bytes() == (
+        b"apiVersion: openslo/v1\r\nkind: Service   # the shop\r\nmetadata:\r\n"
+        b"  name: checkout\r\n")
+
+
 def test_other_yaml_is_never_laid_out(project: Project) -> None:
     workflow = "on:    push\njobs: {build: {runs-on: ubuntu-latest}}\n"
     path = project.write(".github/workflows/ci.yaml", workflow)
