@@ -150,6 +150,15 @@ def test_external_references_are_never_findings(project: Project) -> None:
     assert run.json["problems"] == []
 
 
+def test_the_fix_a_missing_reference_suggests_can_be_pasted(project: Project) -> None:
+    project.write("sli.yaml", SLO_WITH_SOURCE)
+    (found,) = project.check("sli.yaml").json["problems"]
+    lead, _, setting = found["message"].partition("list it in .slopolicy.yaml: ")
+    assert setting == 'rules: {unresolved-reference: {external: ["DataSource/datadog-prod"]}}'
+    project.write(".slopolicy.yaml", setting + "\n")
+    assert project.check("sli.yaml").json["problems"] == []
+
+
 def test_external_globs_match_kind_and_name(project: Project) -> None:
     project.write("sli.yaml", SLO_WITH_SOURCE)
     project.write(".slopolicy.yaml", """
