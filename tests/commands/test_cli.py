@@ -124,6 +124,19 @@ def test_extends_strict_preset(project: Project) -> None:
     assert project.run("check").code == 0
 
 
+def test_the_starter_settings_read_when_uncommented(project: Project) -> None:
+    project.run("init")
+    path = project.root / ".slopolicy.yaml"
+    lines = path.read_text().splitlines()
+    # every commented setting, as an editor's "toggle comment" uncomments it
+    settings = [line[2:] if line.startswith(("# rules:", "# waivers:", "#   ")) else line
+                for line in lines]
+    assert settings != lines
+    path.write_text("\n".join(settings) + "\n")
+    run = project.run("check")
+    assert run.code == 0, run.err
+
+
 def test_init_writes_a_config_that_passes_on_an_empty_repository(project: Project) -> None:
     run = project.run("init")
     assert run.code == 0
