@@ -12,7 +12,8 @@ from slopolicy.formats.layout import LayoutError, canonical
 from slopolicy.text import yamlsource
 from slopolicy.text.comments import comment_lines
 
-REAL = sorted(p for p in DATA.rglob("*.y*ml") if "servicelevel" not in p.name)
+REAL = sorted(p for p in DATA.rglob("*.y*ml")
+              if "servicelevel" not in p.name and "templates" not in p.parts)
 SHIPPED = sorted((REPO / "examples" / "acme").rglob("*.yaml"))
 
 
