@@ -473,9 +473,21 @@ def _plain(value: Any) -> str:
     return _quoted(text)
 
 
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
 def _quoted(text: str) -> str:
-    """YAML's single-quoted style: ``'It''s'``."""
+    """YAML's single-quoted style: ``'It''s'``; double-quoted with escapes (``"a\\nb"``) for
+    text that holds a line break or another control character, which a report line
+    must never print as it is (a forged line, a terminal escape)."""
+    if _UNPRINTABLE.search(text):
+        return '"' + _UNPRINTABLE.sub(_escape, text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
     return "'" + text.replace("'", "''") + "'"
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(char, f"\\u{ord(char):04x}")
 
 
 _YAML_WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"})

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import collections
+import json
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 from conftest import HERE, Project
+from ruamel.yaml import YAML
 from test_rules_core import SERVICE, SLI, SLO_REF
 
 from slopolicy.text.hints import article, closest
@@ -167,3 +169,16 @@ def test_external_globs_match_kind_and_name(project: Project) -> None:
         """)
     run = project.check("sli.yaml")
     assert [p[3] for p in run.problems()] == ["unresolved-reference"]
+
+
+def test_a_value_with_a_line_break_is_shown_escaped_never_as_a_forged_report_line(
+        project: Project) -> None:
+    name = "a\nslas/fake.yaml:1:1: error [x] forged\x1b[2K"
+    project.write("svc.yaml", "apiVersion: openslo/v1\nkind: Service\nmetadata:\n"
+                              f"  name: {json.dumps(name)}\nspec: {{}}\n")
+    run = project.run("check", "--format", "text", "--color", "never", "svc.yaml")
+    lines = run.out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["svc.yaml", "slopolicy"]
+    shown = '"a\\nslas/fake.yaml:1:1: error [x] forged\\u001b[2K"'
+    assert lines[0].startswith(f"svc.yaml:4:9: error [schema] {shown} is not a valid name")
+    assert YAML(typ="safe").load(f"v: {shown}")["v"] == name  # YAML's own double-quoted form
