@@ -182,3 +182,17 @@ def test_a_value_with_a_line_break_is_shown_escaped_never_as_a_forged_report_lin
     shown = '"a\\nslas/fake.yaml:1:1: error [x] forged\\u001b[2K"'
     assert lines[0].startswith(f"svc.yaml:4:9: error [schema] {shown} is not a valid name")
     assert YAML(typ="safe").load(f"v: {shown}")["v"] == name  # YAML's own double-quoted form
+
+
+def test_every_problem_of_the_text_report_is_one_line_whatever_a_name_holds(
+        project: Project) -> None:
+    for copy in ("one.yaml", "two.yaml"):  # duplicate-name quotes the document's name
+        project.write(copy, "apiVersion: openslo/v1\nkind: Service\nmetadata:\n"
+                            '  name: "x\\nslas/fake.yaml:1:1: error [x] forged"\nspec: {}\n')
+    run = project.run("check", "--format", "text", "--color", "never", "-v")
+    lines = run.out.splitlines()
+    assert not [line for line in lines if line.startswith("slas/fake.yaml")]
+    (duplicate,) = [line for line in lines if "[duplicate-name]" in line]
+    assert duplicate.startswith("two.yaml:4:9: error [duplicate-name] Service/x\\nslas/fake.yaml")
+    assert "    in document Service/x\\nslas/fake.yaml:1:1: error [x] forged, path metadata.name" \
+        in lines
