@@ -196,3 +196,20 @@ def test_every_problem_of_the_text_report_is_one_line_whatever_a_name_holds(
     assert duplicate.startswith("two.yaml:4:9: error [duplicate-name] Service/x\\nslas/fake.yaml")
     assert "    in document Service/x\\nslas/fake.yaml:1:1: error [x] forged, path metadata.name" \
         in lines
+
+
+@pytest.mark.parametrize(("written", "tip"), [
+    ("yes", "; write true (YAML 1.2 reads 'yes' as text)"),
+    ("Off", "; write false (YAML 1.2 reads 'Off' as text)"),
+    ('"true"', "; write true, without quotes"),
+])
+def test_a_yaml_1_1_boolean_is_named_with_the_fix(project: Project, written: str,
+                                                  tip: str) -> None:
+    project.write("sli.yaml", "apiVersion: openslo/v1\nkind: SLI\nmetadata: {name: ok}\nspec:\n"
+                  f"  ratioMetric:\n    counter: {written}\n"
+                  "    good: {metricSource: {type: Prometheus, spec: {query: good}}}\n"
+                  "    total: {metricSource: {type: Prometheus, spec: {query: total}}}\n")
+    (problem,) = project.check("sli.yaml").json["problems"]
+    assert problem["path"] == "spec.ratioMetric.counter"
+    assert problem["message"].startswith("expected boolean, got string")
+    assert problem["message"].endswith(tip)
