@@ -98,6 +98,9 @@ def test_unknown_select_id_is_usage_error(project: Project) -> None:
         ("# mine\nextends: defualt\n", ".slopolicy.yaml:2:10: extends: 'defualt' is neither a preset "
                                        '(default, strict) nor a file; did you mean "default"?'),
         ("rules: [\n", ".slopolicy.yaml:2:1:"),
+        ("policies:\n  - nowhere.yaml\n",
+         ".slopolicy.yaml:2:5: policies: 'nowhere.yaml': no such file or folder"),
+        ("plugins: [no-such-plugin]\n", ".slopolicy.yaml:1:11: plugins: 'no-such-plugin': "),
         ("waivers:\n  - {rule: schema, reason: x}\n", "waivers[0]"),
     ],
 )
