@@ -37,6 +37,7 @@ from slopolicy.text.yamlsource import (
     locate_key,
 )
 
+MISNAMED = ".slopolicy.yml"  # the configuration under the other YAML suffix
 PRESETS = ("default", "strict")
 DEFAULT_INCLUDE = ("**/*.yaml", "**/*.yml", "**/*.json")
 DEFAULT_EXCLUDE = (
@@ -109,6 +110,10 @@ def find(reader: Reader, start: str) -> str | None:
         candidate = reader.join(folder, FILENAME)
         if reader.exists(candidate):
             return candidate
+        misnamed = reader.join(folder, MISNAMED)
+        if reader.exists(misnamed):  # never passed over in silence for the default settings
+            raise ConfigError(f"{reader.shown(misnamed)}: slopolicy reads its configuration from "
+                              f"{FILENAME}; rename the file")
         parent = posixpath.dirname(folder)
         if parent == folder:
             return None

@@ -112,6 +112,17 @@ def test_configuration_errors_exit_2_naming_the_key(project: Project, config: st
     assert message in run.err
 
 
+def test_a_configuration_named_yml_is_an_error_not_ignored(project: Project) -> None:
+    project.write(".slopolicy.yml", "rules:\n  schema: off\n")
+    project.write("svc.yaml", SERVICE.format(name="Bad One"))
+    run = project.run("check")
+    assert run.code == 2
+    assert run.err == ("slopolicy: error: .slopolicy.yml: slopolicy reads its configuration "
+                       "from .slopolicy.yaml; rename the file\n")
+    (project.root / ".slopolicy.yml").rename(project.root / ".slopolicy.yaml")
+    assert project.run("check").code == 0  # schema: off, as the file says
+
+
 def test_config_discovered_upward_and_globs(project: Project) -> None:
     project.write(".slopolicy.yaml", "documents:\n  include: ['slos/**']\n  exclude: ['slos/old/']\n")
     project.write("slos/svc.yaml", SERVICE.format(name="Bad One"))
