@@ -52,6 +52,17 @@ def add_terminal_arguments(parser: argparse.ArgumentParser) -> None:
                       help="say more: where each finding is, what was read, how long it took")
 
 
+def jobs(value: str) -> int:
+    """``--jobs N``: a whole number of worker processes, 1 or more."""
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{value} workers: give 1 or more")
+    return count
+
+
 def load(name: str) -> Command:
     """The module of command ``name`` (one of :data:`COMMANDS`)."""
     return cast(Command, importlib.import_module(f"{__name__}.{name}"))

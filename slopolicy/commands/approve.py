@@ -295,9 +295,9 @@ def _warn_roster(roster: Roster, role: str, identity: str) -> None:
     if roster.roles and role not in roster.roles:
         # a role the roster does not have is a typo: such a record could never count
         hint = closest_list(role, list(roster.roles))
-        tip = f'did you mean "{hint[0]}"? ' if hint else ""
-        raise UsageError(f"--role {role!r} is not in approvals.roles; {tip}"
-                         f"(roles: {', '.join(roster.roles)})")
+        tip = f'; did you mean "{hint[0]}"?' if hint else ""
+        raise UsageError(f"--role {role!r} is not in approvals.roles "
+                         f"(roles: {', '.join(roster.roles)}){tip}")
     if role not in roster.roles:
         _warn(f"role {role!r} is not in approvals.roles (no roles are defined); the record will "
               "not count unless the base policy defines it")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from slopolicy.commands import EXIT_FINDINGS, EXIT_OK, add_terminal_arguments
+from slopolicy.commands import EXIT_FINDINGS, EXIT_OK, add_terminal_arguments, jobs
 from slopolicy.model.errors import UsageError
 from slopolicy.report.check import REPORTERS, CheckReport
 
@@ -90,7 +90,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", metavar="DIR", help="result cache folder (default: the "
                         "user cache directory, ~/.cache/slopolicy on Linux); safe to delete, "
                         "shared by concurrent runs")
-    parser.add_argument("--jobs", type=int, metavar="N", help="parallel workers (default: all "
+    parser.add_argument("--jobs", type=jobs, metavar="N", help="parallel workers (default: all "
                         "cores for large sets)")
     add_terminal_arguments(parser)
 
@@ -403,6 +403,7 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
         sys.stdout.write(buffer.getvalue())
     if args.verbose:
         tell(project, len(totals.path), result, time.perf_counter() - started)
+        tell_skipped(project, [path for path, count in zip(paths, others) if count])
     return exit_code(result, args.fail_on)
 
 
@@ -430,6 +431,19 @@ def tell(project: Project, loaded: int, result: Result, seconds: float) -> None:
     print(f"slopolicy: {loaded} file(s) read for the rules that span files; reported on "
           f"{result.files} file(s), {result.documents} document(s); {len(result.problems)} "
           f"problem(s) in {seconds:.2f} s", file=sys.stderr)
+
+
+def tell_skipped(project: Project, skipped: list[str]) -> None:
+    """``-v``: each file that held objects of no format slopolicy knows, and why the first is."""
+    from slopolicy.load.files import load_bytes
+    from slopolicy.load.readers import WorktreeReader
+
+    reader = WorktreeReader(project.repo_root)
+    for path in skipped:
+        raw = reader.read_one(path)
+        foreign = load_bytes(path, raw).foreign if raw is not None else []
+        why = "{}:{}: {}".format(*foreign[0]) if foreign else ""
+        print(f"slopolicy: skipped {path}{':' if why else ''}{why}", file=sys.stderr)
 
 
 def with_introduced(args: argparse.Namespace, project: Project, ctx: Context,

@@ -29,19 +29,19 @@ STARTER = """\
 extends: default
 
 # Which files hold SLOs and SLAs (gitignore-style globs, from this folder).
-# Other YAML (CI workflows, Helm charts) is skipped silently.
+# Other YAML (CI workflows, Helm charts) is skipped, and counted in the summary.
 documents:
   include: ["**/*.yaml", "**/*.yml", "**/*.json"]
   exclude: ["node_modules/", "vendor/"]
 
 # Per rule: a severity (error | warning | info | off) or {severity, options}.
 # `slopolicy rules` lists them; `slopolicy rules explain ID` explains one.
-rules: {}
-#  slo-headroom: {severity: warning, max-budget-ratio: 0.5}
+# rules:
+#   slo-headroom: {severity: warning, max-budget-ratio: 0.5}
 
 # Waive a finding only with a reason and an end date:
-waivers: []
-#  - {rule: slo-headroom, document: SLO/legacy-checkout, reason: "OPS-123", expires: 2027-01-31}
+# waivers:
+#   - {rule: slo-headroom, document: SLO/legacy-checkout, reason: "OPS-123", expires: 2027-01-31}
 """
 
 

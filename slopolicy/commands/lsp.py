@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from slopolicy.commands import EXIT_OK
+from slopolicy.commands import EXIT_OK, jobs
 from slopolicy.model.errors import UsageError
 
 SERVER_PACKAGES = ("pygls", "lsprotocol", "cattrs", "attrs")  # what the lsp extra installs
@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="do not read or write the result cache")
     parser.add_argument("--cache-dir", metavar="DIR", help="result cache folder (default: the "
                         "user cache directory, shared with `slopolicy check`)")
-    parser.add_argument("--jobs", type=int, metavar="N", help="worker processes for the first "
+    parser.add_argument("--jobs", type=jobs, metavar="N", help="worker processes for the first "
                         "load (default: all cores for large projects)")
 
 

@@ -10,6 +10,7 @@ from slopolicy.config.settings import Config, Settings
 from slopolicy.load.readers import WorktreeReader
 from slopolicy.model.errors import ConfigError, UsageError
 from slopolicy.rules import Rule, builtin_rules
+from slopolicy.text.yamlsource import locate
 
 
 @dataclass
@@ -87,14 +88,18 @@ def with_custom_rules(builtin: dict[str, Rule], settings: Settings, root: Path
     custom: list[Rule] = []
     raw = settings.data
     # Imported only when configured: CEL's parser and the entry point scan cost time.
-    if raw.get("policies"):
-        from slopolicy.rules import house
+    try:
+        if raw.get("policies"):
+            from slopolicy.rules import house
 
-        custom += house.load(settings.reader, [str(p) for p in raw["policies"]], settings.folder)
-    if raw.get("plugins"):
-        from slopolicy.rules import plugins
+            custom += house.load(settings.reader, [str(p) for p in raw["policies"]],
+                                 settings.folder)
+        if raw.get("plugins"):
+            from slopolicy.rules import plugins
 
-        custom += plugins.load([str(p) for p in raw["plugins"]], root)
+            custom += plugins.load([str(p) for p in raw["plugins"]], root)
+    except ConfigError as exc:
+        raise _at_entry(exc, settings) from None
     rules = dict(builtin)
     for rule in custom:
         clash = rules.get(rule.id)
@@ -103,3 +108,20 @@ def with_custom_rules(builtin: dict[str, Rule], settings: Settings, root: Path
             raise ConfigError(f"{rule.source}: rule id {rule.id!r} is {kind}; choose another id")
         rules[rule.id] = rule
     return rules
+
+
+def _at_entry(exc: ConfigError, settings: Settings) -> ConfigError:
+    """``policies: 'x': ...`` (or ``plugins:``) at the line of ``'x'`` in the configuration,
+    when this file writes it (not a file it extends)."""
+    key, _, rest = str(exc).partition(": ")
+    tree = settings.positions
+    own = tree.keys.get(key) if tree is not None and tree.keys is not None else None
+    if key not in ("policies", "plugins") or own is None or own[2].items is None:
+        return exc
+    entries = [str(p) for p in settings.data.get(key) or []]
+    written = entries[len(entries) - len(own[2].items):]  # its own entries follow inherited ones
+    for index, entry in enumerate(written):
+        if rest.startswith(f"{entry!r}:"):
+            line, column = locate(tree, (key, index))
+            return ConfigError(f"{settings.shown}:{line}:{column}: {exc}", exc.key)
+    return exc

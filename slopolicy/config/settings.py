@@ -37,6 +37,7 @@ from slopolicy.text.yamlsource import (
     locate_key,
 )
 
+MISNAMED = ".slopolicy.yml"  # the configuration under the other YAML suffix
 PRESETS = ("default", "strict")
 DEFAULT_INCLUDE = ("**/*.yaml", "**/*.yml", "**/*.json")
 DEFAULT_EXCLUDE = (
@@ -109,6 +110,10 @@ def find(reader: Reader, start: str) -> str | None:
         candidate = reader.join(folder, FILENAME)
         if reader.exists(candidate):
             return candidate
+        misnamed = reader.join(folder, MISNAMED)
+        if reader.exists(misnamed):  # never passed over in silence for the default settings
+            raise ConfigError(f"{reader.shown(misnamed)}: slopolicy reads its configuration from "
+                              f"{FILENAME}; rename the file")
         parent = posixpath.dirname(folder)
         if parent == folder:
             return None
@@ -131,7 +136,8 @@ def read(reader: Reader, path: str | None) -> Settings:
         data, settings.positions, settings.files[path] = _read(reader, path)
         data.setdefault("extends", "default")
         settings.data = data
-    settings.data = _with_presets(settings.data, reader, path, (), settings.files)
+    settings.data = _with_presets(settings.data, reader, path, (), settings.files,
+                                  settings.positions)
     return settings
 
 
@@ -251,12 +257,18 @@ def _validate(path: str, positions: Positions | None, data: dict[str, Any]) -> N
 
 
 def _with_presets(raw: dict[str, Any], reader: Reader, path: str | None,
-                  seen: tuple[tuple[str, str], ...], files: dict[str, bytes]) -> dict[str, Any]:
-    """``raw`` merged over what it extends; each file read is added to ``files``."""
+                  seen: tuple[tuple[str, str], ...], files: dict[str, bytes],
+                  positions: Positions | None = None) -> dict[str, Any]:
+    """``raw`` merged over what it extends; each file read is added to ``files``.
+
+    ``positions`` are ``raw``'s in its file: an error names the line of ``extends``.
+    """
     base_name = raw.get("extends")
     if not base_name:
         return raw
     where = reader.shown(path) if path is not None else "preset"
+    if path is not None and positions is not None:
+        where += ":{}:{}".format(*locate(positions, ("extends",)))
     source = _PRESETS if base_name in PRESETS else reader
     if source is _PRESETS:
         target = f"{base_name}.yaml"
@@ -265,16 +277,16 @@ def _with_presets(raw: dict[str, Any], reader: Reader, path: str | None,
         if not reader.exists(target):
             raise ConfigError(
                 f"{where}: extends: {base_name!r} is neither a preset ({', '.join(PRESETS)}) "
-                "nor a file")
+                f"nor a file{did_you_mean(str(base_name), PRESETS)}")
     key = (source.label, target)
     if key in seen:
         raise ConfigError(f"{where}: extends: {base_name!r} extends itself")
     if len(seen) >= MAX_EXTENDS:
         raise ConfigError(f"{where}: extends: {base_name!r} is more than {MAX_EXTENDS} files deep")
-    data, _, content = _read(source, target)
+    data, found, content = _read(source, target)
     if source is reader:
         files[target] = content
-    return _merge(_with_presets(data, source, target, seen + (key,), files), raw)
+    return _merge(_with_presets(data, source, target, seen + (key,), files, found), raw)
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

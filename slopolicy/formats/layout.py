@@ -61,8 +61,16 @@ def canonical(text: str) -> str:
     stream = io.StringIO()
     yaml.dump_all(documents, stream)
     out = head + "\n".join(line.rstrip() for line in stream.getvalue().splitlines()) + "\n"
+    if _crlf(text):  # a file checked out with CRLF (git's core.autocrlf) keeps its line ends
+        out = out.replace("\r\n", "\n").replace("\n", "\r\n")
     _same(text, out)
     return out
+
+
+def _crlf(text: str) -> bool:
+    """Whether the file's lines end with CRLF, as its first line does."""
+    end = text.find("\n")
+    return end > 0 and text[end - 1] == "\r"
 
 
 def _header(text: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ says so with every verdict.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from slopolicy.formats.common import (
@@ -32,6 +33,9 @@ from slopolicy.text.yamlsource import Path
 DEFAULT_WINDOW = "30d"
 ASSUMED_WINDOW = ("Sloth does not write an SLO's window, so slopolicy takes Sloth's default: a "
                   "rolling 30 days (`--default-slo-period 30d`)")
+
+_PLUGINS_DROPPED = ("Sloth's SLO plugins change the rules Sloth generates; OpenSLO v1 has no "
+                    "form for them, so they are not converted")
 
 # the spellings of the two forms: (prometheus/v1, sloth.slok.dev/v1)
 _KEYS = {
@@ -62,6 +66,8 @@ def mapped(data: Any, crd: bool) -> list[Mapped]:
             first.note(base + ("labels",) if "labels" in spec else (),
                        "Sloth puts its labels on the rules it generates; here they are each "
                        "SLO's metadata.labels")
+        if spec.get(key("slo_plugins")):  # the document's: said once, not for each SLO
+            first.note(base + (key("slo_plugins"),), _PLUGINS_DROPPED)
         namespace = mapping(data.get("metadata")).get("namespace") if crd else None
         if namespace:
             first.note(("metadata", "namespace"), f"the Kubernetes namespace {namespace!r} has "
@@ -78,7 +84,8 @@ def _slo(data: Any, spec: Any, base: Path, index: int, slo: Any, service: str, n
     result.paths.append((("metadata", "name"), at + ("name",)))
     named(result, raw_name, at + ("name",))
     metadata = mapping(data.get("metadata")) if crd else {}
-    labels = {**mapping(spec.get("labels")), **mapping(slo.get("labels"))}
+    labels = {key: _label(value) for key, value in
+              {**mapping(spec.get("labels")), **mapping(slo.get("labels"))}.items()}
     if labels:
         result.put(("metadata", "labels"), labels, at + ("labels",) if "labels" in slo
                    else base + ("labels",))
@@ -98,7 +105,7 @@ def _slo(data: Any, spec: Any, base: Path, index: int, slo: Any, service: str, n
     if target is not None:
         objective["targetPercent"] = slo["objective"]
         result.paths.append((("spec", "objectives", 0, "targetPercent"), at + ("objective",)))
-    _dropped(result, spec, base, slo, at, key)
+    _dropped(result, slo, at)
     return result
 
 
@@ -129,19 +136,28 @@ def _indicator(result: Mapped, sli: Any, at: Path, name: str, key: Any) -> None:
                     "is kept as a metric source of type SlothPlugin, which no OpenSLO tool runs")
 
 
-def _dropped(result: Mapped, spec: Any, base: Path, slo: Any, at: Path, key: Any) -> None:
+def _dropped(result: Mapped, slo: Any, at: Path) -> None:
     if slo.get("alerting"):
         result.note(at + ("alerting",), "Sloth's alerting (the page and ticket alerts on "
                     "multiwindow, multi-burn-rate windows) is not converted: OpenSLO v1 writes "
                     "alerts as AlertPolicy documents")
-    for where, plugins in ((at + ("plugins",), slo.get("plugins")),
-                           (base + (key("slo_plugins"),), spec.get(key("slo_plugins")))):
-        if plugins:
-            result.note(where, "Sloth's SLO plugins change the rules Sloth generates; OpenSLO "
-                        "v1 has no form for them, so they are not converted")
+    if slo.get("plugins"):
+        result.note(at + ("plugins",), _PLUGINS_DROPPED)
 
 
 def _service(service: str, base: Path) -> Mapped:
     result = new("Service", object_name(service), base + ("service",))
     named(result, service, base + ("service",))
     return result
+
+
+def _label(value: Any) -> Any:
+    """A label value as Sloth reads it: a number or a boolean is its text (``true``, ``0.2``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, (float, Decimal)):
+        exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+        return format(exact.normalize(), "f")
+    return value

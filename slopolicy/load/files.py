@@ -15,6 +15,7 @@ names the likely fix; any other YAML is skipped and counted.
 from __future__ import annotations
 
 import os
+import re
 import stat as stat_module
 from collections.abc import Mapping
 from typing import Any
@@ -132,6 +133,8 @@ def load_text(path: str, text: str) -> SourceFile:
     source = SourceFile(path, text)
     for index, loaded in enumerate(yamlsource.iter_documents(text)):
         if isinstance(loaded, yamlsource.LoadError):
+            if _template(source, loaded.line, loaded.column):
+                break
             source.problems.append(
                 LoadProblem("yaml-syntax", loaded.message, loaded.line, loaded.column)
             )
@@ -142,6 +145,8 @@ def load_text(path: str, text: str) -> SourceFile:
                 LoadProblem(rule, issue.message, issue.line, issue.column, issue.related)
             )
         if loaded.error is not None:
+            if _template(source, loaded.error.line, loaded.error.column):
+                continue
             source.problems.append(
                 LoadProblem(
                     "yaml-syntax", loaded.error.message, loaded.error.line, loaded.error.column
@@ -150,6 +155,23 @@ def load_text(path: str, text: str) -> SourceFile:
             continue
         _collect(source, index, loaded)
     return source
+
+
+# A template action where YAML expects a node: `{{- if ...}}`, `- {{ x }}`, `key: {{ x }}`.
+# (Sloth's `[{{.window}}]` inside a query is text, and YAML reads it as such.)
+_TEMPLATE_ACTION = re.compile(r"^\s*(?:-\s+)?(?:[^\s:#'\"{][^:#]*:\s+)?\{\{")
+
+
+def _template(source: SourceFile, line: int, column: int) -> bool:
+    """Whether the YAML error at ``line`` is a template's (a Helm chart's ``templates/``):
+    other YAML, skipped and counted, not a document with a syntax error."""
+    lines = source.text.splitlines()
+    if not 0 < line <= len(lines) or not _TEMPLATE_ACTION.match(lines[line - 1]):
+        return False
+    source.others += 1
+    source.foreign.append((line, column, "a template ({{ ... }} where YAML expects a value): "
+                           "YAML only once rendered"))
+    return True
 
 
 def _collect(source: SourceFile, index: int, loaded: yamlsource.LoadedDocument) -> None:

@@ -406,7 +406,7 @@ def _words(error: ValidationError) -> str:
         return f"{show(instance)} is not allowed: expected {show(value)}"
     if validator == "type":
         expected = " or ".join(value) if isinstance(value, list) else value
-        return f"expected {expected}, got {_shown(instance)}"
+        return f"expected {expected}, got {_shown(instance)}{_boolean_tip(value, instance)}"
     sized = _SIZES.get(str(validator))
     if sized is not None and isinstance(instance, (list, str, Mapping)):
         what, bound = sized
@@ -427,6 +427,21 @@ def _words(error: ValidationError) -> str:
     if validator == "not":
         return f"{show(instance)} is not allowed here"
     return str(error.message)
+
+
+_YAML11_BOOLEANS = {"yes": True, "y": True, "on": True, "true": True,
+                    "no": False, "n": False, "off": False, "false": False}
+
+
+def _boolean_tip(expected: Any, instance: Any) -> str:
+    """YAML 1.1's ``yes`` and ``on`` (which some tools read as booleans) are text in YAML 1.2."""
+    meant = _YAML11_BOOLEANS.get(instance.lower()) if isinstance(instance, str) else None
+    if expected != "boolean" or meant is None:
+        return ""
+    word = "true" if meant else "false"
+    if instance.lower() == word:  # "true" in quotes
+        return f"; write {word}, without quotes"
+    return f"; write {word} (YAML 1.2 reads {show(instance)} as text)"
 
 
 _SIZES = {
@@ -473,9 +488,21 @@ def _plain(value: Any) -> str:
     return _quoted(text)
 
 
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
 def _quoted(text: str) -> str:
-    """YAML's single-quoted style: ``'It''s'``."""
+    """YAML's single-quoted style: ``'It''s'``; double-quoted with escapes (``"a\\nb"``) for
+    text that holds a line break or another control character, which a report line
+    must never print as it is (a forged line, a terminal escape)."""
+    if _UNPRINTABLE.search(text):
+        return '"' + _UNPRINTABLE.sub(_escape, text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
     return "'" + text.replace("'", "''") + "'"
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(char, f"\\u{ord(char):04x}")
 
 
 _YAML_WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"})

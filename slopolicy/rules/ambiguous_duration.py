@@ -86,7 +86,8 @@ def _targets(doc: Document) -> Iterator[Finding]:
                 value = to_decimal(objective[key], key)
             except UnitError:
                 continue
-            if value > 0 and (value < limit if key == "targetPercent" else value > limit):
+            # a target above 100 is no percent written as a fraction: the schema's error says it
+            if value > 0 and (value < limit if key == "targetPercent" else limit < value <= 100):
                 yield Finding(_message(key, value), document=doc,
                               path=("spec", "objectives", index, key))
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -116,9 +117,11 @@ def _references(node: Any, path: Path) -> Iterator[tuple[Path, str, Any]]:
 def _missing(ctx: Context, doc: Document, path: Path, kind: str, name: str) -> Finding:
     names = ctx.derive(_names_of(kind))
     hint = names.closest(name)
+    external = json.dumps(f"{kind}/{name}")  # a YAML flow scalar, whatever the name holds
     tip = f'; did you mean "{hint}"?' if hint else (
-        f"; add {with_article(kind)} named {name!r}, or list it under the external option "
-        "if it lives outside the repository" if not names.names else ""
+        f"; add {with_article(kind)} named {name!r}, or, if it lives outside the repository, "
+        f"list it in .slopolicy.yaml: rules: {{unresolved-reference: {{external: [{external}]}}}}"
+        if not names.names else ""
     )
     return Finding(f"{kind} {name!r} is not defined in the checked documents{tip}", doc, path)
 

@@ -9,7 +9,8 @@ Pure functions; every number is an exact ``Fraction`` (targets come in as the
 
 Which periods. A calendar SLA is judged on the real periods that overlap
 ``[effective.from, effective.until)`` in its time zone, by the tz database; an
-open-ended agreement on those of its first ``OPEN_ENDED_YEARS`` years. Terms
+open-ended agreement (or one that ends later) on those of its first
+``OPEN_ENDED_YEARS`` years. Terms
 without dates are judged over ``units.HORIZON``. A period of no length (a day
 a zone skipped) holds nothing and is never judged. L is a period's length, W
 an SLO window's, b = 1 - T the SLO's budget and B the SLA's.
@@ -527,8 +528,8 @@ def _budget_share(ratio: Fraction) -> str:
 def agreement_span(sla: Terms) -> UtcSpan | None:
     """UTC ms ``[from, until)`` the agreement covers; None when its terms carry no dates.
 
-    Dates are midnights in the SLA window's zone; an open-ended agreement is
-    judged over its first OPEN_ENDED_YEARS years.
+    Dates are midnights in the SLA window's zone; an open-ended agreement, or one
+    that ends later, is judged over its first OPEN_ENDED_YEARS years.
     """
     return _span(sla.effective_from, sla.effective_until, sla.window.time_zone)
 
@@ -538,7 +539,10 @@ def _span(start: date | None, until: date | None, time_zone: str | None) -> UtcS
     if start is None:
         return None
     zone = time_zone or "UTC"
-    until = until or _years_later(start, OPEN_ENDED_YEARS)
+    # an end further away (9999-12-31 stands for "none" in many a contract system) is judged
+    # as an open end is: its first years hold every pattern of periods the rest repeats
+    horizon = _years_later(start, OPEN_ENDED_YEARS)
+    until = horizon if until is None else min(until, horizon)
     start_ms = utc_ms(datetime.combine(start, time()), zone)
     return start_ms, max(start_ms + 1, utc_ms(datetime.combine(until, time()), zone))
 

@@ -94,8 +94,13 @@ def test_unknown_select_id_is_usage_error(project: Project) -> None:
         ("rules:\n  schema: loud\n", ".slopolicy.yaml:2:11: rules.schema:"),
         ("rulez: {}\n", '.slopolicy.yaml:1:1: rulez: unknown property "rulez"; did you mean "rules"?'),
         ("rules:\n  schema: {severity: error, depth: 3}\n", "rules.schema.depth: unknown option"),
-        ("extends: nowhere.yaml\n", "extends: 'nowhere.yaml' is neither a preset"),
+        ("extends: nowhere.yaml\n", ".slopolicy.yaml:1:10: extends: 'nowhere.yaml' is neither a preset"),
+        ("# mine\nextends: defualt\n", ".slopolicy.yaml:2:10: extends: 'defualt' is neither a preset "
+                                       '(default, strict) nor a file; did you mean "default"?'),
         ("rules: [\n", ".slopolicy.yaml:2:1:"),
+        ("policies:\n  - nowhere.yaml\n",
+         ".slopolicy.yaml:2:5: policies: 'nowhere.yaml': no such file or folder"),
+        ("plugins: [no-such-plugin]\n", ".slopolicy.yaml:1:11: plugins: 'no-such-plugin': "),
         ("waivers:\n  - {rule: schema, reason: x}\n", "waivers[0]"),
     ],
 )
@@ -105,6 +110,17 @@ def test_configuration_errors_exit_2_naming_the_key(project: Project, config: st
     run = project.run("check")
     assert run.code == 2, run.err
     assert message in run.err
+
+
+def test_a_configuration_named_yml_is_an_error_not_ignored(project: Project) -> None:
+    project.write(".slopolicy.yml", "rules:\n  schema: off\n")
+    project.write("svc.yaml", SERVICE.format(name="Bad One"))
+    run = project.run("check")
+    assert run.code == 2
+    assert run.err == ("slopolicy: error: .slopolicy.yml: slopolicy reads its configuration "
+                       "from .slopolicy.yaml; rename the file\n")
+    (project.root / ".slopolicy.yml").rename(project.root / ".slopolicy.yaml")
+    assert project.run("check").code == 0  # schema: off, as the file says
 
 
 def test_config_discovered_upward_and_globs(project: Project) -> None:
@@ -120,6 +136,19 @@ def test_extends_strict_preset(project: Project) -> None:
     project.write(".slopolicy.yaml", "extends: strict\n")
     project.write("svc.yaml", SERVICE.format(name="checkout"))
     assert project.run("check").code == 0
+
+
+def test_the_starter_settings_read_when_uncommented(project: Project) -> None:
+    project.run("init")
+    path = project.root / ".slopolicy.yaml"
+    lines = path.read_text().splitlines()
+    # every commented setting, as an editor's "toggle comment" uncomments it
+    settings = [line[2:] if line.startswith(("# rules:", "# waivers:", "#   ")) else line
+                for line in lines]
+    assert settings != lines
+    path.write_text("\n".join(settings) + "\n")
+    run = project.run("check")
+    assert run.code == 0, run.err
 
 
 def test_init_writes_a_config_that_passes_on_an_empty_repository(project: Project) -> None:
@@ -225,3 +254,15 @@ def test_configuration_errors_name_the_line(project: Project, config: str, messa
     run = project.run("check")
     assert run.code == 2
     assert message in run.err
+
+
+@pytest.mark.parametrize("command", ["check", "lsp"])
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_jobs_below_one_is_a_usage_error_not_a_crash(project: Project, command: str,
+                                                     value: str) -> None:
+    project.write("svc.yaml", SERVICE.format(name="checkout"))
+    run = subprocess.run([sys.executable, "-m", "slopolicy", command, f"--jobs={value}"],
+                         cwd=project.root, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                         timeout=60)
+    assert run.returncode == 2, run.stderr
+    assert f"argument --jobs: {value} workers: give 1 or more" in run.stderr

@@ -86,8 +86,24 @@ def kubernetes(schema: dict[str, Any], api_version: str, kind: str, title: str) 
     return out
 
 
+def scalar_values(node: Any) -> Any:
+    """``node`` with each map of text (labels, annotations, plugin options) taking any scalar.
+
+    Sloth reads ``prometheus/v1`` with Kubernetes' YAML reader, which turns a
+    number or a boolean bound for text into its text (``generated: true`` is
+    the label ``"true"``), as Sloth's own VictoriaMetrics example relies on.
+    """
+    if isinstance(node, list):
+        return [scalar_values(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("additionalProperties") == {"type": "string"}:
+        node = {**node, "additionalProperties": {"type": ["string", "number", "boolean"]}}
+    return {key: scalar_values(value) for key, value in node.items()}
+
+
 def sloth_plain(crd: dict[str, Any]) -> dict[str, Any]:
-    spec = renamed(closed(crd["properties"]["spec"]), SLOTH_PLAIN_KEYS)
+    spec = scalar_values(renamed(closed(crd["properties"]["spec"]), SLOTH_PLAIN_KEYS))
     spec["title"] = "Sloth prometheus/v1: a service and its SLOs, for Prometheus."
     spec["properties"] = {"version": {"const": "prometheus/v1", "description":
                                       "Version of the spec: prometheus/v1."}, **spec["properties"]}

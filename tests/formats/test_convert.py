@@ -142,3 +142,28 @@ def test_a_service_is_written_once(project: Project) -> None:
     run = project.run("convert", "--to", "openslo/v1", "home-wifi.yml", "raw-home-wifi.yml")
     assert run.code == 0
     assert run.out.count("kind: Service\n") == 1 and run.out.count("kind: SLO\n") == 3
+
+
+def test_sloth_labels_written_as_numbers_or_booleans_are_text(project: Project) -> None:
+    # Sloth's own example: `generated: true`, `actual_le: 0.2`, read by Sloth as text
+    shutil.copyfile(DATA / "sloth" / "victoria-metrics.yml", project.root / "vm.yml")
+    report = project.run("check", "--format", "json", "--no-cache", "vm.yml").json
+    assert [p for p in report["problems"] if p["rule"] == "schema"] == []
+    run = project.run("convert", "--to", "openslo/v1", "vm.yml", "--output", "vm-v1.yaml")
+    assert run.code == 0, run.err
+    written = (project.root / "vm-v1.yaml").read_text()
+    assert "    generated: 'true'\n" in written and "    actual_le: '0.2'\n" in written
+    (project.root / "vm.yml").unlink()
+    report = project.run("check", "--format", "json", "--no-cache", "--select", "schema",
+                         "vm-v1.yaml").json
+    assert report["problems"] == []
+
+
+def test_a_note_about_the_whole_sloth_document_is_said_once(project: Project) -> None:
+    shutil.copyfile(DATA / "sloth" / "victoria-metrics.yml", project.root / "vm.yml")
+    run = project.run("convert", "--to", "openslo/v1", "vm.yml")
+    assert run.code == 0, run.err
+    notes = run.err.splitlines()[:-1]
+    assert len(notes) == len(set(notes))
+    assert ("vm.yml:9:1: note: Sloth's SLO plugins change the rules Sloth generates; OpenSLO v1 "
+            "has no form for them, so they are not converted") in notes

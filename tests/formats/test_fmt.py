@@ -12,7 +12,8 @@ from slopolicy.formats.layout import LayoutError, canonical
 from slopolicy.text import yamlsource
 from slopolicy.text.comments import comment_lines
 
-REAL = sorted(p for p in DATA.rglob("*.y*ml") if "servicelevel" not in p.name)
+REAL = sorted(p for p in DATA.rglob("*.y*ml")
+              if "servicelevel" not in p.name and "templates" not in p.parts)
 SHIPPED = sorted((REPO / "examples" / "acme").rglob("*.yaml"))
 
 
@@ -89,6 +90,20 @@ def test_check_exits_1_and_writes_nothing_until_fmt_writes(project: Project) -> 
     assert path.read_text() == "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: checkout\n"
     run = project.run("fmt", "--check", "svc.yaml")
     assert run.code == 0 and "0 files would be reformatted, 1 left unchanged" in run.err
+
+
+def test_a_file_with_crlf_line_ends_keeps_them(project: Project) -> None:
+    # as git's core.autocrlf checks files out on Windows: fmt --check must pass them
+    laid_out = b"apiVersion: openslo/v1\r\nkind: Service\r\nmetadata:\r\n  name: checkout\r\n"
+    (project.root / "ok.yaml").write_bytes(laid_out)
+    run = project.run("fmt", "--check", "ok.yaml")
+    assert run.code == 0 and "0 files would be reformatted, 1 left unchanged" in run.err
+    (project.root / "svc.yaml").write_bytes(
+        b"kind: Service   # the shop\r\napiVersion: openslo/v1\r\nmetadata: {name: checkout}\r\n")
+    assert project.run("fmt", "svc.yaml").code == 0
+    assert (project.root / "svc.yaml").read_bytes() == (
+        b"apiVersion: openslo/v1\r\nkind: Service   # the shop\r\nmetadata:\r\n"
+        b"  name: checkout\r\n")
 
 
 def test_other_yaml_is_never_laid_out(project: Project) -> None:

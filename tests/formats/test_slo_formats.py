@@ -298,13 +298,53 @@ def test_schema_findings_in_each_format_are_located_with_the_fix(
 
 # -- what a scan skips, and what nearly matches ------------------------------------------
 
+def test_v_names_a_skipped_object_in_a_file_that_also_holds_documents(
+        project: Project) -> None:
+    # a Kubernetes manifest: a Pyrra SLO beside a Deployment; `check FILE` reports no problem
+    text = (DATA / "pyrra" / "caddy-response-latency.yaml").read_text()
+    project.write("app.yaml", text + "---\napiVersion: apps/v1\nkind: Deployment\n"
+                  "metadata: {name: caddy}\n")
+    line = text.count("\n") + 2
+    run = project.run("check", "--no-cache", "-v", "app.yaml")
+    assert "1 YAML file held documents of no format slopolicy knows" in run.out
+    assert (f"slopolicy: skipped app.yaml:{line}:1: apiVersion 'apps/v1', not one slopolicy "
+            "checks") in run.err.splitlines()
+
+
+def test_a_helm_template_is_skipped_as_other_yaml_and_a_broken_sloth_file_is_not(
+        project: Project) -> None:
+    template = DATA / "sloth" / "helm" / "templates" / "deployment.yaml"
+    (project.root / "chart" / "templates").mkdir(parents=True)
+    (project.root / "chart" / "templates" / "deployment.yaml").write_bytes(template.read_bytes())
+    project.write("slos/sloth.yml", (DATA / "sloth" / "getting-started.yml").read_text())
+    report = check(project, "--no-cache")
+    assert report["problems"] == [] and report["summary"]["skipped"] == 1
+    told = project.run("check", "--no-cache", "-v").err
+    assert ("slopolicy: skipped chart/templates/deployment.yaml:9:7: a template ({{ ... }} "
+            "where YAML expects a value): YAML only once rendered") in told.splitlines()
+    # named on the command line, it is reported, with why
+    (named,) = check(project, "--no-cache", "chart/templates/deployment.yaml")["problems"]
+    assert (named["rule"], named["line"]) == ("unknown-kind", 9)
+    assert named["message"].startswith("a template ({{ ... }} where YAML expects a value)")
+    # Sloth's `{{.window}}` inside a query is text: a real mistake beside it is still one
+    broken = (DATA / "sloth" / "getting-started.yml").read_text().replace(
+        "        error_query:", "       error_query:", 1)
+    assert "{{.window}}" in broken
+    project.write("slos/sloth.yml", broken)
+    rules = [p["rule"] for p in check(project, "--no-cache")["problems"]]
+    assert rules == ["yaml-syntax"]
+
+
 def test_a_folder_scan_says_how_many_yaml_files_it_skipped(project: Project) -> None:
     project.write("ci/workflow.yaml", "name: ci\non: push\njobs: {}\n")
     project.write("chart/Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\n")
     project.write("slos/sloth.yml", (DATA / "sloth" / "getting-started.yml").read_text())
     run = project.run("check", "--no-cache")
     assert run.out == ("slopolicy: no problems in 1 document in 3 files; 2 YAML files held "
-                       "documents of no format slopolicy knows (`slopolicy check FILE` says why)\n")
+                       "documents of no format slopolicy knows (`-v` names them and says why)\n")
+    told = project.run("check", "--no-cache", "-v").err.splitlines()
+    assert told[-2:] == ["slopolicy: skipped chart/Chart.yaml:1:1: apiVersion 'v2', not one "
+                         "slopolicy checks", "slopolicy: skipped ci/workflow.yaml:1:1: no apiVersion"]
     assert check(project)["summary"]["skipped"] == 2
     (problem,) = check(project, "chart/Chart.yaml")["problems"]
     assert problem["message"].startswith("apiVersion 'v2', not one slopolicy checks: this file "

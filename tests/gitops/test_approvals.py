@@ -128,6 +128,12 @@ def test_approve_refuses_a_role_the_roster_does_not_have(repo: GitProject) -> No
     assert run.code == 2
     assert 'did you mean "legal"?' in run.err
     assert not (repo.root / "approvals").exists()
+    run = repo.run("approve", "slas/globex.yaml", "--role", "lawyer", "--identity",
+                   "alice@acme.example", "--key", str(repo.keys.private("alice")))
+    assert run.code == 2
+    assert run.err.startswith("slopolicy: error: --role 'lawyer' is not in approvals.roles "
+                              "(roles: "), run.err
+    assert run.err.rstrip().endswith(")")  # nothing close: no stray "; " and no hint
 
 
 # -- judging -----------------------------------------------------------------------------

@@ -582,9 +582,11 @@ def test_missing_ref_suggests_the_close_one(repo: GitProject) -> None:
 
 @pytest.mark.parametrize(("files", "message"), [
     ({".slopolicy.yaml": POLICY + "policies: [nowhere.yaml]\n"},
-     "policies: 'nowhere.yaml': no such file or folder (relative to main:.)"),
+     "main:.slopolicy.yaml:16:12: policies: 'nowhere.yaml': no such file or folder (relative "
+     "to main:.)"),
     ({"team/.slopolicy.yaml": POLICY + "policies: [rules/]\n"},
-     "policies: 'rules/': no such file or folder (relative to main:team)"),
+     "main:team/.slopolicy.yaml:16:12: policies: 'rules/': no such file or folder (relative "
+     "to main:team)"),
     ({".slopolicy.yaml": POLICY.replace("extends: default", "extends: team/base.yaml"),
       "team/base.yaml": "rules:\n  slo-headroom: {max-budget-ratio: half}\n"},
      "main:.slopolicy.yaml: rules.slo-headroom.max-budget-ratio: expected a number like 0.5, "
@@ -593,7 +595,7 @@ def test_missing_ref_suggests_the_close_one(repo: GitProject) -> None:
       "team/base.yaml": "approvals: {trailers: sometimes}\n"},
      "main:team/base.yaml:1:23: approvals.trailers: 'sometimes' is not allowed"),
     ({".slopolicy.yaml": POLICY.replace("extends: default", "extends: ../outside.yaml")},
-     "main:.slopolicy.yaml: extends: '../outside.yaml' is neither a preset (default, strict) "
+     "main:.slopolicy.yaml:1:10: extends: '../outside.yaml' is neither a preset (default, strict) "
      "nor a file"),
     ({".slopolicy.yaml": POLICY + "policies: [house.yaml]\n", "house.yaml": "rules: [\n"},
      "main:house.yaml:2:1: "),

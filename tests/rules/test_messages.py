@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import collections
+import json
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 from conftest import HERE, Project
+from ruamel.yaml import YAML
 from test_rules_core import SERVICE, SLI, SLO_REF
 
 from slopolicy.text.hints import article, closest
@@ -150,6 +152,15 @@ def test_external_references_are_never_findings(project: Project) -> None:
     assert run.json["problems"] == []
 
 
+def test_the_fix_a_missing_reference_suggests_can_be_pasted(project: Project) -> None:
+    project.write("sli.yaml", SLO_WITH_SOURCE)
+    (found,) = project.check("sli.yaml").json["problems"]
+    lead, _, setting = found["message"].partition("list it in .slopolicy.yaml: ")
+    assert setting == 'rules: {unresolved-reference: {external: ["DataSource/datadog-prod"]}}'
+    project.write(".slopolicy.yaml", setting + "\n")
+    assert project.check("sli.yaml").json["problems"] == []
+
+
 def test_external_globs_match_kind_and_name(project: Project) -> None:
     project.write("sli.yaml", SLO_WITH_SOURCE)
     project.write(".slopolicy.yaml", """
@@ -158,3 +169,47 @@ def test_external_globs_match_kind_and_name(project: Project) -> None:
         """)
     run = project.check("sli.yaml")
     assert [p[3] for p in run.problems()] == ["unresolved-reference"]
+
+
+def test_a_value_with_a_line_break_is_shown_escaped_never_as_a_forged_report_line(
+        project: Project) -> None:
+    name = "a\nslas/fake.yaml:1:1: error [x] forged\x1b[2K"
+    project.write("svc.yaml", "apiVersion: openslo/v1\nkind: Service\nmetadata:\n"
+                              f"  name: {json.dumps(name)}\nspec: {{}}\n")
+    run = project.run("check", "--format", "text", "--color", "never", "svc.yaml")
+    lines = run.out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["svc.yaml", "slopolicy"]
+    shown = '"a\\nslas/fake.yaml:1:1: error [x] forged\\u001b[2K"'
+    assert lines[0].startswith(f"svc.yaml:4:9: error [schema] {shown} is not a valid name")
+    assert YAML(typ="safe").load(f"v: {shown}")["v"] == name  # YAML's own double-quoted form
+
+
+def test_every_problem_of_the_text_report_is_one_line_whatever_a_name_holds(
+        project: Project) -> None:
+    for copy in ("one.yaml", "two.yaml"):  # duplicate-name quotes the document's name
+        project.write(copy, "apiVersion: openslo/v1\nkind: Service\nmetadata:\n"
+                            '  name: "x\\nslas/fake.yaml:1:1: error [x] forged"\nspec: {}\n')
+    run = project.run("check", "--format", "text", "--color", "never", "-v")
+    lines = run.out.splitlines()
+    assert not [line for line in lines if line.startswith("slas/fake.yaml")]
+    (duplicate,) = [line for line in lines if "[duplicate-name]" in line]
+    assert duplicate.startswith("two.yaml:4:9: error [duplicate-name] Service/x\\nslas/fake.yaml")
+    assert "    in document Service/x\\nslas/fake.yaml:1:1: error [x] forged, path metadata.name" \
+        in lines
+
+
+@pytest.mark.parametrize(("written", "tip"), [
+    ("yes", "; write true (YAML 1.2 reads 'yes' as text)"),
+    ("Off", "; write false (YAML 1.2 reads 'Off' as text)"),
+    ('"true"', "; write true, without quotes"),
+])
+def test_a_yaml_1_1_boolean_is_named_with_the_fix(project: Project, written: str,
+                                                  tip: str) -> None:
+    project.write("sli.yaml", "apiVersion: openslo/v1\nkind: SLI\nmetadata: {name: ok}\nspec:\n"
+                  f"  ratioMetric:\n    counter: {written}\n"
+                  "    good: {metricSource: {type: Prometheus, spec: {query: good}}}\n"
+                  "    total: {metricSource: {type: Prometheus, spec: {query: total}}}\n")
+    (problem,) = project.check("sli.yaml").json["problems"]
+    assert problem["path"] == "spec.ratioMetric.counter"
+    assert problem["message"].startswith("expected boolean, got string")
+    assert problem["message"].endswith(tip)

@@ -194,6 +194,27 @@ def test_ambiguous_durations(project: Project) -> None:
     assert (15, "ambiguous-duration") in rules  # targetPercent 0.999
 
 
+def test_a_target_written_as_a_percent_is_named_and_one_above_100_left_to_the_schema(
+        project: Project) -> None:
+    write(project, slo("99.9"), sla())
+    (found,) = [p for p in project.check().json["problems"] if p["rule"] == "ambiguous-duration"]
+    assert found["message"] == ("target 99.9 is above 1; target is a fraction: write target: "
+                                "0.999 or targetPercent: 99.9")
+    write(project, slo("1e400"), sla())
+    rules = [p["rule"] for p in project.check().json["problems"] if p["line"] == 15]
+    assert "schema" in rules  # and no advice to write target: 1 followed by 398 zeros
+    assert "ambiguous-duration" not in rules
+
+
+def test_an_agreement_until_9999_is_judged_as_an_open_ended_one(project: Project) -> None:
+    write(project, slo("0.9995"), sla())
+    open_ended = project.check().json["problems"]
+    assert "slo-stricter-than-sla" not in [p["rule"] for p in open_ended]
+    write(project, slo("0.9995"), sla().replace("effective: {from: 2025-01-01}",
+                                                "effective: {from: 2025-01-01, until: 9999-12-31}"))
+    assert project.check().json["problems"] == open_ended
+
+
 def test_ambiguous_rolling_month(project: Project) -> None:
     write(project, slo("0.9995", window="1M"), sla())
     rules = [(p[1], p[2], p[3]) for p in project.check().problems() if p[3] == "ambiguous-duration"]

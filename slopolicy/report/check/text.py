@@ -7,6 +7,14 @@ from slopolicy.report.check import CheckReport
 from slopolicy.report.terminal import Style, style_of
 
 _TONES = {"error": "red", "warning": "yellow", "info": "cyan", "waived": "dim"}
+# What a document or a file name may hold that would end a report line early or drive
+# the terminal: shown escaped, so each problem stays one line of its own.
+_ESCAPED = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7f, 0x85]
+            if code != 0x09} | {0x0a: "\\n", 0x0d: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def _line(text: str) -> str:
+    return text.translate(_ESCAPED)
 
 
 def report(report: CheckReport, stream: TextIO) -> None:
@@ -16,11 +24,12 @@ def report(report: CheckReport, stream: TextIO) -> None:
         severity = "waived" if p.waived else p.severity
         shown = style.paint(severity, _TONES[severity])
         suffix = f" (waived: {p.waiver_reason})" if p.waived else ""
-        stream.write(f"{p.file}:{p.line}:{p.column}: {shown} [{p.rule}] {p.message}{suffix}\n")
+        stream.write(f"{_line(p.file)}:{p.line}:{p.column}: {shown} [{p.rule}] "
+                     f"{_line(p.message + suffix)}\n")
         if style.verbose:
-            stream.write(_where(p.document, p.path))
+            stream.write(_where(_line(p.document), _line(p.path)))
         for r in p.related:
-            stream.write(f"    {r.file}:{r.line}:{r.column}: note: {r.message}\n")
+            stream.write(f"    {_line(r.file)}:{r.line}:{r.column}: note: {_line(r.message)}\n")
     if not style.quiet:
         stream.write(_painted_summary(report, style) + "\n")
 
@@ -49,7 +58,7 @@ def summary(report: CheckReport) -> str:
     errors, warnings, infos = (result.count(s) for s in ("error", "warning", "info"))
     waived = f", {result.waived} waived" if result.waived else ""
     skipped = (f"; {_plural(result.skipped, 'YAML file')} held documents of no format slopolicy "
-               "knows (`slopolicy check FILE` says why)") if result.skipped else ""
+               "knows (`-v` names them and says why)") if result.skipped else ""
     if not (errors or warnings or infos):
         if not result.documents and not result.skipped:
             return (f"slopolicy: no problems in {scope}{waived}; no SLO or SLA document was "
