@@ -85,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from slopolicy.config.project import open_project
     from slopolicy.gitops import evidence
     from slopolicy.load import discovery
+    from slopolicy.report.terminal import line as one_line
 
     project = open_project([args.path], args.config)
     root = project.repo_root
@@ -103,9 +104,9 @@ def run(args: argparse.Namespace) -> int:
     shown = discovery.relative(target, root)
     what = "the removal of " if subject.removed else ""
     version = f" version {subject.version}" if subject.version is not None else ""
-    sys.stdout.write(
-        f"wrote {shown}: {args.role} approval by {args.identity} of {what}{subject.label}{version} "
-        f"({subject.change}, the change since {since})\n"
+    sys.stdout.write(  # the document's name and path are the pull request's, shown escaped
+        one_line(f"wrote {shown}: {args.role} approval by {args.identity} of {what}"
+                 f"{subject.label}{version} ({subject.change}, the change since {since})") + "\n"
         f"commit it with the change (`git add {shown}`); it approves this change only, and any "
         f"later edit of the {'policy' if subject.kind == approvals.POLICY_SUBJECT else 'document'}"
         " voids it\n")

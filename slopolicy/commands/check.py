@@ -437,13 +437,15 @@ def tell_skipped(project: Project, skipped: list[str]) -> None:
     """``-v``: each file that held objects of no format slopolicy knows, and why the first is."""
     from slopolicy.load.files import load_bytes
     from slopolicy.load.readers import WorktreeReader
+    from slopolicy.report.terminal import line
 
     reader = WorktreeReader(project.repo_root)
     for path in skipped:
         raw = reader.read_one(path)
         foreign = load_bytes(path, raw).foreign if raw is not None else []
         why = "{}:{}: {}".format(*foreign[0]) if foreign else ""
-        print(f"slopolicy: skipped {path}{':' if why else ''}{why}", file=sys.stderr)
+        shown = line(f"{path}{':' if why else ''}{why}")  # a file's name may hold a line break
+        print(f"slopolicy: skipped {shown}", file=sys.stderr)
 
 
 def with_introduced(args: argparse.Namespace, project: Project, ctx: Context,

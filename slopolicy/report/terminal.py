@@ -51,6 +51,27 @@ class Rendering(io.StringIO):
         return self.style.color
 
 
+# What content (a name, a message, a commit subject) may hold that would end a line early,
+# drive the terminal (ESC, 8-bit CSI) or reorder what it shows (bidi embeddings, overrides and
+# isolates): shown escaped, so a line reads as what it holds.
+_CONTROLS = [code for code in [*range(0x20), 0x7f, *range(0x80, 0xa0)] if code != 0x09]
+_BIDI = [*range(0x202a, 0x202f), *range(0x2066, 0x206a)]
+_ESCAPED = ({code: f"\\x{code:02x}" for code in _CONTROLS}
+            | {code: f"\\u{code:04x}" for code in [0x2028, 0x2029, *_BIDI]}
+            | {0x0a: "\\n", 0x0d: "\\r"})
+
+
+def line(text: str) -> str:
+    """``text`` as one line of plain output: line breaks, control characters and bidi
+    controls written as escapes (``\\n``, ``\\x1b``, ``\\u202e``)."""
+    return text.translate(_ESCAPED)
+
+
+def block(text: str) -> str:
+    """Text of several lines: each line as :func:`line` shows it, the line breaks kept."""
+    return "\n".join(line(part) for part in text.split("\n"))
+
+
 def is_terminal(stream: TextIO) -> bool:
     try:
         return stream.isatty()

@@ -1,9 +1,15 @@
-"""The change set as text (``diff``): a block per document, a line per change."""
+"""The change set as text (``diff``): a block per document, a line per change.
+
+Names, paths and values come from the compared documents, which a pull request
+writes: each line is shown as :func:`~slopolicy.report.terminal.line` escapes
+it, so none can break a line, drive the terminal or reorder its text.
+"""
 from __future__ import annotations
 
 from collections import Counter
 from typing import TYPE_CHECKING, TextIO
 
+from slopolicy.report.terminal import line as one_line
 from slopolicy.rules.value_text import format_bad_minutes, show_value
 
 if TYPE_CHECKING:
@@ -13,18 +19,19 @@ if TYPE_CHECKING:
 
 def report(changes: ChangeSet, stream: TextIO) -> None:
     for change in changes.documents:
-        stream.write(f"{_title(change)}\n")
-        stream.writelines(f"  {item.shown}: {show_value(item.before)} → "
-                          f"{show_value(item.after)} ({item.direction})\n" for item in change.fields)
-        stream.writelines(f"  objective {o.key}: {_objective_words(o)}\n"
+        stream.write(f"{one_line(_title(change))}\n")
+        stream.writelines(one_line(f"  {item.shown}: {show_value(item.before)} → "
+                                   f"{show_value(item.after)} ({item.direction})") + "\n"
+                          for item in change.fields)
+        stream.writelines(one_line(f"  objective {o.key}: {_objective_words(o)}") + "\n"
                           for o in change.objectives)
         if change.indicator is not None:
-            stream.write(f"  indicator {change.indicator.label} changed: what it measures "
-                         "changed, in no direction slopolicy can judge\n")
+            stream.write(f"  indicator {one_line(change.indicator.label)} changed: what it "
+                         "measures changed, in no direction slopolicy can judge\n")
     if changes.policy:
         files = ", ".join(f"{p} {s}" for p, s in changes.policy.files)
-        stream.write(f"policy: {files}\n")
-    stream.write(summary(changes) + "\n")
+        stream.write(f"policy: {one_line(files)}\n")
+    stream.write(one_line(summary(changes)) + "\n")
 
 
 def _title(change: DocumentChange) -> str:

@@ -5,16 +5,9 @@ from typing import TextIO
 
 from slopolicy.report.check import CheckReport
 from slopolicy.report.terminal import Style, style_of
+from slopolicy.report.terminal import line as _line
 
 _TONES = {"error": "red", "warning": "yellow", "info": "cyan", "waived": "dim"}
-# What a document or a file name may hold that would end a report line early or drive
-# the terminal: shown escaped, so each problem stays one line of its own.
-_ESCAPED = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7f, 0x85]
-            if code != 0x09} | {0x0a: "\\n", 0x0d: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"}
-
-
-def _line(text: str) -> str:
-    return text.translate(_ESCAPED)
 
 
 def report(report: CheckReport, stream: TextIO) -> None:
