@@ -3,10 +3,13 @@ trailers) cannot forge output in any format slopolicy writes: a line of a termin
 a GitHub workflow command, a Markdown table row or mention, XML, SARIF, HTML or a formula."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from conftest import Project, git
 from gitrepos import CHANGE_DATE, sla
+
+from slopolicy.report.markdown import cell
 
 # What no report line may hold raw: a line break, a terminal escape (ESC, BEL ending a
 # window title, 8-bit CSI) or a bidi override
@@ -52,3 +55,21 @@ def test_a_skipped_file_named_with_a_line_break_is_one_line_of_the_verbose_log(
     run = project.run("check", "--format", "github", "-v")
     assert not [line for line in run.err.splitlines() if line.startswith("::")]
     assert "slopolicy: skipped other\\n::warning::forged.yaml:1:1: no apiVersion" in run.err
+
+
+def mentions(markdown: str) -> list[str]:
+    """The @names GitHub would read as a mention of a person or a team (and notify)."""
+    return re.findall(r"(?<!\w)@[A-Za-z0-9][\w/-]*", markdown)
+
+
+def test_check_markdown_quotes_a_name_without_mentioning_anyone(project: Project) -> None:
+    project.write("@octocat ![p](p.png).yaml",
+                  'apiVersion: openslo/v1\nkind: Service\nmetadata:\n'
+                  '  name: "@acme/legal\\r| forged | row |"\nspec: {}\n')
+    run = project.run("check", "--format", "markdown")
+    table = [line for line in run.out.splitlines() if line.startswith("| ")]
+    assert len(table) == 2 and all(line.endswith(" |") for line in table)  # header, one row
+    assert mentions(run.out) == []
+    assert "@&#8203;octocat !\\[p\\](p.png).yaml:4" in table[1]
+    assert "| Service/@&#8203;acme/legal<br>\\| forged \\| row \\| |" in table[1]
+    assert "e-mail alice@acme.example" in cell("e-mail alice@acme.example")  # no mention

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO
 
 from slopolicy.report.changes.text import summary
-from slopolicy.report.check.markdown import cell, changed_agreements
+from slopolicy.report.check.markdown import changed_agreements
+from slopolicy.report.markdown import cell
 from slopolicy.rules.value_text import show_value
 
 if TYPE_CHECKING:

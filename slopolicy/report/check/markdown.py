@@ -8,7 +8,6 @@ break the table or inject markup into a review page.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote
@@ -25,6 +24,7 @@ from slopolicy.changes.compare import (
 from slopolicy.model.problems import Problem
 from slopolicy.report.check import CheckReport
 from slopolicy.report.check.text import summary
+from slopolicy.report.markdown import cell
 from slopolicy.rules.value_text import format_bad_minutes, show_value
 
 if TYPE_CHECKING:
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 FOLD_AFTER = 50  # more problems than this are folded into <details>
 MAX_ROWS = 200  # a PR comment holds 65,536 characters; the JSON report has them all
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
 def report(report: CheckReport, stream: TextIO) -> None:
@@ -45,12 +44,6 @@ def report(report: CheckReport, stream: TextIO) -> None:
 def headline(report: CheckReport) -> str:
     icon = "❌" if report.result.count("error") else "✅"
     return f"### {icon} {cell(summary(report))}"
-
-
-def cell(text: str) -> str:
-    """Text safe in a table cell: Markdown and HTML escaped, newlines as <br>."""
-    escaped = _SPECIAL.sub(r"\\\1", text)
-    return escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
 
 
 def link_base(env: Mapping[str, str]) -> str | None:
