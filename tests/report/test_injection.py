@@ -73,3 +73,24 @@ def test_check_markdown_quotes_a_name_without_mentioning_anyone(project: Project
     assert "@&#8203;octocat !\\[p\\](p.png).yaml:4" in table[1]
     assert "| Service/@&#8203;acme/legal<br>\\| forged \\| row \\| |" in table[1]
     assert "e-mail alice@acme.example" in cell("e-mail alice@acme.example")  # no mention
+
+
+def test_audit_markdown_quotes_git_and_documents_as_text(repo: Any) -> None:
+    """A commit author, a customer and a file name: no image, link, HTML, row or mention."""
+    hostile_commit(repo, '"@acme/legal ![p](https://e.example/p.png)\\r| forged | row |"')
+    git(repo.root, "mv", "slas/globex.yaml", "slas/`@octocat`<b>.yaml")
+    env = {"GIT_AUTHOR_NAME": "@octocat ![t](https://e.example/t.png) [x](https://e.example)",
+           "GIT_AUTHOR_EMAIL": "o@x.example", "GIT_COMMITTER_NAME": "O",
+           "GIT_COMMITTER_EMAIL": "o@x.example", "GIT_AUTHOR_DATE": CHANGE_DATE,
+           "GIT_COMMITTER_DATE": CHANGE_DATE}
+    git(repo.root, "commit", "-q", "-m", "move", env=env)
+    run = repo.run("audit", "--format", "markdown")
+    assert run.code == 0, run.err
+    assert mentions(run.out) == []
+    assert "![" not in run.out and "](" not in run.out.replace("\\](", "")
+    assert "<b>" not in run.out and "\r" not in run.out
+    rows = [line for line in run.out.splitlines() if line.startswith("| 20")]
+    pipes = {len(re.findall(r"(?<!\\)\|", line)) for line in rows}
+    assert pipes == {9, 6}  # eight cells a version or a move, five a policy change; none forged
+    assert ("<code>slas/\\`@&#8203;octocat\\`\\<b\\>.yaml</code> · customer @&#8203;acme/legal "
+            "!\\[p\\](https://e.example/p.png)<br>\\| forged \\| row \\|") in run.out

@@ -1,10 +1,15 @@
-"""The audit as Markdown: a table per agreement (a pull-request comment, a wiki page)."""
+"""The audit as Markdown: a table per agreement (a pull-request comment, a wiki page).
+
+Every name, path, author and trailer is written as a cell
+(:func:`slopolicy.report.markdown.cell`): escaped, with no mention.
+"""
 from __future__ import annotations
 
 from typing import TextIO
 
 from slopolicy.gitops.audit import AuditReport, Move, Version
 from slopolicy.report.audit import words
+from slopolicy.report.markdown import cell as _cell
 
 
 def report(report: AuditReport, stream: TextIO) -> None:
@@ -21,7 +26,7 @@ def timeline(report: AuditReport, stream: TextIO) -> None:
                                  for c in failed) + "\n")
     for agreement in report.shown():
         spec = agreement.latest.doc.spec
-        stream.write(f"\n## {_cell(agreement.label)}\n\n`{agreement.file}` · customer "
+        stream.write(f"\n## {_cell(agreement.label)}\n\n<code>{_cell(agreement.file)}</code> · customer "
                      f"{_cell(str(spec.get('customer', '?')))} · service "
                      f"{_cell(str(spec.get('service', '?')))}"
                      f"{' · **removed**' if agreement.removed else ''}\n\n")
@@ -36,9 +41,9 @@ def timeline(report: AuditReport, stream: TextIO) -> None:
                 continue
             stream.write(_row(event))
             if event.retroactive:
-                notes.append(f"`{event.commit.short}`: {words.retroactive(event)}")
+                notes.append(f"`{event.commit.short}`: {_cell(words.retroactive(event))}")
         for note in notes:
-            stream.write(f"\n> ⚠️ {_cell(note)}\n")
+            stream.write(f"\n> ⚠️ {note}\n")
     _policy(report, stream)
 
 
@@ -84,9 +89,3 @@ def snapshot(report: AuditReport, stream: TextIO) -> None:
         if answer.differs:
             stream.write(f"\n> ⚠️ **{_cell(answer.agreement.label)}**: "
                          f"{_cell(words.difference(answer))}\n")
-
-
-def _cell(text: str) -> str:
-    """Text safe inside a table cell: no pipe, no newline, no stray HTML."""
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
-            .replace(">", "&gt;").replace("\n", " "))
