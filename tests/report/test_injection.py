@@ -3,10 +3,17 @@ trailers) cannot forge output in any format slopolicy writes: a line of a termin
 a GitHub workflow command, a Markdown table row or mention, XML, SARIF, HTML or a formula."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import unquote
 
-from conftest import Project, git
+import jsonschema
+from conftest import HERE, Project, git
 from gitrepos import CHANGE_DATE, sla
 
 from slopolicy.report.markdown import cell
@@ -94,3 +101,102 @@ def test_audit_markdown_quotes_git_and_documents_as_text(repo: Any) -> None:
     assert pipes == {9, 6}  # eight cells a version or a move, five a policy change; none forged
     assert ("<code>slas/\\`@&#8203;octocat\\`\\<b\\>.yaml</code> · customer @&#8203;acme/legal "
             "!\\[p\\](https://e.example/p.png)<br>\\| forged \\| row \\|") in run.out
+
+
+# File names git allows that end a line, start a workflow command, decode to one (%0A),
+# end a property (, :), end CDATA (]]>) or hold characters XML cannot carry
+NAMES = ("a\n::error file=f.yaml::forged%0A::add-mask::x,y:z.yaml",
+         "b]]>\x01\x1b[31m \"<&>'#?.yaml", "c %2F\u202e\u2028.yaml")
+NAMED = ('apiVersion: openslo/v1\nkind: Service\nmetadata:\n'
+         '  name: "x{}\\n::warning::forged%0D]]>\\x01\\e[31m\\u202e"\nspec: {{}}\n')
+
+
+def test_github_annotations_carry_any_name_as_data_of_one_command(project: Project) -> None:
+    for number, name in enumerate(NAMES):
+        project.write_bytes(name, NAMED.format(number).encode())
+    run = project.run("check", "--format", "github")
+    lines = run.out.split("\n")[:-1]  # the runner splits at \n and \r alone, not at U+2028
+    assert len(lines) == len(NAMES) + 1 and lines[-1].startswith("slopolicy: ")
+    assert "\r" not in run.out
+    files = []
+    for line in lines[:-1]:
+        match = re.fullmatch(r"::error file=([^,:]*),line=4,col=9,title=([^,:]*)::(.*)", line)
+        assert match is not None, line
+        assert "%" not in re.sub("%(25|0D|0A|3A|2C)", "", match[1] + match[3])
+        files.append(match[1].replace("%0A", "\n").replace("%3A", ":").replace("%2C", ",")
+                     .replace("%25", "%"))
+    assert sorted(files) == sorted(NAMES)
+
+
+def test_junit_and_sarif_stay_well_formed_and_valid_whatever_a_name_holds(
+        project: Project) -> None:
+    for number, name in enumerate(NAMES):
+        project.write_bytes(name, NAMED.format(number).encode())
+    junit = project.run("check", "--format", "junit").out
+    cases = ET.fromstring(junit).findall("testsuite/testcase")
+    assert sorted(c.get("name") for c in cases) == sorted(n.replace("\x01", "\ufffd")
+                                                            .replace("\x1b", "\ufffd")
+                                                            for n in NAMES)
+    log = json.loads(project.run("check", "--format", "sarif").out)
+    schema = json.loads((HERE / "conformance" / "sarif" / "sarif-schema-2.1.0.json").read_text())
+    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+    assert [e.message for e in validator.iter_errors(log)] == []
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in log["runs"][0]["results"]]
+    assert all(re.fullmatch(r"[A-Za-z0-9%._~/-]+", uri) for uri in uris)
+    assert sorted(unquote(uri) for uri in uris) == sorted(NAMES)
+
+
+class _Markup(HTMLParser):
+    """The elements and attributes a page holds, and the text of its <style> and <script>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attributes: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attributes += [(name, value or "") for name, value in attrs]
+
+
+def test_audit_html_for_provider_and_customer_holds_no_markup_from_git_or_documents(
+        repo: Any) -> None:
+    hostile = "<img src=x onerror=alert(1)>\"'><script>alert(2)</script>javascript:alert(3)"
+    hostile_commit(repo, json.dumps(hostile))
+    name = '"><svg onload=alert(4)>'  # git drops < and > from an author's name, not a file's
+    env = {"GIT_AUTHOR_NAME": f"{name} javascript:x", "GIT_AUTHOR_EMAIL": "o@x.example",
+           "GIT_COMMITTER_NAME": "O", "GIT_COMMITTER_EMAIL": "o@x.example",
+           "GIT_AUTHOR_DATE": CHANGE_DATE, "GIT_COMMITTER_DATE": CHANGE_DATE}
+    git(repo.root, "mv", "slas/globex.yaml", f"slas/{name}.yaml")
+    git(repo.root, "commit", "-q", "-m", f"{hostile}\n\nApproved-by: {hostile} <a@x.example>",
+        env=env)
+    for audience in ("internal", "customer"):
+        for asked in ((), ("--as-of", "2025-03-20")):
+            run = repo.run("audit", "--format", "html", "--audience", audience,
+                           "--title", hostile, *asked)
+            assert run.code == 0, run.err
+            page = _Markup()
+            page.feed(run.out)
+            assert not page.tags & {"img", "script", "iframe", "object", "embed", "image"}
+            assert not [n for n, _ in page.attributes if n.startswith("on") or n == "src"]
+            links = [v for n, v in page.attributes if n in ("href", "xlink:href", "action")]
+            assert all(v.startswith("#") for v in links), links
+            assert "<script" not in run.out and "<svg onload" not in run.out
+            assert "&lt;script&gt;alert(2)&lt;/script&gt;" in run.out  # shown, as text
+
+
+def test_audit_csv_never_starts_a_cell_with_a_formula_from_git(repo: Any) -> None:
+    hostile_commit(repo)
+    env = {"GIT_AUTHOR_NAME": "\t=1+1", "GIT_AUTHOR_EMAIL": "o@x.example",
+           "GIT_COMMITTER_NAME": "O", "GIT_COMMITTER_EMAIL": "o@x.example",
+           "GIT_AUTHOR_DATE": CHANGE_DATE, "GIT_COMMITTER_DATE": CHANGE_DATE}
+    repo.write("slas/globex.yaml", sla(1, "2025-01-01", "99.4"))
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-q", "-m", "loosen\n\nApproved-by: x <=HYPERLINK(1)@x.example>\n"
+        "Approved-by: y <+1@x.example>", env=env)
+    rows = list(csv.reader(io.StringIO(repo.run("audit", "--format", "csv").out)))
+    cells = [cell for row in rows for cell in row]
+    assert [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")] == []
+    approvals = [row[rows[0].index("approvals")] for row in rows[1:]]
+    assert any(a.startswith("'=HYPERLINK(1)@x.example") for a in approvals), approvals
