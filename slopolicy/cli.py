@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from slopolicy import __version__
 from slopolicy.commands import COMMANDS, EXIT_INTERNAL, EXIT_USAGE, load
-from slopolicy.model.errors import UsageError
+from slopolicy.model.errors import ConfigError, UsageError
 
 DESCRIPTION = """\
 Policy as code for service levels. slopolicy validates OpenSLO v1 SLOs and
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return load(args.command).run(args)
     except UsageError as exc:
-        print(f"slopolicy: error: {exc}", file=sys.stderr)
+        print(f"slopolicy: error: {_shown(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("slopolicy: interrupted", file=sys.stderr)
@@ -114,6 +114,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return EXIT_INTERNAL
+
+
+def _shown(error: UsageError) -> str:
+    """The error as one line, whatever a configuration key or a file name it quotes holds;
+    a configuration's excerpt (the expression, a caret under the column) on lines of its own."""
+    from slopolicy.report.terminal import line
+
+    excerpt = error.excerpt if isinstance(error, ConfigError) else ""
+    message = str(error).removesuffix("\n" + excerpt) if excerpt else str(error)
+    return "\n".join(line(part) for part in [message, *excerpt.split("\n")] if part)
 
 
 def complete(parser: argparse.ArgumentParser) -> None:

@@ -7,8 +7,13 @@ class UsageError(Exception):
 
 
 class ConfigError(UsageError):
-    """An unusable configuration; ``key`` is where in the file, when known."""
+    """An unusable configuration; ``key`` is where in the file, when known.
 
-    def __init__(self, message: str, key: tuple[str | int, ...] = ()) -> None:
+    ``excerpt``: the lines of the file shown under the message (a caret under the column),
+    which end it; given apart so that the message itself is shown on one line.
+    """
+
+    def __init__(self, message: str, key: tuple[str | int, ...] = (), excerpt: str = "") -> None:
         super().__init__(message)
         self.key = key
+        self.excerpt = excerpt

@@ -655,9 +655,10 @@ def _compile(shown: str, doc: Document, at: DocPath, rule_id: str, text: str) ->
         return compile_expression(text)
     except ExpressionError as exc:
         line, column = doc.locate(at)
+        pointer = _pointer(text, exc.line, exc.column)
         raise ConfigError(
             f"{shown}:{line}:{column}: rule {rule_id}: {at[-1]} (expression line {exc.line}, "
-            f"column {exc.column}): {exc.message}\n" + _pointer(text, exc.line, exc.column)
+            f"column {exc.column}): {exc.message}\n" + pointer, excerpt=pointer
         ) from None
 
 

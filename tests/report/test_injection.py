@@ -200,3 +200,11 @@ def test_audit_csv_never_starts_a_cell_with_a_formula_from_git(repo: Any) -> Non
     assert [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")] == []
     approvals = [row[rows[0].index("approvals")] for row in rows[1:]]
     assert any(a.startswith("'=HYPERLINK(1)@x.example") for a in approvals), approvals
+
+
+def test_a_configuration_error_quoting_a_key_is_one_line_of_stderr(project: Project) -> None:
+    project.write(".slopolicy.yaml", 'rules:\n  "x\\n::error::forged \\e[31m": error\n')
+    run = project.run("check", "--format", "github")
+    assert run.code == 2
+    assert run.err == ("slopolicy: error: .slopolicy.yaml:2:3: rules.x\\n::error::forged "
+                       "\\x1b[31m: unknown rule id; `slopolicy rules` lists them\n")
