@@ -480,7 +480,9 @@ def note_policy(base: BaseSide, judged_by: str) -> None:
     """Say on stderr that the head's edited policy was not used (no report format changes)."""
     change = base.changes.policy
     if change is not None:
-        files = ", ".join(path for path, _ in change.files)
+        from slopolicy.report.terminal import line
+
+        files = line(", ".join(path for path, _ in change.files))  # names a change chose
         print(f"slopolicy: note: this change edits the policy ({files}); it was judged by "
               f"{judged_by}, as every change is", file=sys.stderr)
 

@@ -51,6 +51,7 @@ def run(options: argparse.Namespace) -> int:
     from slopolicy.formats.convert import Converted, convert
     from slopolicy.load.files import load_bytes, read_regular
     from slopolicy.report.output import write_atomic
+    from slopolicy.report.terminal import line
 
     services: set[str] = set()
     results: list[tuple[Path, Converted]] = []
@@ -67,18 +68,19 @@ def run(options: argparse.Namespace) -> int:
         loaded = load_bytes(raw, data)
         if loaded.problems:  # broken YAML is reported, never converted by guess
             for problem in loaded.problems:
-                print(f"{raw}:{problem.line}:{problem.column}: error: {problem.message}",
+                print(f"{raw}:{problem.line}:{problem.column}: error: {line(problem.message)}",
                       file=sys.stderr)
             failed = True
             continue
         try:
             result = convert(loaded.text, services)
         except YAMLError as problem:  # what the strict loader took and the round-trip one did not
-            print(f"{raw}: error: cannot convert: {str(problem).splitlines()[0]}", file=sys.stderr)
+            print(f"{raw}: error: cannot convert: {line(str(problem).splitlines()[0])}",
+                  file=sys.stderr)
             failed = True
             continue
         for note in result.notes:
-            print(f"{raw}:{note.line}:{note.column}: note: {note.message}", file=sys.stderr)
+            print(f"{raw}:{note.line}:{note.column}: note: {line(note.message)}", file=sys.stderr)
         if not result.converted and not result.kept:
             print(f"{raw}: error: nothing to convert: no document of a format slopolicy reads",
                   file=sys.stderr)

@@ -70,20 +70,22 @@ def run(options: argparse.Namespace) -> int:
     from slopolicy.formats.layout import LayoutError, canonical
     from slopolicy.load.files import load_bytes, read_regular
     from slopolicy.report.output import write_atomic
+    from slopolicy.report.terminal import line
 
     changed, same, failed = [], 0, False
     for path in _files(options):
         if path.suffix.lower() not in YAML_SUFFIXES:
             continue
+        shown = line(str(path))  # a file's name may hold a line break or a terminal escape
         raw, why = read_regular(path)  # never a FIFO or a device: no wait, no flood
         if raw is None:
-            print(f"{path}: error: {why}", file=sys.stderr)
+            print(f"{shown}: error: {why}", file=sys.stderr)
             failed = True
             continue
         loaded = load_bytes(str(path), raw)
         if loaded.problems:
             for problem in loaded.problems:
-                print(f"{path}:{problem.line}:{problem.column}: error: {problem.message}",
+                print(f"{shown}:{problem.line}:{problem.column}: error: {line(problem.message)}",
                       file=sys.stderr)
             failed = True
             continue
@@ -92,7 +94,7 @@ def run(options: argparse.Namespace) -> int:
         try:
             text = canonical(loaded.text)
         except LayoutError as problem:
-            print(f"{path}: error: {problem}", file=sys.stderr)
+            print(f"{shown}: error: {line(str(problem))}", file=sys.stderr)
             failed = True
             continue
         if text == loaded.text:
@@ -100,10 +102,10 @@ def run(options: argparse.Namespace) -> int:
             continue
         changed.append(path)
         if options.check:
-            print(f"would reformat {path}")
+            print(f"would reformat {shown}")
         else:
             write_atomic(path, text)
-            print(f"reformatted {path}")
+            print(f"reformatted {shown}")
     verb = "would be reformatted" if options.check else "reformatted"
     print(f"slopolicy fmt: {len(changed)} file{'s' if len(changed) != 1 else ''} {verb}, "
           f"{same} left unchanged", file=sys.stderr)

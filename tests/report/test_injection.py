@@ -208,3 +208,31 @@ def test_a_configuration_error_quoting_a_key_is_one_line_of_stderr(project: Proj
     assert run.code == 2
     assert run.err == ("slopolicy: error: .slopolicy.yaml:2:3: rules.x\\n::error::forged "
                        "\\x1b[31m: unknown rule id; `slopolicy rules` lists them\n")
+
+
+def test_fmt_names_a_file_with_a_line_break_on_one_line(project: Project) -> None:
+    project.write("a\n::error::forged.yaml",
+                  "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: x\nspec:   {}\n")
+    run = project.run("fmt", "--check", ".")
+    assert run.out == "would reformat a\\n::error::forged.yaml\n"
+
+
+def test_the_note_on_an_edited_policy_names_its_files_on_one_line(repo: Any) -> None:
+    signers = repo.root / ".slopolicy" / "allowed_signers"
+    (repo.root / ".slopolicy" / "x\n::error::forged").write_text(signers.read_text())
+    repo.write(".slopolicy.yaml", (repo.root / ".slopolicy.yaml").read_text().replace(
+        "allowedSigners: .slopolicy/allowed_signers", 'allowedSigners: ".slopolicy/x\\n::error::forged"'))
+    repo.commit("move the signers")
+    run = repo.gate()
+    notes = [line for line in run.err.splitlines() if line.startswith("slopolicy: note:")]
+    assert len(notes) == 1 and "x\\n::error::forged" in notes[0], run.err
+    assert not [line for line in run.err.splitlines() if line.startswith("::")]
+
+
+def test_convert_quotes_a_duplicate_key_on_one_line(project: Project) -> None:
+    project.write("dup.yaml", 'apiVersion: sloth.slok.dev/v1\nservice: a\n'
+                              '"k\\e[31m\\n::error::x": 1\n"k\\e[31m\\n::error::x": 2\n')
+    run = project.run("convert", "--to", "openslo/v1", "dup.yaml")
+    assert run.err.splitlines()[0] == ('dup.yaml:4:1: error: duplicate key "k\\x1b[31m\\n::error::x" '
+                                       "(first defined at line 3); the later value wins: remove one "
+                                       "of them")
