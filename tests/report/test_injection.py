@@ -236,3 +236,16 @@ def test_convert_quotes_a_duplicate_key_on_one_line(project: Project) -> None:
     assert run.err.splitlines()[0] == ('dup.yaml:4:1: error: duplicate key "k\\x1b[31m\\n::error::x" '
                                        "(first defined at line 3); the later value wins: remove one "
                                        "of them")
+
+
+def test_slopolicy_test_names_a_case_folder_on_one_line(project: Project) -> None:
+    case = "tests/c\x1b[2J\u202e\n::error::x"
+    project.write(f"{case}/svc.yaml", "apiVersion: openslo/v1\nkind: Service\nmetadata:\n"
+                                      '  name: "Bad\\e[31m"\nspec: {}\n')
+    project.write(f"{case}/expected.yaml", "findings: []\n")
+    run = project.run("test", "tests", "--color", "never")
+    assert run.code == 1
+    lines = run.out.splitlines()
+    assert lines[0] == "FAIL tests/c\\x1b[2J\\u202e\\n::error::x"
+    assert lines[1].startswith('  + found    schema svc.yaml:4:9 "Bad\\u001b[31m" is not a valid')
+    assert not [c for c in RAW if c in run.out.replace("\n", "")]
