@@ -4,6 +4,10 @@ On an SLA objective: its verdict, its headroom, every backing SLO objective
 and, when one breaks the promise, the counterexample in words. On an SLO
 objective: the SLA objectives it backs. On a duration: its length in words,
 with the one slip that matters (``1m`` is a minute, ``1M`` a month).
+
+Names, customers and paths come from the documents, which anyone may write:
+they are escaped as Markdown text or code, so a hover shows no image, link or
+markup of theirs.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from typing import Any
 from slopolicy.lsp.cursor import At
 from slopolicy.lsp.workspace import Snapshot
 from slopolicy.model.documents import Document
+from slopolicy.report.markdown import cell, code
 from slopolicy.rules import slo_headroom
 from slopolicy.rules.linking import Backing, Link, describe_objective, links, service
 from slopolicy.rules.slo_headroom import least_target, percent, proof, share
@@ -76,7 +81,7 @@ def value_of(data: Any, path: Path) -> Any:
 # -- objectives -----------------------------------------------------------------------------
 
 def sla_objective(snapshot: Snapshot, sla: Document, position: int) -> str:
-    title = f"**{describe_objective(sla, position)}**"
+    title = f"**{cell(describe_objective(sla, position))}**"
     link = next((k for k in links(snapshot.ctx) if k.sla is sla and k.position == position), None)
     if link is None:
         return (f"{title}: its terms cannot be read, so no SLO can be compared with it "
@@ -89,14 +94,15 @@ def sla_objective(snapshot: Snapshot, sla: Document, position: int) -> str:
     found = proof(link)
     if found is not None and not found.together:
         out.append(f"**{found.verdict.status.name}** by "
-                   f"{describe_objective(found.backing.slo, found.backing.position)}"
+                   f"{cell(describe_objective(found.backing.slo, found.backing.position))}"
                    f"{_headroom(found.verdict, limit)}")
         advised = remedy(link, limit)
         if advised is not None:
             out.append(f"Too little headroom: raise the SLO target to at least "
                        f"{percent(advised[1])} (`slo-headroom`).")
     elif found is not None and link.combined is not None:
-        used = " and ".join(describe_objective(b.slo, b.position) for b in link.combined.used)
+        used = " and ".join(cell(describe_objective(b.slo, b.position))
+                            for b in link.combined.used)
         out.append(f"**{found.verdict.status.name}** by {used} together"
                    f"{_headroom(found.verdict, limit)}. {found.verdict.reason}")
     else:
@@ -114,16 +120,16 @@ def slo_objective(snapshot: Snapshot, slo: Document, positions: list[int]) -> st
     for position in positions:
         backed = [(link, b) for link in links(snapshot.ctx) for b in link.backings
                   if b.slo is slo and b.position == position]
-        title = f"**{describe_objective(slo, position)}**"
+        title = f"**{cell(describe_objective(slo, position))}**"
         if not backed:
             out.append(f"{title} backs no SLA objective: no SLA names it with `slo:`, and no "
-                       f"SLA of service `{service(slo) or '?'}` has an objective of its indicator.")
+                       f"SLA of service {code(service(slo) or '?')} has an objective of its indicator.")
             continue
         out += [f"{title} backs:", ""]
         for link, backing in backed:
-            customer = link.sla.spec.get("customer")
-            out.append(f"- {describe_objective(link.sla, link.position)} (customer {customer}, "
-                       f"`{link.sla.source.path}`): {promise(link.terms)}: "
+            customer = cell(str(link.sla.spec.get("customer")))
+            out.append(f"- {cell(describe_objective(link.sla, link.position))} (customer "
+                       f"{customer}, {code(link.sla.source.path)}): {promise(link.terms)}: "
                        f"**{backing.verdict.status.name}**{_headroom(backing.verdict, limit)}")
         out.append("")
     return "\n".join(out).strip()
@@ -174,7 +180,8 @@ def _headroom(verdict: Verdict, limit: Decimal) -> str:
 
 def _backing(backing: Backing) -> str:
     verdict = backing.verdict
-    line = (f"- {describe_objective(backing.slo, backing.position)} (`{backing.slo.source.path}`):"
+    line = (f"- {cell(describe_objective(backing.slo, backing.position))} "
+            f"({code(backing.slo.source.path)}):"
             f" **{verdict.status.name}**. {verdict.reason}")
     if verdict.counterexample:
         line += f"\n\n  Counterexample: {verdict.counterexample}"
@@ -183,7 +190,7 @@ def _backing(backing: Backing) -> str:
 
 def _unbacked(sla: Document, link: Link) -> str:
     return (f"**No backing SLO**: name one with `slo:`, or write an SLO of service "
-            f"`{service(sla) or '?'}` whose indicator is {link.terms.indicator} "
+            f"{code(service(sla) or '?')} whose indicator is {cell(str(link.terms.indicator))} "
             "(`sla-backed-by-slo`).")
 
 

@@ -19,3 +19,12 @@ def cell(text: str) -> str:
     escaped = _SPECIAL.sub(r"\\\1", text)
     escaped = _MENTION.sub("@&#8203;", escaped)
     return escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+
+
+def code(text: str) -> str:
+    """Text as a Markdown code span, shown as it is: a fence longer than any run of
+    backticks it holds, and its line breaks as spaces (a blank line would end the span)."""
+    flat = " ".join(text.splitlines())
+    fence = "`" * (max((len(run) for run in re.findall("`+", flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"

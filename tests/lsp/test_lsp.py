@@ -386,6 +386,20 @@ async def test_hover_on_an_slo_objective_lists_the_slas_it_backs(editor: Editor)
     assert "95% of requests within 500ms per calendar month (UTC)" in text
 
 
+async def test_a_hover_quotes_a_customer_and_a_path_as_text_never_as_markup(
+        editor: Editor) -> None:
+    """An SLA written by a pull request cannot put an image (a tracking pixel), a link, HTML
+    or a mention into the hover an editor renders."""
+    editor.open(SLA)
+    editor.replace(SLA, "customer: globex",
+                   'customer: "![p](https://e.example/p.png) <img src=x> @octocat [l](x)"')
+    await editor.until(SLA, lambda d: True)
+    slo = editor.open(SLO)
+    text = await editor.hover(SLO, position(slo, "target: 0.9995"))
+    assert "(customer !\\[p\\](https://e.example/p.png) \\<img src=x\\> @&#8203;octocat " \
+           "\\[l\\](x), `slas/globex.yaml`)" in text
+
+
 async def test_hover_on_a_duration_says_what_it_means(editor: Editor) -> None:
     slo = editor.open(SLO)
     text = await editor.hover(SLO, position(slo, "duration: 1M", len("duration: ")))

@@ -16,7 +16,7 @@ import jsonschema
 from conftest import HERE, Project, git
 from gitrepos import CHANGE_DATE, sla
 
-from slopolicy.report.markdown import cell
+from slopolicy.report.markdown import cell, code
 
 # What no report line may hold raw: a line break, a terminal escape (ESC, BEL ending a
 # window title, 8-bit CSI) or a bidi override
@@ -249,3 +249,9 @@ def test_slopolicy_test_names_a_case_folder_on_one_line(project: Project) -> Non
     assert lines[0] == "FAIL tests/c\\x1b[2J\\u202e\\n::error::x"
     assert lines[1].startswith('  + found    schema svc.yaml:4:9 "Bad\\u001b[31m" is not a valid')
     assert not [c for c in RAW if c in run.out.replace("\n", "")]
+
+
+def test_a_code_span_holds_any_backticks_and_line_breaks_of_a_path() -> None:
+    assert code("slas/globex.yaml") == "`slas/globex.yaml`"
+    assert code("a`b``c.yaml") == "```a`b``c.yaml```"
+    assert code("`x\n\n![p](y)") == "`` `x  ![p](y) ``"  # no blank line ends the span
