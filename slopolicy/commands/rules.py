@@ -42,6 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from slopolicy.config.project import open_project  # loaded to run, not to build the parser
+    from slopolicy.report.terminal import block, line
     from slopolicy.text.hints import closest_list
 
     project = open_project([], args.config)
@@ -54,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
             hint = closest_list(args.rule, list(rules))
             tip = f'; did you mean "{hint[0]}"?' if hint else " (see `slopolicy rules`)"
             raise UsageError(f"unknown rule id {args.rule!r}{tip}")
-        sys.stdout.write(explain(rule, project.config.setting(rule).severity))
+        # a house rule's description, message and CEL are a policy file's: no terminal escape
+        sys.stdout.write(block(explain(rule, project.config.setting(rule).severity)))
         return 0
     if args.format == "json":
         listing = [
@@ -72,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         configured = project.config.setting(rule).severity
         shown = rule.severity if configured == rule.severity else f"{configured}*"
         starred = starred or configured != rule.severity
-        sys.stdout.write(f"{rule.id:<{width}}  {shown:<8}  {plain(rule.summary)}\n")
+        sys.stdout.write(f"{rule.id:<{width}}  {shown:<8}  {line(plain(rule.summary))}\n")
     legend = "* as configured in .slopolicy.yaml; " if starred else ""
     sys.stdout.write(f"\n{legend}`slopolicy rules explain ID` explains one, with examples\n")
     return 0

@@ -255,3 +255,17 @@ def test_a_code_span_holds_any_backticks_and_line_breaks_of_a_path() -> None:
     assert code("slas/globex.yaml") == "`slas/globex.yaml`"
     assert code("a`b``c.yaml") == "```a`b``c.yaml```"
     assert code("`x\n\n![p](y)") == "`` `x  ![p](y) ``"  # no blank line ends the span
+
+
+def test_rules_explain_and_the_listing_show_a_house_rule_without_terminal_escapes(
+        project: Project) -> None:
+    project.write("policies/house.yaml", "apiVersion: slopolicy/v1\nkind: Policy\n"
+                  "metadata: {name: house}\nspec:\n  rules:\n    - id: gold\n"
+                  '      description: "Evil\\e[2J\\u202e\\nsecond line"\n'
+                  '      match: {kind: SLA}\n      assert: "true"\n      message: m\\e[31m\n')
+    project.write(".slopolicy.yaml", "policies: [policies/house.yaml]\n")
+    explained = project.run("rules", "explain", "gold").out
+    assert "Evil\\x1b[2J\\u202e\nsecond line\n" in explained
+    assert not [c for c in RAW[1:] if c in explained]
+    listed = [line for line in project.run("rules").out.splitlines() if line.startswith("gold ")]
+    assert [line.split() for line in listed] == [["gold", "error", "Evil\\x1b[2J\\u202e"]]
