@@ -269,3 +269,13 @@ def test_rules_explain_and_the_listing_show_a_house_rule_without_terminal_escape
     assert not [c for c in RAW[1:] if c in explained]
     listed = [line for line in project.run("rules").out.splitlines() if line.startswith("gold ")]
     assert [line.split() for line in listed] == [["gold", "error", "Evil\\x1b[2J\\u202e"]]
+
+
+def test_approve_names_the_agreement_it_signed_on_one_line(repo: Any) -> None:
+    repo.write("slas/globex.yaml", sla(2, "2025-05-01", "99.95").replace(
+        "name: globex-public-api", 'name: "globex\\e[2J\\nwrote forged"'))
+    repo.commit("tighten")
+    run = repo.approve("alice", "legal", "slas/globex.yaml", "--base", "main")
+    assert run.code == 0, run.err
+    assert "\x1b" not in run.out and not run.out.startswith("wrote forged")
+    assert "approval by alice@acme.example of SLA/globex\\x1b[2J\\nwrote forged" in run.out
