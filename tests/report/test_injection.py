@@ -279,3 +279,19 @@ def test_approve_names_the_agreement_it_signed_on_one_line(repo: Any) -> None:
     assert run.code == 0, run.err
     assert "\x1b" not in run.out and not run.out.startswith("wrote forged")
     assert "approval by alice@acme.example of SLA/globex\\x1b[2J\\nwrote forged" in run.out
+
+
+def test_sarif_shows_a_house_rule_s_help_as_text_never_as_markup(project: Project) -> None:
+    project.write("policies/house.yaml", "apiVersion: slopolicy/v1\nkind: Policy\n"
+                  "metadata: {name: house}\nspec:\n  rules:\n    - id: gold\n"
+                  '      description: "![p](https://e.example/p.png) <img src=x> @octocat"\n'
+                  '      match: {kind: SLA}\n      assert: "false"\n      message: "[l](x)"\n')
+    project.write(".slopolicy.yaml", "policies: [policies/house.yaml]\n"
+                  "rules: {sla-backed-by-slo: off}\n")
+    project.write("a.yaml", sla())
+    log = json.loads(project.run("check", "--format", "sarif").out)
+    (gold,) = [r for r in log["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "gold"]
+    help_markdown = gold["help"]["markdown"]
+    assert help_markdown.startswith("# gold\n\n!\\[p\\](https://e.example/p.png) \\<img src=x\\> "
+                                    "@&#8203;octocat\n\nDefined in policies/house.yaml:6")
+    assert "\n\nMessage: \\[l\\](x)\n" in help_markdown

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from slopolicy import __version__
 from slopolicy.model.problems import Problem, RelatedLocation
+from slopolicy.report import markdown
 from slopolicy.report.check import CheckReport
 from slopolicy.rules import Rule
 
@@ -115,7 +116,15 @@ def split_doc(doc: str) -> tuple[str, str]:
 
 
 def help_markdown(rule: Rule) -> str:
-    """The rule's doc as Markdown: ``literal`` -> `literal`, ``::`` blocks fenced."""
+    """The rule's doc as Markdown: ``literal`` -> `literal`, ``::`` blocks fenced.
+
+    A house rule's or a plugin's doc (its description, message, CEL) is someone else's
+    text: each line a paragraph of escaped text, so it shows no image, link, HTML or
+    mention in the code scanning alert.
+    """
+    if rule.source:
+        shown = [markdown.cell(line) for line in rule.doc.splitlines() if line.strip()]
+        return "\n\n".join([f"# {rule.id}", *shown]) + "\n"
     out: list[str] = [f"# {rule.id}", ""]
     in_block = False
     for line in rule.doc.splitlines():
