@@ -295,3 +295,12 @@ def test_sarif_shows_a_house_rule_s_help_as_text_never_as_markup(project: Projec
     assert help_markdown.startswith("# gold\n\n!\\[p\\](https://e.example/p.png) \\<img src=x\\> "
                                     "@&#8203;octocat\n\nDefined in policies/house.yaml:6")
     assert "\n\nMessage: \\[l\\](x)\n" in help_markdown
+
+
+def test_the_check_text_report_shows_bidi_and_8_bit_controls_of_a_file_name_escaped(
+        project: Project) -> None:
+    project.write("svc\u202elmy.\x9b2J.yaml", "apiVersion: openslo/v1\nkind: Service\n"
+                                              "metadata:\n  name: Bad\nspec: {}\n")
+    run = project.run("check", "--format", "text", "--color", "never")
+    assert run.out.startswith("svc\\u202elmy.\\x9b2J.yaml:4:9: error [schema] ")
+    assert "\u202e" not in run.out and "\x9b" not in run.out
