@@ -79,6 +79,9 @@ class Config:
         return self.rules.get(rule.id, RuleSetting(rule.severity, rule.options))
 
 
+Layer = tuple[str | None, Positions | None, dict[str, Any]]
+
+
 @dataclass
 class Settings:
     """A configuration as read: its settings over what it extends, and where it was read.
@@ -91,6 +94,9 @@ class Settings:
     path: str | None = None  # the configuration file there; None: the default preset alone
     positions: Positions | None = None  # where the file's own keys are written
     files: dict[str, bytes] = field(default_factory=dict)  # it and the files it extends, read
+    # it and what it extends, nearest first, each as written: (name shown, or None for a
+    # preset; where its keys are; its settings)
+    layers: list[Layer] = field(default_factory=list)
 
     @property
     def folder(self) -> str:
@@ -134,10 +140,10 @@ def read(reader: Reader, path: str | None) -> Settings:
     settings = Settings({"extends": "default"}, reader, path)
     if path is not None:
         data, settings.positions, settings.files[path] = _read(reader, path)
-        data.setdefault("extends", "default")
-        settings.data = data
+        settings.layers.append((settings.shown, settings.positions, data))
+        settings.data = {**data, "extends": data.get("extends", "default")}
     settings.data = _with_presets(settings.data, reader, path, (), settings.files,
-                                  settings.positions)
+                                  settings.positions, settings.layers)
     return settings
 
 
@@ -179,16 +185,53 @@ def build(settings: Settings, repo_root: Path, rules: Mapping[str, Rule]) -> Con
 
 
 def _with_line(exc: ConfigError, settings: Settings) -> ConfigError:
-    """The error with the line and column of its key in the file, when it is written there."""
+    """The error at the line and column of its key, in the file that writes it: this one, or
+    one it extends."""
     shown = settings.shown
     if not exc.key or settings.path is None or not str(exc).startswith(shown + ": "):
         return exc  # no key, or not about this file
-    tree = settings.positions
-    if tree is None or not contains(tree, exc.key):  # a preset's key, not written in this file
+    found = _origin(settings.layers, exc.key)
+    if found is None:  # a preset's key, written in no file
         return exc
-    line, column = locate_key(tree, exc.key)
+    name, tree, key = found
+    line, column = locate_key(tree, key)
     rest = str(exc)[len(shown) + 2:]
-    return ConfigError(f"{shown}:{line}:{column}: {rest}", exc.key)
+    if key[:2] != exc.key[:2]:  # an entry of a merged list: named by its place in its file
+        rest = rest.replace(f"{key[0]}[{exc.key[1]}]", f"{key[0]}[{key[1]}]", 1)
+    return ConfigError(f"{name}:{line}:{column}: {rest}", exc.key)
+
+
+_LISTS = ("waivers", "policies", "plugins")  # merged as base's entries, then the file's own
+
+
+def _origin(layers: list[Layer], key: tuple[Any, ...]
+            ) -> tuple[str, Positions, tuple[Any, ...]] | None:
+    """The file that writes the merged setting at ``key``, where its keys are, and the key
+    there: a setting is the nearest file's, a list entry the file that holds it at its place
+    in the merged list."""
+    head, *rest = key
+    if head in _LISTS and rest and isinstance(rest[0], int):
+        index = rest[0]
+        for name, tree, data in reversed(layers):  # the deepest file's entries come first
+            count = len(data.get(head) or [])
+            if index < count:
+                return _written(name, tree, (head, index, *rest[1:]))
+            index -= count
+        return None
+    for name, tree, data in layers:  # the nearest file that writes it wins
+        written = data.get(head)
+        if head == "rules" and rest:
+            written = (written or {}).get(rest[0]) if isinstance(written, Mapping) else None
+        if written is not None:
+            return _written(name, tree, key)
+    return None
+
+
+def _written(name: str | None, tree: Positions | None, key: tuple[Any, ...]
+             ) -> tuple[str, Positions, tuple[Any, ...]] | None:
+    if name is None or tree is None or not contains(tree, key):
+        return None
+    return name, tree, key
 
 
 def _read(reader: Reader, path: str) -> tuple[dict[str, Any], Positions | None, bytes]:
@@ -258,8 +301,10 @@ def _validate(path: str, positions: Positions | None, data: dict[str, Any]) -> N
 
 def _with_presets(raw: dict[str, Any], reader: Reader, path: str | None,
                   seen: tuple[tuple[str, str], ...], files: dict[str, bytes],
-                  positions: Positions | None = None) -> dict[str, Any]:
-    """``raw`` merged over what it extends; each file read is added to ``files``.
+                  positions: Positions | None = None,
+                  layers: list[Layer] | None = None) -> dict[str, Any]:
+    """``raw`` merged over what it extends; each file read is added to ``files``, and to
+    ``layers`` as written.
 
     ``positions`` are ``raw``'s in its file: an error names the line of ``extends``.
     """
@@ -286,7 +331,9 @@ def _with_presets(raw: dict[str, Any], reader: Reader, path: str | None,
     data, found, content = _read(source, target)
     if source is reader:
         files[target] = content
-    return _merge(_with_presets(data, source, target, seen + (key,), files, found), raw)
+    if layers is not None:
+        layers.append((reader.shown(target) if source is reader else None, found, data))
+    return _merge(_with_presets(data, source, target, seen + (key,), files, found, layers), raw)
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -342,7 +389,7 @@ def _rule_setting(where: str, rule_id: str, value: Any, rules: Mapping[str, Rule
             continue
         if key not in rule.options:
             known = ", ".join(rule.options) or "none"
-            hint = closest_list(str(key), list(rule.options))
+            hint = closest_list(str(key), ["severity", *rule.options])
             tip = f'did you mean "{hint[0]}"? ' if hint else ""
             raise ConfigError(
                 f"{where}: rules.{rule_id}.{key}: unknown option ({tip}options of {rule_id}: "

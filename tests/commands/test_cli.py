@@ -256,6 +256,41 @@ def test_configuration_errors_name_the_line(project: Project, config: str, messa
     assert message in run.err
 
 
+WAIVER = "  - {{rule: {rule}, reason: x, expires: 2099-01-01}}\n"
+
+
+@pytest.mark.parametrize(
+    ("own", "shared", "message"),
+    [
+        # a mistake in the file extended is located there, not in the one that extends it
+        ("", "rules:\n  slo-headrom: error\n",
+         'team/shared.yaml:3:3: rules.slo-headrom: unknown rule id; did you mean "slo-headroom"?'),
+        ("", "rules:\n  slo-headroom: {max-budget-ration: 0.4}\n",
+         "team/shared.yaml:3:18: rules.slo-headroom.max-budget-ration: unknown option"),
+        ("rules:\n  slo-headroom: error\n", "rules:\n  slo-headrom: error\n",
+         "team/shared.yaml:3:3: rules.slo-headrom"),
+        # waivers of both files are one list, the extended file's first: each named by its
+        # place in its own file (the old message put the first at the own file's first)
+        ("waivers:\n" + WAIVER.format(rule="slo-headroom"),
+         "waivers:\n" + WAIVER.format(rule="schema") + WAIVER.format(rule="no-such"),
+         "team/shared.yaml:4:6: waivers[1].rule: unknown rule id 'no-such'"),
+        ("waivers:\n" + WAIVER.format(rule="slo-headrom"), "waivers:\n" + WAIVER.format(rule="schema"),
+         ".slopolicy.yaml:3:6: waivers[0].rule: unknown rule id 'slo-headrom'"),
+        # an option key near "severity" is told so
+        ("", "rules:\n  slo-stricter-than-sla: {severty: error}\n",
+         'team/shared.yaml:3:27: rules.slo-stricter-than-sla.severty: unknown option (did you '
+         'mean "severity"?'),
+    ],
+)
+def test_errors_in_an_extended_file_name_its_line(project: Project, own: str, shared: str,
+                                                  message: str) -> None:
+    project.write(".slopolicy.yaml", "extends: team/shared.yaml\n" + own)
+    project.write("team/shared.yaml", "extends: default\n" + shared)
+    run = project.run("check")
+    assert run.code == 2
+    assert message in run.err, run.err
+
+
 @pytest.mark.parametrize("command", ["check", "lsp"])
 @pytest.mark.parametrize("value", ["0", "-1"])
 def test_jobs_below_one_is_a_usage_error_not_a_crash(project: Project, command: str,

@@ -589,8 +589,8 @@ def test_missing_ref_suggests_the_close_one(repo: GitProject) -> None:
      "to main:team)"),
     ({".slopolicy.yaml": POLICY.replace("extends: default", "extends: team/base.yaml"),
       "team/base.yaml": "rules:\n  slo-headroom: {max-budget-ratio: half}\n"},
-     "main:.slopolicy.yaml: rules.slo-headroom.max-budget-ratio: expected a number like 0.5, "
-     "got 'half'"),
+     "main:team/base.yaml:2:18: rules.slo-headroom.max-budget-ratio: expected a number like "
+     "0.5, got 'half'"),  # where the file it extends writes it
     ({".slopolicy.yaml": POLICY.replace("extends: default", "extends: team/base.yaml"),
       "team/base.yaml": "approvals: {trailers: sometimes}\n"},
      "main:team/base.yaml:1:23: approvals.trailers: 'sometimes' is not allowed"),
