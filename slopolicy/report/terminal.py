@@ -61,6 +61,11 @@ _ESCAPED = ({code: f"\\x{code:02x}" for code in _CONTROLS}
             | {0x0a: "\\n", 0x0d: "\\r"})
 
 
+# The bidi controls alone, for text a browser shows (HTML, Markdown): a name cannot reorder
+# the words around it there either.
+BIDI_ESCAPED = {code: f"\\u{code:04x}" for code in _BIDI}
+
+
 def line(text: str) -> str:
     """``text`` as one line of plain output: line breaks, control characters and bidi
     controls written as escapes (``\\n``, ``\\x1b``, ``\\u202e``)."""

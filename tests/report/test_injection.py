@@ -304,3 +304,15 @@ def test_the_check_text_report_shows_bidi_and_8_bit_controls_of_a_file_name_esca
     run = project.run("check", "--format", "text", "--color", "never")
     assert run.out.startswith("svc\\u202elmy.\\x9b2J.yaml:4:9: error [schema] ")
     assert "\u202e" not in run.out and "\x9b" not in run.out
+
+
+def test_markdown_and_html_show_bidi_controls_as_escapes_never_raw(repo: Any) -> None:
+    """A bidi override in a customer's name or a commit author would reorder the words after it
+    on a review page or in the HTML report: each is shown as its escape."""
+    hostile_commit(repo, '"globex\\u202etnemeerga\\u2066x"')
+    assert cell("a\u202eb") == "a\\\\u202eb" and code("a\u2067b") == "`a\\u2067b`"
+    for fmt in ("markdown", "html"):
+        run = repo.run("audit", "--format", fmt)
+        assert run.code == 0, run.err
+        assert not [c for c in ("\u202e", "\u2066") if c in run.out], fmt
+        assert "tnemeerga" in run.out and "u202etnemeerga" in run.out, fmt

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from html import escape
+from html import escape as _escape_html
 from typing import TextIO
 
 from slopolicy import __version__
@@ -38,9 +38,17 @@ from slopolicy.gitops.audit import (
 )
 from slopolicy.model.documents import Document
 from slopolicy.report.audit import words
+from slopolicy.report.terminal import BIDI_ESCAPED
 from slopolicy.rules.value_text import show_value
 from slopolicy.slo import units
 from slopolicy.slo.units import UnitError
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """Text as HTML, its bidi controls written as escapes: what a document or a commit says
+    cannot reorder the words around it on the page."""
+    return _escape_html(text, quote).translate(BIDI_ESCAPED)
+
 
 CSS = """
 :root { --ink: #1f2933; --muted: #5f6b7a; --line: #d9dee5; --paper: #ffffff;
