@@ -10,6 +10,7 @@ that diagnostics, hover and navigation read; nothing here speaks LSP.
 """
 from __future__ import annotations
 
+import os
 import re
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -22,6 +23,7 @@ from slopolicy.check import analysis, engine
 from slopolicy.config import settings as config_settings
 from slopolicy.config.project import Project, open_project
 from slopolicy.load import discovery
+from slopolicy.load.files import read_regular
 from slopolicy.load.readers import WorktreeReader
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.model.errors import ConfigError, UsageError
@@ -99,10 +101,12 @@ class Workspace:
         """The text of a file as the editor has it: unsaved text first, else the disk's."""
         if rel in self.texts:
             return self.texts[rel]
-        try:
-            return decode(self.path(rel).read_bytes())[0] or ""
-        except OSError:
-            return ""
+        path = self.path(rel)
+        if self.relative(Path(os.path.realpath(path))) != rel:
+            return ""  # a symlink: the loader refuses it, and its target may lie outside
+        # as the loader reads: a FIFO would stall the server, /dev/zero flood it
+        raw, _ = read_regular(path)
+        return "" if raw is None else decode(raw)[0] or ""
 
     def is_policy(self, rel: str) -> bool:
         """Whether saving ``rel`` changes the configuration or the rules (a reload)."""

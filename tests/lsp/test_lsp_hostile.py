@@ -1,0 +1,58 @@
+"""slopolicy lsp against a hostile workspace and a hostile editor: the real server over stdio.
+
+A pull request controls the files of the workspace, and a buggy or hostile
+client the messages: special files, symlinks out of the repository, URIs
+outside it and nonsense edits must each end as a finding or nothing, with
+the server answering on and never reading or writing outside the workspace.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from conftest import REPO
+from lsprotocol import types as t
+from test_lsp import SLO, Editor, position, start
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def acme(tmp_path: Path) -> Path:
+    """A copy of the example repository."""
+    root = tmp_path / "acme"
+    shutil.copytree(REPO / "examples" / "acme", root)
+    (root / ".git").mkdir()
+    return root
+
+
+@pytest_asyncio.fixture
+async def hostile(acme: Path, tmp_path: Path) -> AsyncIterator[Editor]:
+    """The example repository with a FIFO, and symlinks to /dev/zero and out of it, as documents."""
+    os.mkfifo(acme / "slos" / "pipe.yaml")
+    (acme / "slos" / "zero.yaml").symlink_to("/dev/zero")
+    (tmp_path / "secret.yaml").write_text("hunter2hunter2: x\n")
+    (acme / "slos" / "secret.yaml").symlink_to(tmp_path / "secret.yaml")
+    client = await start(acme, tmp_path / "cache")
+    yield Editor(client, acme)
+    await client.shutdown_session()
+    await client.stop()
+
+
+async def test_a_fifo_and_a_device_where_documents_go_are_findings_and_the_server_answers(
+        hostile: Editor) -> None:
+    [pipe] = await hostile.until("slos/pipe.yaml", lambda d: len(d) == 1)
+    assert pipe.message.startswith("a FIFO (named pipe), not a regular file")
+    [zero] = await hostile.until("slos/zero.yaml", lambda d: len(d) == 1)
+    assert zero.message.startswith("a symbolic link (to /dev/zero)")
+    # a link out of the repository: refused, and nothing of its target shows (not even
+    # the length of its first word, as the diagnostic's range)
+    [out] = await hostile.until("slos/secret.yaml", lambda d: len(d) == 1)
+    assert out.message.startswith("a symbolic link (to ")
+    assert out.range == t.Range(start=t.Position(0, 0), end=t.Position(0, 0))
+    text = hostile.open(SLO)
+    assert "public-api" in await hostile.hover(SLO, position(text, "target: 0.9995", 3))
