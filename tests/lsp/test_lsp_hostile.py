@@ -56,3 +56,17 @@ async def test_a_fifo_and_a_device_where_documents_go_are_findings_and_the_serve
     assert out.range == t.Range(start=t.Position(0, 0), end=t.Position(0, 0))
     text = hostile.open(SLO)
     assert "public-api" in await hostile.hover(SLO, position(text, "target: 0.9995", 3))
+
+
+async def test_a_change_and_completion_in_a_fifo_never_opened_answer_and_the_server_goes_on(
+        hostile: Editor) -> None:
+    # a change of a document never opened: nothing to apply it to, and no reason to read it
+    hostile.client.text_document_did_change(t.DidChangeTextDocumentParams(
+        text_document=t.VersionedTextDocumentIdentifier(uri=hostile.uri("slos/pipe.yaml"),
+                                                        version=2),
+        content_changes=[t.TextDocumentContentChangeWholeDocument(text="kind: SLO\n")]))
+    found = await hostile.client.text_document_completion_async(t.CompletionParams(
+        text_document=hostile.doc("slos/pipe.yaml"), position=t.Position(0, 0)))
+    assert isinstance(found, t.CompletionList) and not found.items
+    text = hostile.open(SLO)
+    assert "public-api" in await hostile.hover(SLO, position(text, "target: 0.9995", 3))
