@@ -175,8 +175,8 @@ class Server(LanguageServer):
 
     def rel(self, uri: str) -> str | None:
         path = uris.to_fs_path(uri)
-        if path is None or self.ws is None:
-            return None
+        if path is None or "\0" in path or self.ws is None:
+            return None  # not a file, or one no file system can hold (a %00 in the URI)
         return self.ws.relative(Path(path))
 
     def uri(self, rel: str) -> str:

@@ -70,3 +70,23 @@ async def test_a_change_and_completion_in_a_fifo_never_opened_answer_and_the_ser
     assert isinstance(found, t.CompletionList) and not found.items
     text = hostile.open(SLO)
     assert "public-api" in await hostile.hover(SLO, position(text, "target: 0.9995", 3))
+
+
+async def test_documents_outside_the_repository_or_of_no_file_are_ignored_and_edits_go_on(
+        hostile: Editor) -> None:
+    root = hostile.root.as_uri()
+    strange = ["file:///etc/passwd", f"{root}/slos/../../../etc/passwd",
+               f"{root}/slos/%2E%2E/%2E%2E/%2E%2E/etc/passwd", f"{root}/slos/a%00b.yaml",
+               "untitled:Untitled-1", "https://example.com/slos/x.yaml"]
+    for uri in strange:
+        hostile.client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(
+            uri=uri, language_id="yaml", version=1, text="apiVersion: openslo/v1\nkind: SLO\n")))
+    hostile.open(SLO)
+    hostile.replace(SLO, "target: 0.9995", "target: 0.99")
+    await hostile.until(SLO, lambda d: [x.code for x in d] == ["slo-stricter-than-sla"])
+    for uri in strange:
+        found = await hostile.client.text_document_hover_async(t.HoverParams(
+            text_document=t.TextDocumentIdentifier(uri=uri), position=t.Position(1, 7)))
+        assert found is None, uri
+    assert not set(strange) & set(hostile.client.diagnostics)
+    assert [m.message for m in hostile.client.log_messages if "failed" in m.message] == []
