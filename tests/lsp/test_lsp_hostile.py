@@ -90,3 +90,33 @@ async def test_documents_outside_the_repository_or_of_no_file_are_ignored_and_ed
         assert found is None, uri
     assert not set(strange) & set(hostile.client.diagnostics)
     assert [m.message for m in hostile.client.log_messages if "failed" in m.message] == []
+
+
+def tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every entry under ``root``: its kind and size, by path (the workspace as the server saw it)."""
+    return {str(p.relative_to(root)): (p.lstat().st_mode, p.lstat().st_size, p.lstat().st_mtime_ns)
+            for p in sorted(root.rglob("*"))}
+
+
+async def test_nonsense_and_floods_of_edits_leave_the_workspace_untouched_and_the_server_up(
+        hostile: Editor) -> None:
+    before = tree(hostile.root)
+    text = hostile.open(SLO)
+    uri = t.VersionedTextDocumentIdentifier(uri=hostile.uri(SLO), version=2)
+    # a range far past the end of the text, then one that ends before it starts
+    for first, last in (((900, 5), (1000, 9)), ((3, 9), (1, 0))):
+        hostile.client.text_document_did_change(t.DidChangeTextDocumentParams(
+            text_document=uri, content_changes=[t.TextDocumentContentChangePartial(
+                range=t.Range(start=t.Position(*first), end=t.Position(*last)), text="x")]))
+    hostile.edit(SLO, text)
+    # a new unsaved document over the size cap, and a burst of edits
+    hostile.open("slos/huge.yaml", "a: " + "b" * (33 << 20) + "\n")
+    for n in range(100):
+        hostile.edit(SLO, text.replace("target: 0.9995", f"target: 0.99{n:02}"))
+    hostile.edit(SLO, text.replace("target: 0.9995", "target: 0.99"))
+    [huge] = await hostile.until("slos/huge.yaml", lambda d: len(d) == 1)
+    assert "over the 33,554,432-byte limit" in huge.message
+    await hostile.until(SLO, lambda d: [x.code for x in d] == ["slo-stricter-than-sla"])
+    assert "public-api" in await hostile.hover(SLO, position(text, "target: 0.9995", 3))
+    assert tree(hostile.root) == before
+    hostile.edit(SLO, text)  # and the fixture shuts down while its check may still run
