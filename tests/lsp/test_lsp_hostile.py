@@ -120,3 +120,20 @@ async def test_nonsense_and_floods_of_edits_leave_the_workspace_untouched_and_th
     assert "public-api" in await hostile.hover(SLO, position(text, "target: 0.9995", 3))
     assert tree(hostile.root) == before
     hostile.edit(SLO, text)  # and the fixture shuts down while its check may still run
+
+
+@pytest.mark.parametrize("extends", [".slopolicy.yaml", "pipe.yaml", "zero.yaml"])
+async def test_a_configuration_that_extends_itself_or_a_special_file_is_a_diagnostic(
+        acme: Path, tmp_path: Path, extends: str) -> None:
+    os.mkfifo(acme / "pipe.yaml")
+    (acme / "zero.yaml").symlink_to("/dev/zero")
+    config = acme / ".slopolicy.yaml"
+    config.write_text(config.read_text().replace("extends: default", f"extends: {extends}"))
+    client = await start(acme, tmp_path / "cache")
+    editor = Editor(client, acme)
+    try:
+        [found] = await editor.until(".slopolicy.yaml", lambda d: len(d) == 1)
+        assert found.code == "config" and extends in found.message
+    finally:
+        await client.shutdown_session()
+        await client.stop()
