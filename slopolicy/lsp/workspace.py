@@ -10,6 +10,7 @@ that diagnostics, hover and navigation read; nothing here speaks LSP.
 """
 from __future__ import annotations
 
+import gc
 import os
 import re
 import traceback
@@ -187,6 +188,10 @@ class Workspace:
         if self.project is None or rel not in self.files and not self._selects(rel):
             return  # not a document of the project: the configuration does not select it
         [source] = analysis.load_contents([(rel, text.encode("utf-8"))], self.cache)
+        # Loading freezes everything alive (see slopolicy.runtime), the last check's
+        # cycles included: frozen, they would outlive it, some per keystroke for the life
+        # of the server. Handed back, the collector frees them as they go.
+        gc.unfreeze()
         self._replace(rel, source)
 
     def _selects(self, rel: str) -> bool:

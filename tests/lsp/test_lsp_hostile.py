@@ -7,8 +7,10 @@ the server answering on and never reading or writing outside the workspace.
 """
 from __future__ import annotations
 
+import gc
 import os
 import shutil
+import tracemalloc
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from conftest import REPO
 from lsprotocol import types as t
 from test_lsp import SLO, Editor, position, start
 
-pytestmark = pytest.mark.asyncio
+from slopolicy.lsp.workspace import Workspace
 
 
 @pytest.fixture
@@ -43,6 +45,7 @@ async def hostile(acme: Path, tmp_path: Path) -> AsyncIterator[Editor]:
     await client.stop()
 
 
+@pytest.mark.asyncio
 async def test_a_fifo_and_a_device_where_documents_go_are_findings_and_the_server_answers(
         hostile: Editor) -> None:
     [pipe] = await hostile.until("slos/pipe.yaml", lambda d: len(d) == 1)
@@ -58,6 +61,7 @@ async def test_a_fifo_and_a_device_where_documents_go_are_findings_and_the_serve
     assert "public-api" in await hostile.hover(SLO, position(text, "target: 0.9995", 3))
 
 
+@pytest.mark.asyncio
 async def test_a_change_and_completion_in_a_fifo_never_opened_answer_and_the_server_goes_on(
         hostile: Editor) -> None:
     # a change of a document never opened: nothing to apply it to, and no reason to read it
@@ -72,6 +76,7 @@ async def test_a_change_and_completion_in_a_fifo_never_opened_answer_and_the_ser
     assert "public-api" in await hostile.hover(SLO, position(text, "target: 0.9995", 3))
 
 
+@pytest.mark.asyncio
 async def test_documents_outside_the_repository_or_of_no_file_are_ignored_and_edits_go_on(
         hostile: Editor) -> None:
     root = hostile.root.as_uri()
@@ -98,6 +103,7 @@ def tree(root: Path) -> dict[str, tuple[int, int]]:
             for p in sorted(root.rglob("*"))}
 
 
+@pytest.mark.asyncio
 async def test_nonsense_and_floods_of_edits_leave_the_workspace_untouched_and_the_server_up(
         hostile: Editor) -> None:
     before = tree(hostile.root)
@@ -122,6 +128,7 @@ async def test_nonsense_and_floods_of_edits_leave_the_workspace_untouched_and_th
     hostile.edit(SLO, text)  # and the fixture shuts down while its check may still run
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize("extends", [".slopolicy.yaml", "pipe.yaml", "zero.yaml"])
 async def test_a_configuration_that_extends_itself_or_a_special_file_is_a_diagnostic(
         acme: Path, tmp_path: Path, extends: str) -> None:
@@ -137,3 +144,28 @@ async def test_a_configuration_that_extends_itself_or_a_special_file_is_a_diagno
     finally:
         await client.shutdown_session()
         await client.stop()
+
+
+def test_the_text_of_old_edits_is_freed_however_many_edits_come(acme: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each check frees what the previous edits held: no leak per keystroke in a resident server."""
+    monkeypatch.chdir(acme)
+    ws = Workspace(acme, use_cache=False)
+    ws.load()
+    text = (acme / SLO).read_text() + "# " + "x" * 20_000 + "\n"  # 50 edits: a megabyte
+
+    def held() -> int:
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0]
+
+    tracemalloc.start()
+    try:
+        sizes = []
+        for n in range(60):
+            ws.open(SLO, text.replace("target: 0.9995", f"target: 0.99{n:02}"))
+            ws.check()
+            if n in (9, 59):
+                sizes.append(held())
+    finally:
+        tracemalloc.stop()
+    assert sizes[1] - sizes[0] < 200_000
