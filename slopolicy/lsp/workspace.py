@@ -36,6 +36,7 @@ from slopolicy.slo.dominance import NO_ASSUMPTIONS
 from slopolicy.text.decoding import decode
 
 CONFIG_RULE = "config"  # the code of a diagnostic that says the configuration cannot be read
+COLLECT_EVERY = 64  # edits between collections of what the last checks left
 _LOCATED = re.compile(r"(?P<file>[^\n]+?):(?P<line>[0-9]+):(?P<column>[0-9]+): (?P<message>.*)", re.S)
 
 
@@ -83,6 +84,7 @@ class Workspace:
     _rules: dict[str, Rule] = field(default_factory=dict)
     _configuration: frozenset[Path] = frozenset()  # the configuration file and what it extends
     _failures: list[str] = field(default_factory=list)
+    _edits: int = 0  # files loaded from the editor's text
 
     # -- paths ----------------------------------------------------------------
 
@@ -190,8 +192,12 @@ class Workspace:
         [source] = analysis.load_contents([(rel, text.encode("utf-8"))], self.cache)
         # Loading freezes everything alive (see slopolicy.runtime), the last check's
         # cycles included: frozen, they would outlive it, some per keystroke for the life
-        # of the server. Handed back, the collector frees them as they go.
+        # of the server. Handed back to the collector, they are freed every so many edits
+        # (its own thresholds count the whole project, and would wait far longer).
         gc.unfreeze()
+        self._edits += 1
+        if self._edits % COLLECT_EVERY == 0:
+            gc.collect()
         self._replace(rel, source)
 
     def _selects(self, rel: str) -> bool:
