@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from lsprotocol import types as lsp
 from pygls import uris
@@ -174,8 +175,8 @@ class Server(LanguageServer):
 
     def rel(self, uri: str) -> str | None:
         path = uris.to_fs_path(uri)
-        if path is None or self.ws is None:
-            return None
+        if path is None or "\0" in path or self.ws is None:
+            return None  # not a file, or one no file system can hold (a %00 in the URI)
         return self.ws.relative(Path(path))
 
     def uri(self, rel: str) -> str:
@@ -192,11 +193,20 @@ class Server(LanguageServer):
             self.batch.texts[rel] = params.text_document.text
             self.kick()
 
+    def opened(self, uri: str) -> str | None:
+        """The text the editor holds of ``uri``; None when it never opened it.
+
+        Not pygls's document of a file never opened: that reads the disk
+        unguarded, and a FIFO there would stall the server for good.
+        """
+        document = self.workspace.text_documents.get(unquote(uri))
+        return None if document is None else document.source
+
     def on_change(self, params: lsp.DidChangeTextDocumentParams) -> None:
         rel = self.rel(params.text_document.uri)
-        if rel is not None:
-            document = self.workspace.get_text_document(params.text_document.uri)
-            self.batch.texts[rel] = document.source
+        text = self.opened(params.text_document.uri)
+        if rel is not None and text is not None:
+            self.batch.texts[rel] = text
             self.kick()
 
     def on_save(self, params: lsp.DidSaveTextDocumentParams) -> None:
@@ -409,10 +419,10 @@ class Server(LanguageServer):
     async def on_completion(self, params: lsp.CompletionParams) -> lsp.CompletionList | None:
         snapshot = self.snapshot  # the last check: completion must not wait for one
         rel = self.rel(params.text_document.uri)
-        if snapshot is None or rel is None:
+        if snapshot is None or rel is None or self.ws is None:
             return None
-        document = self.workspace.get_text_document(params.text_document.uri)
-        lines = lines_of(document.source)
+        text = self.opened(params.text_document.uri)
+        lines = lines_of(self.ws.text(rel) if text is None else text)
         place = self.workspace.position_codec.position_from_client_units(lines, params.position)
         config = Path(rel).name == FILENAME
         items, cut = complete.complete(snapshot, rel, lines, place.line, place.character, config)

@@ -10,6 +10,8 @@ that diagnostics, hover and navigation read; nothing here speaks LSP.
 """
 from __future__ import annotations
 
+import gc
+import os
 import re
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -22,6 +24,7 @@ from slopolicy.check import analysis, engine
 from slopolicy.config import settings as config_settings
 from slopolicy.config.project import Project, open_project
 from slopolicy.load import discovery
+from slopolicy.load.files import read_regular
 from slopolicy.load.readers import WorktreeReader
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.model.errors import ConfigError, UsageError
@@ -33,6 +36,7 @@ from slopolicy.slo.dominance import NO_ASSUMPTIONS
 from slopolicy.text.decoding import decode
 
 CONFIG_RULE = "config"  # the code of a diagnostic that says the configuration cannot be read
+COLLECT_EVERY = 64  # edits between collections of what the last checks left
 _LOCATED = re.compile(r"(?P<file>[^\n]+?):(?P<line>[0-9]+):(?P<column>[0-9]+): (?P<message>.*)", re.S)
 
 
@@ -80,6 +84,7 @@ class Workspace:
     _rules: dict[str, Rule] = field(default_factory=dict)
     _configuration: frozenset[Path] = frozenset()  # the configuration file and what it extends
     _failures: list[str] = field(default_factory=list)
+    _edits: int = 0  # files loaded from the editor's text
 
     # -- paths ----------------------------------------------------------------
 
@@ -99,10 +104,12 @@ class Workspace:
         """The text of a file as the editor has it: unsaved text first, else the disk's."""
         if rel in self.texts:
             return self.texts[rel]
-        try:
-            return decode(self.path(rel).read_bytes())[0] or ""
-        except OSError:
-            return ""
+        path = self.path(rel)
+        if self.relative(Path(os.path.realpath(path))) != rel:
+            return ""  # a symlink: the loader refuses it, and its target may lie outside
+        # as the loader reads: a FIFO would stall the server, /dev/zero flood it
+        raw, _ = read_regular(path)
+        return "" if raw is None else decode(raw)[0] or ""
 
     def is_policy(self, rel: str) -> bool:
         """Whether saving ``rel`` changes the configuration or the rules (a reload)."""
@@ -183,6 +190,14 @@ class Workspace:
         if self.project is None or rel not in self.files and not self._selects(rel):
             return  # not a document of the project: the configuration does not select it
         [source] = analysis.load_contents([(rel, text.encode("utf-8"))], self.cache)
+        # Loading freezes everything alive (see slopolicy.runtime), the last check's
+        # cycles included: frozen, they would outlive it, some per keystroke for the life
+        # of the server. Handed back to the collector, they are freed every so many edits
+        # (its own thresholds count the whole project, and would wait far longer).
+        gc.unfreeze()
+        self._edits += 1
+        if self._edits % COLLECT_EVERY == 0:
+            gc.collect()
         self._replace(rel, source)
 
     def _selects(self, rel: str) -> bool:
