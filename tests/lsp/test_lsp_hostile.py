@@ -9,27 +9,19 @@ from __future__ import annotations
 
 import gc
 import os
-import shutil
 import tracemalloc
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from conftest import REPO
+import test_lsp
 from lsprotocol import types as t
 from test_lsp import SLO, Editor, position, start
 
 from slopolicy.lsp.workspace import Workspace
 
-
-@pytest.fixture
-def acme(tmp_path: Path) -> Path:
-    """A copy of the example repository."""
-    root = tmp_path / "acme"
-    shutil.copytree(REPO / "examples" / "acme", root)
-    (root / ".git").mkdir()
-    return root
+acme = test_lsp.acme  # the copy of the example repository, as a fixture here too
 
 
 @pytest_asyncio.fixture
