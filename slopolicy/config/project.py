@@ -111,17 +111,17 @@ def with_custom_rules(builtin: dict[str, Rule], settings: Settings, root: Path
 
 
 def _at_entry(exc: ConfigError, settings: Settings) -> ConfigError:
-    """``policies: 'x': ...`` (or ``plugins:``) at the line of ``'x'`` in the configuration,
-    when this file writes it (not a file it extends)."""
+    """``policies: 'x': ...`` (or ``plugins:``) at the line of ``'x'`` in the file that writes
+    it: the configuration, or a file it extends."""
     key, _, rest = str(exc).partition(": ")
-    tree = settings.positions
-    own = tree.keys.get(key) if tree is not None and tree.keys is not None else None
-    if key not in ("policies", "plugins") or own is None or own[2].items is None:
+    if key not in ("policies", "plugins"):
         return exc
-    entries = [str(p) for p in settings.data.get(key) or []]
-    written = entries[len(entries) - len(own[2].items):]  # its own entries follow inherited ones
-    for index, entry in enumerate(written):
+    for index, entry in enumerate(str(p) for p in settings.data.get(key) or []):
         if rest.startswith(f"{entry!r}:"):
-            line, column = locate(tree, (key, index))
-            return ConfigError(f"{settings.shown}:{line}:{column}: {exc}", exc.key)
+            found = config_module.origin(settings.layers, (key, index))
+            if found is None:
+                return exc
+            name, tree, at = found
+            line, column = locate(tree, at)
+            return ConfigError(f"{name}:{line}:{column}: {exc}", exc.key)
     return exc

@@ -190,7 +190,7 @@ def _with_line(exc: ConfigError, settings: Settings) -> ConfigError:
     shown = settings.shown
     if not exc.key or settings.path is None or not str(exc).startswith(shown + ": "):
         return exc  # no key, or not about this file
-    found = _origin(settings.layers, exc.key)
+    found = origin(settings.layers, exc.key)
     if found is None:  # a preset's key, written in no file
         return exc
     name, tree, key = found
@@ -204,8 +204,8 @@ def _with_line(exc: ConfigError, settings: Settings) -> ConfigError:
 _LISTS = ("waivers", "policies", "plugins")  # merged as base's entries, then the file's own
 
 
-def _origin(layers: list[Layer], key: tuple[Any, ...]
-            ) -> tuple[str, Positions, tuple[Any, ...]] | None:
+def origin(layers: list[Layer], key: tuple[Any, ...]
+           ) -> tuple[str, Positions, tuple[Any, ...]] | None:
     """The file that writes the merged setting at ``key``, where its keys are, and the key
     there: a setting is the nearest file's, a list entry the file that holds it at its place
     in the merged list."""

@@ -276,6 +276,9 @@ WAIVER = "  - {{rule: {rule}, reason: x, expires: 2099-01-01}}\n"
          "team/shared.yaml:4:6: waivers[1].rule: unknown rule id 'no-such'"),
         ("waivers:\n" + WAIVER.format(rule="slo-headrom"), "waivers:\n" + WAIVER.format(rule="schema"),
          ".slopolicy.yaml:3:6: waivers[0].rule: unknown rule id 'slo-headrom'"),
+        # a house-rule file the extended file lists
+        ("", "policies:\n  - nowhere.yaml\n",
+         "team/shared.yaml:3:5: policies: 'nowhere.yaml': no such file or folder"),
         # an option key near "severity" is told so
         ("", "rules:\n  slo-stricter-than-sla: {severty: error}\n",
          'team/shared.yaml:3:27: rules.slo-stricter-than-sla.severty: unknown option (did you '
