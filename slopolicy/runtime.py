@@ -14,11 +14,12 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from typing import NoReturn, TypeVar
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from typing import Any, NoReturn, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
+H = TypeVar("H", bound=Hashable)
 
 
 @contextlib.contextmanager
@@ -51,6 +52,27 @@ def released() -> Iterator[None]:
 def freeze() -> None:
     """Move everything alive now out of the cyclic collector's reach (see :func:`loading`)."""
     gc.freeze()
+
+
+class OneCopy:
+    """One copy of each equal value lately made (called with a value, gives the copy kept).
+
+    A long history repeats the same few values (an audit keeps a result per
+    version): what it keeps shares them. Emptied when full: never more than
+    ``size`` values are held.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._kept: dict[Any, Any] = {}
+
+    def __call__(self, value: H) -> H:
+        found = self._kept.get(value)
+        if found is None:
+            if len(self._kept) >= self.size:
+                self._kept.clear()
+            found = self._kept[value] = value
+        return cast(H, found)
 
 
 def parallel_map(work: Callable[[T], R], batches: Sequence[T], workers: int,

@@ -11,12 +11,13 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
+from slopolicy import runtime
 from slopolicy.model.documents import Document
 
 SIGNED, REVIEW, CLAIMED = "signed", "review", "claimed"  # kinds of evidence
@@ -519,19 +520,8 @@ def _requirements(roster: Roster, classes: tuple[str, ...]) -> dict[str, tuple[R
     return found
 
 
-_ONCE: dict[Any, Any] = {}
-_H = TypeVar("_H", bound=Hashable)
-
-
-def _once(value: _H) -> _H:
-    """One copy of each equal value lately made: an audit keeps a result per version of a
-    long history, and the same shortfalls and roles recur in them."""
-    found = _ONCE.get(value)
-    if found is None:
-        if len(_ONCE) >= 4096:
-            _ONCE.clear()
-        found = _ONCE[value] = value
-    return cast(_H, found)
+# an audit keeps a result per version of a long history: the same shortfalls and roles recur
+_once = runtime.OneCopy()
 
 
 def _match(reqs: Sequence[Requirement], pool: Mapping[str, set[str]]) -> list[int]:

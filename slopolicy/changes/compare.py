@@ -41,8 +41,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from slopolicy import runtime
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.slo import dominance, units
 from slopolicy.slo import terms as objectives
@@ -444,18 +445,11 @@ def diff_documents(base: Document, head: Document) -> Iterator[FieldChange]:
 
 
 # Paths seen lately, each kept once: a history's versions change the same few fields.
-_PATHS: dict[tuple[Any, ...], Any] = {}
+_path_copy = runtime.OneCopy()
 
 
 def _shared_path(path: _P) -> _P:
-    if path is None:
-        return path
-    found = _PATHS.get(path)
-    if found is None:
-        if len(_PATHS) >= 4096:
-            _PATHS.clear()
-        found = _PATHS[path] = path
-    return cast(_P, found)
+    return path if path is None else _path_copy(path)
 
 
 def _diff(before: Any, after: Any, path: Shown, b_path: IndexPath, h_path: IndexPath,
