@@ -92,7 +92,6 @@ class Settings:
     data: dict[str, Any]
     reader: Reader  # the side it was read from: the working tree, or a commit
     path: str | None = None  # the configuration file there; None: the default preset alone
-    positions: Positions | None = None  # where the file's own keys are written
     files: dict[str, bytes] = field(default_factory=dict)  # it and the files it extends, read
     # it and what it extends, nearest first, each as written: (name shown, or None for a
     # preset; where its keys are; its settings)
@@ -138,12 +137,13 @@ def read(reader: Reader, path: str | None) -> Settings:
     the registry is complete only after reading them.
     """
     settings = Settings({"extends": "default"}, reader, path)
+    positions = None  # where the file's own keys are written
     if path is not None:
-        data, settings.positions, settings.files[path] = _read(reader, path)
-        settings.layers.append((settings.shown, settings.positions, data))
+        data, positions, settings.files[path] = _read(reader, path)
+        settings.layers.append((settings.shown, positions, data))
         settings.data = {**data, "extends": data.get("extends", "default")}
-    settings.data = _with_presets(settings.data, reader, path, (), settings.files,
-                                  settings.positions, settings.layers)
+    settings.data = _with_presets(settings.data, reader, path, (), settings.files, positions,
+                                  settings.layers)
     return settings
 
 
