@@ -54,6 +54,27 @@ def freeze() -> None:
     gc.freeze()
 
 
+class Thaw:
+    """For a resident process (the language server), called after each small load.
+
+    A load freezes everything alive (:func:`loading`), the garbage of the
+    work before it included, which would then outlive it, some per keystroke
+    for the life of the process. Each call hands it back to the collector and
+    every ``every`` calls collects it: the collector's own thresholds count
+    the whole project, and would wait far longer.
+    """
+
+    def __init__(self, every: int = 64) -> None:
+        self.every = every
+        self.loads = 0
+
+    def __call__(self) -> None:
+        gc.unfreeze()
+        self.loads += 1
+        if self.loads % self.every == 0:
+            gc.collect()
+
+
 class OneCopy:
     """One copy of each equal value lately made (called with a value, gives the copy kept).
 

@@ -10,7 +10,6 @@ that diagnostics, hover and navigation read; nothing here speaks LSP.
 """
 from __future__ import annotations
 
-import gc
 import os
 import re
 import traceback
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from slopolicy import runtime
 from slopolicy.cache.store import Cache
 from slopolicy.check import analysis, engine
 from slopolicy.config import settings as config_settings
@@ -36,7 +36,6 @@ from slopolicy.slo.dominance import NO_ASSUMPTIONS
 from slopolicy.text.decoding import decode
 
 CONFIG_RULE = "config"  # the code of a diagnostic that says the configuration cannot be read
-COLLECT_EVERY = 64  # edits between collections of what the last checks left
 _LOCATED = re.compile(r"(?P<file>[^\n]+?):(?P<line>[0-9]+):(?P<column>[0-9]+): (?P<message>.*)", re.S)
 
 
@@ -84,7 +83,7 @@ class Workspace:
     _rules: dict[str, Rule] = field(default_factory=dict)
     _configuration: frozenset[Path] = frozenset()  # the configuration file and what it extends
     _failures: list[str] = field(default_factory=list)
-    _edits: int = 0  # files loaded from the editor's text
+    _thaw: runtime.Thaw = field(default_factory=runtime.Thaw)  # after each edit's load
 
     # -- paths ----------------------------------------------------------------
 
@@ -190,14 +189,7 @@ class Workspace:
         if self.project is None or rel not in self.files and not self._selects(rel):
             return  # not a document of the project: the configuration does not select it
         [source] = analysis.load_contents([(rel, text.encode("utf-8"))], self.cache)
-        # Loading freezes everything alive (see slopolicy.runtime), the last check's
-        # cycles included: frozen, they would outlive it, some per keystroke for the life
-        # of the server. Handed back to the collector, they are freed every so many edits
-        # (its own thresholds count the whole project, and would wait far longer).
-        gc.unfreeze()
-        self._edits += 1
-        if self._edits % COLLECT_EVERY == 0:
-            gc.collect()
+        self._thaw()  # the last check's garbage, frozen by the load, back to the collector
         self._replace(rel, source)
 
     def _selects(self, rel: str) -> bool:
