@@ -21,13 +21,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from slopolicy import formats
-from slopolicy.model.documents import Document, LoadProblem, MappedFrom, SourceFile
+from slopolicy.model.documents import (
+    MAX_FILE_BYTES,
+    Document,
+    LoadProblem,
+    MappedFrom,
+    SourceFile,
+)
 from slopolicy.model.kinds import FAMILIES, KNOWN_PREFIXES, NATIVE, RENAMED, declared
 from slopolicy.text import yamlsource
 from slopolicy.text.decoding import decode
 from slopolicy.text.hints import closest
 
-MAX_FILE_BYTES = 32 * 1024 * 1024
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(
     os, "O_CLOEXEC", 0)
 _SPECIAL = ((stat_module.S_ISFIFO, "a FIFO (named pipe)"), (stat_module.S_ISCHR, "a character device"),

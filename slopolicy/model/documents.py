@@ -298,19 +298,25 @@ class SourceFile:
         return (decode(raw)[0] or "") if raw is not None else ""
 
 
+MAX_FILE_BYTES = 32 * 1024 * 1024  # the largest file slopolicy reads
+
+
 def _read_again(origin: str) -> bytes | None:
-    """The bytes of the regular file at ``origin`` (None if it is not one now: a file
-    replaced by a FIFO or a link since it was analysed is never waited on or followed)."""
+    """The bytes of the regular file at ``origin`` (None if it is not one now, or is over
+    :data:`MAX_FILE_BYTES`: a file replaced by a FIFO, a link or a huge file since it was
+    analysed is never waited on, followed or read whole)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(origin, flags)
     except OSError:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_FILE_BYTES:
             return None
         with os.fdopen(os.dup(fd), "rb") as f:
-            return f.read()
+            raw = f.read(MAX_FILE_BYTES + 1)  # a file that grows meanwhile: never past the cap
+        return raw if len(raw) <= MAX_FILE_BYTES else None
     except OSError:
         return None
     finally:

@@ -467,3 +467,26 @@ def test_a_file_replaced_by_a_fifo_during_a_run_is_not_waited_on(
     path.unlink()
     project.write(BROKEN, broken)
     assert project.check().problems() == project.check("--no-cache").problems()
+
+
+def test_a_file_grown_past_the_cap_during_a_run_is_not_read_to_locate_problems(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same race, with a file over the 32 MiB cap in its place: it is not read (the
+    check would not read it either), and its problems stay at the top of the file."""
+    from slopolicy.check import engine
+
+    setup(project)
+    _, broken = good_and_broken(project)
+    project.write(BROKEN, broken)
+    path = project.root / BROKEN
+    run_rules = engine.run_rules
+    padding = "# padding\n" * (33 * 1024 * 1024 // 10)  # the document, 3.4 million lines down
+
+    def grown_meanwhile(*args: object, **kwargs: object) -> object:
+        path.write_text(padding + broken)
+        return run_rules(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "run_rules", grown_meanwhile)
+    run = project.check()
+    monkeypatch.setattr(engine, "run_rules", run_rules)
+    assert [(p[0], p[1], p[3]) for p in run.problems()] == [(BROKEN, 1, "schema")]
