@@ -13,6 +13,7 @@ that need history (``check --base``, ``diff``, ``approve``, ``audit``), so
 from __future__ import annotations
 
 import datetime
+import os
 import secrets
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -101,6 +102,11 @@ class LoggedCommit:
         return f"{self.author_name} <{self.author_email}>"
 
 
+# Every git process sees the objects as they are: a replacement (refs/replace/*, which a
+# mirror clone or a fetch of every ref brings along) or a graft (.git/info/grafts) would
+# show another blob, tree or parent under a commit's id, so a base's allowed signers, a
+# change's commits or a past version could be swapped without changing a single id.
+OWN_OBJECTS = {"GIT_NO_REPLACE_OBJECTS": "1", "GIT_GRAFT_FILE": os.devnull}
 _NULL_BLOB = "0" * 40
 _REGULAR = ("100644", "100755")
 SYMLINK = "120000"
@@ -483,4 +489,5 @@ def open_repo(start: Path) -> GitRepo:
         ) from None
     except git.GitCommandNotFound:
         raise UsageError("git is not installed (or not on PATH)") from None
+    repo.git.update_environment(**OWN_OBJECTS)
     return GitRepo(repo, git.GitCommandError)

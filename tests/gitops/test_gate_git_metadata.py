@@ -1,0 +1,72 @@
+"""The gate and the audit against git metadata a pull request or a clone can carry:
+replacement objects and grafts, criss-cross merge bases, mailmaps.
+
+Every test runs on a real repository (``repo``: main holds the README's approvals
+policy and one SLA, branch ``change`` is checked out), with real commits and real
+``ssh-keygen`` keys and signatures.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from gitrepos import GitProject, sla
+
+TIGHTENED = sla(version=2, start="2025-04-01", target="99.95")
+
+
+def messages(run: Any, rule: str) -> list[str]:
+    return [p["message"] for p in run.json["problems"] if p["rule"] == rule]
+
+
+def blob(repo: GitProject, text: str) -> str:
+    path = repo.root.parent / "object.txt"
+    path.write_text(text, encoding="utf-8")
+    return repo.git("hash-object", "-w", str(path)).strip()
+
+
+# -- replacement objects and grafts: git's view of other objects -------------------------
+
+def test_a_replacement_object_does_not_change_the_bases_allowed_signers(
+        repo: GitProject) -> None:
+    # refs/replace/* travel with a mirror clone or a fetch of every ref: one replacing the
+    # base's allowed signers blob would let mallory's key sign as alice
+    signers = repo.git("rev-parse", "main:.slopolicy/allowed_signers").strip()
+    forged = blob(repo, repo.keys.signer_line("mallory", "alice@acme.example")
+                  + repo.keys.allowed_signers("bob", "carol", "dave"))
+    repo.git("replace", signers, forged)
+    repo.write("slas/globex.yaml", TIGHTENED)
+    repo.commit("tighten", author="bob")
+    assert repo.approve("alice", "legal", "slas/globex.yaml", "--base", "main",
+                        key="mallory").code == 0
+    repo.commit("approval", author="bob")
+    run = repo.gate("--head", "HEAD")  # as the CI recipe runs it
+    assert run.code == 1, run.out
+    [message] = messages(run, "sla-change-approval")
+    assert "its signature does not verify for alice@acme.example" in message
+
+
+@pytest.mark.parametrize("how", ["replace", "grafts"])
+def test_a_rewritten_parent_does_not_hide_who_made_the_change(repo: GitProject,
+                                                                how: str) -> None:
+    base = repo.git("rev-parse", "main").strip()
+    repo.write("slas/globex.yaml", TIGHTENED)
+    repo.commit("tighten", author="alice")  # alice made the change ...
+    repo.write("slas/globex.yaml", TIGHTENED.replace("owner: accounts@", "owner: sla@"))
+    last = repo.commit("reword", author="bob")
+    if how == "replace":  # ... and a replacement makes bob's commit the branch's first
+        repo.git("replace", "--graft", last, base)
+    else:
+        (repo.root / ".git/info/grafts").write_text(f"{last} {base}\n")
+    assert repo.approve("alice", "legal", "slas/globex.yaml", "--base", "main").code == 0
+    repo.commit("approval", author="bob")
+    run = repo.gate("--head", "HEAD")
+    assert run.code == 1, run.out
+    [message] = messages(run, "sla-change-approval")
+    assert "alice@acme.example authored commit " in message
+    # the audit of the landed history reads the same commits
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "change", "-m", "land")
+    audit = repo.run("audit", "--verify")
+    assert audit.code == 1, audit.err
+    assert "SLA/globex-public-api v2 tightened" in audit.err
