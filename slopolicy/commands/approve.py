@@ -167,7 +167,7 @@ def _base(repo: GitRepo, ref: str | None, head: str | None, paths: list[str],
     document's last change (HEAD, when the working tree changed it)."""
     if ref:
         base = repo.resolve(ref, "--base ref")
-        return (repo.merge_base(base, head) if head else None) or base
+        return (repo.merge_base(base, head, ref) if head else None) or base
     if head is None:
         return None
     if changed(head):

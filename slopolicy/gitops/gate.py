@@ -153,7 +153,8 @@ def open_gate(project: Project, base_ref: str, head_ref: str | None) -> Gate:
     base_commit = repo.resolve(base_ref, "base ref")
     head_commit = repo.resolve(head_ref, "head ref") if head_ref else repo.head()
     repo.require_history(f"checking changes against {base_ref!r}")
-    merge_base = (repo.merge_base(base_commit, head_commit) if head_commit else None) or base_commit
+    merge_base = (repo.merge_base(base_commit, head_commit, base_ref) if head_commit
+                  else None) or base_commit
     blobs: dict[str, bytes] = {}  # what the sides read, by object id: a file read once
     head: Reader = (CommitReader(repo, head_commit, head_ref, blobs) if head_ref and head_commit
                     else GitWorktree(project.repo_root, repo, head_commit))

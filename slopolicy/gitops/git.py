@@ -192,11 +192,28 @@ class GitRepo:
         except self._error:
             return None
 
-    def merge_base(self, a: str, b: str) -> str | None:
+    def merge_base(self, a: str, b: str, what: str = "the base") -> str | None:
+        """The one merge base of ``a`` and ``b``; None for unrelated histories.
+
+        A criss-cross history has several, and git's merge starts from all of
+        them (merged into one), while a comparison with any single one can miss
+        what the merge brings: a branch that merges them keeping the older of
+        two terms changes nothing against one, yet lands those terms. So
+        several is UsageError (exit 2) with the fix, never a pick.
+        """
         try:
-            return str(self._git.merge_base(a, b)).strip() or None
+            found = str(self._git.merge_base("--all", a, b)).split()
         except self._error:
             return None  # unrelated histories: compare with ``a`` itself
+        if len(found) > 1:
+            shown = ", ".join(sha[:7] for sha in found)
+            raise UsageError(
+                f"the change and {what} have two or more merge bases ({shown}: a criss-cross "
+                "history), and merging brings what all of them make together, which no "
+                f"comparison with one of them shows; merge {what} into the branch first "
+                f"(`git merge {what}`), so it has one merge base with it; slopolicy never "
+                "passes a change it cannot compare")
+        return found[0] if found else None
 
     def head(self) -> str | None:
         try:

@@ -70,3 +70,49 @@ def test_a_rewritten_parent_does_not_hide_who_made_the_change(repo: GitProject,
     audit = repo.run("audit", "--verify")
     assert audit.code == 1, audit.err
     assert "SLA/globex-public-api v2 tightened" in audit.err
+
+
+# -- a criss-cross history: two merge bases ----------------------------------------------
+
+def criss_cross(repo: GitProject) -> str:
+    """main was loosened (Z) and tightened back (X); a branch from Z (Y) landed after X. A
+    change that merges X into Y keeping Z's terms has two merge bases with main, X and Y:
+    against Y it changes nothing, yet merged into main it brings Z's looser terms back."""
+    day = "2025-03-0{}T12:00:00+00:00".format
+    loose = sla(version=2, target="99.5")
+    repo.git("checkout", "-q", "main")
+    repo.write("slas/globex.yaml", loose)
+    repo.commit("Z: loosen", date=day(2))
+    repo.git("branch", "side")
+    repo.write("slas/globex.yaml", sla(version=3))
+    x = repo.commit("X: tighten back", date=day(3))
+    repo.git("checkout", "-q", "side")
+    repo.write("README.md", "notes\n")
+    repo.commit("Y: notes", date=day(4))
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "side", "-m", "land side", date=day(5))
+    repo.git("checkout", "-q", "-B", "change", "side")
+    repo.git("merge", "-q", "--no-ff", "--no-commit", x, date=day(6))
+    repo.write("slas/globex.yaml", loose)
+    return repo.commit("H: merge X, keep Z's terms", date=day(6))
+
+
+def test_a_change_with_two_merge_bases_is_refused_not_passed(repo: GitProject) -> None:
+    head = criss_cross(repo)
+    bases = repo.git("merge-base", "--all", "main", head).split()
+    assert len(bases) == 2
+    run = repo.gate("--head", "HEAD")
+    assert run.code == 2, run.out
+    assert "two or more merge bases" in run.err and "git merge main" in run.err
+    signing = repo.approve("alice", "legal", "slas/globex.yaml", "--base", "main")
+    assert signing.code == 2 and "two or more merge bases" in signing.err
+    # what the refusal protects: the merge brings the looser terms into main
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-edit", "change")
+    assert "targetPercent: 99.5" in (repo.root / "slas/globex.yaml").read_text()
+    # merging the base into the branch leaves one merge base: the change is then judged
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    repo.git("checkout", "-q", "change")
+    repo.git("merge", "-q", "--no-edit", "main")
+    run = repo.gate("--head", "HEAD")
+    assert run.code == 1 and "sla-change-approval" in repo.rules(run), run.out
