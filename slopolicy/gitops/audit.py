@@ -240,7 +240,7 @@ class Version(Change):
         """The date of the change, in the agreement's time zone (as sla-retroactive-change)."""
         if self._changed_on is None:
             zone = units.window_zone(self.doc.spec.get("window"))
-            self._changed_on = self.commit.date.astimezone(zone).date()
+            self._changed_on = self.commit.recorded.astimezone(zone).date()
         return self._changed_on
 
     @property
@@ -363,6 +363,8 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
     if head is None:
         return History(None, None, [], [])
     walker = _Walker(project, repo, track_slos)
+    chain = repo.chain(head)
+    walker.entered = _entered(chain)
     commits = repo.history(head, *walker.pathspecs)
     walker.load(commits)
     # Everything the walk builds is kept to the end: cyclic GC passes would only rescan it.
@@ -375,7 +377,22 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
     # The head commit's date: the last commit walked, unless later ones touched no document.
     head_date = commits[-1].date if commits and commits[-1].sha == head else repo.commit_date(head)
     return History(head, head_date, commits, agreements, walker.policy_changes,
-                   _chain(repo.chain(head), commits))
+                   _chain(chain, commits))
+
+
+def _entered(chain: Sequence[tuple[str, datetime.datetime]]) -> dict[str, datetime.datetime]:
+    """The commits dated before one they follow on the chain, each with the latest date
+    before it: a commit enters the history after the commits before it, whatever its own
+    date says, so a backdated commit neither hides a retroactive change nor says early
+    what the repository only said later."""
+    found: dict[str, datetime.datetime] = {}
+    latest: datetime.datetime | None = None
+    for sha, date in chain:
+        if latest is not None and date < latest:
+            found[sha] = latest
+        else:
+            latest = date
+    return found
 
 
 def _chain(chain: list[tuple[str, datetime.datetime]], commits: Sequence[LoggedCommit]
@@ -425,6 +442,7 @@ class _Walker:
         # after is the next version's content before, hashed once
         self.digested: dict[Identity, tuple[Document, str]] = {}
         self.paths: dict[tuple[str, ...], tuple[str, ...]] = {}  # each set of paths, once
+        self.entered: dict[str, datetime.datetime] = {}  # see _entered
 
     # -- reading ----------------------------------------------------------------------
 
@@ -535,7 +553,8 @@ class _Walker:
             author_email=sys.intern(commit.author_email), date=commit.date,
             author_date=commit.author_date, subject=commit.subject,
             approved_by=commit.approved_by, changes=(),
-            committer_email=sys.intern(commit.committer_email))
+            committer_email=sys.intern(commit.committer_email),
+            entered=self.entered.get(commit.sha))
 
     def _remove(self, index: int, path: str) -> list[Document]:
         self.files.pop(path, None)
@@ -985,7 +1004,7 @@ def in_force(agreement: Agreement, on: datetime.date,
     """
     best: Version | None = None
     for version in agreement.versions:
-        if known_at is not None and version.commit.date > known_at:
+        if known_at is not None and version.commit.recorded > known_at:
             continue  # not yet recorded then (committer dates need not grow with the walk)
         starts = version.changed_on if version.removed else version.starts
         if starts is not None and starts <= on:
@@ -1040,7 +1059,8 @@ class InForce:
         """The repository held the agreement on the date and later said otherwise about it
         (else the agreement was only recorded later, as when an existing contract is added)."""
         then_at = end_of_day(self.on)
-        return self.differs and any(v.commit.date <= then_at for v in self.agreement.versions)
+        return self.differs and any(v.commit.recorded <= then_at
+                                    for v in self.agreement.versions)
 
 
 def _terms(version: Version | None) -> Any:
@@ -1075,8 +1095,8 @@ def rewritten_by(answer: InForce) -> Version | None:
     then = _terms(answer.then)
     then_at = end_of_day(answer.on)
     for version in answer.agreement.versions:
-        if version.commit.date > then_at and _terms(
-                in_force(answer.agreement, answer.on, version.commit.date)) != then:
+        if version.commit.recorded > then_at and _terms(
+                in_force(answer.agreement, answer.on, version.commit.recorded)) != then:
             return version
     return None
 

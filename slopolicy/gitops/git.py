@@ -92,6 +92,15 @@ class LoggedCommit:
     approved_by: tuple[str, ...]
     changes: tuple[FileChange, ...]
     committer_email: str = ""
+    # A committer date is typed: when it is earlier than a commit before it on the
+    # first-parent chain, that commit's date (it entered the history after it); else None.
+    entered: datetime.datetime | None = None
+
+    @property
+    def recorded(self) -> datetime.datetime:
+        """When it entered the history, as far as the chain can tell (never before a commit
+        it follows)."""
+        return self.entered or self.date
 
     @property
     def short(self) -> str:

@@ -116,3 +116,25 @@ def test_a_change_with_two_merge_bases_is_refused_not_passed(repo: GitProject) -
     repo.git("merge", "-q", "--no-edit", "main")
     run = repo.gate("--head", "HEAD")
     assert run.code == 1 and "sla-change-approval" in repo.rules(run), run.out
+
+
+# -- the audit: a commit dated before the history it follows -----------------------------
+
+def test_a_backdated_commit_does_not_hide_a_retroactive_change_from_the_audit(
+        repo: GitProject) -> None:
+    repo.write("NOTES.md", "august\n")
+    repo.commit("notes", date="2025-08-01T12:00:00+00:00")
+    # made after August 1st (it follows that commit), dated June 15th: its terms from July 1st
+    # would look like notice given, not a rewrite of July
+    repo.write("slas/globex.yaml", sla(version=2, start="2025-07-01", target="99.5"))
+    backdated = repo.commit("loosen", date="2025-06-15T12:00:00+00:00")
+    data = repo.run("audit", "--format", "json").json
+    [agreement] = data["agreements"]
+    version = agreement["versions"][-1]
+    assert version["commit"] == backdated
+    assert version["retroactive"] is True
+    # nor does it make the repository say on June 30th what it only said after August 1st
+    known = repo.run("audit", "--as-of", "2025-07-15", "--known-at", "2025-06-30",
+                     "--format", "json").json
+    [answer] = known["agreements"]
+    assert answer["version"] == 1, answer
