@@ -496,7 +496,8 @@ def _parse_commit(record: str) -> Commit | None:
         sha=h.sha, author_name=h.author_name, author_email=h.author_email,
         committer_email=h.committer_email, date=h.date, author_date=h.author_date,
         subject=h.subject, approved_by=h.approved_by,
-        paths=tuple(p for p in (n.strip("\n") for n in h.rest.split("\0")) if p),
+        # git writes one line break before the first path; a path may begin or end with one
+        paths=tuple(p for p in h.rest.removeprefix("\n").split("\0") if p),
     )
 
 

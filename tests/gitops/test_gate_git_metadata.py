@@ -138,3 +138,20 @@ def test_a_backdated_commit_does_not_hide_a_retroactive_change_from_the_audit(
                      "--format", "json").json
     [answer] = known["agreements"]
     assert answer["version"] == 1, answer
+
+
+# -- file names that begin or end with a line break ----------------------------------------
+
+@pytest.mark.parametrize("name", ["\nglobex-eu.yaml", "slas/globex-eu.yaml\n"],
+                         ids=["leading", "trailing"])
+def test_a_line_break_at_either_end_of_a_file_name_does_not_hide_its_author(
+        repo: GitProject, name: str) -> None:
+    repo.write(name, sla().replace("globex-public-api", "initech-api").replace(
+        "customer: globex", "customer: initech"))
+    repo.commit("a new agreement", author="alice")
+    assert repo.approve("alice", "legal", str(repo.root / name), "--base", "main").code == 0
+    repo.commit("approval", author="bob")
+    run = repo.gate("--head", "HEAD")
+    assert run.code == 1, run.out
+    [message] = messages(run, "sla-change-approval")
+    assert "alice@acme.example authored commit " in message
