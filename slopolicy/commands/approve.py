@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from slopolicy.model.errors import UsageError
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     data = approvals.statement(subject, args.identity, args.role, "approved", timestamp)
     signature = evidence.sign(data, key)
     name = approvals.record_name(subject, args.role, args.identity)
-    target = root / roster.records / f"{name}.yaml"
+    target = _record_target(root, roster.records, f"{name}.yaml")
     write_atomic(target, evidence.render_record(
         name, subject, args.identity, args.role, "approved", timestamp, signature))
     _warn_unverified(data, signature, args.identity, roster, root)
@@ -123,6 +123,30 @@ def _key(key: Path, root: Path) -> Path:
         raise UsageError(f"--key {key}: a private key inside the repository could be committed; "
                          "keep it outside (e.g. ~/.ssh/) or use ssh-agent with the public key")
     return key
+
+
+def _record_target(root: Path, folder: str, name: str) -> Path:
+    """Where the record goes: a regular file in the records folder, inside the repository.
+
+    The approver signs on the pull request's checkout, which chooses the folder
+    (its configuration) and may hold a symbolic link at the record's name (the
+    name is known before it is signed): written through, the record would
+    overwrite a file of the approver's. The gate reads records inside the
+    repository and never through a link, so nothing else is worth writing.
+    """
+    rel = PurePosixPath(folder)
+    why = ("is outside the repository" if rel.is_absolute() or ".." in rel.parts else "")
+    current = root
+    for part in [*rel.parts, name] if not why else []:
+        current = current / part
+        if current.is_symlink():
+            why = f"leads through the symbolic link {current.relative_to(root).as_posix()}"
+            break
+    if why:
+        raise UsageError(f"approvals.records {folder!r} {why}, so the record would be written "
+                         "where no check reads it (records are read inside the repository, "
+                         "never through a link); nothing was written")
+    return current
 
 
 def _subject(args: argparse.Namespace, project: Project, roster: Roster) -> tuple[Subject, str]:

@@ -155,3 +155,35 @@ def test_a_line_break_at_either_end_of_a_file_name_does_not_hide_its_author(
     assert run.code == 1, run.out
     [message] = messages(run, "sla-change-approval")
     assert "alice@acme.example authored commit " in message
+
+
+# -- approve writes where the gate reads, nowhere else ---------------------------------------
+
+@pytest.mark.parametrize("how", ["record-link", "folder-link", "folder-outside"])
+def test_approve_never_writes_outside_the_repository(repo: GitProject, how: str) -> None:
+    """The approver runs ``slopolicy approve`` on the pull request's checkout: a link the
+    pull request put where the record goes, or a records folder its configuration moved
+    out of the repository, must not make it overwrite a file of the approver's."""
+    victim = repo.root.parent / "victim"
+    victim.mkdir()
+    (victim / "precious").write_text("keep me\n")
+    repo.write("slas/globex.yaml", TIGHTENED)
+    repo.commit("tighten", author="bob")
+    first = repo.approve("alice", "legal", "slas/globex.yaml", "--base", "main")
+    assert first.code == 0, first.err
+    [record] = (repo.root / "approvals").iterdir()  # its name is known before it is signed
+    record.unlink()
+    if how == "record-link":
+        record.symlink_to(victim / "precious")
+    elif how == "folder-link":
+        record.parent.rmdir()
+        record.parent.symlink_to(victim)
+    else:
+        repo.write(".slopolicy.yaml", (repo.root / ".slopolicy.yaml").read_text().replace(
+            "records: approvals/", "records: ../victim"))
+    repo.commit("the pull request's trap", author="mallory")
+    run = repo.approve("alice", "legal", "slas/globex.yaml", "--base", "main")
+    assert run.code == 2, run.err
+    assert "no check reads" in run.err
+    assert sorted(p.name for p in victim.iterdir()) == ["precious"]
+    assert (victim / "precious").read_text() == "keep me\n"
