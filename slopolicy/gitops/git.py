@@ -116,6 +116,9 @@ class LoggedCommit:
 # show another blob, tree or parent under a commit's id, so a base's allowed signers, a
 # change's commits or a past version could be swapped without changing a single id.
 OWN_OBJECTS = {"GIT_NO_REPLACE_OBJECTS": "1", "GIT_GRAFT_FILE": os.devnull}
+# How git reads a short ref name, in its order (git help revisions).
+_REF_FORMS = ("{}", "refs/{}", "refs/tags/{}", "refs/heads/{}", "refs/remotes/{}",
+              "refs/remotes/{}/HEAD")
 _NULL_BLOB = "0" * 40
 _REGULAR = ("100644", "100755")
 SYMLINK = "120000"
@@ -149,7 +152,33 @@ class GitRepo:
             sha = self._git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
         except self._error:
             raise UsageError(self._missing(ref, what)) from None
+        self._unambiguous(ref, what)
         return str(sha).strip()
+
+    def _unambiguous(self, ref: str, what: str) -> None:
+        """Refuse a name that two refs of different commits answer to.
+
+        git takes refs/NAME, then a tag, then a branch, then a remote-tracking
+        branch: a tag or branch ``origin/main`` (a clone of every tag brings
+        tags along; anyone allowed to push one can make it) would take the
+        place of the base branch, and with it the policy that judges.
+        """
+        names = [form.format(ref) for form in _REF_FORMS]
+        try:
+            out = str(self._git.for_each_ref("--format=%(refname)", *names))
+        except self._error:
+            return
+        listed = set(out.splitlines())
+        found = [n for n in names if n in listed]  # in git's order
+        if len(found) < 2:
+            return
+        commits = {n: str(self._git.rev_parse("--verify", "--quiet", f"{n}^{{commit}}")).strip()
+                   for n in found}
+        if len(set(commits.values())) > 1:
+            shown = ", ".join(f"{n} ({sha[:7]})" for n, sha in commits.items())
+            raise UsageError(f"{what} {ref!r} names two commits: {shown}, and git would take "
+                             f"the first; name the one you mean in full (e.g. {found[-1]}), and "
+                             "remove the other if you did not make it")
 
     def _missing(self, ref: str, what: str) -> str:
         known = self._refs()

@@ -187,3 +187,27 @@ def test_approve_never_writes_outside_the_repository(repo: GitProject, how: str)
     assert "no check reads" in run.err
     assert sorted(p.name for p in victim.iterdir()) == ["precious"]
     assert (victim / "precious").read_text() == "keep me\n"
+
+
+# -- a base ref that names two things ---------------------------------------------------------
+
+LAX = "extends: default\nrules:\n  sla-backed-by-slo: \"off\"\n"
+
+
+@pytest.mark.parametrize("shadow", ["tag", "branch"])
+def test_a_ref_that_shadows_the_base_is_refused(repo: GitProject, shadow: str) -> None:
+    """git resolves a name as refs/NAME, then a tag, then a branch, then a remote-tracking
+    branch: a tag ``origin/main`` (which a clone of every tag brings along, and which
+    anyone allowed to push a tag can make) would take the place of the base branch, and
+    with it the policy that judges."""
+    repo.git("update-ref", "refs/remotes/origin/main", "main")
+    repo.write(".slopolicy.yaml", LAX)  # a commit of the pull request's, without approvals
+    lax = repo.commit("no approvals needed", author="mallory")
+    repo.write("slas/globex.yaml", sla(version=2, start="2025-05-01", target="99.5"))
+    repo.commit("loosen", author="mallory")
+    repo.git(*(("tag",) if shadow == "tag" else ("branch",)), "origin/main", lax)
+    run = repo.check("--base", "origin/main", "--head", "HEAD")
+    assert run.code == 2, run.out
+    assert "base ref 'origin/main' names two commits" in run.err
+    assert "refs/remotes/origin/main" in run.err
+    assert repo.check("--base", "refs/remotes/origin/main", "--head", "HEAD").code == 1
