@@ -545,5 +545,16 @@ def open_repo(start: Path) -> GitRepo:
         ) from None
     except git.GitCommandNotFound:
         raise UsageError("git is not installed (or not on PATH)") from None
+    except git.GitCommandError as exc:  # a repository git refuses: another owner, a format
+        raise UsageError(f"{start}: git cannot read this repository: {_said(exc)}") from None
     repo.git.update_environment(**OWN_OBJECTS)
     return GitRepo(repo, git.GitCommandError)
+
+
+def _said(error: Any) -> str:
+    """What git said on stderr, on one line (its hint included: it names the fix)."""
+    text = error.stderr if isinstance(error.stderr, str) else str(error.stderr or "")
+    text = text.strip().removeprefix("stderr: ").strip("'")  # as GitPython quotes it
+    lines = [line.strip().removeprefix("fatal: ") for line in text.splitlines()]
+    said = "; ".join(line for line in lines if line).replace(":; ", ": ")
+    return said or f"git exited with {error.status}"

@@ -211,3 +211,24 @@ def test_a_ref_that_shadows_the_base_is_refused(repo: GitProject, shadow: str) -
     assert "base ref 'origin/main' names two commits" in run.err
     assert "refs/remotes/origin/main" in run.err
     assert repo.check("--base", "refs/remotes/origin/main", "--head", "HEAD").code == 1
+
+
+# -- a repository git refuses to read ---------------------------------------------------------
+
+@pytest.mark.parametrize("refusal", ["owner", "format"])
+@pytest.mark.parametrize("command", [("audit",), ("check", "--base", "main"), ("diff", "main")])
+def test_a_repository_git_refuses_is_named_with_the_fix_not_a_crash(
+        repo: GitProject, monkeypatch: pytest.MonkeyPatch, refusal: str,
+        command: tuple[str, ...]) -> None:
+    """A checkout owned by another user (a CI container running as root on the runner's
+    checkout), or a repository format git does not know: git refuses, and slopolicy says
+    what git said (its hint names the fix), exit 2."""
+    if refusal == "owner":
+        monkeypatch.setenv("GIT_TEST_ASSUME_DIFFERENT_OWNER", "1")  # git's own switch for it
+    else:
+        repo.git("config", "core.repositoryformatversion", "99")
+    run = repo.run(*command)
+    assert run.code == 2, run.err
+    assert "git cannot read this repository: " in run.err
+    assert ("detected dubious ownership" in run.err and "safe.directory" in run.err
+            if refusal == "owner" else "Expected git repo version <= 1, found 99" in run.err)
