@@ -17,7 +17,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -305,11 +305,37 @@ class GitRepo:
         """
         if not paths:
             return []
+        lineage = self._moved_into(base, head, paths)
         out = str(self._git.log(
             "-z", "--name-only", "--no-renames", "--diff-merges=first-parent",
-            f"--format={_LOG_FORMAT}", f"{base}..{head}", "--", *map(literal, paths),
+            f"--format={_LOG_FORMAT}", f"{base}..{head}", "--", *map(literal, lineage),
         ))
-        return [c for c in (_parse_commit(r) for r in out.split(_RECORD_SEP)) if c]
+        found = [c for c in (_parse_commit(r) for r in out.split(_RECORD_SEP)) if c]
+        if len(lineage) == len(paths):
+            return found
+        # a commit that touched a file moved into place later made the change too: its paths
+        # are those it became
+        return [replace(c, paths=tuple(sorted({q for p in c.paths for q in lineage.get(p, ())})))
+                for c in found]
+
+    def _moved_into(self, base: str, head: str, paths: Sequence[str]) -> dict[str, set[str]]:
+        """Each of ``paths``, and every file of ``base..head`` that git sees renamed or
+        copied into one of them (however many moves back), with the paths it became.
+
+        Whoever wrote a file that another moved into place (a draft outside the
+        documents' globs, renamed into them) made the change as much as the mover.
+        """
+        lineage = {p: {p} for p in paths}
+        out: bytes = self._git.log(
+            "-z", "--raw", "-M", "-C", "--no-abbrev", "--topo-order", "--no-color",
+            "--no-ext-diff", "--diff-merges=first-parent", f"--format={_LOG_FORMAT}",
+            f"{base}..{head}", stdout_as_string=False)
+        for record in out.decode("utf-8", "surrogateescape").split(_RECORD_SEP):
+            commit = _parse_logged(record)
+            for change in commit.changes if commit else ():  # children before parents
+                if change.status in "RC" and change.old_path and change.new_path in lineage:
+                    lineage.setdefault(change.old_path, set()).update(lineage[change.new_path])
+        return lineage
 
     def history(self, rev: str, patterns: Sequence[str],
                 paths: Sequence[str] = ()) -> list[LoggedCommit]:

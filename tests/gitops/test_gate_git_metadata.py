@@ -232,3 +232,35 @@ def test_a_repository_git_refuses_is_named_with_the_fix_not_a_crash(
     assert "git cannot read this repository: " in run.err
     assert ("detected dubious ownership" in run.err and "safe.directory" in run.err
             if refusal == "owner" else "Expected git repo version <= 1, found 99" in run.err)
+
+
+# -- an agreement written elsewhere and moved into place ---------------------------------------
+
+def eu_agreement() -> str:
+    return sla().replace("globex-public-api", "initech-api").replace("customer: globex",
+                                                                      "customer: initech")
+
+
+@pytest.mark.parametrize("how", ["rename", "rename-twice"])
+def test_who_wrote_an_agreement_moved_into_place_made_the_change(repo: GitProject,
+                                                                  how: str) -> None:
+    """alice drafts the agreement outside the documents' globs; bob moves it into place
+    (git sees a rename): alice wrote it, so her approval is her own change's."""
+    repo.write("drafts/initech.txt", eu_agreement())
+    draft = repo.commit("draft", author="alice")
+    if how == "rename-twice":
+        repo.git("mv", "drafts/initech.txt", "drafts/initech-v2.txt")
+        repo.commit("file the draft", author="carol")
+        repo.git("mv", "drafts/initech-v2.txt", "slas/initech.yaml")
+    else:
+        repo.git("mv", "drafts/initech.txt", "slas/initech.yaml")
+    repo.commit("into place", author="bob")
+    assert repo.approve("alice", "legal", "slas/initech.yaml", "--base", "main").code == 0
+    repo.commit("approval", author="bob")
+    run = repo.gate("--head", "HEAD")
+    assert run.code == 1, run.out
+    [message] = messages(run, "sla-change-approval")
+    assert f"alice@acme.example authored commit {draft[:7]}, which changed it" in message
+    assert repo.approve("dave", "legal", "slas/initech.yaml", "--base", "main").code == 0
+    repo.commit("dave's approval", author="bob")
+    assert repo.gate("--head", "HEAD").code == 0
