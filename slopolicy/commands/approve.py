@@ -220,9 +220,11 @@ def _document_change(project: Project, repo: GitRepo, base: str, doc: Document,
     root = project.repo_root
     sides = [load_side(reader, project.config, root) for reader in
              (CommitReader(repo, base, base[:7]), WorktreeReader(root, repo.head()))]
+    place = (doc.source.path, doc.index)  # the document named, not a namesake elsewhere
     for change in compare_files(*sides):
         side = change.base if removed else change.head
-        if side is not None and side.identity == doc.identity and (change.head is None) == removed:
+        if side is not None and (side.source.path, side.index) == place \
+                and side.identity == doc.identity and (change.head is None) == removed:
             subject = document_subject(change)
             if subject.before != subject.after:
                 return subject

@@ -264,3 +264,32 @@ def test_who_wrote_an_agreement_moved_into_place_made_the_change(repo: GitProjec
     assert repo.approve("dave", "legal", "slas/initech.yaml", "--base", "main").code == 0
     repo.commit("dave's approval", author="bob")
     assert repo.gate("--head", "HEAD").code == 0
+
+
+# -- approve signs the document in the file it is given ---------------------------------------
+
+def test_approve_signs_the_change_of_the_file_named_not_a_namesake(repo: GitProject) -> None:
+    """Under a policy where duplicate names only warn, a pull request puts a loosened copy of
+    the agreement in a file scanned first and tightens the real one: the approver who names
+    the real file signs its change, never the copy's."""
+    from gitrepos import POLICY
+
+    from slopolicy.changes import approvals
+    from slopolicy.load.files import load_bytes
+
+    repo.git("checkout", "-q", "main")
+    repo.write(".slopolicy.yaml", POLICY + "  duplicate-name: warning\n")
+    repo.commit("duplicate names warn", date="2025-03-01T12:00:00+00:00")
+    repo.git("checkout", "-q", "-B", "change")
+    repo.write("slas/a-copy.yaml", sla(version=2, start="2025-05-01", target="99.5").replace(
+        "customer: globex", "customer: Globex"))
+    repo.write("slas/globex.yaml", TIGHTENED)
+    repo.commit("tighten", author="bob")
+    assert repo.approve("alice", "legal", "slas/globex.yaml", "--base", "main").code == 0
+    [record] = (repo.root / "approvals").iterdir()
+    [signed] = load_bytes(record.name, record.read_bytes()).documents
+    [named] = load_bytes("slas/globex.yaml", TIGHTENED.encode()).documents
+    assert signed.spec["subject"]["after"] == approvals.digest(named.data)
+    repo.commit("approval", author="bob")
+    [message] = messages(repo.gate("--head", "HEAD"), "sla-change-approval")
+    assert "slas/a-copy.yaml" in message  # the copy's loosening stays unapproved
