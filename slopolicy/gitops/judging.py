@@ -104,8 +104,14 @@ class Judge:
         roster = self.roster
         span = self.span
         before = span.before or CommitReader(span.repo, span.merge_base, span.merge_base[:7])
-        used = {evidence.record_key(r): f"{self.base.label} held {r.file} at the merge base "
-                f"{span.merge_base[:7]}" for r in read_records(before, roster.records)}
+        # A record the base branch holds authorised a change that landed there: at the merge
+        # base, or since (a change made again from an older branch point, after the base took
+        # it back, would land again with a copy of it).
+        used = {evidence.record_key(r): f"{self.base.label} holds {r.file}"
+                for r in (read_records(self.base, roster.records)
+                          if self.base.commit != span.merge_base else ())}
+        used.update((evidence.record_key(r), f"{self.base.label} held {r.file} at the merge "
+                     f"base {span.merge_base[:7]}") for r in read_records(before, roster.records))
         return EvidenceSources(
             roster=roster,
             records=read_records(span.head, roster.records),

@@ -293,3 +293,36 @@ def test_approve_signs_the_change_of_the_file_named_not_a_namesake(repo: GitProj
     repo.commit("approval", author="bob")
     [message] = messages(repo.gate("--head", "HEAD"), "sla-change-approval")
     assert "slas/a-copy.yaml" in message  # the copy's loosening stays unapproved
+
+
+# -- a record the base branch already holds ------------------------------------------------
+
+def test_a_record_the_base_gained_after_the_branch_point_authorised_an_earlier_change(
+        repo: GitProject) -> None:
+    """The change A→B landed with alice's record and was taken back on main since; a
+    branch cut before it all makes A→B again with a copy of that record. The merge base
+    never held the record, yet main does: merged, the branch would bring B back."""
+    point = repo.git("rev-parse", "HEAD").strip()
+    repo.write("slas/globex.yaml", TIGHTENED)
+    tighten = repo.commit("tighten", author="bob")
+    assert repo.approve("alice", "legal", "slas/globex.yaml", "--base", "main").code == 0
+    repo.commit("approval", author="bob")
+    assert repo.gate().code == 0
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "change")
+    repo.git("revert", "--no-edit", tighten, author="carol")  # taken back, the record stays
+    [record] = (repo.root / "approvals").iterdir()
+    copied = record.read_text()
+    repo.git("checkout", "-q", "-b", "replay", point)
+    repo.write("slas/globex.yaml", TIGHTENED)
+    repo.write(f"approvals/{record.name}", copied)
+    repo.commit("tighten again, with the old record", author="bob",
+                date="2025-03-12T12:00:00+00:00")
+    run = repo.gate("--head", "HEAD")
+    assert run.code == 1, run.out
+    [message] = messages(run, "sla-change-approval")
+    assert "it already authorised an earlier change (main holds approvals/" in message
+    # what the gate stops: merged, the branch brings B back
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-edit", "replay")
+    assert (repo.root / "slas/globex.yaml").read_text() == TIGHTENED
