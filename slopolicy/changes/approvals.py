@@ -373,6 +373,7 @@ class Evidence:
     role: str | None = None  # the role a signed record claims
     roles: frozenset[str] = frozenset()  # the roles it may fill, when valid
     reason: str = ""
+    key: str | None = None  # a signed record's signing key (its sha256), when it verified
 
     @property
     def valid(self) -> bool:
@@ -485,10 +486,7 @@ def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence]
     """Every requirement of every class, each met by distinct people."""
     classes = tuple(c for c in CHANGE_CLASSES if c in set(classes))
     requirements = _requirements(roster, classes)
-    pool: dict[str, set[str]] = {}
-    for item in evidence:
-        if item.valid:
-            pool.setdefault(roster.person(item.identity), set()).update(item.roles)
+    pool = _approvers(evidence, roster)
     missing: list[Shortfall] = []
     for change_class, reqs in requirements.items():
         filled = _match(reqs, pool)
@@ -503,6 +501,33 @@ def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence]
                                                          if authors is not None else ()))
     return ApprovalResult(subject, classes, requirements, tuple(evidence), tuple(missing),
                           unsigned)
+
+
+def _approvers(evidence: Sequence[Evidence], roster: Roster) -> dict[str, set[str]]:
+    """The roles each approver may fill: a person, with every person who signed with a key
+    they signed with.
+
+    The allowed signers may let one key sign as several identities (a list of
+    principals, a wildcard): whoever holds it is one approver, however many
+    people the roster takes those identities for.
+    """
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            node = parent[node]
+        return node
+
+    valid = [(roster.person(e.identity), e) for e in evidence if e.valid]
+    for person, item in valid:
+        if item.key is not None:  # the group is named by a person, never by a key
+            group, other = find(person), find("\0" + item.key)
+            if group != other:
+                parent[other] = group
+    pool: dict[str, set[str]] = {}
+    for person, item in valid:
+        pool.setdefault(find(person), set()).update(item.roles)
+    return pool
 
 
 # roster (by identity, kept alive here) and classes -> what they require, made once

@@ -24,6 +24,8 @@ finds into :class:`~slopolicy.changes.approvals.Evidence` values, which
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
 import json
 import os
@@ -140,6 +142,25 @@ def verify(data: bytes, signature: str, identity: str, allowed_signers: bytes) -
         done = _ssh_keygen(["-Y", "verify", "-f", str(signers), "-I", identity, "-n", NAMESPACE,
                             "-s", str(sig)], data)
         return done.returncode == 0
+
+
+def signing_key(signature: str) -> str | None:
+    """The ``sha256:`` of the public key an armored SSH signature names; None if unreadable.
+
+    The signature carries the key that made it (``SSHSIG``, a version, then the
+    key as an SSH string): two records signed by one key are one key holder's.
+    """
+    body = "".join(line.strip() for line in signature.strip().splitlines()
+                   if line.strip() and not line.startswith("-----"))
+    try:
+        blob = base64.b64decode(body, validate=True)
+    except (ValueError, binascii.Error):
+        return None
+    if blob[:6] != b"SSHSIG" or len(blob) < 14:
+        return None
+    size = int.from_bytes(blob[10:14], "big")
+    key = blob[14:14 + size]
+    return sha256(key) if len(key) == size and size else None
 
 
 # -- forge reviews ---------------------------------------------------------------
@@ -274,7 +295,7 @@ class EvidenceSources:
         if reason:
             return _invalid(base, reason)
         return Evidence(record.approver, SIGNED, record.file, record.role,
-                        frozenset({record.role}))
+                        frozenset({record.role}), key=signing_key(record.signature))
 
     def _record_problem(self, record: Record, subject: Subject, authors: Authors) -> str:
         who = record.approver

@@ -326,3 +326,32 @@ def test_a_record_the_base_gained_after_the_branch_point_authorised_an_earlier_c
     repo.git("checkout", "-q", "main")
     repo.git("merge", "-q", "--no-edit", "replay")
     assert (repo.root / "slas/globex.yaml").read_text() == TIGHTENED
+
+
+# -- one key is one approver ------------------------------------------------------------------
+
+@pytest.mark.parametrize("line", ["alice@acme.example,carol@acme.example", "*@acme.example"],
+                         ids=["two-principals", "wildcard"])
+def test_one_key_fills_one_slot_whatever_identities_it_may_sign_as(repo: GitProject,
+                                                                    line: str) -> None:
+    """A loosening needs a legal and an sre approver, two people. A key the allowed signers
+    let sign as both alice (legal) and carol (sre) is one key holder, however the roster
+    names them: its two records are one approver, and so are the identities it signed as."""
+    from test_gate_adversary import on_main
+
+    on_main(repo, {".slopolicy/allowed_signers": repo.keys.signer_line("alice", line)
+                   + repo.keys.allowed_signers("bob", "carol", "dave")})
+    repo.write("slas/globex.yaml", sla(version=2, start="2025-05-01", target="99.5"))
+    repo.commit("loosen", author="bob")
+    for identity, role in (("alice@acme.example", "legal"), ("carol@acme.example", "sre")):
+        signed = repo.approve("alice", role, "slas/globex.yaml", "--base", "main",
+                              identity=identity)
+        assert signed.code == 0, signed.err
+    repo.commit("approvals", author="bob")
+    run = repo.gate("--head", "HEAD")
+    assert run.code == 1, run.out
+    [message] = messages(run, "sla-change-approval")
+    assert "1 more sre approver" in message or "1 more legal approver" in message
+    assert repo.approve("dave", "sre", "slas/globex.yaml", "--base", "main").code == 0
+    repo.commit("dave's approval", author="bob")
+    assert repo.gate("--head", "HEAD").code == 0
