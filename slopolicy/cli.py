@@ -8,6 +8,7 @@ exit code: 2 usage, configuration or repository error; 3 internal error;
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import traceback
@@ -88,6 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None and "_ARGCOMPLETE" in os.environ:
         complete(parser)
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        # A file name git or the disk gives need not be UTF-8 (Python holds its bytes as
+        # surrogates): shown as an escape, never an encoding error that ends the run.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

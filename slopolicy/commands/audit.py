@@ -121,7 +121,9 @@ def _run(args: argparse.Namespace) -> int:
                                args.title or "", args.audience)
     # The whole report before any of it is shown, in a file: a long history's report is
     # tens of megabytes of text
-    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as buffer:
+    # (a file name that is not UTF-8, held as surrogates, is written as an escape)
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="backslashreplace",
+                                newline="") as buffer:
         REPORTERS.get(args.format)(report, buffer)  # the snapshot with a date, else the timeline
         buffer.seek(0)
         _write(buffer, args.output)

@@ -354,7 +354,9 @@ class GitRepo:
             "--", *(f":(top){p}" for p in patterns), *map(literal, paths),
             stdout_as_string=False,
         )
-        text = out.decode("utf-8", "replace")
+        # a path keeps its bytes (as surrogates, like every name read from git): read back
+        # with "replace" it would name no file, and the commits that touched it none
+        text = out.decode("utf-8", "surrogateescape")
         return [c for c in (_parse_logged(r) for r in text.split(_RECORD_SEP)) if c]
 
     def chain(self, rev: str) -> list[tuple[str, datetime.datetime]]:
@@ -486,12 +488,20 @@ def _header(record: str) -> _Header | None:
     fields = header.split(_FIELD_SEP)
     if len(fields) != 9:
         return None
-    sha, parents, an, ae, ce, cdate, adate, subject, trailers = fields
+    sha, parents, an, ae, ce, cdate, adate, subject, trailers = map(_text, fields)
     return _Header(
         sha, tuple(parents.split()), an, ae, ce,
         _date(cdate, sha, "committer"), _date(adate, sha, "author"), subject,
         tuple(t.strip() for t in trailers.split(_TRAILER_SEP) if t.strip()), rest,
     )
+
+
+def _text(field: str) -> str:
+    """A name, address or subject as text: bytes that are not UTF-8 become U+FFFD (only a
+    path keeps its bytes, to name its file)."""
+    if field.isascii():
+        return field
+    return field.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _date(text: str, sha: str, which: str) -> datetime.datetime:

@@ -37,7 +37,7 @@ def write_atomic(path: Path, text: str | TextIO) -> None:
     try:
         if found is not None and (not stat.S_ISREG(found.st_mode) or _stream(path)):
             # appending: a stream opened with >> by the shell keeps what it holds
-            with open(path, "a", encoding="utf-8", newline="") as f:
+            with open(path, "a", encoding="utf-8", errors="backslashreplace", newline="") as f:
                 _copy(text, f)
             return
         mode = stat.S_IMODE(found.st_mode) if found is not None else 0o666 & ~_umask()
@@ -65,7 +65,8 @@ def _replace(path: Path, text: str | TextIO, mode: int) -> None:
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)  # mkstemp makes it 0600 whatever the umask
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        # a file name that is not UTF-8 (held as surrogates) is written as an escape
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as f:
             _copy(text, f)
         os.replace(tmp, path)
     except BaseException:

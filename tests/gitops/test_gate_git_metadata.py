@@ -355,3 +355,28 @@ def test_one_key_fills_one_slot_whatever_identities_it_may_sign_as(repo: GitProj
     assert repo.approve("dave", "sre", "slas/globex.yaml", "--base", "main").code == 0
     repo.commit("dave's approval", author="bob")
     assert repo.gate("--head", "HEAD").code == 0
+
+
+# -- a file name that is not UTF-8 ----------------------------------------------------------
+
+def test_a_file_name_that_is_not_utf8_keeps_its_author_in_the_audit(repo: GitProject) -> None:
+    """git names files in bytes: an agreement at a name that is not UTF-8, landed by a merge,
+    is still its writer's change, in the audit as in the gate."""
+    name = "slas/initech-\udcff.yaml"  # the byte 0xff, as Python names it
+    repo.write(name, eu_agreement())
+    repo.commit("a new agreement", author="alice")
+    assert repo.approve("alice", "legal", str(repo.root / name), "--base", "main").code == 0
+    repo.commit("approval", author="bob")
+    run = repo.run("check", "--base", "main", "--head", "HEAD")  # text: names shown escaped
+    assert run.code == 1, run.err
+    assert "alice@acme.example authored commit " in run.out
+    [message] = messages(repo.gate("--head", "HEAD"), "sla-change-approval")  # JSON too
+    assert "alice@acme.example authored commit " in message
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "change", "-m", "land")
+    audit = repo.run("audit", "--verify")
+    assert audit.code == 1, audit.err
+    assert "SLA/initech-api v1 added" in audit.err
+    [agreement] = [a for a in repo.run("audit", "--format", "json").json["agreements"]
+                   if a["document"] == "SLA/initech-api"]
+    assert agreement["file"] == name  # the escape reads back as the name git holds
