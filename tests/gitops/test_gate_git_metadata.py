@@ -380,3 +380,18 @@ def test_a_file_name_that_is_not_utf8_keeps_its_author_in_the_audit(repo: GitPro
     [agreement] = [a for a in repo.run("audit", "--format", "json").json["agreements"]
                    if a["document"] == "SLA/initech-api"]
     assert agreement["file"] == name  # the escape reads back as the name git holds
+
+
+# -- a mailmap the pull request adds --------------------------------------------------------
+
+def test_a_mailmap_does_not_rename_who_made_the_change(repo: GitProject) -> None:
+    """``.mailmap`` (and log.mailmap, on by default in newer git) rewrites names in git's
+    own log formats: the gate reads the addresses the commits hold."""
+    repo.git("config", "log.mailmap", "true")
+    repo.write("slas/globex.yaml", TIGHTENED)
+    repo.write(".mailmap", "Nobody <nobody@acme.example> <alice@acme.example>\n")
+    repo.commit("tighten", author="alice")
+    assert repo.approve("alice", "legal", "slas/globex.yaml", "--base", "main").code == 0
+    repo.commit("approval", author="bob")
+    [message] = messages(repo.gate("--head", "HEAD"), "sla-change-approval")
+    assert "alice@acme.example authored commit " in message
