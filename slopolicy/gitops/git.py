@@ -324,17 +324,33 @@ class GitRepo:
 
         Whoever wrote a file that another moved into place (a draft outside the
         documents' globs, renamed into them) made the change as much as the mover.
+        A move is an addition of the path to a log that does not look for
+        renames, so only the commits that add one are diffed with rename and
+        copy detection: a range of any length costs a path-limited log per move.
         """
         lineage = {p: {p} for p in paths}
-        out: bytes = self._git.log(
-            "-z", "--raw", "-M", "-C", "--no-abbrev", "--topo-order", "--no-color",
-            "--no-ext-diff", "--diff-merges=first-parent", f"--format={_LOG_FORMAT}",
-            f"{base}..{head}", stdout_as_string=False)
-        for record in out.decode("utf-8", "surrogateescape").split(_RECORD_SEP):
-            commit = _parse_logged(record)
-            for change in commit.changes if commit else ():  # children before parents
-                if change.status in "RC" and change.old_path and change.new_path in lineage:
-                    lineage.setdefault(change.old_path, set()).update(lineage[change.new_path])
+        wanted = list(paths)
+        while wanted:
+            adding = str(self._git.log(
+                "-z", "--format=%H", "--no-renames", "--diff-filter=A",
+                "--diff-merges=first-parent", f"{base}..{head}", "--", *map(literal, wanted),
+            )).split("\0")
+            shas = [sha.strip() for sha in adding if sha.strip()]
+            if not shas:
+                break
+            with tempfile.TemporaryFile() as requests:
+                requests.write("".join(f"{sha}\n" for sha in shas).encode())
+                requests.seek(0)
+                out = str(self._git.diff_tree(
+                    "--stdin", "-z", "-r", "-M", "-C", "--no-abbrev", "--no-ext-diff",
+                    "--diff-merges=first-parent", istream=requests))
+            wanted = []
+            for change in _parse_raw(out.split("\0")):
+                source = change.old_path
+                if change.status in "RC" and source and change.new_path in lineage:
+                    if source not in lineage:
+                        wanted.append(source)
+                    lineage.setdefault(source, set()).update(lineage[change.new_path])
         return lineage
 
     def history(self, rev: str, patterns: Sequence[str],
