@@ -8,7 +8,8 @@ since nobody approves their own change; with ``approvals.signedCommits:
 required``, the principals whose keys signed those commits. The evidence is
 gathered once (:mod:`slopolicy.gitops.evidence`) and judged against the
 trusted roster, with the allowed signers of the base ref. A record that the
-merge base already held authorised an earlier change, and counts for none here.
+base branch already held (at the merge base, or on its tip) authorised an
+earlier change, and counts for none here.
 """
 from __future__ import annotations
 

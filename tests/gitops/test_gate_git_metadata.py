@@ -1,5 +1,9 @@
-"""The gate and the audit against git metadata a pull request or a clone can carry:
-replacement objects and grafts, criss-cross merge bases, mailmaps.
+"""The gate, approve and the audit against what a pull request, git metadata or a file
+name can carry: replacement objects and grafts, criss-cross merge bases, a ref that shadows
+the base, backdated commits, file names with line breaks or bytes that are not UTF-8, links
+where approve writes, a namesake of the approved document, records replayed from the base
+branch, drafts moved into place, one key signing as several people, mailmaps, and a
+repository git refuses.
 
 Every test runs on a real repository (``repo``: main holds the README's approvals
 policy and one SLA, branch ``change`` is checked out), with real commits and real
