@@ -151,6 +151,7 @@ class GitRepo:
             # A leading "-" was refused above, so the ref cannot be read as an option.
             sha = self._git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
         except self._error:
+            self._unambiguous(ref, what)  # a shadowing tag of a tree would look like a miss
             raise UsageError(self._missing(ref, what)) from None
         self._unambiguous(ref, what)
         return str(sha).strip()
@@ -172,13 +173,19 @@ class GitRepo:
         found = [n for n in names if n in listed]  # in git's order
         if len(found) < 2:
             return
-        commits = {n: str(self._git.rev_parse("--verify", "--quiet", f"{n}^{{commit}}")).strip()
-                   for n in found}
+        commits = {n: self._peeled(n) for n in found}
         if len(set(commits.values())) > 1:
-            shown = ", ".join(f"{n} ({sha[:7]})" for n, sha in commits.items())
+            shown = ", ".join(f"{n} ({sha[:7] or 'no commit'})" for n, sha in commits.items())
             raise UsageError(f"{what} {ref!r} names two commits: {shown}, and git would take "
                              f"the first; name the one you mean in full (e.g. {found[-1]}), and "
                              "remove the other if you did not make it")
+
+    def _peeled(self, name: str) -> str:
+        """The commit a full ref name leads to; empty when it leads to none (a tag of a tree)."""
+        try:
+            return str(self._git.rev_parse("--verify", "--quiet", f"{name}^{{commit}}")).strip()
+        except self._error:
+            return ""
 
     def _missing(self, ref: str, what: str) -> str:
         known = self._refs()

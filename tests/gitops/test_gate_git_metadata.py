@@ -198,7 +198,7 @@ def test_approve_never_writes_outside_the_repository(repo: GitProject, how: str)
 LAX = "extends: default\nrules:\n  sla-backed-by-slo: \"off\"\n"
 
 
-@pytest.mark.parametrize("shadow", ["tag", "branch"])
+@pytest.mark.parametrize("shadow", ["tag", "branch", "tag-of-a-tree"])
 def test_a_ref_that_shadows_the_base_is_refused(repo: GitProject, shadow: str) -> None:
     """git resolves a name as refs/NAME, then a tag, then a branch, then a remote-tracking
     branch: a tag ``origin/main`` (which a clone of every tag brings along, and which
@@ -209,7 +209,10 @@ def test_a_ref_that_shadows_the_base_is_refused(repo: GitProject, shadow: str) -
     lax = repo.commit("no approvals needed", author="mallory")
     repo.write("slas/globex.yaml", sla(version=2, start="2025-05-01", target="99.5"))
     repo.commit("loosen", author="mallory")
-    repo.git(*(("tag",) if shadow == "tag" else ("branch",)), "origin/main", lax)
+    if shadow == "tag-of-a-tree":  # peels to no commit: named, not an internal error
+        repo.git("tag", "origin/main", f"{lax}^{{tree}}")
+    else:
+        repo.git(*(("tag",) if shadow == "tag" else ("branch",)), "origin/main", lax)
     run = repo.check("--base", "origin/main", "--head", "HEAD")
     assert run.code == 2, run.out
     assert "base ref 'origin/main' names two commits" in run.err
