@@ -297,6 +297,16 @@ def _run(args: argparse.Namespace) -> int:
         # the base's policy and house rules judge the change
         project = replace(project, config=gate.config, rules=gate.rules)
         cache = open_cache(args, project)
+        if cache is not None and not args.paths:  # the working tree's change, from the index
+            fast = gate.warm_check(cache, select, ignore, args.jobs,
+                                   Path(args.reviews) if args.reviews else None)
+            if fast is not None:
+                if not args.quiet:
+                    note_policy(fast.base, gate.judged_by)
+                kept = engine.finish(fast.ctx, fast.found, project.rules, project.config,
+                                     select, ignore, None)
+                analysis.save_cache(cache, fast.loaded)
+                return _report(args, project, kept, fast.totals, None, fast.base, started)
         collected = (collect_at_ref(args, project, gate, cache) if gate.head_ref
                      else collect(args, project, cache, analyses=gate.analyses))
         base = gate.base_side(collected.files, Path(args.reviews) if args.reviews else None,

@@ -151,6 +151,10 @@ class CommitReader(Reader):
             found.update(raw)
             self.blobs.setdefault(found.hexdigest(), raw)
 
+    def blob(self, path: str) -> str | None:
+        """The object id of the file ``path`` of this commit (None: no such file)."""
+        return self._tree.get(path)
+
     def links(self) -> list[str]:
         return list(self._links)
 
