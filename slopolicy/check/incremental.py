@@ -478,7 +478,7 @@ def path_rows(paths: list[str], wanted: Set[str]) -> list[int]:
     return sorted(rows)
 
 
-def _rows_in(column: array.array[int], values: set[int]) -> list[int]:
+def rows_in(column: array.array[int], values: set[int]) -> list[int]:
     """The rows of ``column`` that hold one of ``values``, in order: a few values sought in
     its bytes (a search in C that makes no object per row), more in one pass."""
     if len(values) > 8:
@@ -518,7 +518,7 @@ class _Again:
         groups.discard(-1)
         self.groups = groups
         # the index's rows in those groups, and the rows now
-        self.touched = _rows_in(files.group, groups)
+        self.touched = rows_in(files.group, groups)
         if scan.same:
             self.rows = sorted({*self.touched, *changes.changed})
         else:

@@ -170,8 +170,9 @@ class Gate:
             paths = [p for c in changeset.agreements for p in c.paths]
             if self.repo.dirty(paths):
                 return now
-        return max(self.repo.commit_date(self.head_commit),
-                   self.repo.commit_date(self.base_commit))
+        head = self.repo.commit_date(self.head_commit)
+        return head if self.base_commit == self.head_commit else max(
+            head, self.repo.commit_date(self.base_commit))
 
 
 def open_gate(project: Project, base_ref: str, head_ref: str | None) -> Gate:

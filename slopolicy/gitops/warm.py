@@ -36,7 +36,9 @@ as the head, a symbolic link among the base's documents) is the full check.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+import stat
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -66,6 +68,7 @@ class WarmGate(NamedTuple):
     loaded: list[SourceFile]  # every file read or restored (to be kept in the cache)
 
 
+_CHUNK = 512  # files whose content keys are compared at once
 def warm_gate(gate: Gate, cache: Cache, select: frozenset[str] | None,
               ignore: frozenset[str], jobs: int | None, reviews: Path | None
               ) -> WarmGate | None:
@@ -76,48 +79,127 @@ def warm_gate(gate: Gate, cache: Cache, select: frozenset[str] | None,
     compare = gate.compare_side()
     if compare.links() and discovery.select(config, compare.links(), root):
         return None  # a document that is a link at the base: the full check reports it
-    paths = discovery.select(config, compare.paths(), root)
     head = incremental.warm(root, config, gate.rules, cache, [], frozenset(), select, ignore,
                             jobs)
     if head is None or head.index is None:
         return None
-    side = _Sides(gate, compare, cache, paths, head.index)
-    changed = side.changed()
-    head_files, base_files = side.compared(changed, head.loaded, jobs)
+    side = _Sides.of(gate, compare, cache, head.index)
+    if side is None:
+        return None
+    head_files, base_files = side.compared(side.changed(), head.loaded, jobs)
     base = gate.judged(base_files, head_files, reviews)
     ctx = Context(head_files, base=base, assumptions=config.assumptions)
-    # the rules that read no base found the same as without one: the project index's
+    # the rules that read no base found what they find without one: the project index's
     change_rules = {rule_id: r for rule_id, r in gate.rules.items() if r.needs_base}
     found = [*head.found, *engine.run_rules(ctx, change_rules, config, select, ignore)]
     side.save()
     return WarmGate(found, ctx, base, head.totals, [*head.loaded, *head_files, *base_files])
 
 
+def _selected(gate: Gate, compare: CommitReader, listed: Mapping[str, int]) -> list[str] | None:
+    """The merge base's documents, as the trusted globs select them (sorted); None when the
+    globs are of a folder outside the repository.
+
+    A file the project index lists is one the same globs selected on disk,
+    and a commit's file is selected as the same path on disk is
+    (:func:`slopolicy.load.discovery.select`): only the others are matched.
+    """
+    root, config = gate.project.repo_root, gate.config
+    try:
+        config.root.resolve().relative_to(root.resolve())
+    except ValueError:
+        return None
+    paths = compare.paths()
+    rest = [p for p in paths if p not in listed]
+    if not rest:
+        return sorted(paths)
+    top = config.root.resolve()
+    walked = _Walked(top, root.resolve())
+    unsure = [p for p in rest if not walked.would_list(p)]
+    chosen = discovery.select(config, unsure, root) if unsure else []
+    return sorted([*(p for p in paths if p in listed), *chosen])
+
+
+class _Walked:
+    """Whether the scan of the working tree would list a file if the globs selected it.
+
+    Such a file that the project index does not list is not selected: it is
+    not matched again (matching loads the glob library, which costs more than
+    a warm check's whole comparison). A file the scan might not reach (behind
+    a link, in a nested repository, in a folder it cannot list, outside the
+    project) is left to the globs.
+    """
+
+    def __init__(self, top: Path, repository: Path) -> None:
+        self.top, self.repository = top, repository
+        self.folders: dict[Path, bool] = {}
+
+    def would_list(self, path: str) -> bool:
+        full = self.repository / path
+        try:
+            if not stat.S_ISREG(os.lstat(full).st_mode):
+                return False
+        except OSError:
+            return False
+        return self.top in full.parents and self._walked(full.parent)
+
+    def _walked(self, folder: Path) -> bool:
+        found = self.folders.get(folder)
+        if found is None:
+            found = self.folders[folder] = self._plain(folder) and (
+                folder == self.top or self._walked(folder.parent))
+        return found
+
+    def _plain(self, folder: Path) -> bool:
+        """A folder the scan lists: a real one it can read, no repository of its own."""
+        try:
+            if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                return False
+        except OSError:
+            return False
+        nested = folder != self.repository and os.path.lexists(folder / ".git")
+        return not nested and os.access(folder, os.R_OK | os.X_OK)
+
+
 class _Sides:
     """The merge base's documents against the head's, by path and content key."""
 
     def __init__(self, gate: Gate, compare: CommitReader, cache: Cache, paths: list[str],
-                 index: Index) -> None:
+                 index: Index, row: dict[str, int]) -> None:
         self.gate, self.compare, self.cache, self.paths, self.index = (
             gate, compare, cache, paths, index)
         self.root = gate.project.repo_root
-        self.row = {path: row for row, path in enumerate(index.files.path)}
+        self.row = row
+        self.same = paths == index.files.path  # the same files in the same order (most runs)
         self.known = cache.read_blobs()
         self.learnt = False  # whether a blob's key was learnt
         self.raw: dict[str, bytes] = {}  # the base's files read from git, by path
 
+    @classmethod
+    def of(cls, gate: Gate, compare: CommitReader, cache: Cache, index: Index) -> _Sides | None:
+        row = {path: at for at, path in enumerate(index.files.path)}
+        paths = _selected(gate, compare, row)
+        return None if paths is None else cls(gate, compare, cache, paths, index, row)
+
     def changed(self) -> set[str]:
         """The paths whose file is on one side only or differs (a file with no content key
         on the head, one that did not load, counts as changed)."""
-        files, row, known = self.index.files, self.row, self.known
-        unknown = [p for p in self.paths if self.compare.blob(p) not in known]
-        self._read(unknown)
-        keys = files.keys
+        files, known = self.index.files, self.known
+        blobs = self.compare.blobs_of(self.paths)
+        self._read([p for p, b in zip(self.paths, blobs) if b not in known])
+        keys = list(map(known.get, blobs))
+        if self.same and None not in keys:
+            # each file's key at the base against its row's: compared in C, chunk by chunk
+            base, head, width = b"".join(keys), files.keys, KEY_BYTES * _CHUNK
+            return {self.paths[at] for start in range(0, len(base), width)
+                    if base[start:start + width] != head[start:start + width]
+                    for at in range(start // KEY_BYTES, min(len(keys), (start + width) //
+                                                             KEY_BYTES))
+                    if keys[at] != files.key(at)}
         changed = set()
-        for path in self.paths:
-            at = row.get(path)
-            key = known.get(self.compare.blob(path) or "")
-            if at is None or key is None or keys[at * KEY_BYTES:(at + 1) * KEY_BYTES] != key:
+        for path, key in zip(self.paths, keys):
+            at = self.row.get(path)
+            if at is None or key is None or files.key(at) != key:
                 changed.add(path)
         at_base = set(self.paths)
         changed.update(p for p in files.path if p not in at_base)
@@ -140,20 +222,28 @@ class _Sides:
         group = files.group
         groups = {group[row[p]] for p in changed if p in row}
         at_base = [p for p in self.paths if p in changed]
-        self._read([*at_base, *(p for p in self.paths
-                                if p in row and group[row[p]] in groups)])
+        self._read([*at_base, *self._base_paths(changed, groups)])
         base_changed = self._load(at_base, jobs)
         groups.update(self.index.links(link) for f in base_changed for link in file_links(f))
         groups.discard(-1)
         groups |= self._misordered(changed, groups)
-        head_paths = [p for p in files.path if p in changed or group[row[p]] in groups]
-        base_paths = [p for p in self.paths
-                      if p in changed or (p in row and group[row[p]] in groups)]
+        rows = set(incremental.rows_in(group, groups))
+        rows.update(row[p] for p in changed if p in row)
+        head_paths = [files.path[at] for at in sorted(rows)]
+        base_paths = self._base_paths(changed, groups)
         by_path = {f.path: f for f in base_changed}
         rest = [p for p in base_paths if p not in by_path]
         self._read(rest)
         by_path.update(zip(rest, self._load(rest, jobs)))
         return self._head(head_paths, loaded, jobs), [by_path[p] for p in base_paths]
+
+    def _base_paths(self, changed: set[str], groups: set[int]) -> list[str]:
+        """The base's files of ``changed`` and of ``groups``, in the base's order."""
+        group, row = self.index.files.group, self.row
+        if self.same:
+            rows = {*incremental.rows_in(group, groups), *(row[p] for p in changed if p in row)}
+            return [self.paths[at] for at in sorted(rows)]
+        return [p for p in self.paths if p in changed or (p in row and group[row[p]] in groups)]
 
     def _load(self, paths: Iterable[str], jobs: int | None) -> list[SourceFile]:
         return analysis.load_contents(((p, self.raw[p]) for p in paths), self.cache, jobs,
@@ -161,6 +251,8 @@ class _Sides:
 
     def _misordered(self, changed: set[str], groups: set[int]) -> set[int]:
         """The groups whose unchanged files the base lists in another order than the head."""
+        if self.same:
+            return set()
         group, row = self.index.files.group, self.row
         rows = [row[p] for p in self.paths if p not in changed]
         if all(a < b for a, b in zip(rows, rows[1:])):
@@ -181,7 +273,7 @@ class _Sides:
         """The head's files of ``paths``, those the warm check read as it read them."""
         by_path = {f.path: f for f in loaded}
         rest = [p for p in paths if p not in by_path]
-        prefix = str(self.root.resolve()) + "/"
+        prefix = str(self.root.resolve()) + os.sep
         by_path.update(zip(rest, analysis.load_known([(prefix + p, "") for p in rest],
                                                      self.root, self.cache, jobs)))
         return [by_path[p] for p in paths]

@@ -155,6 +155,10 @@ class CommitReader(Reader):
         """The object id of the file ``path`` of this commit (None: no such file)."""
         return self._tree.get(path)
 
+    def blobs_of(self, paths: Iterable[str]) -> list[str | None]:
+        """The object id of each of ``paths`` (None: no such file), in order."""
+        return list(map(self._tree.get, paths))
+
     def links(self) -> list[str]:
         return list(self._links)
 
