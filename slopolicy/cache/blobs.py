@@ -31,7 +31,7 @@ WIDTHS = (40, 64)  # hex digits of an object id: SHA-1, SHA-256
 
 class _Stored(NamedTuple):
     width: int
-    count: int
+    entries: int
 
 
 STORED = codec(_Stored)
@@ -43,7 +43,7 @@ def decode(record: bytes, data: Buffer) -> dict[str, bytes]:
         found: _Stored = STORED.decode(json.loads(record))
     except (ValueError, RecursionError) as exc:
         raise Malformed(f"not a blob map: {exc}") from None
-    width, count = found.width, found.count
+    width, count = found.width, found.entries
     if width not in WIDTHS or count < 0 or len(data) != count * (width + KEY_BYTES):
         raise Malformed("the data does not fit the record")
     text = bytes(data[:count * width]).decode("ascii")

@@ -93,7 +93,7 @@ class Warm(NamedTuple):
     ctx: Context  # the files checked again (none when nothing changed)
     loaded: list[SourceFile]  # every file read or restored (to be kept in the cache)
     totals: Totals
-    index: Index | None = None
+    project: Index | None = None  # the index now
 
 
 def totals(files: Sequence[SourceFile]) -> Totals:

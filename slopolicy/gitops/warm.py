@@ -40,7 +40,7 @@ import os
 import stat
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from slopolicy.cache.project import KEY_BYTES, key_bytes
 from slopolicy.cache.store import Cache, content_key
@@ -81,9 +81,9 @@ def warm_gate(gate: Gate, cache: Cache, select: frozenset[str] | None,
         return None  # a document that is a link at the base: the full check reports it
     head = incremental.warm(root, config, gate.rules, cache, [], frozenset(), select, ignore,
                             jobs)
-    if head is None or head.index is None:
+    if head is None or head.project is None:
         return None
-    side = _Sides.of(gate, compare, cache, head.index)
+    side = _Sides.of(gate, compare, cache, head.project)
     if side is None:
         return None
     head_files, base_files = side.compared(side.changed(), head.loaded, jobs)
@@ -187,10 +187,11 @@ class _Sides:
         files, known = self.index.files, self.known
         blobs = self.compare.blobs_of(self.paths)
         self._read([p for p, b in zip(self.paths, blobs) if b not in known])
-        keys = list(map(known.get, blobs))
+        keys = [known.get(b or "") for b in blobs]
         if self.same and None not in keys:
             # each file's key at the base against its row's: compared in C, chunk by chunk
-            base, head, width = b"".join(keys), files.keys, KEY_BYTES * _CHUNK
+            base = b"".join(cast(list[bytes], keys))
+            head, width = files.keys, KEY_BYTES * _CHUNK
             return {self.paths[at] for start in range(0, len(base), width)
                     if base[start:start + width] != head[start:start + width]
                     for at in range(start // KEY_BYTES, min(len(keys), (start + width) //
