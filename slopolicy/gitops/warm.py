@@ -30,9 +30,16 @@ again. For the second part the sides are compared where they differ only:
 The comparison is then of the same documents, in the same order, as the
 full check's, and the change rules see the same change. The base's policy
 judges as ever (:mod:`slopolicy.gitops.gate`); the cache holds data only:
-a blob's content key, signed, so a map that is altered is not read. Whatever
-this cannot vouch for (no project index for the trusted settings, a commit
-as the head, a symbolic link among the base's documents) is the full check.
+a blob's content key, signed, so a map that is altered is not read.
+
+A head commit (``--head REF``, as pre-commit's pre-push passes the commit
+pushed) is served the same way when it holds the working tree's documents:
+the same files, in the same order, each of the same content by its blob's
+key (a pushed commit checked out, nothing edited since). Its files that
+are compared are read from git, as the full check reads them. Whatever this
+cannot vouch for (no project index for the trusted settings, a head commit
+that is not the working tree, a symbolic link among a commit's documents)
+is the full check.
 """
 from __future__ import annotations
 
@@ -69,22 +76,26 @@ class WarmGate(NamedTuple):
 
 
 _CHUNK = 512  # files whose content keys are compared at once
+
+
 def warm_gate(gate: Gate, cache: Cache, select: frozenset[str] | None,
               ignore: frozenset[str], jobs: int | None, reviews: Path | None
               ) -> WarmGate | None:
-    """The check of the working tree against ``gate``'s base; None: run it in full."""
-    if gate.head_ref is not None:
-        return None  # the head is a commit: the project index is the working tree's
+    """The check of the working tree against ``gate``'s base (or of a head commit that
+    holds the working tree's documents); None: run it in full."""
     root, config = gate.project.repo_root, gate.config
     compare = gate.compare_side()
-    if compare.links() and discovery.select(config, compare.links(), root):
-        return None  # a document that is a link at the base: the full check reports it
+    commit = gate.head if gate.head_ref is not None else None
+    if commit is not None and not isinstance(commit, CommitReader):
+        return None
+    if any(_linked(gate, side) for side in (compare, commit) if side is not None):
+        return None  # a document that is a link in a commit: the full check reports it
     head = incremental.warm(root, config, gate.rules, cache, [], frozenset(), select, ignore,
                             jobs)
     if head is None or head.project is None:
         return None
-    side = _Sides.of(gate, compare, cache, head.project)
-    if side is None:
+    side = _Sides.of(gate, compare, cache, head.project, commit)
+    if side is None or not side.holds_working_tree():
         return None
     head_files, base_files = side.compared(side.changed(), head.loaded, jobs)
     base = gate.judged(base_files, head_files, reviews)
@@ -94,6 +105,12 @@ def warm_gate(gate: Gate, cache: Cache, select: frozenset[str] | None,
     found = [*head.found, *engine.run_rules(ctx, change_rules, config, select, ignore)]
     side.save()
     return WarmGate(found, ctx, base, head.totals, [*head.loaded, *head_files, *base_files])
+
+
+def _linked(gate: Gate, commit: CommitReader) -> bool:
+    """Whether the globs select a symbolic link of ``commit``."""
+    links = commit.links()
+    return bool(links and discovery.select(gate.config, links, gate.project.repo_root))
 
 
 def _selected(gate: Gate, compare: CommitReader, listed: Mapping[str, int]) -> list[str] | None:
@@ -165,9 +182,10 @@ class _Sides:
     """The merge base's documents against the head's, by path and content key."""
 
     def __init__(self, gate: Gate, compare: CommitReader, cache: Cache, paths: list[str],
-                 index: Index, row: dict[str, int]) -> None:
+                 index: Index, row: dict[str, int], commit: CommitReader | None) -> None:
         self.gate, self.compare, self.cache, self.paths, self.index = (
             gate, compare, cache, paths, index)
+        self.commit = commit  # the head, when it is a commit (else the working tree)
         self.root = gate.project.repo_root
         self.row = row
         self.same = paths == index.files.path  # the same files in the same order (most runs)
@@ -176,10 +194,24 @@ class _Sides:
         self.raw: dict[str, bytes] = {}  # the base's files read from git, by path
 
     @classmethod
-    def of(cls, gate: Gate, compare: CommitReader, cache: Cache, index: Index) -> _Sides | None:
+    def of(cls, gate: Gate, compare: CommitReader, cache: Cache, index: Index,
+           commit: CommitReader | None) -> _Sides | None:
         row = {path: at for at, path in enumerate(index.files.path)}
         paths = _selected(gate, compare, row)
-        return None if paths is None else cls(gate, compare, cache, paths, index, row)
+        return None if paths is None else cls(gate, compare, cache, paths, index, row, commit)
+
+    def holds_working_tree(self) -> bool:
+        """Whether the head holds the working tree's documents: the same files, in the same
+        order (a commit lists its files sorted), each of the same content."""
+        if self.commit is None:
+            return True
+        files = self.index.files
+        if _selected(self.gate, self.commit, self.row) != files.path:
+            return False
+        blobs = self.commit.blobs_of(files.path)
+        self._learn(self.commit, [p for p, b in zip(files.path, blobs) if b not in self.known])
+        keys = [self.known.get(b or "") for b in blobs]
+        return None not in keys and b"".join(cast(list[bytes], keys)) == files.keys
 
     def changed(self) -> set[str]:
         """The paths whose file is on one side only or differs (a file with no content key
@@ -208,13 +240,17 @@ class _Sides:
 
     def _read(self, paths: Sequence[str]) -> None:
         """Read ``paths`` at the merge base (those not read yet), learning each blob's key."""
-        found = self.compare.read(p for p in paths if p not in self.raw)
+        self.raw.update(self._learn(self.compare, [p for p in paths if p not in self.raw]))
+
+    def _learn(self, commit: CommitReader, paths: Sequence[str]) -> dict[str, bytes]:
+        """``paths`` read at ``commit``, each blob's content key learnt."""
+        found = commit.read(paths)
         for path, raw in found.items():
-            self.raw[path] = raw
-            blob = self.compare.blob(path)
+            blob = commit.blob(path)
             if blob is not None and blob not in self.known:
                 self.known[blob] = key_bytes(content_key(raw))
                 self.learnt = True
+        return found
 
     def compared(self, changed: set[str], loaded: list[SourceFile], jobs: int | None
                  ) -> tuple[list[SourceFile], list[SourceFile]]:
@@ -271,7 +307,12 @@ class _Sides:
 
     def _head(self, paths: list[str], loaded: list[SourceFile], jobs: int | None
               ) -> list[SourceFile]:
-        """The head's files of ``paths``, those the warm check read as it read them."""
+        """The head's files of ``paths``, those the warm check read as it read them (a head
+        commit's as the full check reads them: from git)."""
+        if self.commit is not None:
+            raw = self.commit.read(paths)
+            return analysis.load_contents(((p, raw[p]) for p in paths), self.cache, jobs,
+                                          self.gate.analyses)
         by_path = {f.path: f for f in loaded}
         rest = [p for p in paths if p not in by_path]
         prefix = str(self.root.resolve()) + os.sep
@@ -282,7 +323,10 @@ class _Sides:
     def save(self) -> None:
         """Keep the blob map of the merge base's documents, when this run learnt a blob."""
         if self.learnt:
-            remember_keys(self.cache, self.compare, self.paths, self.known)
+            sides = [(self.compare, self.paths)]
+            if self.commit is not None:
+                sides.append((self.commit, self.index.files.path))
+            remember_keys(self.cache, sides, self.known)
 
 
 def remember(cache: Cache, compare: CommitReader, files: Iterable[SourceFile]) -> None:
@@ -292,16 +336,16 @@ def remember(cache: Cache, compare: CommitReader, files: Iterable[SourceFile]) -
     fresh = {compare.blob(p): k for p, k in keys.items()}
     if any(known.get(b) != k for b, k in fresh.items() if b is not None):
         known.update((b, k) for b, k in fresh.items() if b is not None)
-        remember_keys(cache, compare, list(keys), known)
+        remember_keys(cache, [(compare, list(keys))], known)
 
 
-def remember_keys(cache: Cache, compare: CommitReader, paths: Iterable[str],
+def remember_keys(cache: Cache, sides: Iterable[tuple[CommitReader, Iterable[str]]],
                   known: dict[str, bytes]) -> None:
-    """Write the blob map: the keys of the blobs of ``paths`` at ``compare`` (a map as large
-    as the documents of one commit, not every blob ever read)."""
+    """Write the blob map: the keys of the blobs of each side's paths (a map as large as
+    the documents of the commits compared, not every blob ever read)."""
     kept = {}
-    for path in paths:
-        blob = compare.blob(path)
-        if blob is not None and blob in known:
-            kept[blob] = known[blob]
+    for commit, paths in sides:
+        for blob in commit.blobs_of(paths):
+            if blob is not None and blob in known:
+                kept[blob] = known[blob]
     cache.write_blobs(kept)

@@ -131,16 +131,19 @@ def cache_dir(repo: GitProject) -> Path:
     return repo.root.parent / "kept-cache"
 
 
-def same_as_cold(repo: GitProject, warm_expected: bool = True) -> dict[str, Any]:
-    """The warm check against main, in text and JSON, twice, is the cold one; its JSON."""
-    cold = [repo.run("check", "--no-cache", "--base", "main", *fmt) for fmt in TEXT_AND_JSON]
+def same_as_cold(repo: GitProject, *head: str, warm_expected: bool = True
+                 ) -> dict[str, Any]:
+    """The warm check against main (of the working tree, or ``--head REF``), in text and
+    JSON, twice, is the cold one; its JSON."""
+    cold = [repo.run("check", "--no-cache", "--base", "main", *head, *fmt)
+            for fmt in TEXT_AND_JSON]
     spy = warm.warm_gate
     assert isinstance(spy, Spy)
     spy.answered.clear()
     for _ in range(2):
         for fmt, expected in zip(TEXT_AND_JSON, cold):
             found = repo.run("check", "--cache-dir", str(cache_dir(repo)), "--base", "main",
-                             *fmt)
+                             *head, *fmt)
             assert (found.code, found.out, found.err) == (expected.code, expected.out,
                                                           expected.err)
     assert spy.answered == [warm_expected] * 4
@@ -216,6 +219,33 @@ def test_a_changed_configuration_on_the_head(project: GitProject) -> None:
     # are served from it all the same
     report = same_as_cold(project)
     assert "policy-changed" in {p["rule"] for p in report["problems"]}
+
+
+def test_a_head_commit_that_is_the_working_tree(project: GitProject) -> None:
+    # pre-push: the commit pushed is checked out, nothing edited since
+    project.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.5"))
+    (project.root / "billing" / "hooli.yaml").unlink()
+    project.write("slos/sli.yaml", sli("public-api-ok", good="sum(requests)"))
+    project.commit("three changes")
+    report = same_as_cold(project, "--head", "change")
+    assert sorted(documents(report)) == [
+        ("SLA/globex-public-api", "loosened"), ("SLA/hooli-billing", "removed"),
+        ("SLI/public-api-ok", "modified"), ("SLO/public-api-availability", "modified")]
+
+
+def test_a_head_commit_that_is_not_the_working_tree(project: GitProject) -> None:
+    project.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.5"))
+    project.commit("loosen globex")
+    # edited since the commit (or a new document, or one deleted): the commit is loaded
+    project.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.95"))
+    same_as_cold(project, "--head", "change", warm_expected=False)
+    project.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.5"))
+    project.write("slas/new.yaml", other_sla("initech-billing", "initech", "billing"))
+    same_as_cold(project, "--head", "change", warm_expected=False)
+    (project.root / "slas" / "new.yaml").unlink()
+    (project.root / "slos" / "slo.yaml").unlink()
+    report = same_as_cold(project, "--head", "change", warm_expected=False)
+    assert documents(report) == [("SLA/globex-public-api", "loosened")]
 
 
 def test_a_forged_blob_map_is_not_believed(project: GitProject) -> None:
