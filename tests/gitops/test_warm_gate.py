@@ -221,6 +221,39 @@ def test_a_changed_configuration_on_the_head(project: GitProject) -> None:
     assert "policy-changed" in {p["rule"] for p in report["problems"]}
 
 
+def test_a_new_document_and_a_broken_one(project: GitProject) -> None:
+    project.write("slas/new.yaml", other_sla("initech-billing", "initech", "billing"))
+    project.write("billing/slo.yaml", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: [\n")
+    report = same_as_cold(project)  # neither committed nor added: the working tree's
+    assert sorted(documents(report)) == [("SLA/initech-billing", "added"),
+                                         ("SLO/billing-availability", "removed")]
+
+
+def test_a_base_that_moved_on_since_the_branch(project: GitProject) -> None:
+    project.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.5"))
+    project.commit("loosen globex")
+    project.git("checkout", "-q", "main")
+    project.write("billing/hooli.yaml", other_sla("hooli-billing", "hooli", "billing", "98"))
+    project.commit("hooli on main", date="2025-03-05T12:00:00+00:00")
+    project.git("checkout", "-q", "change")
+    # compared with the merge base, not main's tip: hooli's change is no part of this one
+    report = same_as_cold(project)
+    assert documents(report) == [("SLA/globex-public-api", "loosened")]
+
+
+def test_a_document_that_is_a_link_at_the_base(project: GitProject) -> None:
+    project.git("checkout", "-q", "main")
+    (project.root / "slas" / "link.yaml").symlink_to("initech.yaml")
+    project.commit("a link", date="2025-03-05T12:00:00+00:00")
+    project.git("checkout", "-q", "change")
+    project.git("merge", "-q", "--ff-only", "main")
+    (project.root / "slas" / "link.yaml").unlink()
+    project.commit("no link")
+    # the full check says what a link is: the warm one leaves it to it
+    report = same_as_cold(project, warm_expected=False)
+    assert documents(report) == []
+
+
 def test_a_head_commit_that_is_the_working_tree(project: GitProject) -> None:
     # pre-push: the commit pushed is checked out, nothing edited since
     project.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.5"))
