@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -252,6 +253,20 @@ def test_a_document_that_is_a_link_at_the_base(project: GitProject) -> None:
     # the full check says what a link is: the warm one leaves it to it
     report = same_as_cold(project, warm_expected=False)
     assert documents(report) == []
+
+
+def test_a_check_against_a_base_keeps_the_project_index(project: GitProject) -> None:
+    # CI with a kept cache folder runs only check --base: its first run, in full, keeps
+    # the index the next one is served from
+    shutil.rmtree(cache_dir(project))
+    spy = warm.warm_gate
+    assert isinstance(spy, Spy)
+    first = project.run("check", "--cache-dir", str(cache_dir(project)), "--base", "main")
+    assert (first.code in (0, 1), spy.answered) == (True, [False])
+    project.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.5"))
+    project.commit("loosen globex")
+    report = same_as_cold(project)
+    assert documents(report) == [("SLA/globex-public-api", "loosened")]
 
 
 def test_a_head_commit_that_is_the_working_tree(project: GitProject) -> None:
