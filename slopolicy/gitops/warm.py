@@ -123,15 +123,15 @@ def _selected(gate: Gate, compare: CommitReader, listed: Mapping[str, int]) -> l
     """
     root, config = gate.project.repo_root, gate.config
     try:
-        config.root.resolve().relative_to(root.resolve())
+        folder = config.root.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return None
+    inside = "" if folder == "." else folder + "/"  # the globs select nothing outside it
     paths = compare.paths()
-    rest = [p for p in paths if p not in listed]
+    rest = [p for p in paths if p not in listed and p.startswith(inside)]
     if not rest:
-        return sorted(paths)
-    top = config.root.resolve()
-    walked = _Walked(top, root.resolve())
+        return sorted(p for p in paths if p in listed)
+    walked = _Walked(config.root.resolve(), root.resolve())
     unsure = [p for p in rest if not walked.would_list(p)]
     chosen = discovery.select(config, unsure, root) if unsure else []
     return sorted([*(p for p in paths if p in listed), *chosen])

@@ -269,6 +269,20 @@ def test_a_check_against_a_base_keeps_the_project_index(project: GitProject) -> 
     assert documents(report) == [("SLA/globex-public-api", "loosened")]
 
 
+def test_a_project_in_a_folder_of_the_repository(project: GitProject) -> None:
+    # the configuration of team/ selects its documents only: main's others are no part
+    on_main(project, {"team/.slopolicy.yaml": "extends: default\n",
+                      "team/slos/sli.yaml": sli("team-ok"),
+                      "team/slos/slo.yaml": slo("team-availability", "team-ok", "team")})
+    config = ("--config", "team/.slopolicy.yaml")
+    project.run("check", "--cache-dir", str(cache_dir(project)), *config)
+    project.write("team/slos/sli.yaml", sli("team-ok", good="sum(requests)"))
+    project.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.5"))
+    report = same_as_cold(project, *config)
+    assert sorted(documents(report)) == [("SLI/team-ok", "modified"),
+                                         ("SLO/team-availability", "modified")]
+
+
 def test_a_head_commit_that_is_the_working_tree(project: GitProject) -> None:
     # pre-push: the commit pushed is checked out, nothing edited since
     project.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.5"))
