@@ -249,7 +249,8 @@ def _sla_text(name: str) -> str:
 def test_the_real_files_are_valid_in_their_own_formats_schemas(project: Project) -> None:
     for folder in ("sloth", "pyrra", "nobl9", "openslo"):
         shutil.copytree(DATA / folder, project.root / folder,
-                        ignore=shutil.ignore_patterns("*servicelevel*", "LICENSE", "*.md"))
+                        ignore=shutil.ignore_patterns("*servicelevel*", "LICENSE", "*.md",
+                                                      "validate", "plugin-k8s-*"))
     report = check(project, "--select", "schema,unknown-kind,yaml-syntax,duplicate-key")
     problems = [(p["file"], p["path"]) for p in report["problems"]]
     # the Go SDK's own v2alpha example puts op on a ratio SLI, which its validation forbids
@@ -282,6 +283,23 @@ def test_the_formats_schema_is_built_from_the_projects_own_definitions() -> None
       (23, 11, 'unknown property "error_query"; did you mean "errorQuery"?')]),
     ("pyrra/caddy-response-latency.yaml", 'target: "90"', "target: 90",
      [(14, 11, "expected string, got number 90")]),
+    # what Pyrra's admission webhook refuses, though its CRD says only "string"
+    ("pyrra/caddy-response-latency.yaml", 'target: "90"', 'target: "0.9x"',
+     [(14, 11, "'0.9x' is not a Pyrra target: a percentage from 0 to 100 written as text, "
+               'e.g. "99.9"')]),
+    ("pyrra/caddy-response-latency.yaml", 'target: "90"', 'target: "101"',
+     [(14, 11, "'101' is not a Pyrra target: a percentage from 0 to 100 written as text, "
+               'e.g. "99.9"')]),
+    ("pyrra/caddy-response-latency.yaml", "window: 4w", "window: 4 weeks",
+     [(15, 11, "'4 weeks' is not a Prometheus duration: whole numbers of y, w, d, h, m, s and "
+               "ms, largest first, e.g. 28d or 4w")]),
+    ("pyrra/pyrra-connect-latency.yaml", "    latencyNative:",
+     "    ratio: {errors: {metric: e}, total: {metric: t}}\n    latencyNative:",
+     [(14, 5, "an indicator is exactly one of ratio, latency, latencyNative or bool_gauge")]),
+    # and what Sloth refuses: a query it cannot fill with a window
+    ("sloth/getting-started.yml", "[{{.window}}]", "[5m]",
+     [(14, 22, "a Sloth query needs {{ .window }}, which Sloth replaces with each window it "
+               "generates a rule for")]),
     ("nobl9/slo.yaml", "unit: Day", "unit: Days",
      [(12, 13, "'Days' is not allowed: expected 'Second', 'Minute', 'Hour', 'Day', 'Week', "
                "'Month', 'Quarter', 'Year'; did you mean \"Day\"?")]),
@@ -294,6 +312,42 @@ def test_schema_findings_in_each_format_are_located_with_the_fix(
     project.write("slo.yaml", text.replace(old, new, 1))
     report = check(project, "--select", "schema", "slo.yaml")
     assert [(p["line"], p["column"], p["message"]) for p in report["problems"]] == expected
+
+
+# Sloth's own test data for `sloth validate` (validate/bad: refused; validate/good:
+# accepted), and an example of Sloth's: what Sloth refuses beyond its CRD, slopolicy refuses
+# at its line. A key Sloth does not know it ignores, silently: the page and ticket alert
+# labels written under pageAlert in prometheus/v1 (page_alert in the Kubernetes form) are
+# never applied, so slopolicy reports the key with its right spelling.
+REFUSED = {
+    "sloth/validate/bad/bad-aa.yaml": [
+        (21, 7, 'unknown property "pageAlert"; did you mean "page_alert"?'),
+        (24, 7, 'unknown property "ticketAlert"; did you mean "ticket_alert"?'),
+        (28, 16, "expected a percentage in (0, 100], e.g. 99.9")],  # objective: 101
+    "sloth/validate/bad/bad-k8s.yaml": [
+        (7, 12, "'' is not a Sloth name: letters, digits, '-', '_' and '.', starting and "
+                "ending with a letter or digit (at least 2 characters)")],
+    "sloth/validate/bad/bad-multi-k8s.yaml": [
+        (22, 15, "alerting needs a name unless both the page and the ticket alerts are "
+                 "disabled")],
+    "sloth/validate/bad/bad-multi.yaml": [
+        (77, 10, "an SLI is exactly one of events, raw or plugin")],  # sli: {}
+    "sloth/validate/good/good-aa.yaml": [
+        (21, 7, 'unknown property "pageAlert"; did you mean "page_alert"?'),
+        (24, 7, 'unknown property "ticketAlert"; did you mean "ticket_alert"?')],
+    "sloth/plugin-k8s-getting-started.yml": [
+        (39, 9, 'unknown property "page_alert"; did you mean "pageAlert"?'),
+        (43, 9, 'unknown property "ticket_alert"; did you mean "ticketAlert"?')],
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_what_the_projects_refuse_beyond_their_crds_is_located(project: Project,
+                                                                name: str) -> None:
+    project.write("slo.yaml", (DATA / name).read_text())
+    report = check(project, "slo.yaml")
+    assert [(p["rule"], p["line"], p["column"], p["message"]) for p in report["problems"]] == [
+        ("schema", line, column, message) for line, column, message in REFUSED[name]]
 
 
 # -- what a scan skips, and what nearly matches ------------------------------------------
