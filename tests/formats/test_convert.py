@@ -167,3 +167,19 @@ def test_a_note_about_the_whole_sloth_document_is_said_once(project: Project) ->
     assert len(notes) == len(set(notes))
     assert ("vm.yml:9:1: note: Sloth's SLO plugins change the rules Sloth generates; OpenSLO v1 "
             "has no form for them, so they are not converted") in notes
+
+
+def test_a_kubernetes_label_with_a_prefix_becomes_an_annotation(project: Project) -> None:
+    # Pyrra's own example labels its SLO pyrra.dev/team: a key OpenSLO v1 labels cannot hold
+    shutil.copyfile(DATA / "pyrra" / "parca-grpc-queryrange-errors.yaml", project.root / "p.yaml")
+    run = project.run("convert", "--to", "openslo/v1", "p.yaml", "--output", "p-v1.yaml")
+    assert run.code == 0, run.err
+    assert ("p.yaml:6:5: note: label 'pyrra.dev/team' has a key that an OpenSLO v1 label cannot "
+            "have (one segment of letters, digits, '-', '_' and '.', 63 at most): it is an "
+            "annotation here") in run.err.splitlines()
+    written = (project.root / "p-v1.yaml").read_text()
+    assert ("  labels:\n    prometheus: k8s\n    role: alert-rules\n"
+            "  annotations:\n    pyrra.dev/team: parca\n") in written
+    (project.root / "p.yaml").unlink()
+    report = project.run("check", "--format", "json", "--no-cache", "p-v1.yaml").json
+    assert report["problems"] == []
