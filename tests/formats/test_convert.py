@@ -183,3 +183,24 @@ def test_a_kubernetes_label_with_a_prefix_becomes_an_annotation(project: Project
     (project.root / "p.yaml").unlink()
     report = project.run("check", "--format", "json", "--no-cache", "p-v1.yaml").json
     assert report["problems"] == []
+
+
+def test_a_document_with_no_slo_to_name_is_not_counted_as_converted(project: Project) -> None:
+    # Sloth's own test data: `service: ""`, which Sloth refuses; convert wrote an empty file
+    # and said "1 document converted"
+    shutil.copyfile(DATA / "sloth" / "validate" / "bad" / "bad-k8s.yaml", project.root / "k.yaml")
+    run = project.run("convert", "--to", "openslo/v1", "k.yaml", "--output", "k-v1.yaml")
+    assert run.code == 1
+    assert run.err.splitlines()[0] == (
+        "k.yaml:1:1: note: not converted: this sloth.slok.dev/v1 PrometheusServiceLevel names "
+        "no SLO that slopolicy can read (`slopolicy check` says why)")
+    assert "0 documents converted" in run.err
+
+
+def test_an_slo_without_a_name_is_reported_not_dropped_in_silence(project: Project) -> None:
+    text = (DATA / "sloth" / "home-wifi.yml").read_text()
+    project.write("h.yml", text.replace('- name: "good-wifi-client-satisfaction"', "- name:"))
+    run = project.run("convert", "--to", "openslo/v1", "h.yml")
+    assert run.code == 0, run.err
+    assert "h.yml:29:5: note: not converted: this SLO has no name" in run.err.splitlines()
+    assert "name: home-wifi-risk-wifi-client-satisfaction\n" in run.out
