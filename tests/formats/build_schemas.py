@@ -326,11 +326,12 @@ OPENSLO_ALPHA = {
             "service": STRING,
             "objectives": {"type": "array", "minItems": 1,
                            "items": {"$ref": "#/$defs/v1alphaObjective"}},
-        }, ["timeWindows", "budgetingMethod", "service", "objectives"]),
+        }, ["budgetingMethod", "service", "objectives"]),
     }, ["apiVersion", "kind", "metadata", "spec"],
         "OpenSLO openslo/v1alpha SLO (from the OpenSLO Go SDK's pkg/openslo/v1alpha). A window "
         "may omit both isRolling and calendar, as Sloth writes it (read as rolling); an "
-        "objective may omit value, as Sloth writes it."),
+        "objective may omit value, and the SLO timeWindows, as Sloth reads them (its default "
+        "period, 30 days, is assumed)."),
     "openslo-v1alpha-Service": _object({
         "apiVersion": {"const": "openslo/v1alpha"},
         "kind": {"const": "Service"},

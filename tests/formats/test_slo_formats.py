@@ -207,6 +207,30 @@ def test_verdicts_that_rest_on_an_assumption_state_it(project: Project) -> None:
     assert "Assumed" not in messages["SLO api-server-slo"]
 
 
+def test_a_v1alpha_slo_without_time_windows_takes_sloths_default_period(
+        project: Project) -> None:
+    # Sloth reads an openslo/v1alpha SLO without timeWindows over its default period, and
+    # projects keep theirs so (hyorimitsu/hello-openslo's .openslo/slo.yaml, for one)
+    text = (DATA / "sloth" / "openslo-getting-started.yml").read_text()
+    cut = "  timeWindows:\n    - count: 30\n      unit: Day\n"
+    assert text.endswith(cut)
+    project.write("slos/slo.yaml", text.removesuffix(cut))
+    project.write("slas/sla.yaml", _sla_text("v1alpha-violated"))
+    report = check(project)
+    assert [p["rule"] for p in report["problems"]] == ["slo-stricter-than-sla"]
+    (verdict,) = report["problems"]
+    assert (verdict["file"], verdict["line"]) == ("slos/slo.yaml", 25)
+    assert ("Assumed: the openslo/v1alpha SLO writes no timeWindows, so slopolicy takes the "
+            "default period of Sloth, which reads such SLOs: a rolling 30 days") in verdict["message"]
+    assert _terms_of(text.removesuffix(cut)) == _terms("sloth/openslo-getting-started.yml")
+
+
+def _terms_of(text: str) -> list[Terms | None]:
+    source = load_bytes("slo.yaml", text.encode())
+    (slo,) = [d for d in source.documents if d.mapped_from is not None and d.kind == "SLO"]
+    return [entry.terms for entry in slo_terms(slo.data, lambda name: None)]
+
+
 def test_headroom_states_the_assumption_too(project: Project) -> None:
     project.write("slos/sloth.yml", (DATA / "sloth" / "getting-started.yml").read_text())
     project.write("sla.yaml", """
