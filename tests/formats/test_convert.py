@@ -204,3 +204,15 @@ def test_an_slo_without_a_name_is_reported_not_dropped_in_silence(project: Proje
     assert run.code == 0, run.err
     assert "h.yml:29:5: note: not converted: this SLO has no name" in run.err.splitlines()
     assert "name: home-wifi-risk-wifi-client-satisfaction\n" in run.out
+
+
+def test_a_nobl9_composite_objective_is_reported_not_dropped_in_silence(
+        project: Project) -> None:
+    # nobl9-go's own composite SLO: its objective combines other SLOs' objectives
+    shutil.copyfile(DATA / "nobl9" / "composite_v2_slo.yaml", project.root / "c.yaml")
+    run = project.run("convert", "--to", "openslo/v1", "c.yaml")
+    assert run.code == 0, run.err
+    assert ("c.yaml:13:9: note: a Nobl9 composite objective (other SLOs' objectives, weighted) "
+            "has no OpenSLO v1 form: not converted, and no SLA can be proven by it"
+            ) in run.err.splitlines()
+    assert "composite:" not in run.out and "maxDelay" not in run.out
