@@ -5,7 +5,13 @@
 - ``M``, ``Q`` or ``Y`` on a rolling window (a month has no fixed length:
   write ``28d`` or ``30d``);
 - ``targetPercent`` below 1 (``0.999`` is 0.999%, not 99.9%);
-- ``target`` above 1 (a fraction: ``0.999``, or use ``targetPercent``).
+- ``target`` above 1 (a fraction: ``0.999``, or use ``targetPercent``);
+- a ratio SLI that counts a bucket of a latency histogram
+  (``..._seconds_bucket{le="0.4"}``) in an SLO that does not say what it
+  measures: it measures latency, but slopolicy reads a ratio as availability
+  unless the annotation ``slopolicy/indicator`` says otherwise, so it would
+  back (and may prove) an SLA's availability objective. Sloth's latency SLOs
+  are written so.
 
 Passing example::
 
@@ -30,8 +36,10 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from slopolicy.formats.common import threshold
 from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding
+from slopolicy.slo.terms import INDICATOR_ANNOTATION, THRESHOLD_ANNOTATION
 from slopolicy.slo.units import UnitError, format_decimal, to_decimal
 
 ID = "ambiguous-duration"
@@ -46,6 +54,8 @@ def check_document(doc: Document, options: Mapping[str, Any]) -> Iterator[Findin
         yield from _windows(doc)
     if doc.kind in ("SLO", "SLA"):
         yield from _targets(doc)
+    if doc.kind == "SLO":
+        yield from _latency_ratios(doc)
 
 
 def _windows(doc: Document) -> Iterator[Finding]:
@@ -99,3 +109,64 @@ def _message(key: str, value: Decimal) -> str:
                 f"targetPercent: {percent} or target: {value}")
     return (f"target {value} is above 1; target is a fraction: write target: "
             f"{format_decimal(value / 100)} or targetPercent: {value}")
+
+
+# a bucket of a histogram of durations, by the Prometheus naming convention (base unit last)
+_LATENCY_BUCKET = re.compile(
+    r'[a-zA-Z_:]\w*_(seconds|milliseconds)_bucket\s*\{[^}]*\ble\s*=~?\s*"([0-9.eE+-]+)"')
+
+
+def _latency_ratios(doc: Document) -> Iterator[Finding]:
+    """Ratio SLIs written inline that count a latency bucket, in an SLO that does not say."""
+    metadata = doc.data.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+    if isinstance(annotations, Mapping) and INDICATOR_ANNOTATION in annotations:
+        return
+    objectives = doc.spec.get("objectives")
+    holders = [(("spec",), doc.spec)] + [
+        (("spec", "objectives", index), objective)
+        for index, objective in enumerate(objectives if isinstance(objectives, list) else [])
+        if isinstance(objective, Mapping)]
+    for at, holder in holders:
+        indicator = holder.get("indicator")
+        sli = indicator.get("spec") if isinstance(indicator, Mapping) else None
+        ratio = sli.get("ratioMetric") if isinstance(sli, Mapping) else None
+        if not isinstance(ratio, Mapping):
+            continue
+        for part in ("good", "bad", "total", "raw"):
+            found = _LATENCY_BUCKET.search(_query(ratio.get(part)))
+            bound = _bound(found)
+            if found is not None and bound is not None:
+                yield Finding(_latency_message(found.group(2), bound, doc.mapped_from is not None),
+                              document=doc,
+                              path=at + ("indicator", "spec", "ratioMetric", part))
+                break
+
+
+def _bound(found: re.Match[str] | None) -> str | None:
+    """The bucket's bound as a threshold (``400ms``); None if it is no finite number."""
+    if found is None:
+        return None
+    try:
+        value = to_decimal(found.group(2), "le")
+    except UnitError:
+        return None
+    if not value.is_finite() or value <= 0:
+        return None
+    return threshold(value / 1000 if found.group(1) == "milliseconds" else value)
+
+
+def _latency_message(le: str, bound: str, mapped: bool) -> str:
+    where = " (where the format has no annotations, convert it to OpenSLO v1 first)" if mapped else ""
+    return (f'the ratio SLI counts the latency histogram bucket le="{le}", requests within '
+            f"{bound}: it measures latency, yet slopolicy reads a ratio SLI as availability, so "
+            f"it backs availability objectives, unless the SLO says otherwise: annotate it with "
+            f"{INDICATOR_ANNOTATION}: latency and {THRESHOLD_ANNOTATION}: {bound}{where}, or "
+            f"{INDICATOR_ANNOTATION}: availability if that is what it measures")
+
+
+def _query(metric: object) -> str:
+    source = metric.get("metricSource") if isinstance(metric, Mapping) else None
+    spec = source.get("spec") if isinstance(source, Mapping) else None
+    query = spec.get("query") if isinstance(spec, Mapping) else None
+    return query if isinstance(query, str) else ""

@@ -374,6 +374,66 @@ def test_what_the_projects_refuse_beyond_their_crds_is_located(project: Project,
         ("schema", line, column, message) for line, column, message in REFUSED[name]]
 
 
+def test_a_ratio_that_counts_a_latency_bucket_is_not_taken_for_availability_in_silence(
+        project: Project) -> None:
+    # Sloth's own requests-latency SLO (99% within 400ms) is a ratio, which slopolicy reads as
+    # availability: it would back k8s-apiserver's availability objectives
+    shutil.copyfile(DATA / "sloth" / "kubernetes-apiserver.yml", project.root / "k8s.yml")
+    report = check(project, "--select", "ambiguous-duration", "k8s.yml")
+    assert [(p["line"], p["column"], p["severity"]) for p in report["problems"]] == [
+        (55, 22, "warning")]
+    assert report["problems"][0]["message"].startswith(
+        'the ratio SLI counts the latency histogram bucket le="0.4", requests within 400ms: '
+        "it measures latency, yet slopolicy reads a ratio SLI as availability")
+    assert "slopolicy/threshold: 400ms (where the format has no annotations, convert it to " \
+           "OpenSLO v1 first)" in report["problems"][0]["message"]
+    # an OpenSLO v1 SLO written so (as real repositories do, with OpenTelemetry's span
+    # metrics), and the same SLO annotated as the warning says: a latency SLO, no warning
+    (project.root / "k8s.yml").unlink()
+    slo = LATENCY_RATIO.replace("PLACE", "")
+    project.write("slo.yaml", slo)
+    (found,) = check(project, "--select", "ambiguous-duration")["problems"]
+    assert (found["line"], found["column"]) == (13, 11)  # good: its metric
+    assert "le=\"300000\", requests within 300s" in found["message"]
+    assert "slopolicy/threshold: 300s, or" in found["message"]
+    annotated = LATENCY_RATIO.replace("PLACE", "  annotations:\n    slopolicy/indicator: latency\n"
+                                               "    slopolicy/threshold: 300s\n")
+    project.write("slo.yaml", annotated)
+    assert check(project, "--select", "ambiguous-duration")["problems"] == []
+    (entry,) = slo_terms(load_bytes("slo.yaml", annotated.encode()).documents[0].data,
+                         lambda name: None)
+    assert entry.terms is not None and entry.terms.indicator == "latency"
+    assert entry.terms.threshold == Duration.of(seconds=300)
+
+
+LATENCY_RATIO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: order-processing-latency
+PLACEspec:
+  service: checkout
+  indicator:
+    metadata: {name: order-processing-latency}
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(span_duration_milliseconds_bucket{le="300000"}[5m]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(span_calls_total[5m]))
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.95}]
+"""
+
+
 # -- what a scan skips, and what nearly matches ------------------------------------------
 
 def test_v_names_a_skipped_object_in_a_file_that_also_holds_documents(
