@@ -38,6 +38,7 @@ from typing import Any
 
 from slopolicy.formats.common import threshold
 from slopolicy.model.documents import Document
+from slopolicy.model.kinds import NATIVE
 from slopolicy.model.problems import Finding
 from slopolicy.slo.terms import INDICATOR_ANNOTATION, THRESHOLD_ANNOTATION
 from slopolicy.slo.units import UnitError, format_decimal, to_decimal
@@ -50,6 +51,8 @@ _SHORTHAND = re.compile(r"^([1-9][0-9]*)([mhdwMQY])$")
 
 
 def check_document(doc: Document, options: Mapping[str, Any]) -> Iterator[Finding]:
+    if doc.api_version not in NATIVE:
+        return  # another format's SLO is judged as the OpenSLO v1 SLO it maps into
     if doc.kind == "SLO":
         yield from _windows(doc)
     if doc.kind in ("SLO", "SLA"):
@@ -97,12 +100,25 @@ def _targets(doc: Document) -> Iterator[Finding]:
             except UnitError:
                 continue
             # a target above 100 is no percent written as a fraction: the schema's error says it
+            path = ("spec", "objectives", index, key)
             if value > 0 and (value < limit if key == "targetPercent" else limit < value <= 100):
-                yield Finding(_message(key, value), document=doc,
-                              path=("spec", "objectives", index, key))
+                yield Finding(_message(key, value, _written(doc, path)), document=doc, path=path)
 
 
-def _message(key: str, value: Decimal) -> str:
+def _written(doc: Document, path: tuple[str | int, ...]) -> str | None:
+    """The key the original format writes, for an SLO mapped from one (Pyrra's ``target``)."""
+    there = doc.mapped_from.original(path) if doc.mapped_from is not None else ()
+    return there[-1] if there and isinstance(there[-1], str) else None
+
+
+def _message(key: str, value: Decimal, written: str | None = None) -> str:
+    if written is not None:  # another format: say it in its own key, which has no other form
+        if key == "targetPercent":
+            percent = format_decimal(value * 100)
+            return (f"{written} {value} means {value}%: {written} is a percentage here; for "
+                    f"{percent}% write {percent}")
+        return (f"{written} {value} is above 1: {written} is a fraction here; for {value}% "
+                f"write {format_decimal(value / 100)}")
     if key == "targetPercent":
         percent = format_decimal(value * 100)
         return (f"targetPercent {value} means {value}%; for {percent}% write "

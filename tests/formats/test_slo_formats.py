@@ -374,6 +374,28 @@ def test_what_the_projects_refuse_beyond_their_crds_is_located(project: Project,
         ("schema", line, column, message) for line, column, message in REFUSED[name]]
 
 
+@pytest.mark.parametrize(("name", "old", "new", "expected"), [
+    # a percent written as a fraction, said in the format's own key, whose only form is a
+    # number: "write targetPercent: 90 or target: 0.9" is no fix in Pyrra, where target: "0.9"
+    # is the very mistake
+    ("pyrra/caddy-response-latency.yaml", 'target: "90"', 'target: "0.9"',
+     (14, 11, "target 0.9 means 0.9%: target is a percentage here; for 90% write 90")),
+    ("sloth/getting-started.yml", "objective: 99.9", "objective: 0.999",
+     (10, 16, "objective 0.999 means 0.999%: objective is a percentage here; for 99.9% write "
+              "99.9")),
+    # and once, though v1alpha's own document is an SLO too
+    ("sloth/openslo-getting-started.yml", "target: 0.999", "target: 99.9",
+     (25, 15, "target 99.9 is above 1: target is a fraction here; for 99.9% write 0.999")),
+])
+def test_a_target_on_the_wrong_scale_is_said_in_the_formats_own_words(
+        project: Project, name: str, old: str, new: str, expected: tuple[int, int, str]) -> None:
+    text = (DATA / name).read_text()
+    assert old in text
+    project.write("slo.yaml", text.replace(old, new, 1))
+    report = check(project, "--select", "ambiguous-duration", "slo.yaml")
+    assert [(p["line"], p["column"], p["message"]) for p in report["problems"]] == [expected]
+
+
 def test_a_ratio_that_counts_a_latency_bucket_is_not_taken_for_availability_in_silence(
         project: Project) -> None:
     # Sloth's own requests-latency SLO (99% within 400ms) is a ratio, which slopolicy reads as
