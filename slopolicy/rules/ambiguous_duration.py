@@ -11,7 +11,8 @@
   measures: it measures latency, but slopolicy reads a ratio as availability
   unless the annotation ``slopolicy/indicator`` says otherwise, so it would
   back (and may prove) an SLA's availability objective. Sloth's latency SLOs
-  are written so.
+  are written so, or run an SLI plugin named for latency
+  (``sloth-common/kubernetes/apiserver/latency``), which is said too.
 
 Passing example::
 
@@ -150,13 +151,32 @@ def _latency_ratios(doc: Document) -> Iterator[Finding]:
         if not isinstance(ratio, Mapping):
             continue
         for part in ("good", "bad", "total", "raw"):
-            found = _LATENCY_BUCKET.search(_query(ratio.get(part)))
-            bound = _bound(found)
-            if found is not None and bound is not None:
-                yield Finding(_latency_message(found.group(2), bound, doc.mapped_from is not None),
+            evidence = _latency_evidence(ratio.get(part))
+            if evidence is not None:
+                yield Finding(_latency_message(*evidence, doc.mapped_from is not None),
                               document=doc,
                               path=at + ("indicator", "spec", "ratioMetric", part))
                 break
+
+
+def _latency_evidence(metric: object) -> tuple[str, str | None] | None:
+    """What shows a metric counts latency, and its bound where it says one."""
+    source = metric.get("metricSource") if isinstance(metric, Mapping) else None
+    spec = source.get("spec") if isinstance(source, Mapping) else None
+    if not isinstance(source, Mapping) or not isinstance(spec, Mapping):
+        return None
+    plugin = spec.get("id")
+    if source.get("type") == "SlothPlugin" and isinstance(plugin, str):
+        # a Sloth SLI plugin is named for what it measures (sloth-common/.../latency)
+        if "latency" in re.split(r"[/_.-]", plugin.lower()):
+            return f"runs the SLI plugin {plugin!r}", None
+        return None
+    query = spec.get("query")
+    found = _LATENCY_BUCKET.search(query) if isinstance(query, str) else None
+    bound = _bound(found)
+    if found is None or bound is None:
+        return None
+    return f'counts the latency histogram bucket le="{found.group(2)}", requests within {bound}', bound
 
 
 def _bound(found: re.Match[str] | None) -> str | None:
@@ -172,17 +192,10 @@ def _bound(found: re.Match[str] | None) -> str | None:
     return threshold(value / 1000 if found.group(1) == "milliseconds" else value)
 
 
-def _latency_message(le: str, bound: str, mapped: bool) -> str:
+def _latency_message(evidence: str, bound: str | None, mapped: bool) -> str:
     where = " (where the format has no annotations, convert it to OpenSLO v1 first)" if mapped else ""
-    return (f'the ratio SLI counts the latency histogram bucket le="{le}", requests within '
-            f"{bound}: it measures latency, yet slopolicy reads a ratio SLI as availability, so "
-            f"it backs availability objectives, unless the SLO says otherwise: annotate it with "
-            f"{INDICATOR_ANNOTATION}: latency and {THRESHOLD_ANNOTATION}: {bound}{where}, or "
-            f"{INDICATOR_ANNOTATION}: availability if that is what it measures")
-
-
-def _query(metric: object) -> str:
-    source = metric.get("metricSource") if isinstance(metric, Mapping) else None
-    spec = source.get("spec") if isinstance(source, Mapping) else None
-    query = spec.get("query") if isinstance(spec, Mapping) else None
-    return query if isinstance(query, str) else ""
+    return (f"the ratio SLI {evidence}: it measures latency, yet slopolicy reads a ratio SLI as "
+            "availability, so it backs availability objectives, unless the SLO says otherwise: "
+            f"annotate it with {INDICATOR_ANNOTATION}: latency and {THRESHOLD_ANNOTATION}"
+            f"{': ' + bound if bound else ' (its bound)'}{where}, or {INDICATOR_ANNOTATION}: "
+            "availability if that is what it measures")

@@ -428,6 +428,23 @@ def test_a_ratio_that_counts_a_latency_bucket_is_not_taken_for_availability_in_s
     assert entry.terms.threshold == Duration.of(seconds=300)
 
 
+def test_a_sloth_slo_whose_sli_plugin_is_named_for_latency_is_said_too(project: Project) -> None:
+    text = (DATA / "sloth" / "getting-started.yml").read_text()
+    events = text[text.index("      events:\n"):text.index("    alerting:\n")]
+    project.write("slo.yaml", text.replace(events, (
+        "      plugin:\n        id: sloth-common/kubernetes/apiserver/latency\n"
+        "        options: {bucket: \"0.4\"}\n")))
+    report = check(project, "--select", "schema,ambiguous-duration")
+    assert [(p["rule"], p["line"], p["column"]) for p in report["problems"]] == [
+        ("ambiguous-duration", 14, 9)]
+    assert report["problems"][0]["message"].startswith(
+        "the ratio SLI runs the SLI plugin 'sloth-common/kubernetes/apiserver/latency': it "
+        "measures latency, yet slopolicy reads a ratio SLI as availability")
+    project.write("slo.yaml", text.replace(events, (
+        "      plugin:\n        id: sloth-common/kubernetes/apiserver/availability\n")))
+    assert check(project, "--select", "schema,ambiguous-duration")["problems"] == []
+
+
 LATENCY_RATIO = """\
 apiVersion: openslo/v1
 kind: SLO
