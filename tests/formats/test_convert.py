@@ -136,6 +136,16 @@ def test_a_file_of_no_format_slopolicy_reads_is_an_error(project: Project) -> No
     assert project.run("convert", "--to", "openslo/v1", "missing.yaml").code == 2
 
 
+def test_an_output_file_is_not_emptied_when_nothing_converts(project: Project) -> None:
+    """A run whose every input fails leaves the file an earlier run wrote as it was."""
+    kept = project.write("slos-v1.yaml", "apiVersion: openslo/v1\nkind: Service\n")
+    project.write("ci.yaml", "name: ci\non: push\n")
+    run = project.run("convert", "--to", "openslo/v1", "ci.yaml", "--output", "slos-v1.yaml")
+    assert run.code == 1
+    assert "nothing written to slos-v1.yaml" in run.err
+    assert kept.read_text() == "apiVersion: openslo/v1\nkind: Service\n"
+
+
 def test_a_service_is_written_once(project: Project) -> None:
     for name in ("home-wifi.yml", "raw-home-wifi.yml"):
         shutil.copyfile(DATA / "sloth" / name, project.root / name)
