@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from slopolicy import __version__
+from slopolicy.cache import blobs as blob_map
 from slopolicy.cache import keys
 from slopolicy.cache import project as project_index
 from slopolicy.cache.codec import Malformed
@@ -184,8 +185,8 @@ Signature = tuple[int, int, int, int, int]
 UNUSED_DAYS = 30  # a results folder no run used for this long is removed
 _FOLDER = re.compile(r"results-[0-9a-f]{32}")
 # this format's files and older ones' (never read, but removed with their folder)
-_FILE = re.compile(r"(index|project|project-delta|[0-9a-f]{2})\.(cache|pickle)"
-                   r"|\.(index|project|project-delta|[0-9a-f]{2})\.(cache|pickle)-\w+\.tmp")
+_FILE = re.compile(r"(index|project|project-delta|blobs|[0-9a-f]{2})\.(cache|pickle)"
+                   r"|\.(index|project|project-delta|blobs|[0-9a-f]{2})\.(cache|pickle)-\w+\.tmp")
 RACY_NS = 2_000_000_000  # FAT keeps modification times to 2 s
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a cache file larger than this is not read
 MAGIC = b"slopolicy-cache"
@@ -371,6 +372,19 @@ class Cache:
             return
         if not self._write(project_index.DELTA_NAME, text, []):
             self.drop_project()
+
+    def read_blobs(self) -> dict[str, bytes]:
+        """The blob map (:mod:`slopolicy.cache.blobs`): each git blob id's content key, as far
+        as it is signed and whole (else empty)."""
+        return self._read_record(blob_map.NAME, blob_map.decode) or {}
+
+    def write_blobs(self, blobs: dict[str, bytes]) -> None:
+        """Replace the blob map; one that cannot be written only costs the next run speed."""
+        try:
+            record, data = blob_map.encode(blobs)
+        except ValueError:
+            return
+        self._write(blob_map.NAME, record, data)
 
     def drop_project(self) -> None:
         """Remove the project index: the next check runs in full."""

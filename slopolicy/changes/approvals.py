@@ -499,8 +499,8 @@ def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence]
                                                authored)))
     unsigned = tuple(f"{where} {why}" for where, why in (authors.unsigned.items()
                                                          if authors is not None else ()))
-    return ApprovalResult(subject, classes, requirements, tuple(evidence), tuple(missing),
-                          unsigned)
+    return ApprovalResult(subject, _once(classes), requirements, tuple(evidence),
+                          _once(tuple(missing)), unsigned)
 
 
 def _approvers(evidence: Sequence[Evidence], roster: Roster) -> dict[str, set[str]]:

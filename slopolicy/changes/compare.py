@@ -792,8 +792,15 @@ def _directions(old: dominance.Terms, new: dominance.Terms) -> frozenset[str]:
         loosened = not dominance.dominates(new, old)
         tightened = not dominance.dominates(old, new)
     except (units.UnitError, ValueError, ArithmeticError):
-        return frozenset({MODIFIED})
-    return frozenset(d for d, yes in ((LOOSENED, loosened), (TIGHTENED, tightened)) if yes)
+        return _UNJUDGED
+    return _JUDGED[loosened, tightened]
+
+
+# The few answers _directions gives, one copy each: a long history holds one per change.
+_UNJUDGED = frozenset({MODIFIED})
+_JUDGED = {(loosened, tightened): frozenset(
+    d for d, yes in ((LOOSENED, loosened), (TIGHTENED, tightened)) if yes)
+    for loosened in (False, True) for tightened in (False, True)}
 
 
 def _budget(terms: dominance.Terms) -> tuple[Decimal, Decimal] | None:

@@ -77,6 +77,15 @@ class Totals(NamedTuple):
     others: Sequence[int]  # objects of no known apiVersion
 
 
+class Index(NamedTuple):
+    """The project index as a warm check left it: every file's row (its path, content key
+    and group, in scan order) and the group of a link, for what compares the project with
+    another side of it (:mod:`slopolicy.gitops.warm`)."""
+
+    files: Files
+    links: Callable[[str], int]  # the group of a link's text; -1 for none
+
+
 class Warm(NamedTuple):
     """What a warm check found, and what it read."""
 
@@ -84,6 +93,7 @@ class Warm(NamedTuple):
     ctx: Context  # the files checked again (none when nothing changed)
     loaded: list[SourceFile]  # every file read or restored (to be kept in the cache)
     totals: Totals
+    project: Index | None = None  # the index now
 
 
 def totals(files: Sequence[SourceFile]) -> Totals:
@@ -214,7 +224,7 @@ def warm(project_root: Path, config: Config, rules: Mapping[str, Rule], cache: C
         base.save(cache, scan, files, links, changes.signatures, folders)
     ctx = Context([], explicit=explicit, assumptions=config.assumptions)
     return Warm([_problem(row) for row in record.problems], ctx, list(changes.loaded.values()),
-                _totals(files))
+                _totals(files), Index(files, links.of))
 
 
 def _totals(files: Files) -> Totals:
@@ -428,6 +438,10 @@ class _Links:
             return -1 if group in self.dropped else group
         return -1
 
+    def of(self, text: str) -> int:
+        """The group of the link ``text``; -1 for none."""
+        return self.group_of(_hash(text))
+
     def merged(self) -> tuple[array.array[int], array.array[int]]:
         """Every link now, sorted, with its group (for the index written whole)."""
         dropped = self.dropped
@@ -464,7 +478,7 @@ def path_rows(paths: list[str], wanted: Set[str]) -> list[int]:
     return sorted(rows)
 
 
-def _rows_in(column: array.array[int], values: set[int]) -> list[int]:
+def rows_in(column: array.array[int], values: set[int]) -> list[int]:
     """The rows of ``column`` that hold one of ``values``, in order: a few values sought in
     its bytes (a search in C that makes no object per row), more in one pass."""
     if len(values) > 8:
@@ -504,7 +518,7 @@ class _Again:
         groups.discard(-1)
         self.groups = groups
         # the index's rows in those groups, and the rows now
-        self.touched = _rows_in(files.group, groups)
+        self.touched = rows_in(files.group, groups)
         if scan.same:
             self.rows = sorted({*self.touched, *changes.changed})
         else:
@@ -544,7 +558,7 @@ class _Again:
         self.base.save(cache, scan, files, self.links, [*self.changes.signatures, *self.rows],
                        folders, sorted(self.explicit), [*kept, *map(_row, found)])
         return Warm([*map(_problem, kept), *found], ctx, [*fresh.values()],
-                    _totals(files))
+                    _totals(files), Index(files, self.links.of))
 
 
 DELTA_ROWS = 256  # rows changed since the index was written whole, beyond which it is again

@@ -297,8 +297,20 @@ def _run(args: argparse.Namespace) -> int:
         # the base's policy and house rules judge the change
         project = replace(project, config=gate.config, rules=gate.rules)
         cache = open_cache(args, project)
+        if cache is not None and not args.paths:  # the working tree's change, from the index
+            fast = gate.warm_check(cache, select, ignore, args.jobs,
+                                   Path(args.reviews) if args.reviews else None)
+            if fast is not None:
+                if not args.quiet:
+                    note_policy(fast.base, gate.judged_by)
+                kept = engine.finish(fast.ctx, fast.found, project.rules, project.config,
+                                     select, ignore, None)
+                analysis.save_cache(cache, fast.loaded)
+                return _report(args, project, kept, fast.totals, None, fast.base, started)
+        # the working tree checked in full: its project index kept, for the next run
+        walked = [] if cache is not None and not gate.head_ref and not args.paths else None
         collected = (collect_at_ref(args, project, gate, cache) if gate.head_ref
-                     else collect(args, project, cache, analyses=gate.analyses))
+                     else collect(args, project, cache, walked=walked, analyses=gate.analyses))
         base = gate.base_side(collected.files, Path(args.reviews) if args.reviews else None,
                               cache, args.jobs)
         if not args.quiet:
@@ -326,8 +338,10 @@ def _run(args: argparse.Namespace) -> int:
     else:
         kept, read_at_head = with_introduced(args, project, ctx, everything, report_set, select,
                                              ignore, cache)
-    if cache is not None and gate is None and walked:
-        incremental.record_full(cache, project.config, project.rules, ctx.files, walked, found,
+    if cache is not None and walked:
+        # what the rules that read no base found: a check without --base finds the same
+        own = [p for p in found if not getattr(project.rules.get(p.rule), "needs_base", False)]
+        incremental.record_full(cache, project.config, project.rules, ctx.files, walked, own,
                                 ctx.explicit, select, ignore, started_ns)
     analysis.save_cache(cache, [*ctx.files, *(base.files if base is not None else ()),
                                 *read_at_head])

@@ -94,7 +94,11 @@ def run(options: argparse.Namespace) -> int:
                 write_atomic(path, result.text)
     else:
         text = "---\n".join(result.text for _, result in results if result.text)
-        if options.output:
+        if options.output and not text:
+            # an output file from an earlier run is kept, not emptied
+            print(f"slopolicy convert: nothing written to {line(options.output)}",
+                  file=sys.stderr)
+        elif options.output:
             write_atomic(Path(options.output), text)
         else:
             sys.stdout.write(text)

@@ -102,6 +102,33 @@ def named(mapped: Mapped, raw: str, source: Path) -> None:
                             f"it is {mapped.name!r} here")
 
 
+_LABEL_KEY = re.compile(r"[a-zA-Z0-9]([-._a-zA-Z0-9]{0,61}[a-zA-Z0-9])?")
+
+
+def put_metadata(result: Mapped, metadata: Mapping[str, Any]) -> None:
+    """A Kubernetes object's labels and annotations as the OpenSLO v1 object's.
+
+    An OpenSLO v1 label key is one segment; a Kubernetes one may have a prefix
+    (``pyrra.dev/team``), as an annotation key may. Such a label becomes an
+    annotation, with a note, so that the converted object stays valid.
+    """
+    labels = mapping(metadata.get("labels"))
+    annotations = own(mapping(metadata.get("annotations")))
+    kept = own(labels)
+    for key in labels:
+        if not _LABEL_KEY.fullmatch(str(key)):
+            annotations.setdefault(key, kept.pop(key))
+            result.paths.append((("metadata", "annotations", key), ("metadata", "labels", key)))
+            result.note(("metadata", "labels", key),
+                        f"label {key!r} has a key that an OpenSLO v1 label cannot have (one "
+                        "segment of letters, digits, '-', '_' and '.', 63 at most): it is an "
+                        "annotation here")
+    if kept:
+        result.put(("metadata", "labels"), kept, ("metadata", "labels"))
+    if annotations:
+        result.put(("metadata", "annotations"), annotations, ("metadata", "annotations"))
+
+
 # -- numbers and durations -----------------------------------------------------
 
 def number(value: object) -> Decimal | None:

@@ -125,8 +125,14 @@ def _objects(result: Converted, data: Any, index: int, item: int | None,
                 else f"apiVersion {api!r}")
         note((), f"not converted: {what} is not a format slopolicy reads")
         return
+    objects = reader(data)
+    if not objects:  # no name to give it (a Sloth service of "", a Pyrra SLO without a name)
+        result.refused += 1
+        note((), f"not converted: this {api} {kind} names no SLO that slopolicy can read "
+                 "(`slopolicy check` says why)")
+        return
     result.converted += 1
-    for mapped in reader(data):
+    for mapped in objects:
         for path, message in mapped.notes:
             note(path, message)
         for path, assumption in mapped.assumptions:

@@ -153,6 +153,10 @@ def _objective(result: Mapped, index: int, item: Any, timeslices: bool) -> dict[
         objective["indicator"] = {"metadata": {"name": sli}, "spec": {
             "thresholdMetric": _metric(mapping(raw.get("query")))}}
         result.paths.append((here + ("indicator",), at + ("rawMetric",)))
+    if item.get("composite"):
+        result.note(at + ("composite",), "a Nobl9 composite objective (other SLOs' objectives, "
+                    "weighted) has no OpenSLO v1 form: not converted, and no SLA can be proven "
+                    "by it")
     if item.get("primary") is not None:
         result.note(at + ("primary",), "primary (which objective Nobl9 shows first) has no "
                     "OpenSLO v1 form: not converted")

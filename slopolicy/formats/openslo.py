@@ -32,6 +32,9 @@ V1ALPHA = "openslo/v1alpha"
 V2ALPHA = "openslo.com/v2alpha"
 ASSUMED_ROLLING = ("the openslo/v1alpha window says neither isRolling nor calendar, so "
                    "slopolicy reads it as rolling, as Sloth does")
+ASSUMED_PERIOD = ("the openslo/v1alpha SLO writes no timeWindows, so slopolicy takes the "
+                  "default period of Sloth, which reads such SLOs: a rolling 30 days "
+                  "(`--default-slo-period 30d`)")
 UNITS = {"Minute": "m", "Hour": "h", "Day": "d", "Week": "w", "Month": "M", "Quarter": "Q",
          "Year": "Y"}
 
@@ -79,7 +82,11 @@ def _v1alpha_slo(result: Mapped, spec: Any) -> None:
         result.put(("spec", "indicator"), {"metadata": {"name": result.name}, "spec": {
             "ratioMetric": _v1alpha_ratio(single_ratio)}}, ("spec", "objectives", 0,
                                                             "ratioMetrics"))
-    _v1alpha_window(result, items(spec.get("timeWindows")))
+    if "timeWindows" in spec:
+        _v1alpha_window(result, items(spec.get("timeWindows")))
+    else:
+        result.put(("spec", "timeWindow"), [{"duration": "30d", "isRolling": True}], ("spec",))
+        result.assume(("spec",), ASSUMED_PERIOD)
     if spec.get("budgetingMethod") is not None:
         result.put(("spec", "budgetingMethod"), spec["budgetingMethod"],
                    ("spec", "budgetingMethod"))

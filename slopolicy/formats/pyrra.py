@@ -34,9 +34,9 @@ from slopolicy.formats.common import (
     new,
     number,
     object_name,
-    own,
     prometheus_ms,
     prometheus_source,
+    put_metadata,
     shorthand,
     text,
     threshold,
@@ -69,9 +69,7 @@ def mapped(data: Any) -> list[Mapped]:
     result.paths[0] = ((), ())
     result.paths.append((("metadata", "name"), ("metadata", "name")))
     named(result, raw_name, ("metadata", "name"))
-    for part in ("labels", "annotations"):
-        if metadata.get(part):
-            result.put(("metadata", part), own(metadata[part]), ("metadata", part))
+    put_metadata(result, metadata)
     if text(spec.get("description")):
         result.put(("spec", "description"), spec["description"], ("spec", "description"))
     service = text(mapping(metadata.get("annotations")).get(SERVICE_ANNOTATION))

@@ -54,13 +54,17 @@ def mapped(data: Any, crd: bool) -> list[Mapped]:
     service = text(spec.get("service"))
     if service is None:
         return []
-    out = []
+    out, unnamed = [], []
     for index, slo in enumerate(items(spec.get("slos"))):
         name = text(mapping(slo).get("name"))
         if name is not None:
             out.append(_slo(data, spec, base, index, slo, service, name, key, crd))
+        else:
+            unnamed.append(index)
     if out:
         first = out[0]
+        for index in unnamed:  # the schema says why; convert says what it left out
+            first.note(base + ("slos", index), "not converted: this SLO has no name")
         first.note((), NO_GENERATED_RULES.format(tool="Sloth"))
         if "labels" in spec or any("labels" in mapping(slo) for slo in items(spec.get("slos"))):
             first.note(base + ("labels",) if "labels" in spec else (),

@@ -29,6 +29,7 @@ from slopolicy.check.analysis import Analyses
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
+from slopolicy.gitops import warm
 from slopolicy.gitops.git import GitRepo, open_repo
 from slopolicy.gitops.judging import Judge, Span, policy_change_subject
 from slopolicy.gitops.policy import GitWorktree, config_at, config_rel, policy_files
@@ -62,21 +63,51 @@ class Gate:
     # edits, its configuration included: an analysis is of the bytes alone
     # (see slopolicy.check.analysis), and only the same bytes share one.
     analyses: Analyses = field(default_factory=Analyses)
+    _compare: CommitReader | None = field(default=None, repr=False)
 
     def head_files(self, cache: Cache | None = None, jobs: int | None = 1) -> list[SourceFile]:
         """The documents at ``--head REF``, selected by the trusted globs."""
         return load_side(self.head, self.config, self.project.repo_root, cache, jobs,
                          self.analyses)
 
+    def compare_side(self) -> CommitReader:
+        """The merge base's files, which the head is compared with (listed once)."""
+        if self._compare is None:
+            self._compare = (
+                self.base if self.merge_base == self.base_commit
+                else CommitReader(self.repo, self.merge_base, self.base_ref, self.base.blobs))
+        return self._compare
+
     def base_side(self, head_files: list[SourceFile], reviews: Path | None,
                   cache: Cache | None = None, jobs: int | None = 1) -> BaseSide:
-        root = self.project.repo_root
-        compare = (self.base if self.merge_base == self.base_commit
-                   else CommitReader(self.repo, self.merge_base, self.base_ref, self.base.blobs))
+        compare = self.compare_side()
         # what the head side read (the working tree's files): the same bytes at the merge base
         # are not read from git again
         compare.learn(self.analyses.contents())
-        base_files = load_side(compare, self.config, root, cache, jobs, self.analyses)
+        base_files = load_side(compare, self.config, self.project.repo_root, cache, jobs,
+                               self.analyses)
+        if cache is not None:
+            warm.remember(cache, compare, base_files)
+        return self.judged(base_files, head_files, reviews)
+
+    def warm_check(self, cache: Cache, select: frozenset[str] | None,
+                   ignore: frozenset[str], jobs: int | None, reviews: Path | None
+                   ) -> warm.WarmGate | None:
+        """The check of the working tree against the base from the project index, reading
+        only what differs between the sides (:mod:`slopolicy.gitops.warm`); None: run it in
+        full."""
+        return warm.warm_gate(self, cache, select, ignore, jobs, reviews)
+
+    def judged(self, base_files: list[SourceFile], head_files: list[SourceFile],
+               reviews: Path | None) -> BaseSide:
+        """The base side of the change from ``base_files`` to ``head_files``, judged.
+
+        Either may leave out files that are the same bytes on both sides, and
+        documents that share no link with a file that is not
+        (:mod:`slopolicy.gitops.warm`): their documents make no change.
+        """
+        root = self.project.repo_root
+        compare = self.compare_side()
         found = changes.compare_files(base_files, head_files)
         changeset = ChangeSet(self.base_ref, self.base_commit, self.merge_base, self.head_ref,
                               self.head_commit, found, self._policy_change(compare))
@@ -139,8 +170,9 @@ class Gate:
             paths = [p for c in changeset.agreements for p in c.paths]
             if self.repo.dirty(paths):
                 return now
-        return max(self.repo.commit_date(self.head_commit),
-                   self.repo.commit_date(self.base_commit))
+        head = self.repo.commit_date(self.head_commit)
+        return head if self.base_commit == self.head_commit else max(
+            head, self.repo.commit_date(self.base_commit))
 
 
 def open_gate(project: Project, base_ref: str, head_ref: str | None) -> Gate:

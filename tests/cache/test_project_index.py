@@ -310,7 +310,7 @@ def test_the_rows_of_the_groups_touched_are_those_a_scan_finds(column: list[int]
     """Sought in the column's bytes (a few groups) or in one pass (many), the same rows: a
     number whose bytes straddle two rows is no row."""
     packed = array.array("i", column)
-    assert incremental._rows_in(packed, groups) == [
+    assert incremental.rows_in(packed, groups) == [
         row for row, group in enumerate(column) if group in groups]
 
 

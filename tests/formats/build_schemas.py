@@ -108,7 +108,86 @@ def sloth_plain(crd: dict[str, Any]) -> dict[str, Any]:
     spec["properties"] = {"version": {"const": "prometheus/v1", "description":
                                       "Version of the spec: prometheus/v1."}, **spec["properties"]}
     spec["required"] = ["version", "service", "slos"]
+    return sloth_checks(spec, SLOTH_PLAIN_KEYS)
+
+
+# What Sloth refuses before it generates a rule, though its CRD lets it through
+# (sloth validate and sloth generate, for both forms): its own names, an
+# objective in (0, 100], exactly one kind of SLI, queries that Sloth can fill
+# with each window, and a name for alerts that are not both disabled.
+SLOTH_NAME = {"pattern": "^[A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]$",
+              "errorMessage": "not a Sloth name: letters, digits, '-', '_' and '.', starting "
+                              "and ending with a letter or digit (at least 2 characters)"}
+SLOTH_OBJECTIVE = {"exclusiveMinimum": 0, "maximum": 100,
+                   "errorMessage": "expected a percentage in (0, 100], e.g. 99.9"}
+SLOTH_SLI = {"minProperties": 1, "maxProperties": 1,
+             "errorMessage": "an SLI is exactly one of events, raw or plugin"}
+SLOTH_QUERY = {"pattern": "\\{\\{ *\\.window *\\}\\}",
+               "errorMessage": "a Sloth query needs {{ .window }}, which Sloth replaces with "
+                               "each window it generates a rule for"}
+SLOTH_ALERT_NAME = "alerting needs a name unless both the page and the ticket alerts are disabled"
+
+
+def sloth_checks(spec: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """A Sloth spec's schema with the checks Sloth makes beyond its CRD."""
+    def key(name: str) -> str:
+        return names.get(name, name)
+
+    also(spec["properties"]["service"], SLOTH_NAME)
+    slo = spec["properties"]["slos"]["items"]["properties"]
+    also(slo["name"], SLOTH_NAME)
+    also(slo["objective"], SLOTH_OBJECTIVE)
+    also(slo["sli"], SLOTH_SLI)
+    sli = slo["sli"]["properties"]
+    for kind, queries in (("events", ("errorQuery", "totalQuery")), ("raw", ("errorRatioQuery",))):
+        for query in queries:
+            also(sli[kind]["properties"][key(query)], SLOTH_QUERY)
+    disabled = {"type": "object", "required": ["disable"],
+                "properties": {"disable": {"const": True}}}
+    slo["alerting"]["if"] = {"required": [key("pageAlert"), key("ticketAlert")], "properties": {
+        key("pageAlert"): disabled, key("ticketAlert"): disabled}}
+    slo["alerting"]["else"] = {
+        "required": ["name"], "errorMessage": SLOTH_ALERT_NAME,
+        "properties": {"name": {"minLength": 1, "errorMessage": SLOTH_ALERT_NAME}}}
     return spec
+
+
+def pyrra_checks(schema: dict[str, Any]) -> dict[str, Any]:
+    """Pyrra's schema with the checks its admission webhook makes beyond its CRD."""
+    spec = schema["properties"]["spec"]
+    also(spec["properties"]["target"], PYRRA_TARGET)
+    also(spec["properties"]["window"], PROMETHEUS_DURATION)
+    also(spec["properties"]["indicator"], {
+        "minProperties": 1, "maxProperties": 1,
+        "errorMessage": "an indicator is exactly one of ratio, latency, latencyNative or "
+                        "bool_gauge"})
+    also(spec["properties"]["indicator"]["properties"]["latencyNative"]["properties"][
+        "latency"], PROMETHEUS_DURATION)
+    return schema
+
+
+def also(node: dict[str, Any], check: dict[str, Any]) -> None:
+    """Add ``check`` to a node apart (allOf), so its message is said of its failure only,
+    and a value of the wrong type still gets the CRD's own "expected string"."""
+    node.setdefault("allOf", []).append(check)
+
+
+# Pyrra reads target as a number from 0 to 100 and window as a Prometheus duration
+PYRRA_TARGET = {"pattern": "^[+]?(100(\\.0*)?|[0-9]{1,2}(\\.[0-9]*)?|\\.[0-9]+)$",
+                "errorMessage": "not a Pyrra target: a percentage from 0 to 100 written as "
+                                "text, e.g. \"99.9\""}
+PROMETHEUS_DURATION = {
+    "pattern": "^(0|(?=[0-9])([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?"
+               "([0-9]+ms)?)$",
+    "errorMessage": "not a Prometheus duration: whole numbers of y, w, d, h, m, s and ms, "
+                    "largest first, e.g. 28d or 4w"}
+
+
+def sloth_kubernetes(crd: dict[str, Any]) -> dict[str, Any]:
+    out = kubernetes(crd, "sloth.slok.dev/v1", "PrometheusServiceLevel",
+                     "Sloth sloth.slok.dev/v1 PrometheusServiceLevel (Kubernetes CRD).")
+    sloth_checks(out["properties"]["spec"], {})
+    return out
 
 
 KUBERNETES_METADATA = {
@@ -247,11 +326,12 @@ OPENSLO_ALPHA = {
             "service": STRING,
             "objectives": {"type": "array", "minItems": 1,
                            "items": {"$ref": "#/$defs/v1alphaObjective"}},
-        }, ["timeWindows", "budgetingMethod", "service", "objectives"]),
+        }, ["budgetingMethod", "service", "objectives"]),
     }, ["apiVersion", "kind", "metadata", "spec"],
         "OpenSLO openslo/v1alpha SLO (from the OpenSLO Go SDK's pkg/openslo/v1alpha). A window "
         "may omit both isRolling and calendar, as Sloth writes it (read as rolling); an "
-        "objective may omit value, as Sloth writes it."),
+        "objective may omit value, and the SLO timeWindows, as Sloth reads them (its default "
+        "period, 30 days, is assumed)."),
     "openslo-v1alpha-Service": _object({
         "apiVersion": {"const": "openslo/v1alpha"},
         "kind": {"const": "Service"},
@@ -393,12 +473,10 @@ def build() -> dict[str, Any]:
     pyrra = crd_version(HERE / "pyrra" / "pyrra.dev_servicelevelobjectives.yaml")
     defs: dict[str, Any] = {
         "prometheus-v1-PrometheusServiceLevel": sloth_plain(sloth),
-        "sloth.slok.dev-v1-PrometheusServiceLevel": kubernetes(
-            sloth, "sloth.slok.dev/v1", "PrometheusServiceLevel",
-            "Sloth sloth.slok.dev/v1 PrometheusServiceLevel (Kubernetes CRD)."),
-        "pyrra.dev-v1alpha1-ServiceLevelObjective": kubernetes(
+        "sloth.slok.dev-v1-PrometheusServiceLevel": sloth_kubernetes(sloth),
+        "pyrra.dev-v1alpha1-ServiceLevelObjective": pyrra_checks(kubernetes(
             pyrra, "pyrra.dev/v1alpha1", "ServiceLevelObjective",
-            "Pyrra pyrra.dev/v1alpha1 ServiceLevelObjective (Kubernetes CRD)."),
+            "Pyrra pyrra.dev/v1alpha1 ServiceLevelObjective (Kubernetes CRD).")),
         **NOBL9,
         **OPENSLO_ALPHA,
         "kubernetesMetadata": KUBERNETES_METADATA,

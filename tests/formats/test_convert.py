@@ -136,6 +136,16 @@ def test_a_file_of_no_format_slopolicy_reads_is_an_error(project: Project) -> No
     assert project.run("convert", "--to", "openslo/v1", "missing.yaml").code == 2
 
 
+def test_an_output_file_is_not_emptied_when_nothing_converts(project: Project) -> None:
+    """A run whose every input fails leaves the file an earlier run wrote as it was."""
+    kept = project.write("slos-v1.yaml", "apiVersion: openslo/v1\nkind: Service\n")
+    project.write("ci.yaml", "name: ci\non: push\n")
+    run = project.run("convert", "--to", "openslo/v1", "ci.yaml", "--output", "slos-v1.yaml")
+    assert run.code == 1
+    assert "nothing written to slos-v1.yaml" in run.err
+    assert kept.read_text() == "apiVersion: openslo/v1\nkind: Service\n"
+
+
 def test_a_service_is_written_once(project: Project) -> None:
     for name in ("home-wifi.yml", "raw-home-wifi.yml"):
         shutil.copyfile(DATA / "sloth" / name, project.root / name)
@@ -167,3 +177,52 @@ def test_a_note_about_the_whole_sloth_document_is_said_once(project: Project) ->
     assert len(notes) == len(set(notes))
     assert ("vm.yml:9:1: note: Sloth's SLO plugins change the rules Sloth generates; OpenSLO v1 "
             "has no form for them, so they are not converted") in notes
+
+
+def test_a_kubernetes_label_with_a_prefix_becomes_an_annotation(project: Project) -> None:
+    # Pyrra's own example labels its SLO pyrra.dev/team: a key OpenSLO v1 labels cannot hold
+    shutil.copyfile(DATA / "pyrra" / "parca-grpc-queryrange-errors.yaml", project.root / "p.yaml")
+    run = project.run("convert", "--to", "openslo/v1", "p.yaml", "--output", "p-v1.yaml")
+    assert run.code == 0, run.err
+    assert ("p.yaml:6:5: note: label 'pyrra.dev/team' has a key that an OpenSLO v1 label cannot "
+            "have (one segment of letters, digits, '-', '_' and '.', 63 at most): it is an "
+            "annotation here") in run.err.splitlines()
+    written = (project.root / "p-v1.yaml").read_text()
+    assert ("  labels:\n    prometheus: k8s\n    role: alert-rules\n"
+            "  annotations:\n    pyrra.dev/team: parca\n") in written
+    (project.root / "p.yaml").unlink()
+    report = project.run("check", "--format", "json", "--no-cache", "p-v1.yaml").json
+    assert report["problems"] == []
+
+
+def test_a_document_with_no_slo_to_name_is_not_counted_as_converted(project: Project) -> None:
+    # Sloth's own test data: `service: ""`, which Sloth refuses; convert wrote an empty file
+    # and said "1 document converted"
+    shutil.copyfile(DATA / "sloth" / "validate" / "bad" / "bad-k8s.yaml", project.root / "k.yaml")
+    run = project.run("convert", "--to", "openslo/v1", "k.yaml", "--output", "k-v1.yaml")
+    assert run.code == 1
+    assert run.err.splitlines()[0] == (
+        "k.yaml:1:1: note: not converted: this sloth.slok.dev/v1 PrometheusServiceLevel names "
+        "no SLO that slopolicy can read (`slopolicy check` says why)")
+    assert "0 documents converted" in run.err
+
+
+def test_an_slo_without_a_name_is_reported_not_dropped_in_silence(project: Project) -> None:
+    text = (DATA / "sloth" / "home-wifi.yml").read_text()
+    project.write("h.yml", text.replace('- name: "good-wifi-client-satisfaction"', "- name:"))
+    run = project.run("convert", "--to", "openslo/v1", "h.yml")
+    assert run.code == 0, run.err
+    assert "h.yml:29:5: note: not converted: this SLO has no name" in run.err.splitlines()
+    assert "name: home-wifi-risk-wifi-client-satisfaction\n" in run.out
+
+
+def test_a_nobl9_composite_objective_is_reported_not_dropped_in_silence(
+        project: Project) -> None:
+    # nobl9-go's own composite SLO: its objective combines other SLOs' objectives
+    shutil.copyfile(DATA / "nobl9" / "composite_v2_slo.yaml", project.root / "c.yaml")
+    run = project.run("convert", "--to", "openslo/v1", "c.yaml")
+    assert run.code == 0, run.err
+    assert ("c.yaml:13:9: note: a Nobl9 composite objective (other SLOs' objectives, weighted) "
+            "has no OpenSLO v1 form: not converted, and no SLA can be proven by it"
+            ) in run.err.splitlines()
+    assert "composite:" not in run.out and "maxDelay" not in run.out

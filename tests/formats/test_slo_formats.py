@@ -207,6 +207,30 @@ def test_verdicts_that_rest_on_an_assumption_state_it(project: Project) -> None:
     assert "Assumed" not in messages["SLO api-server-slo"]
 
 
+def test_a_v1alpha_slo_without_time_windows_takes_sloths_default_period(
+        project: Project) -> None:
+    # Sloth reads an openslo/v1alpha SLO without timeWindows over its default period, and
+    # projects keep theirs so (hyorimitsu/hello-openslo's .openslo/slo.yaml, for one)
+    text = (DATA / "sloth" / "openslo-getting-started.yml").read_text()
+    cut = "  timeWindows:\n    - count: 30\n      unit: Day\n"
+    assert text.endswith(cut)
+    project.write("slos/slo.yaml", text.removesuffix(cut))
+    project.write("slas/sla.yaml", _sla_text("v1alpha-violated"))
+    report = check(project)
+    assert [p["rule"] for p in report["problems"]] == ["slo-stricter-than-sla"]
+    (verdict,) = report["problems"]
+    assert (verdict["file"], verdict["line"]) == ("slos/slo.yaml", 25)
+    assert ("Assumed: the openslo/v1alpha SLO writes no timeWindows, so slopolicy takes the "
+            "default period of Sloth, which reads such SLOs: a rolling 30 days") in verdict["message"]
+    assert _terms_of(text.removesuffix(cut)) == _terms("sloth/openslo-getting-started.yml")
+
+
+def _terms_of(text: str) -> list[Terms | None]:
+    source = load_bytes("slo.yaml", text.encode())
+    (slo,) = [d for d in source.documents if d.mapped_from is not None and d.kind == "SLO"]
+    return [entry.terms for entry in slo_terms(slo.data, lambda name: None)]
+
+
 def test_headroom_states_the_assumption_too(project: Project) -> None:
     project.write("slos/sloth.yml", (DATA / "sloth" / "getting-started.yml").read_text())
     project.write("sla.yaml", """
@@ -249,7 +273,8 @@ def _sla_text(name: str) -> str:
 def test_the_real_files_are_valid_in_their_own_formats_schemas(project: Project) -> None:
     for folder in ("sloth", "pyrra", "nobl9", "openslo"):
         shutil.copytree(DATA / folder, project.root / folder,
-                        ignore=shutil.ignore_patterns("*servicelevel*", "LICENSE", "*.md"))
+                        ignore=shutil.ignore_patterns("*servicelevel*", "LICENSE", "*.md",
+                                                      "validate", "plugin-k8s-*"))
     report = check(project, "--select", "schema,unknown-kind,yaml-syntax,duplicate-key")
     problems = [(p["file"], p["path"]) for p in report["problems"]]
     # the Go SDK's own v2alpha example puts op on a ratio SLI, which its validation forbids
@@ -282,6 +307,23 @@ def test_the_formats_schema_is_built_from_the_projects_own_definitions() -> None
       (23, 11, 'unknown property "error_query"; did you mean "errorQuery"?')]),
     ("pyrra/caddy-response-latency.yaml", 'target: "90"', "target: 90",
      [(14, 11, "expected string, got number 90")]),
+    # what Pyrra's admission webhook refuses, though its CRD says only "string"
+    ("pyrra/caddy-response-latency.yaml", 'target: "90"', 'target: "0.9x"',
+     [(14, 11, "'0.9x' is not a Pyrra target: a percentage from 0 to 100 written as text, "
+               'e.g. "99.9"')]),
+    ("pyrra/caddy-response-latency.yaml", 'target: "90"', 'target: "101"',
+     [(14, 11, "'101' is not a Pyrra target: a percentage from 0 to 100 written as text, "
+               'e.g. "99.9"')]),
+    ("pyrra/caddy-response-latency.yaml", "window: 4w", "window: 4 weeks",
+     [(15, 11, "'4 weeks' is not a Prometheus duration: whole numbers of y, w, d, h, m, s and "
+               "ms, largest first, e.g. 28d or 4w")]),
+    ("pyrra/pyrra-connect-latency.yaml", "    latencyNative:",
+     "    ratio: {errors: {metric: e}, total: {metric: t}}\n    latencyNative:",
+     [(14, 5, "an indicator is exactly one of ratio, latency, latencyNative or bool_gauge")]),
+    # and what Sloth refuses: a query it cannot fill with a window
+    ("sloth/getting-started.yml", "[{{.window}}]", "[5m]",
+     [(14, 22, "a Sloth query needs {{ .window }}, which Sloth replaces with each window it "
+               "generates a rule for")]),
     ("nobl9/slo.yaml", "unit: Day", "unit: Days",
      [(12, 13, "'Days' is not allowed: expected 'Second', 'Minute', 'Hour', 'Day', 'Week', "
                "'Month', 'Quarter', 'Year'; did you mean \"Day\"?")]),
@@ -294,6 +336,141 @@ def test_schema_findings_in_each_format_are_located_with_the_fix(
     project.write("slo.yaml", text.replace(old, new, 1))
     report = check(project, "--select", "schema", "slo.yaml")
     assert [(p["line"], p["column"], p["message"]) for p in report["problems"]] == expected
+
+
+# Sloth's own test data for `sloth validate` (validate/bad: refused; validate/good:
+# accepted), and an example of Sloth's: what Sloth refuses beyond its CRD, slopolicy refuses
+# at its line. A key Sloth does not know it ignores, silently: the page and ticket alert
+# labels written under pageAlert in prometheus/v1 (page_alert in the Kubernetes form) are
+# never applied, so slopolicy reports the key with its right spelling.
+REFUSED = {
+    "sloth/validate/bad/bad-aa.yaml": [
+        (21, 7, 'unknown property "pageAlert"; did you mean "page_alert"?'),
+        (24, 7, 'unknown property "ticketAlert"; did you mean "ticket_alert"?'),
+        (28, 16, "expected a percentage in (0, 100], e.g. 99.9")],  # objective: 101
+    "sloth/validate/bad/bad-k8s.yaml": [
+        (7, 12, "'' is not a Sloth name: letters, digits, '-', '_' and '.', starting and "
+                "ending with a letter or digit (at least 2 characters)")],
+    "sloth/validate/bad/bad-multi-k8s.yaml": [
+        (22, 15, "alerting needs a name unless both the page and the ticket alerts are "
+                 "disabled")],
+    "sloth/validate/bad/bad-multi.yaml": [
+        (77, 10, "an SLI is exactly one of events, raw or plugin")],  # sli: {}
+    "sloth/validate/good/good-aa.yaml": [
+        (21, 7, 'unknown property "pageAlert"; did you mean "page_alert"?'),
+        (24, 7, 'unknown property "ticketAlert"; did you mean "ticket_alert"?')],
+    "sloth/plugin-k8s-getting-started.yml": [
+        (39, 9, 'unknown property "page_alert"; did you mean "pageAlert"?'),
+        (43, 9, 'unknown property "ticket_alert"; did you mean "ticketAlert"?')],
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_what_the_projects_refuse_beyond_their_crds_is_located(project: Project,
+                                                                name: str) -> None:
+    project.write("slo.yaml", (DATA / name).read_text())
+    report = check(project, "slo.yaml")
+    assert [(p["rule"], p["line"], p["column"], p["message"]) for p in report["problems"]] == [
+        ("schema", line, column, message) for line, column, message in REFUSED[name]]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "expected"), [
+    # a percent written as a fraction, said in the format's own key, whose only form is a
+    # number: "write targetPercent: 90 or target: 0.9" is no fix in Pyrra, where target: "0.9"
+    # is the very mistake
+    ("pyrra/caddy-response-latency.yaml", 'target: "90"', 'target: "0.9"',
+     (14, 11, "target 0.9 means 0.9%: target is a percentage here; for 90% write 90")),
+    ("sloth/getting-started.yml", "objective: 99.9", "objective: 0.999",
+     (10, 16, "objective 0.999 means 0.999%: objective is a percentage here; for 99.9% write "
+              "99.9")),
+    # and once, though v1alpha's own document is an SLO too
+    ("sloth/openslo-getting-started.yml", "target: 0.999", "target: 99.9",
+     (25, 15, "target 99.9 is above 1: target is a fraction here; for 99.9% write 0.999")),
+])
+def test_a_target_on_the_wrong_scale_is_said_in_the_formats_own_words(
+        project: Project, name: str, old: str, new: str, expected: tuple[int, int, str]) -> None:
+    text = (DATA / name).read_text()
+    assert old in text
+    project.write("slo.yaml", text.replace(old, new, 1))
+    report = check(project, "--select", "ambiguous-duration", "slo.yaml")
+    assert [(p["line"], p["column"], p["message"]) for p in report["problems"]] == [expected]
+
+
+def test_a_ratio_that_counts_a_latency_bucket_is_not_taken_for_availability_in_silence(
+        project: Project) -> None:
+    # Sloth's own requests-latency SLO (99% within 400ms) is a ratio, which slopolicy reads as
+    # availability: it would back k8s-apiserver's availability objectives
+    shutil.copyfile(DATA / "sloth" / "kubernetes-apiserver.yml", project.root / "k8s.yml")
+    report = check(project, "--select", "ambiguous-duration", "k8s.yml")
+    assert [(p["line"], p["column"], p["severity"]) for p in report["problems"]] == [
+        (55, 22, "warning")]
+    assert report["problems"][0]["message"].startswith(
+        'the ratio SLI counts the latency histogram bucket le="0.4", requests within 400ms: '
+        "it measures latency, yet slopolicy reads a ratio SLI as availability")
+    assert "slopolicy/threshold: 400ms (where the format has no annotations, convert it to " \
+           "OpenSLO v1 first)" in report["problems"][0]["message"]
+    # an OpenSLO v1 SLO written so (as real repositories do, with OpenTelemetry's span
+    # metrics), and the same SLO annotated as the warning says: a latency SLO, no warning
+    (project.root / "k8s.yml").unlink()
+    slo = LATENCY_RATIO.replace("PLACE", "")
+    project.write("slo.yaml", slo)
+    (found,) = check(project, "--select", "ambiguous-duration")["problems"]
+    assert (found["line"], found["column"]) == (13, 11)  # good: its metric
+    assert "le=\"300000\", requests within 300s" in found["message"]
+    assert "slopolicy/threshold: 300s, or" in found["message"]
+    annotated = LATENCY_RATIO.replace("PLACE", "  annotations:\n    slopolicy/indicator: latency\n"
+                                               "    slopolicy/threshold: 300s\n")
+    project.write("slo.yaml", annotated)
+    assert check(project, "--select", "ambiguous-duration")["problems"] == []
+    (entry,) = slo_terms(load_bytes("slo.yaml", annotated.encode()).documents[0].data,
+                         lambda name: None)
+    assert entry.terms is not None and entry.terms.indicator == "latency"
+    assert entry.terms.threshold == Duration.of(seconds=300)
+
+
+def test_a_sloth_slo_whose_sli_plugin_is_named_for_latency_is_said_too(project: Project) -> None:
+    text = (DATA / "sloth" / "getting-started.yml").read_text()
+    events = text[text.index("      events:\n"):text.index("    alerting:\n")]
+    project.write("slo.yaml", text.replace(events, (
+        "      plugin:\n        id: sloth-common/kubernetes/apiserver/latency\n"
+        "        options: {bucket: \"0.4\"}\n")))
+    report = check(project, "--select", "schema,ambiguous-duration")
+    assert [(p["rule"], p["line"], p["column"]) for p in report["problems"]] == [
+        ("ambiguous-duration", 14, 9)]
+    assert report["problems"][0]["message"].startswith(
+        "the ratio SLI runs the SLI plugin 'sloth-common/kubernetes/apiserver/latency': it "
+        "measures latency, yet slopolicy reads a ratio SLI as availability")
+    project.write("slo.yaml", text.replace(events, (
+        "      plugin:\n        id: sloth-common/kubernetes/apiserver/availability\n")))
+    assert check(project, "--select", "schema,ambiguous-duration")["problems"] == []
+
+
+LATENCY_RATIO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: order-processing-latency
+PLACEspec:
+  service: checkout
+  indicator:
+    metadata: {name: order-processing-latency}
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(span_duration_milliseconds_bucket{le="300000"}[5m]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(span_calls_total[5m]))
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.95}]
+"""
 
 
 # -- what a scan skips, and what nearly matches ------------------------------------------
