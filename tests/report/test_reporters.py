@@ -591,3 +591,29 @@ def test_markdown_report_puts_changes_before_problems(problems: Project) -> None
     assert lines[0].startswith("### ❌ slopolicy: 1 error")
     assert lines[2] == "#### Changed agreements"
     assert lines.index("| Location | Severity | Rule | Document | Message |") == 8
+
+
+def test_github_says_how_many_problems_it_could_not_annotate(project: Project) -> None:
+    """GitHub shows 10 annotations of a level a step: the 10th says how many more there
+    are, and those are log lines that start no workflow command."""
+    names = "---\n".join(SERVICE.format(name=f"Bad{n}") for n in range(12))
+    project.write("bad.yaml", names)
+    project.write("waived.yaml", BAD_NAME)
+    project.write(".slopolicy.yaml", 'waivers:\n  - {rule: schema, document: "Service/a|b", '
+                  'reason: "x", expires: 2999-01-01}\n')
+    run = project.run("check", "--format", "github")
+    lines = run.out.splitlines()
+    errors = [line for line in lines if line.startswith("::error ")]
+    assert len(errors) == 10
+    assert all(line.startswith("::error file=bad.yaml,") for line in errors[:9])
+    assert errors[9] == (
+        "::error title=slopolicy%3A 3 more errors not annotated::GitHub shows 10 error "
+        "annotations a step; the other 3 are listed in this step's log, the job summary and "
+        "the SARIF report")
+    rest = lines[lines.index(errors[9]) + 1:]
+    assert [line.split(":")[:3] for line in rest[:3]] == [
+        ["error", " bad.yaml", f"{row}"] for row in (39, 43, 47)]
+    assert all("[schema]" in line for line in rest[:3])
+    assert rest[3].startswith("::notice file=waived.yaml,line=4,")  # its own ten
+    assert rest[4].startswith("slopolicy: 12 errors")
+    assert [line for line in lines if line.lstrip().startswith("::")] == [*errors, rest[3]]
