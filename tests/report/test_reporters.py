@@ -617,3 +617,33 @@ def test_github_says_how_many_problems_it_could_not_annotate(project: Project) -
     assert rest[3].startswith("::notice file=waived.yaml,line=4,")  # its own ten
     assert rest[4].startswith("slopolicy: 12 errors")
     assert [line for line in lines if line.lstrip().startswith("::")] == [*errors, rest[3]]
+
+
+def test_markdown_stays_within_what_a_comment_and_a_job_summary_hold(project: Project) -> None:
+    """300 names of 6,000 characters: each is cut, and rows past the budget are
+    counted, so GitHub takes the report (a comment 65,536 characters, a job summary 1 MiB)."""
+    long = "x" * 6000
+    project.write("bad.yaml", "---\n".join(SERVICE.format(name=f'"Bad {n} {long}"')
+                                           for n in range(300)))
+    run = project.run("check", "--format", "markdown", "--output", "summary.md")
+    assert run.code == 1
+    out = (project.root / "summary.md").read_text(encoding="utf-8")
+    assert len(out) <= markdown.BUDGET < 65_536
+    rows = [line for line in out.splitlines() if line.startswith("| bad.yaml:")]
+    assert 10 < len(rows) < 300
+    assert all("x" * (markdown.CELL_LIMIT - 20) + "…" in row for row in rows)
+    assert "x" * markdown.CELL_LIMIT not in out
+    assert f"… and {300 - len(rows)} more; run `slopolicy check --format json`" in out
+    assert "<summary>300 problems</summary>" in out
+
+
+def test_markdown_counts_the_changed_agreements_it_has_no_room_for() -> None:
+    head = sla_document(1, "0.99")
+    added = [DocumentChange("slopolicy/v1", "SLA", f"initech-{n}-{'y' * 300}", None, head)
+             for n in range(2000)]
+    lines = markdown.changed_agreements(change_set(*added), 30_000)
+    assert sum(len(line) + 1 for line in lines) <= 30_000
+    rows = [line for line in lines if line.startswith("| SLA/initech-")]
+    assert 10 < len(rows) < 2000
+    assert lines[-2] == (f"… and {2000 - len(rows)} more changed agreements; the JSON report "
+                         "(`--format json`) has them all.")
