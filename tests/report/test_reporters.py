@@ -647,3 +647,26 @@ def test_markdown_counts_the_changed_agreements_it_has_no_room_for() -> None:
     assert 10 < len(rows) < 2000
     assert lines[-2] == (f"… and {2000 - len(rows)} more changed agreements; the JSON report "
                          "(`--format json`) has them all.")
+
+
+def test_sarif_keeps_the_most_severe_results_github_accepts_and_says_so() -> None:
+    """GitHub code scanning rejects a run of more than 25,000 results: the errors are
+    kept, the least severe left out, and a tool notification counts them."""
+    warnings = [Problem(f"w{n:05}.yaml", 1, 1, "schema", "warning", "w") for n in range(25_003)]
+    errors = [Problem(f"z{n}.yaml", 1, 1, "schema", "error", "e") for n in range(4)]
+    waived = Problem("a.yaml", 1, 1, "schema", "error", "x", waived=True, waiver_reason="ok")
+    stream = io.StringIO()
+    REPORTERS.get("sarif")(CheckReport(Result([waived, *warnings, *errors], files=1, documents=1)), stream)
+    log = json.loads(stream.getvalue())
+    run = log["runs"][0]
+    assert len(run["results"]) == 25_000
+    kept = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in run["results"]]
+    assert kept[-4:] == ["z0.yaml", "z1.yaml", "z2.yaml", "z3.yaml"]
+    assert kept[:2] == ["w00000.yaml", "w00001.yaml"] and "a.yaml" not in kept
+    assert run["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": [
+        {"level": "warning", "message": {"text": (
+            "25008 problems: GitHub code scanning accepts 25000 results a run, so the 8 least "
+            "severe are left out; `slopolicy check --format json` lists every one")}}]}]
+    run["results"] = run["results"][-3:]
+    validate_sarif(log)
