@@ -670,3 +670,22 @@ def test_sarif_keeps_the_most_severe_results_github_accepts_and_says_so() -> Non
             "severe are left out; `slopolicy check --format json` lists every one")}}]}]
     run["results"] = run["results"][-3:]
     validate_sarif(log)
+
+
+def test_markdown_links_to_the_commit_checked_not_the_jobs(
+    repo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under pull_request_target GITHUB_SHA is the base branch's commit, on a pull request
+    its merge commit: the lines reported are the head's, so the links name the head."""
+    from gitrepos import sla
+
+    repo.write("slas/globex.yaml", sla(version=2, target="99.5"))
+    head = repo.commit("loosen")
+    repo.git("checkout", "-q", "main")
+    base = repo.git("rev-parse", "HEAD").strip()
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/slas")
+    monkeypatch.setenv("GITHUB_SHA", base)
+    out = repo.run("check", "--base", "main", "--head", head, "--format", "markdown").out
+    assert f"](https://github.com/acme/slas/blob/{head}/slas/globex.yaml#L" in out
+    assert base not in out

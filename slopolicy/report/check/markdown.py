@@ -44,7 +44,8 @@ def report(report: CheckReport, stream: TextIO) -> None:
     lines = [headline(report), ""]
     lines += changed_agreements(report.changes, BUDGET // 2)
     used = sum(len(line) + 1 for line in lines)
-    lines += problems_table(report.result.problems, link_base(os.environ), BUDGET - used)
+    head = report.changes.head_commit if report.changes else None
+    lines += problems_table(report.result.problems, link_base(os.environ, head), BUDGET - used)
     stream.write("\n".join(lines).rstrip("\n") + "\n")
 
 
@@ -71,12 +72,22 @@ def headline(report: CheckReport) -> str:
     return f"### {icon} {cell(summary(report))}"
 
 
-def link_base(env: Mapping[str, str]) -> str | None:
-    """The URL of the checked commit's files on the forge CI runs on, if known."""
-    if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_REPOSITORY") and env.get("GITHUB_SHA"):
-        return f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}/blob/{env['GITHUB_SHA']}/"
-    if env.get("CI_PROJECT_URL") and env.get("CI_COMMIT_SHA"):
-        return f"{env['CI_PROJECT_URL']}/-/blob/{env['CI_COMMIT_SHA']}/"
+def link_base(env: Mapping[str, str], head: str | None = None) -> str | None:
+    """The URL of the checked commit's files on the forge CI runs on, if known.
+
+    ``head`` is the commit checked with ``--base`` (``--head``, or the one
+    checked out): its lines are the ones reported. The job's own commit
+    (``GITHUB_SHA``) is another one on a pull request: its merge commit, or
+    the base branch's under ``pull_request_target``.
+    """
+    if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_REPOSITORY"):
+        commit = head or env.get("GITHUB_SHA")
+        if commit:
+            return f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}/blob/{commit}/"
+    if env.get("CI_PROJECT_URL"):
+        commit = head or env.get("CI_COMMIT_SHA")
+        if commit:
+            return f"{env['CI_PROJECT_URL']}/-/blob/{commit}/"
     return None
 
 
