@@ -390,7 +390,8 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
         kept, files=len(paths), documents=sum(documents), checked=sorted(paths),
         skipped=len(others) - others.count(0),
     )
-    report = CheckReport(result, project.rules, changes=base.changes if base is not None else None)
+    report = CheckReport(result, project.rules, changes=base.changes if base is not None else None,
+                         fail_on=args.fail_on)
     for name, path in args.report:  # more reports of the same result, to files
         written = rendering(args, to_file=True)
         REPORTERS.get(name)(report, written)
@@ -488,8 +489,6 @@ def note_policy(base: BaseSide, judged_by: str) -> None:
 
 
 def exit_code(result: Result, fail_on: str) -> int:
-    if fail_on == "never":
-        return EXIT_OK
-    levels = ("error",) if fail_on == "error" else ("error", "warning")
-    failing = any(p.severity in levels and not p.waived for p in result.problems)
-    return EXIT_FINDINGS if failing else EXIT_OK
+    from slopolicy.report.check import fails
+
+    return EXIT_FINDINGS if any(fails(p, fail_on) for p in result.problems) else EXIT_OK

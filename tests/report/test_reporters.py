@@ -689,3 +689,35 @@ def test_markdown_links_to_the_commit_checked_not_the_jobs(
     out = repo.run("check", "--base", "main", "--head", head, "--format", "markdown").out
     assert f"](https://github.com/acme/slas/blob/{head}/slas/globex.yaml#L" in out
     assert base not in out
+
+
+@pytest.mark.parametrize(("fail_on", "code", "failures", "icon"),
+                         [("warning", 1, "1", "❌"), ("error", 0, "0", "✅")])
+def test_junit_and_markdown_agree_with_fail_on(
+    project: Project, fail_on: str, code: int, failures: str, icon: str
+) -> None:
+    """With --fail-on warning a warning fails the job: the test summary and the job
+    summary say so too (they showed every test passed and a green tick)."""
+    project.write(".slopolicy.yaml", "rules:\n  schema: {severity: warning}\n")
+    project.write("bad.yaml", BAD_NAME)
+    run = project.run("check", "--fail-on", fail_on, "--format", "junit",
+                      "--report", "markdown:summary.md")
+    assert run.code == code
+    suite = ET.fromstring(run.out).find("testsuite")
+    assert suite is not None and suite.get("failures") == failures
+    failure = suite.find("testcase/failure")
+    assert (failure is not None) == (failures == "1")
+    if failure is not None:
+        assert failure.get("type") == "schema" and "bad.yaml:4:9: warning [schema]" in str(
+            failure.text)
+    summary = (project.root / "summary.md").read_text(encoding="utf-8")
+    assert summary.startswith(f"### {icon} slopolicy: 0 errors, 1 warning")
+
+
+
+def test_fail_on_never_still_shows_errors_as_failures(problems: Project) -> None:
+    """never keeps the exit code 0 (to upload the reports); an error stays a failure."""
+    out = problems.run("check", "--fail-on", "never", "--format", "markdown").out
+    assert out.startswith("### ❌ slopolicy: 2 errors")
+    junit = problems.run("check", "--fail-on", "never", "--format", "junit")
+    assert (junit.code, ET.fromstring(junit.out).get("failures")) == (0, "2")

@@ -25,7 +25,7 @@ from slopolicy.changes.compare import (
     show_path,
 )
 from slopolicy.model.problems import Problem
-from slopolicy.report.check import CheckReport
+from slopolicy.report.check import CheckReport, shown_failing
 from slopolicy.report.check.text import summary
 from slopolicy.report.markdown import cell as escaped
 from slopolicy.rules.value_text import format_bad_minutes, show_value
@@ -68,7 +68,8 @@ def _fitting(rows: Iterable[str], budget: int) -> list[str]:
 
 
 def headline(report: CheckReport) -> str:
-    icon = "❌" if report.result.count("error") else "✅"
+    """❌ with an error, or a warning that ``--fail-on warning`` fails on; else ✅."""
+    icon = "❌" if any(shown_failing(report, p) for p in report.result.problems) else "✅"
     return f"### {icon} {cell(summary(report))}"
 
 
