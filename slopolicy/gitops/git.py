@@ -144,6 +144,11 @@ class GitRepo:
             return (f"{what} {ref!r} names nothing: this repository has no commits yet; commit "
                     "first (`git add` and `git commit`), then compare changes against a commit")
         message = f"{what} {ref!r} is not in this repository"
+        tracking = next((f"{r}/{ref}" for r in remotes if f"{r}/{ref}" in known), None)
+        if tracking is not None:
+            # a CI checkout holds the target branch (GITHUB_BASE_REF names it) as the remote's
+            return (f"{message}, but {tracking!r} is (a CI checkout holds the target branch as "
+                    f"the remote's): name that, `{tracking}`")
         hint = closest_list(ref, known)
         if hint:
             message += f' (did you mean "{hint[0]}"?)'
