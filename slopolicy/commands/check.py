@@ -69,7 +69,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="FORMAT:PATH", help="also write the report in FORMAT to PATH "
                         "(repeatable): one run, several outputs, e.g. --report "
                         "sarif:slopolicy.sarif --report markdown:summary.md")
-    parser.add_argument("--base", metavar="REF", help="check changes against git REF "
+    parser.add_argument("--base", metavar="REF", help="check changes against git REF, "
+                        "judged by its policy; needs the whole history (a shallow clone is "
+                        "exit 2); in CI, the target branch as the remote's: origin/main "
                         "(default: $PRE_COMMIT_FROM_REF when set; in a pre-push without one, "
                         "the remote's default branch)")
     parser.add_argument("--head", metavar="REF", help="the changed side (default: the working "

@@ -120,3 +120,25 @@ def test_the_target_branch_by_its_name_points_to_the_remotes(
     assert gated.returncode == 1, gated.stderr
     [missing] = [p for p in json_of(gated)["problems"] if p["rule"] == "sla-change-approval"]
     assert "1 more sre approver" in missing["message"]
+
+
+def test_a_shallow_checkout_is_exit_2_with_the_fix_and_no_report(
+    origin: tuple[Path, str], tmp_path: Path
+) -> None:
+    """fetch-depth: 1 (actions/checkout's default): no base, no history; never a pass."""
+    clone = checkout(origin, tmp_path / "clone", depth=1)
+    done = slopolicy(clone, "check", "--base", "origin/main", "--format", "json",
+                     "--report", f"sarif:{tmp_path / 'r.sarif'}")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "shallow clone" in done.stderr and "`fetch-depth: 0`" in done.stderr
+    assert not (tmp_path / "r.sarif").exists()
+    git(clone, "fetch", "-q", "--depth=1", "origin", "+refs/heads/main:refs/remotes/origin/main")
+    again = slopolicy(clone, "check", "--base", "origin/main")
+    assert again.returncode == 2 and "this is a shallow clone" in again.stderr
+
+
+def test_check_help_says_what_base_needs_in_ci(tmp_path: Path) -> None:
+    shown = " ".join(slopolicy(tmp_path, "check", "--help").stdout.split())
+    assert ("--base REF check changes against git REF, judged by its policy; needs the whole "
+            "history (a shallow clone is exit 2); in CI, the target branch as the remote's: "
+            "origin/main") in shown
