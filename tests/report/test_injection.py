@@ -316,3 +316,22 @@ def test_markdown_and_html_show_bidi_controls_as_escapes_never_raw(repo: Any) ->
         assert run.code == 0, run.err
         assert not [c for c in ("\u202e", "\u2066") if c in run.out], fmt
         assert "tnemeerga" in run.out and "u202etnemeerga" in run.out, fmt
+
+
+# File names that a GitHub Actions log would read as workflow commands at the start of a line
+# (after white space): an annotation, the older ##[ form, and stop-commands, which silences
+# every later command of the step
+COMMAND_NAMES = ("::error title=forged::a.yaml", "##[warning]b.yaml", " ::stop-commands::x.yaml")
+DUPLICATE = "apiVersion: openslo/v1\nkind: Service\nmetadata: {name: same}\n"
+
+
+def test_text_lines_never_start_a_workflow_command(project: Project) -> None:
+    for name in COMMAND_NAMES:
+        project.write(name, DUPLICATE)
+    run = project.run("check", "--format", "text")
+    assert run.code == 1
+    lines = run.out.splitlines()
+    assert [line for line in lines if line.lstrip().startswith(("::", "##["))] == []
+    assert "./##[warning]b.yaml:3:18: error [duplicate-name] " in run.out
+    assert "    ./ ::stop-commands::x.yaml:3:18: note: first Service/same" in lines
+    assert any(line.startswith("./::error title=forged::a.yaml:3:18: error") for line in lines)
