@@ -608,8 +608,8 @@ def test_github_says_how_many_problems_it_could_not_annotate(project: Project) -
     assert all(line.startswith("::error file=bad.yaml,") for line in errors[:9])
     assert errors[9] == (
         "::error title=slopolicy%3A 3 more errors not annotated::GitHub shows 10 error "
-        "annotations a step; the other 3 are listed in this step's log, the job summary and "
-        "the SARIF report")
+        "annotations a step; the other 3 are the lines below in this step's log that start "
+        "with error:")
     rest = lines[lines.index(errors[9]) + 1:]
     assert [line.split(":")[:3] for line in rest[:3]] == [
         ["error", " bad.yaml", f"{row}"] for row in (39, 43, 47)]

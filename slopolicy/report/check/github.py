@@ -57,8 +57,8 @@ def annotation(p: Problem) -> str:
 def _cut(kind: str, rest: int) -> str:
     title = f"slopolicy: {rest} more {kind}{'s' if rest > 1 else ''} not annotated"
     return (f"::{kind} title={_property(title)}::GitHub shows "
-            f"{PER_STEP} {kind} annotations a step; the other {rest} are listed in this step's "
-            "log, the job summary and the SARIF report\n")
+            f"{PER_STEP} {kind} annotations a step; the other {rest} are the lines below in this "
+            f"step's log that start with {kind}:\n")
 
 
 def plain(p: Problem) -> str:
