@@ -377,7 +377,7 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
 
     from slopolicy.check import incremental
     from slopolicy.check.engine import Result
-    from slopolicy.report.output import write_atomic
+    from slopolicy.report.output import write_atomic, write_stdout
 
     # the files reported on: those asked about, and those a change broke
     shown = None if report_set is None else report_set | {p.file for p in kept}
@@ -403,7 +403,7 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
     if args.output:
         write_atomic(Path(args.output), buffer.getvalue())
     else:
-        sys.stdout.write(buffer.getvalue())
+        write_stdout(buffer.getvalue())
     if args.verbose:
         tell(project, len(totals.path), result, time.perf_counter() - started)
         tell_skipped(project, [path for path, count in zip(paths, others) if count])

@@ -131,7 +131,8 @@ def _location(problem: Problem, base: str | None) -> str:
     text = cell(f"{problem.file}:{problem.line}")
     if base is None or not problem.file:
         return text
-    return f"[{text}]({base}{quote(problem.file, safe='/')}#L{problem.line})"
+    path = quote(problem.file.encode("utf-8", "surrogateescape"), safe="/")  # any bytes
+    return f"[{text}]({base}{path}#L{problem.line})"
 
 
 # -- changed agreements (with --base) ------------------------------------------

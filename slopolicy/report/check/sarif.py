@@ -216,7 +216,7 @@ def _result(problem: Problem, rule_index: int, identity: str) -> dict[str, Any]:
 def fingerprint(problem: Problem) -> str:
     """A stable hash of rule, file, document and path (not line or message)."""
     key = f"{problem.rule}\0{problem.file}\0{problem.document}\0{problem.path}"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def escape(text: str) -> str:
@@ -240,7 +240,9 @@ def uri(file: str) -> str:
     Reported paths are relative to the repository root, which is found from
     the checked paths, wherever slopolicy runs from.
     """
-    return quote(file.replace("\\", "/"), safe="/")
+    # A name that is not UTF-8 (git allows any bytes) holds its bytes as lone surrogates:
+    # percent-encoded as those bytes, it names the file it came from.
+    return quote(file.replace("\\", "/").encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _physical(file: str, line: int, column: int) -> dict[str, Any]:
