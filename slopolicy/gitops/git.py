@@ -473,8 +473,13 @@ def _parse_commit(record: str) -> Commit | None:
     )
 
 
+class NotARepository(UsageError):
+    """No repository holds the folder (git refusing to read one is a UsageError of its own)."""
+
+
 def open_repo(start: Path) -> GitRepo:
-    """The repository holding ``start``; UsageError when there is none."""
+    """The repository holding ``start``; NotARepository when there is none, UsageError when
+    git refuses to read it."""
     try:
         import git  # GitPython: imported here only, and only when history is needed
     except ImportError as exc:  # pragma: no cover - a broken install
@@ -483,9 +488,14 @@ def open_repo(start: Path) -> GitRepo:
         repo = git.Repo(start, search_parent_directories=True)
         repo.git.rev_parse("--git-dir")
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise UsageError(
+        raise NotARepository(
             f"{start}: not inside a git repository; check --base, diff and audit read git history"
         ) from None
     except git.GitCommandNotFound:
         raise UsageError("git is not installed (or not on PATH)") from None
+    except git.GitCommandError as exc:
+        # git refuses to read it, e.g. a checkout another user owns (a CI container's): its
+        # own words, with the fix it names, on one line
+        said = " ".join(str(exc.stderr).strip().removeprefix("stderr: ").strip("'").split())
+        raise UsageError(f"{start}: git cannot read this repository: {said}") from None
     return GitRepo(repo, git.GitCommandError)

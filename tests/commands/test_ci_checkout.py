@@ -142,3 +142,19 @@ def test_check_help_says_what_base_needs_in_ci(tmp_path: Path) -> None:
     assert ("--base REF check changes against git REF, judged by its policy; needs the whole "
             "history (a shallow clone is exit 2); in CI, the target branch as the remote's: "
             "origin/main") in shown
+
+
+@pytest.mark.parametrize("args", [("check", "--base", "origin/main"), ("check", "--changed"),
+                                  ("diff", "origin/main"), ("audit", "--verify")])
+def test_a_checkout_git_will_not_read_is_exit_2_with_gits_fix(
+    origin: tuple[Path, str], tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """A container job's checkout belongs to another user, and git refuses it ("dubious
+    ownership"; git's own switch makes it take this one as another's): it was an internal
+    error (exit 3), or for --changed "not inside a git repository"."""
+    clone = checkout(origin, tmp_path / "clone")
+    done = slopolicy(clone, *args, env={"GIT_TEST_ASSUME_DIFFERENT_OWNER": "1"})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"slopolicy: error: {clone}: git cannot read this "
+                                  "repository: fatal: detected dubious ownership")
+    assert done.stderr.endswith(f"git config --global --add safe.directory {clone}\n")
