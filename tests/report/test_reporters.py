@@ -601,22 +601,20 @@ def test_github_says_how_many_problems_it_could_not_annotate(project: Project) -
     project.write("waived.yaml", BAD_NAME)
     project.write(".slopolicy.yaml", 'waivers:\n  - {rule: schema, document: "Service/a|b", '
                   'reason: "x", expires: 2999-01-01}\n')
-    run = project.run("check", "--format", "github")
-    lines = run.out.splitlines()
-    errors = [line for line in lines if line.startswith("::error ")]
-    assert len(errors) == 10
-    assert all(line.startswith("::error file=bad.yaml,") for line in errors[:9])
-    assert errors[9] == (
+    lines = project.run("check", "--format", "github").out.splitlines()
+    assert [line.split(",")[0] for line in lines[:10]] == [
+        *["::error file=bad.yaml"] * 9, "::notice file=waived.yaml"]  # the notices' own ten
+    assert lines[10] == (
         "::error title=slopolicy%3A 3 more errors not annotated::GitHub shows 10 error "
         "annotations a step; the other 3 are the lines below in this step's log that start "
         "with error:")
-    rest = lines[lines.index(errors[9]) + 1:]
-    assert [line.split(":")[:3] for line in rest[:3]] == [
-        ["error", " bad.yaml", f"{row}"] for row in (39, 43, 47)]
-    assert all("[schema]" in line for line in rest[:3])
-    assert rest[3].startswith("::notice file=waived.yaml,line=4,")  # its own ten
-    assert rest[4].startswith("slopolicy: 12 errors")
-    assert [line for line in lines if line.lstrip().startswith("::")] == [*errors, rest[3]]
+    assert [line.split(" [")[0] for line in lines[11:14]] == [
+        f"error: bad.yaml:{row}:18:" for row in (39, 43, 47)]
+    assert all(line.endswith("is not a valid name: an RFC 1123 label (lower-case letters, "
+                             "digits and '-', starting and ending with a letter or digit, at "
+                             "most 63 characters, e.g. my-service)") for line in lines[11:14])
+    assert lines[14].startswith("slopolicy: 12 errors") and len(lines) == 15
+
 
 
 def test_markdown_stays_within_what_a_comment_and_a_job_summary_hold(project: Project) -> None:
@@ -721,3 +719,23 @@ def test_fail_on_never_still_shows_errors_as_failures(problems: Project) -> None
     assert out.startswith("### ❌ slopolicy: 2 errors")
     junit = problems.run("check", "--fail-on", "never", "--format", "junit")
     assert (junit.code, ET.fromstring(junit.out).get("failures")) == (0, "2")
+
+
+def test_github_annotates_the_changes_problems_first(repo: Any) -> None:
+    """Twelve errors the base already had sort before the SLA: the change's own error is
+    among the ten GitHub shows, on the pull request's diff."""
+    from gitrepos import BASE_DATE, sla
+
+    repo.git("checkout", "-q", "main")
+    repo.write("a-noise.yaml", "---\n".join(SERVICE.format(name=f"Bad{n}") for n in range(12)))
+    repo.commit("noise", date=BASE_DATE)
+    repo.git("checkout", "-q", "-B", "change", "main")
+    repo.write("slas/globex.yaml", sla(version=2, target="99.5"))
+    repo.commit("loosen")
+    lines = repo.run("check", "--base", "main", "--format", "github").out.splitlines()
+    errors = [line for line in lines if line.startswith("::error ")]
+    assert len(errors) == 10 and "title=slopolicy%3A " in errors[-1]
+    assert errors[-2].startswith("::error file=slas/globex.yaml,")
+    assert any("[sla-change-approval]::" in line for line in errors)
+    rest = [line.split(":")[1] for line in lines if line.startswith("error: ")]
+    assert rest == [" a-noise.yaml"] * (12 - sum("file=a-noise.yaml" in e for e in errors))

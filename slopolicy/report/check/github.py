@@ -2,12 +2,13 @@
 
 GitHub Actions shows at most 10 annotations of each level (error, warning,
 notice) per step and drops the rest without a word. Where a level has more,
-the first 9 are annotations and the 10th says how many more there are; those
-are written as plain lines of the log, which GitHub keeps whole.
+9 are annotations, those in the files the change touched first (with
+``--base``: where the pull request's diff shows them), and the 10th says how
+many more there are; those follow as plain lines of the log, which GitHub
+keeps whole.
 """
 from __future__ import annotations
 
-from collections import Counter
 from typing import TextIO
 
 from slopolicy.model.problems import Problem
@@ -29,18 +30,35 @@ def _property(value: str) -> str:
 
 def report(report: CheckReport, stream: TextIO) -> None:
     problems = report.result.problems
-    totals = Counter(level(p) for p in problems)
-    seen: Counter[str] = Counter()
-    for p in problems:
-        kind = level(p)
-        seen[kind] += 1
-        if totals[kind] <= PER_STEP or seen[kind] < PER_STEP:
-            stream.write(annotation(p))
-            continue
-        if seen[kind] == PER_STEP:
-            stream.write(_cut(kind, totals[kind] - PER_STEP + 1))
-        stream.write(plain(p))
+    levels: dict[str, list[int]] = {}
+    for index, p in enumerate(problems):
+        levels.setdefault(level(p), []).append(index)
+    changed = _changed_files(report)
+    annotated: set[int] = set()
+    for indexes in levels.values():
+        if len(indexes) <= PER_STEP:
+            annotated.update(indexes)
+        else:  # stable: the changed files' problems first, each in the report's order
+            ranked = sorted(indexes, key=lambda i: problems[i].file not in changed)
+            annotated.update(ranked[: PER_STEP - 1])
+    for index in sorted(annotated):
+        stream.write(annotation(problems[index]))
+    for kind, indexes in levels.items():
+        rest = [i for i in indexes if i not in annotated]
+        if rest:
+            stream.write(_cut(kind, len(rest)))
+            stream.writelines(plain(problems[i]) for i in rest)
     stream.write(summary(report) + "\n")
+
+
+def _changed_files(report: CheckReport) -> frozenset[str]:
+    """The files the change touched (``--base``): its documents' and the policy's."""
+    if report.changes is None:
+        return frozenset()
+    files = {path for change in report.changes.documents for path in change.paths}
+    if report.changes.policy is not None:
+        files.update(report.changes.policy.paths)
+    return frozenset(files)
 
 
 def level(problem: Problem) -> str:
