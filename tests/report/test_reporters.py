@@ -739,3 +739,25 @@ def test_github_annotates_the_changes_problems_first(repo: Any) -> None:
     assert any("[sla-change-approval]::" in line for line in errors)
     rest = [line.split(":")[1] for line in lines if line.startswith("error: ")]
     assert rest == [" a-noise.yaml"] * (12 - sum("file=a-noise.yaml" in e for e in errors))
+
+
+def test_markdown_keeps_the_changes_problems_within_its_budget(
+    repo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Problems the base already had fill the budget: the change's own come first."""
+    from gitrepos import BASE_DATE, sla
+
+    for name in FORGE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    long = "x" * 6000
+    repo.git("checkout", "-q", "main")
+    repo.write("a-noise.yaml", "---\n".join(SERVICE.format(name=f'"Bad {n} {long}"')
+                                            for n in range(100)))
+    repo.commit("noise", date=BASE_DATE)
+    repo.git("checkout", "-q", "-B", "change", "main")
+    repo.write("slas/globex.yaml", sla(version=2, target="99.5"))
+    repo.commit("loosen")
+    out = repo.run("check", "--base", "main", "--format", "markdown").out
+    rows = [line for line in out.splitlines() if line.startswith("| ") and ".yaml:" in line]
+    assert rows[0].startswith("| slas/globex.yaml:") and "`sla-change-approval`" in out
+    assert 10 < len(rows) < 100 and "… and " in out

@@ -51,3 +51,13 @@ REPORTERS: Registry[CheckReport] = Registry(__name__, {
     "markdown": "markdown",
     "codeclimate": "codeclimate",
 })
+
+
+def changed_files(report: CheckReport) -> frozenset[str]:
+    """The files the change touched (``--base``): its documents' and the policy's."""
+    if report.changes is None:
+        return frozenset()
+    files = {path for change in report.changes.documents for path in change.paths}
+    if report.changes.policy is not None:
+        files.update(report.changes.policy.paths)
+    return frozenset(files)

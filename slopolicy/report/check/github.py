@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from slopolicy.model.problems import Problem
-from slopolicy.report.check import CheckReport
+from slopolicy.report.check import CheckReport, changed_files
 from slopolicy.report.check.text import summary
 from slopolicy.report.terminal import line
 
@@ -33,7 +33,7 @@ def report(report: CheckReport, stream: TextIO) -> None:
     levels: dict[str, list[int]] = {}
     for index, p in enumerate(problems):
         levels.setdefault(level(p), []).append(index)
-    changed = _changed_files(report)
+    changed = changed_files(report)
     annotated: set[int] = set()
     for indexes in levels.values():
         if len(indexes) <= PER_STEP:
@@ -49,16 +49,6 @@ def report(report: CheckReport, stream: TextIO) -> None:
             stream.write(_cut(kind, len(rest)))
             stream.writelines(plain(problems[i]) for i in rest)
     stream.write(summary(report) + "\n")
-
-
-def _changed_files(report: CheckReport) -> frozenset[str]:
-    """The files the change touched (``--base``): its documents' and the policy's."""
-    if report.changes is None:
-        return frozenset()
-    files = {path for change in report.changes.documents for path in change.paths}
-    if report.changes.policy is not None:
-        files.update(report.changes.policy.paths)
-    return frozenset(files)
 
 
 def level(problem: Problem) -> str:

@@ -1,7 +1,8 @@
 """A Markdown summary for a pull request comment or ``$GITHUB_STEP_SUMMARY``.
 
 A headline with the verdict and counts, the changed agreements (with
-``--base``), and a table of problems, folded into ``<details>`` when long.
+``--base``), and a table of problems, those in the files the change touched
+first, folded into ``<details>`` when long.
 Every cell is escaped: messages quote document content, which must not
 break the table or inject markup into a review page. The report stays within
 what GitHub takes (a pull request comment holds 65,536 characters, a job
@@ -25,7 +26,7 @@ from slopolicy.changes.compare import (
     show_path,
 )
 from slopolicy.model.problems import Problem
-from slopolicy.report.check import CheckReport, shown_failing
+from slopolicy.report.check import CheckReport, changed_files, shown_failing
 from slopolicy.report.check.text import summary
 from slopolicy.report.markdown import cell as escaped
 from slopolicy.rules.value_text import format_bad_minutes, show_value
@@ -45,7 +46,9 @@ def report(report: CheckReport, stream: TextIO) -> None:
     lines += changed_agreements(report.changes, BUDGET // 2)
     used = sum(len(line) + 1 for line in lines)
     head = report.changes.head_commit if report.changes else None
-    lines += problems_table(report.result.problems, link_base(os.environ, head), BUDGET - used)
+    changed = changed_files(report)  # their rows first: the budget keeps the change's own
+    problems = sorted(report.result.problems, key=lambda p: p.file not in changed)
+    lines += problems_table(problems, link_base(os.environ, head), BUDGET - used)
     stream.write("\n".join(lines).rstrip("\n") + "\n")
 
 
