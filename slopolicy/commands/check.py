@@ -37,8 +37,8 @@ files, and those git says were deleted or renamed, as HEAD holds them.
 EPILOG = """\
 exit codes:
   0  no problem at or above --fail-on
-  1  problems found
-  2  usage, configuration or repository error
+  1  problems at or above --fail-on
+  2  usage, configuration or repository error (a shallow clone, a base not fetched)
   3  internal error (run again with --debug for the traceback)
 
 examples:
@@ -62,7 +62,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="configuration file "
                         "(default: .slopolicy.yaml, searched upward to the repository root)")
     parser.add_argument("--format", choices=REPORTERS.names(), default=None,
-                        help="report format (default: text; github when GITHUB_ACTIONS=true)")
+                        help="report format: github annotations, sarif for code scanning, "
+                        "junit for test report views, codeclimate for GitLab Code Quality, "
+                        "markdown for a job summary, json with everything (default: text; "
+                        "github when GITHUB_ACTIONS=true)")
     parser.add_argument("--output", metavar="FILE",
                         help="write the report to FILE instead of stdout")
     parser.add_argument("--report", action="append", default=[], type=report_spec,

@@ -142,6 +142,9 @@ def test_check_help_says_what_base_needs_in_ci(tmp_path: Path) -> None:
     assert ("--base REF check changes against git REF, judged by its policy; needs the whole "
             "history (a shallow clone is exit 2); in CI, the target branch as the remote's: "
             "origin/main") in shown
+    assert ("github annotations, sarif for code scanning, junit for test report views, "
+            "codeclimate for GitLab Code Quality, markdown for a job summary") in shown
+    assert "1 problems at or above --fail-on" in shown and "(a shallow clone, a base" in shown
 
 
 @pytest.mark.parametrize("args", [("check", "--base", "origin/main"), ("check", "--changed"),
