@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import io
-import sys
 from pathlib import Path
 
 from slopolicy.report.changes import REPORTERS
-from slopolicy.report.output import write_atomic
+from slopolicy.report.output import write_atomic, write_stdout
 
 NAME = "diff"
 HELP = "field-level changes of documents between refs"
@@ -80,5 +79,5 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         write_atomic(Path(args.output), buffer.getvalue())
     else:
-        sys.stdout.write(buffer.getvalue())
+        write_stdout(buffer.getvalue())  # a file name that is not UTF-8, escaped
     return 0

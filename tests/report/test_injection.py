@@ -360,3 +360,18 @@ def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(project: Proje
     location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "bad%FF%FE.yaml"
     assert "bad\\udcff\\udcfe.yaml:4:9: error [schema]" in (out / "out.text").read_text()
+
+
+def test_diff_shows_a_file_name_that_is_not_utf8(repo: Any) -> None:
+    """An agreement moved to a name git holds as bytes: `diff` printed an internal error
+    (exit 3) for text and JSON; now the name's bytes are escapes."""
+    moved = os.fsdecode(b"slas/glo\xffbex.yaml")
+    repo.git("mv", "slas/globex.yaml", moved)
+    (repo.root / moved).write_text(sla(2, "2025-01-01", "99.5"))
+    repo.commit("move and loosen")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    for fmt in ("text", "json"):
+        done = subprocess.run([sys.executable, "-m", "slopolicy", "diff", "main", "--format", fmt],
+                              cwd=repo.root, env=env, capture_output=True, text=True, timeout=120)
+        assert (done.returncode, done.stderr) == (0, ""), done.stderr
+        assert "slas/glo\\udcffbex.yaml" in done.stdout
