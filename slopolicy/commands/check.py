@@ -162,7 +162,21 @@ def open_gate(args: argparse.Namespace, project: Project) -> Gate | None:
         base = gate.push_base(project, remote)
         head = os.environ.get("PRE_COMMIT_LOCAL_BRANCH") or None
     assert base is not None
-    return gate.open_gate(project, base, head)
+    opened = gate.open_gate(project, base, head)
+    if opened.head_ref is None:
+        refuse_sparse(opened.repo.not_checked_out())
+    return opened
+
+
+def refuse_sparse(left_out: int) -> None:
+    """A sparse checkout's working tree lacks files the commit has: as the changed side,
+    they would read as deleted (an agreement removed without approval)."""
+    if left_out:
+        raise UsageError(
+            f"this checkout is sparse: {left_out} tracked file(s) are not in the working tree, "
+            "so comparing it would take them for deleted; check out every file (in GitHub "
+            "Actions, actions/checkout without sparse-checkout), or compare the commit: "
+            "--head HEAD")
 
 
 def open_cache(args: argparse.Namespace, project: Project) -> Cache | None:

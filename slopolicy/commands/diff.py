@@ -64,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
     repo = gitrepo.open_repo(root)
     base_commit = repo.resolve(args.base, "BASE")
     head_commit = repo.resolve(args.head, "HEAD ref") if args.head else repo.head()
+    if not args.head:
+        from slopolicy.commands.check import refuse_sparse
+
+        refuse_sparse(repo.not_checked_out())
     base: Reader = CommitReader(repo, base_commit, args.base)
     head: Reader = (CommitReader(repo, head_commit, args.head) if args.head and head_commit
                     else WorktreeReader(root, head_commit))

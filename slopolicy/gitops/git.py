@@ -294,6 +294,12 @@ class GitRepo:
                                      f":(top,glob)**/{name}"))
         return sorted({p for p in out.split("\0") if p and p.rsplit("/", 1)[-1] == name})
 
+    def not_checked_out(self) -> int:
+        """How many tracked files the working tree leaves out (a sparse checkout's:
+        skip-worktree), which a reader of the working tree would take for deleted."""
+        out = str(self._git.ls_files("-z", "-t"))
+        return sum(1 for entry in out.split("\0") if entry.startswith("S "))
+
     def read_paths(self, rev: str, paths: Iterable[str]) -> dict[str, bytes]:
         """The files ``paths`` as ``rev`` holds them (absent ones are left out), in one process."""
         wanted = [p for p in dict.fromkeys(paths) if "\n" not in p]

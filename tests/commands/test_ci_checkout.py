@@ -161,3 +161,26 @@ def test_a_checkout_git_will_not_read_is_exit_2_with_gits_fix(
     assert done.stderr.startswith(f"slopolicy: error: {clone}: git cannot read this "
                                   "repository: fatal: detected dubious ownership")
     assert done.stderr.endswith(f"git config --global --add safe.directory {clone}\n")
+
+
+def test_a_sparse_checkout_is_refused_as_the_changed_side(
+    origin: tuple[Path, str], tmp_path: Path
+) -> None:
+    """actions/checkout's sparse-checkout leaves files out of the working tree: read as
+    the change, every SLA outside it was "removed and lacks approval" (exit 1, a wrong
+    verdict). It is exit 2 with the fix; the commit itself (--head HEAD) is judged."""
+    clone = checkout(origin, tmp_path / "clone")
+    git(clone, "sparse-checkout", "set", "--no-cone", "slos/", "slis/")
+    assert not (clone / "slas").exists()
+    for args in (("check", "--base", "origin/main"), ("diff", "origin/main")):
+        done = slopolicy(clone, *args)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert done.stderr.startswith("slopolicy: error: this checkout is sparse: ")
+        assert done.stderr.endswith("or compare the commit: --head HEAD\n")
+    judged = slopolicy(clone, "check", "--base", "origin/main", "--head", "HEAD",
+                       "--format", "json")
+    assert judged.returncode == 1, judged.stderr
+    found = {(p["rule"], p["file"]) for p in json_of(judged)["problems"]}
+    assert found == {("sla-change-approval", "slas/globex.yaml")}
+    assert [c["status"] for c in json_of(judged)["changes"]["documents"]
+            if c["document"].startswith("SLA/")] == ["loosened"]
