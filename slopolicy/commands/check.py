@@ -410,7 +410,7 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
         skipped=len(others) - others.count(0),
     )
     report = CheckReport(result, project.rules, changes=base.changes if base is not None else None,
-                         fail_on=args.fail_on)
+                         fail_on=args.fail_on, seconds=time.perf_counter() - started)
     for name, path in args.report:  # more reports of the same result, to files
         written = rendering(args, to_file=True)
         REPORTERS.get(name)(report, written)

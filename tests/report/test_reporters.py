@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -761,3 +762,12 @@ def test_markdown_keeps_the_changes_problems_within_its_budget(
     rows = [line for line in out.splitlines() if line.startswith("| ") and ".yaml:" in line]
     assert rows[0].startswith("| slas/globex.yaml:") and "`sla-change-approval`" in out
     assert 10 < len(rows) < 100 and "… and " in out
+
+
+def test_junit_says_how_long_the_check_took(problems: Project) -> None:
+    """GitLab and Jenkins show a suite's duration from its time attribute (it had none)."""
+    out = problems.run("check", "--format", "junit").out
+    root = ET.fromstring(out)
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("time") == root.get("time")
+    assert re.fullmatch(r"\d+\.\d{3}", str(root.get("time"))) and float(str(root.get("time"))) > 0

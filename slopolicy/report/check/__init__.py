@@ -27,6 +27,7 @@ class CheckReport(NamedTuple):
     rules: Mapping[str, Rule] = MappingProxyType({})  # by id, for their documentation
     changes: ChangeSet | None = None  # what changed, with --base
     fail_on: str = "error"  # --fail-on: the lowest severity that fails the run, or never
+    seconds: float = 0.0  # how long the check took, for the reports that show a duration
 
 
 def fails(problem: Problem, fail_on: str) -> bool:
