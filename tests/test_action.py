@@ -151,6 +151,7 @@ class Runner:
     temp: Path
     env: dict[str, str]
     github: dict[str, Any]
+    may_fail: tuple[str, ...] = ("Fail on the problems found",)  # steps a test expects to fail
 
     def run(self, inputs: Mapping[str, str], skip: tuple[str, ...] = (),
             outputs: Mapping[str, dict[str, str]] | None = None) -> Job:
@@ -192,7 +193,7 @@ class Runner:
         if "id" in step:
             pairs = (line.split("=", 1) for line in output.read_text().splitlines() if line)
             job.outputs[step["id"]] = {k: v for k, v in pairs}
-        assert done.returncode == 0 or step["name"] == "Fail on the problems found", (
+        assert done.returncode == 0 or step["name"] in self.may_fail, (
             step["name"], done.stdout, done.stderr)
         return done.returncode == 0
 
@@ -369,3 +370,24 @@ def test_fake_gh_is_the_only_fake(pull_request: PullRequest) -> None:
     assert sorted(p.name for p in Path(path[0]).iterdir()) == ["gh"]
     for tool in ("git", "bash", "python3"):
         assert shutil.which(tool, path=os.pathsep.join(path[1:])) is not None
+
+
+def test_an_error_that_stops_the_check_is_an_annotation_with_its_fix(
+    pull_request: PullRequest, installed: dict[str, str], tmp_path: Path
+) -> None:
+    """A shallow checkout (actions/checkout's default fetch-depth: 1) is exit 2: its fix
+    is shown where the pull request's checks are read, not only in the step's log."""
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--no-single-branch",
+        f"file://{pull_request.root}", str(shallow))
+    git(shallow, "checkout", "-q", "--detach", pull_request.head)
+    pull_request.runner.workspace = shallow
+    pull_request.runner.may_fail += ("Check SLOs and SLAs",)
+    pull_request.record(("alice-gh", "APPROVED", pull_request.head))
+    job = run_action(pull_request, installed)
+    assert job.failed and job.outputs["check"]["exit-code"] == "2"
+    assert "Fail on the problems found" not in job.ran and job.uses == []
+    [annotation] = [line for line in job.stdout.splitlines() if line.startswith("::")]
+    assert annotation.startswith(
+        "::error title=slopolicy (exit 2)::slopolicy: error: this is a shallow clone")
+    assert "`fetch-depth: 0`" in annotation

@@ -169,3 +169,28 @@ def test_an_unreadable_api_leaves_no_approval_and_still_reports(
     assert done.returncode == 1
     assert "could not read the approvals; none counts" in done.stderr
     assert (root / "gl-code-quality-report.json").exists()
+
+
+def test_a_merged_results_pipeline_is_checked_at_the_merge_requests_head(
+    tmp_path: Path, forge: tuple[Forge, str], merge_request: tuple[Path, str]
+) -> None:
+    """A merged results pipeline checks out a merge commit of the source into the target,
+    which no approval names: the job checks the source branch's head, and its Markdown
+    links name that commit, not the pipeline's."""
+    (recorded, api), (root, head) = forge, merge_request
+    git(root, "fetch", "-q", "origin", "main")
+    git(root, "checkout", "-q", "--detach", "origin/main")
+    git(root, "-c", "user.name=GitLab", "-c", "user.email=noreply@gitlab.example", "merge",
+        "-q", "--no-ff", "-m", "Merge branch 'tighten' into 'main'", head)
+    merged = git(root, "rev-parse", "HEAD").strip()
+    recorded.shas, recorded.approvers = [head], ["alice-gl"]
+    done = run_job(root, api, tmp_path, CI_MERGE_REQUEST_SOURCE_BRANCH_SHA=head,
+                   CI_COMMIT_SHA=merged, CI_PROJECT_URL="https://gitlab.example/acme/slas")
+    assert done.returncode == 0, done.stdout + done.stderr
+    recorded.approvers = []
+    refused = run_job(root, api, tmp_path, CI_MERGE_REQUEST_SOURCE_BRANCH_SHA=head,
+                      CI_COMMIT_SHA=merged, CI_PROJECT_URL="https://gitlab.example/acme/slas")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    summary = (root / "slopolicy.md").read_text()
+    assert f"](https://gitlab.example/acme/slas/-/blob/{head}/sla.yaml#L" in summary
+    assert merged not in summary

@@ -37,8 +37,8 @@ files, and those git says were deleted or renamed, as HEAD holds them.
 EPILOG = """\
 exit codes:
   0  no problem at or above --fail-on
-  1  problems found
-  2  usage, configuration or repository error
+  1  problems at or above --fail-on
+  2  usage, configuration or repository error (a shallow clone, a base not fetched)
   3  internal error (run again with --debug for the traceback)
 
 examples:
@@ -62,14 +62,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="configuration file "
                         "(default: .slopolicy.yaml, searched upward to the repository root)")
     parser.add_argument("--format", choices=REPORTERS.names(), default=None,
-                        help="report format (default: text; github when GITHUB_ACTIONS=true)")
+                        help="report format: github annotations, sarif for code scanning, "
+                        "junit for test report views, codeclimate for GitLab Code Quality, "
+                        "markdown for a job summary, json with everything (default: text; "
+                        "github when GITHUB_ACTIONS=true)")
     parser.add_argument("--output", metavar="FILE",
                         help="write the report to FILE instead of stdout")
     parser.add_argument("--report", action="append", default=[], type=report_spec,
                         metavar="FORMAT:PATH", help="also write the report in FORMAT to PATH "
                         "(repeatable): one run, several outputs, e.g. --report "
                         "sarif:slopolicy.sarif --report markdown:summary.md")
-    parser.add_argument("--base", metavar="REF", help="check changes against git REF "
+    parser.add_argument("--base", metavar="REF", help="check changes against git REF, "
+                        "judged by its policy; needs the whole history (a shallow clone is "
+                        "exit 2); in CI, the target branch as the remote's: origin/main "
                         "(default: $PRE_COMMIT_FROM_REF when set; in a pre-push without one, "
                         "the remote's default branch)")
     parser.add_argument("--head", metavar="REF", help="the changed side (default: the working "
@@ -157,7 +162,21 @@ def open_gate(args: argparse.Namespace, project: Project) -> Gate | None:
         base = gate.push_base(project, remote)
         head = os.environ.get("PRE_COMMIT_LOCAL_BRANCH") or None
     assert base is not None
-    return gate.open_gate(project, base, head)
+    opened = gate.open_gate(project, base, head)
+    if opened.head_ref is None:
+        refuse_sparse(opened.repo.not_checked_out())
+    return opened
+
+
+def refuse_sparse(left_out: int) -> None:
+    """A sparse checkout's working tree lacks files the commit has: as the changed side,
+    they would read as deleted (an agreement removed without approval)."""
+    if left_out:
+        raise UsageError(
+            f"this checkout is sparse: {left_out} tracked file(s) are not in the working tree, "
+            "so comparing it would take them for deleted; check out every file (in GitHub "
+            "Actions, actions/checkout without sparse-checkout), or compare the commit: "
+            "--head HEAD")
 
 
 def open_cache(args: argparse.Namespace, project: Project) -> Cache | None:
@@ -389,7 +408,7 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
 
     from slopolicy.check import incremental
     from slopolicy.check.engine import Result
-    from slopolicy.report.output import write_atomic
+    from slopolicy.report.output import write_atomic, write_stdout
 
     # the files reported on: those asked about, and those a change broke
     shown = None if report_set is None else report_set | {p.file for p in kept}
@@ -404,7 +423,8 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
         kept, files=len(paths), documents=sum(documents), checked=sorted(paths),
         skipped=len(others) - others.count(0),
     )
-    report = CheckReport(result, project.rules, changes=base.changes if base is not None else None)
+    report = CheckReport(result, project.rules, changes=base.changes if base is not None else None,
+                         fail_on=args.fail_on, seconds=time.perf_counter() - started)
     for name, path in args.report:  # more reports of the same result, to files
         written = rendering(args, to_file=True)
         REPORTERS.get(name)(report, written)
@@ -414,7 +434,7 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
     if args.output:
         write_atomic(Path(args.output), buffer.getvalue())
     else:
-        sys.stdout.write(buffer.getvalue())
+        write_stdout(buffer.getvalue())
     if args.verbose:
         tell(project, len(totals.path), result, time.perf_counter() - started)
         tell_skipped(project, [path for path, count in zip(paths, others) if count])
@@ -502,8 +522,6 @@ def note_policy(base: BaseSide, judged_by: str) -> None:
 
 
 def exit_code(result: Result, fail_on: str) -> int:
-    if fail_on == "never":
-        return EXIT_OK
-    levels = ("error",) if fail_on == "error" else ("error", "warning")
-    failing = any(p.severity in levels and not p.waived for p in result.problems)
-    return EXIT_FINDINGS if failing else EXIT_OK
+    from slopolicy.report.check import fails
+
+    return EXIT_FINDINGS if any(fails(p, fail_on) for p in result.problems) else EXIT_OK

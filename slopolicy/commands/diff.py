@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import io
-import sys
 from pathlib import Path
 
 from slopolicy.report.changes import REPORTERS
-from slopolicy.report.output import write_atomic
+from slopolicy.report.output import write_atomic, write_stdout
 
 NAME = "diff"
 HELP = "field-level changes of documents between refs"
@@ -65,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
     repo = gitrepo.open_repo(root)
     base_commit = repo.resolve(args.base, "BASE")
     head_commit = repo.resolve(args.head, "HEAD ref") if args.head else repo.head()
+    if not args.head:
+        from slopolicy.commands.check import refuse_sparse
+
+        refuse_sparse(repo.not_checked_out())
     base: Reader = CommitReader(repo, base_commit, args.base)
     head: Reader = (CommitReader(repo, head_commit, args.head) if args.head and head_commit
                     else WorktreeReader(root, head_commit))
@@ -80,5 +83,5 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         write_atomic(Path(args.output), buffer.getvalue())
     else:
-        sys.stdout.write(buffer.getvalue())
+        write_stdout(buffer.getvalue())  # a file name that is not UTF-8, escaped
     return 0

@@ -194,6 +194,11 @@ class GitRepo:
             return (f"{what} {ref!r} names nothing: this repository has no commits yet; commit "
                     "first (`git add` and `git commit`), then compare changes against a commit")
         message = f"{what} {ref!r} is not in this repository"
+        tracking = next((f"{r}/{ref}" for r in remotes if f"{r}/{ref}" in known), None)
+        if tracking is not None:
+            # a CI checkout holds the target branch (GITHUB_BASE_REF names it) as the remote's
+            return (f"{message}, but {tracking!r} is (a CI checkout holds the target branch as "
+                    f"the remote's): name that, `{tracking}`")
         hint = closest_list(ref, known)
         if hint:
             message += f' (did you mean "{hint[0]}"?)'
@@ -404,6 +409,12 @@ class GitRepo:
                                      f":(top,glob)**/{name}"))
         return sorted({p for p in out.split("\0") if p and p.rsplit("/", 1)[-1] == name})
 
+    def not_checked_out(self) -> int:
+        """How many tracked files the working tree leaves out (a sparse checkout's:
+        skip-worktree), which a reader of the working tree would take for deleted."""
+        out = str(self._git.ls_files("-z", "-t"))
+        return sum(1 for entry in out.split("\0") if entry.startswith("S "))
+
     def read_paths(self, rev: str, paths: Iterable[str]) -> dict[str, bytes]:
         """The files ``paths`` as ``rev`` holds them (absent ones are left out), in one process."""
         wanted = [p for p in dict.fromkeys(paths) if "\n" not in p]
@@ -613,8 +624,13 @@ def _parse_commit(record: str) -> Commit | None:
     )
 
 
+class NotARepository(UsageError):
+    """No repository holds the folder (git refusing to read one is a UsageError of its own)."""
+
+
 def open_repo(start: Path) -> GitRepo:
-    """The repository holding ``start``; UsageError when there is none."""
+    """The repository holding ``start``; NotARepository when there is none, UsageError when
+    git refuses to read it."""
     try:
         import git  # GitPython: imported here only, and only when history is needed
     except ImportError as exc:  # pragma: no cover - a broken install
@@ -623,7 +639,7 @@ def open_repo(start: Path) -> GitRepo:
         repo = git.Repo(start, search_parent_directories=True)
         repo.git.rev_parse("--git-dir")
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise UsageError(
+        raise NotARepository(
             f"{start}: not inside a git repository; check --base, diff and audit read git history"
         ) from None
     except git.GitCommandNotFound:

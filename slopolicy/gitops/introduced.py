@@ -25,7 +25,7 @@ from slopolicy.check import analysis, engine
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
-from slopolicy.gitops.git import GitRepo, open_repo
+from slopolicy.gitops.git import GitRepo, NotARepository, open_repo
 from slopolicy.gitops.policy import config_at, config_rel, policy_files
 from slopolicy.load import discovery
 from slopolicy.load.readers import CommitReader, WorktreeReader
@@ -47,7 +47,7 @@ def worktree_repo(root: Path) -> GitRepo | None:
     """The repository of ``root``, or None outside one (nothing to compare with)."""
     try:
         return open_repo(root)
-    except UsageError:
+    except NotARepository:
         return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import sys
 import tempfile
 from pathlib import Path
 from typing import TextIO
@@ -13,6 +14,18 @@ from slopolicy.model.errors import UsageError
 # Paths that name a stream of this process or a device (/dev/stdout, /proc/self/fd/1): written
 # through even when they lead to a regular file, which its opener may be appending to.
 _STREAMS = ("/dev/", "/proc/")
+# A file name that is not UTF-8 reaches a report as lone surrogates, which UTF-8 cannot hold:
+# written as their escape (\udcff), never a crash.
+_UNENCODABLE = "backslashreplace"
+
+
+def write_stdout(text: str) -> None:
+    """``text`` on stdout, what its encoding cannot hold written as an escape."""
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:  # encoded whole before any of it is written
+        encoding = sys.stdout.encoding or "utf-8"
+        sys.stdout.write(text.encode(encoding, _UNENCODABLE).decode(encoding))
 
 
 def write_atomic(path: Path, text: str | TextIO) -> None:
@@ -37,7 +50,7 @@ def write_atomic(path: Path, text: str | TextIO) -> None:
     try:
         if found is not None and (not stat.S_ISREG(found.st_mode) or _stream(path)):
             # appending: a stream opened with >> by the shell keeps what it holds
-            with open(path, "a", encoding="utf-8", errors="backslashreplace", newline="") as f:
+            with open(path, "a", encoding="utf-8", errors=_UNENCODABLE, newline="") as f:
                 _copy(text, f)
             return
         mode = stat.S_IMODE(found.st_mode) if found is not None else 0o666 & ~_umask()
@@ -65,8 +78,7 @@ def _replace(path: Path, text: str | TextIO, mode: int) -> None:
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)  # mkstemp makes it 0600 whatever the umask
-        # a file name that is not UTF-8 (held as surrogates) is written as an escape
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", errors=_UNENCODABLE, newline="") as f:
             _copy(text, f)
         os.replace(tmp, path)
     except BaseException:

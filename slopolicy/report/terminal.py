@@ -72,6 +72,18 @@ def line(text: str) -> str:
     return text.translate(_ESCAPED)
 
 
+# GitHub Actions reads a log line that starts, after white space, with "::" (or the older
+# "##[") as a workflow command: an annotation, or stop-commands, which silences the rest.
+_COMMAND_START = ("::", "##[")
+
+
+def lead(path: str) -> str:
+    """A file name a line starts with, as :func:`line` shows it, written ``./NAME`` where
+    it would start a workflow command (the same file; a pull request names its files)."""
+    shown = line(path)
+    return f"./{shown}" if shown.lstrip().startswith(_COMMAND_START) else shown
+
+
 def block(text: str) -> str:
     """Text of several lines: each line as :func:`line` shows it, the line breaks kept."""
     return "\n".join(line(part) for part in text.split("\n"))

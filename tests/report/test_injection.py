@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from typing import Any
@@ -316,3 +319,59 @@ def test_markdown_and_html_show_bidi_controls_as_escapes_never_raw(repo: Any) ->
         assert run.code == 0, run.err
         assert not [c for c in ("\u202e", "\u2066") if c in run.out], fmt
         assert "tnemeerga" in run.out and "u202etnemeerga" in run.out, fmt
+
+
+# File names that a GitHub Actions log would read as workflow commands at the start of a line
+# (after white space): an annotation, the older ##[ form, and stop-commands, which silences
+# every later command of the step
+COMMAND_NAMES = ("::error title=forged::a.yaml", "##[warning]b.yaml", " ::stop-commands::x.yaml")
+DUPLICATE = "apiVersion: openslo/v1\nkind: Service\nmetadata: {name: same}\n"
+
+
+def test_text_lines_never_start_a_workflow_command(project: Project) -> None:
+    for name in COMMAND_NAMES:
+        project.write(name, DUPLICATE)
+    run = project.run("check", "--format", "text")
+    assert run.code == 1
+    lines = run.out.splitlines()
+    assert [line for line in lines if line.lstrip().startswith(("::", "##["))] == []
+    assert "./##[warning]b.yaml:3:18: error [duplicate-name] " in run.out
+    assert "    ./ ::stop-commands::x.yaml:3:18: note: first Service/same" in lines
+    assert any(line.startswith("./::error title=forged::a.yaml:3:18: error") for line in lines)
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(project: Project) -> None:
+    """git and the file system allow any bytes in a name; each report is written (it was
+    an internal error, exit 3, in all but JUnit): the URI percent-encodes the bytes, and
+    text written as UTF-8 has their escape."""
+    bad = 'apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: "a b"\n'
+    project.write_bytes(os.fsdecode(b"bad\xff\xfe.yaml"), bad.encode())
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "GITHUB_ACTIONS": ""}
+    for name in ("text", "json", "github", "sarif", "junit", "markdown", "codeclimate"):
+        for output in ((), ("--output", f"../out.{name}")):
+            done = subprocess.run([sys.executable, "-m", "slopolicy", "check", "--format", name,
+                                   *output], cwd=project.root, env=env, capture_output=True,
+                                  timeout=120)
+            assert (done.returncode, done.stderr) == (1, b""), (name, output, done.stderr)
+    out = project.root.parent
+    [problem] = json.loads((out / "out.json").read_text(encoding="utf-8"))["problems"]
+    assert problem["file"] == "bad\udcff\udcfe.yaml"
+    log = json.loads((out / "out.sarif").read_text(encoding="utf-8"))
+    location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "bad%FF%FE.yaml"
+    assert "bad\\udcff\\udcfe.yaml:4:9: error [schema]" in (out / "out.text").read_text()
+
+
+def test_diff_shows_a_file_name_that_is_not_utf8(repo: Any) -> None:
+    """An agreement moved to a name git holds as bytes: `diff` printed an internal error
+    (exit 3) for text and JSON; now the name's bytes are escapes."""
+    moved = os.fsdecode(b"slas/glo\xffbex.yaml")
+    repo.git("mv", "slas/globex.yaml", moved)
+    (repo.root / moved).write_text(sla(2, "2025-01-01", "99.5"))
+    repo.commit("move and loosen")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    for fmt in ("text", "json"):
+        done = subprocess.run([sys.executable, "-m", "slopolicy", "diff", "main", "--format", fmt],
+                              cwd=repo.root, env=env, capture_output=True, text=True, timeout=120)
+        assert (done.returncode, done.stderr) == (0, ""), done.stderr
+        assert "slas/glo\\udcffbex.yaml" in done.stdout

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -591,3 +592,182 @@ def test_markdown_report_puts_changes_before_problems(problems: Project) -> None
     assert lines[0].startswith("### ❌ slopolicy: 1 error")
     assert lines[2] == "#### Changed agreements"
     assert lines.index("| Location | Severity | Rule | Document | Message |") == 8
+
+
+def test_github_says_how_many_problems_it_could_not_annotate(project: Project) -> None:
+    """GitHub shows 10 annotations of a level a step: the 10th says how many more there
+    are, and those are log lines that start no workflow command."""
+    names = "---\n".join(SERVICE.format(name=f"Bad{n}") for n in range(12))
+    project.write("bad.yaml", names)
+    project.write("waived.yaml", BAD_NAME)
+    project.write(".slopolicy.yaml", 'waivers:\n  - {rule: schema, document: "Service/a|b", '
+                  'reason: "x", expires: 2999-01-01}\n')
+    lines = project.run("check", "--format", "github").out.splitlines()
+    assert [line.split(",")[0] for line in lines[:10]] == [
+        *["::error file=bad.yaml"] * 9, "::notice file=waived.yaml"]  # the notices' own ten
+    assert lines[10] == (
+        "::error title=slopolicy%3A 3 more errors not annotated::GitHub shows 10 error "
+        "annotations a step; the other 3 are the lines below in this step's log that start "
+        "with error:")
+    assert [line.split(" [")[0] for line in lines[11:14]] == [
+        f"error: bad.yaml:{row}:18:" for row in (39, 43, 47)]
+    assert all(line.endswith("is not a valid name: an RFC 1123 label (lower-case letters, "
+                             "digits and '-', starting and ending with a letter or digit, at "
+                             "most 63 characters, e.g. my-service)") for line in lines[11:14])
+    assert lines[14].startswith("slopolicy: 12 errors") and len(lines) == 15
+
+
+
+def test_markdown_stays_within_what_a_comment_and_a_job_summary_hold(project: Project) -> None:
+    """300 names of 6,000 characters: each is cut, and rows past the budget are
+    counted, so GitHub takes the report (a comment 65,536 characters, a job summary 1 MiB)."""
+    long = "x" * 6000
+    project.write("bad.yaml", "---\n".join(SERVICE.format(name=f'"Bad {n} {long}"')
+                                           for n in range(300)))
+    run = project.run("check", "--format", "markdown", "--output", "summary.md")
+    assert run.code == 1
+    out = (project.root / "summary.md").read_text(encoding="utf-8")
+    assert len(out) <= markdown.BUDGET < 65_536
+    rows = [line for line in out.splitlines() if line.startswith("| bad.yaml:")]
+    assert 10 < len(rows) < 300
+    assert all("x" * (markdown.CELL_LIMIT - 20) + "…" in row for row in rows)
+    assert "x" * markdown.CELL_LIMIT not in out
+    assert f"… and {300 - len(rows)} more; run `slopolicy check --format json`" in out
+    assert "<summary>300 problems</summary>" in out
+
+
+def test_markdown_counts_the_changed_agreements_it_has_no_room_for() -> None:
+    head = sla_document(1, "0.99")
+    added = [DocumentChange("slopolicy/v1", "SLA", f"initech-{n}-{'y' * 300}", None, head)
+             for n in range(2000)]
+    lines = markdown.changed_agreements(change_set(*added), 30_000)
+    assert sum(len(line) + 1 for line in lines) <= 30_000
+    rows = [line for line in lines if line.startswith("| SLA/initech-")]
+    assert 10 < len(rows) < 2000
+    assert lines[-2] == (f"… and {2000 - len(rows)} more changed agreements; the JSON report "
+                         "(`--format json`) has them all.")
+
+
+def test_sarif_keeps_the_most_severe_results_github_accepts_and_says_so() -> None:
+    """GitHub code scanning rejects a run of more than 25,000 results: the errors are
+    kept, the least severe left out, and a tool notification counts them."""
+    warnings = [Problem(f"w{n:05}.yaml", 1, 1, "schema", "warning", "w") for n in range(25_003)]
+    errors = [Problem(f"z{n}.yaml", 1, 1, "schema", "error", "e") for n in range(4)]
+    waived = Problem("a.yaml", 1, 1, "schema", "error", "x", waived=True, waiver_reason="ok")
+    stream = io.StringIO()
+    REPORTERS.get("sarif")(CheckReport(Result([waived, *warnings, *errors], files=1, documents=1)), stream)
+    log = json.loads(stream.getvalue())
+    run = log["runs"][0]
+    assert len(run["results"]) == 25_000
+    kept = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in run["results"]]
+    assert kept[-4:] == ["z0.yaml", "z1.yaml", "z2.yaml", "z3.yaml"]
+    assert kept[:2] == ["w00000.yaml", "w00001.yaml"] and "a.yaml" not in kept
+    assert run["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": [
+        {"level": "warning", "message": {"text": (
+            "25008 problems: GitHub code scanning accepts 25000 results a run, so the 8 least "
+            "severe are left out; `slopolicy check --format json` lists every one")}}]}]
+    run["results"] = run["results"][-3:]
+    validate_sarif(log)
+
+
+def test_markdown_links_to_the_commit_checked_not_the_jobs(
+    repo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under pull_request_target GITHUB_SHA is the base branch's commit, on a pull request
+    its merge commit: the lines reported are the head's, so the links name the head."""
+    from gitrepos import sla
+
+    repo.write("slas/globex.yaml", sla(version=2, target="99.5"))
+    head = repo.commit("loosen")
+    repo.git("checkout", "-q", "main")
+    base = repo.git("rev-parse", "HEAD").strip()
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/slas")
+    monkeypatch.setenv("GITHUB_SHA", base)
+    out = repo.run("check", "--base", "main", "--head", head, "--format", "markdown").out
+    assert f"](https://github.com/acme/slas/blob/{head}/slas/globex.yaml#L" in out
+    assert base not in out
+
+
+@pytest.mark.parametrize(("fail_on", "code", "failures", "icon"),
+                         [("warning", 1, "1", "❌"), ("error", 0, "0", "✅")])
+def test_junit_and_markdown_agree_with_fail_on(
+    project: Project, fail_on: str, code: int, failures: str, icon: str
+) -> None:
+    """With --fail-on warning a warning fails the job: the test summary and the job
+    summary say so too (they showed every test passed and a green tick)."""
+    project.write(".slopolicy.yaml", "rules:\n  schema: {severity: warning}\n")
+    project.write("bad.yaml", BAD_NAME)
+    run = project.run("check", "--fail-on", fail_on, "--format", "junit",
+                      "--report", "markdown:summary.md")
+    assert run.code == code
+    suite = ET.fromstring(run.out).find("testsuite")
+    assert suite is not None and suite.get("failures") == failures
+    failure = suite.find("testcase/failure")
+    assert (failure is not None) == (failures == "1")
+    if failure is not None:
+        assert failure.get("type") == "schema" and "bad.yaml:4:9: warning [schema]" in str(
+            failure.text)
+    summary = (project.root / "summary.md").read_text(encoding="utf-8")
+    assert summary.startswith(f"### {icon} slopolicy: 0 errors, 1 warning")
+
+
+
+def test_fail_on_never_still_shows_errors_as_failures(problems: Project) -> None:
+    """never keeps the exit code 0 (to upload the reports); an error stays a failure."""
+    out = problems.run("check", "--fail-on", "never", "--format", "markdown").out
+    assert out.startswith("### ❌ slopolicy: 2 errors")
+    junit = problems.run("check", "--fail-on", "never", "--format", "junit")
+    assert (junit.code, ET.fromstring(junit.out).get("failures")) == (0, "2")
+
+
+def test_github_annotates_the_changes_problems_first(repo: Any) -> None:
+    """Twelve errors the base already had sort before the SLA: the change's own error is
+    among the ten GitHub shows, on the pull request's diff."""
+    from gitrepos import BASE_DATE, sla
+
+    repo.git("checkout", "-q", "main")
+    repo.write("a-noise.yaml", "---\n".join(SERVICE.format(name=f"Bad{n}") for n in range(12)))
+    repo.commit("noise", date=BASE_DATE)
+    repo.git("checkout", "-q", "-B", "change", "main")
+    repo.write("slas/globex.yaml", sla(version=2, target="99.5"))
+    repo.commit("loosen")
+    lines = repo.run("check", "--base", "main", "--format", "github").out.splitlines()
+    errors = [line for line in lines if line.startswith("::error ")]
+    assert len(errors) == 10 and "title=slopolicy%3A " in errors[-1]
+    assert errors[-2].startswith("::error file=slas/globex.yaml,")
+    assert any("[sla-change-approval]::" in line for line in errors)
+    rest = [line.split(":")[1] for line in lines if line.startswith("error: ")]
+    assert rest == [" a-noise.yaml"] * (12 - sum("file=a-noise.yaml" in e for e in errors))
+
+
+def test_markdown_keeps_the_changes_problems_within_its_budget(
+    repo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Problems the base already had fill the budget: the change's own come first."""
+    from gitrepos import BASE_DATE, sla
+
+    for name in FORGE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    long = "x" * 6000
+    repo.git("checkout", "-q", "main")
+    repo.write("a-noise.yaml", "---\n".join(SERVICE.format(name=f'"Bad {n} {long}"')
+                                            for n in range(100)))
+    repo.commit("noise", date=BASE_DATE)
+    repo.git("checkout", "-q", "-B", "change", "main")
+    repo.write("slas/globex.yaml", sla(version=2, target="99.5"))
+    repo.commit("loosen")
+    out = repo.run("check", "--base", "main", "--format", "markdown").out
+    rows = [line for line in out.splitlines() if line.startswith("| ") and ".yaml:" in line]
+    assert rows[0].startswith("| slas/globex.yaml:") and "`sla-change-approval`" in out
+    assert 10 < len(rows) < 100 and "… and " in out
+
+
+def test_junit_says_how_long_the_check_took(problems: Project) -> None:
+    """GitLab and Jenkins show a suite's duration from its time attribute (it had none)."""
+    out = problems.run("check", "--format", "junit").out
+    root = ET.fromstring(out)
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("time") == root.get("time")
+    assert re.fullmatch(r"\d+\.\d{3}", str(root.get("time"))) and float(str(root.get("time"))) > 0

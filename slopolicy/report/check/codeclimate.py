@@ -47,7 +47,7 @@ def _issue(problem: Problem, identity: str) -> dict[str, Any]:
         "description": f"{problem.message}{where}{waived}",
         "check_name": problem.rule,
         "categories": ["Bug Risk"],
-        "fingerprint": hashlib.sha256(identity.encode("utf-8")).hexdigest(),
+        "fingerprint": hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest(),
         "severity": "info" if problem.waived else SEVERITIES[problem.severity],
         "location": {"path": problem.file, "lines": {"begin": problem.line}},
     }

@@ -3,8 +3,10 @@
 One test suite, ``slopolicy``; one test case per checked file. A file with
 errors fails with one ``<failure>`` that lists every error: GitLab, Jenkins
 and most GitHub reporters read only the first ``<failure>`` of a test case,
-so a failure per problem would hide all but one. Warnings, notes and waived
-problems do not fail the file; they are listed in its ``<system-out>``.
+so a failure per problem would hide all but one. A file fails on an error,
+and on a warning too with ``--fail-on warning`` (so the test summary agrees
+with the job); its other problems, waived ones included, are listed in its
+``<system-out>``.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import TextIO
 
 from slopolicy.model.problems import Problem
 from slopolicy.report import xml
-from slopolicy.report.check import CheckReport
+from slopolicy.report.check import CheckReport, shown_failing
 
 
 def report(report: CheckReport, stream: TextIO) -> None:
@@ -23,9 +25,11 @@ def report(report: CheckReport, stream: TextIO) -> None:
 
 def build(report: CheckReport) -> ET.Element:
     by_file = _group(report.result.checked, report.result.problems)
-    cases = [_testcase(file, problems) for file, problems in by_file.items()]
+    cases = [_testcase(report, file, problems) for file, problems in by_file.items()]
     failures = sum(1 for case in cases if case.find("failure") is not None)
-    counts = {"tests": str(len(cases)), "failures": str(failures), "errors": "0"}
+    # the run's duration: per file it is not measured (the rules span files), so 0 each
+    counts = {"tests": str(len(cases)), "failures": str(failures), "errors": "0",
+              "time": f"{report.seconds:.3f}"}
     root = ET.Element("testsuites", {"name": "slopolicy", **counts})
     suite = ET.SubElement(root, "testsuite", {"name": "slopolicy", **counts, "skipped": "0"})
     suite.extend(cases)
@@ -42,11 +46,11 @@ def _group(checked: Iterable[str], problems: Iterable[Problem]) -> dict[str, lis
     return by_file
 
 
-def _testcase(file: str, problems: list[Problem]) -> ET.Element:
+def _testcase(report: CheckReport, file: str, problems: list[Problem]) -> ET.Element:
     name = xml.text(file)
     case = ET.Element("testcase", {"classname": name, "name": name, "file": name, "time": "0"})
-    errors = [p for p in problems if _fails(p)]
-    others = [p for p in problems if not _fails(p)]
+    errors = [p for p in problems if shown_failing(report, p)]
+    others = [p for p in problems if not shown_failing(report, p)]
     if errors:
         failure = ET.SubElement(case, "failure", {"message": xml.text(_failure_message(errors))})
         failure.set("type", errors[0].rule)
@@ -57,14 +61,11 @@ def _testcase(file: str, problems: list[Problem]) -> ET.Element:
     return case
 
 
-def _fails(problem: Problem) -> bool:
-    return problem.severity == "error" and not problem.waived
-
-
 def _failure_message(errors: list[Problem]) -> str:
     first = f"[{errors[0].rule}] {errors[0].message}"
     more = len(errors) - 1
-    return first if not more else f"{first} (and {more} more error{'s' if more > 1 else ''})"
+    noun = "error" if all(p.severity == "error" for p in errors) else "problem"
+    return first if not more else f"{first} (and {more} more {noun}{'s' if more > 1 else ''})"
 
 
 def describe(problem: Problem) -> str:

@@ -1,9 +1,13 @@
 """A Markdown summary for a pull request comment or ``$GITHUB_STEP_SUMMARY``.
 
 A headline with the verdict and counts, the changed agreements (with
-``--base``), and a table of problems, folded into ``<details>`` when long.
+``--base``), and a table of problems, those in the files the change touched
+first, folded into ``<details>`` when long.
 Every cell is escaped: messages quote document content, which must not
-break the table or inject markup into a review page.
+break the table or inject markup into a review page. The report stays within
+what GitHub takes (a pull request comment holds 65,536 characters, a job
+summary 1 MiB): a quoted value is cut at :data:`CELL_LIMIT` characters, and
+rows that would pass :data:`BUDGET` are left out, saying how many.
 """
 from __future__ import annotations
 
@@ -22,45 +26,82 @@ from slopolicy.changes.compare import (
     show_path,
 )
 from slopolicy.model.problems import Problem
-from slopolicy.report.check import CheckReport
+from slopolicy.report.check import CheckReport, changed_files, shown_failing
 from slopolicy.report.check.text import summary
-from slopolicy.report.markdown import cell
+from slopolicy.report.markdown import cell as escaped
 from slopolicy.rules.value_text import format_bad_minutes, show_value
 
 if TYPE_CHECKING:
     from slopolicy.changes.changeset import ChangeSet
 
 FOLD_AFTER = 50  # more problems than this are folded into <details>
-MAX_ROWS = 200  # a PR comment holds 65,536 characters; the JSON report has them all
+MAX_ROWS = 200  # problems shown at most; the JSON report has them all
+BUDGET = 60_000  # characters of the whole report: a PR comment holds 65,536
+CELL_LIMIT = 1_000  # characters of one quoted value (a name, a message) before it is cut
+_FRAME = 1_000  # the budget kept for a table's header, fold and "more" line
 
 
 def report(report: CheckReport, stream: TextIO) -> None:
     lines = [headline(report), ""]
-    lines += changed_agreements(report.changes)
-    lines += problems_table(report.result.problems, link_base(os.environ))
+    lines += changed_agreements(report.changes, BUDGET // 2)
+    used = sum(len(line) + 1 for line in lines)
+    head = report.changes.head_commit if report.changes else None
+    changed = changed_files(report)  # their rows first: the budget keeps the change's own
+    problems = sorted(report.result.problems, key=lambda p: p.file not in changed)
+    lines += problems_table(problems, link_base(os.environ, head), BUDGET - used)
     stream.write("\n".join(lines).rstrip("\n") + "\n")
 
 
+def cell(text: str) -> str:
+    """``text`` escaped for a table cell, cut at :data:`CELL_LIMIT` characters first."""
+    if len(text) > CELL_LIMIT:
+        text = text[: CELL_LIMIT - 1] + "…"
+    return escaped(text)
+
+
+def _fitting(rows: Iterable[str], budget: int) -> list[str]:
+    """The first rows whose lines fit in ``budget`` characters."""
+    kept: list[str] = []
+    for row in rows:
+        budget -= len(row) + 1
+        if budget < 0:
+            break
+        kept.append(row)
+    return kept
+
+
 def headline(report: CheckReport) -> str:
-    icon = "❌" if report.result.count("error") else "✅"
+    """❌ with an error, or a warning that ``--fail-on warning`` fails on; else ✅."""
+    icon = "❌" if any(shown_failing(report, p) for p in report.result.problems) else "✅"
     return f"### {icon} {cell(summary(report))}"
 
 
-def link_base(env: Mapping[str, str]) -> str | None:
-    """The URL of the checked commit's files on the forge CI runs on, if known."""
-    if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_REPOSITORY") and env.get("GITHUB_SHA"):
-        return f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}/blob/{env['GITHUB_SHA']}/"
-    if env.get("CI_PROJECT_URL") and env.get("CI_COMMIT_SHA"):
-        return f"{env['CI_PROJECT_URL']}/-/blob/{env['CI_COMMIT_SHA']}/"
+def link_base(env: Mapping[str, str], head: str | None = None) -> str | None:
+    """The URL of the checked commit's files on the forge CI runs on, if known.
+
+    ``head`` is the commit checked with ``--base`` (``--head``, or the one
+    checked out): its lines are the ones reported. The job's own commit
+    (``GITHUB_SHA``) is another one on a pull request: its merge commit, or
+    the base branch's under ``pull_request_target``.
+    """
+    if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_REPOSITORY"):
+        commit = head or env.get("GITHUB_SHA")
+        if commit:
+            return f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}/blob/{commit}/"
+    if env.get("CI_PROJECT_URL"):
+        commit = head or env.get("CI_COMMIT_SHA")
+        if commit:
+            return f"{env['CI_PROJECT_URL']}/-/blob/{commit}/"
     return None
 
 
-def problems_table(problems: list[Problem], base: str | None) -> list[str]:
+def problems_table(problems: list[Problem], base: str | None,
+                   budget: int = BUDGET) -> list[str]:
     if not problems:
         return []
-    shown = problems[:MAX_ROWS]
+    shown = _fitting((_row(p, base) for p in problems[:MAX_ROWS]), budget - _FRAME)
     table = ["| Location | Severity | Rule | Document | Message |", "|---|---|---|---|---|"]
-    table += [_row(p, base) for p in shown]
+    table += shown
     if len(problems) > len(shown):
         rest = len(problems) - len(shown)
         table += ["", f"… and {rest} more; run `slopolicy check --format json` for all of them."]
@@ -93,7 +134,8 @@ def _location(problem: Problem, base: str | None) -> str:
     text = cell(f"{problem.file}:{problem.line}")
     if base is None or not problem.file:
         return text
-    return f"[{text}]({base}{quote(problem.file, safe='/')}#L{problem.line})"
+    path = quote(problem.file.encode("utf-8", "surrogateescape"), safe="/")  # any bytes
+    return f"[{text}]({base}{path}#L{problem.line})"
 
 
 # -- changed agreements (with --base) ------------------------------------------
@@ -109,20 +151,30 @@ _CHANGES_HEADER = [
 ]
 
 
-def changed_agreements(changes: ChangeSet | None) -> list[str]:
+def changed_agreements(changes: ChangeSet | None, budget: int = BUDGET) -> list[str]:
     """The "Changed agreements" section: a row per changed objective or term.
 
     ``changes`` is the change set of ``--base`` (``CheckReport.changes``) or
     of ``diff``. Left out without one (no ``--base``) and when no
-    agreement's terms changed.
+    agreement's terms changed. Agreements whose rows would pass ``budget``
+    characters are counted, not shown.
     """
     if changes is None:
         return []
+    changed = [change for change in changes.agreements if change.classes]
     rows: list[str] = []
-    for change in changes.agreements:
-        if change.classes:
-            rows += _agreement_rows(change)
-    return [*_CHANGES_HEADER, *rows, ""] if rows else []
+    shown = 0
+    for change in changed:
+        more = _agreement_rows(change)
+        if len(_fitting(more, budget - _FRAME)) < len(more):
+            break
+        budget -= sum(len(row) + 1 for row in more)
+        rows += more
+        shown += 1
+    if len(changed) > shown:
+        rows += ["", f"… and {len(changed) - shown} more changed agreements; the JSON report "
+                 "(`--format json`) has them all."]
+    return [*_CHANGES_HEADER, *rows, ""] if changed else []
 
 
 def _agreement_rows(change: DocumentChange) -> list[str]:

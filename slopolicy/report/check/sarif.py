@@ -10,6 +10,10 @@ forwarded and uploaded from other machines. The fingerprint is slopolicy's
 own (``fingerprints``, key :data:`FINGERPRINT`); ``partialFingerprints`` is
 left to the uploader, which computes ``primaryLocationLineHash`` from the
 line's text and warns when a file's value differs from its own.
+
+GitHub code scanning rejects a whole run of more than 25,000 results
+(:data:`MAX_RESULTS`): past that, the most severe are kept and a tool
+notification of the run says how many were left out.
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ _PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "info": "recommenda
 # GitHub shows at most 1024 characters of a rule's short and full description.
 _DESCRIPTION_LIMIT = 1024
 _LITERAL = re.compile(r"``([^`]+)``")
+MAX_RESULTS = 25_000  # results per run that GitHub code scanning accepts
 
 
 def report(report: CheckReport, stream: TextIO) -> None:
@@ -48,20 +53,40 @@ def report(report: CheckReport, stream: TextIO) -> None:
 def as_dict(report: CheckReport) -> dict[str, Any]:
     rules = _rule_list(report)
     index = {rule_id: i for i, (rule_id, _) in enumerate(rules)}
-    return {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {"driver": _driver(rules)},
-                "originalUriBaseIds": {
-                    SRCROOT: {"description": {"text": "The root of the repository checked."}}
-                },
-                "columnKind": "unicodeCodePoints",
-                "results": _results(report.result.problems, index),
-            }
-        ],
+    results = _results(report.result.problems, index)
+    run: dict[str, Any] = {
+        "tool": {"driver": _driver(rules)},
+        "originalUriBaseIds": {
+            SRCROOT: {"description": {"text": "The root of the repository checked."}}
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": _most_severe(results),
     }
+    if len(results) > MAX_RESULTS:
+        run["invocations"] = [_cut(len(results))]
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _rank(result: dict[str, Any]) -> int:
+    """Errors first, then warnings, then notes; waived (suppressed) problems last."""
+    return (3 if "suppressions" in result else 0) + list(LEVELS.values()).index(result["level"])
+
+
+def _most_severe(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """At most :data:`MAX_RESULTS` results, the most severe, in the report's order."""
+    if len(results) <= MAX_RESULTS:
+        return results
+    ranked = sorted(range(len(results)), key=lambda i: _rank(results[i]))
+    return [results[i] for i in sorted(ranked[:MAX_RESULTS])]
+
+
+def _cut(total: int) -> dict[str, Any]:
+    left_out = total - MAX_RESULTS
+    text = (f"{total} problems: GitHub code scanning accepts {MAX_RESULTS} results a run, so "
+            f"the {left_out} least severe are left out; `slopolicy check --format json` "
+            "lists every one")
+    notification = {"level": "warning", "message": {"text": text}}
+    return {"executionSuccessful": True, "toolExecutionNotifications": [notification]}
 
 
 def _rule_list(report: CheckReport) -> list[tuple[str, Rule | None]]:
@@ -191,7 +216,7 @@ def _result(problem: Problem, rule_index: int, identity: str) -> dict[str, Any]:
 def fingerprint(problem: Problem) -> str:
     """A stable hash of rule, file, document and path (not line or message)."""
     key = f"{problem.rule}\0{problem.file}\0{problem.document}\0{problem.path}"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def escape(text: str) -> str:
@@ -215,7 +240,9 @@ def uri(file: str) -> str:
     Reported paths are relative to the repository root, which is found from
     the checked paths, wherever slopolicy runs from.
     """
-    return quote(file.replace("\\", "/"), safe="/")
+    # A name that is not UTF-8 (git allows any bytes) holds its bytes as lone surrogates:
+    # percent-encoded as those bytes, it names the file it came from.
+    return quote(file.replace("\\", "/").encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _physical(file: str, line: int, column: int) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from slopolicy.report.check import CheckReport
-from slopolicy.report.terminal import Style, style_of
+from slopolicy.report.terminal import Style, lead, style_of
 from slopolicy.report.terminal import line as _line
 
 _TONES = {"error": "red", "warning": "yellow", "info": "cyan", "waived": "dim"}
@@ -17,12 +17,12 @@ def report(report: CheckReport, stream: TextIO) -> None:
         severity = "waived" if p.waived else p.severity
         shown = style.paint(severity, _TONES[severity])
         suffix = f" (waived: {p.waiver_reason})" if p.waived else ""
-        stream.write(f"{_line(p.file)}:{p.line}:{p.column}: {shown} [{p.rule}] "
+        stream.write(f"{lead(p.file)}:{p.line}:{p.column}: {shown} [{p.rule}] "
                      f"{_line(p.message + suffix)}\n")
         if style.verbose:
             stream.write(_where(_line(p.document), _line(p.path)))
         for r in p.related:
-            stream.write(f"    {_line(r.file)}:{r.line}:{r.column}: note: {_line(r.message)}\n")
+            stream.write(f"    {lead(r.file)}:{r.line}:{r.column}: note: {_line(r.message)}\n")
     if not style.quiet:
         stream.write(_painted_summary(report, style) + "\n")
 
