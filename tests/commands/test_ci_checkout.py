@@ -159,7 +159,7 @@ def test_a_checkout_git_will_not_read_is_exit_2_with_gits_fix(
     done = slopolicy(clone, *args, env={"GIT_TEST_ASSUME_DIFFERENT_OWNER": "1"})
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"slopolicy: error: {clone}: git cannot read this "
-                                  "repository: fatal: detected dubious ownership")
+                                  "repository: detected dubious ownership")
     assert done.stderr.endswith(f"git config --global --add safe.directory {clone}\n")
 
 
