@@ -641,6 +641,7 @@ class _Case:
     bursts: tuple[Span, ...]  # relative to the period start
     windows: int  # SLO windows that touch the period
     slo_windows: tuple[Span, ...] | None  # calendar SLO windows, relative
+    origin: Fraction | None = None  # a rolling SLA window's start (UTC ms), where it matters
 
     @property
     def bad(self) -> Fraction:
@@ -734,23 +735,33 @@ def _versus(terms: Terms, more: Fraction, less: Fraction) -> str:
 
 
 def _misaligned(slo: Terms, cases: Sequence[_Case]) -> str:
-    """Why whole slices cannot be counted, or '': every edge must fall on a slice's edge."""
-    if slo.budgeting_method != "Timeslices" or slo.time_slice_window is None:
+    """Why the SLO's slices cannot be matched with the SLA's, or '': every edge must fall
+    on a slice's edge. RatioTimeslices too: an SLA slice that straddles two SLO slices can
+    fail whole while each SLO slice's ratio stays near 1 (its other half carries the
+    successes), so bad time is no measure both sides share."""
+    if slo.time_slice_window is None or slo.budgeting_method == "Occurrences":
         return ""
     size = slo.time_slice_window.ms
     slice_ = format_duration(slo.time_slice_window)
-    if slo.window.length is not None and slo.window.length.ms % size:
+    if (slo.budgeting_method == "Timeslices" and slo.window.length is not None
+            and slo.window.length.ms % size):
         return (f"a rolling {format_duration(slo.window.length)} window is no whole number of "
                 f"{slice_} slices; use a window that is")
     for case in cases:
-        origin = case.period.start or ZERO
-        edges = [origin, origin + case.period.length]
-        edges += [origin + w.start for w in case.slo_windows or ()]
+        # a rolling SLA window may start on any slice: only its length and the SLO's
+        # windows, where they really are, must fall on slice edges
+        start = case.period.start
+        edges = [Fraction(case.period.length)] if start is None else [start, start + case.period.length]
+        origin = case.origin if start is None else start
+        edges += [(origin or ZERO) + w.start for w in case.slo_windows or ()]
         if any(edge % size for edge in edges):
-            return (f"the SLA's periods or the SLO's windows do not start on a {slice_} slice "
-                    "boundary (a time zone with a part-hour offset?), so their slices do not "
-                    "line up")
+            return _unaligned_words(slice_)
     return ""
+
+
+def _unaligned_words(slice_: str) -> str:
+    return (f"the SLA's periods or the SLO's windows do not start on a {slice_} slice "
+            "boundary (a time zone with a part-hour offset?), so their slices do not line up")
 
 
 def _time_cases(slo: Terms, sla: Terms, span: UtcSpan | None) -> list[_Case]:
@@ -792,7 +803,7 @@ def _calendar_case(bounds: Sequence[int], start: Fraction, end: Fraction,
             bursts.append(Span(first - start, amount))
         i += 1
     period = _Period(None if rolling else start, int(end - start))
-    return _Case(period, tuple(bursts), len(windows), tuple(windows))
+    return _Case(period, tuple(bursts), len(windows), tuple(windows), start if rolling else None)
 
 
 @lru_cache(maxsize=64)
@@ -1342,7 +1353,11 @@ def combine(slos: Sequence[Terms], sla: Terms, labels: Sequence[str]
     worst: tuple[tuple[int, Fraction], Fraction, Fraction, _Period, list[tuple[int, int]]] | None
     worst = None
     used: set[int] = set()
-    for period in _sla_periods(sla.window, agreement_span(sla)):
+    periods = _sla_periods(sla.window, agreement_span(sla))
+    if any(_misaligned(slos[i], [_rolling_case(_rolling_width(slos[i]), p, lambda _: ZERO)
+                                 for p in periods]) for i in usable):
+        return None  # slices that do not line up bound nothing, together either
+    for period in periods:
         cut = _best_cut(period.length, pieces)
         if cut is None:
             return None

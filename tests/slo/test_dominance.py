@@ -753,6 +753,40 @@ def test_combined_proofs_are_sound(w1: int, w2: int, length: int, cap1: int, cap
     assert worst <= int(Fraction(allowed, 40) * length) + 1e-9, found[0].reason
 
 
+# -- slices that do not line up -----------------------------------------------------
+
+HOUR = Duration(60 * MINUTE)
+KOLKATA_MONTH = Window.calendar("month", 1, "Asia/Kolkata")
+
+
+@pytest.mark.parametrize("method", ["RatioTimeslices", "Timeslices"])
+def test_slices_that_do_not_line_up_prove_nothing(method: str) -> None:
+    """A Kolkata month starts at hh:30 UTC, so its hourly slices straddle the SLO's UTC
+    hours. Under RatioTimeslices too: every other Kolkata slice holds one failed request
+    in its first half-hour and nothing else, the slices between hold a million successes
+    in each half; each UTC hour then fails one request in a million (the SLO's 99.95% over
+    a rolling 28d holds), yet half the month's slices fail whole (99.9% breaks)."""
+    slo = avail("0.9995", rolling(28), method, HOUR)
+    verdict = compare(slo, avail("0.999", KOLKATA_MONTH, method, HOUR))
+    assert verdict.status is Status.INCOMPARABLE, verdict.reason
+    assert "do not line up" in verdict.reason
+    assert compare(slo, avail("0.999", MONTH, method, HOUR)).dominates  # aligned: proven
+    kolkata_days = avail("0.9995", Window.calendar("day", 1, "Asia/Kolkata"), method, HOUR)
+    against_rolling = compare(kolkata_days, avail("0.999", rolling(30), method, HOUR))
+    assert against_rolling.status is Status.INCOMPARABLE, against_rolling.reason
+
+
+@pytest.mark.parametrize(("method", "targets"), [
+    ("RatioTimeslices", ("0.9992", "0.998", "0.999")),
+    ("Timeslices", ("0.992", "0.9", "0.99")),  # 5 + 2 of 7 bad hours in a 31-day month
+])
+def test_slices_that_do_not_line_up_prove_nothing_together(method: str,
+                                                           targets: tuple[str, str, str]) -> None:
+    thirty, one = (avail(t, rolling(d), method, HOUR) for t, d in zip(targets, (30, 1)))
+    assert combine([thirty, one], avail(targets[2], MONTH, method, HOUR), ["a", "b"]) is not None
+    assert combine([thirty, one], avail(targets[2], KOLKATA_MONTH, method, HOUR), ["a", "b"]) is None
+
+
 # -- which periods, and the crashes that were ------------------------------------
 
 @pytest.mark.parametrize("zone", ["Europe/Moscow", "America/Sao_Paulo"])
