@@ -831,10 +831,13 @@ def _worst_rolling_position(slo: Terms, width: int, span: UtcSpan | None
         caps.append(by_length[b - a])
     prefix = list(itertools.accumulate(caps, initial=0))
     w = width * scale
-    best, best_x = -1, 0
+    # the first and last windows that still overlap the span: where the range of starts
+    # judged ends, the maximum can be too
+    best_x = lo * scale - w + 1
+    best = _collected(edges, caps, prefix, best_x, w)
     for i in cells:
         start, end, c = edges[i], edges[i + 1], caps[i]
-        for x in (start, end - c, end - w, start + c - w):
+        for x in (start, end - c, end - w, start + c - w, hi * scale - 1):
             if x + w <= lo * scale or x >= hi * scale:
                 continue
             bad = _collected(edges, caps, prefix, x, w)
@@ -859,11 +862,17 @@ def _rolling_layout(slo_window: Window, width: int, span: UtcSpan | None
     if width // shortest > 2_000:  # neighbourhoods too long to compare: try every window
         return bounds, tuple(range(first, last))
     seen: dict[tuple[tuple[int, ...], int], int] = {}
+    edge = []
     for i in range(first, last):
+        if bounds[i] < lo or bounds[i + 1] > hi:
+            # some rolling windows placed against it miss the span, so a window of the same
+            # neighbourhood elsewhere is no stand-in for it, nor it for that one
+            edge.append(i)
+            continue
         behind = bisect_right(bounds, bounds[i] - width) - 1
         ahead = bisect_right(bounds, bounds[i + 1] + width)
         seen.setdefault((tuple(diffs[behind:ahead]), i - behind), i)
-    return bounds, tuple(sorted(seen.values()))
+    return bounds, tuple(sorted({*seen.values(), *edge}))
 
 
 def _collected(edges: Sequence[int], caps: Sequence[int], prefix: Sequence[int], x: int,

@@ -787,6 +787,25 @@ def test_slices_that_do_not_line_up_prove_nothing_together(method: str,
     assert combine([thirty, one], avail(targets[2], KOLKATA_MONTH, method, HOUR), ["a", "b"]) is None
 
 
+# -- rolling SLA windows against calendar SLO windows, at the agreement's edges ----
+
+def test_a_rolling_sla_window_is_judged_at_the_start_of_the_agreement() -> None:
+    """Fortnights in Kathmandu from 2026-01-22 12:00 at 49.5% (10180.8 bad minutes each)
+    against 50% over a rolling 30d from 2027-10-28: a 30-day window that takes the last
+    10180.8 minutes of one fortnight, the whole next one and the first 10180.8 minutes of
+    the one after collects 30542.4 > 21600 bad minutes. The fortnight that holds the
+    agreement's start minus 30 days was the only one tried, and no rolling window placed
+    around it reaches the agreement: the verdict was PROVEN with 0 bad minutes."""
+    fortnights = Window.calendar("week", 2, "Asia/Kathmandu", datetime(2026, 1, 22, 12))
+    slo = avail("0.495", fortnights, slice_window=Duration(15 * MINUTE))
+    sla = replace(avail("0.5", rolling(30), slice_window=Duration(15 * MINUTE)),
+                  effective_from=date(2027, 10, 28), effective_until=date(2029, 10, 1))
+    verdict = compare(slo, sla)
+    assert verdict.status is Status.VIOLATED, verdict.reason
+    assert verdict.witness is not None
+    assert sum(b.length for b in verdict.witness.bad_time) == 3 * Fraction("0.505") * 14 * DAY
+
+
 # -- which periods, and the crashes that were ------------------------------------
 
 @pytest.mark.parametrize("zone", ["Europe/Moscow", "America/Sao_Paulo"])
