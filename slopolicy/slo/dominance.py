@@ -831,13 +831,15 @@ def _worst_rolling_position(slo: Terms, width: int, span: UtcSpan | None
         caps.append(by_length[b - a])
     prefix = list(itertools.accumulate(caps, initial=0))
     w = width * scale
-    # the first and last windows that still overlap the span: where the range of starts
-    # judged ends, the maximum can be too
-    best_x = lo * scale - w + 1
-    best = _collected(edges, caps, prefix, best_x, w)
+    # the first and last windows that still overlap the span, starting on a slice: where
+    # the range of starts judged ends, the maximum can be too
+    step = (slo.time_slice_window.ms if slo.time_slice_window else 1) * scale
+    first_x = ((lo * scale - w) // step + 1) * step
+    last_x = -(-hi * scale // step) * step - step
+    best_x, best = first_x, _collected(edges, caps, prefix, first_x, w)
     for i in cells:
         start, end, c = edges[i], edges[i + 1], caps[i]
-        for x in (start, end - c, end - w, start + c - w, hi * scale - 1):
+        for x in (start, end - c, end - w, start + c - w, last_x):
             if x + w <= lo * scale or x >= hi * scale:
                 continue
             bad = _collected(edges, caps, prefix, x, w)
@@ -1055,8 +1057,10 @@ def _calendar_share(bounds: Sequence[int], start: int, end: int, interval: int,
     while bounds[i] < end:
         if bounds[i + 1] > bounds[i] and (bounds[i] < start or bounds[i + 1] > end):
             first = i if first is None else first
-            sticking = max(0, start - bounds[i]) + max(0, bounds[i + 1] - end)
-            outside += -(-sticking // interval)
+            # each side on its own: a window around the whole period touches a part
+            # interval at both ends, and either can carry a busiest interval's requests
+            outside += -(-max(0, start - bounds[i]) // interval)
+            outside += -(-max(0, bounds[i + 1] - end) // interval)
         i += 1
     if first is None:
         return _Share(period, "tiles", "the SLO's windows tile each SLA period")

@@ -716,6 +716,22 @@ def test_berlin_days_prove_a_utc_month_assuming_traffic_varies_tenfold() -> None
     assert bounded <= 0.10 and ten.headroom is not None and bounded <= float(ten.headroom) * 0.1
 
 
+def test_a_window_around_the_period_is_exposed_at_both_ends() -> None:
+    """February 2025 (UTC) lies inside the Kolkata quarter from 2024-12-31 18:30 UTC to
+    2025-03-31 18:30: 749.5 hours of it before February and 738.5 after, 750 and 739
+    hours touched. With 1000 requests in every UTC hour (traffic varies 1x), the hour
+    from 18:00 on 2024-12-31 sending them all after 18:30 and the one from 18:00 on
+    2025-03-31 all before 18:30, the quarter holds 2,161,000 requests; 2161 failures, all
+    in February, meet its 99.9% and leave February at 2161/672000 = 0.32158% failed,
+    more than 0.3215%: the bound counted 1488 hours outside, not 1489."""
+    slo = occ("0.999", Window.calendar("quarter", 1, "Asia/Kolkata"))
+    sla = occ("0.996785", MONTH, effective_from=date(2025, 2, 1),
+              effective_until=date(2025, 3, 1))
+    verdict = compare(slo, sla, Assumptions(Fraction(1), "a test"))
+    assert not verdict.dominates, verdict.reason
+    assert Fraction(2161, 672_000) > Fraction("0.003215")
+
+
 # -- several SLOs together -----------------------------------------------------
 
 def test_two_slos_together_prove_what_neither_proves_alone() -> None:
