@@ -658,8 +658,9 @@ def _cap(terms: Terms, length: int | Fraction) -> Fraction:
 
 
 def _compare_time(slo: Terms, sla: Terms) -> Verdict:
-    cases = _time_cases(slo, sla, agreement_span(sla))
-    problem = _misaligned(slo, cases)
+    span = agreement_span(sla)
+    cases = _time_cases(slo, sla, span)
+    problem = _misaligned(slo, cases) or _met_misaligned(slo, sla, span)
     if problem:
         return _incomparable(slo, sla, problem)
     worst = max(cases, key=lambda c: _excess(c.bad, _cap(sla, c.period.length)))
@@ -757,6 +758,20 @@ def _misaligned(slo: Terms, cases: Sequence[_Case]) -> str:
         if any(edge % size for edge in edges):
             return _unaligned_words(slice_)
     return ""
+
+
+def _met_misaligned(slo: Terms, sla: Terms, span: UtcSpan | None) -> str:
+    """A rolling SLA window can meet any of the calendar SLO windows around the span, not
+    only those around the worst placement: each of them must start on a slice, or ''."""
+    if (sla.window.length is None or slo.window.unit is None or slo.time_slice_window is None
+            or slo.budgeting_method == "Occurrences"):
+        return ""
+    width, size = sla.window.length.ms, slo.time_slice_window.ms
+    lo, hi = span or default_span()
+    bounds, _ = _rolling_layout(slo.window, width, span)
+    met = bounds[bisect_right(bounds, lo - width):bisect_left(bounds, hi + width) + 1]
+    return _unaligned_words(format_duration(slo.time_slice_window)) \
+        if any(b % size for b in met) else ""
 
 
 def _unaligned_words(slice_: str) -> str:
