@@ -6,13 +6,18 @@ by a greedy placement proved optimal by that search, or by a linear programme
 (``scipy.optimize``) over placements. The verdict tests hold slopolicy's
 answers against it. Slots are whole units of time (minutes, hours, days);
 a window of W slots is every run of W consecutive slots, wherever it starts,
-including runs that stick out of the period.
+including runs that stick out of the period. Calendar windows and periods come
+from the tz database alone (the last section).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib.resources
+import math
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 from itertools import product
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -135,3 +140,91 @@ def most_bad_ratio_time(slices: int, width: int, budget: Fraction, ratio: int) -
                          bounds=[(0, r) for r in rates], method="highs")
         best = max(best, Fraction(-result.fun).limit_denominator(10 ** 9))
     return best
+
+
+# -- calendars: real periods and windows, from the tz database alone ----------------
+#
+# Time in whole minutes since the UTC epoch. Calendar windows are computed here from
+# the tzdata package (the zone data slopolicy bundles) and local date arithmetic,
+# never from slopolicy's own calendar code, and bounded by what each window allows.
+
+def _zone(name: str) -> ZoneInfo:
+    with importlib.resources.files("tzdata.zoneinfo").joinpath(*name.split("/")).open("rb") as f:
+        return ZoneInfo.from_file(f, key=name)
+
+
+def local_minute(moment: datetime, zone: str) -> int:
+    """The UTC minute of a local wall-clock time (which must exist in the zone)."""
+    seconds = moment.replace(tzinfo=_zone(zone)).astimezone(timezone.utc).timestamp()
+    return int(seconds) // 60
+
+
+def _months_later(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return day.replace(year=index // 12, month=index % 12 + 1)
+
+
+def calendar_cells(unit: str, count: int, zone: str, anchor: datetime, lo: int, hi: int
+                   ) -> list[tuple[int, int]]:
+    """Every window (start, end) of ``count`` ``unit``s from the local ``anchor`` on (and
+    before it: they repeat) that overlaps the minutes [lo, hi)."""
+    def start(k: int) -> int:
+        if unit in ("day", "week"):
+            moment = anchor + timedelta(days=k * count * (7 if unit == "week" else 1))
+        else:
+            months = k * count * {"month": 1, "quarter": 3, "year": 12}[unit]
+            moment = datetime.combine(_months_later(anchor.date(), months), anchor.time())
+        return local_minute(moment, zone)
+
+    k = (lo - start(0)) // (count * {"day": 1440, "week": 10080, "month": 44640,
+                                     "quarter": 133920, "year": 527040}[unit]) - 1
+    while start(k) > lo:
+        k -= 1
+    cells = []
+    while start(k) < hi:
+        if start(k + 1) > lo:
+            cells.append((start(k), start(k + 1)))
+        k += 1
+    return cells
+
+
+def calendar_periods(kind: str, zone: str, first: date, until: date) -> list[tuple[int, int]]:
+    """An SLA's calendar periods (natural boundaries) that overlap its days [first, until)."""
+    anchor = {"day": first, "week": first - timedelta(days=first.weekday()),
+              "month": first.replace(day=1),
+              "quarter": first.replace(month=(first.month - 1) // 3 * 3 + 1, day=1),
+              "year": first.replace(month=1, day=1)}[kind]
+    return calendar_cells(kind, 1, zone, datetime.combine(anchor, datetime.min.time()),
+                          local_minute(datetime.combine(first, datetime.min.time()), zone),
+                          local_minute(datetime.combine(until, datetime.min.time()), zone))
+
+
+def bad_time_in(period: tuple[int, int], cells: Sequence[tuple[int, int]],
+                cap: Callable[[int], Fraction]) -> Fraction:
+    """The most bad time calendar SLO windows let into a period: each window alone at most
+    its cap, and only what of it lies in the period (its budget at that inner end)."""
+    start, end = period
+    return sum((min(cap(e - s), Fraction(min(e, end) - max(s, start)))
+                for s, e in cells if min(e, end) > max(s, start)), Fraction(0))
+
+
+def bad_time_rolling(length: int, width: int, cap: Fraction) -> Fraction:
+    """The most bad time a rolling window of ``width`` (allowing ``cap``) lets into
+    ``length``: a burst at the start of each width, the last one cut by the end."""
+    k = -(-length // width)
+    return (k - 1) * cap + min(cap, Fraction(length - (k - 1) * width))
+
+
+def bad_time_in_rolling_window(length: int, cells: Sequence[tuple[int, int]],
+                               cap: Callable[[int], Fraction], lo: int, hi: int,
+                               step: int) -> Fraction:
+    """The most bad time calendar windows let into a rolling window of ``length`` minutes
+    that starts on a ``step`` and overlaps [lo, hi): piecewise linear in its start, so
+    tried at every start where it bends (rounded both ways to a step) and at both ends."""
+    candidates = {(lo - length) // step * step + step, (hi - 1) // step * step}
+    for s, e in cells:
+        c = cap(e - s)
+        for x in (s, e - c, e - length, s + c - length):
+            candidates |= {math.floor(x / step) * step, math.ceil(x / step) * step}
+    return max(bad_time_in((x, x + length), cells, cap)
+               for x in candidates if x + length > lo and x < hi)

@@ -30,7 +30,7 @@ from typing import Any
 
 from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding
-from slopolicy.slo.units import UnitError, to_decimal
+from slopolicy.slo.units import UnitError, shift_point, to_decimal
 
 ID = "credit-tiers"
 SEVERITY = "error"
@@ -71,7 +71,7 @@ def _target_percent(sla: Document) -> Decimal | None:
             try:
                 if "targetPercent" in objective:
                     return to_decimal(objective["targetPercent"])
-                return to_decimal(objective.get("target")) * 100
+                return shift_point(to_decimal(objective.get("target")), 2)
             except UnitError:
                 return None
     return None

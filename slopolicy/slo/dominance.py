@@ -641,6 +641,7 @@ class _Case:
     bursts: tuple[Span, ...]  # relative to the period start
     windows: int  # SLO windows that touch the period
     slo_windows: tuple[Span, ...] | None  # calendar SLO windows, relative
+    origin: Fraction | None = None  # a rolling SLA window's start (UTC ms), where it matters
 
     @property
     def bad(self) -> Fraction:
@@ -657,8 +658,9 @@ def _cap(terms: Terms, length: int | Fraction) -> Fraction:
 
 
 def _compare_time(slo: Terms, sla: Terms) -> Verdict:
-    cases = _time_cases(slo, sla, agreement_span(sla))
-    problem = _misaligned(slo, cases)
+    span = agreement_span(sla)
+    cases = _time_cases(slo, sla, span)
+    problem = _misaligned(slo, cases) or _met_misaligned(slo, sla, span)
     if problem:
         return _incomparable(slo, sla, problem)
     worst = max(cases, key=lambda c: _excess(c.bad, _cap(sla, c.period.length)))
@@ -734,23 +736,47 @@ def _versus(terms: Terms, more: Fraction, less: Fraction) -> str:
 
 
 def _misaligned(slo: Terms, cases: Sequence[_Case]) -> str:
-    """Why whole slices cannot be counted, or '': every edge must fall on a slice's edge."""
-    if slo.budgeting_method != "Timeslices" or slo.time_slice_window is None:
+    """Why the SLO's slices cannot be matched with the SLA's, or '': every edge must fall
+    on a slice's edge. RatioTimeslices too: an SLA slice that straddles two SLO slices can
+    fail whole while each SLO slice's ratio stays near 1 (its other half carries the
+    successes), so bad time is no measure both sides share."""
+    if slo.time_slice_window is None or slo.budgeting_method == "Occurrences":
         return ""
     size = slo.time_slice_window.ms
     slice_ = format_duration(slo.time_slice_window)
-    if slo.window.length is not None and slo.window.length.ms % size:
+    if (slo.budgeting_method == "Timeslices" and slo.window.length is not None
+            and slo.window.length.ms % size):
         return (f"a rolling {format_duration(slo.window.length)} window is no whole number of "
                 f"{slice_} slices; use a window that is")
     for case in cases:
-        origin = case.period.start or ZERO
-        edges = [origin, origin + case.period.length]
-        edges += [origin + w.start for w in case.slo_windows or ()]
+        # a rolling SLA window may start on any slice: only its length and the SLO's
+        # windows, where they really are, must fall on slice edges
+        start = case.period.start
+        edges = [Fraction(case.period.length)] if start is None else [start, start + case.period.length]
+        origin = case.origin if start is None else start
+        edges += [(origin or ZERO) + w.start for w in case.slo_windows or ()]
         if any(edge % size for edge in edges):
-            return (f"the SLA's periods or the SLO's windows do not start on a {slice_} slice "
-                    "boundary (a time zone with a part-hour offset?), so their slices do not "
-                    "line up")
+            return _unaligned_words(slice_)
     return ""
+
+
+def _met_misaligned(slo: Terms, sla: Terms, span: UtcSpan | None) -> str:
+    """A rolling SLA window can meet any of the calendar SLO windows around the span, not
+    only those around the worst placement: each of them must start on a slice, or ''."""
+    if (sla.window.length is None or slo.window.unit is None or slo.time_slice_window is None
+            or slo.budgeting_method == "Occurrences"):
+        return ""
+    width, size = sla.window.length.ms, slo.time_slice_window.ms
+    lo, hi = span or default_span()
+    bounds, _ = _rolling_layout(slo.window, width, span)
+    met = bounds[bisect_right(bounds, lo - width):bisect_left(bounds, hi + width) + 1]
+    return _unaligned_words(format_duration(slo.time_slice_window)) \
+        if any(b % size for b in met) else ""
+
+
+def _unaligned_words(slice_: str) -> str:
+    return (f"the SLA's periods or the SLO's windows do not start on a {slice_} slice "
+            "boundary (a time zone with a part-hour offset?), so their slices do not line up")
 
 
 def _time_cases(slo: Terms, sla: Terms, span: UtcSpan | None) -> list[_Case]:
@@ -792,7 +818,7 @@ def _calendar_case(bounds: Sequence[int], start: Fraction, end: Fraction,
             bursts.append(Span(first - start, amount))
         i += 1
     period = _Period(None if rolling else start, int(end - start))
-    return _Case(period, tuple(bursts), len(windows), tuple(windows))
+    return _Case(period, tuple(bursts), len(windows), tuple(windows), start if rolling else None)
 
 
 @lru_cache(maxsize=64)
@@ -820,10 +846,15 @@ def _worst_rolling_position(slo: Terms, width: int, span: UtcSpan | None
         caps.append(by_length[b - a])
     prefix = list(itertools.accumulate(caps, initial=0))
     w = width * scale
-    best, best_x = -1, 0
+    # the first and last windows that still overlap the span, starting on a slice: where
+    # the range of starts judged ends, the maximum can be too
+    step = (slo.time_slice_window.ms if slo.time_slice_window else 1) * scale
+    first_x = ((lo * scale - w) // step + 1) * step
+    last_x = -(-hi * scale // step) * step - step
+    best_x, best = first_x, _collected(edges, caps, prefix, first_x, w)
     for i in cells:
         start, end, c = edges[i], edges[i + 1], caps[i]
-        for x in (start, end - c, end - w, start + c - w):
+        for x in (start, end - c, end - w, start + c - w, last_x):
             if x + w <= lo * scale or x >= hi * scale:
                 continue
             bad = _collected(edges, caps, prefix, x, w)
@@ -848,11 +879,17 @@ def _rolling_layout(slo_window: Window, width: int, span: UtcSpan | None
     if width // shortest > 2_000:  # neighbourhoods too long to compare: try every window
         return bounds, tuple(range(first, last))
     seen: dict[tuple[tuple[int, ...], int], int] = {}
+    edge = []
     for i in range(first, last):
+        if bounds[i] < lo or bounds[i + 1] > hi:
+            # some rolling windows placed against it miss the span, so a window of the same
+            # neighbourhood elsewhere is no stand-in for it, nor it for that one
+            edge.append(i)
+            continue
         behind = bisect_right(bounds, bounds[i] - width) - 1
         ahead = bisect_right(bounds, bounds[i + 1] + width)
         seen.setdefault((tuple(diffs[behind:ahead]), i - behind), i)
-    return bounds, tuple(sorted(seen.values()))
+    return bounds, tuple(sorted({*seen.values(), *edge}))
 
 
 def _collected(edges: Sequence[int], caps: Sequence[int], prefix: Sequence[int], x: int,
@@ -1035,8 +1072,10 @@ def _calendar_share(bounds: Sequence[int], start: int, end: int, interval: int,
     while bounds[i] < end:
         if bounds[i + 1] > bounds[i] and (bounds[i] < start or bounds[i + 1] > end):
             first = i if first is None else first
-            sticking = max(0, start - bounds[i]) + max(0, bounds[i + 1] - end)
-            outside += -(-sticking // interval)
+            # each side on its own: a window around the whole period touches a part
+            # interval at both ends, and either can carry a busiest interval's requests
+            outside += -(-max(0, start - bounds[i]) // interval)
+            outside += -(-max(0, bounds[i + 1] - end) // interval)
         i += 1
     if first is None:
         return _Share(period, "tiles", "the SLO's windows tile each SLA period")
@@ -1342,7 +1381,11 @@ def combine(slos: Sequence[Terms], sla: Terms, labels: Sequence[str]
     worst: tuple[tuple[int, Fraction], Fraction, Fraction, _Period, list[tuple[int, int]]] | None
     worst = None
     used: set[int] = set()
-    for period in _sla_periods(sla.window, agreement_span(sla)):
+    periods = _sla_periods(sla.window, agreement_span(sla))
+    if any(_misaligned(slos[i], [_rolling_case(_rolling_width(slos[i]), p, lambda _: ZERO)
+                                 for p in periods]) for i in usable):
+        return None  # slices that do not line up bound nothing, together either
+    for period in periods:
         cut = _best_cut(period.length, pieces)
         if cut is None:
             return None

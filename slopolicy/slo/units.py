@@ -228,7 +228,16 @@ def percent_to_fraction(percent: object, what: str = "targetPercent") -> Decimal
     number = to_decimal(percent, what)
     if not 0 <= number <= 100:
         raise UnitError(f"{what} is a percent between 0 and 100, not {number}")
-    return number.scaleb(-2)
+    return shift_point(number, -2)
+
+
+def shift_point(number: Decimal, places: int) -> Decimal:
+    """``number`` times 10**places, exactly: ``scaleb`` and ``*`` round to the context's
+    28 digits, which would take 99.4999...95% (45 digits) for 99.5%."""
+    sign, digits, exponent = number.as_tuple()
+    if not isinstance(exponent, int):
+        raise UnitError(f"not a finite number: {number}")
+    return Decimal((sign, digits, exponent + places))
 
 
 def parse_fraction(value: object, what: str = "target") -> Decimal:
@@ -603,7 +612,7 @@ def format_minutes(minutes: Decimal) -> str:
 
 def format_percent(fraction: Decimal) -> str:
     """0.999 -> 99.9%."""
-    return format_decimal(fraction.scaleb(2), 6) + "%"
+    return format_decimal(shift_point(fraction, 2), 6) + "%"
 
 
 _FORMAT_UNITS = (("d", MS_PER_DAY), ("h", 3_600_000), ("m", MS_PER_MINUTE), ("s", 1_000), ("ms", 1))

@@ -716,6 +716,22 @@ def test_berlin_days_prove_a_utc_month_assuming_traffic_varies_tenfold() -> None
     assert bounded <= 0.10 and ten.headroom is not None and bounded <= float(ten.headroom) * 0.1
 
 
+def test_a_window_around_the_period_is_exposed_at_both_ends() -> None:
+    """February 2025 (UTC) lies inside the Kolkata quarter from 2024-12-31 18:30 UTC to
+    2025-03-31 18:30: 749.5 hours of it before February and 738.5 after, 750 and 739
+    hours touched. With 1000 requests in every UTC hour (traffic varies 1x), the hour
+    from 18:00 on 2024-12-31 sending them all after 18:30 and the one from 18:00 on
+    2025-03-31 all before 18:30, the quarter holds 2,161,000 requests; 2161 failures, all
+    in February, meet its 99.9% and leave February at 2161/672000 = 0.32158% failed,
+    more than 0.3215%: the bound counted 1488 hours outside, not 1489."""
+    slo = occ("0.999", Window.calendar("quarter", 1, "Asia/Kolkata"))
+    sla = occ("0.996785", MONTH, effective_from=date(2025, 2, 1),
+              effective_until=date(2025, 3, 1))
+    verdict = compare(slo, sla, Assumptions(Fraction(1), "a test"))
+    assert not verdict.dominates, verdict.reason
+    assert Fraction(2161, 672_000) > Fraction("0.003215")
+
+
 # -- several SLOs together -----------------------------------------------------
 
 def test_two_slos_together_prove_what_neither_proves_alone() -> None:
@@ -751,6 +767,59 @@ def test_combined_proofs_are_sound(w1: int, w2: int, length: int, cap1: int, cap
         return
     worst = most_bad_time(length, [(w1, cap1), (w2, cap2)], whole=True)
     assert worst <= int(Fraction(allowed, 40) * length) + 1e-9, found[0].reason
+
+
+# -- slices that do not line up -----------------------------------------------------
+
+HOUR = Duration(60 * MINUTE)
+KOLKATA_MONTH = Window.calendar("month", 1, "Asia/Kolkata")
+
+
+@pytest.mark.parametrize("method", ["RatioTimeslices", "Timeslices"])
+def test_slices_that_do_not_line_up_prove_nothing(method: str) -> None:
+    """A Kolkata month starts at hh:30 UTC, so its hourly slices straddle the SLO's UTC
+    hours. Under RatioTimeslices too: every other Kolkata slice holds one failed request
+    in its first half-hour and nothing else, the slices between hold a million successes
+    in each half; each UTC hour then fails one request in a million (the SLO's 99.95% over
+    a rolling 28d holds), yet half the month's slices fail whole (99.9% breaks)."""
+    slo = avail("0.9995", rolling(28), method, HOUR)
+    verdict = compare(slo, avail("0.999", KOLKATA_MONTH, method, HOUR))
+    assert verdict.status is Status.INCOMPARABLE, verdict.reason
+    assert "do not line up" in verdict.reason
+    assert compare(slo, avail("0.999", MONTH, method, HOUR)).dominates  # aligned: proven
+    kolkata_days = avail("0.9995", Window.calendar("day", 1, "Asia/Kolkata"), method, HOUR)
+    against_rolling = compare(kolkata_days, avail("0.999", rolling(30), method, HOUR))
+    assert against_rolling.status is Status.INCOMPARABLE, against_rolling.reason
+
+
+@pytest.mark.parametrize(("method", "targets"), [
+    ("RatioTimeslices", ("0.9992", "0.998", "0.999")),
+    ("Timeslices", ("0.992", "0.9", "0.99")),  # 5 + 2 of 7 bad hours in a 31-day month
+])
+def test_slices_that_do_not_line_up_prove_nothing_together(method: str,
+                                                           targets: tuple[str, str, str]) -> None:
+    thirty, one = (avail(t, rolling(d), method, HOUR) for t, d in zip(targets, (30, 1)))
+    assert combine([thirty, one], avail(targets[2], MONTH, method, HOUR), ["a", "b"]) is not None
+    assert combine([thirty, one], avail(targets[2], KOLKATA_MONTH, method, HOUR), ["a", "b"]) is None
+
+
+# -- rolling SLA windows against calendar SLO windows, at the agreement's edges ----
+
+def test_a_rolling_sla_window_is_judged_at_the_start_of_the_agreement() -> None:
+    """Fortnights in Kathmandu from 2026-01-22 12:00 at 49.5% (10180.8 bad minutes each)
+    against 50% over a rolling 30d from 2027-10-28: a 30-day window that takes the last
+    10180.8 minutes of one fortnight, the whole next one and the first 10180.8 minutes of
+    the one after collects 30542.4 > 21600 bad minutes. The fortnight that holds the
+    agreement's start minus 30 days was the only one tried, and no rolling window placed
+    around it reaches the agreement: the verdict was PROVEN with 0 bad minutes."""
+    fortnights = Window.calendar("week", 2, "Asia/Kathmandu", datetime(2026, 1, 22, 12))
+    slo = avail("0.495", fortnights, slice_window=Duration(15 * MINUTE))
+    sla = replace(avail("0.5", rolling(30), slice_window=Duration(15 * MINUTE)),
+                  effective_from=date(2027, 10, 28), effective_until=date(2029, 10, 1))
+    verdict = compare(slo, sla)
+    assert verdict.status is Status.VIOLATED, verdict.reason
+    assert verdict.witness is not None
+    assert sum(b.length for b in verdict.witness.bad_time) == 3 * Fraction("0.505") * 14 * DAY
 
 
 # -- which periods, and the crashes that were ------------------------------------

@@ -152,6 +152,33 @@ def test_calendar_days_in_another_zone_under_a_ratio(project: Project) -> None:
     assert "traffic varies at most 10× between hours" in messages(run.json, "slo-assumption")[0]
 
 
+# -- targets of any length ------------------------------------------------------------
+
+def test_a_percent_past_28_digits_is_judged_as_written(project: Project) -> None:
+    """99.4999...95% (45 digits) per rolling day is weaker than 99.5% per UTC month by
+    0.00...05%: not EQUAL, as a 28-digit context would round it."""
+    project.write("sli.yaml", SLI)
+    long = "99.49999999999999999999999999999999999999999995"
+    project.write("slo.yaml", slo("api-availability", "0.5", "1d").replace(
+        "target: 0.5", f"targetPercent: {long}"))
+    project.write("sla.yaml", sla("99.5"))
+    (error,) = messages(project.check().json, "slo-stricter-than-sla")
+    assert f"SLO {long}%" in error and "is weaker than" in error
+
+
+def test_credit_tiers_read_a_fraction_target_past_28_digits(project: Project) -> None:
+    """A ``target`` of 45 digits and its first credit tier ``below`` the same percent
+    agree: no credit-tiers finding about a rounded target."""
+    project.write("sli.yaml", SLI)
+    long = "99.49999999999999999999999999999999999999999995"
+    fraction = "0.9949999999999999999999999999999999999999999995"
+    project.write("slo.yaml", slo("api-availability", "0.9999", "1d"))
+    project.write("sla.yaml", sla("99.5").replace("targetPercent: 99.5",
+                                                  f"target: {fraction}")
+                  + f"  credits:\n    - {{below: {long}, creditPercent: 10}}\n")
+    assert messages(project.check().json, "credit-tiers") == []
+
+
 # -- headroom advice ---------------------------------------------------------------
 
 def test_advice_never_rounds_to_100_percent(project: Project) -> None:

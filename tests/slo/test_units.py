@@ -156,6 +156,14 @@ def test_bad_targets_are_refused(target: object, percent: object, words: str) ->
         parse_target(target, percent)
 
 
+def test_a_percent_of_any_length_becomes_a_fraction_exactly() -> None:
+    """Past 28 digits a percent is not rounded (the default Decimal context): 45 nines
+    stay 45 nines, so 99.4999...95% is not taken for 99.5%."""
+    digits = "99.49999999999999999999999999999999999999999995"
+    assert parse_target(None, Decimal(digits)) == Decimal("0.9949999999999999999999999999999999999999999995")
+    assert parse_target(None, "99." + "9" * 60) == Decimal("0.99" + "9" * 60)
+
+
 @given(st.decimals(min_value=0, max_value=100, places=4))
 def test_percent_and_fraction_agree_exactly(percent: Decimal) -> None:
     assert parse_target(None, percent) * 100 == percent
