@@ -20,6 +20,7 @@ from slopolicy.lsp.workspace import Snapshot
 from slopolicy.model.problems import Problem
 from slopolicy.rules.linking import links
 from slopolicy.rules.slo_headroom import percent, plain
+from slopolicy.slo.units import shift_point
 
 QUICKFIX = "quickfix"
 REWRITE = "refactor.rewrite"
@@ -69,7 +70,8 @@ def raise_target(snapshot: Snapshot, problem: Problem, lines: Sequence[str]) -> 
             continue
         if slo.locate(path) != (problem.line, problem.column):
             continue
-        value = target if path[-1] == "target" else target.scaleb(2)
+        # exactly: scaleb rounds to 28 digits, short of a target past them
+        value = target if path[-1] == "target" else shift_point(target, 2)
         span = span_of(problem.file, lines, problem.line - 1, problem.column - 1)
         return Action(f"Raise the SLO target to {percent(target)} "
                       f"(max-budget-ratio {limit})", QUICKFIX,

@@ -485,6 +485,23 @@ async def test_raise_the_slo_target_to_what_slo_headroom_computes(editor: Editor
     await editor.until(SLO, lambda d: d == [])
 
 
+async def test_a_raised_target_clears_the_finding_of_an_sla_past_28_digits(editor: Editor
+                                                                          ) -> None:
+    """The SLA's 95.000...01% (31 digits) wants an SLO above 97.500...005% (32): the quick
+    fix writes a short target at least that (never one rounded below it), and the finding
+    goes."""
+    editor.open(SLO)
+    editor.open(SLA)
+    editor.replace(SLA, "targetPercent: 95\n", "targetPercent: 95.00000000000000000000000000001\n")
+    editor.replace(SLO, "targetPercent: 99\n", "targetPercent: 97\n")
+    [found] = await editor.until(SLO, lambda d: len(d) == 1)
+    [action] = [a for a in await editor.actions(SLO, found.range.start)
+                if a.title.startswith("Raise")]
+    editor.apply(action)
+    assert "targetPercent: 97.51\n" in editor.texts[SLO]
+    await editor.until(SLO, lambda d: d == [])
+
+
 async def test_apply_the_did_you_mean_of_an_unresolved_reference(editor: Editor) -> None:
     editor.open(SLA)
     editor.replace(SLA, "slo: public-api-availability", "slo: public-api-availabilty")
