@@ -408,7 +408,7 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
 
     from slopolicy.check import incremental
     from slopolicy.check.engine import Result
-    from slopolicy.report.output import write_atomic, write_stdout
+    from slopolicy.report.output import write_atomic
 
     # the files reported on: those asked about, and those a change broke
     shown = None if report_set is None else report_set | {p.file for p in kept}
@@ -434,7 +434,7 @@ def _report(args: argparse.Namespace, project: Project, kept: list[Problem],
     if args.output:
         write_atomic(Path(args.output), buffer.getvalue())
     else:
-        write_stdout(buffer.getvalue())
+        sys.stdout.write(buffer.getvalue())
     if args.verbose:
         tell(project, len(totals.path), result, time.perf_counter() - started)
         tell_skipped(project, [path for path, count in zip(paths, others) if count])

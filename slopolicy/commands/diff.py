@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import io
+import sys
 from pathlib import Path
 
 from slopolicy.report.changes import REPORTERS
-from slopolicy.report.output import write_atomic, write_stdout
+from slopolicy.report.output import write_atomic
 
 NAME = "diff"
 HELP = "field-level changes of documents between refs"
@@ -83,5 +84,5 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         write_atomic(Path(args.output), buffer.getvalue())
     else:
-        write_stdout(buffer.getvalue())  # a file name that is not UTF-8, escaped
+        sys.stdout.write(buffer.getvalue())  # escapes a name that is not UTF-8 (cli.main)
     return 0

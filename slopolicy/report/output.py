@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import sys
 import tempfile
 from pathlib import Path
 from typing import TextIO
@@ -17,15 +16,6 @@ _STREAMS = ("/dev/", "/proc/")
 # A file name that is not UTF-8 reaches a report as lone surrogates, which UTF-8 cannot hold:
 # written as their escape (\udcff), never a crash.
 _UNENCODABLE = "backslashreplace"
-
-
-def write_stdout(text: str) -> None:
-    """``text`` on stdout, what its encoding cannot hold written as an escape."""
-    try:
-        sys.stdout.write(text)
-    except UnicodeEncodeError:  # encoded whole before any of it is written
-        encoding = sys.stdout.encoding or "utf-8"
-        sys.stdout.write(text.encode(encoding, _UNENCODABLE).decode(encoding))
 
 
 def write_atomic(path: Path, text: str | TextIO) -> None:
