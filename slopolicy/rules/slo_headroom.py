@@ -27,6 +27,7 @@ from slopolicy.model.problems import Finding, Related
 from slopolicy.rules import RATIO
 from slopolicy.rules.linking import Backing, Link, assumed, describe_objective, links
 from slopolicy.slo.dominance import Status, Verdict, advise_target, lacks_headroom
+from slopolicy.slo.units import shift_point
 
 if TYPE_CHECKING:
     from slopolicy.rules.context import Context
@@ -51,9 +52,7 @@ def plain(value: Decimal) -> str:
 
 def percent(target: Decimal) -> str:
     """A target as a percent, every digit kept (0.99995 -> 99.995%)."""
-    sign, digits, exponent = target.as_tuple()
-    assert isinstance(exponent, int)
-    return plain(Decimal((sign, digits, exponent + 2))) + "%"
+    return plain(shift_point(target, 2)) + "%"
 
 
 def _ratio(verdict: Verdict) -> Fraction:

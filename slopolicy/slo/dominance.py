@@ -111,6 +111,7 @@ from slopolicy.slo.units import (
     format_window,
     local_time,
     period_lengths,
+    shift_point,
     utc_ms,
 )
 
@@ -284,9 +285,7 @@ def _show(value: Fraction, places: int = 4) -> str:
 def _pct(fraction: Fraction | Decimal) -> str:
     """A fraction as a percent, every digit of a written target kept (99.8999...%)."""
     if isinstance(fraction, Decimal):
-        sign, digits, exponent = fraction.as_tuple()
-        assert isinstance(exponent, int)
-        return _show(Fraction(Decimal((sign, digits, exponent + 2))), 200) + "%"
+        return _show(Fraction(shift_point(fraction, 2)), 200) + "%"
     exact = fraction * 100
     for places in range(0, 9):
         if (exact * 10 ** places).denominator == 1:
