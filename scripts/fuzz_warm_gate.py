@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+SUBPROCESS = 0.05  # the share of runs made in a process of their own
 DATE = "2025-03-01T12:00:00+00:00"
 
 POLICY = """\
@@ -138,6 +139,10 @@ class Repo:
                 and "approvals" not in p.parts]
 
     def run(self, *args: str) -> tuple[int, str, str]:
+        if self.rng.random() < SUBPROCESS:  # a process of its own: no state shared
+            done = subprocess.run([sys.executable, "-m", "slopolicy", *args], cwd=self.root,
+                                  capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            return done.returncode, done.stdout.decode(), done.stderr.decode()
         from slopolicy.cli import main
         out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
         err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
@@ -335,7 +340,14 @@ def symlink(repo: Repo) -> str:
 
 def policy(repo: Repo) -> str:
     rng = repo.rng
-    choice = rng.randrange(4)
+    choice = rng.randrange(6)
+    if choice == 4:
+        (repo.root / ".slopolicy.yaml").unlink(missing_ok=True)
+        return "policy deleted"
+    if choice == 5:
+        write(repo.root / rng.choice(FOLDERS) / ".slopolicy.yaml",
+              POLICY.format(include='["**/*.yaml"]', backed="warning", waivers=""))
+        return "sub policy in full"
     if choice == 0:
         write(repo.root / ".slopolicy.yaml",
               POLICY.format(include=rng.choice(INCLUDES), backed=rng.choice(['"off"', "warning"]),
@@ -355,15 +367,25 @@ def policy(repo: Repo) -> str:
 
 
 def approve(repo: Repo) -> str:
+    """A signed approval of a changed agreement (or of the policy), as an approver makes it."""
     rng = repo.rng
-    f = pick(repo)
-    if f is None:
-        return "nothing"
+    since = repo.git("merge-base", "main", "HEAD").strip()
+    changed = repo.git("diff", "--name-only", since).split() + repo.git(
+        "ls-files", "--others", "--exclude-standard").split()
+    agreements = [p for p in changed if (repo.root / p).is_file()
+                  and "kind: SLA" in (repo.root / p).read_text()]
+    if ".slopolicy.yaml" in changed:
+        agreements.append(".slopolicy.yaml")
+    if not agreements:
+        return "nothing to approve"
+    path = rng.choice(agreements)
     user, role = rng.choice([("alice", "legal"), ("bob", "legal"), ("carol", "sre")])
-    code, _, _ = repo.run("approve", str(f.relative_to(repo.root)), "--base", "main",
-                          "--role", role, "--identity", f"{user}@acme.example",
-                          "--key", str(repo.keys / user))
-    return f"approve {f.relative_to(repo.root)} {user} -> {code}"
+    code, out, err = repo.run("approve", path, "--base", "main", "--role", role,
+                              "--identity", f"{user}@acme.example", "--key",
+                              str(repo.keys / user))
+    if code == 2 and "--document" in err:
+        return f"approve {path}: several"
+    return f"approve {path} {user} -> {code} {err[:60]!r}"
 
 
 def commit(repo: Repo) -> str:
@@ -537,7 +559,7 @@ def fuzz(seed: int, steps: int, docs: list[str], keys: Path, spy: Spy,
             (3, lambda: edit_query(repo)), (2, lambda: edit_name(repo)),
             (4, lambda: move(repo)), (2, lambda: duplicate(repo)),
             (2, lambda: add_new(repo, docs)), (2, lambda: delete(repo)),
-            (1, lambda: broken(repo)), (1, lambda: plain(repo)), (0.5, lambda: symlink(repo)), (1, lambda: policy(repo)), (1, lambda: approve(repo)),
+            (1, lambda: broken(repo)), (1, lambda: plain(repo)), (0.5, lambda: symlink(repo)), (1, lambda: policy(repo)), (2, lambda: approve(repo)),
             (5, lambda: commit(repo)), (1.5, lambda: move_base(repo)),
             (0.5, lambda: merge_base_in(repo)), (2, lambda: backdate(repo)),
             (1.5, lambda: revert_file(repo)),
