@@ -48,7 +48,28 @@ approvals:
     policy: [{{role: sre, count: 1}}]
 rules:
   sla-backed-by-slo: {backed}
-{waivers}"""
+{waivers}{policies}"""
+HOUSE = """\
+apiVersion: slopolicy/v1
+kind: Policy
+metadata:
+  name: house-rules
+spec:
+  rules:
+    - id: three-nines
+      severity: warning
+      match: {kind: SLA}
+      assert: >-
+        spec.objectives.all(o, !has(o.targetPercent) || o.targetPercent >= 99.5)
+      message: promises less than 99.5%
+    - id: service-exists
+      severity: warning
+      match: {kind: SLO}
+      assert: >-
+        documents.exists(d, d.kind == 'Service' && d.metadata.name == spec.service)
+      message: no such service
+"""
+POLICIES = ("", "policies: [house/rules.yaml]\n", "policies: [house/]\n")
 WAIVERS = ("", """waivers:
   - {rule: sla-change-approval, document: SLA/globex-public-api, reason: "fuzz", expires: 2099-01-31}
   - {rule: slo-headroom, document: SLO/public-api-availability, reason: "fuzz", expires: 2099-01-31}
@@ -136,7 +157,7 @@ class Repo:
 
     def docfiles(self) -> list[Path]:
         return [p for p in self.files() if not p.name.startswith(".slopolicy")
-                and "approvals" not in p.parts]
+                and "approvals" not in p.parts and "house" not in p.parts]
 
     def run(self, *args: str) -> tuple[int, str, str]:
         if self.rng.random() < SUBPROCESS:  # a process of its own: no state shared
@@ -346,12 +367,12 @@ def policy(repo: Repo) -> str:
         return "policy deleted"
     if choice == 5:
         write(repo.root / rng.choice(FOLDERS) / ".slopolicy.yaml",
-              POLICY.format(include='["**/*.yaml"]', backed="warning", waivers=""))
+              POLICY.format(include='["**/*.yaml"]', backed="warning", waivers="", policies=""))
         return "sub policy in full"
     if choice == 0:
         write(repo.root / ".slopolicy.yaml",
               POLICY.format(include=rng.choice(INCLUDES), backed=rng.choice(['"off"', "warning"]),
-                            waivers=rng.choice(WAIVERS)))
+                            waivers=rng.choice(WAIVERS), policies=rng.choice(POLICIES)))
         return "policy rewritten"
     if choice == 1:
         signers = repo.root / ".slopolicy" / "allowed_signers"
@@ -525,11 +546,14 @@ def setup(tmp: Path, keys: Path, rng: random.Random, docs: list[str]) -> Repo:
     repo = Repo(root, keys, rng)
     repo.git("init", "-q", "-b", "main")
     write(root / ".slopolicy.yaml", POLICY.format(include=rng.choice(INCLUDES[:2]),
-                                                   backed='"off"', waivers=rng.choice(WAIVERS)))
+                                                   backed='"off"', waivers=rng.choice(WAIVERS), policies=rng.choice(POLICIES)))
     signers = "".join(
         f'{u}@acme.example namespaces="slopolicy" {(keys / f"{u}.pub").read_text().strip()}\n'
         for u in ("alice", "bob", "carol"))
     write(root / ".slopolicy" / "allowed_signers", signers)
+    write(root / "house" / "rules.yaml", HOUSE)
+    if rng.random() < 0.75:  # a rule that reads only its document: kept in the index
+        write(root / "house" / "rules.yaml", HOUSE.split("    - id: service-exists")[0])
     for i, doc in enumerate(rng.sample(docs, rng.randrange(4, min(14, len(docs))))):
         kind = re.search(r"kind: (\w+)", doc)
         folder = {"SLA": "slas", "SLO": "slos", "SLI": "slis", "Service": "services"}.get(
