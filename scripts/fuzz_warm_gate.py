@@ -179,7 +179,7 @@ class Repo:
             os.chdir(old)
         out.flush()
         err.flush()
-        return code, out.buffer.getvalue().decode(), err.buffer.getvalue().decode()  # type: ignore[attr-defined]
+        return code, out.buffer.getvalue().decode(), err.buffer.getvalue().decode()
 
 
 # ---- edits -----------------------------------------------------------------------------
@@ -383,6 +383,8 @@ def policy(repo: Repo) -> str:
         write(repo.root / rng.choice(FOLDERS) / ".slopolicy.yaml", "extends: default\n")
         return "sub policy"
     p = repo.root / ".slopolicy.yaml"
+    if not p.exists():
+        return "no policy"
     write(p, p.read_text().replace("count: 1}]\n    policy", "count: 2}]\n    policy"))
     return "policy require"
 
@@ -571,9 +573,11 @@ def setup(tmp: Path, keys: Path, rng: random.Random, docs: list[str]) -> Repo:
 
 
 def fuzz(seed: int, steps: int, docs: list[str], keys: Path, spy: Spy,
-         stop_on_first: bool) -> tuple[int, list[str]]:
+         stop_on_first: bool, folder: Path | None = None) -> tuple[int, list[str]]:
+    """``steps`` steps of random edits, each compared warm and cold; the steps run, and a
+    description of each that diverged (a folder of its own is kept when one did)."""
     rng = random.Random(seed)
-    tmp = Path(tempfile.mkdtemp(prefix=f"fuzz{seed}-"))
+    tmp = folder or Path(tempfile.mkdtemp(prefix=f"fuzz{seed}-"))
     found: list[str] = []
     done = 0
     with environment(tmp):
@@ -593,7 +597,10 @@ def fuzz(seed: int, steps: int, docs: list[str], keys: Path, spy: Spy,
         for step in range(steps):
             for _ in range(rng.choice([1, 1, 2, 3])):
                 _, edit = rng.choices(edits, weights)[0]
-                log.append(edit())
+                try:
+                    log.append(edit())
+                except (OSError, RuntimeError) as exc:  # an edit the tree does not allow
+                    log.append(f"edit failed: {exc}")
             args = heads(repo)
             try:
                 diffs = compare(repo, args, log)
@@ -606,7 +613,7 @@ def fuzz(seed: int, steps: int, docs: list[str], keys: Path, spy: Spy,
                 print(found[-1], flush=True)
                 if stop_on_first:
                     return done, found
-    if not found:
+    if not found and folder is None:
         shutil.rmtree(tmp, ignore_errors=True)
     return done, found
 
@@ -622,7 +629,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from slopolicy.gitops import warm
     spy = Spy(warm.warm_gate)
-    warm.warm_gate = spy  # type: ignore[assignment]
+    warm.warm_gate = spy
     docs = pool()
     keydir = Path(tempfile.mkdtemp(prefix="fuzzkeys-")) / "keys"
     make_keys(keydir)
