@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import io
 import os
 import random
@@ -266,7 +267,8 @@ def move(repo: Repo) -> str:
     if f is None:
         return "nothing"
     rng = repo.rng
-    dest = repo.root / rng.choice(FOLDERS) / (rng.choice([f.stem, "x", "a", "z"]) +
+    dest = repo.root / rng.choice(FOLDERS) / (rng.choice([f.stem, "x", "a", "z", "é t", "-n",
+                                                          "A", "a b", "\"q\""]) +
                                                 rng.choice([".yaml", ".yaml", ".yml"]))
     if dest.exists():
         return "exists"
@@ -357,6 +359,23 @@ def symlink(repo: Repo) -> str:
     else:
         link.symlink_to(os.path.relpath(target, link.parent))
     return f"link {link.relative_to(repo.root)}"
+
+
+def into_folder(repo: Repo) -> str:
+    """A document file replaced by a folder of its name that holds it (or .gitattributes
+    that makes git store other bytes than the working tree's)."""
+    rng = repo.rng
+    if rng.random() < 0.3:
+        write(repo.root / ".gitattributes", rng.choice(["*.yaml text eol=crlf\n",
+                                                        "*.yaml -text\n", ""]))
+        return "gitattributes"
+    f = pick(repo)
+    if f is None:
+        return "nothing"
+    text = f.read_text()
+    f.unlink()
+    write(f / "inner.yaml", text)
+    return f"into folder {f.relative_to(repo.root)}"
 
 
 def policy(repo: Repo) -> str:
@@ -502,7 +521,11 @@ def compare(repo: Repo, args: list[str], log: list[str]) -> list[str]:
         for _ in range(repo.rng.choice([1, 1, 2])):
             warm = repo.run("check", "--cache-dir", str(repo.cache), *args, *fmt)
             if warm != cold:
-                diffs.append(f"{args + fmt}: warm {warm!r}\n  cold {cold!r}")
+                diffs.append(f"{args + fmt}: exit warm {warm[0]} cold {cold[0]}\n" + "".join(
+                    difflib.unified_diff(cold[1].splitlines(True) + ["--- stderr\n"] +
+                                         cold[2].splitlines(True),
+                                         warm[1].splitlines(True) + ["--- stderr\n"] +
+                                         warm[2].splitlines(True), "cold", "warm")))
                 break
     return diffs
 
@@ -587,7 +610,7 @@ def fuzz(seed: int, steps: int, docs: list[str], keys: Path, spy: Spy,
             (3, lambda: edit_query(repo)), (2, lambda: edit_name(repo)),
             (4, lambda: move(repo)), (2, lambda: duplicate(repo)),
             (2, lambda: add_new(repo, docs)), (2, lambda: delete(repo)),
-            (1, lambda: broken(repo)), (1, lambda: plain(repo)), (0.5, lambda: symlink(repo)), (1, lambda: policy(repo)), (2, lambda: approve(repo)),
+            (1, lambda: broken(repo)), (1, lambda: plain(repo)), (0.5, lambda: symlink(repo)), (0.5, lambda: into_folder(repo)), (1, lambda: policy(repo)), (2, lambda: approve(repo)),
             (5, lambda: commit(repo)), (1.5, lambda: move_base(repo)),
             (0.5, lambda: merge_base_in(repo)), (2, lambda: backdate(repo)),
             (1.5, lambda: revert_file(repo)),

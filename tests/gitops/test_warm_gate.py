@@ -202,6 +202,27 @@ def test_a_duplicate_the_sides_list_in_another_order(project: GitProject) -> Non
                                          ("SLO/duplicate", "tightened")]
 
 
+# a v2alpha document is two at one place: itself and its openslo/v1 translation
+V2ALPHA_SOURCE = """\
+- apiVersion: openslo.com/v2alpha
+  kind: DataSource
+  metadata: {name: prometheus}
+  spec:
+    type: Prometheus
+    connectionDetails:
+      - url: http://prometheus.example.com
+"""
+
+
+def test_an_unchanged_copy_of_a_v2alpha_document(project: GitProject) -> None:
+    on_main(project, {"other/sources.yaml": V2ALPHA_SOURCE, "team/sources.yaml": V2ALPHA_SOURCE})
+    project.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.95"))
+    # neither copy changed: the second is no "move" of the first (the full comparison
+    # matched it with the first file's document, the translation holding its own place)
+    report = same_as_cold(project)
+    assert documents(report) == [("SLA/globex-public-api", "tightened")]
+
+
 def test_a_changed_policy_file_on_the_head(project: GitProject) -> None:
     signers = project.root / ".slopolicy" / "allowed_signers"
     signers.write_text(signers.read_text() + project.keys.signer_line("mallory"))
