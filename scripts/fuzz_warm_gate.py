@@ -29,6 +29,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBPROCESS = 0.05  # the share of runs made in a process of their own
+PRE_PUSH = "(pre-push)"  # no arguments: pre-commit's pre-push refs in the environment
 DATE = "2025-03-01T12:00:00+00:00"
 
 POLICY = """\
@@ -504,8 +505,8 @@ class Spy:
 
 
 def compare(repo: Repo, args: list[str], log: list[str]) -> list[str]:
-    """The warm and cold runs of ``args`` in text and JSON; the differences."""
-    diffs = []
+    """The warm and cold runs of ``args`` in text and JSON (and now and then another
+    format, or a flag); the differences."""
     rng = repo.rng
     fmts: list[list[str]] = [[], ["--format", "json"]]
     if rng.random() < 0.2:
@@ -516,6 +517,24 @@ def compare(repo: Repo, args: list[str], log: list[str]) -> list[str]:
                                    ["--ignore", "slo-headroom"], ["--fail-on", "warning"],
                                    ["--quiet"]])
     fmts = [f + extra for f in fmts]
+    if args == [PRE_PUSH]:
+        with pre_push():
+            return _compare(repo, [], fmts)
+    return _compare(repo, args, fmts)
+
+
+@contextlib.contextmanager
+def pre_push() -> Iterator[None]:
+    os.environ.update(PRE_COMMIT="1", PRE_COMMIT_FROM_REF="main", PRE_COMMIT_TO_REF="HEAD")
+    try:
+        yield
+    finally:
+        for name in ("PRE_COMMIT", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF"):
+            del os.environ[name]
+
+
+def _compare(repo: Repo, args: list[str], fmts: list[list[str]]) -> list[str]:
+    diffs = []  # each run cold, then warm once or twice (the second reads what the first kept)
     for fmt in fmts:
         cold = repo.run("check", "--no-cache", *args, *fmt)
         for _ in range(repo.rng.choice([1, 1, 2])):
@@ -541,6 +560,8 @@ def heads(repo: Repo) -> list[str]:
         return ["--base", rng.choice(["main~1", "HEAD~1", "HEAD"])]
     if r < 0.9:
         return ["--base", "main", rng.choice(["slas", "slos/", "."])]
+    if r < 0.95:
+        return [PRE_PUSH]
     return []
 
 
