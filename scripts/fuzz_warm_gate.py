@@ -379,6 +379,25 @@ def into_folder(repo: Repo) -> str:
     return f"into folder {f.relative_to(repo.root)}"
 
 
+def damage_cache(repo: Repo) -> str:
+    """A cache file truncated, its data no longer as signed, or deleted: each is a miss."""
+    rng = repo.rng
+    files = sorted(repo.cache.rglob("*.cache"))
+    if not files:
+        return "no cache"
+    f = rng.choice(files)
+    raw = f.read_bytes()
+    how = rng.randrange(3)
+    if how == 0:
+        f.write_bytes(raw[:len(raw) // 2])
+    elif how == 1 and raw.count(b"\n") >= 2:
+        start = raw.index(b"\n", raw.index(b"\n") + 1) + 1
+        f.write_bytes(raw[:start] + b"x" * (len(raw) - start))
+    else:
+        f.unlink()
+    return f"damage {f.name} ({how})"
+
+
 def policy(repo: Repo) -> str:
     rng = repo.rng
     choice = rng.randrange(6)
@@ -631,7 +650,7 @@ def fuzz(seed: int, steps: int, docs: list[str], keys: Path, spy: Spy,
             (3, lambda: edit_query(repo)), (2, lambda: edit_name(repo)),
             (4, lambda: move(repo)), (2, lambda: duplicate(repo)),
             (2, lambda: add_new(repo, docs)), (2, lambda: delete(repo)),
-            (1, lambda: broken(repo)), (1, lambda: plain(repo)), (0.5, lambda: symlink(repo)), (0.5, lambda: into_folder(repo)), (1, lambda: policy(repo)), (2, lambda: approve(repo)),
+            (1, lambda: broken(repo)), (1, lambda: plain(repo)), (0.5, lambda: symlink(repo)), (0.5, lambda: into_folder(repo)), (0.7, lambda: damage_cache(repo)), (1, lambda: policy(repo)), (2, lambda: approve(repo)),
             (5, lambda: commit(repo)), (1.5, lambda: move_base(repo)),
             (0.5, lambda: merge_base_in(repo)), (2, lambda: backdate(repo)),
             (1.5, lambda: revert_file(repo)),
