@@ -468,6 +468,8 @@ def move_base(repo: Repo) -> str:
         return "nothing"
     path = rng.choice(paths)
     text = repo.git("show", f"main:{path}", env=env)
+    if rng.random() < 0.15:
+        path, text = rng.choice(FOLDERS) + "/.slopolicy.yaml", "extends: default\n"
     text = re.sub(r"(targetPercent|target): ([0-9.]+)",
                   lambda m: f"{m.group(1)}: {m.group(2)}{rng.randrange(1, 9)}", text, count=1)
     if rng.random() < 0.3:
@@ -570,6 +572,11 @@ def _compare(repo: Repo, args: list[str], fmts: list[list[str]]) -> list[str]:
 
 def heads(repo: Repo) -> list[str]:
     rng = repo.rng
+    if rng.random() < 0.1:  # a project in a folder of the repository
+        configs = [p for p in repo.git("ls-tree", "-r", "--name-only", "main").split("\n")
+                   if p.endswith("/.slopolicy.yaml")]
+        if configs:
+            return ["--base", "main", "--config", rng.choice(configs)]
     r = rng.random()
     if r < 0.6:
         return ["--base", "main"]
