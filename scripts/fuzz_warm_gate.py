@@ -485,6 +485,14 @@ def move_base(repo: Repo) -> str:
     return f"base moves {path}"
 
 
+def land(repo: Repo) -> str:
+    """The branch merged as it is (main fast-forwarded to it): whatever the edits made, the
+    duplicates and moves among them, is the base from now on."""
+    repo.commit("landed")
+    repo.git("update-ref", "refs/heads/main", "HEAD")
+    return "landed"
+
+
 def merge_base_in(repo: Repo) -> str:
     if repo.git("status", "--porcelain").strip():
         repo.commit("before merge")
@@ -659,7 +667,7 @@ def fuzz(seed: int, steps: int, docs: list[str], keys: Path, spy: Spy,
             (2, lambda: add_new(repo, docs)), (2, lambda: delete(repo)),
             (1, lambda: broken(repo)), (1, lambda: plain(repo)), (0.5, lambda: symlink(repo)), (0.5, lambda: into_folder(repo)), (0.7, lambda: damage_cache(repo)), (1, lambda: policy(repo)), (2, lambda: approve(repo)),
             (5, lambda: commit(repo)), (1.5, lambda: move_base(repo)),
-            (0.5, lambda: merge_base_in(repo)), (2, lambda: backdate(repo)),
+            (0.5, lambda: merge_base_in(repo)), (1.5, lambda: land(repo)), (2, lambda: backdate(repo)),
             (1.5, lambda: revert_file(repo)),
         ]
         weights = [w for w, _ in edits]
