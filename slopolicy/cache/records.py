@@ -371,7 +371,10 @@ def _reload(doc: Document) -> Mapping[str, Any]:
     """A document's data parsed again from its file: what the cache held was unreadable."""
     source = doc.source
     for candidate in load_text(source.path, source.read_text()).documents:
-        if (candidate.index, candidate.item) == (doc.index, doc.item):
+        # by identity too: a translated document (v2alpha's openslo/v1 form) shares its
+        # place with the document it was translated from
+        if (candidate.index, candidate.item, candidate.identity) == (doc.index, doc.item,
+                                                                     doc.identity):
             return candidate.data
     return {}
 

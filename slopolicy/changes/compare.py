@@ -251,15 +251,17 @@ def _copies(base: Sequence[SourceFile], head: Sequence[SourceFile],
     compared with the base's document at its place, else with the one the
     base matches by name (a new copy is an addition).
     """
-    at_place = {(d.source.path, d.index, d.item): d for f in base for d in f.documents
-                if d.known and d.name}
+    # keyed by identity too: one place holds two documents when one is translated (a
+    # v2alpha document and its openslo/v1 form), and each is compared with its own
+    at_place = {(d.source.path, d.index, d.item, d.identity): d for f in base
+                for d in f.documents if d.known and d.name}
     found = []
     for source in head:
         for doc in source.documents:
             if not doc.known or not doc.name or after.get(doc.identity) is doc:
                 continue
-            old = at_place.get((source.path, doc.index, doc.item))
-            if old is None or old.identity != doc.identity:
+            old = at_place.get((source.path, doc.index, doc.item, doc.identity))
+            if old is None:
                 old = before.get(doc.identity)
             if old is not None and _same_bytes(old, doc):
                 continue
