@@ -220,12 +220,15 @@ def compare_files(base: Sequence[SourceFile], head: Sequence[SourceFile]) -> lis
     predecessor = {new.identity: old for old, new in renames}
     lookups = (_sli_lookup(base), _sli_lookup(head))
     changes = []
+    matched: list[tuple[Document, Document]] = []  # each head document with its base's
     for identity, docs in news.items():
         if identity in predecessor:
             changes.append(compare_renamed(predecessor[identity], docs[0], lookups))
             changes += [DocumentChange(*identity, base=None, head=d) for d in docs[1:]]
             continue
         for old, doc in _pairs(olds.get(identity, []), docs):
+            if old is not None:
+                matched.append((old, doc))
             if old is not None and _same_bytes(old, doc):
                 # the same file, byte for byte: no field differs (an SLO whose
                 # SLI changed is added below, with that SLI's change)
@@ -240,7 +243,7 @@ def compare_files(base: Sequence[SourceFile], head: Sequence[SourceFile]) -> lis
                         for d in docs[identity in successors:]]
         else:
             changes += _gone_copies(docs, news[identity])
-    return _with_indicators(changes, before, after)
+    return _with_indicators(changes, matched)
 
 
 def _pairs(olds: Sequence[Document], news: Sequence[Document]
@@ -350,27 +353,27 @@ def _kinship(old: Document, new: Document) -> int:
     return 2 * same_parties + same_file
 
 
-def _with_indicators(changes: list[DocumentChange], before: Mapping[tuple[str, str, str], Document],
-                     after: Mapping[tuple[str, str, str], Document]) -> list[DocumentChange]:
-    """Each SLO that references a changed SLI by ``indicatorRef`` changed with it."""
+def _with_indicators(changes: list[DocumentChange], matched: Sequence[tuple[Document, Document]]
+                     ) -> list[DocumentChange]:
+    """Each SLO that references a changed SLI by ``indicatorRef`` changed with it (every copy
+    of a name: ``matched`` pairs each head document with the base's it is compared with)."""
     slis = {c.name: c for c in changes if (c.api_version, c.kind) == SLI_KEY
             and c.base is not None and c.head is not None
             and any(f.direction != METADATA for f in c.fields)}
     if not slis:
         return changes
-    known = {(c.api_version, c.kind, c.name): c for c in changes}
-    for identity, doc in after.items():
+    known = {id(c.head): c for c in changes if c.head is not None}
+    for old, doc in matched:
         if (doc.api_version, doc.kind) != SLO_KEY:
             continue
         ref = doc.spec.get("indicatorRef")
-        old = before.get(identity)
-        if not isinstance(ref, str) or ref not in slis or old is None:
+        if not isinstance(ref, str) or ref not in slis:
             continue
         if old.spec.get("indicatorRef") != ref:
             continue  # it references another SLI now: its own field change says so
-        change = known.get(identity)
+        change = known.get(id(doc))
         if change is None:
-            change = DocumentChange(*identity, base=old, head=doc)
+            change = DocumentChange(*doc.identity, base=old, head=doc)
             changes.append(change)
         change.indicator = slis[ref]
     return changes

@@ -134,3 +134,17 @@ def test_approve_signs_the_copy_in_the_file_named(repo: GitProject) -> None:
     [c] = [d for d in documents if d["file"] == "slas/c.yaml"]
     assert c["approvals"]["subject"]["after"] != [
         d for d in documents if d["file"] == "slas/a.yaml"][0]["approvals"]["subject"]["after"]
+
+
+def test_every_copy_of_an_slo_changes_with_its_sli(repo: GitProject) -> None:
+    """Two copies of one SLO name an SLI whose good events are made every event: each copy
+    is a change, in its own file, not only the first of the name."""
+    from test_warm_gate import sli, slo
+
+    _copies(repo, {"slos/sli.yaml": sli("ok"), "slos/a.yaml": slo("copy", "ok"),
+                   "slos/b.yaml": slo("copy", "ok", target="0.999")})
+    repo.write("slos/sli.yaml", sli("ok", good="sum(requests)"))
+    repo.commit()
+    gate = repo.gate().json["changes"]["documents"]
+    assert sorted((d["document"], d["file"]) for d in gate) == [
+        ("SLI/ok", "slos/sli.yaml"), ("SLO/copy", "slos/a.yaml"), ("SLO/copy", "slos/b.yaml")]
