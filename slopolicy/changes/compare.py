@@ -212,63 +212,103 @@ class DocumentChange:
 
 def compare_files(base: Sequence[SourceFile], head: Sequence[SourceFile]) -> list[DocumentChange]:
     """Every document that differs between the sides, in head order then removals."""
-    before = _by_identity(base)
-    after = _by_identity(head)
+    olds, news = _all_by_identity(base), _all_by_identity(head)
+    before = {identity: docs[0] for identity, docs in olds.items()}
+    after = {identity: docs[0] for identity, docs in news.items()}
     renames = pair_renames([d for i, d in before.items() if i not in after],
                            [d for i, d in after.items() if i not in before])
     predecessor = {new.identity: old for old, new in renames}
-    successors = {old.identity for old, _ in renames}
     lookups = (_sli_lookup(base), _sli_lookup(head))
     changes = []
-    for identity, doc in after.items():
-        old = before.get(identity)
-        if old is None and identity in predecessor:
-            changes.append(compare_renamed(predecessor[identity], doc, lookups))
+    matched: list[tuple[Document, Document]] = []  # each head document with its base's
+    for identity, docs in news.items():
+        if identity in predecessor:
+            changes.append(compare_renamed(predecessor[identity], docs[0], lookups))
+            changes += [DocumentChange(*identity, base=None, head=d) for d in docs[1:]]
             continue
-        if old is not None and _same_bytes(old, doc):
-            # the same file, byte for byte: no field differs (an SLO whose
-            # SLI changed is added below, with that SLI's change)
-            continue
-        change = compare_documents(old, doc, lookups)
-        if change is not None:
-            changes.append(change)
-    for identity, doc in before.items():
-        if identity not in after and identity not in successors:
-            changes.append(DocumentChange(*identity, base=doc, head=None))
-    changes += _copies(base, head, before, after, lookups)
-    return _with_indicators(changes, before, after)
-
-
-def _copies(base: Sequence[SourceFile], head: Sequence[SourceFile],
-            before: Mapping[tuple[str, str, str], Document],
-            after: Mapping[tuple[str, str, str], Document],
-            lookups: tuple[objectives.SliLookup, objectives.SliLookup]) -> list[DocumentChange]:
-    """The changes of the head's other documents of a name another one holds first.
-
-    Matching takes the first document of each name; a change must not hide
-    behind an unchanged copy put in front of it (duplicate-name says the
-    name is taken twice, but a policy may make that a warning). Each copy is
-    compared with the base's document at its place, else with the one the
-    base matches by name (a new copy is an addition).
-    """
-    # keyed by identity too: one place holds two documents when one is translated (a
-    # v2alpha document and its openslo/v1 form), and each is compared with its own
-    at_place = {(d.source.path, d.index, d.item, d.identity): d for f in base
-                for d in f.documents if d.known and d.name}
-    found = []
-    for source in head:
-        for doc in source.documents:
-            if not doc.known or not doc.name or after.get(doc.identity) is doc:
-                continue
-            old = at_place.get((source.path, doc.index, doc.item, doc.identity))
-            if old is None:
-                old = before.get(doc.identity)
+        for old, doc in _pairs(olds.get(identity, []), docs):
+            if old is not None:
+                matched.append((old, doc))
             if old is not None and _same_bytes(old, doc):
+                # the same file, byte for byte: no field differs (an SLO whose
+                # SLI changed is added below, with that SLI's change)
                 continue
             change = compare_documents(old, doc, lookups)
             if change is not None:
-                found.append(change)
-    return found
+                changes.append(change)
+    successors = {old.identity for old, _ in renames}
+    for identity, docs in olds.items():
+        if identity not in news:
+            changes += [DocumentChange(*identity, base=d, head=None)
+                        for d in docs[identity in successors:]]
+        else:
+            changes += _gone_copies(docs, news[identity])
+    return _with_indicators(changes, matched)
+
+
+def _pairs(olds: Sequence[Document], news: Sequence[Document]
+           ) -> list[tuple[Document | None, Document]]:
+    """Each head document of one name, with the base document it is compared with.
+
+    One a side is matched as it is (a move or an edit). Copies of a name are
+    matched one to one: an unchanged copy with its own self (same place, then
+    same file, content equal), then the rest by file, then equal content
+    anywhere (a move), then in order. A copy left over when the base has fewer
+    is compared with the base's first of the name, so a change never hides
+    behind an unchanged copy (duplicate-name says the name is taken twice, but
+    a policy may make that a warning), and is no change when it equals one.
+    """
+    if len(olds) <= 1 and len(news) <= 1:
+        return [(olds[0] if olds else None, news[0])] if news else []
+    free = list(olds)
+    matched: dict[int, Document] = {}
+    tests: tuple[Callable[[Document, Document], bool], ...] = (
+        lambda o, n: _at_place(o, n) and _equal(o, n),
+        lambda o, n: o.source.path == n.source.path and _equal(o, n),
+        lambda o, n: o.source.path == n.source.path,
+        _equal,
+        lambda o, n: True,
+    )
+    for test in tests:
+        for i, new in enumerate(news):
+            if i in matched:
+                continue
+            old = next((o for o in free if test(o, new)), None)
+            if old is not None:
+                matched[i] = old
+                free.remove(old)
+    pairs: list[tuple[Document | None, Document]] = []
+    for i, new in enumerate(news):
+        if i in matched:
+            pairs.append((matched[i], new))
+        elif not olds:
+            pairs.append((None, new))
+        elif not any(_equal(o, new) for o in olds):
+            pairs.append((olds[0], new))
+    return pairs
+
+
+def _gone_copies(olds: Sequence[Document], news: Sequence[Document]) -> list[DocumentChange]:
+    """The base's copies of a name the head still holds that no head copy took the place of.
+
+    One equal to a copy the head keeps is no change (the duplicate removed);
+    another is removed from its file, as an agreement of a name of its own
+    would be: the copies that stay never hide that its terms are gone.
+    """
+    if len(olds) <= len(news):
+        return []
+    taken = {id(old) for old, _ in _pairs(olds, news) if old is not None}
+    return [DocumentChange(*old.identity, base=old, head=None) for old in olds
+            if id(old) not in taken and not any(_equal(old, new) for new in news)]
+
+
+def _at_place(old: Document, new: Document) -> bool:
+    return (old.source.path, old.index, old.item) == (new.source.path, new.index, new.item)
+
+
+def _equal(old: Document, new: Document) -> bool:
+    """Whether no field differs between two documents of one name."""
+    return _same_bytes(old, new) or next(diff_documents(old, new), None) is None
 
 
 def compare_renamed(old: Document, new: Document,
@@ -313,38 +353,40 @@ def _kinship(old: Document, new: Document) -> int:
     return 2 * same_parties + same_file
 
 
-def _with_indicators(changes: list[DocumentChange], before: Mapping[tuple[str, str, str], Document],
-                     after: Mapping[tuple[str, str, str], Document]) -> list[DocumentChange]:
-    """Each SLO that references a changed SLI by ``indicatorRef`` changed with it."""
+def _with_indicators(changes: list[DocumentChange], matched: Sequence[tuple[Document, Document]]
+                     ) -> list[DocumentChange]:
+    """Each SLO that references a changed SLI by ``indicatorRef`` changed with it (every copy
+    of a name: ``matched`` pairs each head document with the base's it is compared with)."""
     slis = {c.name: c for c in changes if (c.api_version, c.kind) == SLI_KEY
             and c.base is not None and c.head is not None
             and any(f.direction != METADATA for f in c.fields)}
     if not slis:
         return changes
-    known = {(c.api_version, c.kind, c.name): c for c in changes}
-    for identity, doc in after.items():
+    known = {id(c.head): c for c in changes if c.head is not None}
+    for old, doc in matched:
         if (doc.api_version, doc.kind) != SLO_KEY:
             continue
         ref = doc.spec.get("indicatorRef")
-        old = before.get(identity)
-        if not isinstance(ref, str) or ref not in slis or old is None:
+        if not isinstance(ref, str) or ref not in slis:
             continue
         if old.spec.get("indicatorRef") != ref:
             continue  # it references another SLI now: its own field change says so
-        change = known.get(identity)
+        change = known.get(id(doc))
         if change is None:
-            change = DocumentChange(*identity, base=old, head=doc)
+            change = DocumentChange(*doc.identity, base=old, head=doc)
             changes.append(change)
         change.indicator = slis[ref]
     return changes
 
 
-def _by_identity(files: Sequence[SourceFile]) -> dict[tuple[str, str, str], Document]:
-    found: dict[tuple[str, str, str], Document] = {}
+def _all_by_identity(files: Sequence[SourceFile]
+                     ) -> dict[tuple[str, str, str], list[Document]]:
+    """Each identity's documents, in scan order (more than one: duplicate-name says so)."""
+    found: dict[tuple[str, str, str], list[Document]] = {}
     for source in files:
         for doc in source.documents:
             if doc.known and doc.name:
-                found.setdefault(doc.identity, doc)  # a duplicate is duplicate-name's problem
+                found.setdefault(doc.identity, []).append(doc)
     return found
 
 

@@ -21,7 +21,8 @@ again. For the second part the sides are compared where they differ only:
    base's version of each changed file links to, are compared, with the
    changed files; every other document is the same on both sides and in the
    same place, so it makes no change;
-3. matching takes the first document of each name in file order, and the
+3. matching of the copies of a name reads file order (what is left over is
+   paired in order, a new copy compared with the base's first), and the
    sides list files in different orders (a commit's sorted, the working
    tree's folder by folder). A group whose unchanged files the two orders
    list otherwise is compared too, so a first document is the same one
