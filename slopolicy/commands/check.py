@@ -317,8 +317,10 @@ def _run(args: argparse.Namespace) -> int:
         project = replace(project, config=gate.config, rules=gate.rules)
         cache = open_cache(args, project)
         if cache is not None and not args.paths:  # the working tree's change, from the index
-            fast = gate.warm_check(cache, select, ignore, args.jobs,
-                                   Path(args.reviews) if args.reviews else None)
+            from slopolicy.gitops.warm import warm_gate
+
+            fast = warm_gate(gate, cache, select, ignore, args.jobs,
+                             Path(args.reviews) if args.reviews else None)
             if fast is not None:
                 if not args.quiet:
                     note_policy(fast.base, gate.judged_by)

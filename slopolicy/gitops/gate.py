@@ -90,14 +90,6 @@ class Gate:
             warm.remember(cache, compare, base_files)
         return self.judged(base_files, head_files, reviews)
 
-    def warm_check(self, cache: Cache, select: frozenset[str] | None,
-                   ignore: frozenset[str], jobs: int | None, reviews: Path | None
-                   ) -> warm.WarmGate | None:
-        """The check of the working tree against the base from the project index, reading
-        only what differs between the sides (:mod:`slopolicy.gitops.warm`); None: run it in
-        full."""
-        return warm.warm_gate(self, cache, select, ignore, jobs, reviews)
-
     def judged(self, base_files: list[SourceFile], head_files: list[SourceFile],
                reviews: Path | None) -> BaseSide:
         """The base side of the change from ``base_files`` to ``head_files``, judged.

@@ -247,7 +247,7 @@ class _Sides:
         """``paths`` read at ``commit``, each blob's content key learnt."""
         found = commit.read(paths)
         for path, raw in found.items():
-            blob = commit.blob(path)
+            [blob] = commit.blobs_of([path])
             if blob is not None and blob not in self.known:
                 self.known[blob] = key_bytes(content_key(raw))
                 self.learnt = True
@@ -334,7 +334,7 @@ def remember(cache: Cache, compare: CommitReader, files: Iterable[SourceFile]) -
     """Keep each base file's blob id with its content key, for the next warm check."""
     keys = {f.path: key_bytes(f.cache_key) for f in files if f.cache_key}
     known = cache.read_blobs()
-    fresh = {compare.blob(p): k for p, k in keys.items()}
+    fresh = dict(zip(compare.blobs_of(keys), keys.values()))
     if any(known.get(b) != k for b, k in fresh.items() if b is not None):
         known.update((b, k) for b, k in fresh.items() if b is not None)
         remember_keys(cache, [(compare, list(keys))], known)

@@ -151,10 +151,6 @@ class CommitReader(Reader):
             found.update(raw)
             self.blobs.setdefault(found.hexdigest(), raw)
 
-    def blob(self, path: str) -> str | None:
-        """The object id of the file ``path`` of this commit (None: no such file)."""
-        return self._tree.get(path)
-
     def blobs_of(self, paths: Iterable[str]) -> list[str | None]:
         """The object id of each of ``paths`` (None: no such file), in order."""
         return list(map(self._tree.get, paths))
