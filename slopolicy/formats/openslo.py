@@ -200,9 +200,9 @@ def _v2alpha_slo(result: Mapped, spec: Any) -> None:
 
 def _v2alpha_sli_or_ref(result: Mapped, holder: Any, here: Path, at: Path) -> None:
     """``sli`` -> ``indicator``, ``sliRef`` -> ``indicatorRef``, of the SLO or an objective."""
-    target: dict[Any, Any] = result.data
-    for part in here:
-        target = target[part]
+    target: Any = result.data
+    for part in here:  # an SLO without a service has no ``spec`` made yet
+        target = target[part] if isinstance(part, int) else target.setdefault(part, {})
     sli = mapping(holder.get("sli"))
     if sli:
         name = text(mapping(sli.get("metadata")).get("name")) or result.name
