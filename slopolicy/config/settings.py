@@ -17,7 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from slopolicy.load import schemas
+from slopolicy.load import discovery, schemas
 from slopolicy.load.readers import Reader, WorktreeReader
 from slopolicy.load.resources import data_dir
 from slopolicy.model.errors import ConfigError
@@ -348,6 +348,7 @@ def _build(raw: dict[str, Any], path: Path | None, root: Path, where: str,
            rules: Mapping[str, Rule]) -> Config:
     config = Config(root=root, path=path)
     documents = raw.get("documents") or {}
+    _check_globs(where, documents)
     if documents.get("include"):
         config.include = list(documents["include"])
     config.exclude = list(DEFAULT_EXCLUDE) + list(documents.get("exclude") or [])
@@ -361,6 +362,16 @@ def _build(raw: dict[str, Any], path: Path | None, root: Path, where: str,
         _waiver(where, f"waivers[{i}]", w, rules) for i, w in enumerate(raw.get("waivers") or [])
     ]
     return config
+
+
+def _check_globs(where: str, documents: Mapping[str, Any]) -> None:
+    """Every document glob is a gitignore pattern (the schema checked they are strings)."""
+    for side in ("include", "exclude"):
+        for index, pattern in enumerate(documents.get(side) or []):
+            why = discovery.unreadable_glob(pattern)
+            if why is not None:
+                raise ConfigError(f"{where}: documents.{side}[{index}]: {pattern!r} is not a "
+                                  f"gitignore pattern: {why}", ("documents", side, index))
 
 
 def _assumptions(raw: Any, where: str) -> Assumptions:

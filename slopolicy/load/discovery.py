@@ -134,6 +134,30 @@ def matcher(lines: tuple[str, ...]) -> Callable[[str], bool]:
     return match
 
 
+def unreadable_glob(pattern: str) -> str | None:
+    """Why ``pattern`` is no gitignore pattern (None when it is one).
+
+    git calls a pattern that ends in an unescaped backslash invalid, ``!``
+    alone negates nothing, and a bracket range drawn backwards (``[z-a]``)
+    is no range. Only a pattern with one of those characters can be wrong,
+    so pathspec, which costs more to import than a warm check's own work, is
+    imported for those alone.
+    """
+    if "\\" not in pattern and "[" not in pattern and not pattern.startswith("!"):
+        return None
+    import pathspec
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except re.error:
+        return "a bracket expression in it is no range of characters"
+    except ValueError:
+        if (len(pattern) - len(pattern.rstrip("\\"))) % 2:
+            return "it ends in a backslash that escapes nothing"
+        return "a lone '!' negates no pattern"
+    return None
+
+
 @functools.lru_cache(maxsize=8)
 def _root_prefix(repo_root: Path) -> str:
     return str(repo_root.resolve()) + os.sep

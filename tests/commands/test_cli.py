@@ -247,6 +247,10 @@ def test_pre_commit_keeps_to_the_configured_documents(project: Project, monkeypa
         ("rules:\n  slo-headroom: {max-budget-ratio: half}\n", ".slopolicy.yaml:2:18: rules.slo-headroom.max-budget-ratio: expected a number like 0.5, got 'half'"),
         ("waivers:\n  - {rule: schem, reason: x, expires: 2027-02-03}\n", '.slopolicy.yaml:2:6: waivers[0].rule: unknown rule id'),
         ("waivers:\n  - {rule: schema, reason: x, expires: 2027-02-30}\n", ".slopolicy.yaml:2:40: waivers[0].expires: '2027-02-30' is not a date on the calendar"),
+        # document globs git cannot read were an internal error (exit 3) where they were matched
+        ("documents:\n  include: ['!']\n", ".slopolicy.yaml:2:13: documents.include[0]: '!' is not a gitignore pattern: a lone '!' negates no pattern"),
+        ("documents:\n  exclude:\n    - x/\n    - 'slos\\'\n", ".slopolicy.yaml:4:7: documents.exclude[1]: 'slos\\\\' is not a gitignore pattern: it ends in a backslash that escapes nothing"),
+        ("documents: {include: ['[z-a].yaml']}\n", ".slopolicy.yaml:1:23: documents.include[0]: '[z-a].yaml' is not a gitignore pattern: a bracket expression in it is no range of characters"),
     ],
 )
 def test_configuration_errors_name_the_line(project: Project, config: str, message: str) -> None:
