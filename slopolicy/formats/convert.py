@@ -27,6 +27,7 @@ from slopolicy.formats.common import Mapped
 from slopolicy.model.kinds import NATIVE, declared
 from slopolicy.text import yamlsource
 from slopolicy.text.comments import comment_lines
+from slopolicy.text.roundtrip import roundtrip as text_roundtrip
 from slopolicy.text.yamlsource import Path, Positions
 
 TARGETS = ("openslo/v1",)
@@ -65,9 +66,7 @@ class _Out:
 
 
 def roundtrip() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 4096  # never fold a long query
+    yaml = text_roundtrip()
     yaml.representer.add_representer(Decimal, _decimal)
     return yaml
 

@@ -19,12 +19,12 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from slopolicy.text import yamlsource
 from slopolicy.text.comments import comment_lines
+from slopolicy.text.roundtrip import roundtrip
 
 FIRST = ("apiVersion", "version", "kind", "metadata", "spec")
 
@@ -33,17 +33,10 @@ class LayoutError(Exception):
     """The file cannot be laid out without changing what it says."""
 
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 4096
-    return yaml
-
-
 def canonical(text: str) -> str:
     """``text`` in the canonical layout."""
     head, body = _header(text)
-    yaml = _yaml()
+    yaml = roundtrip()
     try:
         documents = list(yaml.load_all(body))
     except YAMLError as problem:

@@ -226,3 +226,15 @@ def test_a_nobl9_composite_objective_is_reported_not_dropped_in_silence(
             "has no OpenSLO v1 form: not converted, and no SLA can be proven by it"
             ) in run.err.splitlines()
     assert "composite:" not in run.out and "maxDelay" not in run.out
+
+
+def test_a_date_off_the_calendar_is_converted_as_written(project: Project) -> None:
+    # the round trip built a date from 2025-02-30 and stopped with an internal error (exit 3)
+    text = (DATA / "openslo" / "v1alpha" / "slos.yaml").read_text()
+    project.write("slos.yaml", text + "---\napiVersion: openslo/v1\nkind: Service\n"
+                  "metadata:\n  name: kept\n  annotations: {reviewed: 2025-02-30,"
+                  " tier: !!int gold}\n")
+    run = project.run("convert", "--to", "openslo/v1", "slos.yaml", "--output", "v1.yaml")
+    assert run.code == 0, run.err
+    out = (project.root / "v1.yaml").read_text()
+    assert "  annotations:\n    reviewed: 2025-02-30\n    tier: !!int 'gold'\n" in out

@@ -140,3 +140,22 @@ def test_a_fifo_is_refused_without_waiting(project: Project) -> None:
     for command in (["fmt", "--check", "slos.yaml"], ["convert", "--to", "openslo/v1", "slos.yaml"]):
         run = project.run(*command)
         assert run.code == 1 and "slos.yaml: error: a FIFO (named pipe), not a regular file" in run.err
+
+
+def test_a_date_off_the_calendar_or_a_tag_its_text_cannot_hold_is_laid_out_as_written(
+        project: Project) -> None:
+    # check reads such a scalar as its text; fmt's round trip built a date or a number from
+    # it and stopped with an internal error (exit 3)
+    text = ("kind: Service\napiVersion: openslo/v1\nmetadata:\n  name: checkout\n"
+            "  annotations: {reviewed: 2025-02-30, since: 2025-13-01, tier: !!int gold,"
+            " on: !!bool maybe}\n")
+    path = project.write("svc.yaml", text)
+    run = project.run("fmt", "--check", "svc.yaml")
+    assert (run.code, run.out) == (1, "would reformat svc.yaml\n")
+    assert path.read_text() == text
+    assert project.run("fmt", "svc.yaml").code == 0
+    assert path.read_text() == (
+        "apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: checkout\n  annotations:\n"
+        "    reviewed: 2025-02-30\n    since: 2025-13-01\n    tier: !!int 'gold'\n"
+        "    on: !!bool 'maybe'\n")
+    assert data(path.read_text()) == data(text)
