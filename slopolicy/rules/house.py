@@ -531,12 +531,19 @@ def _activation(ctx: Context, doc: Document, documents: Any) -> dict[str, Any]:
         "apiVersion": converted.get(celtypes.StringType("apiVersion"), celtypes.StringType("")),
         "kind": converted.get(celtypes.StringType("kind"), celtypes.StringType("")),
         # Absent in a broken document (schema reports that): an empty map keeps has() usable.
-        "metadata": _map_or_empty(converted.get(celtypes.StringType("metadata"))),
-        "spec": _map_or_empty(converted.get(celtypes.StringType("spec"))),
+        "metadata": _map_or_empty(_field(converted, "metadata")),
+        "spec": _map_or_empty(_field(converted, "spec")),
     }
     if documents is not None:
         activation["documents"] = documents
     return activation
+
+
+def _field(converted: Any, name: str) -> Any:
+    """A top-level field of a converted document, or None: cel-python's ``MapType.get``
+    raises KeyError for an absent key unless a default other than None is given."""
+    key = celtypes.StringType(name)
+    return converted[key] if key in converted else None
 
 
 def _map_or_empty(value: Any) -> Any:

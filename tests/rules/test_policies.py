@@ -757,3 +757,26 @@ def test_strict_tightens_headroom(tmp_path: Path) -> None:
     _, config = severities("strict", tmp_path)
     headroom = builtin_rules()["slo-headroom"]
     assert str(config.setting(headroom).options["max-budget-ratio"]) == "0.25"
+
+
+def test_a_document_without_metadata_or_spec_is_judged_not_a_crash(project: Project) -> None:
+    # the activation read the absent key through cel-python's MapType.get, which raises
+    # KeyError without a default: an internal error (exit 3) for the whole run
+    house(project, """\
+        - id: slo-names-service
+          severity: warning
+          match: {kind: SLO}
+          assert: has(spec.service) && has(metadata.name)
+          message: name the SLO and its service
+        - id: services-describe
+          severity: warning
+          match: {kind: Service}
+          assert: has(spec.description)
+          message: describe the service
+        """)
+    project.write("slo.yaml", "apiVersion: openslo/v1\nkind: SLO\nspec: {}\n")
+    project.write("svc.yaml", SERVICE.format(name="checkout"))  # no spec: valid OpenSLO
+    run = project.check()
+    assert run.code == 1, run.err
+    assert custom(run.problems(), "slo-names-service", "services-describe") == [
+        ("slo.yaml", 1, 1, "slo-names-service"), ("svc.yaml", 4, 9, "services-describe")]
