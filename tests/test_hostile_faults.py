@@ -501,3 +501,24 @@ def test_a_repository_without_commits_says_so(tmp_path: Path) -> None:
         assert done.returncode == 2
         assert "this repository has no commits yet; commit first" in done.stderr
         assert "fetch" not in done.stderr
+
+
+def test_reviews_are_read_from_a_file_or_a_pipe_and_never_past_the_cap(repo: GitProject) -> None:
+    # --reviews /dev/zero was read until memory ran out (the process killed, exit 137)
+    done = slopolicy(repo.root, "check", "--base", "main", "--reviews", "/dev/zero",
+                     timeout=60, preexec=limit_memory)
+    assert (done.returncode, done.stderr) == (
+        2, "slopolicy: error: --reviews /dev/zero: a character device, not a file or a pipe\n"), done.stderr
+    big = repo.root.parent / "reviews.json"
+    big.write_text("[" + " " * (32 << 20) + "]")
+    run = repo.gate("--reviews", str(big))
+    assert (run.code, run.err) == (
+        2, f"slopolicy: error: --reviews {big}: over the 33,554,432-byte limit\n")
+    # a shell's <(gh api ...) is a pipe: read as a file is
+    pipe = repo.root.parent / "reviews.pipe"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=lambda: pipe.write_text("[]"))
+    writer.start()
+    run = repo.gate("--reviews", str(pipe))
+    writer.join()
+    assert (run.code, run.err) == (0, "")  # read, and the gate judged the branch

@@ -55,6 +55,7 @@ from slopolicy.changes.approvals import (
     sha256,
     short_digest,
 )
+from slopolicy.load.files import read_export
 from slopolicy.model.errors import UsageError
 
 
@@ -190,11 +191,12 @@ def load_reviews(path: Path) -> list[Review]:
     in ``approved_by``, for the commit ``sha`` names, which the export must
     carry: GitLab's approvals do not say which commit they approved.
     """
+    raw, why = read_export(path)  # never more than the cap: /dev/zero never ends
+    if raw is None:
+        raise UsageError(f"--reviews {path}: {why}")
     try:
-        values = _json_values(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"--reviews {path}: cannot read: {exc.strerror}") from None
-    except ValueError as exc:
+        values = _json_values(raw.decode("utf-8"))
+    except ValueError as exc:  # UnicodeDecodeError is one too
         raise UsageError(f"--reviews {path}: not JSON: {exc}") from None
     if len(values) == 1 and isinstance(values[0], Mapping) and "approved_by" in values[0]:
         return _gitlab_approvals(path, values[0])

@@ -69,6 +69,28 @@ def read_regular(path: str | os.PathLike[str],
     return raw, None
 
 
+def read_export(path: str | os.PathLike[str]) -> tuple[bytes | None, str | None]:
+    """The bytes of a file or a pipe (a shell's ``<(command)``) a command is given, at most
+    :data:`MAX_FILE_BYTES`, or why it was not read.
+
+    A device (``/dev/zero`` never ends), a folder or a socket is refused before it
+    is opened; a pipe is read to one byte past the cap, never further.
+    """
+    try:
+        mode = os.stat(path).st_mode
+        if not (stat_module.S_ISREG(mode) or stat_module.S_ISFIFO(mode)):
+            what = "a folder" if stat_module.S_ISDIR(mode) else next(
+                (name for test, name in _SPECIAL if test(mode)), "a special file")
+            return None, f"{what}, not a file or a pipe"
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror}"
+    if len(raw) > MAX_FILE_BYTES:
+        return None, f"over the {MAX_FILE_BYTES:,}-byte limit"
+    return raw, None
+
+
 def _read_capped(fd: int, size: int) -> bytes | None:
     """At most MAX_FILE_BYTES from ``fd``; None when there is more."""
     parts: list[bytes] = []
