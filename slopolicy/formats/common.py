@@ -73,8 +73,14 @@ def items(value: object) -> list[Any]:
     return list(value) if isinstance(value, list) else []
 
 
-def own(value: Mapping[str, Any]) -> Any:
-    """A copy of a mapping of the original, to add to (keeping ruamel.yaml's comments in it)."""
+def own(value: Any) -> Any:
+    """A copy of a mapping of the original, to add to (keeping ruamel.yaml's comments in it).
+
+    Any other value (labels written as text or a number) is given as it is: the
+    schema of the original's format reports it, and the mapping has no keys to add.
+    """
+    if not isinstance(value, Mapping):
+        return value
     copy = getattr(value, "copy", None)
     return copy() if callable(copy) else dict(value)
 

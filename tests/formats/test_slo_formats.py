@@ -626,7 +626,8 @@ _VALUES = st.recursive(
         st.sampled_from(["spec", "slos", "name", "service", "objective", "target", "window",
                          "indicator", "ratio", "latency", "errors", "total", "metric", "sli",
                          "events", "timeWindows", "objectives", "countMetrics", "metadata",
-                         "unit", "count", "calendar", "sliRef", "serviceRef", "timeWindow"]),
+                         "unit", "count", "calendar", "sliRef", "serviceRef", "timeWindow",
+                         "labels", "annotations", "displayName"]),
         inner, max_size=4),
     max_leaves=20)
 
@@ -669,6 +670,22 @@ def test_a_v2alpha_slo_without_a_service_is_read_not_a_crash(project: Project) -
     assert mapped.data["spec"]["indicatorRef"] == "checkout-errors"
     assert "service" not in mapped.data["spec"]
     assert mapped.data["spec"]["objectives"][0]["indicatorRef"] == "checkout-latency"
+
+
+@pytest.mark.parametrize(("api_version", "kind"), [
+    ("n9/v1alpha", "SLO"), ("openslo/v1alpha", "SLO"), ("openslo.com/v2alpha", "SLO"),
+    ("openslo.com/v2alpha", "SLI"), ("openslo.com/v2alpha", "DataSource")])
+def test_labels_or_annotations_not_a_mapping_are_schema_findings(
+        project: Project, api_version: str, kind: str) -> None:
+    # the mapping copied them as mappings: text or a number there was an internal error (exit 3)
+    project.write("doc.yaml", f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n"
+                  "  name: checkout\n  labels: gold\n  annotations: 7\nspec: {}\n")
+    run = project.check()
+    assert run.code == 1, run.err
+    schema = {(line, column) for _, line, column, rule in run.problems() if rule == "schema"}
+    # v1alpha metadata has no labels or annotations at all
+    expected = {(5, 3), (6, 3)} if api_version == "openslo/v1alpha" else {(5, 11), (6, 16)}
+    assert expected <= schema
 
 
 def test_the_audit_follows_the_target_of_a_pyrra_slo_behind_an_agreement(project: Project) -> None:
