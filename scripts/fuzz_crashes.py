@@ -150,6 +150,11 @@ spec:
     -----END SSH SIGNATURE-----
 """
 
+SIGNERS = """\
+alice@acme.example namespaces="slopolicy,git" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBxg0Y2n1Vc0Ew0T5yq6cT1B8o0b3fOa8pZp1f2n6mK1
+bob@acme.example,github:bob valid-after="20250101",valid-before="20991231" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBxg0Y2n1Vc0Ew0T5yq6cT1B8o0b3fOa8pZp1f2n6mK2
+"""
+
 
 def scenes() -> list[dict[str, str]]:
     """Projects of real documents, each a map of path -> text."""
@@ -161,7 +166,8 @@ def scenes() -> list[dict[str, str]]:
                 and "helm" not in p.parts}
 
     acme = folder(ROOT / "examples" / "acme")
-    acme.update({"slas/zone.yaml": SLA, "approvals/legal.yaml": APPROVAL})
+    acme.update({"slas/zone.yaml": SLA, "approvals/legal.yaml": APPROVAL,
+                 ".slopolicy/allowed_signers": SIGNERS})
     out.append(acme)
     formats = ROOT / "tests" / "formats"
     for sub in ("sloth", "pyrra", "nobl9", "openslo/v1alpha", "openslo/v2alpha"):
@@ -467,6 +473,7 @@ SHAPES: list[tuple[str, Any]] = [
     ("value", Raw("!!bool maybe")),
     ("delete", "spec"),  # a house rule read the absent spec (and a v2alpha SLO's service)
     ("delete", "metadata"),
+    ("labels", "gold"),  # the other formats' mappings copied labels as a mapping
     ("glob", "!"),  # the globs were compiled where they were matched
     ("glob", "[z-a]"),
 ]
@@ -484,10 +491,15 @@ def shaped(rng: random.Random, files: dict[str, str], shape: tuple[str, Any]
         return name, dump(docs)
     names = sorted(n for n in files if not n.endswith((".slopolicy.yaml", "expected.yaml"))
                    and "house" not in n and "approvals" not in n)
+    if how == "labels":  # the formats slopolicy maps, where it was
+        names = [n for n in names if re.search(r"openslo\.com/v2alpha|openslo/v1alpha|n9/v1alpha",
+                                                files[n])] or names
     name = rng.choice(names)
     docs = [d for d in load(files[name]) or [] if isinstance(d, dict)]
     for doc in docs:
-        if how == "delete":
+        if how == "labels" and isinstance(doc.get("metadata"), dict):
+            doc["metadata"]["labels"] = value
+        elif how == "delete":
             doc.pop(value, None)
         elif rng.random() < 0.7:
             leaves = [p for p, v in nodes(doc) if p and not isinstance(v, (dict, list))]
@@ -650,8 +662,9 @@ def one_case(project: Project, rng: random.Random, seed: int, case: int, stats: 
         roll = rng.random()
         configs = [n for n in project.files if n.endswith(".slopolicy.yaml")]
         house = [n for n in project.files if "house" in n]
+        gate = [n for n in project.files if "approvals" in n or "allowed_signers" in n]
         name = rng.choice(configs if roll < 0.2 else house if roll < 0.3
-                          else sorted(project.files))
+                          else gate if roll < 0.35 and gate else sorted(project.files))
         others = [t for n, t in project.files.items() if n != name and not n.startswith(".")]
         text = mutate(rng, project.files[name], others)
     else:
