@@ -188,7 +188,10 @@ class Workspace:
     def _overlay(self, rel: str, text: str) -> None:
         if self.project is None or rel not in self.files and not self._selects(rel):
             return  # not a document of the project: the configuration does not select it
-        [source] = analysis.load_contents([(rel, text.encode("utf-8"))], self.cache)
+        # as a file would hold it: a lone surrogate a client sent (JSON can escape one) is
+        # bytes that are not UTF-8, which loading reports at its place, never an error here
+        raw = text.encode("utf-8", "surrogatepass")
+        [source] = analysis.load_contents([(rel, raw)], self.cache)
         self._thaw()  # the last check's garbage, frozen by the load, back to the collector
         self._replace(rel, source)
 

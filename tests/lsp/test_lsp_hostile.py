@@ -161,3 +161,20 @@ def test_the_text_of_old_edits_is_freed_however_many_edits_come(acme: Path,
     finally:
         tracemalloc.stop()
     assert sizes[1] - sizes[0] < 200_000
+
+
+def test_a_lone_surrogate_in_an_edit_is_a_finding_at_its_place(acme: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """JSON can escape half a surrogate pair: the text could not be encoded, and every check
+    of the workspace failed (a traceback in the editor's log) until the edit was undone."""
+    monkeypatch.chdir(acme)
+    ws = Workspace(acme, use_cache=False)
+    ws.load()
+    text = (acme / SLO).read_text().replace("name: public-api-availability",
+                                            "name: public-api-\ud800availability")
+    ws.open(SLO, text)
+    snapshot = ws.check()
+    assert not snapshot.failures
+    line = text[:text.index("\ud800")].count("\n") + 1
+    found = [(p.line, p.rule) for p in snapshot.problems[SLO]]
+    assert (line, "yaml-syntax") in found
