@@ -12,11 +12,12 @@ dates, empty, unicode and very long strings), keys duplicated, values moved
 up or down a level, one value shared through an anchor and aliases, another
 document added, the documents wrapped in a list, the text cut short.
 
-The mutated file goes through the library (``load_text``, which maps every
+The mutated file goes through the library (``load_bytes``, which maps every
 other format with ``formats.judged``; ``formats.mapped``; ``slo_terms`` and
 ``sla_terms``) and through the CLI in-process: ``check`` (text, JSON, SARIF),
 ``check --base main`` (the mutation in the working tree), ``diff``,
-``convert --to openslo/v1``, ``fmt --check``, and, with the mutation
+``convert --to openslo/v1``, ``fmt --check``, the language server's workspace
+(the text open in an editor), and, with the mutation
 committed as the base, ``check --base``, ``diff`` and ``audit``. A crash is
 exit 3, a traceback in any output, an exception out of ``main``, or a file
 of the project changed by a command that writes nothing unless asked.
@@ -473,6 +474,7 @@ SHAPES: list[tuple[str, Any]] = [
     ("value", Raw("!!bool maybe")),
     ("delete", "spec"),  # a house rule read the absent spec (and a v2alpha SLO's service)
     ("delete", "metadata"),
+    ("value", Raw("a\ud800b")),  # the language server could not encode it
     ("labels", "gold"),  # the other formats' mappings copied labels as a mapping
     ("glob", "!"),  # the globs were compiled where they were matched
     ("glob", "[z-a]"),
@@ -599,12 +601,13 @@ class Project:
 def library(path: str, text: str) -> str | None:
     """The traceback of the library entry points on ``text``, or None."""
     from slopolicy import formats
-    from slopolicy.load.files import load_text
+    from slopolicy.load.files import load_bytes
     from slopolicy.model.kinds import SLA_KEY, SLO_KEY
     from slopolicy.slo.terms import sla_terms, slo_terms
 
     try:
-        source = load_text(path, text)
+        # as bytes, as a file holds them: a lone surrogate is bytes that are not UTF-8
+        source = load_bytes(path, text.encode("utf-8", "surrogatepass"))
         for doc in source.documents:
             data = doc.data
             key = (doc.api_version, doc.kind)
@@ -618,6 +621,25 @@ def library(path: str, text: str) -> str | None:
     except Exception:
         return traceback.format_exc()
     return None
+
+
+def editor(root: Path, name: str, text: str) -> str | None:
+    """What went wrong when the language server's workspace checked ``text`` open in an
+    editor as ``name`` (a traceback, or the rules that raised), or None."""
+    from slopolicy.lsp.workspace import Workspace
+
+    old = Path.cwd()
+    os.chdir(root)
+    try:
+        ws = Workspace(root, use_cache=False)
+        ws.load()
+        ws.open(name, text)
+        failures = ws.check().failures
+    except Exception:
+        return traceback.format_exc()
+    finally:
+        os.chdir(old)
+    return "\n".join(failures) or None
 
 
 COMMANDS: list[tuple[str, ...]] = [
@@ -692,6 +714,10 @@ def one_case(project: Project, rng: random.Random, seed: int, case: int, stats: 
         bad = crashed(code, out, err)
         if bad:
             report(" ".join(args), bad)
+    if edit is not None or rng.random() < 0.3:  # the text as an editor holds it, unsaved
+        problem = editor(project.root, name, text)
+        if problem:
+            report("lsp workspace", problem)
     if project.digest() != before:
         report("a file changed", "a command that writes nothing unless asked changed a file")
     if rng.random() < 0.3:  # the mutation as the base, the scene as it was on top

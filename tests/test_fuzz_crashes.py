@@ -36,11 +36,11 @@ def test_mutated_documents_never_crash_the_library(tmp_path: Path) -> None:
     assert [crash.show() for crash in stats.crashes] == []
 
 
-def test_mutated_projects_never_crash_the_cli(tmp_path: Path) -> None:
+def test_mutated_projects_never_crash_the_cli_or_the_language_server(tmp_path: Path) -> None:
     # one seed (OpenSLO v2alpha SLOs, SLAs of every format): two random cases, and each shape
     # of crash found before (a date off the calendar, a tag its text cannot hold, a document
-    # without spec under a house rule, labels as text, a document glob git cannot read) at a
-    # place the seed draws
+    # without spec under a house rule, labels as text, a lone surrogate in an editor, a
+    # document glob git cannot read) at a place the seed draws
     fuzz = fuzzer()
     stats = fuzz.fuzz([18], 2, work=tmp_path, shapes=True)
     assert stats.cases == 2 + len(fuzz.SHAPES)
