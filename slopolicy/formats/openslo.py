@@ -116,8 +116,10 @@ def _v1alpha_objective(result: Mapped, index: int, item: Any, threshold: bool, i
                                   "spec": {"ratioMetric": _v1alpha_ratio(ratio)}}
         result.paths.append((at + ("indicator",), at + ("ratioMetrics",)))
     if str(method).lower() == "timeslices":
-        result.note(at, "openslo/v1alpha gives no time slice window; OpenSLO v1 wants one: add "
-                    "timeSliceWindow (like 1m) to the converted objective")
+        target = "" if "timeSliceTarget" in objective else " and timeSliceTarget (like 0.95)"
+        result.lack(at, "timeSliceWindow", at, "openslo/v1alpha gives no time slice window; "
+                    f"OpenSLO v1 wants one: add timeSliceWindow (like 1m){target} to the "
+                    "converted objective")
     return objective
 
 
@@ -147,8 +149,9 @@ def _v1alpha_window(result: Mapped, windows: list[Any]) -> None:
         return
     if unit == "Second":
         if count % 60:
-            result.note(at, f"a window of {count} seconds has no OpenSLO v1 form (whole "
-                        "minutes): not converted")
+            result.lack(("spec",), "timeWindow", at, f"a window of {count} seconds has no "
+                        "OpenSLO v1 form (whole minutes): not converted; OpenSLO v1 wants a "
+                        "window: add timeWindow to the converted SLO")
             return
         count, unit = count // 60, "Minute"
     if unit not in UNITS:
@@ -171,6 +174,10 @@ def _v2alpha_slo(result: Mapped, spec: Any) -> None:
     service_key = "serviceRef" if "serviceRef" in spec else "service"
     if text(spec.get(service_key)):
         result.put(("spec", "service"), object_name(spec[service_key]), ("spec", service_key))
+    else:
+        result.lack(("spec",), "service", ("spec",), "openslo.com/v2alpha lets an SLO name no "
+                    "service; OpenSLO v1 wants one: add service (the name of the Service it "
+                    "belongs to) to the converted SLO")
     _v2alpha_sli_or_ref(result, spec, ("spec",), ("spec",))
     if spec.get("timeWindow") is not None:
         result.put(("spec", "timeWindow"), spec["timeWindow"], ("spec", "timeWindow"))
