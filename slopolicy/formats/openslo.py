@@ -149,9 +149,8 @@ def _v1alpha_window(result: Mapped, windows: list[Any]) -> None:
         return
     if unit == "Second":
         if count % 60:
-            result.lack(("spec",), "timeWindow", at, f"a window of {count} seconds has no "
-                        "OpenSLO v1 form (whole minutes): not converted; OpenSLO v1 wants a "
-                        "window: add timeWindow to the converted SLO")
+            result.note(at, f"a window of {count} seconds has no OpenSLO v1 form (whole "
+                        "minutes): not converted")
             return
         count, unit = count // 60, "Minute"
     if unit not in UNITS:
