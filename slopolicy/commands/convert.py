@@ -4,10 +4,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
 from slopolicy.model.errors import UsageError
-from slopolicy.text.yamlsource import Path as DocPath
+
+if TYPE_CHECKING:
+    from slopolicy.text.yamlsource import Path as DocPath
 
 NAME = "convert"
 HELP = "write Sloth, Pyrra, Nobl9 and OpenSLO v1alpha/v2alpha SLOs as OpenSLO v1"
