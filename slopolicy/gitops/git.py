@@ -388,6 +388,32 @@ class GitRepo:
         process.wait()  # the command's error (a ref it cannot read) is raised here
         return commits
 
+    def changes_back(self, rev: str, patterns: Sequence[str]) -> Iterator[LoggedCommit]:
+        """The commits on the first-parent chain of ``rev`` that change ``patterns``, newest
+        first, each with its changes (no blob is read), as one ``git log --raw`` yields them.
+
+        No rename detection: a file moved is a deletion and an addition, so the
+        log needs trees only, never the blobs a similarity score would read.
+        The caller may stop reading at any commit; git is then stopped.
+        """
+        process = self._git.log(
+            "--first-parent", "--diff-merges=first-parent", "--no-renames", "--raw", "-z",
+            "--no-abbrev", "--no-color", "--no-ext-diff", f"--format={_LOG_FORMAT}", rev,
+            "--", *(f":(top){p}" for p in patterns), as_process=True,
+        )
+        try:
+            for commit in map(_parse_logged, _records(process.stdout)):
+                if commit is not None:
+                    yield commit
+        except GeneratorExit:
+            process.proc.kill()
+            process.proc.wait()
+            raise
+        try:
+            process.wait()  # the command's error (a history it cannot read) is raised here
+        except self._error as error:
+            raise UsageError(f"git cannot read the history of {rev[:7]}: {_said(error)}") from None
+
     def chain(self, rev: str) -> list[tuple[str, datetime.datetime]]:
         """Every commit on the first-parent chain of ``rev`` with its committer date, oldest
         first: the order in which they entered the history, whatever their dates say."""
