@@ -74,6 +74,15 @@ def test_added_back_looser_needs_the_loosening_approvals(repo: GitProject) -> No
     repo.approve("carol", "sre")
     repo.commit("sre approves", author="carol")
     assert (again := repo.gate()).code == 0, again.json["problems"]
+    [added] = [d for d in again.json["changes"]["documents"]
+               if d["document"] == "SLA/globex-public-api"]
+    assert (added["status"], added["classes"]) == ("added", ["added", "loosened", "modified"])
+    found = added["earlier"]
+    assert (found["removedBy"], found["date"], found["document"], found["file"]) == (
+        removed, REMOVED_ON, "SLA/globex-public-api", "slas/globex.yaml")
+    assert found["classes"] == ["loosened", "modified"]
+    assert {"path": "spec.objectives[availability].targetPercent", "from": 99.9, "to": 99.5,
+            "direction": "loosened"} in found["changes"]
 
 
 @pytest.mark.parametrize("text, said", [
