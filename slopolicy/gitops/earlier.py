@@ -41,6 +41,11 @@ _UNSPELT = (b"\\", b"*")
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE,
               codecs.BOM_UTF32_BE)
 
+_PAST = "the past versions of the agreements' files"
+# A clone that holds the history but not its files' past versions: a partial clone.
+_PARTIAL = ("this clone leaves past versions of files to be fetched when asked for (a partial "
+            "clone, `--filter=blob:none`), and they could not be; fetch them from a remote "
+            "that can be reached, or clone without `--filter`")
 Version = tuple[LoggedCommit, FileChange]  # a file's version before a commit changed it
 
 
@@ -60,13 +65,10 @@ def look_back(repo: GitRepo, rev: str, config: Config, repo_root: Path,
     try:
         search.run(rev)
     except UsageError as error:
-        changeset.history_unread = str(error)
+        changeset.history_unread = f"{error}; {_PARTIAL}"
         return
     if search.missing:
-        changeset.history_unread = (
-            f"{search.missing} is not in this clone (a partial clone whose objects cannot be "
-            f"fetched now?), so whether it was removed before and with which terms cannot be "
-            f"told; {FETCH_FULL}")
+        changeset.history_unread = f"{search.missing} is not in this clone; {_PARTIAL}"
 
 
 class _Search:
@@ -98,7 +100,7 @@ class _Search:
         chosen = set(discovery.select(self.config, {c.old_path for _, c in versions if c.old_path},
                                       self.repo_root))
         versions = [v for v in versions if v[1].old_path in chosen]
-        olds = self.repo.read_blobs(c.old_blob for _, c in versions if c.old_blob)
+        olds = self.repo.read_past((c.old_blob for _, c in versions if c.old_blob), _PAST)
         held: list[tuple[Version, list[tuple[DocumentChange, Document]]]] = []
         for commit, change in versions:
             assert change.old_blob is not None and change.old_path is not None
@@ -115,7 +117,7 @@ class _Search:
                 held.append(((commit, change), found))
         if not held:
             return
-        news = self.repo.read_blobs(c.new_blob for (_, c), _ in held if c.new_blob)
+        news = self.repo.read_past((c.new_blob for (_, c), _ in held if c.new_blob), _PAST)
         for (commit, change), found in held:
             after = (_agreements(change.new_path or "", news[change.new_blob])
                      if change.new_blob and change.new_blob in news else [])

@@ -305,6 +305,15 @@ class GitRepo:
             return {}
         return {i: found[1] for i, found in zip(wanted, _batch(self._cat_file(wanted))) if found}
 
+    def read_past(self, ids: Iterable[str], what: str) -> dict[str, bytes]:
+        """:meth:`read_blobs` of objects a history names; UsageError naming ``what`` when
+        git cannot read them (a partial clone fetches them on demand, from a remote that
+        may be out of reach)."""
+        try:
+            return self.read_blobs(ids)
+        except self._error as error:
+            raise UsageError(f"git cannot read {what}: {_last_said(error)}") from None
+
     # -- history ---------------------------------------------------------------
 
     def commits(self, base: str, head: str, paths: Sequence[str]) -> list[Commit]:
@@ -412,7 +421,8 @@ class GitRepo:
         try:
             process.wait()  # the command's error (a history it cannot read) is raised here
         except self._error as error:
-            raise UsageError(f"git cannot read the history of {rev[:7]}: {_said(error)}") from None
+            raise UsageError(f"git cannot read the history of {rev[:7]}: {_last_said(error)}"
+                             ) from None
 
     def chain(self, rev: str) -> list[tuple[str, datetime.datetime]]:
         """Every commit on the first-parent chain of ``rev`` with its committer date, oldest
@@ -674,6 +684,12 @@ def open_repo(start: Path) -> GitRepo:
         raise UsageError(f"{start}: git cannot read this repository: {_said(exc)}") from None
     repo.git.update_environment(**OWN_OBJECTS)
     return GitRepo(repo, git.GitCommandError)
+
+
+def _last_said(error: Any) -> str:
+    """The last thing git said on stderr, its hints aside: what it failed at."""
+    lines = [line for line in _said(error).split("; ") if not line.startswith("hint:")]
+    return lines[-1] if lines else f"git exited with {error.status}"
 
 
 def _said(error: Any) -> str:

@@ -46,6 +46,6 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         if change.base is None and change.head is not None:
             yield Finding(
                 f"{change.label} is added, and {base.ref}'s history could not be searched for "
-                "an earlier version of it, which the addition would need the approvals of "
-                f"(removed and added back looser, it is a loosening): {why}",
+                "an earlier version of it (an agreement removed and added back looser needs "
+                f"the approvals of a loosening, not only of an addition): {why}",
                 document=change.head, path=("metadata", "name"))

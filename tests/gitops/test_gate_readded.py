@@ -185,3 +185,32 @@ def test_a_shallow_clone_is_never_taken_for_a_searched_history(repo: GitProject,
     assert changeset.history_unread is not None
     assert "shallow clone" in changeset.history_unread
     assert "`git fetch --unshallow`" in changeset.history_unread
+
+
+def test_a_partial_clone_that_cannot_fetch_the_past_says_so_where_the_agreement_is_added(
+        repo: GitProject, tmp_path: Path) -> None:
+    remove_on_main(repo)
+    repo.write("slas/globex.yaml", LOOSER)
+    repo.commit("add the globex agreement")
+    repo.git("config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "partial"
+    git(tmp_path, "clone", "-q", "--filter=blob:none", "--no-single-branch", "--branch",
+        "change", f"file://{repo.root}", str(clone))
+    git(clone, "remote", "set-url", "origin", f"file://{tmp_path / 'gone'}")  # out of reach
+    repo.root, original = clone, repo.root
+    try:
+        run = repo.check("--base", "origin/main")
+    finally:
+        repo.root = original
+    assert run.code == 1, run.err
+    [warning] = problems(run, "sla-history-unread")
+    assert (warning["severity"], warning["file"], warning["line"], warning["path"]) == (
+        "warning", "slas/globex.yaml", 4, "metadata.name")
+    message = str(warning["message"])
+    assert message.startswith(
+        "SLA/globex-public-api is added, and origin/main's history could not be searched for an "
+        "earlier version of it")
+    assert "git cannot read the past versions of the agreements' files" in message
+    assert "clone without `--filter`" in message
+    [error] = problems(run, "sla-change-approval")  # judged as the addition it is known to be
+    assert "is added and lacks approval" in str(error["message"])

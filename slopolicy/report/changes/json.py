@@ -103,15 +103,6 @@ def policy_json(change: PolicyChange | None) -> dict[str, Any] | None:
     if change is None:
         return None
     out: dict[str, Any] = {"files": [{"path": p, "change": s} for p, s in change.files]}
-    if change.earlier is not None:  # added back: compared with the version the base removed
-        again = change.earlier.change
-        out["earlier"] = {
-            "removedBy": change.earlier.commit, "date": change.earlier.date.isoformat(),
-            "document": again.base.label if again.base else None,
-            "file": again.base_file, "classes": sorted(again.classes),
-            "changes": [field_json(f) for f in again.fields],
-            "objectives": [objective_json(o) for o in again.objectives],
-        }
     if change.approval is not None:
         out["approvals"] = approvals_json(change.approval)
     return out
