@@ -6,12 +6,12 @@ change class (``added``, ``modified``, ``tightened``, ``loosened``,
 loosening is also a modification), each met by distinct people. Evidence is
 an Approval record signed for the exact content (``slopolicy approve``),
 verified against the base's allowed signers; an approving review of the head
-commit (``--reviews``: a GitHub pull request's reviews or a GitLab merge
-request's approvals) by a ``github:LOGIN`` or ``gitlab:LOGIN`` roster entry;
-or, only with
+commit (``--reviews``: GitHub reviews, GitLab approvals) by a ``github:LOGIN``
+or ``gitlab:LOGIN`` roster entry; or, only with
 ``approvals.trailers: counted``, an ``Approved-by:`` trailer. Nobody approves
 their own change (as author, committer or signer, under any identity of
-``approvals.people``). A renamed agreement needs what its edit needs.
+``approvals.people``). A renamed agreement needs what its edit needs, and so
+does one added back (compared with the last version the base removed).
 Metadata-only changes (labels, owner) need no approval.
 
 Passing example (``.slopolicy.yaml`` requires ``modified: [{role: legal,
