@@ -27,13 +27,13 @@ from pathlib import Path
 from slopolicy.changes.changeset import ChangeSet
 from slopolicy.changes.compare import DocumentChange, Earlier, compare_earlier, same_agreement
 from slopolicy.config.settings import Config
-from slopolicy.gitops.git import FETCH_FULL, FileChange, GitRepo, LoggedCommit
+from slopolicy.gitops.git import FETCH_FULL, FileChange, GitRepo, PastCommit
 from slopolicy.load import discovery
 from slopolicy.load.files import load_bytes
 from slopolicy.model.documents import Document
 from slopolicy.model.errors import UsageError
 
-READ_AT_ONCE = 256  # file versions whose blobs one ``git cat-file`` reads
+READ_AT_ONCE = 1024  # file versions whose blobs one ``git cat-file`` reads
 # Bytes that let a YAML or JSON file name a value without spelling it: an escape in a quoted
 # scalar (``\x2d``, ``\u002d``), an alias; and the byte-order marks of encodings other than
 # UTF-8, where no name is spelt in UTF-8 bytes.
@@ -46,7 +46,7 @@ _PAST = "the past versions of the agreements' files"
 _PARTIAL = ("this clone leaves past versions of files to be fetched when asked for (a partial "
             "clone, `--filter=blob:none`), and they could not be; fetch them from a remote "
             "that can be reached, or clone without `--filter`")
-Version = tuple[LoggedCommit, FileChange]  # a file's version before a commit changed it
+Version = tuple[PastCommit, FileChange]  # a file's version before a commit changed it
 
 
 def look_back(repo: GitRepo, rev: str, config: Config, repo_root: Path,

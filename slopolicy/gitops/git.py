@@ -77,6 +77,22 @@ class FileChange:
     new_blob: str | None  # None when the path is gone (or not a regular file)
 
 
+class PastCommit(NamedTuple):
+    """A commit of a history read back from its newest, with the changes asked about."""
+
+    sha: str
+    date_text: str  # committer date, as git prints it (%cI): read as a date when needed
+    changes: tuple[FileChange, ...]
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+    @property
+    def date(self) -> datetime.datetime:
+        return _date(self.date_text, self.sha, "committer")
+
+
 @dataclass(frozen=True, slots=True)
 class LoggedCommit:
     """A commit of the walked history, with the changes it made to the paths asked about."""
@@ -397,9 +413,10 @@ class GitRepo:
         process.wait()  # the command's error (a ref it cannot read) is raised here
         return commits
 
-    def changes_back(self, rev: str, patterns: Sequence[str]) -> Iterator[LoggedCommit]:
-        """The commits on the first-parent chain of ``rev`` that change ``patterns``, newest
-        first, each with its changes (no blob is read), as one ``git log --raw`` yields them.
+    def changes_back(self, rev: str, patterns: Sequence[str]) -> Iterator[PastCommit]:
+        """The commits on the first-parent chain of ``rev`` that change or delete files of
+        ``patterns`` (additions aside), newest first, each with those changes (no blob is
+        read), as one ``git log --raw`` yields them.
 
         No rename detection: a file moved is a deletion and an addition, so the
         log needs trees only, never the blobs a similarity score would read.
@@ -407,13 +424,16 @@ class GitRepo:
         """
         process = self._git.log(
             "--first-parent", "--diff-merges=first-parent", "--no-renames", "--raw", "-z",
-            "--no-abbrev", "--no-color", "--no-ext-diff", f"--format={_LOG_FORMAT}", rev,
+            "--diff-filter=DMT", "--no-abbrev", "--no-color", "--no-ext-diff",
+            f"--format={_RECORD_SEP}%H{_FIELD_SEP}%cI", rev,
             "--", *(f":(top){p}" for p in patterns), as_process=True,
         )
         try:
-            for commit in map(_parse_logged, _records(process.stdout)):
-                if commit is not None:
-                    yield commit
+            for record in _records(process.stdout):
+                header, _, rest = record.partition("\0")
+                sha, _, date = header.strip().partition(_FIELD_SEP)
+                if date:
+                    yield PastCommit(sha, date, tuple(_parse_raw(rest.lstrip("\n").split("\0"))))
         except GeneratorExit:
             process.proc.kill()
             process.proc.wait()

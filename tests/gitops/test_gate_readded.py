@@ -145,8 +145,12 @@ def test_a_document_removed_from_a_file_that_stays(repo: GitProject) -> None:
     assert f"is re-added looser than the version removed in {removed[:7]}" in message
 
 
-def test_the_last_version_removed_is_the_one_compared(repo: GitProject) -> None:
-    """Added back, removed again with tighter terms, added back: compared with the tighter."""
+@pytest.mark.parametrize("at_once", [1, earlier.READ_AT_ONCE])
+def test_the_last_version_removed_is_the_one_compared(repo: GitProject, at_once: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Added back, removed again with tighter terms, added back: compared with the tighter
+    (read a version at a time, the log is stopped once it is found)."""
+    monkeypatch.setattr(earlier, "READ_AT_ONCE", at_once)
     remove_on_main(repo)
     repo.git("checkout", "-q", "main")
     repo.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.95"))
