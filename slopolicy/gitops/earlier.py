@@ -43,9 +43,9 @@ _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE,
 
 _PAST = "the past versions of the agreements' files"
 # A clone that holds the history but not its files' past versions: a partial clone.
-_PARTIAL = ("this clone leaves past versions of files to be fetched when asked for (a partial "
-            "clone, `--filter=blob:none`), and they could not be; fetch them from a remote "
-            "that can be reached, or clone without `--filter`")
+_PARTIAL = ("a partial clone (`--filter=blob:none`) fetches past versions of files when asked "
+            "for, from a remote that must be reachable; make it reachable, or clone without "
+            "`--filter`")
 Version = tuple[PastCommit, FileChange]  # a file's version before a commit changed it
 
 
@@ -67,7 +67,7 @@ def look_back(repo: GitRepo, rev: str, config: Config, repo_root: Path,
     except UsageError as error:
         changeset.history_unread = f"{error}; {_PARTIAL}"
         return
-    if search.missing:
+    if search.missing and (search.wanted or search.doubt):
         changeset.history_unread = f"{search.missing} is not in this clone; {_PARTIAL}"
 
 
@@ -81,7 +81,10 @@ class _Search:
         self.repo_root = repo_root
         self.wanted = list(added)
         self.needles = {n for c in added for n in _spelt(c)}
-        self.missing: str | None = None  # the first version that could not be read
+        self.missing: str | None = None  # the newest version that could not be read
+        self.missing_at: int | None = None  # its place, counted from the newest
+        self.read = 0  # versions met so far
+        self.doubt = False  # an earlier version found is older than one not read
 
     def run(self, rev: str) -> None:
         pending: list[Version] = []
@@ -101,24 +104,26 @@ class _Search:
                                       self.repo_root))
         versions = [v for v in versions if v[1].old_path in chosen]
         olds = self.repo.read_past((c.old_blob for _, c in versions if c.old_blob), _PAST)
-        held: list[tuple[Version, list[tuple[DocumentChange, Document]]]] = []
+        held: list[tuple[Version, int, list[tuple[DocumentChange, Document]]]] = []
         for commit, change in versions:
             assert change.old_blob is not None and change.old_path is not None
+            self.read += 1
             raw = olds.get(change.old_blob)
             if raw is None:
-                self.missing = self.missing or (
-                    f"the version of {change.old_path} before commit {commit.short}")
+                if self.missing is None:
+                    self.missing = f"the version of {change.old_path} before commit {commit.short}"
+                    self.missing_at = self.read
                 continue
             if not self._may_hold(raw):
                 continue
             docs = _agreements(change.old_path, raw)
             found = [(c, d) for c in self.wanted if (d := _match(docs, c)) is not None]
             if found:
-                held.append(((commit, change), found))
+                held.append(((commit, change), self.read, found))
         if not held:
             return
-        news = self.repo.read_past((c.new_blob for (_, c), _ in held if c.new_blob), _PAST)
-        for (commit, change), found in held:
+        news = self.repo.read_past((c.new_blob for (_, c), _, _ in held if c.new_blob), _PAST)
+        for (commit, change), place, found in held:
             after = (_agreements(change.new_path or "", news[change.new_blob])
                      if change.new_blob and change.new_blob in news else [])
             for added, old in found:
@@ -126,6 +131,7 @@ class _Search:
                                                    for d in after):
                     continue  # found in a newer version already, or still there after
                 self.wanted.remove(added)
+                self.doubt = self.doubt or (self.missing_at is not None and self.missing_at < place)
                 added.earlier = Earlier(compare_earlier(old, _head(added)), commit.sha,
                                         commit.date)
 

@@ -215,6 +215,28 @@ def test_a_partial_clone_that_cannot_fetch_the_past_says_so_where_the_agreement_
         "SLA/globex-public-api is added, and origin/main's history could not be searched for an "
         "earlier version of it")
     assert "git cannot read the past versions of the agreements' files" in message
-    assert "clone without `--filter`" in message
+    assert "a partial clone (`--filter=blob:none`) fetches past versions" in message
     [error] = problems(run, "sla-change-approval")  # judged as the addition it is known to be
     assert "is added and lacks approval" in str(error["message"])
+
+
+def test_a_version_that_cannot_be_read_is_never_passed_over(repo: GitProject) -> None:
+    """The newest version removed is lost from the repository: the older one found is
+    compared, and the warning says the newer could not be read."""
+    first = remove_on_main(repo)
+    repo.git("checkout", "-q", "main")
+    repo.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.95"))
+    repo.commit("globex again, tighter", date="2025-03-06T12:00:00+00:00")
+    repo.git("rm", "-q", "slas/globex.yaml")
+    second = repo.commit("remove it again", date="2025-03-07T12:00:00+00:00")
+    lost = repo.git("rev-parse", f"{second}^:slas/globex.yaml").strip()
+    (repo.root / ".git/objects" / lost[:2] / lost[2:]).unlink()  # a loose object, lost
+    repo.git("checkout", "-q", "-B", "change", "main")
+    repo.write("slas/globex.yaml", LOOSER)
+    repo.commit("add the globex agreement")
+    run = repo.gate()
+    [warning] = problems(run, "sla-history-unread")
+    assert (f"the version of slas/globex.yaml before commit {second[:7]} is not in this "
+            "clone") in str(warning["message"])
+    [error] = problems(run, "sla-change-approval")
+    assert f"is re-added looser than the version removed in {first[:7]}" in str(error["message"])
