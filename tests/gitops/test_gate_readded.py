@@ -83,6 +83,11 @@ def test_added_back_looser_needs_the_loosening_approvals(repo: GitProject) -> No
     assert found["classes"] == ["loosened", "modified"]
     assert {"path": "spec.objectives[availability].targetPercent", "from": 99.9, "to": 99.5,
             "direction": "loosened"} in found["changes"]
+    table = repo.check("--base", "main", "--format", "markdown").out
+    assert (f"| SLA/globex-public-api v2 | — | removed in {removed[:7]} (2025-03-05) | added back "
+            "| — | ✅ ") in table
+    assert ("|  | availability | targetPercent: 99.9 → 99.5 | loosened | 40.32–44.64 → "
+            "201.6–223.2 per calendar month (UTC) |  |") in table
 
 
 @pytest.mark.parametrize("text, said", [
