@@ -168,14 +168,16 @@ def _match(docs: Sequence[Document], change: DocumentChange) -> Document | None:
 
 
 def _pathspecs(include: Sequence[str]) -> list[str]:
-    """Git wildcards (``*`` crosses folders) that match at least what ``include`` selects:
-    the globs decide which of the files logged count."""
-    specs = []
+    """Git wildcards (``*`` crosses folders) that match at least what ``include`` selects
+    (a pattern's last part names a file, or a folder and what it holds): the globs then
+    decide which of the files logged count."""
+    specs: list[str] = []
     for pattern in include:
         if pattern.startswith("!"):
             continue
-        leaf = pattern.rstrip("/").rsplit("/", 1)[-1] if not pattern.endswith("/") else ""
-        spec = f"*{leaf}" if leaf and not leaf.startswith("*") else leaf or "*"
-        if spec not in specs:
-            specs.append(spec)
+        leaf = pattern.rstrip("/").rsplit("/", 1)[-1]
+        leaf = leaf if leaf.startswith("*") else f"*{leaf}"
+        for spec in ((leaf, f"{leaf}/*") if leaf != "*" else ("*",)):
+            if spec not in specs:
+                specs.append(spec)
     return specs

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from gitrepos import GitProject, sla
+from gitrepos import POLICY, GitProject, sla
 
 from slopolicy.changes.changeset import ChangeSet
 from slopolicy.changes.compare import compare_files
@@ -245,3 +245,15 @@ def test_a_version_that_cannot_be_read_is_never_passed_over(repo: GitProject) ->
             "clone") in str(warning["message"])
     [error] = problems(run, "sla-change-approval")
     assert f"is re-added looser than the version removed in {first[:7]}" in str(error["message"])
+
+
+def test_globs_that_name_a_folder_are_searched(repo: GitProject) -> None:
+    """``include: [slas]`` selects what the folder holds: so does the search."""
+    repo.git("checkout", "-q", "main")
+    repo.write(".slopolicy.yaml", POLICY + "documents: {include: [slas]}\n")
+    repo.commit("only the agreements' folder", date="2025-03-02T12:00:00+00:00")
+    removed = remove_on_main(repo)
+    repo.write("slas/globex.yaml", LOOSER)
+    repo.commit("add the globex agreement")
+    [message] = [str(p["message"]) for p in problems(repo.gate(), "sla-change-approval")]
+    assert f"is re-added looser than the version removed in {removed[:7]}" in message
