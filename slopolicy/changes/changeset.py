@@ -35,7 +35,8 @@ class ChangeSet:
     documents: list[DocumentChange] = field(default_factory=list)
     policy: PolicyChange | None = None
     # Why the base's history could not be searched for earlier versions of the agreements
-    # added (a shallow clone); None when it was, or when nothing was added.
+    # added (a shallow clone, a partial clone that cannot fetch them); None when it was, or
+    # when nothing was added.
     history_unread: str | None = None
 
     @property
