@@ -257,3 +257,18 @@ def test_globs_that_name_a_folder_are_searched(repo: GitProject) -> None:
     repo.commit("add the globex agreement")
     [message] = [str(p["message"]) for p in problems(repo.gate(), "sla-change-approval")]
     assert f"is re-added looser than the version removed in {removed[:7]}" in message
+
+
+def test_a_removal_merged_from_a_branch_is_found_at_the_merge(repo: GitProject) -> None:
+    """The base's own record: the merge that brought the removal in removed it there."""
+    repo.git("checkout", "-q", "-b", "pr1", "main")
+    repo.git("rm", "-q", "slas/globex.yaml")
+    repo.commit("remove the globex agreement", date=REMOVED_ON)
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pr1", "pr1", date="2025-03-06T12:00:00+00:00")
+    merge = repo.git("rev-parse", "HEAD").strip()
+    repo.git("checkout", "-q", "-B", "change", "main")
+    repo.write("slas/globex.yaml", LOOSER)
+    repo.commit("add the globex agreement")
+    [message] = [str(p["message"]) for p in problems(repo.gate(), "sla-change-approval")]
+    assert f"is re-added looser than the version removed in {merge[:7]} (2025-03-06)" in message
