@@ -522,3 +522,18 @@ def test_reviews_are_read_from_a_file_or_a_pipe_and_never_past_the_cap(repo: Git
     run = repo.gate("--reviews", str(pipe))
     writer.join()
     assert (run.code, run.err) == (0, "")  # read, and the gate judged the branch
+
+
+def test_a_config_that_is_not_a_regular_file_is_named_as_such(tmp_path: Path) -> None:
+    """``--config /dev/zero`` exists: it was called "no such file", and it is never read."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "svc.yaml").write_text(SERVICE.format(name="x"))
+    for config in ("/dev/zero", str(tmp_path)):
+        done = slopolicy(root, "check", "--no-cache", "--config", config, timeout=60,
+                         preexec=limit_memory)
+        assert (done.returncode, done.stderr) == (
+            2, f"slopolicy: error: --config {config}: not a regular file\n")
+    done = slopolicy(root, "check", "--no-cache", "--config", str(tmp_path / "none.yaml"))
+    assert (done.returncode, done.stderr) == (
+        2, f"slopolicy: error: --config {tmp_path / 'none.yaml'}: no such file\n")

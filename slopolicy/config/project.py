@@ -67,8 +67,10 @@ def open_project(paths: list[str], config_path: str | None) -> Project:
         start = start.parent
     folder = reader.join("", str((start if start.exists() else cwd).resolve()))
     if config_path:
-        if not Path(config_path).is_file():
+        if not Path(config_path).exists():
             raise UsageError(f"--config {config_path}: no such file")
+        if not Path(config_path).is_file():  # a folder, a device, a FIFO: never read
+            raise UsageError(f"--config {config_path}: not a regular file")
         path = reader.join("", os.path.abspath(config_path))
     else:
         path = config_module.find(reader, folder)

@@ -260,6 +260,22 @@ def test_configuration_errors_name_the_line(project: Project, config: str, messa
     assert message in run.err
 
 
+def test_a_glob_with_two_brackets_selects_without_a_python_warning(project: Project) -> None:
+    """``[[]`` is git's literal ``[``; Python's regex compiler warned of a nested set
+    (FutureWarning) on stderr, twice, from the glob matcher and its validation."""
+    import warnings
+
+    project.write(".slopolicy.yaml", "documents:\n  include: ['[[]warned-svc.yaml']\n")
+    project.write("[warned-svc.yaml",
+                  "apiVersion: openslo/v1\nkind: Service\nmetadata: {name: x}\nspec: {}\n")
+    project.write("other.yaml", "apiVersion: openslo/v1\nkind: Nonsense\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = project.run("check", "--no-cache")
+    assert [str(w.message) for w in caught] == []
+    assert run.code == 0 and "no problems in 1 document in 1 file" in run.out + run.err
+
+
 WAIVER = "  - {{rule: {rule}, reason: x, expires: 2099-01-01}}\n"
 
 
