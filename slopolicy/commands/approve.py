@@ -217,6 +217,11 @@ def _document_change(project: Project, repo: GitRepo, base: str, doc: Document,
     from slopolicy.gitops.sides import load_side
     from slopolicy.load.readers import CommitReader, WorktreeReader
 
+    if not doc.name:  # the gate matches agreements by name: one without a name is no change
+        line, column = doc.locate(("metadata",), key=True)
+        raise UsageError(f"{doc.source.path}:{line}:{column}: {doc.label} has no metadata.name, "
+                         "so no change of it can be approved; `slopolicy check` says what the "
+                         "document needs")
     root = project.repo_root
     sides = [load_side(reader, project.config, root) for reader in
              (CommitReader(repo, base, base[:7]), WorktreeReader(root, repo.head()))]

@@ -485,6 +485,17 @@ def test_approve_names_the_change(repo: GitProject) -> None:
     assert "SLA/globex-public-api did not change since" in unchanged.err
 
 
+def test_approve_says_an_agreement_without_a_name_cannot_be_approved(repo: GitProject) -> None:
+    """It said "SLA/? did not change since ...", which sends the approver looking for a
+    change that is there."""
+    repo.write("slas/nameless.yaml", "apiVersion: slopolicy/v1\nkind: SLA\nspec: {}\n")
+    repo.commit("a nameless agreement")
+    run = repo.approve("alice", "legal", "slas/nameless.yaml", "--base", "HEAD~1")
+    assert run.code == 2
+    assert run.err.startswith("slopolicy: error: slas/nameless.yaml:1:1: SLA/? has no "
+                              "metadata.name, so no change of it can be approved"), run.err
+
+
 def test_a_signature_copied_beside_its_record_signs_nothing_else(repo: GitProject) -> None:
     """One file, two records, one signature: the copy names another approver and role."""
     repo.write("slas/globex.yaml", LOOSENED)
