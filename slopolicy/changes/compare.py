@@ -446,6 +446,8 @@ def share_unchanged(before: Any, after: Any) -> Any:
         same = len(before) == len(after)
         for key, value in after.items():
             old = before.get(key, ABSENT)
+            if old is value:
+                continue  # one object already (interned text, a small number, a shared part)
             new = value if old is ABSENT else share_unchanged(old, value)
             if new is not value:
                 after[key] = new
@@ -454,6 +456,8 @@ def share_unchanged(before: Any, after: Any) -> Any:
     if kind is list:
         same = len(before) == len(after)
         for index, value in enumerate(after[:len(before)]):
+            if before[index] is value:
+                continue
             new = share_unchanged(before[index], value)
             if new is not value:
                 after[index] = new
