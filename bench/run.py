@@ -85,7 +85,7 @@ def cold_vs_check_jsonschema(tmp: Path, env: dict[str, str], repeat: int) -> tup
     schema.write_text(subprocess.run(SLOPOLICY + ["schema"], capture_output=True, text=True,
                                      check=True).stdout)
     rel = [str(p.relative_to(root)) for p in paths]
-    peer = Cmd(["check-jsonschema", "--schemafile", str(schema), *rel], root, env)
+    peer = Cmd([_script("check-jsonschema"), "--schemafile", str(schema), *rel], root, env)
     cold = Cmd(SLOPOLICY + ["check", "--no-cache"], root, env)
     ratio = measure(peer, cold, repeat)
     ok = show("cold check, 4,000 docs / check-jsonschema", ratio, 0.25)
@@ -306,11 +306,19 @@ def audit_memory(tmp: Path, env: dict[str, str], commits: int, limit_mib: int) -
     return ok
 
 
-def _check_yaml() -> str:
-    found = shutil.which("check-yaml")
+def _script(name: str) -> str:
+    """The console script ``name`` of this Python's environment, as a hook's own virtual
+    environment runs it: the one beside the interpreter, not a version manager's shim
+    found first on PATH (pyenv's is a shell script that costs more than check-yaml)."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.is_file() else shutil.which(name)
     if found is None:
-        raise SystemExit("check-yaml is needed: pip install -e '.[test]' (pre-commit-hooks)")
+        raise SystemExit(f"{name} is needed: pip install -e '.[test]'")
     return found
+
+
+def _check_yaml() -> str:
+    return _script("check-yaml")
 
 
 def _commit(root: Path, message: str) -> None:
@@ -324,8 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="skip the 100,000-document and 50,000-commit memory runs")
     parser.add_argument("--repeat", type=int, default=5, help="pairs per ratio (default 5)")
     args = parser.parse_args(argv)
-    if shutil.which("check-jsonschema") is None:
-        raise SystemExit("check-jsonschema is needed: pip install -e '.[test]'")
+    _script("check-jsonschema")
     _check_yaml()
     # As pip installs it: with compiled bytecode (an editable checkout run with
     # PYTHONDONTWRITEBYTECODE would compile every module on every start).

@@ -50,7 +50,7 @@ import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from slopolicy import __version__
 from slopolicy.cache import blobs as blob_map
@@ -71,9 +71,6 @@ from slopolicy.cache.records import (
 from slopolicy.load.resources import data_dir
 from slopolicy.load.schemas import BUNDLE, FORMATS_BUNDLE
 from slopolicy.model.documents import SourceFile
-
-if TYPE_CHECKING:
-    from importlib.metadata import PackagePath
 
 _Record = TypeVar("_Record")
 
@@ -118,36 +115,84 @@ def released_install(package: str) -> str | None:
     """The version of the regular (not editable) install whose files are ``package``, and
     a digest of its modules' recorded hashes, if it is one.
 
-    Read from the installed distribution's metadata: ``direct_url.json``
-    marks an editable install (``dir_info.editable``), and the distribution's
-    own record must place the running package where it is (a checkout on
-    ``PYTHONPATH`` shadows an install, and is code under development).
+    Read from the metadata pip wrote beside the package: a regular install
+    puts its ``slopolicy-VERSION.dist-info`` in the folder that holds the
+    package, whose ``RECORD`` lists the package's files. An editable install
+    keeps its metadata apart from the files (and marks itself in
+    ``direct_url.json``), and a checkout on ``PYTHONPATH`` has none beside
+    it: both are code under development. Only that one folder is listed (no
+    search of every path entry for a distribution), so a hook's start pays
+    for none.
     """
-    import importlib.metadata
-
+    site = os.path.dirname(package)
     try:
-        dist = importlib.metadata.distribution("slopolicy")
-        direct = dist.read_text("direct_url.json")
-        located = os.path.realpath(str(dist.locate_file("slopolicy/__init__.py")))
-    except (importlib.metadata.PackageNotFoundError, OSError, ValueError):
+        found = [name for name in os.listdir(site) if name.lower().startswith("slopolicy-")
+                 and name.endswith(".dist-info")]
+    except OSError:
+        return None
+    if len(found) != 1 or os.path.basename(package) != "slopolicy":
+        return None  # none, or several installs' metadata side by side: not one release
+    info = os.path.join(site, found[0])
+    try:
+        version = _metadata_version(os.path.join(info, "METADATA"))
+        direct = _read_text(os.path.join(info, "direct_url.json"))
+        record = _read_text(os.path.join(info, "RECORD"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    if version is None or record is None:
         return None
     if direct:
         try:
             data = json.loads(direct)
         except ValueError:
             return None
-        info = data.get("dir_info") if isinstance(data, dict) else None
-        if isinstance(info, dict) and info.get("editable", False) is not False:
+        info_dir = data.get("dir_info") if isinstance(data, dict) else None
+        if isinstance(info_dir, dict) and info_dir.get("editable", False) is not False:
             return None  # editable: its files change under the same version
-    listed = {str(f).replace("\\", "/"): f for f in dist.files or ()}
-    here = os.path.realpath(os.path.join(package, "__init__.py"))
-    if "slopolicy/__init__.py" not in listed or located != here:
+    listed = _record_hashes(record)
+    if listed is None or "slopolicy/__init__.py" not in listed:
         return None
     recorded = _recorded_modules(listed)
-    return None if recorded is None else f"{dist.version} {recorded}"
+    return None if recorded is None else f"{version} {recorded}"
 
 
-def _recorded_modules(listed: dict[str, PackagePath]) -> str | None:
+def _read_text(path: str) -> str | None:
+    """The file's text, or None when there is no such file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def _metadata_version(path: str) -> str | None:
+    """The ``Version:`` field of a distribution's ``METADATA`` headers."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                break  # the headers end at the first blank line
+            name, sep, value = line.partition(":")
+            if sep and name.strip().lower() == "version":
+                return value.strip()
+    return None
+
+
+def _record_hashes(record: str) -> dict[str, str | None] | None:
+    """Each file a ``RECORD`` lists (``/``-separated) and its hash (``sha256=...``), or
+    None when the file is not a ``RECORD`` (a row without its three fields)."""
+    import csv
+
+    listed: dict[str, str | None] = {}
+    for row in csv.reader(record.splitlines()):
+        if not row:
+            continue
+        if len(row) != 3:
+            return None
+        listed[row[0].replace("\\", "/")] = row[1] or None
+    return listed
+
+
+def _recorded_modules(listed: dict[str, str | None]) -> str | None:
     """A digest of the hash pip recorded of each file of the package, read from its RECORD.
 
     The same for every install of one build (bytecode aside: it holds the
@@ -158,10 +203,11 @@ def _recorded_modules(listed: dict[str, PackagePath]) -> str | None:
     for name in sorted(listed):
         if not name.startswith("slopolicy/") or "/__pycache__/" in name:
             continue
-        found = listed[name].hash
+        found = listed[name]
         if found is None:
             return None
-        digest.update(f"{name}\0{found.mode}:{found.value}\n".encode())
+        mode, _, value = found.partition("=")
+        digest.update(f"{name}\0{mode}:{value}\n".encode())
     return digest.hexdigest()[:32]
 
 

@@ -34,6 +34,10 @@ class ChangeSet:
     head_commit: str | None
     documents: list[DocumentChange] = field(default_factory=list)
     policy: PolicyChange | None = None
+    # Why the base's history could not be searched for earlier versions of the agreements
+    # added (a shallow clone, a partial clone that cannot fetch them); None when it was, or
+    # when nothing was added.
+    history_unread: str | None = None
 
     @property
     def agreements(self) -> list[DocumentChange]:

@@ -133,6 +133,9 @@ class DocumentChange:
     approval: ApprovalResult | None = None  # set by the gate, for changes that need approval
     renamed_from: str | None = None  # the predecessor's metadata.name, for a renamed agreement
     indicator: DocumentChange | None = None  # the change of the SLI this SLO references
+    # An added agreement that the base's history removed before: the comparison with the
+    # last version removed (set by the gate, which reads the history).
+    earlier: Earlier | None = None
 
     @property
     def renamed(self) -> bool:
@@ -175,7 +178,9 @@ class DocumentChange:
     def classes(self) -> frozenset[str]:
         """Every class the change fits; a loosening is also a modification, and so is a rename."""
         if self.base is None:
-            return frozenset({"added"})
+            # an agreement removed and added back is judged as the edit it amounts to too
+            again = self.earlier.change.classes if self.earlier is not None else frozenset()
+            return frozenset({"added"}) | again
         if self.head is None:
             return frozenset({"removed"})
         directions = self.directions
@@ -206,6 +211,23 @@ class DocumentChange:
     @property
     def version_after(self) -> Any:
         return self.head.spec.get("version") if self.head else None
+
+
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """The last version of an added agreement that the base's history removed.
+
+    ``change`` compares that version with the one added, as an edit would be
+    compared; ``commit`` removed it (its parent held it), on ``date``.
+    """
+
+    change: DocumentChange
+    commit: str
+    date: datetime
+
+    @property
+    def short(self) -> str:
+        return self.commit[:7]
 
 
 # -- matching ----------------------------------------------------------------
@@ -342,6 +364,22 @@ def pair_renames(removed: Sequence[Document], added: Sequence[Document]
             if new is not None:
                 pairs.append((old, new))
     return pairs
+
+
+def same_agreement(old: Document, new: Document) -> bool:
+    """Whether ``new`` is ``old``'s agreement, as matching across sides takes it: the same
+    identity, or a successor for the same customer and service (a rename)."""
+    if (old.api_version, old.kind) != SLA_KEY or (new.api_version, new.kind) != SLA_KEY:
+        return False
+    return old.identity == new.identity or _kinship(old, new) >= 2
+
+
+def compare_earlier(old: Document, new: Document) -> DocumentChange:
+    """An added agreement compared with an earlier version of it (removed since): field by
+    field and objective by objective, as an edit from ``old`` to ``new`` is."""
+    fields = tuple(diff_documents(old, new))
+    objs = tuple(_objective_changes(old, new, fields, (_none, _none)))
+    return DocumentChange(*new.identity, base=old, head=new, fields=fields, objectives=objs)
 
 
 def _kinship(old: Document, new: Document) -> int:

@@ -4,9 +4,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slopolicy.commands import EXIT_FINDINGS, EXIT_OK
 from slopolicy.model.errors import UsageError
+
+if TYPE_CHECKING:
+    from slopolicy.text.yamlsource import Path as DocPath
 
 NAME = "convert"
 HELP = "write Sloth, Pyrra, Nobl9 and OpenSLO v1alpha/v2alpha SLOs as OpenSLO v1"
@@ -20,11 +24,20 @@ rules Pyrra generates) and what the original left unsaid (Sloth's window) is
 reported on stderr at its line in the original, never dropped in silence. The
 converted documents give the verdicts the originals gave. Documents already in
 openslo/v1 or slopolicy/v1 are kept as they are.
+
+Each converted document is read back and checked against OpenSLO v1's schema,
+as `slopolicy check` reads it. Where the original lacks what OpenSLO v1
+requires (a v2alpha SLO may name no service) or holds what it refuses, the
+document is written all the same, for you to complete, and each error is
+reported on stderr at its line in the original, saying what OpenSLO v1 needs.
 """
 EPILOG = """\
 exit codes:
-  0  converted (notes on stderr say what was left out or assumed)
-  1  a file held nothing to convert, broken YAML, or an object of no format slopolicy reads
+  0  converted, and every converted document is valid OpenSLO v1 (notes on stderr
+     say what was left out or assumed)
+  1  a converted document is not valid OpenSLO v1 (it is written all the same; each
+     error on stderr says what to add or change), a file held nothing to convert,
+     broken YAML, or an object of no format slopolicy reads
   2  usage error (a missing file)
 
 examples:
@@ -73,14 +86,15 @@ def run(options: argparse.Namespace) -> int:
             failed = True
             continue
         try:
-            result = convert(loaded.text, services)
+            result = convert(loaded.text, services, written_errors)
         except YAMLError as problem:  # what the strict loader took and the round-trip one did not
             print(f"{raw}: error: cannot convert: {line(str(problem).splitlines()[0])}",
                   file=sys.stderr)
             failed = True
             continue
         for note in result.notes:
-            print(f"{raw}:{note.line}:{note.column}: note: {line(note.message)}", file=sys.stderr)
+            print(f"{raw}:{note.line}:{note.column}: {note.severity}: {line(note.message)}",
+                  file=sys.stderr)
         if not result.converted and not result.kept:
             print(f"{raw}: error: nothing to convert: no document of a format slopolicy reads",
                   file=sys.stderr)
@@ -88,6 +102,7 @@ def run(options: argparse.Namespace) -> int:
             continue
         failed = failed or bool(result.refused)
         results.append((path, result))
+    errors = sum(result.errors for _, result in results)
     if options.in_place:
         for path, result in results:
             if result.converted:
@@ -103,6 +118,26 @@ def run(options: argparse.Namespace) -> int:
         else:
             sys.stdout.write(text)
     converted = sum(result.converted for _, result in results)
+    invalid = (f"; {errors} error{'s' if errors != 1 else ''}: what was written is not valid "
+               f"OpenSLO v1 until {'they are' if errors != 1 else 'it is'} fixed" if errors else "")
     print(f"slopolicy convert: {converted} document{'s' if converted != 1 else ''} converted "
-          f"to {options.to}", file=sys.stderr)
-    return EXIT_FINDINGS if failed else EXIT_OK
+          f"to {options.to}{invalid}", file=sys.stderr)
+    return EXIT_FINDINGS if failed or errors else EXIT_OK
+
+
+def written_errors(text: str) -> list[tuple[DocPath, bool, str]]:
+    """The schema errors of one written document, read back from its text as `check` reads it.
+
+    Never from the round-trip loader's data: its timestamp is a date, where
+    the text holds what a reader takes for a string.
+    """
+    from slopolicy.load.files import load_text
+    from slopolicy.load.schemas import document_errors
+
+    source = load_text("converted.yaml", text)
+    found: list[tuple[DocPath, bool, str]] = [
+        ((), False, f"the written text does not read back: {problem.message}")
+        for problem in source.problems]
+    for document in source.documents:
+        found.extend(document_errors(document.data))
+    return found

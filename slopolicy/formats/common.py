@@ -30,7 +30,9 @@ class Mapped:
     ``data`` is the object (an SLO keeps its SLI inline, in
     ``spec.indicator``); ``paths`` pairs its paths with the original's;
     ``assumptions`` are (original path, what slopolicy took where the original
-    is silent); ``notes`` are (original path, what OpenSLO v1 cannot say).
+    is silent); ``notes`` are (original path, what OpenSLO v1 cannot say);
+    ``lacks`` are what the object lacks that OpenSLO v1 requires (see
+    :class:`Lack`).
     """
 
     kind: str
@@ -38,6 +40,7 @@ class Mapped:
     paths: list[tuple[Path, Path]] = field(default_factory=list)
     assumptions: list[tuple[Path, str]] = field(default_factory=list)
     notes: list[tuple[Path, str]] = field(default_factory=list)
+    lacks: list[Lack] = field(default_factory=list)
 
     def assume(self, source: Path, text: str) -> None:
         self.assumptions.append((source, text))
@@ -57,6 +60,26 @@ class Mapped:
 
     def note(self, source: Path, text: str) -> None:
         self.notes.append((source, text))
+
+    def lack(self, here: Path, key: str, source: Path, text: str) -> None:
+        """The object has no ``key`` in ``here``, which OpenSLO v1 requires; ``text``, said
+        at ``source``, tells the user what to add."""
+        self.lacks.append(Lack(here, key, source, text))
+
+
+@dataclass(frozen=True)
+class Lack:
+    """A key OpenSLO v1 requires that the original gives nothing to write for.
+
+    The object is written without it, for the user to complete: ``text`` (at
+    ``source`` in the original) says why and what to add, and stands for the
+    schema error the written object has at ``here`` that names ``key``.
+    """
+
+    here: Path  # in the mapped object
+    key: str
+    source: Path  # in the original
+    text: str
 
 
 def new(kind: str, name: str, at: Path) -> Mapped:

@@ -10,12 +10,21 @@ original: a comment on its own lines goes before what it preceded, one at a
 line's end to the end of that line. What OpenSLO v1 cannot say, and what the
 original left unsaid, comes back as notes at their place in the original.
 Documents already in OpenSLO v1 or slopolicy/v1 are kept as they are.
+
+Given a ``validate`` (the command passes the schema check that ``slopolicy
+check`` runs: this package reads no schema), each converted document's
+written text is read back and checked, and every error comes back at the
+place in the original its value came from, or at the object that lacks it.
+A converted document that breaks OpenSLO v1 is written all the same: the
+original lacks what v1 requires (a v2alpha SLO may name no service), and the
+user, told what to add, completes it.
 """
 from __future__ import annotations
 
 import io
+import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -23,13 +32,18 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from slopolicy.formats import NAMES, READERS
-from slopolicy.formats.common import Mapped
+from slopolicy.formats.common import Lack, Mapped
 from slopolicy.model.kinds import NATIVE, declared
+from slopolicy.model.problems import format_path
 from slopolicy.text import yamlsource
 from slopolicy.text.comments import comment_lines
 from slopolicy.text.yamlsource import Path, Positions
 
 TARGETS = ("openslo/v1",)
+
+# The schema errors of one written document's text, as a reader loads it back:
+# (path in the document, whether it points at a key, message).
+Validate = Callable[[str], Sequence[tuple[Path, bool, str]]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,7 @@ class Note:
     line: int
     column: int
     message: str
+    severity: str = "note"  # "error": what was written is not valid OpenSLO v1 there
 
 
 @dataclass
@@ -51,6 +66,11 @@ class Converted:
     kept: int = 0  # documents already in OpenSLO v1 or slopolicy/v1
     refused: int = 0  # objects of no format slopolicy reads
 
+    @property
+    def errors(self) -> int:
+        """Schema errors of the written documents (each at its place in the original)."""
+        return sum(note.severity == "error" for note in self.notes)
+
 
 @dataclass
 class _Out:
@@ -60,6 +80,7 @@ class _Out:
     mapped: Mapped | None  # None: a document kept as it was
     index: int  # the YAML document of the original
     item: int | None
+    tree: Positions | None = None  # the original YAML document's positions
     before: dict[Path, list[str]] = field(default_factory=dict)
     after: dict[Path, str] = field(default_factory=dict)
 
@@ -79,11 +100,13 @@ def _decimal(representer: Any, value: Decimal) -> Any:
     return representer.represent_scalar("tag:yaml.org,2002:float", format(value, "f"))
 
 
-def convert(text: str, services: set[str] | None = None) -> Converted:
+def convert(text: str, services: set[str] | None = None,
+            validate: Validate | None = None) -> Converted:
     """``text`` (a file's content, already known to load) as OpenSLO v1.
 
     ``services``: the Service names written so far in this run, so each is
-    written once.
+    written once. ``validate``: the schema errors of a written document's
+    text; each becomes an error note at its place in the original.
     """
     services = set() if services is None else services
     yaml = roundtrip()
@@ -96,7 +119,11 @@ def convert(text: str, services: set[str] | None = None) -> Converted:
         for item, data in objects:
             outs.extend(_objects(result, data, index, item, tree, services))
     _place_comments(text, outs, trees)
-    result.text = "---\n".join(_dump(yaml, out) for out in outs)
+    written = [_dump(yaml, out) for out in outs]
+    for out, document in zip(outs, written):
+        if out.mapped is not None:  # a document kept as it was is `slopolicy check`'s to judge
+            result.notes.extend(_checked(out, document, validate))
+    result.text = "---\n".join(written)
     result.notes.sort(key=lambda note: (note.line, note.column))
     return result
 
@@ -109,10 +136,7 @@ def _objects(result: Converted, data: Any, index: int, item: int | None,
     api, kind = declared(data)
 
     def note(path: Path, message: str) -> None:
-        at = prefix + path
-        line, column = (yamlsource.locate_key(tree, at) if at and isinstance(at[-1], str)
-                        else yamlsource.locate(tree, at))
-        result.notes.append(Note(line, column, message))
+        result.notes.append(Note(*_place(tree, prefix + path, True), message))
 
     if api in NATIVE:
         result.kept += 1
@@ -141,10 +165,43 @@ def _objects(result: Converted, data: Any, index: int, item: int | None,
             if mapped.name in services:
                 continue
             services.add(mapped.name)
-        yield from _split(mapped, index, item)
+        yield from _split(mapped, index, item, tree)
 
 
-def _split(mapped: Mapped, index: int, item: int | None) -> Iterator[_Out]:
+def _place(tree: Positions | None, at: Path, key: bool) -> tuple[int, int]:
+    """1-based line and column of ``at`` in the original: its key, or its value."""
+    if key and at and isinstance(at[-1], str):
+        return yamlsource.locate_key(tree, at)
+    return yamlsource.locate(tree, at)
+
+
+def _checked(out: _Out, text: str, validate: Validate | None) -> Iterator[Note]:
+    """The notes of what ``out`` lacks, and an error for each schema error of its ``text``.
+
+    A lack's note already says what to add, so it stands for the schema error
+    that names its key there (it becomes an error, and is not said twice).
+    """
+    assert out.mapped is not None
+    prefix: Path = () if out.item is None else (out.item,)
+    said: dict[Lack, bool] = dict.fromkeys(out.mapped.lacks, False)
+    for path, key, message in validate(text) if validate is not None else ():
+        lack = next((lack for lack in said if lack.here == path
+                     and re.search(rf"\b{re.escape(lack.key)}\b", message)), None)
+        if lack is not None:
+            said[lack] = True
+            continue
+        where = f" at {format_path(path)}" if path else ""
+        kind, name = out.data.get("kind"), out.data.get("metadata", {}).get("name")
+        yield Note(*_place(out.tree, prefix + _source_of(out.mapped, path), key),
+                   f"the converted {kind} {name} is not valid OpenSLO v1{where}: {message}",
+                   "error")
+    for lack, error in said.items():
+        yield Note(*_place(out.tree, prefix + lack.source, True), lack.text,
+                   "error" if error else "note")
+
+
+def _split(mapped: Mapped, index: int, item: int | None,
+           tree: Positions | None) -> Iterator[_Out]:
     """An SLO and the SLIs it holds inline: each SLI its own document, named by indicatorRef."""
     slis: list[_Out] = []
     data = _plain(mapped.data)
@@ -163,13 +220,13 @@ def _split(mapped: Mapped, index: int, item: int | None) -> Iterator[_Out]:
                    "spec": inline.get("spec")}
             _replace_key(holder, "indicator", "indicatorRef", name)
             at = path + ("indicator",)
-            slis.append(_Out(sli, _shifted(mapped, at), index, item))
+            slis.append(_Out(sli, _shifted(mapped, at), index, item, tree))
             source = _source_of(mapped, at)
             # what the original says of the SLI goes with the SLI's document
             mapped.paths[:] = [(here, there) for here, there in mapped.paths
                                if here[:len(at)] != at]
             mapped.paths.append((path + ("indicatorRef",), source))
-    yield _Out(data, mapped, index, item)
+    yield _Out(data, mapped, index, item, tree)
     yield from slis
 
 

@@ -116,8 +116,10 @@ def _v1alpha_objective(result: Mapped, index: int, item: Any, threshold: bool, i
                                   "spec": {"ratioMetric": _v1alpha_ratio(ratio)}}
         result.paths.append((at + ("indicator",), at + ("ratioMetrics",)))
     if str(method).lower() == "timeslices":
-        result.note(at, "openslo/v1alpha gives no time slice window; OpenSLO v1 wants one: add "
-                    "timeSliceWindow (like 1m) to the converted objective")
+        target = "" if "timeSliceTarget" in objective else " and timeSliceTarget (like 0.95)"
+        result.lack(at, "timeSliceWindow", at, "openslo/v1alpha gives no time slice window; "
+                    f"OpenSLO v1 wants one: add timeSliceWindow (like 1m){target} to the "
+                    "converted objective")
     return objective
 
 
@@ -171,6 +173,10 @@ def _v2alpha_slo(result: Mapped, spec: Any) -> None:
     service_key = "serviceRef" if "serviceRef" in spec else "service"
     if text(spec.get(service_key)):
         result.put(("spec", "service"), object_name(spec[service_key]), ("spec", service_key))
+    else:
+        result.lack(("spec",), "service", ("spec",), "openslo.com/v2alpha lets an SLO name no "
+                    "service; OpenSLO v1 wants one: add service (the name of the Service it "
+                    "belongs to) to the converted SLO")
     _v2alpha_sli_or_ref(result, spec, ("spec",), ("spec",))
     if spec.get("timeWindow") is not None:
         result.put(("spec", "timeWindow"), spec["timeWindow"], ("spec", "timeWindow"))
@@ -200,9 +206,9 @@ def _v2alpha_slo(result: Mapped, spec: Any) -> None:
 
 def _v2alpha_sli_or_ref(result: Mapped, holder: Any, here: Path, at: Path) -> None:
     """``sli`` -> ``indicator``, ``sliRef`` -> ``indicatorRef``, of the SLO or an objective."""
-    target: dict[Any, Any] = result.data
-    for part in here:
-        target = target[part]
+    target: Any = result.data
+    for part in here:  # an SLO without a service has no ``spec`` made yet
+        target = target[part] if isinstance(part, int) else target.setdefault(part, {})
     sli = mapping(holder.get("sli"))
     if sli:
         name = text(mapping(sli.get("metadata")).get("name")) or result.name

@@ -12,8 +12,9 @@ the change rules read: every git read goes through
 :mod:`slopolicy.gitops.git`, the files of a side through
 :mod:`slopolicy.load.readers`, the policy at a ref is
 :mod:`slopolicy.gitops.policy`, matching and classifying are
-:mod:`slopolicy.changes.compare`, and approvals are
-:mod:`slopolicy.gitops.judging`.
+:mod:`slopolicy.changes.compare`, an agreement added back is compared with
+the version the base's history removed by :mod:`slopolicy.gitops.earlier`,
+and approvals are :mod:`slopolicy.gitops.judging`.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from slopolicy.check.analysis import Analyses
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
-from slopolicy.gitops import warm
+from slopolicy.gitops import earlier, warm
 from slopolicy.gitops.git import GitRepo, open_repo
 from slopolicy.gitops.judging import Judge, Span, policy_change_subject
 from slopolicy.gitops.policy import GitWorktree, config_at, config_rel, policy_files
@@ -103,6 +104,8 @@ class Gate:
         found = changes.compare_files(base_files, head_files)
         changeset = ChangeSet(self.base_ref, self.base_commit, self.merge_base, self.head_ref,
                               self.head_commit, found, self._policy_change(compare))
+        # an agreement added back after a removal is judged as the edit it amounts to as well
+        earlier.look_back(self.repo, self.base_commit, self.config, root, changeset)
         roster = Roster.from_config(self.config.approvals, self.config.root, root)
         span = Span(self.repo, self.merge_base, self.head_ref, self.head_commit, self.head, compare)
         subject = (policy_change_subject(compare, self.head, self.config_file, root)

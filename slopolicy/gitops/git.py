@@ -77,6 +77,22 @@ class FileChange:
     new_blob: str | None  # None when the path is gone (or not a regular file)
 
 
+class PastCommit(NamedTuple):
+    """A commit of a history read back from its newest, with the changes asked about."""
+
+    sha: str
+    date_text: str  # committer date, as git prints it (%cI): read as a date when needed
+    changes: tuple[FileChange, ...]
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+    @property
+    def date(self) -> datetime.datetime:
+        return _date(self.date_text, self.sha, "committer")
+
+
 @dataclass(frozen=True, slots=True)
 class LoggedCommit:
     """A commit of the walked history, with the changes it made to the paths asked about."""
@@ -305,6 +321,15 @@ class GitRepo:
             return {}
         return {i: found[1] for i, found in zip(wanted, _batch(self._cat_file(wanted))) if found}
 
+    def read_past(self, ids: Iterable[str], what: str) -> dict[str, bytes]:
+        """:meth:`read_blobs` of objects a history names; UsageError naming ``what`` when
+        git cannot read them (a partial clone fetches them on demand, from a remote that
+        may be out of reach)."""
+        try:
+            return self.read_blobs(ids)
+        except self._error as error:
+            raise UsageError(f"git cannot read {what}: {_last_said(error)}") from None
+
     # -- history ---------------------------------------------------------------
 
     def commits(self, base: str, head: str, paths: Sequence[str]) -> list[Commit]:
@@ -387,6 +412,37 @@ class GitRepo:
         commits = [c for c in map(_parse_logged, _records(process.stdout)) if c]
         process.wait()  # the command's error (a ref it cannot read) is raised here
         return commits
+
+    def changes_back(self, rev: str, patterns: Sequence[str]) -> Iterator[PastCommit]:
+        """The commits on the first-parent chain of ``rev`` that change or delete files of
+        ``patterns`` (additions aside), newest first, each with those changes (no blob is
+        read), as one ``git log --raw`` yields them.
+
+        No rename detection: a file moved is a deletion and an addition, so the
+        log needs trees only, never the blobs a similarity score would read.
+        The caller may stop reading at any commit; git is then stopped.
+        """
+        process = self._git.log(
+            "--first-parent", "--diff-merges=first-parent", "--no-renames", "--raw", "-z",
+            "--diff-filter=DMT", "--no-abbrev", "--no-color", "--no-ext-diff",
+            f"--format={_RECORD_SEP}%H{_FIELD_SEP}%cI", rev,
+            "--", *(f":(top){p}" for p in patterns), as_process=True,
+        )
+        try:
+            for record in _records(process.stdout):
+                header, _, rest = record.partition("\0")
+                sha, _, date = header.strip().partition(_FIELD_SEP)
+                if date:
+                    yield PastCommit(sha, date, tuple(_parse_raw(rest.lstrip("\n").split("\0"))))
+        except GeneratorExit:
+            process.proc.kill()
+            process.proc.wait()
+            raise
+        try:
+            process.wait()  # the command's error (a history it cannot read) is raised here
+        except self._error as error:
+            raise UsageError(f"git cannot read the history of {rev[:7]}: {_last_said(error)}"
+                             ) from None
 
     def chain(self, rev: str) -> list[tuple[str, datetime.datetime]]:
         """Every commit on the first-parent chain of ``rev`` with its committer date, oldest
@@ -648,6 +704,12 @@ def open_repo(start: Path) -> GitRepo:
         raise UsageError(f"{start}: git cannot read this repository: {_said(exc)}") from None
     repo.git.update_environment(**OWN_OBJECTS)
     return GitRepo(repo, git.GitCommandError)
+
+
+def _last_said(error: Any) -> str:
+    """The last thing git said on stderr, its hints aside: what it failed at."""
+    lines = [line for line in _said(error).split("; ") if not line.startswith("hint:")]
+    return lines[-1] if lines else f"git exited with {error.status}"
 
 
 def _said(error: Any) -> str:

@@ -55,6 +55,7 @@ BUILTIN = (
     "ambiguous_duration",
     "unused_waiver",
     "sla_change_approval",
+    "sla_history_unread",
     "sla_version_bump",
     "sla_retroactive_change",
     "slo_loosened",

@@ -6,12 +6,12 @@ change class (``added``, ``modified``, ``tightened``, ``loosened``,
 loosening is also a modification), each met by distinct people. Evidence is
 an Approval record signed for the exact content (``slopolicy approve``),
 verified against the base's allowed signers; an approving review of the head
-commit (``--reviews``: a GitHub pull request's reviews or a GitLab merge
-request's approvals) by a ``github:LOGIN`` or ``gitlab:LOGIN`` roster entry;
-or, only with
+commit (``--reviews``: GitHub reviews, GitLab approvals) by a ``github:LOGIN``
+or ``gitlab:LOGIN`` roster entry; or, only with
 ``approvals.trailers: counted``, an ``Approved-by:`` trailer. Nobody approves
 their own change (as author, committer or signer, under any identity of
-``approvals.people``). A renamed agreement needs what its edit needs.
+``approvals.people``). A renamed agreement needs what its edit needs, and so
+does one added back (compared with the last version the base removed).
 Metadata-only changes (labels, owner) need no approval.
 
 Passing example (``.slopolicy.yaml`` requires ``modified: [{role: legal,
@@ -40,7 +40,7 @@ from slopolicy.model.problems import Finding
 
 if TYPE_CHECKING:  # git and change modules load only when a check has a base
     from slopolicy.changes import approvals
-    from slopolicy.changes.compare import DocumentChange, FieldChange
+    from slopolicy.changes.compare import DocumentChange, Earlier, FieldChange
     from slopolicy.rules.context import Context
 
 ID = "sla-change-approval"
@@ -69,9 +69,13 @@ def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,
     if removed and change.file in broken:
         what = (f"is missing ({change.file} does not load: fix it first, or this counts as a "
                 "deletion)")
+    lacks = (f"{change.label} {what} and lacks approval: it needs "
+             f"{approval_text.shortfall_text(result)}.")
+    if change.earlier is not None and change.earlier.change.classes:
+        lacks = (f"{change.label} {_again(change.earlier)}. It lacks approval: it needs "
+                 f"{approval_text.shortfall_text(result)}.")
     message = " ".join(t for t in (
-        (f"{change.label} {what} and lacks approval: it needs "
-         f"{approval_text.shortfall_text(result)}."),
+        lacks,
         approval_text.uncounted_text(result),
         approval_text.how_to_approve(result, change.file, records, _document_flag(change),
                                  ref if removed else None, ref),
@@ -86,17 +90,34 @@ def _what(change: DocumentChange) -> str:
     if change.head is None:
         return "is deleted"
     if change.base is None:
+        if change.earlier is not None:  # the terms removed, added back as they were
+            return (f"is added back with the terms of the version removed in "
+                    f"{change.earlier.short} ({change.earlier.date.date().isoformat()})")
         return "is added"
-    order = ("loosened", "tightened", "modified")  # what a reviewer must weigh first
-    shown = sorted((f for f in change.fields if f.direction in order),
-                   key=lambda f: order.index(f.direction))
-    detail = ", ".join(_field(f) for f in shown[:3]) + (", …" if len(shown) > 3 else "")
+    detail = _detail(change)
     if change.renamed:  # a rename is a change of the agreement, judged as its edit
         renamed = f"renamed from {change.renamed_from}"
         if change.status == "renamed":
             return f"is {renamed}" + (f" ({detail})" if detail else "")
         detail = ", ".join(t for t in (detail, renamed) if t)
     return f"is {change.status}" + (f" ({detail})" if detail else "")
+
+
+def _again(earlier: Earlier) -> str:
+    """An agreement added back with other terms than the version removed: how they differ."""
+    classes = earlier.change.classes
+    how = ("looser" if "loosened" in classes else "tighter" if "tightened" in classes
+           else "with other terms")
+    detail = _detail(earlier.change)
+    return (f"is re-added {how} than the version removed in {earlier.short} "
+            f"({earlier.date.date().isoformat()})" + (f": {detail}" if detail else ""))
+
+
+def _detail(change: DocumentChange) -> str:
+    order = ("loosened", "tightened", "modified")  # what a reviewer must weigh first
+    shown = sorted((f for f in change.fields if f.direction in order),
+                   key=lambda f: order.index(f.direction))
+    return ", ".join(_field(f) for f in shown[:3]) + (", …" if len(shown) > 3 else "")
 
 
 def _field(item: FieldChange) -> str:
@@ -106,8 +127,9 @@ def _field(item: FieldChange) -> str:
 
 
 def _where(change: DocumentChange) -> tuple[str | int, ...]:
+    fields = change.earlier.change.fields if change.earlier is not None else change.fields
     for direction in ("loosened", "tightened", "modified"):
-        for item in change.fields:
+        for item in fields:
             if item.direction == direction and item.head_path:
                 return item.head_path
     return ("metadata", "name") if change.renamed else ("spec", "version")

@@ -136,3 +136,26 @@ def test_other_code_installed_under_the_same_version_never_reads_its_answers(
     install(python, "--force-reinstall", str(TREE))  # the first code again: its cache
     assert binding(python, env)[1] == first
     assert problems() == []
+
+
+def test_only_the_metadata_beside_the_package_makes_it_a_release(tmp_path: Path) -> None:
+    """The release is told from the ``dist-info`` folder pip wrote beside the package.
+    Two installs' metadata side by side, or a RECORD that does not list the package,
+    cannot say which code runs: the results bind to its files instead."""
+    python = venv(tmp_path)
+    env = environment(tmp_path)
+    install(python, str(TREE))
+    module, bound = binding(python, env)
+    assert bound.startswith("release 0.1.0 ")
+    site = Path(module).parent.parent
+    info = next(site.glob("slopolicy-*.dist-info"))
+    stale = site / "slopolicy-0.0.9.dist-info"
+    shutil.copytree(info, stale)  # an older install's metadata left behind
+    _, two = binding(python, env)
+    assert not two.startswith("release") and str(site / "slopolicy") in two
+    shutil.rmtree(stale)
+    assert binding(python, env)[1] == bound
+    record = info / "RECORD"
+    rows = record.read_text().splitlines()
+    record.write_text("\n".join(r for r in rows if not r.startswith("slopolicy/__init__.py,")))
+    assert not binding(python, env)[1].startswith("release")

@@ -1,15 +1,43 @@
 """slopolicy convert --to openslo/v1: other formats' real SLOs written as OpenSLO v1."""
 from __future__ import annotations
 
+import re
+import shlex
 import shutil
 from pathlib import Path
 
-from conftest import Project
+import pytest
+from conftest import REPO, Project, Run
 from test_slo_formats import DATA, MIX, mixed, verdicts
 
 from slopolicy.formats.convert import convert
 from slopolicy.load.files import load_text
 from slopolicy.text.comments import comment_lines
+
+
+def convert_cli(project: Project, *args: str) -> Run:
+    """``slopolicy convert --to openslo/v1 ARGS`` as users run it; when it says what it wrote
+    is valid (exit 0), `slopolicy check` finds it valid too."""
+    run = project.run("convert", "--to", "openslo/v1", *args)
+    if run.code == 0:
+        assert written_schema_errors(project, args, run) == [], run.err
+    return run
+
+
+def written_schema_errors(project: Project, args: tuple[str, ...], run: Run) -> list[str]:
+    """`slopolicy check`'s schema errors in what the convert run with ``args`` wrote."""
+    if "--output" in args:
+        written = [args[args.index("--output") + 1]]
+    elif "--in-place" in args:
+        written = [arg for arg in args if not arg.startswith("--")]
+    else:
+        project.write_bytes("stdout.yaml", run.out.encode())
+        written = ["stdout.yaml"]
+    report = project.run("check", "--format", "json", "--no-cache", "--select", "schema",
+                         *written).json
+    if written == ["stdout.yaml"]:
+        (project.root / "stdout.yaml").unlink()
+    return [f'{p["file"]}:{p["line"]}: {p["message"]}' for p in report["problems"]]
 
 
 def converted_repo(source: Path, target: Path, project: Project) -> Path:
@@ -18,7 +46,7 @@ def converted_repo(source: Path, target: Path, project: Project) -> Path:
     (target / "slos").mkdir()
     for path in sorted((source / "slos").iterdir()):
         out = target / "slos" / f"{path.stem}.yaml"
-        run = project.run("convert", "--to", "openslo/v1", str(path), "--output", str(out))
+        run = convert_cli(project, str(path), "--output", str(out))
         assert run.code == 0, run.err
     return target
 
@@ -77,7 +105,7 @@ def test_comments_and_key_order_are_kept() -> None:
 def test_what_openslo_cannot_say_is_reported_at_its_line(project: Project) -> None:
     shutil.copyfile(DATA / "sloth" / "getting-started.yml", project.root / "sloth.yml")
     shutil.copyfile(DATA / "pyrra" / "pyrra-connect-latency.yaml", project.root / "pyrra.yaml")
-    run = project.run("convert", "--to", "openslo/v1", "sloth.yml", "pyrra.yaml")
+    run = convert_cli(project, "sloth.yml", "pyrra.yaml")
     assert run.code == 0
     notes = run.err.splitlines()
     assert ("sloth.yml:16:5: note: Sloth's alerting (the page and ticket alerts on multiwindow, "
@@ -99,15 +127,26 @@ def test_what_openslo_cannot_say_is_reported_at_its_line(project: Project) -> No
 def test_openslo_v1alpha_converts_to_v1(project: Project) -> None:
     for name in ("slos.yaml", "services.yaml"):
         shutil.copyfile(DATA / "openslo" / "v1alpha" / name, project.root / name)
-    run = project.run("convert", "--to", "openslo/v1", "slos.yaml", "services.yaml",
-                      "--output", "v1.yaml")
-    assert run.code == 0, run.err
+    run = convert_cli(project, "slos.yaml", "services.yaml", "--output", "v1.yaml")
     out = (project.root / "v1.yaml").read_text()
     assert "openslo/v1alpha" not in out
     assert "timeWindows" not in out and "    - duration: 1w\n      isRolling: false\n" in out
     assert "kind: Service\nmetadata:\n  name: example-service\n  displayName: Example Service\n" in out
-    # v1alpha has no time slice window, which v1 wants: said, not invented
-    assert "slos.yaml:44:9: note: openslo/v1alpha gives no time slice window" in run.err
+    # v1alpha has no time slice window, which v1 wants: not invented, so the written SLO is
+    # not valid OpenSLO v1 until the user adds one. The note that says what to add is the
+    # error, said once (not again in the schema's words); the calendar's startTime, a
+    # timestamp to the round-trip loader and text to a reader, is no error
+    assert run.code == 1
+    assert run.err.splitlines() == [
+        "slos.yaml:44:9: error: openslo/v1alpha gives no time slice window; OpenSLO v1 wants "
+        "one: add timeSliceWindow (like 1m) to the converted objective",
+        "slos.yaml:47:9: note: value means nothing to a ratio objective; OpenSLO v1 allows it "
+        "only with a threshold metric: not converted",
+        "slopolicy convert: 3 documents converted to openslo/v1; 1 error: what was written is "
+        "not valid OpenSLO v1 until it is fixed"]
+    assert written_schema_errors(project, ("--output", "v1.yaml"), run) == [
+        "v1.yaml:52: budgetingMethod Timeslices needs timeSliceTarget and timeSliceWindow on "
+        "every objective"]
     for name in ("slos.yaml", "services.yaml"):
         (project.root / name).unlink()
     report = project.run("check", "--format", "json", "--no-cache").json
@@ -119,7 +158,7 @@ def test_in_place_rewrites_only_the_converted_files(project: Project) -> None:
     sloth = project.write("sloth.yml", (DATA / "sloth" / "no-alerts.yml").read_text())
     sla = project.write("sla.yaml", (DATA / "slas" / "sloth.yaml").read_text())
     before = sla.read_text()
-    run = project.run("convert", "--to", "openslo/v1", "--in-place", "sloth.yml", "sla.yaml")
+    run = convert_cli(project, "--in-place", "sloth.yml", "sla.yaml")
     assert run.code == 0 and run.out == ""
     assert "version: \"prometheus/v1\"" not in sloth.read_text()
     assert "kind: SLO" in sloth.read_text()
@@ -129,18 +168,18 @@ def test_in_place_rewrites_only_the_converted_files(project: Project) -> None:
 def test_a_file_of_no_format_slopolicy_reads_is_an_error(project: Project) -> None:
     project.write("ci.yaml", "name: ci\non: push\n")
     project.write("broken.yaml", "version: prometheus/v1\nslos: [\n")
-    run = project.run("convert", "--to", "openslo/v1", "ci.yaml", "broken.yaml")
+    run = convert_cli(project, "ci.yaml", "broken.yaml")
     assert run.code == 1
     assert "ci.yaml: error: nothing to convert" in run.err
     assert "broken.yaml:3:1: error:" in run.err
-    assert project.run("convert", "--to", "openslo/v1", "missing.yaml").code == 2
+    assert convert_cli(project, "missing.yaml").code == 2
 
 
 def test_an_output_file_is_not_emptied_when_nothing_converts(project: Project) -> None:
     """A run whose every input fails leaves the file an earlier run wrote as it was."""
     kept = project.write("slos-v1.yaml", "apiVersion: openslo/v1\nkind: Service\n")
     project.write("ci.yaml", "name: ci\non: push\n")
-    run = project.run("convert", "--to", "openslo/v1", "ci.yaml", "--output", "slos-v1.yaml")
+    run = convert_cli(project, "ci.yaml", "--output", "slos-v1.yaml")
     assert run.code == 1
     assert "nothing written to slos-v1.yaml" in run.err
     assert kept.read_text() == "apiVersion: openslo/v1\nkind: Service\n"
@@ -149,7 +188,7 @@ def test_an_output_file_is_not_emptied_when_nothing_converts(project: Project) -
 def test_a_service_is_written_once(project: Project) -> None:
     for name in ("home-wifi.yml", "raw-home-wifi.yml"):
         shutil.copyfile(DATA / "sloth" / name, project.root / name)
-    run = project.run("convert", "--to", "openslo/v1", "home-wifi.yml", "raw-home-wifi.yml")
+    run = convert_cli(project, "home-wifi.yml", "raw-home-wifi.yml")
     assert run.code == 0
     assert run.out.count("kind: Service\n") == 1 and run.out.count("kind: SLO\n") == 3
 
@@ -159,7 +198,7 @@ def test_sloth_labels_written_as_numbers_or_booleans_are_text(project: Project) 
     shutil.copyfile(DATA / "sloth" / "victoria-metrics.yml", project.root / "vm.yml")
     report = project.run("check", "--format", "json", "--no-cache", "vm.yml").json
     assert [p for p in report["problems"] if p["rule"] == "schema"] == []
-    run = project.run("convert", "--to", "openslo/v1", "vm.yml", "--output", "vm-v1.yaml")
+    run = convert_cli(project, "vm.yml", "--output", "vm-v1.yaml")
     assert run.code == 0, run.err
     written = (project.root / "vm-v1.yaml").read_text()
     assert "    generated: 'true'\n" in written and "    actual_le: '0.2'\n" in written
@@ -171,7 +210,7 @@ def test_sloth_labels_written_as_numbers_or_booleans_are_text(project: Project) 
 
 def test_a_note_about_the_whole_sloth_document_is_said_once(project: Project) -> None:
     shutil.copyfile(DATA / "sloth" / "victoria-metrics.yml", project.root / "vm.yml")
-    run = project.run("convert", "--to", "openslo/v1", "vm.yml")
+    run = convert_cli(project, "vm.yml")
     assert run.code == 0, run.err
     notes = run.err.splitlines()[:-1]
     assert len(notes) == len(set(notes))
@@ -182,7 +221,7 @@ def test_a_note_about_the_whole_sloth_document_is_said_once(project: Project) ->
 def test_a_kubernetes_label_with_a_prefix_becomes_an_annotation(project: Project) -> None:
     # Pyrra's own example labels its SLO pyrra.dev/team: a key OpenSLO v1 labels cannot hold
     shutil.copyfile(DATA / "pyrra" / "parca-grpc-queryrange-errors.yaml", project.root / "p.yaml")
-    run = project.run("convert", "--to", "openslo/v1", "p.yaml", "--output", "p-v1.yaml")
+    run = convert_cli(project, "p.yaml", "--output", "p-v1.yaml")
     assert run.code == 0, run.err
     assert ("p.yaml:6:5: note: label 'pyrra.dev/team' has a key that an OpenSLO v1 label cannot "
             "have (one segment of letters, digits, '-', '_' and '.', 63 at most): it is an "
@@ -199,7 +238,7 @@ def test_a_document_with_no_slo_to_name_is_not_counted_as_converted(project: Pro
     # Sloth's own test data: `service: ""`, which Sloth refuses; convert wrote an empty file
     # and said "1 document converted"
     shutil.copyfile(DATA / "sloth" / "validate" / "bad" / "bad-k8s.yaml", project.root / "k.yaml")
-    run = project.run("convert", "--to", "openslo/v1", "k.yaml", "--output", "k-v1.yaml")
+    run = convert_cli(project, "k.yaml", "--output", "k-v1.yaml")
     assert run.code == 1
     assert run.err.splitlines()[0] == (
         "k.yaml:1:1: note: not converted: this sloth.slok.dev/v1 PrometheusServiceLevel names "
@@ -210,7 +249,7 @@ def test_a_document_with_no_slo_to_name_is_not_counted_as_converted(project: Pro
 def test_an_slo_without_a_name_is_reported_not_dropped_in_silence(project: Project) -> None:
     text = (DATA / "sloth" / "home-wifi.yml").read_text()
     project.write("h.yml", text.replace('- name: "good-wifi-client-satisfaction"', "- name:"))
-    run = project.run("convert", "--to", "openslo/v1", "h.yml")
+    run = convert_cli(project, "h.yml")
     assert run.code == 0, run.err
     assert "h.yml:29:5: note: not converted: this SLO has no name" in run.err.splitlines()
     assert "name: home-wifi-risk-wifi-client-satisfaction\n" in run.out
@@ -220,9 +259,114 @@ def test_a_nobl9_composite_objective_is_reported_not_dropped_in_silence(
         project: Project) -> None:
     # nobl9-go's own composite SLO: its objective combines other SLOs' objectives
     shutil.copyfile(DATA / "nobl9" / "composite_v2_slo.yaml", project.root / "c.yaml")
-    run = project.run("convert", "--to", "openslo/v1", "c.yaml")
-    assert run.code == 0, run.err
+    run = convert_cli(project, "c.yaml")
     assert ("c.yaml:13:9: note: a Nobl9 composite objective (other SLOs' objectives, weighted) "
             "has no OpenSLO v1 form: not converted, and no SLA can be proven by it"
             ) in run.err.splitlines()
     assert "composite:" not in run.out and "maxDelay" not in run.out
+    # so the SLO is written without an indicator, which OpenSLO v1 requires: an error at the
+    # original's spec, which lacks it, and exit 1
+    assert run.code == 1
+    assert ("c.yaml:8:5: error: the converted SLO composite-1-slo is not valid OpenSLO v1 at "
+            "spec: an SLO needs indicator or indicatorRef (a composite SLO: one on every "
+            "objective)") in run.err.splitlines()
+    assert run.err.splitlines()[-1] == (
+        "slopolicy convert: 1 document converted to openslo/v1; 1 error: what was written is "
+        "not valid OpenSLO v1 until it is fixed")
+    assert written_schema_errors(project, (), run) == [
+        "stdout.yaml:7: an SLO needs indicator or indicatorRef (a composite SLO: one on every "
+        "objective)"]
+
+
+V2ALPHA_WITHOUT_SERVICE = """\
+apiVersion: openslo.com/v2alpha
+kind: SLO
+metadata:
+  name: checkout
+spec:
+  sliRef: checkout-errors
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.999
+"""
+
+
+def test_a_v2alpha_slo_without_a_service_is_written_and_said_to_need_one(
+        project: Project) -> None:
+    # v2alpha lets an SLO name no service; OpenSLO v1 requires spec.service
+    project.write("v2.yaml", V2ALPHA_WITHOUT_SERVICE)
+    run = convert_cli(project, "v2.yaml", "--output", "v1.yaml")
+    assert run.code == 1
+    assert run.err.splitlines() == [
+        "v2.yaml:5:1: error: openslo.com/v2alpha lets an SLO name no service; OpenSLO v1 wants "
+        "one: add service (the name of the Service it belongs to) to the converted SLO",
+        "slopolicy convert: 1 document converted to openslo/v1; 1 error: what was written is "
+        "not valid OpenSLO v1 until it is fixed"]
+    # written all the same, for the user to complete: then it is valid
+    written = (project.root / "v1.yaml").read_text()
+    assert "  indicatorRef: checkout-errors\n" in written and "service" not in written
+    assert written_schema_errors(project, ("--output", "v1.yaml"), run) == [
+        "v1.yaml:6: 'service' is required here"]
+    project.write("v1.yaml", written.replace("spec:\n", "spec:\n  service: checkout\n"))
+    assert written_schema_errors(project, ("--output", "v1.yaml"), run) == []
+
+
+def test_the_readme_shows_what_convert_says_of_an_invalid_result(project: Project) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"```text\n\$ slopolicy (convert [^>]*) > (\S+)\n(.*?)\$ echo \$\?\n(\d)\n```",
+                      readme, re.S)
+    assert shown is not None
+    command, output, err, code = shown.groups()
+    project.write("checkout.yaml", V2ALPHA_WITHOUT_SERVICE)
+    run = project.run(*shlex.split(command))
+    project.write_bytes(output, run.out.encode())
+    assert (run.err, run.code) == (err, int(code))
+    assert "kind: SLO" in (project.root / output).read_text()
+    assert "exits `0` when every converted document is valid OpenSLO v1" in readme
+
+
+def test_a_valid_conversion_exits_0_and_says_nothing_new(project: Project) -> None:
+    project.write("v2.yaml", V2ALPHA_WITHOUT_SERVICE.replace(
+        "spec:\n", "spec:\n  service: checkout\n"))
+    run = convert_cli(project, "v2.yaml")
+    assert run.code == 0
+    assert run.err == "slopolicy convert: 1 document converted to openslo/v1\n"
+    assert "  service: checkout\n" in run.out
+
+
+def test_a_value_v1_refuses_is_reported_where_the_original_wrote_it(project: Project) -> None:
+    # Sloth's own test data: `objective: 101 # BAD!`, written as targetPercent: 101
+    shutil.copyfile(DATA / "sloth" / "validate" / "bad" / "bad-aa.yaml", project.root / "s.yml")
+    run = convert_cli(project, "s.yml", "--output", "s-v1.yaml")
+    assert run.code == 1
+    errors = [line for line in run.err.splitlines() if ": error: " in line]
+    assert errors == [
+        "s.yml:28:16: error: the converted SLO svc01-slo02 is not valid OpenSLO v1 at "
+        "spec.objectives[0].targetPercent: expected a percentage in [0, 100), e.g. 99.9"]
+    assert (project.root / "s.yml").read_text().splitlines()[27][15:] == "101 # BAD!"
+    assert "    - targetPercent: 101  # BAD!\n" in (project.root / "s-v1.yaml").read_text()
+
+
+FORMATS = sorted(path.relative_to(DATA).as_posix() for path in DATA.rglob("*.y*ml")
+                 if path.parts[len(DATA.parts)] in ("nobl9", "openslo", "pyrra", "sloth")
+                 and "helm" not in path.parts and "servicelevel" not in path.name)
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_convert_reports_every_schema_error_check_finds_in_what_it_wrote(
+        project: Project, name: str) -> None:
+    """Each real file of every format: as many errors as `slopolicy check` finds in what
+    convert wrote, and exit 0 only when it finds none."""
+    shutil.copyfile(DATA / name, project.root / "original.yaml")
+    run = convert_cli(project, "original.yaml", "--output", "v1.yaml")
+    if not (project.root / "v1.yaml").exists():
+        assert run.code == 1 and "0 documents converted" in run.err
+        return
+    found = written_schema_errors(project, ("--output", "v1.yaml"), run)
+    errors = [line for line in run.err.splitlines() if line.startswith("original.yaml:")
+              and ": error: " in line]
+    assert len(errors) == len(found), (run.err, found)
+    assert run.code == (1 if found else 0), run.err

@@ -640,6 +640,37 @@ def test_a_mapping_never_raises_on_any_data(key: tuple[str, str], data: Mapping[
         slo_terms(mapped.data, lambda name: None)  # and the terms read it without raising
 
 
+V2ALPHA_WITHOUT_SERVICE = """\
+apiVersion: openslo.com/v2alpha
+kind: SLO
+metadata:
+  name: checkout
+spec:
+  sliRef: checkout-errors
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.999
+      sliRef: checkout-latency
+"""
+
+
+def test_a_v2alpha_slo_without_a_service_is_read_not_a_crash(project: Project) -> None:
+    """v2alpha lets an SLO name no service; its SLI reference went into a ``spec`` not made yet."""
+    project.write("slos/checkout.yaml", V2ALPHA_WITHOUT_SERVICE)
+    report = check(project)
+    found = {(p["rule"], p["line"], p["column"]) for p in report["problems"]}
+    assert ("unresolved-reference", 6, 11) in found  # sliRef: checkout-errors
+    assert ("unresolved-reference", 13, 15) in found  # the objective's own sliRef
+    (mapped,) = formats.mapped("openslo.com/v2alpha", "SLO", YAML(typ="safe").load(
+        V2ALPHA_WITHOUT_SERVICE))
+    assert mapped.data["spec"]["indicatorRef"] == "checkout-errors"
+    assert "service" not in mapped.data["spec"]
+    assert mapped.data["spec"]["objectives"][0]["indicatorRef"] == "checkout-latency"
+
+
 def test_the_audit_follows_the_target_of_a_pyrra_slo_behind_an_agreement(project: Project) -> None:
     root = project.root
     shutil.rmtree(root / ".git")

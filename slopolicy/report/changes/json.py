@@ -2,7 +2,9 @@
 
 One shape for every consumer: per document its status, classes, field
 changes (objectives keyed by name), each objective's error budget before
-and after, and, with ``check --base``, the approvals found and missing.
+and after, and, with ``check --base``, the approvals found and missing, and
+for an agreement added back, its comparison with the version the base's
+history removed (``earlier``).
 """
 from __future__ import annotations
 
@@ -52,6 +54,15 @@ def document_json(change: DocumentChange) -> dict[str, Any]:
     if change.indicator is not None:  # what the SLO measures changed with its SLI
         out["indicator"] = {"document": change.indicator.label,
                             "changes": [field_json(f) for f in change.indicator.fields]}
+    if change.earlier is not None:  # added back: compared with the version the base removed
+        again = change.earlier.change
+        out["earlier"] = {
+            "removedBy": change.earlier.commit, "date": change.earlier.date.isoformat(),
+            "document": again.base.label if again.base else None,
+            "file": again.base_file, "classes": sorted(again.classes),
+            "changes": [field_json(f) for f in again.fields],
+            "objectives": [objective_json(o) for o in again.objectives],
+        }
     if change.approval is not None:
         out["approvals"] = approvals_json(change.approval)
     return out

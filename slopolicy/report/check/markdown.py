@@ -194,6 +194,11 @@ def _agreement(change: DocumentChange) -> str:
 
 def _term_rows(change: DocumentChange) -> list[list[str]]:
     """[objective, before → after, direction, budget] for each changed term."""
+    again = change.earlier
+    if change.base is None and again is not None and again.change.classes:
+        # added back: its terms against the version the base removed, as an edit shows them
+        removed = f"removed in {again.short} ({again.date.date().isoformat()})"
+        return [["—", cell(removed), "added back", "—"], *_term_rows(again.change)]
     if change.base is None or change.head is None:
         return [["—", "—", "added" if change.base is None else "removed", "—"]]
     rows = [_objective_row(o, change.fields) for o in change.objectives]

@@ -1,0 +1,183 @@
+"""Agreements added back: the last version of each that the base's history removed.
+
+A policy may require more approvals to loosen an agreement than to add or
+to remove one. Were a change judged against its merge base alone, one
+change could remove an agreement (approved as removed) and the next add it
+back with looser terms (approved as added), and the loosening would never
+need its approvals. So when a change adds an agreement, the base branch's
+history is searched for an earlier version of it: the same identity, or one
+for the same customer and service (as a rename is matched). The last one
+removed (read at the removing commit's parent) is compared with the one
+added, objective by objective, as an edit is, and the addition needs the
+approvals of that edit too (:attr:`DocumentChange.earlier`).
+
+The search is one ``git log --raw`` of the base's first-parent chain over
+the files the policy's globs can select, newest first, read only while some
+added agreement is not found; the blobs it names are read in batches by
+``git cat-file``, and only those that can hold one of the agreements are
+parsed. A shallow clone has no history to search: the change set says so
+(``history_unread``), and never passes for a search made.
+"""
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from slopolicy.changes.changeset import ChangeSet
+from slopolicy.changes.compare import DocumentChange, Earlier, compare_earlier, same_agreement
+from slopolicy.config.settings import Config
+from slopolicy.gitops.git import FETCH_FULL, FileChange, GitRepo, PastCommit
+from slopolicy.load import discovery
+from slopolicy.load.files import load_bytes
+from slopolicy.model.documents import Document
+from slopolicy.model.errors import UsageError
+
+READ_AT_ONCE = 1024  # file versions whose blobs one ``git cat-file`` reads
+# Bytes that let a YAML or JSON file name a value without spelling it: an escape in a quoted
+# scalar (``\x2d``, ``\u002d``), an alias; and the byte-order marks of encodings other than
+# UTF-8, where no name is spelt in UTF-8 bytes.
+_UNSPELT = (b"\\", b"*")
+_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE,
+              codecs.BOM_UTF32_BE)
+
+_PAST = "the past versions of the agreements' files"
+# A clone that holds the history but not its files' past versions: a partial clone.
+_PARTIAL = ("a partial clone (`--filter=blob:none`) fetches past versions of files when asked "
+            "for, from a remote that must be reachable; make it reachable, or clone without "
+            "`--filter`")
+Version = tuple[PastCommit, FileChange]  # a file's version before a commit changed it
+
+
+def look_back(repo: GitRepo, rev: str, config: Config, repo_root: Path,
+              changeset: ChangeSet) -> None:
+    """Give each agreement ``changeset`` adds the last version of it that ``rev``'s history
+    removed, if any (``earlier``); or say why the history could not be searched."""
+    added = [c for c in changeset.agreements if c.base is None and c.head is not None]
+    if not added:
+        return
+    if repo.is_shallow():
+        changeset.history_unread = (
+            f"this is a shallow clone, so {rev[:7]}'s history, which would show whether it "
+            f"was removed before and with which terms, cannot be searched; {FETCH_FULL}")
+        return
+    search = _Search(repo, config, repo_root, added)
+    try:
+        search.run(rev)
+    except UsageError as error:
+        changeset.history_unread = f"{error}; {_PARTIAL}"
+        return
+    if search.missing and (search.wanted or search.doubt):
+        changeset.history_unread = f"{search.missing} is not in this clone; {_PARTIAL}"
+
+
+class _Search:
+    """The added agreements not yet found, and the file versions read for them."""
+
+    def __init__(self, repo: GitRepo, config: Config, repo_root: Path,
+                 added: Sequence[DocumentChange]) -> None:
+        self.repo = repo
+        self.config = config
+        self.repo_root = repo_root
+        self.wanted = list(added)
+        self.needles = {n for c in added for n in _spelt(c)}
+        self.missing: str | None = None  # the newest version that could not be read
+        self.missing_at: int | None = None  # its place, counted from the newest
+        self.read = 0  # versions met so far
+        self.doubt = False  # an earlier version found is older than one not read
+
+    def run(self, rev: str) -> None:
+        pending: list[Version] = []
+        for commit in self.repo.changes_back(rev, _pathspecs(self.config.include)):
+            pending += ((commit, c) for c in commit.changes if c.old_blob and c.old_path)
+            if len(pending) >= READ_AT_ONCE:
+                self._settle(pending)
+                pending = []
+                if not self.wanted:
+                    return  # the log is stopped: nothing older is needed
+        if pending and self.wanted:
+            self._settle(pending)
+
+    def _settle(self, versions: list[Version]) -> None:
+        """Find, newest first, the versions from which a wanted agreement departed."""
+        chosen = set(discovery.select(self.config, {c.old_path for _, c in versions if c.old_path},
+                                      self.repo_root))
+        versions = [v for v in versions if v[1].old_path in chosen]
+        olds = self.repo.read_past((c.old_blob for _, c in versions if c.old_blob), _PAST)
+        held: list[tuple[Version, int, list[tuple[DocumentChange, Document]]]] = []
+        for commit, change in versions:
+            assert change.old_blob is not None and change.old_path is not None
+            self.read += 1
+            raw = olds.get(change.old_blob)
+            if raw is None:
+                if self.missing is None:
+                    self.missing = f"the version of {change.old_path} before commit {commit.short}"
+                    self.missing_at = self.read
+                continue
+            if not self._may_hold(raw):
+                continue
+            docs = _agreements(change.old_path, raw)
+            found = [(c, d) for c in self.wanted if (d := _match(docs, c)) is not None]
+            if found:
+                held.append(((commit, change), self.read, found))
+        if not held:
+            return
+        news = self.repo.read_past((c.new_blob for (_, c), _, _ in held if c.new_blob), _PAST)
+        for (commit, change), place, found in held:
+            after = (_agreements(change.new_path or "", news[change.new_blob])
+                     if change.new_blob and change.new_blob in news else [])
+            for added, old in found:
+                if added not in self.wanted or any(same_agreement(d, _head(added))
+                                                   for d in after):
+                    continue  # found in a newer version already, or still there after
+                self.wanted.remove(added)
+                self.doubt = self.doubt or (self.missing_at is not None and self.missing_at < place)
+                added.earlier = Earlier(compare_earlier(old, _head(added)), commit.sha,
+                                        commit.date)
+
+    def _may_hold(self, raw: bytes) -> bool:
+        """Whether a file's bytes can hold a wanted agreement (parsing is the cost)."""
+        return (any(n in raw for n in self.needles) or any(b in raw for b in _UNSPELT)
+                or raw.startswith(_WIDE_BOMS))
+
+
+def _head(change: DocumentChange) -> Document:
+    assert change.head is not None
+    return change.head
+
+
+def _spelt(change: DocumentChange) -> Iterable[bytes]:
+    """What a file holding an earlier version spells (without escapes): its name, or its
+    customer (a version of another name for the same customer and service)."""
+    head = _head(change)
+    yield head.name.encode()
+    customer = head.spec.get("customer")
+    if isinstance(customer, str) and customer:
+        yield customer.encode()
+
+
+def _agreements(path: str, raw: bytes) -> list[Document]:
+    return [d for d in load_bytes(path, raw).documents if d.known and d.name]
+
+
+def _match(docs: Sequence[Document], change: DocumentChange) -> Document | None:
+    """The version of ``change``'s agreement among ``docs``: the same identity first."""
+    head = _head(change)
+    return (next((d for d in docs if d.identity == head.identity), None)
+            or next((d for d in docs if same_agreement(d, head)), None))
+
+
+def _pathspecs(include: Sequence[str]) -> list[str]:
+    """Git wildcards (``*`` crosses folders) that match at least what ``include`` selects
+    (a pattern's last part names a file, or a folder and what it holds): the globs then
+    decide which of the files logged count."""
+    specs: list[str] = []
+    for pattern in include:
+        if pattern.startswith("!"):
+            continue
+        leaf = pattern.rstrip("/").rsplit("/", 1)[-1]
+        leaf = leaf if leaf.startswith("*") else f"*{leaf}"
+        for spec in ((leaf, f"{leaf}/*") if leaf != "*" else ("*",)):
+            if spec not in specs:
+                specs.append(spec)
+    return specs
