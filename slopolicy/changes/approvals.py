@@ -76,7 +76,14 @@ def _canonical(value: Any) -> str:
         return "[" + ",".join([_canonical(v) for v in value]) + "]"
     if kind is int:
         return str(value)
+    if kind is Decimal and value.is_finite():
+        return str(value)
+    if value is None or kind is bool:
+        return _WORDS[value]
     return _canonical_other(value)
+
+
+_WORDS = {None: "null", True: "true", False: "false"}  # as json.dumps writes them
 
 
 def _canonical_other(value: Any) -> str:
@@ -115,6 +122,47 @@ def sha256(data: bytes) -> str:
 def digest(document_data: Any) -> str:
     """``sha256:`` of the canonical JSON of a document: what an approval binds to."""
     return sha256(canonical_json(document_data))
+
+
+# The canonical text of a document's mappings and lists by their identity (held, so the
+# identity stays theirs): see :func:`digest_sharing`.
+Pieces = dict[int, tuple[Any, str]]
+PIECES_DEPTH = 3  # the depth down to which a document's pieces are kept (the root is 0)
+
+
+def digest_sharing(document_data: Any, known: Pieces) -> tuple[str, Pieces]:
+    """``digest(document_data)``, and the canonical text of its mappings and lists (below the
+    root, down to :data:`PIECES_DEPTH`): a part of ``document_data`` that is one of ``known``'s
+    (the very object) is not written again.
+
+    For the versions of one document in a history: ``share_unchanged`` makes a version hold
+    its predecessor's own objects where nothing changed, and those were written for the
+    predecessor's digest. The text is the one :func:`canonical_json` writes, byte for byte;
+    a document's data is never changed once loaded (sharing only swaps a part for an equal
+    one), so a part's text stays what it was.
+    """
+    made: Pieces = {}
+    text = _canonical_piece(document_data, known, made, 0)
+    return sha256(text.encode("utf-8")), made
+
+
+def _canonical_piece(value: Any, known: Pieces, made: Pieces, depth: int) -> str:
+    kind = type(value)
+    if kind is not dict and kind is not list or depth > PIECES_DEPTH:
+        return _canonical(value)
+    found = known.get(id(value))
+    if found is not None and found[0] is value:
+        text = found[1]
+    elif kind is dict:
+        items = sorted(((k if type(k) is str else str(k), v) for k, v in value.items()),
+                       key=_first)
+        text = "{" + ",".join([f"{_encode_string(k)}:{_canonical_piece(v, known, made, depth + 1)}"
+                               for k, v in items]) + "}"
+    else:
+        text = "[" + ",".join([_canonical_piece(v, known, made, depth + 1) for v in value]) + "]"
+    if depth:  # a whole document is seldom shared: not worth its text kept
+        made[id(value)] = (value, text)
+    return text
 
 
 def policy_digest(files: Mapping[str, bytes | None]) -> str:

@@ -484,6 +484,8 @@ def share_unchanged(before: Any, after: Any) -> Any:
         same = len(before) == len(after)
         for key, value in after.items():
             old = before.get(key, ABSENT)
+            if old is value:
+                continue  # one object already (interned text, a small number, a shared part)
             new = value if old is ABSENT else share_unchanged(old, value)
             if new is not value:
                 after[key] = new
@@ -492,6 +494,8 @@ def share_unchanged(before: Any, after: Any) -> Any:
     if kind is list:
         same = len(before) == len(after)
         for index, value in enumerate(after[:len(before)]):
+            if before[index] is value:
+                continue
             new = share_unchanged(before[index], value)
             if new is not value:
                 after[index] = new
@@ -520,7 +524,9 @@ def diff_documents(base: Document, head: Document) -> Iterator[FieldChange]:
     direction = _RULES.get(kind, _other_direction)
     keys = _LIST_KEYS.get(kind, {})
     sides = _Sides(base.data, head.data)
-    for path, b_path, h_path, before, after in _diff(base.data, head.data, (), (), (), keys):
+    found: list[_Found] = []
+    _diff(base.data, head.data, (), (), (), keys, found)
+    for path, b_path, h_path, before, after in found:
         yield FieldChange(_shared_path(path), before, after,
                           direction(path, before, after, sides), _shared_path(b_path),
                           _shared_path(h_path))
@@ -534,17 +540,22 @@ def _shared_path(path: _P) -> _P:
     return path if path is None else _path_copy(path)
 
 
+# A field that differs: its path, where it is in each document, and its values.
+_Found = tuple[Shown, "IndexPath | None", "IndexPath | None", Any, Any]
+
+
 def _diff(before: Any, after: Any, path: Shown, b_path: IndexPath, h_path: IndexPath,
-          keys: Mapping[tuple[str, ...], str]) -> Iterator[tuple[Shown, IndexPath | None,
-                                                                IndexPath | None, Any, Any]]:
+          keys: Mapping[tuple[str, ...], str], found: list[_Found]) -> None:
+    """Add each field that differs between ``before`` and ``after`` to ``found``, in order
+    (a list, not a generator: a history diffs every version)."""
     if before is after and type(before) in (dict, list):
         return  # shared by share_unchanged: equal in every part
     if type(before) in _LEAVES or type(after) in _LEAVES:  # most values: no ABC checks
         if not _same(before, after):
-            yield (path, b_path, h_path, before, after)
+            found.append((path, b_path, h_path, before, after))
         return
     if isinstance(before, Mapping) and isinstance(after, Mapping):
-        yield from _diff_mappings(before, after, path, b_path, h_path, keys)
+        _diff_mappings(before, after, path, b_path, h_path, keys, found)
         return
     if isinstance(before, list) and isinstance(after, list):
         key = keys.get(_pattern(path))
@@ -553,30 +564,32 @@ def _diff(before: Any, after: Any, path: Shown, b_path: IndexPath, h_path: Index
             for name, (bi, b), (hi, a) in pairs:
                 item = path + (Key(name),)
                 if bi >= 0 and hi >= 0:
-                    yield from _diff(b, a, item, b_path + (bi,), h_path + (hi,), keys)
+                    _diff(b, a, item, b_path + (bi,), h_path + (hi,), keys, found)
                 else:  # the whole item is new or gone
-                    yield (item, b_path + (bi,) if bi >= 0 else None,
-                           h_path + (hi,) if hi >= 0 else None, b, a)
+                    found.append((item, b_path + (bi,) if bi >= 0 else None,
+                                  h_path + (hi,) if hi >= 0 else None, b, a))
             return
         if len(before) == len(after):
             for index, (b, a) in enumerate(zip(before, after)):
-                yield from _diff(b, a, path + (index,), b_path + (index,), h_path + (index,), keys)
+                _diff(b, a, path + (index,), b_path + (index,), h_path + (index,), keys, found)
             return
     if not _same(before, after):
-        yield (path, b_path, h_path, before, after)
+        found.append((path, b_path, h_path, before, after))
 
 
 def _diff_mappings(before: Mapping[str, Any], after: Mapping[str, Any], path: Shown,
-                   b_path: IndexPath, h_path: IndexPath, keys: Mapping[tuple[str, ...], str]
-                   ) -> Iterator[tuple[Shown, IndexPath | None, IndexPath | None, Any, Any]]:
+                   b_path: IndexPath, h_path: IndexPath, keys: Mapping[tuple[str, ...], str],
+                   found: list[_Found]) -> None:
     for name in list(before) + [k for k in after if k not in before]:
         b, a = before.get(name, ABSENT), after.get(name, ABSENT)
+        if b is a and type(b) in _REFLEXIVE:
+            continue  # one object (shared by share_unchanged, or interned): no change
         if b is ABSENT or a is ABSENT:
             if not (b is ABSENT and a is ABSENT):
-                yield (path + (name,), None if b is ABSENT else b_path + (name,),
-                       None if a is ABSENT else h_path + (name,), b, a)
+                found.append((path + (name,), None if b is ABSENT else b_path + (name,),
+                              None if a is ABSENT else h_path + (name,), b, a))
             continue
-        yield from _diff(b, a, path + (name,), b_path + (name,), h_path + (name,), keys)
+        _diff(b, a, path + (name,), b_path + (name,), h_path + (name,), keys, found)
 
 
 def _keyed(before: list[Any], after: list[Any], key: str
@@ -606,6 +619,9 @@ def _pattern(path: Shown) -> tuple[str, ...]:
 
 # Scalar types the loader makes: never a mapping or a list.
 _LEAVES = frozenset({str, int, bool, Decimal, float, type(None), date, datetime})
+# Types whose every value is _same as itself, and the containers share_unchanged shares (a
+# float or a Decimal may be a NaN, which is not).
+_REFLEXIVE = frozenset({str, int, bool, type(None), date, datetime, dict, list})
 
 
 def _same(a: Any, b: Any) -> bool:

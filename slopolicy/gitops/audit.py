@@ -106,8 +106,9 @@ class PolicyAt:
     def touched_by(self, paths: Iterable[str]) -> bool:
         """Whether a change of ``paths`` changes the policy: one of its files, a file in a
         folder of house rules, or a configuration file in any folder (one added too)."""
+        name = config_module.FILENAME
         return any(p in self.files or any(p.startswith(f + "/") for f in self.folders)
-                   or PurePosixPath(p).name == config_module.FILENAME for p in paths)
+                   or name in p and PurePosixPath(p).name == name for p in paths)
 
 
 @dataclass(eq=False)
@@ -438,9 +439,10 @@ class _Walker:
         self.commits: list[LoggedCommit] = []
         # (commit, allowed signers where, their content) -> its signers
         self.signed: dict[tuple[str, str, bytes | None], tuple[tuple[str, ...], str]] = {}
-        # identity -> (its current document, that document's digest): a version's content
-        # after is the next version's content before, hashed once
-        self.digested: dict[Identity, tuple[Document, str]] = {}
+        # identity -> (its current document, that document's digest, the canonical text of
+        # its parts): a version's content after is the next version's content before, hashed
+        # once, and the next version's unchanged parts are its own objects, written once
+        self.digested: dict[Identity, tuple[Document, str, approvals.Pieces]] = {}
         self.paths: dict[tuple[str, ...], tuple[str, ...]] = {}  # each set of paths, once
         self.entered: dict[str, datetime.datetime] = {}  # see _entered
 
@@ -670,8 +672,8 @@ class _Walker:
         known = self.digested.get(doc.identity)
         if known is not None and known[0] is doc:
             return known[1]
-        found = approvals.digest(doc.data)
-        self.digested[doc.identity] = (doc, found)
+        found, pieces = approvals.digest_sharing(doc.data, known[2] if known else {})
+        self.digested[doc.identity] = (doc, found, pieces)
         return found
 
     def _authors(self, commit: LoggedCommit, paths: Sequence[str], policy: PolicyAt

@@ -159,7 +159,13 @@ class Terms:
     @property
     def budget(self) -> Fraction:
         """The budget fraction b = 1 - T, exactly."""
-        return ONE - Fraction(self.target)
+        return _budget_of(self.target)
+
+
+@lru_cache(maxsize=1024)  # a history repeats a few targets: each version is compared both ways
+def _budget_of(target: Decimal) -> Fraction:
+    """1 - ``target`` exactly (equal Decimals, 0.999 and 0.9990, give one Fraction)."""
+    return ONE - Fraction(target)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,31 @@ def test_digest_binds_content_not_formatting() -> None:
     assert digest(_data(flow)).startswith("sha256:") and len(digest(_data(flow))) == 71
 
 
+def test_a_digest_reuses_the_text_of_the_parts_a_version_shares_and_only_those() -> None:
+    """An audit hashes each version with the text of the parts it shares with the version
+    before (the very objects): the same digest as from scratch, whatever else is known."""
+    from slopolicy.changes.compare import share_unchanged
+
+    text = ("kind: SLA\nmetadata: {name: a, labels: {tier: gold}}\nspec:\n  version: 1\n"
+            "  window: {calendar: month, timeZone: UTC}\n  objectives: [{name: a, target: 0.999,"
+            " x: [1.50, true, null, 2025-01-01]}]\n")
+    before = _data(load_text("a.yaml", text))
+    after = _data(load_text("a.yaml", text.replace("version: 1", "version: 2")
+                            .replace("target: 0.999", "target: 0.9990")))
+    share_unchanged(before, after)
+    assert after["metadata"] is before["metadata"]  # type: ignore[index]
+    digest, pieces = approvals.digest_sharing(before, {})
+    assert digest == approvals.digest(before)
+    assert any(value is before["metadata"] for value, _ in pieces.values())  # type: ignore[index]
+    found, _ = approvals.digest_sharing(after, pieces)
+    assert found == approvals.digest(after) != digest
+    # an equal part that is another object is written again, never taken for the known one
+    twin = _data(load_text("b.yaml", text))
+    lying = {key: (value, "{}") for key, (value, _) in pieces.items()}
+    assert approvals.digest_sharing(twin, lying)[0] == digest
+    assert approvals.digest_sharing(after, lying)[0] != found  # the shared parts are trusted
+
+
 def _data(source: object) -> object:
     from slopolicy.text.yamlsource import iter_documents
 

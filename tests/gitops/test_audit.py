@@ -424,6 +424,38 @@ def test_one_sweep_answers_as_each_date_asked_alone(repo: GitProject,
     assert [v.status for v in agreement.versions][-3:] == ["modified", "removed", "added"]
 
 
+def test_each_version_binds_its_own_content(repo: GitProject,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every version's digests are those of its own text, however its parts are shared:
+    namesakes in two files, a copy of a version, a version back to an earlier text."""
+    from slopolicy.changes import approvals
+    from slopolicy.config.project import open_project
+    from slopolicy.gitops import audit as walker
+    from slopolicy.gitops.git import open_repo
+
+    steps = [("slas/globex.yaml", sla(2, "2025-02-01", "99.95")),
+             ("slas/other/globex.yaml", sla(2, "2025-02-01", "98.95")),  # a namesake
+             ("slas/globex.yaml", sla(3, "2025-03-01", "99.5")),
+             ("slas/copy.yaml", sla(3, "2025-03-01", "99.5").replace("name: globex",
+                                                                     "name: copy")),
+             ("slas/other/globex.yaml", sla(3, "2025-03-01", "98.5")),
+             ("slas/globex.yaml", sla(2, "2025-02-01", "99.95"))]  # back to an earlier text
+    for number, (path, text) in enumerate(steps):
+        repo.write(path, text)
+        repo.commit(f"step {number}", date=f"2025-0{number + 2}-10T12:00:00+00:00")
+    monkeypatch.chdir(repo.root)
+    project = open_project([], None)
+    found = walker.walk(project, open_repo(project.repo_root))
+    versions = [v for a in found.agreements for v in a.versions]
+    assert len(versions) >= 7
+    for version in versions:
+        change = version.change
+        assert version.subject.after == (approvals.digest(change.head.data) if change.head
+                                         else approvals.REMOVED)
+        assert version.subject.before == (approvals.digest(change.base.data) if change.base
+                                          else approvals.ABSENT)
+
+
 # -- formats -------------------------------------------------------------------------------
 
 def test_csv_reads_back_one_row_per_version(history: Project, ids: dict[str, str]) -> None:

@@ -56,8 +56,18 @@ def snapshot(report: AuditReport, stream: TextIO) -> None:
 
 _SCALARS = {None: "null", True: "true", False: "false"}
 _string: Callable[[str], str] = json.encoder.encode_basestring
-# json.dumps(value, ensure_ascii=False), without making an encoder per call
+# json.dumps(value, ensure_ascii=False), without making an encoder per call: the C encoder,
+# made once (JSONEncoder.encode makes one a call; a report's values hold no cycle to look for)
+_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
 _encode: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False).encode
+if _make_encoder is not None:
+    _c_encode = _make_encoder(None, json.JSONEncoder().default, _string, None, ": ", ", ", False,
+                              False, True)
+
+    def _encode_c(value: Any) -> str:
+        return "".join(_c_encode(value, 0))
+
+    _encode = _encode_c
 # Objects and lists are laid out one member a line down to this depth (a version's fields);
 # deeper values are written on one line by the C encoder: json's indent= is pure Python, and
 # the largest part of an audit of a long history.
@@ -90,8 +100,7 @@ def _write(value: Any, depth: int, stream: TextIO) -> None:
             stream.write("[]")
             return
         opening, closing = "[\n", "]"
-    elif kind is dict and value and depth < EXPANDED and any(
-            type(v) is _Streamed for v in value.values()):
+    elif kind is dict and value and depth < EXPANDED and _Streamed in map(type, value.values()):
         members = value.items()
         opening, closing = "{\n", "}"
     else:

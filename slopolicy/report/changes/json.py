@@ -110,8 +110,13 @@ def policy_json(change: PolicyChange | None) -> dict[str, Any] | None:
 
 # -- values ------------------------------------------------------------------------------
 
+_PLAIN = frozenset({str, int, bool, type(None)})  # already plain JSON, as they are
+
+
 def json_value(value: Any) -> Any:
     """Plain JSON: Decimal as a number (int when whole), absent as null."""
+    if type(value) in _PLAIN:
+        return value  # most values: no ABC checks
     if value is ABSENT:
         return None
     if isinstance(value, Decimal):
