@@ -337,10 +337,17 @@ def compare_renamed(old: Document, new: Document,
                     lookups: tuple[objectives.SliLookup, objectives.SliLookup] | None = None
                     ) -> DocumentChange:
     """An agreement renamed (and perhaps changed): compared with its predecessor."""
+    return _edit(old, new, lookups, renamed_from=old.name)
+
+
+def _edit(old: Document, new: Document,
+          lookups: tuple[objectives.SliLookup, objectives.SliLookup] | None,
+          renamed_from: str | None) -> DocumentChange:
+    """``old`` to ``new`` compared field by field and objective by objective."""
     fields = tuple(diff_documents(old, new))
     objs = tuple(_objective_changes(old, new, fields, lookups or (_none, _none)))
     return DocumentChange(*new.identity, base=old, head=new, fields=fields, objectives=objs,
-                          renamed_from=old.name)
+                          renamed_from=renamed_from)
 
 
 def pair_renames(removed: Sequence[Document], added: Sequence[Document]
@@ -377,9 +384,7 @@ def same_agreement(old: Document, new: Document) -> bool:
 def compare_earlier(old: Document, new: Document) -> DocumentChange:
     """An added agreement compared with an earlier version of it (removed since): field by
     field and objective by objective, as an edit from ``old`` to ``new`` is."""
-    fields = tuple(diff_documents(old, new))
-    objs = tuple(_objective_changes(old, new, fields, (_none, _none)))
-    return DocumentChange(*new.identity, base=old, head=new, fields=fields, objectives=objs)
+    return _edit(old, new, None, renamed_from=None)
 
 
 def _kinship(old: Document, new: Document) -> int:

@@ -79,8 +79,7 @@ def read_export(path: str | os.PathLike[str]) -> tuple[bytes | None, str | None]
     try:
         mode = os.stat(path).st_mode
         if not (stat_module.S_ISREG(mode) or stat_module.S_ISFIFO(mode)):
-            what = "a folder" if stat_module.S_ISDIR(mode) else next(
-                (name for test, name in _SPECIAL if test(mode)), "a special file")
+            what = "a folder" if stat_module.S_ISDIR(mode) else _special(mode)
             return None, f"{what}, not a file or a pipe"
         with open(path, "rb") as stream:
             raw = stream.read(MAX_FILE_BYTES + 1)
@@ -115,8 +114,12 @@ def _not_regular(path: str | os.PathLike[str], mode: int) -> str:
             return (f"cannot read folder: {exc.strerror}; the files in it were not checked "
                     "(if it holds no documents, exclude it: documents.exclude)")
         return "a folder, not a file"
-    what = next((name for test, name in _SPECIAL if test(mode)), "a special file")
-    return f"{what}, not a regular file: slopolicy reads only regular files"
+    return f"{_special(mode)}, not a regular file: slopolicy reads only regular files"
+
+
+def _special(mode: int) -> str:
+    """What a file that is neither regular nor a folder is: "a FIFO (named pipe)", ..."""
+    return next((name for test, name in _SPECIAL if test(mode)), "a special file")
 
 
 def _too_large(size: int) -> str:

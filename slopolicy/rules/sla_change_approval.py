@@ -69,11 +69,10 @@ def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,
     if removed and change.file in broken:
         what = (f"is missing ({change.file} does not load: fix it first, or this counts as a "
                 "deletion)")
-    lacks = (f"{change.label} {what} and lacks approval: it needs "
-             f"{approval_text.shortfall_text(result)}.")
-    if change.earlier is not None and change.earlier.change.classes:
-        lacks = (f"{change.label} {_again(change.earlier)}. It lacks approval: it needs "
-                 f"{approval_text.shortfall_text(result)}.")
+    needs = approval_text.shortfall_text(result)
+    lacks = (f"{change.label} {_again(change.earlier)}. It lacks approval: it needs {needs}."
+             if change.earlier is not None and change.earlier.change.classes
+             else f"{change.label} {what} and lacks approval: it needs {needs}.")
     message = " ".join(t for t in (
         lacks,
         approval_text.uncounted_text(result),
