@@ -69,9 +69,7 @@ def _canonical(value: Any) -> str:
     if kind is str:
         return _encode_string(value)
     if kind is dict:
-        items = sorted(((k if type(k) is str else str(k), v) for k, v in value.items()),
-                       key=_first)
-        return "{" + ",".join([f"{_encode_string(k)}:{_canonical(v)}" for k, v in items]) + "}"
+        return "{" + ",".join([key + _canonical(v) for key, v in _members(value)]) + "}"
     if kind is list:
         return "[" + ",".join([_canonical(v) for v in value]) + "]"
     if kind is int:
@@ -107,6 +105,28 @@ def _canonical_other(value: Any) -> str:
 
 def _first(item: tuple[str, Any]) -> str:
     return item[0]
+
+
+# A mapping's keys, in the order they are written (each with its JSON text and the colon),
+# by the keys as the mapping holds them: a history's documents repeat the same few sets.
+# Only keys that are all text are kept: another key may equal a text and write otherwise.
+_KEY_ORDER: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
+
+
+def _members(value: dict[Any, Any]) -> list[tuple[str, Any]]:
+    """``value``'s members sorted by key (as text), each as (its key's JSON and a colon, its
+    value)."""
+    keys = tuple(value)
+    order = _KEY_ORDER.get(keys)
+    if order is None:
+        if not all(type(k) is str for k in keys):
+            items = sorted(((k if type(k) is str else str(k), v) for k, v in value.items()),
+                           key=_first)
+            return [(_encode_string(k) + ":", v) for k, v in items]
+        if len(_KEY_ORDER) >= 1024:
+            _KEY_ORDER.clear()
+        order = _KEY_ORDER[keys] = tuple((k, _encode_string(k) + ":") for k in sorted(keys))
+    return [(text, value[k]) for k, text in order]
 
 
 def json_string(text: str) -> str:
@@ -154,12 +174,14 @@ def _canonical_piece(value: Any, known: Pieces, made: Pieces, depth: int) -> str
     if found is not None and found[0] is value:
         text = found[1]
     elif kind is dict:
-        items = sorted(((k if type(k) is str else str(k), v) for k, v in value.items()),
-                       key=_first)
-        text = "{" + ",".join([f"{_encode_string(k)}:{_canonical_piece(v, known, made, depth + 1)}"
-                               for k, v in items]) + "}"
+        below = depth + 1
+        text = "{" + ",".join([key + (_encode_string(v) if type(v) is str  # text: no call
+                                      else _canonical_piece(v, known, made, below))
+                               for key, v in _members(value)]) + "}"
     else:
-        text = "[" + ",".join([_canonical_piece(v, known, made, depth + 1) for v in value]) + "]"
+        below = depth + 1
+        text = "[" + ",".join([_encode_string(v) if type(v) is str
+                               else _canonical_piece(v, known, made, below) for v in value]) + "]"
     if depth:  # a whole document is seldom shared: not worth its text kept
         made[id(value)] = (value, text)
     return text

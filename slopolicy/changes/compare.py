@@ -334,18 +334,19 @@ def _equal(old: Document, new: Document) -> bool:
 
 
 def compare_renamed(old: Document, new: Document,
-                    lookups: tuple[objectives.SliLookup, objectives.SliLookup] | None = None
-                    ) -> DocumentChange:
-    """An agreement renamed (and perhaps changed): compared with its predecessor."""
-    return _edit(old, new, lookups, renamed_from=old.name)
+                    lookups: tuple[objectives.SliLookup, objectives.SliLookup] | None = None,
+                    budgets: bool = True) -> DocumentChange:
+    """An agreement renamed (and perhaps changed): compared with its predecessor
+    (``budgets``: as :func:`compare_documents`)."""
+    return _edit(old, new, lookups, renamed_from=old.name, budgets=budgets)
 
 
 def _edit(old: Document, new: Document,
           lookups: tuple[objectives.SliLookup, objectives.SliLookup] | None,
-          renamed_from: str | None) -> DocumentChange:
+          renamed_from: str | None, budgets: bool = True) -> DocumentChange:
     """``old`` to ``new`` compared field by field and objective by objective."""
     fields = tuple(diff_documents(old, new))
-    objs = tuple(_objective_changes(old, new, fields, lookups or (_none, _none)))
+    objs = tuple(_objective_changes(old, new, fields, lookups or (_none, _none), budgets))
     return DocumentChange(*new.identity, base=old, head=new, fields=fields, objectives=objs,
                           renamed_from=renamed_from)
 
@@ -455,13 +456,18 @@ def compare_documents(
     base: Document | None,
     head: Document,
     lookups: tuple[objectives.SliLookup, objectives.SliLookup] | None = None,
+    budgets: bool = True,
 ) -> DocumentChange | None:
-    """The change from ``base`` to ``head`` (None when nothing changed, not even the file)."""
+    """The change from ``base`` to ``head`` (None when nothing changed, not even the file).
+
+    ``budgets=False``: each objective's change carries its directions only, not its
+    windows and error budgets (for a reader that shows none of them, as the audit).
+    """
     identity = head.identity
     if base is None:
         return DocumentChange(*identity, base=None, head=head)
     fields = tuple(diff_documents(base, head))
-    objs = tuple(_objective_changes(base, head, fields, lookups or (_none, _none)))
+    objs = tuple(_objective_changes(base, head, fields, lookups or (_none, _none), budgets))
     if not fields and not objs and base.source.path == head.source.path:
         return None
     return DocumentChange(*identity, base=base, head=head, fields=fields, objectives=objs)
@@ -491,7 +497,7 @@ def share_unchanged(before: Any, after: Any) -> Any:
             old = before.get(key, ABSENT)
             if old is value:
                 continue  # one object already (interned text, a small number, a shared part)
-            new = value if old is ABSENT else share_unchanged(old, value)
+            new = _shared(old, value)
             if new is not value:
                 after[key] = new
             same = same and new is old
@@ -499,17 +505,29 @@ def share_unchanged(before: Any, after: Any) -> Any:
     if kind is list:
         same = len(before) == len(after)
         for index, value in enumerate(after[:len(before)]):
-            if before[index] is value:
+            old = before[index]
+            if old is value:
                 continue
-            new = share_unchanged(before[index], value)
+            new = _shared(old, value)
             if new is not value:
                 after[index] = new
-            same = same and new is before[index]
+            same = same and new is old
         return before if same else after
+    return _shared(before, after)
+
+
+def _shared(before: Any, after: Any) -> Any:
+    """:func:`share_unchanged` of one member, its leaves without a call of their own: a
+    history shares every leaf of every version."""
+    kind = type(after)
     if kind is str or kind is int or kind is date:
-        return before if before == after else after
-    if kind is Decimal and before.is_finite() and before.as_tuple() == after.as_tuple():
-        return before
+        return before if type(before) is kind and before == after else after
+    if kind is Decimal:
+        # a finite Decimal's text is its digits and exponent, one to one (as_tuple is slower)
+        return before if (type(before) is Decimal and before.is_finite()
+                          and str(before) == str(after)) else after
+    if kind is dict or kind is list:
+        return share_unchanged(before, after)
     return after
 
 
@@ -532,9 +550,11 @@ def diff_documents(base: Document, head: Document) -> Iterator[FieldChange]:
     found: list[_Found] = []
     _diff(base.data, head.data, (), (), (), keys, found)
     for path, b_path, h_path, before, after in found:
+        b_kept = _shared_path(b_path)
+        # a field at the same place on both sides (the most common change): one lookup
+        h_kept = b_kept if h_path == b_path else _shared_path(h_path)
         yield FieldChange(_shared_path(path), before, after,
-                          direction(path, before, after, sides), _shared_path(b_path),
-                          _shared_path(h_path))
+                          direction(path, before, after, sides), b_kept, h_kept)
 
 
 # Paths seen lately, each kept once: a history's versions change the same few fields.
@@ -553,9 +573,14 @@ def _diff(before: Any, after: Any, path: Shown, b_path: IndexPath, h_path: Index
           keys: Mapping[tuple[str, ...], str], found: list[_Found]) -> None:
     """Add each field that differs between ``before`` and ``after`` to ``found``, in order
     (a list, not a generator: a history diffs every version)."""
-    if before is after and type(before) in (dict, list):
+    kind = type(before)
+    if kind is dict and type(after) is dict:  # the loader's mappings: no ABC checks
+        if before is not after:  # else shared by share_unchanged: equal in every part
+            _diff_mappings(before, after, path, b_path, h_path, keys, found)
+        return
+    if before is after and kind is list:
         return  # shared by share_unchanged: equal in every part
-    if type(before) in _LEAVES or type(after) in _LEAVES:  # most values: no ABC checks
+    if kind in _LEAVES or type(after) in _LEAVES:  # most values: no ABC checks
         if not _same(before, after):
             found.append((path, b_path, h_path, before, after))
         return
@@ -585,16 +610,24 @@ def _diff(before: Any, after: Any, path: Shown, b_path: IndexPath, h_path: Index
 def _diff_mappings(before: Mapping[str, Any], after: Mapping[str, Any], path: Shown,
                    b_path: IndexPath, h_path: IndexPath, keys: Mapping[tuple[str, ...], str],
                    found: list[_Found]) -> None:
-    for name in list(before) + [k for k in after if k not in before]:
-        b, a = before.get(name, ABSENT), after.get(name, ABSENT)
-        if b is a and type(b) in _REFLEXIVE:
-            continue  # one object (shared by share_unchanged, or interned): no change
-        if b is ABSENT or a is ABSENT:
-            if not (b is ABSENT and a is ABSENT):
-                found.append((path + (name,), None if b is ABSENT else b_path + (name,),
-                              None if a is ABSENT else h_path + (name,), b, a))
+    """The members of ``before`` in its order, then those only ``after`` has."""
+    for name, b in before.items():
+        a = after.get(name, ABSENT)
+        if b is a:
+            kind = type(b)
+            if kind in _REFLEXIVE or kind is Decimal and b.is_finite():
+                continue  # one object (shared by share_unchanged, or interned): no change
+        elif a is ABSENT:
+            found.append((path + (name,), b_path + (name,), None, b, a))
+            continue
+        elif type(b) is str and type(a) is str:  # text, the most common leaf: no call
+            if b != a:
+                found.append((path + (name,), b_path + (name,), h_path + (name,), b, a))
             continue
         _diff(b, a, path + (name,), b_path + (name,), h_path + (name,), keys, found)
+    for name, a in after.items():
+        if name not in before:
+            found.append((path + (name,), None, h_path + (name,), ABSENT, a))
 
 
 def _keyed(before: list[Any], after: list[Any], key: str
@@ -619,7 +652,7 @@ def _index_by(items: list[Any], key: str) -> dict[str, tuple[int, Any]] | None:
 
 
 def _pattern(path: Shown) -> tuple[str, ...]:
-    return tuple("*" if isinstance(p, (Key, int)) else p for p in path)
+    return tuple(["*" if isinstance(p, (Key, int)) else p for p in path])
 
 
 # Scalar types the loader makes: never a mapping or a list.
@@ -700,15 +733,25 @@ def _keyed_item(data: Mapping[str, Any], path: Shown) -> Mapping[str, Any]:
     node: Any = data
     for part in path:
         if isinstance(part, Key) and isinstance(node, list):
-            node = next((i for i in node if isinstance(i, Mapping) and str(
-                i.get("name", i.get("displayName", i.get("level")))) == part.value), {})
+            node = _named(node, part.value)
         elif isinstance(part, int) and isinstance(node, list) and part < len(node):
             node = node[part]
-        elif isinstance(part, str) and isinstance(node, Mapping):
+        elif isinstance(part, str) and (type(node) is dict or isinstance(node, Mapping)):
             node = node.get(part, {})
         else:
             return {}
-    return node if isinstance(node, Mapping) else {}
+    return node if type(node) is dict or isinstance(node, Mapping) else {}
+
+
+def _named(items: list[Any], wanted: str) -> Any:
+    """The first item named ``wanted`` (by ``name``, else ``displayName``, else ``level``)."""
+    for item in items:
+        if type(item) is dict or isinstance(item, Mapping):
+            name = item["name"] if "name" in item else (
+                item["displayName"] if "displayName" in item else item.get("level"))
+            if str(name) == wanted:
+                return item
+    return {}
 
 
 def _sla_direction(path: Shown, before: Any, after: Any, sides: _Sides) -> str:
@@ -831,24 +874,29 @@ _LIST_KEYS: dict[tuple[str, str], dict[tuple[str, ...], str]] = {
 # -- whole objectives ------------------------------------------------------------
 
 def _objective_changes(base: Document, head: Document, fields: Sequence[FieldChange],
-                       lookups: tuple[objectives.SliLookup, objectives.SliLookup]
-                       ) -> Iterator[ObjectiveChange]:
-    """Each objective present on both sides whose terms changed, compared whole."""
+                       lookups: tuple[objectives.SliLookup, objectives.SliLookup],
+                       budgets: bool = True) -> Iterator[ObjectiveChange]:
+    """Each objective present on both sides whose terms changed, compared whole (only
+    when a field of the terms changed: else their terms are not even derived)."""
     kind = (head.api_version, head.kind)
     if kind not in (SLA_KEY, SLO_KEY):
         return
-    before = _terms_by_key(base, lookups[0])
-    after = _terms_by_key(head, lookups[1])
-    changed_spec = any(f.direction in TERMS or f.shown.startswith("metadata.annotations")
-                       for f in fields)
+    # a field's direction first: its path is written out only when none is a term's
+    changed_spec = any(f.direction in TERMS for f in fields) or any(
+        f.shown.startswith("metadata.annotations") for f in fields)
     if not changed_spec:
         return
+    before = _terms_by_key(base, lookups[0])
+    after = _terms_by_key(head, lookups[1])
     for key, old in before.items():
         new = after.get(key)
         if old is None or new is None:
             continue
         directions = _directions(old, new)
         if old == new and not directions:
+            continue
+        if not budgets:
+            yield ObjectiveChange(key, directions)
             continue
         yield ObjectiveChange(  # window words interned: every version says them again
             key, directions, sys.intern(units.format_window(old.window)),

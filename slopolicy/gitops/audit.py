@@ -632,7 +632,7 @@ class _Walker:
         self.agreements[new.identity] = agreement
         if old.source.path != new.source.path:
             agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
-        found = changes.compare_renamed(old, new)
+        found = changes.compare_renamed(old, new, budgets=False)  # no report shows them
         agreement.versions.append(Version(
             index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
             policy=policy, paths=self.paths.setdefault(found.paths, found.paths)))
@@ -654,7 +654,7 @@ class _Walker:
         else:
             if old is not None:
                 changes.share_unchanged(old.data, new.data)
-            found = changes.compare_documents(old, new)
+            found = changes.compare_documents(old, new, budgets=False)  # no report shows them
         if found is None:
             return
         agreement = self.agreements.get(identity)

@@ -1,0 +1,225 @@
+"""The audit's shortcuts give what the long way gives.
+
+An audit compares, hashes and judges every version of every agreement, so
+it takes shortcuts: versions share their unchanged parts, the field diff
+skips what is shared, a digest reuses the text of shared parts and of key
+orders seen before, the objectives' windows and budgets (which no audit
+report shows) are left out. Each test here holds a shortcut to the result
+of the long way, on real documents and real histories.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from gitrepos import GitProject, sla
+
+from slopolicy.changes import approvals
+from slopolicy.changes import compare as changes
+from slopolicy.load.files import load_bytes
+from slopolicy.model.documents import Document
+
+
+def _doc(text: str, path: str = "slas/a.yaml") -> Document:
+    [doc] = load_bytes(path, text.encode()).documents
+    return doc
+
+
+def _fields(base: Document, head: Document) -> list[tuple[Any, ...]]:
+    return [(f.shown, repr(f.before), repr(f.after), f.direction, f.base_path, f.head_path)
+            for f in changes.diff_documents(base, head)]
+
+
+# -- sharing the parts that did not change -------------------------------------------------
+
+@pytest.mark.parametrize(("before", "after", "shared"), [
+    (Decimal("99.9"), Decimal("99.9"), True),
+    (Decimal("99.9"), Decimal("99.90"), False),  # other digits: the text approved differs
+    (Decimal("0"), Decimal("-0"), False),
+    (Decimal("1E+2"), Decimal("100"), False),
+    (Decimal("NaN"), Decimal("NaN"), False),  # never equal to itself
+    ("gold", "gold", True),
+    (1, 1, True),
+    (1, True, False),  # YAML 1 and true differ
+    (1, Decimal("1"), False),
+    (datetime.date(2025, 1, 1), datetime.date(2025, 1, 1), True),
+    (datetime.datetime(2025, 1, 1), datetime.datetime(2025, 1, 1), False),  # zones: kept
+    (1.5, float("1.5"), False),
+])
+def test_a_leaf_is_shared_only_when_no_reader_can_tell_it_apart(
+        before: Any, after: Any, shared: bool) -> None:
+    old = {"spec": {"value": before, "list": [before]}, "kind": "SLA"}
+    new = {"spec": {"value": after, "list": [after]}, "kind": "SLA"}
+    assert (changes.share_unchanged(old, new) is old) is shared
+    assert new["spec"]["value"] is (before if shared else after)
+    assert new["spec"]["list"][0] is (before if shared else after)
+
+
+def test_a_mapping_is_shared_only_with_its_keys_in_the_same_order() -> None:
+    old = {"a": {"x": 1, "y": 2}, "b": [1, 2]}
+    new = {"a": {"y": 2, "x": 1}, "b": [1, 2]}
+    assert changes.share_unchanged(old, new) is new
+    assert new["a"] is not old["a"] and new["b"] is old["b"]
+    assert list(new["a"]) == ["y", "x"]
+
+
+VERSIONS = [
+    """\
+apiVersion: slopolicy/v1
+kind: SLA
+metadata: {name: globex, labels: {tier: gold}}
+spec:
+  customer: globex
+  service: api
+  version: 1
+  effective: {from: 2025-01-01}
+  window: {calendar: month, timeZone: UTC}
+  budgetingMethod: Occurrences
+  objectives:
+    - {name: availability, indicator: availability, targetPercent: 99.9}
+    - {name: latency, indicator: latency, threshold: 500ms, targetPercent: 95}
+  credits: [{below: 99.9, creditPercent: 10}, {below: 99.0, creditPercent: 25}]
+""",
+    # a new version: targets up, a date, a credit tier, a key order, a label dropped
+    """\
+apiVersion: slopolicy/v1
+kind: SLA
+metadata: {name: globex}
+spec:
+  service: api
+  customer: globex
+  version: 2
+  effective: {from: 2025-02-01}
+  window: {calendar: month, timeZone: UTC}
+  budgetingMethod: Occurrences
+  objectives:
+    - {name: latency, indicator: latency, threshold: 500ms, targetPercent: 95}
+    - {name: availability, indicator: availability, targetPercent: 99.95}
+  credits: [{below: 99.95, creditPercent: 10}, {below: 99.0, creditPercent: 25}]
+  support: {hours: 24x7}
+""",
+    # the same terms written otherwise, a target with more digits, text in place of a number
+    """\
+apiVersion: slopolicy/v1
+kind: SLA
+metadata: {name: globex, owner: legal@acme.example}
+spec:
+  service: api
+  customer: globex
+  version: "2"
+  effective: {from: 2025-02-01}
+  window: {calendar: month, timeZone: UTC}
+  budgetingMethod: Occurrences
+  objectives:
+    - {name: latency, indicator: latency, threshold: 0.5s, targetPercent: 95}
+    - {name: availability, indicator: availability, target: 0.99950}
+  credits: [{below: 99.950, creditPercent: 10}, {below: 99.0, creditPercent: 25}]
+  support: {hours: 24x7}
+""",
+    """\
+apiVersion: slopolicy/v1
+kind: SLA
+metadata: {name: globex, owner: legal@acme.example}
+spec:
+  service: api
+  customer: globex
+  version: 3
+  effective: {from: 2025-03-01}
+  window: {calendar: month, timeZone: UTC}
+  budgetingMethod: Occurrences
+  objectives:
+    - {name: latency, indicator: latency, threshold: 0.5s, targetPercent: .nan}
+    - {name: availability, indicator: availability, target: 0.99950}
+  credits: [{below: 99.950, creditPercent: 10}]
+""",
+]
+
+
+def test_the_field_diff_of_shared_versions_is_that_of_fresh_copies() -> None:
+    """A history shares each version's unchanged parts with the version before; the field
+    diff skips what is shared, and must find exactly what it finds between copies that
+    share nothing."""
+    shared = [_doc(text) for text in VERSIONS]
+    for old, new in zip(shared, shared[1:]):
+        changes.share_unchanged(old.data, new.data)
+    assert shared[2].data["spec"]["window"] is shared[0].data["spec"]["window"]
+    for number in range(1, len(VERSIONS)):
+        fresh = (_doc(VERSIONS[number - 1]), _doc(VERSIONS[number]))
+        found = _fields(shared[number - 1], shared[number])
+        assert found == _fields(*fresh)
+        assert found  # every step changes something
+    first = [shown for shown, *_ in _fields(_doc(VERSIONS[0]), _doc(VERSIONS[1]))]
+    assert first == ["metadata.labels", "spec.version", "spec.effective.from",
+                     "spec.objectives[availability].targetPercent", "spec.credits[0].below",
+                     "spec.support"]
+
+
+def test_an_audit_compares_every_version_as_the_gate_does(repo: GitProject,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit leaves out what no audit report shows (each objective's window and budget);
+    its changes have the fields, directions, classes and status of a full comparison."""
+    from slopolicy.config.project import open_project
+    from slopolicy.gitops import audit as walker
+    from slopolicy.gitops.git import open_repo
+
+    steps = [sla(2, "2025-02-01", "99.95"), sla(3, "2025-03-01", "99.5"),
+             sla(3, "2025-03-01", "99.5").replace("owner: accounts", "owner: legal"), sla(4, "2025-04-01", "99.5", threshold="300ms"),
+             sla(5, "2025-05-01", "99.5").replace("calendar: month", "calendar: quarter"),
+             sla(6, "2025-06-01", "99.9").replace("budgetingMethod: Timeslices",
+                                                  "budgetingMethod: Occurrences")]
+    for number, text in enumerate(steps):
+        repo.write("slas/globex.yaml", text)
+        repo.commit(f"step {number}", date=f"2025-0{number + 2}-10T12:00:00+00:00")
+    monkeypatch.chdir(repo.root)
+    project = open_project([], None)
+    found = walker.walk(project, open_repo(project.repo_root))
+    versions = [v for a in found.agreements for v in a.versions if not v.removed]
+    compared = [v for v in versions if v.change.base is not None]
+    assert len(compared) >= len(steps)
+    for version in compared:
+        change = version.change
+        assert change.base is not None and change.head is not None
+        full = changes.compare_documents(_doc(_text(change.base)), _doc(_text(change.head)))
+        assert full is not None
+        assert [(f.shown, f.direction) for f in change.fields] == [
+            (f.shown, f.direction) for f in full.fields]
+        assert [(o.key, o.directions) for o in change.objectives] == [
+            (o.key, o.directions) for o in full.objectives]
+        assert (change.classes, change.status, change.terms_changed) == (
+            full.classes, full.status, full.terms_changed)
+    assert {v.status for v in compared} >= {"tightened", "loosened", "metadata"}
+    assert any(o.directions == {"tightened", "loosened"} for v in compared
+               for o in v.change.objectives)  # a longer window: both ways
+
+
+def _text(doc: Document) -> str:
+    """A document's data written out again (JSON is YAML), for a copy that shares nothing."""
+    return json.dumps(doc.data, default=str)
+
+
+# -- digests ---------------------------------------------------------------------------------
+
+def test_a_digest_writes_each_mapping_in_key_order_whatever_was_written_before() -> None:
+    """Key orders are remembered by the keys as a mapping holds them: each mapping is still
+    written sorted, and keys that are not text never take a text key's place."""
+    def canonical(value: Any) -> str:
+        return approvals.canonical_json(value).decode()
+
+    assert canonical({"b": 1, "a": {"d": 2, "c": 3}}) == '{"a":{"c":3,"d":2},"b":1}'
+    assert canonical({"a": {"c": 3, "d": 2}, "b": 1}) == '{"a":{"c":3,"d":2},"b":1}'
+    assert canonical({"1": "text", 1: "number"}) == '{"1":"text","1":"number"}'
+    assert canonical({1: "number", "1": "text"}) == '{"1":"number","1":"text"}'
+    assert canonical({"true": 1}) == '{"true":1}'
+    assert canonical({True: 1}) == '{"True":1}'
+    assert canonical({1: 1}) == '{"1":1}'
+    assert canonical({"é\n": 1, "a\"": 2}) == json.dumps(
+        {"é\n": 1, "a\"": 2}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for text in VERSIONS[:3]:
+        data = _doc(text).data
+        assert approvals.digest_sharing(data, {})[0] == approvals.digest(data)
+    assert canonical(_doc(VERSIONS[3]).data["spec"]["objectives"]) == (
+        '[{"indicator":"latency","name":"latency","targetPercent":"nan","threshold":"0.5s"},'
+        '{"indicator":"availability","name":"availability","target":0.99950}]')
