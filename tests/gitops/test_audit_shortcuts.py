@@ -51,8 +51,8 @@ def _fields(base: Document, head: Document) -> list[tuple[Any, ...]]:
 ])
 def test_a_leaf_is_shared_only_when_no_reader_can_tell_it_apart(
         before: Any, after: Any, shared: bool) -> None:
-    old = {"spec": {"value": before, "list": [before]}, "kind": "SLA"}
-    new = {"spec": {"value": after, "list": [after]}, "kind": "SLA"}
+    old: dict[str, Any] = {"spec": {"value": before, "list": [before]}, "kind": "SLA"}
+    new: dict[str, Any] = {"spec": {"value": after, "list": [after]}, "kind": "SLA"}
     assert (changes.share_unchanged(old, new) is old) is shared
     assert new["spec"]["value"] is (before if shared else after)
     assert new["spec"]["list"][0] is (before if shared else after)
