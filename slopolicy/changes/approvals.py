@@ -217,6 +217,9 @@ class Roster:
     signed_commits: bool = False  # approvals.signedCommits: required
     _person: Mapping[str, str] = field(default_factory=dict, init=False, repr=False,
                                        compare=False)
+    # identity -> (its identities, its roles): an audit asks again for every change
+    _known: dict[str, tuple[frozenset[str], frozenset[str]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_person", _people_index(self.people))
@@ -259,14 +262,24 @@ class Roster:
 
     def identities(self, identity: str) -> frozenset[str]:
         """Every identity of the person ``identity`` is (normalized), itself included."""
-        who = self.person(identity)
-        return frozenset({normalize(identity)} | {i for i, p in self._person.items() if p == who})
+        return self._about(identity)[0]
 
     def roles_of(self, identity: str) -> frozenset[str]:
         """The roles the person holds, under any of their identities."""
-        keys = self.identities(identity)
-        return _once(frozenset(r for r, ids in self.roles.items()
-                               if keys & {normalize(i) for i in ids}))
+        return self._about(identity)[1]
+
+    def _about(self, identity: str) -> tuple[frozenset[str], frozenset[str]]:
+        """(identities, roles) of ``identity``, worked out once per roster (which is frozen,
+        with the people and roles it was made with)."""
+        known = self._known.get(identity)
+        if known is None:
+            who = self.person(identity)
+            keys = frozenset({normalize(identity)}
+                             | {i for i, p in self._person.items() if p == who})
+            roles = _once(frozenset(r for r, ids in self.roles.items()
+                                    if keys & {normalize(i) for i in ids}))
+            known = self._known[identity] = (keys, roles)
+        return known
 
     def authored(self, authors: Authors | None, identity: str) -> str | None:
         """Where the person changed the subject (under any of their identities), if they did."""

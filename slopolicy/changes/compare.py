@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -136,6 +136,10 @@ class DocumentChange:
     # An added agreement that the base's history removed before: the comparison with the
     # last version removed (set by the gate, which reads the history).
     earlier: Earlier | None = None
+    # (indicator, earlier, directions, classes) as last worked out: the sides, fields and
+    # objectives of a change are never replaced, and a report asks many times per change
+    _said: tuple[Any, Any, frozenset[str], frozenset[str]] | None = field(
+        default=None, init=False, repr=False)
 
     @property
     def renamed(self) -> bool:
@@ -162,6 +166,17 @@ class DocumentChange:
 
     @property
     def directions(self) -> frozenset[str]:
+        return self._worked_out()[2]
+
+    def _worked_out(self) -> tuple[Any, Any, frozenset[str], frozenset[str]]:
+        said = self._said
+        if said is None or said[0] is not self.indicator or said[1] is not self.earlier:
+            directions = self._directions()
+            said = self._said = (self.indicator, self.earlier, directions,
+                                 self._classes(directions))
+        return said
+
+    def _directions(self) -> frozenset[str]:
         found = {f.direction for f in self.fields}
         for objective in self.objectives:
             found |= objective.directions
@@ -177,13 +192,15 @@ class DocumentChange:
     @property
     def classes(self) -> frozenset[str]:
         """Every class the change fits; a loosening is also a modification, and so is a rename."""
+        return self._worked_out()[3]
+
+    def _classes(self, directions: frozenset[str]) -> frozenset[str]:
         if self.base is None:
             # an agreement removed and added back is judged as the edit it amounts to too
             again = self.earlier.change.classes if self.earlier is not None else frozenset()
             return frozenset({"added"}) | again
         if self.head is None:
             return frozenset({"removed"})
-        directions = self.directions
         if not directions & TERMS and not self.renamed:
             return frozenset()
         return frozenset({MODIFIED}) | (directions & {TIGHTENED, LOOSENED})

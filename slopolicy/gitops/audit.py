@@ -445,6 +445,8 @@ class _Walker:
         self.digested: dict[Identity, tuple[Document, str, approvals.Pieces]] = {}
         self.paths: dict[tuple[str, ...], tuple[str, ...]] = {}  # each set of paths, once
         self.entered: dict[str, datetime.datetime] = {}  # see _entered
+        # id of a policy -> (that policy, its sources for a change no record names)
+        self.unrecorded: dict[int, tuple[PolicyAt, EvidenceSources]] = {}
 
     # -- reading ----------------------------------------------------------------------
 
@@ -768,7 +770,7 @@ class _Walker:
                 used[key] = (f"it is in the history since before the previous change "
                              f"{short(self._sha(previous))}")
         sources = replace(policy.sources, records=[s.record for s in spans], used=used,
-                          legacy=True)
+                          legacy=True) if spans else self._unrecorded(policy)
         # who made it, found now rather than kept for every change of a long history
         authors, trailers = self._authors(change.commit, change.paths, policy)
         evidence = sources.gather(subject, authors, trailers, False)
@@ -776,6 +778,15 @@ class _Walker:
             change.recorded = dict(enumerate(spans))
         change.result = approvals.judge(subject, change.classes, evidence, policy.roster,
                                         authors)
+
+    def _unrecorded(self, policy: PolicyAt) -> EvidenceSources:
+        """The evidence sources of a change no record names, under ``policy``: one for
+        every such change it judges."""
+        known = self.unrecorded.get(id(policy))
+        if known is None or known[0] is not policy:
+            known = self.unrecorded[id(policy)] = (
+                policy, replace(policy.sources, records=[], used={}, legacy=True))
+        return known[1]
 
     def _sha(self, index: int) -> str | None:
         return self.commits[index].sha if 0 <= index < len(self.commits) else None

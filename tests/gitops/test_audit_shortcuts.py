@@ -223,3 +223,91 @@ def test_a_digest_writes_each_mapping_in_key_order_whatever_was_written_before()
     assert canonical(_doc(VERSIONS[3]).data["spec"]["objectives"]) == (
         '[{"indicator":"latency","name":"latency","targetPercent":"nan","threshold":"0.5s"},'
         '{"indicator":"availability","name":"availability","target":0.99950}]')
+
+
+# -- what is worked out once ---------------------------------------------------------------
+
+SLO_TEXT = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: api, displayName: API}
+spec:
+  service: api
+  indicatorRef: api-ok
+  timeWindow: [{duration: 28d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{displayName: main, target: 0.999}]
+"""
+
+
+def test_a_change_says_its_classes_anew_once_its_indicator_or_earlier_version_is_set() -> None:
+    """The gate sets a change's indicator (an SLO whose SLI changed) and its earlier version
+    (an agreement added back) after comparing it: what was said before is not kept."""
+    old, new = _doc(SLO_TEXT, "slos/api.yaml"), _doc(SLO_TEXT.replace("API", "The API"),
+                                                      "slos/api.yaml")
+    slo = changes.compare_documents(old, new)
+    assert slo is not None and (slo.classes, slo.status) == (frozenset(), "metadata")
+    sli = changes.DocumentChange("openslo/v1", "SLI", "api-ok", old, new)
+    slo.indicator = sli
+    assert (slo.classes, slo.directions, slo.status) == (
+        frozenset({"modified"}), frozenset({"metadata", "modified"}), "modified")
+    slo.indicator = None
+    assert slo.classes == frozenset()
+
+    removed, added = _doc(VERSIONS[1]), _doc(VERSIONS[0])
+    change = changes.compare_documents(None, added)
+    assert change is not None and change.classes == frozenset({"added"})
+    change.earlier = changes.Earlier(changes.compare_earlier(removed, added), "f" * 40,
+                                     datetime.datetime(2025, 1, 1))
+    assert change.classes == frozenset({"added", "modified", "loosened"})
+    assert change.status == "added"
+
+
+def test_each_roster_knows_its_own_people() -> None:
+    """Who an identity is, and what roles it holds, is worked out once per roster: never
+    lent to another roster with other people or roles."""
+    people = approvals.Roster(roles={"legal": ("github:al",)},
+                              people={"al": ("alice@acme.example", "github:al")})
+    alone = approvals.Roster(roles={"legal": ("bob@acme.example",)})
+    for _ in range(2):
+        assert people.identities("Alice@acme.example") == {"alice@acme.example", "github:al"}
+        assert people.roles_of("alice@acme.example") == {"legal"}
+        assert alone.identities("Alice@acme.example") == {"alice@acme.example"}
+        assert alone.roles_of("alice@acme.example") == frozenset()
+        assert alone.roles_of("BOB@acme.example") == {"legal"}
+        assert people.roles_of("bob@acme.example") == frozenset()
+
+
+def test_each_change_is_judged_by_the_roster_of_its_own_parent(
+        repo: GitProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Changes that no record names share their evidence sources per policy: a claim is
+    weighed by the roles of the policy that judges the change, never an earlier one's."""
+    from gitrepos import POLICY
+
+    from slopolicy.config.project import open_project
+    from slopolicy.gitops import audit as walker
+    from slopolicy.gitops.git import open_repo
+
+    counted = POLICY.replace("  require:", "  trailers: counted\n  require:")
+    repo.write(".slopolicy.yaml", counted)
+    repo.commit("trailers count", date="2025-03-02T12:00:00+00:00")
+    steps = [(None, "99.95", "alice"),  # alice is legal
+             (counted.replace("alice@acme.example, ", ""), "", "carol"),  # alice leaves
+             (None, "99.99", "alice"),  # no longer counts
+             (None, "99.999", "bob")]
+    for number, (policy, target, approver) in enumerate(steps):
+        if policy is not None:
+            repo.write(".slopolicy.yaml", policy)
+        else:
+            repo.write("slas/globex.yaml", sla(number + 2, "2025-06-01", target))
+        trailer = f"\n\nApproved-by: {approver}@acme.example" if approver else ""
+        repo.commit(f"step {number}{trailer}", date=f"2025-0{number + 4}-10T12:00:00+00:00")
+    monkeypatch.chdir(repo.root)
+    project = open_project([], None)
+    found = walker.walk(project, open_repo(project.repo_root))
+    [agreement] = found.agreements
+    judged = [(v.status, v.compliant) for v in agreement.versions]
+    assert judged == [("added", True), ("tightened", True), ("tightened", False),
+                      ("tightened", True)]
+    assert [(c.commit.subject, c.compliant) for c in found.policy_changes] == [
+        ("the agreement", True), ("trailers count", False), ("step 1", True)]
