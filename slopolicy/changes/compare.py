@@ -726,8 +726,20 @@ def _ms(value: Any) -> int:
     return units.parse_duration(value).ms
 
 
+# An objective's target by the identity of its data (kept alive here, so the identity stays
+# its own): a history compares each version twice, as the text after and then before.
+_FRACTIONS: dict[int, tuple[Mapping[str, Any], Decimal]] = {}
+
+
 def _fraction(objective: Mapping[str, Any]) -> Decimal:
-    return units.parse_target(objective.get("target"), objective.get("targetPercent"))
+    known = _FRACTIONS.get(id(objective))
+    if known is not None and known[0] is objective:
+        return known[1]
+    found = units.parse_target(objective.get("target"), objective.get("targetPercent"))
+    if len(_FRACTIONS) >= 1024:  # one that cannot be read is not kept: it raises
+        _FRACTIONS.clear()
+    _FRACTIONS[id(objective)] = (objective, found)
+    return found
 
 
 def _presence(before: Any, after: Any, added: str, removed: str) -> str | None:

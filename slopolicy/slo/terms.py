@@ -187,13 +187,30 @@ def _sla_objective(spec: Mapping[str, Any], objective: object) -> Terms:
         indicator=cast(Indicator, indicator),
         target=parse_target(objective.get("target"), objective.get("targetPercent")),
         threshold=threshold,
-        window=window_from_sla(spec["window"]),
+        window=_sla_window(spec["window"]),
         budgeting_method=_budgeting_method(spec.get("budgetingMethod"), "the SLA"),
         time_slice_window=_optional(time_slice.get("window"), parse_slice_window),
         time_slice_target=_slice_target(time_slice),
         effective_from=parse_date(effective.get("from")),
         effective_until=parse_date(effective.get("until")),
     )
+
+
+# An SLA window by the identity of its data (kept alive here, so the identity stays its own):
+# a history's versions share the window that did not change (changes.share_unchanged).
+_WINDOWS: dict[int, tuple[object, Window]] = {}
+
+
+def _sla_window(raw: object) -> Window:
+    """``window_from_sla(raw)``, once per window object."""
+    known = _WINDOWS.get(id(raw))
+    if known is not None and known[0] is raw:
+        return known[1]
+    window = window_from_sla(raw)  # a window that cannot be read is not kept: it raises
+    if len(_WINDOWS) >= 1024:
+        _WINDOWS.clear()
+    _WINDOWS[id(raw)] = (raw, window)
+    return window
 
 
 def _slice_target(time_slice: Mapping[str, Any]) -> Decimal | None:

@@ -311,3 +311,37 @@ def test_each_change_is_judged_by_the_roster_of_its_own_parent(
                       ("tightened", True)]
     assert [(c.commit.subject, c.compliant) for c in found.policy_changes] == [
         ("the agreement", True), ("trailers count", False), ("step 1", True)]
+
+
+def test_what_is_remembered_by_identity_is_never_lent_to_a_later_object() -> None:
+    """A target, a window and an SLA's terms are remembered by the identity of their data:
+    objects made and dropped one after another (which often take the same address) each
+    get their own."""
+    from slopolicy.slo import terms
+
+    def text(target: str, unit: str) -> str:
+        return VERSIONS[0].replace("targetPercent: 99.9}", f"targetPercent: {target}}}").replace(
+            "calendar: month", f"calendar: {unit}")
+
+    targets = ["99.9", "99.5", "99.95", "99.0"]
+    units = ["month", "quarter", "week"]
+
+    def pair(number: int) -> tuple[Document, Document, bool]:
+        before = _doc(text(targets[number % 4], units[number % 3]))
+        after = _doc(text(targets[(number + 1) % 4], units[number % 3]))
+        return before, after, Decimal(targets[(number + 1) % 4]) > Decimal(targets[number % 4])
+
+    for number in range(60):  # the field diff alone (targets)
+        before, after, up = pair(number)
+        [target] = [f for f in changes.diff_documents(before, after)
+                    if f.shown.endswith("targetPercent")]
+        assert target.direction == ("tightened" if up else "loosened")
+    for number in range(60):  # the terms alone (windows)
+        _, after, _ = pair(number)
+        found = terms.sla_terms(after.data)[0].terms
+        assert found is not None and found.window.unit == units[number % 3]
+        assert found.target == Decimal(targets[(number + 1) % 4]) / 100
+    for number in range(60):  # whole comparisons (an SLA's terms)
+        before, after, up = pair(number)
+        change = changes.compare_documents(before, after)
+        assert change is not None and change.status == ("tightened" if up else "loosened")
