@@ -567,7 +567,8 @@ class ApprovalResult:
 def judge(subject: Subject, classes: Iterable[str], evidence: Sequence[Evidence],
           roster: Roster, authors: Authors | None = None) -> ApprovalResult:
     """Every requirement of every class, each met by distinct people."""
-    classes = tuple(c for c in CHANGE_CLASSES if c in set(classes))
+    wanted = set(classes)
+    classes = tuple(c for c in CHANGE_CLASSES if c in wanted)
     requirements = _requirements(roster, classes)
     pool = _approvers(evidence, roster)
     missing: list[Shortfall] = []
