@@ -33,7 +33,7 @@ from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
 from slopolicy.gitops.git import GitRepo, NotARepository, open_repo
-from slopolicy.gitops.policy import config_at, config_rel, policy_files
+from slopolicy.gitops.policy import config_at, config_rel, in_policy, policy_files
 from slopolicy.load import discovery
 from slopolicy.load.readers import CommitReader, WorktreeReader
 from slopolicy.model.documents import SourceFile
@@ -118,8 +118,9 @@ def untouched(project: Project, index: Index, candidates: Sequence[Problem],
     file is in and no link of ``HEAD``'s version of one reaches, and, for a
     missing reference (whose did-you-mean reads every name of a kind), when
     every changed file declares the names ``HEAD``'s version does. A rule
-    that judges waivers, a changed policy file, or a candidate the index
-    does not place is left to :func:`introduced`.
+    that judges waivers, a changed file that is no document the index lists
+    (deleted, or the policy's), or a candidate the index does not place is
+    left to :func:`introduced`.
     """
     rules = project.rules
     if any(rules[p.rule].after_waivers for p in candidates if p.rule in rules):
@@ -131,17 +132,15 @@ def untouched(project: Project, index: Index, candidates: Sequence[Problem],
     if head is None:
         return False
     changed_set = set(changed) | set(changed_paths(repo) if all_changes else gone_paths(repo))
-    if changed_set & set(_policy_paths(project)):
-        return False
     files = index.files
     where = {files.path[row]: row for row in path_rows(files.path, changed_set)}
+    if len(where) != len(changed_set) or in_policy(
+            project, WorktreeReader(project.repo_root), changed_set):
+        return False  # a file deleted, or none the globs select (the policy's): in full
     reached = {files.group[row] for row in where.values()}
-    wanted = set(discovery.select(project.config, changed_set, project.repo_root))
-    at_head = sorted(changed_set & wanted)
-    blobs = repo.read_paths(head, at_head)
+    blobs = repo.read_paths(head, sorted(changed_set))
     names = dict.fromkeys(changed_set, 0)
-    for source in analysis.load_contents(((p, blobs[p]) for p in at_head if p in blobs),
-                                         cache, jobs):
+    for source in analysis.load_contents(((p, blobs[p]) for p in sorted(blobs)), cache, jobs):
         reached.update(index.links(link) for link in file_links(source))
         names[source.path] = declared_names(source)
     reached.discard(-1)
@@ -149,8 +148,7 @@ def untouched(project: Project, index: Index, candidates: Sequence[Problem],
     rows = path_rows(files.path, held)
     if len(rows) != len(held) or reached.intersection(files.group[row] for row in rows):
         return False
-    renamed = any(names[path] != (files.names[where[path]] if path in where else 0)
-                  for path in changed_set)
+    renamed = any(names[path] != files.names[row] for path, row in where.items())
     return not (renamed and any(p.rule == MISSING_REFERENCE for p in candidates))
 
 

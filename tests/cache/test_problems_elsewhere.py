@@ -142,3 +142,22 @@ def test_a_new_name_that_a_missing_references_did_you_mean_reads_is_compared_in_
         assert any('did you mean "nothin"' in p["message"] for p in run.json["problems"]
                    if p["file"] == "slas/old-mistake.yaml")
     assert len(full_checks) == 4  # the suggestion reads every SLO's name: no warm answer
+
+
+def test_a_waiver_dropped_from_what_the_configuration_extends_is_compared_in_full(
+        project: Project, full_checks: list[str]) -> None:
+    """The file the configuration extends is a YAML file the document globs select too,
+    yet it is the policy: dropping its waiver unwaives the old problem, which HEAD's
+    policy waives, so the change brought it."""
+    waiver = ("waivers:\n  - {rule: unresolved-reference, document: SLA/old-mistake, "
+              "reason: \"fixed next sprint, OPS-7\", expires: 2099-12-31}\n")
+    committed(project, {".slopolicy.yaml": "extends: policies/base.yaml\n",
+                        "policies/base.yaml": "extends: default\n" + waiver})
+    assert project.check().code == 0  # the only error is waived
+    project.write("policies/base.yaml", "extends: default\n")
+    project.check("--changed", "policies/base.yaml")
+    full_checks.clear()
+    run = hook(project, "policies/base.yaml")
+    assert run.code == 1
+    assert ("slas/old-mistake.yaml", "unresolved-reference") in [
+        (p[0], p[3]) for p in run.problems()]
