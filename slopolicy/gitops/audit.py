@@ -33,6 +33,7 @@ then differ, an edit rewrote the past.
 """
 from __future__ import annotations
 
+import bisect
 import datetime
 import fnmatch
 import sys
@@ -129,9 +130,11 @@ class Change:
     index: int  # the position of its commit in the walk (transaction order)
     commit: LoggedCommit
     subject: Subject
-    policy: PolicyAt  # the policy of the parent commit
+    policy: PolicyAt  # the policy of the parent commit, or the last one approved before it
     paths: Sequence[str]  # the files it changed: their commits' authors made it
     result: ApprovalResult | None = None
+    # the policy edit that lacked its approvals, so the policy before it judged this change
+    overruled: LoggedCommit | None = None
     recorded: dict[int, RecordSpan] = field(default_factory=dict)  # evidence index -> record
 
     @property
@@ -732,10 +735,39 @@ class _Walker:
     def finish(self, walked: int) -> list[Agreement]:
         found = sorted((a for a in self.agreements.values() if a.versions),
                        key=lambda a: a.label)
+        stands = self._judge_policy_edits(walked)
+        edits = [edit.index for edit, _ in stands]
         for agreement in found:
+            for version in agreement.versions:
+                at = bisect.bisect_left(edits, version.index) - 1
+                standing = stands[at][1] if at >= 0 else None
+                if standing is not None:
+                    version.policy, version.overruled = standing
             self._judge_all(agreement.versions, walked)
-        self._judge_all(self.policy_changes, walked)
         return found
+
+    def _judge_policy_edits(self, walked: int
+                            ) -> list[tuple[PolicyEdit, tuple[PolicyAt, LoggedCommit] | None]]:
+        """Judge each policy edit in turn, and say which policy stands after it.
+
+        An edit that lacks its approvals does not stand: the policy before it
+        judges what follows (that edit too), until an edit is approved by it.
+        Else one commit that drops a requirement, pushed unapproved, would
+        let every later change pass by the requirements it dropped.
+        """
+        edits, stands = self.policy_changes, []
+        standing: tuple[PolicyAt, LoggedCommit] | None = None
+        for number, edit in enumerate(edits):
+            if standing is not None:
+                edit.policy, edit.overruled = standing
+            self._judge(edit, edits[number + 1].index if number + 1 < len(edits) else walked,
+                        edits[number - 1].index if number else -1)
+            if not edit.compliant:
+                standing = standing or (edit.policy, edit.commit)
+            else:
+                standing = None
+            stands.append((edit, standing))
+        return stands
 
     def _judge_all(self, changes: Sequence[Change], walked: int) -> None:
         """Each change, with the records of its time: after the change before it, before the

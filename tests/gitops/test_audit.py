@@ -699,7 +699,12 @@ def test_a_merge_is_one_change_and_its_branch_authors_cannot_approve(repo: GitPr
 
 
 def test_a_policy_that_cannot_be_read_names_the_file_at_its_commit(repo: GitProject) -> None:
-    repo.write(".slopolicy.yaml", POLICY.replace("extends: default", "extends: team/base.yaml"))
+    # an approved edit first, after which a policy edit needs no approval: the broken one stands
+    lax = POLICY.replace("    policy: [{role: sre, count: 1}]\n", "")
+    repo.write(".slopolicy.yaml", lax)
+    assert repo.approve("carol", "sre", ".slopolicy.yaml").code == 0
+    repo.commit("policy edits need no approval")
+    repo.write(".slopolicy.yaml", lax.replace("extends: default", "extends: team/base.yaml"))
     repo.write("team/base.yaml", "approvals: {trailers: sometimes}\n")
     broken = repo.commit("broken policy")[:7]
     repo.write("slas/globex.yaml", sla(2, "2025-04-01", "99.95"))
@@ -854,3 +859,29 @@ def test_the_terms_in_force_on_the_last_day(far: Path, capsys: pytest.CaptureFix
     # the periods of a span that ends past 9996 cannot be computed: the proof says so, and
     # a change it cannot judge counts both ways
     assert [v["change"] for v in versions] == ["added", "loosened", "loosened"]
+
+
+def test_a_policy_edit_never_approved_does_not_judge_what_follows(repo: GitProject) -> None:
+    """One unapproved commit drops the sre requirement for a loosening; the loosening after
+    it is judged by the policy before that commit, which still asks for sre."""
+    policy = (repo.root / ".slopolicy.yaml").read_text()
+    weaker = policy.replace("loosened: [{role: legal, count: 1}, {role: sre, count: 1}]",
+                            "loosened: [{role: legal, count: 1}]")
+    assert weaker != policy
+    repo.write(".slopolicy.yaml", weaker)
+    dropped = repo.commit("loosenings need legal only", date="2025-03-05T12:00:00+00:00")
+    repo.write("slas/globex.yaml", sla(2, "2025-06-01", "99.5"))
+    assert repo.approve("alice", "legal").code == 0
+    loosened = repo.commit("globex v2: 99.5", date="2025-03-10T12:00:00+00:00")
+    data = audit(repo, "--format", "json").json
+    [_, v2] = agreement(data, GLOBEX)["versions"]
+    assert (v2["commit"], v2["compliant"]) == (loosened, False)
+    assert [(m["class"], m["role"]) for m in v2["missing"]] == [("loosened", "sre")]
+    first = repo.git("rev-list", "--max-parents=0", "HEAD").strip()
+    assert v2["policy"] == {"commit": first, "error": None, "notApproved": dropped}
+    edit = data["policy"]["changes"][-1]
+    assert (edit["commit"], edit["compliant"]) == (dropped, False)
+    text = audit(repo).out
+    assert f"(by the policy before {dropped[:7]}: that policy edit was never approved)" in text
+    verify = audit(repo, "--verify", "--since", "2025-03-08")
+    assert verify.code == 1 and loosened[:7] in verify.out

@@ -195,9 +195,18 @@ def _judged(change: Change) -> dict[str, Any]:
         "missing": [{"class": m.change_class, "role": m.role, "count": m.missing,
                      "holders": list(m.holders)} for m in (result.missing if result else ())],
         "unsignedCommits": list(result.unsigned if result else ()),
-        "policy": {"commit": change.parent, "error": change.policy.error},
+        "policy": _policy(change),
         "compliant": change.compliant,
     }
+
+
+def _policy(change: Change) -> dict[str, Any]:
+    """The commit whose policy judged the change; where a policy edit before it was never
+    approved, the policy before that edit judged it, and ``notApproved`` names the edit."""
+    if change.overruled is None:
+        return {"commit": change.parent, "error": change.policy.error}
+    return {"commit": change.policy.commit, "error": change.policy.error,
+            "notApproved": change.overruled.sha}
 
 
 def _repository(report: AuditReport) -> dict[str, Any]:

@@ -37,11 +37,13 @@ def policy_files(change: PolicyEdit) -> str:
 
 def verdict(version: Change) -> str:
     """``approved`` / ``no approval required`` / ``NOT APPROVED: what is missing``."""
-    if not version.compliant:
-        return f"NOT APPROVED: {version.missing_text()}"
-    if version.result is not None and version.result.requirements:
-        return "approved"
-    return NO_REQUIREMENT
+    found = (f"NOT APPROVED: {version.missing_text()}" if not version.compliant
+             else "approved" if version.result is not None and version.result.requirements
+             else NO_REQUIREMENT)
+    if version.overruled is not None:
+        found += (f" (by the policy before {version.overruled.short}: that policy edit was "
+                  "never approved)")
+    return found
 
 
 def effective(version: Version) -> str:
