@@ -58,7 +58,8 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         start = units.parse_date(_effective_from(edit.head))
         if start is None:
             continue  # no readable date: the schema rule says so
-        changed_on = base.head_date.astimezone(units.window_zone(edit.head.spec.get("window"))).date()
+        zone = units.window_zone(edit.head.spec.get("window"))
+        changed_on = base.head_date.astimezone(zone).date()
         if _only_until(edit):
             yield from _ended(edit, earlier, changed_on)
             continue
