@@ -371,6 +371,25 @@ def test_verify_finds_the_version_removed_by_name_or_by_parties(repo: GitProject
     assert said + (": the same terms\n" if needs is None else ":\n") in out
 
 
+def test_verify_compares_with_the_last_version_removed(repo: GitProject) -> None:
+    """Removed; another name for the same customer and service added tighter and removed;
+    the first added back as it was: looser than the last version removed."""
+    repo.git("rm", "-q", "slas/globex.yaml")
+    repo.commit("remove the globex agreement", date="2025-03-05T12:00:00+00:00")
+    repo.write("slas/globex-2025.yaml", sla(2, "2025-04-01", "99.95").replace(
+        "name: globex-public-api", "name: globex-2025"))
+    repo.commit("globex, tighter, another name", date="2025-03-06T12:00:00+00:00")
+    repo.git("rm", "-q", "slas/globex-2025.yaml")
+    last = repo.commit("remove it", date="2025-03-07T12:00:00+00:00")
+    repo.write("slas/globex.yaml", sla())
+    repo.commit("the first, as it was", date="2025-03-10T12:00:00+00:00")
+    version = agreement(repo.run("audit", "--format", "json").json, GLOBEX)["versions"][-1]
+    assert (version["earlier"]["removedBy"], version["earlier"]["document"]) == (
+        last, "SLA/globex-2025")
+    assert {"path": "spec.objectives[availability].targetPercent", "from": 99.95, "to": 99.9,
+            "direction": "loosened"} in version["earlier"]["changes"]
+
+
 # -- valid time and transaction time -------------------------------------------------------
 
 def in_force(project: Project, *args: str) -> dict[str, Any]:

@@ -379,3 +379,18 @@ def test_added_back_looser_gives_the_notice_of_the_version_removed(repo: GitProj
     repo.write("slas/globex.yaml", notice(sla(version=2, start="2025-04-09", target="99.5"), 5))
     repo.commit("30 days' notice")
     assert problems(repo.gate(), "sla-retroactive-change") == []
+
+
+def test_added_back_ended_in_the_past(repo: GitProject) -> None:
+    """Added back with only an end date, one already past: a period past is rewritten."""
+    removed = remove_on_main(repo)
+    ended = sla(version=2).replace("from: 2025-01-01", "from: 2025-01-01\n    until: 2025-02-01")
+    repo.write("slas/globex.yaml", ended)
+    repo.commit("add the globex agreement, ended")
+    [problem] = problems(repo.gate(), "sla-retroactive-change")
+    assert (problem["line"], problem["path"]) == (12, "spec.effective.until")
+    assert problem["message"] == (
+        f"SLA/globex-public-api is re-added with other terms than the version removed in "
+        f"{removed[:7]} (2025-03-05): spec.effective.until (none) → 2025-02-01. It is added back "
+        "to end on 2025-02-01, before the date of the change 2025-03-10, so it would rewrite a "
+        "period already past; end it on 2025-03-10 or later")
