@@ -448,6 +448,7 @@ class _Walker:
         self.digested: dict[Identity, tuple[Document, str, approvals.Pieces]] = {}
         self.paths: dict[tuple[str, ...], tuple[str, ...]] = {}  # each set of paths, once
         self.entered: dict[str, datetime.datetime] = {}  # see _entered
+        self.removals = _Removals()  # agreements added back are judged against them
 
     # -- reading ----------------------------------------------------------------------
 
@@ -667,6 +668,8 @@ class _Walker:
             agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
         if found.status in ("moved", "unchanged"):
             return
+        if found.base is None or found.head is None:
+            self.removals.note(found, self.agreements)
         agreement.versions.append(Version(
             index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
             policy=policy, paths=self.paths.setdefault(found.paths, found.paths)))
@@ -849,6 +852,47 @@ class _Walker:
             return [index[i] for i in self.services.get(_service(sla), ())]
 
         return _strictest(sla, candidates, lookup)
+
+
+class _Removals:
+    """The agreements the history removed: one added where one was removed before is
+    compared with the last version removed, as an edit of it (``DocumentChange.earlier``),
+    and needs that edit's approvals too, as the gate asks of a pull request that adds it
+    back (a removal approved as such, then an addition with looser terms approved as
+    such, would loosen it without the loosening's approvals)."""
+
+    def __init__(self) -> None:
+        # (customer, service) -> the agreements of those parties removed, in the order removed
+        self.by_parties: dict[tuple[str, str], dict[Identity, None]] = {}
+
+    def note(self, found: DocumentChange, agreements: Mapping[Identity, Agreement]) -> None:
+        """Remember a removal; give an addition the last version removed of its agreement
+        (the same name, or the same customer and service), if any."""
+        if found.head is None:
+            assert found.base is not None
+            parties = _parties(found.base)
+            if parties is not None:
+                self.by_parties.setdefault(parties, {})[found.base.identity] = None
+            return
+        new = found.head
+        parties = _parties(new)
+        last: Version | None = None
+        for identity in (new.identity, *(self.by_parties.get(parties, ()) if parties else ())):
+            agreement = agreements.get(identity)
+            removal = agreement.latest if agreement is not None and agreement.versions else None
+            if removal is None or not removal.removed:
+                continue  # there now
+            if (last is None or removal.index > last.index) and changes.same_agreement(
+                    removal.doc, new):
+                last = removal
+        if last is not None:
+            found.earlier = changes.Earlier(changes.compare_earlier(last.doc, new),
+                                            last.commit.sha, last.commit.date)
+
+
+def _parties(doc: Document) -> tuple[str, str] | None:
+    customer, service = doc.spec.get("customer"), doc.spec.get("service")
+    return (customer, service) if isinstance(customer, str) and isinstance(service, str) else None
 
 
 def _config_rel(project: Project) -> str | None:

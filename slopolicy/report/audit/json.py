@@ -35,7 +35,7 @@ from slopolicy.gitops.audit import (
     Version,
     rewritten_by,
 )
-from slopolicy.report.changes.json import field_json, json_value
+from slopolicy.report.changes.json import earlier_json, field_json, json_value
 
 
 def report(report: AuditReport, stream: TextIO) -> None:
@@ -247,6 +247,9 @@ def version_json(version: Version) -> dict[str, Any]:
         **_judged(version),
         "retroactive": version.retroactive,
         "digest": version.subject.digest,
+        # added back: compared with the version removed, as the gate's ``earlier``
+        **({"earlier": earlier_json(version.change.earlier)}
+           if version.change.earlier is not None else {}),
     }
 
 

@@ -61,9 +61,17 @@ def number(version: Version) -> str:
 
 
 def field_lines(version: Version) -> list[str]:
-    """``path: before → after (direction)``, leaving out the version bump (shown as vN)."""
-    return [f"{f.shown}: {show_value(f.before)} → {show_value(f.after)} ({f.direction})"
-            for f in version.change.fields if f.direction != VERSION]
+    """``path: before → after (direction)``, leaving out the version bump (shown as vN); an
+    agreement added back is compared with the version removed, after a line that says so."""
+    earlier = version.change.earlier
+    fields = earlier.change.fields if earlier is not None else version.change.fields
+    lines = [f"{f.shown}: {show_value(f.before)} → {show_value(f.after)} ({f.direction})"
+             for f in fields if f.direction != VERSION]
+    if earlier is not None:
+        lines.insert(0, f"added back, against the version removed in {earlier.short} "
+                        f"({earlier.date.date().isoformat()})"
+                        + (":" if lines else ": the same terms"))
+    return lines
 
 
 def evidence(version: Change) -> Iterator[tuple[Evidence, str]]:
