@@ -19,24 +19,10 @@ import pytest
 from conftest import Project, Run, git
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from generate import sla, slo  # noqa: E402
+from generate import OLD_MISTAKE, sla, slo  # noqa: E402
 
 from slopolicy.commands import check as check_command  # noqa: E402
 
-# Committed without the hook: an SLA naming an SLO that no document declares.
-OLD_MISTAKE = """\
-apiVersion: slopolicy/v1
-kind: SLA
-metadata: {name: old-mistake}
-spec:
-  customer: old
-  service: nowhere
-  version: 1
-  effective: {from: 2025-01-01}
-  window: {calendar: month, timeZone: UTC}
-  budgetingMethod: Occurrences
-  objectives: [{name: availability, indicator: availability, targetPercent: 99, slo: nothing}]
-"""
 MISSING = "SLO 'nothing' is not defined"
 
 
