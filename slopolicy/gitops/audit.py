@@ -251,7 +251,10 @@ class Version(Change):
     def retroactive(self) -> bool:
         """The terms changed and the new version starts before the day of the change."""
         if self._retroactive is None:
-            starts = None if self.removed or not self.change.terms_changed else self.starts
+            again = self.change.earlier  # added back: its terms against the version removed
+            changed = self.change.terms_changed or (again is not None
+                                                    and again.change.terms_changed)
+            starts = None if self.removed or not changed else self.starts
             self._retroactive = starts is not None and starts < self.changed_on
         return self._retroactive
 

@@ -394,3 +394,22 @@ def test_added_back_ended_in_the_past(repo: GitProject) -> None:
         f"{removed[:7]} (2025-03-05): spec.effective.until (none) → 2025-02-01. It is added back "
         "to end on 2025-02-01, before the date of the change 2025-03-10, so it would rewrite a "
         "period already past; end it on 2025-03-10 or later")
+
+
+
+@pytest.mark.parametrize("text, retroactive", [
+    (sla(version=2, start="2025-01-01", target="99.95"), True),  # other terms, from the past
+    (sla(), False),  # the terms removed, as they were
+], ids=["other-terms", "as-it-was"])
+def test_the_audit_marks_an_agreement_added_back_from_a_date_past(
+        repo: GitProject, text: str, retroactive: bool) -> None:
+    """The audit's timeline marks a version added back with other terms from a date before
+    the day it is added back retroactive, as the gate reports it."""
+    remove_on_main(repo)
+    repo.write("slas/globex.yaml", text)
+    repo.commit("add the globex agreement back")
+    versions = [(v["change"], v["retroactive"]) for v in next(
+        a for a in repo.run("audit", "--format", "json").json["agreements"]
+        if a["document"] == "SLA/globex-public-api")["versions"]]
+    assert versions == [("added", False), ("removed", False), ("added", retroactive)]
+    assert repo.run("audit").out.count("! retroactive") == retroactive
