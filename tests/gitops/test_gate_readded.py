@@ -413,3 +413,14 @@ def test_the_audit_marks_an_agreement_added_back_from_a_date_past(
         if a["document"] == "SLA/globex-public-api")["versions"]]
     assert versions == [("added", False), ("removed", False), ("added", retroactive)]
     assert repo.run("audit").out.count("! retroactive") == retroactive
+
+
+@pytest.mark.parametrize("customer", [False, True], ids=["internal", "for-customers"])
+def test_the_audit_s_html_compares_an_agreement_added_back_with_the_version_removed(
+        repo: GitProject, customer: bool) -> None:
+    removed = remove_on_main(repo)
+    repo.write("slas/globex.yaml", LOOSER)
+    repo.commit("add the globex agreement back")
+    page = repo.run("audit", "--format", "html", *(["--audience", "customer"] if customer else [])).out
+    assert f"added back, against the version removed in {removed[:7]} (2025-03-05)" in page
+    assert "99.9 → 99.5" in page
