@@ -35,7 +35,7 @@ from slopolicy.gitops.audit import (
     Version,
     rewritten_by,
 )
-from slopolicy.report.changes.json import field_json, json_value
+from slopolicy.report.changes.json import earlier_json, field_json, json_value
 
 
 def report(report: AuditReport, stream: TextIO) -> None:
@@ -195,9 +195,18 @@ def _judged(change: Change) -> dict[str, Any]:
         "missing": [{"class": m.change_class, "role": m.role, "count": m.missing,
                      "holders": list(m.holders)} for m in (result.missing if result else ())],
         "unsignedCommits": list(result.unsigned if result else ()),
-        "policy": {"commit": change.parent, "error": change.policy.error},
+        "policy": _policy(change),
         "compliant": change.compliant,
     }
+
+
+def _policy(change: Change) -> dict[str, Any]:
+    """The commit whose policy judged the change; where a policy edit before it was never
+    approved, the policy before that edit judged it, and ``notApproved`` names the edit."""
+    if change.overruled is None:
+        return {"commit": change.parent, "error": change.policy.error}
+    return {"commit": change.policy.commit, "error": change.policy.error,
+            "notApproved": change.overruled.sha}
 
 
 def _repository(report: AuditReport) -> dict[str, Any]:
@@ -238,6 +247,9 @@ def version_json(version: Version) -> dict[str, Any]:
         **_judged(version),
         "retroactive": version.retroactive,
         "digest": version.subject.digest,
+        # added back: compared with the version removed, as the gate's ``earlier``
+        **({"earlier": earlier_json(version.change.earlier)}
+           if version.change.earlier is not None else {}),
     }
 
 
