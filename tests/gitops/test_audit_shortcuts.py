@@ -289,8 +289,9 @@ def test_each_change_is_judged_by_the_roster_of_its_own_parent(
     from slopolicy.gitops.git import open_repo
 
     counted = POLICY.replace("  require:", "  trailers: counted\n  require:")
-    repo.write(".slopolicy.yaml", counted)
-    repo.commit("trailers count", date="2025-03-02T12:00:00+00:00")
+    repo.write(".slopolicy.yaml", counted)  # from the first commit on
+    repo.git("add", "-A", date="2025-03-01T12:00:00+00:00")
+    repo.git("commit", "-q", "--amend", "--no-edit", date="2025-03-01T12:00:00+00:00")
     steps = [(None, "99.95", "alice"),  # alice is legal
              (counted.replace("alice@acme.example, ", ""), "", "carol"),  # alice leaves
              (None, "99.99", "alice"),  # no longer counts
@@ -310,7 +311,7 @@ def test_each_change_is_judged_by_the_roster_of_its_own_parent(
     assert judged == [("added", True), ("tightened", True), ("tightened", False),
                       ("tightened", True)]
     assert [(c.commit.subject, c.compliant) for c in found.policy_changes] == [
-        ("the agreement", True), ("trailers count", False), ("step 1", True)]
+        ("the agreement", True), ("step 1", True)]  # carol (sre) approves alice leaving
 
 
 def test_what_is_remembered_by_identity_is_never_lent_to_a_later_object() -> None:
