@@ -19,6 +19,7 @@ Snapshot (``--as-of``/``--known-at``)::
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -72,6 +73,34 @@ if _make_encoder is not None:
 # deeper values are written on one line by the C encoder: json's indent= is pure Python, and
 # the largest part of an audit of a long history.
 EXPANDED = 5
+_CONTAINERS = frozenset({dict, list})
+# A value no report writes (JSON writes it "\u0000"): put between the members of a list, it
+# marks where one member's text ends in the text of the whole list.
+_MARK = "\0"
+_MARKED = f", {_string(_MARK)}, "
+
+
+def _one_lines(values: Sequence[Any]) -> list[str]:
+    """Each value as one line of JSON, made by one call of the C encoder for them all.
+
+    A call per value costs twice as much: most of a version's fields are short. Should a
+    value hold the mark itself, the text splits into more parts than there are values, and
+    each is encoded alone.
+    """
+    marked = [_MARK] * (2 * len(values) - 1)
+    marked[::2] = values
+    parts = _encode(marked)[1:-1].split(_MARKED)
+    if len(parts) != len(values):
+        return [_encode(value) for value in values]
+    return parts
+
+
+@functools.lru_cache(maxsize=1024)
+def _object_template(keys: tuple[str, ...], depth: int) -> str:
+    """An object laid out one member a line, its members' values left as ``%s``."""
+    pad = "  " * (depth + 1)
+    members = ",\n".join(f"{pad}{_string(key).replace('%', '%%')}: %s" for key in keys)
+    return "{\n" + members + "\n" + "  " * depth + "}"
 
 
 def _dump(data: dict[str, Any], stream: TextIO) -> None:
@@ -118,6 +147,8 @@ def _write(value: Any, depth: int, stream: TextIO) -> None:
 
 
 def _layout(value: Any, depth: int) -> str:
+    """``value`` as JSON: objects and lists one member a line above depth ``EXPANDED``, each
+    member indented by two spaces a level, anything deeper (or empty) on one line."""
     kind = type(value)
     if kind is str:
         return _string(value)
@@ -125,14 +156,17 @@ def _layout(value: Any, depth: int) -> str:
         return _SCALARS[value]
     if kind is int:
         return str(value)
-    if depth >= EXPANDED or kind not in (dict, list) or not value:
+    if depth >= EXPANDED or kind not in _CONTAINERS or not value:
         return _encode(value)
-    pad = "  " * (depth + 1)
+    members = value.values() if kind is dict else value
+    if depth + 1 >= EXPANDED or not _CONTAINERS.intersection(map(type, members)):
+        parts = _one_lines(list(members))  # every member on one line
+    else:
+        parts = [_layout(member, depth + 1) for member in members]
     if kind is dict:
-        items = [f"{pad}{_string(str(k))}: {_layout(v, depth + 1)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
-    items = [f"{pad}{_layout(v, depth + 1)}" for v in value]
-    return "[\n" + ",\n".join(items) + "\n" + "  " * depth + "]"
+        return _object_template(tuple(map(str, value)), depth) % tuple(parts)
+    pad = "  " * (depth + 1)
+    return "[\n" + pad + (",\n" + pad).join(parts) + "\n" + "  " * depth + "]"
 
 
 # -- timeline ------------------------------------------------------------------------
