@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import git
+from gitrepos import POLICY, sla
 
-from slopolicy.report.audit.json import EXPANDED, _each, _layout, _write
+from slopolicy.config.project import open_project
+from slopolicy.gitops import audit
+from slopolicy.gitops.git import open_repo
+from slopolicy.report.audit.json import EXPANDED, _each, _layout, _write, report, timeline_json
 
 
 def expected(value: Any, depth: int) -> str:
@@ -60,3 +66,35 @@ def test_streamed_lists_are_written_as_laid_out() -> None:
     _write(data, 0, stream)
     plain = {"version": 1, "agreements": [VERSION, VALUES[2]], "none": []}
     assert stream.getvalue() == expected(plain, 0)
+
+
+def test_a_real_audit_is_written_as_its_values_lay_out(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streamed, with the values many versions share encoded once, the report is the layout
+    of the timeline's plain values."""
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / ".slopolicy.yaml").write_text(POLICY)
+    (tmp_path / "slas").mkdir()
+    for version, target in enumerate(["99.9", "99.95", "99.5", "99.95", "99.9"], start=1):
+        for name in ("globex", "initech"):
+            (tmp_path / "slas" / f"{name}.yaml").write_text(
+                sla(version, f"2025-0{version}-01", target).replace("globex", name))
+        git(tmp_path, "add", "-A")
+        date = f"2025-0{version}-01T12:00:00+00:00"
+        git(tmp_path, "commit", "-q", "-m", f"v{version}", env={
+            "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@acme.example",
+            "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@acme.example",
+            "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+    monkeypatch.chdir(tmp_path)
+    project = open_project([], None)
+    repo = open_repo(project.repo_root, plain=True)
+    history = audit.walk(project, repo, track_slos=False)
+    found = audit.AuditReport(history, history.agreements, None, None, None, None, None,
+                              project.repo_root.name, "", "internal")
+    stream = io.StringIO()
+    report(found, stream)
+    assert stream.getvalue() == _layout(timeline_json(found), 0) + "\n"
+    data = json.loads(stream.getvalue())
+    assert data["summary"] == {"agreements": 2, "versions": 10, "nonCompliant": 8}
+    assert isinstance(data["failures"][0]["missing"], str)
+    assert data["agreements"][0]["versions"][1]["missing"][0]["role"] == "legal"
