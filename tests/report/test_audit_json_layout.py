@@ -87,7 +87,7 @@ def test_a_real_audit_is_written_as_its_values_lay_out(tmp_path: Path,
             "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
     monkeypatch.chdir(tmp_path)
     project = open_project([], None)
-    repo = open_repo(project.repo_root, plain=True)
+    repo = open_repo(project.repo_root)
     history = audit.walk(project, repo, track_slos=False)
     found = audit.AuditReport(history, history.agreements, None, None, None, None, None,
                               project.repo_root.name, "", "internal")
