@@ -12,7 +12,10 @@ or ``gitlab:LOGIN`` roster entry; or, only with
 their own change (as author, committer or signer, under any identity of
 ``approvals.people``). A renamed agreement needs what its edit needs, and so
 does one added back (compared with the last version the base removed).
-Metadata-only changes (labels, owner) need no approval.
+Metadata-only changes (labels, owner) need no approval. An agreement whose
+file is still there but does not read (a syntax error, a template line) is
+no deletion: its new terms are unknown, so it fails whatever approvals
+there are, until the file reads or the agreement is deleted.
 
 Passing example (``.slopolicy.yaml`` requires ``modified: [{role: legal,
 count: 1}]``; the change raises a target and ``approvals/`` holds a record
@@ -53,11 +56,26 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     base = ctx.base
     assert base is not None
     broken = {f.path for f in ctx.files if f.problems}
+    unread = {f.path for f in ctx.files if any(p.rule == "yaml-syntax" for p in f.problems)}
     for change in base.changes.agreements:
         result = change.approval
-        if result is None or result.satisfied:
+        if result is None:
             continue
-        yield _finding(change, result, base.ref, base.records, broken)
+        if change.head is None and change.file in unread:
+            # still in its file, which does not read: no deletion, and no change to approve
+            yield _unread(change)
+        elif not result.satisfied:
+            yield _finding(change, result, base.ref, base.records, broken)
+
+
+def _unread(change: DocumentChange) -> Finding:
+    assert change.base is not None
+    return Finding(
+        f"{change.label} cannot be compared: {change.file} is still there but does not read "
+        "(see its yaml-syntax finding), so its new terms are unknown; no approval counts for "
+        "a change that cannot be read, nor does it pass as a deletion. Fix the file, or "
+        "delete the agreement, and the change is judged",
+        document=change.base, path=("metadata", "name"))
 
 
 def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,

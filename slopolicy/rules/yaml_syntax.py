@@ -11,6 +11,15 @@ read is reported here too, at line 1: it is never opened, never waited on. A
 symbolic link is refused in the working tree and at a git ref alike, never
 followed: documents are read from regular files only.
 
+Template syntax (``{{ ... }}``, a Helm chart's ``templates/``) makes a file
+YAML only once rendered: a folder scan skips such a file as other YAML. But
+when the text it leaves unreadable declares a document of a kind slopolicy
+reads (``apiVersion: slopolicy/v1`` and ``kind: SLA``, an OpenSLO SLO, a
+Sloth file), that document is reported here, at the template line: it is
+not checked as committed, and a change of it cannot be judged. Commit the
+document without the template, or leave a file meant to be checked once
+rendered out with ``documents.exclude``.
+
 Passing example::
 
     apiVersion: openslo/v1
@@ -23,6 +32,14 @@ Failing example (an unclosed flow sequence)::
     apiVersion: openslo/v1
     kind: Service
     metadata: {name: checkout, labels: [a, b}
+
+Failing example (a template line before an agreement)::
+
+    {{- if .Values.enabled }}
+    apiVersion: slopolicy/v1
+    kind: SLA
+    metadata:
+      name: globex-public-api
 """
 from __future__ import annotations
 
