@@ -12,10 +12,7 @@ or ``gitlab:LOGIN`` roster entry; or, only with
 their own change (as author, committer or signer, under any identity of
 ``approvals.people``). A renamed agreement needs what its edit needs, and so
 does one added back (compared with the last version the base removed).
-Metadata-only changes (labels, owner) need no approval. An agreement whose
-file is still there but does not read (a syntax error, a template line) is
-no deletion: its new terms are unknown, so it fails whatever approvals
-there are, until the file reads or the agreement is deleted.
+Metadata-only changes (labels, owner) need no approval.
 
 Passing example (``.slopolicy.yaml`` requires ``modified: [{role: legal,
 count: 1}]``; the change raises a target and ``approvals/`` holds a record
@@ -33,6 +30,14 @@ before a later edit of the document)::
       version: 4
       objectives:
         - {name: availability, indicator: availability, targetPercent: 99.95}
+
+Failing example, whatever the approvals (the agreement is still in its file,
+which does not read: its new terms are unknown, and it is no deletion; it
+fails until the file reads, or the agreement is deleted)::
+
+    {{- if .Values.enabled }}
+    apiVersion: slopolicy/v1
+    kind: SLA
 """
 from __future__ import annotations
 
