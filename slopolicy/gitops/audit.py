@@ -746,12 +746,13 @@ class _Walker:
         stands = self._judge_policy_edits(walked)
         edits = [edit.index for edit, _ in stands]
         for agreement in found:
-            for version in agreement.versions:
+            versions = agreement.versions
+            for number, version in enumerate(versions):
                 at = bisect.bisect_left(edits, version.index) - 1
-                standing = stands[at][1] if at >= 0 else None
-                if standing is not None:
-                    version.policy, version.overruled = standing
-            self._judge_all(agreement.versions, walked)
+                self._judge_standing(
+                    version, stands[at][1] if at >= 0 else None,
+                    versions[number + 1].index if number + 1 < len(versions) else walked,
+                    versions[number - 1].index if number else -1)
         return found
 
     def _judge_policy_edits(self, walked: int
@@ -766,16 +767,33 @@ class _Walker:
         edits, stands = self.policy_changes, []
         standing: tuple[PolicyAt, LoggedCommit] | None = None
         for number, edit in enumerate(edits):
-            if standing is not None:
-                edit.policy, edit.overruled = standing
-            self._judge(edit, edits[number + 1].index if number + 1 < len(edits) else walked,
-                        edits[number - 1].index if number else -1)
+            self._judge_standing(
+                edit, standing, edits[number + 1].index if number + 1 < len(edits) else walked,
+                edits[number - 1].index if number else -1)
             if not edit.compliant:
                 standing = standing or (edit.policy, edit.commit)
             else:
                 standing = None
             stands.append((edit, standing))
         return stands
+
+    def _judge_standing(self, change: Change, standing: tuple[PolicyAt, LoggedCommit] | None,
+                        end: int, previous: int) -> None:
+        """Judge ``change`` by its parent commit's policy and, where a policy edit before it
+        was never approved, by the policy that stands too: it must satisfy both (an edit
+        nobody approved may add a requirement, never take one away). A failing verdict is
+        kept, the standing policy's first."""
+        self._judge(change, end, previous)
+        if standing is None:
+            return
+        read = (change.policy, change.result, change.recorded)
+        change.policy, change.overruled = standing
+        change.recorded = {}
+        self._judge(change, end, previous)
+        if change.compliant and not (read[0].error is None and read[1] is not None
+                                     and read[1].satisfied):
+            change.policy, change.result, change.recorded = read
+            change.overruled = None
 
     def _judge_all(self, changes: Sequence[Change], walked: int) -> None:
         """Each change, with the records of its time: after the change before it, before the

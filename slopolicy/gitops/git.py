@@ -21,6 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+from slopolicy.gitops import carried
+from slopolicy.model.documents import MAX_FILE_BYTES
 from slopolicy.model.errors import UsageError
 from slopolicy.text.hints import closest_list
 
@@ -152,6 +154,8 @@ class GitRepo:
         self._git = repo.git
         self._error = error_type  # git.GitCommandError, kept to avoid importing git here
         self.root = Path(repo.working_tree_dir or repo.git_dir).resolve()
+        # the last range _carried read: the audit asks once per agreement a merge changed
+        self._written: tuple[str, str, list[LoggedCommit], dict[str, bytes]] | None = None
 
     # -- refs ------------------------------------------------------------------
 
@@ -333,62 +337,111 @@ class GitRepo:
     # -- history ---------------------------------------------------------------
 
     def commits(self, base: str, head: str, paths: Sequence[str]) -> list[Commit]:
-        """Commits in ``base..head`` that touch any of ``paths``, newest first.
+        """Commits in ``base..head`` that made the change of any of ``paths``: those that
+        touch them, and those that wrote what one of them became (see :meth:`_carried`).
 
         A merge that git keeps in the path-limited history (one that made
         an edit of its own: an evil merge, a conflict resolution) lists the
         files it changed against its first parent, as the audit reads a
         merge: the edit has an author, and that author approves nothing.
+        Each commit's ``paths`` are those of ``paths`` whose change it made.
         """
         if not paths:
             return []
-        lineage = self._moved_into(base, head, paths)
         out = str(self._git.log(
             "-z", "--name-only", "--no-renames", "--diff-merges=first-parent",
-            f"--format={_LOG_FORMAT}", f"{base}..{head}", "--", *map(literal, lineage),
+            f"--format={_LOG_FORMAT}", f"{base}..{head}", "--", *map(literal, paths),
         ))
-        found = [c for c in (_parse_commit(r) for r in out.split(_RECORD_SEP)) if c]
-        if len(lineage) == len(paths):
-            return found
-        # a commit that touched a file moved into place later made the change too: its paths
-        # are those it became
-        return [replace(c, paths=tuple(sorted({q for p in c.paths for q in lineage.get(p, ())})))
-                for c in found]
+        found = {c.sha: c for c in (_parse_commit(r) for r in out.split(_RECORD_SEP)) if c}
+        for commit, made in self._carried(base, head, paths):
+            known = found.get(commit.sha)
+            if known is None:
+                found[commit.sha] = Commit(
+                    sha=commit.sha, author_name=commit.author_name,
+                    author_email=commit.author_email, committer_email=commit.committer_email,
+                    date=commit.date, author_date=commit.author_date, subject=commit.subject,
+                    approved_by=commit.approved_by, paths=tuple(sorted(made)))
+            else:
+                found[commit.sha] = replace(known, paths=tuple(sorted({*known.paths, *made})))
+        return list(found.values())
 
-    def _moved_into(self, base: str, head: str, paths: Sequence[str]) -> dict[str, set[str]]:
-        """Each of ``paths``, and every file of ``base..head`` that git sees renamed or
-        copied into one of them (however many moves back), with the paths it became.
+    def _carried(self, base: str, head: str, paths: Sequence[str]
+                 ) -> list[tuple[LoggedCommit, set[str]]]:
+        """Each commit of ``base..head`` that wrote, at another path, what one of ``paths``
+        became there (the same bytes, or a near copy: :mod:`slopolicy.gitops.carried`),
+        with those paths.
 
-        Whoever wrote a file that another moved into place (a draft outside the
-        documents' globs, renamed into them) made the change as much as the mover.
-        A move is an addition of the path to a log that does not look for
-        renames, so only the commits that add one are diffed with rename and
-        copy detection: a range of any length costs a path-limited log per move.
+        Whoever wrote a file that another moved, copied or pasted into place (a
+        draft under any name, moved over the existing file) made the change as
+        much as the mover, and git records an overwrite as a modification, not a
+        rename. One log of the range's commits (merges aside: a merge's own edit
+        of a file is in the path-limited log) names every file each wrote; the
+        versions of ``paths`` and the files that may have carried them are then
+        read in one batch, only when one of ``paths`` took a version in the range.
         """
-        lineage = {p: {p} for p in paths}
-        wanted = list(paths)
-        while wanted:
-            adding = str(self._git.log(
-                "-z", "--format=%H", "--no-renames", "--diff-filter=A",
-                "--diff-merges=first-parent", f"{base}..{head}", "--", *map(literal, wanted),
-            )).split("\0")
-            shas = [sha.strip() for sha in adding if sha.strip()]
-            if not shas:
-                break
-            with tempfile.TemporaryFile() as requests:
-                requests.write("".join(f"{sha}\n" for sha in shas).encode())
-                requests.seek(0)
-                out = str(self._git.diff_tree(
-                    "--stdin", "-z", "-r", "-M", "-C", "--no-abbrev", "--no-ext-diff",
-                    "--diff-merges=first-parent", istream=requests))
-            wanted = []
-            for change in _parse_raw(out.split("\0")):
-                source = change.old_path
-                if change.status in "RC" and source and change.new_path in lineage:
-                    if source not in lineage:
-                        wanted.append(source)
-                    lineage.setdefault(source, set()).update(lineage[change.new_path])
-        return lineage
+        logged, texts = self._range_writes(base, head)
+        wanted = set(paths)
+        versions: dict[str, set[str]] = {}
+        before: dict[str, set[str]] = {}
+        for commit in logged:
+            for change in commit.changes:
+                if change.new_path in wanted and change.new_blob:
+                    versions.setdefault(change.new_path, set()).add(change.new_blob)
+                if change.old_path in wanted and change.old_blob:
+                    before.setdefault(change.old_path, set()).add(change.old_blob)
+        if not versions:
+            return []
+        writes = [(commit, [(c.new_blob, c.new_path) for c in commit.changes
+                            if c.new_blob and c.new_path])
+                  for commit in logged]
+        unread = {b for _, w in writes for b, _ in w} | {b for bs in before.values() for b in bs}
+        texts.update(self.read_blobs(self._small(unread - texts.keys())))
+        changes = {path: carried.Change(
+            (texts[b] for b in sorted(blobs_of) if b in texts),
+            (texts[b] for b in sorted(before.get(path, set()) - blobs_of) if b in texts))
+            for path, blobs_of in versions.items()}
+        carriers = carried.carriers(changes, {b: texts[b] for _, w in writes for b, _ in w
+                                              if b in texts})
+        found = []
+        for commit, written in writes:
+            made = {p for blob, path in written for p in carriers.get(blob, ()) if p != path}
+            made |= {p for blob, path in written for p, bs in versions.items()
+                     if blob in bs and p != path}  # the same bytes, read or not
+            if made:
+                found.append((commit, made))
+        return found
+
+    def _range_writes(self, base: str, head: str
+                      ) -> tuple[list[LoggedCommit], dict[str, bytes]]:
+        """The commits of ``base..head`` (merges aside) with every file each wrote, by one
+        log, and the contents read of the range so far (kept for the range)."""
+        if self._written is not None and self._written[:2] == (base, head):
+            return self._written[2], self._written[3]
+        out = str(self._git.log(
+            "-z", "--raw", "--no-renames", "--no-merges", "--no-abbrev", "--no-color",
+            "--no-ext-diff", f"--format={_LOG_FORMAT}", f"{base}..{head}",
+        ))
+        logged = [c for c in map(_parse_logged, out.split(_RECORD_SEP)) if c]
+        texts: dict[str, bytes] = {}
+        self._written = (base, head, logged, texts)
+        return logged, texts
+
+    def _small(self, ids: Iterable[str]) -> list[str]:
+        """Those of ``ids`` that are blobs of at most :data:`MAX_FILE_BYTES` (the size of a
+        file slopolicy reads), by one ``git cat-file --batch-check``."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        with tempfile.TemporaryFile() as requests:
+            requests.write("".join(f"{o}\n" for o in wanted).encode())
+            requests.seek(0)
+            out = str(self._git.cat_file("--batch-check", istream=requests))
+        small = []
+        for line in out.splitlines():
+            parts = line.split(" ")
+            if len(parts) == 3 and parts[1] == "blob" and int(parts[2]) <= MAX_FILE_BYTES:
+                small.append(parts[0])
+        return small
 
     def history(self, rev: str, patterns: Sequence[str],
                 paths: Sequence[str] = ()) -> list[LoggedCommit]:

@@ -3,8 +3,10 @@
 Each change that may need approval (an agreement's, or the policy's) is a
 :class:`~slopolicy.changes.approvals.Subject`: the document, its content
 before and after. Its authors are the authors and committers of the commits
-in the range that touch its files (and whoever holds the uncommitted edit),
-since nobody approves their own change; with ``approvals.signedCommits:
+in the range that touch its files or wrote what they became under another
+name (a draft moved or copied over them: :mod:`slopolicy.gitops.carried`),
+and whoever holds the uncommitted edit, since nobody approves their own
+change; with ``approvals.signedCommits:
 required``, the principals whose keys signed those commits. The evidence is
 gathered once (:mod:`slopolicy.gitops.evidence`) and judged against the
 trusted roster, with the allowed signers of the base ref. A record that the

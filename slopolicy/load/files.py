@@ -28,7 +28,15 @@ from slopolicy.model.documents import (
     MappedFrom,
     SourceFile,
 )
-from slopolicy.model.kinds import FAMILIES, KNOWN_PREFIXES, NATIVE, RENAMED, declared
+from slopolicy.model.kinds import (
+    FAMILIES,
+    KNOWN_PREFIXES,
+    NATIVE,
+    RENAMED,
+    SLOTH_KIND,
+    SLOTH_SPEC,
+    declared,
+)
 from slopolicy.text import yamlsource
 from slopolicy.text.decoding import decode
 from slopolicy.text.hints import closest
@@ -163,11 +171,11 @@ def load_text(path: str, text: str) -> SourceFile:
     source = SourceFile(path, text)
     for index, loaded in enumerate(yamlsource.iter_documents(text)):
         if isinstance(loaded, yamlsource.LoadError):
-            if _template(source, loaded.line, loaded.column):
-                break
-            source.problems.append(
-                LoadProblem("yaml-syntax", loaded.message, loaded.line, loaded.column)
-            )
+            # the stream stops here: every document from the failing one on is unread
+            if not _template(source, loaded.line, loaded.column, None):
+                source.problems.append(
+                    LoadProblem("yaml-syntax", loaded.message, loaded.line, loaded.column)
+                )
             break
         for issue in loaded.issues:
             rule = "duplicate-key" if issue.kind == "duplicate-key" else "yaml-syntax"
@@ -175,13 +183,13 @@ def load_text(path: str, text: str) -> SourceFile:
                 LoadProblem(rule, issue.message, issue.line, issue.column, issue.related)
             )
         if loaded.error is not None:
-            if _template(source, loaded.error.line, loaded.error.column):
-                continue
-            source.problems.append(
-                LoadProblem(
-                    "yaml-syntax", loaded.error.message, loaded.error.line, loaded.error.column
+            if not _template(source, loaded.error.line, loaded.error.column, loaded.line):
+                source.problems.append(
+                    LoadProblem(
+                        "yaml-syntax", loaded.error.message, loaded.error.line,
+                        loaded.error.column
+                    )
                 )
-            )
             continue
         _collect(source, index, loaded)
     return source
@@ -190,18 +198,96 @@ def load_text(path: str, text: str) -> SourceFile:
 # A template action where YAML expects a node: `{{- if ...}}`, `- {{ x }}`, `key: {{ x }}`.
 # (Sloth's `[{{.window}}]` inside a query is text, and YAML reads it as such.)
 _TEMPLATE_ACTION = re.compile(r"^\s*(?:-\s+)?(?:[^\s:#'\"{][^:#]*:\s+)?\{\{")
+# A line that starts a document (`---`) or ends one (`...`).
+_MARKER = re.compile(r"^(?:---|\.\.\.)(?:\s|$)")
+# A header line as a template leaves it readable: `apiVersion: slopolicy/v1`, `- kind: SLO`,
+# `"kind": "SLA",`, and Sloth's `version: "prometheus/v1"`.
+_HEADER_LINE = re.compile(
+    r"""^\s*(?:-\s+)?["']?(apiVersion|kind|version)["']?\s*:\s*["']?([^\s"',#{}]+)""")
+_METADATA_LINE = re.compile(r"""^\s*(?:-\s+)?["']?metadata["']?\s*:""")
+_NAME_LINE = re.compile(r"""^\s+["']?name["']?\s*:\s*["']?([^\s"',#{}]+)["']?\s*,?\s*$""")
 
 
-def _template(source: SourceFile, line: int, column: int) -> bool:
+def _template(source: SourceFile, line: int, column: int, start: int | None) -> bool:
     """Whether the YAML error at ``line`` is a template's (a Helm chart's ``templates/``):
-    other YAML, skipped and counted, not a document with a syntax error."""
+    other YAML, skipped and counted, not a document with a syntax error.
+
+    Not when the text the error leaves unread (the failing document, from
+    ``start`` or the last ``---`` before the error; to the end of the file when
+    ``start`` is None, as the stream stops there) declares a document
+    slopolicy reads: one template line must not hide an agreement or an SLO.
+    That is a ``yaml-syntax`` problem at the template line, naming the
+    document; it returns False after adding it.
+    """
     lines = source.text.splitlines()
     if not 0 < line <= len(lines) or not _TEMPLATE_ACTION.match(lines[line - 1]):
         return False
+    claim = _claimed(lines, line, start)
+    if claim is not None:
+        where, what = claim
+        source.problems.append(LoadProblem(
+            "yaml-syntax",
+            f"{what} cannot be read as written: a template action ({{{{ ... }}}}) stands "
+            "where YAML expects a value, so the file is YAML only once rendered, and "
+            "slopolicy reads documents as they are committed: the document is not checked, "
+            "nor can a change of it be judged. Commit the document without template "
+            "syntax (or its rendered output); if this file is a template meant to be checked "
+            "once rendered, leave it out of the documents (documents.exclude) and check "
+            "what it renders",
+            line, column, ((where, 1, f"{what} starts here"),)))
+        return True
     source.others += 1
     source.foreign.append((line, column, "a template ({{ ... }} where YAML expects a value): "
                            "YAML only once rendered"))
     return True
+
+
+def _claimed(lines: list[str], line: int, start: int | None) -> tuple[int, str] | None:
+    """The first document of a kind slopolicy reads that the unread text declares, as
+    (the line of its apiVersion, "SLA/name (slopolicy/v1)"), or None.
+
+    Read line by line, as YAML cannot read it: ``apiVersion:`` and ``kind:``
+    (Sloth's ``version:``) of a known family in one document, between ``---``
+    markers.
+    """
+    first = start if start is not None else next(
+        (n + 1 for n in range(line - 1, -1, -1) if _MARKER.match(lines[n])), 1)
+    last = len(lines)
+    if start is not None:
+        last = next((n for n in range(line, len(lines)) if _MARKER.match(lines[n])), last)
+    found: dict[str, tuple[int, str]] = {}
+    name: str | None = None
+    in_metadata = False
+    for number in range(first, last + 1):
+        text = lines[number - 1]
+        if _MARKER.match(text):
+            claim = _claim(found, name)
+            if claim is not None:
+                return claim
+            found, name, in_metadata = {}, None, False
+            continue
+        header = _HEADER_LINE.match(text)
+        if header is not None:
+            found.setdefault(header.group(1), (number, header.group(2)))
+        if _METADATA_LINE.match(text):
+            in_metadata = True
+        elif in_metadata and name is None:
+            named = _NAME_LINE.match(text)
+            if named is not None:
+                name = named.group(1)
+    return _claim(found, name)
+
+
+def _claim(found: dict[str, tuple[int, str]], name: str | None) -> tuple[int, str] | None:
+    api = found.get("apiVersion") or found.get("version")
+    if api is None or api[1] not in FAMILIES:
+        return None
+    kind = found.get("kind")
+    if kind is None and api[1] == SLOTH_SPEC:
+        kind = (api[0], SLOTH_KIND)
+    if kind is None or kind[1] not in FAMILIES[api[1]]:
+        return None
+    return api[0], f"{kind[1]}/{name} ({api[1]})" if name else f"the {api[1]} {kind[1]} document"
 
 
 def _collect(source: SourceFile, index: int, loaded: yamlsource.LoadedDocument) -> None:

@@ -30,6 +30,14 @@ before a later edit of the document)::
       version: 4
       objectives:
         - {name: availability, indicator: availability, targetPercent: 99.95}
+
+Failing example, whatever the approvals (the agreement is still in its file,
+which does not read: its new terms are unknown, and it is no deletion; it
+fails until the file reads, or the agreement is deleted)::
+
+    {{- if .Values.enabled }}
+    apiVersion: slopolicy/v1
+    kind: SLA
 """
 from __future__ import annotations
 
@@ -54,11 +62,26 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     base = ctx.base
     assert base is not None
     broken = {f.path for f in ctx.files if f.problems}
+    unread = {f.path for f in ctx.files if any(p.rule == "yaml-syntax" for p in f.problems)}
     for change in base.changes.agreements:
         result = change.approval
-        if result is None or result.satisfied:
+        if result is None:
             continue
-        yield _finding(change, result, base.ref, base.records, broken)
+        if change.head is None and change.file in unread:
+            # still in its file, which does not read: no deletion, and no change to approve
+            yield _unread(change)
+        elif not result.satisfied:
+            yield _finding(change, result, base.ref, base.records, broken)
+
+
+def _unread(change: DocumentChange) -> Finding:
+    assert change.base is not None
+    return Finding(
+        f"{change.label} cannot be compared: {change.file} is still there but does not read "
+        "(see its yaml-syntax finding), so its new terms are unknown; no approval counts for "
+        "a change that cannot be read, nor does it pass as a deletion. Fix the file, or "
+        "delete the agreement, and the change is judged",
+        document=change.base, path=("metadata", "name"))
 
 
 def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,

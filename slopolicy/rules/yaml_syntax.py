@@ -1,15 +1,19 @@
 """The file is not valid YAML or JSON.
 
-Reported at the line and column where the parser stopped, for a syntax error,
-and also for text that cannot be read safely: bytes that are not UTF-8,
-binary files, files over the size limit, nesting deeper than 256 levels,
-alias expansion beyond 250,000 nodes in a document or in a file (a "billion
-laughs" bomb), integers longer than 4,300 digits, and YAML tags such as
-``!!python/object``, which slopolicy never constructs. A path that is no
-regular file (a FIFO, a device, a symbolic link) or a folder that cannot be
-read is reported here too, at line 1: it is never opened, never waited on. A
-symbolic link is refused in the working tree and at a git ref alike, never
-followed: documents are read from regular files only.
+Reported where the parser stopped, for a syntax error, and for text that
+cannot be read safely: bytes that are not UTF-8, binary files, files over
+the size limit, nesting deeper than 256 levels, alias expansion beyond
+250,000 nodes (a "billion laughs" bomb), integers longer than 4,300 digits,
+and YAML tags such as ``!!python/object``, never constructed. A path that is
+no regular file (a FIFO, a device, a symbolic link, at a git ref too) or a
+folder that cannot be read is reported at line 1, never opened or followed.
+
+Template syntax (``{{ ... }}``) makes a file YAML only once rendered: a scan
+skips it as other YAML, unless the text it leaves unread declares a document
+slopolicy reads (an SLA, an OpenSLO SLO, a Sloth file). That document is
+reported at the template line: not checked as committed, its change cannot
+be judged. Commit it without the template, or exclude a file meant to be
+checked once rendered (``documents.exclude``).
 
 Passing example::
 
@@ -23,6 +27,14 @@ Failing example (an unclosed flow sequence)::
     apiVersion: openslo/v1
     kind: Service
     metadata: {name: checkout, labels: [a, b}
+
+Failing example (a template line before an agreement)::
+
+    {{- if .Values.enabled }}
+    apiVersion: slopolicy/v1
+    kind: SLA
+    metadata:
+      name: globex-public-api
 """
 from __future__ import annotations
 

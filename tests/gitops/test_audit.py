@@ -960,3 +960,22 @@ def test_a_policy_edit_never_approved_does_not_judge_what_follows(repo: GitProje
     assert f"(by the policy before {dropped[:7]}: that policy edit was never approved)" in text
     verify = audit(repo, "--verify", "--since", "2025-03-08")
     assert verify.code == 1 and loosened[:7] in verify.out
+
+
+def test_a_policy_edit_never_approved_still_adds_its_requirements(repo: GitProject) -> None:
+    """An edit nobody approved may add a requirement, never take one away: a tightening after
+    an unapproved edit that asks for two legal approvers needs both, as that edit says."""
+    policy = (repo.root / ".slopolicy.yaml").read_text()
+    stricter = policy.replace("modified: [{role: legal, count: 1}]",
+                              "modified: [{role: legal, count: 2}]")
+    assert stricter != policy
+    repo.write(".slopolicy.yaml", stricter)
+    repo.commit("two legal approvers for a modification", date="2025-03-05T12:00:00+00:00")
+    repo.write("slas/globex.yaml", sla(2, "2025-06-01", "99.95"))
+    assert repo.approve("alice", "legal").code == 0
+    tightened = repo.commit("globex v2: 99.95", date="2025-03-10T12:00:00+00:00")
+    [_, v2] = agreement(audit(repo, "--format", "json").json, GLOBEX)["versions"]
+    assert (v2["commit"], v2["compliant"]) == (tightened, False)
+    assert [(m["class"], m["role"], m["count"]) for m in v2["missing"]] == [
+        ("modified", "legal", 1)]
+    assert "notApproved" not in v2["policy"]  # the edit's own requirement is the one missing
