@@ -47,6 +47,7 @@ from slopolicy import runtime
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.slo import dominance, units
 from slopolicy.slo import terms as objectives
+from slopolicy.text import spelling
 
 if TYPE_CHECKING:
     from slopolicy.changes.approvals import ApprovalResult
@@ -136,6 +137,9 @@ class DocumentChange:
     # An added agreement that the base's history removed before: the comparison with the
     # last version removed (set by the gate, which reads the history).
     earlier: Earlier | None = None
+    # An agreement that takes terms to a customer and service in the same change that takes
+    # another agreement's away (:func:`replacements`): its terms compared with each of those.
+    replaces: tuple[DocumentChange, ...] = ()
 
     @property
     def renamed(self) -> bool:
@@ -177,16 +181,18 @@ class DocumentChange:
     @property
     def classes(self) -> frozenset[str]:
         """Every class the change fits; a loosening is also a modification, and so is a rename."""
+        # an agreement that may stand for one removed is judged as the edit it amounts to too
+        instead = frozenset[str]().union(*(r.classes for r in self.replaces))
         if self.base is None:
             # an agreement removed and added back is judged as the edit it amounts to too
             again = self.earlier.change.classes if self.earlier is not None else frozenset()
-            return frozenset({"added"}) | again
+            return frozenset({"added"}) | again | instead
         if self.head is None:
             return frozenset({"removed"})
         directions = self.directions
         if not directions & TERMS and not self.renamed:
-            return frozenset()
-        return frozenset({MODIFIED}) | (directions & {TIGHTENED, LOOSENED})
+            return instead
+        return frozenset({MODIFIED}) | (directions & {TIGHTENED, LOOSENED}) | instead
 
     @property
     def status(self) -> str:
@@ -265,6 +271,7 @@ def compare_files(base: Sequence[SourceFile], head: Sequence[SourceFile]) -> lis
                         for d in docs[identity in successors:]]
         else:
             changes += _gone_copies(docs, news[identity])
+    replacements(changes)
     return _with_indicators(changes, matched)
 
 
@@ -388,12 +395,45 @@ def compare_earlier(old: Document, new: Document) -> DocumentChange:
 
 
 def _kinship(old: Document, new: Document) -> int:
-    """2 for the same customer and service, plus 1 for the same file; 0 for strangers."""
+    """2 for the same customer and service (as a reader takes the spelling), plus 1 for the
+    same file; 0 for strangers."""
     same_file = old.source.path == new.source.path
-    parties = [(d.spec.get("customer"), d.spec.get("service")) for d in (old, new)]
-    same_parties = (parties[0] == parties[1] and all(isinstance(v, str) and v
-                                                     for v in parties[0]))
-    return 2 * same_parties + same_file
+    party = parties(old)
+    return 2 * (party is not None and party == parties(new)) + same_file
+
+
+def parties(doc: Document) -> tuple[str, str] | None:
+    """An agreement's customer and service, folded (``Globex`` is ``globex``); None without."""
+    customer, service = doc.spec.get("customer"), doc.spec.get("service")
+    if not isinstance(customer, str) or not isinstance(service, str):
+        return None
+    found = (spelling.fold(customer), spelling.fold(service))
+    return found if all(found) else None
+
+
+def replacements(changes: Sequence[DocumentChange]) -> None:
+    """Give each agreement that takes terms to a customer and service (added, or given
+    another customer or service) its comparison with each agreement whose terms the same
+    change takes away (removed, or given another customer or service): ``replaces``.
+
+    Which agreement a new one stands for cannot rest on its name or spelling,
+    which whoever writes the change chooses: an agreement loosened, renamed and
+    given a customer spelt anew would otherwise be a removal and an addition
+    that need less than its edit. So it is judged as an edit of each one it may
+    replace, and needs the approvals of all of them (of a loosening, when its
+    terms are looser than any).
+    """
+    gone = [c.base for c in changes if (c.api_version, c.kind) == SLA_KEY and c.base is not None
+            and (c.head is None or parties(c.base) != parties(c.head))]
+    if not gone:
+        return
+    for change in changes:
+        head = change.head
+        if (change.api_version, change.kind) != SLA_KEY or head is None or (
+                change.base is not None and parties(change.base) == parties(head)):
+            continue
+        change.replaces = tuple(compare_earlier(old, head) for old in gone
+                                if old is not change.base)
 
 
 def _with_indicators(changes: list[DocumentChange], matched: Sequence[tuple[Document, Document]]
