@@ -180,25 +180,32 @@ class DocumentChange:
 
     @property
     def classes(self) -> frozenset[str]:
-        """Every class the change fits; a loosening is also a modification, and so is a rename."""
-        # an agreement that may stand for one removed is judged as the edit it amounts to too
-        instead = frozenset[str]().union(*(r.classes for r in self.replaces))
+        """Every class the change fits; a loosening is also a modification, and so is a rename.
+
+        An agreement that may stand for one the change takes away fits the
+        classes of that edit too (``replaces``).
+        """
+        own = self._own_classes
+        return own.union(*(r.classes for r in self.replaces)) if self.replaces else own
+
+    @property
+    def _own_classes(self) -> frozenset[str]:
         if self.base is None:
             # an agreement removed and added back is judged as the edit it amounts to too
             again = self.earlier.change.classes if self.earlier is not None else frozenset()
-            return frozenset({"added"}) | again | instead
+            return frozenset({"added"}) | again
         if self.head is None:
             return frozenset({"removed"})
         directions = self.directions
         if not directions & TERMS and not self.renamed:
-            return instead
-        return frozenset({MODIFIED}) | (directions & {TIGHTENED, LOOSENED}) | instead
+            return frozenset()
+        return frozenset({MODIFIED}) | (directions & {TIGHTENED, LOOSENED})
 
     @property
     def status(self) -> str:
         """One word: added, removed, loosened, tightened, renamed, modified, metadata, moved,
-        unchanged."""
-        classes = self.classes
+        unchanged (of its own edit: what it may stand for adds classes, not a status)."""
+        classes = self._own_classes
         for word in ("added", "removed", LOOSENED, TIGHTENED):
             if word in classes:
                 return word
