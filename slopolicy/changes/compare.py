@@ -4,8 +4,12 @@ Pure: two lists of :class:`SourceFile` in, :class:`DocumentChange` values out.
 Documents match by ``(apiVersion, kind, metadata.name)``, so a moved or
 renamed file keeps its identity. An agreement whose ``metadata.name`` changed
 is matched to its predecessor (the one removed from the same file, or for the
-same customer and service): a change of that agreement plus a rename, never
-a removal and an addition that would each need less than the edit. Objectives
+same customer and service, as a reader takes their spelling): a change of
+that agreement plus a rename, never a removal and an addition that would
+each need less than the edit. And since the writer of a change chooses the
+names and the spelling, an agreement that gets terms for a customer and
+service in a change that takes another's away is also compared with that one
+(``replaces``). Objectives
 are keyed by ``name`` (an SLA) or ``displayName`` (an OpenSLO SLO), never by
 list position, so reordering them changes nothing. When an SLI's definition
 changes, every SLO that names it by ``indicatorRef`` changed meaning with it:
