@@ -10,11 +10,8 @@ commit (``--reviews``: GitHub reviews, GitLab approvals) by a ``github:LOGIN``
 or ``gitlab:LOGIN`` roster entry; or, only with
 ``approvals.trailers: counted``, an ``Approved-by:`` trailer. Nobody approves
 their own change (as author, committer or signer, under any identity of
-``approvals.people``). A renamed agreement needs what its edit needs, and so
-does one added back (compared with the last version the base removed), and
-one that gets terms for a customer and service in a change that takes
-another agreement's away (compared with each of those: looser than any, it
-needs the loosening's approvals).
+``approvals.people``). An agreement renamed, added back, or added where the
+change takes another away needs what its edit from that one needs.
 Metadata-only changes (labels, owner) need no approval.
 
 Passing example (``.slopolicy.yaml`` requires ``modified: [{role: legal,
