@@ -100,3 +100,18 @@ def test_diff_reads_and_fills_the_result_cache(repo: GitProject) -> None:
     shards = {p.name for p in (repo.root.parent / "cache").rglob("results-*/??.cache")}
     # both sides' contents are kept for the check (and the next diff) to reuse
     assert {f"{content_key(text.encode())[:2]}.cache" for text in (sla(), changed)} <= shards
+
+
+def test_an_agreement_added_where_another_is_taken_away_says_what_it_is_judged_as(
+        repo: GitProject) -> None:
+    (repo.root / "slas/globex.yaml").unlink()
+    repo.write("slas/globco.yaml", sla(target="99.0").replace(
+        "name: globex-public-api", "name: globco-api").replace("customer: globex",
+                                                               "customer: globco"))
+    run = repo.run("diff", "main")
+    assert run.out.splitlines() == [
+        "SLA/globco-api (slas/globco.yaml): added",
+        "  judged as an edit of SLA/globex-public-api (slas/globex.yaml) too: loosened, modified",
+        "SLA/globex-public-api (slas/globex.yaml): removed",
+        "slopolicy: 2 documents changed between main and the working tree (1 added, 1 removed)",
+    ]

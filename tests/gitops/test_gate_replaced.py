@@ -69,6 +69,11 @@ def test_a_loosening_renamed_moved_and_respelt_needs_the_loosening_approvals(
         "SLA/globex-public-api", "slas/globex.yaml", ["loosened", "modified"])
     assert {"path": "spec.objectives[availability].targetPercent", "from": 99.9, "to": 99.0,
             "direction": "loosened"} in instead["changes"]
+    table = repo.check("--base", "main", "--format", "markdown").out
+    assert ("| SLA/globex-api v1 | — | instead of SLA/globex-public-api | added | — | ✅ "
+            "alice@acme.example (legal, signed)<br>❌ 1 more sre for loosened") in table
+    assert ("|  | availability | targetPercent: 99.9 → 99 | loosened | 40.32–44.64 → "
+            "403.2–446.4 per calendar month (UTC) |  |") in table
     repo.approve("carol", "sre", "slas/globex-api.yaml")
     repo.commit("sre approves", author="carol")
     assert (passed := repo.gate()).code == 0, passed.json["problems"]
