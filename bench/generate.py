@@ -89,6 +89,22 @@ TIERS = (
 )
 
 
+# An SLA that names an SLO nobody defines: a problem the changed file did not make.
+OLD_MISTAKE = """\
+apiVersion: slopolicy/v1
+kind: SLA
+metadata: {name: old-mistake}
+spec:
+  customer: old
+  service: nowhere
+  version: 1
+  effective: {from: 2025-01-01}
+  window: {calendar: month, timeZone: UTC}
+  budgetingMethod: Occurrences
+  objectives: [{name: availability, indicator: availability, targetPercent: 99, slo: nothing}]
+"""
+
+
 def slo(i: int) -> str:
     """The SLO of service ``i`` (tier 0, every third service, is 99.95% in UTC)."""
     return SLO.format(i=i, **TIERS[i % len(TIERS)])

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import editor  # noqa: E402
-from generate import generate  # noqa: E402
+from generate import OLD_MISTAKE, generate  # noqa: E402
 from history import AUDIT, FLOOR, FLOOR_OWN, generate_history  # noqa: E402
 from timing import Cmd, measure, peak_rss_mib, run, show  # noqa: E402
 
@@ -129,20 +129,6 @@ def one_changed_in_20000(tmp: Path, env: dict[str, str], repeat: int) -> bool:
     return one_file_named(large, env, repeat) and ok
 
 
-# An SLA that names an SLO nobody defines: a problem the changed file did not make.
-OLD_MISTAKE = """\
-apiVersion: slopolicy/v1
-kind: SLA
-metadata: {name: old-mistake}
-spec:
-  customer: old
-  service: nowhere
-  version: 1
-  effective: {from: 2025-01-01}
-  window: {calendar: month, timeZone: UTC}
-  budgetingMethod: Occurrences
-  objectives: [{name: availability, indicator: availability, targetPercent: 99, slo: nothing}]
-"""
 
 
 STAT_ALL = """\

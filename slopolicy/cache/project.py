@@ -6,7 +6,9 @@ One signed file per project (``project.cache`` in the results folder, see
 
 * every file the document globs selected, in scan order, with its stat
   signature and (part of) its content key, as the stat index keeps them,
-  how many documents it holds, and its *group*;
+  how many documents it holds, a digest of the names its documents declare
+  (a did-you-mean reads every name of a kind: while no file's digest
+  changes, no name did), and its *group*;
 * the folders the scan walked, with their signatures: while none changed,
   the list of files is the one kept, and the folders are not listed again;
 * the *links* of each group (hashed): the names by which documents read one
@@ -59,10 +61,11 @@ class FileColumns(NamedTuple):
     group: Buffer  # i
     documents: Buffer  # i: the documents a report counts (known kind, not mapped)
     others: Buffer  # i: objects of no known apiVersion
+    names: Buffer  # q: a digest of the names its documents declare, in order
 
 
 # bytes per file of each packed column of FileColumns, in order (links: 4 and 4 per link)
-WIDTHS = (8, 8, 8, 8, KEY_BYTES, 4, 4, 4)
+WIDTHS = (8, 8, 8, 8, KEY_BYTES, 4, 4, 4, 8)
 
 
 @dataclass
@@ -78,11 +81,13 @@ class Files:
     group: array.array[int]
     documents: array.array[int]
     others: array.array[int]
+    names: array.array[int]
 
     @classmethod
     def empty(cls) -> Files:
         return cls([], array.array("q"), array.array("q"), array.array("q"), array.array("Q"),
-                   bytearray(), array.array("i"), array.array("i"), array.array("i"))
+                   bytearray(), array.array("i"), array.array("i"), array.array("i"),
+                   array.array("q"))
 
     def key(self, row: int) -> bytes:
         """The content digest of the file at ``row`` (zeros where it has none)."""
@@ -91,7 +96,7 @@ class Files:
     def columns(self) -> FileColumns:
         return FileColumns(self.path, pack(self.size), pack(self.mtime_ns), pack(self.ctime_ns),
                            pack(self.inode), bytes(self.keys), pack(self.group),
-                           pack(self.documents), pack(self.others))
+                           pack(self.documents), pack(self.others), pack(self.names))
 
 
 def files_of(columns: FileColumns) -> Files:
@@ -103,7 +108,7 @@ def files_of(columns: FileColumns) -> Files:
                  unpack(columns.mtime_ns, "q", count), unpack(columns.ctime_ns, "q", count),
                  unpack(columns.inode, "Q", count), bytearray(columns.keys),
                  unpack(columns.group, "i", count), unpack(columns.documents, "i", count),
-                 unpack(columns.others, "i", count))
+                 unpack(columns.others, "i", count), unpack(columns.names, "q", count))
 
 
 def unpack(packed: Buffer, typecode: str, count: int | None = None) -> array.array[int]:
@@ -189,6 +194,7 @@ class DeltaRecord(NamedTuple):
     group: list[int]
     documents: list[int]
     others: list[int]
+    names: list[int]
     dropped: list[int]  # groups whose links are dropped
     links: list[int]  # links added, with their groups
     link_group: list[int]

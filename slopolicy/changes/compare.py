@@ -704,7 +704,7 @@ def _compare(before: Any, after: Any, parse: Callable[[Any], Any], higher_is: st
 
     A term that no longer reads as one (a target of .nan) promises nothing: loosened.
     """
-    unreadable = (units.UnitError, ValueError, TypeError, ArithmeticError)
+    unreadable = (units.UnitError, ValueError, TypeError, ArithmeticError, LookupError)
     try:
         b = parse(before)
     except unreadable:

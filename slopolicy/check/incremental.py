@@ -12,8 +12,9 @@ and every problem the rules found. The next check
    document is restored, no rule runs;
 3. else finds the groups the change touches: the changed files' groups
    before the change, and the groups of the links they have now (a new
-   reference to an SLO ties the SLA to that SLO's group), and the groups
-   with a missing reference (whose did-you-mean reads every name of a kind).
+   reference to an SLO ties the SLA to that SLO's group), and, when a
+   changed file declares other names than it did, the groups with a missing
+   reference (whose did-you-mean reads every name of a kind).
    It restores the files of those groups only, runs every rule over them,
    and keeps the other groups' problems.
 
@@ -65,7 +66,7 @@ from slopolicy.rules import Rule
 from slopolicy.rules.context import Context
 from slopolicy.rules.reach import file_links
 
-FORMAT = "1"  # what the run fingerprint means; bump when the index means something else
+FORMAT = "2"  # what the run fingerprint means; bump when the index means something else
 MISSING_REFERENCE = "unresolved-reference"  # its did-you-mean reads every name of a kind
 
 
@@ -103,6 +104,16 @@ def totals(files: Sequence[SourceFile]) -> Totals:
 
 def _documents(source: SourceFile) -> int:
     return sum(1 for d in source.documents if d.known and d.mapped_from is None)
+
+
+def declared_names(source: SourceFile) -> int:
+    """A digest of the names the file's documents declare, in order (0: none)."""
+    declared = "\0".join(f"{d.api_version}/{d.kind}/{d.name}" for d in source.documents
+                         if d.known)
+    if not declared:
+        return 0
+    return int.from_bytes(hashlib.blake2b(declared.encode("utf-8", "surrogatepass"),
+                                          digest_size=8).digest(), "little", signed=True)
 
 
 # -- what the problems depend on besides the files ----------------------------------------
@@ -386,7 +397,7 @@ def _files(old: Files, scan: _Scan, signatures: Mapping[int, Signature | None],
         for column, was in ((out.size, old.size), (out.mtime_ns, old.mtime_ns),
                             (out.ctime_ns, old.ctime_ns), (out.inode, old.inode),
                             (out.group, old.group), (out.documents, old.documents),
-                            (out.others, old.others)):
+                            (out.others, old.others), (out.names, old.names)):
             column.extend(was[row] if row >= 0 else 0 for row in rows)
         out.keys = bytearray(b"".join(old.key(row) if row >= 0 else key_bytes("")
                                       for row in rows))
@@ -399,6 +410,7 @@ def _files(old: Files, scan: _Scan, signatures: Mapping[int, Signature | None],
         out.group[row] = groups[row]
         out.documents[row] = _documents(source)
         out.others[row] = source.others
+        out.names[row] = declared_names(source)
     return out
 
 
@@ -496,6 +508,16 @@ def rows_in(column: array.array[int], values: set[int]) -> list[int]:
     return sorted(rows)
 
 
+def _names_changed(files: Files, scan: _Scan, changes: _Changes) -> bool:
+    """Whether a changed file declares other names than it did, a new one declares some, or
+    a gone one did: then what reads every name of a kind may read otherwise."""
+    for row in changes.changed:
+        old = scan.old[row]
+        if declared_names(changes.loaded[row]) != (files.names[old] if old >= 0 else 0):
+            return True
+    return any(files.names[old] for old in changes.gone)
+
+
 class _Again:
     """The groups a change touched, checked again; the others' problems kept."""
 
@@ -512,7 +534,8 @@ class _Again:
             groups.update(links.group_of(_hash(link)) for link in file_links(loaded[row]))
         # the named files that changed, and (as a did-you-mean reads every name of a kind)
         # the files that hold a missing reference: judged again
-        holders = {p.file for p in record.problems if p.rule == MISSING_REFERENCE}
+        holders = ({p.file for p in record.problems if p.rule == MISSING_REFERENCE}
+                   if _names_changed(files, scan, changes) else set())
         groups.update(files.group[row] for row in path_rows(
             files.path, holders.union(explicit.symmetric_difference(record.explicit))))
         groups.discard(-1)
@@ -587,7 +610,7 @@ class _Base(NamedTuple):
                 record.generation, changed, rows_of(files.size), rows_of(files.mtime_ns),
                 rows_of(files.ctime_ns), rows_of(files.inode),
                 [files.key(row).hex() for row in changed], rows_of(files.group),
-                rows_of(files.documents), rows_of(files.others),
+                rows_of(files.documents), rows_of(files.others), rows_of(files.names),
                 sorted(links.dropped), list(links.added), list(links.added.values()), explicit,
                 problems))
             return
@@ -610,7 +633,7 @@ def _apply(delta: DeltaRecord, record: ProjectRecord, files: Files, links: _Link
         files.ctime_ns[row], files.inode[row] = delta.ctime_ns[at], delta.inode[at]
         files.keys[row * KEY_BYTES:(row + 1) * KEY_BYTES] = bytes.fromhex(delta.keys[at])
         files.group[row], files.documents[row] = delta.group[at], delta.documents[at]
-        files.others[row] = delta.others[at]
+        files.others[row], files.names[row] = delta.others[at], delta.names[at]
     links.change(delta.dropped, zip(delta.links, delta.link_group))
     return record._replace(explicit=delta.explicit, problems=delta.problems)
 
@@ -670,6 +693,7 @@ def record_full(cache: Cache, config: Config, rules: Mapping[str, Rule],
         table.keys += key_bytes(source.cache_key)
         table.documents.append(_documents(source))
         table.others.append(source.others)
+        table.names.append(declared_names(source))
     ordered = sorted(links)
     cache.write_project(ProjectRecord(
         run, os.urandom(8).hex(), device, table.columns(), _folder_columns(walked, started_ns),

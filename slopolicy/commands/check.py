@@ -375,7 +375,8 @@ def warm_check(args: argparse.Namespace, project: Project, cache: Cache | None,
                ) -> tuple[list[Problem], Totals] | None:
     """The problems to report and every file's counts, from the project index; None: run the
     full check (no index, or a problem outside the named files that the change may have
-    brought, which only the full comparison with HEAD can tell)."""
+    brought, in a group of documents it reaches, which only the full comparison with HEAD
+    can tell)."""
     from slopolicy.check import analysis, engine, incremental
     from slopolicy.load import discovery
 
@@ -396,8 +397,15 @@ def warm_check(args: argparse.Namespace, project: Project, cache: Cache | None,
     everything = engine.finish(warm.ctx, warm.found, project.rules, project.config, select,
                                ignore, None)
     kept = engine.keep_reported(everything, asked.report)
-    if len(kept) != len(everything):
-        return None
+    if len(kept) != len(everything):  # problems elsewhere: may the change have made one?
+        from slopolicy.gitops import introduced
+
+        shown = set(kept)
+        elsewhere = [p for p in everything if p not in shown]
+        if asked.report is None or warm.project is None or not introduced.untouched(
+                project, warm.project, elsewhere, asked.report, cache, args.jobs,
+                all_changes=args.changed and not args.paths):
+            return None
     analysis.save_cache(cache, warm.loaded)
     return kept, warm.totals
 

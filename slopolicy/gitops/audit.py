@@ -33,6 +33,7 @@ then differ, an edit rewrote the past.
 """
 from __future__ import annotations
 
+import bisect
 import datetime
 import fnmatch
 import sys
@@ -129,9 +130,11 @@ class Change:
     index: int  # the position of its commit in the walk (transaction order)
     commit: LoggedCommit
     subject: Subject
-    policy: PolicyAt  # the policy of the parent commit
+    policy: PolicyAt  # the policy of the parent commit, or the last one approved before it
     paths: Sequence[str]  # the files it changed: their commits' authors made it
     result: ApprovalResult | None = None
+    # the policy edit that lacked its approvals, so the policy before it judged this change
+    overruled: LoggedCommit | None = None
     recorded: dict[int, RecordSpan] = field(default_factory=dict)  # evidence index -> record
 
     @property
@@ -248,7 +251,10 @@ class Version(Change):
     def retroactive(self) -> bool:
         """The terms changed and the new version starts before the day of the change."""
         if self._retroactive is None:
-            starts = None if self.removed or not self.change.terms_changed else self.starts
+            again = self.change.earlier  # added back: its terms against the version removed
+            changed = self.change.terms_changed or (again is not None
+                                                    and again.change.terms_changed)
+            starts = None if self.removed or not changed else self.starts
             self._retroactive = starts is not None and starts < self.changed_on
         return self._retroactive
 
@@ -445,6 +451,7 @@ class _Walker:
         self.digested: dict[Identity, tuple[Document, str, approvals.Pieces]] = {}
         self.paths: dict[tuple[str, ...], tuple[str, ...]] = {}  # each set of paths, once
         self.entered: dict[str, datetime.datetime] = {}  # see _entered
+        self.removals = _Removals()  # agreements added back are judged against them
 
     # -- reading ----------------------------------------------------------------------
 
@@ -664,6 +671,8 @@ class _Walker:
             agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
         if found.status in ("moved", "unchanged"):
             return
+        if found.base is None or found.head is None:
+            self.removals.note(found, self.agreements)
         agreement.versions.append(Version(
             index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
             policy=policy, paths=self.paths.setdefault(found.paths, found.paths)))
@@ -732,10 +741,57 @@ class _Walker:
     def finish(self, walked: int) -> list[Agreement]:
         found = sorted((a for a in self.agreements.values() if a.versions),
                        key=lambda a: a.label)
+        stands = self._judge_policy_edits(walked)
+        edits = [edit.index for edit, _ in stands]
         for agreement in found:
-            self._judge_all(agreement.versions, walked)
-        self._judge_all(self.policy_changes, walked)
+            versions = agreement.versions
+            for number, version in enumerate(versions):
+                at = bisect.bisect_left(edits, version.index) - 1
+                self._judge_standing(
+                    version, stands[at][1] if at >= 0 else None,
+                    versions[number + 1].index if number + 1 < len(versions) else walked,
+                    versions[number - 1].index if number else -1)
         return found
+
+    def _judge_policy_edits(self, walked: int
+                            ) -> list[tuple[PolicyEdit, tuple[PolicyAt, LoggedCommit] | None]]:
+        """Judge each policy edit in turn, and say which policy stands after it.
+
+        An edit that lacks its approvals does not stand: the policy before it
+        judges what follows (that edit too), until an edit is approved by it.
+        Else one commit that drops a requirement, pushed unapproved, would
+        let every later change pass by the requirements it dropped.
+        """
+        edits, stands = self.policy_changes, []
+        standing: tuple[PolicyAt, LoggedCommit] | None = None
+        for number, edit in enumerate(edits):
+            self._judge_standing(
+                edit, standing, edits[number + 1].index if number + 1 < len(edits) else walked,
+                edits[number - 1].index if number else -1)
+            if not edit.compliant:
+                standing = standing or (edit.policy, edit.commit)
+            else:
+                standing = None
+            stands.append((edit, standing))
+        return stands
+
+    def _judge_standing(self, change: Change, standing: tuple[PolicyAt, LoggedCommit] | None,
+                        end: int, previous: int) -> None:
+        """Judge ``change`` by its parent commit's policy and, where a policy edit before it
+        was never approved, by the policy that stands too: it must satisfy both (an edit
+        nobody approved may add a requirement, never take one away). A failing verdict is
+        kept, the standing policy's first."""
+        self._judge(change, end, previous)
+        if standing is None:
+            return
+        read = (change.policy, change.result, change.recorded)
+        change.policy, change.overruled = standing
+        change.recorded = {}
+        self._judge(change, end, previous)
+        if change.compliant and not (read[0].error is None and read[1] is not None
+                                     and read[1].satisfied):
+            change.policy, change.result, change.recorded = read
+            change.overruled = None
 
     def _judge_all(self, changes: Sequence[Change], walked: int) -> None:
         """Each change, with the records of its time: after the change before it, before the
@@ -817,6 +873,47 @@ class _Walker:
             return [index[i] for i in self.services.get(_service(sla), ())]
 
         return _strictest(sla, candidates, lookup)
+
+
+class _Removals:
+    """The agreements the history removed: one added where one was removed before is
+    compared with the last version removed, as an edit of it (``DocumentChange.earlier``),
+    and needs that edit's approvals too, as the gate asks of a pull request that adds it
+    back (a removal approved as such, then an addition with looser terms approved as
+    such, would loosen it without the loosening's approvals)."""
+
+    def __init__(self) -> None:
+        # (customer, service) -> the agreements of those parties removed, in the order removed
+        self.by_parties: dict[tuple[str, str], dict[Identity, None]] = {}
+
+    def note(self, found: DocumentChange, agreements: Mapping[Identity, Agreement]) -> None:
+        """Remember a removal; give an addition the last version removed of its agreement
+        (the same name, or the same customer and service), if any."""
+        if found.head is None:
+            assert found.base is not None
+            parties = _parties(found.base)
+            if parties is not None:
+                self.by_parties.setdefault(parties, {})[found.base.identity] = None
+            return
+        new = found.head
+        parties = _parties(new)
+        last: Version | None = None
+        for identity in (new.identity, *(self.by_parties.get(parties, ()) if parties else ())):
+            agreement = agreements.get(identity)
+            removal = agreement.latest if agreement is not None and agreement.versions else None
+            if removal is None or not removal.removed:
+                continue  # there now
+            if (last is None or removal.index > last.index) and changes.same_agreement(
+                    removal.doc, new):
+                last = removal
+        if last is not None:
+            found.earlier = changes.Earlier(changes.compare_earlier(last.doc, new),
+                                            last.commit.sha, last.commit.date)
+
+
+def _parties(doc: Document) -> tuple[str, str] | None:
+    customer, service = doc.spec.get("customer"), doc.spec.get("service")
+    return (customer, service) if isinstance(customer, str) and isinstance(service, str) else None
 
 
 def _config_rel(project: Project) -> str | None:

@@ -13,6 +13,12 @@ deleted or renamed away (pre-commit passes no name for them). When one of
 them is part of the policy (the configuration, what it extends, the house
 rules), the comparison uses ``HEAD``'s policy, so a change that drops a
 waiver or raises a severity is seen too.
+
+A warm check needs no comparison when the problems elsewhere lie in groups
+of linked documents (:mod:`slopolicy.check.incremental`) that neither the
+changed files nor ``HEAD``'s versions of them reach (:func:`untouched`): a
+group's problems depend on its documents alone, so each is found at the
+baseline as it is now.
 """
 from __future__ import annotations
 
@@ -22,11 +28,12 @@ from typing import NamedTuple
 
 from slopolicy.cache.store import Cache
 from slopolicy.check import analysis, engine
+from slopolicy.check.incremental import MISSING_REFERENCE, Index, declared_names, path_rows
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
 from slopolicy.gitops.git import GitRepo, NotARepository, open_repo
-from slopolicy.gitops.policy import config_at, config_rel, policy_files
+from slopolicy.gitops.policy import config_at, config_rel, in_policy, policy_files
 from slopolicy.load import discovery
 from slopolicy.load.readers import CommitReader, WorktreeReader
 from slopolicy.model.documents import SourceFile
@@ -34,6 +41,7 @@ from slopolicy.model.errors import ConfigError, UsageError
 from slopolicy.model.problems import Problem
 from slopolicy.rules import Rule
 from slopolicy.rules.context import Context
+from slopolicy.rules.reach import file_links
 
 
 class Introduced(NamedTuple):
@@ -98,6 +106,50 @@ def introduced(project: Project, files: Sequence[SourceFile], candidates: Sequen
                           ignore, None)
     seen = {_identity(p) for p in before}
     return Introduced([p for p in candidates if _identity(p) not in seen], head_files)
+
+
+def untouched(project: Project, index: Index, candidates: Sequence[Problem],
+              changed: Iterable[str], cache: Cache, jobs: int | None,
+              all_changes: bool = False) -> bool:
+    """Whether :func:`introduced` would blame none of ``candidates`` on the change, known
+    from the project index as a warm check left it, without checking the baseline.
+
+    So when each candidate is in a group of linked documents that no changed
+    file is in and no link of ``HEAD``'s version of one reaches, and, for a
+    missing reference (whose did-you-mean reads every name of a kind), when
+    every changed file declares the names ``HEAD``'s version does. A rule
+    that judges waivers, a changed file that is no document the index lists
+    (deleted, or the policy's), or a candidate the index does not place is
+    left to :func:`introduced`.
+    """
+    rules = project.rules
+    if any(rules[p.rule].after_waivers for p in candidates if p.rule in rules):
+        return False
+    repo = worktree_repo(project.repo_root)
+    if repo is None:
+        return True  # no HEAD: introduced() blames nothing either
+    head = repo.head()
+    if head is None:
+        return False
+    changed_set = set(changed) | set(changed_paths(repo) if all_changes else gone_paths(repo))
+    files = index.files
+    where = {files.path[row]: row for row in path_rows(files.path, changed_set)}
+    if len(where) != len(changed_set) or in_policy(
+            project, WorktreeReader(project.repo_root), changed_set):
+        return False  # a file deleted, or none the globs select (the policy's): in full
+    reached = {files.group[row] for row in where.values()}
+    blobs = repo.read_paths(head, sorted(changed_set))
+    names = dict.fromkeys(changed_set, 0)
+    for source in analysis.load_contents(((p, blobs[p]) for p in sorted(blobs)), cache, jobs):
+        reached.update(index.links(link) for link in file_links(source))
+        names[source.path] = declared_names(source)
+    reached.discard(-1)
+    held = {p.file for p in candidates}
+    rows = path_rows(files.path, held)
+    if len(rows) != len(held) or reached.intersection(files.group[row] for row in rows):
+        return False
+    renamed = any(names[path] != files.names[row] for path, row in where.items())
+    return not (renamed and any(p.rule == MISSING_REFERENCE for p in candidates))
 
 
 def _identity(problem: Problem) -> tuple[object, ...]:

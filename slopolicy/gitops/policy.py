@@ -11,7 +11,7 @@ tree, or a commit.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -92,6 +92,31 @@ def policy_files(reader: Reader, config: Config, chain: Mapping[str, bytes], rel
     for path in wanted:
         files[path] = blobs.get(path)
     return dict(sorted(files.items()))
+
+
+def in_policy(project: Project, reader: Reader, paths: Iterable[str]) -> bool:
+    """Whether one of ``paths`` is a file of the policy :func:`policy_files` lists, known
+    without listing the side: a configuration file (in any folder), the configuration and
+    what it extends, the allowed signers, or a file under the house rules.
+
+    What another folder's configuration extends is not among them: for
+    document files, which no configuration extends and stays valid.
+    """
+    config = project.config
+    rel = config_rel(project, reader)
+    chain = config_module.chain(reader, rel) if rel else {}
+    own = {*chain, *([rel] if rel else [])}
+    signers = Roster.from_config(config.approvals, config.root, project.repo_root).allowed_signers
+    if signers:
+        own.add(signers)
+    folders = [_rel_safe(config.root / entry, project.repo_root) for entry in config.house_rules]
+    for path in paths:
+        if posixpath.basename(path) == config_module.FILENAME or path in own:
+            return True
+        if any(f is None or f == "" or path == f or path.startswith(f.rstrip("/") + "/")
+               for f in folders):
+            return True
+    return False
 
 
 class GitWorktree(WorktreeReader):

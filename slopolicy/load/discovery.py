@@ -112,14 +112,36 @@ def selects(config: Globs, path: Path) -> bool:
     return matcher(tuple(config.include))(rel) and not matcher(tuple(config.exclude))(rel)
 
 
+# The regex pathspec makes of each default document glob of the configuration (its named
+# groups made plain, as matcher makes them): the globs of most projects, matched without
+# importing pathspec, which costs an audit more than matching every path it walks.
+# tests/load/test_discovery_globs.py holds them to pathspec's.
+KNOWN_GLOBS = {
+    "**/*.yaml": r"^(?:.+/)?[^/]*\.yaml(?:(?:/)|$)",
+    "**/*.yml": r"^(?:.+/)?[^/]*\.yml(?:(?:/)|$)",
+    "**/*.json": r"^(?:.+/)?[^/]*\.json(?:(?:/)|$)",
+    ".git/": r"^(?:.+/)?\.git(?:/)",
+    "node_modules/": r"^(?:.+/)?node_modules(?:/)",
+    ".venv/": r"^(?:.+/)?\.venv(?:/)",
+    "venv/": r"^(?:.+/)?venv(?:/)",
+    ".tox/": r"^(?:.+/)?\.tox(?:/)",
+    ".slopolicy.yaml": r"^(?:.+/)?\.slopolicy\.yaml(?:(?:/)|$)",
+    ".pre-commit-config.yaml": r"^(?:.+/)?\.pre\-commit\-config\.yaml(?:(?:/)|$)",
+    ".pre-commit-hooks.yaml": r"^(?:.+/)?\.pre\-commit\-hooks\.yaml(?:(?:/)|$)",
+}
+
+
 @functools.lru_cache(maxsize=16)
 def matcher(lines: tuple[str, ...]) -> Callable[[str], bool]:
     """A gitignore-style matcher of relative paths (a folder ends in ``/``).
 
     One regex when no pattern negates another. pathspec is imported here, when
-    globs are first matched: a warm check of files the project index lists
-    matches none, and importing it costs more than that check's own work.
+    globs are first matched, and only for a glob :data:`KNOWN_GLOBS` does not
+    hold: a warm check of files the project index lists matches none, and
+    importing it costs more than that check's own work.
     """
+    if lines and all(line in KNOWN_GLOBS for line in lines):
+        return _union([KNOWN_GLOBS[line] for line in lines])
     import pathspec
 
     # A glob holding "[[" compiles to a regex that Python warns may one day read as a
@@ -133,11 +155,16 @@ def matcher(lines: tuple[str, ...]) -> Callable[[str], bool]:
         if all(p.include for p in patterns) and all(r is not None for r in regexes):
             if not patterns:
                 return lambda path: False
-            parts = (re.sub(r"\(\?P<\w+>", "(?:", r.pattern) for r in regexes if r is not None)
-            union = re.compile("|".join(f"(?:{part})" for part in parts))
-            return lambda path: union.match(path) is not None
+            return _union([re.sub(r"\(\?P<\w+>", "(?:", r.pattern)
+                           for r in regexes if r is not None])
     match: Callable[[str], bool] = spec.match_file
     return match
+
+
+def _union(regexes: list[str]) -> Callable[[str], bool]:
+    """Whether a path matches one of ``regexes``, by one regex."""
+    union = re.compile("|".join(f"(?:{part})" for part in regexes))
+    return lambda path: union.match(path) is not None
 
 
 def unreadable_glob(pattern: str) -> str | None:

@@ -37,10 +37,11 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.model.problems import Finding
+from slopolicy.rules.readded_text import changed_terms, readded
 
 if TYPE_CHECKING:  # git and change modules load only when a check has a base
     from slopolicy.changes import approvals
-    from slopolicy.changes.compare import DocumentChange, Earlier, FieldChange
+    from slopolicy.changes.compare import DocumentChange
     from slopolicy.rules.context import Context
 
 ID = "sla-change-approval"
@@ -76,7 +77,7 @@ def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,
         lacks = (f"{change.label} {what}, {_replacing(instead)}. It lacks approval: it needs "
                  f"{needs}.")
     elif change.earlier is not None and change.earlier.change.classes:
-        lacks = f"{change.label} {_again(change.earlier)}. It lacks approval: it needs {needs}."
+        lacks = f"{change.label} {readded(change.earlier)}. It lacks approval: it needs {needs}."
     else:
         lacks = f"{change.label} {what} and lacks approval: it needs {needs}."
     message = " ".join(t for t in (
@@ -99,23 +100,13 @@ def _what(change: DocumentChange) -> str:
             return (f"is added back with the terms of the version removed in "
                     f"{change.earlier.short} ({change.earlier.date.date().isoformat()})")
         return "is added"
-    detail = _detail(change)
+    detail = changed_terms(change)
     if change.renamed:  # a rename is a change of the agreement, judged as its edit
         renamed = f"renamed from {change.renamed_from}"
         if change.status == "renamed":
             return f"is {renamed}" + (f" ({detail})" if detail else "")
         detail = ", ".join(t for t in (detail, renamed) if t)
     return f"is {change.status}" + (f" ({detail})" if detail else "")
-
-
-def _again(earlier: Earlier) -> str:
-    """An agreement added back with other terms than the version removed: how they differ."""
-    classes = earlier.change.classes
-    how = ("looser" if "loosened" in classes else "tighter" if "tightened" in classes
-           else "with other terms")
-    detail = _detail(earlier.change)
-    return (f"is re-added {how} than the version removed in {earlier.short} "
-            f"({earlier.date.date().isoformat()})" + (f": {detail}" if detail else ""))
 
 
 _STRONGEST = ("loosened", "tightened", "modified")
@@ -140,22 +131,9 @@ def _replacing(instead: DocumentChange) -> str:
     classes = instead.classes
     how = ("loosens it" if "loosened" in classes else "tightens it" if "tightened" in classes
            else "changes its terms")
-    detail = _detail(instead)
+    detail = changed_terms(instead)
     return (f"and this change takes away {old.kind}/{old.name} ({old.source.path}), so it is "
             f"judged as an edit of that one too, which {how}" + (f": {detail}" if detail else ""))
-
-
-def _detail(change: DocumentChange) -> str:
-    order = ("loosened", "tightened", "modified")  # what a reviewer must weigh first
-    shown = sorted((f for f in change.fields if f.direction in order),
-                   key=lambda f: order.index(f.direction))
-    return ", ".join(_field(f) for f in shown[:3]) + (", …" if len(shown) > 3 else "")
-
-
-def _field(item: FieldChange) -> str:
-    from slopolicy.rules.value_text import show_value
-
-    return f"{item.shown} {show_value(item.before)} → {show_value(item.after)}"
 
 
 def _where(change: DocumentChange) -> tuple[str | int, ...]:

@@ -7,7 +7,9 @@ of the change (in the SLA's time zone: the head commit's date, or now when
 that is later, since a commit's date is typed and the change takes effect
 when merged; now, for uncommitted changes), and terms loosened with less notice than the
 agreement's ``changeNoticeDays`` (the base's value, which the customer
-agreed to) between the change and ``effective.from``.
+agreed to) between the change and ``effective.from``. An agreement added
+back after a removal is judged against the last version removed, as an edit
+of it (with that version's ``changeNoticeDays``).
 
 Passing example (changed on 2025-03-10; base ``changeNoticeDays: 30``)::
 
@@ -34,10 +36,11 @@ from typing import TYPE_CHECKING, Any
 
 from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding
+from slopolicy.rules.readded_text import as_edit, readded
 from slopolicy.slo import units
 
 if TYPE_CHECKING:  # git and change modules load only when a check has a base
-    from slopolicy.changes.compare import DocumentChange
+    from slopolicy.changes.compare import DocumentChange, Earlier
     from slopolicy.rules.context import Context
 
 ID = "sla-retroactive-change"
@@ -50,21 +53,24 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     base = ctx.base
     assert base is not None
     for change in base.changes.agreements:
-        if not change.terms_changed or change.head is None:
+        edit, earlier = as_edit(change)  # an agreement added back: from the version removed
+        if not edit.terms_changed or edit.head is None:
             continue
-        start = units.parse_date(_effective_from(change.head))
+        start = units.parse_date(_effective_from(edit.head))
         if start is None:
             continue  # no readable date: the schema rule says so
-        changed_on = base.head_date.astimezone(units.window_zone(change.head.spec.get("window"))).date()
-        if _only_until(change):
-            yield from _ended(change, changed_on)
+        zone = units.window_zone(edit.head.spec.get("window"))
+        changed_on = base.head_date.astimezone(zone).date()
+        if _only_until(edit):
+            yield from _ended(edit, earlier, changed_on)
             continue
-        notice = _notice(change) if "loosened" in change.classes else 0
+        notice = _notice(edit) if "loosened" in edit.classes else 0
         earliest = changed_on + datetime.timedelta(days=notice)
         if start >= earliest:
             continue
-        yield Finding(_message(change, start, changed_on, notice, earliest),
-                      document=change.head, path=("spec", "effective", "from"))
+        message = (_message(edit, start, changed_on, notice, earliest) if earlier is None
+                   else _readded(edit, earlier, start, changed_on, notice, earliest))
+        yield Finding(message, document=edit.head, path=("spec", "effective", "from"))
 
 
 def _message(change: DocumentChange, start: datetime.date, changed_on: datetime.date,
@@ -82,21 +88,39 @@ def _message(change: DocumentChange, start: datetime.date, changed_on: datetime.
             f"{notice}; {fix}")
 
 
+def _readded(change: DocumentChange, earlier: Earlier, start: datetime.date,
+             changed_on: datetime.date, notice: int, earliest: datetime.date) -> str:
+    """The same judgement of an agreement added back, against the version removed."""
+    said = f"{change.label} {readded(earlier)}. It is added back on {changed_on.isoformat()}"
+    fix = f"set effective.from: {earliest.isoformat()} or later"
+    if start < changed_on:
+        return (f"{said} but takes effect on {start.isoformat()}, so it would rewrite a period "
+                f"already past; {fix}" + (f" ({notice} days' notice for a loosening, the "
+                                          "changeNoticeDays of the version removed)"
+                                          if notice else ""))
+    days = (start - changed_on).days
+    return (f"{said} with {days} days' notice (it takes effect on {start.isoformat()}), "
+            f"but the version removed asks for {notice} (changeNoticeDays); {fix}")
+
+
 def _only_until(change: DocumentChange) -> bool:
     """Only the end date changed: the terms stand, and only their end may be in the past."""
     terms = [f for f in change.fields if f.direction in ("tightened", "loosened", "modified")]
     return bool(terms) and all(f.shown == "spec.effective.until" for f in terms)
 
 
-def _ended(change: DocumentChange, changed_on: datetime.date) -> Iterator[Finding]:
+def _ended(change: DocumentChange, earlier: Earlier | None,
+           changed_on: datetime.date) -> Iterator[Finding]:
     assert change.head is not None
     effective = change.head.spec.get("effective")
     until = units.parse_date(effective.get("until")) if isinstance(effective, Mapping) else None
     if until is not None and until < changed_on:
+        said = (f"{change.label}: the agreement is made" if earlier is None else
+                f"{change.label} {readded(earlier)}. It is added back")
         yield Finding(
-            f"{change.label}: the agreement is made to end on {until.isoformat()}, before the "
-            f"date of the change {changed_on.isoformat()}, so it would rewrite a period already "
-            f"past; end it on {changed_on.isoformat()} or later",
+            f"{said} to end on {until.isoformat()}, before the date of the change "
+            f"{changed_on.isoformat()}, so it would rewrite a period already past; end it on "
+            f"{changed_on.isoformat()} or later",
             document=change.head, path=("spec", "effective", "until"))
 
 

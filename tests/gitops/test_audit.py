@@ -315,6 +315,81 @@ def test_verify_passes_when_the_chain_holds(history: Project) -> None:
     assert (run.code, run.err.count("\n")) == (1, 3)
 
 
+def test_verify_judges_an_agreement_added_back_looser_as_the_loosening(repo: GitProject) -> None:
+    """Removed with legal's approval, added back looser with legal's approval as an addition:
+    the loosening's sre approval is still needed, as the gate asks it."""
+    repo.git("rm", "-q", "slas/globex.yaml")
+    removed = repo.commit("remove the globex agreement", date="2025-03-05T12:00:00+00:00")
+    repo.approve("alice", "legal", "slas/globex.yaml", "--removed-from", "main")
+    repo.commit("legal approves the removal", author="alice", date="2025-03-06T12:00:00+00:00")
+    repo.write("slas/globex.yaml", sla(2, "2025-05-01", "99.5"))
+    added = repo.commit("add the globex agreement back", date="2025-03-10T12:00:00+00:00")
+    repo.approve("alice", "legal")
+    repo.commit("legal approves the addition", author="alice", date="2025-03-11T12:00:00+00:00")
+    run = repo.run("audit", "--verify")
+    assert run.code == 1
+    assert run.err.splitlines()[1:] == [
+        f"  {added[:7]} SLA/globex-public-api v2 added (2025-03-10): 1 more sre approver (for "
+        "loosened; sre: carol@acme.example, dave@acme.example, github:carol-gh)"]
+    lines = repo.run("audit").out.splitlines()
+    at = lines.index(next(line for line in lines if added[:7] in line))
+    assert lines[at + 1:at + 4] == [
+        f"      added back, against the version removed in {removed[:7]} (2025-03-05):",
+        "      spec.effective.from: 2025-01-01 → 2025-05-01 (modified)",
+        "      spec.objectives[availability].targetPercent: 99.9 → 99.5 (loosened)"]
+    version = agreement(repo.run("audit", "--format", "json").json, GLOBEX)["versions"][-1]
+    assert (version["change"], version["classes"], version["compliant"]) == (
+        "added", ["added", "loosened", "modified"], False)
+    assert (version["earlier"]["removedBy"], version["earlier"]["classes"]) == (
+        removed, ["loosened", "modified"])
+    repo.approve("carol", "sre")
+    repo.commit("sre approves the loosening", author="carol", date="2025-03-12T12:00:00+00:00")
+    assert (run := repo.run("audit", "--verify")).code == 0, run.err
+
+
+@pytest.mark.parametrize("text, needs", [
+    (sla(), None),
+    (sla(2, "2025-05-01", "99.5").replace("name: globex-public-api", "name: globex-2025"),
+     "1 more sre approver (for loosened;"),
+], ids=["as-it-was", "looser-under-another-name"])
+def test_verify_finds_the_version_removed_by_name_or_by_parties(repo: GitProject, text: str,
+                                                                needs: str | None) -> None:
+    repo.git("rm", "-q", "slas/globex.yaml")
+    removed = repo.commit("remove the globex agreement", date="2025-03-05T12:00:00+00:00")
+    repo.write("slas/globex-2025.yaml", text)
+    added = repo.commit("add the globex agreement back", date="2025-03-10T12:00:00+00:00")
+    repo.approve("alice", "legal", "slas/globex-2025.yaml")
+    repo.commit("legal approves the addition", author="alice", date="2025-03-11T12:00:00+00:00")
+    lines = repo.run("audit", "--verify").err.splitlines()
+    if needs is None:  # only the removal lacks its approval
+        assert [line.split()[0] for line in lines[1:]] == [removed[:7]]
+    else:
+        assert lines[2].startswith(f"  {added[:7]} SLA/globex-2025 v2 added (2025-03-10): ")
+        assert needs in lines[2]
+    out = repo.run("audit").out
+    said = f"      added back, against the version removed in {removed[:7]} (2025-03-05)"
+    assert said + (": the same terms\n" if needs is None else ":\n") in out
+
+
+def test_verify_compares_with_the_last_version_removed(repo: GitProject) -> None:
+    """Removed; another name for the same customer and service added tighter and removed;
+    the first added back as it was: looser than the last version removed."""
+    repo.git("rm", "-q", "slas/globex.yaml")
+    repo.commit("remove the globex agreement", date="2025-03-05T12:00:00+00:00")
+    repo.write("slas/globex-2025.yaml", sla(2, "2025-04-01", "99.95").replace(
+        "name: globex-public-api", "name: globex-2025"))
+    repo.commit("globex, tighter, another name", date="2025-03-06T12:00:00+00:00")
+    repo.git("rm", "-q", "slas/globex-2025.yaml")
+    last = repo.commit("remove it", date="2025-03-07T12:00:00+00:00")
+    repo.write("slas/globex.yaml", sla())
+    repo.commit("the first, as it was", date="2025-03-10T12:00:00+00:00")
+    version = agreement(repo.run("audit", "--format", "json").json, GLOBEX)["versions"][-1]
+    assert (version["earlier"]["removedBy"], version["earlier"]["document"]) == (
+        last, "SLA/globex-2025")
+    assert {"path": "spec.objectives[availability].targetPercent", "from": 99.95, "to": 99.9,
+            "direction": "loosened"} in version["earlier"]["changes"]
+
+
 # -- valid time and transaction time -------------------------------------------------------
 
 def in_force(project: Project, *args: str) -> dict[str, Any]:
@@ -699,7 +774,12 @@ def test_a_merge_is_one_change_and_its_branch_authors_cannot_approve(repo: GitPr
 
 
 def test_a_policy_that_cannot_be_read_names_the_file_at_its_commit(repo: GitProject) -> None:
-    repo.write(".slopolicy.yaml", POLICY.replace("extends: default", "extends: team/base.yaml"))
+    # an approved edit first, after which a policy edit needs no approval: the broken one stands
+    lax = POLICY.replace("    policy: [{role: sre, count: 1}]\n", "")
+    repo.write(".slopolicy.yaml", lax)
+    assert repo.approve("carol", "sre", ".slopolicy.yaml").code == 0
+    repo.commit("policy edits need no approval")
+    repo.write(".slopolicy.yaml", lax.replace("extends: default", "extends: team/base.yaml"))
     repo.write("team/base.yaml", "approvals: {trailers: sometimes}\n")
     broken = repo.commit("broken policy")[:7]
     repo.write("slas/globex.yaml", sla(2, "2025-04-01", "99.95"))
@@ -854,3 +934,48 @@ def test_the_terms_in_force_on_the_last_day(far: Path, capsys: pytest.CaptureFix
     # the periods of a span that ends past 9996 cannot be computed: the proof says so, and
     # a change it cannot judge counts both ways
     assert [v["change"] for v in versions] == ["added", "loosened", "loosened"]
+
+
+def test_a_policy_edit_never_approved_does_not_judge_what_follows(repo: GitProject) -> None:
+    """One unapproved commit drops the sre requirement for a loosening; the loosening after
+    it is judged by the policy before that commit, which still asks for sre."""
+    policy = (repo.root / ".slopolicy.yaml").read_text()
+    weaker = policy.replace("loosened: [{role: legal, count: 1}, {role: sre, count: 1}]",
+                            "loosened: [{role: legal, count: 1}]")
+    assert weaker != policy
+    repo.write(".slopolicy.yaml", weaker)
+    dropped = repo.commit("loosenings need legal only", date="2025-03-05T12:00:00+00:00")
+    repo.write("slas/globex.yaml", sla(2, "2025-06-01", "99.5"))
+    assert repo.approve("alice", "legal").code == 0
+    loosened = repo.commit("globex v2: 99.5", date="2025-03-10T12:00:00+00:00")
+    data = audit(repo, "--format", "json").json
+    [_, v2] = agreement(data, GLOBEX)["versions"]
+    assert (v2["commit"], v2["compliant"]) == (loosened, False)
+    assert [(m["class"], m["role"]) for m in v2["missing"]] == [("loosened", "sre")]
+    first = repo.git("rev-list", "--max-parents=0", "HEAD").strip()
+    assert v2["policy"] == {"commit": first, "error": None, "notApproved": dropped}
+    edit = data["policy"]["changes"][-1]
+    assert (edit["commit"], edit["compliant"]) == (dropped, False)
+    text = audit(repo).out
+    assert f"(by the policy before {dropped[:7]}: that policy edit was never approved)" in text
+    verify = audit(repo, "--verify", "--since", "2025-03-08")
+    assert verify.code == 1 and loosened[:7] in verify.out
+
+
+def test_a_policy_edit_never_approved_still_adds_its_requirements(repo: GitProject) -> None:
+    """An edit nobody approved may add a requirement, never take one away: a tightening after
+    an unapproved edit that asks for two legal approvers needs both, as that edit says."""
+    policy = (repo.root / ".slopolicy.yaml").read_text()
+    stricter = policy.replace("modified: [{role: legal, count: 1}]",
+                              "modified: [{role: legal, count: 2}]")
+    assert stricter != policy
+    repo.write(".slopolicy.yaml", stricter)
+    repo.commit("two legal approvers for a modification", date="2025-03-05T12:00:00+00:00")
+    repo.write("slas/globex.yaml", sla(2, "2025-06-01", "99.95"))
+    assert repo.approve("alice", "legal").code == 0
+    tightened = repo.commit("globex v2: 99.95", date="2025-03-10T12:00:00+00:00")
+    [_, v2] = agreement(audit(repo, "--format", "json").json, GLOBEX)["versions"]
+    assert (v2["commit"], v2["compliant"]) == (tightened, False)
+    assert [(m["class"], m["role"], m["count"]) for m in v2["missing"]] == [
+        ("modified", "legal", 1)]
+    assert "notApproved" not in v2["policy"]  # the edit's own requirement is the one missing

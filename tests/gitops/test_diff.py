@@ -102,6 +102,28 @@ def test_diff_reads_and_fills_the_result_cache(repo: GitProject) -> None:
     assert {f"{content_key(text.encode())[:2]}.cache" for text in (sla(), changed)} <= shards
 
 
+def test_a_term_no_longer_readable_is_a_loosening_in_the_gate_diff_and_audit(
+        repo: GitProject) -> None:
+    """Support hours of no known kind: the schema's error at its line, and a change that
+    promises nothing there (loosened), in every command that compares versions."""
+    supported = sla() + "  support: {hours: 24x7}\n"
+    repo.git("checkout", "-q", "main")
+    repo.write("slas/globex.yaml", supported)
+    repo.commit("support around the clock")
+    repo.git("checkout", "-q", "change")
+    repo.git("merge", "-q", "main")
+    repo.write("slas/globex.yaml", supported.replace("hours: 24x7", "hours: 8x5"))
+    [change] = repo.run("diff", "main", "--format", "json").json["documents"]
+    assert ("spec.support.hours", "loosened") in [
+        (c["path"], c["direction"]) for c in change["changes"]]
+    gate = repo.gate()
+    assert gate.code == 1, gate.err
+    assert ("slas/globex.yaml", "schema") in [(p["file"], p["rule"]) for p in gate.json["problems"]]
+    repo.commit("support hours of no known kind")
+    audit = repo.run("audit", "--format", "json")
+    assert audit.code == 0, audit.err
+
+
 def test_an_agreement_added_where_another_is_taken_away_says_what_it_is_judged_as(
         repo: GitProject) -> None:
     (repo.root / "slas/globex.yaml").unlink()

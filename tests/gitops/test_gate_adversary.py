@@ -215,12 +215,15 @@ def test_a_head_commit_dated_before_the_base_does_not_date_the_change(repo: GitP
 
 def signed_policy(repo: GitProject, users: tuple[str, ...] = ("alice", "bob", "carol", "dave")
                   ) -> None:
-    """main requires signed commits, and lets its approvers' keys sign for git too."""
+    """main requires signed commits, and lets its approvers' keys sign for git too (an
+    edit of the policy that sre approved, so the audit judges what follows by it)."""
     lines = "".join(repo.keys.signer_line(u).replace('namespaces="slopolicy"',
                                                      'namespaces="slopolicy,git"') for u in users)
-    on_main(repo, {".slopolicy.yaml": POLICY.replace("approvals:\n",
-                                                     "approvals:\n  signedCommits: required\n"),
-                   ".slopolicy/allowed_signers": lines})
+    repo.write(".slopolicy.yaml", POLICY.replace("approvals:\n",
+                                                 "approvals:\n  signedCommits: required\n"))
+    repo.write(".slopolicy/allowed_signers", lines)
+    assert repo.approve("carol", "sre", ".slopolicy.yaml").code == 0
+    on_main(repo, {})
 
 
 def commit_signed(repo: GitProject, key: str | None, message: str = "tighten",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from gitrepos import POLICY, GitProject, sla
+from gitrepos import POLICY, TODAY, GitProject, days_hence, sla
 
 from slopolicy.changes.changeset import ChangeSet
 from slopolicy.changes.compare import compare_files
@@ -20,7 +20,7 @@ from slopolicy.gitops.git import open_repo
 from slopolicy.load.files import load_bytes
 
 REMOVED_ON = "2025-03-05T12:00:00+00:00"
-LOOSER = sla(version=2, start="2025-05-01", target="99.5")
+LOOSER = sla(version=2, start=days_hence(52), target="99.5")  # after the change
 INITECH = """\
 apiVersion: slopolicy/v1
 kind: SLA
@@ -92,7 +92,7 @@ def test_added_back_looser_needs_the_loosening_approvals(repo: GitProject) -> No
 
 @pytest.mark.parametrize("text, said", [
     (sla(), "is added back with the terms of the version removed in"),
-    (sla(version=2, start="2025-05-01", target="99.95"),
+    (sla(version=2, start=days_hence(52), target="99.95"),
      "is re-added tighter than the version removed in"),
 ], ids=["same", "tighter"])
 def test_added_back_as_strict_needs_what_an_addition_needs(repo: GitProject, text: str,
@@ -272,3 +272,157 @@ def test_a_removal_merged_from_a_branch_is_found_at_the_merge(repo: GitProject) 
     repo.commit("add the globex agreement")
     [message] = [str(p["message"]) for p in problems(repo.gate(), "sla-change-approval")]
     assert f"is re-added looser than the version removed in {merge[:7]} (2025-03-06)" in message
+
+
+# -- versions and dates: an agreement added back is judged as the edit it amounts to --------
+
+def notice(text: str, days: int) -> str:
+    return text.replace("changeNoticeDays: 30", f"changeNoticeDays: {days}")
+
+
+@pytest.mark.parametrize("target, how", [("99.95", "tighter"), ("99.5", "looser")])
+def test_added_back_with_other_terms_needs_a_higher_version(repo: GitProject, target: str,
+                                                            how: str) -> None:
+    removed = remove_on_main(repo)
+    repo.write("slas/globex.yaml", sla(version=1, start=days_hence(52), target=target))
+    repo.commit("add the globex agreement")
+    [problem] = problems(repo.gate(), "sla-version-bump")
+    assert (problem["file"], problem["line"], problem["path"]) == (
+        "slas/globex.yaml", 9, "spec.version")
+    assert problem["message"] == (
+        f"SLA/globex-public-api is re-added {how} than the version removed in {removed[:7]} "
+        f"(2025-03-05): spec.objectives[availability].targetPercent 99.9 → {target}, "
+        f"spec.effective.from 2025-01-01 → {days_hence(52)}. Its spec.version is 1, as that "
+        "version's "
+        "was; set version: 2 and supersedes: 1, so the new terms are a new version of the "
+        "agreement")
+    repo.write("slas/globex.yaml", sla(version=2, start=days_hence(52), target=target))
+    repo.commit("version 2")
+    run = repo.gate()
+    assert problems(run, "sla-version-bump") == []
+    assert problems(run, "sla-retroactive-change") == []
+
+
+def test_added_back_below_the_version_removed(repo: GitProject) -> None:
+    repo.git("checkout", "-q", "main")
+    repo.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.95"))
+    repo.commit("globex v2", date="2025-03-02T12:00:00+00:00")
+    removed = remove_on_main(repo)
+    repo.write("slas/globex.yaml", sla(version=1, start="2025-05-01", target="99.95"))
+    repo.commit("add the globex agreement")
+    [message] = [str(p["message"]) for p in problems(repo.gate(), "sla-version-bump")]
+    assert message == (
+        f"SLA/globex-public-api is re-added with other terms than the version removed in "
+        f"{removed[:7]} (2025-03-05): spec.effective.from 2025-04-01 → 2025-05-01. Its "
+        "spec.version is 1, below that version's (2); set version: 3 and supersedes: 2, so the "
+        "new terms are a new version of the agreement")
+
+
+def test_added_back_as_it_was_removed_passes_both(repo: GitProject) -> None:
+    """The terms removed, restored as they were (from a date now past, at the same version):
+    nothing is rewritten; one term changed, and both rules see it."""
+    removed = remove_on_main(repo)
+    repo.write("slas/globex.yaml", sla())
+    repo.commit("add the globex agreement back")
+    run = repo.gate()
+    assert problems(run, "sla-version-bump") == problems(run, "sla-retroactive-change") == []
+    repo.write("slas/globex.yaml", sla(target="99.95"))
+    repo.commit("tighter, in place")
+    run = repo.gate()
+    said = (f"SLA/globex-public-api is re-added tighter than the version removed in "
+            f"{removed[:7]} (2025-03-05): spec.objectives[availability].targetPercent 99.9 → "
+            "99.95.")
+    [bump] = problems(run, "sla-version-bump")
+    [retroactive] = problems(run, "sla-retroactive-change")
+    assert str(bump["message"]).startswith(said)
+    assert str(retroactive["message"]).startswith(said)
+
+
+def test_added_back_from_a_date_past(repo: GitProject) -> None:
+    removed = remove_on_main(repo)
+    repo.write("slas/globex.yaml", sla(version=2, start="2025-01-01", target="99.95"))
+    repo.commit("add the globex agreement")
+    run = repo.gate()
+    assert problems(run, "sla-version-bump") == []
+    [problem] = problems(run, "sla-retroactive-change")
+    assert (problem["file"], problem["line"], problem["path"]) == (
+        "slas/globex.yaml", 11, "spec.effective.from")
+    assert problem["message"] == (
+        f"SLA/globex-public-api is re-added tighter than the version removed in {removed[:7]} "
+        "(2025-03-05): spec.objectives[availability].targetPercent 99.9 → 99.95. It is added "
+        f"back on {TODAY} but takes effect on 2025-01-01, so it would rewrite a period "
+        f"already past; set effective.from: {TODAY} or later")
+    repo.write("slas/globex.yaml", sla(version=2, start=days_hence(0), target="99.95"))
+    repo.commit("from the day it is added back")
+    assert problems(repo.gate(), "sla-retroactive-change") == []
+
+
+@pytest.mark.parametrize("start, said", [
+    (days_hence(22), f"It is added back on {TODAY} with 22 days' notice (it takes effect on "
+                     f"{days_hence(22)}), but the version removed asks for 30 (changeNoticeDays); "
+                     f"set effective.from: {days_hence(30)} or later"),
+    ("2025-02-01", f"It is added back on {TODAY} but takes effect on 2025-02-01, so it would "
+                   f"rewrite a period already past; set effective.from: {days_hence(30)} or later "
+                   "(30 days' notice for a loosening, the changeNoticeDays of the version "
+                   "removed)"),
+], ids=["short-notice", "past"])
+def test_added_back_looser_gives_the_notice_of_the_version_removed(repo: GitProject, start: str,
+                                                                   said: str) -> None:
+    """The customer agreed to 30 days' notice; the version added back asks for 5, which
+    cannot shorten it (as an edit's new value cannot)."""
+    removed = remove_on_main(repo)
+    repo.write("slas/globex.yaml", notice(sla(version=2, start=start, target="99.5"), 5))
+    repo.commit("add the globex agreement")
+    [message] = [str(p["message"]) for p in problems(repo.gate(), "sla-retroactive-change")]
+    assert message == (
+        f"SLA/globex-public-api is re-added looser than the version removed in {removed[:7]} "
+        "(2025-03-05): spec.changeNoticeDays 30 → 5, spec.objectives[availability].targetPercent "
+        f"99.9 → 99.5, spec.effective.from 2025-01-01 → {start}. {said}")
+    repo.write("slas/globex.yaml", notice(sla(version=2, start=days_hence(30), target="99.5"), 5))
+    repo.commit("30 days' notice")
+    assert problems(repo.gate(), "sla-retroactive-change") == []
+
+
+def test_added_back_ended_in_the_past(repo: GitProject) -> None:
+    """Added back with only an end date, one already past: a period past is rewritten."""
+    removed = remove_on_main(repo)
+    ended = sla(version=2).replace("from: 2025-01-01", "from: 2025-01-01\n    until: 2025-02-01")
+    repo.write("slas/globex.yaml", ended)
+    repo.commit("add the globex agreement, ended")
+    [problem] = problems(repo.gate(), "sla-retroactive-change")
+    assert (problem["line"], problem["path"]) == (12, "spec.effective.until")
+    assert problem["message"] == (
+        f"SLA/globex-public-api is re-added with other terms than the version removed in "
+        f"{removed[:7]} (2025-03-05): spec.effective.until (none) → 2025-02-01. It is added back "
+        f"to end on 2025-02-01, before the date of the change {TODAY}, so it would rewrite a "
+        f"period already past; end it on {TODAY} or later")
+
+
+
+@pytest.mark.parametrize("text, retroactive", [
+    (sla(version=2, start="2025-01-01", target="99.95"), True),  # other terms, from the past
+    (sla(), False),  # the terms removed, as they were
+], ids=["other-terms", "as-it-was"])
+def test_the_audit_marks_an_agreement_added_back_from_a_date_past(
+        repo: GitProject, text: str, retroactive: bool) -> None:
+    """The audit's timeline marks a version added back with other terms from a date before
+    the day it is added back retroactive, as the gate reports it."""
+    remove_on_main(repo)
+    repo.write("slas/globex.yaml", text)
+    repo.commit("add the globex agreement back")
+    versions = [(v["change"], v["retroactive"]) for v in next(
+        a for a in repo.run("audit", "--format", "json").json["agreements"]
+        if a["document"] == "SLA/globex-public-api")["versions"]]
+    assert versions == [("added", False), ("removed", False), ("added", retroactive)]
+    assert repo.run("audit").out.count("! retroactive") == retroactive
+
+
+@pytest.mark.parametrize("customer", [False, True], ids=["internal", "for-customers"])
+def test_the_audit_s_html_compares_an_agreement_added_back_with_the_version_removed(
+        repo: GitProject, customer: bool) -> None:
+    removed = remove_on_main(repo)
+    repo.write("slas/globex.yaml", LOOSER)
+    repo.commit("add the globex agreement back")
+    page = repo.run("audit", "--format", "html", *(["--audience", "customer"] if customer else [])).out
+    assert f"added back, against the version removed in {removed[:7]} (2025-03-05)" in page
+    assert "99.9 → 99.5" in page

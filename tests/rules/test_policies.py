@@ -436,6 +436,10 @@ def test_unused_waiver_under_pre_commit(project: Project, monkeypatch: pytest.Mo
         ("  - {rule: schema, expires: 2999-01-01}\n", "waivers[0]: 'reason' is required"),
         ("  - {rule: schema, reason: x}\n", "waivers[0]: 'expires' is required"),
         ("  - {rule: schema, reason: ' ', expires: 2999-01-01}\n", "a waiver needs a reason"),
+        # a reason of invisible characters alone (a zero-width space) says nothing either
+        ("  - {rule: schema, reason: \"\\u200b\", expires: 2999-01-01}\n",
+         "a waiver needs a reason"),
+        ("  - {rule: schema, reason: '--', expires: 2999-01-01}\n", "a waiver needs a reason"),
         ("  - {rule: schema, reason: x, expires: someday}\n", "expected a date, YYYY-MM-DD"),
         ("  - {rule: nope, reason: x, expires: 2999-01-01}\n", "waivers[0].rule: unknown rule id"),
     ],

@@ -348,7 +348,8 @@ def _versions_table(report: AuditReport, agreement: Agreement) -> str:
 
 def _version_row(version: Version) -> str:
     commit = version.commit
-    changed = _list(_field(f) for f in version.change.fields if f.direction != VERSION)
+    changed = _again(version) + _list(
+        _field(f) for f in words.compared_fields(version) if f.direction != VERSION)
     found = _evidence(version)
     shown_verdict = _verdict(version)
     retro = ('<span class="badge retroactive" title="takes effect before the day of the '
@@ -370,6 +371,7 @@ def _customer_table(report: AuditReport, agreement: Agreement) -> str:
             f"{escape(words.plain_field(f.shown))}: {escape(show_value(f.before))} → "
             f'{escape(show_value(f.after))} <span class="dir {escape(f.direction)}">'
             f"{escape(f.direction)}</span>" for f in words.customer_fields(version))
+        changed = _again(version) + changed
         rows.append(f"<tr><td>{_day(version.commit.date)}</td>"
                     f"<td><strong>{escape(words.number(version))}</strong>"
                     f'<span class="why">effective {escape(words.effective(version))}</span></td>'
@@ -379,6 +381,12 @@ def _customer_table(report: AuditReport, agreement: Agreement) -> str:
             '<col class="change"><col></colgroup><thead><tr><th>Recorded</th><th>Version</th>'
             f"<th>Change</th><th>What changed</th></tr></thead><tbody>{''.join(rows)}</tbody>"
             "</table>")
+
+
+def _again(version: Version) -> str:
+    """For an agreement added back: that it is compared with the version removed."""
+    again = words.added_back(version)
+    return "" if again is None else f'<span class="why">{escape(again)}</span>'
 
 
 def _field(item: FieldChange) -> str:

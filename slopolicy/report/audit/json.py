@@ -19,13 +19,14 @@ Snapshot (``--as-of``/``--known-at``)::
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from slopolicy import __version__
-from slopolicy.changes.approvals import Evidence
+from slopolicy.changes.approvals import ApprovalResult, Evidence
 from slopolicy.gitops.audit import (
     Agreement,
     AuditReport,
@@ -35,7 +36,7 @@ from slopolicy.gitops.audit import (
     Version,
     rewritten_by,
 )
-from slopolicy.report.changes.json import field_json, json_value
+from slopolicy.report.changes.json import earlier_json, field_json, json_value
 
 
 def report(report: AuditReport, stream: TextIO) -> None:
@@ -72,6 +73,68 @@ if _make_encoder is not None:
 # deeper values are written on one line by the C encoder: json's indent= is pure Python, and
 # the largest part of an audit of a long history.
 EXPANDED = 5
+_CONTAINERS = frozenset({dict, list})
+# A value no report writes (JSON writes it "\u0000"): put between the members of a list, it
+# marks where one member's text ends in the text of the whole list.
+_MARK = "\0"
+_MARKED = f", {_string(_MARK)}, "
+
+
+def _one_lines(values: Sequence[Any]) -> list[str]:
+    """Each value as one line of JSON, made by one call of the C encoder for them all.
+
+    A call per value costs twice as much: most of a version's fields are short. Should a
+    value hold the mark itself, the text splits into more parts than there are values, and
+    each is encoded alone.
+    """
+    written = [i for i, value in enumerate(values) if type(value) is _Json]
+    marked = [_MARK] * (2 * len(values) - 1)
+    marked[::2] = values
+    for i in written:
+        marked[2 * i] = _MARK  # its text is put in its place below
+    parts = _encode(marked)[1:-1].split(_MARKED)
+    if len(parts) != len(values):
+        return [value.text if type(value) is _Json else _encode(value) for value in values]
+    for i in written:
+        parts[i] = values[i].text
+    return parts
+
+
+@functools.lru_cache(maxsize=1024)
+def _object_template(keys: tuple[str, ...], depth: int) -> str:
+    """An object laid out one member a line, its members' values left as ``%s``."""
+    pad = "  " * (depth + 1)
+    members = ",\n".join(f"{pad}{_string(key).replace('%', '%%')}: %s" for key in keys)
+    return "{\n" + members + "\n" + "  " * depth + "}"
+
+
+class _Json:
+    """JSON text, written as it is: a value that many changes share, encoded once."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class _Shared:
+    """The JSON of the values that many changes of one report share, each encoded once.
+
+    The judging keeps one copy of each equal requirement table and shortfall (a long
+    history has a handful), so a value is known by the object it is made of.
+    """
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, int], tuple[object, _Json]] = {}
+
+    def json(self, what: str, source: object, make: Callable[[], Any]) -> _Json:
+        """The JSON text of ``make()``, made the first time ``what`` of ``source`` is asked
+        for."""
+        key = (what, id(source))
+        found = self._found.get(key)
+        if found is None or found[0] is not source:  # an id is another object's once freed
+            found = self._found[key] = (source, _Json(_encode(make())))
+        return found[1]
 
 
 def _dump(data: dict[str, Any], stream: TextIO) -> None:
@@ -118,6 +181,8 @@ def _write(value: Any, depth: int, stream: TextIO) -> None:
 
 
 def _layout(value: Any, depth: int) -> str:
+    """``value`` as JSON: objects and lists one member a line above depth ``EXPANDED``, each
+    member indented by two spaces a level, anything deeper (or empty) on one line."""
     kind = type(value)
     if kind is str:
         return _string(value)
@@ -125,14 +190,19 @@ def _layout(value: Any, depth: int) -> str:
         return _SCALARS[value]
     if kind is int:
         return str(value)
-    if depth >= EXPANDED or kind not in (dict, list) or not value:
+    if kind is _Json:
+        return str(value.text)
+    if depth >= EXPANDED or kind not in _CONTAINERS or not value:
         return _encode(value)
-    pad = "  " * (depth + 1)
+    members = value.values() if kind is dict else value
+    if depth + 1 >= EXPANDED or not _CONTAINERS.intersection(map(type, members)):
+        parts = _one_lines(list(members))  # every member on one line
+    else:
+        parts = [_layout(member, depth + 1) for member in members]
     if kind is dict:
-        items = [f"{pad}{_string(str(k))}: {_layout(v, depth + 1)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
-    items = [f"{pad}{_layout(v, depth + 1)}" for v in value]
-    return "[\n" + ",\n".join(items) + "\n" + "  " * depth + "]"
+        return _object_template(tuple(map(str, value)), depth) % tuple(parts)
+    pad = "  " * (depth + 1)
+    return "[\n" + pad + (",\n" + pad).join(parts) + "\n" + "  " * depth + "]"
 
 
 # -- timeline ------------------------------------------------------------------------
@@ -141,6 +211,7 @@ def timeline_json(report: AuditReport, lazy: bool = False) -> dict[str, Any]:
     """The timeline as JSON values (``lazy``: its long lists made as they are written)."""
     agreements = report.shown()
     failed = report.failures()
+    shared = _Shared() if lazy else None  # values made to be written, not handed back
     return {
         "version": 1,
         "tool": {"name": "slopolicy", "version": __version__},
@@ -152,8 +223,8 @@ def timeline_json(report: AuditReport, lazy: bool = False) -> dict[str, Any]:
             "nonCompliant": len(failed),
         },
         "failures": _each(failed, _failure_json, lazy),
-        "agreements": _each(agreements, lambda a: agreement_json(a, report.versions(a), lazy),
-                            lazy),
+        "agreements": _each(agreements,
+                            lambda a: agreement_json(a, report.versions(a), lazy, shared), lazy),
         "policy": {"file": _policy_file(report),
                    "changes": [policy_change_json(c) for c in report.policy_changes()]},
     }
@@ -183,21 +254,44 @@ def policy_change_json(change: PolicyEdit) -> dict[str, Any]:
     }
 
 
-def _judged(change: Change) -> dict[str, Any]:
+def _judged(change: Change, shared: _Shared | None = None) -> dict[str, Any]:
     """The approvals found, what the policy of the parent commit required, and the verdict."""
     result = change.result
+    required: Any
+    missing: Any
+    if shared is not None and result is not None:
+        required = shared.json("required", result.requirements, lambda: _required(result))
+        missing = shared.json("missing", result.missing, lambda: _missing(result))
+    else:
+        required, missing = _required(result), _missing(result)
     return {
         "approvals": [evidence_json(e, change, i)
                       for i, e in enumerate(result.evidence if result else ())],
-        "required": [{"class": c, "role": r.role, "count": r.count}
-                     for c, reqs in (result.requirements.items() if result else ())
-                     for r in reqs],
-        "missing": [{"class": m.change_class, "role": m.role, "count": m.missing,
-                     "holders": list(m.holders)} for m in (result.missing if result else ())],
+        "required": required,
+        "missing": missing,
         "unsignedCommits": list(result.unsigned if result else ()),
-        "policy": {"commit": change.parent, "error": change.policy.error},
+        "policy": _policy(change),
         "compliant": change.compliant,
     }
+
+
+def _policy(change: Change) -> dict[str, Any]:
+    """The commit whose policy judged the change; where a policy edit before it was never
+    approved, the policy before that edit judged it, and ``notApproved`` names the edit."""
+    if change.overruled is None:
+        return {"commit": change.parent, "error": change.policy.error}
+    return {"commit": change.policy.commit, "error": change.policy.error,
+            "notApproved": change.overruled.sha}
+
+
+def _required(result: ApprovalResult | None) -> list[dict[str, Any]]:
+    return [{"class": c, "role": r.role, "count": r.count}
+            for c, reqs in (result.requirements.items() if result else ()) for r in reqs]
+
+
+def _missing(result: ApprovalResult | None) -> list[dict[str, Any]]:
+    return [{"class": m.change_class, "role": m.role, "count": m.missing,
+             "holders": list(m.holders)} for m in (result.missing if result else ())]
 
 
 def _repository(report: AuditReport) -> dict[str, Any]:
@@ -206,8 +300,8 @@ def _repository(report: AuditReport) -> dict[str, Any]:
             "commitsWalked": len(history.commits)}
 
 
-def agreement_json(agreement: Agreement, versions: list[Version], lazy: bool = False
-                   ) -> dict[str, Any]:
+def agreement_json(agreement: Agreement, versions: list[Version], lazy: bool = False,
+                   shared: _Shared | None = None) -> dict[str, Any]:
     spec = agreement.latest.doc.spec
     return {
         "document": agreement.label,
@@ -216,13 +310,13 @@ def agreement_json(agreement: Agreement, versions: list[Version], lazy: bool = F
         "customer": json_value(spec.get("customer")),
         "service": json_value(spec.get("service")),
         "removed": agreement.removed,
-        "versions": _each(versions, version_json, lazy),
+        "versions": _each(versions, lambda v: version_json(v, shared), lazy),
         "moves": [{"commit": m.commit.sha, "date": m.commit.date.isoformat(), "from": m.before,
                    "to": m.after} for m in agreement.moves],
     }
 
 
-def version_json(version: Version) -> dict[str, Any]:
+def version_json(version: Version, shared: _Shared | None = None) -> dict[str, Any]:
     start, end = version.effective
     return {
         "commit": version.commit.sha,
@@ -235,9 +329,12 @@ def version_json(version: Version) -> dict[str, Any]:
         "change": version.status,
         "classes": sorted(version.change.classes),
         "changes": [field_json(f) for f in version.change.fields],
-        **_judged(version),
+        **_judged(version, shared),
         "retroactive": version.retroactive,
         "digest": version.subject.digest,
+        # added back: compared with the version removed, as the gate's ``earlier``
+        **({"earlier": earlier_json(version.change.earlier)}
+           if version.change.earlier is not None else {}),
     }
 
 

@@ -37,11 +37,13 @@ def policy_files(change: PolicyEdit) -> str:
 
 def verdict(version: Change) -> str:
     """``approved`` / ``no approval required`` / ``NOT APPROVED: what is missing``."""
-    if not version.compliant:
-        return f"NOT APPROVED: {version.missing_text()}"
-    if version.result is not None and version.result.requirements:
-        return "approved"
-    return NO_REQUIREMENT
+    found = (f"NOT APPROVED: {version.missing_text()}" if not version.compliant
+             else "approved" if version.result is not None and version.result.requirements
+             else NO_REQUIREMENT)
+    if version.overruled is not None:
+        found += (f" (by the policy before {version.overruled.short}: that policy edit was "
+                  "never approved)")
+    return found
 
 
 def effective(version: Version) -> str:
@@ -59,9 +61,32 @@ def number(version: Version) -> str:
 
 
 def field_lines(version: Version) -> list[str]:
-    """``path: before → after (direction)``, leaving out the version bump (shown as vN)."""
-    return [f"{f.shown}: {show_value(f.before)} → {show_value(f.after)} ({f.direction})"
-            for f in version.change.fields if f.direction != VERSION]
+    """``path: before → after (direction)``, leaving out the version bump (shown as vN); an
+    agreement added back is compared with the version removed, after a line that says so."""
+    fields = [f for f in compared_fields(version) if f.direction != VERSION]
+    lines = [f"{f.shown}: {show_value(f.before)} → {show_value(f.after)} ({f.direction})"
+             for f in fields]
+    again = added_back(version)
+    if again is not None:
+        lines.insert(0, again + (":" if lines else ": the same terms"))
+    return lines
+
+
+def compared_fields(version: Version) -> tuple[FieldChange, ...]:
+    """The fields the version changed; for an agreement added back, against the version
+    removed (an addition changes no field of its own)."""
+    earlier = version.change.earlier
+    return earlier.change.fields if earlier is not None else version.change.fields
+
+
+def added_back(version: Version) -> str | None:
+    """``added back, against the version removed in abc1234 (2025-03-05)``; None for a
+    version that is no agreement added back."""
+    earlier = version.change.earlier
+    if earlier is None:
+        return None
+    return (f"added back, against the version removed in {earlier.short} "
+            f"({earlier.date.date().isoformat()})")
 
 
 def evidence(version: Change) -> Iterator[tuple[Evidence, str]]:
@@ -222,5 +247,5 @@ def plain_field(shown: str) -> str:
 def customer_fields(version: Version) -> list[FieldChange]:
     """The changes of the terms a customer signed (``spec``): not the version number, nor
     the document's metadata (its owner, labels), which are internal bookkeeping."""
-    return [f for f in version.change.fields
+    return [f for f in compared_fields(version)
             if f.direction != VERSION and f.shown.startswith("spec.")]

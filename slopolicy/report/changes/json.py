@@ -19,7 +19,7 @@ from slopolicy.changes.compare import ABSENT
 if TYPE_CHECKING:
     from slopolicy.changes.approvals import ApprovalResult
     from slopolicy.changes.changeset import ChangeSet, PolicyChange
-    from slopolicy.changes.compare import DocumentChange, FieldChange, ObjectiveChange
+    from slopolicy.changes.compare import DocumentChange, Earlier, FieldChange, ObjectiveChange
 
 
 def report(changes: ChangeSet, stream: TextIO) -> None:
@@ -56,14 +56,7 @@ def document_json(change: DocumentChange) -> dict[str, Any]:
         out["indicator"] = {"document": change.indicator.label,
                             "changes": [field_json(f) for f in change.indicator.fields]}
     if change.earlier is not None:  # added back: compared with the version the base removed
-        again = change.earlier.change
-        out["earlier"] = {
-            "removedBy": change.earlier.commit, "date": change.earlier.date.isoformat(),
-            "document": again.base.label if again.base else None,
-            "file": again.base_file, "classes": sorted(again.classes),
-            "changes": [field_json(f) for f in again.fields],
-            "objectives": [objective_json(o) for o in again.objectives],
-        }
+        out["earlier"] = earlier_json(change.earlier)
     if change.replaces:  # it may stand for agreements the change takes away: compared with each
         out["replaces"] = [{
             "document": instead.base.label if instead.base else None,
@@ -74,6 +67,18 @@ def document_json(change: DocumentChange) -> dict[str, Any]:
     if change.approval is not None:
         out["approvals"] = approvals_json(change.approval)
     return out
+
+
+def earlier_json(earlier: Earlier) -> dict[str, Any]:
+    """The comparison of an agreement added back with the last version removed."""
+    again = earlier.change
+    return {
+        "removedBy": earlier.commit, "date": earlier.date.isoformat(),
+        "document": again.base.label if again.base else None,
+        "file": again.base_file, "classes": sorted(again.classes),
+        "changes": [field_json(f) for f in again.fields],
+        "objectives": [objective_json(o) for o in again.objectives],
+    }
 
 
 def field_json(item: FieldChange) -> dict[str, Any]:
