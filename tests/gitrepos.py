@@ -10,6 +10,7 @@ changes and run ``slopolicy`` in-process.
 """
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 import textwrap
@@ -21,6 +22,16 @@ from conftest import Project, Run, git
 USERS = ("alice", "bob", "carol", "dave", "mallory")
 BASE_DATE = "2025-03-01T12:00:00+00:00"
 CHANGE_DATE = "2025-03-10T12:00:00+00:00"
+
+# The gate dates a change no earlier than the time it runs (a commit's date is typed), so terms
+# a test means to start after the change start after today, whatever the commits' dates.
+TODAY = datetime.datetime.now(datetime.timezone.utc).date()
+
+
+def days_hence(days: int) -> str:
+    """The date ``days`` after today (UTC), as an SLA writes it."""
+    return (TODAY + datetime.timedelta(days=days)).isoformat()
+
 
 POLICY = """\
 extends: default

@@ -74,5 +74,5 @@ class BaseSide:
     records: str  # where the trusted policy keeps Approval records (approvals.records)
     head_ref: str | None
     head_commit: str | None
-    head_date: datetime.datetime  # the date of the change: the head commit's, or now
+    head_date: datetime.datetime  # the date of the change: the head commit's, never before now
     signers: Signers | None = None

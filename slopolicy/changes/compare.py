@@ -4,8 +4,12 @@ Pure: two lists of :class:`SourceFile` in, :class:`DocumentChange` values out.
 Documents match by ``(apiVersion, kind, metadata.name)``, so a moved or
 renamed file keeps its identity. An agreement whose ``metadata.name`` changed
 is matched to its predecessor (the one removed from the same file, or for the
-same customer and service): a change of that agreement plus a rename, never
-a removal and an addition that would each need less than the edit. Objectives
+same customer and service, as a reader takes their spelling): a change of
+that agreement plus a rename, never a removal and an addition that would
+each need less than the edit. And since the writer of a change chooses the
+names and the spelling, an agreement that gets terms for a customer and
+service in a change that takes another's away is also compared with that one
+(``replaces``). Objectives
 are keyed by ``name`` (an SLA) or ``displayName`` (an OpenSLO SLO), never by
 list position, so reordering them changes nothing. When an SLI's definition
 changes, every SLO that names it by ``indicatorRef`` changed meaning with it:
@@ -47,6 +51,7 @@ from slopolicy import runtime
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.slo import dominance, units
 from slopolicy.slo import terms as objectives
+from slopolicy.text import spelling
 
 if TYPE_CHECKING:
     from slopolicy.changes.approvals import ApprovalResult
@@ -136,9 +141,12 @@ class DocumentChange:
     # An added agreement that the base's history removed before: the comparison with the
     # last version removed (set by the gate, which reads the history).
     earlier: Earlier | None = None
-    # (indicator, earlier, directions, classes) as last worked out: the sides, fields and
-    # objectives of a change are never replaced, and a report asks many times per change
-    _said: tuple[Any, Any, frozenset[str], frozenset[str]] | None = field(
+    # An agreement that takes terms to a customer and service in the same change that takes
+    # another agreement's away (:func:`replacements`): its terms compared with each of those.
+    replaces: tuple[DocumentChange, ...] = ()
+    # (indicator, earlier, replaces, directions, own classes) as last worked out: the sides,
+    # fields and objectives of a change are never replaced, and a report asks many times
+    _said: tuple[Any, Any, Any, frozenset[str], frozenset[str]] | None = field(
         default=None, init=False, repr=False)
 
     @property
@@ -166,13 +174,14 @@ class DocumentChange:
 
     @property
     def directions(self) -> frozenset[str]:
-        return self._worked_out()[2]
+        return self._worked_out()[3]
 
-    def _worked_out(self) -> tuple[Any, Any, frozenset[str], frozenset[str]]:
+    def _worked_out(self) -> tuple[Any, Any, Any, frozenset[str], frozenset[str]]:
         said = self._said
-        if said is None or said[0] is not self.indicator or said[1] is not self.earlier:
+        if (said is None or said[0] is not self.indicator or said[1] is not self.earlier
+                or said[2] is not self.replaces):
             directions = self._directions()
-            said = self._said = (self.indicator, self.earlier, directions,
+            said = self._said = (self.indicator, self.earlier, self.replaces, directions,
                                  self._classes(directions))
         return said
 
@@ -191,8 +200,17 @@ class DocumentChange:
 
     @property
     def classes(self) -> frozenset[str]:
-        """Every class the change fits; a loosening is also a modification, and so is a rename."""
-        return self._worked_out()[3]
+        """Every class the change fits; a loosening is also a modification, and so is a rename.
+
+        An agreement that may stand for one the change takes away fits the
+        classes of that edit too (``replaces``).
+        """
+        own = self._own_classes
+        return own.union(*(r.classes for r in self.replaces)) if self.replaces else own
+
+    @property
+    def _own_classes(self) -> frozenset[str]:
+        return self._worked_out()[4]
 
     def _classes(self, directions: frozenset[str]) -> frozenset[str]:
         if self.base is None:
@@ -208,8 +226,8 @@ class DocumentChange:
     @property
     def status(self) -> str:
         """One word: added, removed, loosened, tightened, renamed, modified, metadata, moved,
-        unchanged."""
-        classes = self.classes
+        unchanged (of its own edit: what it may stand for adds classes, not a status)."""
+        classes = self._own_classes
         for word in ("added", "removed", LOOSENED, TIGHTENED):
             if word in classes:
                 return word
@@ -282,6 +300,7 @@ def compare_files(base: Sequence[SourceFile], head: Sequence[SourceFile]) -> lis
                         for d in docs[identity in successors:]]
         else:
             changes += _gone_copies(docs, news[identity])
+    replacements(changes)
     return _with_indicators(changes, matched)
 
 
@@ -406,12 +425,45 @@ def compare_earlier(old: Document, new: Document) -> DocumentChange:
 
 
 def _kinship(old: Document, new: Document) -> int:
-    """2 for the same customer and service, plus 1 for the same file; 0 for strangers."""
+    """2 for the same customer and service (as a reader takes the spelling), plus 1 for the
+    same file; 0 for strangers."""
     same_file = old.source.path == new.source.path
-    parties = [(d.spec.get("customer"), d.spec.get("service")) for d in (old, new)]
-    same_parties = (parties[0] == parties[1] and all(isinstance(v, str) and v
-                                                     for v in parties[0]))
-    return 2 * same_parties + same_file
+    party = parties(old)
+    return 2 * (party is not None and party == parties(new)) + same_file
+
+
+def parties(doc: Document) -> tuple[str, str] | None:
+    """An agreement's customer and service, folded (``Globex`` is ``globex``); None without."""
+    customer, service = doc.spec.get("customer"), doc.spec.get("service")
+    if not isinstance(customer, str) or not isinstance(service, str):
+        return None
+    found = (spelling.fold(customer), spelling.fold(service))
+    return found if all(found) else None
+
+
+def replacements(changes: Sequence[DocumentChange]) -> None:
+    """Give each agreement that takes terms to a customer and service (added, or given
+    another customer or service) its comparison with each agreement whose terms the same
+    change takes away (removed, or given another customer or service): ``replaces``.
+
+    Which agreement a new one stands for cannot rest on its name or spelling,
+    which whoever writes the change chooses: an agreement loosened, renamed and
+    given a customer spelt anew would otherwise be a removal and an addition
+    that need less than its edit. So it is judged as an edit of each one it may
+    replace, and needs the approvals of all of them (of a loosening, when its
+    terms are looser than any).
+    """
+    gone = [c.base for c in changes if (c.api_version, c.kind) == SLA_KEY and c.base is not None
+            and (c.head is None or parties(c.base) != parties(c.head))]
+    if not gone:
+        return
+    for change in changes:
+        head = change.head
+        if (change.api_version, change.kind) != SLA_KEY or head is None or (
+                change.base is not None and parties(change.base) == parties(head)):
+            continue
+        change.replaces = tuple(compare_earlier(old, head) for old in gone
+                                if old is not change.base)
 
 
 def _with_indicators(changes: list[DocumentChange], matched: Sequence[tuple[Document, Document]]

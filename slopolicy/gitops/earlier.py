@@ -6,7 +6,8 @@ change could remove an agreement (approved as removed) and the next add it
 back with looser terms (approved as added), and the loosening would never
 need its approvals. So when a change adds an agreement, the base branch's
 history is searched for an earlier version of it: the same identity, or one
-for the same customer and service (as a rename is matched). The last one
+for the same customer and service, however a reader would take their
+spelling (as a rename is matched: ``Globex`` is ``globex``). The last one
 removed (read at the removing commit's parent) is compared with the one
 added, objective by objective, as an edit is, and the addition needs the
 approvals of that edit too (:attr:`DocumentChange.earlier`).
@@ -32,6 +33,7 @@ from slopolicy.load import discovery
 from slopolicy.load.files import load_bytes
 from slopolicy.model.documents import Document
 from slopolicy.model.errors import UsageError
+from slopolicy.text import spelling
 
 READ_AT_ONCE = 1024  # file versions whose blobs one ``git cat-file`` reads
 # Bytes that let a YAML or JSON file name a value without spelling it: an escape in a quoted
@@ -81,6 +83,8 @@ class _Search:
         self.repo_root = repo_root
         self.wanted = list(added)
         self.needles = {n for c in added for n in _spelt(c)}
+        # the customers as matching reads them (``Globex`` is ``globex``), for other spellings
+        self.folded = {f for c in added if (f := _folded_customer(c))}
         self.missing: str | None = None  # the newest version that could not be read
         self.missing_at: int | None = None  # its place, counted from the newest
         self.read = 0  # versions met so far
@@ -137,8 +141,16 @@ class _Search:
 
     def _may_hold(self, raw: bytes) -> bool:
         """Whether a file's bytes can hold a wanted agreement (parsing is the cost)."""
-        return (any(n in raw for n in self.needles) or any(b in raw for b in _UNSPELT)
-                or raw.startswith(_WIDE_BOMS))
+        if (any(n in raw for n in self.needles) or any(b in raw for b in _UNSPELT)
+                or raw.startswith(_WIDE_BOMS)):
+            return True
+        if not self.folded:
+            return False
+        # folding is made letter by letter, so a customer spelt otherwise folds to the same text
+        # inside the folded file (ASCII bytes fold by lowering them)
+        text = (raw.lower().decode("ascii") if raw.isascii()
+                else spelling.fold(raw.decode("utf-8", "replace")))
+        return any(f in text for f in self.folded)
 
 
 def _head(change: DocumentChange) -> Document:
@@ -154,6 +166,11 @@ def _spelt(change: DocumentChange) -> Iterable[bytes]:
     customer = head.spec.get("customer")
     if isinstance(customer, str) and customer:
         yield customer.encode()
+
+
+def _folded_customer(change: DocumentChange) -> str | None:
+    customer = _head(change).spec.get("customer")
+    return (spelling.fold(customer) or None) if isinstance(customer, str) else None
 
 
 def _agreements(path: str, raw: bytes) -> list[Document]:

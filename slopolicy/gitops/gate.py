@@ -152,11 +152,14 @@ class Gate:
                 "default preset)")
 
     def _head_date(self, changeset: ChangeSet) -> datetime.datetime:
-        """The date of the change: the head commit's; uncommitted changes happen now.
+        """The date of the change: the head commit's, and never before now.
 
-        Never before the base's last commit: a commit's date is typed, and the
-        change lands after that commit, so a head backdated before it would
-        make a rewrite of a past period look like new terms.
+        A commit's date is typed by whoever made it, and the change takes
+        effect when it is merged, which is no earlier than the time the gate
+        runs: so a head backdated (or a base branch quiet for months) never
+        makes a rewrite of a past period look like new terms, nor shortens the
+        notice a loosening gives. Nor is it before the base's last commit,
+        which the change lands after.
         """
         now = datetime.datetime.now(datetime.timezone.utc)
         if self.head_commit is None:
@@ -165,9 +168,10 @@ class Gate:
             paths = [p for c in changeset.agreements for p in c.paths]
             if self.repo.dirty(paths):
                 return now
-        head = self.repo.commit_date(self.head_commit)
-        return head if self.base_commit == self.head_commit else max(
-            head, self.repo.commit_date(self.base_commit))
+        dates = [now, self.repo.commit_date(self.head_commit)]
+        if self.base_commit != self.head_commit:
+            dates.append(self.repo.commit_date(self.base_commit))
+        return max(dates)
 
 
 def open_gate(project: Project, base_ref: str, head_ref: str | None) -> Gate:

@@ -10,8 +10,8 @@ commit (``--reviews``: GitHub reviews, GitLab approvals) by a ``github:LOGIN``
 or ``gitlab:LOGIN`` roster entry; or, only with
 ``approvals.trailers: counted``, an ``Approved-by:`` trailer. Nobody approves
 their own change (as author, committer or signer, under any identity of
-``approvals.people``). A renamed agreement needs what its edit needs, and so
-does one added back (compared with the last version the base removed).
+``approvals.people``). An agreement renamed, added back, or added where the
+change takes another away needs what its edit from that one needs.
 Metadata-only changes (labels, owner) need no approval.
 
 Passing example (``.slopolicy.yaml`` requires ``modified: [{role: legal,
@@ -94,9 +94,15 @@ def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,
         what = (f"is missing ({change.file} does not load: fix it first, or this counts as a "
                 "deletion)")
     needs = approval_text.shortfall_text(result)
-    lacks = (f"{change.label} {readded(change.earlier)}. It lacks approval: it needs {needs}."
-             if change.earlier is not None and change.earlier.change.classes
-             else f"{change.label} {what} and lacks approval: it needs {needs}.")
+    instead = _instead(change)
+    if instead is not None and _rank(instead) >= _rank(
+            change.earlier.change if change.earlier is not None else None):
+        lacks = (f"{change.label} {what}, {_replacing(instead)}. It lacks approval: it needs "
+                 f"{needs}.")
+    elif change.earlier is not None and change.earlier.change.classes:
+        lacks = f"{change.label} {readded(change.earlier)}. It lacks approval: it needs {needs}."
+    else:
+        lacks = f"{change.label} {what} and lacks approval: it needs {needs}."
     message = " ".join(t for t in (
         lacks,
         approval_text.uncounted_text(result),
@@ -126,8 +132,38 @@ def _what(change: DocumentChange) -> str:
     return f"is {change.status}" + (f" ({detail})" if detail else "")
 
 
+_STRONGEST = ("loosened", "tightened", "modified")
+
+
+def _rank(change: DocumentChange | None) -> int:
+    """How much a comparison asks for: a loosening most, then a tightening, then other terms."""
+    classes = change.classes if change is not None else frozenset()
+    return next((len(_STRONGEST) - i for i, w in enumerate(_STRONGEST) if w in classes), 0)
+
+
+def _instead(change: DocumentChange) -> DocumentChange | None:
+    """Of the agreements this one may stand for, the one its terms ask most against."""
+    best = max(change.replaces, key=_rank, default=None)
+    return best if best is not None and _rank(best) else None
+
+
+def _replacing(instead: DocumentChange) -> str:
+    """An agreement judged as an edit of one the change takes away: what that edit does."""
+    assert instead.base is not None
+    old = instead.base
+    classes = instead.classes
+    how = ("loosens it" if "loosened" in classes else "tightens it" if "tightened" in classes
+           else "changes its terms")
+    detail = changed_terms(instead)
+    return (f"and this change takes away {old.kind}/{old.name} ({old.source.path}), so it is "
+            f"judged as an edit of that one too, which {how}" + (f": {detail}" if detail else ""))
+
+
 def _where(change: DocumentChange) -> tuple[str | int, ...]:
-    fields = change.earlier.change.fields if change.earlier is not None else change.fields
+    instead = _instead(change)
+    own = next((len(_STRONGEST) - i for i, w in enumerate(_STRONGEST) if w in change.directions), 0)
+    fields = (instead.fields if instead is not None and _rank(instead) >= own
+              else change.earlier.change.fields if change.earlier is not None else change.fields)
     for direction in ("loosened", "tightened", "modified"):
         for item in fields:
             if item.direction == direction and item.head_path:

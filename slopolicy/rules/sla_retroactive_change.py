@@ -3,8 +3,9 @@
 An agreement in force is changed by a new version that starts in the
 future; the old version stays in force until then. This rule reports terms
 that changed while the new version's ``effective.from`` is before the date
-of the change (the head commit's date, in the SLA's time zone; now, for
-uncommitted changes), and terms loosened with less notice than the
+of the change (in the SLA's time zone: the head commit's date, or now when
+that is later, since a commit's date is typed and the change takes effect
+when merged; now, for uncommitted changes), and terms loosened with less notice than the
 agreement's ``changeNoticeDays`` (the base's value, which the customer
 agreed to) between the change and ``effective.from``. An agreement added
 back after a removal is judged against the last version removed, as an edit

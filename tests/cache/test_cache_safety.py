@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Project, Run
-from gitrepos import GitProject, sla
+from gitrepos import GitProject, days_hence, sla
 
 from slopolicy.cache import keys, store
 from slopolicy.cache.codec import codec
@@ -121,7 +121,7 @@ def test_an_entry_signed_with_another_key_does_not_pass_a_broken_file(project: P
 
 
 def test_an_entry_signed_with_another_key_does_not_approve_a_loosening(repo: GitProject) -> None:
-    loosened = sla(version=2, start="2025-05-01", target="99.5")
+    loosened = sla(version=2, start=days_hence(52), target="99.5")
     repo.write("slas/globex.yaml", loosened)
     repo.commit()
     refused = repo.gate()

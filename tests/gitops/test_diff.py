@@ -122,3 +122,18 @@ def test_a_term_no_longer_readable_is_a_loosening_in_the_gate_diff_and_audit(
     repo.commit("support hours of no known kind")
     audit = repo.run("audit", "--format", "json")
     assert audit.code == 0, audit.err
+
+
+def test_an_agreement_added_where_another_is_taken_away_says_what_it_is_judged_as(
+        repo: GitProject) -> None:
+    (repo.root / "slas/globex.yaml").unlink()
+    repo.write("slas/globco.yaml", sla(target="99.0").replace(
+        "name: globex-public-api", "name: globco-api").replace("customer: globex",
+                                                               "customer: globco"))
+    run = repo.run("diff", "main")
+    assert run.out.splitlines() == [
+        "SLA/globco-api (slas/globco.yaml): added",
+        "  judged as an edit of SLA/globex-public-api (slas/globex.yaml) too: loosened, modified",
+        "SLA/globex-public-api (slas/globex.yaml): removed",
+        "slopolicy: 2 documents changed between main and the working tree (1 added, 1 removed)",
+    ]

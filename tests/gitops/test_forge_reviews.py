@@ -9,13 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
-from gitrepos import POLICY, GitProject, sla
+from gitrepos import POLICY, GitProject, days_hence, sla
 
 from slopolicy.changes.approvals import Authors
 from slopolicy.gitops import evidence
 from slopolicy.model.errors import UsageError
 
-TIGHTENED = sla(version=2, start="2025-04-01", target="99.95")
+TIGHTENED = sla(version=2, start=days_hence(22), target="99.95")
 
 
 @pytest.fixture

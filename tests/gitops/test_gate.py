@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from gitrepos import POLICY, GitProject, sla
+from gitrepos import POLICY, TODAY, GitProject, days_hence, sla
 
-TIGHTENED = sla(version=2, start="2025-04-01", target="99.95")
-LOOSENED = sla(version=2, start="2025-05-01", target="99.5")
+# new terms that start after the change (the gate dates it no earlier than today)
+TIGHTENED = sla(version=2, start=days_hence(22), target="99.95")
+LOOSENED = sla(version=2, start=days_hence(52), target="99.5")
 
 
 def messages(run: object, rule: str) -> list[str]:
@@ -30,7 +31,7 @@ def test_unapproved_tightening_is_blocked(repo: GitProject) -> None:
         "slas/globex.yaml", 21, "spec.objectives[0].targetPercent")
     assert problem["message"] == (
         "SLA/globex-public-api is tightened (spec.objectives[availability].targetPercent "
-        "99.9 → 99.95, spec.effective.from 2025-01-01 → 2025-04-01) and lacks approval: it needs 1 more legal approver (for modified; legal: "
+        f"99.9 → 99.95, spec.effective.from 2025-01-01 → {days_hence(22)}) and lacks approval: it needs 1 more legal approver (for modified; legal: "
         "alice@acme.example, bob@acme.example, dave@acme.example). To approve, the approver runs "
         "`slopolicy approve slas/globex.yaml --base main --role legal --identity YOUR-ID --key "
         "~/.ssh/id_ed25519` on this change and commits the record in approvals/.")
@@ -245,8 +246,16 @@ def test_added_and_removed_agreements_need_approval(repo: GitProject) -> None:
     (repo.root / "slas/globex.yaml").unlink()
     repo.commit()
     found = messages(repo.gate(), "sla-change-approval")
-    assert [m.split(" lacks")[0] for m in found] == [
-        "SLA/globex-public-api is deleted and", "SLA/initech-api is added and"]
+    assert [m.split(" It lacks")[0] for m in found] == [
+        "SLA/globex-public-api is deleted and lacks approval: it needs 1 more legal approver (for "
+        "removed; legal: alice@acme.example, bob@acme.example, dave@acme.example). To approve, "
+        "the approver runs `slopolicy approve slas/globex.yaml --removed-from main --role legal "
+        "--identity YOUR-ID --key ~/.ssh/id_ed25519` on this change and commits the record in "
+        "approvals/.",
+        # the agreement added may stand for the one removed: judged as its edit too
+        "SLA/initech-api is added, and this change takes away SLA/globex-public-api "
+        "(slas/globex.yaml), so it is judged as an edit of that one too, which changes its "
+        "terms: spec.customer globex → initech."]
     assert "`slopolicy approve slas/globex.yaml --removed-from main --role legal" in found[0]
     assert repo.approve("bob", "legal", "slas/globex.yaml", "--removed-from", "main").code == 0
     assert repo.approve("bob", "legal", "slas/initech.yaml").code == 0
@@ -289,7 +298,7 @@ def test_select_picks_what_discover_finds(repo: GitProject) -> None:
 # -- versions and dates ----------------------------------------------------------------
 
 def test_terms_changed_without_a_version_bump(repo: GitProject) -> None:
-    repo.write("slas/globex.yaml", sla(version=1, start="2025-04-01", target="99.95"))
+    repo.write("slas/globex.yaml", sla(version=1, start=days_hence(22), target="99.95"))
     repo.commit()
     repo.approve("alice", "legal")
     run = repo.gate()
@@ -312,22 +321,23 @@ def test_retroactive_change(repo: GitProject) -> None:
     problem = run.json["problems"][0]
     assert (problem["line"], problem["path"]) == (11, "spec.effective.from")
     assert problem["message"] == (
-        "SLA/globex-public-api: the terms changed on 2025-03-10 but the new version takes "
+        f"SLA/globex-public-api: the terms changed on {TODAY} but the new version takes "
         "effect on 2025-01-01, so it would rewrite a period already past; make the new terms a "
-        "new version with effective.from: 2025-03-10 or later; the old version stays in force "
+        f"new version with effective.from: {TODAY} or later; the old version stays in force "
         "until then")
 
 
 def test_loosening_needs_the_notice_the_agreement_asks(repo: GitProject) -> None:
-    repo.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.5"))
+    repo.write("slas/globex.yaml", sla(version=2, start=days_hence(22), target="99.5"))
     repo.commit()
     repo.approve("alice", "legal")
     repo.approve("carol", "sre")
     [message] = messages(repo.gate(), "sla-retroactive-change")
     assert message == (
-        "SLA/globex-public-api: the terms are loosened with 22 days' notice (from 2025-03-10 to "
-        "2025-04-01), but changeNoticeDays requires 30; make the new terms a new version with "
-        "effective.from: 2025-04-09 or later; the old version stays in force until then")
+        f"SLA/globex-public-api: the terms are loosened with 22 days' notice (from {TODAY} to "
+        f"{days_hence(22)}), but changeNoticeDays requires 30; make the new terms a new version "
+        f"with effective.from: {days_hence(30)} or later; the old version stays in force until "
+        "then")
 
 
 def in_auckland(text: str) -> str:
@@ -344,12 +354,14 @@ def on_main(repo: GitProject, path: str, text: str) -> None:
 
 
 def test_the_change_date_is_the_head_commit_in_the_sla_zone(repo: GitProject) -> None:
+    """A head commit dated after today dates the change (the clock dates it otherwise)."""
     on_main(repo, "slas/globex.yaml", in_auckland(sla()))
-    repo.write("slas/globex.yaml", in_auckland(sla(version=2, start="2025-03-11", target="99.95")))
-    repo.commit(date="2025-03-10T12:00:00+00:00")  # already 2025-03-11 01:00 in Auckland
+    repo.write("slas/globex.yaml", in_auckland(sla(version=2, start=days_hence(11),
+                                                   target="99.95")))
+    repo.commit(date=f"{days_hence(10)}T12:00:00+00:00")  # the next day already in Auckland
     repo.approve("alice", "legal")
     assert repo.rules(repo.gate()) == []
-    repo.commit(date="2025-03-11T12:00:00+00:00")  # 2025-03-12 in Auckland: too late
+    repo.commit(date=f"{days_hence(11)}T12:00:00+00:00")  # the day after in Auckland: too late
     assert repo.rules(repo.gate()) == ["sla-retroactive-change"]
 
 
@@ -558,7 +570,7 @@ def test_ending_an_agreement_is_retroactive_only_in_the_past(repo: GitProject) -
     def ended(until: str) -> str:
         return sla(version=2).replace("from: 2025-01-01", f"from: 2025-01-01\n    until: {until}")
 
-    repo.write("slas/globex.yaml", ended("2025-12-31"))
+    repo.write("slas/globex.yaml", ended(days_hence(30)))
     repo.commit()
     repo.approve("alice", "legal")
     assert repo.rules(repo.gate()) == []
@@ -568,7 +580,7 @@ def test_ending_an_agreement_is_retroactive_only_in_the_past(repo: GitProject) -
     run = repo.gate()
     assert messages(run, "sla-retroactive-change") == [
         "SLA/globex-public-api: the agreement is made to end on 2025-02-01, before the date of "
-        "the change 2025-03-10, so it would rewrite a period already past; end it on 2025-03-10 "
+        f"the change {TODAY}, so it would rewrite a period already past; end it on {TODAY} "
         "or later"]
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gitrepos import CHANGE_DATE, POLICY, GitProject, sla
+from gitrepos import CHANGE_DATE, POLICY, TODAY, GitProject, days_hence, sla
 
 from slopolicy.changes import approvals
 from slopolicy.gitops import evidence
 
-TIGHTENED = sla(version=2, start="2025-04-01", target="99.95")
-LOOSENED = sla(version=2, start="2025-05-01", target="99.5")
+TIGHTENED = sla(version=2, start=days_hence(22), target="99.95")
+LOOSENED = sla(version=2, start=days_hence(52), target="99.5")
 # The README's roster: carol is an sre twice over, as an address and as a GitHub login.
 PEOPLE = POLICY.replace("  require:\n", "  people:\n    carol: [carol@acme.example, "
                         "\"github:carol-gh\"]\n  require:\n")
@@ -192,19 +192,25 @@ def test_a_commit_dated_beyond_reading_is_named_not_a_crash(repo: GitProject,
 
 
 def test_a_head_commit_dated_before_the_base_does_not_date_the_change(repo: GitProject) -> None:
-    """The head commit's date is typed: one dated before main's last commit (2025-03-01),
-    which the change can only land after, would make terms that start in January look
-    new rather than rewriting a period already past."""
-    repo.write("slas/globex.yaml", TIGHTENED.replace("from: 2025-04-01", "from: 2025-01-01"))
+    """The head commit's date is typed: one dated in the past (before today, or before main's
+    last commit), when the change can only land after both, would make terms that start in
+    January look new rather than rewriting a period already past."""
+    repo.write("slas/globex.yaml", TIGHTENED.replace(f"from: {days_hence(22)}", "from: 2025-01-01"))
     repo.commit("tighten", date="2024-12-01T12:00:00+00:00")
     approve(repo, "alice", "legal")
     repo.commit("approval", date="2024-12-01T12:00:00+00:00")
     [message] = messages(repo.gate(), "sla-retroactive-change")
-    assert message.startswith("SLA/globex-public-api: the terms changed on 2025-03-01 but the "
+    assert message.startswith(f"SLA/globex-public-api: the terms changed on {TODAY} but the "
                               "new version takes effect on 2025-01-01")
-    repo.commit("approval", date="2025-03-20T12:00:00+00:00")  # dated later: its own date
+    repo.commit("approval", date=f"{days_hence(20)}T12:00:00+00:00")  # dated later: its own date
     [message] = messages(repo.gate(), "sla-retroactive-change")
-    assert "the terms changed on 2025-03-20" in message
+    assert f"the terms changed on {days_hence(20)}" in message
+    repo.git("checkout", "-q", "main")  # main's last commit, dated later still
+    repo.write("NOTES.md", "notes\n")
+    repo.commit("notes", date=f"{days_hence(40)}T12:00:00+00:00")
+    repo.git("checkout", "-q", "change")
+    [message] = messages(repo.gate(), "sla-retroactive-change")
+    assert f"the terms changed on {days_hence(40)}" in message
 
 
 def signed_policy(repo: GitProject, users: tuple[str, ...] = ("alice", "bob", "carol", "dave")
@@ -282,7 +288,7 @@ def test_the_audit_requires_signed_commits_as_the_gate_does(repo: GitProject) ->
     unsigned = commit_signed(repo, None, "tighten, unsigned")
     approve(repo, "alice", "legal")
     commit_signed(repo, "alice", "approval", author="alice")
-    repo.write("slas/globex.yaml", sla(version=3, start="2025-04-01", target="99.99"))
+    repo.write("slas/globex.yaml", sla(version=3, start=days_hence(22), target="99.99"))
     by_alice = commit_signed(repo, "alice", "tighten again", author="dev")
     assert repo.approve("alice", "legal").code == 0  # the last commit's change
     commit_signed(repo, "bob", "approval", author="bob")
@@ -351,7 +357,7 @@ def test_an_addition_record_does_not_authorise_a_second_addition(repo: GitProjec
 
 def test_a_change_back_and_forth_needs_new_approvals(repo: GitProject) -> None:
     original = sla(version=1)
-    tighter = sla(version=2, start="2025-04-01", target="99.95")
+    tighter = sla(version=2, start=days_hence(22), target="99.95")
     for text, rule_out in ((tighter, None), (original, "A→B's record does not approve B→A")):
         repo.write("slas/globex.yaml", text)
         repo.commit("change")
@@ -375,7 +381,7 @@ def test_an_old_record_of_the_same_content_does_not_approve_a_change_back(
         repo: GitProject) -> None:
     """A→B→A: the record that approved A when it was added does not approve B→A."""
     def initech(target: str, version: int) -> str:
-        return sla(version=version, start="2025-04-01", target=target).replace(
+        return sla(version=version, start=days_hence(22), target=target).replace(
             "globex-public-api", "initech-api").replace("customer: globex", "customer: initech")
 
     repo.write("slas/initech.yaml", initech("99.5", 1))

@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gitrepos import GitProject, sla
+from gitrepos import GitProject, days_hence, sla
 
-TIGHTENED = sla(version=2, start="2025-04-01", target="99.95")
+TIGHTENED = sla(version=2, start=days_hence(22), target="99.95")
 
 
 def messages(run: Any, rule: str) -> list[str]:
@@ -207,7 +207,7 @@ def test_a_ref_that_shadows_the_base_is_refused(repo: GitProject, shadow: str) -
     repo.git("update-ref", "refs/remotes/origin/main", "main")
     repo.write(".slopolicy.yaml", LAX)  # a commit of the pull request's, without approvals
     lax = repo.commit("no approvals needed", author="mallory")
-    repo.write("slas/globex.yaml", sla(version=2, start="2025-05-01", target="99.5"))
+    repo.write("slas/globex.yaml", sla(version=2, start=days_hence(52), target="99.5"))
     repo.commit("loosen", author="mallory")
     if shadow == "tag-of-a-tree":  # peels to no commit: named, not an internal error
         repo.git("tag", "origin/main", f"{lax}^{{tree}}")
@@ -288,7 +288,7 @@ def test_approve_signs_the_change_of_the_file_named_not_a_namesake(repo: GitProj
     repo.write(".slopolicy.yaml", POLICY + "  duplicate-name: warning\n")
     repo.commit("duplicate names warn", date="2025-03-01T12:00:00+00:00")
     repo.git("checkout", "-q", "-B", "change")
-    repo.write("slas/a-copy.yaml", sla(version=2, start="2025-05-01", target="99.5").replace(
+    repo.write("slas/a-copy.yaml", sla(version=2, start=days_hence(52), target="99.5").replace(
         "customer: globex", "customer: Globex"))
     repo.write("slas/globex.yaml", TIGHTENED)
     repo.commit("tighten", author="bob")
@@ -348,7 +348,7 @@ def test_one_key_fills_one_slot_whatever_identities_it_may_sign_as(repo: GitProj
 
     on_main(repo, {".slopolicy/allowed_signers": repo.keys.signer_line("alice", line)
                    + repo.keys.allowed_signers("bob", "carol", "dave")})
-    repo.write("slas/globex.yaml", sla(version=2, start="2025-05-01", target="99.5"))
+    repo.write("slas/globex.yaml", sla(version=2, start=days_hence(52), target="99.5"))
     repo.commit("loosen", author="bob")
     for identity, role in (("alice@acme.example", "legal"), ("carol@acme.example", "sre")):
         signed = repo.approve("alice", role, "slas/globex.yaml", "--base", "main",

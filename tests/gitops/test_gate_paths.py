@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from conftest import Run, git
-from gitrepos import GitProject, sla
+from gitrepos import GitProject, days_hence, sla
 
-TIGHTENED = sla(version=2, start="2025-04-01", target="99.95")
-LOOSENED = sla(version=2, start="2025-05-01", target="99.5")
+TIGHTENED = sla(version=2, start=days_hence(22), target="99.95")
+LOOSENED = sla(version=2, start=days_hence(52), target="99.5")
 # A team's own configuration that asks for nothing: it must not replace the base's policy.
 LAX = "extends: default\nrules:\n  sla-backed-by-slo: \"off\"\n"
 
@@ -106,13 +106,13 @@ def evil_merge(repo: GitProject, conflict: bool) -> str:
     """alice merges a side branch into the change and writes the SLA's new terms in the merge."""
     repo.git("checkout", "-q", "-b", "side", "main")
     if conflict:
-        repo.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.91"))
+        repo.write("slas/globex.yaml", sla(version=2, start=days_hence(22), target="99.91"))
     else:
         repo.write("README.md", "side work\n")
     repo.commit("side work")
     repo.git("checkout", "-q", "change")
     repo.write("slas/globex.yaml" if conflict else "NOTES.md",
-               sla(version=2, start="2025-04-01", target="99.92") if conflict else "notes\n")
+               sla(version=2, start=days_hence(22), target="99.92") if conflict else "notes\n")
     repo.commit("work")
     try:
         repo.git("merge", "-q", "--no-ff", "--no-commit", "side", author="alice")

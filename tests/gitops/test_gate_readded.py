@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from gitrepos import POLICY, GitProject, sla
+from gitrepos import POLICY, TODAY, GitProject, days_hence, sla
 
 from slopolicy.changes.changeset import ChangeSet
 from slopolicy.changes.compare import compare_files
@@ -20,7 +20,7 @@ from slopolicy.gitops.git import open_repo
 from slopolicy.load.files import load_bytes
 
 REMOVED_ON = "2025-03-05T12:00:00+00:00"
-LOOSER = sla(version=2, start="2025-05-01", target="99.5")
+LOOSER = sla(version=2, start=days_hence(52), target="99.5")  # after the change
 INITECH = """\
 apiVersion: slopolicy/v1
 kind: SLA
@@ -92,7 +92,7 @@ def test_added_back_looser_needs_the_loosening_approvals(repo: GitProject) -> No
 
 @pytest.mark.parametrize("text, said", [
     (sla(), "is added back with the terms of the version removed in"),
-    (sla(version=2, start="2025-05-01", target="99.95"),
+    (sla(version=2, start=days_hence(52), target="99.95"),
      "is re-added tighter than the version removed in"),
 ], ids=["same", "tighter"])
 def test_added_back_as_strict_needs_what_an_addition_needs(repo: GitProject, text: str,
@@ -284,7 +284,7 @@ def notice(text: str, days: int) -> str:
 def test_added_back_with_other_terms_needs_a_higher_version(repo: GitProject, target: str,
                                                             how: str) -> None:
     removed = remove_on_main(repo)
-    repo.write("slas/globex.yaml", sla(version=1, start="2025-05-01", target=target))
+    repo.write("slas/globex.yaml", sla(version=1, start=days_hence(52), target=target))
     repo.commit("add the globex agreement")
     [problem] = problems(repo.gate(), "sla-version-bump")
     assert (problem["file"], problem["line"], problem["path"]) == (
@@ -292,10 +292,11 @@ def test_added_back_with_other_terms_needs_a_higher_version(repo: GitProject, ta
     assert problem["message"] == (
         f"SLA/globex-public-api is re-added {how} than the version removed in {removed[:7]} "
         f"(2025-03-05): spec.objectives[availability].targetPercent 99.9 → {target}, "
-        "spec.effective.from 2025-01-01 → 2025-05-01. Its spec.version is 1, as that version's "
+        f"spec.effective.from 2025-01-01 → {days_hence(52)}. Its spec.version is 1, as that "
+        "version's "
         "was; set version: 2 and supersedes: 1, so the new terms are a new version of the "
         "agreement")
-    repo.write("slas/globex.yaml", sla(version=2, start="2025-05-01", target=target))
+    repo.write("slas/globex.yaml", sla(version=2, start=days_hence(52), target=target))
     repo.commit("version 2")
     run = repo.gate()
     assert problems(run, "sla-version-bump") == []
@@ -349,20 +350,21 @@ def test_added_back_from_a_date_past(repo: GitProject) -> None:
     assert problem["message"] == (
         f"SLA/globex-public-api is re-added tighter than the version removed in {removed[:7]} "
         "(2025-03-05): spec.objectives[availability].targetPercent 99.9 → 99.95. It is added "
-        "back on 2025-03-10 but takes effect on 2025-01-01, so it would rewrite a period "
-        "already past; set effective.from: 2025-03-10 or later")
-    repo.write("slas/globex.yaml", sla(version=2, start="2025-03-10", target="99.95"))
+        f"back on {TODAY} but takes effect on 2025-01-01, so it would rewrite a period "
+        f"already past; set effective.from: {TODAY} or later")
+    repo.write("slas/globex.yaml", sla(version=2, start=days_hence(0), target="99.95"))
     repo.commit("from the day it is added back")
     assert problems(repo.gate(), "sla-retroactive-change") == []
 
 
 @pytest.mark.parametrize("start, said", [
-    ("2025-04-01", "It is added back on 2025-03-10 with 22 days' notice (it takes effect on "
-                   "2025-04-01), but the version removed asks for 30 (changeNoticeDays); set "
-                   "effective.from: 2025-04-09 or later"),
-    ("2025-02-01", "It is added back on 2025-03-10 but takes effect on 2025-02-01, so it would "
-                   "rewrite a period already past; set effective.from: 2025-04-09 or later (30 "
-                   "days' notice for a loosening, the changeNoticeDays of the version removed)"),
+    (days_hence(22), f"It is added back on {TODAY} with 22 days' notice (it takes effect on "
+                     f"{days_hence(22)}), but the version removed asks for 30 (changeNoticeDays); "
+                     f"set effective.from: {days_hence(30)} or later"),
+    ("2025-02-01", f"It is added back on {TODAY} but takes effect on 2025-02-01, so it would "
+                   f"rewrite a period already past; set effective.from: {days_hence(30)} or later "
+                   "(30 days' notice for a loosening, the changeNoticeDays of the version "
+                   "removed)"),
 ], ids=["short-notice", "past"])
 def test_added_back_looser_gives_the_notice_of_the_version_removed(repo: GitProject, start: str,
                                                                    said: str) -> None:
@@ -376,7 +378,7 @@ def test_added_back_looser_gives_the_notice_of_the_version_removed(repo: GitProj
         f"SLA/globex-public-api is re-added looser than the version removed in {removed[:7]} "
         "(2025-03-05): spec.changeNoticeDays 30 → 5, spec.objectives[availability].targetPercent "
         f"99.9 → 99.5, spec.effective.from 2025-01-01 → {start}. {said}")
-    repo.write("slas/globex.yaml", notice(sla(version=2, start="2025-04-09", target="99.5"), 5))
+    repo.write("slas/globex.yaml", notice(sla(version=2, start=days_hence(30), target="99.5"), 5))
     repo.commit("30 days' notice")
     assert problems(repo.gate(), "sla-retroactive-change") == []
 
@@ -392,8 +394,8 @@ def test_added_back_ended_in_the_past(repo: GitProject) -> None:
     assert problem["message"] == (
         f"SLA/globex-public-api is re-added with other terms than the version removed in "
         f"{removed[:7]} (2025-03-05): spec.effective.until (none) → 2025-02-01. It is added back "
-        "to end on 2025-02-01, before the date of the change 2025-03-10, so it would rewrite a "
-        "period already past; end it on 2025-03-10 or later")
+        f"to end on 2025-02-01, before the date of the change {TODAY}, so it would rewrite a "
+        f"period already past; end it on {TODAY} or later")
 
 
 

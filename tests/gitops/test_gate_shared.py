@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitrepos import POLICY, GitProject, sla
+from gitrepos import POLICY, GitProject, days_hence, sla
 
 from slopolicy.config.project import open_project
 from slopolicy.gitops.gate import Gate, open_gate
@@ -74,7 +74,7 @@ def by_path(files: list[SourceFile]) -> dict[str, SourceFile]:
 def test_a_content_both_sides_hold_is_analysed_once(repo: GitProject,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     with_slis(repo, "a", "b", "c")
-    repo.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.95"))
+    repo.write("slas/globex.yaml", sla(version=2, start=days_hence(22), target="99.95"))
     repo.commit()
     gate, head, base, alone = sides(repo, monkeypatch)
     # four files a side, one of them changed: five contents, each analysed once
@@ -90,7 +90,7 @@ def test_a_content_both_sides_hold_is_analysed_once(repo: GitProject,
 def test_a_changed_file_is_the_base_s_own_on_the_base_side(
         repo: GitProject, monkeypatch: pytest.MonkeyPatch) -> None:
     with_slis(repo, "a")
-    repo.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.95"))
+    repo.write("slas/globex.yaml", sla(version=2, start=days_hence(22), target="99.95"))
     repo.write("slis/a.yaml", SLI.format(name="renamed-by-the-change"))
     repo.commit()
     _, head, base, alone = sides(repo, monkeypatch)
@@ -196,7 +196,7 @@ def test_the_working_tree_shares_with_the_base(repo: GitProject,
 def test_the_verdict_with_and_without_the_cache_is_the_same(repo: GitProject,
                                                             tmp_path: Path) -> None:
     with_slis(repo, "a")
-    repo.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.95"))
+    repo.write("slas/globex.yaml", sla(version=2, start=days_hence(22), target="99.95"))
     repo.write("slis/copy.yaml", (repo.root / "slis/a.yaml").read_text())
     repo.commit()
     cold = repo.gate("--no-cache")
@@ -237,7 +237,7 @@ def test_the_working_tree_s_copy_of_a_blob_is_not_read_again(repo: GitProject) -
     repo.write("slis/a.yaml", SLI.format(name="a-renamed"))  # an edit, not committed
     _drop(repo, "slas/globex.yaml")
     assert repo.rules(repo.gate("--no-cache")) == []  # the SLA stands, not "added"
-    repo.write("slas/globex.yaml", sla(version=2, start="2025-04-01", target="99.95"))
+    repo.write("slas/globex.yaml", sla(version=2, start=days_hence(22), target="99.95"))
     # other bytes now: the base's own SLA is needed, and git no longer holds it
     assert repo.rules(repo.gate("--no-cache")) == ["sla-change-approval"]
 

@@ -4,7 +4,8 @@ One shape for every consumer: per document its status, classes, field
 changes (objectives keyed by name), each objective's error budget before
 and after, and, with ``check --base``, the approvals found and missing, and
 for an agreement added back, its comparison with the version the base's
-history removed (``earlier``).
+history removed (``earlier``), and for one that may stand for agreements
+the change takes away, its comparison with each (``replaces``).
 """
 from __future__ import annotations
 
@@ -56,6 +57,13 @@ def document_json(change: DocumentChange) -> dict[str, Any]:
                             "changes": [field_json(f) for f in change.indicator.fields]}
     if change.earlier is not None:  # added back: compared with the version the base removed
         out["earlier"] = earlier_json(change.earlier)
+    if change.replaces:  # it may stand for agreements the change takes away: compared with each
+        out["replaces"] = [{
+            "document": instead.base.label if instead.base else None,
+            "file": instead.base_file, "classes": sorted(instead.classes),
+            "changes": [field_json(f) for f in instead.fields],
+            "objectives": [objective_json(o) for o in instead.objectives],
+        } for instead in change.replaces]
     if change.approval is not None:
         out["approvals"] = approvals_json(change.approval)
     return out

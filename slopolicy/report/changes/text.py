@@ -28,6 +28,12 @@ def report(changes: ChangeSet, stream: TextIO) -> None:
         if change.indicator is not None:
             stream.write(f"  indicator {one_line(change.indicator.label)} changed: what it "
                          "measures changed, in no direction slopolicy can judge\n")
+        for instead in change.replaces:  # the change takes this one's terms away
+            if instead.base is not None and instead.classes:
+                stream.write(one_line(
+                    f"  judged as an edit of {instead.base.kind}/{instead.base.name} "
+                    f"({instead.base.source.path}) too: {', '.join(sorted(instead.classes))}")
+                    + "\n")
     if changes.policy:
         files = ", ".join(f"{p} {s}" for p, s in changes.policy.files)
         stream.write(f"policy: {one_line(files)}\n")

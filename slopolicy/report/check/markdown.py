@@ -199,6 +199,14 @@ def _term_rows(change: DocumentChange) -> list[list[str]]:
         # added back: its terms against the version the base removed, as an edit shows them
         removed = f"removed in {again.short} ({again.date.date().isoformat()})"
         return [["—", cell(removed), "added back", "—"], *_term_rows(again.change)]
+    if change.base is None and any(r.classes for r in change.replaces):
+        # added where the change takes others away: its terms against each, as an edit
+        rows = []
+        for instead in change.replaces:
+            assert instead.base is not None
+            rows += [["—", cell(f"instead of {instead.base.kind}/{instead.base.name}"),
+                      "added", "—"], *_term_rows(instead)]
+        return rows
     if change.base is None or change.head is None:
         return [["—", "—", "added" if change.base is None else "removed", "—"]]
     rows = [_objective_row(o, change.fields) for o in change.objectives]

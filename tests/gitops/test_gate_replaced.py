@@ -1,0 +1,195 @@
+"""One change that takes an agreement's terms away and gives terms to another customer or service.
+
+The policy (gitrepos.POLICY) asks legal to add, modify or remove an agreement, and legal and
+sre to loosen one. Whoever writes a change chooses the names and the spelling, so an
+agreement loosened, renamed, moved and given its customer spelt anew must still need the
+loosening's approvals: the agreement added is judged as an edit of each one the change takes
+away. And a customer spelt another way that a reader takes for the same (``Globex``) is
+matched as a rename, so the version and date rules see the edit.
+"""
+from __future__ import annotations
+
+import pytest
+from gitrepos import TODAY, GitProject, days_hence, sla
+
+from slopolicy.text.spelling import fold
+
+CYRILLIC_E = "\u0435"
+INITECH = sla(target="99.0").replace("name: globex-public-api", "name: initech-api").replace(
+    "customer: globex", "customer: initech")
+
+
+def problems(run: object, rule: str) -> list[dict[str, object]]:
+    return [p for p in run.json["problems"] if p["rule"] == rule]  # type: ignore[attr-defined]
+
+
+def document(run: object, label: str) -> dict[str, object]:
+    found = run.json["changes"]["documents"]  # type: ignore[attr-defined]
+    [item] = [d for d in found if d["document"] == label]
+    return item  # type: ignore[no-any-return]
+
+
+def on_main(repo: GitProject, path: str, text: str) -> None:
+    repo.write(path, text)
+    repo.commit("on main", date="2025-03-02T12:00:00+00:00")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "change")
+    repo.git("checkout", "-q", "change")
+
+
+def test_a_loosening_renamed_moved_and_respelt_needs_the_loosening_approvals(
+        repo: GitProject) -> None:
+    (repo.root / "slas/globex.yaml").unlink()
+    repo.write("slas/globex-api.yaml", sla(target="99.0")
+               .replace("name: globex-public-api", "name: globex-api")
+               .replace("customer: globex", f"customer: glob{CYRILLIC_E}x"))
+    repo.commit("move the globex agreement to its own file")
+    repo.approve("alice", "legal", "slas/globex-api.yaml")
+    repo.approve("alice", "legal", "slas/globex.yaml", "--removed-from", "main")
+    repo.commit("legal approves", author="alice")
+    run = repo.gate()
+    assert run.code == 1
+    [problem] = problems(run, "sla-change-approval")
+    assert (problem["file"], problem["line"], problem["path"]) == (
+        "slas/globex-api.yaml", 21, "spec.objectives[0].targetPercent")
+    assert problem["message"] == (
+        "SLA/globex-api is added, and this change takes away SLA/globex-public-api "
+        "(slas/globex.yaml), so it is judged as an edit of that one too, which loosens it: "
+        "spec.objectives[availability].targetPercent 99.9 → 99, "
+        f"spec.customer globex → glob{CYRILLIC_E}x. It lacks approval: it needs 1 more sre "
+        "approver (for loosened; sre: carol@acme.example, dave@acme.example, github:carol-gh). "
+        "To approve, the approver runs `slopolicy approve slas/globex-api.yaml --base main "
+        "--role sre --identity YOUR-ID --key ~/.ssh/id_ed25519` on this change and commits the "
+        "record in approvals/; or github:carol-gh approves the head commit on the pull or merge "
+        "request (counted with --reviews).")
+    added = document(run, "SLA/globex-api")
+    assert (added["status"], added["classes"]) == ("added", ["added", "loosened", "modified"])
+    [instead] = added["replaces"]  # type: ignore[misc]
+    assert (instead["document"], instead["file"], instead["classes"]) == (
+        "SLA/globex-public-api", "slas/globex.yaml", ["loosened", "modified"])
+    assert {"path": "spec.objectives[availability].targetPercent", "from": 99.9, "to": 99.0,
+            "direction": "loosened"} in instead["changes"]
+    table = repo.check("--base", "main", "--format", "markdown").out
+    assert ("| SLA/globex-api v1 | — | instead of SLA/globex-public-api | added | — | ✅ "
+            "alice@acme.example (legal, signed)<br>❌ 1 more sre for loosened") in table
+    assert ("|  | availability | targetPercent: 99.9 → 99 | loosened | 40.32–44.64 → "
+            "403.2–446.4 per calendar month (UTC) |  |") in table
+    repo.approve("carol", "sre", "slas/globex-api.yaml")
+    repo.commit("sre approves", author="carol")
+    assert (passed := repo.gate()).code == 0, passed.json["problems"]
+
+
+def test_an_agreement_given_a_looser_one_s_place_needs_the_loosening_approvals(
+        repo: GitProject) -> None:
+    """Two taken away, one added in the looser one's file: paired with it as a rename, it is
+    still judged against the stricter one, which it may stand for as well."""
+    on_main(repo, "slas/initech.yaml", INITECH)
+    (repo.root / "slas/globex.yaml").unlink()
+    repo.write("slas/initech.yaml", INITECH.replace("name: initech-api", "name: acme-api")
+               .replace("customer: initech", "customer: globex-corp"))
+    repo.commit()
+    repo.approve("alice", "legal", "slas/initech.yaml")
+    repo.approve("alice", "legal", "slas/globex.yaml", "--removed-from", "main")
+    repo.commit("legal approves", author="alice")
+    run = repo.gate()
+    [problem] = problems(run, "sla-change-approval")
+    assert str(problem["message"]).startswith(
+        "SLA/acme-api is renamed from initech-api (spec.customer initech → globex-corp), and "
+        "this change takes away SLA/globex-public-api (slas/globex.yaml), so it is judged as an "
+        "edit of that one too, which loosens it: spec.objectives[availability].targetPercent "
+        "99.9 → 99, spec.customer globex → globex-corp. It lacks approval")
+    assert "it needs 1 more sre approver (for loosened" in str(problem["message"])
+    renamed = document(run, "SLA/acme-api")
+    assert renamed["renamedFrom"] == "initech-api"
+    assert [r["document"] for r in renamed["replaces"]] == ["SLA/globex-public-api"]  # type: ignore[attr-defined]
+
+
+def test_customers_swapped_in_place_are_judged_against_each_other(repo: GitProject) -> None:
+    on_main(repo, "slas/initech.yaml", INITECH)
+    repo.write("slas/globex.yaml", sla().replace("customer: globex", "customer: hooli"))
+    repo.write("slas/initech.yaml", INITECH.replace("customer: initech", "customer: globex"))
+    repo.commit()
+    run = repo.gate()
+    assert document(run, "SLA/initech-api")["classes"] == ["loosened", "modified"]
+    assert document(run, "SLA/globex-public-api")["classes"] == ["modified", "tightened"]
+    [message] = [str(p["message"]) for p in problems(run, "sla-change-approval")
+                 if p["document"] == "SLA/initech-api"]
+    assert message.startswith(
+        "SLA/initech-api is modified (spec.customer initech → globex), and this change takes "
+        "away SLA/globex-public-api (slas/globex.yaml), so it is judged as an edit of that one "
+        "too, which loosens it: spec.objectives[availability].targetPercent 99.9 → 99. It lacks "
+        "approval: it needs 1 more legal approver (for modified/loosened; legal: "
+        "alice@acme.example, bob@acme.example, dave@acme.example); 1 more sre approver (for "
+        "loosened;")
+
+
+@pytest.mark.parametrize("customer", [
+    "Globex",  # letter case
+    "\uff47\uff4c\uff4f\uff42\uff45\uff58",  # full-width letters
+    "glob\u200bex",  # a zero-width space
+    '" globex"',  # a space a reader does not see
+], ids=["case", "full-width", "zero-width", "space"])
+def test_a_customer_spelt_otherwise_is_a_rename(repo: GitProject, customer: str) -> None:
+    (repo.root / "slas/globex.yaml").unlink()
+    repo.write("slas/globex-api.yaml", sla(target="99.0")
+               .replace("name: globex-public-api", "name: globex-api")
+               .replace("customer: globex", f"customer: {customer}"))
+    repo.commit()
+    run = repo.gate()
+    renamed = document(run, "SLA/globex-api")
+    assert (renamed["status"], renamed["renamedFrom"]) == ("loosened", "globex-public-api")
+    assert "replaces" not in renamed  # its own edit: it stands for nothing else
+    assert [p["document"] for p in run.json["problems"]] == ["SLA/globex-api"] * 3
+    assert [p["rule"] for p in run.json["problems"]] == [
+        "sla-version-bump", "sla-retroactive-change", "sla-change-approval"]
+    [retroactive] = problems(run, "sla-retroactive-change")
+    assert str(retroactive["message"]).startswith(
+        f"SLA/globex-api: the terms changed on {TODAY} but the new version takes effect on "
+        "2025-01-01")
+
+
+def test_an_agreement_added_back_spelt_otherwise_is_found_in_history(repo: GitProject) -> None:
+    repo.git("checkout", "-q", "main")
+    repo.git("rm", "-q", "slas/globex.yaml")
+    removed = repo.commit("remove the globex agreement", date="2025-03-05T12:00:00+00:00")
+    repo.git("checkout", "-q", "-B", "change", "main")
+    repo.write("slas/globex-2025.yaml", sla(version=2, start=days_hence(60), target="99.5")
+               .replace("name: globex-public-api", "name: globex-2025")
+               .replace("customer: globex", "customer: GLOBEX"))
+    repo.commit("add the globex agreement")
+    [problem] = problems(repo.gate(), "sla-change-approval")
+    assert str(problem["message"]).startswith(
+        f"SLA/globex-2025 is re-added looser than the version removed in {removed[:7]} "
+        "(2025-03-05)")
+    assert "1 more sre approver (for loosened" in str(problem["message"])
+
+
+def test_a_loosening_backdated_is_dated_today(repo: GitProject) -> None:
+    """Commits dated in the past (before main's last commit, even) give no more notice."""
+    repo.write("slas/globex.yaml", sla(version=2, start=days_hence(20), target="99.5"))
+    repo.commit("loosen", date="2025-03-01T12:00:00+00:00")
+    repo.approve("alice", "legal")
+    repo.approve("carol", "sre")
+    repo.commit("approvals", date="2025-03-01T12:00:00+00:00")
+    [problem] = problems(repo.gate(), "sla-retroactive-change")
+    assert problem["message"] == (
+        f"SLA/globex-public-api: the terms are loosened with 20 days' notice (from {TODAY} to "
+        f"{days_hence(20)}), but changeNoticeDays requires 30; make the new terms a new version "
+        f"with effective.from: {days_hence(30)} or later; the old version stays in force until "
+        "then")
+
+
+@pytest.mark.parametrize("a, b", [
+    ("Globex", "globex"),
+    ("\uff27\uff4c\uff4f\uff42\uff45\uff58", "globex"),
+    ("glob\u200bex\u200d", "globex"),
+    ("  Public API ", "public api"),
+    ("Stra\u00dfe", "strasse"),
+    ("\u212bngstr\u00f6m", "\u00e5ngstr\u00f6m"),  # the ångström sign is the letter å
+])
+def test_fold_makes_one_key_of_spellings_a_reader_takes_for_one(a: str, b: str) -> None:
+    assert fold(a) == fold(b)
+
+
+def test_fold_keeps_letters_of_another_script_apart() -> None:
+    assert fold(f"glob{CYRILLIC_E}x") != fold("globex")
