@@ -7,9 +7,14 @@ Real repositories, real commits, real signatures.
 """
 from __future__ import annotations
 
+import random
+from decimal import Decimal
 from typing import Any
 
 from gitrepos import GitProject, sla
+
+from slopolicy.changes.compare import compare_files
+from slopolicy.load.files import load_bytes
 
 CREDITS = """\
   credits:
@@ -160,3 +165,110 @@ def test_an_end_moved_later_or_removed_tightens(repo: GitProject) -> None:
     repo.approve("carol", "sre")
     [message] = messages(repo.gate(), "sla-retroactive-change")
     assert message.endswith("but changeNoticeDays requires 30; end it on 2025-03-15 or later")
+
+
+# -- against an adversary that reads every level of availability -------------------------
+
+BOUNDS = (Decimal(0), Decimal(50), Decimal(90), Decimal(95), Decimal(97), Decimal(99),
+          Decimal("99.5"), Decimal("99.9"), Decimal(100))
+AGREEMENT = """\
+apiVersion: slopolicy/v1
+kind: SLA
+metadata: {name: globex}
+spec:
+  customer: globex
+  service: api
+  version: 1
+  effective: {from: 2025-01-01}
+  window: {calendar: month, timeZone: UTC}
+  budgetingMethod: Occurrences
+  objectives: [{name: availability, indicator: availability, targetPercent: 99.9}]
+"""
+Tier = tuple[Decimal | None, Decimal, int]  # atLeast (None: from 0%), below, creditPercent
+
+
+def schedule(rng: random.Random) -> list[Tier]:
+    """Up to four tiers that do not overlap, in a random order."""
+    cuts = sorted(rng.sample(BOUNDS[1:], rng.randint(1, 4)))
+    tiers: list[Tier] = []
+    low: Decimal | None = None
+    for below in cuts:
+        start = low if rng.random() < 0.7 else rng.choice([None, *[b for b in BOUNDS if b < below]])
+        if tiers and (start is None or start < (tiers[-1][1])):
+            start = tiers[-1][1]  # no overlap with the tier below
+        tiers.append((start, below, rng.choice((0, 5, 10, 25, 50, 100))))
+        low = below
+    rng.shuffle(tiers)
+    return tiers
+
+
+def mutated(rng: random.Random, tiers: list[Tier]) -> list[Tier]:
+    """The same tiers with one or two fields changed, or a tier removed or added."""
+    out = list(tiers)
+    for _ in range(rng.randint(1, 2)):
+        choice = rng.random()
+        if choice < 0.15 and len(out) > 1:
+            out.pop(rng.randrange(len(out)))
+        elif choice < 0.25:
+            return schedule(rng)
+        else:
+            i = rng.randrange(len(out))
+            low, below, credit = out[i]
+            field = rng.choice(("low", "below", "credit"))
+            if field == "credit":
+                credit = rng.choice((0, 5, 10, 25, 50, 100))
+            elif field == "below":
+                below = rng.choice([b for b in BOUNDS[1:] if low is None or b > low])
+            else:
+                low = rng.choice([None, *[b for b in BOUNDS if b < below]])
+            candidate = out[:i] + [(low, below, credit)] + out[i + 1:]
+            if not _overlap(candidate):
+                out = candidate
+    return out
+
+
+def _overlap(tiers: list[Tier]) -> bool:
+    return any(max(a[0] or 0, b[0] or 0) < min(a[1], b[1])
+               for i, a in enumerate(tiers) for b in tiers[i + 1:])
+
+
+def paid(tiers: list[Tier]) -> list[int]:
+    """What a customer is paid at each tenth of a percent of availability, 0% to 100%: the
+    credit of the tier that holds the level, else nothing. Every bound is a tenth, so
+    every piece of a schedule is seen."""
+    out = [0] * 1001
+    for low, below, credit in tiers:
+        for k in range(0 if low is None else int(low * 10), int(below * 10)):
+            out[k] = max(out[k], credit)
+    return out
+
+
+def agreement(tiers: list[Tier]) -> str:
+    lines = "".join(
+        f"    - {{below: {below}, {'' if low is None else f'atLeast: {low}, '}"
+        f"creditPercent: {credit}}}\n" for low, below, credit in tiers)
+    return AGREEMENT + ("  credits:\n" + lines if tiers else "")
+
+
+def test_credit_directions_against_every_level_of_availability() -> None:
+    rng = random.Random(20261201)
+    seen = set()
+    for _ in range(300):
+        old = schedule(rng)
+        new = mutated(rng, old)
+        base = load_bytes("sla.yaml", agreement(old).encode())
+        head = load_bytes("sla.yaml", agreement(new).encode())
+        found = compare_files([base], [head])
+        directions = found[0].directions - {"metadata"} if found else frozenset()
+        levels = list(zip(paid(old), paid(new)))
+        less = any(now < was for was, now in levels)
+        more = any(now > was for was, now in levels)
+        case = (old, new, sorted(directions))
+        if less:  # the customer is paid less somewhere: loosened, whatever else
+            assert "loosened" in directions, case
+        elif more:
+            assert directions == {"tightened"}, case
+        else:
+            assert directions == frozenset(), case
+        seen.add((less, more))
+    assert seen == {(False, False), (True, False), (False, True), (True, True)}
