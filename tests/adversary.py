@@ -142,6 +142,36 @@ def most_bad_ratio_time(slices: int, width: int, budget: Fraction, ratio: int) -
     return best
 
 
+# -- latency: which requests a threshold objective counts as good -----------------
+
+# An OpenSLO thresholdMetric objective compares the SLI's value with ``value`` by ``op``.
+THRESHOLD_OPS: dict[str, Callable[[Fraction, Fraction], bool]] = {
+    "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
+}
+
+
+def latency_counterexample(op: str, value: Fraction, unit_ms: int, sla_ms: int
+                           ) -> Fraction | None:
+    """A latency (ms) that the objective ``op value``, over an SLI reporting in units of
+    ``unit_ms`` milliseconds, counts as good and an SLA "within ``sla_ms``" counts as bad;
+    None when there is none.
+
+    Every request at that latency is the behaviour: each slice (or request) is good for
+    the SLO and bad for the SLA, so it meets any SLO target and breaks any SLA target
+    below 100%. Tried: latencies from a microsecond to 14 hours (1, 2 and 5 times each power
+    of ten), the objective's own bound and the SLA's, and a microsecond either side of each.
+    """
+    bound = value * unit_ms
+    tried = {Fraction(m * 10 ** e, 1000) for e in range(11) for m in (1, 2, 5)}
+    for edge in (bound, Fraction(sla_ms)):
+        tried |= {edge - Fraction(1, 1000), edge, edge + Fraction(1, 1000)}
+    for latency in sorted(t for t in tried if t > 0):
+        if THRESHOLD_OPS[op](latency / unit_ms, value) and latency > sla_ms:
+            return latency
+    return None
+
+
 # -- calendars: real periods and windows, from the tz database alone ----------------
 #
 # Time in whole minutes since the UTC epoch. Calendar windows are computed here from

@@ -21,9 +21,10 @@ Every changed field gets a direction:
   (the provider promises more): a higher target, a lower latency threshold,
   a new objective, shorter support times, more credit;
 * ``loosened``: some behaviour that broke the old terms meets the new ones
-  (the customer gets less);
+  (the customer gets less: a level of service that earns less credit, an
+  agreement that ends sooner);
 * ``modified``: a change of terms with no single direction (window, method,
-  customer, effective dates);
+  customer, start date);
 * ``metadata``: not a term (labels, owner, which SLO backs an objective, a
   value rewritten without changing it, like ``500ms`` to ``0.5s``);
 * ``version``: ``spec.version`` and ``spec.supersedes``.
@@ -848,16 +849,80 @@ def _sla_direction(path: Shown, before: Any, after: Any, sides: _Sides) -> str:
     if p[:2] == ("spec", "exclusions"):
         return _exclusion_direction(p, before, after)
     if p[:2] == ("spec", "credits"):
-        if len(p) == 2:
-            return _presence(before, after, TIGHTENED, LOOSENED) or MODIFIED
-        return _compare(before, after, _number, TIGHTENED) if p[3:] == ("creditPercent",) \
-            else MODIFIED
+        return _credit_direction(path, sides)
+    if p == ("spec", "effective", "until"):
+        return _compare(before, after, _end, TIGHTENED)  # a later end covers the customer longer
     if p == ("spec", "changeNoticeDays"):
         return _presence(before, after, TIGHTENED, LOOSENED) or _compare(
             before, after, _number, TIGHTENED)
     if p == ("spec", "timeSlice", "target"):
         return _compare(before, after, _number, TIGHTENED)
     return MODIFIED
+
+
+def _end(value: Any) -> date:
+    """``effective.until`` as the first day without cover; none (open-ended) is the latest."""
+    if value is ABSENT or value is None:
+        return date.max
+    found = units.parse_date(value)
+    if found is None:
+        raise ValueError(f"not a date: {value!r}")
+    return found
+
+
+# A credit schedule: each tier's [atLeast, below) (None: from 0%) and its credit, in percent.
+_Tiers = tuple[tuple[Decimal | None, Decimal, Decimal], ...]
+
+
+def _credit_direction(path: Shown, sides: _Sides) -> str:
+    """A change of credit tiers, judged by the credit each measured availability earns.
+
+    Loosened when some level in the changed tier's range, before or after (every level,
+    for a tier or the list added or removed), earns less than it did, even if another
+    earns more: bounds moved down, a tier removed, less credit. Else tightened when
+    some level earns more, else a rewrite of the same schedule (metadata).
+    """
+    try:
+        old = _credit_tiers(sides.base)
+    except (units.UnitError, ValueError):
+        return MODIFIED
+    try:
+        new = _credit_tiers(sides.head)
+    except (units.UnitError, ValueError):
+        return LOOSENED  # a schedule that no longer reads promises nothing
+    index = path[2] if len(path) > 3 and isinstance(path[2], int) else None
+    ranges = [tiers[index][:2] for tiers in (old, new)
+              if index is not None and index < len(tiers)]
+    levels = sorted({Decimal(0), Decimal(100)} | {
+        bound for tiers in (old, new) for low, below, _ in tiers for bound in (low, below)
+        if bound is not None and 0 <= bound <= 100})
+    less = more = False
+    for level in levels:  # the credit is constant from each bound to the next
+        if ranges and not any((low is None or low <= level) and level < below
+                              for low, below in ranges):
+            continue
+        was, now = _credits_at(old, level), _credits_at(new, level)
+        if was != now:
+            less |= min(now) < max(was)
+            more |= max(now) > min(was)
+    return LOOSENED if less else TIGHTENED if more else METADATA
+
+
+def _credit_tiers(data: Mapping[str, Any]) -> _Tiers:
+    spec = data.get("spec")
+    tiers = spec.get("credits") if isinstance(spec, Mapping) else None
+    if tiers is None:
+        return ()
+    if not isinstance(tiers, list) or not all(isinstance(t, Mapping) for t in tiers):
+        raise ValueError("credits are a list of tiers")
+    return tuple((_number(t["atLeast"]) if "atLeast" in t else None, _number(t.get("below")),
+                  _number(t.get("creditPercent"))) for t in tiers)
+
+
+def _credits_at(tiers: _Tiers, level: Decimal) -> frozenset[Decimal]:
+    """The credits of the tiers that hold ``level`` (0 when none does)."""
+    return frozenset(credit for low, below, credit in tiers
+                     if (low is None or low <= level) and level < below) or frozenset({Decimal(0)})
 
 
 def _sla_objective_direction(p: tuple[str, ...], path: Shown, before: Any, after: Any,

@@ -25,7 +25,7 @@ from slopolicy.cache.facts import Fact
 from slopolicy.model.documents import Document
 from slopolicy.rules.context import Derived
 from slopolicy.slo.dominance import Assumptions, Status, Terms, Verdict, combine, compare
-from slopolicy.slo.terms import ObjectiveTerms, shared, sla_terms, slo_terms
+from slopolicy.slo.terms import ObjectiveTerms, reason_at, shared, sla_terms, slo_terms
 from slopolicy.text.yamlsource import Path
 
 if TYPE_CHECKING:
@@ -45,9 +45,12 @@ class Backing(NamedTuple):
     position: int
     verdict: Verdict
     terms: Terms | None = None  # the SLO objective's terms, when they could be read
+    at: str | None = None  # the objective's key that keeps them from being read, if one
 
     @property
     def path(self) -> Path:
+        if self.at is not None:
+            return ("spec", "objectives", self.position, self.at)
         return objective_target_path(self.slo, self.position)
 
 
@@ -263,7 +266,8 @@ class _Linker:
         for entry in self._objectives(slo):
             if entry.terms is None:
                 reason = entry.reason or "its terms cannot be read"
-                out.append(Backing(slo, entry.position, Verdict(Status.INCOMPARABLE, reason)))
+                out.append(Backing(slo, entry.position, Verdict(Status.INCOMPARABLE, reason),
+                                   at=reason_at(slo.data, entry.position, entry.reason)))
             elif explicit or entry.terms.indicator == sla.indicator:
                 verdict = self._verdict(entry.terms, sla, assumptions)
                 note = assumed(slo)

@@ -7,9 +7,11 @@ of the change (in the SLA's time zone: the head commit's date, or now when
 that is later, since a commit's date is typed and the change takes effect
 when merged; now, for uncommitted changes), and terms loosened with less notice than the
 agreement's ``changeNoticeDays`` (the base's value, which the customer
-agreed to) between the change and ``effective.from``. An agreement added
-back after a removal is judged against the last version removed, as an edit
-of it (with that version's ``changeNoticeDays``).
+agreed to) between the change and ``effective.from``. Ending an agreement
+sooner (setting ``effective.until``, or bringing it nearer) is a loosening
+too: the new end needs that much notice, unless it is no sooner than the end
+agreed before. An agreement added back after a removal is judged against the
+last version removed, as an edit of it (with that version's ``changeNoticeDays``).
 
 Passing example (changed on 2025-03-10; base ``changeNoticeDays: 30``)::
 
@@ -63,6 +65,7 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
         changed_on = base.head_date.astimezone(zone).date()
         if _only_until(edit):
             yield from _ended(edit, earlier, changed_on)
+            yield from _ended_soon(edit, changed_on)
             continue
         notice = _notice(edit) if "loosened" in edit.classes else 0
         earliest = changed_on + datetime.timedelta(days=notice)
@@ -122,6 +125,31 @@ def _ended(change: DocumentChange, earlier: Earlier | None,
             f"{changed_on.isoformat()}, so it would rewrite a period already past; end it on "
             f"{changed_on.isoformat()} or later",
             document=change.head, path=("spec", "effective", "until"))
+
+
+def _ended_soon(change: DocumentChange, changed_on: datetime.date) -> Iterator[Finding]:
+    """An end brought nearer (or set) loosens the agreement: it needs the notice too, unless
+    it is no sooner than the end the customer had agreed to."""
+    notice = _notice(change) if "loosened" in change.classes else 0
+    until = _until(change.head)
+    if not notice or until is None or until < changed_on:
+        return  # a loosening without notice to give, or an end in the past (_ended)
+    earliest = changed_on + datetime.timedelta(days=notice)
+    agreed = _until(change.base)
+    if agreed is not None and agreed < earliest:
+        earliest = agreed
+    if until >= earliest:
+        return
+    yield Finding(
+        f"{change.label}: the agreement is made to end on {until.isoformat()}, with "
+        f"{(until - changed_on).days} days' notice (from {changed_on.isoformat()}), but "
+        f"changeNoticeDays requires {notice}; end it on {earliest.isoformat()} or later",
+        document=change.head, path=("spec", "effective", "until"))
+
+
+def _until(doc: Document | None) -> datetime.date | None:
+    effective = doc.spec.get("effective") if doc is not None else None
+    return units.parse_date(effective.get("until")) if isinstance(effective, Mapping) else None
 
 
 def _effective_from(doc: Document) -> Any:

@@ -9,7 +9,10 @@ counterexample (bad minutes, whole bad slices, or requests, that meet the
 SLO and break the SLA); INCOMPARABLE says what a sound comparison is
 missing, and when a declared traffic ratio would settle it, the largest that
 would. Several backing SLO objectives that prove it only together (rolling
-windows, a month cut into one SLO's 30 days and another's day) pass.
+windows, a month cut into one SLO's 30 days and another's day) pass. A latency
+SLO on a thresholdMetric SLI whose ``op`` or ``value`` contradicts its
+``slopolicy/threshold`` annotation (``op: gte``, or a value that is not the
+threshold in seconds or milliseconds) proves nothing, and is reported there.
 
 Passing example (99.95% per calendar month proves 99.9% per calendar month)::
 

@@ -16,11 +16,15 @@ from slopolicy.slo.units import (
     Duration,
     UnitError,
     Window,
+    format_duration,
     parse_date,
     parse_fraction,
     parse_slice_window,
     parse_target,
     parse_threshold,
+    threshold_readings,
+    threshold_unit,
+    to_decimal,
     window_from_openslo,
     window_from_sla,
 )
@@ -95,12 +99,20 @@ def _slo_objective(doc: Mapping[str, Any], spec: Mapping[str, Any], objective: o
     if not isinstance(objective, Mapping):
         raise _NoTerms("the objective is not a mapping")
     annotations = _mapping(_mapping(doc.get("metadata")).get("annotations"))
-    indicator = _slo_indicator(annotations, _sli_spec(spec, objective, sli_lookup))
+    sli_spec = _sli_spec(spec, objective, sli_lookup)
+    indicator = _slo_indicator(annotations, sli_spec)
     method = _budgeting_method(spec.get("budgetingMethod"), "the SLO")
+    threshold = None
+    if indicator == "latency":
+        threshold = _slo_threshold(annotations)
+        found = _disagreement(objective, threshold) \
+            if not isinstance(sli_spec, str) and "thresholdMetric" in sli_spec else None
+        if found is not None:
+            raise _NoTerms(found[1])
     return Terms(
         indicator=indicator,
         target=parse_target(objective.get("target"), objective.get("targetPercent")),
-        threshold=_slo_threshold(annotations) if indicator == "latency" else None,
+        threshold=threshold,
         window=_slo_window(spec.get("timeWindow")),
         budgeting_method=method,
         time_slice_window=_optional(objective.get("timeSliceWindow"), parse_slice_window),
@@ -155,6 +167,65 @@ def _slo_threshold(annotations: Mapping[str, Any]) -> Duration:
         return parse_threshold(value)
     except UnitError as problem:
         raise _NoTerms(f"annotation {THRESHOLD_ANNOTATION}: {problem}") from None
+
+
+def _disagreement(objective: Mapping[str, Any], threshold: Duration) -> tuple[str, str] | None:
+    """Where and how a thresholdMetric objective's ``op`` and ``value`` contradict the
+    annotated threshold: (the key, the reason), or None when they agree.
+
+    The monitoring tool judges the SLI by them, not by the annotation: good is the
+    SLI's value at or under ``value`` (``lte``, ``lt``). Its unit is the SLI's, which
+    OpenSLO does not say, so ``value`` must be the annotation's threshold in seconds
+    or in milliseconds (300ms: 0.3 or 300). An objective without them says nothing
+    else (``openslo-semantics`` asks for them).
+    """
+    op, value = objective.get("op"), objective.get("value")
+    said = f"annotation {THRESHOLD_ANNOTATION}: {format_duration(threshold)}"
+    if op is not None and op not in ("lte", "lt"):
+        slower = {"gte": "of at least", "gt": "of more than"}.get(str(op))
+        values = "higher SLI values" if value is None else \
+            f"an SLI value {slower} {_value_text(value)}"
+        what = (f"op: {op} counts {values} as good, so slower requests count as good"
+                if slower else f"op: {op!r} is not a comparison (lte, lt, gte or gt)")
+        return "op", (
+            f"{what}, while {said} says good requests are faster than "
+            f"{format_duration(threshold)}: the two disagree and no proof can rest on them; "
+            "a latency objective keeps the SLI at or under its threshold (op: lte or lt)")
+    if value is None:
+        return None
+    try:
+        number = to_decimal(value, "value")
+    except UnitError:
+        return "value", f"value must be a number (the threshold in the SLI's unit), not {value!r}"
+    if threshold_unit(number, threshold) is not None:
+        return None
+    readings = " or ".join(f"{_value_text(amount)} (in {unit})"
+                           for unit, amount in threshold_readings(threshold))
+    return "value", (
+        f"the objective's value {_value_text(value)} is not {said} in the SLI's unit, which "
+        f"would be {readings}: the two say different thresholds and no proof can rest on "
+        "them; make value the threshold in the SLI's unit, or correct the annotation")
+
+
+def reason_at(slo_doc: Mapping[str, Any], position: int, reason: str | None) -> str | None:
+    """The key of objective ``position`` that ``reason`` (why it has no terms) is about:
+    ``op`` or ``value`` when they contradict the annotated threshold, else None."""
+    objectives = _list(_mapping(slo_doc.get("spec")).get("objectives"))
+    objective = objectives[position] if position < len(objectives) else None
+    annotations = _mapping(_mapping(slo_doc.get("metadata")).get("annotations"))
+    if reason is None or not isinstance(objective, Mapping):
+        return None
+    try:
+        threshold = parse_threshold(annotations.get(THRESHOLD_ANNOTATION))
+    except UnitError:
+        return None
+    found = _disagreement(objective, threshold)
+    return found[0] if found is not None and found[1] == reason else None
+
+
+def _value_text(value: object) -> str:
+    """An objective's ``value`` as written (a Decimal without an exponent)."""
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
 def _slo_window(time_window: object) -> Window:

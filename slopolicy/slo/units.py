@@ -137,6 +137,25 @@ def parse_threshold(value: object) -> Duration:
     return duration
 
 
+# The units latency SLIs report in (Prometheus and OpenTelemetry: seconds; many
+# APM tools: milliseconds), by the number of milliseconds in one.
+LATENCY_UNITS: tuple[tuple[str, int], ...] = (("seconds", 1_000), ("milliseconds", 1))
+
+
+def threshold_readings(threshold: Duration) -> tuple[tuple[str, Decimal], ...]:
+    """``threshold`` as an SLI's number in each unit of LATENCY_UNITS: 300ms is 0.3 and 300."""
+    return tuple((unit, exact_div(Decimal(threshold.ms), Decimal(size)).normalize())
+                 for unit, size in LATENCY_UNITS)
+
+
+def threshold_unit(value: Decimal, threshold: Duration) -> str | None:
+    """The unit of LATENCY_UNITS in which the number ``value`` is ``threshold``, if one."""
+    for unit, amount in threshold_readings(threshold):
+        if value == amount:
+            return unit
+    return None
+
+
 # -- OpenSLO duration-shorthand ----------------------------------------------
 
 _SHORTHAND = re.compile(r"([1-9][0-9]*)([mhdwMQY])")

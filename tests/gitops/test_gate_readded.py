@@ -392,7 +392,7 @@ def test_added_back_ended_in_the_past(repo: GitProject) -> None:
     [problem] = problems(repo.gate(), "sla-retroactive-change")
     assert (problem["line"], problem["path"]) == (12, "spec.effective.until")
     assert problem["message"] == (
-        f"SLA/globex-public-api is re-added with other terms than the version removed in "
+        f"SLA/globex-public-api is re-added looser than the version removed in "  # it ends
         f"{removed[:7]} (2025-03-05): spec.effective.until (none) → 2025-02-01. It is added back "
         f"to end on 2025-02-01, before the date of the change {TODAY}, so it would rewrite a "
         f"period already past; end it on {TODAY} or later")

@@ -256,3 +256,80 @@ def test_effective_period_overlap_of_two_slas_with_one_name(project: Project) ->
     assert len(found) == 1
     assert found[0]["message"].startswith("two SLAs named globex are both in force")
     assert "end the earlier one (old.yaml)" in found[0]["message"]
+
+
+THRESHOLD_SLI = """\
+apiVersion: openslo/v1
+kind: SLI
+metadata:
+  name: api-latency
+spec:
+  thresholdMetric:
+    metricSource:
+      type: Prometheus
+      spec:
+        query: histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket[5m])) by (le))
+"""
+
+
+def threshold_slo(objective: str, threshold: str = "300ms") -> str:
+    return (
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: api-latency\n"
+        f"  annotations: {{slopolicy/indicator: latency, slopolicy/threshold: {threshold}}}\n"
+        "spec:\n  service: api\n  indicatorRef: api-latency\n"
+        "  timeWindow:\n    - {duration: 1d, isRolling: true}\n"
+        "  budgetingMethod: Timeslices\n  objectives:\n"
+        "    - displayName: internal\n"
+        f"{objective}"
+        "      target: 0.999\n      timeSliceTarget: 0.95\n      timeSliceWindow: 5m\n"
+    )
+
+
+LATENCY_SLA = """\
+apiVersion: slopolicy/v1
+kind: SLA
+metadata:
+  name: globex
+spec:
+  customer: globex
+  service: api
+  version: 1
+  effective: {from: 2025-01-01}
+  window: {calendar: month, timeZone: UTC}
+  budgetingMethod: Timeslices
+  timeSlice: {window: 5m, target: 0.95}
+  objectives:
+    - {name: latency, indicator: latency, threshold: 500ms, targetPercent: 99}
+"""
+
+
+def write_latency(project: Project, objective: str, threshold: str = "300ms") -> None:
+    project.write("sli.yaml", THRESHOLD_SLI)
+    project.write("slo.yaml", threshold_slo(objective, threshold))
+    project.write("sla.yaml", LATENCY_SLA)
+
+
+def test_a_threshold_slo_that_counts_slow_as_good_proves_nothing(project: Project) -> None:
+    for objective in ("      op: lte\n      value: 0.3\n", "      op: lt\n      value: 300\n"):
+        write_latency(project, objective)  # the annotated threshold, in seconds or ms
+        assert project.check().json["problems"] == [], objective
+    write_latency(project, "      op: gte\n      value: 0.3\n")
+    run = project.check()
+    assert run.problems() == [("slo.yaml", 14, 11, "slo-stricter-than-sla")]  # at op
+    (problem,) = run.json["problems"]
+    assert problem["path"] == "spec.objectives[0].op"
+    assert problem["related"][0]["file"] == "sla.yaml"
+    assert ("op: gte counts an SLI value of at least 0.3 as good, so slower requests count as "
+            "good, while annotation slopolicy/threshold: 300ms says good requests are faster "
+            "than 300ms: the two disagree and no proof can rest on them") in problem["message"]
+
+
+def test_a_threshold_slo_whose_value_is_not_the_annotated_threshold_proves_nothing(
+        project: Project) -> None:
+    write_latency(project, "      op: lte\n      value: 30\n")
+    run = project.check()
+    assert run.problems() == [("slo.yaml", 15, 14, "slo-stricter-than-sla")]  # at value
+    (problem,) = run.json["problems"]
+    assert problem["path"] == "spec.objectives[0].value"
+    assert ("the objective's value 30 is not annotation slopolicy/threshold: 300ms in the SLI's "
+            "unit, which would be 0.3 (in seconds) or 300 (in milliseconds)") in problem["message"]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from slopolicy.slo.dominance import Status, Terms, compare
-from slopolicy.slo.terms import ObjectiveTerms, sla_terms, slo_terms
+from slopolicy.slo.terms import ObjectiveTerms, reason_at, sla_terms, slo_terms
 from slopolicy.slo.units import Duration, Window
 
 D = Decimal
@@ -150,6 +150,47 @@ def test_latency_slo_from_annotations() -> None:
     assert terms is not None
     assert (terms.indicator, terms.threshold, terms.budgeting_method) == \
         ("latency", Duration(300), "Occurrences")
+
+
+LATENCY = {"slopolicy/indicator": "latency", "slopolicy/threshold": "300ms"}
+
+
+def threshold_slo(**keys: Any) -> dict[str, Any]:
+    """A latency SLO on a thresholdMetric SLI whose objective has ``keys`` (op, value)."""
+    return slo(indicator={"metadata": {"name": "latency"}, "spec": THRESHOLD_SLI},
+               objectives=[{"target": D("0.99"), **keys}], annotations=LATENCY)
+
+
+@pytest.mark.parametrize(
+    ("keys", "at", "words"),
+    [
+        ({"op": "gte", "value": D("0.3")}, "op",
+         "op: gte counts an SLI value of at least 0.3 as good, so slower requests count as good"),
+        ({"op": "gt"}, "op", "op: gt counts higher SLI values as good"),
+        ({"op": "eq", "value": D("0.3")}, "op", "op: 'eq' is not a comparison"),
+        ({"op": "lte", "value": 30}, "value",
+         "value 30 is not annotation slopolicy/threshold: 300ms in the SLI's unit, which would "
+         "be 0.3 (in seconds) or 300 (in milliseconds)"),
+        ({"op": "lte", "value": D("0.25")}, "value", "value 0.25 is not annotation"),
+        ({"op": "lte", "value": "fast"}, "value", "value must be a number"),
+    ],
+)
+def test_a_threshold_objective_that_contradicts_the_annotation_has_no_terms(
+        keys: dict[str, Any], at: str, words: str) -> None:
+    for agreeing in ({"op": "lte", "value": D("0.3")}, {"op": "lt", "value": 300},
+                     {"op": "lte", "value": "300"}, {}):
+        terms = only(slo_terms(threshold_slo(**agreeing), no_sli)).terms
+        assert terms is not None and terms.threshold == Duration(300), agreeing
+    doc = threshold_slo(**keys)
+    reason = reason_of(slo_terms(doc, no_sli))
+    assert words in reason
+    assert "no proof can rest on them" in reason or at == "value" and "number" in reason
+    assert reason_at(doc, 0, reason) == at
+    assert reason_at(doc, 0, "another reason") is None
+    # on a ratio SLI they mean nothing (OpenSLO), so they are not read
+    ratio = slo(objectives=[{"target": D("0.99"), **keys}], annotations=LATENCY)
+    terms = only(slo_terms(ratio, no_sli)).terms
+    assert terms is not None and terms.threshold == Duration(300)
 
 
 @pytest.mark.parametrize(
