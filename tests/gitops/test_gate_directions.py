@@ -11,7 +11,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from gitrepos import GitProject, sla
+from gitrepos import TODAY, GitProject, days_hence, sla
 
 from slopolicy.changes.compare import compare_files
 from slopolicy.load.files import load_bytes
@@ -54,7 +54,8 @@ def messages(run: Any, rule: str) -> list[str]:
 def test_credit_tiers_that_pay_less_need_the_loosened_approvals(repo: GitProject) -> None:
     on_main(repo, with_credits(sla()))
     # the 100% credit now only below 10% availability: at 50% the customer gets 25%
-    repo.write("slas/globex.yaml", with_credits(sla(version=2, start="2025-05-01"), CREDITS.replace(
+    start = days_hence(52)  # the gate dates the change today: more than 30 days' notice
+    repo.write("slas/globex.yaml", with_credits(sla(version=2, start=start), CREDITS.replace(
         "atLeast: 95.0, creditPercent: 25", "atLeast: 10.0, creditPercent: 25").replace(
         "below: 95.0, creditPercent: 100", "below: 10.0, creditPercent: 100")))
     repo.commit()
@@ -62,7 +63,7 @@ def test_credit_tiers_that_pay_less_need_the_loosened_approvals(repo: GitProject
     [message] = messages(repo.gate(), "sla-change-approval")
     assert message.startswith(
         "SLA/globex-public-api is loosened (spec.credits[1].atLeast 95 → 10, "
-        "spec.credits[2].below 95 → 10, spec.effective.from 2025-01-01 → 2025-05-01) and lacks "
+        f"spec.credits[2].below 95 → 10, spec.effective.from 2025-01-01 → {start}) and lacks "
         "approval: it needs 1 more sre approver (for loosened")
     repo.approve("carol", "sre")
     assert repo.gate().code == 0
@@ -70,15 +71,17 @@ def test_credit_tiers_that_pay_less_need_the_loosened_approvals(repo: GitProject
 
 def test_credit_tiers_that_pay_less_need_the_notice_too(repo: GitProject) -> None:
     on_main(repo, with_credits(sla()))
-    repo.write("slas/globex.yaml", with_credits(sla(version=2, start="2025-03-20"), CREDITS.replace(
+    repo.write("slas/globex.yaml", with_credits(sla(version=2, start=days_hence(10)),
+                                                CREDITS.replace(
         "    - {below: 95.0, creditPercent: 100}\n", "")))
     repo.commit()
     repo.approve("alice", "legal")
     repo.approve("carol", "sre")
     assert messages(repo.gate(), "sla-retroactive-change") == [
-        "SLA/globex-public-api: the terms are loosened with 10 days' notice (from 2025-03-10 to "
-        "2025-03-20), but changeNoticeDays requires 30; make the new terms a new version with "
-        "effective.from: 2025-04-09 or later; the old version stays in force until then"]
+        f"SLA/globex-public-api: the terms are loosened with 10 days' notice (from {TODAY} to "
+        f"{days_hence(10)}), but changeNoticeDays requires 30; make the new terms a new version "
+        f"with effective.from: {days_hence(30)} or later; the old version stays in force until "
+        "then"]
 
 
 def test_which_way_credit_tiers_move(repo: GitProject) -> None:
@@ -124,22 +127,22 @@ def test_ending_an_agreement_sooner_is_a_loosening_that_needs_notice(repo: GitPr
     def ended(until: str) -> str:
         return sla(version=2).replace("from: 2025-01-01", f"from: 2025-01-01\n    until: {until}")
 
-    # changed on 2025-03-10, changeNoticeDays: 30
-    repo.write("slas/globex.yaml", ended("2025-03-20"))
+    # changed today (the gate's date), changeNoticeDays: 30
+    repo.write("slas/globex.yaml", ended(days_hence(10)))
     repo.commit()
     repo.approve("alice", "legal")
     run = repo.gate()
     [message] = messages(run, "sla-retroactive-change")
     assert message == (
-        "SLA/globex-public-api: the agreement is made to end on 2025-03-20, with 10 days' "
-        "notice (from 2025-03-10), but changeNoticeDays requires 30; end it on 2025-04-09 or "
+        f"SLA/globex-public-api: the agreement is made to end on {days_hence(10)}, with 10 days' "
+        f"notice (from {TODAY}), but changeNoticeDays requires 30; end it on {days_hence(30)} or "
         "later")
     [problem] = [p for p in run.json["problems"] if p["rule"] == "sla-retroactive-change"]
     assert (problem["line"], problem["path"]) == (12, "spec.effective.until")
     [approval] = messages(run, "sla-change-approval")
-    assert "is loosened (spec.effective.until (none) → 2025-03-20)" in approval
+    assert f"is loosened (spec.effective.until (none) → {days_hence(10)})" in approval
     assert "1 more sre approver (for loosened" in approval
-    repo.write("slas/globex.yaml", ended("2025-04-09"))
+    repo.write("slas/globex.yaml", ended(days_hence(30)))
     repo.commit()
     for user, role in (("alice", "legal"), ("carol", "sre")):  # the change from the base
         repo.approve(user, role, "slas/globex.yaml", "--base", "main")
@@ -150,21 +153,22 @@ def test_an_end_moved_later_or_removed_tightens(repo: GitProject) -> None:
     def ended(text: str, until: str) -> str:
         return text.replace("from: 2025-01-01", f"from: 2025-01-01\n    until: {until}")
 
-    on_main(repo, ended(sla(), "2025-03-15"))
-    change = diff(repo, ended(sla(version=2), "2025-12-31"))
+    on_main(repo, ended(sla(), days_hence(15)))
+    change = diff(repo, ended(sla(version=2), days_hence(300)))
     assert (change["status"], directions(change, "spec.effective")) == (
         "tightened", [("spec.effective.until", "tightened")])
     change = diff(repo, sla(version=2))
     assert (change["status"], directions(change, "spec.effective")) == (
         "tightened", [("spec.effective.until", "tightened")])
     # brought nearer, but no sooner than the end agreed before needs no more notice than it
-    change = diff(repo, ended(sla(version=2), "2025-03-12"))
+    change = diff(repo, ended(sla(version=2), days_hence(12)))
     assert change["status"] == "loosened"
     repo.commit()
     repo.approve("alice", "legal")
     repo.approve("carol", "sre")
     [message] = messages(repo.gate(), "sla-retroactive-change")
-    assert message.endswith("but changeNoticeDays requires 30; end it on 2025-03-15 or later")
+    assert message.endswith(
+        f"but changeNoticeDays requires 30; end it on {days_hence(15)} or later")
 
 
 # -- against an adversary that reads every level of availability -------------------------
