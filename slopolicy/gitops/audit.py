@@ -63,7 +63,7 @@ from slopolicy.gitops.judging import (
     signatures,
     trailers_of,
 )
-from slopolicy.gitops.policy import policy_files
+from slopolicy.gitops.policy import policy_files, touches
 from slopolicy.load import discovery
 from slopolicy.load.files import load_bytes
 from slopolicy.load.readers import Reader
@@ -107,9 +107,7 @@ class PolicyAt:
     def touched_by(self, paths: Iterable[str]) -> bool:
         """Whether a change of ``paths`` changes the policy: one of its files, a file in a
         folder of house rules, or a configuration file in any folder (one added too)."""
-        name = config_module.FILENAME
-        return any(p in self.files or any(p.startswith(f + "/") for f in self.folders)
-                   or name in p and PurePosixPath(p).name == name for p in paths)
+        return touches(paths, self.files, self.folders)
 
 
 @dataclass(eq=False)

@@ -11,7 +11,7 @@ tree, or a commit.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -104,19 +104,22 @@ def in_policy(project: Project, reader: Reader, paths: Iterable[str]) -> bool:
     """
     config = project.config
     rel = config_rel(project, reader)
-    chain = config_module.chain(reader, rel) if rel else {}
-    own = {*chain, *([rel] if rel else [])}
+    own = {*(config_module.chain(reader, rel) if rel else {}), *([rel] if rel else [])}
     signers = Roster.from_config(config.approvals, config.root, project.repo_root).allowed_signers
     if signers:
         own.add(signers)
-    folders = [_rel_safe(config.root / entry, project.repo_root) for entry in config.house_rules]
-    for path in paths:
-        if posixpath.basename(path) == config_module.FILENAME or path in own:
-            return True
-        if any(f is None or f == "" or path == f or path.startswith(f.rstrip("/") + "/")
-               for f in folders):
-            return True
-    return False
+    folders = [f for f in (_rel_safe(config.root / entry, project.repo_root)
+                           for entry in config.house_rules) if f is not None]
+    return touches(paths, own, folders)
+
+
+def touches(paths: Iterable[str], files: Container[str], folders: Sequence[str]) -> bool:
+    """Whether a change of ``paths`` changes a policy of ``files`` and house-rule
+    ``folders`` ("" for the root: every file): one of its files, a file in one of its
+    folders, or a configuration file in any folder (one added too)."""
+    name = config_module.FILENAME
+    return any(p in files or any(not f or p == f or p.startswith(f + "/") for f in folders)
+               or name in p and posixpath.basename(p) == name for p in paths)
 
 
 class GitWorktree(WorktreeReader):
