@@ -590,6 +590,7 @@ class _Walker:
         for doc in after:
             came.setdefault(doc.identity, doc)
         changed: list[tuple[Identity, Document | None, Document | None]] = []  # SLOs, SLIs
+        agreements: list[DocumentChange] = []  # the commit's changes of agreements
         renamed = self._renames(gone, came, touched)
         for identity in list(dict.fromkeys([*gone, *came])):
             old = self.index.get(identity)
@@ -603,13 +604,19 @@ class _Walker:
             if identity in renamed:
                 predecessor = renamed[identity]
                 if predecessor is not None:
-                    self._record_rename(index, commit, policy, predecessor, came[identity])
+                    agreements.append(self._record_rename(index, commit, policy, predecessor,
+                                                          came[identity]))
             elif (identity[0], identity[1]) == SLA_KEY:
-                self._record(index, commit, policy, identity, old, new)
+                found = self._record(index, commit, policy, identity, old, new)
+                if found is not None:
+                    agreements.append(found)
             else:
                 changed.append((identity, old, new))
                 if (identity[0], identity[1]) == SLO_KEY:
                     self._reindex(identity, old, new)
+        # one that gives terms to other parties as the commit takes another's away is judged
+        # as an edit of that one too, as the gate judges a pull request
+        changes.replacements(agreements)
         if self.track_slos:
             self._track(commit, came, changed)
 
@@ -626,7 +633,7 @@ class _Walker:
         return found
 
     def _record_rename(self, index: int, commit: LoggedCommit, policy: PolicyAt, old: Document,
-                       new: Document) -> None:
+                       new: Document) -> DocumentChange:
         """The agreement goes on under its new name: a change of it, and a rename."""
         agreement = self.agreements.pop(old.identity, None) or Agreement(*old.identity)
         agreement.name = new.name
@@ -643,6 +650,7 @@ class _Walker:
         agreement.versions.append(Version(
             index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
             policy=policy, paths=self.paths.setdefault(found.paths, found.paths)))
+        return found
 
     def _reindex(self, identity: Identity, old: Document | None, new: Document | None) -> None:
         before = _service(old) if old is not None else None
@@ -653,29 +661,31 @@ class _Walker:
             self.services.setdefault(after, {})[identity] = None
 
     def _record(self, index: int, commit: LoggedCommit, policy: PolicyAt, identity: Identity,
-                old: Document | None, new: Document | None) -> None:
+                old: Document | None, new: Document | None) -> DocumentChange | None:
+        """The agreement's change, recorded as a version of it; None: nothing recorded."""
         if new is None:
             if old is None:
-                return
+                return None
             found: DocumentChange | None = DocumentChange(*identity, base=old, head=None)
         else:
             if old is not None:
                 changes.share_unchanged(old.data, new.data)
             found = changes.compare_documents(old, new, budgets=False)  # no report shows them
         if found is None:
-            return
+            return None
         agreement = self.agreements.get(identity)
         if agreement is None:
             agreement = self.agreements[identity] = Agreement(*identity)
         if old is not None and new is not None and old.source.path != new.source.path:
             agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
         if found.status in ("moved", "unchanged"):
-            return
+            return None
         if found.base is None or found.head is None:
             self.removals.note(found, self.agreements)
         agreement.versions.append(Version(
             index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
             policy=policy, paths=self.paths.setdefault(found.paths, found.paths)))
+        return found
 
     def _digest(self, doc: Document) -> str:
         known = self.digested.get(doc.identity)

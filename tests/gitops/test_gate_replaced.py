@@ -193,3 +193,53 @@ def test_fold_makes_one_key_of_spellings_a_reader_takes_for_one(a: str, b: str) 
 
 def test_fold_keeps_letters_of_another_script_apart() -> None:
     assert fold(f"glob{CYRILLIC_E}x") != fold("globex")
+
+
+def audited(repo: GitProject, label: str) -> dict[str, object]:
+    """The last version of ``label`` in ``slopolicy audit --format json``."""
+    agreements = repo.run("audit", "--format", "json").json["agreements"]  # type: ignore[attr-defined]
+    [found] = [a for a in agreements if a["document"] == label]
+    return found["versions"][-1]  # type: ignore[no-any-return]
+
+
+def test_the_audit_judges_a_respelt_loosening_as_the_gate_does(repo: GitProject) -> None:
+    """The history keeps the same disguise: the version added is judged as an edit of the one
+    its commit took away, and lacks sre's approval of the loosening until sre gives it."""
+    (repo.root / "slas/globex.yaml").unlink()
+    repo.write("slas/globex-api.yaml", sla(target="99.0")
+               .replace("name: globex-public-api", "name: globex-api")
+               .replace("customer: globex", f"customer: glob{CYRILLIC_E}x"))
+    repo.commit("move the globex agreement to its own file")
+    repo.approve("alice", "legal", "slas/globex-api.yaml")
+    repo.approve("alice", "legal", "slas/globex.yaml", "--removed-from", "main")
+    repo.commit("legal approves", author="alice")
+    version = audited(repo, "SLA/globex-api")
+    assert (version["change"], version["classes"]) == ("added", ["added", "loosened", "modified"])
+    [instead] = version["replaces"]  # type: ignore[misc]
+    assert (instead["document"], instead["file"], instead["classes"]) == (
+        "SLA/globex-public-api", "slas/globex.yaml", ["loosened", "modified"])
+    assert {"path": "spec.objectives[availability].targetPercent", "from": 99.9, "to": 99.0,
+            "direction": "loosened"} in instead["changes"]
+    assert version["compliant"] is False
+    assert [(m["class"], m["role"], m["count"]) for m in version["missing"]] == [  # type: ignore[attr-defined]
+        ("loosened", "sre", 1)]
+    assert repo.run("audit", "--verify").code == 1
+    text = repo.run("audit")
+    assert ("judged as an edit of SLA/globex-public-api (slas/globex.yaml) too, which loosens "
+            "it:") in text.out
+    page = repo.run("audit", "--format", "html").out
+    assert "judged as an edit of SLA/globex-public-api (slas/globex.yaml) too" in page
+    # the agreement taken away may be another customer's: not in a customer's page
+    shown = repo.run("audit", "--format", "html", "--audience", "customer", "slas/globex-api.yaml")
+    assert "globex-public-api" not in shown.out
+    repo.approve("carol", "sre", "slas/globex-api.yaml")
+    repo.commit("sre approves", author="carol")
+    assert audited(repo, "SLA/globex-api")["compliant"] is True
+    assert repo.run("audit", "--verify").code == 0
+
+
+def test_the_audit_leaves_a_rename_that_keeps_its_parties_as_it_was(repo: GitProject) -> None:
+    repo.write("slas/globex.yaml", sla().replace("name: globex-public-api", "name: globex-api"))
+    repo.commit("rename the globex agreement")
+    version = audited(repo, "SLA/globex-api")
+    assert (version["change"], "replaces" in version) == ("renamed", False)

@@ -350,6 +350,9 @@ def _version_row(version: Version) -> str:
     commit = version.commit
     changed = _again(version) + _list(
         _field(f) for f in words.compared_fields(version) if f.direction != VERSION)
+    for instead, said in words.replaced(version):  # internal only: it may be another's
+        changed += f'<span class="why">{escape(said)}</span>' + _list(
+            _field(f) for f in instead.fields if f.direction != VERSION)
     found = _evidence(version)
     shown_verdict = _verdict(version)
     retro = ('<span class="badge retroactive" title="takes effect before the day of the '

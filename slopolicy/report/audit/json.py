@@ -36,7 +36,7 @@ from slopolicy.gitops.audit import (
     Version,
     rewritten_by,
 )
-from slopolicy.report.changes.json import earlier_json, field_json, json_value
+from slopolicy.report.changes.json import earlier_json, field_json, json_value, replaces_json
 
 
 def report(report: AuditReport, stream: TextIO) -> None:
@@ -335,6 +335,9 @@ def version_json(version: Version, shared: _Shared | None = None) -> dict[str, A
         # added back: compared with the version removed, as the gate's ``earlier``
         **({"earlier": earlier_json(version.change.earlier)}
            if version.change.earlier is not None else {}),
+        # given terms as its commit took another agreement's away: compared with each, as the
+        # gate's ``replaces``
+        **({"replaces": replaces_json(version.change)} if version.change.replaces else {}),
     }
 
 

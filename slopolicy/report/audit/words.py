@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from slopolicy.changes.approvals import Evidence
-from slopolicy.changes.compare import VERSION, FieldChange
+from slopolicy.changes.compare import LOOSENED, VERSION, DocumentChange, FieldChange
 from slopolicy.gitops.audit import (
     Agreement,
     AuditReport,
@@ -69,7 +69,24 @@ def field_lines(version: Version) -> list[str]:
     again = added_back(version)
     if again is not None:
         lines.insert(0, again + (":" if lines else ": the same terms"))
+    for instead, said in replaced(version):
+        lines.append(said + ":")
+        lines.extend(f"  {f.shown}: {show_value(f.before)} → {show_value(f.after)} "
+                     f"({f.direction})" for f in instead.fields if f.direction != VERSION)
     return lines
+
+
+def replaced(version: Version) -> Iterator[tuple[DocumentChange, str]]:
+    """Each agreement whose terms the version's commit took away as it gave these to other
+    parties (``replaces``), with ``judged as an edit of SLA/x (file) too, which loosens it``
+    (internal: the agreement taken away may be another customer's)."""
+    for instead in version.change.replaces:
+        base = instead.base
+        if base is None or not instead.classes:
+            continue
+        which = ", which loosens it" if LOOSENED in instead.classes else ""
+        yield instead, (f"judged as an edit of {base.kind}/{base.name} ({base.source.path}) "
+                        f"too{which}")
 
 
 def compared_fields(version: Version) -> tuple[FieldChange, ...]:

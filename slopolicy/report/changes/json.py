@@ -58,15 +58,20 @@ def document_json(change: DocumentChange) -> dict[str, Any]:
     if change.earlier is not None:  # added back: compared with the version the base removed
         out["earlier"] = earlier_json(change.earlier)
     if change.replaces:  # it may stand for agreements the change takes away: compared with each
-        out["replaces"] = [{
-            "document": instead.base.label if instead.base else None,
-            "file": instead.base_file, "classes": sorted(instead.classes),
-            "changes": [field_json(f) for f in instead.fields],
-            "objectives": [objective_json(o) for o in instead.objectives],
-        } for instead in change.replaces]
+        out["replaces"] = replaces_json(change)
     if change.approval is not None:
         out["approvals"] = approvals_json(change.approval)
     return out
+
+
+def replaces_json(change: DocumentChange) -> list[dict[str, Any]]:
+    """The comparison with each agreement the same change takes away (``replaces``)."""
+    return [{
+        "document": instead.base.label if instead.base else None,
+        "file": instead.base_file, "classes": sorted(instead.classes),
+        "changes": [field_json(f) for f in instead.fields],
+        "objectives": [objective_json(o) for o in instead.objectives],
+    } for instead in change.replaces]
 
 
 def earlier_json(earlier: Earlier) -> dict[str, Any]:
