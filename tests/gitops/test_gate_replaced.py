@@ -15,6 +15,7 @@ from gitrepos import TODAY, GitProject, days_hence, sla
 from slopolicy.text.spelling import fold
 
 CYRILLIC_E = "\u0435"
+RESPELT = "gl0bex"  # a digit zero for the letter o: another name, which no fold may join
 INITECH = sla(target="99.0").replace("name: globex-public-api", "name: initech-api").replace(
     "customer: globex", "customer: initech")
 
@@ -42,7 +43,7 @@ def test_a_loosening_renamed_moved_and_respelt_needs_the_loosening_approvals(
     (repo.root / "slas/globex.yaml").unlink()
     repo.write("slas/globex-api.yaml", sla(target="99.0")
                .replace("name: globex-public-api", "name: globex-api")
-               .replace("customer: globex", f"customer: glob{CYRILLIC_E}x"))
+               .replace("customer: globex", f"customer: {RESPELT}"))
     repo.commit("move the globex agreement to its own file")
     repo.approve("alice", "legal", "slas/globex-api.yaml")
     repo.approve("alice", "legal", "slas/globex.yaml", "--removed-from", "main")
@@ -56,7 +57,7 @@ def test_a_loosening_renamed_moved_and_respelt_needs_the_loosening_approvals(
         "SLA/globex-api is added, and this change takes away SLA/globex-public-api "
         "(slas/globex.yaml), so it is judged as an edit of that one too, which loosens it: "
         "spec.objectives[availability].targetPercent 99.9 → 99, "
-        f"spec.customer globex → glob{CYRILLIC_E}x. It lacks approval: it needs 1 more sre "
+        f"spec.customer globex → {RESPELT}. It lacks approval: it needs 1 more sre "
         "approver (for loosened; sre: carol@acme.example, dave@acme.example, github:carol-gh). "
         "To approve, the approver runs `slopolicy approve slas/globex-api.yaml --base main "
         "--role sre --identity YOUR-ID --key ~/.ssh/id_ed25519` on this change and commits the "
@@ -128,7 +129,9 @@ def test_customers_swapped_in_place_are_judged_against_each_other(repo: GitProje
     "\uff47\uff4c\uff4f\uff42\uff45\uff58",  # full-width letters
     "glob\u200bex",  # a zero-width space
     '" globex"',  # a space a reader does not see
-], ids=["case", "full-width", "zero-width", "space"])
+    f"glob{CYRILLIC_E}x",  # a Cyrillic letter that looks like the Latin one
+    "gl\u03bfbex",  # a Greek omicron
+], ids=["case", "full-width", "zero-width", "space", "cyrillic", "greek"])
 def test_a_customer_spelt_otherwise_is_a_rename(repo: GitProject, customer: str) -> None:
     (repo.root / "slas/globex.yaml").unlink()
     repo.write("slas/globex-api.yaml", sla(target="99.0")
@@ -191,8 +194,20 @@ def test_fold_makes_one_key_of_spellings_a_reader_takes_for_one(a: str, b: str) 
     assert fold(a) == fold(b)
 
 
-def test_fold_keeps_letters_of_another_script_apart() -> None:
-    assert fold(f"glob{CYRILLIC_E}x") != fold("globex")
+def test_fold_reads_letters_of_other_scripts_as_the_latin_ones_they_look_like() -> None:
+    assert fold(f"Glob{CYRILLIC_E.upper()}x") == fold(f"glob{CYRILLIC_E}x") == "globex"
+    assert fold("\u0433\u043b\u043e\u0431\u0435\u043a\u0441") == fold(  # Cyrillic, in case
+        "\u0413\u041b\u041e\u0411\u0415\u041a\u0421")
+
+
+@pytest.mark.parametrize("a, b", [
+    (RESPELT, "globex"),  # other Latin letters and digits: other names
+    ("globex-corp", "globex"),
+    ("gl\u00f6bex", "globex"),  # a letter with an accent is another letter
+    ("\u0433\u043b\u043e\u0431\u0435\u043a\u0441", "\u0433\u043b\u043e\u0431\u0435\u043a\u0441\u0430"),
+])
+def test_fold_keeps_other_names_apart(a: str, b: str) -> None:
+    assert fold(a) != fold(b)
 
 
 def audited(repo: GitProject, label: str) -> dict[str, object]:
@@ -208,7 +223,7 @@ def test_the_audit_judges_a_respelt_loosening_as_the_gate_does(repo: GitProject)
     (repo.root / "slas/globex.yaml").unlink()
     repo.write("slas/globex-api.yaml", sla(target="99.0")
                .replace("name: globex-public-api", "name: globex-api")
-               .replace("customer: globex", f"customer: glob{CYRILLIC_E}x"))
+               .replace("customer: globex", f"customer: {RESPELT}"))
     repo.commit("move the globex agreement to its own file")
     repo.approve("alice", "legal", "slas/globex-api.yaml")
     repo.approve("alice", "legal", "slas/globex.yaml", "--removed-from", "main")
