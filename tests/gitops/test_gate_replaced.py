@@ -38,8 +38,9 @@ def on_main(repo: GitProject, path: str, text: str) -> None:
     repo.git("checkout", "-q", "change")
 
 
-def test_a_loosening_renamed_moved_and_respelt_needs_the_loosening_approvals(
-        repo: GitProject) -> None:
+def disguised_loosening(repo: GitProject) -> None:
+    """The globex agreement moved to a file of its own, renamed, its customer respelt and
+    its target lowered, with legal's approvals of the addition and the removal only."""
     (repo.root / "slas/globex.yaml").unlink()
     repo.write("slas/globex-api.yaml", sla(target="99.0")
                .replace("name: globex-public-api", "name: globex-api")
@@ -48,6 +49,11 @@ def test_a_loosening_renamed_moved_and_respelt_needs_the_loosening_approvals(
     repo.approve("alice", "legal", "slas/globex-api.yaml")
     repo.approve("alice", "legal", "slas/globex.yaml", "--removed-from", "main")
     repo.commit("legal approves", author="alice")
+
+
+def test_a_loosening_renamed_moved_and_respelt_needs_the_loosening_approvals(
+        repo: GitProject) -> None:
+    disguised_loosening(repo)
     run = repo.gate()
     assert run.code == 1
     [problem] = problems(run, "sla-change-approval")
@@ -220,14 +226,7 @@ def audited(repo: GitProject, label: str) -> dict[str, object]:
 def test_the_audit_judges_a_respelt_loosening_as_the_gate_does(repo: GitProject) -> None:
     """The history keeps the same disguise: the version added is judged as an edit of the one
     its commit took away, and lacks sre's approval of the loosening until sre gives it."""
-    (repo.root / "slas/globex.yaml").unlink()
-    repo.write("slas/globex-api.yaml", sla(target="99.0")
-               .replace("name: globex-public-api", "name: globex-api")
-               .replace("customer: globex", f"customer: {RESPELT}"))
-    repo.commit("move the globex agreement to its own file")
-    repo.approve("alice", "legal", "slas/globex-api.yaml")
-    repo.approve("alice", "legal", "slas/globex.yaml", "--removed-from", "main")
-    repo.commit("legal approves", author="alice")
+    disguised_loosening(repo)
     version = audited(repo, "SLA/globex-api")
     assert (version["change"], version["classes"]) == ("added", ["added", "loosened", "modified"])
     [instead] = version["replaces"]  # type: ignore[misc]
