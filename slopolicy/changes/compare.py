@@ -145,6 +145,9 @@ class DocumentChange:
     # An agreement that takes terms to a customer and service in the same change that takes
     # another agreement's away (:func:`replacements`): its terms compared with each of those.
     replaces: tuple[DocumentChange, ...] = ()
+    # how many more agreements taken away it may stand for, which ask no other class (not
+    # compared one by one once the change takes away more than REPLACES_LISTED)
+    replaces_more: int = 0
     # (indicator, earlier, replaces, directions, own classes) as last worked out: the sides,
     # fields and objectives of a change are never replaced, and a report asks many times
     _said: tuple[Any, Any, Any, frozenset[str], frozenset[str]] | None = field(
@@ -396,19 +399,36 @@ def pair_renames(removed: Sequence[Document], added: Sequence[Document]
     and service; both at once is the best match, then the same customer and
     service, then the same file. Each is paired once, in document order.
     """
-    gone = [d for d in removed if (d.api_version, d.kind) == SLA_KEY]
-    came = [d for d in added if (d.api_version, d.kind) == SLA_KEY]
-    pairs: list[tuple[Document, Document]] = []
+    gone = [(d, d.source.path, parties(d)) for d in removed if (d.api_version, d.kind) == SLA_KEY]
+    came = [(d, d.source.path, parties(d)) for d in added if (d.api_version, d.kind) == SLA_KEY]
+    # the candidates of each kind of kinship, in document order (a change that removes and
+    # adds thousands must not compare each with each)
+    by_both: dict[tuple[str, tuple[str, str]], list[int]] = {}
+    by_parties: dict[tuple[str, str], list[int]] = {}
+    by_file: dict[str, list[int]] = {}
+    for number, (_, path, party) in enumerate(came):
+        by_file.setdefault(path, []).append(number)
+        if party is not None:
+            by_both.setdefault((path, party), []).append(number)
+            by_parties.setdefault(party, []).append(number)
+    taken: set[int] = set()
+    paired: dict[int, int] = {}  # gone -> came, by position, in the order found
     for strength in (3, 2, 1):
-        for old in gone:
-            if any(o is old for o, _ in pairs):
+        for at, (_, path, party) in enumerate(gone):
+            if at in paired:
                 continue
-            taken = {id(n) for _, n in pairs}
-            new = next((n for n in came if id(n) not in taken and _kinship(old, n) == strength),
-                       None)
-            if new is not None:
-                pairs.append((old, new))
-    return pairs
+            if strength == 3:
+                candidates = by_both.get((path, party), []) if party is not None else []
+            elif strength == 2:
+                candidates = by_parties.get(party, []) if party is not None else []
+            else:
+                candidates = by_file.get(path, [])
+            found = next((n for n in candidates if n not in taken
+                          and _kin(path, party, came[n][1], came[n][2]) == strength), None)
+            if found is not None:
+                taken.add(found)
+                paired[at] = found
+    return [(gone[at][0], came[n][0]) for at, n in paired.items()]
 
 
 def same_agreement(old: Document, new: Document) -> bool:
@@ -428,9 +448,12 @@ def compare_earlier(old: Document, new: Document) -> DocumentChange:
 def _kinship(old: Document, new: Document) -> int:
     """2 for the same customer and service (as a reader takes the spelling), plus 1 for the
     same file; 0 for strangers."""
-    same_file = old.source.path == new.source.path
-    party = parties(old)
-    return 2 * (party is not None and party == parties(new)) + same_file
+    return _kin(old.source.path, parties(old), new.source.path, parties(new))
+
+
+def _kin(path: str, party: tuple[str, str] | None, other_path: str,
+         other_party: tuple[str, str] | None) -> int:
+    return 2 * (party is not None and party == other_party) + (path == other_path)
 
 
 def parties(doc: Document) -> tuple[str, str] | None:
@@ -454,17 +477,46 @@ def replacements(changes: Sequence[DocumentChange]) -> None:
     replace, and needs the approvals of all of them (of a loosening, when its
     terms are looser than any).
     """
-    gone = [c.base for c in changes if (c.api_version, c.kind) == SLA_KEY and c.base is not None
-            and (c.head is None or parties(c.base) != parties(c.head))]
+    sides = [(c, c.base and parties(c.base), c.head and parties(c.head)) for c in changes
+             if (c.api_version, c.kind) == SLA_KEY]
+    gone = [c.base for c, before, after in sides
+            if c.base is not None and (c.head is None or before != after)]
     if not gone:
         return
-    for change in changes:
+    for change, before, after in sides:
         head = change.head
-        if (change.api_version, change.kind) != SLA_KEY or head is None or (
-                change.base is not None and parties(change.base) == parties(head)):
+        if head is None or (change.base is not None and before == after):
             continue
-        change.replaces = tuple(compare_earlier(old, head) for old in gone
-                                if old is not change.base)
+        change.replaces, change.replaces_more = _judged_against(
+            [old for old in gone if old is not change.base], head)
+
+
+ALL_CLASSES = frozenset({MODIFIED, LOOSENED, TIGHTENED})  # all an edit's comparison can add
+REPLACES_LISTED = 10  # beyond this many taken away, only the comparisons that add a class
+
+
+def _judged_against(olds: list[Document], head: Document) -> tuple[tuple[DocumentChange, ...],
+                                                                   int]:
+    """``head`` compared with each agreement taken away, and how many more are not shown.
+
+    A change that takes away more than :data:`REPLACES_LISTED` agreements (a
+    customer renamed across a whole repository) keeps, of the comparisons of
+    each agreement given terms, those that add a class to the ones before,
+    and stops once nothing is left to add: what it needs is the same, and
+    its report grows with the agreements, not with their square.
+    """
+    if len(olds) <= REPLACES_LISTED:
+        return tuple(compare_earlier(old, head) for old in olds), 0
+    kept: list[DocumentChange] = []
+    seen: frozenset[str] = frozenset()
+    for old in olds:
+        found = compare_earlier(old, head)
+        if not found.classes <= seen:
+            kept.append(found)
+            seen |= found.classes
+            if seen >= ALL_CLASSES:
+                break
+    return tuple(kept), len(olds) - len(kept)
 
 
 def _with_indicators(changes: list[DocumentChange], matched: Sequence[tuple[Document, Document]]

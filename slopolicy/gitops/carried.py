@@ -39,7 +39,10 @@ class Change:
 
     def carried_by(self, raw: bytes) -> bool:
         """Whether a file of content ``raw`` holds one of the versions, or a near copy."""
-        written = lines(raw)
+        return self.carried_in(lines(raw))
+
+    def carried_in(self, written: frozenset[str]) -> bool:
+        """:meth:`carried_by`, of a file's :func:`lines`."""
         for new, added, removed in self.versions:
             edits = len(added) + len(removed)
             if not new or not edits:
@@ -56,7 +59,8 @@ def carriers(changes: Mapping[str, Change], written: Mapping[str, bytes]) -> dic
     """For each blob id of ``written``, the files of ``changes`` whose change it carried."""
     found: dict[str, set[str]] = {}
     for blob, raw in written.items():
-        paths = {path for path, change in changes.items() if change.carried_by(raw)}
+        held = lines(raw)  # once per file written, not once per change it may carry
+        paths = {path for path, change in changes.items() if change.carried_in(held)}
         if paths:
             found[blob] = paths
     return found

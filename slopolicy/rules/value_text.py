@@ -47,3 +47,10 @@ def format_bad_minutes(bounds: tuple[Decimal, Decimal] | None) -> str:
     if low == high:
         return units.format_minutes(low)
     return f"{units.format_minutes(low)}–{units.format_minutes(high)}"
+
+
+def more_taken_away(count: int) -> str:
+    """The agreements taken away that an agreement given terms may stand for, beyond the
+    comparisons shown: they ask no other approval (``DocumentChange.replaces_more``)."""
+    return (f"and {count} more agreement{'s' if count != 1 else ''} this change takes away, "
+            "whose terms ask no other approval")

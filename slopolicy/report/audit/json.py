@@ -338,6 +338,8 @@ def version_json(version: Version, shared: _Shared | None = None) -> dict[str, A
         # given terms as its commit took another agreement's away: compared with each, as the
         # gate's ``replaces``
         **({"replaces": replaces_json(version.change)} if version.change.replaces else {}),
+        **({"replacesMore": version.change.replaces_more} if version.change.replaces_more
+           else {}),
     }
 
 

@@ -18,7 +18,7 @@ from slopolicy.gitops.audit import (
     Version,
     rewritten_by,
 )
-from slopolicy.rules.value_text import show_value
+from slopolicy.rules.value_text import more_taken_away, show_value
 
 NO_REQUIREMENT = "no approval required"
 
@@ -73,6 +73,8 @@ def field_lines(version: Version) -> list[str]:
         lines.append(said + ":")
         lines.extend(f"  {f.shown}: {show_value(f.before)} → {show_value(f.after)} "
                      f"({f.direction})" for f in instead.fields if f.direction != VERSION)
+    if version.change.replaces_more:
+        lines.append(more_taken_away(version.change.replaces_more))
     return lines
 
 

@@ -59,6 +59,8 @@ def document_json(change: DocumentChange) -> dict[str, Any]:
         out["earlier"] = earlier_json(change.earlier)
     if change.replaces:  # it may stand for agreements the change takes away: compared with each
         out["replaces"] = replaces_json(change)
+    if change.replaces_more:  # and for more, which ask no other class
+        out["replacesMore"] = change.replaces_more
     if change.approval is not None:
         out["approvals"] = approvals_json(change.approval)
     return out

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, TextIO
 
 from slopolicy.report.terminal import line as one_line
-from slopolicy.rules.value_text import format_bad_minutes, show_value
+from slopolicy.rules.value_text import format_bad_minutes, more_taken_away, show_value
 
 if TYPE_CHECKING:
     from slopolicy.changes.changeset import ChangeSet
@@ -34,6 +34,8 @@ def report(changes: ChangeSet, stream: TextIO) -> None:
                     f"  judged as an edit of {instead.base.kind}/{instead.base.name} "
                     f"({instead.base.source.path}) too: {', '.join(sorted(instead.classes))}")
                     + "\n")
+        if change.replaces_more:
+            stream.write(f"  {more_taken_away(change.replaces_more)}\n")
     if changes.policy:
         files = ", ".join(f"{p} {s}" for p, s in changes.policy.files)
         stream.write(f"policy: {one_line(files)}\n")

@@ -29,7 +29,7 @@ from slopolicy.model.problems import Problem
 from slopolicy.report.check import CheckReport, changed_files, shown_failing
 from slopolicy.report.check.text import summary
 from slopolicy.report.markdown import cell as escaped
-from slopolicy.rules.value_text import format_bad_minutes, show_value
+from slopolicy.rules.value_text import format_bad_minutes, more_taken_away, show_value
 
 if TYPE_CHECKING:
     from slopolicy.changes.changeset import ChangeSet
@@ -206,6 +206,8 @@ def _term_rows(change: DocumentChange) -> list[list[str]]:
             assert instead.base is not None
             rows += [["—", cell(f"instead of {instead.base.kind}/{instead.base.name}"),
                       "added", "—"], *_term_rows(instead)]
+        if change.replaces_more:
+            rows.append(["—", cell(more_taken_away(change.replaces_more)), "added", "—"])
         return rows
     if change.base is None or change.head is None:
         return [["—", "—", "added" if change.base is None else "removed", "—"]]

@@ -1,0 +1,131 @@
+"""A change that takes many agreements away and gives many terms: its cost and report grow
+with the agreements, not with their square, and it needs what each comparison asks.
+
+The policy (gitrepos.POLICY) asks legal to add, modify or remove an agreement, and legal and
+sre to loosen one.
+"""
+from __future__ import annotations
+
+import random
+
+import pytest
+from gitrepos import GitProject, sla
+
+from slopolicy.changes import compare
+from slopolicy.load.files import load_bytes
+from slopolicy.model.documents import Document
+
+TIERS = ("99.0", "99.5", "99.9")
+
+
+def agreement(name: str, customer: str, target: str, service: str = "public-api") -> str:
+    return (sla(target=target).replace("name: globex-public-api", f"name: {name}")
+            .replace("customer: globex", f"customer: {customer}")
+            .replace("service: public-api", f"service: {service}"))
+
+
+def test_customers_renamed_across_many_agreements(repo: GitProject) -> None:
+    """Twelve agreements removed and twelve given to new customer names, in three tiers:
+    each new one needs what its comparisons with the twelve ask (a loosening, unless it is
+    of the strictest tier), while its report keeps only the comparisons that add a class."""
+    count = compare.REPLACES_LISTED + 2
+    (repo.root / "slas/globex.yaml").unlink()
+    for number in range(count):
+        repo.write(f"slas/old-{number}.yaml",
+                   agreement(f"old-{number}", f"customer-{number}", TIERS[number % 3]))
+    repo.commit("twelve agreements")
+    repo.git("branch", "-f", "main")
+    for number in range(count):
+        (repo.root / f"slas/old-{number}.yaml").unlink()
+        repo.write(f"slas/new-{number}.yaml",
+                   agreement(f"new-{number}", f"client-{number}", TIERS[number % 3]))
+    repo.commit("new customer names")
+    run = repo.gate("--format", "json")
+    assert run.code == 1
+    added = {d["document"]: d for d in run.json["changes"]["documents"] if d["status"] == "added"}
+    assert len(added) == count
+    for number in range(count):
+        found = added[f"SLA/new-{number}"]
+        tier = TIERS[number % 3]
+        wanted = {"added", "modified"} | ({"loosened"} if tier != "99.9" else set()) | (
+            {"tightened"} if tier != "99.0" else set())
+        assert set(found["classes"]) == wanted, (number, found["classes"])
+        shown = found["replaces"]
+        # each comparison kept adds a class to those before it; the rest are counted
+        assert len(shown) <= 3
+        assert len(shown) + found["replacesMore"] == count
+        classes: set[str] = set()
+        for instead in shown:
+            assert not set(instead["classes"]) <= classes
+            classes |= set(instead["classes"])
+        assert classes | {"added"} == wanted
+    approval = [p for p in run.json["problems"] if p["rule"] == "sla-change-approval"]
+    assert {p["document"] for p in approval} >= {f"SLA/new-{n}" for n in range(count)}
+    loosened = [p for p in approval if p["document"] == "SLA/new-0"]  # tier 99.0
+    assert any("1 more sre approver (for loosened" in p["message"] for p in loosened)
+    table = repo.gate("--format", "markdown").out
+    assert "and 11 more agreements this change takes away, whose terms ask no other approval" in table
+    listed = repo.run("diff", "main").out
+    assert "  and 11 more agreements this change takes away, whose terms ask no other approval\n" in listed
+    # the audit judges the commit as the gate judges the change, and reports it as briefly
+    agreements = repo.run("audit", "--format", "json").json["agreements"]
+    [version] = next(a for a in agreements if a["document"] == "SLA/new-0")["versions"]
+    assert set(version["classes"]) == {"added", "modified", "loosened"}
+    assert len(version["replaces"]) + version["replacesMore"] == count
+
+
+def test_a_few_taken_away_are_each_shown(repo: GitProject) -> None:
+    """Up to REPLACES_LISTED agreements taken away, each comparison is in the report."""
+    (repo.root / "slas/globex.yaml").unlink()
+    for number in range(3):
+        repo.write(f"slas/old-{number}.yaml", agreement(f"old-{number}", f"c-{number}", "99.9"))
+    repo.commit("three agreements")
+    repo.git("branch", "-f", "main")
+    for number in range(3):
+        (repo.root / f"slas/old-{number}.yaml").unlink()
+    repo.write("slas/new.yaml", agreement("new", "client", "99.9"))
+    repo.commit("one instead of three")
+    [found] = [d for d in repo.gate("--format", "json").json["changes"]["documents"]
+               if d["document"] == "SLA/new"]
+    assert [r["document"] for r in found["replaces"]] == [f"SLA/old-{n}" for n in range(3)]
+    assert "replacesMore" not in found
+
+
+def each_with_each(removed: list[Document], added: list[Document]
+                   ) -> list[tuple[Document, Document]]:
+    """The pairing of renames, by the letter of its rule: for each strength, each agreement
+    removed in order takes the first added one of exactly that kinship not yet taken."""
+    def kinship(old: Document, new: Document) -> int:
+        party = compare.parties(old)
+        return 2 * (party is not None and party == compare.parties(new)) + (
+            old.source.path == new.source.path)
+
+    pairs: list[tuple[Document, Document]] = []
+    for strength in (3, 2, 1):
+        for old in removed:
+            if any(o is old for o, _ in pairs):
+                continue
+            taken = [n for _, n in pairs]
+            new = next((n for n in added if not any(n is t for t in taken)
+                        and kinship(old, n) == strength), None)
+            if new is not None:
+                pairs.append((old, new))
+    return pairs
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_renames_pair_as_the_rule_says(seed: int) -> None:
+    """The indexed pairing gives the pairs of the each-with-each one, in its order."""
+    r = random.Random(seed)
+
+    def documents(prefix: str) -> list[Document]:
+        found = []
+        for number in range(r.randint(0, 7)):
+            customer = r.choice(["globex", "Globex", "initech", "hooli", '""'])
+            text = agreement(f"{prefix}-{number}", customer, "99.9", r.choice(["api", "web"]))
+            found += load_bytes(f"slas/{r.choice('abc')}.yaml", text.encode()).documents
+        return found
+
+    removed, added = documents("old"), documents("new")
+    got = [(id(o), id(n)) for o, n in compare.pair_renames(removed, added)]
+    assert got == [(id(o), id(n)) for o, n in each_with_each(removed, added)]
