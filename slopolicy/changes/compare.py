@@ -41,7 +41,7 @@ and so is a rename).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -483,33 +483,43 @@ def replacements(changes: Sequence[DocumentChange]) -> None:
             if c.base is not None and (c.head is None or before != after)]
     if not gone:
         return
+    keys = {id(old): _terms_key(old) for old in gone} if len(gone) > REPLACES_LISTED else {}
     for change, before, after in sides:
         head = change.head
         if head is None or (change.base is not None and before == after):
             continue
         change.replaces, change.replaces_more = _judged_against(
-            [old for old in gone if old is not change.base], head)
+            [old for old in gone if old is not change.base], head, keys)
 
 
 ALL_CLASSES = frozenset({MODIFIED, LOOSENED, TIGHTENED})  # all an edit's comparison can add
 REPLACES_LISTED = 10  # beyond this many taken away, only the comparisons that add a class
 
 
-def _judged_against(olds: list[Document], head: Document) -> tuple[tuple[DocumentChange, ...],
-                                                                   int]:
+def _judged_against(olds: list[Document], head: Document, keys: Mapping[int, Hashable]
+                    ) -> tuple[tuple[DocumentChange, ...], int]:
     """``head`` compared with each agreement taken away, and how many more are not shown.
 
     A change that takes away more than :data:`REPLACES_LISTED` agreements (a
     customer renamed across a whole repository) keeps, of the comparisons of
     each agreement given terms, those that add a class to the ones before,
     and stops once nothing is left to add: what it needs is the same, and
-    its report grows with the agreements, not with their square.
+    its report grows with the agreements, not with their square. An
+    agreement whose terms are those of one compared before (``keys``: the
+    same terms but for the customer and service, and as far from ``head``'s
+    customer and service) would ask what that one asked, and is not compared.
     """
     if len(olds) <= REPLACES_LISTED:
         return tuple(compare_earlier(old, head) for old in olds), 0
     kept: list[DocumentChange] = []
     seen: frozenset[str] = frozenset()
+    asked: set[Hashable] = set()
+    party = parties(head)
     for old in olds:
+        key = (keys[id(old)], parties(old) == party)
+        if key in asked:
+            continue  # its classes are among those seen
+        asked.add(key)
         found = compare_earlier(old, head)
         if not found.classes <= seen:
             kept.append(found)
@@ -517,6 +527,20 @@ def _judged_against(olds: list[Document], head: Document) -> tuple[tuple[Documen
             if seen >= ALL_CLASSES:
                 break
     return tuple(kept), len(olds) - len(kept)
+
+
+def _terms_key(doc: Document) -> Hashable:
+    """The agreement's terms but for its customer and service, as a key: equal keys are equal
+    data (each value with its type, mappings in their order)."""
+    return _value_key({k: v for k, v in doc.spec.items() if k not in ("customer", "service")})
+
+
+def _value_key(value: Any) -> Hashable:
+    if isinstance(value, Mapping):
+        return ("map", tuple((_value_key(k), _value_key(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("list", tuple(_value_key(v) for v in value))
+    return (type(value), value if isinstance(value, Hashable) else id(value))
 
 
 def _with_indicators(changes: list[DocumentChange], matched: Sequence[tuple[Document, Document]]

@@ -129,3 +129,34 @@ def test_renames_pair_as_the_rule_says(seed: int) -> None:
     removed, added = documents("old"), documents("new")
     got = [(id(o), id(n)) for o, n in compare.pair_renames(removed, added)]
     assert got == [(id(o), id(n)) for o, n in each_with_each(removed, added)]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_what_a_bulk_change_asks_is_what_each_comparison_asks(seed: int) -> None:
+    """Against every comparison made one by one: the classes of each agreement given terms,
+    when only the comparisons that add a class are kept and terms seen before are skipped."""
+    r = random.Random(seed)
+
+    def documents(prefix: str, count: int) -> list[Document]:
+        found = []
+        for number in range(count):
+            customer = r.choice(["globex", "initech", f"{prefix}-{number}"])
+            text = agreement(f"{prefix}-{number}", customer, r.choice(TIERS + ("99.95",)),
+                             r.choice(["public-api", "web"]))
+            if r.random() < 0.3:
+                text = text.replace("99.0", "98.0")  # some credit tiers moved too
+            found += load_bytes(f"slas/{prefix}-{number}.yaml", text.encode()).documents
+        return found
+
+    gone = documents("old", r.randint(compare.REPLACES_LISTED + 1, 24))
+    came = documents("new", 4)
+    changes = [compare.DocumentChange(*d.identity, base=d, head=None) for d in gone] + [
+        compare.DocumentChange(*d.identity, base=None, head=d) for d in came]
+    compare.replacements(changes)
+    for change in changes[len(gone):]:
+        assert change.head is not None
+        wanted = frozenset().union(*(compare.compare_earlier(old, change.head).classes
+                                     for old in gone))
+        got = frozenset().union(*(r.classes for r in change.replaces))
+        assert got == wanted
+        assert len(change.replaces) + change.replaces_more == len(gone)
