@@ -506,17 +506,19 @@ def _judged_against(olds: list[Document], head: Document, keys: Mapping[int, Has
     and stops once nothing is left to add: what it needs is the same, and
     its report grows with the agreements, not with their square. An
     agreement whose terms are those of one compared before (``keys``: the
-    same terms but for the customer and service, and as far from ``head``'s
-    customer and service) would ask what that one asked, and is not compared.
+    same terms but for the parties, the contract and the version, which ask
+    a modification at most; and as far from ``head``'s parties and contract)
+    would ask what that one asked, and is not compared.
     """
     if len(olds) <= REPLACES_LISTED:
         return tuple(compare_earlier(old, head) for old in olds), 0
     kept: list[DocumentChange] = []
     seen: frozenset[str] = frozenset()
     asked: set[Hashable] = set()
-    party = parties(head)
+    party, contract = parties(head), head.spec.get("contract", _ABSENT)
     for old in olds:
-        key = (keys[id(old)], parties(old) == party)
+        key = (keys[id(old)], parties(old) == party,
+               _same(old.spec.get("contract", _ABSENT), contract))
         if key in asked:
             continue  # its classes are among those seen
         asked.add(key)
@@ -529,10 +531,15 @@ def _judged_against(olds: list[Document], head: Document, keys: Mapping[int, Has
     return tuple(kept), len(olds) - len(kept)
 
 
+_ABSENT = object()
+# the fields of an agreement whose change is a modification at most (the version's, no class)
+_NO_DIRECTION = frozenset({"customer", "service", "contract", "version", "supersedes"})
+
+
 def _terms_key(doc: Document) -> Hashable:
-    """The agreement's terms but for its customer and service, as a key: equal keys are equal
-    data (each value with its type, mappings in their order)."""
-    return _value_key({k: v for k, v in doc.spec.items() if k not in ("customer", "service")})
+    """The agreement's terms but for the fields that ask a modification at most, as a key:
+    equal keys are equal data (each value with its type, mappings in their order)."""
+    return _value_key({k: v for k, v in doc.spec.items() if k not in _NO_DIRECTION})
 
 
 def _value_key(value: Any) -> Hashable:

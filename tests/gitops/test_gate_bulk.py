@@ -145,6 +145,10 @@ def test_what_a_bulk_change_asks_is_what_each_comparison_asks(seed: int) -> None
                              r.choice(["public-api", "web"]))
             if r.random() < 0.3:
                 text = text.replace("99.0", "98.0")  # some credit tiers moved too
+            if r.random() < 0.5:  # a contract of its own, or the same as others
+                text = text.replace("  service:", f"  contract: {r.choice(['MSA-1', prefix])}\n"
+                                    "  service:")
+            text = text.replace("version: 1", f"version: {r.choice([1, 2])}")
             found += load_bytes(f"slas/{prefix}-{number}.yaml", text.encode()).documents
         return found
 
@@ -160,3 +164,25 @@ def test_what_a_bulk_change_asks_is_what_each_comparison_asks(seed: int) -> None
         got = frozenset().union(*(r.classes for r in change.replaces))
         assert got == wanted
         assert len(change.replaces) + change.replaces_more == len(gone)
+
+
+@pytest.mark.parametrize("other", ["customer", "contract"])
+def test_the_same_terms_for_other_parties_still_ask_a_modification(other: str) -> None:
+    """Terms taken away from the agreement's own customer and contract first, then the same
+    terms from other customers (or under other contracts): those still make the one given
+    terms a modification of theirs."""
+    def document(name: str, customer: str, contract: str) -> Document:
+        text = agreement(name, customer, "99.9").replace(
+            "  service:", f"  contract: {contract}\n  service:")
+        [found] = load_bytes(f"slas/{name}.yaml", text.encode()).documents
+        return found
+
+    others = range(1, compare.REPLACES_LISTED + 2)
+    gone = [document("old-0", "globex", "MSA-1")] + [
+        document(f"old-{n}", f"client-{n}" if other == "customer" else "globex",
+                 f"MSA-{n + 1}" if other == "contract" else "MSA-1") for n in others]
+    head = document("new", "globex", "MSA-1")
+    changes = [compare.DocumentChange(*d.identity, base=d, head=None) for d in gone]
+    changes.append(compare.DocumentChange(*head.identity, base=None, head=head))
+    compare.replacements(changes)
+    assert changes[-1].classes == {"added", "modified"}
