@@ -483,7 +483,8 @@ def replacements(changes: Sequence[DocumentChange]) -> None:
             if c.base is not None and (c.head is None or before != after)]
     if not gone:
         return
-    keys = {id(old): _terms_key(old) for old in gone} if len(gone) > REPLACES_LISTED else {}
+    keys = ({id(old): (_terms_key(old), parties(old), old.spec.get("contract", _ABSENT))
+             for old in gone} if len(gone) > REPLACES_LISTED else {})
     for change, before, after in sides:
         head = change.head
         if head is None or (change.base is not None and before == after):
@@ -496,7 +497,8 @@ ALL_CLASSES = frozenset({MODIFIED, LOOSENED, TIGHTENED})  # all an edit's compar
 REPLACES_LISTED = 10  # beyond this many taken away, only the comparisons that add a class
 
 
-def _judged_against(olds: list[Document], head: Document, keys: Mapping[int, Hashable]
+def _judged_against(olds: list[Document], head: Document,
+                    keys: Mapping[int, tuple[Hashable, tuple[str, str] | None, Any]]
                     ) -> tuple[tuple[DocumentChange, ...], int]:
     """``head`` compared with each agreement taken away, and how many more are not shown.
 
@@ -505,8 +507,9 @@ def _judged_against(olds: list[Document], head: Document, keys: Mapping[int, Has
     each agreement given terms, those that add a class to the ones before,
     and stops once nothing is left to add: what it needs is the same, and
     its report grows with the agreements, not with their square. An
-    agreement whose terms are those of one compared before (``keys``: the
-    same terms but for the parties, the contract and the version, which ask
+    agreement whose terms are those of one compared before (``keys``: its
+    terms, parties and contract; the same terms but for the parties, the contract
+    and the version, which ask
     a modification at most; and as far from ``head``'s parties and contract)
     would ask what that one asked, and is not compared.
     """
@@ -517,8 +520,8 @@ def _judged_against(olds: list[Document], head: Document, keys: Mapping[int, Has
     asked: set[Hashable] = set()
     party, contract = parties(head), head.spec.get("contract", _ABSENT)
     for old in olds:
-        key = (keys[id(old)], parties(old) == party,
-               _same(old.spec.get("contract", _ABSENT), contract))
+        terms, old_party, old_contract = keys[id(old)]
+        key = (terms, old_party == party, _same(old_contract, contract))
         if key in asked:
             continue  # its classes are among those seen
         asked.add(key)

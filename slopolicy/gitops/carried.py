@@ -55,12 +55,22 @@ class Change:
         return False
 
 
-def carriers(changes: Mapping[str, Change], written: Mapping[str, bytes]) -> dict[str, set[str]]:
-    """For each blob id of ``written``, the files of ``changes`` whose change it carried."""
-    found: dict[str, set[str]] = {}
-    for blob, raw in written.items():
-        held = lines(raw)  # once per file written, not once per change it may carry
-        paths = {path for path, change in changes.items() if change.carried_in(held)}
-        if paths:
-            found[blob] = paths
-    return found
+class Carriers:
+    """Whether a file written (by blob id) carried a file's change, each asked once."""
+
+    def __init__(self, changes: Mapping[str, Change], texts: Mapping[str, bytes]) -> None:
+        self.changes = changes
+        self.texts = texts
+        self._lines: dict[str, frozenset[str]] = {}
+        self._asked: dict[tuple[str, str], bool] = {}
+
+    def carried(self, blob: str, path: str) -> bool:
+        """Whether content ``blob`` holds the change of ``path`` (False: a blob not read)."""
+        found = self._asked.get((blob, path))
+        if found is None:
+            held = self._lines.get(blob)
+            if held is None:
+                raw = self.texts.get(blob)
+                held = self._lines[blob] = lines(raw) if raw is not None else frozenset()
+            found = self._asked[blob, path] = bool(held) and self.changes[path].carried_in(held)
+        return found

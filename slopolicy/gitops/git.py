@@ -400,13 +400,18 @@ class GitRepo:
             (texts[b] for b in sorted(blobs_of) if b in texts),
             (texts[b] for b in sorted(before.get(path, set()) - blobs_of) if b in texts))
             for path, blobs_of in versions.items()}
-        carriers = carried.carriers(changes, {b: texts[b] for _, w in writes for b, _ in w
-                                              if b in texts})
+        carriers = carried.Carriers(changes, texts)
         found = []
         for commit, written in writes:
-            made = {p for blob, path in written for p in carriers.get(blob, ()) if p != path}
-            made |= {p for blob, path in written for p, bs in versions.items()
-                     if blob in bs and p != path}  # the same bytes, read or not
+            made = {p for blob, path in written for p, bs in versions.items()
+                    if blob in bs and p != path}  # the same bytes, read or not
+            # a file it wrote itself names it among that file's writers already: only the
+            # others are asked (a change that rewrites a thousand files in one commit must
+            # not hold each against each)
+            own = {path for _, path in written}
+            for blob, path in written:
+                made |= {p for p in changes if p != path and p not in own and p not in made
+                         and carriers.carried(blob, p)}
             if made:
                 found.append((commit, made))
         return found
