@@ -225,6 +225,21 @@ def gate_vs_cold(tmp: Path, env: dict[str, str], repeat: int) -> bool:
     return show("cold check --base, 4,000 docs / cold check", measure(cold, gated, repeat), 1.3)
 
 
+def bulk_rename_vs_cold(tmp: Path, env: dict[str, str], repeat: int) -> bool:
+    """Cold ``check --base`` of a change that gives every SLA of 1,000 documents a new customer
+    name (each taken away from its customer and given to another: each is judged as an edit of
+    every other, so this is where a cost that grows with the square would show) / cold check."""
+    root = committed(tmp / "bulk1000", 500)
+    for path in (root / "slas").glob("*.yaml"):
+        path.write_text(path.read_text().replace("customer: customer-", "customer: client-"))
+    cold = Cmd(SLOPOLICY + ["check", "--no-cache"], root, env)
+    # it needs approvals nobody gave: its findings are the point, not its exit code
+    gated = Cmd(SLOPOLICY + ["check", "--no-cache", "--base", "base", "--fail-on", "never"],
+                root, env)
+    return show("cold check --base, 500 SLAs given new customer names / cold check",
+                measure(cold, gated, repeat))
+
+
 def memory_100000(tmp: Path, env: dict[str, str]) -> bool:
     root = tmp / "w100000"
     workload(root, 50000)
@@ -337,6 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                    one_changed_in_20000(tmp, env, args.repeat),
                    precommit_vs_check_yaml(tmp, env, args.repeat),
                    gate_vs_cold(tmp, env, args.repeat),
+                   bulk_rename_vs_cold(tmp, env, args.repeat),
                    startup(tmp, env, args.repeat),
                    audit_vs_floor(tmp, env, args.repeat)]
         if not args.quick:
