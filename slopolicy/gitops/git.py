@@ -156,6 +156,7 @@ class GitRepo:
         self.root = Path(repo.working_tree_dir or repo.git_dir).resolve()
         # the last range _carried read: the audit asks once per agreement a merge changed
         self._written: tuple[str, str, list[LoggedCommit], dict[str, bytes]] | None = None
+        self._user_email: tuple[str | None] | None = None  # (user.email,) once read
 
     # -- refs ------------------------------------------------------------------
 
@@ -296,10 +297,14 @@ class GitRepo:
         return _date(str(text).strip(), sha, "committer")
 
     def user_email(self) -> str | None:
-        try:
-            return str(self._git.config("--get", "user.email")).strip() or None
-        except self._error:
-            return None
+        """``user.email``: who makes an uncommitted change (read once a run: each uncommitted
+        agreement asks)."""
+        if self._user_email is None:
+            try:
+                self._user_email = (str(self._git.config("--get", "user.email")).strip() or None,)
+            except self._error:
+                self._user_email = (None,)
+        return self._user_email[0]
 
     # -- trees and blobs -------------------------------------------------------
 
