@@ -140,17 +140,23 @@ class DocumentChange:
     renamed_from: str | None = None  # the predecessor's metadata.name, for a renamed agreement
     indicator: DocumentChange | None = None  # the change of the SLI this SLO references
     # An added agreement that the base's history removed before: the comparison with the
-    # last version removed (set by the gate, which reads the history).
+    # last version removed (set by the gate, which reads the history); the one that asks most
+    # of those found (:func:`give_earlier`). An agreement given another customer or service
+    # has one too: the last version of those parties' agreement removed.
     earlier: Earlier | None = None
+    # the other last versions removed it is compared with: the last of its name and the last
+    # of its customer and service are two kinds of match, and each is judged
+    earlier_also: tuple[Earlier, ...] = ()
     # An agreement that takes terms to a customer and service in the same change that takes
     # another agreement's away (:func:`replacements`): its terms compared with each of those.
     replaces: tuple[DocumentChange, ...] = ()
     # how many more agreements taken away it may stand for, which ask no other class (not
     # compared one by one once the change takes away more than REPLACES_LISTED)
     replaces_more: int = 0
-    # (indicator, earlier, replaces, directions, own classes) as last worked out: the sides,
-    # fields and objectives of a change are never replaced, and a report asks many times
-    _said: tuple[Any, Any, Any, frozenset[str], frozenset[str]] | None = field(
+    # (indicator, earlier, replaces, directions, own classes, earlier_also) as last worked
+    # out: the sides, fields and objectives of a change are never replaced, and a report asks
+    # many times
+    _said: tuple[Any, Any, Any, frozenset[str], frozenset[str], Any] | None = field(
         default=None, init=False, repr=False)
 
     @property
@@ -180,13 +186,18 @@ class DocumentChange:
     def directions(self) -> frozenset[str]:
         return self._worked_out()[3]
 
-    def _worked_out(self) -> tuple[Any, Any, Any, frozenset[str], frozenset[str]]:
+    @property
+    def earliers(self) -> tuple[Earlier, ...]:
+        """Every last version removed that it is compared with, the one asking most first."""
+        return (self.earlier, *self.earlier_also) if self.earlier is not None else ()
+
+    def _worked_out(self) -> tuple[Any, Any, Any, frozenset[str], frozenset[str], Any]:
         said = self._said
         if (said is None or said[0] is not self.indicator or said[1] is not self.earlier
-                or said[2] is not self.replaces):
+                or said[2] is not self.replaces or said[5] is not self.earlier_also):
             directions = self._directions()
             said = self._said = (self.indicator, self.earlier, self.replaces, directions,
-                                 self._classes(directions))
+                                 self._classes(directions), self.earlier_also)
         return said
 
     def _directions(self) -> frozenset[str]:
@@ -217,15 +228,16 @@ class DocumentChange:
         return self._worked_out()[4]
 
     def _classes(self, directions: frozenset[str]) -> frozenset[str]:
+        # an agreement removed and added back (or given the parties of one removed) is judged
+        # as the edit it amounts to too, against each last version removed it is compared with
+        again = frozenset().union(*(e.change.classes for e in self.earliers))
         if self.base is None:
-            # an agreement removed and added back is judged as the edit it amounts to too
-            again = self.earlier.change.classes if self.earlier is not None else frozenset()
             return frozenset({"added"}) | again
         if self.head is None:
             return frozenset({"removed"})
         if not directions & TERMS and not self.renamed:
-            return frozenset()
-        return frozenset({MODIFIED}) | (directions & {TIGHTENED, LOOSENED})
+            return again
+        return frozenset({MODIFIED}) | (directions & {TIGHTENED, LOOSENED}) | again
 
     @property
     def status(self) -> str:
@@ -431,6 +443,28 @@ def pair_renames(removed: Sequence[Document], added: Sequence[Document]
     return [(gone[at][0], came[n][0]) for at, n in paired.items()]
 
 
+def give_earlier(change: DocumentChange, found: Sequence[Earlier]) -> None:
+    """Give ``change`` the last versions removed it is compared with (``found``: the one of
+    its own customer and service first): ``earlier`` is the one whose edit asks most (a
+    loosening, then a tightening, then other terms), the rest ``earlier_also``."""
+    ordered = sorted(found, key=lambda e: -_asks(e.change.classes))
+    change.earlier = ordered[0] if ordered else None
+    change.earlier_also = tuple(ordered[1:])
+
+
+def _asks(classes: frozenset[str]) -> int:
+    return next((3 - i for i, w in enumerate((LOOSENED, TIGHTENED, MODIFIED)) if w in classes),
+                0)
+
+
+def same_parties(old: Document, new: Document) -> bool:
+    """Whether two agreements are for one customer and service, as a reader takes them."""
+    if (old.api_version, old.kind) != SLA_KEY or (new.api_version, new.kind) != SLA_KEY:
+        return False
+    found = parties(new)
+    return found is not None and parties(old) == found
+
+
 def same_agreement(old: Document, new: Document) -> bool:
     """Whether ``new`` is ``old``'s agreement, as matching across sides takes it: the same
     identity, or a successor for the same customer and service (a rename)."""
@@ -468,7 +502,10 @@ def parties(doc: Document) -> tuple[str, str] | None:
 def replacements(changes: Sequence[DocumentChange]) -> None:
     """Give each agreement that takes terms to a customer and service (added, or given
     another customer or service) its comparison with each agreement whose terms the same
-    change takes away (removed, or given another customer or service): ``replaces``.
+    change takes away (removed, or given another customer or service): ``replaces``; and
+    each agreement whose terms the change edits in place (its effective period brought back,
+    its objectives) its comparison with each one taken away from its own customer and
+    service: what that customer is promised before and after, whichever agreement says it.
 
     Which agreement a new one stands for cannot rest on its name or spelling,
     which whoever writes the change chooses: an agreement loosened, renamed and
@@ -487,7 +524,17 @@ def replacements(changes: Sequence[DocumentChange]) -> None:
              for old in gone} if len(gone) > REPLACES_LISTED else {})
     for change, before, after in sides:
         head = change.head
-        if head is None or (change.base is not None and before == after):
+        if head is None:
+            continue
+        if change.base is not None and before == after:
+            # edited in place for the same parties: new terms in force for its customer and
+            # service (an expired agreement revived, say) where the change takes away another
+            # of theirs are judged against that one too: the customer's terms before and after
+            if after is None or not change.directions & TERMS:
+                continue
+            same = [old for old in gone if old is not change.base and parties(old) == after]
+            if same:
+                change.replaces, change.replaces_more = _judged_against(same, head, keys)
             continue
         change.replaces, change.replaces_more = _judged_against(
             [old for old in gone if old is not change.base], head, keys)

@@ -647,6 +647,7 @@ class _Walker:
         if old.source.path != new.source.path:
             agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
         found = changes.compare_renamed(old, new, budgets=False)  # no report shows them
+        self.removals.note(found, self.agreements, index, commit)  # given other parties
         agreement.versions.append(Version(
             index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
             policy=policy, paths=self.paths.setdefault(found.paths, found.paths)))
@@ -680,8 +681,7 @@ class _Walker:
             agreement.moves.append(Move(index, commit, old.source.path, new.source.path))
         if found.status in ("moved", "unchanged"):
             return None
-        if found.base is None or found.head is None:
-            self.removals.note(found, self.agreements)
+        self.removals.note(found, self.agreements, index, commit)
         agreement.versions.append(Version(
             index=index, commit=commit, change=found, subject=document_subject(found, self._digest),
             policy=policy, paths=self.paths.setdefault(found.paths, found.paths)))
@@ -899,40 +899,57 @@ class _Removals:
     compared with the last version removed, as an edit of it (``DocumentChange.earlier``),
     and needs that edit's approvals too, as the gate asks of a pull request that adds it
     back (a removal approved as such, then an addition with looser terms approved as
-    such, would loosen it without the loosening's approvals)."""
+    such, would loosen it without the loosening's approvals). The last of its name and the
+    last of its customer and service are each compared; and an agreement given another
+    customer or service is compared with the last of those parties' agreements taken away
+    (removed, or given other parties)."""
 
     def __init__(self) -> None:
-        # (customer, service) -> the agreements of those parties removed, in the order removed
-        self.by_parties: dict[tuple[str, str], dict[Identity, None]] = {}
+        # (customer, service), folded -> each agreement that took their terms away, with the
+        # version it took away and where (the last time for each)
+        self.by_parties: dict[tuple[str, str], dict[Identity, tuple[Document, int,
+                                                                    LoggedCommit]]] = {}
 
-    def note(self, found: DocumentChange, agreements: Mapping[Identity, Agreement]) -> None:
-        """Remember a removal; give an addition the last version removed of its agreement
-        (the same name, or the same customer and service), if any."""
-        if found.head is None:
-            assert found.base is not None
-            parties = _parties(found.base)
-            if parties is not None:
-                self.by_parties.setdefault(parties, {})[found.base.identity] = None
-            return
+    def note(self, found: DocumentChange, agreements: Mapping[Identity, Agreement],
+             index: int, commit: LoggedCommit) -> None:
+        """Remember a removal (or parties given up); give an addition the last version removed
+        of its agreement (the same name, and the same customer and service), if any, and an
+        agreement given other parties the last version of theirs taken away."""
+        before = changes.parties(found.base) if found.base is not None else None
+        after = changes.parties(found.head) if found.head is not None else None
+        if found.base is not None and before is not None and (found.head is None
+                                                              or before != after):
+            self.by_parties.setdefault(before, {})[found.base.identity] = (found.base, index,
+                                                                           commit)
         new = found.head
-        parties = _parties(new)
-        last: Version | None = None
-        for identity in (new.identity, *(self.by_parties.get(parties, ()) if parties else ())):
+        if new is None or (found.base is not None and (after is None or before == after)):
+            return
+        candidates: list[changes.Earlier] = []
+        theirs = self._last_of(after, agreements) if after is not None else None
+        if theirs is not None:
+            candidates.append(changes.Earlier(changes.compare_earlier(theirs[0], new),
+                                              theirs[2].sha, theirs[2].date))
+        agreement = agreements.get(new.identity) if found.base is None else None
+        removal = agreement.latest if agreement is not None and agreement.versions else None
+        if removal is not None and removal.removed and (theirs is None
+                                                        or removal.doc is not theirs[0]):
+            candidates.append(changes.Earlier(changes.compare_earlier(removal.doc, new),
+                                              removal.commit.sha, removal.commit.date))
+        changes.give_earlier(found, candidates)
+
+    def _last_of(self, parties: tuple[str, str], agreements: Mapping[Identity, Agreement]
+                 ) -> tuple[Document, int, LoggedCommit] | None:
+        """The last agreement of ``parties`` taken away, unless it is theirs again since."""
+        last = None
+        for identity, taken in self.by_parties.get(parties, {}).items():
             agreement = agreements.get(identity)
-            removal = agreement.latest if agreement is not None and agreement.versions else None
-            if removal is None or not removal.removed:
-                continue  # there now
-            if (last is None or removal.index > last.index) and changes.same_agreement(
-                    removal.doc, new):
-                last = removal
-        if last is not None:
-            found.earlier = changes.Earlier(changes.compare_earlier(last.doc, new),
-                                            last.commit.sha, last.commit.date)
-
-
-def _parties(doc: Document) -> tuple[str, str] | None:
-    customer, service = doc.spec.get("customer"), doc.spec.get("service")
-    return (customer, service) if isinstance(customer, str) and isinstance(service, str) else None
+            now = agreement.latest if agreement is not None and agreement.versions else None
+            if (now is not None and now.index > taken[1] and not now.removed
+                    and changes.parties(now.doc) == parties):
+                continue  # theirs again: there now
+            if last is None or taken[1] > last[1]:
+                last = taken
+        return last
 
 
 def _config_rel(project: Project) -> str | None:

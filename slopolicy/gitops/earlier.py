@@ -5,12 +5,16 @@ to remove one. Were a change judged against its merge base alone, one
 change could remove an agreement (approved as removed) and the next add it
 back with looser terms (approved as added), and the loosening would never
 need its approvals. So when a change adds an agreement, the base branch's
-history is searched for an earlier version of it: the same identity, or one
+history is searched for an earlier version of it: the same identity, and one
 for the same customer and service, however a reader would take their
 spelling (as a rename is matched: ``Globex`` is ``globex``). The last one
-removed (read at the removing commit's parent) is compared with the one
-added, objective by objective, as an edit is, and the addition needs the
-approvals of that edit too (:attr:`DocumentChange.earlier`).
+removed of each kind of match (read at the removing commit's parent) is
+compared with the one added, objective by objective, as an edit is, and the
+addition needs the approvals of each of those edits too
+(:attr:`DocumentChange.earlier`, ``earlier_also``): a version of the name that
+was another customer's cannot hide the last one of the customer's own. An
+agreement given another customer or service takes terms to those parties as
+an addition does, and is compared with the last of their agreements removed.
 
 The search is one ``git log --raw`` of the base's first-parent chain over
 the files the policy's globs can select, newest first, read only while some
@@ -25,8 +29,19 @@ import codecs
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from dataclasses import dataclass, field
+
 from slopolicy.changes.changeset import ChangeSet
-from slopolicy.changes.compare import DocumentChange, Earlier, compare_earlier, same_agreement
+from slopolicy.changes.compare import (
+    SLA_KEY,
+    DocumentChange,
+    Earlier,
+    compare_earlier,
+    give_earlier,
+    parties,
+    same_agreement,
+    same_parties,
+)
 from slopolicy.config.settings import Config
 from slopolicy.gitops.git import FETCH_FULL, FileChange, GitRepo, PastCommit
 from slopolicy.load import discovery
@@ -54,8 +69,10 @@ Version = tuple[PastCommit, FileChange]  # a file's version before a commit chan
 def look_back(repo: GitRepo, rev: str, config: Config, repo_root: Path,
               changeset: ChangeSet) -> None:
     """Give each agreement ``changeset`` adds the last version of it that ``rev``'s history
-    removed, if any (``earlier``); or say why the history could not be searched."""
-    added = [c for c in changeset.agreements if c.base is None and c.head is not None]
+    removed, of its name and of its customer and service, if any (``earlier``), and each
+    agreement it gives another customer or service the last version of those parties'
+    removed; or say why the history could not be searched."""
+    added = [c for c in changeset.agreements if c.head is not None and _kinds(c)]
     if not added:
         return
     if repo.is_shallow():
@@ -69,8 +86,34 @@ def look_back(repo: GitRepo, rev: str, config: Config, repo_root: Path,
     except UsageError as error:
         changeset.history_unread = f"{error}; {_PARTIAL}"
         return
+    finally:
+        for want in search.wants:
+            give_earlier(want.change, list(dict.fromkeys(
+                want.found[k] for k in (_PARTIES, _NAME) if k in want.found)))
     if search.missing and (search.wanted or search.doubt):
         changeset.history_unread = f"{search.missing} is not in this clone; {_PARTIAL}"
+
+
+_NAME, _PARTIES = "name", "parties"  # the kinds of match of an earlier version
+
+
+def _kinds(change: DocumentChange) -> set[str]:
+    """How an earlier version of ``change``'s agreement is matched: an addition by its name and
+    by its customer and service; an agreement given other parties, by those parties."""
+    head = _head(change)
+    sla = (head.api_version, head.kind) == SLA_KEY and parties(head) is not None
+    if change.base is None:
+        return {_NAME, _PARTIES} if sla else {_NAME}
+    return {_PARTIES} if sla and parties(change.base) != parties(head) else set()
+
+
+@dataclass(eq=False)
+class _Want:
+    """An agreement looked for, the kinds of match not yet found, and those found."""
+
+    change: DocumentChange
+    kinds: set[str]
+    found: dict[str, Earlier] = field(default_factory=dict)
 
 
 class _Search:
@@ -81,7 +124,8 @@ class _Search:
         self.repo = repo
         self.config = config
         self.repo_root = repo_root
-        self.wanted = list(added)
+        self.wants = [_Want(c, _kinds(c)) for c in added]
+        self.wanted = list(self.wants)
         self.needles = {n for c in added for n in _spelt(c)}
         # the customers as matching reads them (``Globex`` is ``globex``), for other spellings
         self.folded = {f for c in added if (f := _folded_customer(c))}
@@ -121,7 +165,8 @@ class _Search:
             if not self._may_hold(raw):
                 continue
             docs = _agreements(change.old_path, raw)
-            found = [(c, d) for c in self.wanted if (d := _match(docs, c)) is not None]
+            found = [(w, k, d) for w in self.wanted for k in w.kinds
+                     if (d := _match(docs, w.change, k)) is not None]
             if found:
                 held.append(((commit, change), self.read, found))
         if not held:
@@ -130,14 +175,17 @@ class _Search:
         for (commit, change), place, found in held:
             after = (_agreements(change.new_path or "", news[change.new_blob])
                      if change.new_blob and change.new_blob in news else [])
-            for added, old in found:
-                if added not in self.wanted or any(same_agreement(d, _head(added))
-                                                   for d in after):
+            for want, kind, old in found:
+                if kind not in want.kinds or _stays(kind, old, _head(want.change), after):
                     continue  # found in a newer version already, or still there after
-                self.wanted.remove(added)
+                want.kinds.discard(kind)
+                if not want.kinds:
+                    self.wanted.remove(want)
                 self.doubt = self.doubt or (self.missing_at is not None and self.missing_at < place)
-                added.earlier = Earlier(compare_earlier(old, _head(added)), commit.sha,
-                                        commit.date)
+                same = next((e for e in want.found.values() if e.commit == commit.sha
+                             and e.change.base is old), None)  # one version of both kinds
+                want.found[kind] = same or Earlier(compare_earlier(old, _head(want.change)),
+                                                   commit.sha, commit.date)
 
     def _may_hold(self, raw: bytes) -> bool:
         """Whether a file's bytes can hold a wanted agreement (parsing is the cost)."""
@@ -177,11 +225,22 @@ def _agreements(path: str, raw: bytes) -> list[Document]:
     return [d for d in load_bytes(path, raw).documents if d.known and d.name]
 
 
-def _match(docs: Sequence[Document], change: DocumentChange) -> Document | None:
-    """The version of ``change``'s agreement among ``docs``: the same identity first."""
+def _match(docs: Sequence[Document], change: DocumentChange, kind: str) -> Document | None:
+    """The version of ``change``'s agreement among ``docs`` by ``kind``: of its name; or of its
+    customer and service (the same identity first)."""
     head = _head(change)
-    return (next((d for d in docs if d.identity == head.identity), None)
-            or next((d for d in docs if same_agreement(d, head)), None))
+    if kind == _NAME:
+        return next((d for d in docs if d.identity == head.identity), None)
+    return next((d for d in docs if d.identity == head.identity and same_parties(d, head)),
+                None) or next((d for d in docs if same_parties(d, head)), None)
+
+
+def _stays(kind: str, old: Document, head: Document, after: Sequence[Document]) -> bool:
+    """Whether the version ``old`` goes on in the file after the commit: the agreement of that
+    name (or its rename for the same parties); the customer and service's agreement."""
+    if kind == _NAME:
+        return any(same_agreement(old, d) for d in after)
+    return any(same_parties(d, head) for d in after)
 
 
 def _pathspecs(include: Sequence[str]) -> list[str]:

@@ -20,13 +20,18 @@ def as_edit(change: DocumentChange) -> tuple[DocumentChange, Earlier | None]:
     return (earlier.change, earlier) if earlier is not None else (change, None)
 
 
-def readded(earlier: Earlier) -> str:
-    """``is re-added looser than the version removed in 3f2a9c1 (2025-03-05): ...``."""
+def readded(earlier: Earlier, given: bool = False) -> str:
+    """``is re-added looser than the version removed in 3f2a9c1 (2025-03-05): ...``; for an
+    agreement ``given`` another customer or service, ``is given the customer and service of
+    SLA/x, looser than the version removed in ...``."""
     classes = earlier.change.classes
     how = ("looser" if "loosened" in classes else "tighter" if "tightened" in classes
            else "with other terms")
     detail = changed_terms(earlier.change)
-    return (f"is re-added {how} than the version removed in {earlier.short} "
+    old = earlier.change.base
+    said = (f"is given the customer and service of {old.kind}/{old.name}, {how}"
+            if given and old is not None else f"is re-added {how}")
+    return (f"{said} than the version removed in {earlier.short} "
             f"({earlier.date.date().isoformat()})" + (f": {detail}" if detail else ""))
 
 

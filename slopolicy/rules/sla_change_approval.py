@@ -10,8 +10,11 @@ commit (``--reviews``: GitHub reviews, GitLab approvals) by a ``github:LOGIN``
 or ``gitlab:LOGIN`` roster entry; or, only with
 ``approvals.trailers: counted``, an ``Approved-by:`` trailer. Nobody approves
 their own change (as author, committer or signer, under any identity of
-``approvals.people``). An agreement renamed, added back, or added where the
-change takes another away needs what its edit from that one needs.
+``approvals.people``). An agreement renamed, added back (against the last
+version removed of its name, and of its customer and service), given the
+customer and service of one removed before, or given terms (added, given other
+parties, or edited for its own) where the change takes another of those
+parties away needs what its edit from that one needs.
 Metadata-only changes (labels, owner) need no approval.
 
 Passing example (``.slopolicy.yaml`` requires ``modified: [{role: legal,
@@ -100,7 +103,8 @@ def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,
         lacks = (f"{change.label} {what}, {_replacing(instead)}. It lacks approval: it needs "
                  f"{needs}.")
     elif change.earlier is not None and change.earlier.change.classes:
-        lacks = f"{change.label} {readded(change.earlier)}. It lacks approval: it needs {needs}."
+        lacks = (f"{change.label} {readded(change.earlier, change.base is not None)}. It lacks "
+                 f"approval: it needs {needs}.")
     else:
         lacks = f"{change.label} {what} and lacks approval: it needs {needs}."
     message = " ".join(t for t in (

@@ -350,6 +350,9 @@ def _version_row(version: Version) -> str:
     commit = version.commit
     changed = _again(version) + _list(
         _field(f) for f in words.compared_fields(version) if f.direction != VERSION)
+    for other, said in words.also_against(version):  # internal only: it may be another's
+        changed += f'<span class="why">{escape(said)}</span>' + _list(
+            _field(f) for f in other.change.fields if f.direction != VERSION)
     for instead, said in words.replaced(version):  # internal only: it may be another's
         changed += f'<span class="why">{escape(said)}</span>' + _list(
             _field(f) for f in instead.fields if f.direction != VERSION)
@@ -374,7 +377,7 @@ def _customer_table(report: AuditReport, agreement: Agreement) -> str:
             f"{escape(words.plain_field(f.shown))}: {escape(show_value(f.before))} → "
             f'{escape(show_value(f.after))} <span class="dir {escape(f.direction)}">'
             f"{escape(f.direction)}</span>" for f in words.customer_fields(version))
-        changed = _again(version) + changed
+        changed = _again(version, own=True) + changed
         rows.append(f"<tr><td>{_day(version.commit.date)}</td>"
                     f"<td><strong>{escape(words.number(version))}</strong>"
                     f'<span class="why">effective {escape(words.effective(version))}</span></td>'
@@ -386,9 +389,10 @@ def _customer_table(report: AuditReport, agreement: Agreement) -> str:
             "</table>")
 
 
-def _again(version: Version) -> str:
-    """For an agreement added back: that it is compared with the version removed."""
-    again = words.added_back(version)
+def _again(version: Version, own: bool = False) -> str:
+    """For an agreement added back: that it is compared with the version removed (``own``:
+    only one of its own customer and service)."""
+    again = words.added_back(version, own)
     return "" if again is None else f'<span class="why">{escape(again)}</span>'
 
 

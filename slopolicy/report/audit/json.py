@@ -335,6 +335,8 @@ def version_json(version: Version, shared: _Shared | None = None) -> dict[str, A
         # added back: compared with the version removed, as the gate's ``earlier``
         **({"earlier": earlier_json(version.change.earlier)}
            if version.change.earlier is not None else {}),
+        **({"earlierAlso": [earlier_json(e) for e in version.change.earlier_also]}
+           if version.change.earlier_also else {}),
         # given terms as its commit took another agreement's away: compared with each, as the
         # gate's ``replaces``
         **({"replaces": replaces_json(version.change)} if version.change.replaces else {}),

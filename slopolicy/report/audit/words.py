@@ -7,7 +7,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from slopolicy.changes.approvals import Evidence
-from slopolicy.changes.compare import LOOSENED, VERSION, DocumentChange, FieldChange
+from slopolicy.changes.compare import (
+    LOOSENED,
+    VERSION,
+    DocumentChange,
+    Earlier,
+    FieldChange,
+    same_parties,
+)
 from slopolicy.gitops.audit import (
     Agreement,
     AuditReport,
@@ -69,6 +76,10 @@ def field_lines(version: Version) -> list[str]:
     again = added_back(version)
     if again is not None:
         lines.insert(0, again + (":" if lines else ": the same terms"))
+    for other, said in also_against(version):
+        lines.append(said + ":")
+        lines.extend(f"  {f.shown}: {show_value(f.before)} → {show_value(f.after)} "
+                     f"({f.direction})" for f in other.change.fields if f.direction != VERSION)
     for instead, said in replaced(version):
         lines.append(said + ":")
         lines.extend(f"  {f.shown}: {show_value(f.before)} → {show_value(f.after)} "
@@ -91,21 +102,45 @@ def replaced(version: Version) -> Iterator[tuple[DocumentChange, str]]:
                         f"too{which}")
 
 
-def compared_fields(version: Version) -> tuple[FieldChange, ...]:
+def compared_fields(version: Version, own: bool = False) -> tuple[FieldChange, ...]:
     """The fields the version changed; for an agreement added back, against the version
-    removed (an addition changes no field of its own)."""
-    earlier = version.change.earlier
-    return earlier.change.fields if earlier is not None else version.change.fields
+    removed (an addition changes no field of its own); ``own``: only against a version of
+    its own customer and service (a page for that customer)."""
+    earlier = _first(version, own)
+    return (earlier.change.fields if earlier is not None and version.change.base is None
+            else version.change.fields)
 
 
-def added_back(version: Version) -> str | None:
+def _first(version: Version, own: bool) -> Earlier | None:
+    """The version removed that the version is shown against; ``own``: the first of its own
+    customer and service, for a customer's page (another's may be another customer's)."""
+    found = version.change.earliers
+    if own:
+        found = tuple(e for e in found if e.change.base is not None and e.change.head is not None
+                      and same_parties(e.change.base, e.change.head))
+    return found[0] if found else None
+
+
+def added_back(version: Version, own: bool = False) -> str | None:
     """``added back, against the version removed in abc1234 (2025-03-05)``; None for a
-    version that is no agreement added back."""
-    earlier = version.change.earlier
-    if earlier is None:
+    version that is no agreement added back (``own``: as :func:`compared_fields`)."""
+    earlier = _first(version, own)
+    if earlier is None or version.change.base is not None:
         return None
     return (f"added back, against the version removed in {earlier.short} "
             f"({earlier.date.date().isoformat()})")
+
+
+def also_against(version: Version) -> Iterator[tuple[Earlier, str]]:
+    """The other versions removed it is compared with (internal: one matched by its name may
+    be another customer's), with ``also against SLA/x as removed in abc1234 (2025-03-05)``."""
+    change = version.change
+    others = change.earlier_also if change.base is None else change.earliers
+    for other in others:
+        old = other.change.base
+        label = f"{old.kind}/{old.name}" if old is not None else "the agreement"
+        yield other, (f"also against {label} as removed in {other.short} "
+                      f"({other.date.date().isoformat()})")
 
 
 def evidence(version: Change) -> Iterator[tuple[Evidence, str]]:
@@ -266,5 +301,5 @@ def plain_field(shown: str) -> str:
 def customer_fields(version: Version) -> list[FieldChange]:
     """The changes of the terms a customer signed (``spec``): not the version number, nor
     the document's metadata (its owner, labels), which are internal bookkeeping."""
-    return [f for f in compared_fields(version)
+    return [f for f in compared_fields(version, own=True)
             if f.direction != VERSION and f.shown.startswith("spec.")]

@@ -57,6 +57,8 @@ def document_json(change: DocumentChange) -> dict[str, Any]:
                             "changes": [field_json(f) for f in change.indicator.fields]}
     if change.earlier is not None:  # added back: compared with the version the base removed
         out["earlier"] = earlier_json(change.earlier)
+    if change.earlier_also:  # and with the last removed of another kind of match
+        out["earlierAlso"] = [earlier_json(e) for e in change.earlier_also]
     if change.replaces:  # it may stand for agreements the change takes away: compared with each
         out["replaces"] = replaces_json(change)
     if change.replaces_more:  # and for more, which ask no other class
