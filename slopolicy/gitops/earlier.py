@@ -27,9 +27,8 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable, Sequence
-from pathlib import Path
-
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from slopolicy.changes.changeset import ChangeSet
 from slopolicy.changes.compare import (
@@ -152,7 +151,7 @@ class _Search:
                                       self.repo_root))
         versions = [v for v in versions if v[1].old_path in chosen]
         olds = self.repo.read_past((c.old_blob for _, c in versions if c.old_blob), _PAST)
-        held: list[tuple[Version, int, list[tuple[DocumentChange, Document]]]] = []
+        held: list[tuple[Version, int, list[tuple[_Want, str, Document]]]] = []
         for commit, change in versions:
             assert change.old_blob is not None and change.old_path is not None
             self.read += 1
