@@ -42,6 +42,8 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     why = base.changes.history_unread
     if why is None:
         return
+    from slopolicy.changes.compare import parties
+
     for change in base.changes.agreements:
         if change.base is None and change.head is not None:
             yield Finding(
@@ -49,3 +51,10 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
                 "an earlier version of it (an agreement removed and added back looser needs "
                 f"the approvals of a loosening, not only of an addition): {why}",
                 document=change.head, path=("metadata", "name"))
+        elif (change.base is not None and change.head is not None
+              and (after := parties(change.head)) is not None and parties(change.base) != after):
+            yield Finding(
+                f"{change.label} is given another customer or service, and {base.ref}'s history "
+                "could not be searched for the last agreement of those removed (one given "
+                "terms looser than theirs were needs the approvals of a loosening): "
+                f"{why}", document=change.head, path=("spec", "customer"))

@@ -8,6 +8,9 @@ edit of the agreement taken away: a looser one needs the loosening's approvals.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+from conftest import git
 from gitrepos import GitProject, days_hence, sla
 
 REMOVED_ON = "2025-03-05T12:00:00+00:00"
@@ -182,3 +185,34 @@ def test_a_customer_page_shows_no_comparison_with_another_customer_s_agreement(
     assert "added" in page
     internal = repo.run("audit", "slas/globex.yaml", "--format", "html").out
     assert "hooli" in internal  # the provider's own page shows every comparison
+
+
+def test_a_customer_given_where_the_history_cannot_be_read_is_said(
+        repo: GitProject, tmp_path: Path) -> None:
+    """A partial clone whose past versions cannot be fetched: an agreement given another
+    customer is shown with what could not be read, as an addition is."""
+    repo.git("checkout", "-q", "main")
+    repo.write("slas/initech.yaml", INITECH)
+    on_main(repo, "initech's agreement")
+    repo.git("checkout", "-q", "main")
+    repo.git("rm", "-q", "slas/globex.yaml")
+    on_main(repo, "globex's agreement ends")
+    repo.write("slas/initech.yaml", GIVEN_TO_GLOBEX)
+    repo.commit("the public-api agreement is globex's now")
+    repo.git("config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "partial"
+    git(tmp_path, "clone", "-q", "--filter=blob:none", "--no-single-branch", "--branch",
+        "change", f"file://{repo.root}", str(clone))
+    git(clone, "cat-file", "-p", "origin/main:slas/initech.yaml")  # the base's side, fetched
+    git(clone, "remote", "set-url", "origin", f"file://{tmp_path / 'gone'}")  # out of reach
+    repo.root, original = clone, repo.root
+    try:
+        run = repo.check("--base", "origin/main")
+    finally:
+        repo.root = original
+    assert run.code == 1, run.err
+    [warning] = problems(run, "sla-history-unread")
+    assert (warning["file"], warning["path"]) == ("slas/initech.yaml", "spec.customer")
+    assert str(warning["message"]).startswith(
+        "SLA/initech-public-api is given another customer or service, and origin/main's history "
+        "could not be searched")
