@@ -915,6 +915,9 @@ class _Removals:
         """Remember a removal (or parties given up); give an addition the last version removed
         of its agreement (the same name, and the same customer and service), if any, and an
         agreement given other parties the last version of theirs taken away."""
+        if found.base is not None and found.head is not None and all(
+                found.base.spec.get(k) == found.head.spec.get(k) for k in ("customer", "service")):
+            return  # an edit for the same parties (most changes): nothing to fold or compare
         before = changes.parties(found.base) if found.base is not None else None
         after = changes.parties(found.head) if found.head is not None else None
         if found.base is not None and before is not None and (found.head is None
