@@ -10,11 +10,8 @@ commit (``--reviews``: GitHub reviews, GitLab approvals) by a ``github:LOGIN``
 or ``gitlab:LOGIN`` roster entry; or, only with
 ``approvals.trailers: counted``, an ``Approved-by:`` trailer. Nobody approves
 their own change (as author, committer or signer, under any identity of
-``approvals.people``). An agreement renamed, added back (against the last
-version removed of its name, and of its customer and service), given the
-customer and service of one removed before, or given terms (added, given other
-parties, or edited for its own) where the change takes another of those
-parties away needs what its edit from that one needs.
+``approvals.people``). An agreement renamed, added back, or given terms
+where terms were taken away needs what its edit from that one needs.
 Metadata-only changes (labels, owner) need no approval.
 
 Passing example (``.slopolicy.yaml`` requires ``modified: [{role: legal,
