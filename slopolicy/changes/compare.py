@@ -457,6 +457,25 @@ def _asks(classes: frozenset[str]) -> int:
                 0)
 
 
+def revived(change: DocumentChange, on: date) -> bool:
+    """Whether an edit puts back in force an agreement that had ended by ``on`` (its
+    ``effective.until`` dropped or moved past it): its terms come back to its customer and
+    service as an addition's would."""
+    base, head = change.base, change.head
+    if (base is None or head is None or (base.api_version, base.kind) != SLA_KEY
+            or (head.api_version, head.kind) != SLA_KEY):
+        return False
+    try:
+        return _until(base) <= on < _until(head)
+    except ValueError:
+        return False
+
+
+def _until(doc: Document) -> date:
+    effective = doc.spec.get("effective")
+    return _end(effective.get("until") if isinstance(effective, Mapping) else None)
+
+
 def same_parties(old: Document, new: Document) -> bool:
     """Whether two agreements are for one customer and service, as a reader takes them."""
     if (old.api_version, old.kind) != SLA_KEY or (new.api_version, new.kind) != SLA_KEY:

@@ -901,8 +901,8 @@ class _Removals:
     back (a removal approved as such, then an addition with looser terms approved as
     such, would loosen it without the loosening's approvals). The last of its name and the
     last of its customer and service are each compared; and an agreement given another
-    customer or service is compared with the last of those parties' agreements taken away
-    (removed, or given other parties)."""
+    customer or service, or put back in force after it had ended, is compared with the last
+    of those parties' agreements taken away (removed, or given other parties)."""
 
     def __init__(self) -> None:
         # (customer, service), folded -> each agreement that took their terms away, with the
@@ -915,7 +915,9 @@ class _Removals:
         """Remember a removal (or parties given up); give an addition the last version removed
         of its agreement (the same name, and the same customer and service), if any, and an
         agreement given other parties the last version of theirs taken away."""
-        if found.base is not None and found.head is not None and all(
+        # an agreement that had ended, put back in force: its terms come back to its parties
+        again = changes.revived(found, commit.date.date())
+        if found.base is not None and found.head is not None and not again and all(
                 found.base.spec.get(k) == found.head.spec.get(k) for k in ("customer", "service")):
             return  # an edit for the same parties (most changes): nothing to fold or compare
         before = changes.parties(found.base) if found.base is not None else None
@@ -925,7 +927,8 @@ class _Removals:
             self.by_parties.setdefault(before, {})[found.base.identity] = (found.base, index,
                                                                            commit)
         new = found.head
-        if new is None or (found.base is not None and (after is None or before == after)):
+        if new is None or (found.base is not None and (after is None
+                                                       or (before == after and not again))):
             return
         candidates: list[changes.Earlier] = []
         theirs = self._last_of(after, agreements) if after is not None else None

@@ -14,7 +14,8 @@ addition needs the approvals of each of those edits too
 (:attr:`DocumentChange.earlier`, ``earlier_also``): a version of the name that
 was another customer's cannot hide the last one of the customer's own. An
 agreement given another customer or service takes terms to those parties as
-an addition does, and is compared with the last of their agreements removed.
+an addition does, and is compared with the last of their agreements removed;
+so is an agreement that had ended and that an edit puts back in force.
 
 The search is one ``git log --raw`` of the base's first-parent chain over
 the files the policy's globs can select, newest first, read only while some
@@ -26,6 +27,7 @@ parsed. A shallow clone has no history to search: the change set says so
 from __future__ import annotations
 
 import codecs
+import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,7 @@ from slopolicy.changes.compare import (
     compare_earlier,
     give_earlier,
     parties,
+    revived,
     same_agreement,
     same_parties,
 )
@@ -71,7 +74,8 @@ def look_back(repo: GitRepo, rev: str, config: Config, repo_root: Path,
     removed, of its name and of its customer and service, if any (``earlier``), and each
     agreement it gives another customer or service the last version of those parties'
     removed; or say why the history could not be searched."""
-    added = [c for c in changeset.agreements if c.head is not None and _kinds(c)]
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    added = [c for c in changeset.agreements if c.head is not None and _kinds(c, today)]
     if not added:
         return
     if repo.is_shallow():
@@ -79,7 +83,7 @@ def look_back(repo: GitRepo, rev: str, config: Config, repo_root: Path,
             f"this is a shallow clone, so {rev[:7]}'s history, which would show whether it "
             f"was removed before and with which terms, cannot be searched; {FETCH_FULL}")
         return
-    search = _Search(repo, config, repo_root, added)
+    search = _Search(repo, config, repo_root, added, today)
     try:
         search.run(rev)
     except UsageError as error:
@@ -96,14 +100,16 @@ def look_back(repo: GitRepo, rev: str, config: Config, repo_root: Path,
 _NAME, _PARTIES = "name", "parties"  # the kinds of match of an earlier version
 
 
-def _kinds(change: DocumentChange) -> set[str]:
+def _kinds(change: DocumentChange, today: datetime.date) -> set[str]:
     """How an earlier version of ``change``'s agreement is matched: an addition by its name and
-    by its customer and service; an agreement given other parties, by those parties."""
+    by its customer and service; an agreement given other parties, or put back in force after
+    it had ended, by its customer and service."""
     head = _head(change)
     sla = (head.api_version, head.kind) == SLA_KEY and parties(head) is not None
     if change.base is None:
         return {_NAME, _PARTIES} if sla else {_NAME}
-    return {_PARTIES} if sla and parties(change.base) != parties(head) else set()
+    return ({_PARTIES} if sla and (parties(change.base) != parties(head)
+                                   or revived(change, today)) else set())
 
 
 @dataclass(eq=False)
@@ -119,11 +125,11 @@ class _Search:
     """The added agreements not yet found, and the file versions read for them."""
 
     def __init__(self, repo: GitRepo, config: Config, repo_root: Path,
-                 added: Sequence[DocumentChange]) -> None:
+                 added: Sequence[DocumentChange], today: datetime.date) -> None:
         self.repo = repo
         self.config = config
         self.repo_root = repo_root
-        self.wants = [_Want(c, _kinds(c)) for c in added]
+        self.wants = [_Want(c, _kinds(c, today)) for c in added]
         self.wanted = list(self.wants)
         self.needles = {n for c in added for n in _spelt(c)}
         # the customers as matching reads them (``Globex`` is ``globex``), for other spellings
@@ -151,7 +157,7 @@ class _Search:
                                       self.repo_root))
         versions = [v for v in versions if v[1].old_path in chosen]
         olds = self.repo.read_past((c.old_blob for _, c in versions if c.old_blob), _PAST)
-        held: list[tuple[Version, int, list[tuple[_Want, str, Document]]]] = []
+        held: list[tuple[Version, int, list[tuple[_Want, str, Document, list[Document]]]]] = []
         for commit, change in versions:
             assert change.old_blob is not None and change.old_path is not None
             self.read += 1
@@ -164,8 +170,8 @@ class _Search:
             if not self._may_hold(raw):
                 continue
             docs = _agreements(change.old_path, raw)
-            found = [(w, k, d) for w in self.wanted for k in w.kinds
-                     if (d := _match(docs, w.change, k)) is not None]
+            found = [(w, k, d, docs) for w in self.wanted for k in w.kinds
+                     for d in _match(docs, w.change, k)]
             if found:
                 held.append(((commit, change), self.read, found))
         if not held:
@@ -174,8 +180,8 @@ class _Search:
         for (commit, change), place, found in held:
             after = (_agreements(change.new_path or "", news[change.new_blob])
                      if change.new_blob and change.new_blob in news else [])
-            for want, kind, old in found:
-                if kind not in want.kinds or _stays(kind, old, _head(want.change), after):
+            for want, kind, old, held_docs in found:
+                if kind not in want.kinds or _stays(kind, old, held_docs, after):
                     continue  # found in a newer version already, or still there after
                 want.kinds.discard(kind)
                 if not want.kinds:
@@ -224,22 +230,26 @@ def _agreements(path: str, raw: bytes) -> list[Document]:
     return [d for d in load_bytes(path, raw).documents if d.known and d.name]
 
 
-def _match(docs: Sequence[Document], change: DocumentChange, kind: str) -> Document | None:
-    """The version of ``change``'s agreement among ``docs`` by ``kind``: of its name; or of its
+def _match(docs: Sequence[Document], change: DocumentChange, kind: str) -> list[Document]:
+    """The versions of ``change``'s agreement among ``docs`` by ``kind``: of its name; or of its
     customer and service (the same identity first)."""
     head = _head(change)
     if kind == _NAME:
-        return next((d for d in docs if d.identity == head.identity), None)
-    return next((d for d in docs if d.identity == head.identity and same_parties(d, head)),
-                None) or next((d for d in docs if same_parties(d, head)), None)
+        return [d for d in docs if d.identity == head.identity][:1]
+    theirs = [d for d in docs if same_parties(d, head)]
+    return sorted(theirs, key=lambda d: d.identity != head.identity)
 
 
-def _stays(kind: str, old: Document, head: Document, after: Sequence[Document]) -> bool:
+def _stays(kind: str, old: Document, olds: Sequence[Document],
+           after: Sequence[Document]) -> bool:
     """Whether the version ``old`` goes on in the file after the commit: the agreement of that
-    name (or its rename for the same parties); the customer and service's agreement."""
+    name (or its rename for the same parties); for its customer and service, the agreement
+    still theirs, or renamed (another of theirs that was there before does not keep it)."""
     if kind == _NAME:
         return any(same_agreement(old, d) for d in after)
-    return any(same_parties(d, head) for d in after)
+    before = {d.identity for d in olds}
+    return any(same_parties(d, old) and (d.identity == old.identity or d.identity not in before)
+               for d in after)
 
 
 def _pathspecs(include: Sequence[str]) -> list[str]:

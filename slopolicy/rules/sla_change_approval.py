@@ -100,8 +100,7 @@ def _finding(change: DocumentChange, result: approvals.ApprovalResult, ref: str,
         lacks = (f"{change.label} {what}, {_replacing(instead)}. It lacks approval: it needs "
                  f"{needs}.")
     elif change.earlier is not None and change.earlier.change.classes:
-        lacks = (f"{change.label} {readded(change.earlier, change.base is not None)}. It lacks "
-                 f"approval: it needs {needs}.")
+        lacks = f"{change.label} {readded(change.earlier, change)}. It lacks approval: it needs {needs}."
     else:
         lacks = f"{change.label} {what} and lacks approval: it needs {needs}."
     message = " ".join(t for t in (

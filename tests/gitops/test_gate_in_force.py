@@ -216,3 +216,49 @@ def test_a_customer_given_where_the_history_cannot_be_read_is_said(
     assert str(warning["message"]).startswith(
         "SLA/initech-public-api is given another customer or service, and origin/main's history "
         "could not be searched")
+
+
+def test_an_expired_agreement_put_back_in_force_after_a_removal_is_compared_with_it(
+        repo: GitProject) -> None:
+    """One pull request removes globex's agreement in force (approved as removed); the next
+    puts the expired one back in force: as an addition would, it is compared with the version
+    removed."""
+    repo.git("checkout", "-q", "main")
+    repo.write("slas/globex-2024.yaml", EXPIRED)
+    on_main(repo, "globex: the 2024 terms beside the current ones")
+    repo.git("checkout", "-q", "main")
+    repo.git("rm", "-q", "slas/globex.yaml")
+    removed = on_main(repo, "globex's agreement ends", date="2025-03-06T12:00:00+00:00")
+    repo.write("slas/globex-2024.yaml", REVIVED)
+    repo.commit("globex back on the 2024 terms")
+    repo.approve("alice", "legal", "slas/globex-2024.yaml", "--base", "main")
+    repo.commit("legal approves", author="alice")
+    run = repo.gate()
+    assert run.code == 1
+    [problem] = problems(run, "sla-change-approval")
+    message = str(problem["message"])
+    assert message.startswith(
+        "SLA/globex-public-api-2024 is put back in force looser than the version of "
+        f"SLA/globex-public-api removed in {removed[:7]} (2025-03-06): "
+        "spec.objectives[availability].targetPercent 99.9 → 99")
+    assert "1 more sre approver (for loosened" in message
+    last = audit_versions(repo, "SLA/globex-public-api-2024")[-1]
+    assert last["earlier"]["removedBy"] == removed  # type: ignore[index]
+    assert last["compliant"] is False
+
+
+def test_an_agreement_taken_from_a_file_its_expired_one_stays_in_is_still_found(
+        repo: GitProject) -> None:
+    """The current and the expired agreement share a file; the current one is taken out of
+    it, and the expired one (still in the file, still theirs) does not hide that removal."""
+    repo.git("checkout", "-q", "main")
+    repo.write("slas/globex.yaml", sla() + "---\n" + EXPIRED)
+    on_main(repo, "globex: both agreements in one file")
+    repo.git("checkout", "-q", "main")
+    repo.write("slas/globex.yaml", EXPIRED)
+    removed = on_main(repo, "globex's agreement ends", date="2025-03-06T12:00:00+00:00")
+    repo.write("slas/globex.yaml", REVIVED)
+    repo.commit("globex back on the 2024 terms")
+    found = document(repo.gate(), "SLA/globex-public-api-2024")
+    assert found["earlier"]["removedBy"] == removed  # type: ignore[index]
+    assert "loosened" in found["classes"]  # type: ignore[operator]

@@ -136,10 +136,11 @@ def also_against(version: Version) -> Iterator[tuple[Earlier, str]]:
     be another customer's), with ``also against SLA/x as removed in abc1234 (2025-03-05)``."""
     change = version.change
     others = change.earlier_also if change.base is None else change.earliers
+    also = "also " if change.base is None else ""  # an edit's own fields come first
     for other in others:
         old = other.change.base
         label = f"{old.kind}/{old.name}" if old is not None else "the agreement"
-        yield other, (f"also against {label} as removed in {other.short} "
+        yield other, (f"{also}against {label} as removed in {other.short} "
                       f"({other.date.date().isoformat()})")
 
 
