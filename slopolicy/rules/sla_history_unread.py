@@ -7,7 +7,9 @@ back looser in the next needs the approvals of a loosening, as the edit
 would. A clone without that history (a shallow clone, a partial clone whose
 objects cannot be fetched) cannot tell: each added agreement is then shown
 with what could not be read and how to fetch the history, never passed as
-searched.
+searched; so is an agreement given another customer or service, or put back
+in force after it had ended, which is compared with the last agreement of
+those parties removed.
 
 Passing example (a full clone: the history was searched)::
 
@@ -22,6 +24,7 @@ before the base is missing)::
 """
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +45,9 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     why = base.changes.history_unread
     if why is None:
         return
-    from slopolicy.changes.compare import parties
+    from slopolicy.changes.compare import parties, revived
 
+    today = datetime.datetime.now(datetime.timezone.utc).date()
     for change in base.changes.agreements:
         if change.base is None and change.head is not None:
             yield Finding(
@@ -58,3 +62,10 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
                 "could not be searched for the last agreement of those removed (one given "
                 "terms looser than theirs were needs the approvals of a loosening): "
                 f"{why}", document=change.head, path=("spec", "customer"))
+        elif revived(change, today):
+            assert change.head is not None
+            yield Finding(
+                f"{change.label} had ended and is put back in force, and {base.ref}'s history "
+                "could not be searched for the last agreement of its customer and service "
+                f"removed (terms looser than theirs were need the approvals of a loosening): "
+                f"{why}", document=change.head, path=("spec", "effective"))

@@ -262,3 +262,32 @@ def test_an_agreement_taken_from_a_file_its_expired_one_stays_in_is_still_found(
     found = document(repo.gate(), "SLA/globex-public-api-2024")
     assert found["earlier"]["removedBy"] == removed  # type: ignore[index]
     assert "loosened" in found["classes"]  # type: ignore[operator]
+
+
+def test_an_agreement_put_back_in_force_where_the_history_cannot_be_read_is_said(
+        repo: GitProject, tmp_path: Path) -> None:
+    repo.git("checkout", "-q", "main")
+    repo.write("slas/globex-2024.yaml", EXPIRED)
+    on_main(repo, "globex: the 2024 terms beside the current ones")
+    repo.git("checkout", "-q", "main")
+    repo.git("rm", "-q", "slas/globex.yaml")
+    on_main(repo, "globex's agreement ends", date="2025-03-06T12:00:00+00:00")
+    repo.write("slas/globex-2024.yaml", REVIVED)
+    repo.commit("globex back on the 2024 terms")
+    repo.git("config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "partial"
+    git(tmp_path, "clone", "-q", "--filter=blob:none", "--no-single-branch", "--branch",
+        "change", f"file://{repo.root}", str(clone))
+    git(clone, "cat-file", "-p", "origin/main:slas/globex-2024.yaml")  # the base's side
+    git(clone, "remote", "set-url", "origin", f"file://{tmp_path / 'gone'}")  # out of reach
+    repo.root, original = clone, repo.root
+    try:
+        run = repo.check("--base", "origin/main")
+    finally:
+        repo.root = original
+    assert run.code == 1, run.err
+    [warning] = problems(run, "sla-history-unread")
+    assert (warning["file"], warning["path"]) == ("slas/globex-2024.yaml", "spec.effective")
+    assert str(warning["message"]).startswith(
+        "SLA/globex-public-api-2024 had ended and is put back in force, and origin/main's "
+        "history could not be searched")
