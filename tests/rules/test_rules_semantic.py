@@ -209,7 +209,7 @@ def test_effective_period_overlap_of_one_customer_spelt_two_ways(project: Projec
     assert (found["file"], found["line"]) == ("sla.yaml", 9)
     assert found["message"].startswith(
         "SLAs globex-2024 and globex are both in force for customer globex, service api from "
-        "2025-01-01 (SLA globex-2024 writes ")
+        "2025-01-01 (SLA globex-2024 writes ")  # the later SLA's names are ASCII: as written
     assert "end the earlier one (old.yaml) with `until: 2025-01-01`" in found["message"]
     written = found["message"].split("(SLA globex-2024 writes ", 1)[1].split(")", 1)[0]
     assert ("customer" in written) == (customer != "globex")
@@ -218,6 +218,15 @@ def test_effective_period_overlap_of_one_customer_spelt_two_ways(project: Projec
         assert f"customer `{shown(customer)}`" in written
     if service != "api":
         assert f"service `{shown(service)}`" in written
+
+
+def test_effective_period_spells_out_both_names_where_they_differ(project: Project) -> None:
+    write(project, slo("0.9995"), sla().replace("customer: globex", 'customer: "glob\u0435x"'))
+    project.write("old.yaml", sla().replace("name: globex\n", "name: globex-2024\n").replace(
+        "effective: {from: 2025-01-01}", "effective: {from: 2024-01-01}"))
+    [found] = project.check("--select", "effective-period").json["problems"]
+    assert ("both in force for customer glob\\u0435x, service api from 2025-01-01 (SLA "
+            "globex-2024 writes customer `globex`): ") in found["message"]
 
 
 def test_effective_period_keeps_other_customers_apart(project: Project) -> None:
