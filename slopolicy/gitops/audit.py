@@ -69,7 +69,7 @@ from slopolicy.load.files import load_bytes
 from slopolicy.load.readers import Reader
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.model.errors import ConfigError
-from slopolicy.model.kinds import SLO_MARKERS
+from slopolicy.model.kinds import SLO_MARKERS, may_hold
 from slopolicy.rules import approval_text
 from slopolicy.rules.linking import display_names
 from slopolicy.slo import terms as objectives
@@ -421,6 +421,9 @@ class _Walker:
         self.repo = repo
         self.root = project.repo_root
         self.track_slos = track_slos
+        # the apiVersions a blob must name to be parsed: SLAs and approvals are slopolicy/v1;
+        # OpenSLO documents matter only to the chart
+        self.markers = (b"slopolicy/", *SLO_MARKERS) if track_slos else (b"slopolicy/",)
         self.config_rel = _config_rel(project)
         self.pathspecs = _pathspecs(project)  # (git wildcard patterns, literal paths)
         self.files: dict[str, str] = {}  # path -> blob, for the logged paths
@@ -508,11 +511,10 @@ class _Walker:
             self.parsed.move_to_end(blob)
             return held
         raw = self.blobs.get(blob)
-        # Most YAML in a repository is no document of ours: skip it unparsed. SLAs and
-        # approvals are slopolicy/v1; OpenSLO documents matter only to the chart.
+        # Most YAML in a repository is no document of ours: skip it unparsed (not one that
+        # spells its apiVersion with escapes, or in UTF-16: check reads those too).
         held = ()
-        if raw is not None and (b"slopolicy/" in raw or (
-                self.track_slos and any(marker in raw for marker in SLO_MARKERS))):
+        if raw is not None and may_hold(raw, self.markers):
             loaded = load_bytes(path, raw)
             held = tuple(loaded.documents)
             loaded.documents.clear()  # no cycle left to the collector, which is off

@@ -31,6 +31,18 @@ NATIVE = ("openslo/v1", "slopolicy/v1")
 # Bytes a file of SLOs holds in any format slopolicy reads: a quick test before parsing.
 SLO_MARKERS = (b"openslo", b"prometheus/v1", b"sloth.slok.dev/", b"pyrra.dev/", b"n9/v1alpha")
 KNOWN_PREFIXES = ("openslo/", "openslo.com/", "slopolicy/")
+# The bytes by which text may spell a marker it does not hold as written: a double-quoted YAML
+# or JSON string escapes any character (``slopolicy\/v1``, ``\x2f``, ``\u002f``) and joins
+# lines at an escaped line break; UTF-16 and UTF-32 text holds NUL bytes between the letters.
+SPELT_OTHERWISE = (b"\\x", b"\\u", b"\\U", b"\\/", b"\\\n", b"\\\r", b"\x00")
+
+
+def may_hold(raw: bytes, markers: tuple[bytes, ...]) -> bool:
+    """Whether ``raw`` may hold a document of an apiVersion one of ``markers`` is part of:
+    a quick test before parsing, which never says no to a file that does."""
+    return any(m in raw for m in markers) or any(s in raw for s in SPELT_OTHERWISE)
+
+
 # apiVersions written the way another version of the same specification spells
 # them: the likely fix, ahead of any spelling guess.
 RENAMED = {

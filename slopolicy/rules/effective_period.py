@@ -3,7 +3,9 @@
 ``effective.until`` is exclusive and must come after ``effective.from``. Two
 SLAs for the same customer and service whose periods overlap would give the
 customer two sets of terms on the same day: end the old one
-(``until``) where the new one starts (``from``).
+(``until``) where the new one starts (``from``). Customers and services match
+as a reader takes their spelling, as the gate matches them: ``Globex``,
+``globex`` and ``glob\u0435x`` (a Cyrillic ``е``) are one customer.
 
 Passing example::
 
@@ -26,6 +28,7 @@ from slopolicy.cache.facts import Fact
 from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding, Related
 from slopolicy.slo.units import parse_date
+from slopolicy.text.spelling import fold, shown
 
 if TYPE_CHECKING:
     from slopolicy.rules.context import Context
@@ -34,7 +37,8 @@ ID = "effective-period"
 SEVERITY = "error"
 OPTIONS: dict[str, Any] = {}
 
-Period = tuple[Document, datetime.date, datetime.date | None]
+# an SLA, its period (until exclusive), its customer and service as written
+Period = tuple[Document, datetime.date, datetime.date | None, tuple[str, str]]
 # from and until (ISO dates), customer, service: what the rule needs of an SLA, kept
 # with its file (as text: every SLA's is read back on every run, and text reads fastest)
 Terms = tuple[str, str | None, str, str]
@@ -71,8 +75,11 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
                 document=sla, path=("spec", "effective", "until"),
             )
             continue
-        periods.setdefault((customer, service), []).append((sla, start, until))
-    for (customer, service), group in periods.items():
+        # the customer and service as a reader takes their spelling, the key by which the
+        # gate matches agreements (slopolicy.changes.compare.parties): Globex is globex
+        periods.setdefault((fold(customer), fold(service)), []).append(
+            (sla, start, until, (customer, service)))
+    for group in periods.values():
         if len(group) < 2:
             continue
         group.sort(key=lambda p: (p[1], p[0].name))
@@ -81,11 +88,23 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
                 names = (f"SLAs {earlier[0].name} and {later[0].name} are"
                          if earlier[0].name != later[0].name
                          else f"two SLAs named {later[0].name} are")
+                customer, service = (one if one == other else shown(one)
+                                     for one, other in zip(later[3], earlier[3]))
                 yield Finding(
                     f"{names} both in force for customer {customer}, service {service} from "
-                    f"{later[1]}: end the earlier one ({earlier[0].source.path}) with "
-                    f"`until: {later[1]}`",
+                    f"{later[1]}{_written(earlier, later)}: end the earlier one "
+                    f"({earlier[0].source.path}) with `until: {later[1]}`",
                     document=later[0], path=("spec", "effective", "from"),
                     related=(Related(f"SLA {earlier[0].name} in force", document=earlier[0],
                                      path=("spec", "effective")),),
                 )
+
+
+def _written(earlier: Period, later: Period) -> str:
+    """How the earlier SLA writes the customer and service, where it writes them otherwise
+    than the later one (``Globex``), with what reads as another character spelt out (both
+    are, so that the two show where they differ: ``glob\\u0435x`` for a Cyrillic ``е``)."""
+    told = [f"{what} `{shown(one)}`"
+            for what, one, other in zip(("customer", "service"), earlier[3], later[3])
+            if one != other]
+    return f" (SLA {earlier[0].name} writes {' and '.join(told)})" if told else ""

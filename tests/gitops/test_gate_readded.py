@@ -138,6 +138,30 @@ def test_added_back_in_another_file(repo: GitProject, path: str, text: str) -> N
     assert "1 more sre approver (for loosened" in str(problem["message"])
 
 
+@pytest.mark.parametrize("customer", [
+    "globe\u034fx",  # a combining grapheme joiner: invisible
+    "globe\ufe0fx",  # a variation selector: invisible
+    "globex\u3164",  # a Hangul filler: blank
+    "\u0261lobex",  # a Latin script g
+], ids=["grapheme-joiner", "variation-selector", "hangul-filler", "script-g"])
+def test_added_back_for_the_customer_spelt_otherwise(repo: GitProject, customer: str) -> None:
+    """A customer spelt with a character a reader does not see, or takes for another, is the
+    customer whose agreement was removed."""
+    removed = remove_on_main(repo)
+    path = "slas/globex-2025.yaml"
+    repo.write(path, LOOSER.replace("name: globex-public-api", "name: globex-api-2025").replace(
+        "customer: globex", f'customer: "{customer}"'))
+    repo.commit("add the globex agreement")
+    repo.approve("alice", "legal", path)
+    repo.commit("legal approves", author="alice")
+    run = repo.gate()
+    assert run.code == 1
+    [problem] = problems(run, "sla-change-approval")
+    assert f"is re-added looser than the version removed in {removed[:7]}" in str(
+        problem["message"])
+    assert "1 more sre approver (for loosened" in str(problem["message"])
+
+
 def test_a_document_removed_from_a_file_that_stays(repo: GitProject) -> None:
     """Removing the agreement's document from a file of several deletes no file."""
     repo.git("checkout", "-q", "main")

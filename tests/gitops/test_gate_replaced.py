@@ -10,9 +10,10 @@ matched as a rename, so the version and date rules see the edit.
 from __future__ import annotations
 
 import pytest
+import regex
 from gitrepos import TODAY, GitProject, days_hence, sla
 
-from slopolicy.text.spelling import fold
+from slopolicy.text.spelling import fold, shown
 
 CYRILLIC_E = "\u0435"
 RESPELT = "gl0bex"  # a digit zero for the letter o: another name, which no fold may join
@@ -195,9 +196,33 @@ def test_a_loosening_backdated_is_dated_today(repo: GitProject) -> None:
     ("  Public API ", "public api"),
     ("Stra\u00dfe", "strasse"),
     ("\u212bngstr\u00f6m", "\u00e5ngstr\u00f6m"),  # the ångström sign is the letter å
+    # invisible characters that are not format characters: a combining grapheme joiner, a
+    # variation selector, a tag, a Mongolian free variation selector, a Hangul filler (blank)
+    ("globe\u034fx", "globex"),
+    ("globe\ufe0fx", "globex"),
+    ("glob\U000e0065ex\U000e007f", "globex"),
+    ("glob\u180bex", "globex"),
+    ("\u3164globex\u3164", "globex"),
+    ("globex\uffa0", "globex"),  # the half-width Hangul filler
+    ("globex\u2800", "globex"),  # the blank Braille pattern reads as a space
+    ("glob\u2800ex", "glob ex"),
+    # letters that are Latin but not ASCII, and look like ASCII ones
+    ("\u0261lobex", "globex"),  # the script g
+    ("\u0251cme", "acme"),  # the Latin alpha
+    ("\u026aNITECH", "initech"),  # a small capital I
+    ("globex\u2010corp", "globex-corp"),  # a hyphen, and the hyphen-minus
 ])
 def test_fold_makes_one_key_of_spellings_a_reader_takes_for_one(a: str, b: str) -> None:
     assert fold(a) == fold(b)
+
+
+def test_fold_drops_every_default_ignorable_code_point() -> None:
+    """Held against the Unicode property itself (the ``regex`` package's, a table of its
+    own): no character that Unicode says renders as nothing may tell two spellings apart."""
+    ignorable = regex.compile(r"\p{Default_Ignorable_Code_Point}")
+    every = [chr(c) for c in range(0x110000) if ignorable.match(chr(c))]
+    assert len(every) > 4000
+    assert [hex(ord(c)) for c in every if fold(f"glob{c}ex") != "globex"] == []
 
 
 def test_fold_reads_letters_of_other_scripts_as_the_latin_ones_they_look_like() -> None:
@@ -211,9 +236,27 @@ def test_fold_reads_letters_of_other_scripts_as_the_latin_ones_they_look_like() 
     ("globex-corp", "globex"),
     ("gl\u00f6bex", "globex"),  # a letter with an accent is another letter
     ("\u0433\u043b\u043e\u0431\u0435\u043a\u0441", "\u0433\u043b\u043e\u0431\u0435\u043a\u0441\u0430"),
+    ("l", "1"), ("0", "o"), ("rn", "m"),  # ASCII is never read as other ASCII
+    ("glob ex", "globex"),  # a space reads as one
 ])
 def test_fold_keeps_other_names_apart(a: str, b: str) -> None:
     assert fold(a) != fold(b)
+
+
+@pytest.mark.parametrize("text, seen", [
+    ("Globex", "Globex"),
+    ("Soci\u00e9t\u00e9 G\u00e9n\u00e9rale", "Soci\u00e9t\u00e9 G\u00e9n\u00e9rale"),
+    ("Stra\u00dfe", "Stra\u00dfe"),
+    ("glob\u0435x", "glob\\u0435x"),
+    ("globe\u034fx", "globe\\u034fx"),
+    ("glob\u200bex", "glob\\u200bex"),
+    ("\uff27lobex", "\\uff27lobex"),
+    ("\U000e0067lobex", "\\U000e0067lobex"),
+    ("globex\u3164", "globex\\u3164"),
+])
+def test_shown_spells_out_what_reads_as_another_character(text: str, seen: str) -> None:
+    """What a message shows of two spellings that fold joins: where they differ."""
+    assert shown(text) == seen
 
 
 def audited(repo: GitProject, label: str) -> dict[str, object]:

@@ -1,7 +1,10 @@
 """The SLO-vs-SLA rules: passing and failing documents, with (line, column)."""
 from __future__ import annotations
 
+import pytest
 from conftest import RATIO_SLI, Project
+
+from slopolicy.text.spelling import shown
 
 SLI = RATIO_SLI
 
@@ -183,6 +186,53 @@ def test_effective_period_overlap(project: Project) -> None:
     assert run.problems() == [("sla.yaml", 9, 21, "effective-period")]
     # ending the old agreement where the new one starts passes
     project.write("old.yaml", old.replace("until: 2025-06-01", "until: 2025-01-01"))
+    assert project.check("--select", "effective-period").json["problems"] == []
+
+
+@pytest.mark.parametrize("customer, service", [
+    ("Globex", "api"),
+    ("glob\u0435x", "api"),  # a Cyrillic e
+    ("globe\u034fx", "API "),  # a combining grapheme joiner, invisible
+    ("\uff47lobex", "\u0251pi"),  # a full-width g; a Latin alpha
+], ids=["case", "cyrillic", "invisible", "compatibility"])
+def test_effective_period_overlap_of_one_customer_spelt_two_ways(project: Project, customer: str,
+                                                                 service: str) -> None:
+    """The customer and service as a reader takes their spelling, as the gate matches them:
+    an agreement for ``Globex`` in force beside one for ``globex`` gives one customer two
+    sets of terms. The message names them as each agreement writes them."""
+    write(project, slo("0.9995"), sla())
+    project.write("old.yaml", sla().replace("name: globex\n", "name: globex-2024\n").replace(
+        "customer: globex", f'customer: "{customer}"').replace(
+        "service: api", f'service: "{service}"').replace(
+        "effective: {from: 2025-01-01}", "effective: {from: 2024-01-01, until: 2025-06-01}"))
+    [found] = project.check("--select", "effective-period").json["problems"]
+    assert (found["file"], found["line"]) == ("sla.yaml", 9)
+    assert found["message"].startswith(
+        "SLAs globex-2024 and globex are both in force for customer globex, service api from "
+        "2025-01-01 (SLA globex-2024 writes ")  # the later SLA's names are ASCII: as written
+    assert "end the earlier one (old.yaml) with `until: 2025-01-01`" in found["message"]
+    written = found["message"].split("(SLA globex-2024 writes ", 1)[1].split(")", 1)[0]
+    assert ("customer" in written) == (customer != "globex")
+    assert ("service" in written) == (service != "api")
+    if customer != "globex":
+        assert f"customer `{shown(customer)}`" in written
+    if service != "api":
+        assert f"service `{shown(service)}`" in written
+
+
+def test_effective_period_spells_out_both_names_where_they_differ(project: Project) -> None:
+    write(project, slo("0.9995"), sla().replace("customer: globex", 'customer: "glob\u0435x"'))
+    project.write("old.yaml", sla().replace("name: globex\n", "name: globex-2024\n").replace(
+        "effective: {from: 2025-01-01}", "effective: {from: 2024-01-01}"))
+    [found] = project.check("--select", "effective-period").json["problems"]
+    assert ("both in force for customer glob\\u0435x, service api from 2025-01-01 (SLA "
+            "globex-2024 writes customer `globex`): ") in found["message"]
+
+
+def test_effective_period_keeps_other_customers_apart(project: Project) -> None:
+    write(project, slo("0.9995"), sla())
+    project.write("old.yaml", sla().replace("name: globex\n", "name: gl0bex\n").replace(
+        "customer: globex", "customer: gl0bex"))  # a digit zero: another name
     assert project.check("--select", "effective-period").json["problems"] == []
 
 
