@@ -43,7 +43,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -471,6 +471,15 @@ def revived(change: DocumentChange, on: date) -> bool:
         return False
 
 
+def _in_force_after(doc: Document, on: date | None) -> bool:
+    """Whether the agreement had not ended by ``on`` (today when None): an agreement that had
+    ended promised nothing more, and taking it away takes no terms away."""
+    try:
+        return _until(doc) > (on or datetime.now(timezone.utc).date())
+    except ValueError:
+        return True
+
+
 def _until(doc: Document) -> date:
     effective = doc.spec.get("effective")
     return _end(effective.get("until") if isinstance(effective, Mapping) else None)
@@ -518,13 +527,14 @@ def parties(doc: Document) -> tuple[str, str] | None:
     return found if all(found) else None
 
 
-def replacements(changes: Sequence[DocumentChange]) -> None:
+def replacements(changes: Sequence[DocumentChange], on: date | None = None) -> None:
     """Give each agreement that takes terms to a customer and service (added, or given
     another customer or service) its comparison with each agreement whose terms the same
     change takes away (removed, or given another customer or service): ``replaces``; and
     each agreement whose terms the change edits in place (its effective period brought back,
     its objectives) its comparison with each one taken away from its own customer and
-    service: what that customer is promised before and after, whichever agreement says it.
+    service that had not ended by ``on`` (the change's day; by default today): what that
+    customer is promised before and after, whichever agreement says it.
 
     Which agreement a new one stands for cannot rest on its name or spelling,
     which whoever writes the change chooses: an agreement loosened, renamed and
@@ -551,7 +561,8 @@ def replacements(changes: Sequence[DocumentChange]) -> None:
             # of theirs are judged against that one too: the customer's terms before and after
             if after is None or not change.directions & TERMS:
                 continue
-            same = [old for old in gone if old is not change.base and parties(old) == after]
+            same = [old for old in gone if old is not change.base and parties(old) == after
+                    and _in_force_after(old, on)]
             if same:
                 change.replaces, change.replaces_more = _judged_against(same, head, keys)
             continue

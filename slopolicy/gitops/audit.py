@@ -618,7 +618,7 @@ class _Walker:
                     self._reindex(identity, old, new)
         # one that gives terms to other parties as the commit takes another's away is judged
         # as an edit of that one too, as the gate judges a pull request
-        changes.replacements(agreements)
+        changes.replacements(agreements, commit.date.date())
         if self.track_slos:
             self._track(commit, came, changed)
 

@@ -291,3 +291,18 @@ def test_an_agreement_put_back_in_force_where_the_history_cannot_be_read_is_said
     assert str(warning["message"]).startswith(
         "SLA/globex-public-api-2024 had ended and is put back in force, and origin/main's "
         "history could not be searched")
+
+
+def test_an_expired_agreement_taken_away_takes_no_terms_in_force(repo: GitProject) -> None:
+    """Clearing away an expired agreement (stricter than the one in force) as the one in force
+    is edited: the edit is judged as itself, not as an edit of terms that had ended."""
+    stricter = EXPIRED.replace("targetPercent: 99.0", "targetPercent: 99.99")
+    repo.git("checkout", "-q", "main")
+    repo.write("slas/globex-2024.yaml", stricter)
+    on_main(repo, "globex: the 2024 terms beside the current ones")
+    repo.git("rm", "-q", "slas/globex-2024.yaml")
+    repo.write("slas/globex.yaml", sla(version=4, start=days_hence(60), threshold="400ms"))
+    repo.commit("the 2024 terms cleared away; latency tightened")
+    found = document(repo.gate(), "SLA/globex-public-api")
+    assert "replaces" not in found
+    assert "loosened" not in found["classes"]  # type: ignore[operator]
