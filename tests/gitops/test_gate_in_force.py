@@ -79,6 +79,8 @@ def test_an_expired_agreement_revived_in_place_is_judged_against_the_one_taken_a
     [replaced] = document(run, "SLA/globex-public-api-2024")["replaces"]  # type: ignore[misc]
     assert replaced["document"] == "SLA/globex-public-api"
     assert "loosened" in replaced["classes"]
+    table = repo.check("--base", "main", "--format", "markdown").out
+    assert "| instead of SLA/globex-public-api | edited |" in table
     # the audit judges the commit as the gate judged the pull request
     assert repo.run("audit", "--verify").code == 1
     last = audit_versions(repo, "SLA/globex-public-api-2024")[-1]

@@ -221,7 +221,17 @@ def _term_rows(change: DocumentChange) -> list[list[str]]:
             rows.append(["—", _before_after(field.shown, field), field.direction, "—"])
         else:
             rows.append([cell(key), _before_after("", field), field.direction, "—"])
-    return rows or [["—", "—", ", ".join(sorted(change.classes)), "—"]]
+    rows = rows or [["—", "—", ", ".join(sorted(change.classes)), "—"]]
+    # an edit that gives terms to a customer and service is judged against the agreements of
+    # theirs taken away, in this change (replaces) or before it (earlier): its terms against each
+    for again in change.earliers:
+        rows += [["—", cell(f"removed in {again.short} ({again.date.date().isoformat()})"),
+                  "edited", "—"], *_term_rows(again.change)]
+    for instead in change.replaces:
+        if instead.base is not None and instead.classes:
+            rows += [["—", cell(f"instead of {instead.base.kind}/{instead.base.name}"),
+                      "edited", "—"], *_term_rows(instead)]
+    return rows
 
 
 def _objective_key(field: FieldChange) -> str | None:
