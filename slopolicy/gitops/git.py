@@ -533,6 +533,21 @@ class GitRepo:
                                      f":(top,glob)**/{name}"))
         return sorted({p for p in out.split("\0") if p and p.rsplit("/", 1)[-1] == name})
 
+    def never_committed(self, path: str) -> str | None:
+        """Why a file written at ``path`` (from the repository root, "/"-separated) would
+        never reach a commit, or None: it lies in git's own folder (its objects, hooks,
+        configuration) or git ignores it (``git add`` leaves it out)."""
+        full = (self.root / path).resolve()
+        found = str(self._git.rev_parse("--absolute-git-dir", "--git-common-dir")).splitlines()
+        for folder in found:
+            own = (self.root / folder).resolve()  # the common folder may be said relatively
+            if full == own or own in full.parents:
+                return "is inside git's own folder (its objects, hooks and configuration)"
+        # "SOURCE:LINE:PATTERN<TAB>PATH" when ignored; nothing (exit 1) when not
+        said = str(self._git.check_ignore("-v", "--", path, with_exceptions=False))
+        rule = said.partition("\n")[0].partition("\t")[0]
+        return f"is ignored by git ({rule})" if rule else None
+
     def not_checked_out(self) -> int:
         """How many tracked files the working tree leaves out (a sparse checkout's:
         skip-worktree), which a reader of the working tree would take for deleted."""
