@@ -8,9 +8,10 @@ Nor can it make a link of plain text, as GitHub (and GitLab) do: a URL
 (``https://``, ``ftp://``), a ``www.`` host, an e-mail address, a mention
 (``@name``, ``owner/repo@sha``) and an issue or merge request reference
 (``#1``, ``owner/repo#1``, ``GH-1``, ``!1``, which also put an event on that
-issue). A zero-width space, written as an entity, goes after the ``:`` of the
-scheme, between ``www`` and its dot, and after the ``@``, ``#``, ``GH-`` or
-``!``: the text reads the same, and no autolink rule matches it.
+issue), or GitLab's ``~label``, ``%milestone``, ``$snippet`` and ``&epic``. A
+zero-width space, written as an entity, goes after the ``:`` of the scheme,
+between ``www`` and its dot, and after the ``@``, ``#``, ``GH-``, ``!``, ``~``,
+``%``, ``$`` or ``&``: the text reads the same, and no autolink rule matches it.
 """
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from slopolicy.report.terminal import BIDI_ESCAPED
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 # What GitHub and GitLab autolink in text: every "@" (a mention, an e-mail address,
-# owner/repo@sha), a scheme's "://", "www.", and an issue or merge request number.
-_AUTOLINKED = re.compile(r"(@|:(?=//)|www(?=\.)|#(?=[0-9])|\bgh-(?=[0-9])|!(?=[0-9]))",
-                         re.IGNORECASE)
+# owner/repo@sha), a scheme's "://", "www.", an issue or merge request number, and
+# GitLab's references to a label (~bug), a milestone (%v1), a snippet ($1) or an epic (&1).
+_AUTOLINKED = re.compile(
+    r"(@|:(?=//)|www(?=\.)|#(?=[0-9])|\bgh-(?=[0-9])|!(?=[0-9])|[~%$&](?=[\w\"]))",
+    re.IGNORECASE)
 _UNLINKED = r"\1&#8203;"  # a zero-width space: the text reads the same, and links nowhere
 
 

@@ -135,6 +135,9 @@ def test_markdown_reports_quote_urls_addresses_and_references_without_linking(
         assert autolinks(run.out) == []
         assert UNLINKED in run.out
     assert cell("GH-7, !8 and ftp://x.example") == "GH-&#8203;7, !&#8203;8 and ftp:&#8203;//x.example"
+    # GitLab's references (the merge request comment): a label, a milestone, a snippet, an epic
+    assert cell("~bug %v1 $9 &3, at 99.9% ~ 5") == (
+        "\\~&#8203;bug %&#8203;v1 $&#8203;9 \\&&#8203;3, at 99.9% \\~ 5")
 
 
 # File names git allows that end a line, start a workflow command, decode to one (%0A),
