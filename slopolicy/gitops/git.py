@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,9 +39,13 @@ _TOKEN = secrets.token_hex(16)
 _TRAILER_SEP = "\x1d" + _TOKEN  # between the values of %(trailers)
 _FIELD_SEP = "\x1f" + _TOKEN
 _RECORD_SEP = "\x1e" + _TOKEN
+# Dates as git records them, seconds since 1970 and an offset ("0 -1200"): git itself cannot
+# print the epoch in a zone west of UTC as a calendar date (it stops: "Timestamp before Unix
+# epoch"), and a commit may carry any date.
+_RAW_DATES = "--date=raw"
 # One header format for every log this module reads (see _Header).
 _LOG_FORMAT = _RECORD_SEP + _FIELD_SEP.join(
-    ("%H", "%P", "%an", "%ae", "%ce", "%cI", "%aI", "%s",
+    ("%H", "%P", "%an", "%ae", "%ce", "%cd", "%ad", "%s",
      f"%(trailers:key=Approved-by,valueonly,separator=%x1d{_TOKEN})")
 )
 
@@ -83,7 +88,7 @@ class PastCommit(NamedTuple):
     """A commit of a history read back from its newest, with the changes asked about."""
 
     sha: str
-    date_text: str  # committer date, as git prints it (%cI): read as a date when needed
+    date_text: str  # committer date, as git records it (%cd, raw): read as a date when needed
     changes: tuple[FileChange, ...]
 
     @property
@@ -293,7 +298,7 @@ class GitRepo:
 
     def commit_date(self, sha: str) -> datetime.datetime:
         # `log -1 --no-walk` prints what `show -s` does of one commit, at a fifth of its cost
-        text = self._git.log("-1", "--no-walk", "--format=%cI", sha, "--")
+        text = self._git.log("-1", "--no-walk", _RAW_DATES, "--format=%cd", sha, "--")
         return _date(str(text).strip(), sha, "committer")
 
     def user_email(self) -> str | None:
@@ -355,7 +360,7 @@ class GitRepo:
             return []
         out = str(self._git.log(
             "-z", "--name-only", "--no-renames", "--diff-merges=first-parent",
-            f"--format={_LOG_FORMAT}", f"{base}..{head}", "--", *map(literal, paths),
+            _RAW_DATES, f"--format={_LOG_FORMAT}", f"{base}..{head}", "--", *map(literal, paths),
         ))
         found = {c.sha: c for c in (_parse_commit(r) for r in out.split(_RECORD_SEP)) if c}
         for commit, made in self._carried(base, head, paths):
@@ -429,7 +434,7 @@ class GitRepo:
             return self._written[2], self._written[3]
         out = str(self._git.log(
             "-z", "--raw", "--no-renames", "--no-merges", "--no-abbrev", "--no-color",
-            "--no-ext-diff", f"--format={_LOG_FORMAT}", f"{base}..{head}",
+            "--no-ext-diff", _RAW_DATES, f"--format={_LOG_FORMAT}", f"{base}..{head}",
         ))
         logged = [c for c in map(_parse_logged, out.split(_RECORD_SEP)) if c]
         texts: dict[str, bytes] = {}
@@ -466,7 +471,7 @@ class GitRepo:
         """
         process = self._git.log(
             "--first-parent", "--diff-merges=first-parent", "--reverse", "-M", "--raw", "-z",
-            "--no-abbrev", "--no-color", "--no-ext-diff", f"--format={_LOG_FORMAT}", rev,
+            "--no-abbrev", "--no-color", "--no-ext-diff", _RAW_DATES, f"--format={_LOG_FORMAT}", rev,
             "--", *(f":(top){p}" for p in patterns), *map(literal, paths),
             as_process=True,
         )
@@ -488,14 +493,14 @@ class GitRepo:
         process = self._git.log(
             "--first-parent", "--diff-merges=first-parent", "--no-renames", "--raw", "-z",
             "--diff-filter=DMT", "--no-abbrev", "--no-color", "--no-ext-diff",
-            f"--format={_RECORD_SEP}%H{_FIELD_SEP}%cI", rev,
+            _RAW_DATES, f"--format={_RECORD_SEP}%H{_FIELD_SEP}%cd", rev,
             "--", *(f":(top){p}" for p in patterns), as_process=True,
         )
         try:
             for record in _records(process.stdout):
                 header, _, rest = record.partition("\0")
-                sha, _, date = header.strip().partition(_FIELD_SEP)
-                if date:
+                sha, parted, date = header.strip().partition(_FIELD_SEP)
+                if parted:  # an unreadable date is empty, and named when it is read
                     yield PastCommit(sha, date, tuple(_parse_raw(rest.lstrip("\n").split("\0"))))
         except GeneratorExit:
             process.proc.kill()
@@ -510,13 +515,13 @@ class GitRepo:
     def chain(self, rev: str) -> list[tuple[str, datetime.datetime]]:
         """Every commit on the first-parent chain of ``rev`` with its committer date, oldest
         first: the order in which they entered the history, whatever their dates say."""
-        process = self._git.log("--first-parent", "--reverse",
-                                f"--format={_RECORD_SEP}%H{_FIELD_SEP}%cI", rev, "--",
+        process = self._git.log("--first-parent", "--reverse", _RAW_DATES,
+                                f"--format={_RECORD_SEP}%H{_FIELD_SEP}%cd", rev, "--",
                                 as_process=True)
         found = []
         for record in _records(process.stdout):
-            sha, _, date = record.strip().partition(_FIELD_SEP)
-            if date:
+            sha, parted, date = record.strip().partition(_FIELD_SEP)
+            if parted:
                 found.append((sha, _date(date, sha, "committer")))
         process.wait()
         return found
@@ -527,6 +532,21 @@ class GitRepo:
         out = str(self._git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--",
                                      f":(top,glob)**/{name}"))
         return sorted({p for p in out.split("\0") if p and p.rsplit("/", 1)[-1] == name})
+
+    def never_committed(self, path: str) -> str | None:
+        """Why a file written at ``path`` (from the repository root, "/"-separated) would
+        never reach a commit, or None: it lies in git's own folder (its objects, hooks,
+        configuration) or git ignores it (``git add`` leaves it out)."""
+        full = (self.root / path).resolve()
+        found = str(self._git.rev_parse("--absolute-git-dir", "--git-common-dir")).splitlines()
+        for folder in found:
+            own = (self.root / folder).resolve()  # the common folder may be said relatively
+            if full == own or own in full.parents:
+                return "is inside git's own folder (its objects, hooks and configuration)"
+        # "SOURCE:LINE:PATTERN<TAB>PATH" when ignored; nothing (exit 1) when not
+        said = str(self._git.check_ignore("-v", "--", path, with_exceptions=False))
+        rule = said.partition("\n")[0].partition("\t")[0]
+        return f"is ignored by git ({rule})" if rule else None
 
     def not_checked_out(self) -> int:
         """How many tracked files the working tree leaves out (a sparse checkout's:
@@ -682,18 +702,30 @@ def _text(field: str) -> str:
 
 
 def _date(text: str, sha: str, which: str) -> datetime.datetime:
-    """A date git printed with ``%cI`` or ``%aI``; UsageError (exit 2) when it is none.
+    """A date git printed raw (``1741608000 +0100``); UsageError (exit 2) when it is none.
 
     A commit object written by hand can carry any date: a year past 9999, a
-    time zone of +99:99, or one git cannot read (it then prints the
-    placeholder itself). No change made in it can be placed in time.
+    time zone of +99:99, or one git cannot read (it then prints nothing). No
+    change made in it can be placed in time. A date before 1970 in its own
+    zone (the epoch at -12:00) is a date like any other.
     """
-    try:
-        return datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"commit {sha[:7]}: its {which} date {text!r} cannot be read as a "
-                         "date; slopolicy cannot place the commit in time, so it judges no "
-                         "change that includes it") from None
+    found = _RAW_DATE.fullmatch(text)
+    if found is not None and int(found["minutes"]) < 60:
+        seconds, sign, hours, minutes = found.groups()
+        offset = datetime.timedelta(hours=int(hours), minutes=int(minutes))
+        try:
+            zone = datetime.timezone(-offset if sign == "-" else offset)
+            return (_EPOCH + datetime.timedelta(seconds=int(seconds))).astimezone(zone)
+        except (ValueError, OverflowError):
+            pass  # past year 9999, or an offset of a day or more
+    shown = repr(text) if text else "(none git can read)"
+    raise UsageError(f"commit {sha[:7]}: its {which} date {shown} cannot be read as a "
+                     "date; slopolicy cannot place the commit in time, so it judges no "
+                     "change that includes it") from None
+
+
+_RAW_DATE = re.compile(r"(-?[0-9]{1,20}) ([+-])([0-9]{2})(?P<minutes>[0-9]{2})")
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def _parse_logged(record: str) -> LoggedCommit | None:

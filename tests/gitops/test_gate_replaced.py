@@ -79,7 +79,7 @@ def test_a_loosening_renamed_moved_and_respelt_needs_the_loosening_approvals(
             "direction": "loosened"} in instead["changes"]
     table = repo.check("--base", "main", "--format", "markdown").out
     assert ("| SLA/globex-api v1 | — | instead of SLA/globex-public-api | added | — | ✅ "
-            "alice@acme.example (legal, signed)<br>❌ 1 more sre for loosened") in table
+            "alice@&#8203;acme.example (legal, signed)<br>❌ 1 more sre for loosened") in table
     assert ("|  | availability | targetPercent: 99.9 → 99 | loosened | 40.32–44.64 → "
             "403.2–446.4 per calendar month (UTC) |  |") in table
     repo.approve("carol", "sre", "slas/globex-api.yaml")
