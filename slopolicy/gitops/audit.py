@@ -368,9 +368,8 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
     if head is None:
         return History(None, None, [], [])
     walker = _Walker(project, repo, track_slos)
-    chain = repo.chain(head)
+    commits, chain = repo.history_and_chain(head, *walker.pathspecs)
     walker.entered = _entered(chain)
-    commits = repo.history(head, *walker.pathspecs)
     walker.load(commits)
     # Everything the walk builds is kept to the end: cyclic GC passes would only rescan it.
     with runtime.loading():
