@@ -61,6 +61,7 @@ from slopolicy.gitops.judging import (
     authors_of,
     document_subject,
     signatures,
+    taken_notes,
     trailers_of,
 )
 from slopolicy.gitops.policy import policy_files, touches
@@ -695,22 +696,28 @@ class _Walker:
         self.digested[doc.identity] = (doc, found, pieces)
         return found
 
-    def _authors(self, commit: LoggedCommit, paths: Sequence[str], policy: PolicyAt
-                 ) -> tuple[Authors, list[tuple[str, str]]]:
+    def _authors(self, commit: LoggedCommit, paths: Sequence[str], policy: PolicyAt,
+                 taken: Sequence[tuple[str, str]] = ()) -> tuple[Authors, list[tuple[str, str]]]:
         """Who made the change (nobody approves their own), and the trailers they wrote.
 
         A merge brings the commits of its branch: their authors and committers
-        made the change, as in the pull-request gate (merge base .. head). With
+        made the change, as in the pull-request gate (merge base .. head), and
+        those that changed the agreements ``taken`` away that it is judged as
+        an edit of (DocumentChange.taken_from). With
         signed commits required by the policy of the time, each commit's signer
         is its author of record, verified by that policy's allowed signers.
         """
         made: Sequence[Made] = [commit]
         trailers = trailers_of(made)
+        notes: dict[str, str] = {}
         if len(commit.parents) > 1:
-            made = self.repo.commits(commit.parents[0], commit.sha, paths)
+            branch = self.repo.commits(commit.parents[0], commit.sha,
+                                       [*paths, *(p for p, _ in taken)])
+            notes = taken_notes(branch, paths, taken)
+            made = branch
             trailers += trailers_of(b for b in made if b.sha != commit.sha)
         signed = self._signatures(made, policy) if policy.roster.signed_commits else None
-        return authors_of(made, signed), trailers
+        return authors_of(made, signed, notes), trailers
 
     def _signatures(self, made: Sequence[Made], policy: PolicyAt) -> Signatures:
         """The signers of ``made`` by the policy's allowed signers, each commit verified once
@@ -836,7 +843,9 @@ class _Walker:
         sources = replace(policy.sources, records=[s.record for s in spans], used=used,
                           legacy=True) if spans else self._unrecorded(policy)
         # who made it, found now rather than kept for every change of a long history
-        authors, trailers = self._authors(change.commit, change.paths, policy)
+        authors, trailers = self._authors(
+            change.commit, change.paths, policy,
+            change.change.taken_from if isinstance(change, Version) else ())
         evidence = sources.gather(subject, authors, trailers, False)
         if spans:
             change.recorded = dict(enumerate(spans))
