@@ -152,6 +152,10 @@ class DocumentChange:
     # ``replaces`` and those counted in ``replaces_more``), each with that agreement's label:
     # whoever changed them made part of that edit, and approves it no more than their own
     taken_from: tuple[tuple[str, str], ...] = ()
+    # A loosened agreement whose base version had not started by the day of the change: the
+    # versions the base's history agreed before it, newest first, back to one that had (set by
+    # the gate): the change is made under their terms, and owes their notice.
+    agreed_before: tuple[Document, ...] = ()
     # (indicator, earlier, replaces, directions, own classes) as last worked out: the sides,
     # fields and objectives of a change are never replaced, and a report asks many times
     _said: tuple[Any, Any, Any, frozenset[str], frozenset[str]] | None = field(
