@@ -82,6 +82,8 @@ class Judge:
         sources = self._sources()
         # whoever changed the agreements taken away made part of each edit they are judged in
         made_away = {key: _taking(commits, froms) for key, froms in taken.items()}
+        dirty_away = {key: bool(dirty) and not dirty.isdisjoint(p for p, _ in froms)
+                      for key, froms in taken.items()}
         for item, item_paths in subjects:
             also: Mapping[str, str] = {}
             if isinstance(item, PolicyChange):
@@ -92,15 +94,15 @@ class Judge:
                 if item.taken_from:
                     also = made_away[id(item.taken_from)]
             authors, trailers = self._authors(commits, item_paths, dirty, signed, also)
-            if isinstance(item, DocumentChange) and item.taken_from:
-                own = set(item_paths)
-                item_paths = (*item_paths, *(p for p, _ in item.taken_from))
-                if dirty and dirty & set(item_paths) and not dirty & own:
-                    # an agreement taken away in the working tree: the uncommitted change's
-                    email = self.span.repo.user_email()
-                    if email:
-                        authors.add(email, "the uncommitted change")
-            found = sources.gather(subject, authors, trailers, not (dirty & set(item_paths)))
+            uncommitted = bool(dirty & set(item_paths))
+            if (isinstance(item, DocumentChange) and item.taken_from and not uncommitted
+                    and dirty_away[id(item.taken_from)]):
+                # an agreement taken away in the working tree: the uncommitted change's too
+                uncommitted = True
+                email = self.span.repo.user_email()
+                if email:
+                    authors.add(email, "the uncommitted change")
+            found = sources.gather(subject, authors, trailers, not uncommitted)
             item.approval = approvals.judge(subject, classes, found, self.roster, authors)
 
     def _commits(self, paths: Sequence[str]) -> list[Commit]:

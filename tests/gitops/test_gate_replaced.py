@@ -312,3 +312,25 @@ def test_the_audit_refuses_the_taker_s_approval_of_the_edit_as_the_gate_does(
     assert [(m["class"], m["role"]) for m in version["missing"]] == [  # type: ignore[attr-defined]
         ("added", "legal"), ("modified", "legal"), ("loosened", "legal")]
     assert repo.run("audit", "--verify").code == 1
+
+
+def test_an_agreement_taken_away_in_the_working_tree_is_the_uncommitted_change_s(
+        repo: GitProject) -> None:
+    """Taken away by whoever holds the working tree, not yet committed: they made half the
+    edit the agreement added (committed by another) is judged as."""
+    repo.write("slas/globex-api.yaml", sla(version=2, start=days_hence(60), target="99.5")
+               .replace("name: globex-public-api", "name: globex-api")
+               .replace("customer: globex", f"customer: {RESPELT}"))
+    repo.commit("add the new agreement")
+    repo.approve("alice", "legal", "slas/globex-api.yaml")
+    repo.approve("carol", "sre", "slas/globex-api.yaml")
+    repo.commit("approvals", author="carol")
+    repo.git("rm", "-q", "slas/globex.yaml")
+    repo.approve("bob", "legal", "slas/globex.yaml", "--removed-from", "main")
+    repo.git("config", "user.email", "alice@acme.example")
+    run = repo.gate()
+    assert run.code == 1
+    [problem] = problems(run, "sla-change-approval")
+    assert problem["document"] == "SLA/globex-api"
+    assert ("alice@acme.example authored the uncommitted change, which changed it: nobody "
+            "approves their own change") in str(problem["message"])
