@@ -54,7 +54,7 @@ from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
 from slopolicy.gitops.evidence import EvidenceSources, record_key
-from slopolicy.gitops.git import GitRepo, LoggedCommit
+from slopolicy.gitops.git import Commit, GitRepo, LoggedCommit
 from slopolicy.gitops.judging import (
     Made,
     Signatures,
@@ -444,6 +444,9 @@ class _Walker:
         self.commits: list[LoggedCommit] = []
         # (commit, allowed signers where, their content) -> its signers
         self.signed: dict[tuple[str, str, bytes | None], tuple[tuple[str, ...], str]] = {}
+        # per merge and agreements taken away: the commits of its branch that changed those
+        # (one log for all the agreements it gives terms to)
+        self.taking: dict[tuple[str, int], tuple[object, list[Commit], dict[str, str]]] = {}
         # identity -> (its current document, that document's digest, the canonical text of
         # its parts): a version's content after is the next version's content before, hashed
         # once, and the next version's unchanged parts are its own objects, written once
@@ -711,9 +714,17 @@ class _Walker:
         trailers = trailers_of(made)
         notes: dict[str, str] = {}
         if len(commit.parents) > 1:
-            branch = self.repo.commits(commit.parents[0], commit.sha,
-                                       [*paths, *(p for p, _ in taken)])
-            notes = taken_notes(branch, paths, taken)
+            branch = self.repo.commits(commit.parents[0], commit.sha, paths)
+            if taken:
+                key = (commit.sha, id(taken))
+                if key not in self.taking:
+                    away = self.repo.commits(commit.parents[0], commit.sha,
+                                             [p for p, _ in taken])
+                    self.taking[key] = (taken, away, taken_notes(away, (), taken))
+                _, away, notes = self.taking[key]
+                own = {c.sha for c in branch}
+                notes = {sha: note for sha, note in notes.items() if sha not in own}
+                branch = [*branch, *(c for c in away if c.sha not in own)]
             made = branch
             trailers += trailers_of(b for b in made if b.sha != commit.sha)
         signed = self._signatures(made, policy) if policy.roster.signed_commits else None
