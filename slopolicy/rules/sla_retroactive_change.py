@@ -7,11 +7,7 @@ of the change (in the SLA's time zone: the head commit's date, or now when
 that is later, since a commit's date is typed and the change takes effect
 when merged; now, for uncommitted changes), and terms loosened with less notice than the
 agreement's ``changeNoticeDays`` (the base's value, which the customer
-agreed to) between the change and ``effective.from``; when the base's version
-had not started by the date of the change, the longest notice of the versions
-agreed before it that would be in force from the change until the new terms
-start (the one in force that day among them: notice is given under the terms
-in force, and a version agreed later cannot shorten it). Ending an agreement
+agreed to) between the change and ``effective.from``. Ending an agreement
 sooner (setting ``effective.until``, or bringing it nearer) is a loosening
 too: the new end needs that much notice, unless it is no sooner than the end
 agreed before. An agreement added back after a removal is judged against the
@@ -33,6 +29,12 @@ Failing example (changed on 2025-03-10, the old terms edited in place)::
       effective: {from: 2025-01-01}
       objectives:
         - {name: availability, indicator: availability, targetPercent: 99.5}
+
+Notice is given under the terms in force. When the base's version had not
+started by the date of the change, the loosening needs the longest notice of
+the versions agreed before it that would be in force from the change until
+the new terms start (the one in force that day among them), as well as the
+base's: a version agreed to start later cannot shorten it.
 """
 from __future__ import annotations
 
