@@ -41,7 +41,7 @@ def look_back(repo: GitRepo, rev: str, config: Config, repo_root: Path, changese
     day = on.astimezone(datetime.timezone.utc).date()
     wanted = [c for c in changeset.agreements
               if c.base is not None and c.head is not None and "loosened" in c.classes
-              and not _started(c.base, day + _ZONES)]
+              and not _started(c.base, day - _ZONES)]
     if not wanted or repo.is_shallow():
         return  # a shallow clone is refused before a gate judges anything
     found: dict[int, list[Document]] = {id(c): [] for c in wanted}

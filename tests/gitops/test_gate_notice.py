@@ -96,3 +96,13 @@ def test_a_version_that_would_be_in_force_before_the_new_terms_start_asks_its_no
         f"SLA/globex-public-api: the terms are loosened with 40 days' notice (from {TODAY} to "
         f"{days_hence(40)}), but changeNoticeDays requires 90 (that of version 2, in force from "
         f"{days_hence(10)} until {days_hence(100)});")
+
+
+def test_a_version_agreed_to_start_tomorrow_is_not_in_force_today(repo: GitProject) -> None:
+    on_main(repo, agreed(2, days_hence(1), 1), "2025-03-05T12:00:00+00:00")
+    repo.write("slas/globex.yaml", agreed(3, days_hence(2), 1, target="99.5"))
+    approved(repo)
+    assert [m.split(";")[0] for m in notices(repo.gate())] == [
+        f"SLA/globex-public-api: the terms are loosened with 2 days' notice (from {TODAY} to "
+        f"{days_hence(2)}), but changeNoticeDays requires 30 (that of version 1, in force "
+        f"until {days_hence(1)})"]
