@@ -333,3 +333,49 @@ def test_a_threshold_slo_whose_value_is_not_the_annotated_threshold_proves_nothi
     assert problem["path"] == "spec.objectives[0].value"
     assert ("the objective's value 30 is not annotation slopolicy/threshold: 300ms in the SLI's "
             "unit, which would be 0.3 (in seconds) or 300 (in milliseconds)") in problem["message"]
+
+
+LATENCY_SLO = "  annotations:\n    slopolicy/indicator: latency\n    slopolicy/threshold: {}\n"
+
+
+def latency_sla(threshold: str) -> str:
+    return sla("95").replace("indicator: availability",
+                             f"indicator: latency\n      threshold: {threshold}")
+
+
+def test_a_sub_millisecond_or_zero_sla_threshold_is_not_proven_by_a_slower_slo(
+        project: Project) -> None:
+    """The schema accepts ISO seconds at any precision and zero: 95% within 0.1 ms is not
+    backed by 99% within 300 ms (a 1 ms request meets one and breaks the other)."""
+    for threshold, shown in (("PT0.0001S", "0.1ms"), ("PT0.0015S", "1.5ms"), ("PT0S", "0s"),
+                             ("P0D", "0s")):
+        write(project, slo("0.99", extra=LATENCY_SLO.format("300ms")), latency_sla(threshold))
+        run = project.check()
+        assert run.problems() == [("slo.yaml", 18, 15, "slo-stricter-than-sla")], threshold
+        assert run.code == 1
+        (problem,) = run.json["problems"]
+        assert f"says nothing about {shown}" in problem["message"], problem["message"]
+
+
+def test_a_sub_millisecond_slo_threshold_proves_a_slower_sla(project: Project) -> None:
+    write(project, slo("0.99", extra=LATENCY_SLO.format("PT0.0005S")), latency_sla("PT0.0015S"))
+    run = project.check()
+    assert run.json["problems"] == [] and run.code == 0
+    write(project, slo("0.99", extra=LATENCY_SLO.format("PT0.0015S")), latency_sla("PT0.0005S"))
+    assert project.check().problems() == [("slo.yaml", 18, 15, "slo-stricter-than-sla")]
+
+
+def test_a_calendar_window_too_long_to_compute_is_a_finding_at_its_duration(
+        project: Project) -> None:
+    """A window of 120000 months (or 10000 years) is valid OpenSLO, but its windows
+    reach beyond the years a calendar is computed for: INCOMPARABLE, at the duration."""
+    for duration, words in (("120000M", "120000 months"), ("10000Y", "10000 years"),
+                            ("99999999999M", "99999999999 months"), ("4000000d", "4000000 days")):
+        write(project, slo("0.9995").replace("duration: 1M", f"duration: {duration}"), sla())
+        run = project.check()
+        assert run.code == 1, run.err
+        assert run.problems() == [("slo.yaml", 9, 17, "slo-stricter-than-sla")], duration
+        (problem,) = run.json["problems"]
+        assert problem["path"] == "spec.timeWindow[0].duration"
+        assert words in problem["message"] and "2 to 9996" in problem["message"], \
+            problem["message"]
