@@ -97,7 +97,9 @@ from typing import Literal
 from slopolicy.slo.units import (
     MS_PER_DAY,
     MS_PER_MINUTE,
+    BeyondCalendars,
     Duration,
+    Threshold,
     UnitError,
     UtcSpan,
     Window,
@@ -108,6 +110,7 @@ from slopolicy.slo.units import (
     format_decimal,
     format_duration,
     format_minutes,
+    format_threshold,
     format_window,
     local_time,
     period_lengths,
@@ -139,7 +142,7 @@ class Terms:
 
     indicator: Indicator
     target: Decimal  # fraction of good (requests, or time), exactly as written
-    threshold: Duration | None  # latency: good requests are faster than this
+    threshold: Threshold | None  # latency: good requests are faster than this, exactly
     window: Window
     budgeting_method: BudgetingMethod
     time_slice_window: Duration | None = None
@@ -227,6 +230,7 @@ class Verdict:
     witness: Witness | None = None
     assumption: str | None = None  # the declared assumption it rests on, in words
     needed_ratio: Fraction | None = None  # the largest traffic ratio that would prove it
+    slo_window: bool = False  # INCOMPARABLE because the SLO's own window cannot be computed
 
     @property
     def dominates(self) -> bool:
@@ -320,7 +324,10 @@ def compare(slo: Terms, sla: Terms, assumptions: Assumptions = NO_ASSUMPTIONS) -
         else:
             verdict = _compare_time(slo, sla)
     except UnitError as problem:  # periods beyond what a calendar can be computed for
-        return _incomparable(slo, sla, str(problem))
+        found = _incomparable(slo, sla, str(problem))
+        if isinstance(problem, BeyondCalendars) and problem.window == slo.window != sla.window:
+            found = replace(found, slo_window=True)
+        return found
     margin = _stricter_elsewhere(slo, sla)
     if verdict.status is Status.EQUAL and margin:
         verdict = replace(verdict, status=Status.PROVEN, reason=verdict.reason.replace(
@@ -417,7 +424,7 @@ def _compare_thresholds(slo: Terms, sla: Terms) -> Verdict | None:
             f"the {missing} gives no latency threshold, so it is unknown which requests count as "
             "good; add one (SLO annotation slopolicy/threshold, SLA objective threshold)")
     if slo.threshold > sla.threshold:
-        t1, t2 = format_duration(slo.threshold), format_duration(sla.threshold)
+        t1, t2 = format_threshold(slo.threshold), format_threshold(sla.threshold)
         return _incomparable(
             slo, sla,
             f"the SLO promises {_pct(slo.target)} of requests within {t1}, the SLA "

@@ -377,5 +377,5 @@ def test_a_calendar_window_too_long_to_compute_is_a_finding_at_its_duration(
         assert run.problems() == [("slo.yaml", 9, 17, "slo-stricter-than-sla")], duration
         (problem,) = run.json["problems"]
         assert problem["path"] == "spec.timeWindow[0].duration"
-        assert words in problem["message"] and "2 to 9996" in problem["message"], \
+        assert words in problem["message"] and "cannot be computed" in problem["message"], \
             problem["message"]

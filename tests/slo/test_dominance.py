@@ -40,7 +40,7 @@ from slopolicy.slo.dominance import (
     format_budget_per_window,
     lacks_headroom,
 )
-from slopolicy.slo.units import Duration, UnitError, Window
+from slopolicy.slo.units import Duration, Threshold, UnitError, Window
 
 D = Decimal
 DAY = 86_400_000
@@ -66,7 +66,8 @@ def avail(target: str, window: Window, method: str = "RatioTimeslices",
 
 
 def latency(target: str, threshold_ms: int | None, window: Window = MONTH) -> Terms:
-    return Terms("latency", D(target), None if threshold_ms is None else Duration(threshold_ms),
+    return Terms("latency", D(target),
+                 None if threshold_ms is None else Threshold(Decimal(threshold_ms)),
                  window, "Occurrences")
 
 

@@ -585,7 +585,7 @@ def _threshold(doc: Document, name: str) -> Decimal | None:
     for item in raw if isinstance(raw, list) else []:
         if isinstance(item, Mapping) and str(item.get("name")) == name and "threshold" in item:
             try:
-                return Decimal(units.parse_threshold(item["threshold"]).ms)
+                return units.parse_threshold(item["threshold"]).ms
             except UnitError:
                 return None
     return None
