@@ -105,12 +105,12 @@ def parse_duration(value: object) -> Duration:
     text = value.strip()
     match = _DURATION.fullmatch(text)
     if match:
-        return Duration(int(match.group(1)) * MS_PER_UNIT[match.group(2)])
+        return Duration(_count(match.group(1), text) * MS_PER_UNIT[match.group(2)])
     if text.startswith("P"):
         ms = _iso_ms(text)
         if ms != ms.to_integral_value():
-            raise UnitError(f"{text!r} is finer than a millisecond")
-        return Duration(int(ms))
+            raise UnitError(f"{_shown(text)} is finer than a millisecond")
+        return Duration(_count(format(ms.to_integral_value(), "f"), text, "milliseconds"))
     hint = ""
     if re.fullmatch(r"[0-9]+[MQY]", text):
         hint = ": months, quarters and years have no fixed length; name a calendar period instead"
@@ -118,6 +118,29 @@ def parse_duration(value: object) -> Duration:
         f"{value!r} is not a duration: write <integer><unit> with unit ms, s, m (minutes), "
         f"h, d or w, or ISO 8601 like PT30M{hint}"
     )
+
+
+# Counts and lengths beyond this many digits (a billion billion years of milliseconds)
+# are refused: no window or slice is that long, and Python reads no integer of over
+# 4,300 digits without a limit lifted for the whole process.
+MAX_DIGITS = 30
+
+
+def _count(digits: str, text: str, what: str = "") -> int:
+    """The integer ``digits`` (a count of ``what``) of the duration ``text``; UnitError
+    past MAX_DIGITS."""
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > MAX_DIGITS:
+        size = f"is {len(digits)} digits of {what} long" if what else \
+            f"counts {len(digits)} digits"
+        raise UnitError(f"{_shown(text)} {size}: no window or slice is that long (slopolicy "
+                        f"reads counts of up to {MAX_DIGITS} digits)")
+    return int(digits)
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted, its middle left out when it is long."""
+    return repr(text) if len(text) <= 60 else repr(f"{text[:28]}...{text[-28:]}")
 
 
 def _exact(compute: Callable[[], Decimal]) -> Decimal:
@@ -254,7 +277,7 @@ def parse_shorthand(value: object) -> Shorthand:
             "m h d w M Q Y, like 28d, 4w or 1M"
         )
     text = value.strip()
-    return Shorthand(int(text[:-1]), text[-1])
+    return Shorthand(_count(text[:-1], text), text[-1])
 
 
 def parse_slice_window(value: object) -> Duration:

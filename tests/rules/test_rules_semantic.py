@@ -379,3 +379,31 @@ def test_a_calendar_window_too_long_to_compute_is_a_finding_at_its_duration(
         assert problem["path"] == "spec.timeWindow[0].duration"
         assert words in problem["message"] and "cannot be computed" in problem["message"], \
             problem["message"]
+
+
+def test_an_sla_objective_whose_terms_cannot_be_read_is_never_passed(project: Project) -> None:
+    """Terms the schema accepts that no comparison can use (a slice of 0.1 ms or none, a
+    rolling window of 40 digits of days): the objective is reported, never left unjudged."""
+    slices = "  timeSlice: {window: %s, target: 0.95}\n"
+    for replaced, words in (
+            (("Occurrences\n", "Timeslices\n" + slices % "PT0.0001S"), "finer than a millisecond"),
+            (("Occurrences\n", "Timeslices\n" + slices % "PT0S"), "longer than zero"),
+            (("window: {calendar: month, timeZone: UTC}", "window: {rolling: P" + "9" * 40 + "D}"),
+             "48 digits of milliseconds")):
+        text = sla().replace(*replaced)
+        write(project, slo("0.9995"), text)
+        run = project.check()
+        assert run.code == 1, run.err
+        found = [p for p in run.json["problems"] if p["rule"] == "slo-stricter-than-sla"]
+        line = text.splitlines().index("      targetPercent: 99.9") + 1
+        assert [(p["file"], p["line"], p["path"]) for p in found] == [
+            ("sla.yaml", line, "spec.objectives[0].targetPercent")], run.json["problems"]
+        assert words in found[0]["message"], found[0]["message"]
+        assert "schema" not in [p["rule"] for p in run.json["problems"]]
+
+
+def test_an_sla_objective_the_schema_refuses_is_reported_by_the_schema_alone(
+        project: Project) -> None:
+    write(project, slo("0.99", extra=LATENCY_SLO.format("300ms")), latency_sla("fast"))
+    rules = [p["rule"] for p in project.check().json["problems"]]
+    assert "schema" in rules and "slo-stricter-than-sla" not in rules
