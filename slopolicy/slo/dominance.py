@@ -1105,11 +1105,17 @@ def _straddling_share(slo_window: Window, span_ms: int, interval: int, span: Utc
                       ) -> _Share:
     """A rolling SLA window can always straddle the edge of a calendar SLO window."""
     lo = (span or default_span())[0]
-    bounds = calendar_boundaries(slo_window, (lo - 800 * 86_400_000, lo + span_ms
-                                              + 800 * 86_400_000))
-    i = bisect_right(bounds, lo)
-    while bounds[i + 1] == bounds[i]:
-        i += 1
+    hi = lo + span_ms + 800 * 86_400_000
+    while True:
+        bounds = calendar_boundaries(slo_window, (lo - 800 * 86_400_000, hi))
+        i = bisect_right(bounds, lo)
+        while i + 1 < len(bounds) - 1 and bounds[i + 1] == bounds[i]:
+            i += 1
+        if i + 1 < len(bounds) and bounds[-1] >= bounds[i + 1] + span_ms:
+            break
+        # windows longer than the span asked for (100 months): the windows after the
+        # chosen edge must cover the rolling window that straddles it
+        hi = bounds[-1] + span_ms + 2 * MS_PER_DAY
     cell_start, cell_end = bounds[i], bounds[i + 1]
     inside = Fraction(min(span_ms, cell_end - cell_start), 2)
     start = cell_end - inside  # the SLA window starts in the SLO window's second half
@@ -1393,7 +1399,10 @@ def combine(slos: Sequence[Terms], sla: Terms, labels: Sequence[str]
     worst: tuple[tuple[int, Fraction], Fraction, Fraction, _Period, list[tuple[int, int]]] | None
     worst = None
     used: set[int] = set()
-    periods = _sla_periods(sla.window, agreement_span(sla))
+    try:
+        periods = _sla_periods(sla.window, agreement_span(sla))
+    except UnitError:  # periods beyond what a calendar can be computed for: nothing proven
+        return None
     if any(_misaligned(slos[i], [_rolling_case(_rolling_width(slos[i]), p, lambda _: ZERO)
                                  for p in periods]) for i in usable):
         return None  # slices that do not line up bound nothing, together either
