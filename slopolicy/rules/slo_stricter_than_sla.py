@@ -13,9 +13,6 @@ windows, a month cut into one SLO's 30 days and another's day) pass. A latency
 SLO on a thresholdMetric SLI whose ``op`` or ``value`` contradicts its
 ``slopolicy/threshold`` annotation (``op: gte``, or a value that is not the
 threshold in seconds or milliseconds) proves nothing, and is reported there.
-An SLA objective whose terms the schema accepts and no comparison can use (a
-time slice finer than a millisecond, or of none) is reported at its target:
-nothing can be proven of it.
 
 Passing example (99.95% per calendar month proves 99.9% per calendar month)::
 
@@ -87,6 +84,8 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
                 path=backing.path,
                 related=(Related(f"{sla_objective}", document=link.sla, path=link.path),),
             )
+    # An SLA objective whose terms the schema accepts and no comparison can use (a time
+    # slice finer than a millisecond, or of none): nothing can be proven of it.
     for sla in ctx.of_kind("slopolicy/v1", "SLA"):
         for entry in SLA_TERMS.of(sla):
             if entry.terms is None and _schema_clean(sla):
