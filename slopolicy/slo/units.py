@@ -218,7 +218,7 @@ def format_threshold(threshold: Threshold) -> str:
     ms = threshold.ms
     if ms == ms.to_integral_value() and ms.adjusted() < 18:  # a number any int holds
         return format_duration(Duration(int(ms)))
-    return f"{format(ms.normalize(), 'f')}ms"
+    return f"{format(_exact(ms.normalize), 'f')}ms"
 
 
 # The units latency SLIs report in (Prometheus and OpenTelemetry: seconds; many
@@ -229,7 +229,7 @@ LATENCY_UNITS: tuple[tuple[str, int], ...] = (("seconds", 1_000), ("milliseconds
 def threshold_readings(threshold: Threshold) -> tuple[tuple[str, Decimal], ...]:
     """``threshold`` as an SLI's number in each unit of LATENCY_UNITS: 300ms is 0.3 and 300,
     exactly (a size is a power of ten: the point moves)."""
-    return tuple((unit, shift_point(threshold.ms, -(len(str(size)) - 1)).normalize())
+    return tuple((unit, _exact(shift_point(threshold.ms, -(len(str(size)) - 1)).normalize))
                  for unit, size in LATENCY_UNITS)
 
 

@@ -29,6 +29,8 @@ from slopolicy.slo.units import (
     parse_target,
     parse_threshold,
     period_lengths,
+    threshold_readings,
+    threshold_unit,
     to_decimal,
     window_from_openslo,
     window_from_sla,
@@ -100,6 +102,7 @@ def test_unit_error_is_a_value_error() -> None:
         ("PT0,0015S", Fraction(3, 2), "1.5ms"),
         ("PT1.0000001S", Fraction(10_000_001, 10_000), "1000.0001ms"),
         ("PT0." + "0" * 60 + "1S", Fraction(1, 10 ** 58), "0." + "0" * 57 + "1ms"),
+        ("PT0.3" + "0" * 40 + "1S", Fraction(3 * 10 ** 41 + 1, 10 ** 39), "300." + "0" * 38 + "1ms"),
         ("0.5ms", Fraction(1, 2), "0.5ms"),  # as a conversion writes a sub-millisecond bucket
         ("1.5s", Fraction(1500), "1s500ms"),
         ("PT0S", Fraction(0), "0s"),
@@ -394,3 +397,11 @@ def test_a_calendar_window_too_long_for_any_calendar_is_a_unit_error(unit: str, 
         assert f"{count} {unit}s" in str(caught.value)
         with pytest.raises(UnitError):
             period_lengths(window, span)
+
+
+def test_threshold_readings_keep_every_digit() -> None:
+    threshold = parse_threshold("PT0.3" + "0" * 40 + "1S")
+    assert threshold_readings(threshold) == (
+        ("seconds", Decimal("0.3" + "0" * 40 + "1")), ("milliseconds", Decimal("300." + "0" * 38 + "1")))
+    assert threshold_unit(Decimal("0.3"), threshold) is None
+    assert threshold_unit(Decimal("0.3" + "0" * 40 + "1"), threshold) == "seconds"
