@@ -347,14 +347,14 @@ def test_a_sub_millisecond_or_zero_sla_threshold_is_not_proven_by_a_slower_slo(
         project: Project) -> None:
     """The schema accepts ISO seconds at any precision and zero: 95% within 0.1 ms is not
     backed by 99% within 300 ms (a 1 ms request meets one and breaks the other)."""
-    for threshold, shown in (("PT0.0001S", "0.1ms"), ("PT0.0015S", "1.5ms"), ("PT0S", "0s"),
+    for threshold, named in (("PT0.0001S", "0.1ms"), ("PT0.0015S", "1.5ms"), ("PT0S", "0s"),
                              ("P0D", "0s")):
         write(project, slo("0.99", extra=LATENCY_SLO.format("300ms")), latency_sla(threshold))
         run = project.check()
         assert run.problems() == [("slo.yaml", 18, 15, "slo-stricter-than-sla")], threshold
         assert run.code == 1
         (problem,) = run.json["problems"]
-        assert f"says nothing about {shown}" in problem["message"], problem["message"]
+        assert f"says nothing about {named}" in problem["message"], problem["message"]
 
 
 def test_a_sub_millisecond_slo_threshold_proves_a_slower_sla(project: Project) -> None:
