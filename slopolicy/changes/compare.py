@@ -873,8 +873,9 @@ def _number(value: Any) -> Decimal:
     return units.to_decimal(value)
 
 
-def _ms(value: Any) -> int:
-    return units.parse_duration(value).ms
+def _ms(value: Any) -> Decimal:
+    """A duration's exact length, however fine (``PT0.0001S`` -> 10s is a loosening)."""
+    return units.duration_ms(value)
 
 
 # An objective's target by the identity of its data (kept alive here, so the identity stays
