@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.resources
 import math
+import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
@@ -168,6 +169,35 @@ def latency_counterexample(op: str, value: Fraction, unit_ms: int, sla_ms: int
         tried |= {edge - Fraction(1, 1000), edge, edge + Fraction(1, 1000)}
     for latency in sorted(t for t in tried if t > 0):
         if THRESHOLD_OPS[op](latency / unit_ms, value) and latency > sla_ms:
+            return latency
+    return None
+
+
+def iso_ms(text: str) -> Fraction:
+    """The length in ms of an ISO 8601 duration of days, hours, minutes and decimal
+    seconds (``PT0.0001S``, ``P1DT2H``), read digit by digit: no slopolicy code."""
+    match = re.fullmatch(r"P(?:([0-9]+)D)?(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9.]+)S)?)?", text)
+    assert match, text
+    days, hours, minutes, seconds = (group or "0" for group in match.groups())
+    whole, _, decimals = seconds.partition(".")
+    exact = Fraction(int(whole + decimals), 10 ** len(decimals))
+    return ((int(days) * 24 + int(hours)) * 60 + int(minutes)) * 60_000 + exact * 1000
+
+
+def fine_latency_counterexample(slo_ms: Fraction, sla_ms: Fraction) -> Fraction | None:
+    """A latency (ms) that an SLO "within ``slo_ms``" counts as good and an SLA "within
+    ``sla_ms``" as bad, at any precision: None when there is none.
+
+    Tried: 1, 2 and 5 times each power of ten from 10^-40 ms to 10^9 ms, each bound,
+    and each bound moved by a part in 10^60 either way, and the midpoint of the two.
+    """
+    tried = {Fraction(m) * Fraction(10) ** e for e in range(-40, 10) for m in (1, 2, 5)}
+    tiny = Fraction(1, 10 ** 60)
+    for edge in (slo_ms, sla_ms):
+        tried |= {edge - tiny, edge, edge + tiny}
+    tried.add((slo_ms + sla_ms) / 2)
+    for latency in sorted(t for t in tried if t >= 0):
+        if latency <= slo_ms and latency > sla_ms:
             return latency
     return None
 

@@ -153,6 +153,14 @@ class DocumentChange:
     # how many more agreements taken away it may stand for, which ask no other class (not
     # compared one by one once the change takes away more than REPLACES_LISTED)
     replaces_more: int = 0
+    # the files of every agreement taken away that it is judged as an edit of (those in
+    # ``replaces`` and those counted in ``replaces_more``), each with that agreement's label:
+    # whoever changed them made part of that edit, and approves it no more than their own
+    taken_from: tuple[tuple[str, str], ...] = ()
+    # A loosened agreement whose base version had not started by the day of the change: the
+    # versions the base's history agreed before it, newest first, back to one that had (set by
+    # the gate): the change is made under their terms, and owes their notice.
+    agreed_before: tuple[Document, ...] = ()
     # (indicator, earlier, replaces, directions, own classes, earlier_also) as last worked
     # out: the sides, fields and objectives of a change are never replaced, and a report asks
     # many times
@@ -551,6 +559,8 @@ def replacements(changes: Sequence[DocumentChange], on: date | None = None) -> N
         return
     keys = ({id(old): (_terms_key(old), parties(old), old.spec.get("contract", _ABSENT))
              for old in gone} if len(gone) > REPLACES_LISTED else {})
+    # one tuple shared by every agreement given terms (its own file among them is no news)
+    taken_from = tuple(dict.fromkeys((old.source.path, f"{old.kind}/{old.name}") for old in gone))
     for change, before, after in sides:
         head = change.head
         if head is None:
@@ -565,9 +575,13 @@ def replacements(changes: Sequence[DocumentChange], on: date | None = None) -> N
                     and _in_force_after(old, on)]
             if same:
                 change.replaces, change.replaces_more = _judged_against(same, head, keys)
+                change.taken_from = tuple(dict.fromkeys(
+                    (old.source.path, f"{old.kind}/{old.name}") for old in same))
             continue
         change.replaces, change.replaces_more = _judged_against(
             [old for old in gone if old is not change.base], head, keys)
+        if change.replaces or change.replaces_more:
+            change.taken_from = taken_from
 
 
 ALL_CLASSES = frozenset({MODIFIED, LOOSENED, TIGHTENED})  # all an edit's comparison can add
@@ -938,8 +952,9 @@ def _number(value: Any) -> Decimal:
     return units.to_decimal(value)
 
 
-def _ms(value: Any) -> int:
-    return units.parse_duration(value).ms
+def _ms(value: Any) -> Decimal:
+    """A duration's exact length, however fine (``PT0.0001S`` -> 10s is a loosening)."""
+    return units.duration_ms(value)
 
 
 # An objective's target by the identity of its data (kept alive here, so the identity stays

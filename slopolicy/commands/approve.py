@@ -13,6 +13,7 @@ written atomically into ``approvals.records``; the private key stays where it is
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -84,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from slopolicy.changes.approvals import Roster
     from slopolicy.config.project import open_project
     from slopolicy.gitops import evidence
+    from slopolicy.gitops import git as gitrepo
     from slopolicy.load import discovery
     from slopolicy.report.terminal import line as one_line
 
@@ -95,9 +97,9 @@ def run(args: argparse.Namespace) -> int:
     _warn_roster(roster, args.role, args.identity)
     timestamp = evidence.now_timestamp()
     data = approvals.statement(subject, args.identity, args.role, "approved", timestamp)
-    signature = evidence.sign(data, key)
     name = approvals.record_name(subject, args.role, args.identity)
-    target = _record_target(root, roster.records, f"{name}.yaml")
+    target = _record_target(root, roster.records, f"{name}.yaml", gitrepo.open_repo(root))
+    signature = evidence.sign(data, key)
     write_atomic(target, evidence.render_record(
         name, subject, args.identity, args.role, "approved", timestamp, signature))
     _warn_unverified(data, signature, args.identity, roster, root)
@@ -125,28 +127,49 @@ def _key(key: Path, root: Path) -> Path:
     return key
 
 
-def _record_target(root: Path, folder: str, name: str) -> Path:
-    """Where the record goes: a regular file in the records folder, inside the repository.
+def _record_target(root: Path, folder: str, name: str, repo: GitRepo) -> Path:
+    """Where the record goes: a regular file in the records folder, inside the repository,
+    where a commit can hold it.
 
     The approver signs on the pull request's checkout, which chooses the folder
     (its configuration) and may hold a symbolic link at the record's name (the
     name is known before it is signed): written through, the record would
-    overwrite a file of the approver's. The gate reads records inside the
-    repository and never through a link, so nothing else is worth writing.
+    overwrite a file of the approver's. The gate reads records that commits
+    hold, inside the repository and never through a link, so nothing else is
+    worth writing: not a link, not git's own folder (``.git/hooks/`` runs what
+    it holds), not a repository of its own inside this one (a submodule), not
+    a path git ignores.
     """
     rel = PurePosixPath(folder)
     why = ("is outside the repository" if rel.is_absolute() or ".." in rel.parts else "")
+    named = next((part for part in rel.parts if _git_folder(part)), None) if not why else None
+    if named is not None:
+        why = f"names the folder {named}, which git keeps for itself and never commits"
     current = root
     for part in [*rel.parts, name] if not why else []:
         current = current / part
+        shown = current.relative_to(root).as_posix()
         if current.is_symlink():
-            why = f"leads through the symbolic link {current.relative_to(root).as_posix()}"
+            why = f"leads through the symbolic link {shown}"
             break
+        if part != name and os.path.lexists(current / ".git"):
+            why = (f"is inside {shown}, a repository of its own (a submodule), whose files "
+                   "this repository's commits never hold")
+            break
+    if not why:
+        why = repo.never_committed(current.relative_to(root).as_posix()) or ""
     if why:
         raise UsageError(f"approvals.records {folder!r} {why}, so the record would be written "
-                         "where no check reads it (records are read inside the repository, "
-                         "never through a link); nothing was written")
+                         "where no check reads it (records are read from what commits hold, "
+                         "inside the repository, never through a link); nothing was written")
     return current
+
+
+def _git_folder(part: str) -> bool:
+    """Whether a path part names git's folder as some file system reads it: ``.GIT`` where
+    case does not count, ``.git.`` or ``git~1`` (its short name) on Windows."""
+    plain = part.casefold().rstrip(". ")
+    return plain in (".git", "git~1")
 
 
 def _subject(args: argparse.Namespace, project: Project, roster: Roster) -> tuple[Subject, str]:

@@ -87,7 +87,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from slopolicy import runtime
 
-    with runtime.released():  # the walk freezes what it builds; hand it back at the end
+    # the walk freezes what it builds; hand it back at the end
+    with runtime.uncollected(), runtime.released():
         return _run(args)
 
 

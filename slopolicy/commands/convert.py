@@ -62,8 +62,8 @@ def run(options: argparse.Namespace) -> int:
     from ruamel.yaml.error import YAMLError
 
     from slopolicy.formats.convert import Converted, convert
-    from slopolicy.load.files import load_bytes, read_regular
-    from slopolicy.report.output import write_atomic
+    from slopolicy.load.files import linked_on_the_way, load_bytes, read_regular
+    from slopolicy.report.output import rewrite_atomic, write_atomic
     from slopolicy.report.terminal import line
 
     services: set[str] = set()
@@ -73,6 +73,11 @@ def run(options: argparse.Namespace) -> int:
         path = Path(raw)
         if not path.exists():
             raise UsageError(f"{raw}: no such file")
+        linked = linked_on_the_way(path) if options.in_place else None
+        if linked is not None:  # replaced in place, what it leads to may be outside the project
+            print(f"{line(raw)}:1:1: error: {line(linked)}", file=sys.stderr)
+            failed = True
+            continue
         data, why = read_regular(path)  # never a FIFO or a device: no wait, no flood
         if data is None:
             print(f"{raw}: error: {why}", file=sys.stderr)
@@ -106,7 +111,7 @@ def run(options: argparse.Namespace) -> int:
     if options.in_place:
         for path, result in results:
             if result.converted:
-                write_atomic(path, result.text)
+                rewrite_atomic(path, result.text)
     else:
         text = "---\n".join(result.text for _, result in results if result.text)
         if options.output and not text:

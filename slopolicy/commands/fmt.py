@@ -45,12 +45,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _files(options: argparse.Namespace) -> list[Path]:
     from slopolicy.config.project import open_project
     from slopolicy.load import discovery
+    from slopolicy.load.files import linked_on_the_way
 
     named: list[Path] = []
     folders: list[Path] = []
     for raw in options.paths:
         path = Path(raw)
-        if path.is_dir():
+        if path.is_dir() and linked_on_the_way(path) is not None:
+            named.append(path)  # a link, or a folder through one: refused as a file is
+        elif path.is_dir():
             folders.append(path)
         elif path.exists():
             named.append(path)  # a FIFO or a device is refused when read
@@ -68,15 +71,20 @@ def _files(options: argparse.Namespace) -> list[Path]:
 
 def run(options: argparse.Namespace) -> int:
     from slopolicy.formats.layout import LayoutError, canonical
-    from slopolicy.load.files import load_bytes, read_regular
-    from slopolicy.report.output import write_atomic
+    from slopolicy.load.files import linked_on_the_way, load_bytes, read_regular
+    from slopolicy.report.output import rewrite_atomic
     from slopolicy.report.terminal import line
 
     changed, same, failed = [], 0, False
     for path in _files(options):
-        if path.suffix.lower() not in YAML_SUFFIXES:
+        linked = linked_on_the_way(path)  # what it leads to may be outside the project
+        if path.suffix.lower() not in YAML_SUFFIXES and not (linked and path.is_dir()):
             continue
         shown = line(str(path))  # a file's name may hold a line break or a terminal escape
+        if linked is not None:
+            print(f"{shown}:1:1: error: {line(linked)}", file=sys.stderr)
+            failed = True
+            continue
         raw, why = read_regular(path)  # never a FIFO or a device: no wait, no flood
         if raw is None:
             print(f"{shown}: error: {why}", file=sys.stderr)
@@ -104,7 +112,7 @@ def run(options: argparse.Namespace) -> int:
         if options.check:
             print(f"would reformat {shown}")
         else:
-            write_atomic(path, text)
+            rewrite_atomic(path, text)
             print(f"reformatted {shown}")
     verb = "would be reformatted" if options.check else "reformatted"
     print(f"slopolicy fmt: {len(changed)} file{'s' if len(changed) != 1 else ''} {verb}, "

@@ -54,13 +54,14 @@ from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
 from slopolicy.gitops.evidence import EvidenceSources, record_key
-from slopolicy.gitops.git import GitRepo, LoggedCommit
+from slopolicy.gitops.git import Commit, GitRepo, LoggedCommit
 from slopolicy.gitops.judging import (
     Made,
     Signatures,
     authors_of,
     document_subject,
     signatures,
+    taken_notes,
     trailers_of,
 )
 from slopolicy.gitops.policy import policy_files, touches
@@ -368,9 +369,8 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
     if head is None:
         return History(None, None, [], [])
     walker = _Walker(project, repo, track_slos)
-    chain = repo.chain(head)
+    commits, chain = repo.history_and_chain(head, *walker.pathspecs)
     walker.entered = _entered(chain)
-    commits = repo.history(head, *walker.pathspecs)
     walker.load(commits)
     # Everything the walk builds is kept to the end: cyclic GC passes would only rescan it.
     with runtime.loading():
@@ -446,6 +446,9 @@ class _Walker:
         self.commits: list[LoggedCommit] = []
         # (commit, allowed signers where, their content) -> its signers
         self.signed: dict[tuple[str, str, bytes | None], tuple[tuple[str, ...], str]] = {}
+        # per merge and agreements taken away: the commits of its branch that changed those
+        # (one log for all the agreements it gives terms to)
+        self.taking: dict[tuple[str, int], tuple[object, list[Commit], dict[str, str]]] = {}
         # identity -> (its current document, that document's digest, the canonical text of
         # its parts): a version's content after is the next version's content before, hashed
         # once, and the next version's unchanged parts are its own objects, written once
@@ -697,22 +700,36 @@ class _Walker:
         self.digested[doc.identity] = (doc, found, pieces)
         return found
 
-    def _authors(self, commit: LoggedCommit, paths: Sequence[str], policy: PolicyAt
-                 ) -> tuple[Authors, list[tuple[str, str]]]:
+    def _authors(self, commit: LoggedCommit, paths: Sequence[str], policy: PolicyAt,
+                 taken: Sequence[tuple[str, str]] = ()) -> tuple[Authors, list[tuple[str, str]]]:
         """Who made the change (nobody approves their own), and the trailers they wrote.
 
         A merge brings the commits of its branch: their authors and committers
-        made the change, as in the pull-request gate (merge base .. head). With
+        made the change, as in the pull-request gate (merge base .. head), and
+        those that changed the agreements ``taken`` away that it is judged as
+        an edit of (DocumentChange.taken_from). With
         signed commits required by the policy of the time, each commit's signer
         is its author of record, verified by that policy's allowed signers.
         """
         made: Sequence[Made] = [commit]
         trailers = trailers_of(made)
+        notes: dict[str, str] = {}
         if len(commit.parents) > 1:
-            made = self.repo.commits(commit.parents[0], commit.sha, paths)
+            branch = self.repo.commits(commit.parents[0], commit.sha, paths)
+            if taken:
+                key = (commit.sha, id(taken))
+                if key not in self.taking:
+                    away = self.repo.commits(commit.parents[0], commit.sha,
+                                             [p for p, _ in taken])
+                    self.taking[key] = (taken, away, taken_notes(away, (), taken))
+                _, away, notes = self.taking[key]
+                own = {c.sha for c in branch}
+                notes = {sha: note for sha, note in notes.items() if sha not in own}
+                branch = [*branch, *(c for c in away if c.sha not in own)]
+            made = branch
             trailers += trailers_of(b for b in made if b.sha != commit.sha)
         signed = self._signatures(made, policy) if policy.roster.signed_commits else None
-        return authors_of(made, signed), trailers
+        return authors_of(made, signed, notes), trailers
 
     def _signatures(self, made: Sequence[Made], policy: PolicyAt) -> Signatures:
         """The signers of ``made`` by the policy's allowed signers, each commit verified once
@@ -838,7 +855,9 @@ class _Walker:
         sources = replace(policy.sources, records=[s.record for s in spans], used=used,
                           legacy=True) if spans else self._unrecorded(policy)
         # who made it, found now rather than kept for every change of a long history
-        authors, trailers = self._authors(change.commit, change.paths, policy)
+        authors, trailers = self._authors(
+            change.commit, change.paths, policy,
+            change.change.taken_from if isinstance(change, Version) else ())
         evidence = sources.gather(subject, authors, trailers, False)
         if spans:
             change.recorded = dict(enumerate(spans))

@@ -141,7 +141,7 @@ class _Search:
 
     def run(self, rev: str) -> None:
         pending: list[Version] = []
-        for commit in self.repo.changes_back(rev, _pathspecs(self.config.include)):
+        for commit in self.repo.changes_back(rev, pathspecs(self.config.include)):
             pending += ((commit, c) for c in commit.changes if c.old_blob and c.old_path)
             if len(pending) >= READ_AT_ONCE:
                 self._settle(pending)
@@ -169,7 +169,7 @@ class _Search:
                 continue
             if not self._may_hold(raw):
                 continue
-            docs = _agreements(change.old_path, raw)
+            docs = agreements(change.old_path, raw)
             found = [(w, k, d, docs) for w in self.wanted for k in w.kinds
                      for d in _match(docs, w.change, k)]
             if found:
@@ -178,7 +178,7 @@ class _Search:
             return
         news = self.repo.read_past((c.new_blob for (_, c), _, _ in held if c.new_blob), _PAST)
         for (commit, change), place, found in held:
-            after = (_agreements(change.new_path or "", news[change.new_blob])
+            after = (agreements(change.new_path or "", news[change.new_blob])
                      if change.new_blob and change.new_blob in news else [])
             for want, kind, old, held_docs in found:
                 if kind not in want.kinds or _stays(kind, old, held_docs, after):
@@ -194,8 +194,7 @@ class _Search:
 
     def _may_hold(self, raw: bytes) -> bool:
         """Whether a file's bytes can hold a wanted agreement (parsing is the cost)."""
-        if (any(n in raw for n in self.needles) or any(b in raw for b in _UNSPELT)
-                or raw.startswith(_WIDE_BOMS)):
+        if any(n in raw for n in self.needles) or unspelt(raw):
             return True
         if not self.folded:
             return False
@@ -204,6 +203,12 @@ class _Search:
         text = (raw.lower().decode("ascii") if raw.isascii()
                 else spelling.fold(raw.decode("utf-8", "replace")))
         return any(f in text for f in self.folded)
+
+
+def unspelt(raw: bytes) -> bool:
+    """Whether a file's bytes may name a value without spelling it in UTF-8 (an escape, an
+    alias, another encoding): no search of its bytes tells what it holds."""
+    return any(b in raw for b in _UNSPELT) or raw.startswith(_WIDE_BOMS)
 
 
 def _head(change: DocumentChange) -> Document:
@@ -226,7 +231,7 @@ def _folded_customer(change: DocumentChange) -> str | None:
     return (spelling.fold(customer) or None) if isinstance(customer, str) else None
 
 
-def _agreements(path: str, raw: bytes) -> list[Document]:
+def agreements(path: str, raw: bytes) -> list[Document]:
     return [d for d in load_bytes(path, raw).documents if d.known and d.name]
 
 
@@ -252,7 +257,7 @@ def _stays(kind: str, old: Document, olds: Sequence[Document],
                for d in after)
 
 
-def _pathspecs(include: Sequence[str]) -> list[str]:
+def pathspecs(include: Sequence[str]) -> list[str]:
     """Git wildcards (``*`` crosses folders) that match at least what ``include`` selects
     (a pattern's last part names a file, or a folder and what it holds): the globs then
     decide which of the files logged count."""

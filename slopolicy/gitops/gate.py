@@ -13,7 +13,8 @@ the change rules read: every git read goes through
 :mod:`slopolicy.load.readers`, the policy at a ref is
 :mod:`slopolicy.gitops.policy`, matching and classifying are
 :mod:`slopolicy.changes.compare`, an agreement added back is compared with
-the version the base's history removed by :mod:`slopolicy.gitops.earlier`,
+the version the base's history removed by :mod:`slopolicy.gitops.earlier`, a
+loosening of terms not yet in force with those in force by :mod:`slopolicy.gitops.agreed`,
 and approvals are :mod:`slopolicy.gitops.judging`.
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ from slopolicy.check.analysis import Analyses
 from slopolicy.config import settings as config_module
 from slopolicy.config.project import Project
 from slopolicy.config.settings import Config
-from slopolicy.gitops import earlier, warm
+from slopolicy.gitops import agreed, earlier, warm
 from slopolicy.gitops.git import GitRepo, open_repo
 from slopolicy.gitops.judging import Judge, Span, policy_change_subject
 from slopolicy.gitops.policy import GitWorktree, config_at, config_rel, policy_files
@@ -106,6 +107,9 @@ class Gate:
                               self.head_commit, found, self._policy_change(compare))
         # an agreement added back after a removal is judged as the edit it amounts to as well
         earlier.look_back(self.repo, self.base_commit, self.config, root, changeset)
+        head_date = self._head_date(changeset)
+        # a loosening of terms not yet in force is made under those that are: their notice
+        agreed.look_back(self.repo, self.merge_base, self.config, root, changeset, head_date)
         roster = Roster.from_config(self.config.approvals, self.config.root, root)
         span = Span(self.repo, self.merge_base, self.head_ref, self.head_commit, self.head, compare)
         subject = (policy_change_subject(compare, self.head, self.config_file, root)
@@ -116,7 +120,7 @@ class Gate:
             ref=self.base_ref, commit=self.base_commit, merge_base=self.merge_base,
             files=tuple(base_files), changes=changeset, records=roster.records,
             head_ref=self.head_ref, head_commit=self.head_commit,
-            head_date=self._head_date(changeset),
+            head_date=head_date,
             signers=Signers(judge.signers_where, roster.allowed_signers, judge.signers,
                             self.head.read_one(roster.allowed_signers)
                             if roster.allowed_signers else None),

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime
 import os
+import posixpath
+import re
 import secrets
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,9 +40,13 @@ _TOKEN = secrets.token_hex(16)
 _TRAILER_SEP = "\x1d" + _TOKEN  # between the values of %(trailers)
 _FIELD_SEP = "\x1f" + _TOKEN
 _RECORD_SEP = "\x1e" + _TOKEN
+# Dates as git records them, seconds since 1970 and an offset ("0 -1200"): git itself cannot
+# print the epoch in a zone west of UTC as a calendar date (it stops: "Timestamp before Unix
+# epoch"), and a commit may carry any date.
+_RAW_DATES = "--date=raw"
 # One header format for every log this module reads (see _Header).
 _LOG_FORMAT = _RECORD_SEP + _FIELD_SEP.join(
-    ("%H", "%P", "%an", "%ae", "%ce", "%cI", "%aI", "%s",
+    ("%H", "%P", "%an", "%ae", "%ce", "%cd", "%ad", "%s",
      f"%(trailers:key=Approved-by,valueonly,separator=%x1d{_TOKEN})")
 )
 
@@ -83,7 +89,7 @@ class PastCommit(NamedTuple):
     """A commit of a history read back from its newest, with the changes asked about."""
 
     sha: str
-    date_text: str  # committer date, as git prints it (%cI): read as a date when needed
+    date_text: str  # committer date, as git records it (%cd, raw): read as a date when needed
     changes: tuple[FileChange, ...]
 
     @property
@@ -293,7 +299,7 @@ class GitRepo:
 
     def commit_date(self, sha: str) -> datetime.datetime:
         # `log -1 --no-walk` prints what `show -s` does of one commit, at a fifth of its cost
-        text = self._git.log("-1", "--no-walk", "--format=%cI", sha, "--")
+        text = self._git.log("-1", "--no-walk", _RAW_DATES, "--format=%cd", sha, "--")
         return _date(str(text).strip(), sha, "committer")
 
     def user_email(self) -> str | None:
@@ -355,7 +361,7 @@ class GitRepo:
             return []
         out = str(self._git.log(
             "-z", "--name-only", "--no-renames", "--diff-merges=first-parent",
-            f"--format={_LOG_FORMAT}", f"{base}..{head}", "--", *map(literal, paths),
+            _RAW_DATES, f"--format={_LOG_FORMAT}", f"{base}..{head}", "--", *map(literal, paths),
         ))
         found = {c.sha: c for c in (_parse_commit(r) for r in out.split(_RECORD_SEP)) if c}
         for commit, made in self._carried(base, head, paths):
@@ -429,7 +435,7 @@ class GitRepo:
             return self._written[2], self._written[3]
         out = str(self._git.log(
             "-z", "--raw", "--no-renames", "--no-merges", "--no-abbrev", "--no-color",
-            "--no-ext-diff", f"--format={_LOG_FORMAT}", f"{base}..{head}",
+            "--no-ext-diff", _RAW_DATES, f"--format={_LOG_FORMAT}", f"{base}..{head}",
         ))
         logged = [c for c in map(_parse_logged, out.split(_RECORD_SEP)) if c]
         texts: dict[str, bytes] = {}
@@ -466,7 +472,7 @@ class GitRepo:
         """
         process = self._git.log(
             "--first-parent", "--diff-merges=first-parent", "--reverse", "-M", "--raw", "-z",
-            "--no-abbrev", "--no-color", "--no-ext-diff", f"--format={_LOG_FORMAT}", rev,
+            "--no-abbrev", "--no-color", "--no-ext-diff", _RAW_DATES, f"--format={_LOG_FORMAT}", rev,
             "--", *(f":(top){p}" for p in patterns), *map(literal, paths),
             as_process=True,
         )
@@ -475,6 +481,86 @@ class GitRepo:
         commits = [c for c in map(_parse_logged, _records(process.stdout)) if c]
         process.wait()  # the command's error (a ref it cannot read) is raised here
         return commits
+
+    def history_and_chain(self, rev: str, patterns: Sequence[str], paths: Sequence[str] = ()
+                          ) -> tuple[list[LoggedCommit], list[tuple[str, datetime.datetime]]]:
+        """``(history(rev, patterns, paths), chain(rev))``, from one log when it can be.
+
+        git's wildcard pathspecs cost it more than the rest of the log: each
+        path of each tree compared is matched against each pattern, twice (to
+        find the commits, then to list their changes). So when every pattern
+        is a suffix (``*.yaml``) or a part (``*allowed_signers*``), which Python
+        matches as git does, the whole first-parent chain is read once,
+        without pathspecs or rename detection, and filtered here. Only a commit
+        that both adds and deletes a matching path can hold a rename, as git
+        detects renames among the paths asked about alone: those are read
+        again with the pathspecs and ``-M``, as :meth:`history` reads them.
+        Other patterns take the two logs of :meth:`chain` and :meth:`history`.
+        """
+        matches = _path_matcher(patterns, paths)
+        if matches is None:
+            known = self.chain(rev)  # first, as the walk read them: its errors come first
+            return self.history(rev, patterns, paths), known
+        process = self._git.log(
+            "--first-parent", "--diff-merges=first-parent", "--reverse", "--no-renames",
+            "--raw", "-z", "--no-abbrev", "--no-color", "--no-ext-diff", _RAW_DATES,
+            f"--format={_LOG_FORMAT}", rev, "--", as_process=True,
+        )
+        chain: list[tuple[str, datetime.datetime]] = []
+        commits: list[LoggedCommit] = []
+        renamed: dict[str, int] = {}  # commit -> its place in ``commits``: may hold a rename
+        unread: UsageError | None = None  # a date of a commit found, raised after the chain's
+        for record in _records(process.stdout):
+            # id and committer date as chain() reads them: whatever bytes the other fields
+            # hold (a name with a NUL in it leaves the commit out of the history, never
+            # out of the chain)
+            fields = record.split(_FIELD_SEP, 6)
+            if len(fields) < 7:
+                continue
+            sha = fields[0]
+            chain.append((sha, _date(fields[5], sha, "committer")))
+            kept = _matching(record.partition("\0")[2], matches)
+            if not kept or unread is not None:
+                continue
+            try:
+                commit = _parse_logged(record, kept)
+            except UsageError as exc:
+                unread = exc
+                continue
+            if commit is None:
+                continue
+            statuses = {change.status for change in commit.changes}
+            if "A" in statuses and "D" in statuses:
+                renamed[commit.sha] = len(commits)
+            commits.append(commit)
+        process.wait()  # the command's error (a ref it cannot read) is raised here
+        if unread is not None:
+            raise unread
+        if renamed:
+            again = self._reread(list(renamed), patterns, paths)
+            if again is None:  # not the commits asked for: the long way
+                return self.history(rev, patterns, paths), chain
+            for commit in again:
+                commits[renamed[commit.sha]] = commit
+        return commits, chain
+
+    def _reread(self, shas: list[str], patterns: Sequence[str], paths: Sequence[str]
+                ) -> list[LoggedCommit] | None:
+        """The commits ``shas`` as :meth:`history` reads them (pathspecs, renames), in that
+        order; None unless git gave exactly those."""
+        found: list[LoggedCommit] = []
+        for start in range(0, len(shas), _REREAD_AT_ONCE):
+            asked = shas[start:start + _REREAD_AT_ONCE]
+            out = self._git.log(
+                "--no-walk=unsorted", "--first-parent", "--diff-merges=first-parent", "-M",
+                "--raw", "-z", "--no-abbrev", "--no-color", "--no-ext-diff", _RAW_DATES,
+                f"--format={_LOG_FORMAT}", *asked,
+                "--", *(f":(top){p}" for p in patterns), *map(literal, paths),
+                stdout_as_string=False,
+            )
+            text = out.decode("utf-8", "surrogateescape")
+            found += [c for c in map(_parse_logged, text.split(_RECORD_SEP)) if c]
+        return found if [c.sha for c in found] == shas else None
 
     def changes_back(self, rev: str, patterns: Sequence[str]) -> Iterator[PastCommit]:
         """The commits on the first-parent chain of ``rev`` that change or delete files of
@@ -488,14 +574,14 @@ class GitRepo:
         process = self._git.log(
             "--first-parent", "--diff-merges=first-parent", "--no-renames", "--raw", "-z",
             "--diff-filter=DMT", "--no-abbrev", "--no-color", "--no-ext-diff",
-            f"--format={_RECORD_SEP}%H{_FIELD_SEP}%cI", rev,
+            _RAW_DATES, f"--format={_RECORD_SEP}%H{_FIELD_SEP}%cd", rev,
             "--", *(f":(top){p}" for p in patterns), as_process=True,
         )
         try:
             for record in _records(process.stdout):
                 header, _, rest = record.partition("\0")
-                sha, _, date = header.strip().partition(_FIELD_SEP)
-                if date:
+                sha, parted, date = header.strip().partition(_FIELD_SEP)
+                if parted:  # an unreadable date is empty, and named when it is read
                     yield PastCommit(sha, date, tuple(_parse_raw(rest.lstrip("\n").split("\0"))))
         except GeneratorExit:
             process.proc.kill()
@@ -510,13 +596,13 @@ class GitRepo:
     def chain(self, rev: str) -> list[tuple[str, datetime.datetime]]:
         """Every commit on the first-parent chain of ``rev`` with its committer date, oldest
         first: the order in which they entered the history, whatever their dates say."""
-        process = self._git.log("--first-parent", "--reverse",
-                                f"--format={_RECORD_SEP}%H{_FIELD_SEP}%cI", rev, "--",
+        process = self._git.log("--first-parent", "--reverse", _RAW_DATES,
+                                f"--format={_RECORD_SEP}%H{_FIELD_SEP}%cd", rev, "--",
                                 as_process=True)
         found = []
         for record in _records(process.stdout):
-            sha, _, date = record.strip().partition(_FIELD_SEP)
-            if date:
+            sha, parted, date = record.strip().partition(_FIELD_SEP)
+            if parted:
                 found.append((sha, _date(date, sha, "committer")))
         process.wait()
         return found
@@ -527,6 +613,21 @@ class GitRepo:
         out = str(self._git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--",
                                      f":(top,glob)**/{name}"))
         return sorted({p for p in out.split("\0") if p and p.rsplit("/", 1)[-1] == name})
+
+    def never_committed(self, path: str) -> str | None:
+        """Why a file written at ``path`` (from the repository root, "/"-separated) would
+        never reach a commit, or None: it lies in git's own folder (its objects, hooks,
+        configuration) or git ignores it (``git add`` leaves it out)."""
+        full = (self.root / path).resolve()
+        found = str(self._git.rev_parse("--absolute-git-dir", "--git-common-dir")).splitlines()
+        for folder in found:
+            own = (self.root / folder).resolve()  # the common folder may be said relatively
+            if full == own or own in full.parents:
+                return "is inside git's own folder (its objects, hooks and configuration)"
+        # "SOURCE:LINE:PATTERN<TAB>PATH" when ignored; nothing (exit 1) when not
+        said = str(self._git.check_ignore("-v", "--", path, with_exceptions=False))
+        rule = said.partition("\n")[0].partition("\t")[0]
+        return f"is ignored by git ({rule})" if rule else None
 
     def not_checked_out(self) -> int:
         """How many tracked files the working tree leaves out (a sparse checkout's:
@@ -682,30 +783,121 @@ def _text(field: str) -> str:
 
 
 def _date(text: str, sha: str, which: str) -> datetime.datetime:
-    """A date git printed with ``%cI`` or ``%aI``; UsageError (exit 2) when it is none.
+    """A date git printed raw (``1741608000 +0100``); UsageError (exit 2) when it is none.
 
     A commit object written by hand can carry any date: a year past 9999, a
-    time zone of +99:99, or one git cannot read (it then prints the
-    placeholder itself). No change made in it can be placed in time.
+    time zone of +99:99, or one git cannot read (it then prints nothing). No
+    change made in it can be placed in time. A date before 1970 in its own
+    zone (the epoch at -12:00) is a date like any other.
     """
-    try:
-        return datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"commit {sha[:7]}: its {which} date {text!r} cannot be read as a "
-                         "date; slopolicy cannot place the commit in time, so it judges no "
-                         "change that includes it") from None
+    found = _RAW_DATE.fullmatch(text)
+    if found is not None and int(found["minutes"]) < 60:
+        seconds, sign, hours, minutes = found.groups()
+        offset = datetime.timedelta(hours=int(hours), minutes=int(minutes))
+        try:
+            zone = datetime.timezone(-offset if sign == "-" else offset)
+            return (_EPOCH + datetime.timedelta(seconds=int(seconds))).astimezone(zone)
+        except (ValueError, OverflowError):
+            pass  # past year 9999, or an offset of a day or more
+    shown = repr(text) if text else "(none git can read)"
+    raise UsageError(f"commit {sha[:7]}: its {which} date {shown} cannot be read as a "
+                     "date; slopolicy cannot place the commit in time, so it judges no "
+                     "change that includes it") from None
 
 
-def _parse_logged(record: str) -> LoggedCommit | None:
+_RAW_DATE = re.compile(r"(-?[0-9]{1,20}) ([+-])([0-9]{2})(?P<minutes>[0-9]{2})")
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def _parse_logged(record: str, tokens: list[str] | None = None) -> LoggedCommit | None:
+    """A commit of a log written with _LOG_FORMAT and ``--raw -z``; ``tokens``: its raw
+    changes as :func:`_matching` keeps them, instead of all it lists."""
     h = _header(record)
     if h is None:
         return None
     return LoggedCommit(
         sha=h.sha, parents=h.parents, author_name=h.author_name, author_email=h.author_email,
         date=h.date, author_date=h.author_date, subject=h.subject, approved_by=h.approved_by,
-        changes=tuple(_parse_raw(h.rest.lstrip("\n").split("\0"))),
+        changes=tuple(_parse_raw(h.rest.lstrip("\n").split("\0") if tokens is None
+                                 else tokens)),
         committer_email=h.committer_email,
     )
+
+
+# Commits read again at once for their renames (each id is an argument of one command).
+_REREAD_AT_ONCE = 500
+_PLAIN = re.compile(r"[^*?\[\]\\]+")  # text without any of git's wildcard characters
+
+
+class _Matcher:
+    """Whether a path is one that ``:(top)PATTERN`` or ``:(top,literal)PATH`` pathspecs
+    select, as git decides it (see :func:`_path_matcher`)."""
+
+    def __init__(self, suffixes: Sequence[str], parts: Sequence[str], exact: Iterable[str]
+                 ) -> None:
+        known = sorted(set(exact))
+        # one expression for them all, matched by the regular expression engine rather
+        # than a call a path: a log without pathspecs lists every file of every commit
+        self.matches = re.compile("|".join([
+            *(".*" + re.escape(end) for end in suffixes),
+            *(".*" + re.escape(part) + ".*" for part in parts),
+            *(re.escape(path) + "(?:/.*)?" for path in known),
+        ]), re.DOTALL).fullmatch
+        # what every path it selects holds: a text without any of them selects none
+        self.needles = (*suffixes, *parts, *known)
+
+    def __call__(self, path: str) -> bool:
+        return self.matches(path) is not None
+
+
+def _path_matcher(patterns: Sequence[str], paths: Sequence[str]) -> _Matcher | None:
+    """The paths ``:(top)PATTERN`` and ``:(top,literal)PATH`` pathspecs select, as git
+    decides it; None unless each pattern is ``*TEXT`` or ``*TEXT*`` (TEXT without
+    wildcards) and each path is written as git would write it, the forms matched here
+    exactly.
+
+    git matches a pattern's text literally first, so a pattern also selects a path
+    written as the pattern itself and what is under it (a folder named ``*.yaml``);
+    then ``*TEXT`` is a path ending in TEXT, ``*TEXT*`` one holding it (``*`` matches
+    ``/`` too in a pathspec without magic). A literal path selects itself and what is
+    under it.
+    """
+    suffixes: list[str] = []
+    parts: list[str] = []
+    for pattern in patterns:
+        held = len(pattern) > 2 and pattern.endswith("*")
+        inner = pattern[1:-1] if held else pattern[1:]
+        if not pattern.startswith("*") or not _PLAIN.fullmatch(inner):
+            return None
+        (parts if held else suffixes).append(inner)
+    if any(p != posixpath.normpath(p) or p.startswith(("/", "../")) or p in (".", "..")
+           for p in paths):
+        return None  # a path git would normalise first
+    return _Matcher(suffixes, parts, [*patterns, *paths])
+
+
+def _matching(rest: str, matches: _Matcher) -> list[str]:
+    """The raw changes (``--no-renames``: a status line and one path each) after a log
+    header whose path ``matches``, as tokens for :func:`_parse_raw`."""
+    if not any(text in rest for text in matches.needles):
+        return []  # no path holds what every path it matches holds
+    tokens = rest.lstrip("\n").split("\0")
+    metas, paths = tokens[0::2], tokens[1::2]
+    if all(meta.startswith(":") for meta in metas[:len(paths)]):  # as git writes it
+        found = matches.matches
+        return [token for meta, path in zip(metas, paths) if found(path)
+                for token in (meta, path)]
+    kept: list[str] = []
+    index = 0
+    while index < len(tokens) - 1:
+        meta = tokens[index].lstrip("\n")  # as _parse_raw reads it
+        if not meta.startswith(":"):
+            index += 1
+            continue
+        if matches(tokens[index + 1]):
+            kept += tokens[index:index + 2]
+        index += 2
+    return kept
 
 
 def _parse_raw(tokens: list[str]) -> Iterator[FileChange]:

@@ -15,7 +15,7 @@ earlier change, and counts for none here.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -69,20 +69,40 @@ class Judge:
             subjects.append((changeset.policy, changeset.policy.paths))
         if not subjects:
             return
-        paths = sorted({p for _, ps in subjects for p in ps})
+        # the agreements a change is judged as an edit of (DocumentChange.taken_from): one
+        # tuple shared by all the agreements one change gives terms to
+        taken = {id(c.taken_from): c.taken_from for c, _ in subjects
+                 if isinstance(c, DocumentChange) and c.taken_from}
+        paths = sorted({p for _, ps in subjects for p in ps}
+                       | {p for froms in taken.values() for p, _ in froms})
         commits = self._commits(paths)
         signed = (signatures(self.span.repo, [c.sha for c in commits], self.signers,
                              self.signers_where) if self.roster.signed_commits else None)
         dirty = self.span.repo.dirty(paths) if self.span.head_ref is None else set()
         sources = self._sources()
+        # whoever changed the agreements taken away made part of each edit they are judged in
+        made_away = {key: _taking(commits, froms) for key, froms in taken.items()}
+        dirty_away = {key: bool(dirty) and not dirty.isdisjoint(p for p, _ in froms)
+                      for key, froms in taken.items()}
         for item, item_paths in subjects:
+            also: Mapping[str, str] = {}
             if isinstance(item, PolicyChange):
                 assert policy is not None, "a policy change is judged by the policy's subject"
                 subject, classes = policy, frozenset({"policy"})
             else:
                 subject, classes = document_subject(item), item.classes
-            authors, trailers = self._authors(commits, item_paths, dirty, signed)
-            found = sources.gather(subject, authors, trailers, not (dirty & set(item_paths)))
+                if item.taken_from:
+                    also = made_away[id(item.taken_from)]
+            authors, trailers = self._authors(commits, item_paths, dirty, signed, also)
+            uncommitted = bool(dirty & set(item_paths))
+            if (isinstance(item, DocumentChange) and item.taken_from and not uncommitted
+                    and dirty_away[id(item.taken_from)]):
+                # an agreement taken away in the working tree: the uncommitted change's too
+                uncommitted = True
+                email = self.span.repo.user_email()
+                if email:
+                    authors.add(email, "the uncommitted change")
+            found = sources.gather(subject, authors, trailers, not uncommitted)
             item.approval = approvals.judge(subject, classes, found, self.roster, authors)
 
     def _commits(self, paths: Sequence[str]) -> list[Commit]:
@@ -92,10 +112,15 @@ class Judge:
         return span.repo.commits(span.merge_base, span.head_commit, paths)
 
     def _authors(self, commits: Sequence[Commit], paths: Sequence[str], dirty: set[str],
-                 signed: Signatures | None) -> tuple[approvals.Authors, list[tuple[str, str]]]:
+                 signed: Signatures | None, also: Mapping[str, str]
+                 ) -> tuple[approvals.Authors, list[tuple[str, str]]]:
+        """Who made the change of ``paths``, and of an agreement it is judged as an edit of
+        by the commits ``also`` names (sha -> what they changed), told apart by that."""
         wanted = set(paths)
-        touching = [c for c in commits if wanted & set(c.paths)]
-        authors = authors_of(touching, signed)
+        touching = [c for c in commits if not wanted.isdisjoint(c.paths) or c.sha in also]
+        notes = {c.sha: also[c.sha] for c in touching
+                 if c.sha in also and wanted.isdisjoint(c.paths)}
+        authors = authors_of(touching, signed, notes)
         trailers = trailers_of(touching)
         if dirty & wanted:
             email = self.span.repo.user_email()
@@ -127,6 +152,32 @@ class Judge:
         )
 
 
+def _taking(commits: Sequence[Commit], taken_from: Sequence[tuple[str, str]]
+            ) -> dict[str, str]:
+    """The commits that changed the files of agreements taken away (``taken_from``: each
+    file with its agreement), each with what it changed."""
+    held = dict(taken_from)
+    found = {}
+    for commit in commits:
+        hit = next((p for p in commit.paths if p in held), None)
+        if hit is not None:
+            found[commit.sha] = (f"it changed {hit}, which held {held[hit]}, an agreement "
+                                 "this change takes away")
+    return found
+
+
+def taken_notes(commits: Sequence[Commit], paths: Sequence[str],
+                taken_from: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Of ``commits``, those that made a change by taking away an agreement it is judged as
+    an edit of (``taken_from``), not by changing its own ``paths``: what each changed."""
+    if not taken_from:
+        return {}
+    own = set(paths)
+    found = _taking(commits, taken_from)
+    return {c.sha: note for c in commits
+            if (note := found.get(c.sha)) is not None and own.isdisjoint(c.paths)}
+
+
 # Per commit: the principals whose key signed it, or why its signature does not count.
 Signatures = dict[str, tuple[tuple[str, ...], str]]
 
@@ -155,17 +206,22 @@ def signatures(repo: GitRepo, shas: Sequence[str], allowed_signers: bytes | None
             for sha in shas}
 
 
-def authors_of(commits: Iterable[Made], signed: Signatures | None) -> approvals.Authors:
+def authors_of(commits: Iterable[Made], signed: Signatures | None,
+               notes: Mapping[str, str] | None = None) -> approvals.Authors:
     """Who made a change, from the commits that made it: the gate and the audit alike.
 
     Each commit's author and committer; with signed commits required, the
     principals whose key signed it instead (git's author and committer fields
     are typed, not proven), and a commit whose signature does not count fails
-    the change.
+    the change. ``notes`` says, by commit, how one made it when that is not by
+    changing its files (it took away an agreement the change is judged as an
+    edit of).
     """
     authors = approvals.Authors()
     for commit in commits:
         where = f"commit {commit.sha[:7]}"
+        if notes and commit.sha in notes:
+            where = f"{where} ({notes[commit.sha]})"
         if signed is None:
             authors.add(commit.author_email, where)
             authors.add(commit.committer_email, where, "committed")

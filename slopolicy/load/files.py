@@ -167,6 +167,62 @@ def symlink_file(path: str, target: str) -> SourceFile:
     return source
 
 
+def linked_on_the_way(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` is no regular file of the project to rewrite, or None when it is one.
+
+    A symbolic link there, or a folder on the way that is one (below the
+    repository's top, the folder holding ``.git``, or below the working
+    folder): a pull request can commit one, and a command that rewrites
+    documents (``fmt``, ``convert --in-place``) would write where it leads,
+    outside the project. Said as ``check`` says it of the link; anything else
+    that is not a regular file is left to :func:`read_regular` to name.
+    """
+    absolute = os.path.abspath(path)
+    top = _top(absolute)
+    for part in _parts(absolute, top):
+        if os.path.islink(part):
+            shown = os.path.relpath(part) if not os.path.isabs(path) else part
+            try:
+                target = os.readlink(part)
+            except OSError as exc:
+                return f"a symbolic link ({shown}) that cannot be read: {exc.strerror}"
+            if part == absolute and not os.path.isdir(part):  # as check says it
+                return symlink_file(str(path), target).problems[0].message
+            return (f"{shown} is a symbolic link (to {target}): slopolicy rewrites only the "
+                    "regular files of the project, never what a link leads to, as a link a "
+                    "pull request commits may lead outside it; commit the folder itself, or "
+                    "leave the link out of documents.include")
+    # as the system reads the path: a ".." after a link leads back from where the link led
+    if os.path.realpath(os.path.join(os.getcwd(), path)) != os.path.join(
+            os.path.realpath(top), os.path.relpath(absolute, top)):
+        return ("a symbolic link on the way to it (a '..' after a link): slopolicy rewrites "
+                "only the regular files of the project, never what a link leads to")
+    return None
+
+
+def _top(absolute: str) -> str:
+    """The folder where the project starts for ``absolute``: the nearest folder above it that
+    holds ``.git``, or the working folder when it comes first; the root when neither does."""
+    here = os.getcwd()
+    current = os.path.dirname(absolute)
+    while current != here and not os.path.lexists(os.path.join(current, ".git")):
+        parent = os.path.dirname(current)
+        if parent == current:
+            return current
+        current = parent
+    return current
+
+
+def _parts(absolute: str, top: str) -> list[str]:
+    """The path's folders below ``top``, outermost first, then the path itself."""
+    parts = [absolute]
+    current = os.path.dirname(absolute)
+    while current != top and os.path.dirname(current) != current:
+        parts.append(current)
+        current = os.path.dirname(current)
+    return parts[::-1]
+
+
 def load_text(path: str, text: str) -> SourceFile:
     source = SourceFile(path, text)
     for index, loaded in enumerate(yamlsource.iter_documents(text)):

@@ -29,6 +29,7 @@ from slopolicy.slo.units import (
     format_decimal,
     format_duration,
     format_percent,
+    format_threshold,
     format_window,
     parse_duration,
     parse_shorthand,
@@ -139,7 +140,7 @@ def promise(terms: Terms) -> str:
     """``99.9% per calendar month (UTC), Occurrences`` (latency: of requests within 300ms)."""
     what = format_percent(terms.target)
     if terms.threshold is not None:
-        what += f" of requests within {format_duration(terms.threshold)}"
+        what += f" of requests within {format_threshold(terms.threshold)}"
     what += f" per {format_window(terms.window)}, {terms.budgeting_method}"
     if terms.time_slice_window is not None:
         what += f" (slices of {format_duration(terms.time_slice_window)}"

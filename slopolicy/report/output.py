@@ -49,6 +49,24 @@ def write_atomic(path: Path, text: str | TextIO) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
+def rewrite_atomic(path: Path, text: str) -> None:
+    """Replace the regular file at ``path`` (a document ``fmt`` or ``convert --in-place``
+    rewrites) through a temporary file beside it and a rename, keeping its mode; UsageError
+    (exit 2) when it is no longer a regular file.
+
+    Never through a symbolic link: the rename replaces the name itself, so a
+    file swapped for a link since it was read is replaced, and what the link
+    leads to is never written.
+    """
+    try:
+        found = os.lstat(path)
+        if not stat.S_ISREG(found.st_mode):
+            raise UsageError(f"cannot write {path}: it is no longer a regular file")
+        _replace(path, text, stat.S_IMODE(found.st_mode))
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
 def _stream(path: Path) -> bool:
     """Whether ``path``, or a symlink on the way to its file, is under /dev or /proc."""
     current = os.path.abspath(path)

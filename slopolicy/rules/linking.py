@@ -51,6 +51,8 @@ class Backing(NamedTuple):
     def path(self) -> Path:
         if self.at is not None:
             return ("spec", "objectives", self.position, self.at)
+        if self.verdict.slo_window:  # the SLO's window is what cannot be judged
+            return ("spec", "timeWindow", 0, "duration")
         return objective_target_path(self.slo, self.position)
 
 

@@ -29,6 +29,12 @@ Failing example (changed on 2025-03-10, the old terms edited in place)::
       effective: {from: 2025-01-01}
       objectives:
         - {name: availability, indicator: availability, targetPercent: 99.5}
+
+Notice is given under the terms in force. When the base's version had not
+started by the date of the change, the loosening needs the longest notice of
+the versions agreed before it that would be in force from the change until
+the new terms start (the one in force that day among them), as well as the
+base's: a version agreed to start later cannot shorten it.
 """
 from __future__ import annotations
 
@@ -67,17 +73,18 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
             yield from _ended(edit, earlier, changed_on)
             yield from _ended_soon(edit, changed_on)
             continue
-        notice = _notice(edit) if "loosened" in edit.classes else 0
+        notice, whose = (_required(edit, changed_on, start) if "loosened" in edit.classes
+                         else (0, ""))
         earliest = changed_on + datetime.timedelta(days=notice)
         if start >= earliest:
             continue
-        message = (_message(edit, start, changed_on, notice, earliest) if earlier is None
+        message = (_message(edit, start, changed_on, notice, earliest, whose) if earlier is None
                    else _readded(edit, earlier, start, changed_on, notice, earliest))
         yield Finding(message, document=edit.head, path=("spec", "effective", "from"))
 
 
 def _message(change: DocumentChange, start: datetime.date, changed_on: datetime.date,
-             notice: int, earliest: datetime.date) -> str:
+             notice: int, earliest: datetime.date, whose: str = "") -> str:
     fix = (f"make the new terms a new version with effective.from: {earliest.isoformat()} or "
            "later; the old version stays in force until then")
     if start < changed_on:
@@ -88,7 +95,7 @@ def _message(change: DocumentChange, start: datetime.date, changed_on: datetime.
     days = (start - changed_on).days
     return (f"{change.label}: the terms are loosened with {days} days' notice (from "
             f"{changed_on.isoformat()} to {start.isoformat()}), but changeNoticeDays requires "
-            f"{notice}; {fix}")
+            f"{notice}{whose}; {fix}")
 
 
 def _readded(change: DocumentChange, earlier: Earlier, start: datetime.date,
@@ -130,10 +137,12 @@ def _ended(change: DocumentChange, earlier: Earlier | None,
 def _ended_soon(change: DocumentChange, changed_on: datetime.date) -> Iterator[Finding]:
     """An end brought nearer (or set) loosens the agreement: it needs the notice too, unless
     it is no sooner than the end the customer had agreed to."""
-    notice = _notice(change) if "loosened" in change.classes else 0
     until = _until(change.head)
-    if not notice or until is None or until < changed_on:
-        return  # a loosening without notice to give, or an end in the past (_ended)
+    if "loosened" not in change.classes or until is None or until < changed_on:
+        return  # no loosening, or an end in the past (_ended)
+    notice, whose = _required(change, changed_on, until)
+    if not notice:
+        return  # no notice to give
     earliest = changed_on + datetime.timedelta(days=notice)
     agreed = _until(change.base)
     if agreed is not None and agreed < earliest:
@@ -143,7 +152,7 @@ def _ended_soon(change: DocumentChange, changed_on: datetime.date) -> Iterator[F
     yield Finding(
         f"{change.label}: the agreement is made to end on {until.isoformat()}, with "
         f"{(until - changed_on).days} days' notice (from {changed_on.isoformat()}), but "
-        f"changeNoticeDays requires {notice}; end it on {earliest.isoformat()} or later",
+        f"changeNoticeDays requires {notice}{whose}; end it on {earliest.isoformat()} or later",
         document=change.head, path=("spec", "effective", "until"))
 
 
@@ -158,9 +167,52 @@ def _effective_from(doc: Document) -> Any:
 
 
 def _notice(change: DocumentChange) -> int:
-    """The notice the agreement in force asks for; a new value cannot shorten it."""
+    """The notice the agreement agreed asks for; a new value cannot shorten it."""
     for doc in (change.base, change.head):
-        value = doc.spec.get("changeNoticeDays") if doc else None
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        value = _days(doc)
+        if value:
             return value
     return 0
+
+
+def _days(doc: Document | None) -> int:
+    value = doc.spec.get("changeNoticeDays") if doc else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _required(change: DocumentChange, changed_on: datetime.date, start: datetime.date
+              ) -> tuple[int, str]:
+    """The notice a loosening from ``start``, made on ``changed_on``, needs, and whose it is
+    when not the agreement's own (" (that of version 3, in force until ...)").
+
+    The agreement's own (the base's, which a new value cannot shorten); and
+    when the base's version had not started by the day of the change, that of
+    every version the history agreed before it that would be in force on some
+    day from the change until the new terms start (``agreed_before``, newest
+    first): the one in force when the change is made, and any agreed to start
+    before the new terms. Each version is in force from its start until a
+    version agreed after it starts (notice of a change is given under the
+    terms in force, and the new terms take the place of each).
+    """
+    notice, whose = _notice(change), ""
+    horizon = _start(change.base)  # the later versions take over from here
+    for doc in change.agreed_before:
+        begins = _start(doc)
+        if begins is None:
+            continue  # no readable date: the schema rule said so when it was agreed
+        if ((horizon is None or (begins < horizon and horizon > changed_on))
+                and begins < start and _days(doc) > notice):
+            notice = _days(doc)
+            version = doc.spec.get("version")
+            named = f"version {version}" if version is not None else "the version"
+            whose = (f" (that of {named}, in force "
+                     + (f"from {begins.isoformat()} " if begins > changed_on else "")
+                     + (f"until {horizon.isoformat()})" if horizon else "then)"))
+        horizon = begins if horizon is None else min(horizon, begins)
+        if begins <= changed_on:
+            break  # in force on the day of the change: the versions before it had ended
+    return notice, whose
+
+
+def _start(doc: Document | None) -> datetime.date | None:
+    return units.parse_date(_effective_from(doc)) if doc is not None else None

@@ -50,8 +50,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from slopolicy.model.documents import Document
 from slopolicy.model.problems import Finding, Related
-from slopolicy.rules.linking import describe_objective, links
+from slopolicy.rules.linking import SLA_TERMS, describe_objective, links, objective_target_path
 from slopolicy.slo.dominance import Status
 
 if TYPE_CHECKING:
@@ -83,3 +84,20 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
                 path=backing.path,
                 related=(Related(f"{sla_objective}", document=link.sla, path=link.path),),
             )
+    # An SLA objective whose terms the schema accepts and no comparison can use (a time
+    # slice finer than a millisecond, or of none): nothing can be proven of it.
+    for sla in ctx.of_kind("slopolicy/v1", "SLA"):
+        for entry in SLA_TERMS.of(sla):
+            if entry.terms is None and _schema_clean(sla):
+                yield Finding(
+                    f"{describe_objective(sla, entry.position)} (customer "
+                    f"{sla.spec.get('customer')}) cannot be judged, so no SLO can be proven "
+                    f"stricter than it: {entry.reason}",
+                    document=sla, path=objective_target_path(sla, entry.position))
+
+
+def _schema_clean(doc: Document) -> bool:
+    """The document breaks no schema rule (which then says what is wrong with it)."""
+    results = doc.source.schema_results
+    return not results or not any(results.get(i) for i, found in
+                                  enumerate(doc.source.documents) if found is doc)

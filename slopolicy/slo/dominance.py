@@ -97,7 +97,9 @@ from typing import Literal
 from slopolicy.slo.units import (
     MS_PER_DAY,
     MS_PER_MINUTE,
+    BeyondCalendars,
     Duration,
+    Threshold,
     UnitError,
     UtcSpan,
     Window,
@@ -108,6 +110,7 @@ from slopolicy.slo.units import (
     format_decimal,
     format_duration,
     format_minutes,
+    format_threshold,
     format_window,
     local_time,
     period_lengths,
@@ -139,7 +142,7 @@ class Terms:
 
     indicator: Indicator
     target: Decimal  # fraction of good (requests, or time), exactly as written
-    threshold: Duration | None  # latency: good requests are faster than this
+    threshold: Threshold | None  # latency: good requests are faster than this, exactly
     window: Window
     budgeting_method: BudgetingMethod
     time_slice_window: Duration | None = None
@@ -227,6 +230,7 @@ class Verdict:
     witness: Witness | None = None
     assumption: str | None = None  # the declared assumption it rests on, in words
     needed_ratio: Fraction | None = None  # the largest traffic ratio that would prove it
+    slo_window: bool = False  # INCOMPARABLE because the SLO's own window cannot be computed
 
     @property
     def dominates(self) -> bool:
@@ -320,7 +324,10 @@ def compare(slo: Terms, sla: Terms, assumptions: Assumptions = NO_ASSUMPTIONS) -
         else:
             verdict = _compare_time(slo, sla)
     except UnitError as problem:  # periods beyond what a calendar can be computed for
-        return _incomparable(slo, sla, str(problem))
+        found = _incomparable(slo, sla, str(problem))
+        if isinstance(problem, BeyondCalendars) and problem.window == slo.window != sla.window:
+            found = replace(found, slo_window=True)
+        return found
     margin = _stricter_elsewhere(slo, sla)
     if verdict.status is Status.EQUAL and margin:
         verdict = replace(verdict, status=Status.PROVEN, reason=verdict.reason.replace(
@@ -417,7 +424,7 @@ def _compare_thresholds(slo: Terms, sla: Terms) -> Verdict | None:
             f"the {missing} gives no latency threshold, so it is unknown which requests count as "
             "good; add one (SLO annotation slopolicy/threshold, SLA objective threshold)")
     if slo.threshold > sla.threshold:
-        t1, t2 = format_duration(slo.threshold), format_duration(sla.threshold)
+        t1, t2 = format_threshold(slo.threshold), format_threshold(sla.threshold)
         return _incomparable(
             slo, sla,
             f"the SLO promises {_pct(slo.target)} of requests within {t1}, the SLA "
@@ -1098,11 +1105,17 @@ def _straddling_share(slo_window: Window, span_ms: int, interval: int, span: Utc
                       ) -> _Share:
     """A rolling SLA window can always straddle the edge of a calendar SLO window."""
     lo = (span or default_span())[0]
-    bounds = calendar_boundaries(slo_window, (lo - 800 * 86_400_000, lo + span_ms
-                                              + 800 * 86_400_000))
-    i = bisect_right(bounds, lo)
-    while bounds[i + 1] == bounds[i]:
-        i += 1
+    hi = lo + span_ms + 800 * 86_400_000
+    while True:
+        bounds = calendar_boundaries(slo_window, (lo - 800 * 86_400_000, hi))
+        i = bisect_right(bounds, lo)
+        while i + 1 < len(bounds) - 1 and bounds[i + 1] == bounds[i]:
+            i += 1
+        if i + 1 < len(bounds) and bounds[-1] >= bounds[i + 1] + span_ms:
+            break
+        # windows longer than the span asked for (100 months): the windows after the
+        # chosen edge must cover the rolling window that straddles it
+        hi = bounds[-1] + span_ms + 2 * MS_PER_DAY
     cell_start, cell_end = bounds[i], bounds[i + 1]
     inside = Fraction(min(span_ms, cell_end - cell_start), 2)
     start = cell_end - inside  # the SLA window starts in the SLO window's second half
@@ -1386,7 +1399,10 @@ def combine(slos: Sequence[Terms], sla: Terms, labels: Sequence[str]
     worst: tuple[tuple[int, Fraction], Fraction, Fraction, _Period, list[tuple[int, int]]] | None
     worst = None
     used: set[int] = set()
-    periods = _sla_periods(sla.window, agreement_span(sla))
+    try:
+        periods = _sla_periods(sla.window, agreement_span(sla))
+    except UnitError:  # periods beyond what a calendar can be computed for: nothing proven
+        return None
     if any(_misaligned(slos[i], [_rolling_case(_rolling_width(slos[i]), p, lambda _: ZERO)
                                  for p in periods]) for i in usable):
         return None  # slices that do not line up bound nothing, together either

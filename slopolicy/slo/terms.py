@@ -13,10 +13,10 @@ from typing import Any, NamedTuple, TypeVar, cast
 
 from slopolicy.slo.dominance import BUDGETING_METHODS, INDICATORS, BudgetingMethod, Indicator, Terms
 from slopolicy.slo.units import (
-    Duration,
+    Threshold,
     UnitError,
     Window,
-    format_duration,
+    format_threshold,
     parse_date,
     parse_fraction,
     parse_slice_window,
@@ -158,7 +158,7 @@ def _sli_spec(spec: Mapping[str, Any], objective: Mapping[str, Any], sli_lookup:
     return "the SLO has neither indicator nor indicatorRef"
 
 
-def _slo_threshold(annotations: Mapping[str, Any]) -> Duration:
+def _slo_threshold(annotations: Mapping[str, Any]) -> Threshold:
     value = annotations.get(THRESHOLD_ANNOTATION)
     if value is None:
         raise _NoTerms(f"a latency SLO needs annotation {THRESHOLD_ANNOTATION} (like 300ms): "
@@ -169,7 +169,7 @@ def _slo_threshold(annotations: Mapping[str, Any]) -> Duration:
         raise _NoTerms(f"annotation {THRESHOLD_ANNOTATION}: {problem}") from None
 
 
-def _disagreement(objective: Mapping[str, Any], threshold: Duration) -> tuple[str, str] | None:
+def _disagreement(objective: Mapping[str, Any], threshold: Threshold) -> tuple[str, str] | None:
     """Where and how a thresholdMetric objective's ``op`` and ``value`` contradict the
     annotated threshold: (the key, the reason), or None when they agree.
 
@@ -180,7 +180,7 @@ def _disagreement(objective: Mapping[str, Any], threshold: Duration) -> tuple[st
     else (``openslo-semantics`` asks for them).
     """
     op, value = objective.get("op"), objective.get("value")
-    said = f"annotation {THRESHOLD_ANNOTATION}: {format_duration(threshold)}"
+    said = f"annotation {THRESHOLD_ANNOTATION}: {format_threshold(threshold)}"
     if op is not None and op not in ("lte", "lt"):
         slower = {"gte": "of at least", "gt": "of more than"}.get(str(op))
         values = "higher SLI values" if value is None else \
@@ -189,7 +189,7 @@ def _disagreement(objective: Mapping[str, Any], threshold: Duration) -> tuple[st
                 if slower else f"op: {op!r} is not a comparison (lte, lt, gte or gt)")
         return "op", (
             f"{what}, while {said} says good requests are faster than "
-            f"{format_duration(threshold)}: the two disagree and no proof can rest on them; "
+            f"{format_threshold(threshold)}: the two disagree and no proof can rest on them; "
             "a latency objective keeps the SLI at or under its threshold (op: lte or lt)")
     if value is None:
         return None

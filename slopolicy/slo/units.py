@@ -1,7 +1,8 @@
 """Durations, percents, latency thresholds and measurement windows.
 
-Everything here is exact: durations are whole milliseconds, targets are
-``decimal.Decimal`` fractions. A YAML float reaches us as the ``Decimal`` of
+Everything here is exact: durations are whole milliseconds, latency
+thresholds exact decimals of a millisecond at any number of digits
+(``PT0.0001S`` is 0.1 ms), targets are ``decimal.Decimal`` fractions. A YAML float reaches us as the ``Decimal`` of
 its source text, so ``99.95`` stays ``99.95``; a stray binary float is read
 through ``str()`` for the same reason. Bad input raises ``UnitError`` with a
 message that names the value and says what would be accepted.
@@ -19,10 +20,10 @@ import importlib.resources
 import itertools
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Decimal, Inexact, InvalidOperation, localcontext
 from functools import cache, lru_cache
 from typing import Literal, cast
 from zoneinfo import ZoneInfo
@@ -30,6 +31,14 @@ from zoneinfo import ZoneInfo
 
 class UnitError(ValueError):
     """A duration, percent, threshold or window that cannot be read."""
+
+
+class BeyondCalendars(UnitError):
+    """A calendar window whose windows leave the years a calendar is computed for."""
+
+    def __init__(self, message: str, window: Window) -> None:
+        super().__init__(message)
+        self.window = window
 
 
 # -- durations ---------------------------------------------------------------
@@ -96,9 +105,12 @@ def parse_duration(value: object) -> Duration:
     text = value.strip()
     match = _DURATION.fullmatch(text)
     if match:
-        return Duration(int(match.group(1)) * MS_PER_UNIT[match.group(2)])
+        return Duration(_count(match.group(1), text) * MS_PER_UNIT[match.group(2)])
     if text.startswith("P"):
-        return _parse_iso_duration(text)
+        ms = _iso_ms(text)
+        if ms != ms.to_integral_value():
+            raise UnitError(f"{_shown(text)} is finer than a millisecond")
+        return Duration(_count(format(ms.to_integral_value(), "f"), text, "milliseconds"))
     hint = ""
     if re.fullmatch(r"[0-9]+[MQY]", text):
         hint = ": months, quarters and years have no fixed length; name a calendar period instead"
@@ -108,33 +120,105 @@ def parse_duration(value: object) -> Duration:
     )
 
 
-def _parse_iso_duration(text: str) -> Duration:
+# Counts and lengths beyond this many digits (a billion billion years of milliseconds)
+# are refused: no window or slice is that long, and Python reads no integer of over
+# 4,300 digits without a limit lifted for the whole process.
+MAX_DIGITS = 30
+
+
+def _count(digits: str, text: str, what: str = "") -> int:
+    """The integer ``digits`` (a count of ``what``) of the duration ``text``; UnitError
+    past MAX_DIGITS."""
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > MAX_DIGITS:
+        size = f"is {len(digits)} digits of {what} long" if what else \
+            f"counts {len(digits)} digits"
+        raise UnitError(f"{_shown(text)} {size}: no window or slice is that long (slopolicy "
+                        f"reads counts of up to {MAX_DIGITS} digits)")
+    return int(digits)
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted, its middle left out when it is long."""
+    return repr(text) if len(text) <= 60 else repr(f"{text[:28]}...{text[-28:]}")
+
+
+def _exact(compute: Callable[[], Decimal]) -> Decimal:
+    """``compute()`` in a context that keeps every digit, and says so if it could not."""
+    with localcontext() as ctx:
+        ctx.prec, ctx.Emax, ctx.Emin = MAX_PREC, MAX_EMAX, MIN_EMIN
+        ctx.traps[Inexact] = True
+        return compute()
+
+
+def _iso_ms(text: str) -> Decimal:
+    """The exact length in ms of an ISO 8601 duration, every digit of its seconds kept."""
     match = _ISO_DURATION.fullmatch(text)
     parts = match.groupdict() if match else {}
     if not match or not any(parts.values()) or text.endswith("T"):
         raise UnitError(f"{text!r} is not an ISO 8601 duration like PT30M, P28D or PT1H30M")
-    if int(parts["Y"] or 0) or int(parts["Mo"] or 0):
+    if any(c != "0" for c in (parts["Y"] or "0") + (parts["Mo"] or "0")):
         raise UnitError(
             f"{text!r} counts calendar years or months, which have no fixed length; "
             "use days or weeks (P30D, P4W)"
         )
-    seconds = Decimal((parts["S"] or "0").replace(",", "."))
-    ms = seconds * 1000
-    if ms != ms.to_integral_value():
-        raise UnitError(f"{text!r} is finer than a millisecond")
-    return Duration(
-        int(parts["W"] or 0) * MS_PER_UNIT["w"] + int(parts["D"] or 0) * MS_PER_DAY
-        + int(parts["H"] or 0) * MS_PER_UNIT["h"] + int(parts["Mi"] or 0) * MS_PER_MINUTE
-        + int(ms)
-    )
+    seconds = shift_point(Decimal((parts["S"] or "0").replace(",", ".")), 3)
+    sizes = (("W", MS_PER_UNIT["w"]), ("D", MS_PER_DAY), ("H", MS_PER_UNIT["h"]),
+             ("Mi", MS_PER_MINUTE))
+    return _exact(lambda: sum((Decimal(parts[key] or 0) * size for key, size in sizes),
+                              seconds))
 
 
-def parse_threshold(value: object) -> Duration:
-    """A latency threshold (``300ms``, ``1s``): a positive duration."""
-    duration = parse_duration(value)
-    if duration.ms == 0:
-        raise UnitError(f"a latency threshold must be longer than zero, not {value!r}")
-    return duration
+def duration_ms(value: object) -> Decimal:
+    """The exact length in milliseconds of a duration, however fine: ``PT0.0001S`` is 0.1,
+    ``0.5ms`` (as a conversion writes a sub-millisecond bucket) 0.5. UnitError when it is
+    no duration."""
+    if isinstance(value, Duration):
+        return Decimal(value.ms)
+    if isinstance(value, Threshold):
+        return value.ms
+    if not isinstance(value, str):
+        raise UnitError(f"a duration is written like 30d, 500ms or PT30M, not {value!r}")
+    text = value.strip()
+    match = _DECIMAL_DURATION.fullmatch(text)
+    if match:
+        number, unit = Decimal(match.group(1)), MS_PER_UNIT[match.group(2)]
+        return _exact(lambda: number * unit)
+    if text.startswith("P"):
+        return _iso_ms(text)
+    return Decimal(parse_duration(text).ms)  # raises, with the words parse_duration has
+
+
+_DECIMAL_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d|w)")
+
+
+@dataclass(frozen=True, order=True)
+class Threshold:
+    """A latency threshold: an exact length of time >= 0 in milliseconds, a Decimal with
+    every digit written (``PT0.0001S`` is 0.1; ``0`` no request is fast enough for)."""
+
+    ms: Decimal
+
+    def __post_init__(self) -> None:
+        if type(self.ms) is not Decimal or not self.ms.is_finite() or self.ms < 0:
+            raise UnitError(f"a threshold is a Decimal of milliseconds >= 0, not {self.ms!r}")
+
+    def __str__(self) -> str:
+        return format_threshold(self)
+
+
+def parse_threshold(value: object) -> Threshold:
+    """A latency threshold (``300ms``, ``1s``, ``PT0.0001S``, ``PT0S``): exact, and >= 0."""
+    return Threshold(duration_ms(value))
+
+
+def format_threshold(threshold: Threshold) -> str:
+    """``300ms``, ``1s``, ``0s`` in slopolicy's own syntax; a length that is no whole
+    number of milliseconds as its exact decimal of them: ``0.1ms``, ``1000.0001ms``."""
+    ms = threshold.ms
+    if ms == ms.to_integral_value() and ms.adjusted() < 18:  # a number any int holds
+        return format_duration(Duration(int(ms)))
+    return f"{format(_exact(ms.normalize), 'f')}ms"
 
 
 # The units latency SLIs report in (Prometheus and OpenTelemetry: seconds; many
@@ -142,13 +226,14 @@ def parse_threshold(value: object) -> Duration:
 LATENCY_UNITS: tuple[tuple[str, int], ...] = (("seconds", 1_000), ("milliseconds", 1))
 
 
-def threshold_readings(threshold: Duration) -> tuple[tuple[str, Decimal], ...]:
-    """``threshold`` as an SLI's number in each unit of LATENCY_UNITS: 300ms is 0.3 and 300."""
-    return tuple((unit, exact_div(Decimal(threshold.ms), Decimal(size)).normalize())
+def threshold_readings(threshold: Threshold) -> tuple[tuple[str, Decimal], ...]:
+    """``threshold`` as an SLI's number in each unit of LATENCY_UNITS: 300ms is 0.3 and 300,
+    exactly (a size is a power of ten: the point moves)."""
+    return tuple((unit, _exact(shift_point(threshold.ms, -(len(str(size)) - 1)).normalize))
                  for unit, size in LATENCY_UNITS)
 
 
-def threshold_unit(value: Decimal, threshold: Duration) -> str | None:
+def threshold_unit(value: Decimal, threshold: Threshold) -> str | None:
     """The unit of LATENCY_UNITS in which the number ``value`` is ``threshold``, if one."""
     for unit, amount in threshold_readings(threshold):
         if value == amount:
@@ -192,7 +277,7 @@ def parse_shorthand(value: object) -> Shorthand:
             "m h d w M Q Y, like 28d, 4w or 1M"
         )
     text = value.strip()
-    return Shorthand(int(text[:-1]), text[-1])
+    return Shorthand(_count(text[:-1], text), text[-1])
 
 
 def parse_slice_window(value: object) -> Duration:
@@ -497,6 +582,8 @@ _ONE_MS = timedelta(milliseconds=1)
 # datetime reaches year 9999: spans stay a few windows inside it
 _FIRST_DAY, _LAST_DAY = datetime(2, 1, 1), datetime(9997, 1, 1)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
+# and the windows next to them start inside it, a year from each end for any zone's offset
+_FIRST_START, _LAST_START = datetime(2, 1, 1), datetime(9999, 1, 1)
 
 UtcSpan = tuple[int, int]  # [start, end) in UTC ms
 
@@ -535,7 +622,7 @@ def calendar_boundaries(window: Window, span: UtcSpan | None = None) -> tuple[in
         if covered is not None:  # grow what is known, so repeated spans cost nothing
             lo, hi = min(lo, covered[0]), max(hi, covered[1])
             first, last = _utc_datetime(lo), _utc_datetime(hi)
-        locals_ = _local_starts(window.unit, window.count, window.anchor, first, last)
+        locals_ = _local_starts(window, first, last)
         covered = _COVERED[window] = (lo, hi, tuple(utc_ms(s, window.time_zone) for s in locals_))
         lo, hi = _naive_ms(first), _naive_ms(last)
     bounds = covered[2]
@@ -563,22 +650,35 @@ def _utc_datetime(ms: int) -> datetime:
     return _NAIVE_EPOCH + timedelta(milliseconds=ms)
 
 
-def _local_starts(unit: CalendarUnit, count: int, anchor: datetime | None, start: datetime,
-                  end: datetime) -> list[datetime]:
+def _local_starts(window: Window, start: datetime, end: datetime) -> list[datetime]:
+    """The local starts of ``window`` from one before ``start`` to two after ``end``;
+    UnitError when one of them leaves the years a calendar is computed for."""
+    unit, count, anchor = window.unit, window.count, window.anchor
+    assert unit is not None
     if unit in _UNIT_DAYS:
-        step = timedelta(days=_UNIT_DAYS[unit] * count)
         ref = anchor or _NATURAL_DAY_REFERENCE
-        first, last = (start - ref) // step - 1, (end - ref) // step + 2
+        days = _UNIT_DAYS[unit] * count
+        first = (start - ref).days // days - 1
+        last = (end - ref).days // days + 2
+        if (ref - _FIRST_START).days // days < -first or (_LAST_START - ref).days // days < last:
+            raise _beyond_calendars(window)
+        step = timedelta(days=days)
         return [ref + n * step for n in range(first, last + 1)]
     months = _UNIT_MONTHS[unit] * count
     ref = anchor or _NATURAL_MONTH_REFERENCE
     ref_index = ref.year * 12 + ref.month - 1
     first = (start.year * 12 + start.month - 1 - ref_index) // months - 1
     last = (end.year * 12 + end.month - 1 - ref_index) // months + 2
-    return [
-        ref.replace(year=index // 12, month=index % 12 + 1)
-        for index in (ref_index + n * months for n in range(first, last + 1))
-    ]
+    indexes = range(ref_index + first * months, ref_index + last * months + 1, months)
+    if indexes[0] < _FIRST_START.year * 12 or indexes[-1] >= _LAST_START.year * 12:
+        raise _beyond_calendars(window)
+    return [ref.replace(year=index // 12, month=index % 12 + 1) for index in indexes]
+
+
+def _beyond_calendars(window: Window) -> BeyondCalendars:
+    return BeyondCalendars(f"the windows of the {format_window(window)} next to the periods judged "
+                     f"reach beyond the years {_FIRST_START.year} to {_LAST_START.year - 1}, for "
+                     "which calendar windows cannot be computed", window)
 
 
 def calendar_periods(window: Window, span: UtcSpan | None = None) -> tuple[tuple[int, int], ...]:

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Project
+from conftest import REPO, Project, git
 from test_slo_formats import DATA
 
 from slopolicy.formats.layout import LayoutError, canonical
@@ -159,3 +159,93 @@ def test_a_date_off_the_calendar_or_a_tag_its_text_cannot_hold_is_laid_out_as_wr
         "    reviewed: 2025-02-30\n    since: 2025-13-01\n    tier: !!int 'gold'\n"
         "    on: !!bool 'maybe'\n")
     assert data(path.read_text()) == data(text)
+
+
+UNLAID = "kind: Service\napiVersion: openslo/v1\nmetadata: {name: shared}\n"
+
+
+def linked_project(project: Project) -> Path:
+    """A repository whose commit holds two symbolic links into another project's folder of
+    SLOs out of layout: one to a file, one to the folder. The other folder is returned."""
+    other = project.root.parent / "other-project" / "slos"
+    other.mkdir(parents=True)
+    (other / "svc.yaml").write_text(UNLAID)
+    project.write(".slopolicy.yaml", "documents:\n  include: ['slos/**']\n")
+    project.write("slos/own.yaml", "apiVersion: openslo/v1\nkind: Service\nmetadata:\n"
+                                   "  name: own\n")
+    (project.root / "slos" / "wifi.yaml").symlink_to("../../other-project/slos/svc.yaml")
+    (project.root / "slos" / "shared").symlink_to("../../other-project/slos")
+    (project.root / ".git").rmdir()
+    git(project.root, "init", "-q")
+    git(project.root, "add", "-A")
+    git(project.root, "-c", "user.name=d", "-c", "user.email=d@x", "commit", "-q", "-m", "links")
+    return other
+
+
+@pytest.mark.parametrize("args", [(), ("--check",), ("slos",), ("slos/wifi.yaml",),
+                                  ("slos/shared",), ("slos/shared/",), ("slos/shared/svc.yaml",),
+                                  ("slos/shared/../slos/svc.yaml",)],
+                         ids=["selected", "check", "folder", "link", "linked-folder",
+                              "linked-folder/", "through-link", "dot-dot"])
+def test_fmt_never_writes_through_a_symbolic_link(project: Project, args: tuple[str, ...]) -> None:
+    """A link the pull request commits is a finding, as `check` says it, never a door to
+    rewrite a file outside the project (here another project's SLO, through a link to the file
+    or to its folder)."""
+    other = linked_project(project)
+    run = project.run("fmt", *args)
+    assert run.code == 1, run.err
+    assert (other / "svc.yaml").read_text() == UNLAID
+    assert (project.root / "slos" / "wifi.yaml").is_symlink()
+    errors = [line for line in run.err.splitlines() if ": error: " in line]
+    assert errors
+    if not args or args in (("--check",), ("slos",), ("slos/wifi.yaml",)):
+        assert errors == ["slos/wifi.yaml:1:1: error: a symbolic link (to "
+                          "../../other-project/slos/svc.yaml): slopolicy reads documents from "
+                          "regular files only, as git records a link as its target's name and "
+                          "never who changed the content it shows; commit the document itself "
+                          "here, or leave the link out of documents.include"]
+        check = project.run("check", "slos/wifi.yaml", "--format", "json").json
+        assert [(p["file"], p["line"], p["rule"]) for p in check["problems"]] == [
+            ("slos/wifi.yaml", 1, "yaml-syntax")]
+    elif args[0].startswith("slos/shared/.."):
+        assert errors == [f"{args[0]}:1:1: error: a symbolic link on the way to it (a '..' "
+                          "after a link): slopolicy rewrites only the regular files of the "
+                          "project, never what a link leads to"]
+    else:
+        assert errors[0].startswith(f"{args[0].rstrip('/')}:1:1: error: slos/shared is a "
+                                    "symbolic link (to ../../other-project/slos): slopolicy "
+                                    "rewrites only the regular files of the project")
+
+
+@pytest.mark.parametrize("named", ["slos/wifi.yaml", "slos/shared/svc.yaml"])
+def test_convert_in_place_never_writes_through_a_symbolic_link(project: Project,
+                                                               named: str) -> None:
+    other = linked_project(project)
+    sloth = (DATA / "sloth" / "no-alerts.yml").read_text()
+    (other / "svc.yaml").write_text(sloth)
+    run = project.run("convert", "--to", "openslo/v1", "--in-place", named)
+    assert run.code == 1
+    assert f"{named}:1:1: error: " in run.err and "symbolic link" in run.err
+    assert (other / "svc.yaml").read_text() == sloth
+    assert project.run("convert", "--to", "openslo/v1", named).code == 0  # read, to stdout
+
+
+def test_a_file_swapped_for_a_link_after_it_was_read_is_replaced_not_written_through(
+        tmp_path: Path) -> None:
+    """fmt reads a regular file, then writes: if a link stands there by then, the link itself
+    is refused (exit 2), and what it leads to is never written."""
+    from slopolicy.model.errors import UsageError
+    from slopolicy.report.output import rewrite_atomic
+
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("kept\n")
+    link = tmp_path / "doc.yaml"
+    link.symlink_to(outside)
+    with pytest.raises(UsageError, match="no longer a regular file"):
+        rewrite_atomic(link, "written\n")
+    assert outside.read_text() == "kept\n" and link.is_symlink()
+    regular = tmp_path / "regular.yaml"
+    regular.write_text("old\n")
+    regular.chmod(0o640)
+    rewrite_atomic(regular, "new\n")
+    assert regular.read_text() == "new\n" and regular.stat().st_mode & 0o777 == 0o640

@@ -27,7 +27,7 @@ from slopolicy.rules.context import Context
 from slopolicy.rules.linking import links
 from slopolicy.slo.dominance import Terms
 from slopolicy.slo.terms import slo_terms
-from slopolicy.slo.units import Duration, Window
+from slopolicy.slo.units import Duration, Threshold, Window
 
 DATA = HERE / "formats"
 # The SLO files of the mixed repository: each format at least once.
@@ -142,10 +142,10 @@ def test_each_format_maps_into_the_terms_openslo_slos_get() -> None:
         "availability", Decimal("0.99"), window=ROLLING(Duration.of(days=7)), **occurrences)]
     # latency: the le bucket of the success metric is the threshold
     assert _terms("pyrra/caddy-response-latency.yaml") == [Terms(
-        "latency", Decimal("0.90"), Duration.of(ms=50), ROLLING(Duration.of(days=28)),
+        "latency", Decimal("0.90"), Threshold(Decimal(50)), ROLLING(Duration.of(days=28)),
         "Occurrences")]
     assert _terms("pyrra/pyrra-connect-latency.yaml") == [Terms(
-        "latency", Decimal("0.99"), Duration.of(ms=200), ROLLING(Duration.of(days=14)),
+        "latency", Decimal("0.99"), Threshold(Decimal(200)), ROLLING(Duration.of(days=14)),
         "Occurrences")]
     assert _terms("pyrra/prometheus-probe-success.yaml") == [Terms(
         "availability", Decimal("0.990"), window=ROLLING(Duration.of(days=7)), **occurrences)]
@@ -425,7 +425,7 @@ def test_a_ratio_that_counts_a_latency_bucket_is_not_taken_for_availability_in_s
     (entry,) = slo_terms(load_bytes("slo.yaml", annotated.encode()).documents[0].data,
                          lambda name: None)
     assert entry.terms is not None and entry.terms.indicator == "latency"
-    assert entry.terms.threshold == Duration.of(seconds=300)
+    assert entry.terms.threshold == Threshold(Decimal(300_000))
 
 
 def test_a_sloth_slo_whose_sli_plugin_is_named_for_latency_is_said_too(project: Project) -> None:

@@ -38,6 +38,7 @@ from conftest import Project, Run, git
 from gitrepos import POLICY, GitProject, Keys, sla
 
 from slopolicy.cli import main
+from slopolicy.report.audit import html as html_audit
 
 SLO = """\
 apiVersion: openslo/v1
@@ -677,6 +678,25 @@ def test_html_charts_a_loosened_latency_threshold(repo: GitProject) -> None:
     labels = [t.text for t in _panel(out, "latency-p95", "threshold").findall("s:text",
                                                                               namespace)]
     assert labels[:2] == ["latency-p95", "threshold"] and "800ms" in labels
+
+
+def test_html_charts_thresholds_finer_than_a_millisecond_and_zero(repo: GitProject) -> None:
+    """0.1 ms, then 0 ms: charted and named as they are (a threshold of zero is one)."""
+    repo.write("slas/globex.yaml", sla(2, "2025-06-01", threshold="PT0.0001S"))
+    repo.commit("faster", date="2025-05-01T12:00:00+00:00")
+    repo.write("slas/globex.yaml", sla(3, "2025-08-01", threshold="PT0S"))
+    repo.commit("instant", date="2025-07-01T12:00:00+00:00")
+    run = repo.run("audit", "--format", "html")
+    assert run.code == 0, run.err
+    namespace = {"s": "http://www.w3.org/2000/svg"}
+    threshold = _panel(run.out, "latency-p95", "threshold").find("s:path", namespace)
+    assert threshold is not None
+    assert threshold.findtext("s:title", "", namespace) == (
+        "latency-p95: SLA threshold in force — from 2025-01-01: 500ms; from 2025-06-01: 0.1ms; "
+        "from 2025-08-01: 0s")
+    for values in ([Decimal(0)], [Decimal("0.1")], []):  # a scale of thresholds of 0 is no crash
+        top, step = html_audit._ms_scale(values)
+        assert top > 0 and step > 0
 
 
 def test_html_title(history: Project) -> None:

@@ -191,6 +191,27 @@ def test_a_commit_dated_beyond_reading_is_named_not_a_crash(repo: GitProject,
     assert repo.run("audit").err == run.err
 
 
+@pytest.mark.parametrize(("stamp", "shown"), [("@0 -1200", "1969-12-31T12:00:00-12:00"),
+                                             ("@1 -0100", "1969-12-31T23:00:01-01:00")])
+def test_a_commit_dated_at_the_epoch_west_of_utc_is_read(repo: GitProject, stamp: str,
+                                                         shown: str) -> None:
+    """A valid git date that git itself cannot print as a calendar date ("Timestamp before
+    Unix epoch"): read as the date it is, by the gate and by the audit, never a crash."""
+    from slopolicy.gitops.git import open_repo
+
+    repo.write("slas/globex.yaml", TIGHTENED)
+    head = repo.commit("tighten", author="alice", date=stamp)
+    assert open_repo(repo.root).commit_date(head).isoformat() == shown
+    run = repo.gate()
+    assert run.code == 1, run.err
+    assert messages(run, "sla-change-approval")
+    merge_into_main(repo)
+    audit = repo.run("audit")
+    assert audit.code in (0, 1), audit.err
+    assert "internal error" not in audit.err
+    assert f"commit {head[:7]} is dated 1969-12-31" in audit.err
+
+
 def test_a_head_commit_dated_before_the_base_does_not_date_the_change(repo: GitProject) -> None:
     """The head commit's date is typed: one dated in the past (before today, or before main's
     last commit), when the change can only land after both, would make terms that start in

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from fractions import Fraction
+from itertools import product
 from typing import Any
 
 from gitrepos import TODAY, GitProject, days_hence, sla
@@ -276,3 +278,25 @@ def test_credit_directions_against_every_level_of_availability() -> None:
             assert directions == frozenset(), case
         seen.add((less, more))
     assert seen == {(False, False), (True, False), (False, True), (True, True)}
+
+
+# Latency thresholds at any precision, and zero: (as written, exact milliseconds).
+THRESHOLDS = (("PT0S", Fraction(0)), ("P0D", Fraction(0)), ("PT0.0001S", Fraction(1, 10)),
+              ("PT0.0002S", Fraction(1, 5)), ("PT0.0015S", Fraction(3, 2)),
+              ("PT0." + "0" * 45 + "1S", Fraction(1, 10 ** 43)), ("500ms", Fraction(500)),
+              ("PT0.5S", Fraction(500)), ("PT0.5000000000000000000000000000000001S",
+                                          Fraction(5 * 10 ** 33 + 1, 10 ** 31)), ("10s", Fraction(10_000)))
+
+
+def test_a_latency_threshold_moves_by_its_exact_length() -> None:
+    """A slower threshold loosens, a faster one tightens, the same length rewritten is
+    metadata: at any number of digits (PT0.0001S -> 10s is a loosening, not "modified")."""
+    for (old, old_ms), (new, new_ms) in product(THRESHOLDS, THRESHOLDS):
+        if old == new:
+            continue
+        base = load_bytes("sla.yaml", sla(threshold=old).encode())
+        head = load_bytes("sla.yaml", sla(threshold=new).encode())
+        [change] = compare_files([base], [head])
+        found = [c.direction for c in change.fields if c.shown.endswith(".threshold")]
+        expected = "loosened" if new_ms > old_ms else "tightened" if new_ms < old_ms else "metadata"
+        assert found == [expected], (old, new, found)

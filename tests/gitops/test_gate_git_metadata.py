@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import git
 from gitrepos import GitProject, days_hence, sla
 
 TIGHTENED = sla(version=2, start=days_hence(22), target="99.95")
@@ -191,6 +192,36 @@ def test_approve_never_writes_outside_the_repository(repo: GitProject, how: str)
     assert "no check reads" in run.err
     assert sorted(p.name for p in victim.iterdir()) == ["precious"]
     assert (victim / "precious").read_text() == "keep me\n"
+
+
+@pytest.mark.parametrize(("records", "said"), [
+    (".git/hooks/", "names the folder .git, which git keeps for itself"),
+    ("approvals/../.git/", "names the folder .git, which git keeps for itself"),
+    (".GIT/hooks", "names the folder .GIT, which git keeps for itself"),
+    ("linked/", "names the folder .git, which git keeps for itself"),  # the link resolved
+    ("vendor/", "is inside vendor, a repository of its own (a submodule)"),
+    ("ignored/", "is ignored by git (.gitignore:1:ignored/)"),
+], ids=["dot-git-hooks", "dot-dot-dot-git", "case", "link-to-dot-git", "nested", "ignored"])
+def test_approve_never_writes_where_git_never_commits(repo: GitProject, records: str,
+                                                      said: str) -> None:
+    """A records folder the pull request's configuration points into git's own folder (the
+    hooks git runs), into a repository of its own, or where git ignores what is written:
+    no commit could ever hold the record, so no check reads it; exit 2, nothing written."""
+    repo.write("slas/globex.yaml", TIGHTENED)
+    repo.write(".gitignore", "ignored/\n")
+    (repo.root / "linked").symlink_to(".git")
+    repo.write(".slopolicy.yaml", (repo.root / ".slopolicy.yaml").read_text().replace(
+        "records: approvals/", f"records: {records}"))
+    repo.commit("tighten; records elsewhere", author="mallory")
+    (repo.root / "vendor").mkdir()
+    git(repo.root / "vendor", "init", "-q")  # as a submodule's checkout holds one
+    before = {p for p in repo.root.rglob("*")}
+    run = repo.approve("alice", "legal", "slas/globex.yaml", "--base", "main")
+    assert run.code == 2, run.err
+    assert said in run.err and "no check reads it" in run.err and "nothing was written" in run.err
+    assert {p for p in repo.root.rglob("*")} == before
+    assert not [p for p in (repo.root / ".git" / "hooks").iterdir()
+                if not p.name.endswith(".sample")]
 
 
 # -- a base ref that names two things ---------------------------------------------------------

@@ -79,7 +79,7 @@ def test_a_loosening_renamed_moved_and_respelt_needs_the_loosening_approvals(
             "direction": "loosened"} in instead["changes"]
     table = repo.check("--base", "main", "--format", "markdown").out
     assert ("| SLA/globex-api v1 | — | instead of SLA/globex-public-api | added | — | ✅ "
-            "alice@acme.example (legal, signed)<br>❌ 1 more sre for loosened") in table
+            "alice@&#8203;acme.example (legal, signed)<br>❌ 1 more sre for loosened") in table
     assert ("|  | availability | targetPercent: 99.9 → 99 | loosened | 40.32–44.64 → "
             "403.2–446.4 per calendar month (UTC) |  |") in table
     repo.approve("carol", "sre", "slas/globex-api.yaml")
@@ -300,3 +300,80 @@ def test_the_audit_leaves_a_rename_that_keeps_its_parties_as_it_was(repo: GitPro
     repo.commit("rename the globex agreement")
     version = audited(repo, "SLA/globex-api")
     assert (version["change"], "replaces" in version) == ("renamed", False)
+
+
+def loosened_in_two_commits(repo: GitProject, approver: str) -> None:
+    """alice (legal) takes the globex agreement away in one commit; dev gives a looser one to
+    the customer respelt in another; ``approver`` approves the new one for legal."""
+    repo.git("rm", "-q", "slas/globex.yaml")
+    repo.commit("end the globex agreement", author="alice")
+    repo.write("slas/globex-api.yaml", sla(version=2, start=days_hence(60), target="99.5")
+               .replace("name: globex-public-api", "name: globex-api")
+               .replace("customer: globex", f"customer: {RESPELT}"))
+    repo.commit("add the new agreement")
+    repo.approve("bob", "legal", "slas/globex.yaml", "--removed-from", "main")
+    repo.approve(approver, "legal", "slas/globex-api.yaml")
+    repo.approve("carol", "sre", "slas/globex-api.yaml")
+    repo.commit("approvals", author="carol")
+
+
+def test_who_took_an_agreement_away_made_the_edit_of_it_it_is_judged_as(
+        repo: GitProject) -> None:
+    """The agreement added is judged as an edit of the one taken away: whoever took that one
+    away made half of the edit, and approves it no more than the same loosening in place."""
+    loosened_in_two_commits(repo, "alice")
+    run = repo.gate()
+    assert run.code == 1
+    [problem] = problems(run, "sla-change-approval")
+    assert problem["document"] == "SLA/globex-api"
+    message = str(problem["message"])
+    assert "it needs 1 more legal approver (for added/modified/loosened" in message
+    removal = repo.git("log", "-1", "--format=%h", "--", "slas/globex.yaml").strip()
+    found = document(run, "SLA/globex-api")["approvals"]
+    assert (f"alice@acme.example authored commit {removal} (it changed slas/globex.yaml, "
+            "which held SLA/globex-public-api, an agreement this change takes away), which "
+            "changed it: nobody approves their own change") in [
+                e.get("reason") for e in found["found"]]  # type: ignore[index]
+    # the removal itself was approved by another legal approver: it stands
+    assert document(run, "SLA/globex-public-api")["approvals"]["missing"] == []  # type: ignore[index]
+
+
+def test_another_approver_of_the_agreement_given_terms_counts(repo: GitProject) -> None:
+    loosened_in_two_commits(repo, "bob")
+    assert (run := repo.gate()).code == 0, run.json["problems"]
+
+
+def test_the_audit_refuses_the_taker_s_approval_of_the_edit_as_the_gate_does(
+        repo: GitProject) -> None:
+    """Merged with a merge commit, the pull request is one change in the audit too: the
+    commits of its branch made it, the one that took the agreement away among them."""
+    loosened_in_two_commits(repo, "alice")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge the change", "change")
+    version = audited(repo, "SLA/globex-api")
+    assert version["compliant"] is False
+    assert [(m["class"], m["role"]) for m in version["missing"]] == [  # type: ignore[attr-defined]
+        ("added", "legal"), ("modified", "legal"), ("loosened", "legal")]
+    assert repo.run("audit", "--verify").code == 1
+
+
+def test_an_agreement_taken_away_in_the_working_tree_is_the_uncommitted_change_s(
+        repo: GitProject) -> None:
+    """Taken away by whoever holds the working tree, not yet committed: they made half the
+    edit the agreement added (committed by another) is judged as."""
+    repo.write("slas/globex-api.yaml", sla(version=2, start=days_hence(60), target="99.5")
+               .replace("name: globex-public-api", "name: globex-api")
+               .replace("customer: globex", f"customer: {RESPELT}"))
+    repo.commit("add the new agreement")
+    repo.approve("alice", "legal", "slas/globex-api.yaml")
+    repo.approve("carol", "sre", "slas/globex-api.yaml")
+    repo.commit("approvals", author="carol")
+    repo.git("rm", "-q", "slas/globex.yaml")
+    repo.approve("bob", "legal", "slas/globex.yaml", "--removed-from", "main")
+    repo.git("config", "user.email", "alice@acme.example")
+    run = repo.gate()
+    assert run.code == 1
+    [problem] = problems(run, "sla-change-approval")
+    assert problem["document"] == "SLA/globex-api"
+    assert ("alice@acme.example authored the uncommitted change, which changed it: nobody "
+            "approves their own change") in str(problem["message"])

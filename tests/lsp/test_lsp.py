@@ -396,7 +396,7 @@ async def test_a_hover_quotes_a_customer_and_a_path_as_text_never_as_markup(
     await editor.until(SLA, lambda d: True)
     slo = editor.open(SLO)
     text = await editor.hover(SLO, position(slo, "target: 0.9995"))
-    assert "(customer !\\[p\\](https://e.example/p.png) \\<img src=x\\> @&#8203;octocat " \
+    assert "(customer !\\[p\\](https:&#8203;//e.example/p.png) \\<img src=x\\> @&#8203;octocat " \
            "\\[l\\](x), `slas/globex.yaml`)" in text
 
 

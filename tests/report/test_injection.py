@@ -4,6 +4,7 @@ a GitHub workflow command, a Markdown table row or mention, XML, SARIF, HTML or 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
@@ -82,7 +83,7 @@ def test_check_markdown_quotes_a_name_without_mentioning_anyone(project: Project
     assert mentions(run.out) == []
     assert "@&#8203;octocat !\\[p\\](p.png).yaml:4" in table[1]
     assert "| Service/@&#8203;acme/legal<br>\\| forged \\| row \\| |" in table[1]
-    assert "e-mail alice@acme.example" in cell("e-mail alice@acme.example")  # no mention
+    assert cell("e-mail alice@acme.example") == "e-mail alice@&#8203;acme.example"  # no link
 
 
 def test_audit_markdown_quotes_git_and_documents_as_text(repo: Any) -> None:
@@ -103,7 +104,40 @@ def test_audit_markdown_quotes_git_and_documents_as_text(repo: Any) -> None:
     pipes = {len(re.findall(r"(?<!\\)\|", line)) for line in rows}
     assert pipes == {9, 6}  # eight cells a version or a move, five a policy change; none forged
     assert ("<code>slas/\\`@&#8203;octocat\\`\\<b\\>.yaml</code> · customer @&#8203;acme/legal "
-            "!\\[p\\](https://e.example/p.png)<br>\\| forged \\| row \\|") in run.out
+            "!\\[p\\](https:&#8203;//e.example/p.png)<br>\\| forged \\| row \\|") in run.out
+
+
+LURES = "sign at https://evil.example/login or www.evil.example, ceo@evil.example, octo/repo#1"
+UNLINKED = ("sign at https:&#8203;//evil.example/login or www&#8203;.evil.example, "
+            "ceo@&#8203;evil.example, octo/repo#&#8203;1")
+
+
+def autolinks(markdown: str) -> list[str]:
+    """The text GitHub-flavoured Markdown (and GitHub's references) turns into a link: a URL
+    or a www. host, an e-mail address, an issue reference (owner/repo#1, #1, GH-1)."""
+    text = html.unescape(markdown)  # as the page shows it: &#8203; a zero-width space
+    return re.findall(r"(?i)(?:https?|ftp)://\S+|www\.\S+|[\w.+-]+@[\w-]+\.\w+|"
+                      r"(?:[\w.-]+/[\w.-]+)?#[0-9]+|\bGH-[0-9]+", text)
+
+
+def test_markdown_reports_quote_urls_addresses_and_references_without_linking(
+        repo: Any) -> None:
+    """A customer holding a URL, a www. host, an e-mail address and another repository's issue:
+    each readable, none a link (nor an event on that issue) in check, diff and audit."""
+    hostile_commit(repo, f'"{LURES}"')
+    runs = [repo.run("check", "--base", "main", "--format", "markdown"),
+            repo.run("diff", "main", "--format", "markdown")]
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "change")
+    runs.append(repo.run("audit", "--format", "markdown"))
+    for run in runs:
+        assert run.code in (0, 1), run.err
+        assert autolinks(run.out) == []
+        assert UNLINKED in run.out
+    assert cell("GH-7, !8 and ftp://x.example") == "GH-&#8203;7, !&#8203;8 and ftp:&#8203;//x.example"
+    # GitLab's references (the merge request comment): a label, a milestone, a snippet, an epic
+    assert cell("~bug %v1 $9 &3, at 99.9% ~ 5") == (
+        "\\~&#8203;bug %&#8203;v1 $&#8203;9 \\&&#8203;3, at 99.9% \\~ 5")
 
 
 # File names git allows that end a line, start a workflow command, decode to one (%0A),
@@ -295,7 +329,7 @@ def test_sarif_shows_a_house_rule_s_help_as_text_never_as_markup(project: Projec
     log = json.loads(project.run("check", "--format", "sarif").out)
     (gold,) = [r for r in log["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "gold"]
     help_markdown = gold["help"]["markdown"]
-    assert help_markdown.startswith("# gold\n\n!\\[p\\](https://e.example/p.png) \\<img src=x\\> "
+    assert help_markdown.startswith("# gold\n\n!\\[p\\](https:&#8203;//e.example/p.png) \\<img src=x\\> "
                                     "@&#8203;octocat\n\nDefined in policies/house.yaml:6")
     assert "\n\nMessage: \\[l\\](x)\n" in help_markdown
 

@@ -564,9 +564,9 @@ def test_markdown_changed_agreements_table() -> None:
         (
             "| SLA/initech-billing v1 → v2 | availability | target: 0.995 → 0.999 | tightened "
             "| 201.6 → 40.32 per rolling 28d "
-            "| ✅ alice@acme.example (legal, signed)"
-            "<br>✖ bob@acme.example (claimed): only a claim"
-            "<br>❌ 1 more sre for loosened (from carol@acme.example) |"
+            "| ✅ alice@&#8203;acme.example (legal, signed)"
+            "<br>✖ bob@&#8203;acme.example (claimed): only a claim"
+            "<br>❌ 1 more sre for loosened (from carol@&#8203;acme.example) |"
         ),
         "|  | — | spec.changeNoticeDays: 30 → 14 | loosened | — |  |",
         "",

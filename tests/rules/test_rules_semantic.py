@@ -383,3 +383,77 @@ def test_a_threshold_slo_whose_value_is_not_the_annotated_threshold_proves_nothi
     assert problem["path"] == "spec.objectives[0].value"
     assert ("the objective's value 30 is not annotation slopolicy/threshold: 300ms in the SLI's "
             "unit, which would be 0.3 (in seconds) or 300 (in milliseconds)") in problem["message"]
+
+
+LATENCY_SLO = "  annotations:\n    slopolicy/indicator: latency\n    slopolicy/threshold: {}\n"
+
+
+def latency_sla(threshold: str) -> str:
+    return sla("95").replace("indicator: availability",
+                             f"indicator: latency\n      threshold: {threshold}")
+
+
+def test_a_sub_millisecond_or_zero_sla_threshold_is_not_proven_by_a_slower_slo(
+        project: Project) -> None:
+    """The schema accepts ISO seconds at any precision and zero: 95% within 0.1 ms is not
+    backed by 99% within 300 ms (a 1 ms request meets one and breaks the other)."""
+    for threshold, named in (("PT0.0001S", "0.1ms"), ("PT0.0015S", "1.5ms"), ("PT0S", "0s"),
+                             ("P0D", "0s")):
+        write(project, slo("0.99", extra=LATENCY_SLO.format("300ms")), latency_sla(threshold))
+        run = project.check()
+        assert run.problems() == [("slo.yaml", 18, 15, "slo-stricter-than-sla")], threshold
+        assert run.code == 1
+        (problem,) = run.json["problems"]
+        assert f"says nothing about {named}" in problem["message"], problem["message"]
+
+
+def test_a_sub_millisecond_slo_threshold_proves_a_slower_sla(project: Project) -> None:
+    write(project, slo("0.99", extra=LATENCY_SLO.format("PT0.0005S")), latency_sla("PT0.0015S"))
+    run = project.check()
+    assert run.json["problems"] == [] and run.code == 0
+    write(project, slo("0.99", extra=LATENCY_SLO.format("PT0.0015S")), latency_sla("PT0.0005S"))
+    assert project.check().problems() == [("slo.yaml", 18, 15, "slo-stricter-than-sla")]
+
+
+def test_a_calendar_window_too_long_to_compute_is_a_finding_at_its_duration(
+        project: Project) -> None:
+    """A window of 120000 months (or 10000 years) is valid OpenSLO, but its windows
+    reach beyond the years a calendar is computed for: INCOMPARABLE, at the duration."""
+    for duration, words in (("120000M", "120000 months"), ("10000Y", "10000 years"),
+                            ("99999999999M", "99999999999 months"), ("4000000d", "4000000 days")):
+        write(project, slo("0.9995").replace("duration: 1M", f"duration: {duration}"), sla())
+        run = project.check()
+        assert run.code == 1, run.err
+        assert run.problems() == [("slo.yaml", 9, 17, "slo-stricter-than-sla")], duration
+        (problem,) = run.json["problems"]
+        assert problem["path"] == "spec.timeWindow[0].duration"
+        assert words in problem["message"] and "cannot be computed" in problem["message"], \
+            problem["message"]
+
+
+def test_an_sla_objective_whose_terms_cannot_be_read_is_never_passed(project: Project) -> None:
+    """Terms the schema accepts that no comparison can use (a slice of 0.1 ms or none, a
+    rolling window of 40 digits of days): the objective is reported, never left unjudged."""
+    slices = "  timeSlice: {window: %s, target: 0.95}\n"
+    for replaced, words in (
+            (("Occurrences\n", "Timeslices\n" + slices % "PT0.0001S"), "finer than a millisecond"),
+            (("Occurrences\n", "Timeslices\n" + slices % "PT0S"), "longer than zero"),
+            (("window: {calendar: month, timeZone: UTC}", "window: {rolling: P" + "9" * 40 + "D}"),
+             "48 digits of milliseconds")):
+        text = sla().replace(*replaced)
+        write(project, slo("0.9995"), text)
+        run = project.check()
+        assert run.code == 1, run.err
+        found = [p for p in run.json["problems"] if p["rule"] == "slo-stricter-than-sla"]
+        line = text.splitlines().index("      targetPercent: 99.9") + 1
+        assert [(p["file"], p["line"], p["path"]) for p in found] == [
+            ("sla.yaml", line, "spec.objectives[0].targetPercent")], run.json["problems"]
+        assert words in found[0]["message"], found[0]["message"]
+        assert "schema" not in [p["rule"] for p in run.json["problems"]]
+
+
+def test_an_sla_objective_the_schema_refuses_is_reported_by_the_schema_alone(
+        project: Project) -> None:
+    write(project, slo("0.99", extra=LATENCY_SLO.format("300ms")), latency_sla("fast"))
+    rules = [p["rule"] for p in project.check().json["problems"]]
+    assert "schema" in rules and "slo-stricter-than-sla" not in rules

@@ -40,7 +40,7 @@ from slopolicy.slo.dominance import (
     format_budget_per_window,
     lacks_headroom,
 )
-from slopolicy.slo.units import Duration, UnitError, Window
+from slopolicy.slo.units import Duration, Threshold, UnitError, Window
 
 D = Decimal
 DAY = 86_400_000
@@ -66,7 +66,8 @@ def avail(target: str, window: Window, method: str = "RatioTimeslices",
 
 
 def latency(target: str, threshold_ms: int | None, window: Window = MONTH) -> Terms:
-    return Terms("latency", D(target), None if threshold_ms is None else Duration(threshold_ms),
+    return Terms("latency", D(target),
+                 None if threshold_ms is None else Threshold(Decimal(threshold_ms)),
                  window, "Occurrences")
 
 
@@ -909,3 +910,37 @@ def test_advice_counts_whole_slices() -> None:
     assert target is not None
     headroom = compare(replace(slo, target=target), sla).headroom
     assert headroom is not None and headroom <= Fraction(1, 2)
+
+
+def test_slos_together_prove_nothing_of_periods_no_calendar_holds() -> None:
+    """An agreement from 9999-06-01: its months cannot be computed, so each SLO is
+    INCOMPARABLE and together they prove nothing (never a crash)."""
+    sla = replace(avail("0.999", MONTH), effective_from=date(9999, 6, 1))
+    slos = [avail("0.9992", rolling(30)), avail("0.998", rolling(1))]
+    assert [compare(slo, sla).status for slo in slos] == [Status.INCOMPARABLE] * 2
+    assert combine(slos, sla, ["a", "b"]) is None
+    assert combine(slos, replace(sla, effective_from=date(2025, 1, 1)), ["a", "b"]) is not None
+
+
+def test_an_slo_window_no_calendar_holds_is_incomparable_at_the_window() -> None:
+    """120000 months from 2025: the windows next to the SLA's months leave the years a
+    calendar is computed for. INCOMPARABLE, and the verdict says the SLO's window is why."""
+    for unit, count in (("month", 120_000), ("year", 10_000), ("month", 99_999_999_999),
+                        ("day", 4_000_000)):
+        window = Window.calendar(unit, count, "UTC", datetime(2025, 1, 1))  # type: ignore[arg-type]
+        for sla in (occ("0.999", MONTH), occ("0.999", MONTH, effective_from=date(2025, 1, 1))):
+            verdict = compare(occ("0.9995", window), sla)
+            assert verdict.status is Status.INCOMPARABLE and verdict.slo_window, (unit, count)
+            assert "cannot be computed" in verdict.reason
+
+
+def test_a_rolling_sla_window_straddles_the_edge_of_a_calendar_window_of_years() -> None:
+    """100 months from 5736-03-28 against a rolling 30 days: the SLO's windows around 2025
+    are 8 years long, longer than the span first asked for; never a crash, never proven."""
+    window = Window.calendar("month", 100, "UTC", datetime(5736, 3, 28, 22))
+    for method in ("Occurrences", "RatioTimeslices"):
+        slo = occ("0.9995", window) if method == "Occurrences" else avail("0.9995", window)
+        sla = occ("0.999", rolling(30)) if method == "Occurrences" else avail("0.999", rolling(30))
+        for dates in ({}, {"effective_from": date(2025, 1, 1)}):
+            verdict = compare(slo, replace(sla, **dates))
+            assert not verdict.dominates, (method, dates, verdict)

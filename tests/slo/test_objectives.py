@@ -12,7 +12,7 @@ import pytest
 
 from slopolicy.slo.dominance import Status, Terms, compare
 from slopolicy.slo.terms import ObjectiveTerms, reason_at, sla_terms, slo_terms
-from slopolicy.slo.units import Duration, Window
+from slopolicy.slo.units import Duration, Threshold, Window
 
 D = Decimal
 DAY = 86_400_000
@@ -149,7 +149,7 @@ def test_latency_slo_from_annotations() -> None:
     terms = only(slo_terms(doc, no_sli)).terms
     assert terms is not None
     assert (terms.indicator, terms.threshold, terms.budgeting_method) == \
-        ("latency", Duration(300), "Occurrences")
+        ("latency", Threshold(D(300)), "Occurrences")
 
 
 LATENCY = {"slopolicy/indicator": "latency", "slopolicy/threshold": "300ms"}
@@ -180,7 +180,7 @@ def test_a_threshold_objective_that_contradicts_the_annotation_has_no_terms(
     for agreeing in ({"op": "lte", "value": D("0.3")}, {"op": "lt", "value": 300},
                      {"op": "lte", "value": "300"}, {}):
         terms = only(slo_terms(threshold_slo(**agreeing), no_sli)).terms
-        assert terms is not None and terms.threshold == Duration(300), agreeing
+        assert terms is not None and terms.threshold == Threshold(D(300)), agreeing
     doc = threshold_slo(**keys)
     reason = reason_of(slo_terms(doc, no_sli))
     assert words in reason
@@ -190,7 +190,7 @@ def test_a_threshold_objective_that_contradicts_the_annotation_has_no_terms(
     # on a ratio SLI they mean nothing (OpenSLO), so they are not read
     ratio = slo(objectives=[{"target": D("0.99"), **keys}], annotations=LATENCY)
     terms = only(slo_terms(ratio, no_sli)).terms
-    assert terms is not None and terms.threshold == Duration(300)
+    assert terms is not None and terms.threshold == Threshold(D(300))
 
 
 @pytest.mark.parametrize(
@@ -274,7 +274,7 @@ def test_sla_example_terms() -> None:
         Duration(60_000), D("0.95"), effective_from=date(2025, 1, 1)), None)
     assert latency.terms is not None
     assert (latency.position, latency.terms.indicator, latency.terms.threshold,
-            latency.terms.target) == (1, "latency", Duration(500), D("0.95"))
+            latency.terms.target) == (1, "latency", Threshold(D(500)), D("0.95"))
 
 
 def test_sla_rolling_window_and_iso_slice() -> None:

@@ -17,9 +17,9 @@ from itertools import product
 from typing import Any
 
 import pytest
-from adversary import latency_counterexample
+from adversary import fine_latency_counterexample, iso_ms, latency_counterexample
 
-from slopolicy.slo.dominance import compare
+from slopolicy.slo.dominance import Status, compare
 from slopolicy.slo.terms import sla_terms, slo_terms
 from slopolicy.slo.units import LATENCY_UNITS, parse_threshold
 
@@ -88,3 +88,56 @@ def test_a_proof_survives_the_adversary_in_the_unit_the_documents_agree_on(
         # within the SLA's, is proven
         expected = bool(agreed) and op in (None, "lt", "lte") and attacks[agreed[0]] is None
         assert proven is expected, (op, value, annotation)
+
+
+# Thresholds the SLA schema accepts at any precision, zero among them: ISO 8601 seconds
+# carry as many decimals as anyone writes.
+FINE = ("PT0S", "P0D", "PT0.0001S", "PT0.0015S", "PT0.001S", "PT0.0000000000000000000000000000001S",
+        "PT0.29999999999999999999999999999999999S", "PT0.3S",
+        "PT0.300000000000000000000000000000000001S", "PT10S", "P1DT0.5S")
+
+
+def occurrences_sla(threshold: str, percent: int = 95) -> dict[str, Any]:
+    spec = {**SLA["spec"], "budgetingMethod": "Occurrences", "timeSlice": None,
+            "objectives": [{"name": "latency", "indicator": "latency", "threshold": threshold,
+                            "targetPercent": percent}]}
+    return {**SLA, "spec": spec}
+
+
+def occurrences_slo(threshold: str, target: str = "0.99") -> dict[str, Any]:
+    doc = slo(None, None, threshold)
+    objective = {"displayName": "internal", "target": Decimal(target)}
+    spec = {**doc["spec"], "budgetingMethod": "Occurrences", "objectives": [objective],
+            "timeWindow": [{"duration": "1M", "isRolling": False,
+                            "calendar": {"startTime": "2025-01-01 00:00:00", "timeZone": "UTC"}}]}
+    return {**doc, "spec": spec}
+
+
+@pytest.mark.parametrize("sla_threshold", FINE)
+def test_thresholds_at_any_precision_and_zero_are_compared_exactly(sla_threshold: str) -> None:
+    """Every pair of FINE thresholds is read and judged; the verdict proves exactly when
+    no latency is fast enough for the SLO and too slow for the SLA."""
+    ((_, sla_side, why),) = sla_terms(occurrences_sla(sla_threshold))
+    assert sla_side is not None, why
+    for slo_threshold in FINE:
+        ((_, slo_side, why),) = slo_terms(occurrences_slo(slo_threshold), lambda name: None)
+        assert slo_side is not None, why
+        verdict = compare(slo_side, sla_side)
+        found = fine_latency_counterexample(iso_ms(slo_threshold), iso_ms(sla_threshold))
+        assert verdict.dominates is (found is None), (slo_threshold, sla_threshold, verdict)
+        if found is not None:
+            assert verdict.status in (Status.INCOMPARABLE, Status.VIOLATED)
+
+
+def test_a_sub_millisecond_sla_is_not_proven_by_a_300ms_slo() -> None:
+    """95% within 0.1 ms (or 0 ms) is not backed by 99% within 300 ms: a 1 ms request
+    meets the SLO and breaks the SLA."""
+    ((_, slo_side, _),) = slo_terms(occurrences_slo("300ms"), lambda name: None)
+    assert slo_side is not None
+    for threshold, shown in (("PT0.0001S", "0.1ms"), ("PT0.0015S", "1.5ms"), ("PT0S", "0s"),
+                             ("P0D", "0s")):
+        ((_, sla_side, why),) = sla_terms(occurrences_sla(threshold))
+        assert sla_side is not None, why
+        verdict = compare(slo_side, sla_side)
+        assert verdict.status is Status.INCOMPARABLE, threshold
+        assert f"says nothing about {shown}" in verdict.reason, verdict.reason

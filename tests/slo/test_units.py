@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -13,11 +14,14 @@ from slopolicy.slo.units import (
     Duration,
     UnitError,
     Window,
+    calendar_boundaries,
     calendar_periods,
+    duration_ms,
     format_decimal,
     format_duration,
     format_minutes,
     format_percent,
+    format_threshold,
     format_window,
     parse_duration,
     parse_shorthand,
@@ -25,6 +29,8 @@ from slopolicy.slo.units import (
     parse_target,
     parse_threshold,
     period_lengths,
+    threshold_readings,
+    threshold_unit,
     to_decimal,
     window_from_openslo,
     window_from_sla,
@@ -86,10 +92,44 @@ def test_unit_error_is_a_value_error() -> None:
     assert issubclass(UnitError, ValueError)
 
 
-def test_threshold_must_be_positive() -> None:
-    assert parse_threshold("300ms") == Duration(300)
-    with pytest.raises(UnitError, match="longer than zero"):
-        parse_threshold("0ms")
+@pytest.mark.parametrize(
+    ("text", "ms", "shown"),
+    [
+        ("300ms", Fraction(300), "300ms"),
+        ("PT0.3S", Fraction(300), "300ms"),
+        ("1s", Fraction(1000), "1s"),
+        ("PT0.0001S", Fraction(1, 10), "0.1ms"),
+        ("PT0,0015S", Fraction(3, 2), "1.5ms"),
+        ("PT1.0000001S", Fraction(10_000_001, 10_000), "1000.0001ms"),
+        ("PT0." + "0" * 60 + "1S", Fraction(1, 10 ** 58), "0." + "0" * 57 + "1ms"),
+        ("PT0.3" + "0" * 40 + "1S", Fraction(3 * 10 ** 41 + 1, 10 ** 39), "300." + "0" * 38 + "1ms"),
+        ("0.5ms", Fraction(1, 2), "0.5ms"),  # as a conversion writes a sub-millisecond bucket
+        ("1.5s", Fraction(1500), "1s500ms"),
+        ("PT0S", Fraction(0), "0s"),
+        ("P0D", Fraction(0), "0s"),
+        ("0ms", Fraction(0), "0s"),
+    ],
+)
+def test_a_threshold_is_read_exactly_at_any_precision_and_may_be_zero(
+        text: str, ms: Fraction, shown: str) -> None:
+    threshold = parse_threshold(text)
+    assert threshold.ms == ms and type(threshold.ms) is Decimal
+    assert str(threshold) == format_threshold(threshold) == shown
+    assert duration_ms(text) == ms
+
+
+def test_thresholds_order_exactly() -> None:
+    fine = [parse_threshold(t) for t in ("PT0S", "PT0." + "0" * 40 + "1S", "PT0.0001S", "1ms",
+                                         "PT0.2999999999999999999999999999999999S", "300ms",
+                                         "PT0.3000000000000000000000000000000001S")]
+    assert fine == sorted(fine) and len(set(fine)) == len(fine)
+    assert parse_threshold("PT0.3S") == parse_threshold("300ms")
+
+
+@pytest.mark.parametrize("text", ["fast", "-1ms", "1.ms", "PT", "P1M", "30"])
+def test_a_threshold_that_is_no_duration_is_refused(text: str) -> None:
+    with pytest.raises(UnitError):
+        parse_threshold(text)
 
 
 @pytest.mark.parametrize(
@@ -339,3 +379,29 @@ def test_calendar_windows_with_a_count_tile_time(count: int, unit: str) -> None:
     window = Window.calendar(unit, count, "UTC", datetime(2001, 1, 1))  # type: ignore[arg-type]
     periods = calendar_periods(window)
     assert periods and all(a[1] == b[0] for a, b in itertools.pairwise(periods))
+
+
+@pytest.mark.parametrize(
+    ("unit", "count"),
+    [("month", 120_000), ("year", 10_000), ("month", 99_999_999_999), ("quarter", 40_000),
+     ("day", 4_000_000), ("week", 10 ** 30), ("year", 5_000)],
+)
+def test_a_calendar_window_too_long_for_any_calendar_is_a_unit_error(unit: str, count: int
+                                                                      ) -> None:
+    """Windows whose neighbours leave the years 2 to 9998: a UnitError that names the
+    window, never a ValueError or an OverflowError from datetime."""
+    window = Window.calendar(unit, count, "UTC", datetime(2025, 1, 1))  # type: ignore[arg-type]
+    for span in (None, (1_735_689_600_000, 1_767_225_600_000)):
+        with pytest.raises(UnitError, match="calendar windows cannot be computed") as caught:
+            calendar_boundaries(window, span)
+        assert f"{count} {unit}s" in str(caught.value)
+        with pytest.raises(UnitError):
+            period_lengths(window, span)
+
+
+def test_threshold_readings_keep_every_digit() -> None:
+    threshold = parse_threshold("PT0.3" + "0" * 40 + "1S")
+    assert threshold_readings(threshold) == (
+        ("seconds", Decimal("0.3" + "0" * 40 + "1")), ("milliseconds", Decimal("300." + "0" * 38 + "1")))
+    assert threshold_unit(Decimal("0.3"), threshold) is None
+    assert threshold_unit(Decimal("0.3" + "0" * 40 + "1"), threshold) == "seconds"

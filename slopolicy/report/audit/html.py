@@ -544,7 +544,7 @@ def _threshold_panel(agreement: Agreement, name: str, axis: _Axis, top: int) -> 
         ticks.append((value, units.format_duration(units.Duration(int(value)))))
         value += step
     words_ = "; ".join(f"from {d.isoformat()}: "
-                       f"{units.format_duration(units.Duration(int(v))) if v is not None else 'none'}"
+                       f"{units.format_threshold(units.Threshold(v)) if v is not None else 'none'}"
                        for d, v in steps)
     line: _Line = (steps, '<path class="sla-threshold" fill="none" stroke="#1d4ed8" '
                    'stroke-width="3" stroke-linejoin="round"',
@@ -589,7 +589,7 @@ def _threshold(doc: Document, name: str) -> Decimal | None:
     for item in raw if isinstance(raw, list) else []:
         if isinstance(item, Mapping) and str(item.get("name")) == name and "threshold" in item:
             try:
-                return Decimal(units.parse_threshold(item["threshold"]).ms)
+                return units.parse_threshold(item["threshold"]).ms
             except UnitError:
                 return None
     return None
@@ -608,7 +608,7 @@ def _threshold_steps(agreement: Agreement, name: str
 
 def _ms_scale(values: Sequence[Decimal]) -> tuple[Decimal, Decimal]:
     """(top, step) of a scale from zero: round steps, two to five of them, above the values."""
-    top = max(values, default=Decimal(1000))
+    top = max(values, default=Decimal(1000)) or Decimal(1)  # thresholds of 0: a scale to 1ms
     for magnitude in (Decimal(10) ** k for k in range(0, 10)):
         for unit in (1, 2, 5):
             step = magnitude * unit
