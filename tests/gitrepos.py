@@ -180,3 +180,32 @@ def make_repo(root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytes
     project.commit("the agreement", date=BASE_DATE)
     project.git("checkout", "-q", "-b", "change")
     return project
+
+
+def problems(run: Run, rule: str) -> list[dict[str, object]]:
+    """The problems of ``rule`` in a ``--format json`` run."""
+    return [p for p in run.json["problems"] if p["rule"] == rule]
+
+
+def document(run: Run, label: str) -> dict[str, object]:
+    """The one change of ``label`` in a gate's ``--format json`` run."""
+    [item] = [d for d in run.json["changes"]["documents"] if d["document"] == label]
+    return item  # type: ignore[no-any-return]
+
+
+def gate_in_partial_clone(repo: GitProject, tmp_path: Path, fetched: str | None = None) -> Run:
+    """The gate (``--base origin/main``) in a blob-less clone of ``repo``'s branch ``change``
+    whose remote is out of reach, so that past versions cannot be fetched; ``fetched``: a
+    file of the base fetched before the remote goes."""
+    repo.git("config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "partial"
+    git(tmp_path, "clone", "-q", "--filter=blob:none", "--no-single-branch", "--branch",
+        "change", f"file://{repo.root}", str(clone))
+    if fetched is not None:
+        git(clone, "cat-file", "-p", f"origin/main:{fetched}")  # the base's side, fetched
+    git(clone, "remote", "set-url", "origin", f"file://{tmp_path / 'gone'}")  # out of reach
+    repo.root, original = clone, repo.root
+    try:
+        return repo.check("--base", "origin/main")
+    finally:
+        repo.root = original

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import git
-from gitrepos import GitProject, days_hence, sla
+from gitrepos import GitProject, days_hence, document, gate_in_partial_clone, problems, sla
 
 REMOVED_ON = "2025-03-05T12:00:00+00:00"
 # the 2024 terms, expired, kept beside the current ones: 99.0 where the current one says 99.9
@@ -28,16 +27,6 @@ DECOY = (sla(start="2025-01-01", target="95").replace("name: globex-public-api",
          .replace("customer: globex", "customer: hooli"))
 BACK = (sla(version=4, start=days_hence(60), target="99.5")
         .replace("name: globex-public-api", "name: globex-api"))
-
-
-def problems(run: object, rule: str) -> list[dict[str, object]]:
-    return [p for p in run.json["problems"] if p["rule"] == rule]  # type: ignore[attr-defined]
-
-
-def document(run: object, label: str) -> dict[str, object]:
-    found = run.json["changes"]["documents"]  # type: ignore[attr-defined]
-    [item] = [d for d in found if d["document"] == label]
-    return item  # type: ignore[no-any-return]
 
 
 def on_main(repo: GitProject, message: str, date: str = REMOVED_ON) -> str:
@@ -201,17 +190,7 @@ def test_a_customer_given_where_the_history_cannot_be_read_is_said(
     on_main(repo, "globex's agreement ends")
     repo.write("slas/initech.yaml", GIVEN_TO_GLOBEX)
     repo.commit("the public-api agreement is globex's now")
-    repo.git("config", "uploadpack.allowFilter", "true")
-    clone = tmp_path / "partial"
-    git(tmp_path, "clone", "-q", "--filter=blob:none", "--no-single-branch", "--branch",
-        "change", f"file://{repo.root}", str(clone))
-    git(clone, "cat-file", "-p", "origin/main:slas/initech.yaml")  # the base's side, fetched
-    git(clone, "remote", "set-url", "origin", f"file://{tmp_path / 'gone'}")  # out of reach
-    repo.root, original = clone, repo.root
-    try:
-        run = repo.check("--base", "origin/main")
-    finally:
-        repo.root = original
+    run = gate_in_partial_clone(repo, tmp_path, "slas/initech.yaml")
     assert run.code == 1, run.err
     [warning] = problems(run, "sla-history-unread")
     assert (warning["file"], warning["path"]) == ("slas/initech.yaml", "spec.customer")
@@ -276,17 +255,7 @@ def test_an_agreement_put_back_in_force_where_the_history_cannot_be_read_is_said
     on_main(repo, "globex's agreement ends", date="2025-03-06T12:00:00+00:00")
     repo.write("slas/globex-2024.yaml", REVIVED)
     repo.commit("globex back on the 2024 terms")
-    repo.git("config", "uploadpack.allowFilter", "true")
-    clone = tmp_path / "partial"
-    git(tmp_path, "clone", "-q", "--filter=blob:none", "--no-single-branch", "--branch",
-        "change", f"file://{repo.root}", str(clone))
-    git(clone, "cat-file", "-p", "origin/main:slas/globex-2024.yaml")  # the base's side
-    git(clone, "remote", "set-url", "origin", f"file://{tmp_path / 'gone'}")  # out of reach
-    repo.root, original = clone, repo.root
-    try:
-        run = repo.check("--base", "origin/main")
-    finally:
-        repo.root = original
+    run = gate_in_partial_clone(repo, tmp_path, "slas/globex-2024.yaml")
     assert run.code == 1, run.err
     [warning] = problems(run, "sla-history-unread")
     assert (warning["file"], warning["path"]) == ("slas/globex-2024.yaml", "spec.effective")

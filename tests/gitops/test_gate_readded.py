@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from gitrepos import POLICY, TODAY, GitProject, days_hence, sla
+from gitrepos import POLICY, TODAY, GitProject, days_hence, gate_in_partial_clone, problems, sla
 
 from slopolicy.changes.changeset import ChangeSet
 from slopolicy.changes.compare import compare_files
@@ -34,10 +34,6 @@ spec:
   budgetingMethod: Occurrences
   objectives: [{name: availability, indicator: availability, targetPercent: 99.0}]
 """
-
-
-def problems(run: object, rule: str) -> list[dict[str, object]]:
-    return [p for p in run.json["problems"] if p["rule"] == rule]  # type: ignore[attr-defined]
 
 
 def remove_on_main(repo: GitProject, *, keep: str | None = None) -> str:
@@ -225,16 +221,7 @@ def test_a_partial_clone_that_cannot_fetch_the_past_says_so_where_the_agreement_
     remove_on_main(repo)
     repo.write("slas/globex.yaml", LOOSER)
     repo.commit("add the globex agreement")
-    repo.git("config", "uploadpack.allowFilter", "true")
-    clone = tmp_path / "partial"
-    git(tmp_path, "clone", "-q", "--filter=blob:none", "--no-single-branch", "--branch",
-        "change", f"file://{repo.root}", str(clone))
-    git(clone, "remote", "set-url", "origin", f"file://{tmp_path / 'gone'}")  # out of reach
-    repo.root, original = clone, repo.root
-    try:
-        run = repo.check("--base", "origin/main")
-    finally:
-        repo.root = original
+    run = gate_in_partial_clone(repo, tmp_path)
     assert run.code == 1, run.err
     [warning] = problems(run, "sla-history-unread")
     assert (warning["severity"], warning["file"], warning["line"], warning["path"]) == (

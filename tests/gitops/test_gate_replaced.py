@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 import regex
-from gitrepos import TODAY, GitProject, days_hence, sla
+from gitrepos import TODAY, GitProject, days_hence, document, problems, sla
 
 from slopolicy.text.spelling import fold, shown
 
@@ -19,16 +19,6 @@ CYRILLIC_E = "\u0435"
 RESPELT = "gl0bex"  # a digit zero for the letter o: another name, which no fold may join
 INITECH = sla(target="99.0").replace("name: globex-public-api", "name: initech-api").replace(
     "customer: globex", "customer: initech")
-
-
-def problems(run: object, rule: str) -> list[dict[str, object]]:
-    return [p for p in run.json["problems"] if p["rule"] == rule]  # type: ignore[attr-defined]
-
-
-def document(run: object, label: str) -> dict[str, object]:
-    found = run.json["changes"]["documents"]  # type: ignore[attr-defined]
-    [item] = [d for d in found if d["document"] == label]
-    return item  # type: ignore[no-any-return]
 
 
 def on_main(repo: GitProject, path: str, text: str) -> None:
