@@ -330,20 +330,23 @@ class GitRepo:
 
     def read_blobs(self, ids: Iterable[str]) -> dict[str, bytes]:
         """The content of each object (a blob, or a commit's raw text), read by one
-        ``git cat-file --batch`` process; missing ones are left out."""
-        wanted = list(dict.fromkeys(ids))
-        if not wanted:
-            return {}
-        return {i: found[1] for i, found in zip(wanted, _batch(self._cat_file(wanted))) if found}
+        ``git cat-file --batch`` process; missing ones are left out. UsageError (exit 2)
+        when git cannot read them: a partial clone fetches them on demand, from a remote
+        that may be out of reach."""
+        return self.read_past(ids, "the files' contents (a partial clone fetches them from its "
+                              "remote: run where it can reach it, or clone without --filter)")
 
     def read_past(self, ids: Iterable[str], what: str) -> dict[str, bytes]:
         """:meth:`read_blobs` of objects a history names; UsageError naming ``what`` when
-        git cannot read them (a partial clone fetches them on demand, from a remote that
-        may be out of reach)."""
+        git cannot read them."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
         try:
-            return self.read_blobs(ids)
+            out = self._cat_file(wanted)
         except self._error as error:
             raise UsageError(f"git cannot read {what}: {_last_said(error)}") from None
+        return {i: found[1] for i, found in zip(wanted, _batch(out)) if found}
 
     # -- history ---------------------------------------------------------------
 

@@ -236,6 +236,19 @@ def test_a_partial_clone_that_cannot_fetch_the_past_says_so_where_the_agreement_
     assert "is added and lacks approval" in str(error["message"])
 
 
+def test_a_partial_clone_that_cannot_fetch_the_base_says_so(repo: GitProject,
+                                                             tmp_path: Path) -> None:
+    """The base's own version of a changed file is not in the clone, and its remote is out of
+    reach: a usage error (exit 2) that says why and what to do, not an internal error."""
+    repo.write("slas/globex.yaml", sla(version=2, start=days_hence(60), target="99.5"))
+    repo.commit("loosen")
+    run = gate_in_partial_clone(repo, tmp_path)
+    assert run.code == 2, run.err
+    assert "git cannot read the files' contents (a partial clone fetches them from its " \
+           "remote: run where it can reach it, or clone without --filter)" in run.err
+    assert "internal error" not in run.err
+
+
 def test_a_version_that_cannot_be_read_is_never_passed_over(repo: GitProject) -> None:
     """The newest version removed is lost from the repository: the older one found is
     compared, and the warning says the newer could not be read."""
