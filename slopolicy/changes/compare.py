@@ -551,16 +551,18 @@ def replacements(changes: Sequence[DocumentChange], on: date | None = None) -> N
     replace, and needs the approvals of all of them (of a loosening, when its
     terms are looser than any).
     """
-    sides = [(c, c.base and parties(c.base), c.head and parties(c.head)) for c in changes
+    sides = [(c, parties(c.base) if c.base is not None else None,
+              parties(c.head) if c.head is not None else None) for c in changes
              if (c.api_version, c.kind) == SLA_KEY]
-    gone = [c.base for c, before, after in sides
-            if c.base is not None and (c.head is None or before != after)]
+    party_of = {id(c.base): before for c, before, after in sides
+                if c.base is not None and (c.head is None or before != after)}
+    gone = [c.base for c, _, _ in sides if c.base is not None and id(c.base) in party_of]
     if not gone:
         return
-    keys = ({id(old): (_terms_key(old), parties(old), old.spec.get("contract", _ABSENT))
+    keys = ({id(old): (_terms_key(old), party_of[id(old)], old.spec.get("contract", _ABSENT))
              for old in gone} if len(gone) > REPLACES_LISTED else {})
     # one tuple shared by every agreement given terms (its own file among them is no news)
-    taken_from = tuple(dict.fromkeys((old.source.path, f"{old.kind}/{old.name}") for old in gone))
+    taken_from = _taken_from(gone)
     for change, before, after in sides:
         head = change.head
         if head is None:
@@ -571,17 +573,21 @@ def replacements(changes: Sequence[DocumentChange], on: date | None = None) -> N
             # of theirs are judged against that one too: the customer's terms before and after
             if after is None or not change.directions & TERMS:
                 continue
-            same = [old for old in gone if old is not change.base and parties(old) == after
-                    and _in_force_after(old, on)]
+            same = [old for old in gone if old is not change.base
+                    and party_of[id(old)] == after and _in_force_after(old, on)]
             if same:
                 change.replaces, change.replaces_more = _judged_against(same, head, keys)
-                change.taken_from = tuple(dict.fromkeys(
-                    (old.source.path, f"{old.kind}/{old.name}") for old in same))
+                change.taken_from = _taken_from(same)
             continue
         change.replaces, change.replaces_more = _judged_against(
             [old for old in gone if old is not change.base], head, keys)
         if change.replaces or change.replaces_more:
             change.taken_from = taken_from
+
+
+def _taken_from(olds: Sequence[Document]) -> tuple[tuple[str, str], ...]:
+    """(file, SLA/name) of each agreement taken away, once each."""
+    return tuple(dict.fromkeys((old.source.path, f"{old.kind}/{old.name}") for old in olds))
 
 
 ALL_CLASSES = frozenset({MODIFIED, LOOSENED, TIGHTENED})  # all an edit's comparison can add
@@ -599,10 +605,10 @@ def _judged_against(olds: list[Document], head: Document,
     and stops once nothing is left to add: what it needs is the same, and
     its report grows with the agreements, not with their square. An
     agreement whose terms are those of one compared before (``keys``: its
-    terms, parties and contract; the same terms but for the parties, the contract
-    and the version, which ask
-    a modification at most; and as far from ``head``'s parties and contract)
-    would ask what that one asked, and is not compared.
+    terms but for the parties, the contract and the version, which ask a
+    modification at most, with its parties and contract; and as far from
+    ``head``'s parties and contract) would ask what that one asked, and is not
+    compared.
     """
     if len(olds) <= REPLACES_LISTED:
         return tuple(compare_earlier(old, head) for old in olds), 0

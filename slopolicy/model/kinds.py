@@ -34,6 +34,9 @@ KNOWN_PREFIXES = ("openslo/", "openslo.com/", "slopolicy/")
 # The bytes by which text may spell a marker it does not hold as written: a double-quoted YAML
 # or JSON string escapes any character (``slopolicy\/v1``, ``\x2f``, ``\u002f``) and joins
 # lines at an escaped line break; UTF-16 and UTF-32 text holds NUL bytes between the letters.
+# Narrower than slopolicy.gitops.earlier.unspelt, which looks for names (any character: a
+# quote, a tab, an alias): a marker is letters, digits, dots and slashes, which no other escape
+# writes and an alias repeats as written where it is anchored.
 SPELT_OTHERWISE = (b"\\x", b"\\u", b"\\U", b"\\/", b"\\\n", b"\\\r", b"\x00")
 
 

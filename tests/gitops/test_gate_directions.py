@@ -13,7 +13,7 @@ from fractions import Fraction
 from itertools import product
 from typing import Any
 
-from gitrepos import TODAY, GitProject, days_hence, sla
+from gitrepos import TODAY, GitProject, days_hence, sla, small_sla
 
 from slopolicy.changes.compare import compare_files
 from slopolicy.load.files import load_bytes
@@ -177,19 +177,7 @@ def test_an_end_moved_later_or_removed_tightens(repo: GitProject) -> None:
 
 BOUNDS = (Decimal(0), Decimal(50), Decimal(90), Decimal(95), Decimal(97), Decimal(99),
           Decimal("99.5"), Decimal("99.9"), Decimal(100))
-AGREEMENT = """\
-apiVersion: slopolicy/v1
-kind: SLA
-metadata: {name: globex}
-spec:
-  customer: globex
-  service: api
-  version: 1
-  effective: {from: 2025-01-01}
-  window: {calendar: month, timeZone: UTC}
-  budgetingMethod: Occurrences
-  objectives: [{name: availability, indicator: availability, targetPercent: 99.9}]
-"""
+AGREEMENT = small_sla(1, "2025-01-01", "99.9")  # one objective, no SLO behind it
 Tier = tuple[Decimal | None, Decimal, int]  # atLeast (None: from 0%), below, creditPercent
 
 
