@@ -195,24 +195,30 @@ def _inline(node: Any, defs: Mapping[str, Any], done: dict[str, Any]) -> Any:
     return out
 
 
-@functools.lru_cache(maxsize=None)
-def _inlined_defs() -> dict[str, Any]:
-    defs = all_defs()
-    done: dict[str, Any] = {}
-    for name in defs:
-        if name not in done:
-            done[name] = _inline(defs[name], defs, done)
-    return done
+_INLINED: dict[str, Any] = {}  # the definitions inlined so far, by name, shared by all
+
+
+def _inlined(name: str) -> Any:
+    """One definition with every ``$ref`` inlined; None for a name the bundles lack.
+
+    Only the definitions it reaches are inlined: a check of one kind does not
+    walk the other kinds' schemas.
+    """
+    if name not in _INLINED:
+        defs = all_defs()
+        if name not in defs:
+            return None
+        _INLINED[name] = _inline(defs[name], defs, _INLINED)
+    return _INLINED[name]
 
 
 @functools.lru_cache(maxsize=None)
 def validator(api_version: str, kind: str) -> Any:
     """The validator of one kind, built once; None for a kind with no schema."""
-    name = def_name(api_version, kind)
-    defs = _inlined_defs()
-    if name not in defs:
+    schema = _inlined(def_name(api_version, kind))
+    if schema is None:
         return None
-    return _validator_class()(defs[name], format_checker=_format_checker())
+    return _validator_class()(schema, format_checker=_format_checker())
 
 
 @functools.lru_cache(maxsize=None)
@@ -229,17 +235,22 @@ def native(name: str) -> Any:
         import jsonschema_rs
     except ImportError:  # no wheel for this platform: jsonschema alone is slower, not wrong
         return None
-    schema = load_json("schemas", CONFIG) if name == CONFIG else _inlined_defs().get(name)
+    schema = _schema(name)
     if schema is None:
         return None
     formats = {name: _holds(check) for name, check in FORMATS.items()}
     return jsonschema_rs.validator_for(schema, formats=formats, validate_formats=True)
 
 
+def _schema(name: str) -> Any:
+    """The schema of one ``$defs`` name, inlined, or the configuration's (``CONFIG``)."""
+    return load_json("schemas", CONFIG) if name == CONFIG else _inlined(name)
+
+
 def valid(name: str, instance: Any) -> bool:
     """Whether the native validator finds ``instance`` valid; False when it cannot tell."""
     fast = native(name)
-    if fast is None or not _unambiguous(instance, _integer_keys()):
+    if fast is None or not _unambiguous(instance, _integer_keys(name)):
         return False
     try:
         return bool(fast.is_valid(instance))
@@ -278,9 +289,10 @@ def _unambiguous(value: Any, integers: frozenset[str] | None, key: str = "") -> 
     return True
 
 
-@functools.lru_cache(maxsize=1)
-def _integer_keys() -> frozenset[str] | None:
-    """The property names whose schema wants an integer; None if some integer has no name."""
+@functools.lru_cache(maxsize=None)
+def _integer_keys(name: str) -> frozenset[str] | None:
+    """The property names where the schema of ``name`` (a ``$defs`` name, or ``CONFIG``)
+    wants an integer; None if some integer it wants has no name."""
     names: set[str] = set()
     unnamed = False
 
@@ -308,9 +320,7 @@ def _integer_keys() -> frozenset[str] | None:
             else:
                 walk(value, name)
 
-    walk(bundle(), None)
-    walk(formats_bundle(), None)
-    walk(load_json("schemas", CONFIG), None)
+    walk(_schema(name), None)
     return None if unnamed else frozenset(names)
 
 
