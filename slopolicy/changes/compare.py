@@ -561,6 +561,9 @@ def replacements(changes: Sequence[DocumentChange], on: date | None = None) -> N
         return
     keys = ({id(old): (_terms_key(old), party_of[id(old)], old.spec.get("contract", _ABSENT))
              for old in gone} if len(gone) > REPLACES_LISTED else {})
+    gone_from: dict[tuple[str, str] | None, list[Document]] = {}  # by customer and service
+    for old in gone:
+        gone_from.setdefault(party_of[id(old)], []).append(old)
     # one tuple shared by every agreement given terms (its own file among them is no news)
     taken_from = _taken_from(gone)
     for change, before, after in sides:
@@ -573,14 +576,14 @@ def replacements(changes: Sequence[DocumentChange], on: date | None = None) -> N
             # of theirs are judged against that one too: the customer's terms before and after
             if after is None or not change.directions & TERMS:
                 continue
-            same = [old for old in gone if old is not change.base
-                    and party_of[id(old)] == after and _in_force_after(old, on)]
+            same = [old for old in gone_from.get(after, ())
+                    if old is not change.base and _in_force_after(old, on)]
             if same:
                 change.replaces, change.replaces_more = _judged_against(same, head, keys)
                 change.taken_from = _taken_from(same)
             continue
-        change.replaces, change.replaces_more = _judged_against(
-            [old for old in gone if old is not change.base], head, keys)
+        own = change.base if change.base is not None and id(change.base) in party_of else None
+        change.replaces, change.replaces_more = _judged_against(gone, head, keys, skip=own)
         if change.replaces or change.replaces_more:
             change.taken_from = taken_from
 
@@ -595,9 +598,10 @@ REPLACES_LISTED = 10  # beyond this many taken away, only the comparisons that a
 
 
 def _judged_against(olds: list[Document], head: Document,
-                    keys: Mapping[int, tuple[Hashable, tuple[str, str] | None, Any]]
-                    ) -> tuple[tuple[DocumentChange, ...], int]:
-    """``head`` compared with each agreement taken away, and how many more are not shown.
+                    keys: Mapping[int, tuple[Hashable, tuple[str, str] | None, Any]],
+                    skip: Document | None = None) -> tuple[tuple[DocumentChange, ...], int]:
+    """``head`` compared with each agreement taken away but ``skip`` (the one of them it
+    is, if any), and how many more are not shown.
 
     A change that takes away more than :data:`REPLACES_LISTED` agreements (a
     customer renamed across a whole repository) keeps, of the comparisons of
@@ -610,13 +614,18 @@ def _judged_against(olds: list[Document], head: Document,
     ``head``'s parties and contract) would ask what that one asked, and is not
     compared.
     """
-    if len(olds) <= REPLACES_LISTED:
-        return tuple(compare_earlier(old, head) for old in olds), 0
+    # ``olds`` is not copied without ``skip``: a change that takes away every agreement of
+    # a large repository would copy it once for each of them
+    count = len(olds) - (skip is not None)
+    if count <= REPLACES_LISTED:
+        return tuple(compare_earlier(old, head) for old in olds if old is not skip), 0
     kept: list[DocumentChange] = []
     seen: frozenset[str] = frozenset()
     asked: set[Hashable] = set()
     party, contract = parties(head), head.spec.get("contract", _ABSENT)
     for old in olds:
+        if old is skip:
+            continue
         terms, old_party, old_contract = keys[id(old)]
         key = (terms, old_party == party, _same(old_contract, contract))
         if key in asked:
@@ -628,7 +637,7 @@ def _judged_against(olds: list[Document], head: Document,
             seen |= found.classes
             if seen >= ALL_CLASSES:
                 break
-    return tuple(kept), len(olds) - len(kept)
+    return tuple(kept), count - len(kept)
 
 
 _ABSENT = object()
