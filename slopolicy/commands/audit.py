@@ -158,7 +158,8 @@ def _flag_backdated(report: AuditReport, stream: TextIO) -> None:
             f"before its parent {parent[:7]} ({parent_date.date().isoformat()}): a commit date "
             "is whatever the committer's clock said, so --since and --until cut the "
             "first-parent chain by position, and this commit counts as no earlier than its "
-            "parent (a range that holds its own date holds it too)\n")
+            "parent (a range that holds its own date, or any date up to its parent's, holds it "
+            "too)\n")
     history = report.history
     for sha, date in history.dated_later():
         assert history.now is not None

@@ -1322,18 +1322,23 @@ class AuditReport:
 
     def in_range(self, commit: LoggedCommit) -> bool:
         """Whether ``commit`` lies in ``--since``/``--until``, by its place on the first-parent
-        chain (see :meth:`History.window`), or by its own date: where the dates are out of
-        order one of them is wrong, and it may be either, so the range holds it by both. A
-        commit dated after the audit runs has no date to go by: every range holds it."""
+        chain (see :meth:`History.window`), or by its own date or any date between: where
+        the dates are out of order one of them is wrong, and it may be either (a commit
+        dated 2099 carries the ones after it no further than they say, nor does the one it
+        follows). A commit dated after the audit runs has no date to go by: every range
+        holds it."""
         if self.since is None and self.until is None:
             return True
-        own = ((self.since is None or commit.date >= self.since)
-               and (self.until is None or commit.date <= self.until))
         position = self.history.positions.get(commit.sha)
         if position is None:  # not on the chain walked: by its date alone
-            return own
+            return ((self.since is None or commit.date >= self.since)
+                    and (self.until is None or commit.date <= self.until))
         start, end = self._window
-        return start <= position < end or own or self.history.future(commit.date)
+        if start <= position < end or self.history.future(commit.date):
+            return True
+        placed = self.history.entered.get(commit.sha, commit.date)
+        return ((self.since is None or max(placed, commit.date) >= self.since)
+                and (self.until is None or min(placed, commit.date) <= self.until))
 
     def versions(self, agreement: Agreement) -> list[Version]:
         """The agreement's versions committed in the range."""
