@@ -828,12 +828,13 @@ class _Walker:
         edits, stands = self.policy_changes, []
         standing: Standing = ()
         for number, edit in enumerate(edits):
+            before = edit.policy  # the judging may name another policy
             if standing and standing[0][0].digest != edit.subject.after:
                 edit.subject = replace(edit.subject, before=standing[0][0].digest)
             self._judge_standing(
                 edit, standing, edits[number + 1].index if number + 1 < len(edits) else walked,
                 edits[number - 1].index if number else -1)
-            standing = () if edit.compliant else (*standing, (edit.policy, edit.commit))
+            standing = () if edit.compliant else (*standing, (before, edit.commit))
             stands.append((edit, standing))
         return stands
 
