@@ -834,7 +834,10 @@ class _Walker:
             self._judge_standing(
                 edit, standing, edits[number + 1].index if number + 1 < len(edits) else walked,
                 edits[number - 1].index if number else -1)
-            standing = () if edit.compliant else (*standing, (before, edit.commit))
+            if edit.compliant:
+                standing = ()
+            elif all(p.digest != before.digest for p, _ in standing):  # each policy once
+                standing = (*standing, (before, edit.commit))
             stands.append((edit, standing))
         return stands
 
