@@ -61,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(options: argparse.Namespace) -> int:
     from ruamel.yaml.error import YAMLError
 
-    from slopolicy.formats.convert import Converted, convert
+    from slopolicy.formats.convert import Converted, NotInPlace, convert
     from slopolicy.load.files import linked_on_the_way, load_bytes, read_regular
     from slopolicy.report.output import rewrite_atomic, write_atomic
     from slopolicy.report.terminal import line
@@ -91,10 +91,14 @@ def run(options: argparse.Namespace) -> int:
             failed = True
             continue
         try:
-            result = convert(loaded.text, services, written_errors)
+            result = convert(loaded.text, services, written_errors, options.in_place)
         except YAMLError as problem:  # what the strict loader took and the round-trip one did not
             print(f"{raw}: error: cannot convert: {line(str(problem).splitlines()[0])}",
                   file=sys.stderr)
+            failed = True
+            continue
+        except NotInPlace as problem:  # never a rewrite that loses or changes a document
+            print(f"{raw}: error: not written: {line(str(problem))}", file=sys.stderr)
             failed = True
             continue
         for note in result.notes:
@@ -123,10 +127,14 @@ def run(options: argparse.Namespace) -> int:
         else:
             sys.stdout.write(text)
     converted = sum(result.converted for _, result in results)
+    refused = sum(result.refused for _, result in results)
     invalid = (f"; {errors} error{'s' if errors != 1 else ''}: what was written is not valid "
                f"OpenSLO v1 until {'they are' if errors != 1 else 'it is'} fixed" if errors else "")
+    left = (f"; {refused} not converted, "
+            f"{'kept as they are' if options.in_place else 'left out of the output'}"
+            if refused else "")
     print(f"slopolicy convert: {converted} document{'s' if converted != 1 else ''} converted "
-          f"to {options.to}{invalid}", file=sys.stderr)
+          f"to {options.to}{left}{invalid}", file=sys.stderr)
     return EXIT_FINDINGS if failed or errors else EXIT_OK
 
 
