@@ -317,7 +317,7 @@ def test_a_v2alpha_slo_without_a_service_is_written_and_said_to_need_one(
 
 def test_the_readme_shows_what_convert_says_of_an_invalid_result(project: Project) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    shown = re.search(r"```text\n\$ slopolicy (convert [^>]*) > (\S+)\n(.*?)\$ echo \$\?\n(\d)\n```",
+    shown = re.search(r"```text\n\$ slopolicy (convert [^>\n]*) > (\S+)\n(.*?)\$ echo \$\?\n(\d)\n```",
                       readme, re.S)
     assert shown is not None
     command, output, err, code = shown.groups()
@@ -556,3 +556,17 @@ def test_a_rewrite_that_would_not_read_back_as_its_pieces_is_refused() -> None:
     _reads_back("a: 1\n---\nb: 2\n", ["a: 1\n", "---\nb: 2\n"])
     with pytest.raises(NotInPlace, match="does not read back as the documents it keeps"):
         _reads_back("a: 1\nb: 2\n", ["a: 1\n", "b: 2\n"])
+
+
+def test_the_readme_shows_what_convert_in_place_keeps(project: Project) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"```text\n\$ slopolicy (convert [^\n]*--in-place (\S+))\n(.*?)"
+                      r"\$ echo \$\?\n(\d)\n```", readme, re.S)
+    assert shown is not None
+    command, name, err, code = shown.groups()
+    deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: caddy\n---\n"
+    pyrra = (REPO / "examples" / "coming-from" / "slos" / "caddy-response-latency.yaml")
+    path = project.write(name, deployment + pyrra.read_text())
+    run = project.run(*shlex.split(command))
+    assert (run.err, run.code) == (err, int(code))
+    assert path.read_text().startswith(deployment + "apiVersion: openslo/v1\nkind: SLO\n")
