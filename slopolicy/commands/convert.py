@@ -31,9 +31,12 @@ convert) is left out of the output, each said in a note at its line. With
 --in-place, each converted document is replaced by its conversion where it
 stood, and every other document is kept byte for byte, with its comments and
 place in the file; a note says so at its line. A document that does not
-convert (a Sloth document that names no SLO) is kept as it was, for you to fix
-and convert again. A file in which nothing converts is not written, nor one
-whose rewrite would not read back as the documents kept and their conversions.
+convert (a Sloth document that names no service, or holds an SLO with no name)
+is kept whole as it was, for you to fix and convert again. A file in which
+nothing converts is not written, nor one whose rewrite would not read back as
+the documents kept and their conversions. What OpenSLO v1 cannot say of a
+converted document (the notes) is not in the rewritten file: git keeps the
+original.
 
 Each converted document is read back and checked against OpenSLO v1's schema,
 as `slopolicy check` reads it. Where the original lacks what OpenSLO v1
@@ -81,7 +84,7 @@ def run(options: argparse.Namespace) -> int:
 
     services: set[str] = set()
     results: list[tuple[Path, Converted]] = []
-    failed = False
+    failed, refused = False, 0
     for raw in options.paths:
         path = Path(raw)
         if not path.exists():
@@ -117,9 +120,11 @@ def run(options: argparse.Namespace) -> int:
         for note in result.notes:
             print(f"{raw}:{note.line}:{note.column}: {note.severity}: {line(note.message)}",
                   file=sys.stderr)
+        refused += result.refused
         if not result.converted and not result.kept:
-            print(f"{raw}: error: nothing to convert: no document of a format slopolicy reads",
-                  file=sys.stderr)
+            why = ("no document in it converts (the notes above say why)" if result.refused
+                   else "no document of a format slopolicy reads")
+            print(f"{raw}: error: nothing to convert: {why}", file=sys.stderr)
             failed = True
             continue
         failed = failed or bool(result.refused)
@@ -140,7 +145,6 @@ def run(options: argparse.Namespace) -> int:
         else:
             sys.stdout.write(text)
     converted = sum(result.converted for _, result in results)
-    refused = sum(result.refused for _, result in results)
     invalid = (f"; {errors} error{'s' if errors != 1 else ''}: what was written is not valid "
                f"OpenSLO v1 until {'they are' if errors != 1 else 'it is'} fixed" if errors else "")
     kept = "kept as it is" if refused == 1 else "kept as they are"

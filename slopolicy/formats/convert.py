@@ -233,6 +233,15 @@ def _objects(result: Converted, data: Any, index: int, item: int | None,
         yield from refuse(f"this {api} {kind} names no SLO that slopolicy can read "
                           "(`slopolicy check` says why)")
         return
+    if keep and any(mapped.left_out for mapped in objects):
+        # rewritten without the SLO it could not read, the file would lose it
+        for mapped in objects:
+            for path, message in mapped.notes:
+                if path in mapped.left_out:
+                    note(path, message)
+        yield from refuse(f"this {api} {kind} holds an SLO that does not convert, so none of "
+                          "its SLOs is")
+        return
     result.converted += 1
     for mapped in objects:
         for path, message in mapped.notes:

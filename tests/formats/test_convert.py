@@ -247,6 +247,24 @@ def test_a_document_with_no_slo_to_name_is_not_counted_as_converted(project: Pro
     assert "0 documents converted" in run.err
 
 
+def test_in_place_keeps_a_document_whole_when_one_of_its_slos_does_not_convert(
+        project: Project) -> None:
+    """Rewritten with its other SLOs only, the file lost the SLO with no name (its queries)."""
+    text = (DATA / "sloth" / "home-wifi.yml").read_text()
+    text = text.replace('- name: "good-wifi-client-satisfaction"', "- name:")
+    path = project.write("h.yml", "apiVersion: v1\nkind: ConfigMap\n---\n" + text)
+    run = convert_cli(project, "--in-place", "h.yml")
+    assert run.code == 1
+    assert path.read_text() == "apiVersion: v1\nkind: ConfigMap\n---\n" + text
+    assert run.err.splitlines()[-4:] == [
+        "h.yml:25:1: note: not converted: this prometheus/v1 PrometheusServiceLevel holds an SLO "
+        "that does not convert, so none of its SLOs is; kept as it is",
+        "h.yml:32:5: note: not converted: this SLO has no name",
+        "h.yml: error: nothing to convert: no document in it converts (the notes above say why)",
+        "slopolicy convert: 0 documents converted to openslo/v1; 2 not converted, kept as they "
+        "are"]
+
+
 def test_an_slo_without_a_name_is_reported_not_dropped_in_silence(project: Project) -> None:
     text = (DATA / "sloth" / "home-wifi.yml").read_text()
     project.write("h.yml", text.replace('- name: "good-wifi-client-satisfaction"', "- name:"))
