@@ -22,8 +22,21 @@ where the original names one. Comments and key order are kept where OpenSLO
 v1 has a place for them. What OpenSLO v1 cannot say (Sloth's alerting, the
 rules Pyrra generates) and what the original left unsaid (Sloth's window) is
 reported on stderr at its line in the original, never dropped in silence. The
-converted documents give the verdicts the originals gave. Documents already in
-openslo/v1 or slopolicy/v1 are kept as they are.
+converted documents give the verdicts the originals gave.
+
+What is written: to stdout or --output, the converted documents and those
+already in openslo/v1 or slopolicy/v1, nothing else; any other document (a
+Kubernetes Deployment, a ConfigMap, a Nobl9 Project, one that does not
+convert) is left out of the output, each said in a note at its line. With
+--in-place, each converted document is replaced by its conversion where it
+stood, and every other document is kept byte for byte, with its comments and
+place in the file; a note says so at its line. A document that does not
+convert (a Sloth document that names no service, or holds an SLO with no name)
+is kept whole as it was, for you to fix and convert again. A file in which
+nothing converts is not written, nor one whose rewrite would not read back as
+the documents kept and their conversions. What OpenSLO v1 cannot say of a
+converted document (the notes) is not in the rewritten file: git keeps the
+original.
 
 Each converted document is read back and checked against OpenSLO v1's schema,
 as `slopolicy check` reads it. Where the original lacks what OpenSLO v1
@@ -37,7 +50,9 @@ exit codes:
      say what was left out or assumed)
   1  a converted document is not valid OpenSLO v1 (it is written all the same; each
      error on stderr says what to add or change), a file held nothing to convert,
-     broken YAML, or an object of no format slopolicy reads
+     broken YAML, or a document not converted (an object of no format slopolicy
+     reads, or one that does not convert: --in-place keeps it as it was, and
+     writes the conversions of the others)
   2  usage error (a missing file)
 
 examples:
@@ -52,23 +67,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", required=True, choices=("openslo/v1",),
                         help="the format to write: openslo/v1")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--output", metavar="FILE", help="write every converted document to FILE "
-                       "(default: stdout)")
-    where.add_argument("--in-place", action="store_true", help="replace each file with its "
-                       "conversion")
+    where.add_argument("--output", metavar="FILE", help="write every converted document (and those "
+                       "already in openslo/v1 or slopolicy/v1) to FILE (default: stdout)")
+    where.add_argument("--in-place", action="store_true", help="replace each converted "
+                       "document, in its file, with its conversion; keep every other document "
+                       "as it is")
 
 
 def run(options: argparse.Namespace) -> int:
     from ruamel.yaml.error import YAMLError
 
-    from slopolicy.formats.convert import Converted, convert
+    from slopolicy.formats.convert import Converted, NotInPlace, convert
     from slopolicy.load.files import linked_on_the_way, load_bytes, read_regular
     from slopolicy.report.output import rewrite_atomic, write_atomic
     from slopolicy.report.terminal import line
 
     services: set[str] = set()
     results: list[tuple[Path, Converted]] = []
-    failed = False
+    failed, refused = False, 0
     for raw in options.paths:
         path = Path(raw)
         if not path.exists():
@@ -91,18 +107,24 @@ def run(options: argparse.Namespace) -> int:
             failed = True
             continue
         try:
-            result = convert(loaded.text, services, written_errors)
+            result = convert(loaded.text, services, written_errors, options.in_place)
         except YAMLError as problem:  # what the strict loader took and the round-trip one did not
             print(f"{raw}: error: cannot convert: {line(str(problem).splitlines()[0])}",
                   file=sys.stderr)
             failed = True
             continue
+        except NotInPlace as problem:  # never a rewrite that loses or changes a document
+            print(f"{raw}: error: not written: {line(str(problem))}", file=sys.stderr)
+            failed = True
+            continue
         for note in result.notes:
             print(f"{raw}:{note.line}:{note.column}: {note.severity}: {line(note.message)}",
                   file=sys.stderr)
+        refused += result.refused
         if not result.converted and not result.kept:
-            print(f"{raw}: error: nothing to convert: no document of a format slopolicy reads",
-                  file=sys.stderr)
+            why = ("no document in it converts (the notes above say why)" if result.refused
+                   else "no document of a format slopolicy reads")
+            print(f"{raw}: error: nothing to convert: {why}", file=sys.stderr)
             failed = True
             continue
         failed = failed or bool(result.refused)
@@ -125,8 +147,11 @@ def run(options: argparse.Namespace) -> int:
     converted = sum(result.converted for _, result in results)
     invalid = (f"; {errors} error{'s' if errors != 1 else ''}: what was written is not valid "
                f"OpenSLO v1 until {'they are' if errors != 1 else 'it is'} fixed" if errors else "")
+    kept = "kept as it is" if refused == 1 else "kept as they are"
+    left = (f"; {refused} not converted, {kept if options.in_place else 'left out of the output'}"
+            if refused else "")
     print(f"slopolicy convert: {converted} document{'s' if converted != 1 else ''} converted "
-          f"to {options.to}{invalid}", file=sys.stderr)
+          f"to {options.to}{left}{invalid}", file=sys.stderr)
     return EXIT_FINDINGS if failed or errors else EXIT_OK
 
 

@@ -32,7 +32,8 @@ class Mapped:
     ``assumptions`` are (original path, what slopolicy took where the original
     is silent); ``notes`` are (original path, what OpenSLO v1 cannot say);
     ``lacks`` are what the object lacks that OpenSLO v1 requires (see
-    :class:`Lack`).
+    :class:`Lack`); ``left_out`` are the original's paths of whole SLOs the
+    mapping could not read (an SLO with no name), each also a note.
     """
 
     kind: str
@@ -41,6 +42,7 @@ class Mapped:
     assumptions: list[tuple[Path, str]] = field(default_factory=list)
     notes: list[tuple[Path, str]] = field(default_factory=list)
     lacks: list[Lack] = field(default_factory=list)
+    left_out: list[Path] = field(default_factory=list)
 
     def assume(self, source: Path, text: str) -> None:
         self.assumptions.append((source, text))

@@ -99,15 +99,33 @@ def _decimal(representer: Any, value: Decimal) -> Any:
     return representer.represent_scalar("tag:yaml.org,2002:float", format(value, "f"))
 
 
+class NotInPlace(Exception):
+    """A file whose rewrite would not read back as its kept documents and their conversions."""
+
+
 def convert(text: str, services: set[str] | None = None,
-            validate: Validate | None = None) -> Converted:
+            validate: Validate | None = None, in_place: bool = False) -> Converted:
     """``text`` (a file's content, already known to load) as OpenSLO v1.
 
     ``services``: the Service names written so far in this run, so each is
     written once. ``validate``: the schema errors of a written document's
     text; each becomes an error note at its place in the original.
+
+    The text is the converted documents and those already in OpenSLO v1 or
+    slopolicy/v1; with ``in_place``, the whole file, each converted document
+    replaced by its conversion where it stood and every other document kept
+    as it is, byte for byte (:func:`_in_place`).
     """
     services = set() if services is None else services
+    if in_place:
+        return _in_place(text, services, validate)
+    return _converted(text, services, validate, keep=False)
+
+
+def _converted(text: str, services: set[str], validate: Validate | None,
+               keep: bool) -> Converted:
+    """The converted documents of ``text``; with ``keep``, the objects of no format slopolicy
+    converts too (a Deployment in a list beside a Sloth SLO), written as they were read."""
     yaml = roundtrip()
     result = Converted("")
     trees = yamlsource.positions_of(text)
@@ -116,7 +134,10 @@ def convert(text: str, services: set[str] | None = None,
         tree = trees[index] if index < len(trees) else None
         objects = list(enumerate(document)) if isinstance(document, list) else [(None, document)]
         for item, data in objects:
-            outs.extend(_objects(result, data, index, item, tree, services))
+            outs.extend(_objects(result, data, index, item, tree, services, keep))
+    # written as the YAML 1.2 that OpenSLO is, without a %YAML 1.1 of the original before
+    # each document (after one with no `...` it reads as an empty document)
+    yaml.version = None
     _place_comments(text, outs, trees)
     written = [_dump(yaml, out) for out in outs]
     for out, document in zip(outs, written):
@@ -127,8 +148,61 @@ def convert(text: str, services: set[str] | None = None,
     return result
 
 
+def _in_place(text: str, services: set[str], validate: Validate | None) -> Converted:
+    """The file ``text`` with each converted document replaced, where it stood, by its
+    conversion; every other document (a Deployment, a ConfigMap, one already in OpenSLO v1,
+    one that does not convert) is kept byte for byte, with its comments.
+
+    Each document is converted from its own text (its directives, its ``---``, the
+    comments up to the next one), so no comment of a kept document is carried into a
+    conversion. NotInPlace when the result would not read back as the documents kept
+    and the conversions written.
+    """
+    result = Converted("")
+    lines = text.splitlines(keepends=True)
+    starts = yamlsource.document_lines(text)
+    eol = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    pieces: list[str] = []
+    for number, (start, ended) in enumerate(starts):
+        end = starts[number + 1][0] if number + 1 < len(starts) else len(lines)
+        original = "".join(lines[start:end])
+        part = _converted(original, services, validate, keep=True)
+        result.notes.extend(Note(note.line + start, note.column, note.message, note.severity)
+                            for note in part.notes)
+        result.converted += part.converted
+        result.kept += part.kept
+        result.refused += part.refused
+        if not part.converted:
+            pieces.append(original)
+            continue
+        written = part.text if eol == "\n" else part.text.replace("\n", eol)
+        # a ---  where one began the original; a ... where one ended it (a %YAML may follow)
+        pieces.append(("---" + eol if number else "") + written + ("..." + eol if ended else ""))
+    result.text = "".join(pieces)
+    if result.converted:
+        _reads_back(result.text, pieces)
+    return result
+
+
+def _reads_back(text: str, pieces: list[str]) -> None:
+    """NotInPlace unless ``text`` reads as its ``pieces`` read one by one."""
+    def data(part: str) -> list[Any]:
+        found = []
+        for document in yamlsource.iter_documents(part):
+            error = document if isinstance(document, yamlsource.LoadError) else document.error
+            if error is not None:
+                raise NotInPlace(f"the rewritten file does not read back: {error.message}")
+            assert isinstance(document, yamlsource.LoadedDocument)
+            found.append(document.data)
+        return found
+
+    if data(text) != [document for piece in pieces for document in data(piece)]:
+        raise NotInPlace("the rewritten file does not read back as the documents it keeps "
+                         "and their conversions")
+
+
 def _objects(result: Converted, data: Any, index: int, item: int | None,
-             tree: Positions | None, services: set[str]) -> Iterator[_Out]:
+             tree: Positions | None, services: set[str], keep: bool) -> Iterator[_Out]:
     prefix: Path = () if item is None else (item,)
     if not isinstance(data, Mapping):
         return  # an empty document, or a list of scalars: nothing to convert
@@ -137,22 +211,36 @@ def _objects(result: Converted, data: Any, index: int, item: int | None,
     def note(path: Path, message: str) -> None:
         result.notes.append(Note(*_place(tree, prefix + path, True), message))
 
+    def refuse(message: str) -> Iterator[_Out]:
+        result.refused += 1
+        note((), f"not converted: {message}; "
+                 f"{'kept as it is' if keep else 'left out of the output'}")
+        if keep:
+            yield _Out(data, None, index, item)
+
     if api in NATIVE:
         result.kept += 1
         yield _Out(data, None, index, item)
         return
     reader = READERS.get((api, kind)) if isinstance(api, str) and isinstance(kind, str) else None
     if reader is None:
-        result.refused += 1
         what = (f"kind {kind!r} of {api}" if isinstance(api, str) and api in NAMES
                 else f"apiVersion {api!r}")
-        note((), f"not converted: {what} is not a format slopolicy reads")
+        yield from refuse(f"{what} is not a format slopolicy reads")
         return
     objects = reader(data)
     if not objects:  # no name to give it (a Sloth service of "", a Pyrra SLO without a name)
-        result.refused += 1
-        note((), f"not converted: this {api} {kind} names no SLO that slopolicy can read "
-                 "(`slopolicy check` says why)")
+        yield from refuse(f"this {api} {kind} names no SLO that slopolicy can read "
+                          "(`slopolicy check` says why)")
+        return
+    if keep and any(mapped.left_out for mapped in objects):
+        # rewritten without the SLO it could not read, the file would lose it
+        for mapped in objects:
+            for path, message in mapped.notes:
+                if path in mapped.left_out:
+                    note(path, message)
+        yield from refuse(f"this {api} {kind} holds an SLO that does not convert, so none of "
+                          "its SLOs is")
         return
     result.converted += 1
     for mapped in objects:

@@ -65,6 +65,7 @@ def mapped(data: Any, crd: bool) -> list[Mapped]:
         first = out[0]
         for index in unnamed:  # the schema says why; convert says what it left out
             first.note(base + ("slos", index), "not converted: this SLO has no name")
+            first.left_out.append(base + ("slos", index))
         first.note((), NO_GENERATED_RULES.format(tool="Sloth"))
         if "labels" in spec or any("labels" in mapping(slo) for slo in items(spec.get("slos"))):
             first.note(base + ("labels",) if "labels" in spec else (),

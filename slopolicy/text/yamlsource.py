@@ -539,6 +539,24 @@ def _skip_document(get: Callable[[], Any]) -> bool:
             return True
 
 
+def document_lines(text: str) -> list[tuple[int, bool]]:
+    """Where each document of ``text`` starts, and whether a ``...`` ends it.
+
+    A start is the 0-based line of the document's directives or ``---`` (the
+    first document starts at line 0, with the comments above it), so the
+    lines from one start to the next are that document's text. Raises
+    YAMLError where the stream does not parse.
+    """
+    found: list[tuple[int, bool]] = []
+    get = _events(text)
+    while (event := get()) is not None:
+        if isinstance(event, ev.DocumentStartEvent):
+            found.append((event.start_mark.line if found else 0, False))
+        elif isinstance(event, ev.DocumentEndEvent) and found:
+            found[-1] = (found[-1][0], bool(event.explicit))
+    return found
+
+
 def positions_of(text: str) -> list[Positions | None]:
     """The position tree of every document of ``text``, in stream order."""
     trees: list[Positions | None] = []

@@ -13,6 +13,7 @@ from test_slo_formats import DATA, MIX, mixed, verdicts
 from slopolicy.formats.convert import convert
 from slopolicy.load.files import load_text
 from slopolicy.text.comments import comment_lines
+from slopolicy.text.yamlsource import LoadedDocument, iter_documents
 
 
 def convert_cli(project: Project, *args: str) -> Run:
@@ -242,8 +243,26 @@ def test_a_document_with_no_slo_to_name_is_not_counted_as_converted(project: Pro
     assert run.code == 1
     assert run.err.splitlines()[0] == (
         "k.yaml:1:1: note: not converted: this sloth.slok.dev/v1 PrometheusServiceLevel names "
-        "no SLO that slopolicy can read (`slopolicy check` says why)")
+        "no SLO that slopolicy can read (`slopolicy check` says why); left out of the output")
     assert "0 documents converted" in run.err
+
+
+def test_in_place_keeps_a_document_whole_when_one_of_its_slos_does_not_convert(
+        project: Project) -> None:
+    """Rewritten with its other SLOs only, the file lost the SLO with no name (its queries)."""
+    text = (DATA / "sloth" / "home-wifi.yml").read_text()
+    text = text.replace('- name: "good-wifi-client-satisfaction"', "- name:")
+    path = project.write("h.yml", "apiVersion: v1\nkind: ConfigMap\n---\n" + text)
+    run = convert_cli(project, "--in-place", "h.yml")
+    assert run.code == 1
+    assert path.read_text() == "apiVersion: v1\nkind: ConfigMap\n---\n" + text
+    assert run.err.splitlines()[-4:] == [
+        "h.yml:25:1: note: not converted: this prometheus/v1 PrometheusServiceLevel holds an SLO "
+        "that does not convert, so none of its SLOs is; kept as it is",
+        "h.yml:32:5: note: not converted: this SLO has no name",
+        "h.yml: error: nothing to convert: no document in it converts (the notes above say why)",
+        "slopolicy convert: 0 documents converted to openslo/v1; 2 not converted, kept as they "
+        "are"]
 
 
 def test_an_slo_without_a_name_is_reported_not_dropped_in_silence(project: Project) -> None:
@@ -316,7 +335,7 @@ def test_a_v2alpha_slo_without_a_service_is_written_and_said_to_need_one(
 
 def test_the_readme_shows_what_convert_says_of_an_invalid_result(project: Project) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    shown = re.search(r"```text\n\$ slopolicy (convert [^>]*) > (\S+)\n(.*?)\$ echo \$\?\n(\d)\n```",
+    shown = re.search(r"```text\n\$ slopolicy (convert [^>\n]*) > (\S+)\n(.*?)\$ echo \$\?\n(\d)\n```",
                       readme, re.S)
     assert shown is not None
     command, output, err, code = shown.groups()
@@ -382,3 +401,190 @@ def test_a_date_off_the_calendar_is_converted_as_written(project: Project) -> No
     assert run.code == 0, run.err
     out = (project.root / "v1.yaml").read_text()
     assert "  annotations:\n    reviewed: 2025-02-30\n    tier: !!int 'gold'\n" in out
+
+
+# A kustomize-style manifest: the app's Deployment (an anchor and its alias, comments), its
+# Sloth SLOs (Sloth's own example), a ConfigMap, Sloth's own example of a document that
+# names no SLO, and a Service already in OpenSLO v1; each piece as its bytes in the file.
+MANIFEST_HEAD = """\
+# myapp: everything the app needs, in one file
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: myapp   # the app itself
+  labels: &labels
+    app: myapp
+spec:
+  replicas: 3
+  template:
+    metadata:
+      labels: *labels
+# the SLOs follow
+"""
+MANIFEST_TAIL = """\
+...
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: myapp-config
+data:
+  important: "keep me"    # spacing and quotes as written
+  flags: {a: 1, b: [x, y]}
+---
+""" + (DATA / "sloth" / "validate" / "bad" / "bad-k8s.yaml").read_text() + """\
+--- # already OpenSLO v1
+apiVersion: openslo/v1
+kind: Service
+metadata:
+  name: other
+"""
+
+
+def manifest() -> str:
+    return (MANIFEST_HEAD + "---\n" + (DATA / "sloth" / "k8s-getting-started.yml").read_text()
+            + MANIFEST_TAIL)
+
+
+def kinds(text: str) -> list[tuple[str, str]]:
+    """The kind and name of every document of ``text``, of any format."""
+    found = []
+    for document in iter_documents(text):
+        assert isinstance(document, LoadedDocument) and document.error is None, document
+        found.append((document.data["kind"], document.data["metadata"]["name"]))
+    return found
+
+
+def test_in_place_keeps_every_document_it_does_not_convert_where_it_stood(
+        project: Project) -> None:
+    """A Deployment, a ConfigMap, a document that does not convert and one already in OpenSLO
+    v1 stay byte for byte, with their comments; the Sloth document is replaced, in its place,
+    by its conversion (the whole file was its conversion: every other document was lost)."""
+    path = project.write("myapp.yaml", manifest())
+    to_stdout = convert_cli(project, "myapp.yaml")
+    run = convert_cli(project, "--in-place", "myapp.yaml")
+    assert run.code == 1 and run.out == ""  # the document that names no SLO is not converted
+    # each note at the line and column the conversion of the whole file says it
+    assert run.err.splitlines()[:-1] == [
+        note.replace("left out of the output", "kept as it is")
+        for note in to_stdout.err.splitlines()[:-1]]
+    written = path.read_text()
+    assert written.startswith(MANIFEST_HEAD + "---\n")
+    assert written.endswith(MANIFEST_TAIL)
+    converted = written[len(MANIFEST_HEAD):-len(MANIFEST_TAIL)]
+    assert kinds(converted) == [("SLO", "myservice-requests-availability"),
+                                ("SLI", "myservice-requests-availability"),
+                                ("Service", "myservice")]
+    assert "# `sloth generate -i ./examples/k8s-getting-started.yml`" in converted  # its comments
+    assert kinds(written) == [("Deployment", "myapp"), *kinds(converted),
+                              ("ConfigMap", "myapp-config"), ("PrometheusServiceLevel", "svc"),
+                              ("Service", "other")]
+    err = run.err.splitlines()
+    assert ("myapp.yaml:2:1: note: not converted: apiVersion 'apps/v1' is not a format slopolicy "
+            "reads; kept as it is") in err
+    assert ("myapp.yaml:55:1: note: not converted: apiVersion 'v1' is not a format slopolicy "
+            "reads; kept as it is") in err
+    assert ("myapp.yaml:63:1: note: not converted: this sloth.slok.dev/v1 PrometheusServiceLevel "
+            "names no SLO that slopolicy can read (`slopolicy check` says why); kept as it is"
+            ) in err
+    assert err[-1] == ("slopolicy convert: 1 document converted to openslo/v1; 3 not converted, "
+                       "kept as they are")
+    # once converted, a second run has nothing more to convert and writes nothing
+    again = convert_cli(project, "--in-place", "myapp.yaml")
+    assert again.code == 1 and path.read_text() == written
+    assert again.err.splitlines()[-1] == ("slopolicy convert: 0 documents converted to "
+                                          "openslo/v1; 3 not converted, kept as they are")
+
+
+def test_in_place_keeps_crlf_line_ends_in_every_document(project: Project) -> None:
+    original = manifest().replace("\n", "\r\n")
+    path = project.write_bytes("myapp.yaml", original.encode())
+    assert convert_cli(project, "--in-place", "myapp.yaml").code == 1
+    written = path.read_bytes().decode()
+    assert written.startswith((MANIFEST_HEAD + "---\n").replace("\n", "\r\n"))
+    assert written.endswith(MANIFEST_TAIL.replace("\n", "\r\n"))
+    assert written.count("\n") == written.count("\r\n") and "kind: SLO\r\n" in written
+
+
+def test_in_place_keeps_an_object_beside_an_slo_in_one_list(project: Project) -> None:
+    """A document that is a list of objects: the Deployment in it is kept, as a document of its
+    own where the list stood, beside the conversion of the SLO."""
+    path = project.write("list.yaml", """\
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: myapp   # the app
+- version: prometheus/v1
+  service: myapp
+  slos:
+    - name: availability
+      objective: 99.5
+      sli: {events: {error_query: errors, total_query: total}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: kept}
+""")
+    run = convert_cli(project, "--in-place", "list.yaml")
+    assert run.code == 1
+    assert ("list.yaml:1:3: note: not converted: apiVersion 'apps/v1' is not a format slopolicy "
+            "reads; kept as it is") in run.err.splitlines()
+    written = path.read_text()
+    assert kinds(written) == [("Deployment", "myapp"), ("SLO", "myapp-availability"),
+                              ("SLI", "myapp-availability"), ("Service", "myapp"),
+                              ("ConfigMap", "kept")]
+    assert "  name: myapp  # the app\n" in written
+    assert written.endswith("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: kept}\n")
+
+
+@pytest.mark.parametrize("where", ["stdout", "--output"])
+def test_without_in_place_only_converted_and_openslo_documents_are_written(
+        project: Project, where: str) -> None:
+    project.write("myapp.yaml", manifest())
+    args = ("myapp.yaml", "--output", "out.yaml") if where == "--output" else ("myapp.yaml",)
+    run = convert_cli(project, *args)
+    assert run.code == 1
+    written = run.out if where == "stdout" else (project.root / "out.yaml").read_text()
+    assert kinds(written) == [("SLO", "myservice-requests-availability"),
+                              ("SLI", "myservice-requests-availability"),
+                              ("Service", "myservice"), ("Service", "other")]
+    err = run.err.splitlines()
+    assert ("myapp.yaml:2:1: note: not converted: apiVersion 'apps/v1' is not a format slopolicy "
+            "reads; left out of the output") in err
+    assert err[-1] == ("slopolicy convert: 1 document converted to openslo/v1; 3 not converted, "
+                       "left out of the output")
+    assert (project.root / "myapp.yaml").read_text() == manifest()
+
+
+def test_a_yaml_1_1_directive_is_not_written_before_each_converted_document(
+        project: Project) -> None:
+    """OpenSLO v1 is written as YAML 1.2: a `%YAML 1.1` repeated before every document, with no
+    `...` before it, read back as an empty document between each two."""
+    project.write("s.yaml", "%YAML 1.1\n---\n" + (DATA / "sloth" / "no-alerts.yml").read_text())
+    run = convert_cli(project, "s.yaml")
+    assert run.code == 0, run.err
+    assert "%YAML" not in run.out
+    assert len(list(iter_documents(run.out))) == run.out.count("---\n") + 1  # none empty
+
+
+def test_a_rewrite_that_would_not_read_back_as_its_pieces_is_refused() -> None:
+    """The last guard of --in-place: a file whose documents would run together is not written."""
+    from slopolicy.formats.convert import NotInPlace, _reads_back
+
+    _reads_back("a: 1\n---\nb: 2\n", ["a: 1\n", "---\nb: 2\n"])
+    with pytest.raises(NotInPlace, match="does not read back as the documents it keeps"):
+        _reads_back("a: 1\nb: 2\n", ["a: 1\n", "b: 2\n"])
+
+
+def test_the_readme_shows_what_convert_in_place_keeps(project: Project) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"```text\n\$ slopolicy (convert [^\n]*--in-place (\S+))\n(.*?)"
+                      r"\$ echo \$\?\n(\d)\n```", readme, re.S)
+    assert shown is not None
+    command, name, err, code = shown.groups()
+    deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: caddy\n---\n"
+    pyrra = (REPO / "examples" / "coming-from" / "slos" / "caddy-response-latency.yaml")
+    path = project.write(name, deployment + pyrra.read_text())
+    run = project.run(*shlex.split(command))
+    assert (run.err, run.code) == (err, int(code))
+    assert path.read_text().startswith(deployment + "apiVersion: openslo/v1\nkind: SLO\n")
