@@ -146,3 +146,23 @@ def test_an_agreement_given_back_shows_its_customer_only_its_last_holding(repo: 
     assert re.findall(r"(v\d) effective \S+ → (\w+)", text) == [("v5", "added")]
     assert "added back, against the version removed on 2025-06-01" in text  # no commit hash
     assert "objective availability target: 98.8 → 98.9" in text
+
+
+def test_an_agreement_ended_and_added_back_for_another_customer_is_theirs_from_its_addition(
+        repo: Any) -> None:
+    """Initech's agreement removed, and one of its name added for Globex with terms from
+    before that day: Globex's page has nothing of Initech's, and the version is no
+    retroactive edit there (it is one only against Initech's terms)."""
+    repo.write("slas/shared.yaml", shared("initech", "INITECH-SECRET-777", 1, "2024-11-01",
+                                          "98.7", 37, "Initech – Batch API", BATCH))
+    repo.commit("initech's agreement", date="2025-04-01T12:00:00+00:00")
+    repo.git("rm", "-q", "slas/shared.yaml")
+    repo.commit("initech's agreement ends", date="2025-05-01T12:00:00+00:00")
+    repo.write("slas/shared.yaml", shared("globex", "MSA-2024-117", 1, "2025-01-01", "99.9", 10,
+                                          "Globex – Public API"))
+    repo.commit("globex's agreement", date="2025-06-01T12:00:00+00:00")
+    text = page(repo)
+    assert absent(text, INITECH + ("Initech – Batch API", "retroactive", "added back")) == []
+    assert re.findall(r"(v\d) effective \S+ → (\w+)", text) == [("v1", "added")]
+    internal = page(repo, audience="internal")
+    assert "retroactive" in internal and "initech → globex" in internal

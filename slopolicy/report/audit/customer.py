@@ -42,7 +42,8 @@ def for_customers(report: AuditReport) -> AuditReport:
 
 def own(agreement: Agreement, anchor: Version) -> Agreement:
     """The agreement while it belonged to ``anchor``'s customer: the versions around
-    ``anchor`` of that customer, the first of them given to it as if added."""
+    ``anchor`` of that customer, the first of them given to it as if added (see
+    :func:`_theirs_only`)."""
     versions = agreement.versions
     at = versions.index(anchor)
     theirs = holder(anchor.doc)
@@ -51,9 +52,9 @@ def own(agreement: Agreement, anchor: Version) -> Agreement:
         start -= 1
     while end < len(versions) and holder(versions[end].doc) == theirs:
         end += 1
-    if start == 0 and end == len(versions):
-        return agreement  # it never belonged to another customer
-    kept = [_given(versions[start]), *versions[start + 1:end]]
+    kept = [_theirs_only(v) for v in versions[start:end]]
+    if len(kept) == len(versions) and all(k is v for k, v in zip(kept, versions)):
+        return agreement  # it never belonged to another customer, nor was compared with one
     first = versions[start].index
     last = versions[end].index if end < len(versions) else None
     moves = [m for m in agreement.moves
@@ -69,19 +70,23 @@ def holder(doc: Document) -> str:
     return spelling.fold(customer) if isinstance(customer, str) else "\0" + show_value(customer)
 
 
-def _given(version: Version) -> Version:
-    """The version that gave the agreement to its customer, as an addition: nothing of the
-    version before it (another customer's) compared or said; a version removed of this
-    customer and service that it is compared with stays (an agreement added back)."""
+def _theirs_only(version: Version) -> Version:
+    """The version as its customer's page says it: the one that gave the agreement to them
+    as an addition (nothing of the version before it, another customer's, compared or said),
+    and any compared only with versions removed of their own customer and service (one
+    matched by name may be another customer's: nor is it retroactive against that one)."""
     change = version.change
-    if change.base is None or holder(change.base) == holder(version.doc):
-        return version
+    given = change.base is not None and holder(change.base) != holder(version.doc)
     earliers = _theirs(change.earliers)
-    added = dataclasses.replace(
-        change, base=None, fields=(), objectives=(), renamed_from=None, indicator=None,
-        earlier=earliers[0] if earliers else None, earlier_also=tuple(earliers[1:]),
-        replaces=(), replaces_more=0, taken_from=(), agreed_before=())
-    return dataclasses.replace(version, change=added)
+    if not given and len(earliers) == len(change.earliers):
+        return version
+    theirs = dataclasses.replace(change, earlier=earliers[0] if earliers else None,
+                                 earlier_also=tuple(earliers[1:]))
+    if given:
+        theirs = dataclasses.replace(
+            theirs, base=None, fields=(), objectives=(), renamed_from=None, indicator=None,
+            replaces=(), replaces_more=0, taken_from=(), agreed_before=())
+    return dataclasses.replace(version, change=theirs)
 
 
 def _theirs(earliers: Sequence[Earlier]) -> list[Earlier]:
