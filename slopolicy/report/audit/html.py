@@ -11,7 +11,8 @@ The CSS has a print section, so the file prints as a report.
 Two audiences. ``internal`` (the default) shows everything an audit needs.
 ``customer`` is the file an account manager sends to a customer: the terms
 and their history, without the internal SLO targets, the files and YAML
-paths, the commit hashes and authors, the approvals and the policy.
+paths, the commit hashes and authors, the approvals and the policy, each
+agreement only while it belonged to its customer (:mod:`.customer`).
 """
 from __future__ import annotations
 
