@@ -63,6 +63,16 @@ def jobs(value: str) -> int:
     return count
 
 
+def ref(value: str) -> str:
+    """A git ref argument (``--base``, ``--head``, ...): an empty one is refused, not read as
+    "none given", so a CI variable left empty stops the gate instead of passing it."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError(
+            f"{value!r} names no commit (an empty variable in CI?): give a branch, tag or "
+            "commit; slopolicy never passes a change it cannot compare")
+    return value
+
+
 def load(name: str) -> Command:
     """The module of command ``name`` (one of :data:`COMMANDS`)."""
     return cast(Command, importlib.import_module(f"{__name__}.{name}"))

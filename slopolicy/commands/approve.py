@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from slopolicy.commands import ref
 from slopolicy.model.errors import UsageError
 from slopolicy.report.output import write_atomic
 
@@ -71,9 +72,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "the public key of one in ssh-agent), e.g. ~/.ssh/id_ed25519")
     parser.add_argument("--document", metavar="NAME", help="the SLA's metadata.name, when PATH "
                         "holds several")
-    parser.add_argument("--removed-from", metavar="REF", help="approve the deletion of the "
+    parser.add_argument("--removed-from", metavar="REF", type=ref, help="approve the deletion of the "
                         "document PATH held at REF (e.g. origin/main)")
-    parser.add_argument("--base", metavar="REF", help="approve the change from REF (its merge "
+    parser.add_argument("--base", metavar="REF", type=ref, help="approve the change from REF "
+                        "(its merge "
                         "base with HEAD, as `check --base REF` compares; e.g. origin/main); "
                         "default: the document's last change")
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: "

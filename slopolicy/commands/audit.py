@@ -158,7 +158,16 @@ def _flag_backdated(report: AuditReport, stream: TextIO) -> None:
             f"before its parent {parent[:7]} ({parent_date.date().isoformat()}): a commit date "
             "is whatever the committer's clock said, so --since and --until cut the "
             "first-parent chain by position, and this commit counts as no earlier than its "
-            "parent\n")
+            "parent (a range that holds its own date, or any date up to its parent's, holds it "
+            "too)\n")
+    history = report.history
+    for sha, date in history.dated_later():
+        assert history.now is not None
+        stream.write(
+            f"slopolicy: audit: warning: commit {sha[:7]} is dated {date.date().isoformat()}, "
+            f"after this audit runs ({history.now.date().isoformat()}): that date cannot be "
+            "true, so every --since/--until range holds this commit, and it counts as no "
+            "later than the commits after it\n")
 
 
 def _chosen(agreements: list[Agreement], paths: list[str], root: Path) -> list[Agreement]:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from slopolicy.commands import EXIT_FINDINGS, EXIT_OK, add_terminal_arguments, jobs
+from slopolicy.commands import EXIT_FINDINGS, EXIT_OK, add_terminal_arguments, jobs, ref
 from slopolicy.model.errors import UsageError
 from slopolicy.report.check import REPORTERS, CheckReport
 
@@ -72,12 +72,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="FORMAT:PATH", help="also write the report in FORMAT to PATH "
                         "(repeatable): one run, several outputs, e.g. --report "
                         "sarif:slopolicy.sarif --report markdown:summary.md")
-    parser.add_argument("--base", metavar="REF", help="check changes against git REF, "
+    parser.add_argument("--base", metavar="REF", type=ref, help="check changes against git REF, "
                         "judged by its policy; needs the whole history (a shallow clone is "
                         "exit 2); in CI, the target branch as the remote's: origin/main "
                         "(default: $PRE_COMMIT_FROM_REF when set; in a pre-push without one, "
                         "the remote's default branch)")
-    parser.add_argument("--head", metavar="REF", help="the changed side (default: the working "
+    parser.add_argument("--head", metavar="REF", type=ref, help="the changed side (default: the "
+                        "working "
                         "tree, or $PRE_COMMIT_TO_REF)")
     parser.add_argument("--reviews", metavar="FILE", help="forge approvals used as evidence: "
                         "a GitHub pull request's reviews JSON, or a GitLab merge request's "

@@ -13,6 +13,7 @@ import io
 import sys
 from pathlib import Path
 
+from slopolicy.commands import ref
 from slopolicy.report.changes import REPORTERS
 from slopolicy.report.output import write_atomic
 
@@ -38,9 +39,9 @@ examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("base", metavar="BASE",
+    parser.add_argument("base", metavar="BASE", type=ref,
                         help="the git ref to compare with, e.g. origin/main")
-    parser.add_argument("head", nargs="?", metavar="HEAD",
+    parser.add_argument("head", nargs="?", metavar="HEAD", type=ref,
                         help="the changed ref (default: the working tree)")
     parser.add_argument("--format", choices=REPORTERS.names(), default="text",
                         help="report format (default: text)")

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from slopolicy.model.errors import UsageError
-from slopolicy.report.output import write_atomic
+from slopolicy.report.output import rewrite_atomic, write_atomic
 
 NAME = "init"
 HELP = "write a starter .slopolicy.yaml"
@@ -53,8 +54,15 @@ def run(args: argparse.Namespace) -> int:
     from slopolicy.config.settings import FILENAME  # loaded to run, not to build the parser
 
     path = Path.cwd() / FILENAME
+    if path.is_symlink():  # dangling or not: what it leads to may lie outside the repository
+        raise UsageError(f"{FILENAME} is a symbolic link (to {os.readlink(path)}); slopolicy "
+                         "init writes a file of its own, never through a link: remove the link "
+                         "first")
     if path.exists() and not args.force:
         raise UsageError(f"{FILENAME} exists already (use --force to overwrite it)")
-    write_atomic(path, STARTER)
+    if path.exists():
+        rewrite_atomic(path, STARTER)  # the name itself replaced, never what it leads to
+    else:
+        write_atomic(path, STARTER)
     sys.stdout.write(f"wrote {FILENAME}; run `slopolicy check` next\n")
     return 0

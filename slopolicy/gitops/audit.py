@@ -111,6 +111,11 @@ class PolicyAt:
         return touches(paths, self.files, self.folders)
 
 
+# the policies before the edits never approved since the last one approved (that one first),
+# each with its edit: what follows must satisfy each of them
+Standing = tuple[tuple[PolicyAt, LoggedCommit], ...]
+
+
 @dataclass(eq=False)
 class RecordSpan:
     """An Approval record at one path, from the commit that added it to the one that removed it."""
@@ -325,6 +330,9 @@ class History:
     # Every commit of the first-parent chain with its committer date, oldest first: the
     # order in which the history was recorded, whatever the dates say.
     chain: list[tuple[str, datetime.datetime]] = field(default_factory=list)
+    # when the audit ran, and the commits of the chain its place dates otherwise (_entered)
+    now: datetime.datetime | None = None
+    entered: Mapping[str, datetime.datetime] = field(default_factory=dict)
 
     @cached_property
     def positions(self) -> dict[str, int]:
@@ -333,7 +341,16 @@ class History:
     def backdated(self) -> list[tuple[tuple[str, datetime.datetime], tuple[str, datetime.datetime]]]:
         """(commit, its parent) for each commit of the chain dated before its parent."""
         return [(self.chain[i], self.chain[i - 1]) for i in range(1, len(self.chain))
-                if self.chain[i][1] < self.chain[i - 1][1]]
+                if self.chain[i][1] < self.chain[i - 1][1] and not self.future(self.chain[i - 1][1])]
+
+    def future(self, date: datetime.datetime) -> bool:
+        """Whether a commit dated ``date`` is dated after the audit ran: a date that cannot be
+        true (and is flagged as such rather than a backdating of the commit after it)."""
+        return self.now is not None and date > self.now
+
+    def dated_later(self) -> list[tuple[str, datetime.datetime]]:
+        """The commits of the chain dated after the audit ran."""
+        return [(sha, date) for sha, date in self.chain if self.future(date)]
 
     def window(self, since: datetime.datetime | None,
                until: datetime.datetime | None) -> tuple[int, int]:
@@ -342,9 +359,11 @@ class History:
 
         A committer date is whatever the committer's clock said, so the range
         is cut by position: a commit dated before its parent still counts as
-        no earlier than that parent, and cannot slip out of the range.
+        no earlier than that parent, and cannot slip out of the range. A commit
+        dated after the audit runs counts as no later than the commits after it
+        (see _entered), so it carries none of them out of the range either.
         """
-        dates = [date for _, date in self.chain]
+        dates = [self.entered.get(sha, date) for sha, date in self.chain]
         start = next((i for i, d in enumerate(dates) if d >= since), len(dates)) if since else 0
         end = next((i for i, d in enumerate(dates) if d > until), len(dates)) if until else \
             len(dates)
@@ -370,7 +389,8 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
         return History(None, None, [], [])
     walker = _Walker(project, repo, track_slos)
     commits, chain = repo.history_and_chain(head, *walker.pathspecs)
-    walker.entered = _entered(chain)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    walker.entered = _entered(chain, now)
     walker.load(commits)
     # Everything the walk builds is kept to the end: cyclic GC passes would only rescan it.
     with runtime.loading():
@@ -382,21 +402,32 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
     # The head commit's date: the last commit walked, unless later ones touched no document.
     head_date = commits[-1].date if commits and commits[-1].sha == head else repo.commit_date(head)
     return History(head, head_date, commits, agreements, walker.policy_changes,
-                   _chain(chain, commits))
+                   _chain(chain, commits), now, walker.entered)
 
 
-def _entered(chain: Sequence[tuple[str, datetime.datetime]]) -> dict[str, datetime.datetime]:
+def _entered(chain: Sequence[tuple[str, datetime.datetime]], now: datetime.datetime
+             ) -> dict[str, datetime.datetime]:
     """The commits dated before one they follow on the chain, each with the latest date
     before it: a commit enters the history after the commits before it, whatever its own
     date says, so a backdated commit neither hides a retroactive change nor says early
-    what the repository only said later."""
+    what the repository only said later. A commit dated after ``now`` (when the audit
+    runs) cannot be telling the truth either: it counts as no later than the commits
+    after it, nor than now, so one commit dated 2099 does not date every later one 2099."""
+    dates = [date for _, date in chain]
+    earliest = now  # the earliest date of the commits after the one at hand, and now
+    for at in range(len(dates) - 1, -1, -1):
+        if dates[at] > now:
+            dates[at] = earliest
+        earliest = min(earliest, dates[at])
     found: dict[str, datetime.datetime] = {}
     latest: datetime.datetime | None = None
-    for sha, date in chain:
+    for (sha, own), date in zip(chain, dates):
         if latest is not None and date < latest:
             found[sha] = latest
         else:
             latest = date
+            if date != own:
+                found[sha] = date
     return found
 
 
@@ -777,50 +808,61 @@ class _Walker:
             for number, version in enumerate(versions):
                 at = bisect.bisect_left(edits, version.index) - 1
                 self._judge_standing(
-                    version, stands[at][1] if at >= 0 else None,
+                    version, stands[at][1] if at >= 0 else (),
                     versions[number + 1].index if number + 1 < len(versions) else walked,
                     versions[number - 1].index if number else -1)
         return found
 
-    def _judge_policy_edits(self, walked: int
-                            ) -> list[tuple[PolicyEdit, tuple[PolicyAt, LoggedCommit] | None]]:
-        """Judge each policy edit in turn, and say which policy stands after it.
+    def _judge_policy_edits(self, walked: int) -> list[tuple[PolicyEdit, Standing]]:
+        """Judge each policy edit in turn, and say which policies stand after it.
 
         An edit that lacks its approvals does not stand: the policy before it
         judges what follows (that edit too), until an edit is approved by it.
         Else one commit that drops a requirement, pushed unapproved, would
-        let every later change pass by the requirements it dropped.
+        let every later change pass by the requirements it dropped. The edit
+        that stands again is the change from the last policy approved (what a
+        record must name): an approval of a small edit on top of one never
+        approved does not ratify that one. Each edit never approved since
+        judges what follows too, so none takes away what another added.
         """
         edits, stands = self.policy_changes, []
-        standing: tuple[PolicyAt, LoggedCommit] | None = None
+        standing: Standing = ()
         for number, edit in enumerate(edits):
+            before = edit.policy  # the judging may name another policy
+            if standing and standing[0][0].digest != edit.subject.after:
+                edit.subject = replace(edit.subject, before=standing[0][0].digest)
             self._judge_standing(
                 edit, standing, edits[number + 1].index if number + 1 < len(edits) else walked,
                 edits[number - 1].index if number else -1)
-            if not edit.compliant:
-                standing = standing or (edit.policy, edit.commit)
-            else:
-                standing = None
+            if edit.compliant:
+                standing = ()
+            elif all(p.digest != before.digest for p, _ in standing):  # each policy once
+                standing = (*standing, (before, edit.commit))
             stands.append((edit, standing))
         return stands
 
-    def _judge_standing(self, change: Change, standing: tuple[PolicyAt, LoggedCommit] | None,
-                        end: int, previous: int) -> None:
-        """Judge ``change`` by its parent commit's policy and, where a policy edit before it
-        was never approved, by the policy that stands too: it must satisfy both (an edit
-        nobody approved may add a requirement, never take one away). A failing verdict is
-        kept, the standing policy's first."""
+    def _judge_standing(self, change: Change, standing: Standing, end: int,
+                        previous: int) -> None:
+        """Judge ``change`` by its parent commit's policy and, where policy edits before it
+        were never approved, by the policy before each of them too: it must satisfy all (an
+        edit nobody approved may add a requirement, never take one away). A failing verdict
+        is kept, the last approved policy's first."""
         self._judge(change, end, previous)
-        if standing is None:
+        if not standing:
             return
         read = (change.policy, change.result, change.recorded)
-        change.policy, change.overruled = standing
-        change.recorded = {}
-        self._judge(change, end, previous)
-        if change.compliant and not (read[0].error is None and read[1] is not None
-                                     and read[1].satisfied):
+        passed = None
+        for policy, edit in standing:
+            change.policy, change.overruled, change.recorded = policy, edit, {}
+            self._judge(change, end, previous)
+            if not change.compliant:
+                return
+            passed = passed or (change.policy, change.overruled, change.result, change.recorded)
+        if not (read[0].error is None and read[1] is not None and read[1].satisfied):
             change.policy, change.result, change.recorded = read
             change.overruled = None
+        elif passed is not None:
+            change.policy, change.overruled, change.result, change.recorded = passed
 
     def _judge_all(self, changes: Sequence[Change], walked: int) -> None:
         """Each change, with the records of its time: after the change before it, before the
@@ -1284,7 +1326,11 @@ class AuditReport:
 
     def in_range(self, commit: LoggedCommit) -> bool:
         """Whether ``commit`` lies in ``--since``/``--until``, by its place on the first-parent
-        chain (see :meth:`History.window`)."""
+        chain (see :meth:`History.window`), or by its own date or any date between: where
+        the dates are out of order one of them is wrong, and it may be either (a commit
+        dated 2099 carries the ones after it no further than they say, nor does the one it
+        follows). A commit dated after the audit runs has no date to go by: every range
+        holds it."""
         if self.since is None and self.until is None:
             return True
         position = self.history.positions.get(commit.sha)
@@ -1292,7 +1338,11 @@ class AuditReport:
             return ((self.since is None or commit.date >= self.since)
                     and (self.until is None or commit.date <= self.until))
         start, end = self._window
-        return start <= position < end
+        if start <= position < end or self.history.future(commit.date):
+            return True
+        placed = self.history.entered.get(commit.sha, commit.date)
+        return ((self.since is None or max(placed, commit.date) >= self.since)
+                and (self.until is None or min(placed, commit.date) <= self.until))
 
     def versions(self, agreement: Agreement) -> list[Version]:
         """The agreement's versions committed in the range."""

@@ -85,7 +85,7 @@ from __future__ import annotations
 import itertools
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -211,13 +211,29 @@ class Witness:
     ``bad_time`` for time-based budgets (whole slices under Timeslices),
     ``traffic`` for Occurrences. For a calendar SLO, ``slo_windows`` are its
     windows around the period (relative); for a rolling SLO it is None: every
-    window of its length counts.
+    window of its length counts. ``every``: ``bad_time`` is one burst that
+    repeats every this many ms through the period, the last one cut at its end
+    (a short rolling window against a long period: thousands of bursts, in a
+    few bytes); ``spans()`` lists them.
     """
 
     period: Duration
     bad_time: tuple[Span, ...] = ()
     traffic: tuple[Traffic, ...] = ()
     slo_windows: tuple[Span, ...] | None = None
+    every: int | None = None
+
+    def spans(self) -> Iterator[Span]:
+        """Every burst of bad time, in order (``bad_time`` repeated, where it repeats)."""
+        if self.every is None:
+            yield from self.bad_time
+            return
+        (burst,) = self.bad_time
+        for i in range(-(-self.period.ms // self.every)):
+            start = burst.start + i * self.every
+            length = min(burst.length, self.period.ms - start)
+            if length > 0:
+                yield Span(start, length)
 
 
 @dataclass(frozen=True)
@@ -654,10 +670,8 @@ class _Case:
     windows: int  # SLO windows that touch the period
     slo_windows: tuple[Span, ...] | None  # calendar SLO windows, relative
     origin: Fraction | None = None  # a rolling SLA window's start (UTC ms), where it matters
-
-    @property
-    def bad(self) -> Fraction:
-        return sum((b.length for b in self.bursts), ZERO)
+    every: int | None = None  # the one burst repeats this often, as ``Witness.every`` says
+    bad: Fraction = ZERO  # all the bursts hold
 
 
 def _cap(terms: Terms, length: int | Fraction) -> Fraction:
@@ -705,7 +719,8 @@ def _time_violation(slo: Terms, sla: Terms, worst: _Case, allowed: Fraction) -> 
               f"{more[0]} {_amount(sla, worst.bad).split(' ', 1)[1]} into it, more than its "
               f"{more[1].split(' ', 1)[0]}")
     ratio = worst.bad / allowed if allowed else None
-    witness = Witness(Duration(worst.period.length), worst.bursts, (), worst.slo_windows)
+    witness = Witness(Duration(worst.period.length), worst.bursts, (), worst.slo_windows,
+                      worst.every)
     return Verdict(Status.VIOLATED, _sentence(reason),
                    _time_counterexample(slo, sla, worst, period, allowed), ratio, witness)
 
@@ -807,13 +822,24 @@ def _time_cases(slo: Terms, sla: Terms, span: UtcSpan | None) -> list[_Case]:
             for s, e in _calendar_representatives(slo.window, sla.window, span)]
 
 
+# Up to this many bursts are listed one by one; more (a rolling minute against a
+# year: half a million) are one burst and how often it repeats, in closed form.
+_LISTED = 12
+
+
 def _rolling_case(width: int, period: _Period, cap: Callable[[int], Fraction]) -> _Case:
-    """Bursts of cap(W) at the start of each of the k rolling windows that cover the period."""
+    """Bursts of cap(W) at the start of each of the k rolling windows that cover the period:
+    k-1 whole ones and the last cut by the period's end, whatever k is."""
     length = period.length
     k = -(-length // width)
-    bursts = tuple(Span(Fraction(i * width), min(cap(width), Fraction(length - i * width)))
+    whole = cap(width)
+    last = min(whole, Fraction(length - (k - 1) * width))
+    bad = (k - 1) * whole + last
+    if k > _LISTED and whole > 0:
+        return _Case(period, (Span(ZERO, whole),), k, None, every=width, bad=bad)
+    bursts = tuple(Span(Fraction(i * width), min(whole, Fraction(length - i * width)))
                    for i in range(k))
-    return _Case(period, tuple(b for b in bursts if b.length > 0), k, None)
+    return _Case(period, tuple(b for b in bursts if b.length > 0), k, None, bad=bad)
 
 
 def _calendar_case(bounds: Sequence[int], start: Fraction, end: Fraction,
@@ -830,7 +856,8 @@ def _calendar_case(bounds: Sequence[int], start: Fraction, end: Fraction,
             bursts.append(Span(first - start, amount))
         i += 1
     period = _Period(None if rolling else start, int(end - start))
-    return _Case(period, tuple(bursts), len(windows), tuple(windows), start if rolling else None)
+    return _Case(period, tuple(bursts), len(windows), tuple(windows), start if rolling else None,
+                 bad=sum((b.length for b in bursts), ZERO))
 
 
 @lru_cache(maxsize=64)
@@ -875,6 +902,12 @@ def _worst_rolling_position(slo: Terms, width: int, span: UtcSpan | None
     return bounds, Fraction(best_x, scale)
 
 
+# Neighbourhoods of up to this many SLO windows are compared to try one window of
+# each; longer ones cost more to compare than to try every window (the same answer:
+# the first window of the best neighbourhood is tried either way).
+_NEIGHBOURS = 128
+
+
 @lru_cache(maxsize=64)
 def _rolling_layout(slo_window: Window, width: int, span: UtcSpan | None
                     ) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -883,12 +916,13 @@ def _rolling_layout(slo_window: Window, width: int, span: UtcSpan | None
     same): what ``_worst_rolling_position`` tries, whatever the budget."""
     lo, hi = span or default_span()
     pad = width + 800 * 86_400_000
+    _within_reach(slo_window, width, hi - lo + 2 * pad)
     bounds = calendar_boundaries(slo_window, (lo - pad, hi + pad))
     first = max(0, bisect_right(bounds, lo - width) - 1)
     last = bisect_right(bounds, hi)
     diffs = [b - a for a, b in itertools.pairwise(bounds)]
     shortest = min(d for d in diffs if d > 0)
-    if width // shortest > 2_000:  # neighbourhoods too long to compare: try every window
+    if width // shortest > _NEIGHBOURS:  # too long to compare cheaply: try every window
         return bounds, tuple(range(first, last))
     seen: dict[tuple[tuple[int, ...], int], int] = {}
     edge = []
@@ -902,6 +936,32 @@ def _rolling_layout(slo_window: Window, width: int, span: UtcSpan | None
         ahead = bisect_right(bounds, bounds[i + 1] + width)
         seen.setdefault((tuple(diffs[behind:ahead]), i - behind), i)
     return bounds, tuple(sorted({*seen.values(), *edge}))
+
+
+# Calendar SLO windows a rolling SLA window is judged against, one by one, at most:
+# a day window over an agreement's hundred years and a rolling SLA window of years
+# (38,000 to 45,000) fits; a rolling SLA window of decades or centuries of days does
+# not, and is INCOMPARABLE, saying so, rather than minutes of work.
+_MOST_WINDOWS = 60_000
+_SHORTEST_DAYS = {"day": 1, "week": 7, "month": 28, "quarter": 89, "year": 365}
+
+
+class TooManyWindows(UnitError):
+    """More calendar SLO windows than a comparison judges one by one (``_MOST_WINDOWS``)."""
+
+
+def _within_reach(slo_window: Window, width: int, reach: int) -> None:
+    """Raise TooManyWindows when ``reach`` ms holds more of the SLO's calendar windows than
+    ``_MOST_WINDOWS``: counted from their shortest nominal length, before any is computed."""
+    assert slo_window.unit is not None
+    shortest = slo_window.count * _SHORTEST_DAYS[slo_window.unit] * MS_PER_DAY
+    about = reach // shortest
+    if about > _MOST_WINDOWS:
+        raise TooManyWindows(
+            f"a rolling {format_duration(Duration(width))} SLA window, judged across the "
+            f"agreement, meets about {about} of the SLO's {format_window(slo_window)} windows, "
+            f"more than the {_MOST_WINDOWS} slopolicy judges one by one; judge it against an "
+            "SLO with a rolling window or longer calendar windows")
 
 
 def _collected(edges: Sequence[int], caps: Sequence[int], prefix: Sequence[int], x: int,
@@ -945,7 +1005,8 @@ def _time_counterexample(slo: Terms, sla: Terms, case: _Case, period: str, allow
     amounts = [b.length for b in case.bursts]
     total = _versus(sla, case.bad, allowed)
     if slo.window.length is not None:
-        placed = _placed_bursts(sla, case.bursts)
+        placed = _placed_bursts(sla, case.bursts) if case.every is None else \
+            _repeated_bursts(sla, case)
         return (f"{placed} meet every rolling {describe_length(slo.window.length)} window yet "
                 f"break {_pct(sla.target)} for {period}: {total}")
     cells = f"{format_window(slo.window)} windows"
@@ -981,6 +1042,19 @@ def _placed_bursts(sla: Terms, bursts: Sequence[Span]) -> str:
         where = f"{places[0]} and again {places[1]}" if len(places) == 2 else _join(places)
         parts.append(f"{_amount(sla, amount)} {where}")
     return _join(parts)
+
+
+def _repeated_bursts(sla: Terms, case: _Case) -> str:
+    """``0.0007 bad minutes at the start of every 1m of it, 525600 times, from day 1 to
+    365d23h59m after the start``, the last cut where the period ends."""
+    assert case.every is not None
+    (burst,) = case.bursts
+    k, every = case.windows, case.every
+    last = min(burst.length, Fraction(case.period.length - (k - 1) * every))
+    cut = "" if last == burst.length else f", the last cut to {_amount(sla, last, False)}"
+    return (f"{_amount(sla, burst.length)} at the start of every "
+            f"{format_duration(Duration(every))} of it, {k} times, from day 1 to "
+            f"{format_duration(Duration((k - 1) * every))} after the start{cut}")
 
 
 def _join(items: Sequence[str]) -> str:
@@ -1106,6 +1180,7 @@ def _straddling_share(slo_window: Window, span_ms: int, interval: int, span: Utc
     """A rolling SLA window can always straddle the edge of a calendar SLO window."""
     lo = (span or default_span())[0]
     hi = lo + span_ms + 800 * 86_400_000
+    _within_reach(slo_window, span_ms, hi - lo + 800 * 86_400_000)
     while True:
         bounds = calendar_boundaries(slo_window, (lo - 800 * 86_400_000, hi))
         i = bisect_right(bounds, lo)

@@ -700,10 +700,14 @@ def calendar_periods(window: Window, span: UtcSpan | None = None) -> tuple[tuple
 
 @lru_cache(maxsize=64)
 def period_lengths(window: Window, span: UtcSpan | None = None) -> tuple[Duration, ...]:
-    """The distinct lengths a window takes, shortest first (a rolling window has one)."""
+    """The distinct lengths a window takes, shortest first (a rolling window has one).
+
+    Without a span, of the windows inside HORIZON; a window longer than it (5000
+    weeks) takes the lengths of those that overlap it, never none."""
     if window.length is not None:
         return (window.length,)
-    return tuple(Duration(ms) for ms in sorted({e - s for s, e in calendar_periods(window, span)}))
+    periods = calendar_periods(window, span) or calendar_periods(window, default_span())
+    return tuple(Duration(ms) for ms in sorted({e - s for s, e in periods}))
 
 
 # -- formatting --------------------------------------------------------------

@@ -159,6 +159,33 @@ def test_init_writes_a_config_that_passes_on_an_empty_repository(project: Projec
     assert project.run("init").code == 2  # never overwrites silently
 
 
+@pytest.mark.parametrize("force", [(), ("--force",)])
+@pytest.mark.parametrize("dangling", [True, False])
+def test_init_never_writes_through_a_symbolic_link(project: Project, tmp_path: Path,
+                                                   force: tuple[str, ...], dangling: bool) -> None:
+    """A ``.slopolicy.yaml`` that is a link (a clone can hold one) would have init write
+    wherever it leads, outside the repository too: init refuses, and nothing is written."""
+    elsewhere = tmp_path / "elsewhere.yaml"
+    if not dangling:
+        elsewhere.write_text("kept: as it was\n")
+    (project.root / ".slopolicy.yaml").symlink_to(elsewhere)
+    run = project.run("init", *force)
+    assert run.code == 2
+    assert "is a symbolic link" in run.err and "never through a link" in run.err
+    assert (project.root / ".slopolicy.yaml").is_symlink()
+    if dangling:
+        assert not elsewhere.exists()
+    else:
+        assert elsewhere.read_text() == "kept: as it was\n"
+
+
+def test_init_force_replaces_a_regular_file(project: Project) -> None:
+    (project.root / ".slopolicy.yaml").write_text("extends: strict\n")
+    assert project.run("init").code == 2
+    assert project.run("init", "--force").code == 0
+    assert "extends: default" in (project.root / ".slopolicy.yaml").read_text()
+
+
 def test_schema_command(project: Project) -> None:
     bundle = project.run("schema").json
     assert bundle["$schema"] == "https://json-schema.org/draft/2020-12/schema"

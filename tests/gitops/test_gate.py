@@ -429,6 +429,28 @@ def test_missing_base_ref(repo: GitProject) -> None:
         "; slopolicy never passes a change it cannot compare\n")
 
 
+@pytest.mark.parametrize("args", [
+    ("check", "--base", ""), ("check", "--base", "  "), ("check", "--base", "main", "--head", ""),
+    ("diff", ""), ("diff", "main", ""),
+    ("approve", "slas/globex.yaml", "--role", "legal", "--identity", "alice@acme.example",
+     "--key", "KEY", "--base", ""),
+])
+def test_an_empty_ref_is_refused_not_read_as_none_given(repo: GitProject,
+                                                         args: tuple[str, ...]) -> None:
+    """An empty CI variable (``--base "$BASE"``) must stop the gate: read as "no --base", an
+    unapproved tightening would pass as a plain check; an empty ``--head`` would judge the
+    checked-out base against itself."""
+    repo.write("slas/globex.yaml", TIGHTENED)
+    repo.commit()  # unapproved: `check --base main` fails it
+    assert repo.check("--base", "main").code == 1
+    with pytest.raises(SystemExit) as refused:  # argparse's usage error, as on a terminal
+        repo.run(*args)
+    assert refused.value.code == 2
+    err = repo.capsys.readouterr().err
+    assert "names no commit (an empty variable in CI?)" in err
+    assert "never passes a change it cannot compare" in err
+
+
 def test_shallow_clone_is_refused(repo: GitProject, tmp_path: Path) -> None:
     repo.write("slas/globex.yaml", TIGHTENED)
     repo.commit()

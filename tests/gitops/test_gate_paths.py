@@ -213,10 +213,15 @@ def test_a_backdated_commit_stays_in_the_range(repo: GitProject) -> None:
     assert run.code == 1, run.err
     assert f"  {backdated[:7]} SLA/globex-public-api v2 loosened (2024-06-01)" in run.err
     assert (f"commit {backdated[:7]} is dated 2024-06-01, before its parent") in run.err
-    # --until cuts at the first commit dated after it: the backdated one came later
+    # one of the two dates is wrong, and it may be the parent's (dated later than it was
+    # made): a range that holds the commit's own date holds it too
     early = repo.run("audit", "--verify", "--until", "2024-12-31")
-    assert early.code == 0, early.err
-    assert backdated[:7] + " SLA" not in early.err
+    assert early.code == 1, early.err
+    assert f"  {backdated[:7]} SLA/globex-public-api v2 loosened (2024-06-01)" in early.err
+    # and one that holds neither date, nor any between, does not
+    between = repo.run("audit", "--verify", "--until", "2024-05-31")
+    assert between.code == 0, between.err
+    assert backdated[:7] + " SLA" not in between.err
 
 
 # -- a copy of an agreement in front of it -------------------------------------------------

@@ -182,6 +182,25 @@ CASES = [_pair(random.Random(seed), method) for seed in range(45)
 
 @pytest.mark.parametrize("pair", CASES, ids=[f"{p.method}-{i}" for i, p in enumerate(CASES)])
 def test_verdicts_hold_against_the_calendar_adversary(pair: Pair) -> None:
+    _holds_against_the_adversary(pair)
+
+
+# Rolling SLA windows whose neighbourhoods of calendar SLO windows are too long to
+# compare (over 128 windows): every SLO window is tried instead, and must find the
+# same worst placement the adversary does.
+LONG_ROLLING = [
+    Pair(method, 60, Window.calendar("day", 1, zone), Window.rolling(Duration(days * 86_400_000)),
+         date(2025, 1, 1), date(2025, 5, 20), Fraction("0.001"))
+    for method, zone, days in (("RatioTimeslices", "Asia/Tokyo", 131),
+                               ("Timeslices", "Europe/London", 130))]
+
+
+@pytest.mark.parametrize("pair", LONG_ROLLING, ids=["tokyo-131d", "london-130d"])
+def test_long_rolling_sla_windows_hold_against_the_calendar_adversary(pair: Pair) -> None:
+    _holds_against_the_adversary(pair)
+
+
+def _holds_against_the_adversary(pair: Pair) -> None:
     slo = _slo(pair)
     if pair.method == "Occurrences":
         worst = _worst_share(pair)

@@ -7,6 +7,8 @@ really meets the SLO and breaks the SLA.
 """
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +17,7 @@ from itertools import pairwise, product
 
 import pytest
 from adversary import (
+    bad_time_rolling,
     most_bad_ratio_time,
     most_bad_slots,
     most_bad_slots_exhaustively,
@@ -383,7 +386,7 @@ def allowed_in(terms: Terms, length: Fraction) -> Fraction:
 
 
 def assert_bad_time_witness(slo: Terms, sla: Terms, witness: Witness) -> None:
-    spans, period = witness.bad_time, witness.period.ms
+    spans, period = tuple(witness.spans()), witness.period.ms
     for a, b in pairwise(spans):
         assert a.start + a.length <= b.start  # disjoint, in order
     assert spans[0].start >= 0 and spans[-1].start + spans[-1].length <= period
@@ -408,8 +411,8 @@ def slo_windows(slo: Terms, witness: Witness) -> list[tuple[Fraction, Fraction]]
     width = Fraction(slo.window.length.ms)
     # What a sliding window holds changes only where one of its edges meets an
     # edge of a span or a request: [x, x+W) starting there, or ending just after.
-    edges = [Fraction(s.start) for s in witness.bad_time]
-    edges += [Fraction(s.start + s.length) for s in witness.bad_time]
+    edges = [Fraction(s.start) for s in witness.spans()]
+    edges += [Fraction(s.start + s.length) for s in witness.spans()]
     edges += [Fraction(t.at) for t in witness.traffic]
     tiny = Fraction(1, 10 ** 6)
     return [(x, width) for e in edges for x in (e, e - width, e - width + tiny)]
@@ -491,7 +494,7 @@ def test_adversary_agrees_with_every_rolling_verdict(
     if verdict.status is Status.VIOLATED:
         assert verdict.witness is not None
         assert_bad_time_witness(slo, sla, verdict.witness)
-        assert sum(s.length for s in verdict.witness.bad_time) == Fraction(worst * DAY, per_day)
+        assert sum(s.length for s in verdict.witness.spans()) == Fraction(worst * DAY, per_day)
 
 
 @settings(max_examples=200, deadline=None)
@@ -944,3 +947,94 @@ def test_a_rolling_sla_window_straddles_the_edge_of_a_calendar_window_of_years()
         for dates in ({}, {"effective_from": date(2025, 1, 1)}):
             verdict = compare(slo, replace(sla, **dates))
             assert not verdict.dominates, (method, dates, verdict)
+
+
+# -- work that stays bounded ------------------------------------------------------
+#
+# Windows that differ by orders of magnitude (a rolling minute against a calendar
+# year: half a million windows; a rolling SLA window of decades against calendar
+# days) once cost a minute of CPU a comparison, and the headroom advice compares a
+# hundred times. Work is counted, not timed: the Python and C calls a comparison
+# makes, stopped as soon as they pass the bound.
+
+class TooMuchWork(Exception):
+    pass
+
+
+def calls_in(judge: Callable[[], Verdict], most: int) -> tuple[Verdict, int]:
+    """``judge()`` and the function calls it made; TooMuchWork past ``most`` of them."""
+    count = 0
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+            if count > most:
+                raise TooMuchWork(f"more than {most} calls")
+
+    sys.setprofile(profile)
+    try:
+        verdict = judge()
+    finally:
+        sys.setprofile(None)
+    return verdict, count
+
+
+def test_a_rolling_minute_against_a_calendar_year_is_judged_in_closed_form() -> None:
+    slo, sla = avail("0.9993", Window.rolling(SLICE)), avail("0.999", YEAR)
+    compare(replace(slo, target=D("0.9994")), sla)  # the calendar, computed once
+    verdict, _ = calls_in(lambda: compare(slo, sla), 20_000)
+    # the adversary's bursts, at the start of every minute of the longest year
+    worst = max(bad_time_rolling(days * 1440, 1, Fraction(7, 10_000)) / (days * 1440)
+                for days in (365, 366))
+    assert verdict.status is Status.PROVEN and verdict.headroom == worst / Fraction(1, 1000)
+    assert "525600 rolling windows" in verdict.reason or "527040 rolling windows" in verdict.reason
+
+
+def test_a_rolling_minute_breaks_a_calendar_year_with_a_witness_of_one_burst() -> None:
+    slo, sla = avail("0.999", Window.rolling(SLICE)), avail("0.9995", YEAR)
+    verdict, _ = calls_in(lambda: compare(slo, sla), 20_000)
+    assert verdict.status is Status.VIOLATED and verdict.witness is not None
+    witness = verdict.witness
+    # 0.06 s at the start of every minute of a 365-day year, as one burst and its period
+    assert witness.bad_time == (Span(D(0), D(60)),) and witness.every == MINUTE
+    assert witness.period == Duration(365 * DAY)
+    assert verdict.counterexample == (
+        "0.001 bad minutes at the start of every 1m of it, 525600 times, from day 1 to "
+        "364d23h59m after the start meet every rolling 1-minute window yet break 99.95% for a "
+        "365-day year: 525.6 > 262.8 bad minutes")
+
+
+def test_a_repeated_burst_is_a_real_behaviour_on_a_smaller_period() -> None:
+    """The same witness where it can be checked window by window: an hour of 1-minute slices
+    against a day is 24 bursts, held as one that repeats."""
+    slo, sla = ts("0.95", Window.rolling(Duration(60 * MINUTE))), ts("0.99", CAL_DAY)
+    verdict = compare(slo, sla)
+    assert verdict.status is Status.VIOLATED and verdict.witness is not None
+    assert verdict.witness.every == 60 * MINUTE and len(verdict.witness.bad_time) == 1
+    spans = list(verdict.witness.spans())
+    assert len(spans) == 24 and sum(s.length for s in spans) == 24 * 3 * MINUTE
+    assert_bad_time_witness(slo, sla, verdict.witness)
+    # and the greedy adversary, slice by slice, finds no more than it
+    assert most_bad_slots(1440, 60, 3) == 24 * 3
+
+
+def test_a_rolling_sla_window_of_decades_against_calendar_days_is_incomparable_at_once() -> None:
+    slo, sla = avail("0.9995", CAL_DAY), avail("0.999", rolling(20_000))
+    verdict, _ = calls_in(lambda: compare(slo, sla), 5_000)
+    assert verdict.status is Status.INCOMPARABLE
+    assert "meets about 78488 of the SLO's calendar day (UTC) windows" in verdict.reason
+    assert "more than the 60000 slopolicy judges one by one" in verdict.reason
+    occurrences = compare(occ("0.9995", CAL_DAY), occ("0.999", rolling(100_000)))
+    assert occurrences.status is Status.INCOMPARABLE and "one by one" in occurrences.reason
+
+
+def test_a_calendar_window_longer_than_the_horizon_has_lengths() -> None:
+    """5000 weeks is longer than the century judged by default: its lengths are those of
+    the windows that overlap it (it once had none, and the comparison crashed)."""
+    window = Window.calendar("week", 5000, "Asia/Kolkata", datetime(2025, 1, 1))
+    verdict = compare(avail("0.9995", window), avail("0.999", Window.calendar(
+        "day", 1, "Australia/Lord_Howe")))
+    assert verdict.status is Status.VIOLATED
+    assert "(25200 bad minutes per window)" in verdict.reason
+    assert budget_range_minutes(D("0.9995"), window) == (D(25200), D(25200))
