@@ -49,7 +49,8 @@ GOLDEN = {
     "csv": "b1ad212820688a70c34779d9520f895c123a5fcc08efef650b21a74ab54b6459",
     "markdown": "09ced517a8961f1c84114e2ef0903e7bb4041c8e45bbe5525a15741184b5679f",
     "html": "c43eb71717c762bbffb91fe56afd9653c54097e1ff94f1d4b0ca98872da58c52",
-    "html-customer": "fe489739a5ffdee4769b6cccc05cee9bcd33d856590e074942c41dafb6b27f23",
+    # the agreement added back is compared "with the version removed on DATE": no commit hash
+    "html-customer": "22c872955a8b0e8355f2d6d8fe01c109f1702338a2f301170de7d9c2005102cb",
     "as-of": "ad8ef3f12d354513ecc538074735d1132bd5a012c0f6708bef504c3605224204",
     "known-at": "b8abed217f6025e07372dd8df8347b3fa80def362793f5ac47fbb09e9392113e",
     "range-verify": "38b06055218b2e0f4a91eac9b59617dc0fc3655332546b18aec4ff56f946286c",

@@ -11,7 +11,8 @@ The CSS has a print section, so the file prints as a report.
 Two audiences. ``internal`` (the default) shows everything an audit needs.
 ``customer`` is the file an account manager sends to a customer: the terms
 and their history, without the internal SLO targets, the files and YAML
-paths, the commit hashes and authors, the approvals and the policy.
+paths, the commit hashes and authors, the approvals and the policy, each
+agreement only while it belonged to its customer (:mod:`.customer`).
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from slopolicy.gitops.audit import (
 )
 from slopolicy.model.documents import Document
 from slopolicy.report.audit import words
+from slopolicy.report.audit.customer import for_customers
 from slopolicy.report.terminal import BIDI_ESCAPED
 from slopolicy.rules.value_text import show_value
 from slopolicy.slo import units
@@ -143,7 +145,10 @@ PANEL, GAP, MARKS, AXIS, TOP = 96, 22, 34, 26, 10
 
 
 def report(report: AuditReport, stream: TextIO) -> None:
-    """The terms in force on the date asked (``--as-of``, ``--known-at``), else the timeline."""
+    """The terms in force on the date asked (``--as-of``, ``--known-at``), else the timeline;
+    for a customer, each agreement only while it belonged to its customer."""
+    if _customer(report):
+        report = for_customers(report)
     (snapshot if report.as_of is not None else timeline)(report, stream)
 
 

@@ -123,12 +123,15 @@ def _first(version: Version, own: bool) -> Earlier | None:
 
 def added_back(version: Version, own: bool = False) -> str | None:
     """``added back, against the version removed in abc1234 (2025-03-05)``; None for a
-    version that is no agreement added back (``own``: as :func:`compared_fields`)."""
+    version that is no agreement added back (``own``: as :func:`compared_fields`, and, for
+    a customer's page, which names no commit, ``... removed on 2025-03-05``)."""
     earlier = _first(version, own)
     if earlier is None or version.change.base is not None:
         return None
-    return (f"added back, against the version removed in {earlier.short} "
-            f"({earlier.date.date().isoformat()})")
+    day = earlier.date.date().isoformat()
+    if own:
+        return f"added back, against the version removed on {day}"
+    return f"added back, against the version removed in {earlier.short} ({day})"
 
 
 def also_against(version: Version) -> Iterator[tuple[Earlier, str]]:
