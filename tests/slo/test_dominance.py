@@ -634,6 +634,9 @@ def test_no_bad_hour_on_either_side_is_equal_with_no_target_to_advise() -> None:
     # one bad hour allowed in 31-day months only: the shorter months bind, EQUAL
     loose = compare(ts("0.999", MONTH, HOUR_SLICE, "0.99"), ts("0.9986", MONTH, HOUR_SLICE, "0.99"))
     assert loose.status is Status.EQUAL and "in a 28-day month" in loose.reason, loose.reason
+    # requests against those hours, under a traffic ratio: they bound 0 bad hours of 0 too
+    requests = compare(occ("0.9999999", MONTH), sla, Assumptions(Fraction(2), "declared"))
+    assert requests.status is Status.EQUAL and requests.headroom == 1, requests.reason
 
 
 @settings(max_examples=60, deadline=None)
