@@ -4,7 +4,10 @@ Headroom h is the SLO's error budget over the SLA's, in the SLA's window
 (worst case over month lengths): h = 0.5 means the team is alerted when half
 of the customer's budget is spent. The rule fires when the best backing SLO
 has h above ``max-budget-ratio`` (default 0.5), or when targets are EQUAL (no
-margin at all), and says which SLO target would restore the margin.
+margin at all), and says which SLO target would restore the margin. Where the
+SLA allows not a single bad slice in a period (Timeslices: floor(B*N) = 0), an
+SLO that proves it allows none either: no target restores a margin, and the
+message says so.
 
 Passing example (99.95% against 99.9% over the same calendar month: h = 0.5)::
 
@@ -26,7 +29,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from slopolicy.model.problems import Finding, Related
 from slopolicy.rules import RATIO
 from slopolicy.rules.linking import Backing, Link, assumed, describe_objective, links
-from slopolicy.slo.dominance import Status, Verdict, advise_target, lacks_headroom
+from slopolicy.slo.dominance import (
+    Status,
+    Verdict,
+    advise_target,
+    lacks_headroom,
+    no_bad_slice,
+)
 from slopolicy.slo.units import shift_point
 
 if TYPE_CHECKING:
@@ -103,7 +112,9 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
             continue
         best, verdict, together = found
         sla_objective = describe_objective(link.sla, link.position)
-        margin = "with no margin (the targets are equal)" if verdict.status is Status.EQUAL \
+        none = no_bad_slice(link.terms)
+        margin = f"with no margin (neither allows a single bad {none})" if none else \
+            "with no margin (the targets are equal)" if verdict.status is Status.EQUAL \
             else f"but may spend {share(_ratio(verdict))} of the SLA's error budget before it alerts"
         who = " and ".join(describe_objective(b.slo, b.position) for b in link.combined.used) \
             if together and link.combined is not None else describe_objective(best.slo, best.position)
@@ -118,6 +129,9 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
 
 
 def _advice(link: Link, found: Proof, limit: Decimal) -> str:
+    if no_bad_slice(link.terms):
+        return ("no SLO target restores it: the SLA allows no bad slice there at all, so the "
+                "first bad slice breaks both")
     if found.together or found.backing.terms is None:
         return "raise the targets of the SLOs that prove it, or back it with one SLO that does"
     target = least_target(link, found, limit)

@@ -78,6 +78,9 @@ Latency "p% within t": requests within t1 <= t2 are also within t2, so the
 targets compare as ratios under the same window rules; with t1 > t2 the SLO
 says nothing about t2. A stricter threshold or slice target is a margin the
 budget ratio does not see: equal budgets then give PROVEN (headroom 1).
+Whole slices can leave both budgets empty (hourly slices at 99.95% and at 99.9%
+per month: floor(b*N) = floor(B*N) = 0): nothing of nothing is headroom 1,
+EQUAL, since the first bad slice breaks both.
 A window with no requests at all meets any ratio target (it has no failures).
 """
 from __future__ import annotations
@@ -525,6 +528,11 @@ def _trivial(slo: Terms, sla: Terms) -> Verdict:
     if sla.target == 0:
         return Verdict(Status.PROVEN, _sentence(f"{both}: a 0% target cannot be broken"), None,
                        None)
+    none = no_bad_slice(sla)
+    if none is not None:  # nothing against nothing: 0/0 is taken as 1, no margin
+        return Verdict(Status.EQUAL, _sentence(
+            f"{both}: with no margin: the SLO allows nothing bad in any window and the SLA "
+            f"not a single bad {none}, so the first bad slice breaks both"), None, ONE)
     return Verdict(Status.PROVEN, _sentence(
         f"{both}: the SLO allows nothing bad in any window, so nothing bad reaches the SLA"),
         None, ZERO)
@@ -693,22 +701,56 @@ def _compare_time(slo: Terms, sla: Terms) -> Verdict:
     allowed = _cap(sla, worst.period.length)
     if worst.bad > allowed:
         return _time_violation(slo, sla, worst, allowed)
-    ratio = worst.bad / allowed if worst.bad else ZERO
+    ratio = _budget_ratio(worst.bad, allowed)
     status = _status_of(ratio)
     period = _period_phrase(sla.window, worst.period)
     how = _how_phrase(slo.window, worst, period)
     margin = "with no margin" if status is Status.EQUAL else _budget_share(ratio)
     reason = (f"{_time_head(slo, sla, 'proves')} {margin}: at worst {how}, which lets "
               f"{_amount(sla, worst.bad)} into it, within its {_amount(sla, allowed, False)}")
+    if not allowed:  # nothing of nothing (_budget_ratio), named in the shortest period
+        none = no_bad_slice(sla) or _slice_in(sla, period)
+        reason = (f"{_time_head(slo, sla, 'proves')} {margin}: neither allows a single bad "
+                  f"{none}, so the first bad slice breaks both")
     return Verdict(status, _sentence(reason), None, ratio)
 
 
 def _excess(bad: Fraction, allowed: Fraction) -> tuple[int, Fraction]:
-    """Orders cases from harmless to worst: nothing bad, a share of what is allowed, anything
-    where nothing is allowed."""
-    if bad == 0:
-        return (0, ZERO)
-    return (1, bad / allowed) if allowed else (2, bad)
+    """Orders cases from harmless to worst: nothing bad, a share of what is allowed (nothing
+    of nothing is all of it), anything where nothing is allowed."""
+    if not allowed:
+        return (2, bad) if bad else (1, ONE)
+    return (1, bad / allowed) if bad else (0, ZERO)
+
+
+def _budget_ratio(bad: Fraction, allowed: Fraction) -> Fraction:
+    """The headroom of a period: what the SLO lets in over what the SLA allows, ``bad <=
+    allowed``. Where the SLA allows not a single bad slice and the SLO lets none in (whole
+    slices: floor(b*N) = floor(B*N) = 0), 0/0 is 1: no margin, the first bad slice breaks
+    both."""
+    assert bad <= allowed
+    return bad / allowed if allowed else ONE
+
+
+def no_bad_slice(sla: Terms) -> str | None:
+    """``1-hour slice in a 28-day month``: the SLA's shortest period, when its whole-slice
+    budget there is none (floor(B*N) = 0, so any SLO that proves it lets in none either and
+    no target leaves a margin); None when every period allows a bad slice (or none can be
+    computed)."""
+    if sla.budgeting_method != "Timeslices" or sla.time_slice_window is None or sla.target == 0:
+        return None
+    try:
+        periods = [p for p in _sla_periods(sla.window, agreement_span(sla)) if p.length > 0]
+    except UnitError:  # periods beyond what a calendar can be computed for: none to judge
+        return None
+    if not periods or _cap(sla, periods[0].length):  # by length: the fewest slices first
+        return None
+    return _slice_in(sla, _period_phrase(sla.window, periods[0]))
+
+
+def _slice_in(sla: Terms, period: str) -> str:
+    assert sla.time_slice_window is not None
+    return f"{describe_length(sla.time_slice_window)} slice in {period}"
 
 
 def _time_violation(slo: Terms, sla: Terms, worst: _Case, allowed: Fraction) -> Verdict:
@@ -1429,7 +1471,7 @@ def _across_methods(slo: Terms, sla: Terms, assumptions: Assumptions) -> Verdict
                                 needed)
         return replace(verdict, assumption=words)
     bad, allowed, beta, share = result
-    headroom = bad / allowed if bad else ZERO
+    headroom = _budget_ratio(bad, allowed)
     status = _status_of(headroom)
     margin = "with no margin" if status is Status.EQUAL else _budget_share(headroom)
     period = _period_phrase(sla.window, share.period)
@@ -1495,7 +1537,7 @@ def combine(slos: Sequence[Terms], sla: Terms, labels: Sequence[str]
     _, bound, allowed, period, chosen = worst
     if bound > allowed or len(used) < 2:
         return None  # not proven together; or one SLO (or none) suffices, and speaks alone
-    headroom = bound / allowed if bound else ZERO
+    headroom = _budget_ratio(bound, allowed)
     reason = _combined_reason([labels[i] for i in usable], [slos[i] for i in usable], sla,
                               period, chosen, bound, allowed, headroom,
                               [labels[i] for i in sorted(used)])

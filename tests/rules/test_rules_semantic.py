@@ -102,6 +102,36 @@ def test_equal_targets_have_no_headroom(project: Project) -> None:
     assert problem["rule"] == "slo-headroom" and "no margin" in problem["message"]
 
 
+def hourly(text: str, slo_side: bool) -> str:
+    """The same documents counting whole bad hours (Timeslices, 1-hour slices at 99%)."""
+    if slo_side:
+        return text.replace("Occurrences", "Timeslices").replace(
+            "\n      target:", "\n      timeSliceTarget: 0.99\n      timeSliceWindow: 1h\n      target:")
+    return text.replace("Occurrences", "Timeslices\n  timeSlice: {window: 1h, target: 0.99}")
+
+
+@pytest.mark.parametrize("target", ["0.9995", "0.999"])
+def test_no_bad_hour_on_either_side_has_no_headroom(project: Project, target: str) -> None:
+    """99.95% (or 99.9%) against 99.9% of the hours of a month: neither allows a single bad
+    hour (floor(0.001*744) = 0), so the first bad hour breaks both: no margin, and no SLO
+    target restores one."""
+    write(project, hourly(slo(target), True), hourly(sla(), False))
+    run = project.check()
+    assert run.problems() == [("slo.yaml", 17, 15, "slo-headroom")]
+    (problem,) = run.json["problems"]
+    assert "with no margin (neither allows a single bad 1-hour slice in a 28-day month)" \
+        in problem["message"]
+    assert "no SLO target restores it" in problem["message"]
+    assert "raise the SLO target" not in problem["message"]
+
+
+def test_a_bad_hour_allowed_in_every_month_leaves_headroom(project: Project) -> None:
+    """99.85% of a month's hours allows one bad hour even in February (0.0015*672 = 1.008),
+    and 99.95% none: PROVEN with all the margin there is."""
+    write(project, hourly(slo("0.9995"), True), hourly(sla("99.85"), False))
+    assert project.check().json["problems"] == []
+
+
 def test_headroom_option(project: Project) -> None:
     project.write(".slopolicy.yaml", "rules:\n  slo-headroom: {max-budget-ratio: 0.8}\n")
     write(project, slo("0.9992"), sla())

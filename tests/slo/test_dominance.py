@@ -18,6 +18,7 @@ from itertools import pairwise, product
 import pytest
 from adversary import (
     bad_time_rolling,
+    calendar_periods,
     most_bad_ratio_time,
     most_bad_slots,
     most_bad_slots_exhaustively,
@@ -470,8 +471,8 @@ def rolling_setups(draw: st.DrawFn) -> tuple[int, int, int, int, Decimal]:
 
 
 def _expected(worst: Fraction | int, allowed: Fraction | int, nothing: bool) -> Status:
-    if nothing:  # the SLO allows nothing: no margin to speak of only when the SLA allows none
-        return Status.PROVEN if allowed or not worst else Status.EQUAL
+    if nothing:  # the SLO allows nothing: no margin only when the SLA allows none either
+        return Status.PROVEN if allowed else Status.EQUAL
     return Status.PROVEN if worst < allowed else Status.EQUAL if worst == allowed \
         else Status.VIOLATED
 
@@ -534,6 +535,111 @@ def test_five_minute_slices_allow_eight_bad_slices_each() -> None:
         assert int(Fraction("0.001005") * slices) == int(Fraction("0.001") * slices) == 8
     assert verdict.status is Status.EQUAL, verdict.reason
     assert "8 bad 5-minute slices" in verdict.reason
+
+
+HOUR_SLICE = Duration(60 * MINUTE)
+
+
+def bad_slices_allowed(budget: Fraction, slices: int) -> int:
+    """How many bad slices a window of ``slices`` slices allows, counted one at a time: the
+    most k whose share k/slices stays within the budget (no floor, no formula)."""
+    k = 0
+    while k < slices and Fraction(k + 1, slices) <= budget:
+        k += 1
+    return k
+
+
+def brute_slice_verdict(slo: Terms, sla: Terms, month_days: set[int]
+                        ) -> tuple[Status, Fraction | None]:
+    """The verdict and headroom by counting, for every month length judged: the most bad
+    slices the SLO lets into the month (the greedy adversary for rolling windows, each day
+    or the month itself for calendar ones) against the bad slices the SLA allows in it.
+    No margin where both are none: nothing of nothing is a headroom of 1."""
+    assert slo.time_slice_window is not None and sla.time_slice_window == slo.time_slice_window
+    per_day = DAY // slo.time_slice_window.ms
+    slo_budget, sla_budget = 1 - Fraction(slo.target), 1 - Fraction(sla.target)
+    ratios = []
+    for days in sorted(month_days):
+        slices = days * per_day
+        if slo.window == MONTH:
+            bad = bad_slices_allowed(slo_budget, slices)
+        elif slo.window == CAL_DAY:
+            bad = days * bad_slices_allowed(slo_budget, per_day)
+        else:
+            assert slo.window.length is not None
+            width = slo.window.length.ms // slo.time_slice_window.ms
+            bad = most_bad_slots(slices, width, bad_slices_allowed(slo_budget, width))
+        allowed = bad_slices_allowed(sla_budget, slices)
+        if bad > allowed:
+            return Status.VIOLATED, None
+        ratios.append(Fraction(bad, allowed) if allowed else Fraction(1))
+    worst = max(ratios)
+    return (Status.EQUAL if worst == 1 else Status.PROVEN), worst
+
+
+# Budgets around the hourly thresholds (1/744 to 2/672 of a month's hours) and the daily ones.
+SLICE_BUDGETS = ["0", "0.0005", "0.001", "0.0013", "0.00134", "0.0014", "0.0015", "0.002",
+                 "0.0029", "0.003", "0.01", "0.033", "0.035", "0.036", "0.04", "0.07"]
+SLICE_SPANS = {  # the months an agreement from 2025-01-01 judges, until:
+    None: {28, 29, 30, 31}, date(2026, 1, 1): {28, 30, 31}, date(2025, 3, 1): {28, 31},
+    date(2025, 2, 1): {31}, date(2025, 5, 1): {28, 30, 31}}
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.sampled_from(SLICE_BUDGETS), st.sampled_from(SLICE_BUDGETS),
+       st.sampled_from([HOUR_SLICE, Duration(DAY), Duration(15 * MINUTE)]),
+       st.sampled_from([MONTH, CAL_DAY, rolling(1), rolling(7), rolling(28)]),
+       st.sampled_from(sorted(SLICE_SPANS, key=str)))
+@example("0.0005", "0.001", HOUR_SLICE, MONTH, None)  # 0 and 0 bad hours: EQUAL
+@example("0.001", "0.001", HOUR_SLICE, MONTH, None)
+@example("0.001", "0.0014", HOUR_SLICE, MONTH, None)  # 0 of 0 (28 to 30 days), 0 of 1 (31)
+@example("0.001", "0.0014", HOUR_SLICE, MONTH, date(2025, 2, 1))  # January alone: 0 of 1
+@example("0", "0.001", HOUR_SLICE, MONTH, None)  # 100%: nothing, against nothing
+@example("0.033", "0.035", Duration(DAY), rolling(28), None)  # 0 of 0, and 0 of 1 (29+ days)
+def test_whole_slice_budgets_match_a_count_for_every_month_length(
+        slo_budget: str, sla_budget: str, size: Duration, window: Window,
+        until: date | None) -> None:
+    """Timeslices per calendar month: the verdict and its headroom are those of counting
+    the bad slices each side allows in every month length the agreement judges, with 0
+    of 0 (hourly slices at 99.95% against 99.9%: neither allows a bad hour) EQUAL."""
+    if window.length is not None and window.length.ms < size.ms:
+        return
+    sla = replace(ts(str(1 - D(sla_budget)), MONTH, size, "0.99"),
+                  effective_from=date(2025, 1, 1), effective_until=until)
+    slo = ts(str(1 - D(slo_budget)), window, size, "0.99")
+    lengths = {(e - s) // 1440 for s, e in calendar_periods(  # minutes
+        "month", "UTC", date(2025, 1, 1), until or date(2125, 1, 1))}
+    assert lengths == SLICE_SPANS[until]
+    status, headroom = brute_slice_verdict(slo, sla, lengths)
+    verdict = compare(slo, sla)
+    assert verdict.status is status, (verdict.reason, headroom)
+    if status is not Status.VIOLATED:
+        assert verdict.headroom == headroom, verdict.reason
+        assert lacks_headroom(verdict) is (headroom > Fraction(1, 2))
+
+
+def test_no_bad_hour_on_either_side_is_equal_with_no_target_to_advise() -> None:
+    """Hourly slices per month: 99.95%, 99.9% and 100% allow floor(b*N) = 0 bad hours in
+    every month (N = 672 to 744), as 99.9% does for the SLA: the first bad hour breaks both,
+    so no margin (headroom 1 of 0/0) and no SLO target below 100% restores one."""
+    sla = ts("0.999", MONTH, HOUR_SLICE, "0.99")
+    for days in (28, 29, 30, 31):
+        assert bad_slices_allowed(Fraction(5, 10_000), days * 24) == 0
+    for target in ("0.9995", "0.999", "1"):
+        verdict = compare(ts(target, MONTH, HOUR_SLICE, "0.99"), sla)
+        assert verdict.status is Status.EQUAL and verdict.headroom == 1, verdict.reason
+        assert "neither allows a single bad 1-hour slice in a 28-day month" in verdict.reason \
+            or "not a single bad 1-hour slice in a 28-day month" in verdict.reason, verdict.reason
+        assert advise_target(ts(target, MONTH, HOUR_SLICE, "0.99"), sla, D("0.5")) is None
+    # a stricter slice target is still a margin the budgets do not see: PROVEN, headroom 1
+    stricter = compare(ts("0.9995", MONTH, HOUR_SLICE, "0.995"), sla)
+    assert stricter.status is Status.PROVEN and stricter.headroom == 1, stricter.reason
+    # one bad hour allowed in 31-day months only: the shorter months bind, EQUAL
+    loose = compare(ts("0.999", MONTH, HOUR_SLICE, "0.99"), ts("0.9986", MONTH, HOUR_SLICE, "0.99"))
+    assert loose.status is Status.EQUAL and "in a 28-day month" in loose.reason, loose.reason
+    # requests against those hours, under a traffic ratio: they bound 0 bad hours of 0 too
+    requests = compare(occ("0.9999999", MONTH), sla, Assumptions(Fraction(2), "declared"))
+    assert requests.status is Status.EQUAL and requests.headroom == 1, requests.reason
 
 
 @settings(max_examples=60, deadline=None)
