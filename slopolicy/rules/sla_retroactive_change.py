@@ -12,6 +12,8 @@ sooner (setting ``effective.until``, or bringing it nearer) is a loosening
 too: the new end needs that much notice, unless it is no sooner than the end
 agreed before. An agreement added back after a removal is judged against the
 last version removed, as an edit of it (with that version's ``changeNoticeDays``).
+A notice that would end after 9999-12-31, the calendar's last day, is given by
+no date: a loosening under it is reported, whatever the new terms' start.
 
 Passing example (changed on 2025-03-10; base ``changeNoticeDays: 30``)::
 
