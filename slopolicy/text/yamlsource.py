@@ -151,7 +151,7 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-def number_digits(text: str, number: decimal.Decimal) -> int:
+def _written_digits(text: str, number: decimal.Decimal) -> int:
     """How many digits the finite ``number`` (read from ``text``) takes written out in full,
     without an exponent (``1.5e-3`` is 0.0015, 4; ``2e3`` is 2000, 4), or as ``text``
     writes it when that is more: the size of its exact value."""
@@ -166,7 +166,7 @@ def number_digits(text: str, number: decimal.Decimal) -> int:
 def too_long_number(text: str, number: decimal.Decimal | None) -> str | None:
     """Why the decimal ``number``, read from ``text`` (None: its exponent is past what a
     decimal holds), is too long to work with exactly; None when it is not."""
-    size = None if number is None else number_digits(text, number) if number.is_finite() else 0
+    size = None if number is None else _written_digits(text, number) if number.is_finite() else 0
     if size is not None and size <= MAX_INT_DIGITS:
         return None
     shown = text if len(text) <= 40 else f"{text[:18]}...{text[-18:]}"
