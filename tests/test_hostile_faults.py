@@ -143,6 +143,64 @@ def test_an_integer_too_long_in_history_leaves_the_audit_working(repo: GitProjec
     assert html.code == 0, html.err
 
 
+# The attack: a 12-character target whose exact value is 10**-99999999. Just past the bound
+# (4,301 digits written out) the same path is taken, and without the bound it is read.
+TOO_LONG = pytest.mark.parametrize("number", ["1e-99999999", "1e-4301"],
+                                   ids=["attack", "just-past"])
+
+
+def slo_of(target: str) -> str:
+    return (SERVICE.format(name="x").replace("Service", "SLO") + "spec:\n  service: x\n"
+            f"  budgetingMethod: Occurrences\n  objectives:\n    - target: {target}\n")
+
+
+@TOO_LONG
+def test_a_target_too_long_written_out_is_a_finding_in_check_and_fmt(project: Project,
+                                                                     number: str) -> None:
+    text = sla(target=number)
+    project.write("sla.yaml", text)
+    project.write("slo.yaml", slo_of(number))
+    run = project.check()
+    assert run.code == 1, run.err
+    where = {(p["file"], p["line"], p["column"]) for p in run.json["problems"]
+             if p["rule"] == "yaml-syntax" and p["message"].startswith(f"the number {number} ")
+             and "slopolicy reads numbers of at most 4,300 digits" in p["message"]}
+    assert where == {("sla.yaml", line_of(text, "targetPercent: " + number), 22),
+                     ("slo.yaml", 9, 15)}
+    fmt = project.run("fmt", "--check")
+    assert fmt.code == 1, fmt.err
+    assert f"sla.yaml:{line_of(text, 'targetPercent: ' + number)}:22: error: the number" in fmt.err
+
+
+@TOO_LONG
+def test_a_target_too_long_written_out_is_a_finding_in_the_gate_diff_and_audit(
+        repo: GitProject, number: str) -> None:
+    text = sla(version=2, target=number)
+    repo.write("slas/globex.yaml", text)
+    repo.commit("a target of a hundred million digits")
+    gate = repo.gate()
+    assert gate.code == 1, gate.err
+    assert (line_of(text, "targetPercent: "), 22) in [
+        (p["line"], p["column"]) for p in gate.json["problems"] if p["rule"] == "yaml-syntax"]
+    assert repo.run("diff", "main").code == 0
+    audit = repo.run("audit", "--format", "json")
+    assert audit.code == 0, audit.err
+    assert audit.json["agreements"]
+
+
+def test_a_pyrra_target_too_long_written_out_converts_to_an_error_at_it(project: Project) -> None:
+    """Text the Pyrra schema lets through (a percentage of 4,301 digits) is never read
+    exactly: the converted SLO lacks the target, reported at the original's."""
+    text = ("apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata:\n"
+            f"  name: x\nspec:\n  target: '99.{'9' * 4299}'\n  window: 7d\n  indicator:\n"
+            "    bool_gauge:\n      metric: probe_success\n")
+    project.write("slo.yaml", text)
+    run = project.run("convert", "--to", "openslo/v1", "slo.yaml")
+    assert run.code == 1, run.err
+    assert "slo.yaml:6:3: error: the converted SLO x is not valid OpenSLO v1" in run.err
+    assert "targetPercent" not in run.out
+
+
 ODD_KEYS = "  x-odd: {1: {a: 1}, '1': {b: 2}, ~: {c: 3}, null: [4]}\n"
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from slopolicy.text.yamlsource import Path
+from slopolicy.text.yamlsource import Path, too_long_number
 
 OPENSLO = "openslo/v1"
 INDICATOR_ANNOTATION = "slopolicy/indicator"
@@ -163,17 +163,19 @@ def put_metadata(result: Mapped, metadata: Mapping[str, Any]) -> None:
 # -- numbers and durations -----------------------------------------------------
 
 def number(value: object) -> Decimal | None:
-    """A number written as a number or as text (Pyrra's ``target: "99.5"``), exactly."""
+    """A number written as a number or as text (Pyrra's ``target: "99.5"``), exactly; None
+    for one too long to work with exactly (``"1e-99999999"``), as the loader refuses it."""
     if isinstance(value, bool):
         return None
     if isinstance(value, Decimal):
         return value
     if isinstance(value, (int, float, str)):
+        text = str(value).strip()
         try:
-            found = Decimal(str(value).strip())
+            found = Decimal(text)
         except InvalidOperation:
             return None
-        return found if found.is_finite() else None
+        return found if found.is_finite() and not too_long_number(text, found) else None
     return None
 
 

@@ -26,7 +26,7 @@ from slopolicy.model.documents import Document
 from slopolicy.rules.context import Derived
 from slopolicy.slo.dominance import Assumptions, Status, Terms, Verdict, combine, compare
 from slopolicy.slo.terms import ObjectiveTerms, reason_at, shared, sla_terms, slo_terms
-from slopolicy.text.yamlsource import Path
+from slopolicy.text.yamlsource import Path, too_long_number
 
 if TYPE_CHECKING:
     from slopolicy.rules.context import Context
@@ -135,10 +135,14 @@ def _max_traffic_ratio(doc: Document) -> tuple[Fraction | None, str | None]:
     value = annotations.get(RATIO_ANNOTATION) if isinstance(annotations, Mapping) else None
     if value is None:
         return None, None
+    text = str(value).strip()
     try:
-        ratio = Decimal(str(value).strip())
+        ratio = Decimal(text)
     except InvalidOperation:
         ratio = Decimal("NaN")
+    too_long = too_long_number(text, ratio) if ratio.is_finite() else None
+    if too_long is not None:
+        return None, f"annotation {RATIO_ANNOTATION}: {too_long}"
     if not ratio.is_finite() or ratio < 1:
         return None, (f"annotation {RATIO_ANNOTATION} is a number of at least 1 (the busiest "
                       f"interval's traffic over the quietest's), like 5, not {value!r}")

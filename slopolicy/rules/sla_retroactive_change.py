@@ -12,6 +12,8 @@ sooner (setting ``effective.until``, or bringing it nearer) is a loosening
 too: the new end needs that much notice, unless it is no sooner than the end
 agreed before. An agreement added back after a removal is judged against the
 last version removed, as an edit of it (with that version's ``changeNoticeDays``).
+A notice that would end after 9999-12-31, the calendar's last day, is given by
+no date: a loosening under it is reported, whatever the new terms' start.
 
 Passing example (changed on 2025-03-10; base ``changeNoticeDays: 30``)::
 
@@ -75,18 +77,32 @@ def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
             continue
         notice, whose = (_required(edit, changed_on, start) if "loosened" in edit.classes
                          else (0, ""))
-        earliest = changed_on + datetime.timedelta(days=notice)
-        if start >= earliest:
+        earliest = _days_after(changed_on, notice)
+        if earliest is not None and start >= earliest:
             continue
         message = (_message(edit, start, changed_on, notice, earliest, whose) if earlier is None
                    else _readded(edit, earlier, start, changed_on, notice, earliest))
         yield Finding(message, document=edit.head, path=("spec", "effective", "from"))
 
 
+def _days_after(day: datetime.date, days: int) -> datetime.date | None:
+    """The day ``days`` after ``day``; None past the calendar's last day (9999-12-31): a
+    notice that long is given on no date, however large the number written."""
+    if days > (datetime.date.max - day).days:
+        return None
+    return day + datetime.timedelta(days=days)
+
+
+def _never(notice: int, changed_on: datetime.date) -> str:
+    return (f"{notice} days from {changed_on.isoformat()} is past the last day a calendar "
+            f"holds ({datetime.date.max.isoformat()}), so no date gives that notice")
+
+
 def _message(change: DocumentChange, start: datetime.date, changed_on: datetime.date,
-             notice: int, earliest: datetime.date, whose: str = "") -> str:
+             notice: int, earliest: datetime.date | None, whose: str = "") -> str:
     fix = (f"make the new terms a new version with effective.from: {earliest.isoformat()} or "
-           "later; the old version stays in force until then")
+           "later; the old version stays in force until then" if earliest is not None
+           else _never(notice, changed_on))
     if start < changed_on:
         return (f"{change.label}: the terms changed on {changed_on.isoformat()} but the new version "
                 f"takes effect on {start.isoformat()}, so it would rewrite a period already past; "
@@ -99,10 +115,11 @@ def _message(change: DocumentChange, start: datetime.date, changed_on: datetime.
 
 
 def _readded(change: DocumentChange, earlier: Earlier, start: datetime.date,
-             changed_on: datetime.date, notice: int, earliest: datetime.date) -> str:
+             changed_on: datetime.date, notice: int, earliest: datetime.date | None) -> str:
     """The same judgement of an agreement added back, against the version removed."""
     said = f"{change.label} {readded(earlier)}. It is added back on {changed_on.isoformat()}"
-    fix = f"set effective.from: {earliest.isoformat()} or later"
+    fix = (f"set effective.from: {earliest.isoformat()} or later" if earliest is not None
+           else _never(notice, changed_on))
     if start < changed_on:
         return (f"{said} but takes effect on {start.isoformat()}, so it would rewrite a period "
                 f"already past; {fix}" + (f" ({notice} days' notice for a loosening, the "
@@ -143,16 +160,18 @@ def _ended_soon(change: DocumentChange, changed_on: datetime.date) -> Iterator[F
     notice, whose = _required(change, changed_on, until)
     if not notice:
         return  # no notice to give
-    earliest = changed_on + datetime.timedelta(days=notice)
+    earliest = _days_after(changed_on, notice)
     agreed = _until(change.base)
-    if agreed is not None and agreed < earliest:
+    if agreed is not None and (earliest is None or agreed < earliest):
         earliest = agreed
-    if until >= earliest:
+    if earliest is not None and until >= earliest:
         return
+    fix = (f"end it on {earliest.isoformat()} or later" if earliest is not None
+           else _never(notice, changed_on))
     yield Finding(
         f"{change.label}: the agreement is made to end on {until.isoformat()}, with "
         f"{(until - changed_on).days} days' notice (from {changed_on.isoformat()}), but "
-        f"changeNoticeDays requires {notice}{whose}; end it on {earliest.isoformat()} or later",
+        f"changeNoticeDays requires {notice}{whose}; {fix}",
         document=change.head, path=("spec", "effective", "until"))
 
 

@@ -11,8 +11,10 @@ YAML floats ``decimal.Decimal`` (the exact source text, so 99.95 stays
 99.95), timestamps ``str`` (their source text), booleans ``bool``, nulls
 ``None``. Mapping keys are text, as written (as in JSON, so ``1`` and ``'1'``
 are one key, a duplicate). An integer longer than Python converts to text
-(4,300 digits) stops its document, and alias expansion is bounded per
-document and per file.
+(4,300 digits) stops its document, and so does a decimal that written out in
+full (``1e-99999999`` is a point and 99,999,999 digits) takes more: its exact
+value would cost work without bound. Alias expansion is bounded per document
+and per file.
 
 Positions are not kept while loading. When a document has a problem,
 :func:`locate` parses the text again in position mode and walks to the path.
@@ -45,6 +47,7 @@ _INT_OTHER = re.compile(r"^(?:0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$")
 _FLOAT = re.compile(
     r"^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$"
 )
+_EXPONENT = re.compile(r"[eE]")
 _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -129,9 +132,13 @@ def resolve_plain(text: str) -> Any:
             return int(text.replace("_", ""))
         if _FLOAT.match(text) and any(c.isdigit() for c in text):
             try:
-                return decimal.Decimal(text.replace("_", ""))
-            except decimal.InvalidOperation:
-                return text
+                exact: decimal.Decimal | None = decimal.Decimal(text.replace("_", ""))
+            except decimal.InvalidOperation:  # an exponent past what a decimal holds
+                exact = None
+            why = too_long_number(text, exact)
+            if why is not None:
+                raise ScalarError(f"{why}; it was not loaded")
+            return exact
         if _INF.match(text):
             return float("-inf") if text.startswith("-") else float("inf")
         if _NAN.match(text):
@@ -142,6 +149,30 @@ def resolve_plain(text: str) -> Any:
                 raise ScalarError(_too_long(f"{number.bit_length():,} bits"))
             return number
     return text
+
+
+def _written_digits(text: str, number: decimal.Decimal) -> int:
+    """How many digits the finite ``number`` (read from ``text``) takes written out in full,
+    without an exponent (``1.5e-3`` is 0.0015, 4; ``2e3`` is 2000, 4), or as ``text``
+    writes it when that is more: the size of its exact value."""
+    written = sum(map(str.isdigit, _EXPONENT.split(text, 1)[0]))
+    if written > MAX_INT_DIGITS:
+        return written  # as_tuple() would build a tuple of every digit
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int), "a finite decimal"
+    return max(written, max(number.adjusted() + 1, 0) + max(-exponent, 0))
+
+
+def too_long_number(text: str, number: decimal.Decimal | None) -> str | None:
+    """Why the decimal ``number``, read from ``text`` (None: its exponent is past what a
+    decimal holds), is too long to work with exactly; None when it is not."""
+    size = None if number is None else _written_digits(text, number) if number.is_finite() else 0
+    if size is not None and size <= MAX_INT_DIGITS:
+        return None
+    shown = text if len(text) <= 40 else f"{text[:18]}...{text[-18:]}"
+    return (f"the number {shown} is {f'{size:,}' if size else 'over 10**18'} digits written "
+            f"out in full, too long: slopolicy reads numbers of at most {MAX_INT_DIGITS:,} digits "
+            "(as integers)")
 
 
 def _too_long(size: str) -> str:

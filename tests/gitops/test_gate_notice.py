@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from gitrepos import TODAY, GitProject, days_hence, sla
 
 
@@ -106,3 +107,61 @@ def test_a_version_agreed_to_start_tomorrow_is_not_in_force_today(repo: GitProje
         f"SLA/globex-public-api: the terms are loosened with 2 days' notice (from {TODAY} to "
         f"{days_hence(2)}), but changeNoticeDays requires 30 (that of version 1, in force "
         f"until {days_hence(1)})"]
+
+
+HUGE_NOTICE = pytest.mark.parametrize("notice", [3_000_000, 10**26], ids=["3000000", "10**26"])
+NEVER = "days from {today} is past the last day a calendar holds (9999-12-31), so no date gives " \
+        "that notice"
+
+
+def where(run: Any) -> list[tuple[int, int]]:
+    return [(p["line"], p["column"]) for p in run.json["problems"]
+            if p["rule"] == "sla-retroactive-change"]
+
+
+@HUGE_NOTICE
+def test_a_notice_past_the_calendar_is_never_given(repo: GitProject, notice: int) -> None:
+    """The schema takes any whole number of days: a notice that would end after 9999-12-31
+    is one no loosening gives (the gate stopped on it, exit 3, date value out of range)."""
+    on_main(repo, agreed(2, "2025-01-01", notice), "2025-03-05T12:00:00+00:00")
+    repo.write("slas/globex.yaml", agreed(3, days_hence(60), notice, target="99.5"))
+    approved(repo)
+    run = repo.gate()
+    assert run.code == 1, run.err
+    assert where(run) == [(11, 11)]  # effective.from
+    assert notices(run) == [
+        f"SLA/globex-public-api: the terms are loosened with 60 days' notice (from {TODAY} to "
+        f"{days_hence(60)}), but changeNoticeDays requires {notice}; {notice} "
+        + NEVER.format(today=TODAY)]
+
+
+@HUGE_NOTICE
+def test_an_end_brought_nearer_under_a_notice_past_the_calendar_is_a_finding(
+        repo: GitProject, notice: int) -> None:
+    on_main(repo, agreed(2, "2025-01-01", notice), "2025-03-05T12:00:00+00:00")
+    repo.write("slas/globex.yaml", agreed(2, "2025-01-01", notice).replace(
+        "    from: 2025-01-01\n", f"    from: 2025-01-01\n    until: {days_hence(60)}\n"))
+    approved(repo)
+    run = repo.gate()
+    assert run.code == 1, run.err
+    assert where(run) == [(12, 12)]  # effective.until
+    [message] = notices(run)
+    assert message.endswith(f"changeNoticeDays requires {notice}; {notice} "
+                            + NEVER.format(today=TODAY))
+
+
+def test_under_a_notice_past_the_calendar_the_end_agreed_is_the_one_to_keep(
+        repo: GitProject) -> None:
+    """An end no sooner than the one agreed needs no notice, however long the notice: that
+    is the fix the finding names."""
+    def ending(days: int) -> str:
+        return agreed(2, "2025-01-01", 10**26).replace(
+            "    from: 2025-01-01\n", f"    from: 2025-01-01\n    until: {days_hence(days)}\n")
+
+    on_main(repo, ending(90), "2025-03-05T12:00:00+00:00")
+    repo.write("slas/globex.yaml", ending(60))
+    approved(repo)
+    [message] = notices(run := repo.gate())
+    assert where(run) == [(12, 12)]
+    assert message.endswith(f"changeNoticeDays requires {10**26}; end it on {days_hence(90)} "
+                            "or later")

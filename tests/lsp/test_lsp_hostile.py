@@ -178,3 +178,22 @@ def test_a_lone_surrogate_in_an_edit_is_a_finding_at_its_place(acme: Path,
     line = text[:text.index("\ud800")].count("\n") + 1
     found = [(p.line, p.rule) for p in snapshot.problems[SLO]]
     assert (line, "yaml-syntax") in found
+
+
+@pytest.mark.parametrize(("number", "size"), [("1e-99999999", "99,999,999"),
+                                            ("1e-4301", "4,301")], ids=["attack", "just-past"])
+def test_a_target_too_long_written_out_is_a_finding_at_it_in_the_editor(
+        acme: Path, monkeypatch: pytest.MonkeyPatch, number: str, size: str) -> None:
+    """``target: 1e-99999999``, typed in the editor: a finding at the number, never a
+    check that works with 10**99999999 while the editor waits."""
+    monkeypatch.chdir(acme)
+    ws = Workspace(acme, use_cache=False)
+    ws.load()
+    text = (acme / SLO).read_text().replace("target: 0.9995", f"target: {number}")
+    ws.open(SLO, text)
+    snapshot = ws.check()
+    assert not snapshot.failures
+    before = text[:text.index(number)]
+    found = [(p.line, p.column, p.rule) for p in snapshot.problems[SLO]
+             if p.message.startswith(f"the number {number} is {size} digits")]
+    assert found == [(before.count("\n") + 1, len(before.rsplit("\n", 1)[-1]) + 1, "yaml-syntax")]

@@ -133,6 +133,19 @@ def test_an_unreadable_annotation_is_located(project: Project) -> None:
     assert "not 'lots'" in note["message"]
 
 
+def test_an_annotation_too_long_written_out_is_located(project: Project) -> None:
+    """Text, so the loader's bound does not see it: a ratio of 10**4301 is refused as one."""
+    _uptime_project(project)
+    project.write("service.yaml", SERVICE.format(ratio="1e4300"))
+    run = project.check()
+    (note,) = [p for p in run.json["problems"] if p["file"] == "service.yaml"]
+    assert note["rule"] == "slo-assumption" and (note["line"], note["column"]) == (6, 34)
+    assert note["message"] == (
+        "annotation slopolicy/max-traffic-ratio: the number 1e4300 is 4,301 digits written out "
+        "in full, too long: slopolicy reads numbers of at most 4,300 digits (as integers); it is "
+        "ignored")
+
+
 def test_the_configuration_refuses_a_ratio_below_one(project: Project) -> None:
     _uptime_project(project)
     project.write(".slopolicy.yaml", "assumptions:\n  traffic:\n    maxRatio: 0.5\n")

@@ -3,6 +3,8 @@ from __future__ import annotations
 import gc
 from decimal import Decimal
 
+import pytest
+
 from slopolicy.text.yamlsource import (
     LoadedDocument,
     LoadError,
@@ -71,6 +73,27 @@ def test_deep_nesting_is_bounded_without_recursion() -> None:
     (doc,) = load("[" * 20000 + "]" * 20000)
     assert isinstance(doc, LoadedDocument)
     assert doc.error is not None and "nesting deeper" in doc.error.message
+
+
+@pytest.mark.parametrize(("number", "size"), [
+    ("1e-99999999", "99,999,999 digits"), ("1E+99999999", "100,000,000 digits"),
+    ("0e-99999999", "99,999,999 digits"), ("-1.5e-4300", "4,301 digits"),
+    ("1e-9999999999999999999999", "over 10**18 digits"), ("1." + "5" * 4300, "4,301 digits"),
+], ids=["tiny", "huge", "zero", "just-past", "past-a-decimal", "written-out"])
+def test_a_decimal_too_long_written_out_stops_its_document(number: str, size: str) -> None:
+    """Its exact value would cost work without bound (10**99999999): refused, as an integer
+    of over 4,300 digits is, at the number."""
+    (doc,) = load(f"spec:\n  target: {number}\n")
+    assert isinstance(doc, LoadedDocument) and doc.error is not None
+    assert (doc.error.line, doc.error.column) == (2, 11)
+    assert doc.error.message.startswith(f"the number {number[:18]}")
+    assert f"is {size} written out in full, too long: slopolicy reads numbers of at most " \
+           "4,300 digits" in doc.error.message
+
+
+def test_a_decimal_of_4300_digits_written_out_is_exact() -> None:
+    assert data("[1e-4300, 1e4299, 0.5e-4299, 99.95e-10]") == [
+        Decimal("1e-4300"), Decimal("1e4299"), Decimal("0.5e-4299"), Decimal("99.95e-10")]
 
 
 def test_syntax_error_has_a_position() -> None:
