@@ -2,18 +2,16 @@
 
 An agreement in force is changed by a new version that starts in the
 future; the old version stays in force until then. This rule reports terms
-that changed while the new version's ``effective.from`` is before the date
-of the change (in the SLA's time zone: the head commit's date, or now when
-that is later, since a commit's date is typed and the change takes effect
-when merged; now, for uncommitted changes), and terms loosened with less notice than the
-agreement's ``changeNoticeDays`` (the base's value, which the customer
-agreed to) between the change and ``effective.from``. Ending an agreement
-sooner (setting ``effective.until``, or bringing it nearer) is a loosening
-too: the new end needs that much notice, unless it is no sooner than the end
-agreed before. An agreement added back after a removal is judged against the
-last version removed, as an edit of it (with that version's ``changeNoticeDays``).
-A notice that would end after 9999-12-31, the calendar's last day, is given by
-no date: a loosening under it is reported, whatever the new terms' start.
+changed while the new version's ``effective.from`` is before the date of
+the change (in the SLA's time zone: the head commit's date, or now when that
+is later, since a commit's date is typed and a change takes effect when
+merged), and terms loosened with less notice than the base's
+``changeNoticeDays`` (which the customer agreed to) before
+``effective.from``. Ending an agreement sooner (``effective.until`` set or
+brought nearer) is a loosening too, unless the new end is no sooner than the
+one agreed before. An agreement added back after a removal is judged as an
+edit of the last version removed. A notice ending after 9999-12-31 is given
+by no date: a loosening under it is always reported.
 
 Passing example (changed on 2025-03-10; base ``changeNoticeDays: 30``)::
 

@@ -1,12 +1,12 @@
 """The file is not valid YAML or JSON.
 
 Reported where the parser stopped, for a syntax error, and for text that
-cannot be read safely: bytes that are not UTF-8, binary files, files over
-the size limit, nesting deeper than 256 levels, alias expansion beyond
-250,000 nodes (a "billion laughs" bomb), integers longer than 4,300 digits
-and decimals that take more written out in full (``1e-99999999``), and YAML tags such as ``!!python/object``, never constructed. A path that is
-no regular file (a FIFO, a device, a symbolic link, at a git ref too) or a
-folder that cannot be read is reported at line 1, never opened or followed.
+cannot be read safely: bytes not UTF-8, binary files, files over the size
+limit, nesting past 256 levels, alias expansion past 250,000 nodes (a
+"billion laughs" bomb), numbers of over 4,300 digits written out in full
+(``1e-99999999``), and tags such as ``!!python/object``, never constructed.
+A path that is no regular file (a FIFO, a device, a symbolic link, at a git
+ref too) or a folder that cannot be read is reported at line 1, never opened.
 
 Template syntax (``{{ ... }}``) makes a file YAML only once rendered: a scan
 skips it as other YAML, unless the text it leaves unread declares a document
