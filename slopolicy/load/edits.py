@@ -67,7 +67,9 @@ def reload(prior: Basis, raw: bytes, source: SourceFile) -> tuple[Basis, list[Do
     ``prior``'s; None when a line that changed is not a value rewritten in place."""
     lines = raw.split(b"\n")
     old = prior.lines
-    if len(lines) != len(old) or raw.startswith(_BOMS) or any(b in raw for b in _OTHER_BREAKS):
+    # (no other line breaks or byte-order mark to look for: a line that changed is ASCII
+    # of _LINE's, the others are the prior's, which has none)
+    if len(lines) != len(old):
         return None
     changed = [n for n, (a, b) in enumerate(zip(old, lines)) if a != b]
     if not changed:
