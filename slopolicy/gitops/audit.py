@@ -3,7 +3,9 @@
 One ``git log --raw`` over the document paths (first-parent chain, renames
 detected); the blobs it names are read by one ``git cat-file --batch`` per
 stretch of commits, as the walk reaches them, and each is parsed once while
-it is in use (git blob ids are content addresses). The walk replays the
+it is in use (git blob ids are content addresses); a new version of a file
+whose changed lines are each a value rewritten in place is read from the
+last version parsed at its path instead (``load.edits``). The walk replays the
 changes in order on a map of path -> blob, so it never lists a commit's tree.
 Memory follows the agreements, not the commits: a version keeps its data and
 where it is, not the text it came from, and shares what did not change with
