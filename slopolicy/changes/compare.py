@@ -551,9 +551,12 @@ def replacements(changes: Sequence[DocumentChange], on: date | None = None) -> N
     replace, and needs the approvals of all of them (of a loosening, when its
     terms are looser than any).
     """
+    agreements = [c for c in changes if (c.api_version, c.kind) == SLA_KEY]
+    if all(c.base is not None and c.head is not None and _same_written(c.base, c.head)
+           for c in agreements):
+        return  # nothing taken away (most changes): no parties to fold
     sides = [(c, parties(c.base) if c.base is not None else None,
-              parties(c.head) if c.head is not None else None) for c in changes
-             if (c.api_version, c.kind) == SLA_KEY]
+              parties(c.head) if c.head is not None else None) for c in agreements]
     party_of = {id(c.base): before for c, before, after in sides
                 if c.base is not None and (c.head is None or before != after)}
     gone = [c.base for c, _, _ in sides if c.base is not None and id(c.base) in party_of]
@@ -586,6 +589,13 @@ def replacements(changes: Sequence[DocumentChange], on: date | None = None) -> N
         change.replaces, change.replaces_more = _judged_against(gone, head, keys, skip=own)
         if change.replaces or change.replaces_more:
             change.taken_from = taken_from
+
+
+def _same_written(base: Document, head: Document) -> bool:
+    """The same customer and service written on both sides (so the same :func:`parties`)."""
+    old, new = base.spec, head.spec
+    return bool(old.get("customer") == new.get("customer")
+                and old.get("service") == new.get("service"))
 
 
 def _taken_from(olds: Sequence[Document]) -> tuple[tuple[str, str], ...]:

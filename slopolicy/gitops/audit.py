@@ -3,7 +3,9 @@
 One ``git log --raw`` over the document paths (first-parent chain, renames
 detected); the blobs it names are read by one ``git cat-file --batch`` per
 stretch of commits, as the walk reaches them, and each is parsed once while
-it is in use (git blob ids are content addresses). The walk replays the
+it is in use (git blob ids are content addresses); a new version of a file
+whose changed lines are each a value rewritten in place is read from the
+last version parsed at its path instead (``load.edits``). The walk replays the
 changes in order on a map of path -> blob, so it never lists a commit's tree.
 Memory follows the agreements, not the commits: a version keeps its data and
 where it is, not the text it came from, and shares what did not change with
@@ -65,7 +67,7 @@ from slopolicy.gitops.judging import (
     trailers_of,
 )
 from slopolicy.gitops.policy import policy_files, touches
-from slopolicy.load import discovery
+from slopolicy.load import discovery, edits
 from slopolicy.load.files import load_bytes
 from slopolicy.load.readers import Reader
 from slopolicy.model.documents import Document, SourceFile
@@ -462,6 +464,8 @@ class _Walker:
         self.read_to = 0  # the commits whose blobs are read
         # blob -> its documents (at the path it was first read at), recently used
         self.parsed: OrderedDict[str, tuple[Document, ...]] = OrderedDict()
+        # path -> the last content parsed there, to read its next version from (recently used)
+        self.bases: OrderedDict[str, edits.Basis] = OrderedDict()
         self.sources: dict[str, SourceFile] = {}  # path -> where its documents are
         self.docs_at: dict[str, list[Document]] = {}  # path -> its SLAs, SLOs and SLIs
         self.index: dict[Identity, Document] = {}  # identity -> its current document
@@ -549,15 +553,38 @@ class _Walker:
         # spells its apiVersion with escapes, or in UTF-16: check reads those too).
         held = ()
         if raw is not None and may_hold(raw, self.markers):
-            loaded = load_bytes(path, raw)
-            held = tuple(loaded.documents)
-            loaded.documents.clear()  # no cycle left to the collector, which is off
-            source = self._source(path)
-            for doc in held:
-                doc.source = source
+            held = self._reload(path, raw) or self._load(path, raw)
         self.parsed[blob] = held
         if len(self.parsed) > PARSED_KEPT:
             self.parsed.popitem(last=False)
+        return held
+
+    def _reload(self, path: str, raw: bytes) -> tuple[Document, ...] | None:
+        """The documents of ``raw`` read from the last content parsed at ``path``, when only
+        values on lines of their own changed (see :mod:`slopolicy.load.edits`)."""
+        prior = self.bases.get(path)
+        found = edits.reload(prior, raw, self._source(path)) if prior is not None else None
+        if found is None:
+            return None
+        self.bases[path] = found[0]
+        self.bases.move_to_end(path)
+        return tuple(found[1])
+
+    def _load(self, path: str, raw: bytes) -> tuple[Document, ...]:
+        loaded = load_bytes(path, raw)
+        held = tuple(loaded.documents)
+        source = self._source(path)
+        for doc in held:
+            doc.source = source
+        basis = edits.basis(raw, loaded)
+        loaded.documents.clear()  # no cycle left to the collector, which is off
+        if basis is None:
+            self.bases.pop(path, None)
+        else:
+            self.bases[path] = basis
+            self.bases.move_to_end(path)
+            if len(self.bases) > PARSED_KEPT:
+                self.bases.popitem(last=False)
         return held
 
     # -- one commit -------------------------------------------------------------------

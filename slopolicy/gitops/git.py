@@ -13,6 +13,7 @@ that need history (``check --base``, ``diff``, ``approve``, ``audit``), so
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import posixpath
 import re
@@ -793,6 +794,17 @@ def _date(text: str, sha: str, which: str) -> datetime.datetime:
     change made in it can be placed in time. A date before 1970 in its own
     zone (the epoch at -12:00) is a date like any other.
     """
+    found = _read_date(text)
+    if found is not None:
+        return found
+    shown = repr(text) if text else "(none git can read)"
+    raise UsageError(f"commit {sha[:7]}: its {which} date {shown} cannot be read as a "
+                     "date; slopolicy cannot place the commit in time, so it judges no "
+                     "change that includes it") from None
+
+
+@functools.lru_cache(maxsize=64)  # a commit's dates are read twice, its author's is most often
+def _read_date(text: str) -> datetime.datetime | None:  # its committer's
     found = _RAW_DATE.fullmatch(text)
     if found is not None and int(found["minutes"]) < 60:
         seconds, sign, hours, minutes = found.groups()
@@ -802,10 +814,7 @@ def _date(text: str, sha: str, which: str) -> datetime.datetime:
             return (_EPOCH + datetime.timedelta(seconds=int(seconds))).astimezone(zone)
         except (ValueError, OverflowError):
             pass  # past year 9999, or an offset of a day or more
-    shown = repr(text) if text else "(none git can read)"
-    raise UsageError(f"commit {sha[:7]}: its {which} date {shown} cannot be read as a "
-                     "date; slopolicy cannot place the commit in time, so it judges no "
-                     "change that includes it") from None
+    return None
 
 
 _RAW_DATE = re.compile(r"(-?[0-9]{1,20}) ([+-])([0-9]{2})(?P<minutes>[0-9]{2})")

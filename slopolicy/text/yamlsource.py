@@ -588,6 +588,85 @@ def document_lines(text: str) -> list[tuple[int, bool]]:
     return found
 
 
+def plain_scalar(text: str) -> Any:
+    """An untagged plain value scalar as the builder makes it (resolved, short text interned);
+    raises :class:`ScalarError` as :func:`resolve_plain` does."""
+    value = _WORDS.get(text, _NO_KEY)
+    if value is _NO_KEY:
+        value = text
+        if text and (text[0].isdigit() or text[0] in "+-."):
+            value = resolve_plain(text)
+    if type(value) is str and len(value) <= _INTERN_MAX:
+        value = sys.intern(value)
+    return value
+
+
+# A value line as :func:`value_lines` finds it: (document, path to the value, its column)
+ValueLine = tuple[int, Path, int]
+
+
+def value_lines(text: str) -> dict[int, ValueLine | None] | None:
+    """The lines (0-based) of ``text`` that hold one whole mapping entry of block style whose
+    value is a plain scalar written on that line alone (``  key: value``): where in which
+    document (its place in the stream) that value is. A line with more than one such entry
+    maps to None.
+
+    None when the text is outside what a value changed on its own line can be read in
+    place of: anchors or aliases (a value may stand in several places), tags, duplicate or
+    merge keys (a written value may not be the one loaded), keys that are no plain text,
+    or a syntax error.
+    """
+    get = _events(text)
+    found: dict[int, ValueLine | None] = {}
+    # per open collection: [is a mapping, its path, the key waiting for its value, the
+    # line of that key, keys seen, items seen, inside flow style]
+    stack: list[list[Any]] = []
+    document = -1
+    try:
+        while True:
+            event = get()
+            if event is None:
+                return found
+            kind = type(event)
+            if kind is ev.DocumentStartEvent:
+                document += 1
+                continue
+            if kind is ev.AliasEvent or getattr(event, "anchor", None) \
+                    or getattr(event, "ctag", None) is not None:
+                return None
+            if kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
+                stack.pop()
+                continue
+            if kind is not ev.ScalarEvent and kind is not ev.MappingStartEvent \
+                    and kind is not ev.SequenceStartEvent:
+                continue
+            top = stack[-1] if stack else None
+            path: Path = ()
+            if top is not None and top[0] and top[2] is _NO_KEY:  # a key
+                if kind is not ev.ScalarEvent or event.value in top[4] or event.value == "<<":
+                    return None
+                top[4].add(event.value)
+                top[2], top[3] = event.value, event.start_mark.line
+                continue
+            if top is not None:
+                if top[0]:
+                    path, top[2] = (*top[1], top[2]), _NO_KEY
+                else:
+                    path = (*top[1], top[5])
+                    top[5] += 1
+            if kind is not ev.ScalarEvent:
+                flow = bool(event.flow_style) or (top is not None and top[6])
+                stack.append([kind is ev.MappingStartEvent, path, _NO_KEY, -1, set(), 0, flow])
+                continue
+            start, end = event.start_mark, event.end_mark
+            if (top is not None and top[0] and not top[6] and not event.style
+                    and event.implicit[0] and start.line == end.line == top[3]):
+                line = start.line
+                found[line] = None if line in found else (document, path, start.column)
+    except YAMLError:
+        return None
+
+
 def positions_of(text: str) -> list[Positions | None]:
     """The position tree of every document of ``text``, in stream order."""
     trees: list[Positions | None] = []

@@ -346,3 +346,48 @@ def test_what_is_remembered_by_identity_is_never_lent_to_a_later_object() -> Non
         before, after, up = pair(number)
         change = changes.compare_documents(before, after)
         assert change is not None and change.status == ("tightened" if up else "loosened")
+
+
+# -- versions read from the last one -------------------------------------------------------
+
+def test_an_audit_that_reads_versions_from_the_last_reports_what_parsing_each_reports(
+        repo: GitProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Versions whose changed lines are values rewritten in place are read from the last
+    version at their path (load.edits); every report is the one parsing each version gives."""
+    from slopolicy.load import edits
+
+    other = sla(1, "2025-01-01", "99.9").replace("globex-public-api", "initech-api").replace(
+        "customer: globex", "customer: initech")
+    slo = SLO_TEXT.replace("target: 0.999", "target: 0.9995")
+    steps = [
+        {"slas/globex.yaml": sla(2, "2025-02-01", "99.95")},  # values in place
+        {"slas/globex.yaml": sla(3, "2025-03-01", "99.5", threshold="300ms")},
+        {"slas/both.yaml": other + "---\n" + slo},  # a stream of two documents, added
+        {"slas/both.yaml": other.replace("version: 1", "version: 2").replace(
+            "targetPercent: 99.9", "targetPercent: 99.0") + "---\n" + slo},  # loosened
+        {"slas/globex.yaml": sla(4, "2025-04-01", "99.5", threshold="300ms").replace(
+            "name: globex-public-api", "name: globex-api")},  # renamed in place
+        {"slas/globex.yaml": sla(5, "2025-05-01", "99.9").replace(
+            "name: globex-public-api", "name: globex-api") + "# a comment\n"},  # a line more
+        {"slas/globex.yaml": sla(6, "2025-06-01", "99.9").replace(
+            "name: globex-public-api", "name: globex-api") + "# a comment\n"},
+    ]
+    for number, files in enumerate(steps):
+        for path, text in files.items():
+            repo.write(path, text)
+        repo.commit(f"step {number}", date=f"2025-0{number + 2}-10T12:00:00+00:00")
+    asked = [("--format", "json"), ("--format", "html"), ("--format", "text"),
+             ("--as-of", "2025-06-30", "--format", "json")]
+    read = []
+    reload = edits.reload
+
+    def counted(*args: Any) -> Any:
+        found = reload(*args)
+        read.append(found is not None)
+        return found
+
+    monkeypatch.setattr(edits, "reload", counted)
+    shortcut = [repo.run("audit", *args).out for args in asked]
+    assert sum(read) >= 4 * len(asked) and not all(read)  # read from the last, and parsed
+    monkeypatch.setattr(edits, "reload", lambda *args: None)
+    assert [repo.run("audit", *args).out for args in asked] == shortcut
