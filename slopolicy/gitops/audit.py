@@ -501,7 +501,50 @@ class _Walker:
         self.commits = commits
         paths = {p for commit in commits for c in commit.changes
                  for p in (c.old_path, c.new_path) if p}
-        self.selected = set(discovery.select(self.project.config, paths, self.root))
+        self.selected = set()
+        for globs in (self.project.config, *self._history_globs(commits)):
+            self.selected.update(discovery.select(globs, paths, self.root))
+
+    def _history_globs(self, commits: Sequence[LoggedCommit]) -> list[Config]:
+        """The document globs of every version of the configuration the history holds.
+
+        The walk follows every path that any of them selected, so no edit of
+        the globs hides an agreement's history: an exclude pushed without its
+        approvals (the policy before it keeps judging) or the agreements moved
+        to another folder with the include following (they are followed
+        across the move). Replays the log's paths on the map of path -> blob,
+        reading only the configuration's contents (one process for its
+        versions) and what it extends; the state is emptied for the walk.
+        """
+        rel = self.config_rel
+        if rel is None:  # a configuration outside the repository: the project's alone
+            return []
+        self.blobs = self.repo.read_blobs({
+            c.new_blob for commit in commits for c in commit.changes
+            if c.new_path == rel and c.new_blob})
+        found: dict[tuple[tuple[str, ...], tuple[str, ...]], Config] = {}
+        policy = {rel}  # the configuration and what it extends, as last read
+        for number, commit in enumerate(commits):
+            touched: set[str] = set()
+            for change in commit.changes:
+                if change.old_path is not None and change.status != "C":
+                    touched.add(change.old_path)
+                    self.files.pop(change.old_path, None)
+                if change.new_path is not None:
+                    touched.add(change.new_path)
+                    if change.new_blob is not None:
+                        self.files[change.new_path] = change.new_blob
+                    else:
+                        self.files.pop(change.new_path, None)
+            if number and policy.isdisjoint(touched):
+                continue
+            reader = _FetchingReader(self, commit.sha)
+            policy = {rel, *config_module.chain(reader, rel)}
+            globs = _document_globs(reader, rel, self.root)
+            if globs is not None:
+                found.setdefault((tuple(globs.include), tuple(globs.exclude)), globs)
+        self.files, self.blobs = {}, {}
+        return list(found.values())
 
     def _read_ahead(self, index: int) -> None:
         """Read the blobs of the next stretch of commits (one process), keeping only those
@@ -1102,6 +1145,39 @@ class _StateReader(Reader):
         if unlogged and self.commit:  # a file the walk does not follow: read it at the parent
             out.update(self.walker.repo.read_paths(self.commit, unlogged))
         return out
+
+
+class _FetchingReader(_StateReader):
+    """The state as :meth:`_Walker._history_globs` replays it: the content of a file it holds
+    is read when first asked for (what a configuration extends)."""
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        paths = list(paths)
+        files, blobs = self.walker.files, self.walker.blobs
+        wanted = [files[p] for p in paths if p in files and files[p] not in blobs]
+        if wanted:
+            blobs.update(self.walker.repo.read_blobs(wanted))
+        return super().read(paths)
+
+
+def _document_globs(reader: Reader, rel: str, root: Path) -> Config | None:
+    """The document globs of the configuration at ``rel`` as ``reader`` holds it (none there:
+    the defaults); None when it cannot be read, or holds a glob that is no gitignore pattern
+    (so nothing can be checked by it)."""
+    try:
+        settings = _settings(reader, rel) if reader.exists(rel) else {}
+    except ConfigError:
+        return None
+    documents = settings.get("documents")
+    documents = documents if isinstance(documents, Mapping) else {}
+    include = documents.get("include") or list(config_module.DEFAULT_INCLUDE)
+    exclude = documents.get("exclude") or []
+    globs = [*include, *exclude] if isinstance(include, list) and isinstance(exclude, list) \
+        else [None]
+    if not all(isinstance(g, str) and discovery.unreadable_glob(g) is None for g in globs):
+        return None
+    return Config(root=root / PurePosixPath(rel).parent.as_posix(), include=list(include),
+                  exclude=[*config_module.DEFAULT_EXCLUDE, *exclude])
 
 
 def _logged(path: str, pathspecs: tuple[Sequence[str], Sequence[str]]) -> bool:
