@@ -391,9 +391,15 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
         return History(None, None, [], [])
     walker = _Walker(project, repo, track_slos)
     commits, chain = repo.history_and_chain(head, *walker.pathspecs)
+    globs = walker.history_globs(commits)
+    wider = _wider(walker.pathspecs, globs)
+    if wider != walker.pathspecs:  # an earlier version's globs name files of another kind
+        walker.pathspecs = wider
+        commits, chain = repo.history_and_chain(head, *wider)
+        globs = walker.history_globs(commits)
     now = datetime.datetime.now(datetime.timezone.utc)
     walker.entered = _entered(chain, now)
-    walker.load(commits)
+    walker.load(commits, globs)
     # Everything the walk builds is kept to the end: cyclic GC passes would only rescan it.
     with runtime.loading():
         for index, commit in enumerate(commits):
@@ -496,16 +502,17 @@ class _Walker:
 
     # -- reading ----------------------------------------------------------------------
 
-    def load(self, commits: list[LoggedCommit]) -> None:
-        """Pick the document paths the log names; blobs are read as the walk reaches them."""
+    def load(self, commits: list[LoggedCommit], globs: Sequence[Config]) -> None:
+        """Pick the document paths the log names (those the project's globs, or ``globs``,
+        select); blobs are read as the walk reaches them."""
         self.commits = commits
         paths = {p for commit in commits for c in commit.changes
                  for p in (c.old_path, c.new_path) if p}
         self.selected = set()
-        for globs in (self.project.config, *self._history_globs(commits)):
-            self.selected.update(discovery.select(globs, paths, self.root))
+        for each in (self.project.config, *globs):
+            self.selected.update(discovery.select(each, paths, self.root))
 
-    def _history_globs(self, commits: Sequence[LoggedCommit]) -> list[Config]:
+    def history_globs(self, commits: Sequence[LoggedCommit]) -> list[Config]:
         """The document globs of every version of the configuration the history holds.
 
         The walk follows every path that any of them selected, so no edit of
@@ -1105,16 +1112,25 @@ def _config_rel(project: Project) -> str | None:
 def _pathspecs(project: Project) -> tuple[list[str], list[str]]:
     """What the walk follows: documents and configuration (git wildcard patterns), and the
     signers file (a path, taken literally: its name may hold any character)."""
-    specs = list(BASE_PATHSPECS)
-    for pattern in project.config.include:
-        leaf = pattern.rsplit("/", 1)[-1]
-        if leaf.startswith("*.") and f"*{leaf[1:]}" not in specs:
-            specs.append(f"*{leaf[1:]}")
+    specs, _ = _wider((list(BASE_PATHSPECS), []), [project.config])
     roster = Roster.from_config(project.config.approvals, project.config.root, project.repo_root)
     paths = []
     if roster.allowed_signers and not roster.allowed_signers.startswith("/"):
         paths.append(roster.allowed_signers)
     return specs, paths
+
+
+def _wider(pathspecs: tuple[list[str], list[str]], globs: Iterable[Config]
+           ) -> tuple[list[str], list[str]]:
+    """``pathspecs`` with the kinds of file the include globs of ``globs`` name (by the
+    ending of a glob's last part: ``contracts/*.sla`` adds ``*.sla``)."""
+    specs = list(pathspecs[0])
+    for config in globs:
+        for pattern in config.include:
+            leaf = pattern.rsplit("/", 1)[-1]
+            if leaf.startswith("*.") and f"*{leaf[1:]}" not in specs:
+                specs.append(f"*{leaf[1:]}")
+    return specs, pathspecs[1]
 
 
 class _StateReader(Reader):
@@ -1148,7 +1164,7 @@ class _StateReader(Reader):
 
 
 class _FetchingReader(_StateReader):
-    """The state as :meth:`_Walker._history_globs` replays it: the content of a file it holds
+    """The state as :meth:`_Walker.history_globs` replays it: the content of a file it holds
     is read when first asked for (what a configuration extends)."""
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
