@@ -107,26 +107,30 @@ def test_a_path_no_version_of_the_policy_selected_stays_out(repo: GitProject) ->
     assert [a["document"] for a in data["agreements"]] == [GLOBEX]
 
 
-def test_an_exclude_in_a_file_the_configuration_extends_hides_no_agreement(
-        repo: GitProject) -> None:
-    """The configuration extends policy/base.yaml (approved); mallory adds the exclude of
-    slas/ there, never approved, and loosens globex: the loosening is in the audit."""
+def test_the_globs_of_a_file_the_configuration_extends_count(repo: GitProject) -> None:
+    """The configuration extends policy/base.yaml (approved); an edit of that file alone
+    keeps the agreements as contracts/*.sla, mallory loosens one, and an edit of that file
+    alone puts the default globs back: each version of what it extends counts, so the
+    loosening is in the audit."""
     policy = (repo.root / ".slopolicy.yaml").read_text()
     assert policy.startswith("extends: default\n")
     repo.write(".slopolicy.yaml", policy.replace("extends: default", "extends: policy/base.yaml"))
     repo.write("policy/base.yaml", "extends: default\n")
     assert repo.approve("carol", "sre", ".slopolicy.yaml").code == 0
     repo.commit("the house's base policy", date="2025-03-05T12:00:00+00:00")
-    repo.write("policy/base.yaml", 'extends: default\ndocuments:\n  exclude: ["slas/"]\n')
-    excluded = repo.commit("keep vendored files out", author="mallory",
-                           date="2025-03-06T12:00:00+00:00")
-    repo.write("slas/globex.yaml", sla(2, "2025-06-01", "99.0"))
-    loosened = repo.commit("globex v2: 99.0", author="mallory", date="2025-03-10T12:00:00+00:00")
+    repo.write("policy/base.yaml", 'extends: default\n'
+               'documents:\n  include: ["**/*.yaml", "contracts/*.sla"]\n')
+    repo.write("contracts/acme.sla", sla(1).replace("globex-public-api", "acme"))
+    repo.commit("contracts as .sla files", date="2025-03-06T12:00:00+00:00")
+    repo.write("contracts/acme.sla", sla(2, "2025-06-01", "99.0").replace(
+        "globex-public-api", "acme"))
+    loosened = repo.commit("acme v2: 99.0", author="mallory", date="2025-03-07T12:00:00+00:00")
+    repo.write("policy/base.yaml", "extends: default\n")
+    repo.commit("the default globs again", author="mallory", date="2025-03-08T12:00:00+00:00")
     data = audit(repo, "--format", "json").json
-    assert [(e["commit"], e["compliant"]) for e in data["policy"]["changes"]][-2:] \
-        == [(data["policy"]["changes"][-2]["commit"], True), (excluded, False)]
-    assert [(v["commit"], v["compliant"]) for v in globex(data)["versions"]][1:] \
-        == [(loosened, False)]
+    [acme] = [a for a in data["agreements"] if a["document"] == "SLA/acme"]
+    assert [(v["commit"], v["change"], v["compliant"]) for v in acme["versions"]][1:] \
+        == [(loosened, "loosened", False)]
 
 
 def test_files_of_a_kind_only_an_earlier_version_named_are_followed(repo: GitProject) -> None:
