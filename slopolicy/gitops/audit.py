@@ -391,9 +391,15 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
         return History(None, None, [], [])
     walker = _Walker(project, repo, track_slos)
     commits, chain = repo.history_and_chain(head, *walker.pathspecs)
+    globs = walker.history_globs(commits)
+    wider = _wider(walker.pathspecs, globs)
+    if wider != walker.pathspecs:  # an earlier version's globs name files of another kind
+        walker.pathspecs = wider
+        commits, chain = repo.history_and_chain(head, *wider)
+        globs = walker.history_globs(commits)
     now = datetime.datetime.now(datetime.timezone.utc)
     walker.entered = _entered(chain, now)
-    walker.load(commits)
+    walker.load(commits, globs)
     # Everything the walk builds is kept to the end: cyclic GC passes would only rescan it.
     with runtime.loading():
         for index, commit in enumerate(commits):
@@ -496,12 +502,56 @@ class _Walker:
 
     # -- reading ----------------------------------------------------------------------
 
-    def load(self, commits: list[LoggedCommit]) -> None:
-        """Pick the document paths the log names; blobs are read as the walk reaches them."""
+    def load(self, commits: list[LoggedCommit], globs: Sequence[Config]) -> None:
+        """Pick the document paths the log names (those the project's globs, or ``globs``,
+        select); blobs are read as the walk reaches them."""
         self.commits = commits
         paths = {p for commit in commits for c in commit.changes
                  for p in (c.old_path, c.new_path) if p}
-        self.selected = set(discovery.select(self.project.config, paths, self.root))
+        self.selected = set()
+        for each in (self.project.config, *globs):
+            self.selected.update(discovery.select(each, paths, self.root))
+
+    def history_globs(self, commits: Sequence[LoggedCommit]) -> list[Config]:
+        """The document globs of every version of the configuration the history holds.
+
+        The walk follows every path that any of them selected, so no edit of
+        the globs hides an agreement's history: an exclude pushed without its
+        approvals (the policy before it keeps judging) or the agreements moved
+        to another folder with the include following (they are followed
+        across the move). Replays the log's paths on the map of path -> blob,
+        reading only the configuration's contents (one process for its
+        versions) and what it extends; the state is emptied for the walk.
+        """
+        rel = self.config_rel
+        if rel is None:  # a configuration outside the repository: the project's alone
+            return []
+        self.blobs = self.repo.read_blobs({
+            c.new_blob for commit in commits for c in commit.changes
+            if c.new_path == rel and c.new_blob})
+        found: dict[tuple[tuple[str, ...], tuple[str, ...]], Config] = {}
+        policy = {rel}  # the configuration and what it extends, as last read
+        for number, commit in enumerate(commits):
+            touched: set[str] = set()
+            for change in commit.changes:
+                if change.old_path is not None and change.status != "C":
+                    touched.add(change.old_path)
+                    self.files.pop(change.old_path, None)
+                if change.new_path is not None:
+                    touched.add(change.new_path)
+                    if change.new_blob is not None:
+                        self.files[change.new_path] = change.new_blob
+                    else:
+                        self.files.pop(change.new_path, None)
+            if number and policy.isdisjoint(touched):
+                continue
+            reader = _FetchingReader(self, commit.sha)
+            policy = {rel, *config_module.chain(reader, rel)}
+            globs = _document_globs(reader, rel, self.root)
+            if globs is not None:
+                found.setdefault((tuple(globs.include), tuple(globs.exclude)), globs)
+        self.files, self.blobs = {}, {}
+        return list(found.values())
 
     def _read_ahead(self, index: int) -> None:
         """Read the blobs of the next stretch of commits (one process), keeping only those
@@ -1062,16 +1112,25 @@ def _config_rel(project: Project) -> str | None:
 def _pathspecs(project: Project) -> tuple[list[str], list[str]]:
     """What the walk follows: documents and configuration (git wildcard patterns), and the
     signers file (a path, taken literally: its name may hold any character)."""
-    specs = list(BASE_PATHSPECS)
-    for pattern in project.config.include:
-        leaf = pattern.rsplit("/", 1)[-1]
-        if leaf.startswith("*.") and f"*{leaf[1:]}" not in specs:
-            specs.append(f"*{leaf[1:]}")
+    specs, _ = _wider((list(BASE_PATHSPECS), []), [project.config])
     roster = Roster.from_config(project.config.approvals, project.config.root, project.repo_root)
     paths = []
     if roster.allowed_signers and not roster.allowed_signers.startswith("/"):
         paths.append(roster.allowed_signers)
     return specs, paths
+
+
+def _wider(pathspecs: tuple[list[str], list[str]], globs: Iterable[Config]
+           ) -> tuple[list[str], list[str]]:
+    """``pathspecs`` with the kinds of file the include globs of ``globs`` name (by the
+    ending of a glob's last part: ``contracts/*.sla`` adds ``*.sla``)."""
+    specs = list(pathspecs[0])
+    for config in globs:
+        for pattern in config.include:
+            leaf = pattern.rsplit("/", 1)[-1]
+            if leaf.startswith("*.") and f"*{leaf[1:]}" not in specs:
+                specs.append(f"*{leaf[1:]}")
+    return specs, pathspecs[1]
 
 
 class _StateReader(Reader):
@@ -1102,6 +1161,39 @@ class _StateReader(Reader):
         if unlogged and self.commit:  # a file the walk does not follow: read it at the parent
             out.update(self.walker.repo.read_paths(self.commit, unlogged))
         return out
+
+
+class _FetchingReader(_StateReader):
+    """The state as :meth:`_Walker.history_globs` replays it: the content of a file it holds
+    is read when first asked for (what a configuration extends)."""
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        paths = list(paths)
+        files, blobs = self.walker.files, self.walker.blobs
+        wanted = [files[p] for p in paths if p in files and files[p] not in blobs]
+        if wanted:
+            blobs.update(self.walker.repo.read_blobs(wanted))
+        return super().read(paths)
+
+
+def _document_globs(reader: Reader, rel: str, root: Path) -> Config | None:
+    """The document globs of the configuration at ``rel`` as ``reader`` holds it (none there:
+    the defaults); None when it cannot be read, or holds a glob that is no gitignore pattern
+    (so nothing can be checked by it)."""
+    try:
+        settings = _settings(reader, rel) if reader.exists(rel) else {}
+    except ConfigError:
+        return None
+    documents = settings.get("documents")
+    documents = documents if isinstance(documents, Mapping) else {}
+    include = documents.get("include") or list(config_module.DEFAULT_INCLUDE)
+    exclude = documents.get("exclude") or []
+    globs = [*include, *exclude] if isinstance(include, list) and isinstance(exclude, list) \
+        else [None]
+    if not all(isinstance(g, str) and discovery.unreadable_glob(g) is None for g in globs):
+        return None
+    return Config(root=root / PurePosixPath(rel).parent.as_posix(), include=list(include),
+                  exclude=[*config_module.DEFAULT_EXCLUDE, *exclude])
 
 
 def _logged(path: str, pathspecs: tuple[Sequence[str], Sequence[str]]) -> bool:
