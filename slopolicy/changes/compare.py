@@ -925,9 +925,10 @@ def _keyed(before: list[Any], after: list[Any], key: str
 
     A name that repeats on a side (``check`` reports it: ``duplicate-name``) says
     nothing of which of its items became which, and a change is never judged as less
-    than it may be: the items of that name equal on both sides (as many of each as both
-    hold) are set aside, and each remaining item of the base is compared with each
-    remaining one of the head (a ``Key`` with ``at``). When one side holds more of them,
+    than it may be: unless both sides hold the same items of that name, each item of
+    the name in the base is compared with each in the head (a ``Key`` with ``at``), an
+    unchanged one too (a slower duplicate of a severity level may be the one the
+    provider holds to). When one side holds more of them,
     any of its items may be the one added (or removed): each is also reported so. A
     change of the items of that name (``[name]``: every item of the name on each side, a
     change in no single direction) says why.
@@ -943,11 +944,9 @@ def _keyed(before: list[Any], after: list[Any], key: str
         if len(olds) <= 1 and len(news) <= 1:
             pairs.append((Key(name), olds[0] if olds else _NONE, news[0] if news else _NONE))
             continue
-        group = (Key(name), (-1, [b for _, b in olds]), (-1, [a for _, a in news]))
-        olds, news = _unmatched(olds, news)
-        if not olds and not news:
-            continue  # the same items, in another order
-        pairs.append(group)
+        if _same_items(olds, news):
+            continue  # the same items, perhaps in another order
+        pairs.append((Key(name), (-1, [b for _, b in olds]), (-1, [a for _, a in news])))
         for b_item in olds:
             pairs.extend((Key(name, (b_item[0], a_item[0])), b_item, a_item) for a_item in news)
         if len(news) > len(olds):
@@ -957,17 +956,17 @@ def _keyed(before: list[Any], after: list[Any], key: str
     return pairs
 
 
-def _unmatched(olds: list[_Item], news: list[_Item]) -> tuple[list[_Item], list[_Item]]:
-    """The items of each side left once each equal pair (one of each side) is set aside."""
-    left = list(news)
-    kept: list[_Item] = []
-    for old in olds:
-        same = next((n for n, new in enumerate(left) if _same(old[1], new[1])), None)
+def _same_items(olds: list[_Item], news: list[_Item]) -> bool:
+    """Whether both sides hold the same items, as many of each (in any order)."""
+    if len(olds) != len(news):
+        return False
+    left = [a for _, a in news]
+    for _, old in olds:
+        same = next((n for n, new in enumerate(left) if _same(old, new)), None)
         if same is None:
-            kept.append(old)
-        else:
-            del left[same]
-    return kept, left
+            return False
+        del left[same]
+    return True
 
 
 def _index_by(items: list[Any], key: str) -> dict[str, list[_Item]] | None:
@@ -1305,28 +1304,26 @@ def _objective_changes(base: Document, head: Document, fields: Sequence[FieldCha
         news = after.get(key)
         if not news:
             continue
-        if len(olds) > 1 or len(news) > 1:
-            # a repeated name: which objective became which cannot be told, so each of the
-            # name is compared with each (those equal on both sides set aside)
-            olds, news = _unmatched_terms(olds, news)
-        for old in olds:
+        if (len(olds) > 1 or len(news) > 1) and _same_terms(olds, news):
+            continue  # a repeated name (see _keyed), and the same terms on both sides
+        for old in olds:  # a repeated name: each of the name compared with each
             for new in news:
                 change = _objective_change(key, old, new, budgets)
                 if change is not None:
                     yield change
 
 
-def _unmatched_terms(olds: list[dominance.Terms | None], news: list[dominance.Terms | None]
-                     ) -> tuple[list[dominance.Terms | None], list[dominance.Terms | None]]:
-    """The terms of each side left once each equal pair (one of each side) is set aside."""
+def _same_terms(olds: list[dominance.Terms | None], news: list[dominance.Terms | None]
+               ) -> bool:
+    """Whether both sides hold the same terms, as many of each (in any order)."""
+    if len(olds) != len(news):
+        return False
     left = list(news)
-    kept = []
     for old in olds:
-        if old in left:
-            left.remove(old)
-        else:
-            kept.append(old)
-    return kept, left
+        if old not in left:
+            return False
+        left.remove(old)
+    return True
 
 
 def _objective_change(key: str, old: dominance.Terms | None, new: dominance.Terms | None,
