@@ -8,9 +8,15 @@ Real repositories, real commits, real signatures.
 """
 from __future__ import annotations
 
+import random
+from collections.abc import Iterator
+from itertools import permutations, product
 from typing import Any
 
 from gitrepos import GitProject, days_hence, document, problems, sla
+
+from slopolicy.changes.compare import compare_files
+from slopolicy.load.files import load_bytes
 
 GLOBEX = "SLA/globex-public-api"
 MAINTENANCE = "  exclusions:\n    - {name: scheduled-maintenance, maxPerWindow: 4h, notice: 72h}\n"
@@ -137,3 +143,62 @@ def test_the_audit_judges_a_repeated_name_as_the_gate_does(repo: GitProject) -> 
     assert run.code == 1
     assert "SLA/globex-public-api v2 loosened" in run.err
     assert "1 more sre approver" in run.err
+
+
+def _exclusions(items: list[tuple[str, str, str]]) -> str:
+    if not items:
+        return sla()
+    return sla() + "  exclusions:\n" + "".join(
+        f"    - {{name: {name}, maxPerWindow: {most}, notice: {notice}}}\n"
+        for name, most, notice in items)
+
+
+def _directions(old: list[tuple[str, str, str]], new: list[tuple[str, str, str]]
+                ) -> frozenset[str]:
+    found = compare_files([load_bytes("sla.yaml", _exclusions(old).encode())],
+                          [load_bytes("sla.yaml", _exclusions(new).encode())])
+    return found[0].directions - {"metadata", "version"} if found else frozenset()
+
+
+def _pairings(old: list[tuple[str, str, str]], new: list[tuple[str, str, str]]
+              ) -> Iterator[tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]]:
+    """Both sides with names made unique, once for each way of pairing the items of a name
+    (as many pairs as the side with fewer of them holds; the others added or removed). The
+    same items of a name on both sides, in any order, are the same terms: each is paired
+    with its equal."""
+    names = sorted({n for n, _, _ in old} | {n for n, _, _ in new})
+    choices = []
+    for name in names:
+        olds = [i for i, item in enumerate(old) if item[0] == name]
+        news = [i for i, item in enumerate(new) if item[0] == name]
+        if sorted(old[i] for i in olds) == sorted(new[i] for i in news):
+            left = list(news)
+            choices.append([[(i, left.pop(left.index(next(
+                j for j in left if new[j] == old[i])))) for i in olds]])
+        elif len(olds) <= len(news):
+            choices.append([list(zip(olds, p)) for p in permutations(news, len(olds))])
+        else:
+            choices.append([list(zip(p, news)) for p in permutations(olds, len(news))])
+    for chosen in product(*choices):
+        pairs = [pair for group in chosen for pair in group]
+        old_names = [f"old-{i}" for i in range(len(old))]
+        new_names = [f"new-{i}" for i in range(len(new))]
+        for b, a in pairs:
+            new_names[a] = old_names[b]
+        yield ([(old_names[i], m, n) for i, (_, m, n) in enumerate(old)],
+               [(new_names[i], m, n) for i, (_, m, n) in enumerate(new)])
+
+
+def test_every_pairing_of_repeated_names_is_counted() -> None:
+    """Exclusions drawn from two names: the change counts every direction that some way of
+    pairing the items of a name shows (judged with names made unique)."""
+    rng = random.Random(20261201)
+    def draw() -> list[tuple[str, str, str]]:
+        return [(rng.choice("ab"), rng.choice(("1h", "4h", "40h")), rng.choice(("1h", "72h")))
+                for _ in range(rng.randint(0, 3))]
+    for _ in range(150):
+        old, new = draw(), draw()
+        found = _directions(old, new)
+        for unique_old, unique_new in _pairings(old, new):
+            assert _directions(unique_old, unique_new) <= found, (old, new, unique_old,
+                                                                  unique_new, found)
