@@ -927,11 +927,10 @@ def _keyed(before: list[Any], after: list[Any], key: str
     nothing of which of its items became which, and a change is never judged as less
     than it may be: unless both sides hold the same items of that name, each item of
     the name in the base is compared with each in the head (a ``Key`` with ``at``), an
-    unchanged one too (a slower duplicate of a severity level may be the one the
-    provider holds to). When one side holds more of them,
-    any of its items may be the one added (or removed): each is also reported so. A
-    change of the items of that name (``[name]``: every item of the name on each side, a
-    change in no single direction) says why.
+    unchanged one too (a slower second ``P2`` may be the one the provider holds to).
+    When one side holds more of them, any of its items may be the one added (or
+    removed): each is also reported so. A change of the items of that name (``[name]``:
+    every item of the name on each side, a change in no single direction) says why.
     """
     b_index = _index_by(before, key)
     a_index = _index_by(after, key)

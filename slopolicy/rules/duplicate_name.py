@@ -2,14 +2,16 @@
 
 Names identify documents: references (``indicatorRef``, an SLA's ``slo:``)
 and approvals resolve by name, so a second document of the same kind and
-name makes them ambiguous. Reported at the later one, with the first as a
-related location.
+name makes them ambiguous.
 
 Names identify the items of an SLA's lists too: its objectives and
 exclusions by ``name``, its support severities by ``level``. A change of the
-agreement is judged item by item, matched by those names; a name given twice
-leaves a reader (and the change gate) unable to tell which item is which, so
-the second is reported, at its name, with the first as a related location.
+agreement is judged item by item, matched by those names, so a name given
+twice in one list leaves a reader (and the change gate) unable to tell which
+item is which (an item is reported at its name).
+
+Either way: reported at the later one, with the first as a
+related location.
 
 Passing example::
 
