@@ -77,9 +77,15 @@ ABSENT: Any = _Absent()
 
 @dataclass(frozen=True, slots=True)
 class Key:
-    """A list item addressed by its name, shown as ``[name]``."""
+    """A list item addressed by its name, shown as ``[name]``.
+
+    ``at``: when the name repeats in the list on a side, which items were compared
+    (their positions in the base's list and the head's, -1 for none), shown as
+    ``[name (item 1 → 2)]``.
+    """
 
     value: str
+    at: tuple[int, int] | None = None
 
 
 Part = str | int | Key
@@ -93,12 +99,17 @@ def show_path(path: Shown) -> str:
     out = ""
     for part in path:
         if isinstance(part, Key):
-            out += f"[{part.value}]"
+            out += f"[{part.value}]" if part.at is None else (
+                f"[{part.value} (item {_item_number(part.at[0])} → {_item_number(part.at[1])})]")
         elif isinstance(part, int):
             out += f"[{part}]"
         else:
             out += f".{part}" if out else part
     return out
+
+
+def _item_number(index: int) -> str:
+    return str(index + 1) if index >= 0 else "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -863,10 +874,12 @@ def _diff(before: Any, after: Any, path: Shown, b_path: IndexPath, h_path: Index
         key = keys.get(_pattern(path))
         pairs = _keyed(before, after, key) if key else None
         if pairs is not None:
-            for name, (bi, b), (hi, a) in pairs:
-                item = path + (Key(name),)
+            for item_key, (bi, b), (hi, a) in pairs:
+                item = path + (item_key,)
                 if bi >= 0 and hi >= 0:
                     _diff(b, a, item, b_path + (bi,), h_path + (hi,), keys, found)
+                elif bi < 0 and hi < 0:  # the items of a repeated name (see _keyed)
+                    found.append((item, b_path, h_path, b, a))
                 else:  # the whole item is new or gone
                     found.append((item, b_path + (bi,) if bi >= 0 else None,
                                   h_path + (hi,) if hi >= 0 else None, b, a))
@@ -902,24 +915,66 @@ def _diff_mappings(before: Mapping[str, Any], after: Mapping[str, Any], path: Sh
             found.append((path + (name,), None, h_path + (name,), ABSENT, a))
 
 
+_Item = tuple[int, Any]  # an item of a list and its position (-1 and ABSENT: none)
+_NONE: _Item = (-1, ABSENT)
+
+
 def _keyed(before: list[Any], after: list[Any], key: str
-           ) -> list[tuple[str, tuple[int, Any], tuple[int, Any]]] | None:
-    """Items paired by their ``key`` field; None when some item has no unique key."""
+           ) -> list[tuple[Key, _Item, _Item]] | None:
+    """Items paired by their ``key`` field; None when some item has no key.
+
+    A name that repeats on a side (``check`` reports it: ``duplicate-name``) says
+    nothing of which of its items became which, and a change is never judged as less
+    than it may be: unless both sides hold the same items of that name, each item of
+    the name in the base is compared with each in the head (a ``Key`` with ``at``), an
+    unchanged one too (a slower second ``P2`` may be the one the provider holds to).
+    When one side holds more of them, any of its items may be the one added (or
+    removed): each is also reported so. A change of the items of that name (``[name]``:
+    every item of the name on each side, a change in no single direction) says why.
+    """
     b_index = _index_by(before, key)
     a_index = _index_by(after, key)
     if b_index is None or a_index is None:
         return None
     names = list(b_index) + [n for n in a_index if n not in b_index]
-    return [(n, b_index.get(n, (-1, ABSENT)), a_index.get(n, (-1, ABSENT))) for n in names]
+    pairs: list[tuple[Key, _Item, _Item]] = []
+    for name in names:
+        olds, news = b_index.get(name, []), a_index.get(name, [])
+        if len(olds) <= 1 and len(news) <= 1:
+            pairs.append((Key(name), olds[0] if olds else _NONE, news[0] if news else _NONE))
+            continue
+        if _same_items(olds, news):
+            continue  # the same items, perhaps in another order
+        pairs.append((Key(name), (-1, [b for _, b in olds]), (-1, [a for _, a in news])))
+        for b_item in olds:
+            pairs.extend((Key(name, (b_item[0], a_item[0])), b_item, a_item) for a_item in news)
+        if len(news) > len(olds):
+            pairs.extend((Key(name, (-1, a_item[0])), _NONE, a_item) for a_item in news)
+        if len(olds) > len(news):
+            pairs.extend((Key(name, (b_item[0], -1)), b_item, _NONE) for b_item in olds)
+    return pairs
 
 
-def _index_by(items: list[Any], key: str) -> dict[str, tuple[int, Any]] | None:
-    found: dict[str, tuple[int, Any]] = {}
+def _same_items(olds: list[_Item], news: list[_Item]) -> bool:
+    """Whether both sides hold the same items, as many of each (in any order)."""
+    if len(olds) != len(news):
+        return False
+    left = [a for _, a in news]
+    for _, old in olds:
+        same = next((n for n, new in enumerate(left) if _same(old, new)), None)
+        if same is None:
+            return False
+        del left[same]
+    return True
+
+
+def _index_by(items: list[Any], key: str) -> dict[str, list[_Item]] | None:
+    found: dict[str, list[_Item]] = {}
     for index, item in enumerate(items):
         name = item.get(key) if isinstance(item, Mapping) else None
-        if not isinstance(name, (str, int)) or str(name) in found:
+        if not isinstance(name, (str, int)):
             return None
-        found[str(name)] = (index, item)
+        found.setdefault(str(name), []).append((index, item))
     return found
 
 
@@ -1009,16 +1064,23 @@ def _presence(before: Any, after: Any, added: str, removed: str) -> str | None:
 def _target_direction(sides: _Sides, change_path: Shown, before: Any, after: Any) -> str:
     """Targets compare as fractions, so ``targetPercent: 99.9`` -> ``target: 0.999`` is a rewrite."""
     key = change_path[:3]
-    b_obj = _keyed_item(sides.base, key)
-    a_obj = _keyed_item(sides.head, key)
+    b_obj = _keyed_item(sides.base, key, 0)
+    a_obj = _keyed_item(sides.head, key, 1)
     return _compare(b_obj, a_obj, _fraction, TIGHTENED)
 
 
-def _keyed_item(data: Mapping[str, Any], path: Shown) -> Mapping[str, Any]:
+def _keyed_item(data: Mapping[str, Any], path: Shown, side: int) -> Mapping[str, Any]:
+    """The mapping at ``path`` on one side (0: the base, 1: the head)."""
     node: Any = data
     for part in path:
         if isinstance(part, Key) and isinstance(node, list):
-            node = _named(node, part.value)
+            at = part.at[side] if part.at is not None else None
+            if at is None:
+                node = _named(node, part.value)
+            elif 0 <= at < len(node):
+                node = node[at]
+            else:
+                return {}
         elif isinstance(part, int) and isinstance(node, list) and part < len(node):
             node = node[part]
         elif isinstance(part, str) and (type(node) is dict or isinstance(node, Mapping)):
@@ -1194,8 +1256,8 @@ def _slo_direction(path: Shown, before: Any, after: Any, sides: _Sides) -> str:
 
 def _threshold_value_direction(sides: _Sides, path: Shown, before: Any, after: Any) -> str:
     """A threshold objective's ``value``: stricter in the direction of its ``op``."""
-    op_before = _keyed_item(sides.base, path[:3]).get("op")
-    op_after = _keyed_item(sides.head, path[:3]).get("op")
+    op_before = _keyed_item(sides.base, path[:3], 0).get("op")
+    op_after = _keyed_item(sides.head, path[:3], 1).get("op")
     if op_before != op_after:
         return MODIFIED
     if op_after in ("lt", "lte"):
@@ -1237,28 +1299,53 @@ def _objective_changes(base: Document, head: Document, fields: Sequence[FieldCha
         return
     before = _terms_by_key(base, lookups[0])
     after = _terms_by_key(head, lookups[1])
-    for key, old in before.items():
-        new = after.get(key)
-        if old is None or new is None:
+    for key, olds in before.items():
+        news = after.get(key)
+        if not news:
             continue
-        directions = _directions(old, new)
-        if old == new and not directions:
-            continue
-        if not budgets:
-            yield ObjectiveChange(key, directions)
-            continue
-        yield ObjectiveChange(  # window words interned: every version says them again
-            key, directions, sys.intern(units.format_window(old.window)),
-            sys.intern(units.format_window(new.window)), _budget(old), _budget(new))
+        if (len(olds) > 1 or len(news) > 1) and _same_terms(olds, news):
+            continue  # a repeated name (see _keyed), and the same terms on both sides
+        for old in olds:  # a repeated name: each of the name compared with each
+            for new in news:
+                change = _objective_change(key, old, new, budgets)
+                if change is not None:
+                    yield change
+
+
+def _same_terms(olds: list[dominance.Terms | None], news: list[dominance.Terms | None]
+               ) -> bool:
+    """Whether both sides hold the same terms, as many of each (in any order)."""
+    if len(olds) != len(news):
+        return False
+    left = list(news)
+    for old in olds:
+        if old not in left:
+            return False
+        left.remove(old)
+    return True
+
+
+def _objective_change(key: str, old: dominance.Terms | None, new: dominance.Terms | None,
+                      budgets: bool) -> ObjectiveChange | None:
+    if old is None or new is None:
+        return None
+    directions = _directions(old, new)
+    if old == new and not directions:
+        return None
+    if not budgets:
+        return ObjectiveChange(key, directions)
+    return ObjectiveChange(  # window words interned: every version says them again
+        key, directions, sys.intern(units.format_window(old.window)),
+        sys.intern(units.format_window(new.window)), _budget(old), _budget(new))
 
 
 # An SLA's terms by the identity of its data (kept alive here, so the identity stays its
 # own): in a history each version is compared twice, as the text after and then before.
-_SLA_TERMS: dict[int, tuple[Mapping[str, Any], dict[str, dominance.Terms | None]]] = {}
+_SLA_TERMS: dict[int, tuple[Mapping[str, Any], dict[str, list[dominance.Terms | None]]]] = {}
 
 
 def _terms_by_key(doc: Document, lookup: objectives.SliLookup
-                  ) -> dict[str, dominance.Terms | None]:
+                  ) -> dict[str, list[dominance.Terms | None]]:
     if (doc.api_version, doc.kind) == SLA_KEY:
         data = doc.data
         known = _SLA_TERMS.get(id(data))
@@ -1273,16 +1360,19 @@ def _terms_by_key(doc: Document, lookup: objectives.SliLookup
 
 
 def _terms_of(doc: Document, found: Sequence[objectives.ObjectiveTerms]
-              ) -> dict[str, dominance.Terms | None]:
-    """Each objective's terms by its name (an SLA) or display name (an SLO)."""
+              ) -> dict[str, list[dominance.Terms | None]]:
+    """The terms of the objectives of each name (an SLA) or display name (an SLO), in
+    order: more than one when the name repeats. One without a name goes by its position."""
     raw = doc.spec.get("objectives")
     items = raw if isinstance(raw, list) else []
     key_field = "name" if doc.kind == "SLA" else "displayName"
     names = [str(i.get(key_field)) if isinstance(i, Mapping) and i.get(key_field) is not None
              else str(n) for n, i in enumerate(items)]
-    if len(set(names)) != len(names):
-        names = [str(n) for n in range(len(items))]
-    return {names[position]: terms for position, terms, _ in found if position < len(names)}
+    by_name: dict[str, list[dominance.Terms | None]] = {}
+    for position, terms, _ in found:
+        if position < len(names):
+            by_name.setdefault(names[position], []).append(terms)
+    return by_name
 
 
 @lru_cache(maxsize=4096)  # an agreement's history repeats the same few terms

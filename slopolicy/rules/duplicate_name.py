@@ -1,8 +1,16 @@
-"""Two documents share apiVersion, kind and name.
+"""Two documents share apiVersion, kind and name, or an SLA repeats a name in a list.
 
 Names identify documents: references (``indicatorRef``, an SLA's ``slo:``)
 and approvals resolve by name, so a second document of the same kind and
-name makes them ambiguous. Reported at the later one, with the first as a
+name makes them ambiguous.
+
+Names identify the items of an SLA's lists too: its objectives and
+exclusions by ``name``, its support severities by ``level``. A change of the
+agreement is judged item by item, matched by those names, so a name given
+twice in one list leaves a reader (and the change gate) unable to tell which
+item is which (an item is reported at its name).
+
+Either way: reported at the later one, with the first as a
 related location.
 
 Passing example::
@@ -24,6 +32,16 @@ Failing example::
     apiVersion: openslo/v1
     kind: SLO
     metadata: {name: checkout-availability}
+
+Failing example (two exclusions named ``scheduled-maintenance``)::
+
+    apiVersion: slopolicy/v1
+    kind: SLA
+    metadata: {name: globex-checkout}
+    spec:
+      exclusions:
+        - {name: scheduled-maintenance, maxPerWindow: 4h, notice: 72h}
+        - {name: scheduled-maintenance, maxPerWindow: 40h, notice: 1h}
 """
 from __future__ import annotations
 
@@ -33,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 from slopolicy.model.documents import Document
 from slopolicy.model.kinds import SHARED_NAMES
 from slopolicy.model.problems import Finding, Related
+from slopolicy.text.yamlsource import Path
 
 if TYPE_CHECKING:
     from slopolicy.rules.context import Context
@@ -42,7 +61,50 @@ SEVERITY = "error"
 OPTIONS: dict[str, Any] = {}
 
 
+# The lists of an SLA whose items a name identifies: where each is, and its naming field.
+SLA_KEYED_LISTS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
+    (("spec", "objectives"), "name", "objective", "objectives"),
+    (("spec", "exclusions"), "name", "exclusion", "exclusions"),
+    (("spec", "support", "severities"), "level", "support severity", "severities"),
+)
+
+
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
+    yield from _documents(ctx)
+    for doc in ctx.documents:
+        if doc.known and (doc.api_version, doc.kind) == ("slopolicy/v1", "SLA"):
+            yield from _items(doc)
+
+
+def _items(doc: Document) -> Iterator[Finding]:
+    """Each item of a keyed list of an SLA whose name an earlier item of the list has."""
+    for where, key, noun, nouns in SLA_KEYED_LISTS:
+        node: Any = doc.data
+        for part in where:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if not isinstance(node, list):
+            continue
+        first: dict[str, int] = {}
+        for index, item in enumerate(node):
+            name = item.get(key) if isinstance(item, Mapping) else None
+            if not isinstance(name, (str, int)) or isinstance(name, bool):
+                continue  # the schema rule reports an item without a name
+            seen = first.setdefault(str(name), index)
+            if seen == index:
+                continue
+            path: Path = (*where, index, key)
+            first_path: Path = (*where, seen, key)
+            line, _ = doc.locate(first_path)
+            yield Finding(
+                f"{doc.label}: {noun} {name} is given twice (first at {doc.source.path}:"
+                f"{line}); a change of the agreement matches its {nouns} by {key}, and "
+                f"cannot tell these apart: give each its own {key}, or merge them",
+                document=doc, path=path,
+                related=(Related(f"first {noun} {name}", document=doc, path=first_path),),
+            )
+
+
+def _documents(ctx: Context) -> Iterator[Finding]:
     first: dict[tuple[str, str, str], Document] = {}
     for doc in ctx.documents:
         if not doc.name or doc.api_version in SHARED_NAMES:

@@ -48,8 +48,18 @@ def check_document(sla: Document, options: Mapping[str, Any]) -> Iterator[Findin
                 "respond no later than you resolve",
                 document=sla, path=("spec", "support", "severities", index, "response"),
             )
-    for more, less in zip(levels, levels[1:]):
-        yield from _compare(sla, more, less)
+    # levels of one name (given twice: duplicate-name reports it) are compared with the
+    # levels next to them in severity, never with each other
+    groups: list[list[Level]] = []
+    for item in levels:
+        if groups and groups[-1][0][1] == item[1]:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    for severer, milder in zip(groups, groups[1:]):
+        for more in severer:
+            for less in milder:
+                yield from _compare(sla, more, less)
 
 
 def _levels(sla: Document) -> list[Level]:

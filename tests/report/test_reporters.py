@@ -109,7 +109,7 @@ def test_sarif_rules_carry_their_documentation(problems: Project) -> None:
     assert duplicate["defaultConfiguration"]["level"] == "error"
     assert "Failing example:\n\n```yaml\napiVersion: openslo/v1\n" in duplicate["help"]["markdown"]
     assert duplicate["fullDescription"]["text"].endswith(
-        "Reported at the later one, with the first as a\nrelated location."
+        "reported at the later one, with the first as a\nrelated location."
     )
     assert "metadata: {name: checkout-latency}\n```" in duplicate["help"]["markdown"]
 
