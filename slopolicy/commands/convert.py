@@ -34,7 +34,9 @@ place in the file; a note says so at its line. A document that does not
 convert (a Sloth document that names no service, or holds an SLO with no name)
 is kept whole as it was, for you to fix and convert again. A file in which
 nothing converts is not written, nor one whose rewrite would not read back as
-the documents kept and their conversions. What OpenSLO v1 cannot say of a
+the documents kept and their conversions, nor a YAML list of objects that
+holds other objects beside its SLOs (they would be laid out anew: use
+--output). What OpenSLO v1 cannot say of a
 converted document (the notes) is not in the rewritten file: git keeps the
 original.
 

@@ -66,6 +66,7 @@ class Converted:
     converted: int = 0  # documents of another format, converted
     kept: int = 0  # documents already in OpenSLO v1 or slopolicy/v1
     refused: int = 0  # objects of no format slopolicy reads
+    relaid: int = 0  # objects kept from a YAML list, which a rewrite would lay out anew
 
     @property
     def errors(self) -> int:
@@ -175,6 +176,11 @@ def _in_place(text: str, services: set[str], validate: Validate | None) -> Conve
         if not part.converted:
             pieces.append(original)
             continue
+        if part.relaid:
+            raise NotInPlace(
+                f"a YAML list of objects holds {part.relaid} that slopolicy does not convert; "
+                "rewritten, they would be laid out anew, not kept byte for byte: write the "
+                "conversions with --output, or give the SLOs documents of their own")
         written = part.text if eol == "\n" else part.text.replace("\n", eol)
         # a ---  where one began the original; a ... where one ended it (a %YAML may follow)
         pieces.append(("---" + eol if number else "") + written + ("..." + eol if ended else ""))
@@ -216,10 +222,12 @@ def _objects(result: Converted, data: Any, index: int, item: int | None,
         note((), f"not converted: {message}; "
                  f"{'kept as it is' if keep else 'left out of the output'}")
         if keep:
+            result.relaid += item is not None
             yield _Out(data, None, index, item)
 
     if api in NATIVE:
         result.kept += 1
+        result.relaid += keep and item is not None
         yield _Out(data, None, index, item)
         return
     reader = READERS.get((api, kind)) if isinstance(api, str) and isinstance(kind, str) else None

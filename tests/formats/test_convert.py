@@ -506,35 +506,43 @@ def test_in_place_keeps_crlf_line_ends_in_every_document(project: Project) -> No
     assert written.count("\n") == written.count("\r\n") and "kind: SLO\r\n" in written
 
 
-def test_in_place_keeps_an_object_beside_an_slo_in_one_list(project: Project) -> None:
-    """A document that is a list of objects: the Deployment in it is kept, as a document of its
-    own where the list stood, beside the conversion of the SLO."""
-    path = project.write("list.yaml", """\
+LISTED = """\
 - apiVersion: apps/v1
   kind: Deployment
-  metadata:
-    name: myapp   # the app
+  metadata: {name: myapp}   # the app
+  spec:
+    image: "nginx:1.25"
 - version: prometheus/v1
   service: myapp
   slos:
     - name: availability
       objective: 99.5
       sli: {events: {error_query: errors, total_query: total}}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: kept}
-""")
+"""
+
+
+def test_in_place_never_lays_out_anew_an_object_beside_an_slo_in_one_list(
+        project: Project) -> None:
+    """A document that is a list of objects: the Deployment in it could only be written anew
+    (block style, its quotes and comment moved), not kept byte for byte, so the file is not
+    rewritten, and the error says how to convert it."""
+    path = project.write("list.yaml", LISTED)
     run = convert_cli(project, "--in-place", "list.yaml")
     assert run.code == 1
-    assert ("list.yaml:1:3: note: not converted: apiVersion 'apps/v1' is not a format slopolicy "
-            "reads; kept as it is") in run.err.splitlines()
-    written = path.read_text()
-    assert kinds(written) == [("Deployment", "myapp"), ("SLO", "myapp-availability"),
-                              ("SLI", "myapp-availability"), ("Service", "myapp"),
-                              ("ConfigMap", "kept")]
-    assert "  name: myapp  # the app\n" in written
-    assert written.endswith("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: kept}\n")
+    assert ("list.yaml: error: not written: a YAML list of objects holds 1 that slopolicy does "
+            "not convert; rewritten, they would be laid out anew, not kept byte for byte: write "
+            "the conversions with --output, or give the SLOs documents of their own"
+            ) in run.err.splitlines()
+    assert path.read_text() == LISTED
+    assert convert_cli(project, "--output", "out.yaml", "list.yaml").code == 1  # the way out
+    assert ("SLO", "myapp-availability") in kinds((project.root / "out.yaml").read_text())
+
+
+def test_in_place_rewrites_a_list_that_holds_only_slos(project: Project) -> None:
+    path = project.write("list.yaml", LISTED[LISTED.index("- version:"):])
+    assert convert_cli(project, "--in-place", "list.yaml").code == 0
+    assert kinds(path.read_text()) == [("SLO", "myapp-availability"),
+                                       ("SLI", "myapp-availability"), ("Service", "myapp")]
 
 
 @pytest.mark.parametrize("where", ["stdout", "--output"])
