@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 from slopolicy.model.documents import Document
 from slopolicy.model.kinds import SHARED_NAMES
 from slopolicy.model.problems import Finding, Related
+from slopolicy.rules import per_document
 from slopolicy.text.yamlsource import Path
 
 if TYPE_CHECKING:
@@ -71,13 +72,17 @@ SLA_KEYED_LISTS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
 
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     yield from _documents(ctx)
-    for doc in ctx.documents:
-        if doc.known and (doc.api_version, doc.kind) == ("slopolicy/v1", "SLA"):
-            yield from _items(doc)
+    yield from _ITEMS(ctx, options)
 
 
-def _items(doc: Document) -> Iterator[Finding]:
-    """Each item of a keyed list of an SLA whose name an earlier item of the list has."""
+def _items(doc: Document, options: Mapping[str, Any]) -> Iterator[Finding]:
+    """Each item of a keyed list of an SLA whose name an earlier item of the list has.
+
+    What it finds depends on the document alone: kept with it as a document-scope rule's
+    results are (:func:`slopolicy.rules.per_document`), so a warm run reads no SLA for it.
+    """
+    if not (doc.known and (doc.api_version, doc.kind) == ("slopolicy/v1", "SLA")):
+        return
     for where, key, noun, nouns in SLA_KEYED_LISTS:
         node: Any = doc.data
         for part in where:
@@ -96,12 +101,15 @@ def _items(doc: Document) -> Iterator[Finding]:
             first_path: Path = (*where, seen, key)
             line, _ = doc.locate(first_path)
             yield Finding(
-                f"{doc.label}: {noun} {name} is given twice (first at {doc.source.path}:"
-                f"{line}); a change of the agreement matches its {nouns} by {key}, and "
-                f"cannot tell these apart: give each its own {key}, or merge them",
+                f"{doc.label}: {noun} {name} is given twice (first at line {line}); a change "
+                f"of the agreement matches its {nouns} by {key}, and cannot tell these apart: "
+                f"give each its own {key}, or merge them",
                 document=doc, path=path,
                 related=(Related(f"first {noun} {name}", document=doc, path=first_path),),
             )
+
+
+_ITEMS = per_document(f"{ID}:items", _items)
 
 
 def _documents(ctx: Context) -> Iterator[Finding]:

@@ -50,7 +50,7 @@ def test_an_objective_name_given_twice(project: Project) -> None:
     run = project.check("--select", "duplicate-name")
     [problem] = run.json["problems"]
     assert problem["message"].startswith(
-        "SLA/globex: objective availability is given twice (first at sla.yaml:12)")
+        "SLA/globex: objective availability is given twice (first at line 12)")
     assert problem["path"] == "spec.objectives[1].name"
     assert (problem["related"][0]["line"], problem["related"][0]["column"]) == (12, 14)
 
