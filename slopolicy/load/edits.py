@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from slopolicy.model.documents import Document, SourceFile
+from slopolicy.model.documents import MAX_FILE_BYTES, Document, SourceFile
 from slopolicy.model.kinds import NATIVE
 from slopolicy.text import yamlsource
 from slopolicy.text.yamlsource import Path, ValueLine
@@ -65,6 +65,8 @@ def basis(raw: bytes, loaded: SourceFile) -> Basis | None:
 def reload(prior: Basis, raw: bytes, source: SourceFile) -> tuple[Basis, list[Document]] | None:
     """The documents of ``raw``, a later version of ``prior``'s file, in ``source``, read from
     ``prior``'s; None when a line that changed is not a value rewritten in place."""
+    if len(raw) > MAX_FILE_BYTES:
+        return None  # the loader refuses it whole: a problem, no documents
     lines = raw.split(b"\n")
     old = prior.lines
     # (no other line breaks or byte-order mark to look for: a line that changed is ASCII

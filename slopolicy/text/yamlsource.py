@@ -43,7 +43,8 @@ PathPart = Union[str, int]
 Path = tuple[PathPart, ...]
 
 _INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
-_INT_OTHER = re.compile(r"^(?:0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$")
+# at least one digit: ``0x_`` is text (int() would find no number in it)
+_INT_OTHER = re.compile(r"^(?:0o_*[0-7][0-7_]*|0x_*[0-9a-fA-F][0-9a-fA-F_]*|0b_*[01][01_]*)$")
 _FLOAT = re.compile(
     r"^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$"
 )

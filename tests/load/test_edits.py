@@ -118,6 +118,17 @@ def test_unchanged_parts_stay_the_last_versions_own() -> None:
     assert old.data["spec"]["version"] == 1  # the last version is left as it was
 
 
+def test_a_version_grown_past_the_size_limit_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader refuses a file over the size limit whole (a problem, no documents): a value
+    grown in place past it is no edit to read from the last version."""
+    from slopolicy.load import edits as module
+
+    after = SLA.replace("contract: MSA-1", "contract: " + "M" * 200).encode()
+    monkeypatch.setattr(module, "MAX_FILE_BYTES", len(after) - 1)
+    assert _reloaded(SLA.encode(), after) is None
+    assert _reloaded(SLA.encode(), SLA.replace("version: 1", "version: 2").encode()) is not None
+
+
 @pytest.mark.parametrize("value", VALUES)
 def test_a_value_rewritten_in_place_reads_as_the_loader_reads_it(value: str) -> None:
     after = SLA.replace("contract: MSA-1", f"contract: {value}").encode()

@@ -36,6 +36,12 @@ def test_scalars_follow_yaml_1_2_core_schema() -> None:
     ]
 
 
+def test_a_base_prefix_with_no_digit_is_text_not_a_crash() -> None:
+    """``0b__`` matched the integer pattern and int() found no number in it: every command
+    stopped on an internal error."""
+    assert data("[0b__, 0x_, 0o_, 0x_1F, 0b1_0]") == ["0b__", "0x_", "0o_", 31, 2]
+
+
 def test_quoted_scalars_stay_strings() -> None:
     assert data('a: "0.5"\nb: \'true\'\n') == {"a": "0.5", "b": "true"}
 
