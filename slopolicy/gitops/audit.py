@@ -392,8 +392,8 @@ def walk(project: Project, repo: GitRepo, track_slos: bool = False,
     walker = _Walker(project, repo, track_slos)
     commits, chain = repo.history_and_chain(head, *walker.pathspecs)
     globs = walker.history_globs(commits)
-    wider = _wider(walker.pathspecs, globs)
-    if wider != walker.pathspecs:  # an earlier version's globs name files of another kind
+    wider = _wider(walker.pathspecs, globs, walker.policy_paths)
+    if wider != walker.pathspecs:  # an earlier version's globs or extends name other files
         walker.pathspecs = wider
         commits, chain = repo.history_and_chain(head, *wider)
         globs = walker.history_globs(commits)
@@ -465,6 +465,7 @@ class _Walker:
         self.markers = (b"slopolicy/", *SLO_MARKERS) if track_slos else (b"slopolicy/",)
         self.config_rel = _config_rel(project)
         self.pathspecs = _pathspecs(project)  # (git wildcard patterns, literal paths)
+        self.policy_paths: set[str] = set()  # the configuration's files in any version
         self.files: dict[str, str] = {}  # path -> blob, for the logged paths
         self.blobs: dict[str, bytes] = {}  # the blobs of the state and of the commits ahead
         self.read_to = 0  # the commits whose blobs are read
@@ -531,6 +532,7 @@ class _Walker:
             if c.new_path == rel and c.new_blob})
         found: dict[tuple[tuple[str, ...], tuple[str, ...]], Config] = {}
         policy = {rel}  # the configuration and what it extends, as last read
+        self.policy_paths = {rel}  # every file it was made of, in any version
         for number, commit in enumerate(commits):
             touched: set[str] = set()
             for change in commit.changes:
@@ -547,6 +549,7 @@ class _Walker:
                 continue
             reader = _FetchingReader(self, commit.sha)
             policy = {rel, *config_module.chain(reader, rel)}
+            self.policy_paths |= policy
             globs = _document_globs(reader, rel, self.root)
             if globs is not None:
                 found.setdefault((tuple(globs.include), tuple(globs.exclude)), globs)
@@ -1120,17 +1123,36 @@ def _pathspecs(project: Project) -> tuple[list[str], list[str]]:
     return specs, paths
 
 
-def _wider(pathspecs: tuple[list[str], list[str]], globs: Iterable[Config]
-           ) -> tuple[list[str], list[str]]:
-    """``pathspecs`` with the kinds of file the include globs of ``globs`` name (by the
-    ending of a glob's last part: ``contracts/*.sla`` adds ``*.sla``)."""
-    specs = list(pathspecs[0])
+def _wider(pathspecs: tuple[list[str], list[str]], globs: Iterable[Config],
+           policy: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+    """``pathspecs`` with the files the include globs of ``globs`` select, and the
+    configuration files ``policy`` names (what a configuration extends may have any name).
+
+    A glob whose last part is ``*.ENDING`` adds the kind of file (``contracts/*.sla`` adds
+    ``*.sla``); any other (``contracts/**``, ``contracts/globex``) adds itself, matched
+    anywhere (git's ``*`` crosses folders), or every path when git could not read it. The
+    walk selects by the globs again: a pathspec wider than a glob costs reading, never
+    an agreement.
+    """
+    specs, paths = list(pathspecs[0]), list(pathspecs[1])
+
+    def add(spec: str) -> None:
+        if spec not in specs:
+            specs.append(spec)
+
     for config in globs:
         for pattern in config.include:
             leaf = pattern.rsplit("/", 1)[-1]
-            if leaf.startswith("*.") and f"*{leaf[1:]}" not in specs:
-                specs.append(f"*{leaf[1:]}")
-    return specs, pathspecs[1]
+            if leaf.startswith("*.") and not any(c in leaf[2:] for c in "*?[{/"):
+                add(f"*{leaf[1:]}")
+            elif "{" in pattern or pattern.startswith(":"):  # no git pathspec says it
+                add("*")
+            else:
+                add("*" + pattern.replace("**", "*").removeprefix("/"))
+    for path in policy:
+        if not any(fnmatch.fnmatchcase(path, spec) for spec in specs) and path not in paths:
+            paths.append(path)
+    return specs, paths
 
 
 class _StateReader(Reader):

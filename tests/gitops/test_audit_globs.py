@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from conftest import Run
 from gitrepos import GitProject, sla
 
@@ -153,3 +155,48 @@ def test_files_of_a_kind_only_an_earlier_version_named_are_followed(repo: GitPro
         == [(loosened, "loosened", False)]
     verify = audit(repo, "--verify")
     assert verify.code == 1 and loosened[:7] in verify.err, verify.err
+
+
+@pytest.mark.parametrize(("glob", "path"), [
+    ("contracts/**", "contracts/globex.sla"),
+    ("contracts/*", "contracts/globex"),
+    ("contracts/globex.sla", "contracts/globex.sla"),
+])
+def test_an_agreement_a_glob_selects_by_name_alone_is_followed(repo: GitProject, glob: str,
+                                                               path: str) -> None:
+    """The include selects files of no YAML or JSON ending (a folder, a name): check and
+    the gate read them, so the audit must follow them too, or a loosening pushed straight
+    to them would pass every ``--verify``."""
+    _policy(repo, f'documents:\n  include: ["{glob}"]\n')
+    repo.git("rm", "-q", "slas/globex.yaml")
+    repo.write(path, sla())
+    repo.commit("the agreement moves", date="2025-03-02T12:00:00+00:00")
+    repo.write(path, sla(2, "2025-06-01", "99.0"))
+    loosened = repo.commit("loosen, no approvals", author="mallory",
+                           date="2025-03-05T12:00:00+00:00")
+    assert repo.run("check", path).code == 0  # check reads it
+    versions = globex(audit(repo, "--format", "json").json)["versions"]
+    assert (loosened, 2, "loosened", False) in [
+        (v["commit"], v["version"], v["change"], v["compliant"]) for v in versions]
+    run = audit(repo, "--verify", "--since", "2025-03-04", "--until", "2025-03-06")
+    assert run.code == 1 and loosened[:7] in run.err, run.err
+
+
+def test_an_edit_of_an_extended_file_of_any_name_is_a_policy_change(repo: GitProject) -> None:
+    """``extends: base.policy``: editing base.policy without approvals is a policy change
+    the audit reports (as the gate does), and its exclude hides nothing."""
+    policy = (repo.root / ".slopolicy.yaml").read_text()
+    assert "extends: default\n" in policy
+    repo.write(".slopolicy.yaml", policy.replace("extends: default\n", "extends: base.policy\n"))
+    repo.write("base.policy", "extends: default\n")
+    repo.commit("the policy's base in a file of its own", date="2025-03-02T12:00:00+00:00")
+    repo.write("base.policy", 'extends: default\ndocuments:\n  exclude: ["slas/"]\n')
+    edited = repo.commit("exclude slas/, no approvals", author="mallory",
+                         date="2025-03-04T12:00:00+00:00")
+    repo.write("slas/globex.yaml", sla(2, "2025-06-01", "99.0"))
+    loosened = repo.commit("loosen, no approvals", author="mallory",
+                           date="2025-03-05T12:00:00+00:00")
+    data = audit(repo, "--format", "json").json
+    assert (edited, False) in [(e["commit"], e["compliant"]) for e in data["policy"]["changes"]]
+    assert (loosened, "loosened", False) in [
+        (v["commit"], v["change"], v["compliant"]) for v in globex(data)["versions"]]
