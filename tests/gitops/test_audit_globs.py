@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from conftest import Run
 from gitrepos import GitProject, sla
 
