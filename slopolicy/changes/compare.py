@@ -221,6 +221,8 @@ class DocumentChange:
 
     def _directions(self) -> frozenset[str]:
         found = {f.direction for f in self.fields}
+        if any(_unmatched(self, f) for f in self.fields):
+            found |= {LOOSENED, TIGHTENED}  # items that cannot be paired may be either
         for objective in self.objectives:
             found |= objective.directions
         if self.indicator is not None:
@@ -607,6 +609,15 @@ def _same_written(base: Document, head: Document) -> bool:
     old, new = base.spec, head.spec
     return bool(old.get("customer") == new.get("customer")
                 and old.get("service") == new.get("service"))
+
+
+def _unmatched(change: DocumentChange, field: FieldChange) -> bool:
+    """Whether ``field`` is an SLA's keyed list (objectives, exclusions, severities) changed
+    whole, because an item's name on one side is no text or number to pair it by: what
+    was added, removed or loosened in it cannot be told, so it may be anything."""
+    return ((change.api_version, change.kind) == SLA_KEY
+            and _pattern(field.path) in _LIST_KEYS[SLA_KEY]
+            and isinstance(field.before, list) and isinstance(field.after, list))
 
 
 def _taken_from(olds: Sequence[Document]) -> tuple[tuple[str, str], ...]:

@@ -219,3 +219,46 @@ def test_every_pairing_of_repeated_names_is_counted(kind: str) -> None:
         for unique_old, unique_new in _pairings(old, new):
             assert _directions(kind, unique_old, unique_new) <= found, (
                 old, new, unique_old, unique_new, found)
+
+
+UNNAMED = """\
+apiVersion: slopolicy/v1
+kind: SLA
+metadata: {name: globex-public-api}
+spec:
+  customer: globex
+  service: public-api
+  version: 1
+  effective: {from: 2025-01-01}
+  window: {calendar: month, timeZone: UTC}
+  budgetingMethod: Occurrences
+  objectives:
+    - {name: availability, indicator: availability, targetPercent: 99.9}
+    - {name: 1.5, indicator: availability, targetPercent: 99.5}
+  exclusions:
+    - {name: 1.5, maxPerWindow: 4h, notice: 72h}
+  support:
+    severities:
+      - {level: P1, response: 30m, resolution: 4h}
+      - {level: 2.5, response: 1h, resolution: 8h}
+"""
+
+
+@pytest.mark.parametrize("edit", [
+    ("    - {name: availability, indicator: availability, targetPercent: 99.9}\n", ""),
+    ("  exclusions:\n", "  exclusions:\n    - {name: x, maxPerWindow: 720h, notice: 1h}\n"),
+    ("      - {level: P1, response: 30m, resolution: 4h}\n", ""),
+], ids=["objective-removed", "exclusion-added", "severity-removed"])
+def test_a_list_whose_items_cannot_be_paired_by_name_may_be_loosened(
+        edit: tuple[str, str]) -> None:
+    """An item named by no text or number (``name: 1.5``; the schema rule says so, unless a
+    policy turned it off) leaves the list compared whole: an objective removed or an
+    exclusion added beside it is loosened, so the change asks for every class it may be."""
+    from slopolicy.changes.compare import compare_documents
+    from slopolicy.load.files import load_bytes
+
+    [base] = load_bytes("slas/globex.yaml", UNNAMED.encode()).documents
+    [head] = load_bytes("slas/globex.yaml", UNNAMED.replace(*edit).encode()).documents
+    change = compare_documents(base, head)
+    assert change is not None
+    assert {"loosened", "tightened", "modified"} <= change.classes
