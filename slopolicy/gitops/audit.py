@@ -340,6 +340,19 @@ class History:
     def positions(self) -> dict[str, int]:
         return {sha: index for index, (sha, _) in enumerate(self.chain)}
 
+    @cached_property
+    def made_by(self) -> dict[str, datetime.datetime]:
+        """Each commit of the chain dated after one that follows it, with the earliest date of
+        those: where two dates are out of order either may be the wrong one, so the commit
+        may have been made as early as that."""
+        found: dict[str, datetime.datetime] = {}
+        earliest: datetime.datetime | None = None
+        for sha, date in reversed(self.chain):
+            if earliest is not None and earliest < date:
+                found[sha] = earliest
+            earliest = date if earliest is None else min(earliest, date)
+        return found
+
     def backdated(self) -> list[tuple[tuple[str, datetime.datetime], tuple[str, datetime.datetime]]]:
         """(commit, its parent) for each commit of the chain dated before its parent."""
         return [(self.chain[i], self.chain[i - 1]) for i in range(1, len(self.chain))
@@ -1470,8 +1483,9 @@ class AuditReport:
         chain (see :meth:`History.window`), or by its own date or any date between: where
         the dates are out of order one of them is wrong, and it may be either (a commit
         dated 2099 carries the ones after it no further than they say, nor does the one it
-        follows). A commit dated after the audit runs has no date to go by: every range
-        holds it."""
+        follows; a commit dated after one that follows it may have been made as early as
+        that one says). A commit dated after the audit runs has no date to go by: every
+        range holds it."""
         if self.since is None and self.until is None:
             return True
         position = self.history.positions.get(commit.sha)
@@ -1482,8 +1496,9 @@ class AuditReport:
         if start <= position < end or self.history.future(commit.date):
             return True
         placed = self.history.entered.get(commit.sha, commit.date)
+        made = self.history.made_by.get(commit.sha, commit.date)  # dated later than made?
         return ((self.since is None or max(placed, commit.date) >= self.since)
-                and (self.until is None or min(placed, commit.date) <= self.until))
+                and (self.until is None or min(placed, commit.date, made) <= self.until))
 
     def versions(self, agreement: Agreement) -> list[Version]:
         """The agreement's versions committed in the range."""

@@ -171,6 +171,21 @@ def test_a_commit_dated_later_than_it_was_made_hides_no_later_change_from_a_rang
     assert april.code == 1 and loosened[:7] in april.err, april.err
 
 
+def test_a_change_dated_later_than_the_commit_after_it_is_in_that_ones_range(
+        repo: GitProject) -> None:
+    """The loosening is dated April 2nd, the commit after it March 20th: either date may be
+    the wrong one, so March's range holds the loosening too (it may have been made then),
+    and April's still does by its own date."""
+    loosened = _unapproved_loosening(repo, "2025-04-02T12:00:00+00:00")
+    repo.write("NOTES.md", "wording\n")
+    repo.commit("wording", author="mallory", date="2025-03-20T12:00:00+00:00")
+    for extra in (("--since", "2025-03-15", "--until", "2025-03-31"),
+                  ("--since", "2025-04-01", "--until", "2025-04-30")):
+        run = audit(repo, "--verify", *extra)
+        assert run.code == 1 and loosened[:7] in run.err, (extra, run.err)
+    assert audit(repo, "--verify", "--until", "2025-03-14").code == 0
+
+
 def test_a_change_dated_2099_is_in_every_range(repo: GitProject) -> None:
     """The loosening itself dated 2099, the last commit: no date of it can be true, so
     every range holds it, and the repository says it from now on, not from 2099 on."""
