@@ -182,6 +182,15 @@ def make_repo(root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytes
     return project
 
 
+def on_main(repo: GitProject, text: str, path: str = "slas/globex.yaml") -> None:
+    """Make ``text`` the file at ``path`` on the base (main), before the change."""
+    repo.write(path, text)
+    repo.commit("base", date="2025-03-02T12:00:00+00:00")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "change")
+    repo.git("checkout", "-q", "change")
+
+
 def problems(run: Run, rule: str) -> list[dict[str, object]]:
     """The problems of ``rule`` in a ``--format json`` run."""
     return [p for p in run.json["problems"] if p["rule"] == rule]

@@ -13,7 +13,7 @@ from fractions import Fraction
 from itertools import product
 from typing import Any
 
-from gitrepos import TODAY, GitProject, days_hence, sla, small_sla
+from gitrepos import TODAY, GitProject, days_hence, on_main, sla, small_sla
 
 from slopolicy.changes.compare import compare_files
 from slopolicy.load.files import load_bytes
@@ -28,15 +28,6 @@ CREDITS = """\
 
 def with_credits(text: str, credits: str = CREDITS) -> str:
     return text + credits
-
-
-def on_main(repo: GitProject, text: str) -> None:
-    """Make ``text`` the agreement of the base (main), before the change."""
-    repo.write("slas/globex.yaml", text)
-    repo.commit("base", date="2025-03-02T12:00:00+00:00")
-    repo.git("checkout", "-q", "main")
-    repo.git("merge", "-q", "--ff-only", "change")
-    repo.git("checkout", "-q", "change")
 
 
 def diff(repo: GitProject, text: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from itertools import permutations, product
 from typing import Any
 
 import pytest
-from gitrepos import GitProject, days_hence, document, problems, sla
+from gitrepos import GitProject, days_hence, document, on_main, problems, sla
 
 from slopolicy.changes.compare import compare_files
 from slopolicy.load.files import load_bytes
@@ -28,15 +28,6 @@ SUPPORT = """\
       - {level: P1, response: 30m, resolution: 4h}
       - {level: P2, response: 2h, resolution: 1d}
 """
-
-
-def on_main(repo: GitProject, text: str) -> None:
-    """Make ``text`` the agreement of the base (main), before the change."""
-    repo.write("slas/globex.yaml", text)
-    repo.commit("base", date="2025-03-02T12:00:00+00:00")
-    repo.git("checkout", "-q", "main")
-    repo.git("merge", "-q", "--ff-only", "change")
-    repo.git("checkout", "-q", "change")
 
 
 def changed(text: str) -> str:
