@@ -40,6 +40,7 @@ and so is a rename).
 """
 from __future__ import annotations
 
+import operator
 import sys
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -954,7 +955,7 @@ def _keyed(before: list[Any], after: list[Any], key: str
         if len(olds) <= 1 and len(news) <= 1:
             pairs.append((Key(name), olds[0] if olds else _NONE, news[0] if news else _NONE))
             continue
-        if _same_items(olds, news):
+        if _same_multiset([b for _, b in olds], [a for _, a in news], _same):
             continue  # the same items, perhaps in another order
         pairs.append((Key(name), (-1, [b for _, b in olds]), (-1, [a for _, a in news])))
         for b_item in olds:
@@ -966,16 +967,18 @@ def _keyed(before: list[Any], after: list[Any], key: str
     return pairs
 
 
-def _same_items(olds: list[_Item], news: list[_Item]) -> bool:
-    """Whether both sides hold the same items, as many of each (in any order)."""
+def _same_multiset(olds: Sequence[Any], news: Sequence[Any],
+                   same: Callable[[Any, Any], bool]) -> bool:
+    """Whether both sides hold the same values by ``same``, as many of each (in any order):
+    the items of a repeated name, or their terms."""
     if len(olds) != len(news):
         return False
-    left = [a for _, a in news]
-    for _, old in olds:
-        same = next((n for n, new in enumerate(left) if _same(old, new)), None)
-        if same is None:
+    left = list(news)
+    for old in olds:
+        found = next((n for n, new in enumerate(left) if same(old, new)), None)
+        if found is None:
             return False
-        del left[same]
+        del left[found]
     return True
 
 
@@ -1314,26 +1317,13 @@ def _objective_changes(base: Document, head: Document, fields: Sequence[FieldCha
         news = after.get(key)
         if not news:
             continue
-        if (len(olds) > 1 or len(news) > 1) and _same_terms(olds, news):
+        if (len(olds) > 1 or len(news) > 1) and _same_multiset(olds, news, operator.eq):
             continue  # a repeated name (see _keyed), and the same terms on both sides
         for old in olds:  # a repeated name: each of the name compared with each
             for new in news:
                 change = _objective_change(key, old, new, budgets)
                 if change is not None:
                     yield change
-
-
-def _same_terms(olds: list[dominance.Terms | None], news: list[dominance.Terms | None]
-               ) -> bool:
-    """Whether both sides hold the same terms, as many of each (in any order)."""
-    if len(olds) != len(news):
-        return False
-    left = list(news)
-    for old in olds:
-        if old not in left:
-            return False
-        left.remove(old)
-    return True
 
 
 def _objective_change(key: str, old: dominance.Terms | None, new: dominance.Terms | None,
