@@ -3,8 +3,8 @@
 :func:`codec` builds, once per type, a pair of functions: ``encode`` turns a
 value into data :mod:`json` writes as it is (objects, arrays, strings,
 numbers, booleans, null) and ``decode`` turns such data back into a value of
-exactly that type, or raises :class:`Malformed`. Records (dataclasses and
-named tuples) are objects keyed by their field names; ``Decimal``, dates and
+exactly that type, or raises :class:`Malformed`. Records (structs, dataclasses
+and named tuples) are objects keyed by their field names; ``Decimal``, dates and
 times are their exact text; tuples and lists are arrays. There is no way to
 name a type in the data: what a value is comes from the declaration alone,
 so reading data never constructs anything the declaration did not name.
@@ -14,16 +14,16 @@ from __future__ import annotations
 import array
 import base64
 import binascii
-import dataclasses
 import datetime
 import sys
 import types
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any, Generic, TypeVar
+
+from msgspec import Struct
 
 from slopolicy.text.yamlsource import Path
 
@@ -153,8 +153,7 @@ class Raw:
     """The type of JSON data kept as it is, in a record: see :func:`_raw`."""
 
 
-@dataclass(frozen=True)
-class Packed:
+class Packed(Struct, frozen=True):
     """Marks a column of ints kept as their bytes: ``Annotated[list[int], Packed("q")]``.
 
     ``i`` is signed 32-bit, ``q`` signed and ``Q`` unsigned 64-bit; the bytes
@@ -227,7 +226,7 @@ def _build(tp: Any) -> Codec[Any]:
         return _fixed([codec(arg) for arg in args])
     if origin is dict and args and args[0] is str:
         return _mapping(codec(args[1]))
-    if isinstance(tp, type) and (dataclasses.is_dataclass(tp) or hasattr(tp, "_fields")):
+    if isinstance(tp, type) and _field_names(tp) is not None:
         return _record(tp)
     raise TypeError(f"no codec for {tp!r}: declare facts with records, scalars and containers")
 
@@ -406,17 +405,27 @@ def _mapping(item: Codec[Any]) -> Codec[Any]:
     return Codec(encode, decode, "object")
 
 
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The fields of a record type, in order; None for any other type."""
+    if issubclass(cls, Struct):
+        return cls.__struct_fields__
+    if hasattr(cls, "__dataclass_fields__"):
+        import dataclasses  # imported already: the class is one
+
+        return tuple(f.name for f in dataclasses.fields(typing.cast(Any, cls)))
+    names: tuple[str, ...] | None = getattr(cls, "_fields", None)
+    return names
+
+
 def _record(cls: type) -> Codec[Any]:
-    """A dataclass or named tuple, as an object of its fields (built on first use)."""
+    """A struct, dataclass or named tuple, as an object of its fields (built on first use)."""
     fields: list[tuple[str, Codec[Any]]] = []
 
     def ready() -> list[tuple[str, Codec[Any]]]:
         # resolved late: a record may refer to itself or to types declared after it
         if not fields:
             hints = typing.get_type_hints(cls, include_extras=True)
-            names = ([f.name for f in dataclasses.fields(cls)] if dataclasses.is_dataclass(cls)
-                     else list(cls._fields))  # type: ignore[attr-defined]
-            fields.extend((name, codec(hints[name])) for name in names)
+            fields.extend((name, codec(hints[name])) for name in _field_names(cls) or ())
         return fields
 
     def encode(value: Any) -> dict[str, Any]:

@@ -33,8 +33,9 @@ from __future__ import annotations
 import array
 import json
 import sys
-from dataclasses import dataclass
 from typing import Annotated, NamedTuple
+
+from msgspec import Struct
 
 from slopolicy.cache.codec import Malformed, Packed, codec
 
@@ -68,8 +69,7 @@ class FileColumns(NamedTuple):
 WIDTHS = (8, 8, 8, 8, KEY_BYTES, 4, 4, 4, 8)
 
 
-@dataclass
-class Files:
+class Files(Struct):
     """The file columns as arrays, to read and change in place."""
 
     path: list[str]

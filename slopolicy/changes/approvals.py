@@ -12,10 +12,12 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import force_setattr
 
 from slopolicy import runtime
 from slopolicy.model.documents import Document
@@ -192,14 +194,12 @@ def policy_digest(files: Mapping[str, bytes | None]) -> str:
     return digest({path: None if data is None else sha256(data) for path, data in files.items()})
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(Struct, frozen=True):
     role: str
     count: int
 
 
-@dataclass(frozen=True)
-class Roster:
+class Roster(Struct, frozen=True):
     """The ``approvals`` section of a (trusted) configuration: roles, people, requirements.
 
     ``people`` says which identities belong to one person (an e-mail address and a
@@ -215,14 +215,26 @@ class Roster:
     allowed_signers: str | None = None  # file, relative to the repository root
     people: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     signed_commits: bool = False  # approvals.signedCommits: required
-    _person: Mapping[str, str] = field(default_factory=dict, init=False, repr=False,
-                                       compare=False)
+    # worked out from the rest: left out of equality, set again by every __init__ and replace
+    _person: Mapping[str, str] = {}
     # identity -> (its identities, its roles): an audit asks again for every change
-    _known: dict[str, tuple[frozenset[str], frozenset[str]]] = field(
-        default_factory=dict, init=False, repr=False, compare=False)
+    _known: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_person", _people_index(self.people))
+        force_setattr(self, "_person", _people_index(self.people))
+        force_setattr(self, "_known", {})
+
+    def _compared(self) -> tuple[Any, ...]:
+        return (self.roles, self.require, self.trailers, self.records, self.allowed_signers,
+                self.people, self.signed_commits)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Roster:
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
 
     @classmethod
     def from_config(cls, approvals: Mapping[str, Any], config_root: Path, repo_root: Path) -> Roster:
@@ -316,8 +328,7 @@ def normalize(identity: str) -> str:
     return identity.strip().lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
+class Subject(Struct, frozen=True):
     """What an approval approves: one change of one document (or of the policy).
 
     ``before`` is the ``sha256:`` of the content the change starts from
@@ -368,8 +379,7 @@ class Subject:
         return f"{self.kind}/{self.name}"
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(Struct, frozen=True):
     """A parsed Approval record."""
 
     file: str
@@ -446,8 +456,7 @@ def record_name(subject: Subject, role: str, approver: str) -> str:
     return f"{slug or 'approval'}-{tag.hexdigest()[:12]}"
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(Struct, frozen=True):
     """One approval found, and whether it counts (``reason`` says why not)."""
 
     identity: str
@@ -463,8 +472,7 @@ class Evidence:
         return not self.reason
 
 
-@dataclass
-class Authors:
+class Authors(Struct):
     """Who changed a subject in the range: they may not approve it.
 
     Authors and committers of every commit that touched it; with
@@ -529,8 +537,7 @@ def short_digest(value: str) -> str:
     return value[:19] + "…" if len(value) > 19 else value
 
 
-@dataclass(frozen=True, slots=True)
-class Shortfall:
+class Shortfall(Struct, frozen=True):
     """A requirement of one change class that the evidence does not meet."""
 
     change_class: str
@@ -545,8 +552,7 @@ class Shortfall:
         return self.needed - self.have
 
 
-@dataclass(frozen=True, slots=True)
-class ApprovalResult:
+class ApprovalResult(Struct, frozen=True):
     subject: Subject
     classes: tuple[str, ...]
     requirements: Mapping[str, tuple[Requirement, ...]]

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from slopolicy.changes.approvals import ApprovalResult
 from slopolicy.changes.compare import DocumentChange
@@ -10,8 +11,7 @@ from slopolicy.model.documents import SourceFile
 from slopolicy.model.kinds import SLA_KEY
 
 
-@dataclass
-class PolicyChange:
+class PolicyChange(Struct):
     """The policy files that differ between the merge base and the head."""
 
     config_file: str
@@ -23,8 +23,7 @@ class PolicyChange:
         return tuple(p for p, _ in self.files)
 
 
-@dataclass
-class ChangeSet:
+class ChangeSet(Struct):
     """Everything that changed, for rules and reporters (``Report.changes``)."""
 
     base_ref: str
@@ -48,8 +47,7 @@ class ChangeSet:
         return self.head_ref or "the working tree"
 
 
-@dataclass(frozen=True)
-class Signers:
+class Signers(Struct, frozen=True):
     """The allowed signers file the base trusts (``approvals.allowedSigners``), both sides."""
 
     where: str  # as messages name the base's copy: REF:path
@@ -58,8 +56,7 @@ class Signers:
     head: bytes | None  # its content at the head (a change to it is a policy change)
 
 
-@dataclass(frozen=True)
-class BaseSide:
+class BaseSide(Struct, frozen=True):
     """What change rules compare the checked documents with (``Context.base``).
 
     Built by the gate from the base ref: every field is settled before any

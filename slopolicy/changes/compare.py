@@ -43,11 +43,12 @@ from __future__ import annotations
 import operator
 import sys
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from msgspec import Struct
 
 from slopolicy import runtime
 from slopolicy.model.documents import Document, SourceFile
@@ -76,8 +77,7 @@ class _Absent:
 ABSENT: Any = _Absent()
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
+class Key(Struct, frozen=True):
     """A list item addressed by its name, shown as ``[name]``.
 
     ``at``: when the name repeats in the list on a side, which items were compared
@@ -113,8 +113,7 @@ def _item_number(index: int) -> str:
     return str(index + 1) if index >= 0 else "none"
 
 
-@dataclass(frozen=True, slots=True)
-class FieldChange:
+class FieldChange(Struct, frozen=True):
     path: Shown
     before: Any  # ABSENT when the field is new
     after: Any  # ABSENT when the field is gone
@@ -127,8 +126,7 @@ class FieldChange:
         return show_path(self.path)
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectiveChange:
+class ObjectiveChange(Struct, frozen=True):
     """One objective's terms compared whole (both ways) and its error budget."""
 
     key: str
@@ -139,8 +137,7 @@ class ObjectiveChange:
     budget_after: tuple[Decimal, Decimal] | None = None
 
 
-@dataclass(eq=False, slots=True)
-class DocumentChange:
+class DocumentChange(Struct, eq=False):
     api_version: str
     kind: str
     name: str
@@ -176,8 +173,10 @@ class DocumentChange:
     # (indicator, earlier, replaces, directions, own classes, earlier_also) as last worked
     # out: the sides, fields and objectives of a change are never replaced, and a report asks
     # many times
-    _said: tuple[Any, Any, Any, frozenset[str], frozenset[str], Any] | None = field(
-        default=None, init=False, repr=False)
+    _said: tuple[Any, Any, Any, frozenset[str], frozenset[str], Any] | None = None
+
+    def __post_init__(self) -> None:
+        self._said = None  # replace() copies every field: a change made from another asks again
 
     @property
     def renamed(self) -> bool:
@@ -286,8 +285,7 @@ class DocumentChange:
         return self.head.spec.get("version") if self.head else None
 
 
-@dataclass(frozen=True, slots=True)
-class Earlier:
+class Earlier(Struct, frozen=True):
     """The last version of an added agreement that the base's history removed.
 
     ``change`` compares that version with the one added, as an edit would be
@@ -831,8 +829,7 @@ def _shared(before: Any, after: Any) -> Any:
 Rule = Callable[[Shown, Any, Any, "_Sides"], str]
 
 
-@dataclass(frozen=True)
-class _Sides:
+class _Sides(Struct, frozen=True):
     base: Mapping[str, Any]
     head: Mapping[str, Any]
 

@@ -8,7 +8,8 @@ related locations are there (what a change breaks elsewhere).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from slopolicy.check.waivers import apply_waivers
 from slopolicy.config.settings import Config, RuleSetting
@@ -18,8 +19,7 @@ from slopolicy.rules import Rule
 from slopolicy.rules.context import Context
 
 
-@dataclass
-class Result:
+class Result(Struct):
     problems: list[Problem]
     files: int
     documents: int

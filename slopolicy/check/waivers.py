@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from slopolicy.model.problems import Problem
 from slopolicy.model.waivers import Waiver

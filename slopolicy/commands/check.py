@@ -299,7 +299,8 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     # The engine is loaded to run a check, not to build the parser (`check --help`).
     import time
-    from dataclasses import replace
+
+    from msgspec.structs import replace
 
     from slopolicy.check import analysis, engine, incremental
     from slopolicy.config.project import open_project

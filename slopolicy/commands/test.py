@@ -214,7 +214,7 @@ def case_files(folder: Path) -> list[Path]:
 
 
 def _run_case(case: Case, project: Project) -> None:
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from slopolicy.check import analysis, engine
     from slopolicy.rules.context import Context

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from slopolicy.config import settings as config_module
 from slopolicy.config.settings import Config, Settings
@@ -13,8 +14,7 @@ from slopolicy.rules import Rule, builtin_rules
 from slopolicy.text.yamlsource import locate
 
 
-@dataclass
-class Project:
+class Project(Struct):
     repo_root: Path
     config: Config
     rules: dict[str, Rule]

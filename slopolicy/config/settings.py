@@ -12,10 +12,11 @@ import datetime
 import decimal
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from slopolicy.load import discovery, schemas
 from slopolicy.load.readers import Reader, WorktreeReader
@@ -55,15 +56,13 @@ MAX_EXTENDS = 16  # files in one extends chain
 _PRESETS: Reader = WorktreeReader(data_dir("presets"), label="slopolicy's presets")
 
 
-@dataclass(frozen=True)
-class RuleSetting:
+class RuleSetting(Struct, frozen=True):
     severity: str  # error | warning | info | off
     options: Mapping[str, Any]
 
 
 
-@dataclass
-class Config:
+class Config(Struct):
     root: Path  # documents globs are relative to this folder
     path: Path | None = None  # the file read, if any
     include: list[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))
@@ -82,8 +81,7 @@ class Config:
 Layer = tuple[str | None, Positions | None, dict[str, Any]]
 
 
-@dataclass
-class Settings:
+class Settings(Struct):
     """A configuration as read: its settings over what it extends, and where it was read.
 
     Not yet checked against the rules (see :func:`read`).

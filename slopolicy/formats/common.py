@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from msgspec import Struct, field
 
 from slopolicy.text.yamlsource import Path, too_long_number
 
@@ -23,8 +24,7 @@ THRESHOLD_ANNOTATION = "slopolicy/threshold"
 SERVICE_ANNOTATION = "slopolicy/service"
 
 
-@dataclass
-class Mapped:
+class Mapped(Struct):
     """One OpenSLO v1 object mapped from a document of another format.
 
     ``data`` is the object (an SLO keeps its SLI inline, in
@@ -69,8 +69,7 @@ class Mapped:
         self.lacks.append(Lack(here, key, source, text))
 
 
-@dataclass(frozen=True)
-class Lack:
+class Lack(Struct, frozen=True):
     """A key OpenSLO v1 requires that the original gives nothing to write for.
 
     The object is written without it, for the user to complete: ``text`` (at

@@ -25,10 +25,10 @@ import io
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from msgspec import Struct, field
 from ruamel.yaml import YAML
 
 from slopolicy.formats import NAMES, READERS
@@ -47,8 +47,7 @@ TARGETS = ("openslo/v1",)
 Validate = Callable[[str], Sequence[tuple[Path, bool, str]]]
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(Struct, frozen=True):
     """Something to tell about the conversion, at its place in the original (1-based)."""
 
     line: int
@@ -57,8 +56,7 @@ class Note:
     severity: str = "note"  # "error": what was written is not valid OpenSLO v1 there
 
 
-@dataclass
-class Converted:
+class Converted(Struct):
     """One file's OpenSLO v1 text (empty when nothing converted) and its notes."""
 
     text: str
@@ -74,8 +72,7 @@ class Converted:
         return sum(note.severity == "error" for note in self.notes)
 
 
-@dataclass
-class _Out:
+class _Out(Struct):
     """One output document: its data, the comments to place in it, where it came from."""
 
     data: Any

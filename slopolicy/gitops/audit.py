@@ -41,11 +41,13 @@ import fnmatch
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from slopolicy import runtime
 from slopolicy.changes import approvals
@@ -94,8 +96,7 @@ Identity = tuple[str, str, str]
 
 # -- the model -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class PolicyAt:
+class PolicyAt(Struct, frozen=True):
     """The policy that judges the changes of a stretch of history (from one parent commit)."""
 
     commit: str | None  # the commit it was read at; None before the first commit
@@ -118,8 +119,7 @@ class PolicyAt:
 Standing = tuple[tuple[PolicyAt, LoggedCommit], ...]
 
 
-@dataclass(eq=False)
-class RecordSpan:
+class RecordSpan(Struct, eq=False):
     """An Approval record at one path, from the commit that added it to the one that removed it."""
 
     record: Record
@@ -129,8 +129,7 @@ class RecordSpan:
     end: int | None = None  # index of the commit that changed or removed it
 
 
-@dataclass(eq=False, kw_only=True, slots=True)
-class Change:
+class Change(Struct, eq=False, kw_only=True):
     """A change that may need approval, judged by the policy of its parent commit."""
 
     index: int  # the position of its commit in the walk (transaction order)
@@ -171,8 +170,7 @@ class Change:
         return approval_text.shortfall_text(self.result)
 
 
-@dataclass(eq=False, kw_only=True, slots=True)
-class PolicyEdit(Change):
+class PolicyEdit(Change, eq=False, kw_only=True):
     """A change of the policy files: configuration, what it extends, allowed signers."""
 
     config_file: str
@@ -191,14 +189,17 @@ class PolicyEdit(Change):
         return "policy"
 
 
-@dataclass(eq=False, kw_only=True, slots=True)
-class Version(Change):
+class Version(Change, eq=False, kw_only=True):
     """One recorded change of an agreement: a new version of its text, or its removal."""
 
     change: DocumentChange
     # remembered once asked (slots, not cached_property: a long history keeps many versions)
-    _changed_on: datetime.date | None = field(default=None, init=False, repr=False)
-    _retroactive: bool | None = field(default=None, init=False, repr=False)
+    _changed_on: datetime.date | None = None
+    _retroactive: bool | None = None
+
+    def __post_init__(self) -> None:
+        # replace() copies every field: a version made from another asks again
+        self._changed_on = self._retroactive = None
 
     @property
     def classes(self) -> frozenset[str]:
@@ -265,8 +266,7 @@ class Version(Change):
         return self._retroactive
 
 
-@dataclass(frozen=True)
-class Move:
+class Move(Struct, frozen=True):
     """The agreement moved to another file (a rename, or into another file)."""
 
     index: int
@@ -275,8 +275,7 @@ class Move:
     after: str
 
 
-@dataclass(frozen=True)
-class SloPoint:
+class SloPoint(Struct, frozen=True):
     """The backing SLO's target of one SLA objective, from a commit on (transaction time)."""
 
     date: datetime.datetime
@@ -284,8 +283,7 @@ class SloPoint:
     slo: str  # ``SLO/name``, or "" when none
 
 
-@dataclass(eq=False)
-class Agreement:
+class Agreement(Struct, eq=False):
     api_version: str
     kind: str
     name: str
@@ -320,8 +318,7 @@ class Agreement:
         return self.latest.removed
 
 
-@dataclass
-class History:
+class History(Struct, dict=True):
     """Everything the walk found."""
 
     head: str | None
@@ -1395,8 +1392,7 @@ def in_force_on(agreement: Agreement, dates: Sequence[datetime.date]) -> list[Ve
     return found
 
 
-@dataclass(frozen=True)
-class InForce:
+class InForce(Struct, frozen=True):
     """One agreement's answer to "which terms held on DATE", and what the repository said then."""
 
     agreement: Agreement
@@ -1459,8 +1455,7 @@ def rewritten_by(answer: InForce) -> Version | None:
     return None
 
 
-@dataclass
-class AuditReport:
+class AuditReport(Struct, dict=True):
     """What an audit reporter shows: the history, the agreements asked about, the question."""
 
     history: History

@@ -29,8 +29,9 @@ from __future__ import annotations
 import codecs
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from slopolicy.changes.changeset import ChangeSet
 from slopolicy.changes.compare import (
@@ -112,8 +113,7 @@ def _kinds(change: DocumentChange, today: datetime.date) -> set[str]:
                                    or revived(change, today)) else set())
 
 
-@dataclass(eq=False)
-class _Want:
+class _Want(Struct, eq=False):
     """An agreement looked for, the kinds of match not yet found, and those found."""
 
     change: DocumentChange

@@ -32,9 +32,10 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from slopolicy.changes.approvals import (
     API_VERSION,
@@ -166,8 +167,7 @@ def signing_key(signature: str) -> str | None:
 
 # -- forge reviews ---------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Review:
+class Review(Struct, frozen=True):
     login: str
     state: str
     commit: str
@@ -263,8 +263,7 @@ def _review(path: Path, index: int, item: Any) -> Review | None:
 # -- evidence --------------------------------------------------------------------
 
 
-@dataclass
-class EvidenceSources:
+class EvidenceSources(Struct):
     """Everything approvals are judged by, read once per run."""
 
     roster: Roster

@@ -20,8 +20,9 @@ and approvals are :mod:`slopolicy.gitops.judging`.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from slopolicy.cache.store import Cache
 from slopolicy.changes import compare as changes
@@ -42,8 +43,7 @@ from slopolicy.model.errors import UsageError
 from slopolicy.rules import Rule
 
 
-@dataclass
-class Gate:
+class Gate(Struct):
     """A base ref opened for checking: refs resolved, trusted policy read."""
 
     project: Project
@@ -65,7 +65,7 @@ class Gate:
     # edits, its configuration included: an analysis is of the bytes alone
     # (see slopolicy.check.analysis), and only the same bytes share one.
     analyses: Analyses = field(default_factory=Analyses)
-    _compare: CommitReader | None = field(default=None, repr=False)
+    _compare: CommitReader | None = None
 
     def head_files(self, cache: Cache | None = None, jobs: int | None = 1) -> list[SourceFile]:
         """The documents at ``--head REF``, selected by the trusted globs."""

@@ -20,9 +20,11 @@ import re
 import secrets
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, NamedTuple
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from slopolicy.gitops import carried
 from slopolicy.model.documents import MAX_FILE_BYTES
@@ -58,8 +60,7 @@ class TreeEntry(NamedTuple):  # a tuple: a commit of 20,000 files makes 20,000 o
     mode: str
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(Struct, frozen=True):
     sha: str
     author_name: str
     author_email: str
@@ -75,8 +76,7 @@ class Commit:
         return self.sha[:7]
 
 
-@dataclass(frozen=True, slots=True)
-class FileChange:
+class FileChange(Struct, frozen=True):
     """One path a commit changed, as ``git log --raw`` reports it (no blob is read)."""
 
     status: str  # A added, M modified, D deleted, R renamed, C copied, T type changed
@@ -102,8 +102,7 @@ class PastCommit(NamedTuple):
         return _date(self.date_text, self.sha, "committer")
 
 
-@dataclass(frozen=True, slots=True)
-class LoggedCommit:
+class LoggedCommit(Struct, frozen=True):
     """A commit of the walked history, with the changes it made to the paths asked about."""
 
     sha: str

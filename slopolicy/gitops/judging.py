@@ -16,9 +16,10 @@ earlier change, and counts for none here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Protocol
+
+from msgspec import Struct
 
 from slopolicy.changes import approvals
 from slopolicy.changes.approvals import Roster, Subject
@@ -36,8 +37,7 @@ from slopolicy.model.documents import Document
 from slopolicy.model.errors import ConfigError
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(Struct, frozen=True):
     """The changed side of a comparison: the merge base up to the head commit, or the
     working tree (``head_ref`` None) with its uncommitted edits."""
 

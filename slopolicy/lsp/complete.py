@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from slopolicy.config.settings import PRESETS
 from slopolicy.lsp.cursor import Span, indentation
@@ -27,8 +28,7 @@ _API_VERSION = re.compile(r"^apiVersion:\s*[\"']?([^\s\"'#]+)")
 NAMED = {"slo": "SLO", "service": "Service", **REFERENCES}
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(Struct, frozen=True):
     label: str
     kind: str  # "kind" | "apiVersion" | "reference" | "rule" | "preset"
     detail: str

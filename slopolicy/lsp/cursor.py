@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.text.yamlsource import Path, Positions, contains, locate, locate_key, positions_of
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(Struct, frozen=True):
     """A range on one line of a file: ``file`` relative to the repository root."""
 
     file: str
@@ -26,8 +26,7 @@ class Span:
     end: int
 
 
-@dataclass(frozen=True)
-class At:
+class At(Struct, frozen=True):
     """The document under the cursor and the path inside it."""
 
     document: Document

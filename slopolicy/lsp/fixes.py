@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from slopolicy.lsp.cursor import At, Span, key_at, span_of, token_end, value_at
 from slopolicy.lsp.explain import max_budget_ratio, remedy
@@ -28,14 +29,12 @@ _HINT = re.compile(r'did you mean "([^"]+)"\?')
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(Struct, frozen=True):
     span: Span
     text: str
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(Struct, frozen=True):
     title: str
     kind: str
     edits: tuple[Edit, ...]

@@ -21,12 +21,13 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from lsprotocol import types as lsp
+from msgspec import Struct, field
+from msgspec.structs import replace
 from pygls import uris
 from pygls.lsp.server import LanguageServer
 
@@ -49,8 +50,7 @@ P = TypeVar("P")
 R = TypeVar("R")
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(Struct, frozen=True):
     """``slopolicy lsp``'s command line."""
 
     config: str | None = None
@@ -59,8 +59,7 @@ class Options:
     jobs: int | None = None
 
 
-@dataclass
-class Batch:
+class Batch(Struct):
     """What changed since the last check began."""
 
     texts: dict[str, str | None] = field(default_factory=dict)  # open text; None: closed

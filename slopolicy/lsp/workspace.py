@@ -14,9 +14,11 @@ import os
 import re
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from slopolicy import runtime
 from slopolicy.cache.store import Cache
@@ -39,8 +41,7 @@ CONFIG_RULE = "config"  # the code of a diagnostic that says the configuration c
 _LOCATED = re.compile(r"(?P<file>[^\n]+?):(?P<line>[0-9]+):(?P<column>[0-9]+): (?P<message>.*)", re.S)
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(Struct, frozen=True):
     """One check of the whole project: every problem, and the documents they were found in."""
 
     project: Project | None
@@ -65,8 +66,7 @@ class Snapshot:
         return self.project.config.setting(self.project.rules[rule_id]).options
 
 
-@dataclass
-class Workspace:
+class Workspace(Struct):
     """The project under ``folder`` (the current folder, as for ``slopolicy check``)."""
 
     folder: Path

@@ -12,8 +12,9 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+from msgspec import Struct, field
 
 from slopolicy.model.kinds import FAMILIES, SLOTH_SPEC, declared
 from slopolicy.text import yamlsource
@@ -21,8 +22,7 @@ from slopolicy.text.decoding import decode
 from slopolicy.text.yamlsource import Path, Positions
 
 
-@dataclass(frozen=True)
-class LoadProblem:
+class LoadProblem(Struct, frozen=True):
     """A problem found while reading a file, before any rule runs."""
 
     rule: str  # "yaml-syntax" | "duplicate-key"
@@ -32,8 +32,7 @@ class LoadProblem:
     related: tuple[tuple[int, int, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class MappedFrom:
+class MappedFrom(Struct, frozen=True):
     """Where an OpenSLO v1 document mapped from another format stands in its original.
 
     ``paths`` pairs a path of the mapped document with the path of the
@@ -210,8 +209,7 @@ class FileSnapshot(NamedTuple):
     schema_results: dict[int, list[tuple[Path, bool, str]]]
 
 
-@dataclass(eq=False, slots=True)
-class SourceFile:
+class SourceFile(Struct, eq=False):
     """A file on disk (or at a git ref), with what it yielded."""
 
     path: str  # relative to the repository root, with "/"
@@ -228,8 +226,8 @@ class SourceFile:
     # a file on disk keeps no text in memory: it is read again only to locate
     # a problem (100,000 documents' text would be hundreds of megabytes)
     origin: str | None = None
-    raw: bytes | None = field(default=None, repr=False)  # a file at a git ref: its bytes
-    _positions: list[Positions | None] | None = field(default=None, repr=False)
+    raw: bytes | None = None  # a file at a git ref: its bytes
+    _positions: list[Positions | None] | None = None
 
     def snapshot(self) -> FileSnapshot:
         """What loading found, as values (for worker processes, or a copy under another path)."""
@@ -254,17 +252,9 @@ class SourceFile:
         others: int, foreign: list[tuple[int, int, str]],
         schema_results: dict[int, list[tuple[Path, bool, str]]],
     ) -> SourceFile:
-        """A file without documents yet, for a cache to restore.
-
-        Every field is set here, without __init__: a warm run restores tens of
-        thousands of files.
-        """
-        source = cls.__new__(cls)
-        source.path, source.text, source.cache_key, source.origin = path, "", cache_key, origin
-        source.documents, source.problems, source.others = [], problems, others
-        source.foreign, source.schema_results = foreign, schema_results
-        source.raw, source.dirty, source._positions = None, False, None
-        return source
+        """A file without documents yet, for a cache to restore."""
+        return cls(path, "", problems=problems, others=others, foreign=foreign,
+                   schema_results=schema_results, cache_key=cache_key, origin=origin)
 
     @property
     def positions_parsed(self) -> bool:

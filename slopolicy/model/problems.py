@@ -7,8 +7,9 @@ resolves the position, and makes a :class:`Problem`, a sortable value.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from slopolicy.text.yamlsource import Path
 
@@ -19,8 +20,7 @@ SEVERITIES = ("error", "warning", "info")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-@dataclass(frozen=True)
-class Related:
+class Related(Struct, frozen=True):
     """A second location a finding points at (SARIF relatedLocations)."""
 
     message: str
@@ -31,8 +31,7 @@ class Related:
     column: int | None = None
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Struct, frozen=True):
     """What a rule yields: a location and a message; no id, no severity."""
 
     message: str
@@ -45,17 +44,18 @@ class Finding:
     related: tuple[Related, ...] = ()
 
 
-@dataclass(frozen=True, order=True)
-class RelatedLocation:
+class RelatedLocation(Struct, frozen=True, order=True):
     file: str
     line: int
     column: int
     message: str
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
-    """A located, stamped finding. Sorts by file, line, column, rule."""
+class Problem(Struct, frozen=True, eq=False):
+    """A located, stamped finding. Sorts by file, line, column, rule.
+
+    Whether and why it is waived is left out of its equality, hash and order.
+    """
 
     file: str
     line: int
@@ -66,8 +66,41 @@ class Problem:
     document: str = ""
     path: str = ""
     related: tuple[RelatedLocation, ...] = ()
-    waived: bool = field(default=False, compare=False)
-    waiver_reason: str = field(default="", compare=False)
+    waived: bool = False
+    waiver_reason: str = ""
+
+    def _compared(self) -> tuple[str, int, int, str, str, str, str, str,
+                                 tuple[RelatedLocation, ...]]:
+        return (self.file, self.line, self.column, self.rule, self.severity, self.message,
+                self.document, self.path, self.related)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Problem:
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def __lt__(self, other: Problem) -> bool:
+        if type(other) is not Problem:
+            return NotImplemented
+        return self._compared() < other._compared()
+
+    def __le__(self, other: Problem) -> bool:
+        if type(other) is not Problem:
+            return NotImplemented
+        return self._compared() <= other._compared()
+
+    def __gt__(self, other: Problem) -> bool:
+        if type(other) is not Problem:
+            return NotImplemented
+        return self._compared() > other._compared()
+
+    def __ge__(self, other: Problem) -> bool:
+        if type(other) is not Problem:
+            return NotImplemented
+        return self._compared() >= other._compared()
 
 
 def format_path(path: Path) -> str:

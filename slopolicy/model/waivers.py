@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 FILENAME = ".slopolicy.yaml"  # the configuration file, where waivers are written
 
 
-@dataclass(frozen=True)
-class Waiver:
+class Waiver(Struct, frozen=True):
     rule: str
     reason: str
     expires: datetime.date

@@ -18,16 +18,16 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TextIO
+
+from msgspec import Struct
 
 COLOR_MODES = ("auto", "always", "never")
 
 _SGR = {"red": "31", "yellow": "33", "cyan": "36", "green": "32", "dim": "2", "bold": "1"}
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(Struct, frozen=True):
     """What the reader gets: colour codes, only the problems (quiet), or more detail (verbose)."""
 
     color: bool = False

@@ -19,10 +19,11 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from msgspec import Struct, field
 
 from slopolicy.cache.codec import codec
 from slopolicy.cache.facts import FactFamily
@@ -64,8 +65,7 @@ BUILTIN = (
 )
 
 
-@dataclass(frozen=True)
-class Range:
+class Range(Struct, frozen=True):
     """The values a numeric option may take, e.g. a ratio in (0, 1]."""
 
     low: Decimal | None = None
@@ -87,8 +87,7 @@ class Range:
 RATIO = Range(Decimal(0), Decimal(1))  # (0, 1]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Struct, frozen=True):
     id: str
     severity: str
     options: Mapping[str, Any]

@@ -7,10 +7,13 @@ per context on first use.
 """
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from msgspec import Struct, field
+from msgspec.structs import force_setattr
 
 from slopolicy.model.documents import Document, SourceFile
 from slopolicy.model.waivers import Waiver
@@ -22,16 +25,14 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, eq=False)
-class Derived(Generic[T]):
+class Derived(Struct, Generic[T], frozen=True, eq=False):
     """Something rules derive once per run from the whole project, and share."""
 
     name: str
     compute: Callable[[Context], T]
 
 
-@dataclass(frozen=True, eq=False)
-class Context:
+class Context(Struct, frozen=True, eq=False):
     """Every known document, every file, the base side under ``--base``."""
 
     files: Sequence[SourceFile]
@@ -47,10 +48,11 @@ class Context:
     # slopolicy.check.incremental): (apiVersion, kind, name) of the documents
     # of the rest, for what reads every name of a kind (a did-you-mean).
     elsewhere: Sequence[tuple[str, str, str]] = ()
-    documents: tuple[Document, ...] = field(init=False)
-    _named: dict[tuple[str, str, str], Document] = field(init=False, repr=False)
-    _kinds: dict[tuple[str, str], list[Document]] = field(init=False, repr=False)
-    _derived: dict[Derived[Any], Any] = field(init=False, repr=False)
+    # worked out from ``files`` by __post_init__
+    documents: tuple[Document, ...] = ()
+    _named: dict[tuple[str, str, str], Document] = {}
+    _kinds: dict[tuple[str, str], list[Document]] = {}
+    _derived: dict[Derived[Any], Any] = {}
 
     def __post_init__(self) -> None:
         documents = tuple(d for f in self.files for d in f.documents if d.known)
@@ -59,10 +61,10 @@ class Context:
         for doc in documents:
             named.setdefault(doc.identity, doc)
             kinds.setdefault((doc.api_version, doc.kind), []).append(doc)
-        object.__setattr__(self, "documents", documents)
-        object.__setattr__(self, "_named", named)
-        object.__setattr__(self, "_kinds", kinds)
-        object.__setattr__(self, "_derived", {})
+        force_setattr(self, "documents", documents)
+        force_setattr(self, "_named", named)
+        force_setattr(self, "_kinds", kinds)
+        force_setattr(self, "_derived", {})
 
     def named(self, api_version: str, kind: str, name: str) -> Document | None:
         return self._named.get((api_version, kind, name))
@@ -84,9 +86,6 @@ class Context:
 
     def judging_waivers(self, unused: Sequence[Waiver]) -> Context:
         """This context for the rules that judge waivers: the same documents, ``unused`` set."""
-        copy = Context.__new__(Context)
-        for name in ("files", "explicit", "base", "today", "assumptions", "elsewhere",
-                     "documents", "_named", "_kinds", "_derived"):
-            object.__setattr__(copy, name, getattr(self, name))
-        object.__setattr__(copy, "unused_waivers", tuple(unused))
-        return copy
+        twin = copy.copy(self)  # not replace: that would work the lookups out again
+        force_setattr(twin, "unused_waivers", tuple(unused))
+        return twin

@@ -32,7 +32,6 @@ import operator
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 import celpy
@@ -40,6 +39,7 @@ import lark
 from celpy import celtypes
 from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError, Evaluator, base_functions
+from msgspec import Struct, field
 
 from slopolicy.cache.codec import codec
 from slopolicy.cache.facts import FactFamily
@@ -112,8 +112,7 @@ def _environment() -> celpy.Environment:
     return celpy.Environment()
 
 
-@dataclass(frozen=True)
-class Expression:
+class Expression(Struct, frozen=True):
     text: str
     runner: Any  # celpy.Runner
     names: frozenset[str]  # the activation variables it reads
@@ -226,8 +225,7 @@ class _OverBudget(Exception):
     """Raised through cel-python's evaluator when the steps run out."""
 
 
-@dataclass
-class Budget:
+class Budget(Struct):
     """The steps the house rules have used in this run, and where the evaluation under way stops."""
 
     used: int = 0
@@ -386,8 +384,7 @@ def _type_name(raw: str) -> str:
 # -- rules -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(Struct, frozen=True):
     """Which documents a rule applies to; every given selector must hold."""
 
     api_versions: tuple[str, ...] = ()
@@ -416,8 +413,7 @@ def _has_label(doc: Document, key: str, value: str) -> bool:
     return found == value or isinstance(found, list) and value in found
 
 
-@dataclass(frozen=True)
-class CustomRule:
+class CustomRule(Struct, frozen=True, dict=True):
     id: str
     severity: str
     description: str

@@ -14,11 +14,12 @@ tried together (``dominance.combine``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from msgspec.structs import replace
 
 from slopolicy.cache.codec import codec
 from slopolicy.cache.facts import Fact

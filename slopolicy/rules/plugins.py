@@ -16,9 +16,10 @@ import inspect
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from msgspec.structs import replace
 
 from slopolicy.model.errors import ConfigError
 from slopolicy.model.problems import SEVERITIES

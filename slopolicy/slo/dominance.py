@@ -89,13 +89,15 @@ import itertools
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
 from functools import lru_cache
 from typing import Literal
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from slopolicy.slo.units import (
     MS_PER_DAY,
@@ -139,8 +141,7 @@ class Status(Enum):
     INCOMPARABLE = "incomparable"
 
 
-@dataclass(frozen=True)
-class Terms:
+class Terms(Struct, frozen=True):
     """What one objective promises, in the terms a comparison needs."""
 
     indicator: Indicator
@@ -174,8 +175,7 @@ def _budget_of(target: Decimal) -> Fraction:
     return ONE - Fraction(target)
 
 
-@dataclass(frozen=True)
-class Assumptions:
+class Assumptions(Struct, frozen=True):
     """What the user declared about traffic, and where they declared it.
 
     ``max_traffic_ratio``: within an SLA period and the SLO windows that overlap
@@ -190,16 +190,14 @@ class Assumptions:
 NO_ASSUMPTIONS = Assumptions()
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(Struct, frozen=True):
     """Bad time: ``length`` ms starting ``start`` ms after the SLA period starts."""
 
     start: Fraction
     length: Fraction
 
 
-@dataclass(frozen=True)
-class Traffic:
+class Traffic(Struct, frozen=True):
     """Requests at one instant, ``at`` ms after the SLA period starts (may lie outside it)."""
 
     at: Fraction
@@ -207,8 +205,7 @@ class Traffic:
     bad: int
 
 
-@dataclass(frozen=True)
-class Witness:
+class Witness(Struct, frozen=True):
     """A behaviour that meets the SLO and breaks the SLA, around one SLA period.
 
     ``bad_time`` for time-based budgets (whole slices under Timeslices),
@@ -239,8 +236,7 @@ class Witness:
                 yield Span(start, length)
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(Struct, frozen=True):
     status: Status
     reason: str
     counterexample: str | None = None
@@ -590,8 +586,7 @@ def _years_later(day: date, years: int) -> date:
         return day.replace(year=min(day.year + years, 9990), day=28)
 
 
-@dataclass(frozen=True)
-class _Period:
+class _Period(Struct, frozen=True):
     """One SLA period: where it starts (UTC ms; None: a rolling window, anywhere), its length."""
 
     start: Fraction | None
@@ -669,8 +664,7 @@ def _overlaps(bounds: Sequence[int], start: int, end: int) -> tuple[tuple[int, i
 
 # -- time-based budgets ------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Case:
+class _Case(Struct, frozen=True):
     """The most bad time the SLO lets into one SLA period."""
 
     period: _Period
@@ -1105,8 +1099,7 @@ def _join(items: Sequence[str]) -> str:
 
 # -- occurrences -------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Cut:
+class _Cut(Struct, frozen=True):
     """Where an SLO window sticks out of an SLA period: the dilution counterexample."""
 
     period_ms: int
@@ -1115,8 +1108,7 @@ class _Cut:
     slo_windows: tuple[Span, ...] | None = None
 
 
-@dataclass(frozen=True)
-class _Share:
+class _Share(Struct, frozen=True):
     """How the SLO's windows meet one SLA period, which bounds its failure share.
 
     ``tiles``: share <= b. ``cover`` (m windows and a remainder): exactly

@@ -21,12 +21,13 @@ import itertools
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Decimal, Inexact, InvalidOperation, localcontext
 from functools import cache, lru_cache
 from typing import Literal, cast
 from zoneinfo import ZoneInfo
+
+from msgspec import Struct
 
 
 class UnitError(ValueError):
@@ -61,8 +62,7 @@ _ISO_DURATION = re.compile(
 )
 
 
-@dataclass(frozen=True, order=True)
-class Duration:
+class Duration(Struct, frozen=True, order=True):
     """An exact length of time, in whole milliseconds."""
 
     ms: int
@@ -192,8 +192,7 @@ def duration_ms(value: object) -> Decimal:
 _DECIMAL_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d|w)")
 
 
-@dataclass(frozen=True, order=True)
-class Threshold:
+class Threshold(Struct, frozen=True, order=True):
     """A latency threshold: an exact length of time >= 0 in milliseconds, a Decimal with
     every digit written (``PT0.0001S`` is 0.1; ``0`` no request is fast enough for)."""
 
@@ -253,8 +252,7 @@ _SHORTHAND_CALENDAR: Mapping[str, CalendarUnit] = {
 }
 
 
-@dataclass(frozen=True)
-class Shorthand:
+class Shorthand(Struct, frozen=True):
     """An OpenSLO duration-shorthand: a count and a case-sensitive unit."""
 
     count: int
@@ -433,8 +431,7 @@ _NATURAL_DAY_REFERENCE = datetime(2000, 1, 3)  # a midnight, and a Monday for we
 _NATURAL_MONTH_REFERENCE = datetime(2000, 1, 1)  # a month, quarter and year start
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(Struct, frozen=True):
     """A measurement window: rolling (an exact length) or calendar-aligned.
 
     A calendar window is ``count`` calendar ``unit``s in ``time_zone``, starting

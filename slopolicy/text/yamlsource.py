@@ -25,9 +25,9 @@ import decimal
 import re
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any, Union
 
+from msgspec import Struct, field
 from ruamel.yaml import YAML
 from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -78,8 +78,7 @@ class ScalarError(ValueError):
     """A scalar that cannot be read as its YAML type (an integer too long to convert)."""
 
 
-@dataclass(frozen=True)
-class Issue:
+class Issue(Struct, frozen=True):
     """A non-fatal problem found while loading (a duplicate key, a tag)."""
 
     kind: str  # "duplicate-key" | "tag"
@@ -89,8 +88,7 @@ class Issue:
     related: tuple[tuple[int, int, str], ...] = ()
 
 
-@dataclass
-class LoadedDocument:
+class LoadedDocument(Struct):
     """One YAML document of a stream, as plain data."""
 
     data: Any
@@ -101,8 +99,7 @@ class LoadedDocument:
     positions: Positions | None = None  # only in position mode
 
 
-@dataclass
-class Positions:
+class Positions(Struct):
     """Where a node and its children stand in the text (0-based marks)."""
 
     line: int
@@ -482,8 +479,7 @@ def _too_many(mark: Any) -> LoadError:
     )
 
 
-@dataclass(frozen=True)
-class _Mark:
+class _Mark(Struct, frozen=True):
     line: int
     column: int
 

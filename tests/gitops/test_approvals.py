@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from gitrepos import GitProject, Keys, sla
+from msgspec.structs import replace
 
 from slopolicy.changes import approvals
 from slopolicy.changes.approvals import Evidence, Requirement, Roster, Subject
@@ -169,6 +170,17 @@ ROSTER = Roster(
              "loosened": (Requirement("legal", 1), Requirement("sre", 1))},
 )
 SUBJECT = Subject("SLA", "a", approvals.ABSENT, "sha256:" + "0" * 64)
+
+
+def test_a_roster_is_its_roles_and_people_not_what_it_worked_out() -> None:
+    """Who is whom and each identity's roles, worked out when asked, are no part of a roster's
+    equality, and a roster made from another with other people works them out again."""
+    people = {"ann": ("ann@x", "github:ann")}
+    roster = Roster(roles={"legal": ("ann@x",)}, people=people)
+    assert roster.roles_of("github:ann") == {"legal"}  # worked out, and remembered
+    assert roster == Roster(roles={"legal": ("ann@x",)}, people=people)
+    other = replace(roster, people={})
+    assert other.roles_of("github:ann") == frozenset() and other != roster
 
 
 def signed(identity: str, role: str) -> Evidence:

@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 from conftest import HERE, Project, git
+from msgspec.structs import replace
 
 from slopolicy import __version__
 from slopolicy.changes.approvals import ApprovalResult, Evidence, Shortfall, Subject
@@ -35,6 +36,18 @@ BAD_NAME = 'apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: "a|b"\n'
 FORGE_ENV = (
     "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA", "CI_PROJECT_URL", "CI_COMMIT_SHA"
 )
+
+
+def test_a_problem_is_equal_hashed_and_sorted_alike_waived_or_not() -> None:
+    """Whether a problem is waived, and why, is no part of its equality, hash or order."""
+    problem = Problem("a.yaml", 3, 1, "sla-target", "error", "too low")
+    waived = replace(problem, waived=True, waiver_reason="agreed")
+    assert waived == problem and hash(waived) == hash(problem)
+    assert not waived < problem and not problem < waived and problem <= waived >= problem
+    later = Problem("a.yaml", 4, 1, "sla-target", "error", "too low")
+    assert sorted([later, waived]) == [waived, later] and later > waived
+    assert problem != replace(problem, message="too high")
+
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ time slices, missing thresholds), and requires both kinds of pair.
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
+
+from msgspec.structs import replace
 
 from slopolicy.slo import dominance
 from slopolicy.slo.dominance import Terms

@@ -14,8 +14,9 @@ its chart or the terms in force.
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
+
+from msgspec import structs
 
 from slopolicy.changes.compare import Earlier, same_parties
 from slopolicy.gitops.audit import Agreement, AuditReport, Version, snapshot
@@ -28,7 +29,7 @@ def for_customers(report: AuditReport) -> AuditReport:
     """``report`` with each agreement cut to the versions of the customer it belongs to."""
     if report.as_of is None:
         agreements = [own(a, report.versions(a)[-1]) for a in report.shown()]
-        return dataclasses.replace(report, agreements=agreements)
+        return structs.replace(report, agreements=agreements)
     known_at = report.known_at
     agreements = []
     for agreement in report.agreements:
@@ -37,7 +38,7 @@ def for_customers(report: AuditReport) -> AuditReport:
         if known:  # an agreement not yet recorded then is in no answer
             agreements.append(own(agreement, known[-1]))
     answers = snapshot(report.history, report.as_of, known_at, agreements)
-    return dataclasses.replace(report, agreements=agreements, answers=answers)
+    return structs.replace(report, agreements=agreements, answers=answers)
 
 
 def own(agreement: Agreement, anchor: Version) -> Agreement:
@@ -80,13 +81,13 @@ def _theirs_only(version: Version) -> Version:
     earliers = _theirs(change.earliers)
     if not given and len(earliers) == len(change.earliers):
         return version
-    theirs = dataclasses.replace(change, earlier=earliers[0] if earliers else None,
+    theirs = structs.replace(change, earlier=earliers[0] if earliers else None,
                                  earlier_also=tuple(earliers[1:]))
     if given:
-        theirs = dataclasses.replace(
+        theirs = structs.replace(
             theirs, base=None, fields=(), objectives=(), renamed_from=None, indicator=None,
             replaces=(), replaces_more=0, taken_from=(), agreed_before=())
-    return dataclasses.replace(version, change=theirs)
+    return structs.replace(version, change=theirs)
 
 
 def _theirs(earliers: Sequence[Earlier]) -> list[Earlier]:

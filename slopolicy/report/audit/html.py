@@ -19,10 +19,11 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from html import escape as _escape_html
 from typing import TextIO
+
+from msgspec import Struct
 
 from slopolicy import __version__
 from slopolicy.changes.compare import VERSION, FieldChange
@@ -435,8 +436,7 @@ def _list(items: Iterable[str]) -> str:
 
 # -- the chart -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Axis:
+class _Axis(Struct, frozen=True):
     start: int  # proleptic ordinal days
     end: int
 

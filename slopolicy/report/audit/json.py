@@ -22,8 +22,9 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, TextIO
+
+from msgspec import Struct
 
 from slopolicy import __version__
 from slopolicy.changes.approvals import ApprovalResult, Evidence
@@ -142,8 +143,7 @@ def _dump(data: dict[str, Any], stream: TextIO) -> None:
     stream.write("\n")
 
 
-@dataclass(frozen=True)
-class _Streamed:
+class _Streamed(Struct, frozen=True):
     """A list written member by member, each made only when it is written."""
 
     items: Sequence[Any]
