@@ -79,6 +79,12 @@ class Problem(Struct, frozen=True, eq=False):
             return NotImplemented
         return self._compared() == other._compared()
 
+    def __ne__(self, other: object) -> bool:
+        # a struct without eq=True answers != by identity, whatever __eq__ says
+        if type(other) is not Problem:
+            return NotImplemented
+        return self._compared() != other._compared()
+
     def __hash__(self) -> int:
         return hash(self._compared())
 

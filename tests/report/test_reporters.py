@@ -49,6 +49,15 @@ def test_a_problem_is_equal_hashed_and_sorted_alike_waived_or_not() -> None:
     assert problem != replace(problem, message="too high")
 
 
+def test_equal_problems_are_not_unequal() -> None:
+    """``!=`` is the opposite of ``==``: two problems of the same finding, one waived, are
+    not different problems."""
+    problem = Problem("a.yaml", 3, 1, "sla-target", "error", "too low")
+    same = Problem("a.yaml", 3, 1, "sla-target", "error", "too low")
+    waived = replace(problem, waived=True, waiver_reason="agreed")
+    assert not problem != same and not waived != problem
+    assert problem != replace(problem, line=4) and problem != "a.yaml:3:1"
+
 
 @pytest.fixture
 def problems(project: Project, monkeypatch: pytest.MonkeyPatch) -> Project:
