@@ -90,3 +90,14 @@ def test_pre_commit_autoupdate_moves_a_pinned_commit_to_the_release_tag(tmp_path
     tag_object = git(upstream, "rev-parse", TAG).strip()  # an annotated tag: the tag object
     assert git(upstream, "rev-parse", f"{TAG}^{{commit}}").strip() == second
     assert f"rev: {tag_object}  # frozen: {TAG}\n" in autoupdate(user, home, "--freeze")
+
+
+def test_the_msgspec_asked_for_works_out_a_replaced_value_again() -> None:
+    """The value classes are msgspec structs whose ``__post_init__`` works out what they
+    keep (a change's classes, a version's date, a roster's people): ``structs.replace``
+    calls it from msgspec 0.21 on, and before that copies what the original had worked
+    out (a customer's page then called an agreement given back "loosened", not "added")."""
+    declared = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    floors = re.findall(r'"msgspec>=([0-9.]+)"', declared)
+    assert len(floors) == 1
+    assert tuple(int(part) for part in floors[0].split(".")) >= (0, 21)
