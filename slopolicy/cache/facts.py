@@ -100,6 +100,19 @@ class Fact(Generic[T]):
             doc.source.dirty = True  # the cache does not have it yet
         return value  # type: ignore[no-any-return]
 
+    def known(self, doc: Document) -> T | Any:
+        """The fact of ``doc`` if kept or computed already, else NOT_KEPT (nothing computed)."""
+        kept: tuple[KeptFacts, int] | None = doc.kept
+        if kept is not None:
+            where = kept[0]
+            column = where.columns.get(self)
+            if column is None:
+                column = where.column(self)
+            value = column[kept[1]]
+            if value is not NOT_KEPT:
+                return value
+        return doc.facts.get(self, NOT_KEPT)
+
     def found(self, docs: Iterable[Document]) -> Iterator[tuple[Document, T]]:
         """``(doc, self.of(doc))`` for each document where that is not empty.
 

@@ -8,7 +8,9 @@ One signed file per project (``project.cache`` in the results folder, see
   signature and (part of) its content key, as the stat index keeps them,
   how many documents it holds, a digest of the names its documents declare
   (a did-you-mean reads every name of a kind: while no file's digest
-  changes, no name did), and its *group*;
+  changes, no name did), the CEL steps the house rules took on its
+  documents (their run has a limit: a warm check must know what a cold
+  one would take), and its *group*;
 * the folders the scan walked, with their signatures: while none changed,
   the list of files is the one kept, and the folders are not listed again;
 * the *links* of each group (hashed): the names by which documents read one
@@ -63,10 +65,11 @@ class FileColumns(NamedTuple):
     documents: Buffer  # i: the documents a report counts (known kind, not mapped)
     others: Buffer  # i: objects of no known apiVersion
     names: Buffer  # q: a digest of the names its documents declare, in order
+    steps: Buffer  # q: the CEL steps the house rules took on its documents in a cold run
 
 
 # bytes per file of each packed column of FileColumns, in order (links: 4 and 4 per link)
-WIDTHS = (8, 8, 8, 8, KEY_BYTES, 4, 4, 4, 8)
+WIDTHS = (8, 8, 8, 8, KEY_BYTES, 4, 4, 4, 8, 8)
 
 
 class Files(Struct):
@@ -82,12 +85,13 @@ class Files(Struct):
     documents: array.array[int]
     others: array.array[int]
     names: array.array[int]
+    steps: array.array[int]
 
     @classmethod
     def empty(cls) -> Files:
         return cls([], array.array("q"), array.array("q"), array.array("q"), array.array("Q"),
                    bytearray(), array.array("i"), array.array("i"), array.array("i"),
-                   array.array("q"))
+                   array.array("q"), array.array("q"))
 
     def key(self, row: int) -> bytes:
         """The content digest of the file at ``row`` (zeros where it has none)."""
@@ -96,7 +100,8 @@ class Files(Struct):
     def columns(self) -> FileColumns:
         return FileColumns(self.path, pack(self.size), pack(self.mtime_ns), pack(self.ctime_ns),
                            pack(self.inode), bytes(self.keys), pack(self.group),
-                           pack(self.documents), pack(self.others), pack(self.names))
+                           pack(self.documents), pack(self.others), pack(self.names),
+                           pack(self.steps))
 
 
 def files_of(columns: FileColumns) -> Files:
@@ -108,7 +113,8 @@ def files_of(columns: FileColumns) -> Files:
                  unpack(columns.mtime_ns, "q", count), unpack(columns.ctime_ns, "q", count),
                  unpack(columns.inode, "Q", count), bytearray(columns.keys),
                  unpack(columns.group, "i", count), unpack(columns.documents, "i", count),
-                 unpack(columns.others, "i", count), unpack(columns.names, "q", count))
+                 unpack(columns.others, "i", count), unpack(columns.names, "q", count),
+                 unpack(columns.steps, "q", count))
 
 
 def unpack(packed: Buffer, typecode: str, count: int | None = None) -> array.array[int]:
@@ -195,6 +201,7 @@ class DeltaRecord(NamedTuple):
     documents: list[int]
     others: list[int]
     names: list[int]
+    steps: list[int]
     dropped: list[int]  # groups whose links are dropped
     links: list[int]  # links added, with their groups
     link_group: list[int]
@@ -266,7 +273,7 @@ def decode_delta(record: bytes, data: Buffer = b"") -> DeltaRecord:
         raise Malformed("a delta has no data")
     found: DeltaRecord = DELTA.decode(_json(record))
     rows = len(found.rows)
-    if any(len(column) != rows for column in found[2:10]) or len(found.links) != len(
+    if any(len(column) != rows for column in found[2:12]) or len(found.links) != len(
             found.link_group) or any(len(key) != KEY_BYTES * 2 for key in found.keys):
         raise Malformed("columns differ in length")
     bytes.fromhex("".join(found.keys))  # ValueError: not hex

@@ -63,10 +63,10 @@ from slopolicy.load import discovery
 from slopolicy.model.documents import SourceFile
 from slopolicy.model.problems import Problem, RelatedLocation
 from slopolicy.rules import Rule
-from slopolicy.rules.context import Context
+from slopolicy.rules.context import CEL_STEPS, CelSteps, Context
 from slopolicy.rules.reach import file_links
 
-FORMAT = "2"  # what the run fingerprint means; bump when the index means something else
+FORMAT = "3"  # what the run fingerprint means; bump when the index means something else
 MISSING_REFERENCE = "unresolved-reference"  # its did-you-mean reads every name of a kind
 
 
@@ -151,8 +151,8 @@ def _reach(rule: Rule) -> str | None:
     """What a rule reads besides its settings: "" for a built-in rule; None if not known.
 
     A house rule that reads only its document is its definition's
-    fingerprint; one that reads ``documents`` reads every document, and a
-    plugin's rule may read anything.
+    fingerprint, and its CEL cost limits; one that reads ``documents`` reads
+    every document, and a plugin's rule may read anything.
     """
     if not rule.source:
         return ""
@@ -160,7 +160,7 @@ def _reach(rule: Rule) -> str | None:
     fingerprint = getattr(compiled, "fingerprint", None)
     if not isinstance(fingerprint, str) or getattr(compiled, "reads_documents", True):
         return None
-    return fingerprint
+    return f"{fingerprint} {getattr(compiled, 'limits', None)}"
 
 
 # -- the warm check -----------------------------------------------------------------------
@@ -384,8 +384,10 @@ _UNSIGNED = (NO_SIGNATURE, 0, 0, 0)
 
 
 def _files(old: Files, scan: _Scan, signatures: Mapping[int, Signature | None],
-           fresh: Mapping[int, SourceFile], groups: Mapping[int, int]) -> Files:
-    """The file columns now: the kept rows, new signatures, and the rows of ``fresh`` files.
+           fresh: Mapping[int, SourceFile], groups: Mapping[int, int],
+           steps: CelSteps | None = None) -> Files:
+    """The file columns now: the kept rows, new signatures, and the rows of ``fresh`` files
+    (with the CEL steps ``steps`` counts of each).
 
     Changed in place when the files are the kept ones (most runs).
     """
@@ -397,7 +399,8 @@ def _files(old: Files, scan: _Scan, signatures: Mapping[int, Signature | None],
         for column, was in ((out.size, old.size), (out.mtime_ns, old.mtime_ns),
                             (out.ctime_ns, old.ctime_ns), (out.inode, old.inode),
                             (out.group, old.group), (out.documents, old.documents),
-                            (out.others, old.others), (out.names, old.names)):
+                            (out.others, old.others), (out.names, old.names),
+                            (out.steps, old.steps)):
             column.extend(was[row] if row >= 0 else 0 for row in rows)
         out.keys = bytearray(b"".join(old.key(row) if row >= 0 else key_bytes("")
                                       for row in rows))
@@ -411,6 +414,7 @@ def _files(old: Files, scan: _Scan, signatures: Mapping[int, Signature | None],
         out.documents[row] = _documents(source)
         out.others[row] = source.others
         out.names[row] = declared_names(source)
+        out.steps[row] = steps.by_file.get(source.path, 0) if steps is not None else 0
     return out
 
 
@@ -568,6 +572,11 @@ class _Again:
         grouping = _grouping(sources, found, first) if first + len(sources) < 2**31 else None
         if grouping is None:
             return None  # a problem outside the groups checked: the full check finds them all
+        steps = ctx.derive(CEL_STEPS)
+        if steps.limit and steps.over(sum(files.steps) - sum(map(files.steps.__getitem__,
+                                                                   self.touched))
+                                      + sum(steps.by_file.get(s.path, 0) for s in sources)):
+            return None  # the house rules of a cold run would stop: the full check stops them
         here = {source.path for source in sources}
         here.update(files.path[old] for old in self.touched)
         kept = [row for row in record.problems if row.file not in here]
@@ -577,7 +586,7 @@ class _Again:
         self.links.change(self.groups, links)
         files = _files(files, scan, self.changes.signatures,
                        {row: fresh[row] for row in self.rows},
-                       {row: group_of[at] for at, row in enumerate(self.rows)})
+                       {row: group_of[at] for at, row in enumerate(self.rows)}, steps)
         self.base.save(cache, scan, files, self.links, [*self.changes.signatures, *self.rows],
                        folders, sorted(self.explicit), [*kept, *map(_row, found)])
         return Warm([*map(_problem, kept), *found], ctx, [*fresh.values()],
@@ -611,6 +620,7 @@ class _Base(NamedTuple):
                 rows_of(files.ctime_ns), rows_of(files.inode),
                 [files.key(row).hex() for row in changed], rows_of(files.group),
                 rows_of(files.documents), rows_of(files.others), rows_of(files.names),
+                rows_of(files.steps),
                 sorted(links.dropped), list(links.added), list(links.added.values()), explicit,
                 problems))
             return
@@ -634,6 +644,7 @@ def _apply(delta: DeltaRecord, record: ProjectRecord, files: Files, links: _Link
         files.keys[row * KEY_BYTES:(row + 1) * KEY_BYTES] = bytes.fromhex(delta.keys[at])
         files.group[row], files.documents[row] = delta.group[at], delta.documents[at]
         files.others[row], files.names[row] = delta.others[at], delta.names[at]
+        files.steps[row] = delta.steps[at]
     links.change(delta.dropped, zip(delta.links, delta.link_group))
     return record._replace(explicit=delta.explicit, problems=delta.problems)
 
@@ -667,16 +678,19 @@ class _Elsewhere(Sequence[tuple[str, str, str]]):
 def record_full(cache: Cache, config: Config, rules: Mapping[str, Rule],
                 files: Sequence[SourceFile], walked: Sequence[str] | None, found: list[Problem],
                 explicit: frozenset[str], select: frozenset[str] | None,
-                ignore: frozenset[str], started_ns: int) -> None:
+                ignore: frozenset[str], started_ns: int, steps: CelSteps | None = None) -> None:
     """Write the project index of a full check of ``files`` (the files the globs selected).
 
     ``found``: every problem the rules found, before waivers. Signatures
     come from the stat index of this run (a racy file has none, and is read
-    next time).
+    next time). ``steps``: what the house rules took, by file; a run they
+    reached the limit of keeps no index (its figures fall short of what the
+    files cost, and every next run is to stop them where a cold run does).
     """
+    steps = steps if steps is not None else CelSteps()
     run = run_key(rules, config, select, ignore)
     grouping = _grouping(files, found, 0) if run is not None else None
-    if grouping is None or run is None:
+    if grouping is None or run is None or steps.over(sum(steps.by_file.values())):
         cache.drop_project()
         return
     group_of, links = grouping
@@ -694,6 +708,7 @@ def record_full(cache: Cache, config: Config, rules: Mapping[str, Rule],
         table.documents.append(_documents(source))
         table.others.append(source.others)
         table.names.append(declared_names(source))
+        table.steps.append(steps.by_file.get(source.path, 0))
     ordered = sorted(links)
     cache.write_project(ProjectRecord(
         run, os.urandom(8).hex(), device, table.columns(), _folder_columns(walked, started_ns),

@@ -304,7 +304,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from slopolicy.check import analysis, engine, incremental
     from slopolicy.config.project import open_project
-    from slopolicy.rules.context import Context
+    from slopolicy.rules.context import CEL_STEPS, Context
 
     started = time.perf_counter()
     started_ns = time.time_ns()
@@ -365,7 +365,8 @@ def _run(args: argparse.Namespace) -> int:
         # what the rules that read no base found: a check without --base finds the same
         own = [p for p in found if not getattr(project.rules.get(p.rule), "needs_base", False)]
         incremental.record_full(cache, project.config, project.rules, ctx.files, walked, own,
-                                ctx.explicit, select, ignore, started_ns)
+                                ctx.explicit, select, ignore, started_ns,
+                                ctx.derive(CEL_STEPS))
     analysis.save_cache(cache, [*ctx.files, *(base.files if base is not None else ()),
                                 *read_at_head])
     return _report(args, project, kept, incremental.totals(ctx.files), report_set, base,

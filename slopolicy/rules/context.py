@@ -89,3 +89,23 @@ class Context(Struct, frozen=True, eq=False):
         twin = copy.copy(self)  # not replace: that would work the lookups out again
         force_setattr(twin, "unused_waivers", tuple(unused))
         return twin
+
+
+class CelSteps(Struct):
+    """The CEL steps the house rules took in a run, by file, for the project index.
+
+    A cold run's answer depends on them (past the run's limit, a house rule
+    stops), so a warm run must know what a cold run would spend. Kept here,
+    not with the house rules, so that a check without them imports no CEL.
+    """
+
+    by_file: dict[str, int] = field(default_factory=dict)
+    limit: int = 0  # the run's limit (0: no house rule ran)
+    spent: bool = False  # the limit was reached: the figures fall short of a cold run's
+
+    def over(self, total: int) -> bool:
+        """Whether a run of ``total`` steps reaches the limit (a house rule stops there)."""
+        return self.spent or bool(self.limit) and total >= self.limit
+
+
+CEL_STEPS: Derived[CelSteps] = Derived("CEL steps by file", lambda ctx: CelSteps())

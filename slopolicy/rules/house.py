@@ -42,7 +42,7 @@ from celpy.evaluation import CELEvalError, Evaluator, base_functions
 from msgspec import Struct, field
 
 from slopolicy.cache.codec import codec
-from slopolicy.cache.facts import FactFamily
+from slopolicy.cache.facts import NOT_KEPT, Fact, FactFamily
 from slopolicy.load import schemas
 from slopolicy.load.files import load_bytes
 from slopolicy.load.readers import Reader
@@ -50,7 +50,7 @@ from slopolicy.model.documents import Document
 from slopolicy.model.errors import ConfigError
 from slopolicy.model.problems import SEVERITIES, Finding
 from slopolicy.rules import Rule
-from slopolicy.rules.context import Derived
+from slopolicy.rules.context import CEL_STEPS, Derived
 from slopolicy.text.hints import with_article
 from slopolicy.text.yamlsource import Path as DocPath
 
@@ -444,21 +444,39 @@ class CustomRule(Struct, frozen=True, dict=True):
                       self.description, self.path)
         return "house-rule:" + hashlib.sha256(repr(definition).encode()).hexdigest()[:24]
 
+    @property
+    def limits(self) -> tuple[int, int]:
+        """The CEL cost limits (of one evaluation, of the run) its verdicts are reached under."""
+        return EVALUATION_STEPS, RUN_STEPS
+
+    @property
+    def verdict_key(self) -> str:
+        """What its kept verdicts on a document depend on: its definition and the limit of
+        one evaluation (a verdict stopped there says so, and took that many steps)."""
+        return f"{self.fingerprint}:{EVALUATION_STEPS}"
+
 
 def check_rule(rule: CustomRule, ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
     """Judge every document the rule matches.
 
     CEL is slow to interpret, and a rule that does not read ``documents``
     depends on nothing but the document and its own definition: its verdicts
-    are kept with each document in the cache, as a built-in rule's are.
+    are kept with each document in the cache, as a built-in rule's are, with
+    the steps they took, which a verdict reused costs the run as a cold run
+    pays them (the run's limit counts the steps a cold run would take).
     """
     budget = ctx.derive(BUDGET)
+    steps = ctx.derive(CEL_STEPS)
+    steps.limit = budget.run_limit
+    by_file = steps.by_file
     documents = _all_documents(ctx) if rule.reads_documents else None
 
-    def judge(doc: Document) -> tuple[str, ...]:
-        return _judge(rule, ctx, doc, None, budget)
+    def judge(doc: Document) -> Verdict:
+        before = budget.used
+        messages = _judge(rule, ctx, doc, None, budget)
+        return budget.used - before, messages
 
-    verdicts = VERDICTS.member(rule.fingerprint, judge)
+    verdicts = VERDICTS.member(rule.verdict_key, judge)
     for number, doc in enumerate(ctx.documents):
         before = budget.used
         try:
@@ -466,18 +484,39 @@ def check_rule(rule: CustomRule, ctx: Context, options: Mapping[str, Any]) -> It
                 messages = _judge(rule, ctx, doc, documents, budget)
             else:
                 # A verdict cut short by the run's budget raises, so it is never kept.
-                messages = verdicts.of(doc)
+                messages = _reused(verdicts, doc, budget)
         except RunBudgetSpent:
+            steps.spent = True
             budget.charge(rule.id, before)
             yield Finding(_spent(rule, budget, len(ctx.documents) - number), doc, rule.path)
             return
         budget.charge(rule.id, before)
+        path = doc.source.path
+        by_file[path] = by_file.get(path, 0) + budget.used - before
         for message in messages:
             yield Finding(message, doc, rule.path)
+    steps.spent = steps.spent or budget.spent
 
 
-# the messages of a house rule that reads one document, by the rule's definition
-VERDICTS: FactFamily[tuple[str, ...]] = FactFamily("house-verdicts", codec(tuple[str, ...]))
+# what a house rule that reads one document found there (its messages), and the CEL steps
+# that took, by the rule's definition and the limit of one evaluation
+Verdict = tuple[int, tuple[str, ...]]
+VERDICTS: FactFamily[Verdict] = FactFamily("house-judged", codec(tuple[int, tuple[str, ...]]))
+
+
+def _reused(verdicts: Fact[Verdict], doc: Document, budget: Budget) -> tuple[str, ...]:
+    """The rule's messages on ``doc``: kept, with the steps they took charged to ``budget``
+    as a cold run's evaluation charges them; evaluated (and kept) when not kept yet, or when
+    those steps would reach the run's limit (the evaluation then stops where a cold run's
+    does)."""
+    kept = verdicts.known(doc)
+    if kept is NOT_KEPT:
+        return verdicts.of(doc)[1]
+    taken, messages = kept
+    if budget.used + taken < budget.run_limit:
+        budget.used += taken
+        return messages
+    return verdicts.compute(doc)[1]
 
 
 def _spent(rule: CustomRule, budget: Budget, left: int) -> str:
