@@ -564,6 +564,10 @@ class _Again:
         sources = [fresh[row] for row in self.rows]
         ctx = Context(sources, explicit=self.explicit, assumptions=config.assumptions,
                       elsewhere=_Elsewhere())
+        # the house rules' steps of the files not checked again: those checked may take
+        # what they leave of the run's limit (past it, a cold run would stop a rule)
+        steps = ctx.derive(CEL_STEPS)
+        steps.reserved = sum(files.steps) - sum(map(files.steps.__getitem__, self.touched))
         try:
             found = list(engine.run_rules(ctx, rules, config, select, ignore))
         except _Elsewhere.Unknown:
@@ -572,10 +576,7 @@ class _Again:
         grouping = _grouping(sources, found, first) if first + len(sources) < 2**31 else None
         if grouping is None:
             return None  # a problem outside the groups checked: the full check finds them all
-        steps = ctx.derive(CEL_STEPS)
-        if steps.limit and steps.over(sum(files.steps) - sum(map(files.steps.__getitem__,
-                                                                   self.touched))
-                                      + sum(steps.by_file.get(s.path, 0) for s in sources)):
+        if steps.over(steps.reserved + sum(steps.by_file.values())):
             return None  # the house rules of a cold run would stop: the full check stops them
         here = {source.path for source in sources}
         here.update(files.path[old] for old in self.touched)

@@ -102,6 +102,9 @@ class CelSteps(Struct):
     by_file: dict[str, int] = field(default_factory=dict)
     limit: int = 0  # the run's limit (0: no house rule ran)
     spent: bool = False  # the limit was reached: the figures fall short of a cold run's
+    # A check of part of the project: what the rest takes, as the project index keeps it.
+    # The part may take the rest of the limit; past that, a cold run would stop.
+    reserved: int = 0
 
     def over(self, total: int) -> bool:
         """Whether a run of ``total`` steps reaches the limit (a house rule stops there)."""

@@ -14,7 +14,11 @@ CEL terminates, but nested macros can still take hours
 (``[...].all(a, [...].all(b, ...))``), and cel-python has no cost limit of
 its own: every node the evaluator visits is a step, and one evaluation may
 take :data:`EVALUATION_STEPS`, all house rules of a run :data:`RUN_STEPS`.
-A rule past either limit is a finding of that rule, saying which.
+A rule past either limit is a finding of that rule, saying which. The run's
+limit counts the steps a cold run would take, so the cache never changes the
+answer: a kept verdict costs the steps its evaluation took (and is evaluated
+again where that would cross the limit), and the project index keeps each
+file's steps (:mod:`slopolicy.check.incremental`).
 
 The activation is the document (``apiVersion``, ``kind``, ``metadata``,
 ``spec``) and ``documents``, every known document of the project, for rules
@@ -467,7 +471,7 @@ def check_rule(rule: CustomRule, ctx: Context, options: Mapping[str, Any]) -> It
     """
     budget = ctx.derive(BUDGET)
     steps = ctx.derive(CEL_STEPS)
-    steps.limit = budget.run_limit
+    steps.limit = RUN_STEPS
     by_file = steps.by_file
     documents = _all_documents(ctx) if rule.reads_documents else None
 
@@ -788,4 +792,6 @@ def _describe_match(match: Match) -> str:
 # Documents as CEL values, by id(document), filled as rules read them.
 CONVERTED: Derived[dict[int, Any]] = Derived("documents as CEL values", lambda ctx: {})
 # The steps the house rules have taken in this run.
-BUDGET: Derived[Budget] = Derived("CEL steps of the run", lambda ctx: Budget())
+# (A check of part of the project may take what the rest of it leaves.)
+BUDGET: Derived[Budget] = Derived("CEL steps of the run", lambda ctx: Budget(
+    run_limit=RUN_STEPS - ctx.derive(CEL_STEPS).reserved))
