@@ -125,10 +125,21 @@ def steps_of(expression: str, labels: int) -> int:
     return budget.used
 
 
+SPANNING = """\
+    - id: spanning
+      description: a rule that reads every document (judged on every run, never kept)
+      severity: warning
+      match: {kind: Service}
+      assert: "documents.exists(d, d.metadata.name == metadata.name)"
+"""
+
+
+@pytest.mark.parametrize("spanning", [False, True])
 def test_documents_added_to_a_warm_project_stop_the_rules_where_a_cold_run_does(
-        project: Project, answers: list[bool]) -> None:
-    """The tester's case: 6 kept verdicts of 3,000 steps, then 6 more documents."""
-    policy(project, HEAVY, CHEAP)
+        project: Project, answers: list[bool], spanning: bool) -> None:
+    """The tester's case: 6 kept verdicts of 3,000 steps, then 6 more documents; with a
+    rule that reads every document too (no project index then, the full check each time)."""
+    policy(project, HEAVY, *([SPANNING] if spanning else []), CHEAP)
     for number in range(6):
         service(project, number)
     first = same_as_cold(project)
@@ -138,7 +149,8 @@ def test_documents_added_to_a_warm_project_stop_the_rules_where_a_cold_run_does(
     run = same_as_cold(project)
     assert run.code == 1
     assert [(rule, file) for rule, file, _ in stopped(run)] == [
-        ("heavy", "svc/s09.yaml"), ("zz-cheap", "svc/s00.yaml")]
+        ("heavy", "svc/s09.yaml"), *([("spanning", "svc/s00.yaml")] if spanning else []),
+        ("zz-cheap", "svc/s00.yaml")]
     assert "(heavy 30,000)" in stopped(run)[0][2]
     assert answers[-1] is False  # the cold total reaches the limit: the full check answered
 
