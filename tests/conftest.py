@@ -4,12 +4,14 @@ import json
 import os
 import subprocess
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from slopolicy.check import incremental
 from slopolicy.cli import main
 
 HERE = Path(__file__).resolve().parent
@@ -92,6 +94,21 @@ def project(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pyt
     root.mkdir()
     (root / ".git").mkdir()  # marks the repository root for config discovery
     return Project(root, capsys)
+
+
+@pytest.fixture
+def answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """Whether each check was answered from the project index (True) or in full."""
+    found: list[bool] = []
+    warm = incremental.warm
+
+    def spy(*args: Any, **kwargs: Any) -> incremental.Warm | None:
+        answer = warm(*args, **kwargs)
+        found.append(answer is not None)
+        return answer
+
+    monkeypatch.setattr(incremental, "warm", spy)
+    yield found
 
 
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:

@@ -85,25 +85,16 @@ class Fact(Generic[T]):
 
     def of(self, doc: Document) -> T:
         """The fact of ``doc``: computed once per content of its file, kept in the cache."""
-        kept: tuple[KeptFacts, int] | None = doc.kept
-        if kept is not None:  # restored from the cache: most documents of a warm run
-            where = kept[0]
-            column = where.columns.get(self)
-            if column is None:
-                column = where.column(self)
-            value = column[kept[1]]
-            if value is not NOT_KEPT:
-                return value  # type: ignore[no-any-return]
-        value = doc.facts.get(self, NOT_KEPT)
+        value = self.known(doc)
         if value is NOT_KEPT:
             value = doc.facts[self] = self.compute(doc)
             doc.source.dirty = True  # the cache does not have it yet
-        return value  # type: ignore[no-any-return]
+        return value
 
     def known(self, doc: Document) -> T | Any:
         """The fact of ``doc`` if kept or computed already, else NOT_KEPT (nothing computed)."""
         kept: tuple[KeptFacts, int] | None = doc.kept
-        if kept is not None:
+        if kept is not None:  # restored from the cache: most documents of a warm run
             where = kept[0]
             column = where.columns.get(self)
             if column is None:

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,21 +35,6 @@ ACME = Path(__file__).resolve().parents[2] / "examples" / "acme"
 @pytest.fixture(autouse=True)
 def own_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-
-
-@pytest.fixture
-def answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
-    """Whether each check was answered from the project index (True) or in full."""
-    found: list[bool] = []
-    warm = incremental.warm
-
-    def spy(*args: Any, **kwargs: Any) -> incremental.Warm | None:
-        answer = warm(*args, **kwargs)
-        found.append(answer is not None)
-        return answer
-
-    monkeypatch.setattr(incremental, "warm", spy)
-    yield found
 
 
 def acme(project: Project) -> None:

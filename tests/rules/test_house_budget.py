@@ -10,8 +10,6 @@ warm. The limits are lowered so that each check takes a fraction of a second.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from conftest import Project, Run
@@ -59,21 +57,6 @@ def limits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(house, "EVALUATION_STEPS", 3_000)
     monkeypatch.setattr(house, "RUN_STEPS", 30_000)
     monkeypatch.setattr("slopolicy.cache.store.RACY_NS", 0)  # files older than the run count
-
-
-@pytest.fixture
-def answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
-    """Whether each check was answered from the project index (True) or in full."""
-    found: list[bool] = []
-    warm = incremental.warm
-
-    def spy(*args: Any, **kwargs: Any) -> incremental.Warm | None:
-        answer = warm(*args, **kwargs)
-        found.append(answer is not None)
-        return answer
-
-    monkeypatch.setattr(incremental, "warm", spy)
-    yield found
 
 
 def policy(project: Project, *rules: str) -> None:
