@@ -52,6 +52,7 @@ from msgspec import Struct
 
 from slopolicy import runtime
 from slopolicy.model.documents import Document, SourceFile
+from slopolicy.model.kinds import SLA_KEYED_LISTS
 from slopolicy.slo import dominance, units
 from slopolicy.slo import terms as objectives
 from slopolicy.text import spelling
@@ -1284,11 +1285,7 @@ def _other_direction(path: Shown, before: Any, after: Any, sides: _Sides) -> str
 
 _RULES: dict[tuple[str, str], Rule] = {SLA_KEY: _sla_direction, SLO_KEY: _slo_direction}
 _LIST_KEYS: dict[tuple[str, str], dict[tuple[str, ...], str]] = {
-    SLA_KEY: {
-        ("spec", "objectives"): "name",
-        ("spec", "support", "severities"): "level",
-        ("spec", "exclusions"): "name",
-    },
+    SLA_KEY: {where: key for where, key, _, _ in SLA_KEYED_LISTS},
     SLO_KEY: {("spec", "objectives"): "displayName"},
 }
 

@@ -77,3 +77,12 @@ def declared(data: Mapping[str, Any]) -> tuple[Any, Any]:
 def header_path(api_version: str) -> str:
     """The key that holds a document's version: ``apiVersion``, or Sloth's ``version``."""
     return "version" if api_version == SLOTH_SPEC else "apiVersion"
+
+# The lists of an SLA whose items a name identifies: where each is, its naming field, and
+# what an item is called. The change gate pairs items by these names (slopolicy.changes),
+# so ``duplicate-name`` reports a name repeated in one of them (slopolicy.rules).
+SLA_KEYED_LISTS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
+    (("spec", "objectives"), "name", "objective", "objectives"),
+    (("spec", "exclusions"), "name", "exclusion", "exclusions"),
+    (("spec", "support", "severities"), "level", "support severity", "severities"),
+)

@@ -49,7 +49,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from slopolicy.model.documents import Document
-from slopolicy.model.kinds import SHARED_NAMES
+from slopolicy.model.kinds import SHARED_NAMES, SLA_KEYED_LISTS
 from slopolicy.model.problems import Finding, Related
 from slopolicy.rules import per_document
 from slopolicy.text.yamlsource import Path
@@ -61,13 +61,6 @@ ID = "duplicate-name"
 SEVERITY = "error"
 OPTIONS: dict[str, Any] = {}
 
-
-# The lists of an SLA whose items a name identifies: where each is, and its naming field.
-SLA_KEYED_LISTS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
-    (("spec", "objectives"), "name", "objective", "objectives"),
-    (("spec", "exclusions"), "name", "exclusion", "exclusions"),
-    (("spec", "support", "severities"), "level", "support severity", "severities"),
-)
 
 
 def check(ctx: Context, options: Mapping[str, Any]) -> Iterator[Finding]:
